@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Quick start on Debian/Ubuntu: installs what pcsc and its test rig use, builds, then runs `pcsc scan -r`.
+# Installs system packages only when missing, and only with apt-get (as root, or through sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(pcscd pcsc-tools libpcsclite-dev gcc python3 vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard
+      openssh-client softhsm2 opensc-pkcs11)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+[ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund
+npm run build --silent
+echo "setup: done. Running: pcsc scan -r" >&2
+exec ./bin/run.js scan -r "$@"

@@ -1,0 +1,54 @@
+// The base of every command: --json, one exit-code table, one-line errors, Ctrl-C that always works.
+
+import { Command } from '@oclif/core';
+import { describeFailure } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true;
+
+  /** Aborted on Ctrl-C / SIGTERM: pass it to every wait. */
+  protected readonly abort = new AbortController();
+  private interrupted = false;
+  private readonly onSignal = (): void => {
+    if (this.interrupted) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
+    this.interrupted = true;
+    this.abort.abort();
+    // Everything we wait on honours the signal; this is a last resort if something does not.
+    setTimeout(() => process.exit(ExitCode.INTERRUPTED), 3000).unref();
+  };
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
+
+  override async finally(err: Error | undefined): Promise<void> {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    return super.finally(err);
+  }
+
+  override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    const f = describeFailure(err);
+    const exitCode = this.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
+    process.exitCode = exitCode;
+    if (exitCode === 0) return;
+    if (this.jsonEnabled()) {
+      this.logJson({ error: f.json });
+      return;
+    }
+    if (this.interrupted) return;
+    this.logToStderr(`pcsc: ${f.message}`);
+    if (f.hint) this.logToStderr(`pcsc: ${f.hint}`);
+  }
+
+  protected override toErrorJson(err: unknown): unknown {
+    return { error: describeFailure(err).json };
+  }
+}

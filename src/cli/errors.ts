@@ -1,0 +1,46 @@
+// Turns any error into what the CLI shows: one line, an exit code, and the --json error object.
+
+import { PcscError, UsageError, CcidError, hex32, type ErrorJson } from '../core/errors.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+
+export interface Failure {
+  exitCode: number;
+  message: string;
+  json: ErrorJson;
+  /** A second line telling the user what to do, when we know. */
+  hint?: string;
+}
+
+const HINTS: Record<number, string> = {
+  0x8010001d: 'Start pcscd (sudo systemctl start pcscd.socket) or run `pcsc doctor`.',
+  0x8010001e: 'The client and pcscd speak different protocol versions: run `pcsc doctor`.',
+  0x8010006a: 'pcscd refused access (polkit?): run `pcsc doctor`.',
+  0x8010002e: 'Plug in a reader, or check that pcscd sees it with `pcsc doctor`.',
+  0x8010000b: 'Another program holds the card exclusively (GnuPG scdaemon?): run `pcsc doctor`.',
+};
+
+export function describeFailure(err: unknown): Failure {
+  if (err instanceof PcscError) {
+    const hint = HINTS[err.code];
+    return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON(), ...(hint ? { hint } : {}) };
+  }
+  if (err instanceof UsageError || err instanceof CcidError) {
+    return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON() };
+  }
+  const e = err as { oclif?: { exit?: number }; message?: string; code?: string };
+  if (e && typeof e === 'object' && e.oclif && typeof e.message === 'string') {
+    // oclif's parser errors (unknown flag, missing argument) are usage errors.
+    const exit = e.oclif.exit === 0 ? 0 : ExitCode.USAGE;
+    return { exitCode: exit, message: firstLine(e.message), json: { code: 'EUSAGE', name: 'USAGE', message: firstLine(e.message) } };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    exitCode: ExitCode.INTERNAL,
+    message: `internal error: ${message} (please report this)`,
+    json: { code: hex32(0x80100001), name: 'INTERNAL', message },
+  };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}

@@ -1,0 +1,13 @@
+// Flags shared by several commands, with the same meaning everywhere.
+
+import { Flags } from '@oclif/core';
+
+export const readerFlag = Flags.string({
+  description: 'reader: its number (0, 1, …) or a case-insensitive part of its name',
+  helpValue: 'NUM|NAME',
+});
+
+export const socketFlag = Flags.string({
+  description: "pcscd's socket (default: $PCSCLITE_CSOCK_NAME, then /run/pcscd/pcscd.comm)",
+  helpValue: 'PATH',
+});

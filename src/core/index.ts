@@ -1,0 +1,16 @@
+// The public API of pcsc's core library: the only import path commands use.
+
+export * from './errors.js';
+export * from './pcsc/types.js';
+export { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, Protocol, Scope } from './pcsc/constants.js';
+export { stateFlagNames, cardStateNames } from './pcsc/evaluate.js';
+export { selectReader } from './pcsc/select-reader.js';
+export { establishContext, registerBackend, type EstablishOptions } from './pcsc/establish.js';
+export { PcscdContext, type PcscdContextOptions } from './pcscd/context.js';
+export { resolveSocketPath, DEFAULT_SOCKET, LEGACY_SOCKET } from './pcscd/socket-path.js';
+export { PNP_NOTIFICATION, MAX_BUFFER_SIZE_EXTENDED } from './pcscd/codes.js';
+export { parseHex, formatHex, toHex, isHex } from './bytes/hex.js';
+
+import { establishContext } from './pcsc/establish.js';
+/** `Context.establish()`: the entry point of the API (see DESIGN.md). */
+export const Context = { establish: establishContext };

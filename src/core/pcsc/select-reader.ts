@@ -1,0 +1,32 @@
+// The `--reader` convention shared by every command: all digits is an index, anything else a
+// case-insensitive part of the name; a part matching several readers is a usage error.
+
+import { PcscError, Scard, UsageError } from '../errors.js';
+
+export function selectReader(readers: readonly string[], spec: string | undefined): string {
+  if (readers.length === 0) {
+    throw new PcscError(Scard.E_NO_READERS_AVAILABLE, 'no reader is connected');
+  }
+  if (spec === undefined || spec === '') return readers[0] as string;
+  if (/^\d+$/.test(spec)) {
+    const i = Number(spec);
+    const r = readers[i];
+    if (r === undefined) {
+      throw new PcscError(Scard.E_UNKNOWN_READER, `no reader number ${i} (there ${readers.length === 1 ? 'is 1 reader' : `are ${readers.length} readers`}: ${list(readers)})`);
+    }
+    return r;
+  }
+  const exact = readers.find((r) => r === spec);
+  if (exact) return exact;
+  const needle = spec.toLowerCase();
+  const hits = readers.filter((r) => r.toLowerCase().includes(needle));
+  if (hits.length === 1) return hits[0] as string;
+  if (hits.length === 0) {
+    throw new PcscError(Scard.E_UNKNOWN_READER, `no reader matches "${spec}" (readers: ${list(readers)})`);
+  }
+  throw new UsageError(`"${spec}" matches ${hits.length} readers: ${list(hits)}; give more of the name or its number`, 'EAMBIGUOUS');
+}
+
+function list(readers: readonly string[]): string {
+  return readers.map((r, i) => `${i}: ${r}`).join(', ');
+}

@@ -1,0 +1,139 @@
+// The backend-neutral PC/SC API: what the pcscd socket client and the USB CCID driver both offer.
+
+export type BackendName = 'pcscd' | 'usb';
+export type ShareMode = 'shared' | 'exclusive' | 'direct';
+/** A card's active protocol as users write it; JSON uses the same strings. */
+export type CardProtocol = 'T=0' | 'T=1' | 'RAW' | 'T=15';
+/** Protocols a caller accepts when connecting. */
+export type ProtocolChoice = 'T=0' | 'T=1' | 'RAW';
+export type Disposition = 'leave' | 'reset' | 'unpower' | 'eject';
+
+/** SCARD_STATE_* flags of dwCurrentState/dwEventState (low 16 bits; the high word is a counter). */
+export const StateFlag = {
+  UNAWARE: 0x0000,
+  IGNORE: 0x0001,
+  CHANGED: 0x0002,
+  UNKNOWN: 0x0004,
+  UNAVAILABLE: 0x0008,
+  EMPTY: 0x0010,
+  PRESENT: 0x0020,
+  ATRMATCH: 0x0040,
+  EXCLUSIVE: 0x0080,
+  INUSE: 0x0100,
+  MUTE: 0x0200,
+  UNPOWERED: 0x0400,
+} as const;
+export type StateFlagName = Exclude<keyof typeof StateFlag, 'UNAWARE'>;
+
+/** pcsc-lite's card state bitmask (READER_STATE.readerState, SCardStatus' low word). */
+export const CardState = {
+  UNKNOWN: 0x0001,
+  ABSENT: 0x0002,
+  PRESENT: 0x0004,
+  SWALLOWED: 0x0008,
+  POWERED: 0x0010,
+  NEGOTIABLE: 0x0020,
+  SPECIFIC: 0x0040,
+} as const;
+export type CardStateName = keyof typeof CardState;
+
+export interface ContextInfo {
+  backend: BackendName;
+  /** The negotiated pcscd protocol ("4:4"); absent on the USB backend. */
+  protocol?: string;
+  /** The pcscd socket path; absent on the USB backend. */
+  socket?: string;
+}
+
+/** One entry of a getStatusChange request. */
+export interface ReaderStateQuery {
+  reader: string;
+  /**
+   * What the caller last saw: the whole `eventState` of a previous result (counter word included),
+   * or 0 / undefined for "unaware" (return at once with the current state).
+   */
+  currentState?: number;
+}
+
+/** One entry of a getStatusChange result, in the order of the request. */
+export interface ReaderState {
+  reader: string;
+  /** dwEventState, whole: pass it back as the next currentState. */
+  eventState: number;
+  /** Names of the flags set in the low word of eventState. */
+  flags: StateFlagName[];
+  /**
+   * High word of eventState: the reader's card event counter (insertions + removals), or for
+   * the PnP entry the daemon-wide reader event counter (protocol 4:5+).
+   */
+  eventCount: number;
+  changed: boolean;
+  atr: Buffer;
+}
+
+export interface WaitOptions {
+  /** Milliseconds; undefined or Infinity waits until something changes (or signal aborts). */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface ConnectOptions {
+  share?: ShareMode;
+  /** Accepted protocols; default T=0 or T=1. May be empty only with share 'direct'. */
+  protocols?: readonly ProtocolChoice[];
+  signal?: AbortSignal;
+}
+
+export interface ReconnectOptions extends ConnectOptions {
+  initialization?: Exclude<Disposition, 'eject'>;
+}
+
+export interface CardStatus {
+  reader: string;
+  state: CardStateName[];
+  eventCount: number;
+  protocol: CardProtocol | null;
+  atr: Buffer;
+}
+
+export interface TransmitOptions {
+  /** The largest response the caller accepts (default MAX_BUFFER_SIZE_EXTENDED = 65548). */
+  maxResponse?: number;
+  /** Milliseconds to wait for the card's answer. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface Card extends AsyncDisposable {
+  readonly reader: string;
+  readonly share: ShareMode;
+  /** Active protocol after connect/reconnect; null in direct mode without a card. */
+  readonly protocol: CardProtocol | null;
+  transmit(apdu: Uint8Array, opts?: TransmitOptions): Promise<Buffer>;
+  control(code: number, data?: Uint8Array, opts?: TransmitOptions): Promise<Buffer>;
+  status(): Promise<CardStatus>;
+  getAttribute(id: number): Promise<Buffer>;
+  setAttribute(id: number, value: Uint8Array): Promise<void>;
+  beginTransaction(opts?: WaitOptions): Promise<void>;
+  endTransaction(disposition?: Disposition): Promise<void>;
+  /** Runs fn inside BeginTransaction/EndTransaction; ends with `disposition` (default leave). */
+  transaction<T>(fn: (card: Card) => Promise<T>, opts?: WaitOptions & { disposition?: Disposition }): Promise<T>;
+  reconnect(opts?: ReconnectOptions): Promise<CardProtocol | null>;
+  disconnect(disposition?: Disposition): Promise<void>;
+}
+
+export interface Context extends AsyncDisposable {
+  readonly info: ContextInfo;
+  /** Reader names in the daemon's slot order; an empty array when there are none. */
+  listReaders(): Promise<string[]>;
+  /**
+   * Waits until a reader's state differs from what the caller last saw (PC/SC
+   * SCardGetStatusChange). Rejects with SCARD_E_TIMEOUT on timeout and SCARD_E_CANCELLED when
+   * cancelled or aborted.
+   */
+  getStatusChange(states: readonly ReaderStateQuery[], opts?: WaitOptions): Promise<ReaderState[]>;
+  connect(reader: string, opts?: ConnectOptions): Promise<Card>;
+  /** Ends a getStatusChange that is waiting on this context (from any async flow). */
+  cancel(): Promise<void>;
+  release(): Promise<void>;
+}

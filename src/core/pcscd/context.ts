@@ -1,0 +1,135 @@
+// A PC/SC context on pcscd (§7, §8): one socket, one hContext, every call serialised on it.
+
+import { PcscError, Scard } from '../errors.js';
+import { Scope, Share, protocolMask } from '../pcsc/constants.js';
+import type { Card, ConnectOptions, Context, ContextInfo, ReaderState, ReaderStateQuery, WaitOptions } from '../pcsc/types.js';
+import { PcscdCard } from './card.js';
+import { PcscdConnection } from './connection.js';
+import { decodeConnect, encodeConnect } from './messages/connect.js';
+import { decodeCancel, decodeEstablish, decodeRelease, encodeCancel, encodeEstablish, encodeRelease } from './messages/simple.js';
+import type { ReaderStateEntry } from './messages/reader-state.js';
+import { Session, type SessionOptions } from './session.js';
+import { resolveSocketPath } from './socket-path.js';
+import { StateChannel } from './states.js';
+import { getStatusChange } from './status-change.js';
+import { Size } from './codes.js';
+
+export interface PcscdContextOptions extends Omit<SessionOptions, 'path'> {
+  /** Socket path; default PCSCLITE_CSOCK_NAME, then /run/pcscd/pcscd.comm, /var/run/pcscd/pcscd.comm. */
+  socket?: string;
+  env?: NodeJS.ProcessEnv;
+  /** SCARD_SCOPE_*; pcscd treats all four alike. Default SYSTEM. */
+  scope?: number;
+}
+
+export class PcscdContext implements Context {
+  readonly info: ContextInfo;
+  /** The daemon's own version from CMD_VERSION (it may be newer than the one negotiated). */
+  readonly daemonVersion: { major: number; minor: number };
+  readonly hContext: number;
+  /** @internal */ readonly session: Session;
+  /** @internal */ readonly states: StateChannel;
+  private waiting = false;
+  private released = false;
+
+  private constructor(session: Session, hContext: number, path: string) {
+    this.session = session;
+    this.hContext = hContext;
+    this.daemonVersion = session.daemonVersion;
+    this.states = new StateChannel(session, path);
+    this.info = { backend: 'pcscd', protocol: session.protocol, socket: path };
+  }
+
+  static async establish(opts: PcscdContextOptions = {}): Promise<PcscdContext> {
+    const { path } = resolveSocketPath({ path: opts.socket, env: opts.env });
+    const session = await Session.open({ ...opts, path });
+    try {
+      const reply = decodeEstablish(await session.call(encodeEstablish(opts.scope ?? Scope.SYSTEM), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT'));
+      if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, 'establishing a context');
+      return new PcscdContext(session, reply.hContext, path);
+    } catch (e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  get protocolMinor(): number {
+    return this.session.minor;
+  }
+
+  /** @internal Runs one exchange with the connection to itself. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.released) return Promise.reject(new PcscError(Scard.E_INVALID_HANDLE, 'context already released'));
+    return this.session.conn.exclusive(fn);
+  }
+
+  /** @internal The reader-state array, for listReaders and Card.status. */
+  fetchStates(): Promise<ReaderStateEntry[]> {
+    return this.run(() => this.states.fetch());
+  }
+
+  async listReaders(): Promise<string[]> {
+    return (await this.fetchStates()).map((e) => e.name);
+  }
+
+  async getStatusChange(states: readonly ReaderStateQuery[], opts: WaitOptions = {}): Promise<ReaderState[]> {
+    return this.run(async () => {
+      this.waiting = true;
+      try {
+        return await getStatusChange(this.states, states, opts);
+      } finally {
+        this.waiting = false;
+      }
+    });
+  }
+
+  async connect(reader: string, opts: ConnectOptions = {}): Promise<Card> {
+    const share = opts.share ?? 'shared';
+    const protocols = protocolMask(opts.protocols ?? ['T=0', 'T=1']);
+    const req = encodeConnect(this.session.layout, { hContext: this.hContext, reader, shareMode: Share[share], preferredProtocols: protocols });
+    if (!req) throw new PcscError(Scard.E_INVALID_VALUE, `reader name longer than ${this.session.layout.nameSize - 1} bytes`);
+    const reply = await this.run(async () =>
+      decodeConnect(this.session.layout, await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT')),
+    );
+    if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, `connecting to "${reader}"`);
+    return new PcscdCard(this, reply.hCard, reader, share, reply.activeProtocol);
+  }
+
+  /**
+   * SCardCancel (§7.12): a temporary connection, without CMD_VERSION, asks the daemon to wake the
+   * connection that waits. Nothing to do when this context is not waiting.
+   */
+  async cancel(): Promise<void> {
+    if (!this.waiting) return;
+    const side = await PcscdConnection.open(this.session.conn.path);
+    try {
+      side.write(encodeCancel(this.hContext));
+      const reply = decodeCancel(await side.read(Size.CANCEL, { timeout: this.session.requestTimeout, what: 'reply to SCARD_CANCEL' }));
+      // Daemons before 2.0.1 answer INVALID_HANDLE when the wait had just ended: nothing to cancel.
+      if (reply.rv !== Scard.S_SUCCESS && reply.rv !== Scard.E_INVALID_HANDLE) throw new PcscError(reply.rv, 'cancelling');
+    } finally {
+      side.close();
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    if (this.waiting) await this.cancel().catch(() => undefined);
+    try {
+      if (!this.session.conn.closed) {
+        await this.run(async () => {
+          const r = decodeRelease(await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT'));
+          if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, 'releasing the context');
+        });
+      }
+    } finally {
+      this.released = true;
+      this.states.close();
+      this.session.close();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,45 @@
+// Host-order 32-bit fields (§3.4): pcscd and its clients share a machine, so integers travel in
+// the host's byte order. Every struct field is 4 bytes wide; the only padding is in READER_STATE.
+
+import { endianness } from 'node:os';
+import { HEADER_SIZE } from '../codes.js';
+
+const LE = endianness() === 'LE';
+
+export function getU32(buf: Uint8Array, off: number): number {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
+}
+
+export function getI32(buf: Uint8Array, off: number): number {
+  return getU32(buf, off) | 0;
+}
+
+export function putU32(buf: Buffer, off: number, value: number): void {
+  if (LE) buf.writeUInt32LE(value >>> 0, off);
+  else buf.writeUInt32BE(value >>> 0, off);
+}
+
+/** Allocates header + body and writes the header `{size, command}` (size counts the body only). */
+export function withHeader(command: number, bodySize: number, extra = 0): Buffer {
+  const buf = Buffer.alloc(HEADER_SIZE + bodySize + extra);
+  putU32(buf, 0, bodySize);
+  putU32(buf, 4, command);
+  return buf;
+}
+
+/** Encodes a request made only of u32 fields. */
+export function u32Request(command: number, fields: readonly number[]): Buffer {
+  const buf = withHeader(command, fields.length * 4);
+  fields.forEach((v, i) => putU32(buf, HEADER_SIZE + i * 4, v));
+  return buf;
+}
+
+/** A request without a body (`size = 0`), e.g. CMD_GET_READERS_STATE. */
+export function emptyRequest(command: number): Buffer {
+  return withHeader(command, 0);
+}
+
+export function expectSize(buf: Uint8Array, size: number, what: string): void {
+  if (buf.length !== size) throw new RangeError(`${what}: expected ${size} bytes, got ${buf.length}`);
+}

@@ -1,0 +1,42 @@
+// CMD_VERSION negotiation (§9.2–9.4, Appendix D): decides, from one reply, whether to accept,
+// retry on the same connection with the daemon's own version, or give up.
+
+import { Scard } from '../errors.js';
+import { OLDEST_MINOR, NEWEST_MINOR, PROTOCOL_MAJOR } from './codes.js';
+import type { VersionMsg } from './messages/simple.js';
+
+export type VersionStep =
+  | { kind: 'accept'; minor: number }
+  | { kind: 'retry'; minor: number }
+  | { kind: 'fail'; rv: number; detail: string };
+
+/** The two mismatch codes daemons use (1D up to 1.8.25, 1E from 1.8.26). */
+const MISMATCH = new Set<number>([Scard.E_NO_SERVICE, Scard.E_SERVICE_STOPPED]);
+
+export function speaks(minor: number): boolean {
+  return minor >= OLDEST_MINOR && minor <= NEWEST_MINOR;
+}
+
+/**
+ * @param sentMinor the minor just sent (major is always 4)
+ * @param reply the daemon's version_struct reply: its own version and whether it accepted ours
+ * @param retried whether sentMinor was already a retry with the daemon's version
+ */
+export function versionStep(sentMinor: number, reply: VersionMsg, retried: boolean): VersionStep {
+  const theirs = `${reply.major}:${reply.minor}`;
+  if (reply.rv === Scard.S_SUCCESS) {
+    // 2.4.1 accepts 4:6 with rv 0 but replies 4:5 and speaks 4:5: take the smaller minor.
+    if (reply.major !== PROTOCOL_MAJOR) {
+      return { kind: 'fail', rv: Scard.E_SERVICE_STOPPED, detail: `pcscd accepted us but speaks protocol ${theirs}` };
+    }
+    return { kind: 'accept', minor: Math.min(sentMinor, reply.minor) };
+  }
+  if (MISMATCH.has(reply.rv) && reply.major === PROTOCOL_MAJOR && speaks(reply.minor) && !retried && reply.minor !== sentMinor) {
+    return { kind: 'retry', minor: reply.minor };
+  }
+  return {
+    kind: 'fail',
+    rv: MISMATCH.has(reply.rv) ? Scard.E_SERVICE_STOPPED : reply.rv,
+    detail: `pcscd speaks protocol ${theirs} and refused ${PROTOCOL_MAJOR}:${sentMinor}`,
+  };
+}

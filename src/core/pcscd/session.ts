@@ -1,0 +1,111 @@
+// One negotiated pcscd connection (§7.1, §9.4): open, CMD_VERSION with fallback to the daemon's
+// own version, the 4:2 reader-name probe, and typed request/reply helpers on top of the socket.
+
+import { PcscError, ProtocolError, Scard } from '../errors.js';
+import { LAYOUT_100, LAYOUT_128, NEWEST_MINOR, OLDEST_MINOR, PROTOCOL_MAJOR, Size, type Layout } from './codes.js';
+import { PcscdConnection } from './connection.js';
+import { decodeVersion, encodeGetReadersState, encodeVersion } from './messages/simple.js';
+import { versionStep } from './negotiate.js';
+
+export interface SessionOptions {
+  /** Socket path (already resolved). */
+  path: string;
+  /** Newest minor to offer (default 6); tests and `doctor` pin older ones. */
+  maxMinor?: number;
+  /** Reader-name width for a 4:2 daemon: 'auto' probes (§9.4), or force 100/128. */
+  legacyNames?: 'auto' | 100 | 128;
+  /** Bound on each reply, milliseconds (default 30 s). */
+  requestTimeout?: number;
+  connectTimeout?: number;
+}
+
+export interface Negotiated {
+  minor: number;
+  layout: Layout;
+  /** Every CMD_VERSION reply seen, for diagnostics: what the daemon says it speaks. */
+  daemonVersion: { major: number; minor: number };
+}
+
+export class Session {
+  readonly conn: PcscdConnection;
+  readonly minor: number;
+  readonly layout: Layout;
+  readonly daemonVersion: { major: number; minor: number };
+  readonly requestTimeout: number;
+
+  private constructor(conn: PcscdConnection, n: Negotiated, requestTimeout: number) {
+    this.conn = conn;
+    this.minor = n.minor;
+    this.layout = n.layout;
+    this.daemonVersion = n.daemonVersion;
+    this.requestTimeout = requestTimeout;
+  }
+
+  static async open(opts: SessionOptions): Promise<Session> {
+    const requestTimeout = opts.requestTimeout ?? 30_000;
+    const conn = await PcscdConnection.open(opts.path, opts.connectTimeout);
+    try {
+      const n = await negotiate(conn, opts, requestTimeout);
+      return new Session(conn, n, requestTimeout);
+    } catch (e) {
+      conn.close();
+      throw e;
+    }
+  }
+
+  get protocol(): string {
+    return `${PROTOCOL_MAJOR}:${this.minor}`;
+  }
+
+  /** Sends a request and reads a fixed-size reply. */
+  async call(request: Uint8Array, replySize: number, what: string): Promise<Buffer> {
+    this.conn.write(request);
+    return this.conn.read(replySize, { timeout: this.requestTimeout, what: `reply to ${what}` });
+  }
+
+  /** Reads n more bytes of a reply already requested (data after a struct). */
+  readMore(n: number, what: string, timeout = this.requestTimeout): Promise<Buffer> {
+    return this.conn.read(n, { timeout, what });
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
+
+async function negotiate(conn: PcscdConnection, opts: SessionOptions, timeout: number): Promise<Negotiated> {
+  let minor = Math.min(opts.maxMinor ?? NEWEST_MINOR, NEWEST_MINOR);
+  if (minor < OLDEST_MINOR) throw new PcscError(Scard.E_INVALID_VALUE, `protocol 4:${minor} is older than this client speaks`);
+  let retried = false;
+  for (;;) {
+    conn.write(encodeVersion({ major: PROTOCOL_MAJOR, minor }));
+    const reply = decodeVersion(await conn.read(Size.VERSION, { timeout, what: 'reply to CMD_VERSION' }));
+    const step = versionStep(minor, reply, retried);
+    if (step.kind === 'fail') throw new PcscError(step.rv, step.detail);
+    if (step.kind === 'retry') {
+      minor = step.minor;
+      retried = true;
+      continue;
+    }
+    const daemonVersion = { major: reply.major, minor: reply.minor };
+    const layout = step.minor === 2 ? await probeLayout(conn, opts.legacyNames ?? 'auto') : LAYOUT_128;
+    return { minor: step.minor, layout, daemonVersion };
+  }
+}
+
+/**
+ * "4:2" covers two layouts (§9.1): 100-byte names on 1.6.5–1.8.3, 128 on 1.8.4–1.8.8. The reader
+ * state array tells them apart by its length: 2496 or 2944 bytes, counted once the stream is idle.
+ */
+async function probeLayout(conn: PcscdConnection, choice: 'auto' | 100 | 128): Promise<Layout> {
+  if (choice === 100) return LAYOUT_100;
+  if (choice === 128) return LAYOUT_128;
+  conn.write(encodeGetReadersState());
+  const bytes = await conn.drainUntilIdle(200, 5000);
+  if (bytes.length === 16 * LAYOUT_100.entrySize) return LAYOUT_100;
+  if (bytes.length === 16 * LAYOUT_128.entrySize) return LAYOUT_128;
+  if (bytes.length > 0 && bytes.length % LAYOUT_128.entrySize === 0) return LAYOUT_128;
+  if (bytes.length > 0 && bytes.length % LAYOUT_100.entrySize === 0) return LAYOUT_100;
+  throw new ProtocolError(`cannot tell the 4:2 reader-name layout: CMD_GET_READERS_STATE returned ${bytes.length} bytes`);
+}
+
