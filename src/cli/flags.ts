@@ -11,3 +11,9 @@ export const socketFlag = Flags.string({
   description: "pcscd's socket (default: $PCSCLITE_CSOCK_NAME, then /run/pcscd/pcscd.comm)",
   helpValue: 'PATH',
 });
+
+export const backendFlag = Flags.string({
+  description: 'how to reach readers: through pcscd, directly over USB (CCID), or auto (pcscd when it answers, else USB)',
+  options: ['pcscd', 'usb', 'auto'],
+  default: 'auto',
+});

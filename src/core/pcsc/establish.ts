@@ -1,6 +1,7 @@
 // Context.establish(): picks a backend. The USB backend registers itself here when it exists.
 
 import { PcscdContext, type PcscdContextOptions } from '../pcscd/context.js';
+import { UsageError } from '../errors.js';
 import type { BackendName, Context } from './types.js';
 
 export interface EstablishOptions extends PcscdContextOptions {
@@ -18,6 +19,6 @@ export function registerBackend(name: BackendName, factory: BackendFactory): voi
 export async function establishContext(opts: EstablishOptions = {}): Promise<Context> {
   const name = opts.backend === undefined || opts.backend === 'auto' ? 'pcscd' : opts.backend;
   const f = factories.get(name);
-  if (!f) throw new Error(`backend "${name}" is not available`);
+  if (!f) throw new UsageError(`the ${name} backend is not available in this build`, 'EBACKEND');
   return f(opts);
 }
