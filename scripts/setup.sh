@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(pcscd pcsc-tools libpcsclite-dev gcc python3 vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard
+PKGS=(pcscd libccid pcsc-tools libpcsclite-dev gcc python3 vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard
       openssh-client softhsm2 opensc-pkcs11)
 missing=()
 for p in "${PKGS[@]}"; do
