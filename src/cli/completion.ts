@@ -1,0 +1,92 @@
+// Shell completion scripts for bash and zsh, generated from the commands' flag metadata.
+
+export interface CompletionFlag {
+  name: string;
+  char?: string;
+  /** 'boolean' flags take no value. */
+  type: 'boolean' | 'option';
+  options?: readonly string[];
+  description?: string;
+}
+
+export interface CompletionCommand {
+  id: string;
+  aliases: readonly string[];
+  summary?: string;
+  flags: readonly CompletionFlag[];
+}
+
+const ident = (id: string): string => id.replace(/[^A-Za-z0-9]/g, '_');
+const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export function bashCompletion(bin: string, cmds: readonly CompletionCommand[]): string {
+  const names = cmds.flatMap((c) => [c.id, ...c.aliases]);
+  const cases = cmds
+    .map((c) => {
+      const words = c.flags.flatMap((f) => [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])]).join(' ');
+      const values = c.flags
+        .filter((f) => f.type === 'option')
+        .map((f) => {
+          const pat = [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])].join('|');
+          const reply = f.options ? `COMPREPLY=($(compgen -W ${sq(f.options.join(' '))} -- "$cur"))` : 'COMPREPLY=($(compgen -f -- "$cur"))';
+          return `        ${pat}) ${reply}; return ;;`;
+        })
+        .join('\n');
+      return `    ${[c.id, ...c.aliases].join('|')})\n      case "$prev" in\n${values}\n      esac\n      COMPREPLY=($(compgen -W ${sq(words)} -- "$cur")) ;;`;
+    })
+    .join('\n');
+  return `# bash completion for ${bin}; install: ${bin} completion bash > ~/.local/share/bash-completion/completions/${bin}
+_${ident(bin)}() {
+  local cur prev cmd
+  cur="\${COMP_WORDS[COMP_CWORD]}"
+  prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  cmd="\${COMP_WORDS[1]}"
+  if [ "$COMP_CWORD" -eq 1 ]; then
+    COMPREPLY=($(compgen -W ${sq([...names, '--help', '--version'].join(' '))} -- "$cur"))
+    return
+  fi
+  case "$cmd" in
+${cases}
+  esac
+}
+complete -F _${ident(bin)} ${bin}
+`;
+}
+
+export function zshCompletion(bin: string, cmds: readonly CompletionCommand[]): string {
+  const esc = (s: string): string => s.replace(/[[\]:]/g, (m) => `\\${m}`);
+  const list = cmds.flatMap((c) => [c.id, ...c.aliases].map((n) => `    ${sq(`${n}:${esc(c.summary ?? '')}`)}`)).join('\n');
+  const cases = cmds
+    .map((c) => {
+      const specs = c.flags
+        .map((f) => {
+          const desc = esc(f.description ?? '');
+          const value = f.type === 'option' ? (f.options ? `:${f.name}:(${f.options.join(' ')})` : `:${f.name}:_files`) : '';
+          const names = f.char ? `{-${f.char},--${f.name}}` : `--${f.name}`;
+          return `        ${f.char ? `'(-${f.char} --${f.name})'` : ''}${names}${sq(`[${desc}]${value}`)}`;
+        })
+        .concat(["        '*:file:_files'"])
+        .join(' \\\n');
+      return `    ${[c.id, ...c.aliases].join('|')})\n      _arguments -s \\\n${specs} ;;`;
+    })
+    .join('\n');
+  return `#compdef ${bin}
+# zsh completion for ${bin}; install: ${bin} completion zsh > "\${fpath[1]}/_${bin}"
+_${ident(bin)}() {
+  local -a commands
+  commands=(
+${list}
+  )
+  if (( CURRENT == 2 )); then
+    _describe -t commands '${bin} command' commands
+    return
+  fi
+  local cmd=\${words[2]}
+  shift words; (( CURRENT-- ))
+  case $cmd in
+${cases}
+  esac
+}
+compdef _${ident(bin)} ${bin}
+`;
+}
