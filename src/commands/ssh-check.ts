@@ -1,0 +1,37 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base.js';
+import { ExitCode } from '../cli/exit-codes.js';
+
+export default class SshCheck extends BaseCommand {
+  static override summary = 'Explain whether ssh-agent would load a PKCS#11 provider, and how to fix it';
+  static override description = [
+    'Does what ssh-agent does with `ssh-add -s PROVIDER`, without loading anything: resolves the real path,',
+    'matches it against the agent\'s -P allowed-providers list (read from the running agent, or the default',
+    '/usr/lib*/*,/usr/local/lib*/*), checks the file is a PKCS#11 library for this machine whose libraries',
+    'the loader can find, and prints the fixes. Exit 0 when the agent would accept it, 1 when not.',
+  ].join('\n');
+  static override aliases = ['ssh-agent-provider-check'];
+  static override examples = [
+    '<%= config.bin %> ssh-check /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so',
+    "<%= config.bin %> ssh-check /opt/homebrew/lib/libykcs11.dylib -P '/usr/lib*/*,/opt/homebrew/lib/*'",
+    '<%= config.bin %> ssh-check ./libsofthsm2.so --json',
+  ];
+  static override args = {
+    provider: Args.string({ description: 'the provider path, exactly as you would give it to ssh-add -s', required: true }),
+  };
+  static override flags = {
+    'allowed-providers': Flags.string({ char: 'P', description: "judge against this -P list instead of the running agent's", helpValue: 'LIST' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(SshCheck);
+    const { runSshCheck, liveProbe } = await import('../core/index.js');
+    const result = await runSshCheck({ probe: liveProbe(), provider: args.provider, allowedProviders: flags['allowed-providers'], signal: this.signal });
+    if (!this.jsonEnabled()) {
+      const [{ renderSshCheck }, { makeStyle }] = await Promise.all([import('../cli/render/ssh-check.js'), import('../cli/style.js')]);
+      for (const line of renderSshCheck(result, makeStyle())) this.log(line);
+    }
+    if (!result.accepted) process.exitCode = ExitCode.CHECK_FAILED;
+    return result;
+  }
+}
