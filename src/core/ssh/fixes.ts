@@ -38,17 +38,20 @@ function basename(p: string): string {
 
 /**
  * The -P value that admits `canonical` and keeps what the current list allows: sub-patterns
- * trimmed of the whitespace ssh-agent would keep, empty and over-long ones and negations that
+ * trimmed of the whitespace ssh-agent would keep (then read for "!"), empty and over-long ones and negations that
  * refuse this path dropped, and the exact path added ("?" stands in for a comma, which cannot be
  * written inside a sub-pattern).
  */
 export function proposeAllowList(list: string, canonical: string): string {
   const kept: string[] = [];
   for (const sub of splitPatternList(list)) {
-    const pattern = sub.pattern.trim();
+    // ", !/opt/*" was meant as a negation: trim first, then read the "!".
+    const raw = sub.raw.trim();
+    const negated = raw.startsWith('!');
+    const pattern = negated ? raw.slice(1) : raw;
     if (pattern === '' || Buffer.byteLength(pattern) > 1022) continue;
-    if (sub.negated && matchPatternList(canonical, pattern).allowed) continue;
-    kept.push((sub.negated ? '!' : '') + pattern);
+    if (negated && matchPatternList(canonical, pattern).allowed) continue;
+    kept.push((negated ? '!' : '') + pattern);
   }
   const exact = canonical.replace(/,/g, '?');
   if (!kept.some((p) => !p.startsWith('!') && matchPatternList(canonical, p).allowed)) kept.push(exact);

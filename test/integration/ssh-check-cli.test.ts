@@ -1,0 +1,72 @@
+// `pcsc ssh-check` as a user runs it: exit codes, the --json shape, the human verdict and fixes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '../../bin/run.js');
+const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
+let T = '';
+
+function pcsc(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(join(import.meta.dirname, '../../dist/commands/ssh-check.js'))) throw new Error('dist/ is not built: run `npm run build` (npm test does)');
+  if (!existsSync(SOFTHSM)) throw new Error(`${SOFTHSM} is missing: apt-get install softhsm2`);
+  T = realpathSync(mkdtempSync(join(tmpdir(), 'pcsc-sshcli-')));
+  mkdirSync(`${T}/lib`);
+  copyFileSync(SOFTHSM, `${T}/lib/p11.so`);
+  symlinkSync(`${T}/lib/p11.so`, `${T}/link.so`);
+});
+afterAll(() => { if (T) rmSync(T, { recursive: true, force: true }); });
+
+describe('pcsc ssh-check', () => {
+  it('exit 0 and the JSON contract when the agent would accept the provider', () => {
+    const r = pcsc(['ssh-check', `${T}/link.so`, '-P', `${T}/lib/*`, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ allowed: true, accepted: true, canonicalPath: `${T}/lib/p11.so`, matched: `${T}/lib/*`, allowedProvidersFrom: 'option', fixes: [] });
+    expect(j.provider).toMatchObject({ verdict: 'ok', format: 'elf', exportsEntryPoint: true });
+    expect(j.checks.map((c: { id: string }) => c.id)).toEqual(['ssh.agent', 'ssh.provider-path', 'ssh.provider-file', 'ssh.provider-deps']);
+    for (const c of j.checks) expect(c).toEqual(expect.objectContaining({ status: expect.any(String), summary: expect.any(String), durationUs: expect.any(Number) }));
+  });
+
+  it('exit 1, the refusal and the fixes when the list refuses it (the alias works too)', () => {
+    const r = pcsc(['ssh-agent-provider-check', `${T}/link.so`, '-P', `/usr/lib*/*, ${T}/lib/*`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`FAIL  Provider path allowed by the agent's -P list: ${T}/lib/p11.so is not allowed`);
+    expect(r.stdout).toMatch(/leading or trailing whitespace[^\n]*\n?[^\n]*would match/);
+    expect(r.stdout).toContain(`symlink ${T}/link.so → ${T}/lib/p11.so`);
+    expect(r.stdout).toContain('Fixes:');
+    expect(r.stdout).toContain(`eval "$(ssh-agent -s -P '/usr/lib*/*,${T}/lib/*')"`);
+    const j = JSON.parse(pcsc(['ssh-check', `${T}/link.so`, '-P', `/usr/lib*/*, ${T}/lib/*`, '--json']).stdout);
+    expect(j).toMatchObject({ allowed: false, matched: null });
+    expect(j.fixes.map((f: { id: string }) => f.id)).toContain('allow-list');
+  });
+
+  it('exit 1 with a clear verdict for a missing file and for a non-library', () => {
+    const missing = pcsc(['ssh-check', `${T}/nope.so`, '-P', '*']);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('No such file or directory (ENOENT)');
+    const notLib = pcsc(['ssh-check', '/etc/hostname', '-P', '*', '--json']);
+    expect(notLib.code).toBe(1);
+    expect(JSON.parse(notLib.stdout).provider.verdict).toBe('no-symbol-string');
+  });
+
+  it('exit 2 for usage errors', () => {
+    expect(pcsc(['ssh-check']).code).toBe(2);
+    expect(pcsc(['ssh-check', 'x', '--bogus']).code).toBe(2);
+  });
+
+  it('reads the running agent when SSH_AUTH_SOCK points at nothing', () => {
+    const r = pcsc(['ssh-check', SOFTHSM, '--json'], { SSH_AUTH_SOCK: `${T}/no-agent.sock` });
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.checks[0]).toMatchObject({ id: 'ssh.agent', status: 'fail' });
+    expect(j).toMatchObject({ allowed: true, allowedProvidersFrom: 'default' });
+  });
+});
