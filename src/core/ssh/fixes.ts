@@ -123,7 +123,7 @@ export function buildFixes(f: FixInput): SshFix[] {
   const newList = proposeAllowList(f.list, f.canonical);
   fixes.push({
     id: 'allow-list',
-    text: `Start the agent with -P ${shellQuote(newList)} (it replaces the default list, so the list keeps the default patterns${f.agent.allowedProvidersFrom === 'argv' ? ' and your current ones' : ''}).`,
+    text: `Restart the agent with -P ${shellQuote(newList)}: -P replaces the built-in list, so this value keeps what the current list allows and admits this provider's real path.`,
     commands: ['ssh-agent -k 2>/dev/null || true', `eval "$(ssh-agent -s -P ${shellQuote(newList)})"`, `ssh-add -s ${shellQuote(f.canonical)}`],
   });
   if (f.platform === 'linux' && !f.nixos) {
