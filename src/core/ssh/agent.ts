@@ -118,7 +118,10 @@ export async function findAgent(probe: SystemProbe, explicitList?: string): Prom
     allowRemotePkcs11: false, cwd: '/', cwdFrom: 'assumed', ldLibraryPath: env.LD_LIBRARY_PATH, envFrom: 'self', notes: [],
   };
   if (socket) info.socketExists = (await probe.stat(socket))?.isSocket ?? false;
-  const procs = await probe.processes();
+  const pidEnv = Number(env.SSH_AGENT_PID);
+  const wantPid = Number.isInteger(pidEnv) && pidEnv > 0;
+  // Listing processes reads all of /proc: only when there is an agent to look for.
+  const procs = socket || wantPid ? await probe.processes() : [];
   let agent: ProcessInfo | undefined;
 
   if (socket && probe.platform === 'linux') {
@@ -141,8 +144,7 @@ export async function findAgent(probe: SystemProbe, explicitList?: string): Prom
     agent = procs.find((p) => classifyProgram(p).kind === 'openssh' && parseAgentArgv(p.argv).socket === socket);
     if (agent) info.via = 'argv';
   }
-  const pidEnv = Number(env.SSH_AGENT_PID);
-  if (!agent && Number.isInteger(pidEnv) && pidEnv > 0) {
+  if (!agent && wantPid) {
     agent = procs.find((p) => p.pid === pidEnv);
     if (agent) info.via = 'SSH_AGENT_PID';
     else info.notes.push(`SSH_AGENT_PID=${pidEnv} names no running process`);
