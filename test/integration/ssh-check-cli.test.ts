@@ -21,6 +21,8 @@ beforeAll(() => {
   mkdirSync(`${T}/lib`);
   copyFileSync(SOFTHSM, `${T}/lib/p11.so`);
   symlinkSync(`${T}/lib/p11.so`, `${T}/link.so`);
+  mkdirSync(`${T}/allowed`);
+  symlinkSync('../lib/p11.so', `${T}/allowed/p11.so`);
 });
 afterAll(() => { if (T) rmSync(T, { recursive: true, force: true }); });
 
@@ -46,6 +48,14 @@ describe('pcsc ssh-check', () => {
     const j = JSON.parse(pcsc(['ssh-check', `${T}/link.so`, '-P', `/usr/lib*/*, ${T}/lib/*`, '--json']).stdout);
     expect(j).toMatchObject({ allowed: false, matched: null });
     expect(j.fixes.map((f: { id: string }) => f.id)).toContain('allow-list');
+  });
+
+  it('says when a symlink takes an allowed-looking path out of the allowed tree', () => {
+    const r = pcsc(['ssh-check', `${T}/allowed/p11.so`, '-P', `${T}/allowed/*`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${T}/allowed/p11.so looks allowed, but a symlink leads out of the allowed tree: the agent matches the real path ${T}/lib/p11.so.`);
+    const j = JSON.parse(pcsc(['ssh-check', `${T}/allowed/p11.so`, '-P', `${T}/allowed/*`, '--json']).stdout);
+    expect(j.checks[1].data).toMatchObject({ symlinkLeaves: true, hops: [{ link: `${T}/allowed/p11.so`, target: '../lib/p11.so' }] });
   });
 
   it('exit 1 with a clear verdict for a missing file and for a non-library', () => {

@@ -2,7 +2,7 @@
 // RPATH / RUNPATH / $ORIGIN, missing and wrong-architecture dependencies, and ld.so.conf includes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseElf } from '../../../src/core/ssh/elf.js';
@@ -46,6 +46,9 @@ describe('real modules', () => {
 
 let T = '';
 beforeAll(() => {
+  for (const [tool, pkg] of [['/usr/bin/gcc', 'gcc'], [OPENSC, 'opensc-pkcs11'], [SOFTHSM, 'softhsm2']]) {
+    if (!existsSync(tool as string)) throw new Error(`${tool} is missing: apt-get install ${pkg}`);
+  }
   T = mkdtempSync(join(tmpdir(), 'pcsc-ldso-'));
   mkdirSync(`${T}/mod/sub`, { recursive: true });
   mkdirSync(`${T}/elsewhere`);
