@@ -34,6 +34,8 @@ export type ResolveResult =
 
 /** glibc's limit on symlinks followed in one resolution (MAXSYMLINKS). */
 export const MAX_SYMLINKS = 40;
+/** NAME_MAX: the longest single path component. */
+export const NAME_MAX = 255;
 /** PATH_MAX on Linux, counting the terminating NUL. */
 export const PATH_MAX = 4096;
 
@@ -123,9 +125,11 @@ export function probeResolverFs(probe: SystemProbe): ResolverFs {
       const st = await probe.lstat(p);
       if (st) return st.isSymlink ? 'symlink' : st.isDirectory ? 'dir' : st.isFile ? 'file' : 'other';
       // The probe only says "no": tell a missing name from an unreadable directory by listing it.
+      const name = p.slice(p.lastIndexOf('/') + 1);
+      if (Buffer.byteLength(name) > NAME_MAX) return { error: 'ENAMETOOLONG' };
       const names = await probe.readDir(parent(p));
       if (names === null) return { error: 'EACCES' };
-      return { error: names.includes(p.slice(p.lastIndexOf('/') + 1)) ? 'EACCES' : 'ENOENT' };
+      return { error: names.includes(name) ? 'EACCES' : 'ENOENT' };
     },
     readLink: (p) => probe.readLink(p),
   };

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lexicalNormalize, resolveLikeAgent, type ResolverFs, type ResolveErrno } from '../../../src/core/ssh/realpath.js';
+import { lexicalNormalize, probeResolverFs, resolveLikeAgent, type ResolverFs, type ResolveErrno } from '../../../src/core/ssh/realpath.js';
+import { liveProbe } from '../../../src/core/ssh/adapter.js';
 
 const nodeFs: ResolverFs = {
   async lstat(p) {
@@ -48,9 +49,9 @@ describe('resolveLikeAgent agrees with realpath(3)', () => {
     'usr/lib/optdir/mod.so', 'usr/lib/optdir/../p11/mod.so', 'usr/lib/dirlink/../x/real.so', 'usr//lib///x/./real.so',
     'usr/lib/x/real.so/', 'usr/lib/x/real.so/.', 'usr/lib/x/real.so/..', 'usr/lib/missing.so', 'usr/lib/dangling.so',
     'usr/lib/loop1', 'usr/lib/x', 'usr/lib/x/', 'usr/lib/../../opt/p11/mod.so', 'nope/x.so', 'usr/lib/x/real.so/x',
-    'locked/in.so',
+    'locked/in.so', `usr/lib/${'n'.repeat(300)}.so`,
   ];
-  it.each(cases)('%s', async (rel) => {
+  it.each(cases.flatMap((c) => [[c, 'node fs'], [c, 'SystemProbe']]))('%s (%s)', async (rel, via) => {
     const input = `${T}/${rel}`;
     let want: { ok: true; canonical: string } | { ok: false; error: string };
     try {
@@ -58,7 +59,7 @@ describe('resolveLikeAgent agrees with realpath(3)', () => {
     } catch (e) {
       want = { ok: false, error: (e as NodeJS.ErrnoException).code ?? '' };
     }
-    const got = await resolveLikeAgent(nodeFs, input);
+    const got = await resolveLikeAgent(via === 'node fs' ? nodeFs : probeResolverFs(liveProbe()), input);
     // Running as root, a mode-000 directory is still searchable, so realpath decides the expectation.
     expect(got.ok ? { ok: true, canonical: got.canonical } : { ok: false, error: got.error }).toEqual(want);
   });
