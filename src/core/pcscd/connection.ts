@@ -45,6 +45,7 @@ export class PcscdConnection {
   private pending: PendingRead | null = null;
   private failure: PcscError | null = null;
   private tail: Promise<unknown> = Promise.resolve();
+  private closedWaiters: Array<(e: PcscError) => void> = [];
 
   private constructor(path: string, socket: Socket) {
     this.path = path;
@@ -87,6 +88,12 @@ export class PcscdConnection {
   /** Why the connection is unusable, or null. */
   get error(): PcscError | null {
     return this.failure;
+  }
+
+  /** Resolves (never rejects) with the reason once the connection is unusable: lets a caller notice the peer going away while idle. */
+  whenClosed(): Promise<PcscError> {
+    if (this.failure) return Promise.resolve(this.failure);
+    return new Promise((resolve) => this.closedWaiters.push(resolve));
   }
 
   /** Bytes received but not yet read. */
@@ -189,6 +196,8 @@ export class PcscdConnection {
 
   private rejectPending(): void {
     const p = this.pending;
-    if (p && this.failure) p.reject(this.failure);
+    const f = this.failure;
+    if (p && f) p.reject(f);
+    if (f) for (const w of this.closedWaiters.splice(0)) w(f);
   }
 }

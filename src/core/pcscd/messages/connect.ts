@@ -3,8 +3,8 @@
 //  u32 dwActiveProtocol, u32 rv}
 
 import { readCString, writeCString } from '../../bytes/cstring.js';
-import { Cmd, HEADER_SIZE, type Layout } from '../codes.js';
-import { expectSize, getI32, getU32, putU32, withHeader } from './wire.js';
+import { Cmd, type Layout } from '../codes.js';
+import { expectSize, getI32, getU32, putU32, request } from './wire.js';
 
 export interface ConnectMsg {
   hContext: number;
@@ -16,16 +16,24 @@ export interface ConnectMsg {
   rv: number;
 }
 
+/** The bare struct (a daemon's reply). Null when the name does not fit the layout's field (with its NUL). */
+export function encodeConnectStruct(layout: Layout, m: ConnectMsg): Buffer | null {
+  const buf = Buffer.alloc(layout.connectSize);
+  const n = layout.nameSize;
+  putU32(buf, 0, m.hContext);
+  if (!writeCString(buf, 4, n, m.reader)) return null;
+  putU32(buf, 4 + n, m.shareMode);
+  putU32(buf, 8 + n, m.preferredProtocols);
+  putU32(buf, 12 + n, m.hCard);
+  putU32(buf, 16 + n, m.activeProtocol);
+  putU32(buf, 20 + n, m.rv);
+  return buf;
+}
+
 /** Returns null when the name does not fit the layout's name field (with its NUL). */
 export function encodeConnect(layout: Layout, m: Omit<ConnectMsg, 'hCard' | 'activeProtocol' | 'rv'>): Buffer | null {
-  const buf = withHeader(Cmd.CONNECT, layout.connectSize);
-  const o = HEADER_SIZE;
-  const n = layout.nameSize;
-  putU32(buf, o, m.hContext);
-  if (!writeCString(buf, o + 4, n, m.reader)) return null;
-  putU32(buf, o + 4 + n, m.shareMode);
-  putU32(buf, o + 8 + n, m.preferredProtocols);
-  return buf;
+  const body = encodeConnectStruct(layout, { ...m, hCard: 0, activeProtocol: 0, rv: 0 });
+  return body && request(Cmd.CONNECT, body);
 }
 
 export function decodeConnect(layout: Layout, b: Uint8Array): ConnectMsg {

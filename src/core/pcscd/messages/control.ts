@@ -2,8 +2,8 @@
 // {i32 hCard, u32 dwControlCode, u32 cbSendLength, u32 cbRecvLength, u32 dwBytesReturned, u32 rv};
 // the reply is followed by dwBytesReturned bytes only when rv = 0.
 
-import { Cmd, HEADER_SIZE, Size } from '../codes.js';
-import { expectSize, getI32, getU32, putU32, withHeader } from './wire.js';
+import { Cmd, Size } from '../codes.js';
+import { expectSize, getI32, getU32, request, u32Struct } from './wire.js';
 
 export interface ControlMsg {
   hCard: number;
@@ -14,15 +14,17 @@ export interface ControlMsg {
   rv: number;
 }
 
+/** The bare struct: a request's body (before the data) or a daemon's reply (before the output). */
+export function encodeControlStruct(m: ControlMsg): Buffer {
+  return u32Struct([m.hCard, m.controlCode, m.sendLength, m.recvLength, m.bytesReturned, m.rv]);
+}
+
 export function encodeControl(hCard: number, controlCode: number, data: Uint8Array, recvLength: number): Buffer {
-  const buf = withHeader(Cmd.CONTROL, Size.CONTROL, data.length);
-  const o = HEADER_SIZE;
-  putU32(buf, o, hCard);
-  putU32(buf, o + 4, controlCode);
-  putU32(buf, o + 8, data.length);
-  putU32(buf, o + 12, recvLength);
-  buf.set(data, o + Size.CONTROL);
-  return buf;
+  return request(
+    Cmd.CONTROL,
+    encodeControlStruct({ hCard, controlCode, sendLength: data.length, recvLength, bytesReturned: 0, rv: 0 }),
+    data,
+  );
 }
 
 export function decodeControl(b: Uint8Array): ControlMsg {

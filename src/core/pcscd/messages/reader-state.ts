@@ -4,7 +4,10 @@
 
 import { readCString } from '../../bytes/cstring.js';
 import { MAX_ATR_SIZE, type Layout } from '../codes.js';
-import { getI32, getU32 } from './wire.js';
+import { getI32, getU32, putU32 } from './wire.js';
+
+/** cardAtrLength of a slot that holds no reader (MAX_ATR_SIZE + 1, "not initialised"). */
+export const ATR_LENGTH_UNUSED = MAX_ATR_SIZE + 1;
 
 export interface ReaderStateEntry {
   name: string;
@@ -43,4 +46,41 @@ export function decodeReaderStates(layout: Layout, b: Uint8Array): ReaderStateEn
     out.push(decodeReaderStateEntry(layout, b, off));
   }
   return out;
+}
+
+/**
+ * Writes one entry at `off` (the field must be zeroed). A name longer than the field is cut at a
+ * UTF-8 character boundary so that its NUL fits; an ATR longer than 33 bytes is cut to 33.
+ */
+export function encodeReaderStateEntry(layout: Layout, e: ReaderStateEntry, buf: Buffer, off = 0): void {
+  const n = layout.nameSize;
+  let name = Buffer.from(e.name, 'utf8');
+  if (name.length > n - 1) {
+    let cut = n - 1;
+    while (cut > 0 && ((name[cut] as number) & 0xc0) === 0x80) cut--;
+    name = name.subarray(0, cut);
+  }
+  name.copy(buf, off);
+  putU32(buf, off + n, e.eventCounter);
+  putU32(buf, off + n + 4, e.readerState);
+  putU32(buf, off + n + 8, e.readerSharing);
+  const atr = e.atr.subarray(0, MAX_ATR_SIZE);
+  buf.set(atr, off + n + 12);
+  putU32(buf, off + n + 48, atr.length);
+  putU32(buf, off + n + 52, e.protocol);
+}
+
+/**
+ * An array of exactly `count` entries: the readers first, in order, then unused slots (empty name,
+ * cardAtrLength 34, as the daemon leaves them). Readers beyond `count` are left out.
+ */
+export function encodeReaderStates(layout: Layout, entries: readonly ReaderStateEntry[], count: number): Buffer {
+  const es = layout.entrySize;
+  const buf = Buffer.alloc(count * es);
+  for (let i = 0; i < count; i++) {
+    const e = entries[i];
+    if (e) encodeReaderStateEntry(layout, e, buf, i * es);
+    else putU32(buf, i * es + layout.nameSize + 48, ATR_LENGTH_UNUSED);
+  }
+  return buf;
 }

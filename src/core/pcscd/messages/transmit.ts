@@ -3,8 +3,8 @@
 //  u32 ioRecvPciLength, u32 pcbRecvLength, u32 rv}; the reply struct is followed by
 // pcbRecvLength response bytes only when rv = 0.
 
-import { Cmd, HEADER_SIZE, Size } from '../codes.js';
-import { expectSize, getI32, getU32, putU32, withHeader } from './wire.js';
+import { Cmd, Size } from '../codes.js';
+import { expectSize, getI32, getU32, request, u32Struct } from './wire.js';
 
 export interface TransmitMsg {
   hCard: number;
@@ -17,21 +17,19 @@ export interface TransmitMsg {
   rv: number;
 }
 
+/** The bare struct: a request's body (before the APDU) or a daemon's reply (before the response). */
+export function encodeTransmitStruct(m: TransmitMsg): Buffer {
+  return u32Struct([
+    m.hCard, m.sendPciProtocol, m.sendPciLength, m.sendLength,
+    m.recvPciProtocol, m.recvPciLength, m.recvLength, m.rv,
+  ]);
+}
+
 export function encodeTransmit(
   m: Omit<TransmitMsg, 'sendLength' | 'rv'>,
   apdu: Uint8Array,
 ): Buffer {
-  const buf = withHeader(Cmd.TRANSMIT, Size.TRANSMIT, apdu.length);
-  const o = HEADER_SIZE;
-  putU32(buf, o, m.hCard);
-  putU32(buf, o + 4, m.sendPciProtocol);
-  putU32(buf, o + 8, m.sendPciLength);
-  putU32(buf, o + 12, apdu.length);
-  putU32(buf, o + 16, m.recvPciProtocol);
-  putU32(buf, o + 20, m.recvPciLength);
-  putU32(buf, o + 24, m.recvLength);
-  buf.set(apdu, o + Size.TRANSMIT);
-  return buf;
+  return request(Cmd.TRANSMIT, encodeTransmitStruct({ ...m, sendLength: apdu.length, rv: 0 }), apdu);
 }
 
 export function decodeTransmit(b: Uint8Array): TransmitMsg {

@@ -28,11 +28,31 @@ export function withHeader(command: number, bodySize: number, extra = 0): Buffer
   return buf;
 }
 
+/** A bare struct made only of u32 fields (replies carry no header; requests wrap it). */
+export function u32Struct(fields: readonly number[]): Buffer {
+  const buf = Buffer.alloc(fields.length * 4);
+  fields.forEach((v, i) => putU32(buf, i * 4, v));
+  return buf;
+}
+
+/** Header + a struct already encoded; `extra` is payload that `size` does not count (TRANSMIT, CONTROL). */
+export function request(command: number, body: Uint8Array, extra?: Uint8Array): Buffer {
+  const buf = withHeader(command, body.length, extra?.length ?? 0);
+  buf.set(body, HEADER_SIZE);
+  if (extra) buf.set(extra, HEADER_SIZE + body.length);
+  return buf;
+}
+
 /** Encodes a request made only of u32 fields. */
 export function u32Request(command: number, fields: readonly number[]): Buffer {
-  const buf = withHeader(command, fields.length * 4);
-  fields.forEach((v, i) => putU32(buf, HEADER_SIZE + i * 4, v));
-  return buf;
+  return request(command, u32Struct(fields));
+}
+
+/** The request header `{u32 size, u32 command}` (§3.1). */
+export interface Header { size: number; command: number }
+export function decodeHeader(b: Uint8Array): Header {
+  expectSize(b, HEADER_SIZE, 'header');
+  return { size: getU32(b, 0), command: getU32(b, 4) };
 }
 
 /** A request without a body (`size = 0`), e.g. CMD_GET_READERS_STATE. */
