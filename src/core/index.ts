@@ -17,3 +17,6 @@ export const Context = { establish: establishContext };
 export { runSshCheck, type SshCheckResult, type RunSshCheckOptions } from './ssh/ssh-check.js';
 export { liveProbe } from './ssh/adapter.js';
 export { matchPattern, matchPatternList, DEFAULT_ALLOWED_PROVIDERS, type PatternListResult } from './ssh/match.js';
+export { ProxyServer, serveUntil, probeUpstream, type ProxyRun, type ProxyStats } from './proxy/server.js';
+export { defaultSpySocket } from './proxy/paths.js';
+export type { ProxyCall, ProxyEvent, ProxyOptions } from './proxy/types.js';

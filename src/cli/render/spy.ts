@@ -1,0 +1,35 @@
+// Human output of `pcsc spy`: one line per call, key=value fields in a fixed order.
+
+import type { ProxyCall } from '../../core/index.js';
+
+function clock(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+const quote = (s: string): string => JSON.stringify(s);
+
+export function renderCall(c: ProxyCall): string {
+  const f: string[] = [clock(c.time), `#${c.client}`, c.command];
+  if (c.requested) f.push(`requested=${c.requested}`);
+  if (c.hContext) f.push(`hContext=${c.hContext}`);
+  if (c.hCard) f.push(`hCard=${c.hCard}`);
+  if (c.reader !== undefined) f.push(`reader=${quote(c.reader)}`);
+  if (c.share) f.push(`share=${c.share}`);
+  if (c.preferredProtocols) f.push(`preferred=${c.preferredProtocols.join('|') || 'none'}`);
+  if (c.protocol !== undefined) f.push(`protocol=${c.protocol ?? 'none'}`);
+  if (c.disposition) f.push(`disposition=${c.disposition}`);
+  if (c.controlCode) f.push(`code=${c.controlCode}`);
+  if (c.attrId) f.push(`attr=${c.attrId}`);
+  if (c.apdu !== undefined) f.push(`apdu=${c.apdu}${c.redacted ? ' (PIN masked)' : ''}`);
+  if (c.data !== undefined) f.push(`data=${c.data}`);
+  if (c.response !== undefined) f.push(`response=${c.response}`);
+  if (c.sw) f.push(`sw=${c.sw} (${c.swMeaning ?? ''})`);
+  if (c.readers) f.push(`readers=[${c.readers.map(quote).join(', ')}]`);
+  if (c.readerEvents !== undefined) f.push(`readerEvents=${c.readerEvents}`);
+  if (c.rvName) f.push(`rv=${c.rvName}`);
+  f.push(`${(c.durationUs / 1000).toFixed(3)}ms`);
+  if (c.note) f.push(`(${c.note})`);
+  return f.join(' ');
+}

@@ -1,0 +1,37 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base.js';
+import { legacyNamesFlag, upstreamFlag } from '../cli/proxy/flags.js';
+
+export default class Spy extends BaseCommand {
+  static override summary = 'Log every PC/SC call clients make, decoded, on the way to pcscd';
+  static override description =
+    'The same front as `pcsc proxy`, logging each call: command, reader, share mode, protocol, APDU bytes, status word '
+    + 'and its meaning, return code, time taken. With --json, one JSON object per line. PINs (VERIFY, CHANGE REFERENCE DATA, '
+    + 'RESET RETRY COUNTER) are masked unless --show-secrets. Works for static and sandboxed clients. Runs until Ctrl-C.';
+
+  static override examples = [
+    '<%= config.bin %> spy',
+    'PCSCLITE_CSOCK_NAME=$XDG_RUNTIME_DIR/pcsc-spy.comm pcsc_scan',
+    '<%= config.bin %> spy --json --output trace.jsonl',
+  ];
+
+  static override flags = {
+    listen: Flags.string({ description: 'socket path to listen on (default: $XDG_RUNTIME_DIR/pcsc-spy.comm)', helpValue: 'PATH' }),
+    upstream: upstreamFlag,
+    output: Flags.string({ char: 'o', description: 'write the log to this file (mode 0600) instead of stdout', helpValue: 'FILE' }),
+    'show-secrets': Flags.boolean({ description: 'show PIN bytes instead of masking them', default: false }),
+    'legacy-names': legacyNamesFlag,
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(Spy);
+    const { serve } = await import('../cli/proxy/serve.js');
+    const { defaultSpySocket } = await import('../core/index.js');
+    const listen = flags.listen ?? defaultSpySocket();
+    const spy = { json: this.jsonEnabled(), output: flags.output, showSecrets: flags['show-secrets'] };
+    const result = await serve(this, { listen, upstream: flags.upstream, legacyNames: flags['legacy-names'], spy }, this.signal);
+    this.logToStderr(`pcsc: stopped after ${result.served} client connection${result.served === 1 ? '' : 's'}`);
+    // With --json the records were the output; a summary object would break the one-object-per-line stream.
+    return this.jsonEnabled() ? undefined : result;
+  }
+}

@@ -1,0 +1,275 @@
+// One client of the proxy (§8, §9.5): it speaks the client's protocol minor to the client and the
+// daemon's to its own upstream connection, serves one request at a time as pcscd does, relays
+// reader-event notifications and cancels, and closes the client cleanly when the daemon goes away.
+
+import { PcscError, Scard } from '../errors.js';
+import { LAYOUT_100, LAYOUT_128, PROTOCOL_MAJOR, type Layout } from '../pcscd/codes.js';
+import type { ReaderStateEntry } from '../pcscd/messages/reader-state.js';
+import { encodeWaitStruct, type WaitMsg } from '../pcscd/messages/simple.js';
+import { Session } from '../pcscd/session.js';
+import { StateChannel } from '../pcscd/states.js';
+import { fixedView, sameStates, type ArraySize } from './arrays.js';
+import type { ClientStream } from './client-stream.js';
+import { dispatch } from './dispatch.js';
+import { callRecord, type CallFacts } from './records.js';
+import type { ReaderEventCounter } from './reader-events.js';
+import type { RawRequest } from './requests.js';
+import type { ProxyCall, ProxyEvent, ProxyOptions } from './types.js';
+
+/** A client that never sent CMD_VERSION (a cancel connection) is served with 4:4 rules. */
+const DEFAULT_MINOR = 4;
+
+/** What all sessions of one proxy share. */
+export interface ProxyShared {
+  readonly options: ProxyOptions;
+  readonly requestTimeout: number;
+  /** hContext → the session whose client established it, for SCARD_CANCEL from another connection. */
+  readonly contexts: Map<number, ProxySession>;
+  readonly readerEvents: ReaderEventCounter;
+  readonly arraySize: ArraySize;
+  /** Whether anyone listens to call records (building them costs hex conversions). */
+  readonly tracing: boolean;
+  emitCall(call: ProxyCall): void;
+  emitEvent(event: ProxyEvent): void;
+}
+
+type Wake = 'request' | 'cancel' | 'note' | 'upstream-closed';
+
+export class ProxySession {
+  readonly id: number;
+  /** @internal */ readonly client: ClientStream;
+  /** @internal */ readonly shared: ProxyShared;
+  /** @internal The client's protocol minor and reader-name layout. */
+  minor = DEFAULT_MINOR;
+  versioned = false;
+  layout: Layout = LAYOUT_128;
+  /** @internal Registered for a notification, as the client sees it. */
+  registered = false;
+  /** @internal The reader states the client last received (for ≤ 4:3 WAIT and re-registration). */
+  seen: ReaderStateEntry[] | null = null;
+  /** @internal 4:6: the array to answer the next SIZE/ARRAY pair with (taken at WAIT or SIZE). */
+  pendingArray: ReaderStateEntry[] | null = null;
+  /** @internal 4:6: the entry count the last SIZE announced, which the ARRAY after it must have. */
+  pendingSize: number | null = null;
+  /** @internal hCard → what it was opened on, for the spy. */
+  readonly cards = new Map<number, { reader: string; share: number; protocol: number }>();
+  private readonly contexts = new Set<number>();
+  private up: Session | null = null;
+  private chan: StateChannel | null = null;
+  private cancels: Array<(rv: number) => void> = [];
+  private wakeForCancel: (() => void) | null = null;
+
+  constructor(id: number, client: ClientStream, shared: ProxyShared) {
+    this.id = id;
+    this.client = client;
+    this.shared = shared;
+  }
+
+  get protocol(): string {
+    return `${PROTOCOL_MAJOR}:${this.minor}`;
+  }
+
+  /** Serves the client until it goes away, the daemon goes away, or it breaks the protocol. */
+  async run(): Promise<void> {
+    let reason: string | undefined;
+    try {
+      for (;;) {
+        const wake = await this.nextWake();
+        if (wake === 'upstream-closed') {
+          reason = `pcscd connection lost: ${this.up?.conn.error?.message ?? 'closed'}`;
+          break;
+        }
+        if (wake === 'cancel') {
+          await this.serveCancels();
+          continue;
+        }
+        if (wake === 'note') continue;
+        const req = await this.client.next(this.minor);
+        if (!req) break;
+        await this.handle(req);
+      }
+    } catch (e) {
+      reason = e instanceof Error ? e.message : String(e);
+      if (this.up?.conn.closed) this.shared.emitEvent({ kind: 'upstream-error', client: this.id, message: reason });
+    } finally {
+      this.dispose();
+      this.shared.emitEvent({ kind: 'disconnected', client: this.id, ...(reason ? { reason } : {}) });
+    }
+  }
+
+  /** SCARD_CANCEL from another connection: wakes this client's wait with SCARD_E_CANCELLED. */
+  requestCancel(): Promise<number> {
+    return new Promise((resolve) => {
+      this.cancels.push(resolve);
+      const w = this.wakeForCancel;
+      this.wakeForCancel = null;
+      w?.();
+    });
+  }
+
+  /** @internal The upstream connection, opened (and the version negotiated) on first use. */
+  async upstream(): Promise<Session> {
+    if (this.up) {
+      if (this.up.conn.closed) throw this.up.conn.error ?? new PcscError(Scard.F_COMM_ERROR, 'pcscd connection closed');
+      return this.up;
+    }
+    const { upstream: path, legacyNames } = this.shared.options;
+    this.up = await Session.open({
+      path,
+      requestTimeout: this.shared.requestTimeout,
+      ...(legacyNames ? { legacyNames: 100 as const } : {}),
+    });
+    this.chan = new StateChannel(this.up, path);
+    return this.up;
+  }
+
+  /** @internal Reader states and registration on the upstream connection. */
+  async states(): Promise<StateChannel> {
+    await this.upstream();
+    return this.chan as StateChannel;
+  }
+
+  /** @internal Adopts the version a client announced. */
+  setVersion(minor: number): void {
+    this.minor = minor;
+    this.versioned = true;
+    this.layout = minor === 2 && this.shared.options.legacyNames ? LAYOUT_100 : LAYOUT_128;
+  }
+
+  /** @internal Tracks the contexts established over this connection (one at a time, as pcscd). */
+  addContext(hContext: number): void {
+    for (const h of this.contexts) this.shared.contexts.delete(h);
+    this.contexts.clear();
+    this.contexts.add(hContext);
+    this.shared.contexts.set(hContext, this);
+  }
+
+  removeContext(hContext: number): void {
+    this.contexts.delete(hContext);
+    if (this.shared.contexts.get(hContext) === this) this.shared.contexts.delete(hContext);
+  }
+
+  /** @internal Sends the client its notification and ends its registration. */
+  notifyClient(rv: number): void {
+    this.registered = false;
+    this.holdNotes = null;
+    this.client.write(encodeWaitStruct({ timeOut: 0, rv }));
+    if (this.shared.tracing) this.shared.emitCall(callRecord(this, 'NOTIFICATION', new Date(), 0n, { rv }));
+  }
+
+  /**
+   * @internal Runs an exchange that needs the upstream connection to itself while the client is
+   * registered (only a client that ignores libpcsclite's per-context lock does this): steps out
+   * of the registration, runs fn, registers again and tells the client if it missed a change.
+   */
+  async unregistered<T>(fn: () => Promise<T>): Promise<T> {
+    const ch = await this.states();
+    if (!ch.armed) return fn();
+    const m = await ch.stop();
+    if (m.rv === Scard.E_CANCELLED) this.notifyClient(m.rv);
+    try {
+      return await fn();
+    } finally {
+      if (this.registered) {
+        const now = await ch.armAndFetch();
+        if (!this.seen || !sameStates(this.seen, this.minor >= 6 ? now : fixedView(now))) {
+          await ch.stop();
+          this.notifyClient(Scard.S_SUCCESS);
+        }
+      }
+    }
+  }
+
+  private async handle(req: RawRequest): Promise<void> {
+    const time = new Date();
+    const t0 = process.hrtime.bigint();
+    const rec: CallFacts = {};
+    try {
+      await dispatch(this, req, rec);
+    } catch (e) {
+      rec.note = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      if (this.shared.tracing) this.shared.emitCall(callRecord(this, req.command, time, t0, rec));
+    }
+  }
+
+  /**
+   * Holds back the daemon's notification after a WAIT until the client has read what it asks for
+   * next: a 4:6 client's SIZE and ARRAY ('array'), a 4:5 client's CMD_GET_READER_EVENTS, which
+   * follows at once if it comes at all (a deadline). Forwarding the notification in between
+   * would hand the client 8 bytes where it expects a reply.
+   */
+  holdNotes: 'array' | number | null = null;
+
+  /** Waits for the next thing to do: a request, a cancel, or (while registered) the daemon's notification. */
+  private async nextWake(): Promise<Wake> {
+    if (this.cancels.length > 0) return 'cancel';
+    if (this.client.ready) return 'request';
+    const waits: Array<Promise<Wake>> = [
+      this.client.whenReady().then((): Wake => 'request'),
+      new Promise<Wake>((resolve) => {
+        this.wakeForCancel = () => resolve('cancel');
+      }),
+    ];
+    const ch = this.chan;
+    const up = this.up;
+    let note: Promise<WaitMsg | null> | null = null;
+    const stop = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const hold = this.holdNotes;
+    if (typeof hold === 'number') {
+      waits.push(new Promise<Wake>((resolve) => {
+        timer = setTimeout(() => {
+          this.holdNotes = null;
+          resolve('note');
+        }, Math.max(0, hold - Date.now()));
+      }));
+    }
+    if (ch?.armed && hold === null) {
+      note = ch.waitNotification(Infinity, stop.signal);
+      waits.push(note.then((): Wake => 'note', (): Wake => 'upstream-closed'));
+    } else if (up) {
+      waits.push(up.conn.whenClosed().then((): Wake => 'upstream-closed'));
+    }
+    const wake = await Promise.race(waits);
+    clearTimeout(timer);
+    this.wakeForCancel = null;
+    if (note) {
+      stop.abort();
+      // The read may have completed just before the abort: then the notification was consumed.
+      const msg = await note.catch(() => null);
+      if (msg) {
+        if (this.registered) this.notifyClient(msg.rv);
+        return 'note';
+      }
+      if (up?.conn.closed) return 'upstream-closed';
+      return wake === 'note' ? 'request' : wake;
+    }
+    return wake;
+  }
+
+  private async serveCancels(): Promise<void> {
+    const waiters = this.cancels.splice(0);
+    let rv: number = Scard.S_SUCCESS;
+    try {
+      if (this.registered) {
+        if (this.chan?.armed) await this.chan.stop();
+        this.notifyClient(Scard.E_CANCELLED);
+      }
+    } catch (e) {
+      rv = e instanceof PcscError ? e.code : Scard.F_INTERNAL_ERROR;
+      throw e;
+    } finally {
+      for (const w of waiters) w(rv);
+    }
+  }
+
+  private dispose(): void {
+    for (const h of [...this.contexts]) this.removeContext(h);
+    for (const w of this.cancels.splice(0)) w(Scard.E_INVALID_HANDLE);
+    this.chan?.close();
+    this.up?.close();
+    this.client.close();
+  }
+}

@@ -1,0 +1,142 @@
+// Reader states and reader events between client and daemon versions (§6, §7.10–7.11, §9.5,
+// Appendix B): arrays of 16 entries up to 4:5 and of a growing size on 4:6, WAIT/STOP with an
+// 8-byte body and no array up to 4:3 or without body and with the array from 4:4, and
+// CMD_GET_READER_EVENTS answered by the daemon when it has it, synthesised when it does not.
+
+import { ProtocolError, Scard } from '../errors.js';
+import { Cmd, MAX_READERS_CONTEXTS } from '../pcscd/codes.js';
+import { encodeReaderStates, type ReaderStateEntry } from '../pcscd/messages/reader-state.js';
+import { decodeWait, encodeReaderEventsStruct, encodeReadersStateSize, encodeWaitStruct } from '../pcscd/messages/simple.js';
+import { fixedView, sameStates } from './arrays.js';
+import type { CallFacts } from './records.js';
+import type { RawRequest } from './requests.js';
+import type { ProxySession } from './session.js';
+
+/** How long a 4:5 client gets, after WAIT, to ask CMD_GET_READER_EVENTS before a notification is sent. */
+const EVENTS_GRACE_MS = 100;
+
+export async function serveStates(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
+  switch (req.command) {
+    case Cmd.GET_READERS_STATE: return getStates(s, f);
+    case Cmd.WAIT_READER_STATE_CHANGE: return wait(s, f);
+    case Cmd.STOP_WAITING_READER_STATE_CHANGE: return stop(s, req, f);
+    case Cmd.GET_READER_EVENTS: return readerEvents(s, f);
+    case Cmd.GET_READERS_STATE_SIZE: return stateSize(s, f);
+    case Cmd.GET_READERS_STATE_ARRAY: return stateArray(s, f);
+    default: throw new ProtocolError(`command 0x${req.command.toString(16)} is not served`);
+  }
+}
+
+async function fetch(s: ProxySession): Promise<ReaderStateEntry[]> {
+  return (await s.states()).fetch();
+}
+
+/** Sends a 16-entry array (whatever the daemon holds) and remembers what the client saw. */
+function sendFixed(s: ProxySession, entries: readonly ReaderStateEntry[], f: CallFacts): void {
+  const view = fixedView(entries);
+  s.seen = view;
+  f.readers = view.map((e) => e.name);
+  if (entries.length > view.length) f.note = `${entries.length - view.length} readers beyond 16 not shown to a ${s.protocol} client`;
+  s.client.write(encodeReaderStates(s.layout, view, MAX_READERS_CONTEXTS));
+}
+
+async function getStates(s: ProxySession, f: CallFacts): Promise<void> {
+  sendFixed(s, await fetch(s), f);
+}
+
+/**
+ * Registers the client. The daemon is registered first, so no change can slip between what the
+ * client is shown and the registration. A ≤ 4:3 client fetched its states before registering
+ * (§7.11); if they changed since, it gets its notification at once instead of missing it.
+ */
+async function wait(s: ProxySession, f: CallFacts): Promise<void> {
+  const ch = await s.states();
+  if (s.registered) {
+    // A second WAIT while registered: nothing more to register; 4:4/4:5 still expect the array.
+    if (s.minor === 4 || s.minor === 5) sendFixed(s, await ch.fetch(), f);
+    return;
+  }
+  const entries = await ch.armAndFetch();
+  s.registered = true;
+  if (s.minor >= 6) {
+    s.pendingArray = entries;
+    s.seen = entries;
+    s.holdNotes = 'array';
+    f.readers = entries.map((e) => e.name);
+    return;
+  }
+  if (s.minor >= 4) {
+    sendFixed(s, entries, f);
+    if (s.minor === 5) s.holdNotes = Date.now() + (s.shared.options.eventsGraceMs ?? EVENTS_GRACE_MS);
+    return;
+  }
+  const view = fixedView(entries);
+  f.readers = view.map((e) => e.name);
+  if (s.seen && !sameStates(s.seen, view)) {
+    await ch.stop();
+    f.note = 'states changed since the client last looked: notified at once';
+    s.notifyClient(Scard.S_SUCCESS);
+  }
+}
+
+/** STOP: exactly one 8-byte answer if the client was registered, nothing otherwise (§7.10.2). */
+async function stop(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
+  const timeOut = s.minor <= 3 ? decodeWait(req.body).timeOut : 0;
+  if (!s.registered) {
+    f.note = 'not registered: no answer';
+    return;
+  }
+  const ch = await s.states();
+  let rv: number = Scard.S_SUCCESS;
+  if (ch.armed) rv = (await ch.stop()).rv;
+  s.registered = false;
+  s.holdNotes = null;
+  f.rv = rv;
+  // ≤ 4:3 daemons echo the request's timeOut in a STOP reply; a notification carries 0.
+  s.client.write(encodeWaitStruct({ timeOut: rv === Scard.S_SUCCESS ? timeOut : 0, rv }));
+}
+
+async function readerEvents(s: ProxySession, f: CallFacts): Promise<void> {
+  const ch = await s.states();
+  let n: number;
+  if (ch.minor >= 5) {
+    n = await ch.readerEvents();
+  } else {
+    n = await s.shared.readerEvents.current(async () => (await ch.fetch()).map((e) => e.name));
+    f.note = `synthesised: pcscd speaks 4:${ch.minor}`;
+  }
+  if (typeof s.holdNotes === 'number') s.holdNotes = null;
+  f.readerEvents = n;
+  f.rv = Scard.S_SUCCESS;
+  s.client.write(encodeReaderEventsStruct({ readerEvents: n, rv: Scard.S_SUCCESS }));
+  // A notification that overtook the daemon's reply goes to the client after it, the order
+  // libpcsclite can read (it does not tell the two apart).
+  const note = ch.pendingNote;
+  if (note) {
+    ch.pendingNote = null;
+    if (s.registered) s.notifyClient(note.rv);
+  }
+}
+
+/** 4:6 CMD_GET_READERS_STATE_SIZE: the size of the array the next CMD_GET_READERS_STATE_ARRAY sends. */
+async function stateSize(s: ProxySession, f: CallFacts): Promise<void> {
+  const entries = s.pendingArray ?? (await fetch(s));
+  const n = s.shared.arraySize.fit(entries.length);
+  s.pendingArray = entries;
+  s.pendingSize = n;
+  f.readers = entries.map((e) => e.name);
+  f.note = `${n} entries`;
+  s.client.write(encodeReadersStateSize(n));
+}
+
+async function stateArray(s: ProxySession, f: CallFacts): Promise<void> {
+  const entries = s.pendingArray ?? (await fetch(s));
+  // The size announced by the SIZE just before, even if another client made the count grow since.
+  const n = s.pendingSize ?? s.shared.arraySize.fit(entries.length);
+  s.pendingArray = null;
+  s.pendingSize = null;
+  s.holdNotes = null;
+  s.seen = entries;
+  f.readers = entries.map((e) => e.name);
+  s.client.write(encodeReaderStates(s.layout, entries, n));
+}

@@ -1,0 +1,71 @@
+// What the proxy and spy report: one record per call a client made (decoded), and lifecycle events.
+
+import type { CardProtocol, Disposition, ShareMode } from '../pcsc/types.js';
+
+export interface ProxyOptions {
+  /** Socket path the proxy listens on. */
+  listen: string;
+  /** pcscd's socket path. */
+  upstream: string;
+  /** Give 4:2 clients 100-byte reader names (pcsc-lite 1.6.5–1.8.3) instead of 128. */
+  legacyNames?: boolean;
+  /** Bound on each daemon reply, milliseconds (default 300 s: on-card key generation is slow). */
+  requestTimeout?: number;
+  /** Show PINs in call records (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER). */
+  showSecrets?: boolean;
+  /**
+   * After a 4:5 client's WAIT, how long a notification waits for the client's CMD_GET_READER_EVENTS
+   * (which libpcsclite sends at once), so that the reply is not preceded by it. Default 100 ms.
+   */
+  eventsGraceMs?: number;
+  /** Called after every client call (spy). */
+  onCall?: (call: ProxyCall) => void;
+  /** Client connects and disconnects, upstream failures. */
+  onEvent?: (event: ProxyEvent) => void;
+}
+
+/** One client call as the spy shows it. Bytes are upper-case hex; handles and codes 0x-prefixed hex. */
+export interface ProxyCall {
+  /** ISO 8601 time the request arrived. */
+  time: string;
+  /** The client connection's number (1, 2, …) within this proxy run. */
+  client: number;
+  /** Protocol the client speaks, once it said ("4:4"). */
+  clientProtocol?: string;
+  /** pcsc-lite's name of the command (SCARD_TRANSMIT, CMD_WAIT_READER_STATE_CHANGE …), or NOTIFICATION. */
+  command: string;
+  hContext?: string;
+  hCard?: string;
+  reader?: string;
+  share?: ShareMode;
+  preferredProtocols?: CardProtocol[];
+  protocol?: CardProtocol | null;
+  disposition?: Disposition;
+  /** Command APDU, PIN bytes shown as `**` unless secrets are shown. */
+  apdu?: string;
+  /** Response APDU without the status word. */
+  response?: string;
+  sw?: string;
+  swMeaning?: string;
+  /** The APDU had secret bytes that are masked. */
+  redacted?: boolean;
+  controlCode?: string;
+  data?: string;
+  attrId?: string;
+  /** Readers in a reader-state array sent to the client. */
+  readers?: string[];
+  readerEvents?: number;
+  /** The version a client asked for (CMD_VERSION). */
+  requested?: string;
+  /** Return code, when the reply carries one. */
+  rv?: string;
+  rvName?: string;
+  durationUs: number;
+  /** What the proxy did beyond forwarding (synthesised, translated, failed). */
+  note?: string;
+}
+
+export type ProxyEvent =
+  | { kind: 'connected'; client: number }
+  | { kind: 'disconnected'; client: number; reason?: string }
+  | { kind: 'upstream-error'; client: number; message: string };

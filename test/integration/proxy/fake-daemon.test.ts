@@ -1,0 +1,279 @@
+// The proxy between clients and daemons of other versions, with peers scripted from the spec: a
+// 4:5-only daemon (2.4.0) and a 4:4 daemon whose readers come and go; 4:3, 4:5 and 4:6 clients;
+// cancels, clients that vanish, a daemon that dies.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProxyServer } from '../../../src/core/proxy/server.js';
+import type { ProxyCall } from '../../../src/core/proxy/types.js';
+import { FakeDaemon } from './helpers/fake-daemon.js';
+import { parseArray, RawClient, u32 } from './helpers/raw-client.js';
+
+const CANCELLED = 0x80100002;
+const R0 = 'Fake Reader 00 00';
+
+let dir: string;
+let fake: FakeDaemon;
+let proxy: ProxyServer;
+let calls: ProxyCall[];
+const clients: RawClient[] = [];
+
+async function client(): Promise<RawClient> {
+  const c = await RawClient.open(proxy.listen);
+  clients.push(c);
+  return c;
+}
+
+async function startProxy(upstream: string, eventsGraceMs?: number): Promise<void> {
+  calls = [];
+  proxy = await ProxyServer.start({
+    listen: join(dir, 'proxy.comm'), upstream, onCall: (c) => calls.push(c), requestTimeout: 10_000,
+    ...(eventsGraceMs === undefined ? {} : { eventsGraceMs }),
+  });
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pcsc-proxy-test-'));
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await proxy?.close();
+  await fake?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a 4:4 client and a daemon that speaks only 4:5 (pcscd 2.4.0)', () => {
+  beforeEach(async () => {
+    fake = await FakeDaemon.start({ minor: 5 });
+    fake.insert(R0);
+    await startProxy(fake.path);
+  });
+
+  it('refuses the client directly, serves it through the proxy: states, wait, APDUs', async () => {
+    const direct = await RawClient.open(fake.path);
+    clients.push(direct);
+    expect((await direct.version(4, 4)).rv).toBe(0x8010001e);
+
+    const c = await client();
+    expect(await c.version(4, 4)).toEqual({ major: 4, minor: 4, rv: 0 });
+    const h = await c.establish();
+    expect((await c.states()).map((e) => e.name)).toEqual([R0]);
+    c.send(0x13);
+    const arr = parseArray(await c.read(2944));
+    expect(arr[0]).toMatchObject({ name: R0, state: 0x34, eventCounter: 1 });
+    fake.remove(R0);
+    expect(await c.read(8)).toEqual(u32(0, 0)); // the notification
+    c.send(0x13);
+    expect(parseArray(await c.read(2944))[0]).toMatchObject({ state: 0x02, eventCounter: 2 });
+    c.send(0x14);
+    expect(await c.read(8)).toEqual(u32(0, 0)); // STOP reply while registered
+    c.send(0x14);
+    expect(await c.quiet(200)).toBe(0); // not registered: no answer, as pcscd ≥ 1.8.19
+    fake.insert(R0);
+    const card = await c.connect(h, R0);
+    expect(card.rv).toBe(0);
+    const r = await c.transmit(card.hCard, Buffer.from('00E2000003010203', 'hex'));
+    expect(r).toEqual({ rv: 0, resp: Buffer.from('0102039000', 'hex') });
+    expect(await c.disconnect(card.hCard)).toBe(0);
+    expect(await c.release(h)).toBe(0);
+    // The proxy spoke 4:5 upstream: the daemon saw CMD_VERSION once per upstream connection, with 4:5 accepted.
+    expect(calls.find((x) => x.command === 'CMD_VERSION')?.note).toBe('daemon speaks 4:5');
+  });
+
+  it('a 4:5 client asking for reader events just as a notification comes gets the reply first', async () => {
+    // A long grace so that the notification surely reaches the proxy before the client's 0x15 does.
+    await proxy.close();
+    await startProxy(fake.path, 60_000);
+    const c = await client();
+    await c.version(4, 5);
+    await c.establish();
+    c.send(0x13);
+    await c.read(2944);
+    fake.addReader('Fake Reader 01 00');
+    await new Promise((r) => setTimeout(r, 200));
+    c.send(0x15);
+    expect(await c.read(8)).toEqual(u32(2, 0));
+    expect(await c.read(8)).toEqual(u32(0, 0));
+    c.send(0x14);
+    expect(await c.quiet(200)).toBe(0);
+  });
+
+  it('a 4:5 client gets the daemon’s own reader events', async () => {
+    const c = await client();
+    await c.version(4, 5);
+    await c.establish();
+    c.send(0x13);
+    await c.read(2944);
+    expect(await c.readerEvents()).toEqual({ readerEvents: 1, rv: 0 });
+    fake.addReader('Fake Reader 01 00');
+    expect(await c.read(8)).toEqual(u32(0, 0));
+    c.send(0x13);
+    expect(parseArray(await c.read(2944)).map((e) => e.name)).toEqual([R0, 'Fake Reader 01 00']);
+    expect(await c.readerEvents()).toEqual({ readerEvents: 2, rv: 0 });
+    expect(fake.received.some((r) => r.cmd === 0x15)).toBe(true);
+  });
+});
+
+describe('clients of every version and a 4:4 daemon whose readers come and go', () => {
+  beforeEach(async () => {
+    fake = await FakeDaemon.start({ minor: 4 });
+    await startProxy(fake.path);
+  });
+
+  it('a 4:5 client gets a reader-event counter the proxy keeps, never sending 0x15 to the daemon', async () => {
+    const c = await client();
+    expect(await c.version(4, 5)).toEqual({ major: 4, minor: 5, rv: 0 });
+    await c.establish();
+    c.send(0x13);
+    await c.read(2944);
+    const first = await c.readerEvents();
+    expect(first.rv).toBe(0);
+    expect(first.readerEvents).toBeGreaterThanOrEqual(1);
+    fake.addReader('Fake Reader 01 00');
+    expect(await c.read(8)).toEqual(u32(0, 0));
+    c.send(0x13);
+    expect(parseArray(await c.read(2944))).toHaveLength(2);
+    expect((await c.readerEvents()).readerEvents).toBe(first.readerEvents + 1);
+    c.send(0x14);
+    expect(await c.read(8)).toEqual(u32(0, 0));
+    fake.removeReader('Fake Reader 01 00');
+    fake.removeReader(R0);
+    expect((await c.readerEvents()).readerEvents).toBe(first.readerEvents + 3);
+    expect(fake.received.filter((r) => r.cmd === 0x15)).toEqual([]);
+    expect(calls.filter((x) => x.command === 'CMD_GET_READER_EVENTS').every((x) => /synthesised/.test(x.note ?? ''))).toBe(true);
+  });
+
+  it('a 4:3 client: WAIT and STOP with 8-byte bodies, no array on WAIT, STOP echoes timeOut', async () => {
+    const c = await client();
+    expect(await c.version(4, 3)).toEqual({ major: 4, minor: 3, rv: 0 });
+    await c.establish();
+    expect((await c.states()).map((e) => e.name)).toEqual([R0]);
+    c.send(0x13, u32(60_000, 0));
+    expect(await c.quiet(200)).toBe(0); // nothing right away, unlike 4:4
+    fake.insert(R0);
+    expect(await c.read(8)).toEqual(u32(0, 0));
+    const now = await c.states();
+    expect(now[0]).toMatchObject({ state: 0x34, eventCounter: 1 });
+    c.send(0x13, u32(5000, 0));
+    expect(await c.quiet(150)).toBe(0);
+    c.send(0x14, u32(4321, 0)); // local timeout: STOP
+    expect(await c.read(8)).toEqual(u32(4321, 0));
+    expect(fake.received.filter((r) => r.cmd === 0x13).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a 4:3 client that missed a change between its fetch and its WAIT is notified at once', async () => {
+    const c = await client();
+    await c.version(4, 3);
+    await c.establish();
+    await c.states();
+    fake.insert(R0); // between the client's 0x12 and its 0x13: 4:3 daemons lose this one (§7.11)
+    c.send(0x13, u32(60_000, 0));
+    expect(await c.read(8, 2000)).toEqual(u32(0, 0));
+    c.send(0x14, u32(1, 0));
+    expect(await c.quiet(200)).toBe(0); // no longer registered
+  });
+
+  it('a 4:6 client: SIZE and ARRAY, WAIT registers without an array, notifications after the fetch', async () => {
+    const c = await client();
+    expect(await c.version(4, 6)).toEqual({ major: 4, minor: 6, rv: 0 });
+    await c.establish();
+    c.send(0x16);
+    const n = (await c.read(4)).readInt32LE(0);
+    expect(n).toBe(16);
+    c.send(0x17);
+    expect(parseArray(await c.read(n * 184)).map((e) => e.name)).toEqual([R0]);
+    c.send(0x13);
+    expect(await c.quiet(150)).toBe(0);
+    fake.insert(R0); // a change before the client read its array: held back until it has
+    c.send(0x16);
+    expect((await c.read(4)).readInt32LE(0)).toBe(16);
+    c.send(0x17);
+    const arr = parseArray(await c.read(16 * 184));
+    expect(arr[0]).toMatchObject({ name: R0, state: 0x02 }); // the states as of registration
+    expect(await c.read(8)).toEqual(u32(0, 0)); // then the notification
+    c.send(0x13);
+    c.send(0x16);
+    expect((await c.read(4)).readInt32LE(0)).toBe(16);
+    c.send(0x17);
+    expect(parseArray(await c.read(16 * 184))[0]).toMatchObject({ state: 0x34 });
+    c.send(0x14);
+    expect(await c.read(8)).toEqual(u32(0, 0));
+    // Older clients of the same proxy still get exactly 16 entries from 0x12.
+    expect(await c.states()).toHaveLength(1);
+  });
+
+  it('SCARD_CANCEL from a connection without CMD_VERSION wakes the waiting client', async () => {
+    const waiter = await client();
+    await waiter.version(4, 4);
+    const h = await waiter.establish();
+    waiter.send(0x13);
+    await waiter.read(2944);
+    const canceller = await client();
+    canceller.send(0x0d, u32(h, 0));
+    expect(await canceller.read(8)).toEqual(u32(h, 0));
+    expect(await waiter.read(8)).toEqual(u32(0, CANCELLED));
+    waiter.send(0x14); // the client does not STOP after a cancel; if it did, nothing would come
+    expect(await waiter.quiet(200)).toBe(0);
+    // A context the proxy does not know goes to the daemon, which does not know it either.
+    canceller.send(0x0d, u32(0xdead, 0));
+    expect(await canceller.read(8)).toEqual(u32(0xdead, 0x80100003));
+    // The waiter's context still works.
+    waiter.send(0x13);
+    expect(await waiter.read(2944)).toHaveLength(2944);
+  });
+
+  it('a client that vanishes mid-wait, or breaks the protocol, disturbs no one else', async () => {
+    fake.insert(R0);
+    const a = await client();
+    await a.version(4, 4);
+    await a.establish();
+    a.send(0x13);
+    await a.read(2944);
+    const b = await client();
+    await b.version(4, 4);
+    const hb = await b.establish();
+    const card = await b.connect(hb, R0);
+    a.close();
+    const bad = await client();
+    bad.send(0x03); // SCARD_LIST_READERS is not served by pcscd: the connection is closed
+    expect(await bad.ended()).toBe(true);
+    for (let i = 0; i < 20; i++) {
+      const r = await b.transmit(card.hCard, Buffer.from([0, 0xe2, 0, 0, 1, i]));
+      expect(r.resp).toEqual(Buffer.from([i, 0x90, 0]));
+    }
+    expect(proxy.stats.open).toBe(1);
+  });
+
+  it('the daemon dying closes its clients; the proxy keeps listening and serves the next daemon', async () => {
+    const path = join(dir, 'daemon.comm');
+    await proxy.close();
+    await fake.stop();
+    fake = await FakeDaemon.start({ minor: 4, path });
+    await startProxy(path);
+    const c = await client();
+    await c.version(4, 4);
+    await c.establish();
+    c.send(0x13);
+    await c.read(2944);
+    await fake.stop();
+    expect(await c.ended()).toBe(true);
+    // Meanwhile a client is told that there is no service, as libpcsclite reports it.
+    const early = await client();
+    expect((await early.version(4, 4)).rv).toBe(0x8010001d);
+    fake = await FakeDaemon.start({ minor: 4, path });
+    const later = await client();
+    expect(await later.version(4, 4)).toEqual({ major: 4, minor: 4, rv: 0 });
+    await later.establish();
+    expect((await later.states()).map((e) => e.name)).toEqual([R0]);
+  });
+
+  it('answers unsupported client versions with its newest and SCARD_E_SERVICE_STOPPED', async () => {
+    const c = await client();
+    expect(await c.version(4, 7)).toEqual({ major: 4, minor: 6, rv: 0x8010001e });
+    expect(await c.version(3, 0)).toEqual({ major: 4, minor: 6, rv: 0x8010001e });
+    expect(await c.version(4, 6)).toEqual({ major: 4, minor: 6, rv: 0 }); // a retry on the same connection
+  });
+});
