@@ -16,12 +16,15 @@ export interface ServeOptions {
 
 export interface Logger {
   log(line: string): void;
-  logToStderr(line: string): void;
 }
+
+/** Start-up and trouble notes go to stderr even with --json, where stdout holds only records. */
+const note = (line: string): void => ux.stderr(line);
 
 export async function serve(out: Logger, opts: ServeOptions, signal: AbortSignal): Promise<ProxyRun> {
   const upstream = resolveSocketPath({ path: opts.upstream }).path;
-  const sink = opts.spy ? callSink(out, opts.spy) : null;
+  // Opened once listening: a proxy that cannot start leaves no empty trace file behind.
+  let sink = null as ReturnType<typeof callSink> | null;
   try {
     return await serveUntil(
       {
@@ -29,17 +32,18 @@ export async function serve(out: Logger, opts: ServeOptions, signal: AbortSignal
         upstream,
         legacyNames: opts.legacyNames,
         showSecrets: opts.spy?.showSecrets ?? false,
-        ...(sink ? { onCall: sink.write } : {}),
+        ...(opts.spy ? { onCall: (c: ProxyCall) => sink?.write(c) } : {}),
         onEvent: (e) => {
-          if (e.kind === 'upstream-error') out.logToStderr(`pcsc: client ${e.client}: ${e.message}`);
+          if (e.kind === 'upstream-error') note(`pcsc: client ${e.client}: ${e.message}`);
         },
       },
       signal,
       () => {
+        if (opts.spy) sink = callSink(out, opts.spy);
         void probeUpstream(upstream).then((p) => {
           const daemon = 'protocol' in p ? `pcscd ${p.protocol}` : `pcscd not reachable now (${p.error})`;
-          out.logToStderr(`pcsc: listening on ${opts.listen}, forwarding to ${upstream} (${daemon})`);
-          out.logToStderr(`pcsc: point clients at it with PCSCLITE_CSOCK_NAME=${opts.listen}; Ctrl-C stops`);
+          note(`pcsc: listening on ${opts.listen}, forwarding to ${upstream} (${daemon})`);
+          note(`pcsc: point clients at it with PCSCLITE_CSOCK_NAME=${opts.listen}; Ctrl-C stops`);
         });
       },
     );
@@ -55,7 +59,7 @@ function callSink(out: Logger, o: NonNullable<ServeOptions['spy']>): { write: (c
   }
   // Traces hold card data: readable by the owner only.
   const file: WriteStream = createWriteStream(o.output, { flags: 'w', mode: 0o600 });
-  file.on('error', (e) => out.logToStderr(`pcsc: cannot write ${o.output}: ${e.message}`));
+  file.on('error', (e) => note(`pcsc: cannot write ${o.output}: ${e.message}`));
   return {
     write: (c) => void file.write(line(c) + '\n'),
     close: () => new Promise<void>((done) => file.end(() => done())),

@@ -1,7 +1,7 @@
 // The proxy's listening socket: takes pcscd's place for clients (any protocol 4:2–4:6), one
 // session per client connection, and removes its socket when it stops.
 
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -41,6 +41,8 @@ export class ProxyServer {
     if (resolve(opts.listen) === resolve(opts.upstream)) {
       throw new UsageError(`the proxy cannot listen on pcscd's own socket (${opts.listen}): pick another --listen path`);
     }
+    // libuv reports a missing directory as EACCES: say what is wrong before trying.
+    if (!existsSync(dirname(opts.listen))) throw new UsageError(`cannot listen on ${opts.listen}: directory ${dirname(opts.listen)} does not exist`);
     await clearStaleSocket(opts.listen);
     const shared: ProxyShared = {
       options: opts,
@@ -74,6 +76,7 @@ export class ProxyServer {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((done) => {
       this.server.close(() => done());
+      for (const s of this.sessions) s.abort();
       for (const s of this.sockets) s.destroy();
     }).then(() => this.removeSocket());
     return this.closing;
@@ -106,7 +109,6 @@ export class ProxyServer {
 }
 
 function listenError(err: NodeJS.ErrnoException, path: string): Error {
-  if (err.code === 'ENOENT') return new UsageError(`cannot listen on ${path}: directory ${dirname(path)} does not exist`);
   if (err.code === 'EACCES') return new UsageError(`cannot listen on ${path}: permission denied`);
   if (err.code === 'EADDRINUSE') return new UsageError(`cannot listen on ${path}: already in use`);
   return new UsageError(`cannot listen on ${path}: ${err.code ?? err.message}`);

@@ -77,6 +77,7 @@ export class ProxySession {
         const wake = await this.nextWake();
         if (wake === 'upstream-closed') {
           reason = `pcscd connection lost: ${this.up?.conn.error?.message ?? 'closed'}`;
+          this.shared.emitEvent({ kind: 'upstream-error', client: this.id, message: reason });
           break;
         }
         if (wake === 'cancel') {
@@ -113,12 +114,9 @@ export class ProxySession {
       if (this.up.conn.closed) throw this.up.conn.error ?? new PcscError(Scard.F_COMM_ERROR, 'pcscd connection closed');
       return this.up;
     }
-    const { upstream: path, legacyNames } = this.shared.options;
-    this.up = await Session.open({
-      path,
-      requestTimeout: this.shared.requestTimeout,
-      ...(legacyNames ? { legacyNames: 100 as const } : {}),
-    });
+    const path = this.shared.options.upstream;
+    // A 4:2 daemon's name width is probed (--legacy-names is about the proxy's own clients).
+    this.up = await Session.open({ path, requestTimeout: this.shared.requestTimeout });
     this.chan = new StateChannel(this.up, path);
     return this.up;
   }
@@ -263,6 +261,11 @@ export class ProxySession {
     } finally {
       for (const w of waiters) w(rv);
     }
+  }
+
+  /** Ends the session now (the proxy is stopping): closes both sides, which ends any wait. */
+  abort(): void {
+    this.dispose();
   }
 
   private dispose(): void {

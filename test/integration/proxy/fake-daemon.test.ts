@@ -2,15 +2,19 @@
 // 4:5-only daemon (2.4.0) and a 4:4 daemon whose readers come and go; 4:3, 4:5 and 4:6 clients;
 // cancels, clients that vanish, a daemon that dies.
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProxyServer } from '../../../src/core/proxy/server.js';
 import type { ProxyCall } from '../../../src/core/proxy/types.js';
 import { FakeDaemon } from './helpers/fake-daemon.js';
+import { requireFiles, start } from './helpers/procs.js';
 import { parseArray, RawClient, u32 } from './helpers/raw-client.js';
 
+const SESSION_C = fileURLToPath(new URL('./clients/session.c', import.meta.url));
 const CANCELLED = 0x80100002;
 const R0 = 'Fake Reader 00 00';
 
@@ -50,6 +54,21 @@ describe('a 4:4 client and a daemon that speaks only 4:5 (pcscd 2.4.0)', () => {
     fake = await FakeDaemon.start({ minor: 5 });
     fake.insert(R0);
     await startProxy(fake.path);
+  });
+
+  it('libpcsclite 1.9.9 (4:4) itself: refused by the daemon directly, a whole session through the proxy', async () => {
+    requireFiles({ '/usr/bin/gcc': 'gcc', '/usr/include/PCSC/winscard.h': 'libpcsclite-dev', '/usr/bin/pcsc_scan': 'pcsc-tools' });
+    const exe = join(dir, 'session');
+    execFileSync('gcc', ['-O1', '-o', exe, SESSION_C, '-I/usr/include/PCSC', '-lpcsclite']);
+    const direct = start(exe, ['1', '1'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: fake.path } });
+    expect(await direct.exited).toBe(1);
+    expect(direct.lines[0]).toMatch(/^FAIL SCardEstablishContext 0x8010001E/);
+    const proxied = start(exe, ['0x44', '50'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen } });
+    expect(await proxied.exited).toBe(0);
+    expect(proxied.lines.filter(Boolean)).toEqual([`reader ${R0}`, 'state 0x00010022', 'pnp 0x00000000', 'atr 3B80800101', 'ok 50']);
+    const scan = start('pcsc_scan', ['-r'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen } });
+    expect(await scan.exited).toBe(0);
+    expect(scan.lines).toContain(`0: ${R0}`);
   });
 
   it('refuses the client directly, serves it through the proxy: states, wait, APDUs', async () => {
@@ -114,6 +133,65 @@ describe('a 4:4 client and a daemon that speaks only 4:5 (pcscd 2.4.0)', () => {
     expect(parseArray(await c.read(2944)).map((e) => e.name)).toEqual([R0, 'Fake Reader 01 00']);
     expect(await c.readerEvents()).toEqual({ readerEvents: 2, rv: 0 });
     expect(fake.received.some((r) => r.cmd === 0x15)).toBe(true);
+  });
+});
+
+describe('a 4:3 daemon (pcscd 1.8.23)', () => {
+  beforeEach(async () => {
+    fake = await FakeDaemon.start({ minor: 3 });
+    fake.insert(R0);
+    await startProxy(fake.path);
+  });
+
+  it('libpcsclite 1.9.9 (4:4): refused directly, a whole session through the proxy', async () => {
+    requireFiles({ '/usr/bin/gcc': 'gcc', '/usr/include/PCSC/winscard.h': 'libpcsclite-dev' });
+    const exe = join(dir, 'session');
+    execFileSync('gcc', ['-O1', '-o', exe, SESSION_C, '-I/usr/include/PCSC', '-lpcsclite']);
+    const direct = start(exe, ['1', '1'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: fake.path } });
+    expect(await direct.exited).toBe(1);
+    expect(direct.lines[0]).toMatch(/^FAIL SCardEstablishContext 0x8010001D/);
+    const proxied = start(exe, ['0x43', '20'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen } });
+    expect(await proxied.exited).toBe(0);
+    expect(proxied.lines.filter(Boolean)).toEqual([`reader ${R0}`, 'state 0x00010022', 'pnp 0x00000000', 'atr 3B80800101', 'ok 20']);
+  });
+
+  it('a 4:4 client waits with 4:4 rules; the proxy registers 4:3-style and relays the notification', async () => {
+    const c = await client();
+    await c.version(4, 4);
+    await c.establish();
+    c.send(0x13);
+    expect(parseArray(await c.read(2944))[0]).toMatchObject({ name: R0, state: 0x34 });
+    fake.remove(R0);
+    expect(await c.read(8)).toEqual(u32(0, 0)); // timeOut 0, not the daemon's garbage
+    c.send(0x13);
+    expect(parseArray(await c.read(2944))[0]).toMatchObject({ state: 0x02 });
+    c.send(0x14);
+    expect(await c.read(8)).toEqual(u32(0, 0));
+    expect(await c.quiet(200)).toBe(0); // the 4:3 daemon's echoed STOP reply did not leak through
+  });
+});
+
+describe('a daemon built with 32 reader slots', () => {
+  beforeEach(async () => {
+    fake = await FakeDaemon.start({ minor: 4, slots: 32, readers: Array.from({ length: 20 }, (_, i) => `Reader ${String(i).padStart(2, '0')} 00`) });
+    await startProxy(fake.path);
+  });
+
+  it('a 4:4 client gets 16 entries; a 4:6 client gets all 20 readers', async () => {
+    const old = await client();
+    await old.version(4, 4);
+    await old.establish();
+    const sixteen = await old.states();
+    expect(sixteen).toHaveLength(16);
+    expect(await old.quiet(100)).toBe(0);
+    const c6 = await client();
+    await c6.version(4, 6);
+    await c6.establish();
+    c6.send(0x16);
+    const n = (await c6.read(4)).readInt32LE(0);
+    expect(n).toBeGreaterThanOrEqual(20);
+    c6.send(0x17);
+    expect(parseArray(await c6.read(n * 184))).toHaveLength(20);
   });
 });
 
@@ -268,6 +346,47 @@ describe('clients of every version and a 4:4 daemon whose readers come and go', 
     expect(await later.version(4, 4)).toEqual({ major: 4, minor: 4, rv: 0 });
     await later.establish();
     expect((await later.states()).map((e) => e.name)).toEqual([R0]);
+  });
+
+  it('a registered client that sends card commands anyway keeps its registration and gets its notification', async () => {
+    fake.insert(R0);
+    const c = await client();
+    await c.version(4, 4);
+    const h = await c.establish();
+    c.send(0x13);
+    await c.read(2944);
+    const card = await c.connect(h, R0); // libpcsclite would not (its context lock), other clients may
+    expect(card.rv).toBe(0);
+    expect((await c.transmit(card.hCard, Buffer.from('00E200000177', 'hex'))).resp).toEqual(Buffer.from('779000', 'hex'));
+    expect(await c.quiet(100)).toBe(0);
+    fake.remove(R0);
+    expect(await c.read(8)).toEqual(u32(0, 0));
+  });
+
+  it('a 4:2 client gets 100-byte reader names with --legacy-names, 128 without', async () => {
+    fake.insert(R0);
+    const plain = await client();
+    expect(await plain.version(4, 2)).toEqual({ major: 4, minor: 2, rv: 0 });
+    await plain.establish();
+    expect((await plain.states(184)).map((e) => e.name)).toEqual([R0]);
+    await proxy.close();
+    calls = [];
+    proxy = await ProxyServer.start({ listen: join(dir, 'legacy.comm'), upstream: fake.path, legacyNames: true });
+    const c = await client();
+    expect(await c.version(4, 2)).toEqual({ major: 4, minor: 2, rv: 0 });
+    const h = await c.establish();
+    c.send(0x12);
+    const arr = await c.read(2496);
+    expect(parseArray(arr, 156).map((e) => e.name)).toEqual([R0]);
+    expect(await c.quiet(100)).toBe(0); // exactly 16 × 156 bytes
+    const card = await c.connect(h, R0, 100);
+    expect(card.rv).toBe(0);
+    expect((await c.transmit(card.hCard, Buffer.from('00E200000142', 'hex'))).resp).toEqual(Buffer.from('429000', 'hex'));
+    // A 4:3 client of the same proxy still gets 128-byte names.
+    const c3 = await client();
+    await c3.version(4, 3);
+    await c3.establish();
+    expect((await c3.states(184)).map((e) => e.name)).toEqual([R0]);
   });
 
   it('answers unsupported client versions with its newest and SCARD_E_SERVICE_STOPPED', async () => {

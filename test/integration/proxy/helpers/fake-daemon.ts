@@ -1,5 +1,6 @@
-// A minimal scripted pcscd of the 4:4 and 4:5 lines, written from the wire spec (§3–§9), for what
-// Debian's pcscd cannot do: speak 4:5 only (2.4.0), add and remove readers, count reader events.
+// A minimal scripted pcscd of the 4:3, 4:4 and 4:5 lines, written from the wire spec (§3–§9), for
+// what Debian's pcscd cannot do: speak 4:3 (1.8.23) or 4:5 only (2.4.0), add and remove readers,
+// count reader events, send a longer array (a distribution's larger reader limit).
 // Replies are built here byte by byte, not with the production codecs.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,8 +21,10 @@ export interface FakeReader {
 }
 
 export interface FakeDaemonOptions {
-  /** The protocol minor the daemon speaks and announces (4: 1.8.24–2.2.3, 5: 2.3.0–2.4.0). */
-  minor: 4 | 5;
+  /** The protocol minor the daemon speaks and announces (3: 1.8.9–1.8.23, 4: 1.8.24–2.2.3, 5: 2.3.0–2.4.0). */
+  minor: 3 | 4 | 5;
+  /** Entries in the reader-state array (16, or more on a patched build). */
+  slots?: number;
   readers?: string[];
   /** Socket path (default: a new temporary directory); lets a test restart a daemon in place. */
   path?: string;
@@ -43,7 +46,8 @@ const u32 = (...ws: number[]): Buffer => {
 
 export class FakeDaemon {
   readonly path: string;
-  readonly minor: 4 | 5;
+  readonly minor: 3 | 4 | 5;
+  readonly slots: number;
   readonly readers: FakeReader[] = [];
   /** Every command received, per connection id, in order. */
   readonly received: Array<{ conn: number; cmd: number }> = [];
@@ -55,6 +59,7 @@ export class FakeDaemon {
 
   private constructor(opts: FakeDaemonOptions) {
     this.minor = opts.minor;
+    this.slots = opts.slots ?? 16;
     this.dir = opts.path ? null : mkdtempSync(join(tmpdir(), 'pcsc-fake-'));
     this.path = opts.path ?? join(this.dir as string, 'pcscd.comm');
     for (const name of opts.readers ?? ['Fake Reader 00 00']) this.readers.push({ name, atr: null, eventCounter: 0 });
@@ -118,13 +123,14 @@ export class FakeDaemon {
     for (const c of this.conns) {
       if (!c.registered) continue;
       c.registered = false;
-      c.sock.write(u32(0, 0));
+      // ≤ 1.8.23 leaves timeOut uninitialised in notifications (§5.12).
+      c.sock.write(u32(this.minor <= 3 ? 0x97aa4396 : 0, 0));
     }
   }
 
   private array(): Buffer {
-    const out = Buffer.alloc(16 * ENTRY);
-    for (let i = 0; i < 16; i++) {
+    const out = Buffer.alloc(this.slots * ENTRY);
+    for (let i = 0; i < this.slots; i++) {
       const o = i * ENTRY;
       const r = this.readers[i];
       if (!r) {
@@ -155,7 +161,7 @@ export class FakeDaemon {
     while (c.buf.length >= 8) {
       const size = c.buf.readUInt32LE(0);
       const cmd = c.buf.readUInt32LE(4);
-      const noBody = [0x12, 0x13, 0x14, 0x15].includes(cmd);
+      const noBody = [0x12, 0x15].includes(cmd) || (this.minor >= 4 && [0x13, 0x14].includes(cmd));
       const bodyLen = noBody ? 0 : size;
       let extra = 0;
       if ((cmd === 0x09 || cmd === 0x0a) && c.buf.length >= 8 + bodyLen) extra = c.buf.readUInt32LE(8 + (cmd === 0x09 ? 12 : 8));
@@ -176,10 +182,10 @@ export class FakeDaemon {
     const w = (b: Buffer): void => void c.sock.write(b);
     const expect = (n: number): boolean => size === n;
     switch (cmd) {
-      case 0x11: { // CMD_VERSION: only our own minor (2.4.0 and 2.2.3 behave so)
+      case 0x11: { // CMD_VERSION: only our own minor (1.8.23, 2.2.3 and 2.4.0 behave so)
         if (!expect(12)) return false;
         const ok = body.readInt32LE(0) === 4 && body.readInt32LE(4) === this.minor;
-        w(u32(4, this.minor, ok ? 0 : 0x8010001e));
+        w(u32(4, this.minor, ok ? 0 : this.minor <= 3 ? 0x8010001d : 0x8010001e));
         return true;
       }
       case 0x01: {
@@ -194,11 +200,16 @@ export class FakeDaemon {
         return true;
       }
       case 0x12: w(this.array()); return true;
-      case 0x13: c.registered = true; w(this.array()); return true;
-      case 0x14:
+      case 0x13: // ≤ 4:3: an 8-byte body and no array; 4:4+: the array at once
+        if (this.minor <= 3 && !expect(8)) return false;
+        c.registered = true;
+        if (this.minor >= 4) w(this.array());
+        return true;
+      case 0x14: // answered only while registered (≥ 1.8.19); ≤ 4:3 echoes timeOut
+        if (this.minor <= 3 && !expect(8)) return false;
         if (c.registered) {
           c.registered = false;
-          w(u32(0, 0));
+          w(u32(this.minor <= 3 ? body.readUInt32LE(0) : 0, 0));
         }
         return true;
       case 0x15:

@@ -1,0 +1,146 @@
+// `pcsc spy` and `pcsc proxy` as users run them: scriptor through the spy to Debian's pcscd, the
+// log (JSON lines to a file, text to stdout) checked against the exchanges, Ctrl-C stopping
+// cleanly and removing the socket, and bad flags refused with one line and exit code 2.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireFiles, start, type Proc } from './helpers/procs.js';
+import { startRig, type Rig } from './helpers/rig.js';
+
+const RUN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../../dist/commands/spy.js', import.meta.url));
+const R0 = 'Virtual PCD 00 00';
+const SCRIPT = '00 E2 00 00 02 CA FE\n00 20 00 81 04 31 32 33 34\n00 20 00 81 04 30 30 30 30\n';
+
+let rig: Rig;
+
+beforeAll(async () => {
+  requireFiles({ [BUILT]: 'the build: run `npm run build` first', '/usr/bin/scriptor': 'pcsc-tools' });
+  rig = await startRig();
+  await rig.insert(0);
+}, 60_000);
+
+afterAll(async () => {
+  await rig?.stop();
+});
+
+function pcsc(args: string[]): Proc {
+  return start(process.execPath, [RUN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+}
+
+async function scriptorVia(socket: string): Promise<string[]> {
+  const p = start('scriptor', ['-r', R0], { env: { ...process.env, PCSCLITE_CSOCK_NAME: socket }, stdin: SCRIPT });
+  expect(await p.exited).toBe(0);
+  return p.lines;
+}
+
+describe('pcsc spy', () => {
+  it('logs scriptor’s calls as JSON lines to a file, PINs masked; Ctrl-C stops it and removes the socket', async () => {
+    const listen = join(rig.dir, 'spy.comm');
+    const output = join(rig.dir, 'trace.jsonl');
+    const spy = pcsc(['spy', '--json', '--listen', listen, '--upstream', rig.socket, '--output', output]);
+    try {
+      await spy.waitLine(/listening on/, 0, 15_000);
+      expect(statSync(listen).mode & 0o777).toBe(0o600);
+      const out = await scriptorVia(listen);
+      expect(out).toContain('< CA FE 90 00 : Normal processing.');
+    } finally {
+      await spy.stop('SIGINT');
+    }
+    expect(spy.code).toBe(0);
+    expect(existsSync(listen)).toBe(false);
+    expect(statSync(output).mode & 0o777).toBe(0o600);
+    const records = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const commands = records.map((r) => r.command);
+    expect(commands.slice(0, 2)).toEqual(['CMD_VERSION', 'SCARD_ESTABLISH_CONTEXT']);
+    expect(commands).toContain('SCARD_CONNECT');
+    expect(commands.at(-1)).toBe('SCARD_RELEASE_CONTEXT');
+    const tx = records.filter((r) => r.command === 'SCARD_TRANSMIT');
+    expect(tx.map((r) => [r.apdu, r.response, r.sw, r.rvName, r.reader])).toEqual([
+      ['00E2000002CAFE', 'CAFE', '9000', 'SCARD_S_SUCCESS', R0],
+      ['0020008104********', '', '9000', 'SCARD_S_SUCCESS', R0],
+      ['0020008104********', '', '63C2', 'SCARD_S_SUCCESS', R0],
+    ]);
+    expect(tx.every((r) => r.redacted === undefined || r.redacted === true)).toBe(true);
+    expect(readFileSync(output, 'utf8')).not.toContain('31323334');
+    for (const r of records) {
+      expect(typeof r.time).toBe('string');
+      expect(typeof r.durationUs).toBe('number');
+    }
+  });
+
+  it('prints text lines on stdout, and the PIN with --show-secrets', async () => {
+    const listen = join(rig.dir, 'spy2.comm');
+    const spy = pcsc(['spy', '--show-secrets', '--listen', listen, '--upstream', rig.socket]);
+    try {
+      await spy.waitLine(/listening on/, 0, 15_000);
+      await scriptorVia(listen);
+      await spy.waitLine(/SCARD_RELEASE_CONTEXT/, 0, 10_000);
+    } finally {
+      await spy.stop('SIGINT');
+    }
+    expect(spy.code).toBe(0);
+    const verify = spy.lines.filter((l) => l.includes('apdu=0020008104'));
+    expect(verify).toHaveLength(2);
+    expect(verify[0]).toMatch(/SCARD_TRANSMIT .*reader="Virtual PCD 00 00" protocol=T=1 apdu=002000810431323334 response= sw=9000 \(Success\) rv=SCARD_S_SUCCESS \d+\.\d{3}ms/);
+    expect(verify[1]).toMatch(/sw=63C2 \(Verification failed, 2 tries left\)/);
+    expect(spy.lines.some((l) => /SCARD_CONNECT .*share=shared preferred=T=0\|T=1 protocol=T=1/.test(l))).toBe(true);
+  });
+});
+
+describe('pcsc proxy', () => {
+  it('serves scriptor, and Ctrl-C stops it cleanly and removes the socket', async () => {
+    const listen = join(rig.dir, 'proxy.comm');
+    const proxy = pcsc(['proxy', '--listen', listen, '--upstream', rig.socket]);
+    try {
+      await proxy.waitLine(/listening on .*\(pcscd 4:4\)/, 0, 15_000);
+      expect(await scriptorVia(listen)).toContain('< 63 C2 : State of non-volatile memory changed. Counter: 0x2');
+    } finally {
+      await proxy.stop('SIGINT');
+    }
+    expect(proxy.code).toBe(0);
+    expect(existsSync(listen)).toBe(false);
+    expect(proxy.lines.some((l) => /stopped after 1 client connection/.test(l))).toBe(true);
+  });
+
+  it('refuses bad places to listen with one line and exit code 2', async () => {
+    const missing = pcsc(['proxy', '--upstream', rig.socket]);
+    expect(await missing.exited).toBe(2);
+
+    const self = pcsc(['proxy', '--listen', rig.socket, '--upstream', rig.socket]);
+    expect(await self.exited).toBe(2);
+    expect(self.lines.filter(Boolean)).toEqual([expect.stringMatching(/^pcsc: the proxy cannot listen on pcscd's own socket/)]);
+
+    const busyPath = join(rig.dir, 'busy.comm');
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(busyPath, () => ok()));
+    try {
+      const taken = pcsc(['proxy', '--listen', busyPath, '--upstream', rig.socket]);
+      expect(await taken.exited).toBe(2);
+      expect(taken.lines.join('\n')).toMatch(/another program is listening there/);
+    } finally {
+      busy.close();
+    }
+
+    const noDir = pcsc(['proxy', '--listen', join(rig.dir, 'nope', 'x.comm'), '--upstream', rig.socket]);
+    expect(await noDir.exited).toBe(2);
+    expect(noDir.lines.join('\n')).toMatch(/does not exist/);
+  });
+
+  it('says when pcscd is not there, serves anyway, and its clients get SCARD_E_NO_SERVICE', async () => {
+    const listen = join(rig.dir, 'proxy3.comm');
+    const proxy = pcsc(['proxy', '--listen', listen, '--upstream', join(rig.dir, 'no-daemon.comm')]);
+    try {
+      await proxy.waitLine(/pcscd not reachable now/, 0, 15_000);
+      const scan = start('pcsc_scan', ['-r'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: listen } });
+      await scan.exited;
+      expect(scan.lines.join('\n')).toMatch(/Service not available/);
+    } finally {
+      await proxy.stop('SIGINT');
+    }
+    expect(proxy.code).toBe(0);
+  });
+});

@@ -1,0 +1,219 @@
+// Released clients through the proxy to Debian's real pcscd (4:4) with a vpcd reader: pcsc_scan,
+// scriptor and a libpcsclite C client, full sessions; spec-written 4:3 and 4:6 clients; many
+// clients at once; the daemon dying and coming back. The spy's records are checked against the
+// exchanges made.
+
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProxyServer } from '../../../src/core/proxy/server.js';
+import type { ProxyCall } from '../../../src/core/proxy/types.js';
+import { requireFiles, start } from './helpers/procs.js';
+import { parseArray, RawClient, u32 } from './helpers/raw-client.js';
+import { startRig, type Rig } from './helpers/rig.js';
+
+const SESSION_C = fileURLToPath(new URL('./clients/session.c', import.meta.url));
+const R0 = 'Virtual PCD 00 00';
+
+let rig: Rig;
+let proxy: ProxyServer;
+let calls: ProxyCall[] = [];
+let session: string;
+const viaProxy = (): NodeJS.ProcessEnv => ({ ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen });
+
+beforeAll(async () => {
+  requireFiles({
+    '/usr/bin/pcsc_scan': 'pcsc-tools', '/usr/bin/scriptor': 'pcsc-tools', '/usr/bin/gcc': 'gcc',
+    '/usr/include/PCSC/winscard.h': 'libpcsclite-dev', '/usr/bin/stdbuf': 'coreutils',
+  });
+  rig = await startRig();
+  await rig.insert(0);
+  session = join(rig.dir, 'session');
+  execFileSync('gcc', ['-O1', '-o', session, SESSION_C, '-I/usr/include/PCSC', '-lpcsclite']);
+  proxy = await ProxyServer.start({ listen: join(rig.dir, 'proxy.comm'), upstream: rig.socket, onCall: (c) => calls.push(c) });
+}, 60_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  await rig?.stop();
+});
+
+/** Runs the C client through the proxy; resolves with its output lines. */
+async function runSession(tag: number, count: number): Promise<{ code: number | null; lines: string[] }> {
+  const p = start(session, [`0x${tag.toString(16)}`, String(count)], { env: viaProxy() });
+  const code = await p.exited;
+  return { code, lines: p.lines.filter((l) => l !== '') };
+}
+
+describe('released clients through the proxy to Debian’s pcscd', () => {
+  it('pcsc_scan -r lists the same readers as without the proxy', async () => {
+    // Asynchronously: the proxy runs in this process and must keep serving while pcsc_scan runs.
+    const direct = start('pcsc_scan', ['-r'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: rig.socket } });
+    const proxied = start('pcsc_scan', ['-r'], { env: viaProxy() });
+    expect(await direct.exited).toBe(0);
+    expect(await proxied.exited).toBe(0);
+    expect(proxied.lines).toEqual(direct.lines);
+    expect(proxied.lines).toContain(`0: ${R0}`);
+  });
+
+  it('pcsc_scan watches a card go and come back through the proxy', async () => {
+    const scan = start('stdbuf', ['-oL', 'pcsc_scan', '-n'], { env: viaProxy() });
+    try {
+      await scan.waitLine(/Card state: Card inserted/, 0, 10_000);
+      await scan.waitLine(/ATR: 3B 80 80 01 01/, 0, 10_000);
+      const before = scan.lines.length;
+      await rig.remove(0);
+      await scan.waitLine(/Card state: Card removed/, before, 10_000);
+      const after = scan.lines.length;
+      await rig.insert(0);
+      await scan.waitLine(/Card state: Card inserted/, after, 10_000);
+      await scan.waitLine(/ATR: 3B 80 80 01 01/, after, 10_000);
+    } finally {
+      await scan.stop('SIGINT');
+    }
+  });
+
+  it('scriptor sends APDUs and gets the card’s answers; the spy logs them, PIN masked', async () => {
+    calls = [];
+    const script = '00 E2 00 00 03 01 02 03\n00 20 00 81 04 31 32 33 34\n00 20 00 81 04 39 39 39 39\n00 A4 04 00 00\n';
+    const p = start('scriptor', ['-r', R0], { env: viaProxy(), stdin: script });
+    expect(await p.exited).toBe(0);
+    const out = p.lines.join('\n');
+    expect(out).toContain('< 01 02 03 90 00');
+    expect(out).toContain('< 90 00');
+    expect(out).toContain('< 63 C2');
+    expect(out).toContain('< 6D 00');
+    const tx = calls.filter((c) => c.command === 'SCARD_TRANSMIT');
+    expect(tx.map((c) => [c.apdu, c.response, c.sw, c.rvName])).toEqual([
+      ['00E2000003010203', '010203', '9000', 'SCARD_S_SUCCESS'],
+      ['0020008104********', '', '9000', 'SCARD_S_SUCCESS'],
+      ['0020008104********', '', '63C2', 'SCARD_S_SUCCESS'],
+      ['00A4040000', '', '6D00', 'SCARD_S_SUCCESS'],
+    ]);
+    expect(tx.every((c) => c.reader === R0 && c.protocol === 'T=1')).toBe(true);
+    expect(tx[2]?.swMeaning).toMatch(/2 tries left/);
+    const connect = calls.find((c) => c.command === 'SCARD_CONNECT');
+    expect(connect).toMatchObject({ reader: R0, share: 'shared', protocol: 'T=1', rvName: 'SCARD_S_SUCCESS' });
+  });
+
+  it('a libpcsclite 4:4 C client: readers, states, PnP, APDUs, status', async () => {
+    calls = [];
+    const r = await runSession(0x51, 100);
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual([
+      `reader ${R0}`, 'reader Virtual PCD 00 01',
+      expect.stringMatching(/^state 0x000[0-9A-F]0022$/), // PRESENT | CHANGED, event counter above
+      'pnp 0x00000000', // 4:4 has no reader-event counter: libpcsclite leaves the high word 0
+      'atr 3B80800101', 'ok 100',
+    ]);
+    const tx = calls.filter((c) => c.command === 'SCARD_TRANSMIT');
+    expect(tx).toHaveLength(100);
+    tx.forEach((c, i) => {
+      const payload = '00000051' + i.toString(16).toUpperCase().padStart(8, '0');
+      expect([c.apdu, c.response, c.sw]).toEqual(['00E2000008' + payload, payload, '9000']);
+    });
+  });
+
+  it('8 client processes × 1,000 APDUs at once: every answer is the asker’s own, and the spy saw each', async () => {
+    calls = [];
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, k) => runSession(0xc0de0000 + k, 1000)));
+    for (const r of runs) {
+      expect(r.code).toBe(0);
+      expect(r.lines.at(-1)).toBe('ok 1000');
+    }
+    const byClient = new Map<number, ProxyCall[]>();
+    for (const c of calls.filter((x) => x.command === 'SCARD_TRANSMIT')) byClient.set(c.client, [...(byClient.get(c.client) ?? []), c]);
+    expect(byClient.size).toBe(8);
+    const tags = new Set<string>();
+    for (const list of byClient.values()) {
+      expect(list).toHaveLength(1000);
+      const tag = list[0]?.apdu?.slice(10, 18) ?? '';
+      tags.add(tag);
+      list.forEach((c, i) => {
+        const payload = tag + i.toString(16).toUpperCase().padStart(8, '0');
+        expect(c.apdu).toBe('00E2000008' + payload);
+        expect(c.response).toBe(payload);
+      });
+    }
+    expect(tags.size).toBe(8);
+  }, 120_000);
+});
+
+describe('spec-written clients of other versions through the proxy to Debian’s pcscd (4:4)', () => {
+  it('a 4:3 client: states, a card insertion seen through 4:3 WAIT, an APDU', async () => {
+    await rig.remove(0);
+    const c = await RawClient.open(proxy.listen);
+    try {
+      expect(await c.version(4, 3)).toEqual({ major: 4, minor: 3, rv: 0 });
+      const h = await c.establish();
+      const before = await c.states();
+      expect(before.map((e) => e.name)).toEqual([R0, 'Virtual PCD 00 01']);
+      expect(before[0]?.state).toBe(0x02);
+      c.send(0x13, u32(30_000, 0));
+      expect(await c.quiet(100)).toBe(0);
+      await rig.insert(0);
+      expect(await c.read(8, 10_000)).toEqual(u32(0, 0));
+      const after = await c.states();
+      expect(after[0]?.eventCounter).toBeGreaterThan(before[0]?.eventCounter ?? 0);
+      expect(after[0]?.atr.toString('hex')).toBe('3b80800101');
+      const card = await c.connect(h, R0);
+      expect(card.rv).toBe(0);
+      expect(await c.transmit(card.hCard, Buffer.from('00E20000020A0B', 'hex'))).toEqual({ rv: 0, resp: Buffer.from('0A0B9000', 'hex') });
+      expect(await c.disconnect(card.hCard)).toBe(0);
+      expect(await c.release(h)).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a 4:6 client: SIZE/ARRAY, WAIT without array, a removal, an APDU', async () => {
+    const c = await RawClient.open(proxy.listen);
+    try {
+      expect(await c.version(4, 6)).toEqual({ major: 4, minor: 6, rv: 0 });
+      const h = await c.establish();
+      c.send(0x13);
+      c.send(0x16);
+      const n = (await c.read(4)).readInt32LE(0);
+      expect(n).toBeGreaterThanOrEqual(2);
+      c.send(0x17);
+      const arr = parseArray(await c.read(n * 184));
+      expect(arr.map((e) => e.name)).toEqual([R0, 'Virtual PCD 00 01']);
+      expect(arr[0]?.state).toBe(0x34);
+      await rig.remove(0);
+      expect(await c.read(8, 10_000)).toEqual(u32(0, 0));
+      c.send(0x16);
+      c.send(0x17);
+      const n2 = (await c.read(4)).readInt32LE(0);
+      expect(n2).toBe(n);
+      expect(parseArray(await c.read(n2 * 184))[0]?.state).toBe(0x02);
+      await rig.insert(0);
+      const card = await c.connect(h, R0);
+      expect(card.rv).toBe(0);
+      expect((await c.transmit(card.hCard, Buffer.from('00E2000001FF', 'hex'))).resp).toEqual(Buffer.from('FF9000', 'hex'));
+      expect(await c.release(h)).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('the daemon going away and coming back', () => {
+  it('closes the clients cleanly, keeps listening, and serves the restarted daemon', async () => {
+    const c = await RawClient.open(proxy.listen);
+    await c.version(4, 4);
+    await c.establish();
+    c.send(0x13);
+    await c.read(2944);
+    await rig.killDaemon();
+    expect(await c.ended(5000)).toBe(true);
+    const down = await runSession(1, 1);
+    expect(down.code).toBe(1);
+    expect(down.lines.join('\n')).toMatch(/FAIL SCardEstablishContext 0x8010001D/);
+    await rig.startDaemon();
+    await rig.insert(0);
+    const up = await runSession(2, 10);
+    expect(up.code).toBe(0);
+    expect(up.lines.at(-1)).toBe('ok 10');
+  });
+});
