@@ -15,6 +15,16 @@ export default class ProxyCommand extends BaseCommand {
     '<%= config.bin %> proxy --listen /tmp/old.comm --upstream /run/pcscd/pcscd.comm --legacy-names',
   ];
 
+  static exitCodes = {
+    0: 'stopped by Ctrl-C or SIGTERM; the socket was removed',
+    2: 'bad flag, or cannot listen on the path (no such directory, another program there, not a socket)',
+    70: 'internal error (a bug in pcsc)',
+  };
+
+  static environment = {
+    PCSCLITE_CSOCK_NAME: "The default for --upstream (pcscd's socket). Clients of the proxy set it to --listen.",
+  };
+
   static override flags = {
     listen: Flags.string({ description: 'socket path to listen on (created mode 0600)', helpValue: 'PATH', required: true }),
     upstream: upstreamFlag,

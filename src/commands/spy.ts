@@ -15,6 +15,17 @@ export default class Spy extends BaseCommand {
     '<%= config.bin %> spy --json --output trace.jsonl',
   ];
 
+  static exitCodes = {
+    0: 'stopped by Ctrl-C or SIGTERM; the socket was removed',
+    2: 'bad flag, or cannot listen on the path (no such directory, another program there, not a socket)',
+    70: 'internal error (a bug in pcsc)',
+  };
+
+  static environment = {
+    PCSCLITE_CSOCK_NAME: "The default for --upstream (pcscd's socket). Clients of the proxy set it to --listen.",
+    XDG_RUNTIME_DIR: 'Where the default --listen socket goes (pcsc-spy.comm); the temporary directory without it.',
+  };
+
   static override flags = {
     listen: Flags.string({ description: 'socket path to listen on (default: $XDG_RUNTIME_DIR/pcsc-spy.comm)', helpValue: 'PATH' }),
     upstream: upstreamFlag,
