@@ -14,6 +14,7 @@ export class ClientStream {
   private readonly queue = new ByteQueue();
   private ended = false;
   private wake: (() => void) | null = null;
+  private listener: (() => void) | null = null;
 
   constructor(socket: Socket) {
     this.socket = socket;
@@ -41,12 +42,9 @@ export class ClientStream {
     return this.ended || this.queue.length > 0;
   }
 
-  /** Resolves when bytes arrive or the client goes away. */
-  whenReady(): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.wake = resolve;
-    });
+  /** Calls fn whenever bytes arrive or the client goes away (one listener, for the session's loop). */
+  onReady(fn: () => void): void {
+    this.listener = fn;
   }
 
   /**
@@ -91,5 +89,6 @@ export class ClientStream {
     const w = this.wake;
     this.wake = null;
     w?.();
+    this.listener?.();
   }
 }

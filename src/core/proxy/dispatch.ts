@@ -23,7 +23,7 @@ import type { RawRequest } from './requests.js';
 import type { ProxySession } from './session.js';
 import { serveStates } from './states.js';
 
-export async function dispatch(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
+export async function dispatch(s: ProxySession, req: RawRequest, f: CallFacts, pending: ProxySession['pending']): Promise<void> {
   switch (req.command) {
     case Cmd.VERSION: return version(s, req, f);
     case Cmd.CANCEL: return cancel(s, req, f);
@@ -35,7 +35,7 @@ export async function dispatch(s: ProxySession, req: RawRequest, f: CallFacts): 
     case Cmd.GET_ATTRIB: case Cmd.SET_ATTRIB: return s.unregistered(() => attrib(s, req, f));
     case Cmd.RECONNECT: case Cmd.DISCONNECT: case Cmd.BEGIN_TRANSACTION: case Cmd.END_TRANSACTION: case Cmd.STATUS:
       return s.unregistered(() => cardCall(s, req, f));
-    default: return serveStates(s, req, f);
+    default: return serveStates(s, req, f, pending);
   }
 }
 

@@ -47,22 +47,25 @@ export class ProxySession {
   registered = false;
   /** @internal The reader states the client last received (for ≤ 4:3 WAIT and re-registration). */
   seen: ReaderStateEntry[] | null = null;
-  /** @internal 4:6: the array to answer the next SIZE/ARRAY pair with (taken at WAIT or SIZE). */
-  pendingArray: ReaderStateEntry[] | null = null;
-  /** @internal 4:6: the entry count the last SIZE announced, which the ARRAY after it must have. */
-  pendingSize: number | null = null;
+  /**
+   * @internal 4:6: the states to answer the very next request with: after a WAIT, the SIZE that
+   * follows (states as of registration); after a SIZE, the ARRAY (same states, same count). Any
+   * other request drops them, so a later SIZE always looks afresh.
+   */
+  pending: { entries: ReaderStateEntry[]; from: 'wait' | 'size'; size?: number } | null = null;
   /** @internal hCard → what it was opened on, for the spy. */
   readonly cards = new Map<number, { reader: string; share: number; protocol: number }>();
   private readonly contexts = new Set<number>();
   private up: Session | null = null;
   private chan: StateChannel | null = null;
   private cancels: Array<(rv: number) => void> = [];
-  private wakeForCancel: (() => void) | null = null;
+  private wakeUp: ((w: Wake) => void) | null = null;
 
   constructor(id: number, client: ClientStream, shared: ProxyShared) {
     this.id = id;
     this.client = client;
     this.shared = shared;
+    client.onReady(() => this.poke('request'));
   }
 
   get protocol(): string {
@@ -102,9 +105,7 @@ export class ProxySession {
   requestCancel(): Promise<number> {
     return new Promise((resolve) => {
       this.cancels.push(resolve);
-      const w = this.wakeForCancel;
-      this.wakeForCancel = null;
-      w?.();
+      this.poke('cancel');
     });
   }
 
@@ -118,6 +119,7 @@ export class ProxySession {
     // A 4:2 daemon's name width is probed (--legacy-names is about the proxy's own clients).
     this.up = await Session.open({ path, requestTimeout: this.shared.requestTimeout });
     this.chan = new StateChannel(this.up, path);
+    void this.up.conn.whenClosed().then(() => this.poke('upstream-closed'));
     return this.up;
   }
 
@@ -182,8 +184,10 @@ export class ProxySession {
     const time = new Date();
     const t0 = process.hrtime.bigint();
     const rec: CallFacts = {};
+    const pending = this.pending;
+    this.pending = null;
     try {
-      await dispatch(this, req, rec);
+      await dispatch(this, req, rec, pending);
     } catch (e) {
       rec.note = e instanceof Error ? e.message : String(e);
       throw e;
@@ -193,58 +197,55 @@ export class ProxySession {
   }
 
   /**
-   * Holds back the daemon's notification after a WAIT until the client has read what it asks for
-   * next: a 4:6 client's SIZE and ARRAY ('array'), a 4:5 client's CMD_GET_READER_EVENTS, which
-   * follows at once if it comes at all (a deadline). Forwarding the notification in between
-   * would hand the client 8 bytes where it expects a reply.
+   * Until when the daemon's notification is held back: right after a WAIT, libpcsclite asks for
+   * what it needs next at once (4:5: CMD_GET_READER_EVENTS; 4:6: SIZE, then ARRAY), and a
+   * notification forwarded in between would be read as the reply (§7.10.2). Null: not held.
    */
-  holdNotes: 'array' | number | null = null;
+  holdNotes: number | null = null;
 
   /** Waits for the next thing to do: a request, a cancel, or (while registered) the daemon's notification. */
   private async nextWake(): Promise<Wake> {
     if (this.cancels.length > 0) return 'cancel';
     if (this.client.ready) return 'request';
-    const waits: Array<Promise<Wake>> = [
-      this.client.whenReady().then((): Wake => 'request'),
-      new Promise<Wake>((resolve) => {
-        this.wakeForCancel = () => resolve('cancel');
-      }),
-    ];
-    const ch = this.chan;
     const up = this.up;
+    if (up?.conn.closed) return 'upstream-closed';
+    const woken = new Promise<Wake>((resolve) => {
+      this.wakeUp = resolve;
+    });
+    const hold = this.holdNotes;
+    let timer: NodeJS.Timeout | undefined;
+    if (hold !== null) {
+      timer = setTimeout(() => {
+        this.holdNotes = null;
+        this.poke('note');
+      }, Math.max(0, hold - Date.now()));
+    }
+    const ch = this.chan;
     let note: Promise<WaitMsg | null> | null = null;
     const stop = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const hold = this.holdNotes;
-    if (typeof hold === 'number') {
-      waits.push(new Promise<Wake>((resolve) => {
-        timer = setTimeout(() => {
-          this.holdNotes = null;
-          resolve('note');
-        }, Math.max(0, hold - Date.now()));
-      }));
-    }
     if (ch?.armed && hold === null) {
       note = ch.waitNotification(Infinity, stop.signal);
-      waits.push(note.then((): Wake => 'note', (): Wake => 'upstream-closed'));
-    } else if (up) {
-      waits.push(up.conn.whenClosed().then((): Wake => 'upstream-closed'));
+      note.then(() => this.poke('note'), () => this.poke('upstream-closed'));
     }
-    const wake = await Promise.race(waits);
+    const wake = await woken;
     clearTimeout(timer);
-    this.wakeForCancel = null;
-    if (note) {
-      stop.abort();
-      // The read may have completed just before the abort: then the notification was consumed.
-      const msg = await note.catch(() => null);
-      if (msg) {
-        if (this.registered) this.notifyClient(msg.rv);
-        return 'note';
-      }
-      if (up?.conn.closed) return 'upstream-closed';
-      return wake === 'note' ? 'request' : wake;
+    if (!note) return wake;
+    stop.abort();
+    // The read may have completed just before the abort: then the notification was consumed.
+    const msg = await note.catch(() => null);
+    if (msg) {
+      if (this.registered) this.notifyClient(msg.rv);
+      return 'note';
     }
-    return wake;
+    if (up?.conn.closed) return 'upstream-closed';
+    return wake === 'note' ? 'request' : wake;
+  }
+
+  /** Wakes nextWake, if it waits; the state it checks first covers a poke that comes between waits. */
+  private poke(w: Wake): void {
+    const f = this.wakeUp;
+    this.wakeUp = null;
+    f?.(w);
   }
 
   private async serveCancels(): Promise<void> {

@@ -12,17 +12,22 @@ import type { CallFacts } from './records.js';
 import type { RawRequest } from './requests.js';
 import type { ProxySession } from './session.js';
 
-/** How long a 4:5 client gets, after WAIT, to ask CMD_GET_READER_EVENTS before a notification is sent. */
-const EVENTS_GRACE_MS = 100;
+/** How long a notification waits, after a WAIT, for the request libpcsclite sends at once. */
+const HOLD_MS = 100;
 
-export async function serveStates(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
+function hold(s: ProxySession): void {
+  s.holdNotes = Date.now() + (s.shared.options.holdNotificationsMs ?? HOLD_MS);
+}
+
+/** `pending`: what the request before this one left for it (4:6 WAIT → SIZE → ARRAY). */
+export async function serveStates(s: ProxySession, req: RawRequest, f: CallFacts, pending: ProxySession['pending']): Promise<void> {
   switch (req.command) {
     case Cmd.GET_READERS_STATE: return getStates(s, f);
     case Cmd.WAIT_READER_STATE_CHANGE: return wait(s, f);
     case Cmd.STOP_WAITING_READER_STATE_CHANGE: return stop(s, req, f);
     case Cmd.GET_READER_EVENTS: return readerEvents(s, f);
-    case Cmd.GET_READERS_STATE_SIZE: return stateSize(s, f);
-    case Cmd.GET_READERS_STATE_ARRAY: return stateArray(s, f);
+    case Cmd.GET_READERS_STATE_SIZE: return stateSize(s, f, pending?.from === 'wait' ? pending.entries : null);
+    case Cmd.GET_READERS_STATE_ARRAY: return stateArray(s, f, pending);
     default: throw new ProtocolError(`command 0x${req.command.toString(16)} is not served`);
   }
 }
@@ -59,15 +64,15 @@ async function wait(s: ProxySession, f: CallFacts): Promise<void> {
   const entries = await ch.armAndFetch();
   s.registered = true;
   if (s.minor >= 6) {
-    s.pendingArray = entries;
+    s.pending = { entries, from: 'wait' };
     s.seen = entries;
-    s.holdNotes = 'array';
+    hold(s);
     f.readers = entries.map((e) => e.name);
     return;
   }
   if (s.minor >= 4) {
     sendFixed(s, entries, f);
-    if (s.minor === 5) s.holdNotes = Date.now() + (s.shared.options.eventsGraceMs ?? EVENTS_GRACE_MS);
+    if (s.minor === 5) hold(s);
     return;
   }
   const view = fixedView(entries);
@@ -105,7 +110,7 @@ async function readerEvents(s: ProxySession, f: CallFacts): Promise<void> {
     n = await s.shared.readerEvents.current(async () => (await ch.fetch()).map((e) => e.name));
     f.note = `synthesised: pcscd speaks 4:${ch.minor}`;
   }
-  if (typeof s.holdNotes === 'number') s.holdNotes = null;
+  s.holdNotes = null;
   f.readerEvents = n;
   f.rv = Scard.S_SUCCESS;
   s.client.write(encodeReaderEventsStruct({ readerEvents: n, rv: Scard.S_SUCCESS }));
@@ -119,22 +124,20 @@ async function readerEvents(s: ProxySession, f: CallFacts): Promise<void> {
 }
 
 /** 4:6 CMD_GET_READERS_STATE_SIZE: the size of the array the next CMD_GET_READERS_STATE_ARRAY sends. */
-async function stateSize(s: ProxySession, f: CallFacts): Promise<void> {
-  const entries = s.pendingArray ?? (await fetch(s));
+async function stateSize(s: ProxySession, f: CallFacts, atWait: ReaderStateEntry[] | null): Promise<void> {
+  const entries = atWait ?? (await fetch(s));
   const n = s.shared.arraySize.fit(entries.length);
-  s.pendingArray = entries;
-  s.pendingSize = n;
+  s.pending = { entries, from: 'size', size: n };
+  if (s.registered) hold(s); // the ARRAY follows at once
   f.readers = entries.map((e) => e.name);
-  f.note = `${n} entries`;
+  f.note = `${n} entries${atWait ? ', as of registration' : ''}`;
   s.client.write(encodeReadersStateSize(n));
 }
 
-async function stateArray(s: ProxySession, f: CallFacts): Promise<void> {
-  const entries = s.pendingArray ?? (await fetch(s));
+async function stateArray(s: ProxySession, f: CallFacts, pending: ProxySession['pending']): Promise<void> {
+  const entries = pending?.entries ?? (await fetch(s));
   // The size announced by the SIZE just before, even if another client made the count grow since.
-  const n = s.pendingSize ?? s.shared.arraySize.fit(entries.length);
-  s.pendingArray = null;
-  s.pendingSize = null;
+  const n = pending?.size ?? s.shared.arraySize.fit(entries.length);
   s.holdNotes = null;
   s.seen = entries;
   f.readers = entries.map((e) => e.name);

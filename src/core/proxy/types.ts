@@ -14,10 +14,10 @@ export interface ProxyOptions {
   /** Show PINs in call records (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER). */
   showSecrets?: boolean;
   /**
-   * After a 4:5 client's WAIT, how long a notification waits for the client's CMD_GET_READER_EVENTS
-   * (which libpcsclite sends at once), so that the reply is not preceded by it. Default 100 ms.
+   * How long a notification is held back after a WAIT (and after a 4:6 SIZE) so that it does not
+   * come between the requests libpcsclite sends at once and their replies. Default 100 ms.
    */
-  eventsGraceMs?: number;
+  holdNotificationsMs?: number;
   /** Called after every client call (spy). */
   onCall?: (call: ProxyCall) => void;
   /** Client connects and disconnects, upstream failures. */

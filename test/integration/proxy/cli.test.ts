@@ -130,7 +130,7 @@ describe('pcsc proxy', () => {
     expect(noDir.lines.join('\n')).toMatch(/does not exist/);
   });
 
-  it('says when pcscd is not there, serves anyway, and its clients get SCARD_E_NO_SERVICE', async () => {
+  it('says when pcscd is not there, serves anyway, its clients get SCARD_E_NO_SERVICE; SIGTERM stops it', async () => {
     const listen = join(rig.dir, 'proxy3.comm');
     const proxy = pcsc(['proxy', '--listen', listen, '--upstream', join(rig.dir, 'no-daemon.comm')]);
     try {
@@ -139,8 +139,9 @@ describe('pcsc proxy', () => {
       await scan.exited;
       expect(scan.lines.join('\n')).toMatch(/Service not available/);
     } finally {
-      await proxy.stop('SIGINT');
+      await proxy.stop('SIGTERM');
     }
     expect(proxy.code).toBe(0);
+    expect(existsSync(listen)).toBe(false);
   });
 });

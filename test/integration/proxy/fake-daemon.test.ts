@@ -30,11 +30,11 @@ async function client(): Promise<RawClient> {
   return c;
 }
 
-async function startProxy(upstream: string, eventsGraceMs?: number): Promise<void> {
+async function startProxy(upstream: string, holdNotificationsMs?: number): Promise<void> {
   calls = [];
   proxy = await ProxyServer.start({
     listen: join(dir, 'proxy.comm'), upstream, onCall: (c) => calls.push(c), requestTimeout: 10_000,
-    ...(eventsGraceMs === undefined ? {} : { eventsGraceMs }),
+    ...(holdNotificationsMs === undefined ? {} : { holdNotificationsMs }),
   });
 }
 
@@ -255,6 +255,9 @@ describe('clients of every version and a 4:4 daemon whose readers come and go', 
   });
 
   it('a 4:6 client: SIZE and ARRAY, WAIT registers without an array, notifications after the fetch', async () => {
+    // A long hold, so that the notification surely reaches the proxy before the client's SIZE does.
+    await proxy.close();
+    await startProxy(fake.path, 60_000);
     const c = await client();
     expect(await c.version(4, 6)).toEqual({ major: 4, minor: 6, rv: 0 });
     await c.establish();

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PcscdContext } from '../../../src/core/pcscd/context.js';
 import { ProxyServer } from '../../../src/core/proxy/server.js';
 import type { ProxyCall } from '../../../src/core/proxy/types.js';
 import { requireFiles, start } from './helpers/procs.js';
@@ -194,6 +195,27 @@ describe('spec-written clients of other versions through the proxy to Debian’s
       expect(await c.release(h)).toBe(0);
     } finally {
       c.close();
+    }
+  });
+});
+
+describe('pcsc’s own client (4:6) through the proxy', () => {
+  it('lists readers, sees a removal, and exchanges APDUs over the 4:6 size/array path', async () => {
+    const ctx = await PcscdContext.establish({ socket: proxy.listen });
+    try {
+      expect(ctx.info.protocol).toBe('4:6');
+      expect(await ctx.listReaders()).toEqual([R0, 'Virtual PCD 00 01']);
+      const [now] = await ctx.getStatusChange([{ reader: R0 }], { timeout: 0 });
+      expect(now?.flags).toContain('PRESENT');
+      const waiting = ctx.getStatusChange([{ reader: R0, currentState: now?.eventState ?? 0 }], { timeout: 10_000 });
+      await rig.remove(0);
+      expect((await waiting)[0]?.flags).toContain('EMPTY');
+      await rig.insert(0);
+      const card = await ctx.connect(R0);
+      expect(await card.transmit(Buffer.from('00E2000002ABCD', 'hex'))).toEqual(Buffer.from('ABCD9000', 'hex'));
+      await card.disconnect();
+    } finally {
+      await ctx.release();
     }
   });
 });
