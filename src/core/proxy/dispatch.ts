@@ -194,7 +194,11 @@ async function cancel(s: ProxySession, req: RawRequest, f: CallFacts): Promise<v
   f.hContext = handle(m.hContext);
   const target = s.shared.contexts.get(m.hContext >>> 0);
   let rv: number;
-  if (target) {
+  if (target === s) {
+    // On the waiting connection itself (libpcsclite uses another one): nothing else can run here now.
+    await s.cancelWait();
+    rv = Scard.S_SUCCESS;
+  } else if (target) {
     rv = await bounded(target.requestCancel(), s.shared.requestTimeout, Scard.E_TIMEOUT);
     f.note = `woke client ${target.id}`;
   } else {

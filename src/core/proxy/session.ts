@@ -45,6 +45,12 @@ export class ProxySession {
   layout: Layout = LAYOUT_128;
   /** @internal Registered for a notification, as the client sees it. */
   registered = false;
+  /**
+   * @internal Until when the daemon's notification is held back: right after a WAIT, libpcsclite asks for
+   * what it needs next at once (4:5: CMD_GET_READER_EVENTS; 4:6: SIZE, then ARRAY), and a
+   * notification forwarded in between would be read as the reply (§7.10.2). Null: not held.
+   */
+  holdNotes: number | null = null;
   /** @internal The reader states the client last received (for ≤ 4:3 WAIT and re-registration). */
   seen: ReaderStateEntry[] | null = null;
   /**
@@ -196,13 +202,6 @@ export class ProxySession {
     }
   }
 
-  /**
-   * Until when the daemon's notification is held back: right after a WAIT, libpcsclite asks for
-   * what it needs next at once (4:5: CMD_GET_READER_EVENTS; 4:6: SIZE, then ARRAY), and a
-   * notification forwarded in between would be read as the reply (§7.10.2). Null: not held.
-   */
-  holdNotes: number | null = null;
-
   /** Waits for the next thing to do: a request, a cancel, or (while registered) the daemon's notification. */
   private async nextWake(): Promise<Wake> {
     if (this.cancels.length > 0) return 'cancel';
@@ -248,14 +247,18 @@ export class ProxySession {
     f?.(w);
   }
 
+  /** @internal Ends the client's wait, if it waits, with SCARD_E_CANCELLED. */
+  async cancelWait(): Promise<void> {
+    if (!this.registered) return;
+    if (this.chan?.armed) await this.chan.stop();
+    this.notifyClient(Scard.E_CANCELLED);
+  }
+
   private async serveCancels(): Promise<void> {
     const waiters = this.cancels.splice(0);
     let rv: number = Scard.S_SUCCESS;
     try {
-      if (this.registered) {
-        if (this.chan?.armed) await this.chan.stop();
-        this.notifyClient(Scard.E_CANCELLED);
-      }
+      await this.cancelWait();
     } catch (e) {
       rv = e instanceof PcscError ? e.code : Scard.F_INTERNAL_ERROR;
       throw e;

@@ -304,6 +304,10 @@ describe('clients of every version and a 4:4 daemon whose readers come and go', 
     // The waiter's context still works.
     waiter.send(0x13);
     expect(await waiter.read(2944)).toHaveLength(2944);
+    // A cancel sent on the waiting connection itself: the notification, then the reply (as pcscd).
+    waiter.send(0x0d, u32(h, 0));
+    expect(await waiter.read(8)).toEqual(u32(0, CANCELLED));
+    expect(await waiter.read(8)).toEqual(u32(h, 0));
   });
 
   it('a client that vanishes mid-wait, or breaks the protocol, disturbs no one else', async () => {
