@@ -141,6 +141,54 @@ describe('released clients through the proxy to Debian’s pcscd', () => {
   }, 120_000);
 });
 
+describe('every card call answered through the proxy as pcscd answers it directly', () => {
+  /** The same sequence on a connection; replies with the card handle (offset 0) zeroed. */
+  async function sequence(socket: string): Promise<Buffer[]> {
+    const c = await RawClient.open(socket);
+    try {
+      await c.version(4, 4);
+      const h = await c.establish();
+      const { hCard, rv } = await c.connect(h, R0);
+      expect(rv).toBe(0);
+      const out: Buffer[] = [];
+      const call = async (cmd: number, body: Buffer, size: number): Promise<void> => {
+        c.send(cmd, body);
+        const r = await c.read(size);
+        r.writeUInt32LE(0, 0);
+        out.push(r);
+      };
+      const attr = (id: number, len: number): Buffer => Buffer.concat([u32(hCard, id), Buffer.alloc(264), u32(len, 0)]);
+      await call(0x0f, attr(0x00090303, 264), 280); // GET_ATTRIB ATR string
+      await call(0x0f, attr(0x7fff0003, 264), 280); // friendly name (answered by pcscd itself)
+      await call(0x0f, attr(0x00010100, 264), 280); // vendor name: unsupported by vpcd
+      await call(0x10, attr(0x00010100, 4), 280); // SET_ATTRIB
+      await call(0x0a, u32(hCard, 0x42000d48, 0, 256, 0, 0), 24); // CONTROL: features
+      await call(0x07, u32(hCard, 0), 8); // BEGIN_TRANSACTION
+      await call(0x0b, u32(hCard, 0), 8); // STATUS
+      await call(0x08, u32(hCard, 0, 0), 12); // END_TRANSACTION
+      await call(0x08, u32(hCard, 0, 0), 12); // END again: not transacted
+      await call(0x05, u32(hCard, 2, 3, 1, 0, 0), 24); // RECONNECT with reset
+      await call(0x0b, u32(hCard, 0), 8); // STATUS after our own reset
+      const tx = await c.transmit(hCard, Buffer.from('00E2000001AA', 'hex'), 1); // T=0 PCI on a T=1 card
+      out.push(u32(tx.rv));
+      await call(0x06, u32(hCard, 0, 0), 12); // DISCONNECT
+      return out;
+    } finally {
+      c.close();
+    }
+  }
+
+  it('GET/SET_ATTRIB, CONTROL, transactions, STATUS, RECONNECT, DISCONNECT, a protocol mismatch', async () => {
+    const direct = await sequence(rig.socket);
+    const proxied = await sequence(proxy.listen);
+    expect(proxied.map((b) => b.toString('hex'))).toEqual(direct.map((b) => b.toString('hex')));
+    // pcscd answers the friendly name itself: the reader name and its NUL, 18 bytes.
+    expect(direct[1]?.readUInt32LE(272)).toBe(18);
+    expect(direct[8]?.subarray(8)).toEqual(u32(0x80100016)); // END without a transaction
+    expect(direct[11]).toEqual(u32(0x8010000f));
+  });
+});
+
 describe('spec-written clients of other versions through the proxy to Debian’s pcscd (4:4)', () => {
   it('a 4:3 client: states, a card insertion seen through 4:3 WAIT, an APDU', async () => {
     await rig.remove(0);
