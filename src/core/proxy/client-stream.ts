@@ -64,9 +64,10 @@ export class ClientStream {
     }
   }
 
+  /** Writes a reply; its parts (struct, then data) go out in one write: one wake-up of the client. */
   write(...parts: Uint8Array[]): void {
     if (this.ended) return;
-    for (const p of parts) if (p.length > 0) this.socket.write(p);
+    this.socket.write(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts));
   }
 
   close(): void {

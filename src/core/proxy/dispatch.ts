@@ -149,12 +149,15 @@ async function readData(s: ProxySession, n: number, what: string): Promise<Buffe
 
 async function transmit(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
   const m = decodeTransmit(req.body);
-  cardFacts(s, m.hCard, f);
-  Object.assign(f, commandFacts(req.payload, s.shared.options.showSecrets ?? false));
+  const tracing = s.shared.tracing;
+  if (tracing) {
+    cardFacts(s, m.hCard, f);
+    Object.assign(f, commandFacts(req.payload, s.shared.options.showSecrets ?? false));
+  }
   const up = await s.upstream();
   const r = decodeTransmit(await up.call(encodeTransmit(m, req.payload), Size.TRANSMIT, 'SCARD_TRANSMIT'));
   const data = r.rv === Scard.S_SUCCESS ? await readData(s, r.recvLength, 'response APDU') : Buffer.alloc(0);
-  if (r.rv === Scard.S_SUCCESS) Object.assign(f, responseFacts(data));
+  if (tracing && r.rv === Scard.S_SUCCESS) Object.assign(f, responseFacts(data));
   f.protocol = protocolNames(m.sendPciProtocol)[0] ?? null;
   f.rv = r.rv;
   s.client.write(encodeTransmitStruct(r), data);

@@ -221,15 +221,16 @@ export class ProxySession {
     }
     const ch = this.chan;
     let note: Promise<WaitMsg | null> | null = null;
-    const stop = new AbortController();
+    let stop: AbortController | null = null;
     if (ch?.armed && hold === null) {
+      stop = new AbortController();
       note = ch.waitNotification(Infinity, stop.signal);
       note.then(() => this.poke('note'), () => this.poke('upstream-closed'));
     }
     const wake = await woken;
     clearTimeout(timer);
     if (!note) return wake;
-    stop.abort();
+    stop?.abort();
     // The read may have completed just before the abort: then the notification was consumed.
     const msg = await note.catch(() => null);
     if (msg) {
