@@ -4,7 +4,7 @@
 // asserts only that every run did its work, never a timing.
 //
 // Runs are interleaved (direct, proxy, proxy, direct, …) and medians taken: the machine is shared.
-// BENCH_APDUS (default 5000) and BENCH_PAIRS (default 3) change the size.
+// BENCH_APDUS (default 5000) and BENCH_PAIRS (default 3) change the size. Run: npm run bench.
 
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
