@@ -1,0 +1,51 @@
+// Shared set-up for tests against the fake pcscd: readers, a context on the fake's socket, and a
+// watch for unhandled promise rejections (a fault must never leave one behind).
+
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { PcscdContext, type PcscdContextOptions } from '../../../src/core/index.js';
+import { FakePcscd, type FakeOptionsReader, type FakePcscdOptions } from '../../fakes/fake-pcscd.js';
+import { FAKE_ATR } from '../../fakes/test-card.js';
+
+export const READER = 'Fake Reader 00 00';
+export const READER2 = 'Fake Reader 01 00';
+
+export function withCard(name = READER): FakeOptionsReader {
+  return { name, card: { atr: FAKE_ATR } };
+}
+
+export function empty(name = READER2): FakeOptionsReader {
+  return { name };
+}
+
+/** Starts a fake daemon; every fake started this way is stopped after the file's tests. */
+const started: FakePcscd[] = [];
+export async function startFake(opts: FakePcscdOptions): Promise<FakePcscd> {
+  const f = await FakePcscd.start(opts);
+  started.push(f);
+  return f;
+}
+
+export function establish(fake: FakePcscd, opts: Omit<PcscdContextOptions, 'socket'> = {}): Promise<PcscdContext> {
+  return PcscdContext.establish({ socket: fake.path, requestTimeout: 3000, ...opts });
+}
+
+/** Installs the unhandled-rejection watch and the fake clean-up for the calling test file. */
+export function guard(): { rejections: unknown[] } {
+  const state = { rejections: [] as unknown[] };
+  const onRejection = (r: unknown): void => {
+    state.rejections.push(r);
+  };
+  beforeAll(() => {
+    process.on('unhandledRejection', onRejection);
+  });
+  afterEach(async () => {
+    // Let late rejections surface before judging.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(state.rejections, 'unhandled promise rejections').toEqual([]);
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onRejection);
+    await Promise.all(started.splice(0).map((f) => f.stop()));
+  });
+  return state;
+}
