@@ -13,16 +13,18 @@ export type VersionStep =
 /** The two mismatch codes daemons use (1D up to 1.8.25, 1E from 1.8.26). */
 const MISMATCH = new Set<number>([Scard.E_NO_SERVICE, Scard.E_SERVICE_STOPPED]);
 
-export function speaks(minor: number): boolean {
-  return minor >= OLDEST_MINOR && minor <= NEWEST_MINOR;
+/** Whether a minor is one we speak, within the newest one the caller lets us offer. */
+export function speaks(minor: number, maxMinor = NEWEST_MINOR): boolean {
+  return minor >= OLDEST_MINOR && minor <= Math.min(maxMinor, NEWEST_MINOR);
 }
 
 /**
  * @param sentMinor the minor just sent (major is always 4)
  * @param reply the daemon's version_struct reply: its own version and whether it accepted ours
  * @param retried whether sentMinor was already a retry with the daemon's version
+ * @param maxMinor the newest minor the caller allows (a retry never goes above it)
  */
-export function versionStep(sentMinor: number, reply: VersionMsg, retried: boolean): VersionStep {
+export function versionStep(sentMinor: number, reply: VersionMsg, retried: boolean, maxMinor = NEWEST_MINOR): VersionStep {
   const theirs = `${reply.major}:${reply.minor}`;
   if (reply.rv === Scard.S_SUCCESS) {
     // 2.4.1 accepts 4:6 with rv 0 but replies 4:5 and speaks 4:5: take the smaller minor.
@@ -31,7 +33,7 @@ export function versionStep(sentMinor: number, reply: VersionMsg, retried: boole
     }
     return { kind: 'accept', minor: Math.min(sentMinor, reply.minor) };
   }
-  if (MISMATCH.has(reply.rv) && reply.major === PROTOCOL_MAJOR && speaks(reply.minor) && !retried && reply.minor !== sentMinor) {
+  if (MISMATCH.has(reply.rv) && reply.major === PROTOCOL_MAJOR && speaks(reply.minor, maxMinor) && !retried && reply.minor !== sentMinor) {
     return { kind: 'retry', minor: reply.minor };
   }
   return {

@@ -74,13 +74,14 @@ export class Session {
 }
 
 async function negotiate(conn: PcscdConnection, opts: SessionOptions, timeout: number): Promise<Negotiated> {
-  let minor = Math.min(opts.maxMinor ?? NEWEST_MINOR, NEWEST_MINOR);
+  const maxMinor = Math.min(opts.maxMinor ?? NEWEST_MINOR, NEWEST_MINOR);
+  let minor = maxMinor;
   if (minor < OLDEST_MINOR) throw new PcscError(Scard.E_INVALID_VALUE, `protocol 4:${minor} is older than this client speaks`);
   let retried = false;
   for (;;) {
     conn.write(encodeVersion({ major: PROTOCOL_MAJOR, minor }));
     const reply = decodeVersion(await conn.read(Size.VERSION, { timeout, what: 'reply to CMD_VERSION' }));
-    const step = versionStep(minor, reply, retried);
+    const step = versionStep(minor, reply, retried, maxMinor);
     if (step.kind === 'fail') throw new PcscError(step.rv, step.detail);
     if (step.kind === 'retry') {
       minor = step.minor;
