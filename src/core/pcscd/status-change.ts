@@ -65,7 +65,10 @@ export async function getStatusChange(
         if (!pnp[i]) continue;
         ev[i] = (events << 16) >>> 0;
         const known = (cur[i] as number) >>> 16;
-        if (known !== 0 && known !== events) changed[i] = true;
+        if (known !== 0 && known !== events) {
+          changed[i] = true;
+          ev[i] = ((ev[i] as number) | StateFlag.CHANGED) >>> 0;
+        }
       }
     }
 
@@ -77,7 +80,7 @@ export async function getStatusChange(
           if (entries.length !== readerCount) {
             readerCount = entries.length;
             const events = wantEvents ? await ch.readerEvents() : (ev[i] as number) >>> 16;
-            ev[i] = (((ev[i] as number) & 0xffff) | (events << 16)) >>> 0;
+            ev[i] = (((ev[i] as number) & 0xffff) | StateFlag.CHANGED | (events << 16)) >>> 0;
             changed[i] = true;
           }
           continue;

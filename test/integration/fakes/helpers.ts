@@ -49,3 +49,22 @@ export function guard(): { rejections: unknown[] } {
   });
   return state;
 }
+
+/**
+ * Resolves once the client has registered and the daemon has answered every request the client
+ * makes before it waits (so a change made now happens during the wait, never before the first
+ * fetch): 4:4 WAIT (it returns the array); 4:5 WAIT then 0x15 with PnP; ≤ 4:3 WAIT then 0x12 on
+ * the side connection; 4:6 WAIT, then 0x16 0x17 0x16 on the side, then 0x15 with PnP.
+ */
+export async function clientWaiting(fake: FakePcscd, pnp = false): Promise<void> {
+  const m = fake.b.minor;
+  await fake.until(() => {
+    if (fake.registered.length === 0) return false;
+    const cmds = fake.requests.map((r) => r.cmd);
+    const after = cmds.slice(cmds.lastIndexOf(0x13) + 1);
+    if (m === 4) return true;
+    if (m === 5) return !pnp || after.includes(0x15);
+    if (m <= 3) return after.includes(0x12);
+    return after.filter((c) => c === 0x16).length >= 2 && (!pnp || after.includes(0x15));
+  }, 'the client waiting for a notification');
+}
