@@ -81,6 +81,8 @@ export class FakePcscd implements K.Core {
   readonly requests: RequestRecord[] = [];
   /** Things a correct client never does; the daemon closes the connection for most of them. */
   readonly violations: string[] = [];
+  /** STOPs received while not registered: legitimate only when a notification raced them. */
+  strayStops = 0;
   dead = false;
   private readonly dir: string;
   private readonly server: Server;
@@ -472,6 +474,7 @@ export class FakePcscd implements K.Core {
       c.registered = false;
       return reply;
     }
+    this.strayStops++;
     return this.b.stopAlwaysReplies ? reply : [];
   }
 

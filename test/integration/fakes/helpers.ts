@@ -41,7 +41,8 @@ export function guard(): { rejections: unknown[] } {
   afterEach(async () => {
     // Let late rejections surface before judging.
     await new Promise((r) => setTimeout(r, 20));
-    expect(state.rejections, 'unhandled promise rejections').toEqual([]);
+    const seen = state.rejections.splice(0);
+    expect(seen, 'unhandled promise rejections').toEqual([]);
   });
   afterAll(async () => {
     process.off('unhandledRejection', onRejection);
@@ -67,4 +68,9 @@ export async function clientWaiting(fake: FakePcscd, pnp = false): Promise<void>
     if (m <= 3) return after.includes(0x12);
     return after.filter((c) => c === 0x16).length >= 2 && (!pnp || after.includes(0x15));
   }, 'the client waiting for a notification');
+}
+
+/** A promise's outcome (value or error) with a handler attached at once. */
+export function settle<T>(p: Promise<T>): Promise<T | unknown> {
+  return p.then((v) => v, (e: unknown) => e);
 }
