@@ -175,6 +175,11 @@ export class PcscdConnection {
     return this.queue.take(this.queue.length) ?? Buffer.alloc(0);
   }
 
+  /** Marks the connection unusable (pcscd sent what it never sends): every later call gets err. */
+  invalidate(err: PcscError): void {
+    this.fail(err);
+  }
+
   close(): void {
     if (!this.failure) this.failure = new PcscError(Scard.E_INVALID_HANDLE, 'context released');
     this.socket.destroy();

@@ -1,6 +1,6 @@
 // A PC/SC context on pcscd (§7, §8): one socket, one hContext, every call serialised on it.
 
-import { PcscError, Scard } from '../errors.js';
+import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { Scope, Share, protocolMask } from '../pcsc/constants.js';
 import type { Card, ConnectOptions, Context, ContextInfo, ReaderState, ReaderStateQuery, WaitOptions } from '../pcsc/types.js';
 import { PcscdCard } from './card.js';
@@ -60,7 +60,15 @@ export class PcscdContext implements Context {
   /** @internal Runs one exchange with the connection to itself. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.released) return Promise.reject(new PcscError(Scard.E_INVALID_HANDLE, 'context already released'));
-    return this.session.conn.exclusive(fn);
+    return this.session.conn.exclusive(async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        // After a reply pcscd never sends, the stream cannot be trusted: stop using it.
+        if (e instanceof ProtocolError) this.session.conn.invalidate(e);
+        throw e;
+      }
+    });
   }
 
   /** @internal The reader-state array, for listReaders and Card.status. */
@@ -105,6 +113,7 @@ export class PcscdContext implements Context {
     try {
       side.write(encodeCancel(this.hContext));
       const reply = decodeCancel(await side.read(Size.CANCEL, { timeout: this.session.requestTimeout, what: 'reply to SCARD_CANCEL' }));
+      if (reply.hContext !== this.hContext) throw new ProtocolError('the reply to SCARD_CANCEL does not echo the request: pcscd sent garbage');
       // Daemons before 2.0.1 answer INVALID_HANDLE when the wait had just ended: nothing to cancel.
       if (reply.rv !== Scard.S_SUCCESS && reply.rv !== Scard.E_INVALID_HANDLE) throw new PcscError(reply.rv, 'cancelling');
     } finally {

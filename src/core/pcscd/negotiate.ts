@@ -1,7 +1,7 @@
 // CMD_VERSION negotiation (§9.2–9.4, Appendix D): decides, from one reply, whether to accept,
 // retry on the same connection with the daemon's own version, or give up.
 
-import { Scard } from '../errors.js';
+import { SCARD_CODES, Scard, hex32 } from '../errors.js';
 import { OLDEST_MINOR, NEWEST_MINOR, PROTOCOL_MAJOR } from './codes.js';
 import type { VersionMsg } from './messages/simple.js';
 
@@ -35,6 +35,10 @@ export function versionStep(sentMinor: number, reply: VersionMsg, retried: boole
   }
   if (MISMATCH.has(reply.rv) && reply.major === PROTOCOL_MAJOR && speaks(reply.minor, maxMinor) && !retried && reply.minor !== sentMinor) {
     return { kind: 'retry', minor: reply.minor };
+  }
+  if (!MISMATCH.has(reply.rv) && !SCARD_CODES.has(reply.rv)) {
+    // No daemon answers CMD_VERSION with anything but 0, 1D or 1E (§9.2): this is not a reply.
+    return { kind: 'fail', rv: Scard.F_COMM_ERROR, detail: `pcscd's answer to CMD_VERSION is garbage (rv ${hex32(reply.rv)})` };
   }
   return {
     kind: 'fail',

@@ -2,9 +2,10 @@
 // own version, the 4:2 reader-name probe, and typed request/reply helpers on top of the socket.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
-import { LAYOUT_100, LAYOUT_128, NEWEST_MINOR, OLDEST_MINOR, PROTOCOL_MAJOR, Size, type Layout } from './codes.js';
+import { Cmd, HEADER_SIZE, LAYOUT_100, LAYOUT_128, NEWEST_MINOR, OLDEST_MINOR, PROTOCOL_MAJOR, Size, type Layout } from './codes.js';
 import { PcscdConnection } from './connection.js';
 import { decodeVersion, encodeGetReadersState, encodeVersion } from './messages/simple.js';
+import { getU32 } from './messages/wire.js';
 import { versionStep } from './negotiate.js';
 
 export interface SessionOptions {
@@ -57,10 +58,19 @@ export class Session {
     return `${PROTOCOL_MAJOR}:${this.minor}`;
   }
 
-  /** Sends a request and reads a fixed-size reply. */
+  /**
+   * Sends a request and reads a fixed-size reply. pcscd answers with the struct it received, so a
+   * reply whose first field (hContext, hCard or dwScope) is not ours is garbage (§3.3).
+   */
   async call(request: Uint8Array, replySize: number, what: string): Promise<Buffer> {
     this.conn.write(request);
-    return this.conn.read(replySize, { timeout: this.requestTimeout, what: `reply to ${what}` });
+    const reply = await this.conn.read(replySize, { timeout: this.requestTimeout, what: `reply to ${what}` });
+    if (getU32(request, 0) >= 4 && getU32(request, 4) !== Cmd.VERSION && getU32(reply, 0) !== getU32(request, HEADER_SIZE)) {
+      const err = new ProtocolError(`the reply to ${what} does not echo the request: pcscd sent garbage`);
+      this.conn.invalidate(err);
+      throw err;
+    }
+    return reply;
   }
 
   /** Reads n more bytes of a reply already requested (data after a struct). */

@@ -6,7 +6,7 @@
 // produces a notification (libpcsclite ≤ 1.8.23 fetched first and could miss it), and nothing but
 // notifications ever arrives on the registered connection, so no reply can be confused with one.
 
-import { PcscError, ProtocolError, Scard } from '../errors.js';
+import { PcscError, ProtocolError, Scard, hex32 } from '../errors.js';
 import { MAX_READERS_CONTEXTS, Size } from './codes.js';
 import {
   decodeReaderEvents, decodeWait, encodeGetReaderEvents, encodeGetReadersState,
@@ -69,7 +69,9 @@ export class StateChannel {
         continue;
       }
       const m = decodeReaderEvents(b);
-      if (m.readerEvents === 0) throw new ProtocolError('CMD_GET_READER_EVENTS returned 0');
+      if (m.readerEvents === 0 || m.rv !== Scard.S_SUCCESS) {
+        throw new ProtocolError(`CMD_GET_READER_EVENTS returned {${m.readerEvents}, ${hex32(m.rv)}}`);
+      }
       return m.readerEvents;
     }
   }

@@ -1,7 +1,7 @@
 // SCardGetStatusChange on the client side (§7.10, §7.11): register, evaluate each requested reader
 // against the daemon's array, wait for a notification, repeat; the PnP pseudo-reader included.
 
-import { PcscError, Scard } from '../errors.js';
+import { PcscError, ProtocolError, Scard, hex32 } from '../errors.js';
 import { evaluateReader, stateFlagNames, type ReaderSnapshot } from '../pcsc/evaluate.js';
 import { CardState, StateFlag, type ReaderState, type ReaderStateQuery, type WaitOptions } from '../pcsc/types.js';
 import { PNP_NOTIFICATION } from './codes.js';
@@ -107,7 +107,8 @@ export async function getStatusChange(
       }
       if (note) {
         if (note.rv === Scard.E_CANCELLED) throw new PcscError(Scard.E_CANCELLED, 'cancelled');
-        if (note.rv !== Scard.S_SUCCESS) throw new PcscError(note.rv, 'reader event notification');
+        // pcscd only ever notifies with 0 or SCARD_E_CANCELLED (§5.12).
+        if (note.rv !== Scard.S_SUCCESS) throw new ProtocolError(`notification with rv ${hex32(note.rv)}`);
       } else {
         const reply = await ch.stop();
         if (reply.rv === Scard.E_CANCELLED) throw new PcscError(Scard.E_CANCELLED, 'cancelled');

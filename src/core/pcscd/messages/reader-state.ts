@@ -3,6 +3,7 @@
 // u8 cardAtr[33], 3 bytes padding, u32 cardAtrLength, u32 cardProtocol}.
 
 import { readCString } from '../../bytes/cstring.js';
+import { ProtocolError } from '../../errors.js';
 import { MAX_ATR_SIZE, type Layout } from '../codes.js';
 import { getI32, getU32, putU32 } from './wire.js';
 
@@ -38,11 +39,12 @@ export function decodeReaderStateEntry(layout: Layout, b: Uint8Array, off = 0): 
  */
 export function decodeReaderStates(layout: Layout, b: Uint8Array): ReaderStateEntry[] {
   if (b.length % layout.entrySize !== 0) {
-    throw new RangeError(`reader-state array of ${b.length} bytes is not a multiple of ${layout.entrySize}`);
+    throw new ProtocolError(`reader-state array of ${b.length} bytes is not a multiple of ${layout.entrySize}`);
   }
   const out: ReaderStateEntry[] = [];
   for (let off = 0; off < b.length; off += layout.entrySize) {
     if (b[off] === 0) continue;
+    if (!plausible(layout, b, off)) throw new ProtocolError(`reader-state entry ${off / layout.entrySize} is garbage`);
     out.push(decodeReaderStateEntry(layout, b, off));
   }
   return out;
@@ -83,4 +85,14 @@ export function encodeReaderStates(layout: Layout, entries: readonly ReaderState
     else putU32(buf, i * es + layout.nameSize + 48, ATR_LENGTH_UNUSED);
   }
   return buf;
+}
+
+/** What pcscd writes in a used slot (§6.1): a NUL-terminated name and fields within their ranges. */
+function plausible(layout: Layout, b: Uint8Array, off: number): boolean {
+  const n = layout.nameSize;
+  return b.subarray(off, off + n).includes(0)
+    && getU32(b, off + n) <= 0xffff // eventCounter
+    && getU32(b, off + n + 4) <= 0x7f // readerState bits
+    && getI32(b, off + n + 8) >= -1 // readerSharing
+    && getU32(b, off + n + 48) <= ATR_LENGTH_UNUSED; // cardAtrLength (34: not initialised)
 }
