@@ -61,6 +61,9 @@ export class PcscdContext implements Context {
   run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.released) return Promise.reject(new PcscError(Scard.E_INVALID_HANDLE, 'context already released'));
     return this.session.conn.exclusive(async () => {
+      // The daemon dropped the context with its connection: nothing may pretend to work.
+      const dead = this.session.conn.error;
+      if (dead) throw dead;
       try {
         return await fn();
       } catch (e) {

@@ -91,8 +91,9 @@ export class StateChannel {
   async stop(): Promise<WaitMsg> {
     const token = (this.stopToken = (this.stopToken + 1) >>> 0);
     this.main.conn.write(encodeStopWait(this.minor, token));
-    const first = decodeWait(await this.main.readMore(Size.WAIT, 'reply to CMD_STOP_WAITING_READER_STATE_CHANGE'));
+    // Unregistered from here on: if no reply comes, the read fails and so does the connection.
     this.armed = false;
+    const first = decodeWait(await this.main.readMore(Size.WAIT, 'reply to CMD_STOP_WAITING_READER_STATE_CHANGE'));
     if (this.minor <= 3 && first.timeOut !== token) {
       // ≤ 4:3 daemons echo our token in the STOP reply. This was a notification; daemons before
       // 1.8.19 still send the reply after it, which must not be left in the stream.
