@@ -67,10 +67,11 @@ export class PcscdCard implements Card {
     );
     const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
     return this.retrying(opts, () => this.exchange<Buffer>(async (s) => {
-      const r = decodeTransmit(await s.call(req, Size.TRANSMIT, 'SCARD_TRANSMIT'));
+      // The daemon answers once the card has: the card's time goes on the struct, not the data.
+      const r = decodeTransmit(await s.call(req, Size.TRANSMIT, 'SCARD_TRANSMIT', timeout));
       if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: r.rv === Scard.E_INSUFFICIENT_BUFFER ? `response needs ${r.recvLength} bytes` : 'transmit' };
       if (r.recvLength > capacity) throw new ProtocolError(`TRANSMIT reply announces ${r.recvLength} bytes, more than the ${capacity} asked for`);
-      return { value: await s.readMore(r.recvLength, 'response APDU', timeout) };
+      return { value: await s.readMore(r.recvLength, 'response APDU') };
     }));
   }
 
@@ -82,10 +83,10 @@ export class PcscdCard implements Card {
     const req = encodeControl(this.hCard, code >>> 0, data, capacity);
     const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
     const out = await this.exchange<Buffer>(async (s) => {
-      const r = decodeControl(await s.call(req, Size.CONTROL, 'SCARD_CONTROL'));
+      const r = decodeControl(await s.call(req, Size.CONTROL, 'SCARD_CONTROL', timeout));
       if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: r.rv === Scard.E_INSUFFICIENT_BUFFER ? `answer needs ${r.bytesReturned} bytes` : `control 0x${(code >>> 0).toString(16).toUpperCase()}` };
       if (r.bytesReturned > capacity) throw new ProtocolError(`CONTROL reply announces ${r.bytesReturned} bytes, more than the ${capacity} asked for`);
-      return { value: await s.readMore(r.bytesReturned, 'control answer', timeout) };
+      return { value: await s.readMore(r.bytesReturned, 'control answer') };
     });
     return unwrap(out);
   }

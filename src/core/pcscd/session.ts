@@ -62,9 +62,9 @@ export class Session {
    * Sends a request and reads a fixed-size reply. pcscd answers with the struct it received, so a
    * reply whose first field (hContext, hCard or dwScope) is not ours is garbage (§3.3).
    */
-  async call(request: Uint8Array, replySize: number, what: string): Promise<Buffer> {
+  async call(request: Uint8Array, replySize: number, what: string, timeout = this.requestTimeout): Promise<Buffer> {
     this.conn.write(request);
-    const reply = await this.conn.read(replySize, { timeout: this.requestTimeout, what: `reply to ${what}` });
+    const reply = await this.conn.read(replySize, { timeout, what: `reply to ${what}` });
     if (getU32(request, 0) >= 4 && getU32(request, 4) !== Cmd.VERSION && getU32(reply, 0) !== getU32(request, HEADER_SIZE)) {
       const err = new ProtocolError(`the reply to ${what} does not echo the request: pcscd sent garbage`);
       this.conn.invalidate(err);
