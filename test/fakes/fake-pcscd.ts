@@ -38,6 +38,8 @@ export type FaultAction =
   | { kind: 'die-after-bytes'; bytes: number }
   /** A truncated reply: the first `bytes`, then this connection closes. */
   | { kind: 'close-after-bytes'; bytes: number }
+  /** A truncated reply: the first half (at least 1 byte), then this connection closes. */
+  | { kind: 'truncate' }
   /** Random bytes instead of the reply (the reply's length unless given). */
   | { kind: 'garbage'; length?: number }
   /** These bytes instead of the reply. */
@@ -283,7 +285,8 @@ export class FakePcscd implements K.Core {
         await new Promise<void>((r) => c.socket.once('close', () => r()));
         return false;
       case 'close-after-bytes':
-        await c.send([all.subarray(0, f.bytes)]);
+      case 'truncate':
+        await c.send([all.subarray(0, f.kind === 'truncate' ? Math.ceil(all.length / 2) : f.bytes)]);
         await c.end();
         return false;
       case 'die-after-bytes':
