@@ -22,6 +22,9 @@ export interface PcscdContextOptions extends Omit<SessionOptions, 'path'> {
   scope?: number;
 }
 
+/** Bound on the RELEASE reply: the close that follows releases the context on the daemon too. */
+const RELEASE_TIMEOUT_MS = 2000;
+
 export class PcscdContext implements Context {
   readonly info: ContextInfo;
   /** The daemon's own version from CMD_VERSION (it may be newer than the one negotiated). */
@@ -130,7 +133,9 @@ export class PcscdContext implements Context {
     try {
       if (!this.session.conn.closed) {
         await this.run(async () => {
-          const r = decodeRelease(await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT'));
+          // Closing the socket releases the context anyway (§7.2): never wait long for this reply.
+          const wait = Math.min(this.session.requestTimeout, RELEASE_TIMEOUT_MS);
+          const r = decodeRelease(await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', wait));
           if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, 'releasing the context');
         });
       }
