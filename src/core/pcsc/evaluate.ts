@@ -45,12 +45,10 @@ export function evaluateReader(cur: number, ev: number, snap: ReaderSnapshot | u
   ev = ((ev & 0xffff) | (counter << 16)) >>> 0;
 
   if (snap.readerState & CardState.UNKNOWN) {
-    // A reader error overwrites everything, the counter word included.
+    // A reader error overwrites everything, the counter word included; the later rules still apply.
     ev = S.UNAVAILABLE;
     if (!(cur & S.UNAVAILABLE)) changed = true;
-    return finish(ev, changed);
-  }
-  if (cur & S.UNAVAILABLE) {
+  } else if (cur & S.UNAVAILABLE) {
     ev &= ~S.UNAVAILABLE;
     changed = true;
   }
