@@ -24,9 +24,10 @@ export function selectReader(readers: readonly string[], spec: string | undefine
   if (hits.length === 0) {
     throw new PcscError(Scard.E_UNKNOWN_READER, `no reader matches "${spec}" (readers: ${list(readers)})`);
   }
-  throw new UsageError(`"${spec}" matches ${hits.length} readers: ${list(hits)}; give more of the name or its number`, 'EAMBIGUOUS');
+  throw new UsageError(`"${spec}" matches ${hits.length} readers: ${list(readers, hits)}; give more of the name or its number`, 'EAMBIGUOUS');
 }
 
-function list(readers: readonly string[]): string {
-  return readers.map((r, i) => `${i}: ${r}`).join(', ');
+/** "n: name" for each of `only` (default all), n being the reader's number in the full list. */
+function list(readers: readonly string[], only: readonly string[] = readers): string {
+  return readers.flatMap((r, i) => (only.includes(r) ? [`${i}: ${r}`] : [])).join(', ');
 }
