@@ -68,7 +68,7 @@ export class PcscdCard implements Card {
     const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
     return this.retrying(opts, () => this.exchange<Buffer>(async (s) => {
       // The daemon answers once the card has: the card's time goes on the struct, not the data.
-      const r = decodeTransmit(await s.call(req, Size.TRANSMIT, 'SCARD_TRANSMIT', timeout));
+      const r = decodeTransmit(await s.call(req, Size.TRANSMIT, 'SCARD_TRANSMIT', { timeout, signal: opts.signal }));
       if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: r.rv === Scard.E_INSUFFICIENT_BUFFER ? `response needs ${r.recvLength} bytes` : 'transmit' };
       if (r.recvLength > capacity) throw new ProtocolError(`TRANSMIT reply announces ${r.recvLength} bytes, more than the ${capacity} asked for`);
       return { value: await s.readMore(r.recvLength, 'response APDU') };
@@ -83,7 +83,7 @@ export class PcscdCard implements Card {
     const req = encodeControl(this.hCard, code >>> 0, data, capacity);
     const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
     const out = await this.exchange<Buffer>(async (s) => {
-      const r = decodeControl(await s.call(req, Size.CONTROL, 'SCARD_CONTROL', timeout));
+      const r = decodeControl(await s.call(req, Size.CONTROL, 'SCARD_CONTROL', { timeout, signal: opts.signal }));
       if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: r.rv === Scard.E_INSUFFICIENT_BUFFER ? `answer needs ${r.bytesReturned} bytes` : `control 0x${(code >>> 0).toString(16).toUpperCase()}` };
       if (r.bytesReturned > capacity) throw new ProtocolError(`CONTROL reply announces ${r.bytesReturned} bytes, more than the ${capacity} asked for`);
       return { value: await s.readMore(r.bytesReturned, 'control answer') };

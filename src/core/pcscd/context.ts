@@ -135,7 +135,7 @@ export class PcscdContext implements Context {
         await this.run(async () => {
           // Closing the socket releases the context anyway (§7.2): never wait long for this reply.
           const wait = Math.min(this.session.requestTimeout, RELEASE_TIMEOUT_MS);
-          const r = decodeRelease(await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', wait));
+          const r = decodeRelease(await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', { timeout: wait }));
           if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, 'releasing the context');
         });
       }

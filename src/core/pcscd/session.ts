@@ -59,12 +59,14 @@ export class Session {
   }
 
   /**
-   * Sends a request and reads a fixed-size reply. pcscd answers with the struct it received, so a
-   * reply whose first field (hContext, hCard or dwScope) is not ours is garbage (§3.3).
+   * Sends a request and reads a fixed-size reply. `wait` overrides the bound for requests whose
+   * reply waits on a card (TRANSMIT, CONTROL) and adds an abort signal. pcscd answers with the
+   * struct it received, so a reply whose first field (hContext, hCard, dwScope) is not ours is
+   * garbage (§3.3).
    */
-  async call(request: Uint8Array, replySize: number, what: string, timeout = this.requestTimeout): Promise<Buffer> {
+  async call(request: Uint8Array, replySize: number, what: string, wait: { timeout?: number; signal?: AbortSignal | undefined } = {}): Promise<Buffer> {
     this.conn.write(request);
-    const reply = await this.conn.read(replySize, { timeout, what: `reply to ${what}` });
+    const reply = await this.conn.read(replySize, { timeout: wait.timeout ?? this.requestTimeout, signal: wait.signal, what: `reply to ${what}` });
     if (getU32(request, 0) >= 4 && getU32(request, 4) !== Cmd.VERSION && getU32(reply, 0) !== getU32(request, HEADER_SIZE)) {
       const err = new ProtocolError(`the reply to ${what} does not echo the request: pcscd sent garbage`);
       this.conn.invalidate(err);
