@@ -192,6 +192,8 @@ export async function transmit(d: Core, c: Conn, body: Buffer): Promise<Reply> {
   if (pci !== h.slot.protocol && pci !== T_RAW && pci !== LEGACY_ANY) return fail(RV.PROTO_MISMATCH);
   if (cap < 2 && d.b.closesOnLargeCapacity) return fail(RV.INSUFFICIENT_BUFFER);
   const resp = Buffer.from(await (card.respond ?? testCardRespond)(apdu));
+  // The card left while it was answering.
+  if (h.slot.card !== card) return fail(RV.REMOVED_CARD);
   if (resp.length > cap) return fail(RV.INSUFFICIENT_BUFFER, d.b.closesOnLargeCapacity ? 0 : resp.length);
   return [S.patch(S.transmit, body, { pcbRecvLength: resp.length, rv: 0 }), resp];
 }
