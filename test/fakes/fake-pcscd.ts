@@ -147,8 +147,8 @@ export class FakePcscd implements K.Core {
     return this.requests.filter((r) => conn === undefined || r.conn === conn).map((r) => r.cmd);
   }
 
-  /** Resolves when pred() holds; polls every 5 ms, fails after ms. */
-  async until(pred: () => boolean, what: string, ms = 5000): Promise<void> {
+  /** Resolves when pred() holds; polls every 5 ms, fails after ms (generous: machines are loaded). */
+  async until(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
     const end = Date.now() + ms;
     while (!pred()) {
       if (Date.now() > end) throw new Error(`fake pcscd: ${what} did not happen within ${ms} ms`);

@@ -9,6 +9,7 @@ import { READER, READER2, clientWaiting, empty, establish, guard, startFake, wit
 guard();
 
 const LINES = [
+  { version: '1.8.3', minor: 2 },
   { version: '1.8.8', minor: 2 },
   { version: '1.8.23', minor: 3 },
   { version: '2.2.3', minor: 4 },
