@@ -116,6 +116,28 @@ describe.each(LINES)('pcscd $version (4:$minor)', ({ version, minor }) => {
   });
 });
 
+describe('per-reader event counter (§6.3)', () => {
+  it('wraps from 0xFFFF to 0; the change is still seen, and the next wait works', async () => {
+    const fake = await startFake({ version: '2.2.3', readers: [{ name: READER, card: { atr: FAKE_ATR }, eventCounter: 0xffff }] });
+    const ctx = await establish(fake);
+    const [a] = await ctx.getStatusChange([{ reader: READER }]);
+    expect(a?.eventCount).toBe(0xffff);
+    const wait = ctx.getStatusChange([{ reader: READER, currentState: a?.eventState }], { timeout: 10_000 });
+    await clientWaiting(fake);
+    fake.removeCard(READER);
+    const [b] = await wait;
+    expect(b?.eventCount).toBe(0);
+    expect(b?.flags).toEqual(['CHANGED', 'EMPTY']);
+    const again = ctx.getStatusChange([{ reader: READER, currentState: b?.eventState }], { timeout: 10_000 });
+    await clientWaiting(fake);
+    fake.insertCard(READER, { atr: FAKE_ATR });
+    const [c] = await again;
+    expect(c?.eventCount).toBe(1);
+    expect(c?.flags).toEqual(['CHANGED', 'PRESENT']);
+    await ctx.release();
+  });
+});
+
 describe('4:5 reader-event counter (§6.3, §7.10 step 4)', () => {
   it('returns at once when the caller knows an older counter, waits when it is current', async () => {
     const fake = await startFake({ version: '2.4.1', readers: [withCard()] });
