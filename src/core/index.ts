@@ -20,3 +20,6 @@ export { matchPattern, matchPatternList, DEFAULT_ALLOWED_PROVIDERS, type Pattern
 export { ProxyServer, serveUntil, probeUpstream, type ProxyRun, type ProxyStats } from './proxy/server.js';
 export { defaultSpySocket } from './proxy/paths.js';
 export type { ProxyCall, ProxyEvent, ProxyOptions } from './proxy/types.js';
+export type * from './doctor/types.js';
+export { runChecks, selectChecks, validateChecks, summarize, DEFAULT_TIMEOUT_MS, type Selection, type RunOptions } from './doctor/engine.js';
+export { createProbe, type ProbeOptions } from './doctor/probe.js';

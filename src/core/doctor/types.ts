@@ -94,6 +94,8 @@ export interface CheckContext {
 export interface Check {
   id: string;
   title: string;
+  /** What the check looks at and why it matters (for `--list` and docs/doctor.md). */
+  description?: string;
   category: string;
   platforms: readonly Platform[];
   /** Ids of checks that must pass (or warn) first; if one fails, this one is skipped. */
@@ -115,4 +117,6 @@ export interface DoctorReport {
   summary: Record<CheckStatus, number>;
   /** True when no check failed or errored. */
   ok: boolean;
+  /** The pcscd protocol we negotiated ("4:4"), when a daemon answered (doctor only). */
+  protocol?: string;
 }

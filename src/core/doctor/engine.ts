@@ -1,0 +1,217 @@
+// The doctor engine (DESIGN.md habit 5): selects checks from a registry, orders them by their
+// dependencies, runs them with per-check timeouts, skips dependants of failures, turns crashes
+// into 'error', and sums the results up. doctor, udev-check and ssh-check differ only in filters.
+
+import { PcscError, Scard, UsageError } from '../errors.js';
+import type { Check, CheckContext, CheckReport, CheckResult, CheckStatus, DoctorReport, Facts, SystemProbe } from './types.js';
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+const STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail', 'skip', 'error'];
+
+/** Which checks to run: by id and/or category. Empty or absent lists mean "all". */
+export interface Selection {
+  ids?: readonly string[];
+  categories?: readonly string[];
+}
+
+export interface RunOptions {
+  probe: SystemProbe;
+  /** The registry (all known checks); `select` picks from it. */
+  checks: readonly Check[];
+  select?: Selection;
+  /** Command options handed to every check (e.g. `socket`). */
+  options?: Readonly<Record<string, unknown>>;
+  /** Pass a map to read the facts checks left behind (e.g. the negotiated protocol). */
+  facts?: Facts;
+  signal?: AbortSignal;
+  /** Checks running at once (default 4): checks mostly wait on files, programs and sockets. */
+  concurrency?: number;
+  /** Called as each check finishes (for progress output). */
+  onReport?: (report: CheckReport) => void;
+}
+
+/** Throws on a registry that cannot run: duplicate ids, unknown dependencies, cycles. */
+export function validateChecks(checks: readonly Check[]): void {
+  const byId = new Map<string, Check>();
+  for (const c of checks) {
+    if (byId.has(c.id)) throw new Error(`duplicate check id ${c.id}`);
+    byId.set(c.id, c);
+  }
+  for (const c of checks) {
+    for (const d of c.dependsOn ?? []) {
+      if (!byId.has(d)) throw new Error(`check ${c.id} depends on unknown check ${d}`);
+    }
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (c: Check, path: string[]): void => {
+    const s = state.get(c.id);
+    if (s === 'done') return;
+    if (s === 'visiting') throw new Error(`dependency cycle: ${[...path, c.id].join(' → ')}`);
+    state.set(c.id, 'visiting');
+    for (const d of c.dependsOn ?? []) visit(byId.get(d) as Check, [...path, c.id]);
+    state.set(c.id, 'done');
+  };
+  for (const c of checks) visit(c, []);
+}
+
+/**
+ * The selected checks plus everything they depend on (a dependant cannot be judged without its
+ * dependencies), in registry order. An unknown id or category is a usage error.
+ */
+export function selectChecks(checks: readonly Check[], sel: Selection = {}): Check[] {
+  const ids = sel.ids ?? [];
+  const cats = sel.categories ?? [];
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  for (const id of ids) {
+    if (!byId.has(id)) throw new UsageError(`unknown check "${id}" (see the list with --list)`, 'ECHECK');
+  }
+  const known = new Set(checks.map((c) => c.category));
+  for (const cat of cats) {
+    if (!known.has(cat)) throw new UsageError(`unknown check category "${cat}"`, 'ECHECK');
+  }
+  const wanted = new Set<string>();
+  const add = (id: string): void => {
+    if (wanted.has(id)) return;
+    wanted.add(id);
+    for (const d of byId.get(id)?.dependsOn ?? []) add(d);
+  };
+  for (const c of checks) {
+    const all = ids.length === 0 && cats.length === 0;
+    if (all || ids.includes(c.id) || cats.includes(c.category)) add(c.id);
+  }
+  return checks.filter((c) => wanted.has(c.id));
+}
+
+export function summarize(checks: CheckReport[]): DoctorReport {
+  const summary: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0, error: 0 };
+  for (const c of checks) summary[c.status]++;
+  return { checks, summary, ok: summary.fail === 0 && summary.error === 0 };
+}
+
+/** Runs the selected checks. Rejects with SCARD_E_CANCELLED when `signal` aborts. */
+export async function runChecks(opts: RunOptions): Promise<DoctorReport> {
+  validateChecks(opts.checks);
+  const selected = selectChecks(opts.checks, opts.select);
+  const facts = opts.facts ?? new Map<string, unknown>();
+  const limit = limiter(Math.max(1, opts.concurrency ?? 4));
+  const done = new Map<string, Promise<CheckReport>>();
+  const byId = new Map(selected.map((c) => [c.id, c]));
+
+  const schedule = (c: Check): Promise<CheckReport> => {
+    const existing = done.get(c.id);
+    if (existing) return existing;
+    const p = (async () => {
+      const deps = await Promise.all((c.dependsOn ?? []).map((d) => schedule(byId.get(d) as Check)));
+      throwIfAborted(opts.signal);
+      const report = await limit(() => runOne(c, deps, facts, opts));
+      opts.onReport?.(report);
+      return report;
+    })();
+    done.set(c.id, p);
+    return p;
+  };
+
+  const reports = await Promise.all(selected.map(schedule));
+  throwIfAborted(opts.signal);
+  return summarize(reports);
+}
+
+async function runOne(c: Check, deps: CheckReport[], facts: Facts, opts: RunOptions): Promise<CheckReport> {
+  const start = performance.now();
+  const finish = (r: CheckResult): CheckReport => ({
+    id: c.id,
+    title: c.title,
+    category: c.category,
+    ...r,
+    durationUs: Math.round((performance.now() - start) * 1000),
+  });
+  if (!c.platforms.includes(opts.probe.platform)) {
+    return finish({ status: 'skip', summary: `Only on ${c.platforms.join(', ')}; this is ${opts.probe.platform}` });
+  }
+  const blocked = deps.find((d) => d.status !== 'pass' && d.status !== 'warn');
+  if (blocked) {
+    return finish({
+      status: 'skip',
+      summary: `Skipped: needs "${blocked.title}", which ${blocked.status === 'skip' ? 'was skipped' : blocked.status === 'fail' ? 'failed' : 'had an error'}`,
+      data: { blockedBy: blocked.id },
+    });
+  }
+  throwIfAborted(opts.signal);
+  const controller = new AbortController();
+  let onAbort = (): void => undefined;
+  // A check that ignores its signal must not hold up Ctrl-C: the race below ends at once.
+  const interrupted = new Promise<never>((_, reject) => {
+    onAbort = (): void => {
+      controller.abort(opts.signal?.reason);
+      reject(new PcscError(Scard.E_CANCELLED, 'diagnostics interrupted'));
+    };
+  });
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const ctx: CheckContext = {
+    probe: opts.probe,
+    results: new Map(deps.map((d) => [d.id, d])),
+    facts,
+    options: opts.options ?? {},
+    signal: controller.signal,
+  };
+  const timeoutMs = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<CheckResult>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new PcscError(Scard.E_TIMEOUT, `check ${c.id} timed out`));
+      resolve({
+        status: 'error',
+        summary: `The check did not finish within ${timeoutMs} ms`,
+        details: ['Something it waits on (a program, a socket, a file system) did not answer in time.'],
+      });
+    }, timeoutMs);
+  });
+  const ran = Promise.resolve()
+    .then(() => c.run(ctx))
+    .then(validResult, crashed);
+  try {
+    const result = await Promise.race([ran, timedOut, interrupted]);
+    return finish(result);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    controller.abort();
+  }
+}
+
+function validResult(r: unknown): CheckResult {
+  const x = r as Partial<CheckResult> | null;
+  if (!x || typeof x !== 'object' || !STATUSES.includes(x.status as CheckStatus) || typeof x.summary !== 'string') {
+    return { status: 'error', summary: 'The check returned an invalid result (a bug in pcsc: please report it)' };
+  }
+  return x as CheckResult;
+}
+
+function crashed(e: unknown): CheckResult {
+  const message = e instanceof Error ? e.message : String(e);
+  return {
+    status: 'error',
+    summary: `The check crashed: ${message}`,
+    details: ['This is a bug in pcsc or an unexpected system state; please report it with the output of --json.'],
+  };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'diagnostics interrupted');
+}
+
+/** At most n tasks at once. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((r) => queue.push(r));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}

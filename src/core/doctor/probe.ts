@@ -1,0 +1,191 @@
+// The real SystemProbe: reads the system through a root directory (a fixture tree in tests), runs
+// programs with argument arrays (never a shell), and lists processes from <root>/proc.
+
+import { execFile } from 'node:child_process';
+import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { isAbsolute, join, posix } from 'node:path';
+import type { Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from './types.js';
+
+export interface ProbeOptions {
+  /** The directory that stands for `/` (default `/`). */
+  root?: string;
+  platform?: Platform;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Output cap per program run, bytes (default 1 MiB). */
+  maxOutput?: number;
+}
+
+const MAX_SYMLINKS = 40;
+
+export function currentPlatform(): Platform {
+  const p = process.platform;
+  if (p === 'android') return 'linux';
+  return p as Platform;
+}
+
+/**
+ * Builds a probe over `root`. Any method can be replaced through `overrides` (scripted programs,
+ * device nodes a fixture tree cannot hold); the others keep reading the tree.
+ * Programs run only when root is `/`: a fixture tree's programs are not this machine's.
+ */
+export function createProbe(opts: ProbeOptions = {}, overrides: Partial<SystemProbe> = {}): SystemProbe {
+  const root = opts.root ?? '/';
+  const live = root === '/';
+  const toHost = (p: string): string => {
+    const abs = posix.normalize(isAbsolute(p) ? p : '/' + p);
+    return live ? abs : join(root, abs);
+  };
+  const probe: SystemProbe = {
+    root,
+    platform: opts.platform ?? currentPlatform(),
+    env: opts.env ?? process.env,
+    path: toHost,
+    async readFile(p) {
+      try {
+        return await readFile(toHost(p), 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    async readDir(p) {
+      try {
+        return (await readdir(toHost(p))).sort();
+      } catch {
+        return null;
+      }
+    },
+    async stat(p) {
+      try {
+        return toProbeStat(await stat(toHost(p)));
+      } catch {
+        return null;
+      }
+    },
+    async lstat(p) {
+      try {
+        return toProbeStat(await lstat(toHost(p)));
+      } catch {
+        return null;
+      }
+    },
+    async readLink(p) {
+      try {
+        return await readlink(toHost(p));
+      } catch {
+        return null;
+      }
+    },
+    async realPath(p) {
+      if (live) {
+        try {
+          return await realpath(p);
+        } catch {
+          return null;
+        }
+      }
+      return resolveInRoot(p, (q) => probe.lstat(q), (q) => probe.readLink(q));
+    },
+    run: live ? (cmd, args, o) => runProgram(cmd, args, o?.timeoutMs ?? 5000, opts.maxOutput ?? 1 << 20) : async () => null,
+    processes: () => listProcesses(probe),
+  };
+  return Object.assign(probe, overrides);
+}
+
+/** realpath(3) inside a root: absolute link targets start again at the root. */
+export async function resolveInRoot(
+  p: string,
+  lstatFn: (p: string) => Promise<ProbeStat | null>,
+  readLinkFn: (p: string) => Promise<string | null>,
+): Promise<string | null> {
+  let pending = posix.normalize(isAbsolute(p) ? p : '/' + p).split('/').filter(Boolean);
+  let resolved = '/';
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift() as string;
+    if (part === '.') continue;
+    if (part === '..') {
+      resolved = posix.dirname(resolved);
+      continue;
+    }
+    const next = posix.join(resolved, part);
+    const st = await lstatFn(next);
+    if (!st) return null;
+    if (!st.isSymlink) {
+      resolved = next;
+      continue;
+    }
+    if (++links > MAX_SYMLINKS) return null;
+    const target = await readLinkFn(next);
+    if (target === null) return null;
+    if (isAbsolute(target)) resolved = '/';
+    pending = [...target.split('/').filter(Boolean), ...pending];
+  }
+  return resolved;
+}
+
+/** Linux's dev_t encoding (glibc major()/minor()). */
+export function splitDev(rdev: number): { major: number; minor: number } {
+  const d = BigInt(rdev);
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+function toProbeStat(s: Stats): ProbeStat {
+  const out: ProbeStat = {
+    isFile: s.isFile(),
+    isDirectory: s.isDirectory(),
+    isSymlink: s.isSymbolicLink(),
+    isSocket: s.isSocket(),
+    isCharDevice: s.isCharacterDevice(),
+    mode: s.mode & 0o7777,
+    uid: s.uid,
+    gid: s.gid,
+    size: s.size,
+    mtimeMs: s.mtimeMs,
+  };
+  if (s.isCharacterDevice() || s.isBlockDevice()) out.rdev = splitDev(s.rdev);
+  return out;
+}
+
+function runProgram(cmd: string, args: string[], timeoutMs: number, maxBuffer: number): Promise<RunResult | null> {
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { timeout: timeoutMs, maxBuffer, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, windowsHide: true },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
+        if (e && (e.code === 'ENOENT' || e.code === 'EACCES')) return resolve(null);
+        if (e && e.killed) return resolve({ code: null, stdout: String(stdout), stderr: String(stderr) });
+        const code = e ? (typeof e.code === 'number' ? e.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+async function listProcesses(probe: SystemProbe): Promise<ProcessInfo[]> {
+  const entries = (await probe.readDir('/proc')) ?? [];
+  const out: ProcessInfo[] = [];
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (pid) => {
+        const [cmdline, status, exe] = await Promise.all([
+          probe.readFile(`/proc/${pid}/cmdline`),
+          probe.readFile(`/proc/${pid}/status`),
+          probe.readLink(`/proc/${pid}/exe`),
+        ]);
+        if (cmdline === null || status === null) return; // gone, or not a process directory
+        const argv = cmdline.split('\0');
+        if (argv[argv.length - 1] === '') argv.pop();
+        const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+        const info: ProcessInfo = { pid: Number(pid), argv, uid };
+        if (exe) info.exe = exe.replace(/ \(deleted\)$/, '');
+        out.push(info);
+      }),
+  );
+  return out.sort((a, b) => a.pid - b.pid);
+}
