@@ -12,6 +12,8 @@ export interface ProbeOptions {
   root?: string;
   platform?: Platform;
   env?: Readonly<Record<string, string | undefined>>;
+  /** The user running the checks (default: this process's uid). */
+  uid?: number;
   /** Output cap per program run, bytes (default 1 MiB). */
   maxOutput?: number;
 }
@@ -40,6 +42,7 @@ export function createProbe(opts: ProbeOptions = {}, overrides: Partial<SystemPr
     root,
     platform: opts.platform ?? currentPlatform(),
     env: opts.env ?? process.env,
+    ...(opts.uid !== undefined ? { uid: opts.uid } : live && process.getuid ? { uid: process.getuid() } : {}),
     path: toHost,
     async readFile(p) {
       try {

@@ -34,6 +34,8 @@ export interface SystemProbe {
   readonly root: string;
   readonly platform: Platform;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The user id running the checks ("can you open this node?"); absent where unknown. */
+  readonly uid?: number;
   /** Absolute (system) path → path under root. */
   path(p: string): string;
   readFile(p: string): Promise<string | null>;

@@ -1,0 +1,40 @@
+// The registry of doctor's checks, in display order. udev-check runs the "udev" category.
+
+import type { Check } from '../types.js';
+import { libpcscliteVersion, sandbox } from './client.js';
+import { driversBundles, driversLibccidVersion, driversRuleCoverage, udevRuleHeader } from './drivers.js';
+import { gnupgScdaemon } from './gnupg.js';
+import { macosCcidDriver, macosSmartcardPrefs } from './macos.js';
+import { pcscdInstalled, pcscdService, pcscdUserCheck } from './pcscd-install.js';
+import { pcscdOptions } from './pcscd-options.js';
+import { pcscdProtocol, pcscdReaders, pcscdSocket } from './pcscd-socket.js';
+import { polkit } from './polkit.js';
+import { pcscdGroup, udevIgnore, udevKernelDriver, udevNodeAccess, udevReaders } from './udev.js';
+
+export const DOCTOR_CHECKS: readonly Check[] = [
+  pcscdInstalled,
+  pcscdService,
+  pcscdSocket,
+  pcscdProtocol,
+  pcscdReaders,
+  pcscdOptions,
+  pcscdUserCheck,
+  libpcscliteVersion,
+  sandbox,
+  polkit,
+  udevReaders,
+  udevNodeAccess,
+  udevIgnore,
+  udevKernelDriver,
+  udevRuleHeader,
+  pcscdGroup,
+  driversBundles,
+  driversLibccidVersion,
+  driversRuleCoverage,
+  gnupgScdaemon,
+  macosCcidDriver,
+  macosSmartcardPrefs,
+];
+
+/** The categories `pcsc udev-check` runs. */
+export const UDEV_CATEGORIES = ['udev'] as const;

@@ -1,0 +1,203 @@
+// Checks that talk to the daemon: its socket answers, which protocol versions it accepts (and so
+// which client libraries get "Service was stopped"), and a shared connect to each of its readers.
+
+import { hex32, PcscError, Scard, scardName } from '../../errors.js';
+import { PcscdConnection } from '../../pcscd/connection.js';
+import { PcscdContext } from '../../pcscd/context.js';
+import { probeVersions } from '../pcscd-versions.js';
+import { CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
+import { pcscdBinary } from '../system/pcscd-info.js';
+import type { Check, CheckContext } from '../types.js';
+import { fix, octal, result, socketPath, startPcscdCommands } from './util.js';
+
+/** The socket as this process reaches it (under the probe's root for fixture trees). */
+async function hostSocket(ctx: CheckContext): Promise<{ path: string; host: string; source: string }> {
+  const s = await socketPath(ctx);
+  return { path: s.path, host: ctx.probe.path(s.path), source: s.source };
+}
+
+export const pcscdSocket: Check = {
+  id: 'pcscd.socket',
+  title: "pcscd's socket is there and accepts connections",
+  description: 'Clients reach pcscd through a Unix socket ($PCSCLITE_CSOCK_NAME, else /run/pcscd/pcscd.comm). A missing socket or one nobody listens on gives "Service not available" everywhere.',
+  category: 'pcscd',
+  platforms: ['linux', 'freebsd', 'openbsd'],
+  async run(ctx) {
+    const s = await hostSocket(ctx);
+    const via = s.source === 'env' ? ' (from PCSCLITE_CSOCK_NAME)' : s.source === 'option' ? ' (from --socket)' : '';
+    const data: Record<string, unknown> = { socket: s.path, source: s.source };
+    ctx.facts.set('pcscd.socket', s.path);
+    const st = await ctx.probe.stat(s.path);
+    if (!st) {
+      return result('fail', `No pcscd socket at ${s.path}${via}`, {
+        details: [
+          'pcscd is not running and nothing starts it on demand, so every PC/SC application fails with "Service not available" (SCARD_E_NO_SERVICE, 0x8010001D).',
+          ...(s.source === 'env' ? ['PCSCLITE_CSOCK_NAME points at a path where no daemon listens; unset it to use the system daemon.'] : []),
+        ],
+        fix: s.source === 'env'
+          ? fix('Unset the override, or start the daemon it names.', ['unset PCSCLITE_CSOCK_NAME'])
+          : fix('Start pcscd (socket activation starts it on the first connection).', await startPcscdCommands(ctx), true),
+        data,
+      });
+    }
+    if (!st.isSocket) {
+      return result('fail', `${s.path} exists but is not a socket`, {
+        details: ['Something else sits where pcscd listens; pcscd cannot bind there and clients cannot connect.'],
+        fix: fix('Move the file away and restart pcscd.', [`sudo mv ${s.path} ${s.path}.bad`, ...(await startPcscdCommands(ctx))], true),
+        data,
+      });
+    }
+    data.mode = octal(st.mode);
+    try {
+      (await PcscdConnection.open(s.host, 3000)).close();
+    } catch (e) {
+      const code = ((e as PcscError).cause as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ECONNREFUSED') {
+        return result('fail', `Stale socket: nothing listens on ${s.path}`, {
+          details: ['pcscd stopped (or crashed) and left its socket file behind; applications get "Service not available" (0x8010001D).'],
+          fix: fix('Start pcscd again.', await startPcscdCommands(ctx), true),
+          data: { ...data, error: code },
+        });
+      }
+      if (code === 'EACCES') {
+        return result('fail', `Permission denied connecting to ${s.path} (mode ${octal(st.mode)})`, {
+          details: ['pcscd\'s socket must be connectable by every user (mode 0666; access control is polkit\'s job).'],
+          fix: fix('Give the socket its usual mode (pcscd.socket has SocketMode=0666).', [`sudo chmod 0666 ${s.path}`], true),
+          data: { ...data, error: code },
+        });
+      }
+      return result('fail', `Cannot connect to ${s.path}: ${(e as Error).message}`, { data: { ...data, error: code ?? String(e) } });
+    }
+    return result('pass', `${s.path}${via} accepts connections`, { data });
+  },
+};
+
+const OUTCOME_TEXT = { ok: 'works', degraded: 'works, degraded', stopped: '"Service was stopped" (0x8010001E)', 'no-service': '"Service not available" (0x8010001D)', unknown: 'unknown' } as const;
+
+export const pcscdProtocol: Check = {
+  id: 'pcscd.protocol',
+  title: "pcscd's protocol version and the clients it accepts",
+  description: 'Asks the daemon (CMD_VERSION) which client protocol versions it accepts, then predicts from the client × daemon table which libpcsclite releases fail against it with "Service was stopped".',
+  category: 'pcscd',
+  platforms: ['linux', 'freebsd', 'openbsd'],
+  dependsOn: ['pcscd.socket'],
+  timeoutMs: 15_000,
+  async run(ctx) {
+    const s = await hostSocket(ctx);
+    let answers: VersionAnswer[];
+    try {
+      answers = await probeVersions(s.host, { signal: ctx.signal });
+    } catch (e) {
+      return result('fail', `pcscd accepts connections but does not answer CMD_VERSION: ${(e as Error).message}`, {
+        details: ['The daemon is hung, or something that is not pcscd listens on its socket.'],
+        fix: fix('Restart pcscd.', await startPcscdCommands(ctx), true),
+      });
+    }
+    const first = answers[0] as VersionAnswer;
+    const daemon = `${first.major}:${first.minor}`;
+    const accepts = answers.filter((a) => a.rv === Scard.S_SUCCESS).map((a) => `4:${a.sent}`);
+    let negotiated: string | undefined;
+    let ourError: PcscError | undefined;
+    try {
+      const c = await PcscdContext.establish({ socket: s.host, env: {}, requestTimeout: 5000 });
+      negotiated = c.info.protocol;
+      await c.release();
+    } catch (e) {
+      if (!(e instanceof PcscError)) throw e;
+      ourError = e;
+    }
+    const predictions = CLIENT_LINES.map((l) => predict(l, answers));
+    ctx.facts.set('pcscd.answers', answers);
+    if (negotiated) ctx.facts.set('pcscd.protocol', negotiated);
+    const data = {
+      daemon,
+      accepts,
+      negotiated: negotiated ?? null,
+      clients: predictions.map((p) => ({ libpcsclite: p.line.range, protocol: `4:${p.line.minor}`, outcome: p.outcome, ...(p.rv !== undefined ? { rv: hex32(p.rv) } : {}) })),
+    };
+    const details = [
+      `pcscd speaks ${daemon} and accepts ${accepts.join(', ') || 'nothing we offered'}.`,
+      ...predictions.map((p) => `libpcsclite ${p.line.range} (4:${p.line.minor}): ${OUTCOME_TEXT[p.outcome]} — ${p.why}`),
+    ];
+    const installed = (await pcscdBinary(ctx.probe)).version;
+    const expected = installed ? protocolOf(installed) : undefined;
+    if (ourError) {
+      const denied = ourError.code === Scard.W_SECURITY_VIOLATION;
+      return result('fail', `pcscd (${daemon}) refused a context: ${ourError.message}`, {
+        details: [...details, ...(denied ? ['The daemon dropped us after the version exchange: polkit refused org.debian.pcsc-lite.access_pcsc (see the polkit check).'] : [])],
+        fix: denied ? fix('Let your user reach pcscd with a polkit rule (see the polkit check), or run pcscd with --disable-polkit.') : fix('Restart pcscd; if it persists, report it with `pcsc doctor --json`.', await startPcscdCommands(ctx), true),
+        data,
+      });
+    }
+    if (expected && expected !== daemon) {
+      return result('warn', `The daemon on ${s.path} speaks ${daemon}, but the installed pcscd ${installed} speaks ${expected}`, {
+        details: [...details, 'The socket belongs to another daemon: a container host\'s, a sandbox\'s, xrdp\'s PC/SC stand-in, or a pcscd built elsewhere.'],
+        data,
+      });
+    }
+    return result('pass', `pcscd speaks ${daemon}; we negotiated ${negotiated}`, { details, data });
+  },
+};
+
+type ReaderVerdict = { reader: string; status: 'pass' | 'warn' | 'fail'; state: string; code?: string };
+
+export const pcscdReaders: Check = {
+  id: 'pcscd.readers',
+  title: 'Each reader pcscd lists accepts a shared connection',
+  description: 'Lists pcscd\'s readers and connects to each in shared mode: tells an empty reader from a mute card, a reader that vanished, and one held exclusively by another program.',
+  category: 'pcscd',
+  platforms: ['linux', 'freebsd', 'openbsd'],
+  dependsOn: ['pcscd.protocol'],
+  timeoutMs: 30_000,
+  async run(ctx) {
+    const s = await hostSocket(ctx);
+    const c = await PcscdContext.establish({ socket: s.host, env: {}, requestTimeout: 10_000 });
+    try {
+      const names = await c.listReaders();
+      if (names.length === 0) {
+        return result('warn', 'pcscd lists no reader', {
+          details: ['Applications get "No readers available" (SCARD_E_NO_READERS_AVAILABLE, 0x8010002E). Plugged-in USB readers are checked by the udev checks.'],
+          fix: fix('Plug the reader in, then see why pcscd does not pick it up.', ['pcsc udev-check']),
+          data: { readers: [] },
+        });
+      }
+      const states = await c.getStatusChange(names.map((reader) => ({ reader })), { timeout: 0, signal: ctx.signal });
+      const verdicts: ReaderVerdict[] = [];
+      for (const st of states) verdicts.push(await tryReader(c, st.reader, st.flags, ctx.signal));
+      const worst = verdicts.some((v) => v.status === 'fail') ? 'fail' : verdicts.some((v) => v.status === 'warn') ? 'warn' : 'pass';
+      const bad = verdicts.filter((v) => v.status !== 'pass');
+      const details = verdicts.map((v) => `${v.reader}: ${v.state}`);
+      const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION');
+      return result(worst, worst === 'pass' ? `${names.length} reader${names.length === 1 ? '' : 's'}, all usable` : bad.map((v) => `${v.reader}: ${v.state}`).join('; '), {
+        details,
+        ...(exclusive ? { fix: fix('Another program holds the card exclusively, most often GnuPG\'s scdaemon. Stop it, and make it share the card (see the gnupg.scdaemon check).', ['gpgconf --kill scdaemon']) } : {}),
+        data: { readers: verdicts },
+      });
+    } finally {
+      await c.release().catch(() => undefined);
+    }
+  },
+};
+
+async function tryReader(c: PcscdContext, reader: string, flags: string[], signal: AbortSignal): Promise<ReaderVerdict> {
+  if (!flags.includes('PRESENT')) return { reader, status: 'pass', state: flags.includes('UNAVAILABLE') ? 'no card (status unavailable)' : 'no card' };
+  try {
+    const card = await c.connect(reader, { share: 'shared', protocols: ['T=0', 'T=1'], signal });
+    const proto = card.protocol;
+    await card.disconnect('leave');
+    return { reader, status: 'pass', state: `card present, connected shared (${proto ?? 'no protocol'})` };
+  } catch (e) {
+    if (!(e instanceof PcscError)) throw e;
+    const code = scardName(e.code);
+    switch (e.code) {
+      case Scard.E_NO_SMARTCARD: return { reader, status: 'pass', state: 'no card', code };
+      case Scard.E_SHARING_VIOLATION: return { reader, status: 'fail', state: 'held exclusively by another program (SCARD_E_SHARING_VIOLATION)', code };
+      case Scard.W_UNRESPONSIVE_CARD: return { reader, status: 'warn', state: 'the card does not answer (mute: upside down, dirty contacts, or a memory card)', code };
+      case Scard.W_UNPOWERED_CARD: return { reader, status: 'warn', state: 'the card is not powered', code };
+      case Scard.E_PROTO_MISMATCH: return { reader, status: 'warn', state: 'the card speaks neither T=0 nor T=1', code };
+      case Scard.W_SECURITY_VIOLATION: return { reader, status: 'fail', state: 'access refused (polkit org.debian.pcsc-lite.access_card)', code };
+      case Scard.E_READER_UNAVAILABLE: return { reader, status: 'fail', state: 'reader unavailable (unplugged, or its driver failed: see journalctl -u pcscd)', code };
+      default: return { reader, status: 'fail', state: e.message, code };
+    }
+  }
+}

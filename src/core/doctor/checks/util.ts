@@ -1,0 +1,48 @@
+// Small helpers shared by the checks: result builders, the socket path, fix commands.
+
+import { DEFAULT_SOCKET, LEGACY_SOCKET, MAX_SOCKET_PATH } from '../../pcscd/socket-path.js';
+import type { CheckContext, CheckResult, Fix } from '../types.js';
+import { systemdRunning } from '../system/os.js';
+
+export function result(status: CheckResult['status'], summary: string, more: Omit<CheckResult, 'status' | 'summary'> = {}): CheckResult {
+  return { status, summary, ...more };
+}
+
+export function fix(text: string, commands?: string[], root?: boolean): Fix {
+  const f: Fix = { text };
+  if (commands && commands.length > 0) f.commands = commands;
+  if (root) f.root = true;
+  return f;
+}
+
+export interface SocketChoice {
+  path: string;
+  source: 'option' | 'env' | 'default' | 'legacy';
+}
+
+/** The socket clients use here: --socket, then PCSCLITE_CSOCK_NAME, then the default paths. */
+export async function socketPath(ctx: CheckContext): Promise<SocketChoice> {
+  const opt = ctx.options.socket;
+  if (typeof opt === 'string' && opt) return { path: opt, source: 'option' };
+  const env = ctx.probe.env.PCSCLITE_CSOCK_NAME;
+  if (env) return { path: env.slice(0, MAX_SOCKET_PATH), source: 'env' };
+  if (!(await ctx.probe.lstat(DEFAULT_SOCKET)) && (await ctx.probe.lstat(LEGACY_SOCKET))) return { path: LEGACY_SOCKET, source: 'legacy' };
+  return { path: DEFAULT_SOCKET, source: 'default' };
+}
+
+/** The socket path of the daemon the checks are about. */
+export async function daemonSocket(ctx: CheckContext): Promise<string> {
+  return (await socketPath(ctx)).path;
+}
+
+/** The commands that (re)start pcscd on this system. */
+export async function startPcscdCommands(ctx: CheckContext): Promise<string[]> {
+  if (await systemdRunning(ctx.probe)) return ['sudo systemctl enable --now pcscd.socket', 'sudo systemctl restart pcscd.socket'];
+  return ['sudo service pcscd start'];
+}
+
+export function octal(mode: number): string {
+  return '0' + (mode & 0o7777).toString(8).padStart(3, '0');
+}
+
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

@@ -1,0 +1,204 @@
+// What the system says about pcscd: its binary and `pcscd --version` (version, "Enabled features"),
+// its package, its running process, its systemd unit (with drop-ins) and /etc/default/pcscd.
+
+import { posix } from 'node:path';
+import type { ProcessInfo, SystemProbe } from '../types.js';
+import { findUser, type UserEntry } from './accounts.js';
+import { memo } from './memo.js';
+import { packageVersion, systemdRunning, upstreamVersion } from './os.js';
+
+export const PCSCD_PATHS = ['/usr/sbin/pcscd', '/usr/bin/pcscd', '/sbin/pcscd', '/usr/local/sbin/pcscd', '/usr/local/bin/pcscd'] as const;
+
+export interface PcscdBinary {
+  /** Every pcscd binary found (realpaths, deduplicated). */
+  paths: string[];
+  /** The one that runs: the running process's, else the unit's, else the first found. */
+  path?: string;
+  /** From `pcscd --version` ("1.9.9"). */
+  version?: string;
+  /** Words of the "Enabled features:" line. */
+  features: string[];
+  /** Long options `pcscd --help` lists (without the leading dashes). */
+  options: string[];
+  /** The package that ships pcscd, and its version. */
+  pkg?: { name: string; version: string };
+}
+
+export function pcscdBinary(probe: SystemProbe): Promise<PcscdBinary> {
+  return memo(probe, 'pcscd-binary', async () => {
+    const paths: string[] = [];
+    for (const p of PCSCD_PATHS) {
+      const st = await probe.stat(p);
+      if (!st?.isFile) continue;
+      const real = (await probe.realPath(p)) ?? p;
+      if (!paths.includes(real)) paths.push(real);
+    }
+    const out: PcscdBinary = { paths, features: [], options: [] };
+    const proc = (await probe.processes()).find(isPcscd);
+    const unit = await pcscdUnit(probe);
+    const unitBin = unit?.execStart?.[0];
+    out.path = (proc?.exe && paths.includes(proc.exe) ? proc.exe : undefined) ?? (unitBin && paths.includes(unitBin) ? unitBin : undefined) ?? paths[0];
+    if (out.path) {
+      const v = await probe.run(out.path, ['--version'], { timeoutMs: 3000 });
+      if (v) {
+        const m = /pcsc-lite version ([0-9][^\s]*?)\.?\s*$/m.exec(v.stdout);
+        if (m) out.version = m[1];
+        out.features = (/^Enabled features:\s*(.*)$/m.exec(v.stdout)?.[1] ?? '').split(/\s+/).filter(Boolean);
+      }
+      const h = await probe.run(out.path, ['--help'], { timeoutMs: 3000 });
+      if (h) out.options = [...new Set([...h.stdout.matchAll(/--([a-z][a-z-]+)/g)].map((x) => x[1] as string))];
+    }
+    const pkg = await packageVersion(probe, ['pcscd', 'pcsc-lite', 'pcsclite']);
+    if (pkg) {
+      out.pkg = pkg;
+      out.version ??= upstreamVersion(pkg.version);
+    }
+    return out;
+  });
+}
+
+/** A feature value such as usbdropdir=/usr/lib/pcsc/drivers. */
+export function feature(bin: PcscdBinary, key: string): string | undefined {
+  return bin.features.find((f) => f.startsWith(`${key}=`))?.slice(key.length + 1);
+}
+
+/** Inodes of the Unix sockets bound at `path` (/proc/net/unix). */
+async function socketInodes(probe: SystemProbe, path: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const line of ((await probe.readFile('/proc/net/unix')) ?? '').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 8 && f.slice(7).join(' ') === path) out.add(f[6] as string);
+  }
+  return out;
+}
+
+const isPcscd = (p: ProcessInfo): boolean => posix.basename(p.argv[0] ?? '') === 'pcscd' || (p.exe !== undefined && posix.basename(p.exe) === 'pcscd' && p.argv.length > 0);
+
+/**
+ * The pcscd that serves `socket`: the process holding that socket's inode. Several daemons may run
+ * (containers, test rigs on private sockets), so "a process named pcscd" is not enough. When no
+ * file descriptor can be read (another user's process) a lone pcscd is taken as the one.
+ */
+export function pcscdProcess(probe: SystemProbe, socket: string): Promise<ProcessInfo | undefined> {
+  return memo(probe, `pcscd-process:${socket}`, async () => {
+    const all = (await probe.processes()).filter(isPcscd);
+    const inodes = await socketInodes(probe, socket);
+    let readable = false;
+    for (const p of all) {
+      const fds = await probe.readDir(`/proc/${p.pid}/fd`);
+      if (fds === null) continue;
+      readable = true;
+      for (const fd of fds) {
+        const m = /^socket:\[(\d+)\]$/.exec((await probe.readLink(`/proc/${p.pid}/fd/${fd}`)) ?? '');
+        if (m && inodes.has(m[1] as string)) return p;
+      }
+    }
+    return !readable && all.length === 1 ? all[0] : undefined;
+  });
+}
+
+export interface UnitInfo {
+  /** The unit file and the drop-ins that apply, in order. */
+  files: string[];
+  execStart?: string[];
+  user?: string;
+  environmentFiles: string[];
+}
+
+const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+
+/** pcscd.service as systemd would read it (main file by directory priority, then drop-ins). */
+export function pcscdUnit(probe: SystemProbe, name = 'pcscd.service'): Promise<UnitInfo | undefined> {
+  return memo(probe, `unit:${name}`, async () => {
+    let main: string | undefined;
+    for (const d of UNIT_DIRS) {
+      const p = `${d}/${name}`;
+      if ((await probe.readFile(p)) !== null) {
+        main = p;
+        break;
+      }
+    }
+    if (!main) return undefined;
+    const dropins = new Map<string, string>();
+    for (const d of [...UNIT_DIRS].reverse()) {
+      for (const f of (await probe.readDir(`${d}/${name}.d`)) ?? []) if (f.endsWith('.conf')) dropins.set(f, `${d}/${name}.d/${f}`);
+    }
+    const files = [main, ...[...dropins.keys()].sort().map((k) => dropins.get(k) as string)];
+    const info: UnitInfo = { files, environmentFiles: [] };
+    for (const f of files) {
+      const text = (await probe.readFile(f)) ?? '';
+      let section = '';
+      for (const raw of text.split('\n')) {
+        const line = raw.trim();
+        if (line.startsWith('[')) section = line;
+        if (section !== '[Service]' || line.startsWith('#') || !line.includes('=')) continue;
+        const key = line.slice(0, line.indexOf('=')).trim();
+        const value = line.slice(line.indexOf('=') + 1).trim();
+        if (key === 'ExecStart') info.execStart = value === '' ? undefined : splitWords(value.replace(/^[-@:+!]+/, ''));
+        else if (key === 'User') info.user = value || undefined;
+        else if (key === 'EnvironmentFile') {
+          if (value === '') info.environmentFiles = [];
+          else info.environmentFiles.push(value.replace(/^-/, ''));
+        }
+      }
+    }
+    return info;
+  });
+}
+
+/** Shell-like word splitting for ExecStart= and PCSCD_ARGS (quotes, no expansion). */
+export function splitWords(s: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  for (const m of s.matchAll(re)) out.push(m[1] ?? m[2] ?? (m[3] as string));
+  return out;
+}
+
+/** KEY=value lines of an environment file such as /etc/default/pcscd. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw);
+    if (!m) continue;
+    let v = (m[2] as string).trim();
+    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    else v = v.replace(/\s+#.*$/, '');
+    out[m[1] as string] = v;
+  }
+  return out;
+}
+
+export function pcscdDefaults(probe: SystemProbe): Promise<{ path: string; vars: Record<string, string> } | undefined> {
+  return memo(probe, 'pcscd-defaults', async () => {
+    for (const path of ['/etc/default/pcscd', '/etc/sysconfig/pcscd']) {
+      const text = await probe.readFile(path);
+      if (text !== null) return { path, vars: parseEnvFile(text) };
+    }
+    return undefined;
+  });
+}
+
+export interface PcscdUser {
+  name: string;
+  uid?: number;
+  entry?: UserEntry;
+  /** How we know: the running process, the unit's User=, or the default (root). */
+  source: 'process' | 'unit' | 'default';
+}
+
+/** Who the pcscd serving `socket` runs (or will run) as. */
+export function pcscdUser(probe: SystemProbe, socket: string): Promise<PcscdUser> {
+  return memo(probe, `pcscd-user:${socket}`, async () => {
+    const proc = await pcscdProcess(probe, socket);
+    if (proc && Number.isFinite(proc.uid)) {
+      const entry = await findUser(probe, proc.uid);
+      return { name: entry?.name ?? String(proc.uid), uid: proc.uid, ...(entry ? { entry } : {}), source: 'process' };
+    }
+    const unit = (await systemdRunning(probe)) ? await pcscdUnit(probe) : undefined;
+    if (unit?.user) {
+      const entry = await findUser(probe, unit.user);
+      return { name: unit.user, ...(entry ? { entry, uid: entry.uid } : {}), source: 'unit' };
+    }
+    return { name: 'root', uid: 0, source: 'default' };
+  });
+}
