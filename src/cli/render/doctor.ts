@@ -1,0 +1,132 @@
+// Human output of `pcsc doctor`, `pcsc doctor --list` and the checklist of `pcsc udev-check`:
+// pure functions from the core's report to lines (colour through the style passed in).
+
+import type { ChalkInstance } from 'chalk';
+import type { Check, CheckReport, CheckStatus, DoctorReport } from '../../core/index.js';
+
+export const SYMBOLS: Record<CheckStatus, string> = { pass: '✔', warn: '!', fail: '✘', skip: '-', error: '✖' };
+
+const CATEGORY_TITLES: Record<string, string> = {
+  pcscd: 'pcscd',
+  client: 'Client libraries and sandboxes',
+  access: 'Access control',
+  udev: 'USB readers and udev',
+  drivers: 'Reader drivers',
+  gnupg: 'GnuPG',
+  macos: 'macOS',
+  ssh: 'ssh-agent',
+};
+
+export interface RenderOptions {
+  verbose?: boolean;
+  style: ChalkInstance;
+}
+
+function paint(style: ChalkInstance, status: CheckStatus, text: string): string {
+  switch (status) {
+    case 'pass': return style.green(text);
+    case 'warn': return style.yellow(text);
+    case 'fail': return style.red(text);
+    case 'error': return style.magenta(text);
+    default: return style.dim(text);
+  }
+}
+
+/** One check: the status line, then (for problems, or with --verbose) why and the fix. */
+export function renderCheck(c: CheckReport, o: RenderOptions): string[] {
+  const s = o.style;
+  const head = `  ${paint(s, c.status, SYMBOLS[c.status])} ${c.status === 'skip' ? s.dim(c.summary) : c.summary} ${s.dim(`[${c.id}]`)}`;
+  const lines = [head];
+  const open = o.verbose || c.status === 'fail' || c.status === 'warn' || c.status === 'error';
+  if (!open) return lines;
+  for (const d of c.details ?? []) lines.push(`      ${s.dim('·')} ${d}`);
+  if (c.fix && c.status !== 'pass') {
+    lines.push(`      ${s.bold('fix:')} ${c.fix.text}${c.fix.root ? s.dim(' (needs root)') : ''}`);
+    for (const cmd of c.fix.commands ?? []) lines.push(`        ${s.cyan('$')} ${cmd}`);
+  }
+  if (o.verbose) lines.push(`      ${s.dim(`${(c.durationUs / 1000).toFixed(1)} ms`)}`);
+  return lines;
+}
+
+export function summaryLine(r: DoctorReport, style: ChalkInstance): string {
+  const parts = [`${r.summary.pass} passed`];
+  if (r.summary.warn) parts.push(style.yellow(`${r.summary.warn} warning${r.summary.warn === 1 ? '' : 's'}`));
+  if (r.summary.fail) parts.push(style.red(`${r.summary.fail} failed`));
+  if (r.summary.error) parts.push(style.magenta(`${r.summary.error} error${r.summary.error === 1 ? '' : 's'}`));
+  if (r.summary.skip) parts.push(style.dim(`${r.summary.skip} skipped`));
+  return parts.join(', ');
+}
+
+/** The grouped checklist with a summary line. */
+export function renderReport(r: DoctorReport, o: RenderOptions): string[] {
+  const lines: string[] = [];
+  const categories = [...new Set(r.checks.map((c) => c.category))];
+  for (const cat of categories) {
+    if (lines.length) lines.push('');
+    lines.push(o.style.bold(CATEGORY_TITLES[cat] ?? cat));
+    for (const c of r.checks.filter((x) => x.category === cat)) lines.push(...renderCheck(c, o));
+  }
+  lines.push('', summaryLine(r, o.style) + (r.protocol ? o.style.dim(` (pcscd protocol ${r.protocol})`) : ''));
+  return lines;
+}
+
+export interface CheckInfo {
+  id: string;
+  title: string;
+  category: string;
+  platforms: readonly string[];
+  dependsOn: readonly string[];
+  description?: string;
+}
+
+export function checkInfo(c: Check): CheckInfo {
+  return { id: c.id, title: c.title, category: c.category, platforms: c.platforms, dependsOn: c.dependsOn ?? [], ...(c.description ? { description: c.description } : {}) };
+}
+
+/** `pcsc doctor --list`: id, category and title, aligned. */
+export function renderList(checks: readonly CheckInfo[], o: RenderOptions): string[] {
+  const w = Math.max(...checks.map((c) => c.id.length));
+  const wc = Math.max(...checks.map((c) => c.category.length));
+  return checks.map((c) => {
+    const only = c.platforms.length === 1 ? o.style.dim(` (${c.platforms[0]} only)`) : '';
+    const line = `${c.id.padEnd(w)}  ${o.style.dim(c.category.padEnd(wc))}  ${c.title}${only}`;
+    return o.verbose && c.description ? `${line}\n${' '.repeat(w + wc + 4)}${o.style.dim(c.description)}` : line;
+  });
+}
+
+export interface ReaderRow {
+  name: string;
+  vid: string;
+  pid: string;
+  busPath: string;
+  node: string;
+  owner: string | null;
+  group: string | null;
+  mode: string | null;
+  rules: { group?: { value: string; at: string }; mode?: { value: string; at: string }; owner?: { value: string; at: string } };
+  groupOnChange?: string | null;
+  pcscdCanOpen: boolean | null;
+  youCanOpen: boolean | null;
+  pcscdUser: string;
+}
+
+const yesNo = (b: boolean | null, yes: string, no: string, unknown: string): string => (b === null ? unknown : b ? yes : no);
+
+/** `pcsc udev-check`'s block per reader: what the node is, which rule line made it so, the verdict. */
+export function renderReaders(rows: readonly ReaderRow[], style: ChalkInstance): string[] {
+  if (rows.length === 0) return [style.dim('No USB smart card reader found.')];
+  const lines: string[] = [];
+  for (const r of rows) {
+    lines.push(`${style.bold(r.name)}  ${r.vid}:${r.pid}  bus ${r.busPath}  ${r.node}`);
+    lines.push(`  node:    ${r.owner === null ? style.red('missing') : `${r.owner}:${r.group} ${r.mode}`}`);
+    lines.push(`  group:   ${r.rules.group ? `${r.rules.group.value}, set by ${r.rules.group.at}` : style.yellow('no udev rule sets it')}`);
+    if (r.groupOnChange !== undefined) lines.push(`           ${style.yellow(`on a "change" event the rules give ${r.groupOnChange ?? 'no group'} instead`)}`);
+    lines.push(`  mode:    ${r.rules.mode ? `${r.rules.mode.value}, set by ${r.rules.mode.at}` : style.dim('no udev rule sets it (kernel default)')}`);
+    if (r.rules.owner) lines.push(`  owner:   ${r.rules.owner.value}, set by ${r.rules.owner.at}`);
+    const ok = r.pcscdCanOpen !== false;
+    const verdict = yesNo(r.pcscdCanOpen, `pcscd (user ${r.pcscdUser}) can open it`, `pcscd (user ${r.pcscdUser}) cannot open it`, `unknown whether pcscd (user ${r.pcscdUser}) can open it`);
+    lines.push(`  verdict: ${ok ? style.green(`${SYMBOLS.pass} ${verdict}`) : style.red(`${SYMBOLS.fail} ${verdict}`)}; ${yesNo(r.youCanOpen, 'you can too', 'you cannot (only pcscd needs to)', 'unknown for you')}`);
+    lines.push('');
+  }
+  return lines;
+}

@@ -1,0 +1,49 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { socketFlag } from '../cli/flags.js';
+
+export default class Doctor extends BaseCommand {
+  static override summary = "Find why smart cards don't work, and print the fix";
+  static override description = `Checks pcscd, its protocol version and the client libraries, sandboxes, polkit, USB readers and their udev rules, reader drivers and GnuPG's scdaemon. Every failure says what is wrong, why it matters and the exact commands that fix it.
+
+Exit status: 0 when no check failed (warnings included), 1 when a check failed or had an error. See docs/doctor.md for every check.`;
+
+  static override examples = [
+    '<%= config.bin %> doctor',
+    '<%= config.bin %> doctor --verbose',
+    '<%= config.bin %> doctor pcscd.protocol libpcsclite.version',
+    '<%= config.bin %> doctor --list',
+    '<%= config.bin %> doctor --json',
+  ];
+
+  static override strict = false;
+  static override args = { ids: Args.string({ description: 'check ids to run (default: all; see --list); their dependencies run too' }) };
+  static override flags = {
+    list: Flags.boolean({ description: 'list the checks and exit' }),
+    verbose: Flags.boolean({ char: 'v', description: 'show the details of every check, not only of problems' }),
+    category: Flags.string({ description: 'run only the checks of this category (repeatable)', multiple: true, helpValue: 'NAME' }),
+    socket: socketFlag,
+    root: Flags.string({ description: 'read the system under this directory instead of / (a mounted image, a test tree)', hidden: true }),
+  };
+
+  static exitCodes = { 0: 'no check failed (warnings allowed)', 1: 'a check failed or had an error', 2: 'usage error (unknown check id or category)', 130: 'interrupted' };
+
+  async run(): Promise<unknown> {
+    const { flags, argv } = await this.parse(Doctor);
+    const { makeStyle } = await import('../cli/style.js');
+    const render = await import('../cli/render/doctor.js');
+    const style = makeStyle();
+    if (flags.list) {
+      const { DOCTOR_CHECKS } = await import('../core/doctor/checks/index.js');
+      const checks = DOCTOR_CHECKS.map(render.checkInfo);
+      if (!this.jsonEnabled()) for (const l of render.renderList(checks, { style, verbose: flags.verbose })) this.log(l);
+      return { checks };
+    }
+    const { runDoctor } = await import('../cli/doctor/run.js');
+    const report = await runDoctor({ ids: argv as string[], categories: flags.category ?? [], socket: flags.socket, root: flags.root, signal: this.signal });
+    if (!this.jsonEnabled()) for (const l of render.renderReport(report, { style, verbose: flags.verbose })) this.log(l);
+    if (!report.ok) process.exitCode = ExitCode.CHECK_FAILED;
+    return report;
+  }
+}

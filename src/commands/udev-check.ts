@@ -1,0 +1,50 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { socketFlag } from '../cli/flags.js';
+
+export default class UdevCheck extends BaseCommand {
+  static override summary = "Check each USB reader's device node and the udev rule that sets it";
+  static override description = `For every USB smart card reader: VID:PID, name, bus path, the device node's owner, group and mode, the rules file and line that set them, and whether pcscd can open it. --print-rule prints a udev rule for readers that lack one; --write writes it (atomically, never over an existing file without --force).
+
+Exit status: 0 when no check failed, 1 when one did. Nothing is written unless --write is given.`;
+
+  static override examples = [
+    '<%= config.bin %> udev-check',
+    '<%= config.bin %> udev-check --print-rule',
+    'sudo <%= config.bin %> udev-check --write /etc/udev/rules.d/93-pcsc-readers.rules',
+    '<%= config.bin %> udev-check --json',
+  ];
+
+  static override flags = {
+    'print-rule': Flags.boolean({ description: 'print a udev rule giving readers without one to group pcscd' }),
+    write: Flags.string({ description: 'write that rule to FILE (atomically; refuses to replace a file without --force)', helpValue: 'FILE' }),
+    force: Flags.boolean({ description: 'with --write: replace FILE if it exists', dependsOn: ['write'] }),
+    verbose: Flags.boolean({ char: 'v', description: 'show the details of every check' }),
+    socket: socketFlag,
+    root: Flags.string({ description: 'read the system under this directory instead of /', hidden: true }),
+  };
+
+  static exitCodes = { 0: 'no check failed', 1: 'a check failed or had an error', 2: 'usage error, or --write cannot write FILE', 130: 'interrupted' };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(UdevCheck);
+    const { udevCheck } = await import('../cli/doctor/udev.js');
+    const r = await udevCheck({ socket: flags.socket, root: flags.root, rule: flags['print-rule'], write: flags.write, force: flags.force, signal: this.signal });
+    if (!this.jsonEnabled()) {
+      const { makeStyle } = await import('../cli/style.js');
+      const render = await import('../cli/render/doctor.js');
+      const style = makeStyle();
+      if (flags['print-rule'] && !flags.write) {
+        this.log(r.rule ?? (r.readers.length === 0 ? '# No USB smart card reader is plugged in: nothing to write a rule for.' : '# Every reader already has a rule giving it to group pcscd.'));
+        return r;
+      }
+      for (const l of render.renderReaders(r.readers, style)) this.log(l);
+      for (const l of render.renderReport(r, { style, verbose: flags.verbose }).slice(1)) this.log(l);
+      if (r.written) this.log(`Wrote ${r.written}. Apply it: sudo udevadm control --reload-rules && sudo udevadm trigger --action=add --subsystem-match=usb`);
+      else if (flags.write) this.log(r.readers.length === 0 ? 'Nothing written: no USB smart card reader is plugged in.' : 'Nothing written: every reader already has a rule giving it to group pcscd.');
+    }
+    if (!r.ok) process.exitCode = ExitCode.CHECK_FAILED;
+    return r;
+  }
+}

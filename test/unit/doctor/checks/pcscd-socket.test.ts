@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCheck, scenario, withPcscd, withRootAccounts, withSystemdPcscdUser, type Scenario } from '../../../helpers/doctor-fixture.js';
+import { startVersionDaemon, type VersionDaemon } from '../../../helpers/version-daemon.js';
+
+let s: Scenario;
+let daemon: VersionDaemon | undefined;
+afterEach(async () => {
+  await daemon?.close();
+  daemon = undefined;
+  s.tree.remove();
+});
+
+const SOCK = '/run/pcscd/pcscd.comm';
+
+async function withDaemon(sc: Scenario, release: Parameters<typeof startVersionDaemon>[1], opts: Parameters<typeof startVersionDaemon>[2] = {}): Promise<void> {
+  sc.tree.dir('/run/pcscd');
+  daemon = await startVersionDaemon(sc.tree.root + SOCK, release, opts);
+}
+
+describe('pcscd.socket', () => {
+  it('passes when the socket accepts connections', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    await withDaemon(s, '1.9.9');
+    const r = await runCheck(s, 'pcscd.socket');
+    expect(r.status).toBe('pass');
+    expect(r.summary).toBe('/run/pcscd/pcscd.comm accepts connections');
+  });
+  it('fails without a socket and starts pcscd through systemd where it runs', async () => {
+    s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
+    const r = await runCheck(s, 'pcscd.socket');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe('No pcscd socket at /run/pcscd/pcscd.comm');
+    expect(r.fix?.commands).toEqual(['sudo systemctl enable --now pcscd.socket', 'sudo systemctl restart pcscd.socket']);
+  });
+  it('fails on a PCSCLITE_CSOCK_NAME that leads nowhere and says to unset it', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    s.env.PCSCLITE_CSOCK_NAME = '/tmp/nothing-here.comm';
+    const r = await runCheck(s, 'pcscd.socket');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe('No pcscd socket at /tmp/nothing-here.comm (from PCSCLITE_CSOCK_NAME)');
+    expect(r.fix?.commands).toEqual(['unset PCSCLITE_CSOCK_NAME']);
+  });
+  it('fails on a stale socket file nobody listens on', async () => {
+    s = withRootAccounts(withPcscd(scenario(), '1.9.9'));
+    s.tree.dir('/run/pcscd');
+    // A socket bound by a process that exits leaves the file behind, as pcscd does when it stops.
+    execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', s.tree.root + SOCK]);
+    const r = await runCheck(s, 'pcscd.socket');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe('Stale socket: nothing listens on /run/pcscd/pcscd.comm');
+    expect(r.fix?.commands).toEqual(['sudo service pcscd start']);
+  });
+  it('fails when a plain file sits where the socket belongs', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    s.tree.file(SOCK, 'oops');
+    const r = await runCheck(s, 'pcscd.socket');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe('/run/pcscd/pcscd.comm exists but is not a socket');
+  });
+});
+
+describe('pcscd.protocol', () => {
+  it('passes against a 1.9.9 daemon and predicts which client libraries fail', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    await withDaemon(s, '1.9.9');
+    const r = await runCheck(s, 'pcscd.protocol');
+    expect(r.status).toBe('pass');
+    expect(r.summary).toBe('pcscd speaks 4:4; we negotiated 4:4');
+    expect(r.data).toMatchObject({ daemon: '4:4', accepts: ['4:4'], negotiated: '4:4' });
+    expect(r.details).toContain('libpcsclite 2.3.0–2.4.0 (4:5): "Service was stopped" (0x8010001E) — pcscd (4:4) refuses 4:5 and this library does not retry');
+    expect(r.all.checks.find((c) => c.id === 'pcscd.socket')?.status).toBe('pass');
+    expect(daemon?.seen.slice(0, 4)).toEqual([3, 4, 5, 6]);
+  });
+  it('warns when the daemon on the socket is not the installed pcscd', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    await withDaemon(s, '2.5.1');
+    const r = await runCheck(s, 'pcscd.protocol');
+    expect(r.status).toBe('warn');
+    expect(r.summary).toBe('The daemon on /run/pcscd/pcscd.comm speaks 4:6, but the installed pcscd 1.9.9 speaks 4:4');
+    expect(r.data).toMatchObject({ negotiated: '4:6', accepts: ['4:4', '4:5', '4:6'] });
+  });
+  it('fails when the daemon drops the connection at ESTABLISH_CONTEXT', async () => {
+    s = withPcscd(scenario(), '2.4.1');
+    await withDaemon(s, '2.4.1', { closeOn: 0x01 });
+    const r = await runCheck(s, 'pcscd.protocol');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/^pcscd \(4:5\) refused a context: /);
+  });
+  it('fails when something on the socket does not answer CMD_VERSION', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    await withDaemon(s, '1.9.9', { closeOn: 0x11 });
+    const r = await runCheck(s, 'pcscd.protocol');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/does not answer CMD_VERSION/);
+    expect(r.fix?.text).toBe('Restart pcscd.');
+  });
+});
+
+describe('libpcsclite.version', () => {
+  const lib = (sc: Scenario, version: string): void => {
+    sc.tree.file('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1.0.0', '');
+    sc.tree.link('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1', 'libpcsclite.so.1.0.0');
+    sc.tree.file('/usr/lib/x86_64-linux-gnu/pkgconfig/libpcsclite.pc', `Name: PCSC\nVersion: ${version}\n`);
+  };
+  it('passes when the library and the daemon agree', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    lib(s, '1.9.9');
+    await withDaemon(s, '1.9.9');
+    const r = await runCheck(s, 'libpcsclite.version');
+    expect(r.status).toBe('pass');
+    expect(r.summary).toBe('libpcsclite 1.9.9 works with pcscd (4:4)');
+  });
+  it('fails with "Service was stopped" when a 1.9.9 library meets a 2.4.0 daemon', async () => {
+    s = withPcscd(scenario(), '2.4.0');
+    lib(s, '1.9.9');
+    await withDaemon(s, '2.4.0');
+    const r = await runCheck(s, 'libpcsclite.version');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe('libpcsclite 1.9.9 (4:4) and pcscd (4:5) do not agree: applications get "Service was stopped" (SCARD_E_SERVICE_STOPPED, 0x8010001E)');
+    expect(r.fix?.text).toContain('any libpcsclite from 2.4.1 on also reaches older daemons');
+  });
+  it('warns about the 2.5 library falling back against a 4:4 daemon', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    lib(s, '2.5.1');
+    await withDaemon(s, '1.9.9');
+    const r = await runCheck(s, 'libpcsclite.version');
+    expect(r.status).toBe('warn');
+    expect(r.data).toMatchObject({ libraries: [{ version: '2.5.1', protocol: '4:6', outcome: 'degraded' }] });
+  });
+  it('warns about a second copy under /usr/local', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    lib(s, '1.9.9');
+    s.tree.file('/usr/local/lib/libpcsclite.so.1', '');
+    s.tree.file('/usr/local/lib/pkgconfig/libpcsclite.pc', 'Version: 2.4.1\n');
+    await withDaemon(s, '1.9.9');
+    const r = await runCheck(s, 'libpcsclite.version');
+    expect(r.status).toBe('warn');
+    expect(r.summary).toMatch(/^2 copies of libpcsclite/);
+  });
+});
+
+describe('pcscd.readers (no daemon)', () => {
+  it('is skipped when the socket check fails', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    const r = await runCheck(s, 'pcscd.readers');
+    expect(r.status).toBe('skip');
+    expect(r.summary).toContain('which was skipped');
+  });
+});
