@@ -25,7 +25,7 @@ export function readerRules(readers: readonly RuleReader[], group = 'pcscd'): st
     '',
   ];
   for (const r of readers) {
-    const key = `${r.vid}:${r.pid}`;
+    const key = `${r.vid}:${r.pid}`.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
     lines.push(`# ${r.name.replace(/[\r\n]/g, ' ')}`);

@@ -1,0 +1,112 @@
+// doctor against Debian's real pcscd (1.9.9, protocol 4:4) on a private socket: up, busy, down, stale.
+
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PcscdContext, type Card, type DoctorReport } from '../../../src/core/index.js';
+import { runDoctor } from '../../../src/cli/doctor/run.js';
+import { startMiniRig, type MiniRig } from './mini-rig.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const DAEMON_CHECKS = ['pcscd.socket', 'pcscd.protocol', 'pcscd.readers', 'libpcsclite.version'];
+const by = (r: DoctorReport, id: string) => r.checks.find((c) => c.id === id);
+
+describe('doctor with the real pcscd up', () => {
+  let rig: MiniRig;
+  beforeAll(async () => {
+    rig = await startMiniRig();
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  it('passes the daemon checks and reports the negotiated protocol', async () => {
+    const r = await runDoctor({ ids: DAEMON_CHECKS, socket: rig.socket });
+    for (const id of DAEMON_CHECKS) expect(by(r, id)?.status, `${id}: ${by(r, id)?.summary}`).toBe('pass');
+    expect(r.protocol).toBe('4:4');
+    expect(by(r, 'pcscd.protocol')?.data).toMatchObject({ daemon: '4:4', accepts: ['4:4'], negotiated: '4:4' });
+    expect(by(r, 'pcscd.readers')?.summary).toBe('2 readers, all usable');
+    expect(by(r, 'libpcsclite.version')?.summary).toBe('libpcsclite 1.9.9 works with pcscd (4:4)');
+  });
+
+  it('finds the daemon process that serves the socket among the others', async () => {
+    const r = await runDoctor({ ids: ['pcscd.options'], socket: rig.socket });
+    expect(by(r, 'pcscd.options')?.details?.some((d) => d.includes(`--config ${rig.dir}/conf`))).toBe(true);
+  });
+
+  it('connects to a card in shared mode, and names exclusive use by another program', async () => {
+    await rig.insert();
+    let r = await runDoctor({ ids: ['pcscd.readers'], socket: rig.socket });
+    expect(by(r, 'pcscd.readers')?.details?.[0]).toBe('Virtual PCD 00 00: card present, connected shared (T=1)');
+    const holder = await PcscdContext.establish({ socket: rig.socket });
+    let card: Card | undefined;
+    try {
+      card = await holder.connect(rig.readers[0] as string, { share: 'exclusive' });
+      r = await runDoctor({ ids: ['pcscd.readers'], socket: rig.socket });
+      const c = by(r, 'pcscd.readers');
+      expect(c?.status).toBe('fail');
+      expect(c?.summary).toBe('Virtual PCD 00 00: held exclusively by another program (SCARD_E_SHARING_VIOLATION)');
+      expect(c?.fix?.commands).toEqual(['gpgconf --kill scdaemon']);
+    } finally {
+      await card?.disconnect('leave');
+      await holder.release();
+    }
+  });
+
+  it('prints the checklist and exits 0 through the CLI', async () => {
+    const r = await cli(['doctor', ...DAEMON_CHECKS, '--socket', rig.socket]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`✔ ${rig.socket} (from --socket) accepts connections [pcscd.socket]`);
+    expect(r.stdout).toMatch(/4 passed \(pcscd protocol 4:4\)\n$/);
+  });
+
+  it('prints the DoctorReport as JSON', async () => {
+    const r = await cli(['doctor', 'pcscd.protocol', '--socket', rig.socket, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as DoctorReport;
+    expect(j.ok).toBe(true);
+    expect(j.protocol).toBe('4:4');
+    expect(j.checks.map((c) => c.id)).toEqual(['pcscd.socket', 'pcscd.protocol']);
+    expect(Object.keys(j.checks[1]!).sort()).toEqual(['category', 'data', 'details', 'durationUs', 'id', 'status', 'summary', 'title']);
+  });
+});
+
+describe('doctor with pcscd down', () => {
+  let rig: MiniRig;
+  beforeAll(async () => {
+    rig = await startMiniRig({ readers: false });
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  it('reports a stale socket after the daemon died, exit 1', async () => {
+    await rig.killDaemon();
+    const r = await cli(['doctor', 'pcscd.protocol', '--socket', rig.socket]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`✘ Stale socket: nothing listens on ${rig.socket} [pcscd.socket]`);
+    expect(r.stdout).toContain('fix: Start pcscd again.');
+    expect(r.stdout).toContain('- Skipped: needs "pcscd\'s socket is there and accepts connections", which failed [pcscd.protocol]');
+  });
+
+  it('reports a missing socket with the command that starts pcscd, exit 1', async () => {
+    rmSync(rig.socket, { force: true });
+    const r = await cli(['doctor', 'pcscd.socket', '--socket', rig.socket, '--json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as DoctorReport;
+    expect(j.ok).toBe(false);
+    expect(j.protocol).toBeUndefined();
+    expect(j.checks[0]).toMatchObject({ id: 'pcscd.socket', status: 'fail', summary: `No pcscd socket at ${rig.socket} (from --socket)` });
+    expect(j.checks[0]?.fix?.commands?.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,90 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { renderList, renderReaders, renderReport, summaryLine, type ReaderRow } from '../../../src/cli/render/doctor.js';
+import { summarize } from '../../../src/core/doctor/engine.js';
+import type { CheckReport } from '../../../src/core/doctor/types.js';
+
+const plain = new Chalk({ level: 0 });
+const colour = new Chalk({ level: 1 });
+
+const checks: CheckReport[] = [
+  { id: 'pcscd.installed', title: 'installed', category: 'pcscd', status: 'pass', summary: 'pcscd 1.9.9', details: ['binary: /usr/sbin/pcscd'], durationUs: 1500 },
+  {
+    id: 'pcscd.socket', title: 'socket', category: 'pcscd', status: 'fail', summary: 'No pcscd socket', details: ['why it matters'],
+    fix: { text: 'Start pcscd.', commands: ['sudo systemctl enable --now pcscd.socket'], root: true }, durationUs: 10,
+  },
+  { id: 'udev.readers', title: 'readers', category: 'udev', status: 'warn', summary: 'No reader', durationUs: 10 },
+  { id: 'macos.ccid-driver', title: 'mac', category: 'macos', status: 'skip', summary: 'Only on darwin', durationUs: 0 },
+];
+
+describe('doctor renderer', () => {
+  const report = { ...summarize(checks), protocol: '4:4' };
+
+  it('groups by category, opens only problems, shows the fix commands', () => {
+    expect(renderReport(report, { style: plain })).toEqual([
+      'pcscd',
+      '  ✔ pcscd 1.9.9 [pcscd.installed]',
+      '  ✘ No pcscd socket [pcscd.socket]',
+      '      · why it matters',
+      '      fix: Start pcscd. (needs root)',
+      '        $ sudo systemctl enable --now pcscd.socket',
+      '',
+      'USB readers and udev',
+      '  ! No reader [udev.readers]',
+      '',
+      'macOS',
+      '  - Only on darwin [macos.ccid-driver]',
+      '',
+      '1 passed, 1 warning, 1 failed, 1 skipped (pcscd protocol 4:4)',
+    ]);
+  });
+
+  it('shows every detail and the durations with --verbose', () => {
+    const lines = renderReport(report, { style: plain, verbose: true });
+    expect(lines).toContain('      · binary: /usr/sbin/pcscd');
+    expect(lines).toContain('      1.5 ms');
+  });
+
+  it('colours only when the style has colours', () => {
+    expect(renderReport(report, { style: plain }).join('\n')).not.toMatch(/\x1b\[/);
+    expect(renderReport(report, { style: colour }).join('\n')).toContain('\x1b[31m✘\x1b[39m');
+  });
+
+  it('counts errors in the summary', () => {
+    const r = summarize([{ ...checks[0]!, status: 'error', summary: 'crashed' }]);
+    expect(summaryLine(r, plain)).toBe('0 passed, 1 error');
+  });
+
+  it('lists checks aligned, with their platform when there is only one', () => {
+    expect(renderList([
+      { id: 'pcscd.installed', title: 'pcscd is installed', category: 'pcscd', platforms: ['linux', 'darwin'], dependsOn: [] },
+      { id: 'macos.ccid-driver', title: 'CCID driver', category: 'macos', platforms: ['darwin'], dependsOn: [] },
+    ], { style: plain })).toEqual([
+      'pcscd.installed    pcscd  pcscd is installed',
+      'macos.ccid-driver  macos  CCID driver (darwin only)',
+    ]);
+  });
+});
+
+describe('udev-check reader renderer', () => {
+  const row: ReaderRow = {
+    name: 'Gemalto USB SmartCard Reader', vid: '08e6', pid: '3437', busPath: '1-2', node: '/dev/bus/usb/001/004',
+    owner: 'root', group: 'root', mode: '0664',
+    rules: { group: { value: 'pcscd', at: '/usr/lib/udev/rules.d/92-libccid.rules:12' } },
+    groupOnChange: null, pcscdCanOpen: false, youCanOpen: false, pcscdUser: 'pcscd',
+  };
+  it('says what the node is, which line set it, and the verdict', () => {
+    expect(renderReaders([row], plain)).toEqual([
+      'Gemalto USB SmartCard Reader  08e6:3437  bus 1-2  /dev/bus/usb/001/004',
+      '  node:    root:root 0664',
+      '  group:   pcscd, set by /usr/lib/udev/rules.d/92-libccid.rules:12',
+      '           on a "change" event the rules give no group instead',
+      '  mode:    no udev rule sets it (kernel default)',
+      '  verdict: ✘ pcscd (user pcscd) cannot open it; you cannot (only pcscd needs to)',
+      '',
+    ]);
+  });
+  it('says so when there is no reader', () => {
+    expect(renderReaders([], plain)).toEqual(['No USB smart card reader found.']);
+  });
+});
