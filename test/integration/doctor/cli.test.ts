@@ -1,0 +1,122 @@
+// The doctor and udev-check commands end to end on fixture trees (--root), with Debian's real
+// libccid udev rules and Info.plist copied from the installed package.
+
+import { execFile } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureTree, type FixtureTree } from '../../helpers/fixture-tree.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+const DEBIAN_RULES = '/lib/udev/rules.d/92-libccid.rules';
+const DEBIAN_PLIST = '/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Info.plist';
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * pcsc-lite 2.4 under systemd (pcscd runs as user pcscd) next to Debian 12's libccid 1.5.2, whose
+ * rules set no group: the LIBUSB_ERROR_ACCESS situation. One CCID reader is plugged in.
+ */
+function accessProblem(): FixtureTree {
+  for (const f of [DEBIAN_RULES, DEBIAN_PLIST]) if (!existsSync(f)) throw new Error(`${f} is missing: apt-get install libccid`);
+  const t = fixtureTree('pcsc-cli-');
+  const gid = process.getgid?.() ?? 0;
+  t.dir('/run/systemd/system');
+  t.file('/usr/lib/systemd/system/pcscd.service', '[Service]\nExecStart=/usr/sbin/pcscd --foreground --auto-exit\nUser=pcscd\n');
+  t.file('/etc/passwd', 'root:x:0:0::/root:/bin/sh\npcscd:x:990:990::/:/usr/sbin/nologin\n');
+  t.file('/etc/group', `${gid === 0 ? '' : 'root:x:0:\n'}devgrp:x:${gid}:\npcscd:x:990:\n`);
+  mkdirSync(join(t.root, 'usr/lib/udev/rules.d'), { recursive: true });
+  copyFileSync(DEBIAN_RULES, join(t.root, 'usr/lib/udev/rules.d/92-libccid.rules'));
+  mkdirSync(join(t.root, dirname(DEBIAN_PLIST)), { recursive: true });
+  copyFileSync(DEBIAN_PLIST, join(t.root, DEBIAN_PLIST));
+  const dev = '/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2';
+  t.file(`${dev}/idVendor`, '08e6\n').file(`${dev}/idProduct`, '3437\n').file(`${dev}/busnum`, '1\n').file(`${dev}/devnum`, '4\n');
+  t.file(`${dev}/product`, 'USB SmartCard Reader\n').file(`${dev}/manufacturer`, 'Gemalto\n');
+  t.file(`${dev}/1-2:1.0/bInterfaceClass`, '0b\n').file(`${dev}/1-2:1.0/bInterfaceNumber`, '00\n');
+  t.link('/sys/bus/usb/devices/1-2', '../../../devices/pci0000:00/0000:00:14.0/usb1/1-2');
+  t.file('/dev/bus/usb/001/004', '');
+  chmodSync(join(t.root, 'dev/bus/usb/001/004'), 0o664);
+  return t;
+}
+
+describe('pcsc udev-check on a fixture system with Debian’s libccid rules', () => {
+  let t: FixtureTree;
+  beforeAll(() => {
+    t = accessProblem();
+  });
+  afterAll(() => t?.remove());
+
+  it('finds the reader, says no rule sets its group, and exits 1', async () => {
+    const r = await cli(['udev-check', '--root', t.root]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('Gemalto USB SmartCard Reader  08e6:3437  bus 1-2  /dev/bus/usb/001/004');
+    expect(r.stdout).toMatch(/ {2}node: {4}\S+:devgrp 0664/);
+    expect(r.stdout).toContain('  group:   no udev rule sets it');
+    expect(r.stdout).toContain('  verdict: ✘ pcscd (user pcscd) cannot open it');
+    expect(r.stdout).toContain('$ sudo pcsc udev-check --write /etc/udev/rules.d/93-pcsc-readers.rules');
+  });
+
+  it('returns the readers and the checks as JSON', async () => {
+    const r = await cli(['udev-check', '--root', t.root, '--json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as { ok: boolean; readers: { vid: string; group: string; rules: object; pcscdCanOpen: boolean }[]; checks: { id: string; status: string }[] };
+    expect(j.ok).toBe(false);
+    expect(j.readers).toHaveLength(1);
+    expect(j.readers[0]).toMatchObject({ vid: '08e6', group: 'devgrp', rules: {}, pcscdCanOpen: false });
+    expect(j.checks.find((c) => c.id === 'udev.node-access')?.status).toBe('fail');
+  });
+
+  it('prints a rule for the reader with --print-rule', async () => {
+    const r = await cli(['udev-check', '--root', t.root, '--print-rule']);
+    expect(r.stdout).toContain('ATTR{idVendor}=="08e6", ATTR{idProduct}=="3437", GROUP="pcscd", MODE="0664"');
+    expect(r.stdout).toContain('ACTION=="remove", GOTO="pcsc_readers_end"');
+  });
+
+  it('writes it only where told, never over a file without --force', async () => {
+    const target = join(t.root, 'out.rules');
+    let r = await cli(['udev-check', '--root', t.root, '--write', target]);
+    expect(r.stdout).toContain(`Wrote ${target}.`);
+    expect(readFileSync(target, 'utf8')).toContain('GROUP="pcscd"');
+    r = await cli(['udev-check', '--root', t.root, '--write', target]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`pcsc: ${target} exists; add --force to replace it\n`);
+    r = await cli(['udev-check', '--root', t.root, '--write', target, '--force']);
+    expect(r.stdout).toContain(`Wrote ${target}.`);
+  });
+});
+
+describe('pcsc doctor', () => {
+  it('lists its checks as JSON', async () => {
+    const r = await cli(['doctor', '--list', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { checks: { id: string; category: string; dependsOn: string[] }[] };
+    expect(j.checks.map((c) => c.id)).toContain('udev.node-access');
+    expect(j.checks.find((c) => c.id === 'pcscd.protocol')?.dependsOn).toEqual(['pcscd.socket']);
+  });
+
+  it('refuses an unknown check id with exit 2 and one line', async () => {
+    const r = await cli(['doctor', 'no.such.check']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('pcsc: unknown check "no.such.check" (see the list with --list)\n');
+  });
+
+  it('runs a category on a fixture root and exits 0 with only warnings', async () => {
+    const t = fixtureTree('pcsc-cli-');
+    try {
+      t.file('/etc/passwd', 'root:x:0:0::/root:/bin/sh\n').file('/etc/group', 'root:x:0:\n').dir('/sys/bus/usb/devices');
+      const r = await cli(['doctor', '--root', t.root, '--category', 'udev']);
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout).toContain('! No USB smart card reader is plugged in [udev.readers]');
+      expect(r.stdout).toMatch(/2 passed, 1 warning, 3 skipped\n$/);
+    } finally {
+      t.remove();
+    }
+  });
+});
