@@ -59,7 +59,7 @@ export function predict(line: ClientLine, answers: readonly VersionAnswer[]): Pr
   const daemon = `${first.major}:${first.minor}`;
   const accepted = (a: VersionAnswer, how: string): Prediction =>
     line.minor === 6 && a.minor < 6
-      ? { line, outcome: 'degraded', why: `${how}; the 2.5 library's 4:5 fallback mode then loses its reader list (pcsc_scan -r: "No reader found.") while APDUs still work` }
+      ? { line, outcome: 'degraded', why: `${how}; the 2.5 library's fallback mode (below 4:6) then loses its reader list (pcsc_scan -r: "No reader found.") while APDUs still work` }
       : { line, outcome: 'ok', why: how };
   if (first.rv === Scard.S_SUCCESS) return accepted(first, `pcscd (${daemon}) accepts 4:${line.minor}`);
   if (line.retries && first.rv === Scard.E_SERVICE_STOPPED && first.major === 4 && first.minor >= 4) {

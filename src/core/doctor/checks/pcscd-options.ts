@@ -86,6 +86,6 @@ export const pcscdOptions: Check = {
     if (commands.length > 0) commands.push(underSystemd ? 'sudo systemctl restart pcscd.socket pcscd.service' : 'sudo service pcscd restart');
     if (fails.length > 0) return result('fail', fails[0] as string, { details, fix: fix('Remove or correct the option where it is set, then restart pcscd.', commands, true), data });
     if (warns.length > 0) return result('warn', warns[0] as string, { details, fix: fix('Remove the logging option unless you are debugging, then restart pcscd.', commands, true), data });
-    return result('pass', opts.length === 0 ? 'No extra options' : `Options: ${[...new Set(opts.map((o) => o.raw))].join(' ')}`, { details, data });
+    return result('pass', opts.length === 0 ? 'No extra options' : `Options: ${[...new Set(opts.map((o) => (o.value ? `${o.raw} ${o.value}` : o.raw)))].join(' ')}`, { details, data });
   },
 };
