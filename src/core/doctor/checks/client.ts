@@ -7,7 +7,7 @@ import { clientLine, predict, type VersionAnswer } from '../protocol-model.js';
 import { installCommand, osInfo, packageName, packageVersion, upstreamVersion } from '../system/os.js';
 import { pcscdBinary } from '../system/pcscd-info.js';
 import type { Check, SystemProbe } from '../types.js';
-import { fix, result } from './util.js';
+import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const LIB_DIRS = ['/usr/lib', '/usr/lib64', '/lib', '/lib64', '/usr/local/lib', '/usr/local/lib64'];
 
@@ -37,6 +37,7 @@ export const libpcscliteVersion: Check = {
   category: 'client',
   platforms: ['linux', 'freebsd', 'openbsd'],
   dependsOn: ['pcscd.protocol'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe, facts }) {
     const libs = await libraries(probe);
     if (libs.length === 0) return result('pass', 'No system libpcsclite (applications that need one bring their own)', { data: { libraries: [] } });
@@ -97,6 +98,7 @@ export const sandbox: Check = {
   description: 'Inside Flatpak, Snap, AppImage or a container, applications reach the host pcscd through a shared socket and use their own libpcsclite, whose version must suit the host daemon.',
   category: 'client',
   platforms: ['linux'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe, facts }) {
     const daemon = (facts.get('pcscd.protocol') as string | undefined) ?? 'the host daemon\'s';
     const flatpak = await probe.readFile('/.flatpak-info');

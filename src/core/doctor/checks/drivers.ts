@@ -10,7 +10,7 @@ import type { Check, CheckContext } from '../types.js';
 import { installCommand, osInfo, packageName } from '../system/os.js';
 import { pcscdBinary, pcscdUser } from '../system/pcscd-info.js';
 import { driverBundles, groupPolicy, rulesFiles } from '../system/readers.js';
-import { daemonSocket, fix, plural, result } from './util.js';
+import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
 
 /** A reader as the rules would see it on a hot-plug, built from a VID:PID (no sysfs needed). */
 function syntheticDevice(vid: string, pid: string, interfaces: string): UdevDevice {
@@ -36,6 +36,7 @@ export const driversBundles: Check = {
   description: 'Parses every driver bundle\'s Info.plist in pcscd\'s drop directories (libccid\'s ifd-ccid.bundle and any vendor driver) for the readers it declares and its version.',
   category: 'drivers',
   platforms: ['linux', 'freebsd', 'openbsd'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe, facts }) {
     const bundles = await driverBundles(probe);
     facts.set('drivers.bundles', bundles);
@@ -68,6 +69,7 @@ export const driversLibccidVersion: Check = {
   category: 'drivers',
   platforms: ['linux'],
   dependsOn: ['drivers.bundles', 'pcscd.installed'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx) {
     const { probe } = ctx;
     const ccid = (await driverBundles(probe)).find(isLibccid);
@@ -104,6 +106,7 @@ export const udevRuleHeader: Check = {
   description: 'libccid before 1.8.0 started its rules with ACTION!="add": "change" and "bind" events skip the GROUP line and the node falls back to root. libccid 1.7.0 also wrote VID:PIDs in upper case, which never match sysfs.',
   category: 'udev',
   platforms: ['linux'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx) {
     const { probe } = ctx;
     const files = groupFiles(await rulesFiles(probe));
@@ -148,6 +151,7 @@ export const driversRuleCoverage: Check = {
   category: 'drivers',
   platforms: ['linux'],
   dependsOn: ['drivers.bundles'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx) {
     const { probe } = ctx;
     const user = await nonRootPcscd(ctx);

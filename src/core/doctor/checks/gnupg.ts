@@ -5,7 +5,8 @@
 import { posix } from 'node:path';
 import type { Check, SystemProbe } from '../types.js';
 import { findUser } from '../system/accounts.js';
-import { fix, result } from './util.js';
+import { processList } from '../system/memo.js';
+import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const SCDAEMON = ['/usr/lib/gnupg/scdaemon', '/usr/libexec/scdaemon', '/usr/lib/gnupg2/scdaemon', '/usr/local/libexec/scdaemon', '/opt/homebrew/libexec/scdaemon'];
 
@@ -42,8 +43,9 @@ export const gnupgScdaemon: Check = {
   description: 'scdaemon (gpg --card-status, gpg-agent) uses its own USB driver by default and grabs the reader, and through pcscd it opens cards exclusively. `disable-ccid` and `pcsc-shared` in scdaemon.conf make it share.',
   category: 'gnupg',
   platforms: ['linux', 'darwin', 'freebsd', 'openbsd'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
-    const procs = (await probe.processes()).filter((p) => posix.basename(p.argv[0] ?? '') === 'scdaemon' || posix.basename(p.exe ?? '') === 'scdaemon');
+    const procs = (await processList(probe)).filter((p) => posix.basename(p.argv[0] ?? '') === 'scdaemon' || posix.basename(p.exe ?? '') === 'scdaemon');
     let installed: string | undefined;
     for (const p of SCDAEMON) if ((await probe.stat(p))?.isFile) installed ??= p;
     if (!installed && procs.length === 0) return result('pass', "GnuPG's scdaemon is not installed", { data: { installed: null, running: [] } });

@@ -3,7 +3,7 @@
 
 import { parseBundle } from '../../drivers/bundles.js';
 import type { Check } from '../types.js';
-import { fix, result } from './util.js';
+import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const PREFS = '/Library/Preferences/com.apple.security.smartcard';
 const APPLE_CCID = '/usr/libexec/SmartCardServices/drivers/ifd-ccid.bundle/Contents/Info.plist';
@@ -15,6 +15,7 @@ export const macosCcidDriver: Check = {
   description: "macOS ships its own CCID driver; an installed libccid is used only when the smartcard preference useIFDCCID is 1. Readers only libccid knows need that switch.",
   category: 'macos',
   platforms: ['darwin'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
     const pref = await probe.run('defaults', ['read', PREFS, 'useIFDCCID'], { timeoutMs: 3000 });
     const useLibccid = pref?.code === 0 && pref.stdout.trim() === '1';
@@ -46,6 +47,7 @@ export const macosSmartcardPrefs: Check = {
   description: 'A configuration profile or `defaults` can disable smart card support (allowSmartCard = false) or specific token drivers (DisabledTokens).',
   category: 'macos',
   platforms: ['darwin'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
     const allow = await probe.run('defaults', ['read', PREFS, 'allowSmartCard'], { timeoutMs: 3000 });
     const disabled = await probe.run('defaults', ['read', PREFS, 'DisabledTokens'], { timeoutMs: 3000 });

@@ -6,7 +6,7 @@ import type { Check } from '../types.js';
 import { findGroup } from '../system/accounts.js';
 import { installCommand, osInfo, packageName, systemdRunning, upstreamVersion } from '../system/os.js';
 import { pcscdBinary, pcscdProcess, pcscdUnit, pcscdUser } from '../system/pcscd-info.js';
-import { daemonSocket, fix, result } from './util.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const UNIX = ['linux', 'freebsd', 'openbsd'] as const;
 
@@ -16,6 +16,7 @@ export const pcscdInstalled: Check = {
   description: 'Finds the pcscd binary, runs `pcscd --version` and asks the package manager for its version.',
   category: 'pcscd',
   platforms: UNIX,
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe, facts }) {
     const bin = await pcscdBinary(probe);
     const os = await osInfo(probe);
@@ -57,6 +58,7 @@ export const pcscdUserCheck: Check = {
   category: 'pcscd',
   platforms: ['linux'],
   dependsOn: ['pcscd.installed'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx) {
     const { probe, facts } = ctx;
     const user = await pcscdUser(probe, await daemonSocket(ctx));
@@ -104,6 +106,7 @@ export const pcscdService: Check = {
   category: 'pcscd',
   platforms: ['linux'],
   dependsOn: ['pcscd.installed'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx) {
     const { probe } = ctx;
     if (!(await systemdRunning(probe))) {

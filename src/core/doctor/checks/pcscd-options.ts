@@ -4,7 +4,7 @@
 import type { Check, CheckResult } from '../types.js';
 import { systemdRunning } from '../system/os.js';
 import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, splitWords } from '../system/pcscd-info.js';
-import { daemonSocket, fix, result } from './util.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 /** Long options of pcsc-lite 1.9.x–2.5.x, for a pcscd whose --help we cannot run. */
 const KNOWN = ['config', 'foreground', 'color', 'help', 'version', 'apdu', 'debug', 'info', 'error', 'critical', 'hotplug', 'force-reader-polling', 'max-thread', 'max-card-handle-per-thread', 'max-card-handle-per-reader', 'auto-exit', 'reader-name-no-serial', 'reader-name-no-interface', 'disable-polkit'];
@@ -49,6 +49,7 @@ export const pcscdOptions: Check = {
   category: 'pcscd',
   platforms: ['linux'],
   dependsOn: ['pcscd.installed'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx): Promise<CheckResult> {
     const { probe } = ctx;
     const [bin, defaults, unit, proc] = await Promise.all([pcscdBinary(probe), pcscdDefaults(probe), pcscdUnit(probe), pcscdProcess(probe, await daemonSocket(ctx))]);

@@ -6,7 +6,8 @@ import type { Check, SystemProbe } from '../types.js';
 import { findUser } from '../system/accounts.js';
 import { installCommand, osInfo, packageName } from '../system/os.js';
 import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, pcscdUser, splitWords } from '../system/pcscd-info.js';
-import { daemonSocket, fix, result } from './util.js';
+import { processList } from '../system/memo.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const POLICY = '/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy';
 const RULE_DIRS = ['/etc/polkit-1/rules.d', '/usr/share/polkit-1/rules.d', '/usr/local/share/polkit-1/rules.d'];
@@ -51,6 +52,7 @@ export const polkit: Check = {
   category: 'access',
   platforms: ['linux', 'freebsd'],
   dependsOn: ['pcscd.installed'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx) {
     const { probe } = ctx;
     const socket = await daemonSocket(ctx);
@@ -72,7 +74,7 @@ export const polkit: Check = {
     data.actions = acts;
     let polkitd: string | undefined;
     for (const p of POLKITD) if ((await probe.stat(p))?.isFile) polkitd = p;
-    if (!polkitd && !(await probe.processes()).some((p) => (p.argv[0] ?? '').endsWith('polkitd'))) {
+    if (!polkitd && !(await processList(probe)).some((p) => (p.argv[0] ?? '').endsWith('polkitd'))) {
       return result('fail', 'pcscd needs polkit, but polkitd is not installed', {
         details: ['pcscd logs "polkit_authority_get_sync failed" and refuses every client (common in containers).'],
         fix: fix('Install polkitd, or start pcscd with --disable-polkit (PCSCD_ARGS in /etc/default/pcscd).', [installCommand(os.family, [packageName('polkit', os.family)])], true),

@@ -10,7 +10,8 @@ import { pcscdBinary, pcscdUser } from '../system/pcscd-info.js';
 import { readerNodes, type ReaderNode } from '../system/reader-access.js';
 import { rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../system/readers.js';
 import { allRules } from '../../udev/rules-files.js';
-import { daemonSocket, fix, plural, result } from './util.js';
+import { processList } from '../system/memo.js';
+import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const describeNode = (n: ReaderNode): string =>
   n.owner === null ? `${n.node} does not exist` : `${n.node} is ${n.owner}:${n.group} ${n.mode}`;
@@ -24,6 +25,7 @@ export const udevReaders: Check = {
   description: 'Lists USB devices with a CCID (class 0x0B) interface or a VID:PID an installed driver bundle declares.',
   category: 'udev',
   platforms: ['linux'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
     const readers = await usbReaders(probe);
     const data = { readers: readers.map((r) => ({ name: r.label, vid: r.dev.vid, pid: r.dev.pid, busPath: r.dev.name, node: r.dev.node, ccid: r.ccid, bundles: r.bundles })) };
@@ -49,6 +51,7 @@ export const udevNodeAccess: Check = {
   category: 'udev',
   platforms: ['linux'],
   dependsOn: ['udev.readers'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx) {
     const nodes = await readerNodes(ctx.probe, await daemonSocket(ctx));
     if (nodes.length === 0) return result('skip', 'No USB reader to check');
@@ -92,6 +95,7 @@ export const udevIgnore: Check = {
   category: 'udev',
   platforms: ['linux'],
   dependsOn: ['udev.readers'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
     const readers = await usbReaders(probe);
     if (readers.length === 0) return result('skip', 'No USB reader to check');
@@ -124,7 +128,7 @@ const NFC_DRIVERS = new Set(['pn533_usb', 'pn533', 'port100', 'nfcmrvl_usb', 'pn
 
 async function holders(probe: SystemProbe, node: string): Promise<{ pid: number; name: string }[]> {
   const out: { pid: number; name: string }[] = [];
-  for (const p of await probe.processes()) {
+  for (const p of await processList(probe)) {
     for (const fd of (await probe.readDir(`/proc/${p.pid}/fd`)) ?? []) {
       if ((await probe.readLink(`/proc/${p.pid}/fd/${fd}`)) === node) {
         out.push({ pid: p.pid, name: (p.exe ?? p.argv[0] ?? '?').split('/').pop() as string });
@@ -142,6 +146,7 @@ export const udevKernelDriver: Check = {
   category: 'udev',
   platforms: ['linux'],
   dependsOn: ['udev.readers'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
     const readers = await usbReaders(probe);
     if (readers.length === 0) return result('skip', 'No USB reader to check');
@@ -193,6 +198,7 @@ export const pcscdGroup: Check = {
   description: 'udev drops any line whose GROUP names an unknown group, and systemd 258+ also refuses groups that are not system groups, so GROUP="pcscd" rules silently stop working.',
   category: 'udev',
   platforms: ['linux'],
+  timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx): Promise<CheckResult> {
     const { probe } = ctx;
     const rules = allRules(await rulesFiles(probe)).filter((r) => r.tokens.some((t) => t.key === 'GROUP' && t.value === 'pcscd' && t.op !== '==' && t.op !== '!='));

@@ -4,6 +4,13 @@ import { DEFAULT_SOCKET, LEGACY_SOCKET, MAX_SOCKET_PATH } from '../../pcscd/sock
 import type { CheckContext, CheckResult, Fix } from '../types.js';
 import { systemdRunning } from '../system/os.js';
 
+/**
+ * Time limit of checks that read the system (sysfs, udev rules, /proc) and start programs
+ * (pcscd --version, dpkg-query, systemctl): measured at 5–10 s in the QEMU guest, where every
+ * program start costs seconds; still bounded, since every program run has its own limit.
+ */
+export const SCAN_TIMEOUT_MS = 20_000;
+
 export function result(status: CheckResult['status'], summary: string, more: Omit<CheckResult, 'status' | 'summary'> = {}): CheckResult {
   return { status, summary, ...more };
 }

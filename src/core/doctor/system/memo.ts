@@ -1,7 +1,7 @@
 // Facts several checks need (the pcscd binary, the udev rules, the readers…), gathered once per
 // probe: checks stay independent of their order and the system is read only once.
 
-import type { SystemProbe } from '../types.js';
+import type { ProcessInfo, SystemProbe } from '../types.js';
 
 const cache = new WeakMap<SystemProbe, Map<string, Promise<unknown>>>();
 
@@ -17,4 +17,9 @@ export function memo<T>(probe: SystemProbe, key: string, compute: () => Promise<
     m.set(key, p);
   }
   return p;
+}
+
+/** The process list, read once (a full /proc walk is slow on small or emulated machines). */
+export function processList(probe: SystemProbe): Promise<ProcessInfo[]> {
+  return memo(probe, 'processes', () => probe.processes());
 }

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import type { ProcessInfo, SystemProbe } from '../types.js';
 import { findUser, type UserEntry } from './accounts.js';
-import { memo } from './memo.js';
+import { memo, processList } from './memo.js';
 import { packageVersion, systemdRunning, upstreamVersion } from './os.js';
 
 export const PCSCD_PATHS = ['/usr/sbin/pcscd', '/usr/bin/pcscd', '/sbin/pcscd', '/usr/local/sbin/pcscd', '/usr/local/bin/pcscd'] as const;
@@ -34,21 +34,22 @@ export function pcscdBinary(probe: SystemProbe): Promise<PcscdBinary> {
       if (!paths.includes(real)) paths.push(real);
     }
     const out: PcscdBinary = { paths, features: [], options: [] };
-    const proc = (await probe.processes()).find(isPcscd);
+    const proc = (await processList(probe)).find(isPcscd);
     const unit = await pcscdUnit(probe);
     const unitBin = unit?.execStart?.[0];
     out.path = (proc?.exe && paths.includes(proc.exe) ? proc.exe : undefined) ?? (unitBin && paths.includes(unitBin) ? unitBin : undefined) ?? paths[0];
-    if (out.path) {
-      const v = await probe.run(out.path, ['--version'], { timeoutMs: 3000 });
-      if (v) {
-        const m = /pcsc-lite version ([0-9][^\s]*?)\.?\s*$/m.exec(v.stdout);
-        if (m) out.version = m[1];
-        out.features = (/^Enabled features:\s*(.*)$/m.exec(v.stdout)?.[1] ?? '').split(/\s+/).filter(Boolean);
-      }
-      const h = await probe.run(out.path, ['--help'], { timeoutMs: 3000 });
-      if (h) out.options = [...new Set([...h.stdout.matchAll(/--([a-z][a-z-]+)/g)].map((x) => x[1] as string))];
+    // Three programs, started together: on slow machines each start costs seconds.
+    const [v, h, pkg] = await Promise.all([
+      out.path ? probe.run(out.path, ['--version'], { timeoutMs: 5000 }) : null,
+      out.path ? probe.run(out.path, ['--help'], { timeoutMs: 5000 }) : null,
+      packageVersion(probe, ['pcscd', 'pcsc-lite', 'pcsclite']),
+    ]);
+    if (v) {
+      const m = /pcsc-lite version ([0-9][^\s]*?)\.?\s*$/m.exec(v.stdout);
+      if (m) out.version = m[1];
+      out.features = (/^Enabled features:\s*(.*)$/m.exec(v.stdout)?.[1] ?? '').split(/\s+/).filter(Boolean);
     }
-    const pkg = await packageVersion(probe, ['pcscd', 'pcsc-lite', 'pcsclite']);
+    if (h) out.options = [...new Set([...h.stdout.matchAll(/--([a-z][a-z-]+)/g)].map((x) => x[1] as string))];
     if (pkg) {
       out.pkg = pkg;
       out.version ??= upstreamVersion(pkg.version);
@@ -81,7 +82,7 @@ const isPcscd = (p: ProcessInfo): boolean => posix.basename(p.argv[0] ?? '') ===
  */
 export function pcscdProcess(probe: SystemProbe, socket: string): Promise<ProcessInfo | undefined> {
   return memo(probe, `pcscd-process:${socket}`, async () => {
-    const all = (await probe.processes()).filter(isPcscd);
+    const all = (await processList(probe)).filter(isPcscd);
     const inodes = await socketInodes(probe, socket);
     let readable = false;
     for (const p of all) {
