@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ok, runCheck, scenario, withPcscd, withSystemdPcscdUser, withUsbDevice, type Scenario } from '../../../helpers/doctor-fixture.js';
 
@@ -39,6 +40,17 @@ describe('polkit', () => {
     expect(r.summary).toBe('An SSH session gets "Access denied" from pcscd');
     expect(r.fix?.commands?.[0]).toContain('subject.user == "alice"');
     expect(r.fix?.commands?.[0]).toContain('sudo tee /etc/polkit-1/rules.d/50-pcscd-alice.rules');
+    // The printed command writes exactly the rule: run its printf part.
+    const [printf] = (r.fix?.commands?.[0] ?? '').split(' | sudo tee ');
+    expect(execFileSync('sh', ['-c', printf as string], { encoding: 'utf8' })).toBe([
+      'polkit.addRule(function(action, subject) {',
+      '    if ((action.id == "org.debian.pcsc-lite.access_pcsc" || action.id == "org.debian.pcsc-lite.access_card") &&',
+      '        subject.user == "alice") {',
+      '        return polkit.Result.YES;',
+      '    }',
+      '});',
+      '',
+    ].join('\n'));
   });
   it('passes an SSH session that a local rule allows', async () => {
     s = polkitSystem();

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   readerRulesText, runCheck, scenario, withLibccid, withPcscd, withRootAccounts, withSystemdPcscdUser, withUsbDevice, type FakeUsb, type Scenario,
@@ -195,5 +196,24 @@ describe('pcscd.group', () => {
     const n = await runCheck(s, 'udev.node-access');
     expect(n.status).toBe('fail');
     expect(n.details?.join('\n')).toContain('udev ignores this line: group "pcscd" (gid 1001) is not a system group, which systemd 258 refuses');
+  });
+});
+
+describe('the fix udev.rule-header prints', () => {
+  it('turns an old-header, upper-case file into one that keeps the group and matches sysfs', async () => {
+    s = modern({ gid: 990 }, 'old');
+    s.tree.file(RULES, readerRulesText('old', 'ATTRS{idVendor}=="04E6", ATTRS{idProduct}=="5291", GROUP="pcscd"'));
+    const r = await runCheck(s, 'udev.rule-header');
+    const cmd = r.fix?.commands?.[0] ?? '';
+    const [pipeline] = cmd.split(' | sudo tee ');
+    // Run the printed sed on the fixture's copy of the file (our own command text, no user input).
+    const fixed = execFileSync('sh', ['-c', (pipeline as string).replace(RULES, s.tree.root + RULES)], { encoding: 'utf8' });
+    const { parseRules } = await import('../../../../src/core/udev/rules-parse.js');
+    const { evaluateRules } = await import('../../../../src/core/udev/evaluate.js');
+    const rules = parseRules(fixed, '/etc/udev/rules.d/92-libccid.rules');
+    const dev = (vid: string, pid: string, itf: string) => ({ kernel: '1-2', subsystem: 'usb', driver: 'usb', devpath: '/d', attrs: { idVendor: vid, idProduct: pid }, env: { DEVTYPE: 'usb_device', ID_USB_INTERFACES: itf }, parents: [] });
+    expect(evaluateRules(rules, dev('08e6', '3437', ':0b0000:'), { action: 'change' }).group?.value).toBe('pcscd');
+    expect(evaluateRules(rules, dev('04e6', '5291', ':ff0000:'), { action: 'add' }).group?.value).toBe('pcscd');
+    expect(fixed).toContain('ATTRS{idVendor}=="04e6", ATTRS{idProduct}=="5291"');
   });
 });
