@@ -88,6 +88,14 @@ export const pcscdProtocol: Check = {
     try {
       answers = await probeVersions(s.host, { signal: ctx.signal });
     } catch (e) {
+      const closed = e instanceof PcscError && (e.code === Scard.W_SECURITY_VIOLATION || e.code === Scard.F_COMM_ERROR);
+      if (closed && (await pcscdBinary(ctx.probe)).features.includes('polkit')) {
+        // pcscd asks polkit (access_pcsc) as soon as a client connects and hangs up on a refusal.
+        return result('fail', 'pcscd hangs up before answering: polkit refuses you access_pcsc ("Access denied")', {
+          details: [`${(e as Error).message}.`, 'pcscd logs "Rejected unauthorized PC/SC client"; every PC/SC program run by this user gets SCARD_W_SECURITY_VIOLATION (0x8010006A).'],
+          fix: fix('Allow your user with a polkit rule (the polkit check prints one), or start pcscd with --disable-polkit.', ['pcsc doctor polkit']),
+        });
+      }
       return result('fail', `pcscd accepts connections but does not answer CMD_VERSION: ${(e as Error).message}`, {
         details: ['The daemon is hung, or something that is not pcscd listens on its socket.'],
         fix: fix('Restart pcscd.', await startPcscdCommands(ctx), true),

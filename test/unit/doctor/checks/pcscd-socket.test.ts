@@ -87,6 +87,14 @@ describe('pcscd.protocol', () => {
     expect(r.status).toBe('fail');
     expect(r.summary).toMatch(/^pcscd \(4:5\) refused a context: /);
   });
+  it('names polkit when a polkit-enabled pcscd hangs up at once', async () => {
+    s = withPcscd(scenario(), '2.4.1', { features: 'libsystemd usb libudev polkit' });
+    await withDaemon(s, '2.4.1', { closeOn: 0x11 });
+    const r = await runCheck(s, 'pcscd.protocol');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe('pcscd hangs up before answering: polkit refuses you access_pcsc ("Access denied")');
+    expect(r.fix?.commands).toEqual(['pcsc doctor polkit']);
+  });
   it('fails when something on the socket does not answer CMD_VERSION', async () => {
     s = withPcscd(scenario(), '1.9.9');
     await withDaemon(s, '1.9.9', { closeOn: 0x11 });
