@@ -1,3 +1,4 @@
+// `pcsc doctor`: runs the diagnostics engine's checks and prints the grouped checklist (or --list, --json).
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';

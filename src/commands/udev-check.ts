@@ -1,3 +1,4 @@
+// `pcsc udev-check`: each USB reader's device node and the udev lines that set it; prints or writes a rule.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';
