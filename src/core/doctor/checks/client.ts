@@ -7,7 +7,7 @@ import { clientLine, predict, type VersionAnswer } from '../protocol-model.js';
 import { installCommand, osInfo, packageName, packageVersion, upstreamVersion } from '../system/os.js';
 import { pcscdBinary } from '../system/pcscd-info.js';
 import type { Check, SystemProbe } from '../types.js';
-import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
+import { fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const LIB_DIRS = ['/usr/lib', '/usr/lib64', '/lib', '/lib64', '/usr/local/lib', '/usr/local/lib64'];
 
@@ -111,7 +111,7 @@ export const sandbox: Check = {
       if (!sockets.includes('pcsc')) {
         return result('fail', `Flatpak ${app} has no access to pcscd (no --socket=pcsc)`, {
           details: ['Without the pcsc socket permission the host\'s /run/pcscd/pcscd.comm is not visible inside the sandbox.', versionNote],
-          fix: fix('Grant the permission (run this on the host), then restart the application.', [`flatpak override --user --socket=pcsc ${app}`]),
+          fix: fix('Grant the permission (run this on the host), then restart the application.', [`flatpak override --user --socket=pcsc ${shq(app)}`]),
           data,
         });
       }
@@ -124,7 +124,7 @@ export const sandbox: Check = {
     if (probe.env.SNAP && snap) {
       return result('warn', `Running inside the snap "${snap}"`, {
         details: ['Strict confinement lets a snap reach pcscd only through the pcscd interface; without it the socket I/O is refused ("RPC transport error", SCARD_F_COMM_ERROR, 0x80100013).'],
-        fix: fix('Connect the interface (on the host).', [`sudo snap connect ${snap}:pcscd`, `snap connections ${snap}`]),
+        fix: fix('Connect the interface (on the host).', [`sudo snap connect ${shq(`${snap}:pcscd`)}`, `snap connections ${shq(snap)}`]),
         data: { kind: 'snap', snap },
       });
     }

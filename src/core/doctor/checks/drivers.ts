@@ -10,7 +10,7 @@ import type { Check, CheckContext } from '../types.js';
 import { installCommand, osInfo, packageName } from '../system/os.js';
 import { pcscdBinary, pcscdUser } from '../system/pcscd-info.js';
 import { driverBundles, groupPolicy, rulesFiles } from '../system/readers.js';
-import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
+import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 /** A reader as the rules would see it on a hot-plug, built from a VID:PID (no sysfs needed). */
 function syntheticDevice(vid: string, pid: string, interfaces: string): UdevDevice {
@@ -128,7 +128,7 @@ export const udevRuleHeader: Check = {
     return result(user ? 'warn' : 'pass', user ? 'Reader rules lose or miss the pcscd group on some events' : 'Reader rules have known defects, harmless while pcscd runs as root', {
       details: [...problems, ...(user ? ['`udevadm trigger` sends "change" by default, which is enough to lock pcscd out of the reader.'] : [])],
       fix: fix('Upgrade libccid to 1.8.0 or later, or override the rules file in /etc with the fixed header and lower-case IDs.', [
-        `sed -e 's/^ACTION!="add"/ACTION=="remove"/' -e '/idVendor\\|idProduct/s/"\\([0-9A-F]\\{4\\}\\)"/"\\L\\1"/g' ${src} | sudo tee /etc/udev/rules.d/${name}`,
+        `sed -e 's/^ACTION!="add"/ACTION=="remove"/' -e '/idVendor\\|idProduct/s/"\\([0-9A-F]\\{4\\}\\)"/"\\L\\1"/g' ${shq(src)} | sudo tee ${shq(`/etc/udev/rules.d/${name}`)}`,
         'sudo udevadm control --reload-rules',
       ], true),
       data,

@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import type { Check, SystemProbe } from '../types.js';
 import { findUser } from '../system/accounts.js';
 import { processList } from '../system/memo.js';
-import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
+import { fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const SCDAEMON = ['/usr/lib/gnupg/scdaemon', '/usr/libexec/scdaemon', '/usr/lib/gnupg2/scdaemon', '/usr/local/libexec/scdaemon', '/opt/homebrew/libexec/scdaemon'];
 
@@ -61,7 +61,7 @@ export const gnupgScdaemon: Check = {
     const missing = ['disable-ccid', 'pcsc-shared'].filter((o) => !opts.has(o));
     const data = { installed: installed ?? null, running: procs.map((p) => ({ pid: p.pid, uid: p.uid })), conf: confPath ?? null, options: [...opts].filter((o) => o.startsWith('disable-ccid') || o.startsWith('pcsc')), holding };
     const target = confPath ?? '~/.gnupg/scdaemon.conf';
-    const commands = [...(missing.length ? [`printf '${missing.join('\\n')}\\n' >> ${target}`] : []), 'gpgconf --kill scdaemon'];
+    const commands = [...(missing.length ? [`printf '${missing.join('\\n')}\\n' >> ${confPath ? shq(confPath) : '~/.gnupg/scdaemon.conf'}`] : []), 'gpgconf --kill scdaemon'];
     const details = [
       `${target}: ${conf === null ? 'absent' : missing.length ? `lacks ${missing.join(' and ')}` : 'has disable-ccid and pcsc-shared'}`,
       ...(procs.length ? [`running: ${procs.map((p) => `pid ${p.pid}`).join(', ')}`] : ['not running now']),

@@ -6,7 +6,7 @@ import type { Check } from '../types.js';
 import { findGroup } from '../system/accounts.js';
 import { installCommand, osInfo, packageName, systemdRunning, upstreamVersion } from '../system/os.js';
 import { pcscdBinary, pcscdProcess, pcscdUnit, pcscdUser } from '../system/pcscd-info.js';
-import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const UNIX = ['linux', 'freebsd', 'openbsd'] as const;
 
@@ -72,7 +72,7 @@ export const pcscdUserCheck: Check = {
       return result('fail', `pcscd.service runs as user "${user.name}", which does not exist`, {
         details: [`From ${how}.`, 'systemd cannot start pcscd ("Failed to determine user credentials"), so every PC/SC application sees "Service not available".'],
         fix: fix('Create the system user (pcsc-lite ships a sysusers.d entry for it).', [
-          `sudo useradd --system ${hasGroup ? `--gid ${user.name}` : '--user-group'} --no-create-home --shell /usr/sbin/nologin ${user.name}`,
+          `sudo useradd --system ${hasGroup ? `--gid ${shq(user.name)}` : '--user-group'} --no-create-home --shell /usr/sbin/nologin ${shq(user.name)}`,
           'sudo systemctl restart pcscd.socket',
         ], true),
         data,

@@ -4,7 +4,7 @@
 import type { Check, CheckResult } from '../types.js';
 import { systemdRunning } from '../system/os.js';
 import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, splitWords } from '../system/pcscd-info.js';
-import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 /** Long options of pcsc-lite 1.9.x–2.5.x, for a pcscd whose --help we cannot run. */
 const KNOWN = ['config', 'foreground', 'color', 'help', 'version', 'apdu', 'debug', 'info', 'error', 'critical', 'hotplug', 'force-reader-polling', 'max-thread', 'max-card-handle-per-thread', 'max-card-handle-per-reader', 'auto-exit', 'reader-name-no-serial', 'reader-name-no-interface', 'disable-polkit'];
@@ -63,7 +63,7 @@ export const pcscdOptions: Check = {
     const fails: string[] = [];
     const warns: string[] = [];
     const commands: string[] = [];
-    const editDefaults = `sudoedit ${defaults?.path ?? '/etc/default/pcscd'}`;
+    const editDefaults = `sudoedit ${shq(defaults?.path ?? '/etc/default/pcscd')}`;
     for (const o of opts) {
       if (!known.has(o.name)) {
         if (o.name === 'disable-polkit') fails.push(`${o.raw} (${o.from}): this pcscd ${bin.version ?? ''} has no polkit support and exits with "unrecognized option"; remove it`);

@@ -8,7 +8,7 @@ import { probeVersions } from '../pcscd-versions.js';
 import { CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
 import { pcscdBinary } from '../system/pcscd-info.js';
 import type { Check, CheckContext } from '../types.js';
-import { fix, octal, result, socketPath, startPcscdCommands } from './util.js';
+import { fix, octal, result, shq, socketPath, startPcscdCommands } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
 async function hostSocket(ctx: CheckContext): Promise<{ path: string; host: string; source: string }> {
@@ -43,7 +43,7 @@ export const pcscdSocket: Check = {
     if (!st.isSocket) {
       return result('fail', `${s.path} exists but is not a socket`, {
         details: ['Something else sits where pcscd listens; pcscd cannot bind there and clients cannot connect.'],
-        fix: fix('Move the file away and restart pcscd.', [`sudo mv ${s.path} ${s.path}.bad`, ...(await startPcscdCommands(ctx))], true),
+        fix: fix('Move the file away and restart pcscd.', [`sudo mv ${shq(s.path)} ${shq(`${s.path}.bad`)}`, ...(await startPcscdCommands(ctx))], true),
         data,
       });
     }
@@ -62,7 +62,7 @@ export const pcscdSocket: Check = {
       if (code === 'EACCES') {
         return result('fail', `Permission denied connecting to ${s.path} (mode ${octal(st.mode)})`, {
           details: ['pcscd\'s socket must be connectable by every user (mode 0666; access control is polkit\'s job).'],
-          fix: fix('Give the socket its usual mode (pcscd.socket has SocketMode=0666).', [`sudo chmod 0666 ${s.path}`], true),
+          fix: fix('Give the socket its usual mode (pcscd.socket has SocketMode=0666).', [`sudo chmod 0666 ${shq(s.path)}`], true),
           data: { ...data, error: code },
         });
       }

@@ -7,7 +7,7 @@ import { findUser } from '../system/accounts.js';
 import { installCommand, osInfo, packageName } from '../system/os.js';
 import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, pcscdUser, splitWords } from '../system/pcscd-info.js';
 import { processList } from '../system/memo.js';
-import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const POLICY = '/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy';
 const RULE_DIRS = ['/etc/polkit-1/rules.d', '/usr/share/polkit-1/rules.d', '/usr/local/share/polkit-1/rules.d'];
@@ -98,7 +98,7 @@ export const polkit: Check = {
     if ((remote || noSession) && rules.length === 0 && acts.access_pcsc?.any !== 'yes' && me !== undefined) {
       return result('warn', `${remote ? 'An SSH session' : 'A session polkit does not see as local and active'} gets "Access denied" from pcscd`, {
         details: [...details, 'The default policy allows only active local sessions; no local rule allows anyone else.'],
-        fix: fix(`Allow your user (${me}) with a polkit rule.`, [`printf '%s\\n' '${ruleFor(me).split('\n').join("' '")}' | sudo tee /etc/polkit-1/rules.d/50-pcscd-${me}.rules`], true),
+        fix: fix(`Allow your user (${me}) with a polkit rule.`, [`printf '%s\\n' ${ruleFor(me).split('\n').map(shq).join(' ')} | sudo tee ${shq(`/etc/polkit-1/rules.d/50-pcscd-${me}.rules`)}`], true),
         data,
       });
     }

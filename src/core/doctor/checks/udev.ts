@@ -11,7 +11,7 @@ import { readerNodes, type ReaderNode } from '../system/reader-access.js';
 import { rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../system/readers.js';
 import { allRules } from '../../udev/rules-files.js';
 import { processList } from '../system/memo.js';
-import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
+import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const describeNode = (n: ReaderNode): string =>
   n.owner === null ? `${n.node} does not exist` : `${n.node} is ${n.owner}:${n.group} ${n.mode}`;
@@ -115,7 +115,7 @@ export const udevIgnore: Check = {
     return result('warn', `pcscd ignores ${hits.map((h) => h.name).join(', ')} (PCSCLITE_IGNORE=1)`, {
       details: [...details, 'pcscd logs "has PCSCLITE_IGNORE set: ignored" and never lists the reader.'],
       fix: fix('If the reader should be used, delete that rule line, reload the rules and replug the reader.', [
-        ...[...new Set(hits.map((h) => h.where.split(':')[0] as string))].filter((f) => f.startsWith('/')).map((f) => `sudoedit ${f}`),
+        ...[...new Set(hits.map((h) => h.where.split(':')[0] as string))].filter((f) => f.startsWith('/')).map((f) => `sudoedit ${shq(f)}`),
         'sudo udevadm control --reload-rules',
       ], true),
       data,

@@ -53,3 +53,12 @@ export function octal(mode: number): string {
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Quotes a word for a POSIX shell when it needs it. Fix commands are text for the user to copy;
+ * paths and names from the system (a socket path from the environment, a home with a space) must
+ * not turn into extra words or commands there.
+ */
+export function shq(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
