@@ -65,6 +65,16 @@ export const udevNodeAccess: Check = {
         data,
       });
     }
+    if ((await pcscdBinary(ctx.probe)).paths.length === 0) {
+      // No pcscd: what matters is whether pcsc's own USB backend (run as you) can open the readers.
+      const closed = nodes.filter((n) => n.youCanOpen === false);
+      if (closed.length === 0) return result('pass', `pcscd is not installed; you can open ${plural(nodes.length, 'reader')} directly`, { details, data });
+      return result('warn', `pcscd is not installed, and you cannot open ${closed.map((n) => `${n.name} (${describeNode(n)})`).join(', ')}`, {
+        details: [...details, "Without pcscd, only pcsc's USB backend (--backend usb) can reach the reader, and it needs read-write access to the node."],
+        fix: fix('Install pcscd (it opens readers as a service), or give your user access to the node with a udev rule (TAG+="uaccess" for the seat user).'),
+        data,
+      });
+    }
     const denied = nodes.filter((n) => n.pcscdCanOpen === false);
     if (denied.length > 0) {
       const user = denied[0]?.pcscdUser ?? 'pcscd';

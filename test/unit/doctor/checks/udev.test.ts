@@ -75,6 +75,16 @@ describe('udev.node-access', () => {
     expect(r.status).toBe('pass');
     expect(r.summary).toBe('pcscd runs as root and can open 1 reader');
   });
+  it('without pcscd, judges whether you can open the node (for --backend usb)', async () => {
+    s = scenario();
+    withRootAccounts(s);
+    withUsbDevice(s, TWIN, { uid: 0, gid: 0, mode: 0o664 });
+    const r = await runCheck(s, 'udev.node-access');
+    expect(r.status).toBe('warn');
+    expect(r.summary).toBe('pcscd is not installed, and you cannot open Gemalto USB SmartCard Reader (/dev/bus/usb/001/004 is root:root 0664)');
+    s.stats['/dev/bus/usb/001/004'] = { isCharDevice: true, uid: 1000, gid: 1000, mode: 0o600 };
+    expect((await runCheck(s, 'udev.node-access')).summary).toBe('pcscd is not installed; you can open 1 reader directly');
+  });
   it('fails when the device node is missing', async () => {
     s = modern(null);
     const r = await runCheck(s, 'udev.node-access');
