@@ -29,6 +29,7 @@ function accessProblem(): FixtureTree {
   const t = fixtureTree('pcsc-cli-');
   const gid = process.getgid?.() ?? 0;
   t.dir('/run/systemd/system');
+  t.file('/usr/sbin/pcscd', '');
   t.file('/usr/lib/systemd/system/pcscd.service', '[Service]\nExecStart=/usr/sbin/pcscd --foreground --auto-exit\nUser=pcscd\n');
   t.file('/etc/passwd', 'root:x:0:0::/root:/bin/sh\npcscd:x:990:990::/:/usr/sbin/nologin\n');
   t.file('/etc/group', `${gid === 0 ? '' : 'root:x:0:\n'}devgrp:x:${gid}:\npcscd:x:990:\n`);

@@ -68,7 +68,10 @@ export const udevNodeAccess: Check = {
     if ((await pcscdBinary(ctx.probe)).paths.length === 0) {
       // No pcscd: what matters is whether pcsc's own USB backend (run as you) can open the readers.
       const closed = nodes.filter((n) => n.youCanOpen === false);
-      if (closed.length === 0) return result('pass', `pcscd is not installed; you can open ${plural(nodes.length, 'reader')} directly`, { details, data });
+      if (closed.length === 0) {
+        const known = nodes.every((n) => n.youCanOpen === true);
+        return result('pass', known ? `pcscd is not installed; you can open ${plural(nodes.length, 'reader')} directly` : 'pcscd is not installed, so no daemon needs the readers', { details, data });
+      }
       return result('warn', `pcscd is not installed, and you cannot open ${closed.map((n) => `${n.name} (${describeNode(n)})`).join(', ')}`, {
         details: [...details, "Without pcscd, only pcsc's USB backend (--backend usb) can reach the reader, and it needs read-write access to the node."],
         fix: fix('Install pcscd (it opens readers as a service), or give your user access to the node with a udev rule (TAG+="uaccess" for the seat user).'),
