@@ -25,8 +25,8 @@ export default class SshCheck extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(SshCheck);
-    const { runSshCheck, liveProbe } = await import('../core/index.js');
-    const result = await runSshCheck({ probe: liveProbe(), provider: args.provider, allowedProviders: flags['allowed-providers'], signal: this.signal });
+    const { runSshCheck, createProbe } = await import('../core/index.js');
+    const result = await runSshCheck({ probe: createProbe(), provider: args.provider, allowedProviders: flags['allowed-providers'], signal: this.signal });
     if (!this.jsonEnabled()) {
       const [{ renderSshCheck }, { makeStyle }] = await Promise.all([import('../cli/render/ssh-check.js'), import('../cli/style.js')]);
       for (const line of renderSshCheck(result, makeStyle())) this.log(line);

@@ -15,7 +15,7 @@ import { establishContext } from './pcsc/establish.js';
 /** `Context.establish()`: the entry point of the API (see DESIGN.md). */
 export const Context = { establish: establishContext };
 export { runSshCheck, type SshCheckResult, type RunSshCheckOptions } from './ssh/ssh-check.js';
-export { liveProbe } from './ssh/adapter.js';
+
 export { matchPattern, matchPatternList, DEFAULT_ALLOWED_PROVIDERS, type PatternListResult } from './ssh/match.js';
 export { ProxyServer, serveUntil, probeUpstream, type ProxyRun, type ProxyStats } from './proxy/server.js';
 export { defaultSpySocket } from './proxy/paths.js';

@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSshCheck, type SshCheckResult } from '../../src/core/ssh/ssh-check.js';
-import { liveProbe } from '../../src/core/ssh/adapter.js';
+import { createProbe } from '../../src/core/doctor/probe.js';
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const OPENSC = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';
@@ -179,7 +179,7 @@ describe('ssh-check agrees with the real ssh-agent', () => {
     const sock = `${T}/agent-${i}.sock`;
     const { agent, log } = await startAgent(sock, c.list, c.cwd ?? T, c.extra ?? []);
     try {
-      const r = await runSshCheck({ probe: liveProbe({ ...env, SSH_AUTH_SOCK: sock }), provider: c.provider });
+      const r = await runSshCheck({ probe: createProbe({ env: { ...env, SSH_AUTH_SOCK: sock } }), provider: c.provider });
       // ssh-check found this very agent and read its options from its command line.
       expect(r.agent).toMatchObject({ pid: agent.pid, kind: 'openssh', via: 'socket-owner', allowedProvidersFrom: c.list === null ? 'default' : 'argv' });
       if (c.list !== null) expect(r.allowedProviders).toBe(c.list);

@@ -4,7 +4,7 @@
 import type { CheckReport, CheckStatus, SystemProbe } from '../doctor/types.js';
 import { sshChecks } from '../doctor/checks/ssh/index.js';
 import type { PathVerdict, SshCheckOptions } from '../doctor/checks/ssh/context.js';
-import { runChecks } from './adapter.js';
+import { runChecks } from '../doctor/engine.js';
 import type { AgentInfo } from './agent.js';
 import type { ProviderInspection } from './inspect.js';
 import type { DependencyReport } from './ldso.js';

@@ -4,7 +4,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, realpathSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lexicalNormalize, probeResolverFs, resolveLikeAgent, type ResolverFs, type ResolveErrno } from '../../../src/core/ssh/realpath.js';
-import { liveProbe } from '../../../src/core/ssh/adapter.js';
+import { createProbe } from '../../../src/core/doctor/probe.js';
 
 const nodeFs: ResolverFs = {
   async lstat(p) {
@@ -59,7 +59,7 @@ describe('resolveLikeAgent agrees with realpath(3)', () => {
     } catch (e) {
       want = { ok: false, error: (e as NodeJS.ErrnoException).code ?? '' };
     }
-    const got = await resolveLikeAgent(via === 'node fs' ? nodeFs : probeResolverFs(liveProbe()), input);
+    const got = await resolveLikeAgent(via === 'node fs' ? nodeFs : probeResolverFs(createProbe()), input);
     // Running as root, a mode-000 directory is still searchable, so realpath decides the expectation.
     expect(got.ok ? { ok: true, canonical: got.canonical } : { ok: false, error: got.error }).toEqual(want);
   });
