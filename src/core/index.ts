@@ -23,3 +23,4 @@ export type { ProxyCall, ProxyEvent, ProxyOptions } from './proxy/types.js';
 export type * from './doctor/types.js';
 export { runChecks, selectChecks, validateChecks, summarize, DEFAULT_TIMEOUT_MS, type Selection, type RunOptions } from './doctor/engine.js';
 export { createProbe, type ProbeOptions } from './doctor/probe.js';
+export { usbStatus, type UsbStatus } from './ccid/transport.js';

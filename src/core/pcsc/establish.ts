@@ -1,7 +1,7 @@
-// Context.establish(): picks a backend. The USB backend registers itself here when it exists.
+// Context.establish(): picks a backend. `auto` is pcscd when it answers, the USB backend otherwise.
 
 import { PcscdContext, type PcscdContextOptions } from '../pcscd/context.js';
-import { UsageError } from '../errors.js';
+import { PcscError, Scard, UsageError } from '../errors.js';
 import type { BackendName, Context } from './types.js';
 
 export interface EstablishOptions extends PcscdContextOptions {
@@ -16,9 +16,26 @@ export function registerBackend(name: BackendName, factory: BackendFactory): voi
   factories.set(name, factory);
 }
 
-export async function establishContext(opts: EstablishOptions = {}): Promise<Context> {
-  const name = opts.backend === undefined || opts.backend === 'auto' ? 'pcscd' : opts.backend;
+// The USB backend loads its modules (and the native `usb` package) only when chosen.
+registerBackend('usb', async () => (await import('../ccid/context.js')).UsbContext.establish());
+
+function factory(name: BackendName): BackendFactory {
   const f = factories.get(name);
   if (!f) throw new UsageError(`the ${name} backend is not available in this build`, 'EBACKEND');
-  return f(opts);
+  return f;
+}
+
+export async function establishContext(opts: EstablishOptions = {}): Promise<Context> {
+  if (opts.backend !== undefined && opts.backend !== 'auto') return factory(opts.backend)(opts);
+  try {
+    return await factory('pcscd')(opts);
+  } catch (e) {
+    // Only "nobody listens" falls back: a daemon that answers and refuses is the answer.
+    if (!(e instanceof PcscError && e.code === Scard.E_NO_SERVICE) || !factories.has('usb')) throw e;
+    try {
+      return await factory('usb')(opts);
+    } catch (usbErr) {
+      throw new PcscError(Scard.E_NO_SERVICE, `${e.detail ?? 'pcscd is not running'}; the USB backend is not available either: ${usbErr instanceof Error ? usbErr.message : String(usbErr)}`, { cause: e });
+    }
+  }
 }

@@ -1,0 +1,397 @@
+// USB access for the CCID driver: the only file that imports the `usb` package, lazily, and the
+// only place that talks to the kernel's USB devices. Every transfer is bounded by our own timer.
+//
+// Why `usb` 3.x (node-usb-rs, Rust nusb with a WebUSB-style API) and not 2.x (libusb):
+//  - 3.x honours transfer timeouts (an idle IN transfer with a 1 s timeout ends after ~1.02 s);
+//    2.x's bundled libusb is built without timerfd, so its timeouts fire only after ~60 s;
+//  - 3.x ships prebuilt binaries as per-platform optional packages and has no install script,
+//    so installing never runs node-gyp or needs a compiler; 2.x falls back to a source build;
+//  - both drive QEMU's usb-ccid reader byte-identically (see shared/spec/usb-ccid-vm.md).
+// It is an optional dependency: when it or its native part is missing, the CLI still works
+// with pcscd, and usbStatus() tells `pcsc doctor` why the USB backend is unavailable.
+
+import { readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { CcidError, PcscError, Scard } from '../errors.js';
+import { ccidEndpoints, parseCcidDescriptor, parseConfiguration, SMART_CARD_CLASS, type CcidDescriptor } from './descriptor.js';
+
+/** One CCID interface of one USB device, as enumerated. */
+export interface UsbCcidInterface {
+  /** Kernel name of the device (`1-1.4`) plus the interface number: unique while plugged. */
+  id: string;
+  sysName: string;
+  busNumber: number;
+  address: number;
+  /** /dev/bus/usb/BBB/DDD */
+  node: string;
+  vendorId: number;
+  productId: number;
+  /** bcdDevice as major.minor.subminor. */
+  deviceVersion: string;
+  manufacturer?: string;
+  product?: string;
+  serial?: string;
+  interfaceNumber: number;
+  interfaceName?: string;
+  interfaceClass: number;
+  descriptor: CcidDescriptor;
+  bulkIn: number;
+  bulkOut: number;
+  interruptIn?: number;
+  packetSize: number;
+}
+
+/** An opened and claimed CCID interface. */
+export interface CcidTransport {
+  readonly info: UsbCcidInterface;
+  /** One bulk-OUT transfer of a whole message. */
+  write(data: Uint8Array, timeoutMs: number): Promise<void>;
+  /** One bulk-IN transfer (may be empty: QEMU sends a zero-length packet after 64-byte replies). */
+  read(maxLength: number, timeoutMs: number): Promise<Buffer>;
+  /** One interrupt-IN transfer; null when nothing came within the time. */
+  readInterrupt(timeoutMs: number): Promise<Buffer | null>;
+  /** A class-specific request to the interface (CCID §5.3), e.g. ABORT. */
+  classRequest(request: number, value: number, timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+/** What the lazily loaded module offers us (a structural subset of usb 3.x). */
+interface NativeDevice {
+  vendorId: number;
+  productId: number;
+  deviceVersionMajor: number;
+  deviceVersionMinor: number;
+  deviceVersionSubminor: number;
+  bus: string;
+  address: number;
+  ports: number[];
+  manufacturerName: string | null;
+  productName: string | null;
+  serialNumber: string | null;
+  opened: boolean;
+  configuration?: { configurationValue: number; interfaces: { interfaceNumber: number; alternate: { interfaceClass: number; interfaceName?: string } }[] } | null;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  claimInterface(n: number): Promise<void>;
+  releaseInterface(n: number): Promise<void>;
+  nativeControlTransferIn(setup: object, timeout: number, length: number): Promise<Uint8Array | null>;
+  nativeControlTransferOut(setup: object, timeout: number, data?: Uint8Array): Promise<number>;
+  nativeTransferIn(ep: number, timeout: number, length: number): Promise<Uint8Array | null>;
+  nativeTransferOut(ep: number, timeout: number, data: Uint8Array): Promise<number>;
+}
+interface UsbModule {
+  usb: { getDevices(): Promise<NativeDevice[]> };
+}
+
+/** Extra time our own timer gives a transfer beyond the timeout handed to the native side. */
+const BACKSTOP_MS = 500;
+
+let loaded: Promise<UsbModule> | undefined;
+
+function packageVersion(): string | undefined {
+  try {
+    const req = createRequire(import.meta.url);
+    const p = req.resolve('usb/package.json');
+    return (JSON.parse(readFileSync(p, 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loads `usb` once. A missing package or native part becomes one clear error. */
+export function loadUsb(): Promise<UsbModule> {
+  loaded ??= (async () => {
+    const name = 'usb';
+    try {
+      const m = (await import(name)) as { usb?: UsbModule['usb']; default?: { usb?: UsbModule['usb'] } };
+      const usb = m.usb ?? m.default?.usb;
+      if (!usb) throw new Error('the module has no `usb` export (is it usb 3.x?)');
+      return { usb };
+    } catch (e) {
+      loaded = undefined;
+      const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      throw new CcidError(
+        `the USB backend needs the optional npm package usb@3 and its prebuilt binary for ${process.platform}-${process.arch}: ${why}; reinstall pcsc with optional dependencies (npm install --include=optional), or use --backend pcscd`,
+        'NO_USB_MODULE', 'service', { cause: e },
+      );
+    }
+  })();
+  return loaded;
+}
+
+export interface UsbStatus {
+  available: boolean;
+  version?: string;
+  error?: string;
+}
+
+/** For `pcsc doctor`: can the USB backend load, and which `usb` version is it. */
+export async function usbStatus(): Promise<UsbStatus> {
+  const version = packageVersion();
+  try {
+    await loadUsb();
+    return { available: true, ...(version ? { version } : {}) };
+  } catch (e) {
+    return { available: false, ...(version ? { version } : {}), error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function sysNameOf(d: NativeDevice): string {
+  return `${Number(d.bus)}-${d.ports.join('.')}`;
+}
+
+function nodeOf(d: NativeDevice): string {
+  return `/dev/bus/usb/${String(Number(d.bus)).padStart(3, '0')}/${String(d.address).padStart(3, '0')}`;
+}
+
+/**
+ * The active configuration descriptor: from sysfs when readable (no need to open the device,
+ * so listing works without write access), else with GET_DESCRIPTOR on the opened device.
+ */
+async function configDescriptor(d: NativeDevice): Promise<Buffer> {
+  const dir = `/sys/bus/usb/devices/${sysNameOf(d)}`;
+  try {
+    const all = await readFile(`${dir}/descriptors`);
+    const want = Number((await readFile(`${dir}/bConfigurationValue`, 'utf8')).trim() || '1');
+    // Device descriptor (18 bytes), then each configuration with its wTotalLength.
+    for (let i = 18; i + 9 <= all.length;) {
+      const total = all.readUInt16LE(i + 2);
+      if (all[i + 1] !== 0x02 || total < 9) break;
+      if (all[i + 5] === want) return all.subarray(i, i + total);
+      i += total;
+    }
+  } catch {
+    // not Linux, or sysfs not mounted: ask the device
+  }
+  const wasOpen = d.opened;
+  try {
+    if (!wasOpen) await d.open();
+    const setup = { requestType: 'standard', recipient: 'device', request: 6, value: 0x0200, index: 0 };
+    const head = await bounded(d.nativeControlTransferIn(setup, 1000, 9), 1000, 'GET_DESCRIPTOR');
+    if (!head || head.length < 4) throw new Error('short configuration descriptor');
+    const total = Buffer.from(head).readUInt16LE(2);
+    const full = await bounded(d.nativeControlTransferIn(setup, 1000, total), 1000, 'GET_DESCRIPTOR');
+    if (!full) throw new Error('GET_DESCRIPTOR stalled');
+    return Buffer.from(full);
+  } finally {
+    if (!wasOpen) await d.close().catch(() => undefined);
+  }
+}
+
+export interface ListOptions {
+  /** VID:PID pairs (vid << 16 | pid) of vendor-class readers an installed driver knows as CCID. */
+  knownVendorReaders?: ReadonlySet<number>;
+}
+
+/**
+ * Every CCID interface on the system, in bus order: class 0x0B interfaces, and vendor-class
+ * (0xFF) interfaces of known readers that carry a CCID descriptor.
+ */
+export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCcidInterface[]> {
+  const { usb } = await loadUsb();
+  const devices = await usb.getDevices();
+  const out: UsbCcidInterface[] = [];
+  for (const d of devices) {
+    if (d.ports.length === 0) continue; // root hub
+    const known = opts.knownVendorReaders?.has(((d.vendorId << 16) | d.productId) >>> 0) ?? false;
+    const ifcs = d.configuration?.interfaces ?? [];
+    if (!ifcs.some((i) => i.alternate.interfaceClass === SMART_CARD_CLASS || (known && i.alternate.interfaceClass === 0xff))) continue;
+    let cfg: Buffer;
+    try {
+      cfg = await configDescriptor(d);
+    } catch {
+      continue; // cannot be described without opening it: it cannot be driven either
+    }
+    for (const ifc of parseConfiguration(cfg)) {
+      if (ifc.alternate !== 0 || !ifc.ccid) continue;
+      if (ifc.interfaceClass !== SMART_CARD_CLASS && !(known && ifc.interfaceClass === 0xff)) continue;
+      const eps = ccidEndpoints(ifc);
+      if (!eps) continue; // ICCD (control-transfer) devices are not CCID bulk readers
+      let descriptor: CcidDescriptor;
+      try {
+        descriptor = parseCcidDescriptor(ifc.ccid);
+      } catch {
+        continue;
+      }
+      const native = ifcs.find((i) => i.interfaceNumber === ifc.number);
+      const sysName = sysNameOf(d);
+      out.push({
+        id: `${sysName}:${ifc.number}`,
+        sysName,
+        busNumber: Number(d.bus),
+        address: d.address,
+        node: nodeOf(d),
+        vendorId: d.vendorId,
+        productId: d.productId,
+        deviceVersion: `${d.deviceVersionMajor}.${d.deviceVersionMinor}.${d.deviceVersionSubminor}`,
+        ...(d.manufacturerName ? { manufacturer: d.manufacturerName } : {}),
+        ...(d.productName ? { product: d.productName } : {}),
+        ...(d.serialNumber ? { serial: d.serialNumber } : {}),
+        interfaceNumber: ifc.number,
+        ...(native?.alternate.interfaceName ? { interfaceName: native.alternate.interfaceName } : {}),
+        interfaceClass: ifc.interfaceClass,
+        descriptor,
+        bulkIn: eps.bulkIn,
+        bulkOut: eps.bulkOut,
+        ...(eps.interruptIn !== undefined ? { interruptIn: eps.interruptIn } : {}),
+        packetSize: eps.packetSize,
+      });
+    }
+  }
+  return out;
+}
+
+/** Runs a native call under our own deadline, whatever the native side does with its timeout. */
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CcidError(`USB ${what} did not complete within ${ms} ms`, 'ETIMEDOUT', 'timeout')), ms + BACKSTOP_MS);
+  });
+  return Promise.race([p, guard]).finally(() => clearTimeout(timer));
+}
+
+function errnoOf(e: unknown): number | undefined {
+  const m = /errno (\d+)/.exec(e instanceof Error ? e.message : String(e));
+  return m ? Number(m[1]) : undefined;
+}
+
+function groupName(gid: number): string {
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (Number(f[2]) === gid && f[0]) return f[0];
+    }
+  } catch {
+    // fall through
+  }
+  return String(gid);
+}
+
+/** The sentence that says why we may not open a device node, and what fixes it. */
+export function permissionMessage(node: string): string {
+  let owner = '';
+  try {
+    const st = statSync(node);
+    const group = groupName(st.gid);
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    const groups = typeof process.getgroups === 'function' ? process.getgroups() : [];
+    const inGroup = groups.includes(st.gid);
+    owner = ` (group ${group}, mode ${mode}; ${inGroup ? `you are in group ${group}, but the group may not write` : `you are not in group ${group}`})`;
+  } catch {
+    // the node may be gone or hidden: say what we know
+  }
+  return `no permission to open the reader's device node ${node}${owner}: add a udev rule that gives your user access (TAG+="uaccess", see docs/usb.md), then re-plug the reader; \`pcsc udev-check\` and \`pcsc doctor\` show which rule applies`;
+}
+
+/** Turns a native error into the core's error for `what` on `info`. */
+export function usbError(e: unknown, what: string, info: Pick<UsbCcidInterface, 'node' | 'interfaceNumber'>): Error {
+  if (e instanceof CcidError || e instanceof PcscError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const errno = errnoOf(e);
+  if (errno === 13 || errno === 1 || /permission denied|access denied/i.test(msg)) {
+    return new CcidError(permissionMessage(info.node), 'EACCES', 'reader', { cause: e });
+  }
+  if (errno === 16 || /busy/i.test(msg)) {
+    return new CcidError(
+      `interface ${info.interfaceNumber} of ${info.node} is claimed by another program (pcscd, or GnuPG's scdaemon with its own CCID driver): use --backend pcscd, or stop that program first`,
+      'EBUSY', 'reader', { cause: e },
+    );
+  }
+  if (errno === 19 || errno === 2 || errno === 108 || /no such device|disconnected|not found/i.test(msg)) {
+    return new PcscError(Scard.E_READER_UNAVAILABLE, `the reader was unplugged (${what})`, { cause: e });
+  }
+  if (/cancel/i.test(msg)) return new CcidError(`USB ${what} timed out`, 'ETIMEDOUT', 'timeout', { cause: e });
+  if (/stall|pipe/i.test(msg)) return new CcidError(`USB ${what} stalled`, 'ESTALL', 'reader', { cause: e });
+  return new CcidError(`USB ${what} failed: ${msg}`, 'EIO', 'reader', { cause: e });
+}
+
+class NusbTransport implements CcidTransport {
+  closed = false;
+  private inflight = new Set<Promise<unknown>>();
+  constructor(readonly info: UsbCcidInterface, private readonly dev: NativeDevice) {}
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    p.then(() => this.inflight.delete(p), () => this.inflight.delete(p));
+    return p;
+  }
+
+  private check(what: string): void {
+    if (this.closed) throw new PcscError(Scard.E_READER_UNAVAILABLE, `the reader connection is closed (${what})`);
+  }
+
+  async write(data: Uint8Array, timeoutMs: number): Promise<void> {
+    this.check('bulk OUT');
+    try {
+      const n = await bounded(this.track(this.dev.nativeTransferOut(this.info.bulkOut & 0x0f, timeoutMs, data)), timeoutMs, 'bulk OUT');
+      if (n !== data.length) throw new CcidError(`USB bulk OUT wrote ${n} of ${data.length} bytes`, 'EIO');
+    } catch (e) {
+      throw usbError(e, 'bulk OUT', this.info);
+    }
+  }
+
+  async read(maxLength: number, timeoutMs: number): Promise<Buffer> {
+    this.check('bulk IN');
+    try {
+      const r = await bounded(this.track(this.dev.nativeTransferIn(this.info.bulkIn & 0x0f, timeoutMs, maxLength)), timeoutMs, 'bulk IN');
+      if (r === null) throw new CcidError('USB bulk IN stalled', 'ESTALL');
+      return Buffer.from(r);
+    } catch (e) {
+      throw usbError(e, 'bulk IN', this.info);
+    }
+  }
+
+  async readInterrupt(timeoutMs: number): Promise<Buffer | null> {
+    this.check('interrupt IN');
+    if (this.info.interruptIn === undefined) return null;
+    try {
+      const r = await bounded(this.track(this.dev.nativeTransferIn(this.info.interruptIn & 0x0f, timeoutMs, 64)), timeoutMs, 'interrupt IN');
+      return r ? Buffer.from(r) : null;
+    } catch (e) {
+      const err = usbError(e, 'interrupt IN', this.info);
+      if (err instanceof CcidError && err.code === 'ETIMEDOUT') return null;
+      throw err;
+    }
+  }
+
+  async classRequest(request: number, value: number, timeoutMs: number): Promise<void> {
+    this.check('control');
+    const setup = { requestType: 'class', recipient: 'interface', request, value, index: this.info.interfaceNumber };
+    try {
+      await bounded(this.track(this.dev.nativeControlTransferOut(setup, timeoutMs)), timeoutMs, 'class request');
+    } catch (e) {
+      throw usbError(e, 'class request', this.info);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Closing the handle cancels pending transfers (an idle interrupt read, say); their
+    // rejections are expected and swallowed.
+    for (const p of this.inflight) p.catch(() => undefined);
+    await this.dev.releaseInterface(this.info.interfaceNumber).catch(() => undefined);
+    await this.dev.close().catch(() => undefined);
+  }
+}
+
+/** Opens the device and claims the interface; errors say what to do (permission, busy, gone). */
+export async function openCcid(info: UsbCcidInterface): Promise<CcidTransport> {
+  const { usb } = await loadUsb();
+  const d = (await usb.getDevices()).find((x) => sysNameOf(x) === info.sysName && x.address === info.address);
+  if (!d) throw new PcscError(Scard.E_READER_UNAVAILABLE, `the reader at ${info.node} is no longer plugged in`);
+  try {
+    await bounded(d.open(), 2000, 'open');
+  } catch (e) {
+    throw usbError(e, 'open', info);
+  }
+  try {
+    await bounded(d.claimInterface(info.interfaceNumber), 2000, 'claim');
+  } catch (e) {
+    await d.close().catch(() => undefined);
+    throw usbError(e, 'claim', info);
+  }
+  return new NusbTransport(info, d);
+}
