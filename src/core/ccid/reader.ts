@@ -20,7 +20,8 @@ export const DEFAULT_REPLY_MS = 5000;
 const SHORT_MS = 2000;
 /** Stale replies (for commands we gave up on) we read past before giving up ourselves. */
 const MAX_STALE = 8;
-const INTERRUPT_POLL_MS = 1000;
+/** Interrupt reads are re-armed this often: closing waits for the pending one to end. */
+const INTERRUPT_POLL_MS = 250;
 
 /** A reply whose bmCommandStatus says "failed", with the slot error kept as data. */
 export class SlotFailure extends CcidError {

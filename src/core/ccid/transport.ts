@@ -150,7 +150,7 @@ function nodeOf(d: NativeDevice): string {
  * The active configuration descriptor: from sysfs when readable (no need to open the device,
  * so listing works without write access), else with GET_DESCRIPTOR on the opened device.
  */
-async function configDescriptor(d: NativeDevice): Promise<Buffer> {
+async function configDescriptor(d: NativeDevice, known: boolean): Promise<{ raw: Buffer; value: number; fromSysfs: boolean }> {
   const dir = `/sys/bus/usb/devices/${sysNameOf(d)}`;
   try {
     const all = await readFile(`${dir}/descriptors`);
@@ -159,12 +159,19 @@ async function configDescriptor(d: NativeDevice): Promise<Buffer> {
     for (let i = 18; i + 9 <= all.length;) {
       const total = all.readUInt16LE(i + 2);
       if (all[i + 1] !== 0x02 || total < 9) break;
-      if (all[i + 5] === want) return all.subarray(i, i + total);
+      if (all[i + 5] === want) return { raw: all.subarray(i, i + total), value: want, fromSysfs: true };
       i += total;
     }
   } catch {
-    // not Linux, or sysfs not mounted: ask the device
+    // not Linux, or sysfs not mounted: ask the device, if it has a candidate interface at all
   }
+  let classes: number[];
+  try {
+    classes = d.configuration?.interfaces.map((i) => i.alternate.interfaceClass) ?? [];
+  } catch {
+    classes = [];
+  }
+  if (!classes.includes(SMART_CARD_CLASS) && !(known && classes.includes(0xff))) throw new Error('not a CCID device');
   const wasOpen = d.opened;
   try {
     if (!wasOpen) await d.open();
@@ -174,9 +181,26 @@ async function configDescriptor(d: NativeDevice): Promise<Buffer> {
     const total = Buffer.from(head).readUInt16LE(2);
     const full = await bounded(d.nativeControlTransferIn(setup, 1000, total), 1000, 'GET_DESCRIPTOR');
     if (!full) throw new Error('GET_DESCRIPTOR stalled');
-    return Buffer.from(full);
+    return { raw: Buffer.from(full), value: full[5] ?? 1, fromSysfs: false };
   } finally {
     if (!wasOpen) await d.close().catch(() => undefined);
+  }
+}
+
+/** The iInterface string: sysfs has it for every user; else the library (which may open the device). */
+async function interfaceName(d: NativeDevice, configValue: number, ifnum: number, fromSysfs: boolean): Promise<string | undefined> {
+  if (fromSysfs) {
+    try {
+      const s = (await readFile(`/sys/bus/usb/devices/${sysNameOf(d)}:${configValue}.${ifnum}/interface`, 'utf8')).replace(/\n$/, '');
+      return s || undefined;
+    } catch {
+      return undefined; // no iInterface string
+    }
+  }
+  try {
+    return d.configuration?.interfaces.find((i) => i.interfaceNumber === ifnum)?.alternate.interfaceName || undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -196,15 +220,13 @@ export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCci
   for (const d of devices) {
     if (d.ports.length === 0) continue; // root hub
     const known = opts.knownVendorReaders?.has(((d.vendorId << 16) | d.productId) >>> 0) ?? false;
-    const ifcs = d.configuration?.interfaces ?? [];
-    if (!ifcs.some((i) => i.alternate.interfaceClass === SMART_CARD_CLASS || (known && i.alternate.interfaceClass === 0xff))) continue;
-    let cfg: Buffer;
+    let cfg: Awaited<ReturnType<typeof configDescriptor>>;
     try {
-      cfg = await configDescriptor(d);
+      cfg = await configDescriptor(d, known);
     } catch {
       continue; // cannot be described without opening it: it cannot be driven either
     }
-    for (const ifc of parseConfiguration(cfg)) {
+    for (const ifc of parseConfiguration(cfg.raw)) {
       if (ifc.alternate !== 0 || !ifc.ccid) continue;
       if (ifc.interfaceClass !== SMART_CARD_CLASS && !(known && ifc.interfaceClass === 0xff)) continue;
       const eps = ccidEndpoints(ifc);
@@ -215,8 +237,18 @@ export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCci
       } catch {
         continue;
       }
-      const native = ifcs.find((i) => i.interfaceNumber === ifc.number);
+      const name = ifc.stringIndex ? await interfaceName(d, cfg.value, ifc.number, cfg.fromSysfs) : undefined;
       const sysName = sysNameOf(d);
+      const str = (get: () => string | null): string | undefined => {
+        try {
+          return get() ?? undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      const manufacturer = str(() => d.manufacturerName);
+      const product = str(() => d.productName);
+      const serial = str(() => d.serialNumber);
       out.push({
         id: `${sysName}:${ifc.number}`,
         sysName,
@@ -226,11 +258,11 @@ export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCci
         vendorId: d.vendorId,
         productId: d.productId,
         deviceVersion: `${d.deviceVersionMajor}.${d.deviceVersionMinor}.${d.deviceVersionSubminor}`,
-        ...(d.manufacturerName ? { manufacturer: d.manufacturerName } : {}),
-        ...(d.productName ? { product: d.productName } : {}),
-        ...(d.serialNumber ? { serial: d.serialNumber } : {}),
+        ...(manufacturer ? { manufacturer } : {}),
+        ...(product ? { product } : {}),
+        ...(serial ? { serial } : {}),
         interfaceNumber: ifc.number,
-        ...(native?.alternate.interfaceName ? { interfaceName: native.alternate.interfaceName } : {}),
+        ...(name ? { interfaceName: name } : {}),
         interfaceClass: ifc.interfaceClass,
         descriptor,
         bulkIn: eps.bulkIn,
@@ -369,9 +401,10 @@ class NusbTransport implements CcidTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Closing the handle cancels pending transfers (an idle interrupt read, say); their
-    // rejections are expected and swallowed.
-    for (const p of this.inflight) p.catch(() => undefined);
+    // A pending transfer (the idle interrupt read) keeps the interface claimed inside the
+    // native library until it ends, and pcscd started right after us would find it busy: wait
+    // for it (its own timeout is short), boundedly.
+    await bounded(Promise.allSettled([...this.inflight]), 1500, 'close').catch(() => undefined);
     await this.dev.releaseInterface(this.info.interfaceNumber).catch(() => undefined);
     await this.dev.close().catch(() => undefined);
   }

@@ -1,0 +1,110 @@
+// Runs a command in the QEMU CCID guest (test/rig/ccid-vm.sh) and collects the "@@ {json}"
+// results guest scripts print (test/rig/guest/report.mjs).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const REPO = new URL('../../../', import.meta.url).pathname;
+
+export interface GuestResult {
+  name: string;
+  value?: unknown;
+  error?: { message: string; code?: string | number; name?: string; kind?: string; scardName?: string };
+  ms?: number;
+}
+
+export interface GuestRun {
+  code: number | null;
+  output: string;
+  results: Map<string, GuestResult>;
+}
+
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Guest scripts import dist/: it must be built from the current sources. */
+export function assertFreshBuild(): void {
+  const index = join(REPO, 'dist/core/index.js');
+  if (!existsSync(index) || statSync(index).mtimeMs < newest(join(REPO, 'src')) - 1000) {
+    throw new Error('dist/ is missing or older than src/: run `npm run build` first (npm test does)');
+  }
+}
+
+export interface GuestOptions {
+  card: string;
+  env?: Record<string, string>;
+  /** Extra QEMU arguments (CCID_VM_EXTRA). */
+  extra?: string;
+  timeoutS?: number;
+  onLine?: (line: string) => void;
+}
+
+export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...opts.env,
+    CCID_VM_CARD: opts.card,
+    CCID_VM_TIMEOUT: String(opts.timeoutS ?? 240),
+    CCID_VM_PASS: Object.keys(opts.env ?? {}).join(' '),
+    ...(opts.extra ? { CCID_VM_EXTRA: opts.extra } : {}),
+  };
+  const child = spawn('sh', [join(REPO, 'test/rig/ccid-vm.sh'), ...argv], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  let partial = '';
+  const results = new Map<string, GuestResult>();
+  const onData = (d: Buffer): void => {
+    const s = d.toString('utf8');
+    output += s;
+    partial += s;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const raw of lines) {
+      const line = raw.replace(/\r$/, '');
+      opts.onLine?.(line);
+      const at = line.indexOf('@@ ');
+      if (at < 0) continue;
+      try {
+        const r = JSON.parse(line.slice(at + 3)) as GuestResult;
+        results.set(r.name, r);
+      } catch {
+        // a result line cut by console noise: the test will miss it and say so
+      }
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', (d: Buffer) => { output += d.toString('utf8'); });
+  return new Promise((resolve) => {
+    child.once('close', (code) => {
+      children.delete(child);
+      resolve({ code, output, results });
+    });
+  });
+}
+
+/** The value of a guest step, or a failure that shows the step's error and the guest output. */
+export function valueOf<T = unknown>(run: GuestRun, name: string): T {
+  const r = run.results.get(name);
+  if (!r) throw new Error(`guest step "${name}" did not report (exit ${run.code}); guest output:\n${run.output.slice(-4000)}`);
+  if (r.error) throw new Error(`guest step "${name}" failed: ${JSON.stringify(r.error)}`);
+  return r.value as T;
+}
+
+export function errorOf(run: GuestRun, name: string): NonNullable<GuestResult['error']> {
+  const r = run.results.get(name);
+  if (!r) throw new Error(`guest step "${name}" did not report (exit ${run.code}); guest output:\n${run.output.slice(-4000)}`);
+  if (!r.error) throw new Error(`guest step "${name}" succeeded with ${JSON.stringify(r.value)}; an error was expected`);
+  return r.error;
+}

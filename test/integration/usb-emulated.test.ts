@@ -1,0 +1,79 @@
+// The USB backend against QEMU's real USB CCID reader with its emulated CAC card (T=0, TPDU
+// level), compared with Debian's pcscd + libccid driving the same reader in the same guest.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertFreshBuild, errorOf, runInGuest, valueOf, type GuestRun } from './helpers/ccid-vm.js';
+
+const ATR = '3B7A18000073667465206364313434';
+const NAME = 'Gemalto Gemplus USB SmartCard Reader 433-Swap [CCID Interface] (1-0000:00:03.0-1) 00 00';
+let run: GuestRun;
+
+describe('USB backend in the QEMU guest, emulated card', () => {
+  beforeAll(async () => {
+    assertFreshBuild();
+    run = await runInGuest(['node', 'test/rig/guest/usb-emulated.mjs'], { card: 'emulated' });
+    if (run.code !== 0) throw new Error(`guest exited ${run.code}:\n${run.output.slice(-4000)}`);
+  }, 900_000);
+
+  it('loads usb@3', () => {
+    expect(valueOf<{ available: boolean; version: string }>(run, 'usb-status')).toMatchObject({ available: true, version: expect.stringMatching(/^3\./) });
+  });
+
+  it('names the reader as pcscd + libccid do', () => {
+    expect(valueOf(run, 'list')).toEqual([NAME]);
+    expect(valueOf(run, 'pcscd-list')).toEqual([NAME]);
+  });
+
+  it('reports the card present with its ATR, and times out when nothing changes', () => {
+    expect(valueOf(run, 'state')).toEqual({ flags: ['CHANGED', 'PRESENT'], atr: ATR, eventCount: 1 });
+    expect(errorOf(run, 'wait-timeout').scardName).toBe('SCARD_E_TIMEOUT');
+  });
+
+  it('talks T=0 at TPDU level: 61xx, GET RESPONSE, 6Cxx, errors', () => {
+    const usb = valueOf<{ protocol: string; answers: string[]; atr: string }>(run, 'usb-exchange');
+    expect(usb.protocol).toBe('T=0');
+    expect(usb.atr).toBe(ATR);
+    expect(usb.answers[0]).toBe('610D');
+    expect(usb.answers[1]).toBe('6F0B8407A0000000790100A5009000');
+    expect(usb.answers[2]).toBe('6C20');
+    expect(usb.answers[3]).toMatch(/^[0-9A-F]{64}9000$/);
+    expect(usb.answers[4]).toBe('6A82');
+  });
+
+  it('gives the same ATR and answers as pcscd + libccid', () => {
+    const usb = valueOf<{ answers: string[]; atr: string; protocol: string }>(run, 'usb-exchange');
+    const pcscd = valueOf<{ answers: string[]; atr: string; protocol: string }>(run, 'pcscd-exchange');
+    expect(pcscd.atr).toBe(usb.atr);
+    expect(pcscd.protocol).toBe(usb.protocol);
+    // The last APDU (GET CHALLENGE) answers differently each time: compare its shape only.
+    expect(pcscd.answers.slice(0, -1)).toEqual(usb.answers.slice(0, -1));
+    expect(pcscd.answers.at(-1)?.slice(-4)).toBe(usb.answers.at(-1)?.slice(-4));
+  });
+
+  it('answers reader attributes and an empty feature list', () => {
+    expect(valueOf(run, 'attributes')).toEqual({ vendor: 'QEMU', type: 'QEMU USB CCID', serial: '1-0000:00:03.0-1', atr: ATR, channel: '200102', features: '' });
+  });
+
+  it('serialises transactions and sharing inside the process', () => {
+    expect(valueOf(run, 'transaction')).toEqual({ order: ['a', 'b'], bAnswer: expect.stringMatching(/9000$|^6F00$|^6/) });
+    expect(valueOf(run, 'exclusive')).toBe('SCARD_E_SHARING_VIOLATION');
+    expect(valueOf(run, 'reset-seen-by-other')).toBe('SCARD_W_RESET_CARD');
+  });
+
+  it('says which permission is missing when the node cannot be opened', () => {
+    const r = valueOf<{ names: string[]; code: string; message: string }>(run, 'nobody');
+    expect(r.names).toEqual([NAME]);
+    expect(r.code).toBe('EACCES');
+    expect(r.message).toMatch(/no permission to open the reader's device node \/dev\/bus\/usb\/001\/002 \(group root, mode 0600; you are not in group root\).*uaccess.*pcsc doctor/);
+  });
+
+  it('says who holds the reader when pcscd has claimed it', () => {
+    const r = valueOf<{ code: string; message: string }>(run, 'busy');
+    expect(r.code).toBe('EBUSY');
+    expect(r.message).toMatch(/claimed by another program \(pcscd/);
+  });
+
+  it('auto means pcscd when it answers, USB otherwise', () => {
+    expect(valueOf(run, 'auto-backend')).toEqual(['pcscd', 'usb']);
+  });
+});
