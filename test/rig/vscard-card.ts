@@ -44,7 +44,7 @@ export class VscardCard {
   readonly received: Buffer[] = [];
   private server: Server | undefined;
   private conn: Socket | undefined;
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
   private timers = new Set<NodeJS.Timeout>();
   private readonly onHold: (() => void) | undefined;
   inserted = false;
@@ -72,6 +72,7 @@ export class VscardCard {
   private accept(c: Socket): void {
     this.conn = c;
     let buf = Buffer.alloc(0);
+    let greeted = false;
     c.on('error', () => undefined);
     c.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
@@ -81,6 +82,9 @@ export class VscardCard {
         const payload = buf.subarray(12, 12 + len);
         buf = buf.subarray(12 + len);
         if (type === VSC.Init) {
+          // QEMU answers our Init with another one: greet once per connection.
+          if (greeted) continue;
+          greeted = true;
           const init = Buffer.alloc(12);
           init.write('VSCD', 0, 'latin1');
           init.writeUInt32BE(2, 4);

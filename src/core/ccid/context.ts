@@ -190,10 +190,11 @@ export class UsbContext implements Context {
       const left = deadline - Date.now();
       if (left <= 0) throw new PcscError(Scard.E_TIMEOUT, 'no reader state change');
       await this.sleep(Math.min(left, POLL_MS), opts.signal);
-      // Readers without an interrupt pipe, and readers whose notifications we may have missed.
+      // Readers without an interrupt pipe, and notifications a reader did not send or we missed
+      // (pcscd polls too): a GetSlotStatus every POLL_MS.
       for (const s of states.values()) {
         const o = [...this.open.values()].find((x) => x.slots.includes(s));
-        if (o && o.reader.transport.info.interruptIn === undefined && !o.reader.gone) await this.refresh(s).catch(() => undefined);
+        if (o && !o.reader.gone) await this.refresh(s).catch(() => undefined);
       }
       if (Date.now() - lastEnum >= ENUM_MS || [...this.open.values()].some((o) => o.reader.gone)) {
         lastEnum = Date.now();

@@ -187,15 +187,24 @@ export class CcidReader {
 
   private async watch(): Promise<void> {
     this.watching = true;
+    let failures = 0;
     try {
       while (this.listeners.size > 0 && !this.transport.closed && !this.gone) {
         let raw: Buffer | null;
         try {
           raw = await this.transport.readInterrupt(INTERRUPT_POLL_MS);
+          failures = 0;
         } catch (e) {
           if (this.transport.closed) break;
-          if (e instanceof PcscError && e.code === Scard.E_READER_UNAVAILABLE) this.markGone(e);
-          break;
+          if (e instanceof PcscError && e.code === Scard.E_READER_UNAVAILABLE) {
+            this.markGone(e);
+            break;
+          }
+          // A stalled or failed read (after an aborted exchange, say): try again a little later;
+          // slot status polling covers the gap.
+          if (++failures > 20) break;
+          await new Promise((r) => setTimeout(r, INTERRUPT_POLL_MS));
+          continue;
         }
         if (!raw || raw.length === 0) continue;
         let n: Notification;

@@ -74,6 +74,7 @@ export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun
     for (const raw of lines) {
       const line = raw.replace(/\r$/, '');
       opts.onLine?.(line);
+      if (process.env.CCID_VM_VERBOSE) process.stderr.write(`guest: ${line}\n`);
       const at = line.indexOf('@@ ');
       if (at < 0) continue;
       try {

@@ -1,0 +1,83 @@
+// Guest side of test/integration/usb-passthru.test.ts: the scripted VSCard card behind QEMU's
+// ccid-card-passthru (test/rig/vscard-card.ts documents its commands).
+import { core, hex, sleep, step, toHex } from './report.mjs';
+
+const { Context } = core;
+const ctx = await Context.establish({ backend: 'usb' });
+const [reader] = await ctx.listReaders();
+let card = await step('connect', async () => {
+  const c = await ctx.connect(reader);
+  return c;
+});
+const tx = async (a, opts) => toHex(await card.transmit(hex(a), opts));
+await step('card', async () => ({ protocol: card.protocol, atr: toHex((await card.status()).atr) }));
+
+// 61xx: 300 bytes wait; GET RESPONSE Le=00 gives 256 and 61 2C, then 44 and 90 00.
+await step('get-response', async () => {
+  const first = await tx('8040012C');
+  const a = await tx('00C0000000');
+  const b = await tx(`00C00000${a.slice(-2)}`);
+  return { first, a: { len: a.length / 2, sw: a.slice(-4) }, b: { len: b.length / 2, sw: b.slice(-4) } };
+});
+// 6Cxx: wrong Le, then the right one.
+await step('wrong-le', async () => {
+  const first = await tx('8050002000');
+  const second = await tx(`80500020${first.slice(-2)}`);
+  return { first, second: { len: second.length / 2, sw: second.slice(-4) } };
+});
+// Long answers: QEMU carries replies up to 384-byte messages (372 data + SW).
+await step('long-372', async () => { const r = await tx('80100174'); return { len: r.length / 2, sw: r.slice(-4) }; });
+// 52 data + SW = a 64-byte reply message: QEMU sends a zero-length packet before the next one.
+await step('boundary-64', async () => {
+  const a = await tx('80100034');
+  const b = await tx('80100010');
+  return { a: a.length / 2, b: b.length / 2, sw: b.slice(-4) };
+});
+await step('lc-255', async () => tx(`80220000FF${'A5'.repeat(255)}`));
+await step('extended-on-t0', async () => tx(`80220000000FA0${'5A'.repeat(4000)}`));
+// QEMU drops reply messages over 384 bytes: a clear timeout, then the reader still works.
+await step('long-373', async () => tx('80100175', { timeout: 2000 }));
+await step('after-373', async () => tx('80100004'));
+
+// Removal and insertion: remove after 0.3 s, reinsert 1.5 s later.
+await step('remove-insert', async () => {
+  const [s0] = await ctx.getStatusChange([{ reader }], { timeout: 0 });
+  await tx('80300310');
+  const [s1] = await ctx.getStatusChange([{ reader, currentState: s0.eventState }], { timeout: 10_000 });
+  let removedError;
+  try { await tx('80100004'); } catch (e) { removedError = e.scardName; }
+  const [s2] = await ctx.getStatusChange([{ reader, currentState: s1.eventState }], { timeout: 10_000 });
+  return {
+    before: { flags: s0.flags, count: s0.eventCount },
+    removed: { flags: s1.flags, count: s1.eventCount, atr: toHex(s1.atr) },
+    inserted: { flags: s2.flags, count: s2.eventCount, atr: toHex(s2.atr) },
+    removedError,
+  };
+});
+await step('reconnect', async () => {
+  try { await card.transmit(hex('80100004')); return 'old handle still works'; } catch (e) {
+    const code = e.scardName;
+    await card.reconnect({ initialization: 'reset' });
+    return { oldHandle: code, after: await tx('80100004') };
+  }
+});
+
+// Empty reader: remove for 3 s.
+{
+  await tx('8030011E');
+  const s0 = await step('empty-s0', async () => (await ctx.getStatusChange([{ reader }], { timeout: 0 }))[0]);
+  const s1 = await step('empty-s1', async () => (await ctx.getStatusChange([{ reader, currentState: s0?.eventState ?? 0 }], { timeout: 5_000 }))[0]);
+  await step('empty-connect', async () => { await ctx.connect(reader); return 'connected'; });
+  await step('empty-s2', async () => (await ctx.getStatusChange([{ reader, currentState: s1?.eventState ?? 0 }], { timeout: 10_000 }))[0]);
+}
+await card.disconnect().catch(() => undefined);
+
+// Unplugged in the middle of an exchange: the card never answers 80 66 and the host test
+// removes the reader from the VM (QEMU device_del). PnP then sees the reader go.
+card = await ctx.connect(reader);
+const pnp = ctx.getStatusChange([{ reader: '\\\\?PnP?\\Notification', currentState: 0 }], { timeout: 20_000 });
+await step('unplug', () => tx('80660000', { timeout: 20_000 }));
+await step('pnp', async () => { const [p] = await pnp; return { changed: p.changed, count: p.eventCount }; });
+await step('after-unplug-transmit', () => tx('80100004'));
+await step('after-unplug', async () => ctx.listReaders());
+await step('release', async () => { await card.disconnect().catch(() => undefined); await ctx.release(); await sleep(0); return 'ok'; });
