@@ -1,7 +1,7 @@
 // CCID rev 1.1 §5.1: the Smart Card Device Class descriptor (type 0x21, 54 bytes), and finding
 // it, with its interface and endpoints, in a raw USB configuration descriptor (USB 2.0 §9.6.3).
 
-import { ProtocolError } from '../errors.js';
+import { ProtocolError } from './messages.js';
 
 export const CCID_DESCRIPTOR_TYPE = 0x21;
 export const CCID_DESCRIPTOR_LENGTH = 54;

@@ -1,7 +1,14 @@
 // CCID rev 1.1 §6.1–6.3: the bulk-OUT commands (PC_to_RDR_*), the bulk-IN replies (RDR_to_PC_*),
 // the interrupt-IN notifications, and the slot status / slot error fields of §6.2.6.
 
-import { ProtocolError } from '../errors.js';
+import { CcidError } from '../errors.js';
+
+/** The reader broke the CCID protocol (impossible lengths, reserved values). */
+export class ProtocolError extends CcidError {
+  constructor(detail: string) {
+    super(detail, 'EPROTO', 'reader');
+  }
+}
 
 export const HEADER_SIZE = 10;
 
