@@ -28,6 +28,7 @@ export class CcidSlot {
   /** The ATR of the current activation; empty when the card is not powered. */
   atr: Buffer = Buffer.alloc(0);
   atrParams: AtrParams | undefined;
+  private atrError: Error | undefined;
   protocol: SlotProtocol | null = null;
   voltage: VoltageName | undefined;
   /** Fi/Di in force after PPS. */
@@ -50,6 +51,7 @@ export class CcidSlot {
   private forget(): void {
     this.atr = Buffer.alloc(0);
     this.atrParams = undefined;
+    this.atrError = undefined;
     this.protocol = null;
     this.engine = undefined;
   }
@@ -69,7 +71,12 @@ export class CcidSlot {
       if (r.status.command === 'ok' && r.data.length > 0) {
         this.atr = r.data;
         this.voltage = v;
-        this.atrParams = parseAtrParams(this.atr);
+        // A malformed ATR is still shown (scan prints it); only connecting needs it parsed.
+        try {
+          this.atrParams = parseAtrParams(this.atr);
+        } catch (e) {
+          this.atrError = e as Error;
+        }
         return this.atr;
       }
       // Wrong class or mute at this voltage: deactivate before trying the next one (§6.2.4).
@@ -92,7 +99,7 @@ export class CcidSlot {
    */
   async selectProtocol(accepted: number, opts: CommandOptions = {}): Promise<SlotProtocol> {
     const atr = this.atrParams;
-    if (!atr) throw new PcscError(Scard.W_UNPOWERED_CARD, 'the card is not powered');
+    if (!atr) throw this.atrError ?? new PcscError(Scard.W_UNPOWERED_CARD, 'the card is not powered');
     const d = this.reader.descriptor;
     const readerProtos = d.protocols & 0x3;
     const offered = atr.protocols.filter((p) => p <= 1 && (readerProtos >> p) & 1 && (accepted >> p) & 1) as (0 | 1)[];

@@ -3,17 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { crc16, decodeBlock, encodeBlock, lrc } from '../../../src/core/ccid/t1-block.js';
-import { T1LinkError, T1Protocol, type T1Link } from '../../../src/core/ccid/t1.js';
+import { T1Protocol, type T1Link } from '../../../src/core/ccid/t1.js';
+import { cardBlock, T1Card } from './t1-card.js';
 
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-/** A block as the card writes it: NAD PCB LEN INF LRC, built here, not by the driver. */
-function cardBlock(pcb: number, inf: number[] | Buffer = []): Buffer {
-  const b = Buffer.from([0, pcb, inf.length, ...inf]);
-  let x = 0;
-  for (const v of b) x ^= v;
-  return Buffer.concat([b, Buffer.from([x])]);
-}
 
 describe('T=1 blocks', () => {
   it('computes LRC and the ISO 13239 CRC', () => {
@@ -44,7 +37,7 @@ describe('T=1 blocks', () => {
 
   it('rejects invalid blocks with the R-block error code to answer', () => {
     const bad = cardBlock(0x00, [0x90, 0x00]);
-    bad[bad.length - 1] ^= 1;
+    bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 1;
     expect(() => decodeBlock(bad, 'lrc')).toThrow(expect.objectContaining({ code: 1, message: expect.stringMatching(/wrong LRC/) }));
     expect(() => decodeBlock(h('0000'), 'lrc')).toThrow(expect.objectContaining({ code: 2 }));
     expect(() => decodeBlock(cardBlock(0x00, [1, 2, 3]).subarray(0, 5), 'lrc')).toThrow(/does not match/);
@@ -59,85 +52,6 @@ describe('T=1 blocks', () => {
     expect(() => decodeBlock(f, 'lrc')).toThrow(/LEN = FF/);
   });
 });
-
-type Fault = 'corrupt' | 'mute' | 'wtx' | 'ifs' | 'abort' | 'ask-again' | 'garbage';
-
-/**
- * A T=1 card per ISO 7816-3 §11: it acknowledges chained blocks, chains its own answers at IFSD,
- * answers S requests, asks for retransmission and retransmits. `faults` are consumed one per
- * block received (undefined = behave).
- */
-class T1Card implements T1Link {
-  sent: string[] = [];
-  seen: string[] = [];
-  private cardNs = 0;
-  private expect = 0;
-  private incoming: number[] = [];
-  private outgoing: Buffer[] = [];
-  private last: Buffer = Buffer.alloc(0);
-  wtxSeen: number[] = [];
-  constructor(private readonly answer: (apdu: Buffer) => Buffer, public faults: (Fault | undefined)[] = [], private readonly ifsd = 254, public ifsc = 254) {}
-
-  async exchange(block: Buffer, wtx: number): Promise<Buffer> {
-    this.wtxSeen.push(wtx);
-    this.seen.push(block.toString('hex'));
-    const fault = this.faults.shift();
-    if (fault === 'mute') throw new T1LinkError('BWT elapsed');
-    if (fault === 'garbage') return h('0000');
-    const out = this.respond(block, fault);
-    this.sent.push(out.toString('hex'));
-    if (fault === 'corrupt') {
-      const c = Buffer.from(out);
-      c[c.length - 1] ^= 0xff;
-      return c;
-    }
-    return out;
-  }
-
-  private respond(b: Buffer, fault: Fault | undefined): Buffer {
-    if (fault === 'wtx') return cardBlock(0xc3, [3]);
-    if (fault === 'ifs') return cardBlock(0xc1, [16]);
-    if (fault === 'abort') return cardBlock(0xc2);
-    if (fault === 'ask-again') return cardBlock(0x80 | (this.expect << 4) | 2);
-    const pcb = b[1] as number;
-    const inf = [...b.subarray(3, 3 + (b[2] as number))];
-    if ((pcb & 0x80) === 0) {
-      const ns = (pcb >> 6) & 1;
-      if (ns !== this.expect) return cardBlock(0x80 | (this.expect << 4) | 2);
-      this.expect ^= 1;
-      this.incoming.push(...inf);
-      if (pcb & 0x20) return cardBlock(0x80 | (this.expect << 4));
-      const r = this.answer(Buffer.from(this.incoming));
-      this.incoming = [];
-      this.outgoing = [];
-      for (let i = 0; i < r.length; i += this.ifsd) this.outgoing.push(r.subarray(i, i + this.ifsd));
-      return this.nextI();
-    }
-    if ((pcb & 0xc0) === 0x80) {
-      // N(R) names the I-block the IFD wants: our next one, or the last one again.
-      const nr = (pcb >> 4) & 1;
-      if (nr === this.cardNs) return this.outgoing.length ? this.nextI() : cardBlock(0x80 | (this.expect << 4) | 2);
-      return this.last;
-    }
-    const type = pcb & 0x1f;
-    if (pcb & 0x20) {
-      // S response from the IFD (WTX, IFS): carry on with what we were doing.
-      return this.outgoing.length || this.last.length ? this.last : cardBlock(0x80);
-    }
-    if (type === 0) { this.cardNs = 0; this.expect = 0; this.last = Buffer.alloc(0); return cardBlock(0xe0); }
-    if (type === 1) return cardBlock(0xe1, inf);
-    return cardBlock(0xe0 | type, inf);
-  }
-
-  private nextI(): Buffer {
-    const chunk = this.outgoing.shift() as Buffer;
-    const more = this.outgoing.length > 0;
-    const blk = cardBlock((this.cardNs << 6) | (more ? 0x20 : 0), chunk);
-    this.cardNs ^= 1;
-    this.last = blk;
-    return blk;
-  }
-}
 
 const echo = (apdu: Buffer): Buffer => Buffer.concat([apdu, h('9000')]);
 const proto = (card: T1Card, ifsc = 254): T1Protocol => new T1Protocol(card, { ifsc, ifsd: 254, edc: 'lrc' });
