@@ -215,7 +215,14 @@ export interface ListOptions {
  */
 export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCcidInterface[]> {
   const { usb } = await loadUsb();
-  const devices = await usb.getDevices();
+  let devices: NativeDevice[];
+  try {
+    devices = await usb.getDevices();
+  } catch (e) {
+    // A kernel without USB (no /sys/bus/usb: containers, some VMs) has no readers, which is not an error.
+    if (errnoOf(e) === 2) return [];
+    throw new CcidError(`cannot list USB devices: ${e instanceof Error ? e.message : String(e)}`, 'EIO', 'service', { cause: e });
+  }
   const out: UsbCcidInterface[] = [];
   for (const d of devices) {
     if (d.ports.length === 0) continue; // root hub
