@@ -30,8 +30,10 @@ export async function establishContext(opts: EstablishOptions = {}): Promise<Con
   try {
     return await factory('pcscd')(opts);
   } catch (e) {
-    // Only "nobody listens" falls back: a daemon that answers and refuses is the answer.
-    if (!(e instanceof PcscError && e.code === Scard.E_NO_SERVICE) || !factories.has('usb')) throw e;
+    // Only "nobody listens" at the default socket falls back: a daemon that answers and refuses
+    // is the answer, and a socket the user named (--socket, PCSCLITE_CSOCK_NAME) means pcscd.
+    const named = opts.socket !== undefined || (opts.env ?? process.env).PCSCLITE_CSOCK_NAME !== undefined;
+    if (!(e instanceof PcscError && e.code === Scard.E_NO_SERVICE) || named || !factories.has('usb')) throw e;
     try {
       return await factory('usb')(opts);
     } catch (usbErr) {

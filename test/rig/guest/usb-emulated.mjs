@@ -111,12 +111,16 @@ try {
     });
     await step('auto-backend', async () => {
       const a = await Context.establish({ backend: 'auto', socket: sock });
-      const info = a.info;
+      const named = a.info.backend;
       await a.release();
-      const b = await Context.establish({ backend: 'auto', socket: `${dir}/nobody-listens` });
-      const info2 = b.info;
+      // Nothing listens at the default socket in the guest: auto falls back to USB...
+      const b = await Context.establish({ backend: 'auto', env: {} });
+      const dflt = b.info.backend;
       await b.release();
-      return [info.backend, info2.backend];
+      // ...but not when the user named a socket.
+      let namedMissing;
+      try { await Context.establish({ backend: 'auto', socket: `${dir}/nobody-listens` }); } catch (e) { namedMissing = e.scardName; }
+      return [named, dflt, namedMissing];
     });
     await pctx.release();
   }
