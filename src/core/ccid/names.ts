@@ -79,7 +79,7 @@ export function usbStringName(i: Pick<UsbCcidInterface, 'manufacturer' | 'produc
 /** The name before " II SS": friendly name, [interface], (serial). Non-ASCII becomes '.'. */
 export function baseName(i: UsbCcidInterface, drivers: readonly DriverEntry[]): string {
   let name = friendlyName(drivers, i.vendorId, i.productId) ?? usbStringName(i);
-  const ifc = i.interfaceName?.replace(/[^\x00-\x7f]/g, '.');
+  const ifc = i.interfaceName && [...i.interfaceName].map((ch) => ((ch.codePointAt(0) ?? 0) < 0x80 ? ch : '.')).join('');
   if (ifc) name += ` [${ifc}]`;
   if (i.serial && !(ifc && ifc.includes(i.serial))) name += ` (${i.serial})`;
   return name;
