@@ -70,6 +70,14 @@ if (ctx) {
   await step('release', () => ctx.release());
 }
 
+// The CLI on the USB backend (bin/run.js reads the oclif manifest that `npm run build` writes).
+await step('cli-scan', () => {
+  const run = (args) => spawnSync(process.execPath, [`${repo}bin/run.js`, ...args], { encoding: 'utf8', timeout: 60_000, input: '' });
+  const text = run(['scan', '--backend', 'usb', '-r']);
+  const json = run(['scan', '--backend', 'usb', '-r', '--json']);
+  return { text: { status: text.status, stdout: text.stdout, stderr: text.stderr }, json: { status: json.status, stdout: JSON.parse(json.stdout) } };
+});
+
 // As an unprivileged user, the device node (root 0600) cannot be opened.
 await step('nobody', () => {
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `
