@@ -9,7 +9,8 @@
 #     overlay whose changes are thrown away: /usr/bin/node, the repository and its node_modules
 #     are at the same paths. Output (stdout and stderr merged, not a TTY) streams to our stdout.
 #   Exit status: COMMAND's own; 124 when the VM ran out of time; 125 when the VM or its set-up
-#   failed (missing package, kernel download, QEMU error, nothing listening on a passthru socket).
+#   failed (missing package, kernel download, QEMU error, nothing listening on a passthru socket,
+#   another VM holding the lock too long); 130 when stopped by SIGTERM or Ctrl-C (the VM is stopped).
 #
 #   Environment:
 #     CCID_VM_CARD     emulated (default): QEMU's ccid-card-emulated (libcacard CAC, T=0 ATR
@@ -22,7 +23,9 @@
 #     CCID_VM_TIMEOUT  seconds before the VM is killed (default 300)
 #     CCID_VM_RW       a host directory shared read-write at the same path (default: none)
 #     CCID_VM_PASS     space-separated names of host variables to pass into the guest
-#     CCID_VM_EXTRA    extra QEMU arguments, word-split (e.g. a second -device usb-ccid)
+#     CCID_VM_EXTRA    extra QEMU arguments, word-split (e.g. a second -device usb-ccid, or
+#                      -monitor unix:PATH,server,nowait to unplug the reader with `device_del ccid`)
+#     CCID_VM_LOCK_WAIT seconds to wait for another VM to finish (default 900)
 #
 #   The reader in the guest: VID:PID 08e6:4433, "QEMU USB CCID", interface 0 "CCID Interface",
 #   one slot, T=0 only, TPDU level; /dev/bus/usb/001/002 is root:root 0600 (devtmpfs; no udev runs).
@@ -35,11 +38,11 @@
 # libnss3-tools xz-utils (installed by .ci/run and scripts/setup.sh; we fail, not install).
 set -eu
 
-if [ "${CCID_VM_LOCKED:-}" != 1 ]; then
-  command -v flock >/dev/null || { echo "ccid-vm: flock(1) missing: apt-get install util-linux" >&2; exit 125; }
-  CCID_VM_LOCKED=1 exec flock -w "${CCID_VM_LOCK_WAIT:-900}" /tmp/ccid-vm.lock sh "$0" "$@"
-fi
 [ $# -gt 0 ] || { echo "usage: ccid-vm.sh COMMAND [ARG...]" >&2; exit 125; }
+# The lock is held on fd 9 by this shell (and QEMU, which inherits it), so signals reach us.
+command -v flock >/dev/null || { echo "ccid-vm: flock(1) missing: apt-get install util-linux" >&2; exit 125; }
+exec 9>>/tmp/ccid-vm.lock
+flock -w "${CCID_VM_LOCK_WAIT:-900}" 9 || { echo "ccid-vm: another VM held /tmp/ccid-vm.lock for ${CCID_VM_LOCK_WAIT:-900} s" >&2; exit 125; }
 
 D=${CCID_VM_DIR:-/var/tmp/pcsc-ccid-vm}
 CARD=${CCID_VM_CARD:-emulated}
@@ -161,6 +164,7 @@ if [ -n "${CCID_VM_RW:-}" ]; then
   RWARGS="-virtfs local,path=$CCID_VM_RW,mount_tag=rw,security_model=none"; RWAPP="guestrw=$CCID_VM_RW"
 fi
 set +e
+# timeout(1) runs in a process group of its own: stopping us (SIGTERM, Ctrl-C) must stop it too.
 # shellcheck disable=SC2086
 timeout -k 5 "${CCID_VM_TIMEOUT:-300}" qemu-system-x86_64 -M q35 -accel tcg,thread=multi -smp 2 -m 1024 \
   -nodefaults -no-user-config -display none -serial stdio -no-reboot \
@@ -168,7 +172,10 @@ timeout -k 5 "${CCID_VM_TIMEOUT:-300}" qemu-system-x86_64 -M q35 -accel tcg,thre
   -append "console=ttyS0 quiet loglevel=3 panic=-1 guestout=$OUT $RWAPP" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$OUT,mount_tag=out,security_model=none" $RWARGS \
-  -device qemu-xhci,id=xhci -device usb-ccid,bus=xhci.0,id=ccid $CARDARGS ${CCID_VM_EXTRA:-} </dev/null
+  -device qemu-xhci,id=xhci -device usb-ccid,bus=xhci.0,id=ccid $CARDARGS ${CCID_VM_EXTRA:-} </dev/null &
+vm=$!
+trap 'kill -TERM "$vm" 2>/dev/null; wait "$vm"; rm -rf "$OUT"; exit 130' INT TERM
+wait "$vm"
 qrc=$?
 set -e
 if [ -f "$OUT/rc" ]; then rc=$(cat "$OUT/rc")

@@ -21,8 +21,9 @@ export interface GuestRun {
 }
 
 const children = new Set<ChildProcess>();
+// ccid-vm.sh stops its VM on SIGTERM; a test run that ends early must not leave one behind.
 process.once('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) c.kill('SIGTERM');
 });
 
 function newest(dir: string): number {
