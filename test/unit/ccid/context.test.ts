@@ -123,6 +123,20 @@ describe('USB card on simulated readers', () => {
     expect((await card.transmit(h('00A4040000'))).toString('hex')).toBe('00a404009000');
   });
 
+  it('plays the T=0 procedure bytes itself at character level', async () => {
+    const steps = ['b0', '010203', '90', '00'];
+    const seen: [string, number][] = [];
+    const xfr: CardModel['xfr'] = (d, _bwi, level) => {
+      seen.push([d.toString('hex'), level]);
+      return h(steps.shift() ?? '6f00');
+    };
+    const { io } = setup({ features: 0x000000fe }, [{ card: t0card({ xfr }), powered: false }]);
+    ctx = await UsbContext.establish({ io });
+    const card = await ctx.connect((await ctx.listReaders())[0] as string);
+    expect((await card.transmit(h('00B0000003'))).toString('hex')).toBe('0102039000');
+    expect(seen).toEqual([['00b0000003', 1], ['', 3], ['', 1], ['', 1]]);
+  });
+
   it('sends whole APDUs at short APDU level and refuses longer ones', async () => {
     const { io } = setup({ features: 0x00020000 | 0xfe }, [{ card: t0card({ xfr: (d) => Buffer.concat([Buffer.from([d.length]), h('9000')]) }), powered: false }]);
     ctx = await UsbContext.establish({ io });

@@ -1,0 +1,45 @@
+// Without the optional `usb` package, the CLI still works, the USB backend says what is missing,
+// and the core's usbStatus() tells `pcsc doctor` why.
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { REPO } from './helpers/ccid-vm.js';
+
+const run = promisify(execFile);
+const HIDE = ['--import', `${REPO}test/rig/hide-usb.mjs`];
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [...HIDE, `${REPO}bin/run.js`, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+describe('without the usb package', () => {
+  it('fails --backend usb with one line that says what to install, exit 3', async () => {
+    const r = await cli(['scan', '-r', '--backend', 'usb']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^pcsc: the USB backend needs the optional npm package usb@3 .*Cannot find package 'usb'.*--backend pcscd\n$/);
+  });
+
+  it('keeps pcscd errors as they are on a named socket, and the rest of the CLI working', async () => {
+    const r = await cli(['scan', '-r', '--socket', '/nonexistent/pcscd.comm']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/PC\/SC service \(pcscd\) not running \(0x8010001D\)/);
+    expect((await cli(['--help'])).code).toBe(0);
+  });
+
+  it('reports the reason through usbStatus()', async () => {
+    const { stdout } = await run(process.execPath, [...HIDE, '--input-type=module', '-e', `
+      const { usbStatus } = await import(${JSON.stringify(`${REPO}dist/core/index.js`)});
+      console.log(JSON.stringify(await usbStatus()));`]);
+    const s = JSON.parse(stdout) as { available: boolean; error: string };
+    expect(s.available).toBe(false);
+    expect(s.error).toMatch(/optional npm package usb@3/);
+  });
+});
