@@ -49,6 +49,7 @@ export class UsbContext implements Context {
   private named: NamedSlot[] = [];
   private readonly open = new Map<string, OpenReader>();
   private readerEvents = 0;
+  private enumerated = false;
   private released = false;
   private wakers = new Set<() => void>();
   private cancelled = false;
@@ -70,9 +71,10 @@ export class UsbContext implements Context {
     const named = nameReaders(await this.io.list(), this.io.drivers());
     const before = new Set(this.named.map((n) => n.name));
     const after = new Set(named.map((n) => n.name));
-    if (this.named.length > 0 || named.length > 0) {
-      if (before.size !== after.size || [...after].some((n) => !before.has(n))) this.readerEvents = (this.readerEvents + 1) & 0xffff;
+    if (this.enumerated && (before.size !== after.size || [...after].some((n) => !before.has(n)))) {
+      this.readerEvents = (this.readerEvents + 1) & 0xffff;
     }
+    this.enumerated = true;
     this.named = named;
     for (const [id, o] of this.open) {
       if (!named.some((n) => n.iface.id === id)) {

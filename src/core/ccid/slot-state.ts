@@ -34,8 +34,18 @@ export class SlotState {
     return { name: this.name, eventCounter: this.eventCounter & 0xffff, readerState: rs, sharing: this.sharing, atr: this.present ? this.slot.atr : Buffer.alloc(0) };
   }
 
-  /** Updates presence from a GetSlotStatus; each insertion and each removal counts one event. */
+  private known = false;
+
+  /**
+   * Updates presence from a GetSlotStatus; each insertion and each removal counts one event,
+   * but not the card found at the first look (pcscd starts its counter at 0 the same way).
+   */
   update(present: boolean): boolean {
+    if (!this.known) {
+      this.known = true;
+      this.present = present;
+      return false;
+    }
     if (present === this.present) return false;
     this.eventCounter++;
     if (present) this.mute = false;

@@ -112,6 +112,10 @@ try {
   });
   if (pctx) {
     const readers = await step('pcscd-list', () => pctx.listReaders());
+    await step('pcscd-state', async () => {
+      const [s] = await pctx.getStatusChange([{ reader: readers[0], currentState: 0 }], { timeout: 0 });
+      return { flags: s.flags, atr: toHex(s.atr), eventCount: s.eventCount };
+    });
     await step('pcscd-exchange', () => exchangeAll(pctx, readers[0]));
     await step('busy', async () => {
       const u = await Context.establish({ backend: 'usb' });
