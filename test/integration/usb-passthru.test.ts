@@ -94,6 +94,31 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
     expect(Buffer.from(back.atr.data).toString('hex')).toBe('3b025301');
   });
 
+  it('answers like pcscd + libccid; sends ISO TPDUs where libccid passes the APDU as is', () => {
+    const usb = valueOf<string[]>(run, 'parity-usb');
+    const pcscd = valueOf<{ name: string; answers: string[] }>(run, 'parity-pcscd');
+    expect(pcscd.name).toBe('Gemalto Gemplus USB SmartCard Reader 433-Swap [CCID Interface] (1-0000:00:03.0-1) 00 00');
+    expect(pcscd.answers).toEqual(usb);
+    const after = (marker: string): string[] => {
+      const i = card.received.findIndex((a) => a.toString('hex') === marker);
+      expect(i).toBeGreaterThanOrEqual(0);
+      return card.received.slice(i + 1, i + 1 + usb.length).map((a) => a.toString('hex'));
+    };
+    const ours = after('8020000001aa');
+    const theirs = after('8020000001bb');
+    // Measured: libccid 1.5.2 sends a case 1 APDU as 4 bytes and a case 4 APDU with its Le; we
+    // send the ISO 7816-3 §12.2 TPDU (P3 = 00; Le dropped). Everything else is byte-identical.
+    expect(ours[0]).toBe('8010000400');
+    expect(theirs[0]).toBe('80100004');
+    expect(ours[2]).toBe('8040012c00');
+    expect(theirs[2]).toBe('8040012c');
+    expect(ours[8]).toBe('8022000003aabbcc');
+    expect(theirs[8]).toBe('8022000003aabbcc00');
+    const same = (l: string[]): string[] => l.filter((_, i) => i !== 0 && i !== 2 && i !== 8);
+    expect(same(ours)).toHaveLength(7);
+    expect(same(ours)).toEqual(same(theirs));
+  });
+
   it('ends the exchange when the reader is unplugged mid-way, and PnP sees it go', () => {
     // QEMU detaches the passthru card first, so the pending XfrBlock ends with "card removed";
     // the handle then finds the reader gone.

@@ -1,9 +1,14 @@
 // Guest side of test/integration/usb-passthru.test.ts: the scripted VSCard card behind QEMU's
 // ccid-card-passthru (test/rig/vscard-card.ts documents its commands).
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { core, hex, sleep, step, toHex } from './report.mjs';
+
+const repo = new URL('../../../', import.meta.url).pathname;
 
 const { Context } = core;
 const ctx = await Context.establish({ backend: 'usb' });
+let ctx2;
 const [reader] = await ctx.listReaders();
 let card = await step('connect', async () => {
   const c = await ctx.connect(reader);
@@ -72,12 +77,55 @@ await step('reconnect', async () => {
 }
 await card.disconnect().catch(() => undefined);
 
+// The same APDUs through this backend and through Debian's pcscd + libccid: same answers, and the
+// card sees the same TPDUs (the host test compares what it received after each marker).
+const PARITY = ['80100004', '8010000404', '8040012C', '00C0000000', '00C000002C', '8050002000', '8050002020', '8022000003AABBCC', '8022000003AABBCC00', '00A40400023F00'];
+const parity = async (c, marker) => {
+  await c.transmit(hex(marker));
+  const out = [];
+  for (const a of PARITY) out.push(toHex(await c.transmit(hex(a))));
+  return out;
+};
+await step('parity-usb', async () => {
+  const c = await ctx.connect(reader);
+  try { return await parity(c, '80200000' + '01AA'); } finally { await c.disconnect(); }
+});
+await ctx.release();
+{
+  const dir = mkdtempSync('/tmp/pcscd-');
+  const sock = `${dir}/pcscd.comm`;
+  const pcscd = spawn('python3', [`${repo}test/rig/pcscd-launch.py`, sock, '--foreground', '--config', dir], { stdio: 'ignore' });
+  try {
+    await step('parity-pcscd', async () => {
+      let pctx;
+      for (let i = 0; i < 100 && !pctx; i++) {
+        try {
+          const c = await core.PcscdContext.establish({ socket: sock });
+          if ((await c.listReaders()).length > 0) pctx = c;
+          else await c.release();
+        } catch { /* starting */ }
+        if (!pctx) await sleep(100);
+      }
+      if (!pctx) throw new Error('pcscd did not list the reader within 10 s');
+      try {
+        const [name] = await pctx.listReaders();
+        const c = await pctx.connect(name);
+        try { return { name, answers: await parity(c, '80200000' + '01BB') }; } finally { await c.disconnect(); }
+      } finally { await pctx.release(); }
+    });
+  } finally {
+    pcscd.kill('SIGTERM');
+    await new Promise((r) => pcscd.once('exit', r));
+  }
+}
+
 // Unplugged in the middle of an exchange: the card never answers 80 66 and the host test
 // removes the reader from the VM (QEMU device_del). PnP then sees the reader go.
-card = await ctx.connect(reader);
-const pnp = ctx.getStatusChange([{ reader: '\\\\?PnP?\\Notification', currentState: 0 }], { timeout: 20_000 });
+ctx2 = await Context.establish({ backend: 'usb' });
+card = await ctx2.connect(reader);
+const pnp = ctx2.getStatusChange([{ reader: '\\\\?PnP?\\Notification', currentState: 0 }], { timeout: 20_000 });
 await step('unplug', () => tx('80660000', { timeout: 20_000 }));
 await step('pnp', async () => { const [p] = await pnp; return { changed: p.changed, count: p.eventCount }; });
 await step('after-unplug-transmit', () => tx('80100004'));
-await step('after-unplug', async () => ctx.listReaders());
-await step('release', async () => { await card.disconnect().catch(() => undefined); await ctx.release(); await sleep(0); return 'ok'; });
+await step('after-unplug', async () => ctx2.listReaders());
+await step('release', async () => { await card.disconnect().catch(() => undefined); await ctx2.release(); return 'ok'; });
