@@ -34,7 +34,8 @@ async function defaultIo(): Promise<UsbIo> {
   await t.loadUsb();
   let drivers: DriverEntry[] | undefined;
   const getDrivers = (): DriverEntry[] => (drivers ??= loadDrivers());
-  const known = (): Set<number> => new Set(getDrivers().filter((d) => !d.classDriver).map((d) => ((d.vendorId << 16) | d.productId) >>> 0));
+  // libccid's own bundle is the class driver: its VID:PID list names the vendor-class CCID readers too.
+  const known = (): Set<number> => new Set(getDrivers().map((d) => ((d.vendorId << 16) | d.productId) >>> 0));
   return { list: () => t.listCcidInterfaces({ knownVendorReaders: known() }), open: (i) => t.openCcid(i), drivers: getDrivers };
 }
 
