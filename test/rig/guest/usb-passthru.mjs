@@ -67,10 +67,10 @@ await step('reconnect', async () => {
   }
 });
 
-// Empty reader: remove for 3 s.
+// Empty reader: removed after 0.2 s for 3 s.
 {
-  await tx('8030011E');
   const s0 = await step('empty-s0', async () => (await ctx.getStatusChange([{ reader }], { timeout: 0 }))[0]);
+  await tx('8030021E');
   const s1 = await step('empty-s1', async () => (await ctx.getStatusChange([{ reader, currentState: s0?.eventState ?? 0 }], { timeout: 5_000 }))[0]);
   await step('empty-connect', async () => { await ctx.connect(reader); return 'connected'; });
   await step('empty-s2', async () => (await ctx.getStatusChange([{ reader, currentState: s1?.eventState ?? 0 }], { timeout: 10_000 }))[0]);
