@@ -125,8 +125,18 @@ export class UsbContext implements Context {
     return o.slots.find((s) => s.name === name);
   }
 
-  /** Reads the slot status; a newly present card is powered to learn its ATR, as pcscd does. */
-  private async refresh(s: SlotState): Promise<boolean> {
+  /**
+   * Reads the slot status; a newly present card is powered to learn its ATR, as pcscd does.
+   * One refresh at a time per slot: a poll must not report a new card before the refresh that
+   * saw it first has read its ATR.
+   */
+  private refresh(s: SlotState): Promise<boolean> {
+    const run = s.refreshing.then(() => this.look(s));
+    s.refreshing = run.catch(() => false);
+    return run;
+  }
+
+  private async look(s: SlotState): Promise<boolean> {
     const icc = await s.slot.status();
     const present = icc !== 'absent';
     const changed = s.update(present);

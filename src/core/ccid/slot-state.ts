@@ -18,6 +18,8 @@ export class SlotState {
   sharing = 0;
   /** The card handle holding a transaction, and who waits for it. */
   txOwner: object | undefined;
+  /** The refresh in progress (UsbContext runs one at a time per slot). */
+  refreshing: Promise<unknown> = Promise.resolve();
   private txWaiters: (() => void)[] = [];
 
   constructor(name: string, slot: CcidSlot) {
