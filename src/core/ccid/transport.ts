@@ -10,13 +10,16 @@
 // It is an optional dependency: when it or its native part is missing, the CLI still works
 // with pcscd, and usbStatus() tells `pcsc doctor` why the USB backend is unavailable.
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { CcidError, PcscError, Scard } from '../errors.js';
+import { errnoOf, usbError } from './usb-errors.js';
 import { ccidEndpoints, parseCcidDescriptor, parseConfiguration, SMART_CARD_CLASS, type CcidDescriptor } from './descriptor.js';
 
 /** One CCID interface of one USB device, as enumerated. */
+export { permissionMessage, usbError } from './usb-errors.js';
+
 export interface UsbCcidInterface {
   /** Kernel name of the device (`1-1.4`) plus the interface number: unique while plugged. */
   id: string;
@@ -289,61 +292,6 @@ function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new CcidError(`USB ${what} did not complete within ${ms} ms`, 'ETIMEDOUT', 'timeout')), ms + BACKSTOP_MS);
   });
   return Promise.race([p, guard]).finally(() => clearTimeout(timer));
-}
-
-function errnoOf(e: unknown): number | undefined {
-  const m = /errno (\d+)/.exec(e instanceof Error ? e.message : String(e));
-  return m ? Number(m[1]) : undefined;
-}
-
-function groupName(gid: number): string {
-  try {
-    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (Number(f[2]) === gid && f[0]) return f[0];
-    }
-  } catch {
-    // fall through
-  }
-  return String(gid);
-}
-
-/** The sentence that says why we may not open a device node, and what fixes it. */
-export function permissionMessage(node: string): string {
-  let owner = '';
-  try {
-    const st = statSync(node);
-    const group = groupName(st.gid);
-    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    const groups = typeof process.getgroups === 'function' ? process.getgroups() : [];
-    const inGroup = groups.includes(st.gid);
-    owner = ` (group ${group}, mode ${mode}; ${inGroup ? `you are in group ${group}, but the group may not write` : `you are not in group ${group}`})`;
-  } catch {
-    // the node may be gone or hidden: say what we know
-  }
-  return `no permission to open the reader's device node ${node}${owner}: add a udev rule that gives your user access (TAG+="uaccess", see docs/usb.md), then re-plug the reader; \`pcsc udev-check\` and \`pcsc doctor\` show which rule applies`;
-}
-
-/** Turns a native error into the core's error for `what` on `info`. */
-export function usbError(e: unknown, what: string, info: Pick<UsbCcidInterface, 'node' | 'interfaceNumber'>): Error {
-  if (e instanceof CcidError || e instanceof PcscError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
-  const errno = errnoOf(e);
-  if (errno === 13 || errno === 1 || /permission denied|access denied/i.test(msg)) {
-    return new CcidError(permissionMessage(info.node), 'EACCES', 'reader', { cause: e });
-  }
-  if (errno === 16 || /busy/i.test(msg)) {
-    return new CcidError(
-      `interface ${info.interfaceNumber} of ${info.node} is claimed by another program (pcscd, or GnuPG's scdaemon with its own CCID driver): use --backend pcscd, or stop that program first`,
-      'EBUSY', 'reader', { cause: e },
-    );
-  }
-  if (errno === 19 || errno === 2 || errno === 108 || /no such device|disconnected|not found/i.test(msg)) {
-    return new PcscError(Scard.E_READER_UNAVAILABLE, `the reader was unplugged (${what})`, { cause: e });
-  }
-  if (/cancel/i.test(msg)) return new CcidError(`USB ${what} timed out`, 'ETIMEDOUT', 'timeout', { cause: e });
-  if (/stall|pipe/i.test(msg)) return new CcidError(`USB ${what} stalled`, 'ESTALL', 'reader', { cause: e });
-  return new CcidError(`USB ${what} failed: ${msg}`, 'EIO', 'reader', { cause: e });
 }
 
 class NusbTransport implements CcidTransport {

@@ -1,7 +1,7 @@
 // How native `usb` errors become the core's errors (messages measured from usb 3.1 in the guest).
 
 import { describe, expect, it } from 'vitest';
-import { permissionMessage, usbError } from '../../../src/core/ccid/transport.js';
+import { permissionMessage, usbError } from '../../../src/core/ccid/usb-errors.js';
 
 const info = { node: '/dev/bus/usb/001/002', interfaceNumber: 0 };
 
