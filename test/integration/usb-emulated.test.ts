@@ -65,7 +65,7 @@ describe('USB backend in the QEMU guest, emulated card', () => {
   it('lists the reader with `pcsc scan --backend usb -r`, as text and JSON', () => {
     const r = valueOf<{ text: { status: number; stdout: string; stderr: string }; json: { status: number; stdout: unknown } }>(run, 'cli-scan');
     expect(r.text).toEqual({ status: 0, stdout: `0: ${NAME}\n`, stderr: '' });
-    expect(r.json).toEqual({ status: 0, stdout: { readers: [{ name: NAME }], daemon: { protocol: '', socket: '' }, backend: 'usb' } });
+    expect(r.json).toEqual({ status: 0, stdout: { readers: [{ name: NAME }], daemon: { protocol: '', socket: '' } } });
   });
 
   it('says which permission is missing when the node cannot be opened', () => {
