@@ -2,7 +2,9 @@
 // oclif entry point. Kept minimal: start-up time is measured in bench/.
 import { execute } from '@oclif/core';
 
-// `pcsc --version [--verbose]` is our `version` command, so it can report the daemon too.
+// `pcsc --version [--verbose]` is our `version` command, so it can report the daemon too; only
+// when no command comes first (`pcsc scan --version` stays scan's own usage error).
 const argv = process.argv.slice(2);
-const args = argv.includes('--version') && !argv.includes('--help') ? ['version', ...argv.filter((a) => a !== '--version')] : argv;
+const asVersion = argv.includes('--version') && !argv.includes('--help') && argv[0]?.startsWith('-');
+const args = asVersion ? ['version', ...argv.filter((a) => a !== '--version')] : argv;
 await execute({ dir: import.meta.url, args });

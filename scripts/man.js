@@ -14,33 +14,48 @@ const DATE = process.env.SOURCE_DATE_EPOCH
   ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString().slice(0, 10)
   : new Date().toISOString().slice(0, 10);
 
-export const EXIT_CODES = {
-  0: 'success',
-  1: 'a check failed, or a status word was not the one expected',
-  2: 'usage error: bad flag, malformed hex, ambiguous reader',
-  3: 'PC/SC service unavailable or incompatible (pcscd missing, stopped, refused us)',
-  4: 'reader or card error (unknown reader, no card, card removed, sharing violation)',
-  5: 'timeout',
-  70: 'internal error (a bug in pcsc)',
-  130: 'interrupted (Ctrl-C)',
-};
+/**
+ * The exit-code table, read from README.md's "Exit codes" section so that it is written once
+ * (test/integration/package tests keep it equal to src/cli/exit-codes.ts).
+ */
+const EXIT_CODES = readmeExitCodes(readFileSync(join(root, 'README.md'), 'utf8'));
+
+function readmeExitCodes(md) {
+  const table = /^### Exit codes\n([\s\S]*?)\n\n/m.exec(md)?.[1] ?? '';
+  const rows = [...table.matchAll(/^\| *(\d+) *\| *(.+?) *\|$/gm)].map((m) => [m[1], m[2].replace(/`/g, '')]);
+  if (rows.length === 0) throw new Error('man: no "### Exit codes" table in README.md');
+  return Object.fromEntries(rows);
+}
 
 const ENVIRONMENT = {
-  PCSCLITE_CSOCK_NAME: "pcscd's socket path, as libpcsclite reads it (--socket overrides it).",
   NO_COLOR: 'When set to a non-empty value, no colours.',
-  XDG_CACHE_HOME: 'Where the downloaded ATR list is cached (default ~/.cache).',
+};
+/** For commands that talk to pcscd (they have --socket). */
+const SOCKET_ENVIRONMENT = {
+  PCSCLITE_CSOCK_NAME: "pcscd's socket path, as libpcsclite reads it (--socket overrides it).",
+};
+const SOCKET_FILES = {
+  '/run/pcscd/pcscd.comm': "pcscd's socket when neither --socket nor PCSCLITE_CSOCK_NAME says otherwise (/var/run/pcscd/pcscd.comm when only that one exists).",
 };
 
-/** Escapes text for roff: backslashes, leading control characters, hyphens in option names. */
+/**
+ * Escapes text for roff: backslashes, hyphens (so options and commands copy as typed), characters
+ * outside ASCII (groff reads Latin-1 unless preconv runs first), and lines that would start with a
+ * control character.
+ */
 function esc(text) {
   return String(text ?? '')
     .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/[^\p{ASCII}]/gu, (c) => `\\[u${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`)
     .split('\n')
     .map((l) => (/^[.']/.test(l) ? '\\&' + l : l))
     .join('\n');
 }
-const opt = (s) => esc(s).replace(/-/g, '\\-');
-const fill = (s) => String(s).replace(/<%= config\.bin %>/g, BIN);
+/** Running text: blank lines start a new paragraph. */
+const para = (text) => esc(text).replace(/\n[ \t]*\n+/g, '\n.PP\n');
+const fill = (s, id = '') => String(s).replace(/<%= config\.bin %>/g, BIN).replace(/<%= command\.id %>/g, id);
+const pageName = (id) => `${BIN}-${id.replace(/[: ]/g, '-')}`;
 
 function flagSynopsis(name, f) {
   const long = `--${name}`;
@@ -54,13 +69,13 @@ function section(title, body) {
 
 function table(obj) {
   return Object.entries(obj)
-    .map(([k, v]) => `.TP\n.B ${opt(k)}\n${esc(v)}`)
+    .map(([k, v]) => `.TP\n.B ${esc(k)}\n${esc(v)}`)
     .join('\n');
 }
 
 function commandPage(cmd) {
   const id = cmd.id;
-  const name = `${BIN}-${id.replace(/[: ]/g, '-')}`;
+  const name = pageName(id);
   const flags = Object.entries(cmd.flags ?? {}).filter(([, f]) => !f.hidden);
   const args = Object.values(cmd.args ?? {});
   const synopsis = [`.B ${BIN} ${esc(id.replace(/:/g, ' '))}`]
@@ -72,36 +87,36 @@ function commandPage(cmd) {
       const extra = [];
       if (f.options) extra.push(`One of: ${f.options.join(', ')}.`);
       if (f.default !== undefined && f.type === 'option') extra.push(`Default: ${f.default}.`);
-      return `.TP\n.B ${opt(flagSynopsis(n, f))}\n${esc(fill(f.summary ?? f.description ?? ''))}${extra.length ? ' ' + esc(extra.join(' ')) : ''}`;
+      return `.TP\n.B ${esc(flagSynopsis(n, f))}\n${esc(fill(f.summary ?? f.description ?? ''))}${extra.length ? ' ' + esc(extra.join(' ')) : ''}`;
     })
     .join('\n');
   const argDocs = args.map((a) => `.TP\n.I ${esc(a.name.toUpperCase())}\n${esc(a.description ?? '')}`).join('\n');
   const examples = (cmd.examples ?? [])
     .map((e) => (typeof e === 'string' ? { command: e } : e))
-    .map((e) => `${e.description ? esc(fill(e.description)) + '\n' : ''}.PP\n.RS\n.nf\n${esc(fill(e.command))}\n.fi\n.RE`)
+    .map((e) => `.PP\n${e.description ? para(fill(e.description, id)) + '\n' : ''}.RS\n.nf\n${esc(fill(e.command, id))}\n.fi\n.RE`)
     .join('\n');
   const aliases = (cmd.aliases ?? []).length ? `Also available as: ${cmd.aliases.map((a) => `${BIN} ${a}`).join(', ')}.` : '';
   return [
-    `.TH ${name.toUpperCase()} 1 "${DATE}" "${BIN} ${pkg.version}" "User Commands"\n`,
-    section('NAME', `${opt(name)} \\- ${esc(cmd.summary ?? '')}`),
+    `.TH ${name.toUpperCase()} 1 "${DATE}" "${BIN} ${pkg.version}" "User Commands"\n.nh\n.ad l\n`,
+    section('NAME', `${esc(name)} \\- ${esc(cmd.summary ?? '')}`),
     section('SYNOPSIS', synopsis),
-    section('DESCRIPTION', [esc(fill(cmd.description ?? cmd.summary ?? '')), aliases && `.PP\n${esc(aliases)}`].filter(Boolean).join('\n')),
+    section('DESCRIPTION', [para(fill(cmd.description ?? cmd.summary ?? '', id)), aliases && `.PP\n${esc(aliases)}`].filter(Boolean).join('\n')),
     section('ARGUMENTS', argDocs),
     section('OPTIONS', options),
     section('EXAMPLES', examples),
     section('EXIT STATUS', table(cmd.exitCodes ?? EXIT_CODES)),
-    section('ENVIRONMENT', table({ ...ENVIRONMENT, ...(cmd.environment ?? {}) })),
-    section('FILES', cmd.files ? table(cmd.files) : ''),
-    section('SEE ALSO', `.BR ${BIN} (1)${(cmd.seeAlso ?? []).map((s) => `,\n.BR ${s.replace(/\((\d)\)$/, ' ($1)')}`).join('')}`),
+    section('ENVIRONMENT', table({ ...(cmd.flags?.socket ? SOCKET_ENVIRONMENT : {}), ...ENVIRONMENT, ...(cmd.environment ?? {}) })),
+    section('FILES', table({ ...(cmd.flags?.socket ? SOCKET_FILES : {}), ...(cmd.files ?? {}) })),
+    section('SEE ALSO', `.BR ${BIN} (1)${(cmd.seeAlso ?? []).map((s) => `,\n.BR ${esc(s).replace(/\((\d)\)$/, ' ($1)')}`).join('')}`),
   ].join('');
 }
 
 function mainPage(cmds) {
   const list = cmds
-    .map((c) => `.TP\n.B ${BIN} ${esc(c.id.replace(/:/g, ' '))}\n${esc((c.summary ?? '').replace(/([^.])$/, '$1.'))} See\n.BR ${BIN}-${c.id.replace(/[: ]/g, '-')} (1).`)
+    .map((c) => `.TP\n.B ${BIN} ${esc(c.id.replace(/:/g, ' '))}\n${esc((c.summary ?? '').replace(/([^.])$/, '$1.'))} See\n.BR ${esc(pageName(c.id))} (1).`)
     .join('\n');
   return [
-    `.TH PCSC 1 "${DATE}" "${BIN} ${pkg.version}" "User Commands"\n`,
+    `.TH PCSC 1 "${DATE}" "${BIN} ${pkg.version}" "User Commands"\n.nh\n.ad l\n`,
     section('NAME', `${BIN} \\- ${esc(pkg.description)}`),
     section('SYNOPSIS', `.B ${BIN}\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n.br\n.B ${BIN}\n\\-\\-help | \\-\\-version [\\-\\-verbose]`),
     section(
@@ -114,8 +129,9 @@ function mainPage(cmds) {
     ),
     section('COMMANDS', list),
     section('EXIT STATUS', table(EXIT_CODES)),
-    section('ENVIRONMENT', table(ENVIRONMENT)),
-    section('SEE ALSO', '.BR pcsc_scan (1),\n.BR scriptor (1),\n.BR pcscd (8),\n.BR ssh-agent (1)'),
+    section('ENVIRONMENT', table({ ...SOCKET_ENVIRONMENT, ...ENVIRONMENT })),
+    section('FILES', table(SOCKET_FILES)),
+    section('SEE ALSO', '.BR pcsc_scan (1),\n.BR scriptor (1),\n.BR opensc\\-tool (1),\n.BR pcscd (8),\n.BR ssh\\-agent (1)'),
   ].join('');
 }
 
@@ -125,6 +141,15 @@ const commands = Object.values(manifest.commands)
 const outDir = join(root, 'man');
 mkdirSync(outDir, { recursive: true });
 for (const f of readdirSync(outDir)) if (f.endsWith('.1')) rmSync(join(outDir, f));
-writeFileSync(join(outDir, `${BIN}.1`), mainPage(commands));
-for (const c of commands) writeFileSync(join(outDir, `${BIN}-${c.id.replace(/[: ]/g, '-')}.1`), commandPage(c));
-process.stdout.write(`man/: ${commands.length + 1} pages\n`);
+const pages = new Map([[`${BIN}.1`, mainPage(commands)]]);
+for (const c of commands) {
+  pages.set(`${pageName(c.id)}.1`, commandPage(c));
+  // `man pcsc-ALIAS` shows the command's page (man resolves .so from the top of the manual tree).
+  for (const a of c.aliases ?? []) pages.set(`${pageName(a)}.1`, `.so man1/${pageName(c.id)}.1\n`);
+}
+for (const [file, text] of pages) writeFileSync(join(outDir, file), text);
+process.stdout.write(`man/: ${pages.size} pages\n`);
+// npm links only the pages named in package.json "man" (it ignores directories.man for a tarball).
+const listed = new Set((pkg.man ?? []).map((m) => m.replace(/^\.\//, '')));
+const unlisted = [...pages.keys()].map((f) => `man/${f}`).filter((f) => !listed.has(f));
+if (unlisted.length) process.stderr.write(`man: add to package.json "man" so npm installs them: ${unlisted.map((f) => `"./${f}"`).join(', ')}\n`);

@@ -8,6 +8,7 @@ PKGS=(pcscd libccid pcsc-tools libpcsclite-dev gcc python3 vsmartcard-vpcd vsmar
       openssh-client softhsm2 opensc-pkcs11
       qemu-system-x86 busybox-static cpio libnss3-tools xz-utils)
 missing=()
+PKGS+=(man-db groff-base zsh)  # the package tests: man pages, completion scripts
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done

@@ -1,4 +1,4 @@
-// Shell completion scripts for bash and zsh, generated from the commands' flag metadata.
+// Shell completion scripts for bash and zsh, generated from the commands' flag and argument metadata.
 
 export interface CompletionFlag {
   name: string;
@@ -9,16 +9,30 @@ export interface CompletionFlag {
   description?: string;
 }
 
+export interface CompletionArg {
+  name: string;
+  options?: readonly string[];
+  required?: boolean;
+  description?: string;
+}
+
 export interface CompletionCommand {
   id: string;
   aliases: readonly string[];
   summary?: string;
   flags: readonly CompletionFlag[];
+  /** Positional arguments in order (none: the command takes only flags). */
+  args?: readonly CompletionArg[];
+  /** false: takes any number of further arguments (like `doctor ID…`). */
+  strict?: boolean;
 }
 
 const ident = (id: string): string => id.replace(/[^A-Za-z0-9]/g, '_');
 const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const takesWords = (c: CompletionCommand): boolean => (c.args?.length ?? 0) > 0 || c.strict === false;
 
+// An empty reply lets bash fall back to file names (`complete -o default`): right for paths,
+// which is what flags without a fixed set of values and most arguments take.
 export function bashCompletion(bin: string, cmds: readonly CompletionCommand[]): string {
   const names = cmds.flatMap((c) => [c.id, ...c.aliases]);
   const cases = cmds
@@ -28,11 +42,15 @@ export function bashCompletion(bin: string, cmds: readonly CompletionCommand[]):
         .filter((f) => f.type === 'option')
         .map((f) => {
           const pat = [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])].join('|');
-          const reply = f.options ? `COMPREPLY=($(compgen -W ${sq(f.options.join(' '))} -- "$cur"))` : 'COMPREPLY=($(compgen -f -- "$cur"))';
-          return `        ${pat}) ${reply}; return ;;`;
+          const reply = f.options ? `COMPREPLY=($(compgen -W ${sq(f.options.join(' '))} -- "$cur"))` : 'COMPREPLY=()';
+          return `        ${pat}) ${reply}; return ;;\n`;
         })
-        .join('\n');
-      return `    ${[c.id, ...c.aliases].join('|')})\n      case "$prev" in\n${values}\n      esac\n      COMPREPLY=($(compgen -W ${sq(words)} -- "$cur")) ;;`;
+        .join('');
+      const argOptions = c.args?.find((a) => a.options)?.options;
+      const rest = argOptions
+        ? `COMPREPLY=($(compgen -W ${sq(argOptions.join(' '))} -- "$cur"))`
+        : takesWords(c) ? 'COMPREPLY=()' : `COMPREPLY=($(compgen -W ${sq(words)} -- "$cur"))`;
+      return `    ${[c.id, ...c.aliases].join('|')})\n      case "$prev" in\n${values}      esac\n      case "$cur" in\n        -*) COMPREPLY=($(compgen -W ${sq(words)} -- "$cur")) ;;\n        *) ${rest} ;;\n      esac ;;`;
     })
     .join('\n');
   return `# bash completion for ${bin}; install: ${bin} completion bash > ~/.local/share/bash-completion/completions/${bin}
@@ -41,6 +59,9 @@ _${ident(bin)}() {
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
   cmd="\${COMP_WORDS[1]}"
+  # --flag=value: bash splits it into "--flag" "=" "value".
+  if [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 2 ]; then prev="\${COMP_WORDS[COMP_CWORD-2]}"; fi
+  if [ "$cur" = "=" ]; then cur=""; fi
   if [ "$COMP_CWORD" -eq 1 ]; then
     COMPREPLY=($(compgen -W ${sq([...names, '--help', '--version'].join(' '))} -- "$cur"))
     return
@@ -49,7 +70,7 @@ _${ident(bin)}() {
 ${cases}
   esac
 }
-complete -F _${ident(bin)} ${bin}
+complete -o bashdefault -o default -F _${ident(bin)} ${bin}
 `;
 }
 
@@ -65,7 +86,8 @@ export function zshCompletion(bin: string, cmds: readonly CompletionCommand[]): 
           const names = f.char ? `{-${f.char},--${f.name}}` : `--${f.name}`;
           return `        ${f.char ? `'(-${f.char} --${f.name})'` : ''}${names}${sq(`[${desc}]${value}`)}`;
         })
-        .concat(["        '*:file:_files'"])
+        .concat((c.args ?? []).map((a) => `        ${sq(`${a.required ? '' : ':'}:${esc(a.description ?? a.name)}:${a.options ? `(${a.options.join(' ')})` : '_files'}`)}`))
+        .concat(c.strict === false ? [`        '*:argument:_files'`] : [])
         .join(' \\\n');
       return `    ${[c.id, ...c.aliases].join('|')})\n      _arguments -s \\\n${specs} ;;`;
     })
@@ -87,6 +109,7 @@ ${list}
 ${cases}
   esac
 }
-compdef _${ident(bin)} ${bin}
+# Autoloaded from $fpath (the file is _${bin}): complete now; sourced: register.
+if [ "$funcstack[1]" = "_${ident(bin)}" ]; then _${ident(bin)} "$@"; else compdef _${ident(bin)} ${bin}; fi
 `;
 }

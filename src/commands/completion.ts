@@ -1,3 +1,4 @@
+// `pcsc completion bash|zsh`: the completion script for every command, flag and argument.
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { bashCompletion, zshCompletion, type CompletionCommand } from '../cli/completion.js';
@@ -10,12 +11,14 @@ export default class Completion extends BaseCommand {
     '<%= config.bin %> completion zsh > "${fpath[1]}/_pcsc"',
   ];
   static override enableJsonFlag = false;
+  static exitCodes = { 0: 'the script was printed', 2: 'usage error: no shell, or not bash or zsh' };
   static override args = { shell: Args.string({ required: true, options: ['bash', 'zsh'], description: 'bash or zsh' }) };
 
   async run(): Promise<void> {
     const { args } = await this.parse(Completion);
     const cmds: CompletionCommand[] = this.config.commands
-      .filter((c) => !c.hidden)
+      // oclif lists each alias again as a command of its own (id = the alias): keep the real ones.
+      .filter((c) => !c.hidden && !(c.aliases ?? []).includes(c.id))
       .map((c) => ({
         id: c.id,
         aliases: c.aliases ?? [],
@@ -29,6 +32,8 @@ export default class Completion extends BaseCommand {
             options: f.type === 'option' ? f.options : undefined,
             description: f.summary ?? f.description,
           })),
+        args: Object.values(c.args ?? {}).map((a) => ({ name: a.name, options: a.options, required: a.required, description: a.description })),
+        strict: c.strict,
       }));
     const gen = args.shell === 'zsh' ? zshCompletion : bashCompletion;
     this.log(gen(this.config.bin, cmds).trimEnd());

@@ -29,6 +29,7 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
   };
 
   static exitCodes = { 0: 'no check failed (warnings allowed)', 1: 'a check failed or had an error', 2: 'usage error (unknown check id or category)', 130: 'interrupted' };
+  static seeAlso = ['pcsc-udev-check(1)', 'pcsc-ssh-check(1)', 'pcscd(8)', 'udevadm(8)'];
 
   async run(): Promise<unknown> {
     const { flags, argv } = await this.parse(Doctor);

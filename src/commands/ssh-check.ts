@@ -23,6 +23,11 @@ export default class SshCheck extends BaseCommand {
     'allowed-providers': Flags.string({ char: 'P', description: "judge against this -P list instead of the running agent's", helpValue: 'LIST' }),
   };
 
+  static exitCodes = { 0: 'the agent would accept the provider (warnings allowed)', 1: 'it would refuse it, or a problem was found', 2: 'usage error: no provider, unknown flag', 70: 'internal error (a bug in pcsc)', 130: 'interrupted (Ctrl-C)' };
+  static environment = { SSH_AUTH_SOCK: 'The agent to ask for its -P list (none: the default list is assumed).', LD_LIBRARY_PATH: "Searched for the provider's libraries, as the loader would." };
+  static files = { '/etc/ld.so.conf': "The loader's search path for the provider's libraries." };
+  static seeAlso = ['ssh-agent(1)', 'ssh-add(1)', 'pcsc-doctor(1)'];
+
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(SshCheck);
     const { runSshCheck, createProbe } = await import('../core/index.js');

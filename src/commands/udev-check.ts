@@ -27,6 +27,8 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
   };
 
   static exitCodes = { 0: 'no check failed', 1: 'a check failed or had an error', 2: 'usage error, or --write cannot write FILE', 130: 'interrupted' };
+  static files = { '/etc/udev/rules.d, /usr/lib/udev/rules.d': 'The udev rules, read in the order udev applies them.', '/sys/bus/usb/devices': 'The USB devices and their interfaces.', '/dev/bus/usb': "The readers' device nodes." };
+  static seeAlso = ['pcsc-doctor(1)', 'udev(7)', 'udevadm(8)', 'pcscd(8)'];
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(UdevCheck);

@@ -1,21 +1,21 @@
+// `pcsc version` (also `pcsc --version [--verbose]`, routed here by bin/run.js).
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { socketFlag } from '../cli/flags.js';
-
-export interface VersionResult {
-  version: string;
-  node: string;
-  platform: string;
-  daemon?: { protocol: string; socket: string; daemonVersion: string } | { error: string; socket: string };
-}
+import type { VersionResult } from '../cli/version/render.js';
 
 export default class Version extends BaseCommand {
   static override summary = 'Show the version (with --verbose: Node, and the pcscd protocol negotiated)';
-  static override examples = ['<%= config.bin %> --version', '<%= config.bin %> --version --verbose', '<%= config.bin %> version --json'];
+  static override description = `Prints pcsc/VERSION PLATFORM node-NODE, as --version does. With --verbose, also connects to pcscd and
+shows the protocol version it agreed on and the socket it used (and where that path came from); when
+no pcscd answers, it says why, and still exits 0.`;
+  static override examples = ['<%= config.bin %> --version', '<%= config.bin %> --version --verbose', 'PCSCLITE_CSOCK_NAME=/tmp/pcscd.comm <%= config.bin %> version --verbose --json'];
   static override flags = {
-    verbose: Flags.boolean({ description: "also show Node's version and the pcscd protocol and socket" }),
+    verbose: Flags.boolean({ description: "also show Node's version, and the pcscd protocol and socket" }),
     socket: socketFlag,
   };
+
+  static exitCodes = { 0: 'the version was printed (with --verbose, whether or not pcscd answered)', 2: 'usage error' };
 
   async run(): Promise<VersionResult> {
     const { flags } = await this.parse(Version);
@@ -25,10 +25,8 @@ export default class Version extends BaseCommand {
       result.daemon = await probeDaemon(flags.socket);
     }
     if (!this.jsonEnabled()) {
-      this.log(`${this.config.bin}/${result.version} ${result.platform} node-${result.node}`);
-      const d = result.daemon;
-      if (d && 'error' in d) this.log(`pcscd: ${d.error} (socket ${d.socket})`);
-      else if (d) this.log(`pcscd: protocol ${d.protocol} (daemon says ${d.daemonVersion}), socket ${d.socket}`);
+      const { renderVersion } = await import('../cli/version/render.js');
+      for (const l of renderVersion(this.config.bin, result)) this.log(l);
     }
     return result;
   }

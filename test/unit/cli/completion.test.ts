@@ -8,7 +8,9 @@ const cmds: CompletionCommand[] = [
     { name: 'backend', type: 'option', options: ['pcscd', 'usb', 'auto'], description: "it's the backend" },
     { name: 'socket', type: 'option', description: 'socket path' },
   ] },
-  { id: 'ssh-check', aliases: ['ssh-agent-provider-check'], flags: [] },
+  { id: 'ssh-check', aliases: ['ssh-agent-provider-check'], flags: [], args: [{ name: 'provider', required: true }] },
+  { id: 'completion', aliases: [], flags: [], args: [{ name: 'shell', options: ['bash', 'zsh'], required: true }] },
+  { id: 'doctor', aliases: [], flags: [{ name: 'list', type: 'boolean' }], strict: false },
 ];
 
 describe('bash completion', () => {
@@ -16,15 +18,26 @@ describe('bash completion', () => {
   it('is valid bash', () => {
     expect(() => execFileSync('bash', ['-n'], { input: script })).not.toThrow();
   });
+  const complete = (...words: string[]): string[] => {
+    const out = execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(pcsc ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _pcsc; printf '%s\\n' "\${COMPREPLY[@]}"`]);
+    return out.toString().split('\n').filter(Boolean);
+  };
   it('completes commands, aliases, flags and enumerated values', () => {
-    const complete = (...words: string[]): string[] => {
-      const out = execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(pcsc ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _pcsc; printf '%s\\n' "\${COMPREPLY[@]}"`]);
-      return out.toString().split('\n').filter(Boolean);
-    };
     expect(complete('s')).toEqual(['scan', 'ssh-check', 'ssh-agent-provider-check']);
     expect(complete('scan', '--b')).toEqual(['--backend']);
     expect(complete('scan', '--backend', 'u')).toEqual(['usb']);
     expect(complete('scan', '-')).toContain('-r');
+  });
+  it('completes --flag=VALUE, which bash splits at the =', () => {
+    expect(complete('scan', '--backend', '=', '')).toEqual(['pcscd', 'usb', 'auto']);
+    expect(complete('scan', '--backend', '=', 'p')).toEqual(['pcscd']);
+  });
+  it('completes enumerated arguments; leaves other arguments and free flag values to file names', () => {
+    expect(complete('completion', '')).toEqual(['bash', 'zsh']);
+    expect(complete('ssh-check', '')).toEqual([]);
+    expect(complete('doctor', '')).toEqual([]);
+    expect(complete('scan', '--socket', '')).toEqual([]);
+    expect(complete('scan', '')).toEqual(['--readers', '-r', '--backend', '--socket']);
   });
 });
 
@@ -34,5 +47,10 @@ describe('zsh completion', () => {
     expect(script).toContain(`'scan:List readers\\: pcsc_scan'\\''s \\[way\\]'`);
     expect(script).toContain(`--backend'[it'\\''s the backend]:backend:(pcscd usb auto)'`);
     expect(script).toContain('ssh-check|ssh-agent-provider-check)');
+  });
+  it('describes arguments: enumerated values, files, and any number for non-strict commands', () => {
+    expect(script).toContain(`':shell:(bash zsh)'`);
+    expect(script).toContain(`':provider:_files'`);
+    expect(script).toContain(`'*:argument:_files'`);
   });
 });

@@ -1,0 +1,174 @@
+// `npm pack` → `npm install -g` into a temporary prefix with no compiler on PATH, as on a fresh
+// machine: the tarball holds what the CLI needs and nothing else, and the installed `pcsc` runs its
+// help, --version and `scan -r` against a private real pcscd, with its man pages installed.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMiniRig, type MiniRig } from '../doctor/mini-rig.js';
+import { commands, requireTools, ROOT, run } from './helpers.js';
+
+interface Pkg {
+  name: string;
+  version: string;
+  files: string[];
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  man: string[];
+}
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Pkg;
+const cmds = commands();
+const INSTALL_MS = 180_000;
+
+let T = '';
+let tarball = '';
+let packed: string[] = [];
+/** PATH for the "fresh machine": node and npm only. */
+let bareBin = '';
+let rig: MiniRig | undefined;
+
+function walk(dir: string, base = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? walk(p, base) : [p.slice(base.length + 1)];
+  });
+}
+
+/** Runs npm as on the fresh machine: PATH has node and npm only; the npm cache is the user's. */
+function npm(args: string[]): ReturnType<typeof run> {
+  const env: NodeJS.ProcessEnv = { PATH: bareBin, HOME: process.env.HOME, LANG: 'C.UTF-8' };
+  for (const k of ['npm_config_cache', 'npm_config_registry', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) if (process.env[k]) env[k] = process.env[k];
+  return run(join(bareBin, 'npm'), args, { env, cwd: T, timeout: INSTALL_MS });
+}
+
+function install(prefix: string, extra: string[] = []): void {
+  const r = npm(['install', '--global', '--prefix', prefix, tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...extra]);
+  expect(r.code, `npm install failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
+}
+
+/** The installed `pcsc`, run with the bare PATH. */
+function installed(prefix: string, args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
+  return run(join(prefix, 'bin', 'pcsc'), args, { env: { PATH: bareBin, HOME: process.env.HOME, NO_COLOR: '1', ...env } });
+}
+
+beforeAll(async () => {
+  requireTools({ npm: 'npm', man: 'man-db', groff: 'groff-base' });
+  T = realpathSync(mkdtempSync(join(tmpdir(), 'pcsc-pack-')));
+  bareBin = join(T, 'bare-bin');
+  mkdirSync(bareBin);
+  symlinkSync(process.execPath, join(bareBin, 'node'));
+  symlinkSync(realpathSync(run('sh', ['-c', 'command -v npm']).stdout.trim()), join(bareBin, 'npm'));
+  // The build already ran (npm test builds first): pack what it produced, without rebuilding under other tests.
+  const r = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', T], { cwd: ROOT, timeout: INSTALL_MS });
+  expect(r.code, r.stderr).toBe(0);
+  const [info] = JSON.parse(r.stdout) as [{ filename: string; files: { path: string }[] }];
+  tarball = join(T, info.filename);
+  packed = info.files.map((f) => f.path).sort();
+  rig = await startMiniRig();
+}, INSTALL_MS);
+
+afterAll(async () => {
+  await rig?.stop();
+  if (T) rmSync(T, { recursive: true, force: true });
+});
+
+describe('the tarball', () => {
+  it('holds dist, bin, the manifest, the man pages, README and LICENSE, and nothing else', () => {
+    const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^bin\/run\.js$/, /^oclif\.manifest\.json$/, /^man\/pcsc(-[a-z0-9-]+)?\.1$/, /^dist\/.+\.(js|d\.ts)$/];
+    expect(packed.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
+    for (const p of ['README.md', 'LICENSE', 'bin/run.js', 'oclif.manifest.json', 'man/pcsc.1', 'dist/core/index.js', 'dist/core/index.d.ts']) expect(packed).toContain(p);
+    for (const c of cmds) {
+      expect(packed).toContain(`dist/commands/${c.id}.js`);
+      expect(packed).toContain(`man/pcsc-${c.id}.1`);
+    }
+    for (const m of pkg.man) expect(packed).toContain(m.replace(/^\.\//, ''));
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} pcsc developers\n/);
+  });
+
+  it('ships no stale build output: every dist file comes from a source file', () => {
+    const stale = packed.filter((p) => p.startsWith('dist/')).map((p) => p.replace(/^dist\//, 'src/').replace(/(\.d)?\.js$|\.d\.ts$/, '.ts')).filter((s) => !existsSync(join(ROOT, s)));
+    expect(stale, 'dist/ has output of deleted sources: npm run build cleans it').toEqual([]);
+  });
+
+  it('imports only node built-ins, its own files and its (optional) dependencies', () => {
+    const deps = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
+    const builtins = new Set(builtinModules);
+    const bad: string[] = [];
+    for (const p of packed.filter((f) => f.endsWith('.js'))) {
+      const text = readFileSync(join(ROOT, p), 'utf8');
+      for (const { fileName: spec } of ts.preProcessFile(text, true, true).importedFiles) {
+        if (spec.startsWith('.')) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
+        if (spec.startsWith('node:') || builtins.has(name) || deps.has(name)) continue;
+        bad.push(`${p}: ${spec}`);
+      }
+    }
+    expect(bad, 'move these packages to dependencies').toEqual([]);
+  });
+});
+
+describe('npm install -g from the tarball, no compiler on PATH', () => {
+  let prefix = '';
+  beforeAll(() => {
+    const none = run('/bin/sh', ['-c', 'command -v cc gcc c++ make python3 pkg-config; true'], { env: { PATH: bareBin } });
+    expect(none.stdout, 'the bare PATH must hide the compiler').toBe('');
+    prefix = join(T, 'prefix');
+    install(prefix);
+  }, INSTALL_MS);
+
+  it('pcsc --help lists every command', () => {
+    const r = installed(prefix, ['--help']);
+    expect(r.code).toBe(0);
+    for (const c of cmds) expect(r.stdout).toMatch(new RegExp(`^ +${c.id.replace(/:/g, ' ')} `, 'm'));
+  });
+
+  it('pcsc --version prints the package version', () => {
+    const r = installed(prefix, ['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`pcsc/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
+  });
+
+  it('pcsc scan -r lists the private pcscd\'s readers', () => {
+    const r = installed(prefix, ['scan', '-r'], { PCSCLITE_CSOCK_NAME: rig!.socket });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(rig!.readers.map((name, i) => `${i}: ${name}\n`).join(''));
+    const j = JSON.parse(installed(prefix, ['scan', '-r', '--json', '--socket', rig!.socket]).stdout) as { readers: { name: string }[] };
+    expect(j.readers.map((x) => x.name)).toEqual(rig!.readers);
+  });
+
+  it('installs every man page under PREFIX/share/man/man1, and man finds them there', () => {
+    const dir = join(prefix, 'share/man/man1');
+    for (const m of pkg.man) expect(existsSync(join(dir, m.replace(/^\.\/man\//, '')))).toBe(true);
+    const env = { PATH: process.env.PATH, LC_ALL: 'C.UTF-8', MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' };
+    for (const c of [{ id: '', aliases: [] as string[] }, ...cmds]) {
+      const page = c.id ? `pcsc-${c.id}` : 'pcsc';
+      for (const name of [page, ...c.aliases.map((a) => `pcsc-${a}`)]) {
+        const r = run('man', ['--warnings', '-M', join(prefix, 'share/man'), name], { env });
+        expect(r.stderr, name).toBe('');
+        expect(r.code).toBe(0);
+        expect(r.stdout).toMatch(new RegExp(`^NAME\\n +${page} - `, 'm'));
+      }
+    }
+  });
+});
+
+describe('npm install -g --omit=optional (a platform without the optional native modules)', () => {
+  let prefix = '';
+  beforeAll(() => {
+    prefix = join(T, 'prefix-no-optional');
+    install(prefix, ['--omit=optional']);
+  }, INSTALL_MS);
+
+  it('installs no native code at all, and scan -r still works through pcscd', () => {
+    const tree = walk(join(prefix, 'lib/node_modules/pcsc'));
+    expect(tree.filter((p) => /(^|\/)binding\.gyp$|\.node$/.test(p))).toEqual([]);
+    for (const dep of Object.keys(pkg.optionalDependencies ?? {})) expect(existsSync(join(prefix, 'lib/node_modules/pcsc/node_modules', dep))).toBe(false);
+    const r = installed(prefix, ['scan', '-r'], { PCSCLITE_CSOCK_NAME: rig!.socket });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(rig!.readers.map((name, i) => `${i}: ${name}\n`).join(''));
+  });
+});
