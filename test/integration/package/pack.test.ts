@@ -1,6 +1,7 @@
 // `npm pack` → `npm install -g` into a temporary prefix with no compiler on PATH, as on a fresh
 // machine: the tarball holds what the CLI needs and nothing else, and the installed `pcsc` runs its
-// help, --version and `scan -r` against a private real pcscd, with its man pages installed.
+// help, --version and `scan -r` against a private real pcscd, with its man pages installed; installed
+// for a CPU with no prebuilt `usb` binary, it still installs and works through pcscd.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ interface Pkg {
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Pkg;
 const cmds = commands();
 const INSTALL_MS = 180_000;
+/** A CPU for which no optional dependency ships a prebuilt binary: the "platform without it". */
+const OTHER_CPU = process.arch === 's390x' ? 'ppc64' : 's390x';
 
 let T = '';
 let tarball = '';
@@ -118,6 +121,18 @@ describe('npm install -g from the tarball, no compiler on PATH', () => {
     install(prefix);
   }, INSTALL_MS);
 
+  it('compiles nothing: no binding.gyp, native code only in prebuilt per-platform packages', () => {
+    const root = join(prefix, 'lib/node_modules/pcsc');
+    const tree = walk(root);
+    expect(tree.filter((p) => /(^|\/)binding\.gyp$/.test(p))).toEqual([]);
+    for (const addon of tree.filter((p) => p.endsWith('.node'))) {
+      // The innermost node_modules/NAME (or node_modules/@SCOPE/NAME) holding the file.
+      const pkgDir = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(addon)?.[1] ?? '.';
+      const meta = JSON.parse(readFileSync(join(root, pkgDir, 'package.json'), 'utf8')) as { os?: string[]; cpu?: string[] };
+      expect(meta.os ?? meta.cpu, `${addon} is not from a prebuilt per-platform package`).toBeDefined();
+    }
+  });
+
   it('pcsc --help lists every command', () => {
     const r = installed(prefix, ['--help']);
     expect(r.code).toBe(0);
@@ -155,20 +170,27 @@ describe('npm install -g from the tarball, no compiler on PATH', () => {
   });
 });
 
-describe('npm install -g --omit=optional (a platform without the optional native modules)', () => {
+describe('npm install -g for a CPU with no prebuilt native module (--cpu)', () => {
   let prefix = '';
   beforeAll(() => {
-    prefix = join(T, 'prefix-no-optional');
-    install(prefix, ['--omit=optional']);
+    prefix = join(T, 'prefix-other-cpu');
+    install(prefix, [`--cpu=${OTHER_CPU}`]);
   }, INSTALL_MS);
 
-  it('installs no native code at all, and scan -r still works through pcscd', () => {
+  it('installs, with no native code, and scan -r works through pcscd', () => {
     const tree = walk(join(prefix, 'lib/node_modules/pcsc'));
-    expect(tree.filter((p) => /(^|\/)binding\.gyp$|\.node$/.test(p))).toEqual([]);
-    for (const dep of Object.keys(pkg.optionalDependencies ?? {})) expect(existsSync(join(prefix, 'lib/node_modules/pcsc/node_modules', dep))).toBe(false);
+    expect(tree.filter((p) => /(^|\/)binding\.gyp$|\.node$/.test(p)), `npm must honour --cpu=${OTHER_CPU} (npm >= 10)`).toEqual([]);
     const r = installed(prefix, ['scan', '-r'], { PCSCLITE_CSOCK_NAME: rig!.socket });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(rig!.readers.map((name, i) => `${i}: ${name}\n`).join(''));
+  });
+
+  it('asked for the USB backend, says in one line what is missing (exit 3)', () => {
+    const r = installed(prefix, ['scan', '-r', '--backend', 'usb']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^pcsc: .*\busb\b/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 });
