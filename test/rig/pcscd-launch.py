@@ -4,15 +4,29 @@
 pcscd never reads PCSCLITE_CSOCK_NAME; it does take a listening socket as fd 3 when
 LISTEN_FDS=1 and LISTEN_PID is its own pid. This binds the socket, puts it on fd 3 and
 execs pcscd, so pcscd keeps this process's pid and no other process accepts on the socket.
+pcscd gets SIGTERM when the process that started it dies (PR_SET_PDEATHSIG survives exec), so a
+test runner that is killed leaves no daemon behind.
 
 usage: pcscd-launch.py SOCKET_PATH PCSCD_ARGS...
 """
+import ctypes
 import os
+import signal
 import socket
 import sys
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        sys.exit(1)
+
 
 def main() -> None:
+    die_with_parent()
     path = sys.argv[1]
     args = sys.argv[2:]
     try:
