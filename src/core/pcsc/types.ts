@@ -99,7 +99,10 @@ export interface CardStatus {
 export interface TransmitOptions {
   /** The largest response the caller accepts (default MAX_BUFFER_SIZE_EXTENDED = 65548). */
   maxResponse?: number;
-  /** Milliseconds to wait for the card's answer. */
+  /**
+   * Milliseconds to wait for the card's answer (default 120 s). On pcscd, a timeout or an abort
+   * while the card works closes the context's connection: the daemon's reply would come later.
+   */
   timeout?: number;
   signal?: AbortSignal;
 }

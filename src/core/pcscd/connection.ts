@@ -113,9 +113,22 @@ export class PcscdConnection {
     this.socket.write(buf);
   }
 
-  /** Reads exactly n bytes. A timeout leaves the stream out of step, so it closes the connection. */
+  /**
+   * Reads exactly n bytes. A timeout or an abort leaves the stream out of step (replies have no
+   * header to resynchronise on), so either closes the connection, which keeps the reason.
+   */
   async read(n: number, opts: ReadOptions): Promise<Buffer> {
-    const got = await this.readOrIdle(n, opts.timeout, opts.signal);
+    let got: Buffer | null;
+    try {
+      got = await this.readOrIdle(n, opts.timeout, opts.signal);
+    } catch (e) {
+      if (e instanceof PcscError && e.code === Scard.E_CANCELLED && !this.failure) {
+        const err = new PcscError(Scard.E_CANCELLED, `aborted while waiting for the ${opts.what}`);
+        this.fail(err);
+        throw err;
+      }
+      throw e;
+    }
     if (got) return got;
     const err = new PcscError(Scard.E_TIMEOUT, `pcscd sent no ${opts.what} within ${opts.timeout} ms`);
     this.fail(err);
