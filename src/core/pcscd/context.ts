@@ -34,6 +34,8 @@ export class PcscdContext implements Context {
   /** @internal */ readonly states: StateChannel;
   private waiting = false;
   private released = false;
+  /** getStatusChange calls queued or running on this context; cancel() flags them all. */
+  private readonly waits = new Set<{ cancelled: boolean }>();
 
   private constructor(session: Session, hContext: number, path: string) {
     this.session = session;
@@ -87,14 +89,20 @@ export class PcscdContext implements Context {
   }
 
   async getStatusChange(states: readonly ReaderStateQuery[], opts: WaitOptions = {}): Promise<ReaderState[]> {
-    return this.run(async () => {
-      this.waiting = true;
-      try {
-        return await getStatusChange(this.states, states, opts);
-      } finally {
-        this.waiting = false;
-      }
-    });
+    const token = { cancelled: false };
+    this.waits.add(token);
+    try {
+      return await this.run(async () => {
+        this.waiting = true;
+        try {
+          return await getStatusChange(this.states, states, opts, () => token.cancelled);
+        } finally {
+          this.waiting = false;
+        }
+      });
+    } finally {
+      this.waits.delete(token);
+    }
   }
 
   async connect(reader: string, opts: ConnectOptions = {}): Promise<Card> {
@@ -111,9 +119,13 @@ export class PcscdContext implements Context {
 
   /**
    * SCardCancel (§7.12): a temporary connection, without CMD_VERSION, asks the daemon to wake the
-   * connection that waits. Nothing to do when this context is not waiting.
+   * connection that waits. A call that has not reached the daemon's wait yet (queued, or still
+   * registering) would miss that wake-up, so every pending call is also flagged: it checks the
+   * flag before it waits. Nothing to do when no call is pending.
    */
   async cancel(): Promise<void> {
+    if (this.waits.size === 0) return;
+    for (const w of this.waits) w.cancelled = true;
     if (!this.waiting) return;
     const side = await PcscdConnection.open(this.session.conn.path);
     try {
@@ -129,7 +141,7 @@ export class PcscdContext implements Context {
 
   async release(): Promise<void> {
     if (this.released) return;
-    if (this.waiting) await this.cancel().catch(() => undefined);
+    if (this.waits.size > 0) await this.cancel().catch(() => undefined);
     try {
       if (!this.session.conn.closed) {
         await this.run(async () => {

@@ -25,6 +25,7 @@ export async function getStatusChange(
   ch: StateChannel,
   queries: readonly ReaderStateQuery[],
   opts: WaitOptions = {},
+  cancelled: () => boolean = () => false,
 ): Promise<ReaderState[]> {
   const n = queries.length;
   const cur = queries.map((q) => {
@@ -98,6 +99,8 @@ export async function getStatusChange(
         entries = await ch.armAndFetch();
         continue;
       }
+      // Registered from here on: a later cancel() reaches the daemon; an earlier one left this flag.
+      if (cancelled()) throw new PcscError(Scard.E_CANCELLED, 'cancelled');
       let note;
       try {
         note = await ch.waitNotification(Math.min(deadline - now, MAX_WAIT_MS), opts.signal);
