@@ -1,0 +1,101 @@
+// `pcsc scan -r` through the built CLI against the real pcscd, line for line with pcsc_scan -r.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRig, type Rig } from '../rig/rig.js';
+
+const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/commands/scan.js', import.meta.url));
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env: { ...env, NO_COLOR: '1' }, timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const pcsc = (args: string[], env: NodeJS.ProcessEnv): Promise<Run> => run(process.execPath, [RUN, ...args], env);
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
+beforeAll(() => {
+  if (!existsSync(BUILT)) throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
+});
+
+describe.each([
+  ['two vpcd readers, a card in one', { insert: [0] as (0 | 1)[] }],
+  ['no reader at all', { readers: false }],
+])('pcsc scan -r on pcscd with %s', (_name, opts) => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig(opts);
+  });
+  afterAll(() => rig?.stop());
+
+  it('prints what pcsc_scan -r prints, line for line', async () => {
+    const [ours, peer] = await Promise.all([pcsc(['scan', '-r'], rig.env()), run('pcsc_scan', ['-r'], rig.env())]);
+    expect(peer.code).toBe(0);
+    expect(ours.code).toBe(0);
+    expect(lines(ours.stdout)).toEqual(lines(peer.stdout));
+    expect(ours.stderr).toBe('');
+    if (rig.readers.length > 0) expect(lines(ours.stdout)).toEqual(rig.readers.map((r, i) => `${i}: ${r}`));
+    else expect(lines(ours.stdout)).toEqual(['No reader found.']);
+  });
+
+  it('--socket works as PCSCLITE_CSOCK_NAME does', async () => {
+    const env = { ...process.env, PCSCLITE_CSOCK_NAME: '/nonexistent/pcscd.comm' };
+    const ours = await pcsc(['scan', '-r', '--socket', rig.socket], env);
+    expect(ours.code).toBe(0);
+    expect(lines(ours.stdout)).toEqual((await run('pcsc_scan', ['-r'], rig.env())).stdout.split('\n').filter(Boolean));
+  });
+
+  it('--json prints one object: readers and the daemon it spoke to', async () => {
+    const ours = await pcsc(['scan', '-r', '--json'], rig.env());
+    expect(ours.code).toBe(0);
+    expect(JSON.parse(ours.stdout)).toEqual({
+      readers: rig.readers.map((name) => ({ name })),
+      daemon: { protocol: '4:4', socket: rig.socket },
+    });
+  });
+});
+
+describe('pcsc scan -r without pcscd', () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig({ readers: false });
+    await rig.killDaemon(); // the socket file stays: a stale socket, as after a crash
+  });
+  afterAll(() => rig?.stop());
+
+  const cases = [
+    ['a stale socket file', (): string => rig.socket],
+    ['no socket file', (): string => rig.socket + '.missing'],
+  ] as const;
+
+  it.each(cases)('with %s: exit 3 and the error on one line, no stack trace', async (_name, path) => {
+    const env = { ...process.env, PCSCLITE_CSOCK_NAME: path() };
+    const [ours, peer] = await Promise.all([pcsc(['scan', '-r'], env), run('pcsc_scan', ['-r'], env)]);
+    expect(peer.code).not.toBe(0); // the peer fails too: "Service not available"
+    expect(ours.code).toBe(3);
+    expect(ours.stdout).toBe('');
+    const err = lines(ours.stderr);
+    expect(err[0]).toMatch(/^pcsc: PC\/SC service \(pcscd\) not running \(0x8010001D\): .+$/);
+    // At most a second line saying what to do (README: "and sometimes a second line").
+    expect(err.length).toBeLessThanOrEqual(2);
+    for (const l of err) expect(l).toMatch(/^pcsc: /);
+    expect(ours.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each(cases)('with %s and --json: exit 3 and the JSON error shape on stdout', async (_name, path) => {
+    const ours = await pcsc(['scan', '-r', '--json'], { ...process.env, PCSCLITE_CSOCK_NAME: path() });
+    expect(ours.code).toBe(3);
+    const out = JSON.parse(ours.stdout) as { error: Record<string, string> };
+    expect(out).toEqual({ error: { code: '0x8010001D', name: 'SCARD_E_NO_SERVICE', message: expect.stringContaining('0x8010001D') } });
+    expect(Object.keys(out)).toEqual(['error']);
+  });
+});
