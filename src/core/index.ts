@@ -12,8 +12,11 @@ export { PNP_NOTIFICATION, MAX_BUFFER_SIZE_EXTENDED } from './pcscd/codes.js';
 export { parseHex, formatHex, toHex, isHex } from './bytes/hex.js';
 
 import { establishContext } from './pcsc/establish.js';
+import type { Context as ContextApi } from './pcsc/types.js';
 /** `Context.establish()`: the entry point of the API (see DESIGN.md). */
 export const Context = { establish: establishContext };
+// The const above hides `export *`'s interface of the same name; name the type again.
+export type Context = ContextApi;
 export { runSshCheck, type SshCheckResult, type RunSshCheckOptions } from './ssh/ssh-check.js';
 
 export { matchPattern, matchPatternList, DEFAULT_ALLOWED_PROVIDERS, type PatternListResult } from './ssh/match.js';
