@@ -1,9 +1,41 @@
-// The test rig itself: pcscd on a private socket, vpcd slots, card.py and vicc, seen by libpcsclite's pcsc_scan and scriptor.
+// The test rig itself, seen through libpcsclite's own tools (pcsc_scan, scriptor): private pcscd,
+// both vpcd slots, card.py's built-in commands, Debian's vicc, parallel rigs and cleanup.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireFiles } from '../rig/processes.js';
 import { startRig, type Rig } from '../rig/rig.js';
+
+function tool(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env, timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd}: ${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+}
+
+/** Sends APDUs with scriptor (libpcsclite, no GET RESPONSE of its own); returns the R-APDUs. */
+async function scriptor(rig: Rig, reader: string, apdus: string[]): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'pcsc-scriptor-'));
+  const file = join(dir, 'script');
+  writeFileSync(file, apdus.join('\n') + '\n');
+  const out = await tool('scriptor', ['-r', reader, file], rig.env());
+  // Each reply starts with "< "; data may run over several lines; the last one has "SW : text".
+  const replies: string[] = [];
+  let cur: string[] | null = null;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('< ')) cur = [];
+    if (!cur) continue;
+    const [bytes, text] = line.replace(/^< /, '').split(' : ');
+    cur.push((bytes ?? '').replace(/\s+/g, ''));
+    if (text !== undefined) {
+      replies.push(cur.join(''));
+      cur = null;
+    }
+  }
+  return replies;
+}
 
 describe('test rig', () => {
   let rig: Rig;
@@ -12,8 +44,93 @@ describe('test rig', () => {
   });
   afterAll(() => rig?.stop());
 
-  it('serves both vpcd slots to pcsc_scan', () => {
-    const out = execFileSync('pcsc_scan', ['-r'], { env: rig.env(), encoding: 'utf8', timeout: 10_000 });
+  it('serves both vpcd slots on a private socket, as pcsc_scan sees them', async () => {
+    expect(rig.socket.startsWith(tmpdir())).toBe(true);
+    const out = await tool('pcsc_scan', ['-r'], rig.env());
     expect(out.trim().split('\n')).toEqual(['0: Virtual PCD 00 00', '1: Virtual PCD 00 01']);
   });
+
+  it("card.py's built-in commands, as libpcsclite's scriptor sees them", async () => {
+    const r = await scriptor(rig, rig.readers[0] as string, [
+      '80 E0 00 05 00', // 5 bytes
+      '80 E2 00 00 03 0A 0B 0C', // echo
+      '80 E4 00 00 03 0A 0B 0C', // length of the C-APDU
+      'A0 EA 00 14', // 20 bytes through 61xx
+      '00 C0 00 00 10', // GET RESPONSE with another CLA: refused
+      'A0 C0 00 00 10', // 16 of them
+      'A0 C0 00 00 04', // the last 4
+      '80 EC 03 00 00', // wrong Le
+      '80 EC 03 00 03', // right Le
+      '80 E6 00 0A', // 10 ms
+      '00 A4 04 00 00', // unknown: 6D 00
+    ]);
+    expect(r).toEqual([
+      '00010203049000',
+      '0A0B0C9000',
+      '000000089000',
+      '6114',
+      '6E00',
+      '000102030405060708090A0B0C0D0E0F6104',
+      '101112139000',
+      '6C03',
+      '0001029000',
+      '9000',
+      '6D00',
+    ]);
+    expect(await rig.card(0).apdus()).toContain('A0C0000010');
+  });
+
+  it('card.py rules override the built-ins, newest first, once if asked', async () => {
+    const card = rig.card(0);
+    await card.rule({ match: '00A40400', reply: '6A82' });
+    await card.rule({ match: '00A4040007', reply: '9000', once: true });
+    await card.rule({ match: 'A0A4', chain: '0102030405', sw: '9000' });
+    const r = await scriptor(rig, rig.readers[0] as string, ['00 A4 04 00 07 A0 00 00 00 03 10 10', '00 A4 04 00 07 A0 00 00 00 03 10 10', 'A0 A4 00 00 02 3F 00', 'A0 C0 00 00 05']);
+    expect(r).toEqual(['9000', '6A82', '6105', '01020304059000']);
+    await card.clearRules();
+  });
+
+  it("Debian's vicc answers as an independent ISO 7816 card", async () => {
+    const r = await scriptor(rig, rig.readers[1] as string, ['00 A4 04 00 00', '00 A4 00 00 02 3F 00', '00 C0 00 00 0C', '00 B0 00 00 10']);
+    expect(r).toEqual(['6A82', '610C', '6F0A83023F008A01058201389000', '6986']);
+  });
+
+  it('card.py removal and insertion are seen by pcscd', async () => {
+    const card = rig.card(0);
+    await card.remove();
+    expect((await card.status()).inserted).toBe(false);
+    await card.insert();
+    expect((await card.status()).inserted).toBe(true);
+    expect(rig.pcscdLog).toMatch(/Card Removed From Virtual PCD 00 00[\s\S]*Card inserted into Virtual PCD 00 00/);
+  });
 });
+
+describe('test rig lifecycle', () => {
+  it('runs rigs side by side on their own sockets and ports, and stop() leaves nothing behind', async () => {
+    const rigs = await Promise.all([startRig(), startRig(), startRig({ readers: false })]);
+    try {
+      expect(new Set(rigs.map((r) => r.socket)).size).toBe(3);
+      expect(rigs[0]?.port).not.toBe(rigs[1]?.port);
+      const outs = await Promise.all(rigs.map((r) => tool('pcsc_scan', ['-r'], r.env())));
+      expect(outs.map((o) => o.trim())).toEqual(['0: Virtual PCD 00 00\n1: Virtual PCD 00 01', '0: Virtual PCD 00 00\n1: Virtual PCD 00 01', 'No reader found.']);
+    } finally {
+      await Promise.all(rigs.map((r) => r.stop()));
+    }
+    for (const r of rigs) {
+      expect(existsSync(`/proc/${r.pcscdPid}`) && !isZombie(r.pcscdPid)).toBe(false);
+      expect(existsSync(r.socket)).toBe(false);
+    }
+  });
+
+  it('fails with what to install when a tool is missing', () => {
+    expect(() => requireFiles({ '/nonexistent/pcscd': 'pcscd' })).toThrow(/missing \/nonexistent\/pcscd\. Install it: apt-get install pcscd/);
+  });
+});
+
+function isZombie(pid: number): boolean {
+  try {
+    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
