@@ -15,7 +15,9 @@ import {
   decodeDisposition, decodeHandle, decodeReconnect, encodeBeginTransaction, encodeDisconnect,
   encodeEndTransaction, encodeReconnect, encodeStatus,
 } from './messages/simple.js';
-import { decodeTransmit, encodeTransmit } from './messages/transmit.js';
+import { decodeTransmit, encodeTransmit, transmitDataLength } from './messages/transmit.js';
+import type { Reply } from './connection.js';
+import { getU32 } from './messages/wire.js';
 
 /** libpcsclite sends sizeof(SCARD_IO_REQUEST) on LP64; the daemon does not check it. */
 const PCI_LENGTH = 16;
@@ -65,14 +67,14 @@ export class PcscdCard implements Card {
       { hCard: this.hCard, sendPciProtocol: protocolValue(proto), sendPciLength: PCI_LENGTH, recvPciProtocol: Protocol.ANY, recvPciLength: PCI_LENGTH, recvLength: capacity },
       apdu,
     );
-    const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
-    return this.retrying(opts, () => this.exchange<Buffer>(async (s) => {
-      // The daemon answers once the card has: the card's time goes on the struct, not the data.
-      const r = decodeTransmit(await s.call(req, Size.TRANSMIT, 'SCARD_TRANSMIT', { timeout, signal: opts.signal }));
-      if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: r.rv === Scard.E_INSUFFICIENT_BUFFER ? `response needs ${r.recvLength} bytes` : 'transmit' };
-      if (r.recvLength > capacity) throw new ProtocolError(`TRANSMIT reply announces ${r.recvLength} bytes, more than the ${capacity} asked for`);
-      return { value: await s.readMore(r.recvLength, 'response APDU') };
-    }));
+    const wait = { timeout: opts.timeout ?? CARD_TIMEOUT_MS, signal: opts.signal };
+    // The hot path: one promise for struct and data; the retry loop only after a sharing violation.
+    const attempt = (): Promise<Outcome<Buffer>> =>
+      this.exchange((s) => s.callReply(req, Size.TRANSMIT, (head) => transmitDataLength(head, capacity, this.hCard), 'SCARD_TRANSMIT', wait)).then(transmitOutcome);
+    const first = await attempt();
+    if ('value' in first) return first.value;
+    if (first.rv !== Scard.E_SHARING_VIOLATION) throw new PcscError(first.rv, first.detail);
+    return this.retrying(opts, attempt);
   }
 
   async control(code: number, data: Uint8Array = new Uint8Array(0), opts: TransmitOptions = {}): Promise<Buffer> {
@@ -82,7 +84,7 @@ export class PcscdCard implements Card {
     const capacity = Math.min(opts.maxResponse ?? MAX_BUFFER_SIZE_EXTENDED, MAX_BUFFER_SIZE_EXTENDED);
     const req = encodeControl(this.hCard, code >>> 0, data, capacity);
     const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
-    const out = await this.exchange<Buffer>(async (s) => {
+    const out = await this.exchange<Outcome<Buffer>>(async (s) => {
       const r = decodeControl(await s.call(req, Size.CONTROL, 'SCARD_CONTROL', { timeout, signal: opts.signal }));
       if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: r.rv === Scard.E_INSUFFICIENT_BUFFER ? `answer needs ${r.bytesReturned} bytes` : `control 0x${(code >>> 0).toString(16).toUpperCase()}` };
       if (r.bytesReturned > capacity) throw new ProtocolError(`CONTROL reply announces ${r.bytesReturned} bytes, more than the ${capacity} asked for`);
@@ -92,13 +94,12 @@ export class PcscdCard implements Card {
   }
 
   async status(): Promise<CardStatus> {
-    return this.retrying({}, async () => {
+    return this.retrying<CardStatus>({}, async () => {
       const entries = await this.ctx.fetchStates();
       const e = entries.find((x) => x.name === this.reader);
       if (!e) return { rv: Scard.E_READER_UNAVAILABLE, detail: `reader "${this.reader}" is gone` };
-      const r = await this.exchange(async (s) => ({ value: decodeHandle(await s.call(encodeStatus(this.hCard), Size.STATUS, 'SCARD_STATUS')) }));
-      if ('rv' in r) return r;
-      if (r.value.rv !== Scard.S_SUCCESS) return { rv: r.value.rv, detail: 'status' };
+      const r = await this.exchange(async (s) => decodeHandle(await s.call(encodeStatus(this.hCard), Size.STATUS, 'SCARD_STATUS')));
+      if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: 'status' };
       return {
         value: { reader: this.reader, state: cardStateNames(e.readerState), eventCount: e.eventCounter & 0xffff, protocol: protocolName(e.protocol), atr: e.atr },
       };
@@ -150,7 +151,7 @@ export class PcscdCard implements Card {
     const init = DispositionCode[opts.initialization ?? 'leave'];
     const req = encodeReconnect({ hCard: this.hCard, shareMode: Share[share], preferredProtocols: protocolMask(opts.protocols ?? ['T=0', 'T=1']), initialization: init });
     const r = await this.retrying({ timeout: LOCK_TIMEOUT_MS, signal: opts.signal }, () =>
-      this.exchange<ReturnType<typeof decodeReconnect>>(async (s) => {
+      this.exchange<Outcome<ReturnType<typeof decodeReconnect>>>(async (s) => {
         const m = decodeReconnect(await s.call(req, Size.RECONNECT, 'SCARD_RECONNECT'));
         return m.rv === Scard.S_SUCCESS ? { value: m } : { rv: m.rv, detail: `reconnecting to "${this.reader}"` };
       }),
@@ -172,7 +173,7 @@ export class PcscdCard implements Card {
   }
 
   /** One exchange on the context's connection; a handle already disconnected fails locally. */
-  private exchange<T>(fn: (s: PcscdContext['session']) => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  private exchange<T>(fn: (s: PcscdContext['session']) => Promise<T>): Promise<T> {
     if (this.gone) return Promise.reject(new PcscError(Scard.E_INVALID_HANDLE, 'card handle already disconnected'));
     return this.ctx.run(() => fn(this.ctx.session));
   }
@@ -191,6 +192,12 @@ export class PcscdCard implements Card {
 }
 
 type Outcome<T> = { value: T } | { rv: number; detail: string };
+
+function transmitOutcome(r: Reply): Outcome<Buffer> {
+  if (r.tail.length > 0 || getU32(r.head, 28) === Scard.S_SUCCESS) return { value: r.tail };
+  const m = decodeTransmit(r.head);
+  return { rv: m.rv, detail: m.rv === Scard.E_INSUFFICIENT_BUFFER ? `response needs ${m.recvLength} bytes` : 'transmit' };
+}
 
 function unwrap<T>(o: Outcome<T>): T {
   if ('rv' in o) throw new PcscError(o.rv, o.detail);

@@ -1,24 +1,15 @@
-// The one file that owns a pcscd socket (§2, §3.6): connect, write, exact-length reads with
-// bounded waits, and libpcsclite's mapping of socket failures to SCARD codes.
+// The one file that owns a pcscd socket (§2, §3.6): connect, write, reads through a ReplyReader,
+// and libpcsclite's mapping of socket failures to SCARD codes.
 
 import { createConnection, type Socket } from 'node:net';
 import { PcscError, Scard } from '../errors.js';
-import { ByteQueue } from './framer.js';
+import { ReplyReader, type ReadOptions, type Reply } from './reply-reader.js';
+import { SerialQueue } from './serial.js';
 
-export interface ReadOptions {
-  /** Milliseconds; the wait is always bounded. */
-  timeout: number;
-  signal?: AbortSignal | undefined;
-  /** What is awaited, for the error message ("reply to TRANSMIT"). */
-  what: string;
-}
+export type { ReadOptions, Reply } from './reply-reader.js';
 
-interface PendingRead {
-  n: number;
-  resolve: (b: Buffer | null) => void;
-  reject: (e: Error) => void;
-  cleanup: () => void;
-}
+/** Bytes per socket read; longer replies (up to 65,548 + 32) arrive in several reads. */
+const READ_BUFFER = 65_536;
 
 /** Maps a socket error to the SCARD code libpcsclite reports for it. */
 function socketError(err: NodeJS.ErrnoException, path: string, phase: 'connect' | 'io'): PcscError {
@@ -41,20 +32,14 @@ function socketError(err: NodeJS.ErrnoException, path: string, phase: 'connect' 
 export class PcscdConnection {
   readonly path: string;
   private readonly socket: Socket;
-  private readonly queue = new ByteQueue();
-  private pending: PendingRead | null = null;
+  private readonly reader = new ReplyReader((err) => this.fail(err));
   private failure: PcscError | null = null;
-  private tail: Promise<unknown> = Promise.resolve();
-  private closedWaiters: Array<(e: PcscError) => void> = [];
+  private readonly serial = new SerialQueue();
+  private readonly closedWaiters: ((e: PcscError) => void)[] = [];
 
   private constructor(path: string, socket: Socket) {
     this.path = path;
     this.socket = socket;
-    socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.queue.push(chunk);
-      this.serve();
-    });
     socket.on('end', () => this.fail(new PcscError(Scard.F_COMM_ERROR, 'pcscd closed the connection')));
     socket.on('error', (err: NodeJS.ErrnoException) => this.fail(socketError(err, path, 'io')));
     socket.on('close', () => this.fail(new PcscError(Scard.F_COMM_ERROR, 'connection to pcscd closed')));
@@ -63,7 +48,20 @@ export class PcscdConnection {
   /** Opens a connection; SCARD_E_NO_SERVICE when nothing listens at the path. */
   static open(path: string, timeoutMs = 5000): Promise<PcscdConnection> {
     return new Promise((resolve, reject) => {
-      const sock = createConnection({ path });
+      // Reads land in one reused buffer and are copied out (pooled), instead of a stream 'data'
+      // event with a fresh allocation per chunk: a TRANSMIT reply comes in two chunks, and the
+      // stream path cost more than the rest of the exchange.
+      let conn: PcscdConnection | null = null;
+      const onread = {
+        buffer: Buffer.allocUnsafe(READ_BUFFER),
+        callback: (n: number, buf: Uint8Array): boolean => {
+          const chunk = Buffer.allocUnsafe(n);
+          chunk.set(buf.subarray(0, n));
+          conn?.reader.push(chunk);
+          return true;
+        },
+      };
+      const sock = createConnection({ path, onread });
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new PcscError(Scard.E_NO_SERVICE, `no answer connecting to ${path} within ${timeoutMs} ms`));
@@ -76,7 +74,8 @@ export class PcscdConnection {
       sock.once('connect', () => {
         clearTimeout(timer);
         sock.removeAllListeners('error');
-        resolve(new PcscdConnection(path, sock));
+        conn = new PcscdConnection(path, sock);
+        resolve(conn);
       });
     });
   }
@@ -98,14 +97,12 @@ export class PcscdConnection {
 
   /** Bytes received but not yet read. */
   get buffered(): number {
-    return this.queue.length;
+    return this.reader.buffered;
   }
 
   /** Runs fn with the connection to itself: one request/reply exchange at a time (§8). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.serial.run(fn);
   }
 
   write(buf: Uint8Array): void {
@@ -117,22 +114,13 @@ export class PcscdConnection {
    * Reads exactly n bytes. A timeout or an abort leaves the stream out of step (replies have no
    * header to resynchronise on), so either closes the connection, which keeps the reason.
    */
-  async read(n: number, opts: ReadOptions): Promise<Buffer> {
-    let got: Buffer | null;
-    try {
-      got = await this.readOrIdle(n, opts.timeout, opts.signal);
-    } catch (e) {
-      if (e instanceof PcscError && e.code === Scard.E_CANCELLED && !this.failure) {
-        const err = new PcscError(Scard.E_CANCELLED, `aborted while waiting for the ${opts.what}`);
-        this.fail(err);
-        throw err;
-      }
-      throw e;
-    }
-    if (got) return got;
-    const err = new PcscError(Scard.E_TIMEOUT, `pcscd sent no ${opts.what} within ${opts.timeout} ms`);
-    this.fail(err);
-    throw err;
+  read(n: number, opts: ReadOptions): Promise<Buffer> {
+    return this.reader.read(n, opts);
+  }
+
+  /** Reads a reply of n bytes followed by `more(head)` bytes, as one wait (TRANSMIT). */
+  readReply(n: number, more: (head: Buffer) => number, opts: ReadOptions): Promise<Reply> {
+    return this.reader.readReply(n, more, opts);
   }
 
   /**
@@ -141,51 +129,19 @@ export class PcscdConnection {
    * a notification, probing how long a reply is.
    */
   readOrIdle(n: number, ms: number, signal?: AbortSignal): Promise<Buffer | null> {
-    if (this.pending) return Promise.reject(new Error('internal: concurrent reads on one pcscd connection'));
-    // Bytes that arrived before the peer closed are still a valid reply.
-    const now = this.queue.take(n);
-    if (now) return Promise.resolve(now);
-    if (this.failure) return Promise.reject(this.failure);
-    if (signal?.aborted) return Promise.reject(new PcscError(Scard.E_CANCELLED, 'aborted'));
-    return new Promise<Buffer | null>((resolve, reject) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => finish(null), Math.max(0, ms)) : null;
-      const onAbort = (): void => {
-        this.pending?.cleanup();
-        this.pending = null;
-        reject(new PcscError(Scard.E_CANCELLED, 'aborted'));
-      };
-      const finish = (b: Buffer | null): void => {
-        this.pending?.cleanup();
-        this.pending = null;
-        resolve(b);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending = {
-        n,
-        resolve: finish,
-        reject: (e) => {
-          this.pending?.cleanup();
-          this.pending = null;
-          reject(e);
-        },
-        cleanup: () => {
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        },
-      };
-    });
+    return this.reader.readOrIdle(n, ms, signal);
   }
 
   /** Waits until no byte has arrived for idleMs, then returns everything received (bounded by maxMs). */
   async drainUntilIdle(idleMs: number, maxMs: number): Promise<Buffer> {
     const start = Date.now();
     let last = -1;
-    while (this.queue.length !== last && Date.now() - start < maxMs) {
-      last = this.queue.length;
+    while (this.reader.buffered !== last && Date.now() - start < maxMs) {
+      last = this.reader.buffered;
       await new Promise((r) => setTimeout(r, idleMs));
       if (this.failure) throw this.failure;
     }
-    return this.queue.take(this.queue.length) ?? Buffer.alloc(0);
+    return this.reader.drain();
   }
 
   /** Marks the connection unusable (pcscd sent what it never sends): every later call gets err. */
@@ -194,28 +150,13 @@ export class PcscdConnection {
   }
 
   close(): void {
-    if (!this.failure) this.failure = new PcscError(Scard.E_INVALID_HANDLE, 'context released');
-    this.socket.destroy();
-    this.rejectPending();
-  }
-
-  private serve(): void {
-    const p = this.pending;
-    if (!p) return;
-    const got = this.queue.take(p.n);
-    if (got) p.resolve(got);
+    this.fail(new PcscError(Scard.E_INVALID_HANDLE, 'context released'));
   }
 
   private fail(err: PcscError): void {
     if (!this.failure) this.failure = err;
     this.socket.destroy();
-    this.rejectPending();
-  }
-
-  private rejectPending(): void {
-    const p = this.pending;
-    const f = this.failure;
-    if (p && f) p.reject(f);
-    if (f) for (const w of this.closedWaiters.splice(0)) w(f);
+    this.reader.fail(this.failure);
+    for (const w of this.closedWaiters.splice(0)) w(this.failure);
   }
 }

@@ -22,8 +22,14 @@ export class ByteQueue {
     if (n > this.total) return null;
     if (n === 0) return Buffer.alloc(0);
     const first = this.chunks[0] as Buffer;
+    if (this.head === 0 && first.length === n) {
+      // The reply is exactly one chunk (pcscd writes each part separately): hand the chunk over;
+      // nothing else refers to it once it leaves the queue.
+      this.advance(n);
+      return first;
+    }
     if (first.length - this.head >= n) {
-      // Common case: the whole reply sits in one chunk; copy so callers never alias the socket's buffer.
+      // Part of a chunk: copy, so that a small reply does not keep a large chunk alive.
       const out = Buffer.from(first.subarray(this.head, this.head + n));
       this.advance(n);
       return out;

@@ -3,8 +3,9 @@
 //  u32 ioRecvPciLength, u32 pcbRecvLength, u32 rv}; the reply struct is followed by
 // pcbRecvLength response bytes only when rv = 0.
 
-import { Cmd, Size } from '../codes.js';
-import { expectSize, getI32, getU32, request, u32Struct } from './wire.js';
+import { ProtocolError } from '../../errors.js';
+import { Cmd, HEADER_SIZE, Size } from '../codes.js';
+import { expectSize, getI32, getU32, putU32, u32Struct, withHeader } from './wire.js';
 
 export interface TransmitMsg {
   hCard: number;
@@ -25,11 +26,22 @@ export function encodeTransmitStruct(m: TransmitMsg): Buffer {
   ]);
 }
 
+/** Header, struct and APDU written straight into one buffer: the hot path of every transmit. */
 export function encodeTransmit(
   m: Omit<TransmitMsg, 'sendLength' | 'rv'>,
   apdu: Uint8Array,
 ): Buffer {
-  return request(Cmd.TRANSMIT, encodeTransmitStruct({ ...m, sendLength: apdu.length, rv: 0 }), apdu);
+  const buf = withHeader(Cmd.TRANSMIT, Size.TRANSMIT, apdu.length);
+  const o = HEADER_SIZE;
+  putU32(buf, o, m.hCard);
+  putU32(buf, o + 4, m.sendPciProtocol);
+  putU32(buf, o + 8, m.sendPciLength);
+  putU32(buf, o + 12, apdu.length);
+  putU32(buf, o + 16, m.recvPciProtocol);
+  putU32(buf, o + 20, m.recvPciLength);
+  putU32(buf, o + 24, m.recvLength);
+  buf.set(apdu, o + Size.TRANSMIT);
+  return buf;
 }
 
 export function decodeTransmit(b: Uint8Array): TransmitMsg {
@@ -44,4 +56,17 @@ export function decodeTransmit(b: Uint8Array): TransmitMsg {
     recvLength: getU32(b, 24),
     rv: getU32(b, 28),
   };
+}
+
+/**
+ * How many response bytes follow a TRANSMIT reply struct: recvLength when rv = 0, else none.
+ * A struct that does not echo our hCard (§3.3), or announces more than the capacity asked for,
+ * is a broken reply.
+ */
+export function transmitDataLength(reply: Uint8Array, capacity: number, hCard: number): number {
+  if (getI32(reply, 0) !== (hCard | 0)) throw new ProtocolError('the reply to SCARD_TRANSMIT does not echo the request: pcscd sent garbage');
+  if (getU32(reply, 28) !== 0) return 0;
+  const n = getU32(reply, 24);
+  if (n > capacity) throw new ProtocolError(`TRANSMIT reply announces ${n} bytes, more than the ${capacity} asked for`);
+  return n;
 }

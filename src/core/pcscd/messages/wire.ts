@@ -20,9 +20,13 @@ export function putU32(buf: Buffer, off: number, value: number): void {
   else buf.writeUInt32BE(value >>> 0, off);
 }
 
-/** Allocates header + body and writes the header `{size, command}` (size counts the body only). */
+/**
+ * Allocates header + body + extra and writes the header `{size, command}` (size counts the body
+ * only). Header and body are zeroed; the caller must fill all `extra` bytes (the APDU or control
+ * data). Pooled allocation: Buffer.alloc per request costs a fresh ArrayBuffer, on a hot path.
+ */
 export function withHeader(command: number, bodySize: number, extra = 0): Buffer {
-  const buf = Buffer.alloc(HEADER_SIZE + bodySize + extra);
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + bodySize + extra).fill(0, 0, HEADER_SIZE + bodySize);
   putU32(buf, 0, bodySize);
   putU32(buf, 4, command);
   return buf;

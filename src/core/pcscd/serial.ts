@@ -1,0 +1,30 @@
+// One exchange at a time on a pcscd connection (§8: strict request/reply, no pipelining): a FIFO
+// lock that starts the first caller at once, without a microtask hop (transmit is a hot path).
+
+export class SerialQueue {
+  private busy = false;
+  private readonly waiting: (() => void)[] = [];
+
+  /** Runs fn once every earlier fn has settled; settles as fn does. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.busy) return this.hold(fn);
+    return new Promise<void>((start) => this.waiting.push(start)).then(() => this.hold(fn));
+  }
+
+  private hold<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy = true;
+    let p: Promise<T>;
+    try {
+      p = fn();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    const next = (): void => {
+      const start = this.waiting.shift();
+      if (start) start(); // stays busy: the next fn is about to run
+      else this.busy = false;
+    };
+    p.then(next, next);
+    return p;
+  }
+}
