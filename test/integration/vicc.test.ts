@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context, Scard, type Context as PcscContext } from '../../src/core/index.js';
 import { startRig, type Rig } from '../rig/rig.js';
-import { rejectsWithScard } from './helpers/scard.js';
+import { rejectsWithScard, tracked } from './helpers/scard.js';
 
 const VICC_ATR = Buffer.from('3B 95 13 81 01 80 73 FF 01 00 0B'.replace(/ /g, ''), 'hex');
 const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');
@@ -50,7 +50,7 @@ describe('core against vicc', () => {
 
   it('sees vicc leave and come back', async () => {
     const [before] = await ctx.getStatusChange([{ reader }]);
-    const gone = ctx.getStatusChange([{ reader, currentState: before?.eventState }], { timeout: 10_000 });
+    const gone = tracked(ctx.getStatusChange([{ reader, currentState: before?.eventState }], { timeout: 10_000 })).promise;
     await rig.vicc(1).remove();
     const [after] = await gone;
     expect(after?.flags).toContain('EMPTY');

@@ -25,9 +25,9 @@ Built-in commands (any CLA; P1P2 is a 16-bit big-endian number N):
 Lc/Le follow ISO 7816-4: short and extended forms (vpcd caps a frame at 65,535 bytes).
 
 Control: one JSON object per line on stdin; one reply per request on stdout,
-{"id": <the request's id>, "ok": true, ...} or {"id": ..., "ok": false, "error": "..."}.
-Unsolicited events are lines {"event": "power", "state": "on"|"off"|"reset"} and
-{"event": "removed", "by": "card"|"reader"}. End of stdin ends the process.
+{"id": <the request's id>, "ok": true, ...} or {"id": ..., "ok": false, "error": "..."}, after
+a first line {"event": "ready"}. Nothing else is written unasked: a parent that stops reading
+for a while (a synchronous benchmark) must not block the card. End of stdin ends the process.
   {"op": "insert"}              connect to vpcd (the reply comes once TCP is connected)
   {"op": "remove"}              close the connection (also interrupts a slow answer)
   {"op": "atr", "atr": HEX}     the ATR given from the next power-on or ATR request
@@ -121,7 +121,7 @@ class Card:
         self.sock = s
         threading.Thread(target=self.serve, args=(s,), daemon=True).start()
 
-    def remove(self, by="card"):
+    def remove(self):
         s = self.sock
         if s is None:
             return
@@ -134,7 +134,6 @@ class Card:
         except OSError:
             pass
         s.close()
-        self.emit({"event": "removed", "by": by})
 
     def recv_exact(self, s, n):
         buf = bytearray()
@@ -166,7 +165,6 @@ class Card:
             if self.sock is s:
                 self.sock = None
                 self.powered = False
-                self.emit({"event": "removed", "by": "reader"})
 
     def control(self, code):
         """Returns the reply, False for none."""
@@ -180,7 +178,6 @@ class Card:
             self.powered = code != 0
             self.chain = None
             self.log.append({"ctrl": name})
-        self.emit({"event": "power", "state": name})
         return False
 
     # --- APDUs ------------------------------------------------------------------------------

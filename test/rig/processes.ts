@@ -2,7 +2,7 @@
 // line with a bound, and kill everything still running when the test process exits.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 
 /** Every process a rig started and has not reaped yet; killed on process exit. */
 const live = new Set<ChildProcess>();
@@ -26,6 +26,7 @@ function installExitHook(): void {
 }
 
 export interface LineSource {
+  /** Every complete line so far (stdout and stderr). */
   readonly lines: string[];
   /** Resolves with the first line at index ≥ from that matches, or rejects after timeoutMs. */
   waitLine(match: RegExp, from: number, timeoutMs: number, what: string): Promise<string>;
@@ -40,65 +41,114 @@ export interface Proc extends LineSource {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function startProcess(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; stdin?: boolean } = {}): Proc {
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Give the process a stdin pipe (else /dev/null). */
+  stdin?: boolean;
+  /**
+   * Send stdout and stderr to this file instead of a pipe. A chatty daemon (pcscd --debug) must
+   * never block on a full pipe while its parent's event loop is busy (execFileSync, hyperfine):
+   * it would stop serving clients.
+   */
+  logFile?: string;
+}
+
+/** Lines of output, from pipes (as data arrives) or from a log file (read when looked at). */
+class Lines {
+  readonly list: string[] = [];
+  private partial = '';
+  private fd: number | null = null;
+  private closed = false;
+  private readonly buf = Buffer.alloc(65_536);
+
+  constructor(private readonly file?: string) {}
+
+  add(text: string): boolean {
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop() ?? '';
+    this.list.push(...parts);
+    return parts.length > 0;
+  }
+
+  /** Reads what the file gained since last time; true when new lines came. */
+  refresh(): boolean {
+    if (!this.file || this.closed) return false;
+    if (this.fd === null) {
+      if (!existsSync(this.file)) return false;
+      this.fd = openSync(this.file, 'r');
+    }
+    let grew = false;
+    for (;;) {
+      const n = readSync(this.fd, this.buf, 0, this.buf.length, null);
+      if (n <= 0) return grew;
+      grew = this.add(this.buf.toString('utf8', 0, n)) || grew;
+    }
+  }
+
+  close(): void {
+    this.refresh();
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    this.closed = true;
+  }
+}
+
+export function startProcess(cmd: string, args: readonly string[], opts: StartOptions = {}): Proc {
   installExitHook();
-  const child = spawn(cmd, args, {
-    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    env: opts.env ?? process.env,
-  });
+  const out = opts.logFile ? openSync(opts.logFile, 'w') : 'pipe';
+  const child = spawn(cmd, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', out, out], env: opts.env ?? process.env });
+  if (typeof out === 'number') closeSync(out); // the child has its own copy
   live.add(child);
-  const lines: string[] = [];
+  const lines = new Lines(opts.logFile);
   const waiters = new Set<() => void>();
+  const wake = (): void => {
+    for (const w of waiters) w();
+  };
   let done = false;
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code, signal) => {
+    const end = (code: number | null): void => {
       done = true;
       live.delete(child);
-      resolve(code ?? (signal ? -1 : null));
-      for (const w of waiters) w();
-    });
-    child.once('error', () => {
-      done = true;
-      live.delete(child);
-      resolve(null);
-      for (const w of waiters) w();
-    });
+      lines.close();
+      resolve(code);
+      wake();
+    };
+    child.once('exit', (code, signal) => end(code ?? (signal ? -1 : null)));
+    child.once('error', () => end(null));
   });
-  const collect = (stream: NodeJS.ReadableStream | null): void => {
-    let partial = '';
+  for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      if (parts.length === 0) return;
-      lines.push(...parts);
-      for (const w of waiters) w();
+      if (lines.add(chunk)) wake();
     });
-  };
-  collect(child.stdout);
-  collect(child.stderr);
+  }
 
   const waitLine = (match: RegExp, from: number, timeoutMs: number, what: string): Promise<string> =>
     new Promise((resolve, reject) => {
+      const tail = (): string => lines.list.slice(-15).join('\n');
       const check = (): void => {
-        for (let i = from; i < lines.length; i++) {
-          if (match.test(lines[i] as string)) {
+        lines.refresh();
+        for (let i = from; i < lines.list.length; i++) {
+          if (match.test(lines.list[i] as string)) {
             finish();
-            resolve(lines[i] as string);
+            resolve(lines.list[i] as string);
             return;
           }
         }
         if (done) {
           finish();
-          reject(new Error(`${cmd} exited while waiting for ${what}; last output:\n${lines.slice(-15).join('\n')}`));
+          reject(new Error(`${cmd} exited while waiting for ${what}; last output:\n${tail()}`));
         }
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new Error(`no ${what} within ${timeoutMs} ms; last output of ${cmd}:\n${lines.slice(-15).join('\n')}`));
+        reject(new Error(`no ${what} within ${timeoutMs} ms; last output of ${cmd}:\n${tail()}`));
       }, timeoutMs);
+      // A log file says nothing when it grows: look every 10 ms while someone waits.
+      const poll = opts.logFile ? setInterval(check, 10) : null;
       const finish = (): void => {
         clearTimeout(timer);
+        if (poll) clearInterval(poll);
         waiters.delete(check);
       };
       waiters.add(check);
@@ -120,7 +170,10 @@ export function startProcess(cmd: string, args: readonly string[], opts: { env?:
     get hasExited() {
       return done;
     },
-    lines,
+    get lines() {
+      lines.refresh();
+      return lines.list;
+    },
     waitLine,
     stop,
   };

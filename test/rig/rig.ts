@@ -99,7 +99,7 @@ async function startPcscd(dir: string, socket: string, port: number, opts: RigOp
   }
   const args = [LAUNCH, socket, '--foreground', '--config', conf, opts.debug ? '--debug' : '--info'];
   if (opts.apdu) args.push('--apdu');
-  const proc = startProcess(SYSTEM_PYTHON, args);
+  const proc = startProcess(SYSTEM_PYTHON, args, { logFile: join(dir, `pcscd-${Date.now()}.log`) });
   await proc.waitLine(/daemon ready\.$/, 0, READY_MS, 'pcscd start-up ("daemon ready")');
   return proc;
 }
@@ -138,7 +138,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     const slots: Slot[] = withReaders ? [0, 1] : [];
     for (const slot of slots) {
       if (opts.vicc?.includes(slot)) {
-        viccs.set(slot, makeVicc(daemon, readers[slot] as string, port + slot));
+        viccs.set(slot, makeVicc(daemon, readers[slot] as string, port + slot, dir));
       } else {
         cards.set(slot, await startCard({ port: port + slot, reader: readers[slot] as string, pcscdLog: daemon, atr: opts.atr }));
       }
@@ -179,7 +179,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   }
 }
 
-function makeVicc(pcscd: Proc, reader: string, port: number): ViccControl & { kill(): Promise<void> } {
+function makeVicc(pcscd: Proc, reader: string, port: number, dir: string): ViccControl & { kill(): Promise<void> } {
   let proc: Proc | null = null;
   const escaped = reader.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return {
@@ -188,7 +188,8 @@ function makeVicc(pcscd: Proc, reader: string, port: number): ViccControl & { ki
     async insert() {
       if (proc && !proc.hasExited) return;
       const from = pcscd.lines.length;
-      proc = startProcess(SYSTEM_PYTHON, [VICC_LAUNCH, '-t', 'iso7816', '-H', '127.0.0.1', '-P', String(port)]);
+      const logFile = join(dir, `vicc-${port}-${Date.now()}.log`);
+      proc = startProcess(SYSTEM_PYTHON, [VICC_LAUNCH, '-t', 'iso7816', '-H', '127.0.0.1', '-P', String(port)], { logFile });
       await pcscd.waitLine(new RegExp(`Card inserted into ${escaped}$`), from, READY_MS, `pcscd noticing vicc in ${reader}`);
     },
     async remove() {

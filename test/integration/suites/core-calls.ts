@@ -139,7 +139,7 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
       it('sees a removal then an insertion, the counter in the high word going up by one each', async () => {
         const c = await ctx();
         const [before] = await c.getStatusChange([{ reader: r0() }]);
-        const waitRemoval = c.getStatusChange([{ reader: r0(), currentState: before?.eventState }], { timeout: 10_000 });
+        const waitRemoval = tracked(c.getStatusChange([{ reader: r0(), currentState: before?.eventState }], { timeout: 10_000 })).promise;
         await remove();
         const [gone] = await waitRemoval;
         expect(gone?.flags).toEqual(expect.arrayContaining(['CHANGED', 'EMPTY']));
@@ -147,7 +147,7 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
         expect(gone?.eventCount).toBe(((before?.eventCount ?? 0) + 1) & 0xffff);
         expect(gone?.eventState).toBe((((gone?.eventCount ?? 0) << 16) | StateFlag.EMPTY | StateFlag.CHANGED) >>> 0);
 
-        const waitInsertion = c.getStatusChange([{ reader: r0(), currentState: gone?.eventState }], { timeout: 10_000 });
+        const waitInsertion = tracked(c.getStatusChange([{ reader: r0(), currentState: gone?.eventState }], { timeout: 10_000 })).promise;
         await insert();
         const [back] = await waitInsertion;
         expect(back?.flags).toEqual(expect.arrayContaining(['CHANGED', 'PRESENT']));
@@ -164,7 +164,7 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
         if (t.protocol === '4:4') expect(pnp?.eventState).toBe(0);
         else expect(pnp?.eventCount).toBeGreaterThanOrEqual(1);
         // A card event is not a reader event: the PnP entry alone stays quiet through a removal.
-        const waitPnp = c.getStatusChange([{ reader: PNP_NOTIFICATION, currentState: pnp?.eventState }], { timeout: 2500 });
+        const waitPnp = tracked(c.getStatusChange([{ reader: PNP_NOTIFICATION, currentState: pnp?.eventState }], { timeout: 2500 })).promise;
         await remove();
         await rejectsWithScard(waitPnp, Scard.E_TIMEOUT);
       });
@@ -193,9 +193,9 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
       it('cancel() right after starting a wait still ends it', async () => {
         const c = await ctx();
         const [a] = await c.getStatusChange([{ reader: r0() }]);
-        const wait = c.getStatusChange([{ reader: r0(), currentState: a?.eventState }], { timeout: 15_000 });
+        const wait = tracked(c.getStatusChange([{ reader: r0(), currentState: a?.eventState }], { timeout: 15_000 }));
         await c.cancel();
-        await rejectsWithScard(wait, Scard.E_CANCELLED);
+        await rejectsWithScard(wait.promise, Scard.E_CANCELLED);
         expect(await c.listReaders()).toEqual(t.readers);
       });
 
