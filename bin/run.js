@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // oclif entry point. Kept minimal: start-up time is measured in bench/.
-import { execute } from '@oclif/core';
+import { execute } from '@oclif/core/execute';
 
 // `pcsc --version [--verbose]` is our `version` command, so it can report the daemon too; only
 // when no command comes first (`pcsc scan --version` stays scan's own usage error).

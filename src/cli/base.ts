@@ -1,6 +1,6 @@
 // The base of every command: --json, one exit-code table, one-line errors, Ctrl-C that always works.
 
-import { Command } from '@oclif/core';
+import { Command } from '@oclif/core/command';
 import { describeFailure } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 

@@ -1,6 +1,6 @@
 // Flags shared by several commands, with the same meaning everywhere.
 
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 
 export const readerFlag = Flags.string({
   description: 'reader: its number (0, 1, …) or a case-insensitive part of its name',

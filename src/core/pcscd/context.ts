@@ -3,15 +3,12 @@
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { Scope, Share, protocolMask } from '../pcsc/constants.js';
 import type { Card, ConnectOptions, Context, ContextInfo, ReaderState, ReaderStateQuery, WaitOptions } from '../pcsc/types.js';
-import { PcscdCard } from './card.js';
 import { PcscdConnection } from './connection.js';
-import { decodeConnect, encodeConnect } from './messages/connect.js';
 import { decodeCancel, decodeEstablish, decodeRelease, encodeCancel, encodeEstablish, encodeRelease } from './messages/simple.js';
 import type { ReaderStateEntry } from './messages/reader-state.js';
 import { Session, type SessionOptions } from './session.js';
 import { resolveSocketPath } from './socket-path.js';
 import { StateChannel } from './states.js';
-import { getStatusChange } from './status-change.js';
 import { Size } from './codes.js';
 
 export interface PcscdContextOptions extends Omit<SessionOptions, 'path'> {
@@ -95,6 +92,7 @@ export class PcscdContext implements Context {
       return await this.run(async () => {
         this.waiting = true;
         try {
+          const { getStatusChange } = await import('./status-change.js');
           return await getStatusChange(this.states, states, opts, () => token.cancelled);
         } finally {
           this.waiting = false;
@@ -108,6 +106,8 @@ export class PcscdContext implements Context {
   async connect(reader: string, opts: ConnectOptions = {}): Promise<Card> {
     const share = opts.share ?? 'shared';
     const protocols = protocolMask(opts.protocols ?? ['T=0', 'T=1']);
+    // Loaded on first use: `pcsc scan -r` and other commands that only list readers start faster.
+    const [{ decodeConnect, encodeConnect }, { PcscdCard }] = await Promise.all([import('./messages/connect.js'), import('./card.js')]);
     const req = encodeConnect(this.session.layout, { hContext: this.hContext, reader, shareMode: Share[share], preferredProtocols: protocols });
     if (!req) throw new PcscError(Scard.E_INVALID_VALUE, `reader name longer than ${this.session.layout.nameSize - 1} bytes`);
     const reply = await this.run(async () =>
