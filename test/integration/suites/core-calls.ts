@@ -333,10 +333,10 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
 
       it('waits for a slow card, longer than the bound on ordinary replies', async () => {
         expect(await card.transmit(apdu('00E60258'))).toEqual(apdu(OK)); // 600 ms
-        const quick = await Context.establish({ socket: t.socket, requestTimeout: 200 });
+        const quick = await Context.establish({ socket: t.socket, requestTimeout: 500 });
         open.push(quick);
         const slow = await quick.connect(r0());
-        expect(await slow.transmit(apdu('00E60258'))).toEqual(apdu(OK));
+        expect(await slow.transmit(apdu('00E605DC'))).toEqual(apdu(OK)); // 1500 ms
       });
 
       it('a transmit timeout bounds the wait for the card: SCARD_E_TIMEOUT, then the context reports it', async () => {
