@@ -48,7 +48,7 @@ describe.each([
   });
 
   it('--socket works as PCSCLITE_CSOCK_NAME does', async () => {
-    const env = { ...process.env, PCSCLITE_CSOCK_NAME: '/nonexistent/pcscd.comm' };
+    const env = { ...rig.env(), PCSCLITE_CSOCK_NAME: '/nonexistent/pcscd.comm' };
     const ours = await pcsc(['scan', '-r', '--socket', rig.socket], env);
     expect(ours.code).toBe(0);
     expect(lines(ours.stdout)).toEqual((await run('pcsc_scan', ['-r'], rig.env())).stdout.split('\n').filter(Boolean));
@@ -78,7 +78,7 @@ describe('pcsc scan -r without pcscd', () => {
   ] as const;
 
   it.each(cases)('with %s: exit 3 and the error on one line, no stack trace', async (_name, path) => {
-    const env = { ...process.env, PCSCLITE_CSOCK_NAME: path() };
+    const env = { ...rig.env(), PCSCLITE_CSOCK_NAME: path() };
     const [ours, peer] = await Promise.all([pcsc(['scan', '-r'], env), run('pcsc_scan', ['-r'], env)]);
     expect(peer.code).not.toBe(0); // the peer fails too: "Service not available"
     expect(ours.code).toBe(3);
@@ -92,7 +92,7 @@ describe('pcsc scan -r without pcscd', () => {
   });
 
   it.each(cases)('with %s and --json: exit 3 and the JSON error shape on stdout', async (_name, path) => {
-    const ours = await pcsc(['scan', '-r', '--json'], { ...process.env, PCSCLITE_CSOCK_NAME: path() });
+    const ours = await pcsc(['scan', '-r', '--json'], { ...rig.env(), PCSCLITE_CSOCK_NAME: path() });
     expect(ours.code).toBe(3);
     const out = JSON.parse(ours.stdout) as { error: Record<string, string> };
     expect(out).toEqual({ error: { code: '0x8010001D', name: 'SCARD_E_NO_SERVICE', message: expect.stringContaining('0x8010001D') } });

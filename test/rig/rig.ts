@@ -58,7 +58,7 @@ export interface Rig {
   /** card.py in this slot (throws for a vicc slot or a rig without readers). */
   card(slot: Slot): CardControl;
   vicc(slot: Slot): ViccControl;
-  /** PCSCLITE_CSOCK_NAME=socket on top of process.env, for peer tools (pcsc_scan, the CLI). */
+  /** PCSCLITE_CSOCK_NAME=socket on top of process.env (minus NODE_ENV), for peer tools and the CLI. */
   env(): NodeJS.ProcessEnv;
   /** SIGKILLs pcscd (the socket file stays: later connects get ECONNREFUSED). */
   killDaemon(): Promise<void>;
@@ -166,7 +166,12 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         if (!v) throw new Error(`test rig: no vicc in slot ${slot} (start the rig with vicc: [${slot}])`);
         return v;
       },
-      env: () => ({ ...process.env, PCSCLITE_CSOCK_NAME: socket }),
+      env: () => {
+        // Without NODE_ENV: vitest sets it to "test", which makes oclif look for TypeScript
+        // sources to transpile (and load the compiler); the CLI must run as users run it.
+        const { NODE_ENV: _testMode, ...rest } = process.env;
+        return { ...rest, PCSCLITE_CSOCK_NAME: socket };
+      },
       async killDaemon() {
         daemon.child.kill('SIGKILL');
         await daemon.exited;
