@@ -34,7 +34,9 @@ if (want('transmit')) {
   say(`\ntransmit (${r.apdus} APDUs each, ${r.rounds} alternating rounds):`);
   say(side('libpcsclite', r.c));
   say(side('core', r.core));
+  say(side('node floor', r.floor));
   say(`  ratio core / libpcsclite: ${r.ratio.toFixed(3)} (medians), ${r.pairedRatio.toFixed(3)} (paired rounds), ` +
     `${(r.core.bestUsPerApdu / r.c.bestUsPerApdu).toFixed(3)} (best rounds); goal ≤ 1.15`);
-  say(`  client cpu ratio: ${(r.core.cpuUsPerApdu / r.c.cpuUsPerApdu).toFixed(2)}   (load ${load()})`);
+  say(`  core / node floor: ${(r.core.usPerApdu / r.floor.usPerApdu).toFixed(3)} (medians), cpu ${(r.core.cpuUsPerApdu / r.floor.cpuUsPerApdu).toFixed(2)}`);
+  say(`  client cpu core / libpcsclite: ${(r.core.cpuUsPerApdu / r.c.cpuUsPerApdu).toFixed(2)}   (load ${load()})`);
 }

@@ -1,7 +1,8 @@
 // Transmit benchmark: the core's Card.transmit (built library, bench/transmit-client.mjs) against
-// libpcsclite's own C client (bench/transmit.c), on the same pcscd, vpcd reader and card.py.
-// Both are fresh processes that warm up, then time their APDUs; they run in alternating rounds
-// so that a busy machine slows both alike. Each side sends 20,000 timed APDUs in all.
+// libpcsclite's own C client (bench/transmit.c), on the same pcscd, vpcd reader and card.py, with
+// a hand-written minimal Node client (transmit-node-floor.mjs) as the floor Node allows. All are
+// fresh processes that warm up, then time their APDUs; they run in rotating rounds so that a
+// busy machine slows them alike. Each sends 20,000 timed APDUs in all.
 
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { median } from './stats.js';
 const APDU = '00E0000800';
 const EXPECTED = '00010203040506079000';
 const CORE_CLIENT = fileURLToPath(new URL('./transmit-client.mjs', import.meta.url));
+const NODE_FLOOR = fileURLToPath(new URL('./transmit-node-floor.mjs', import.meta.url));
 
 interface Round {
   seconds: number;
@@ -44,6 +46,8 @@ export interface TransmitResult {
   rounds: number;
   c: Side;
   core: Side;
+  /** A hand-written minimal Node client (no core): what Node itself costs. */
+  floor: Side;
   /** core / libpcsclite, medians of the rounds. */
   ratio: number;
   /** Median of the per-round ratios (each pair ran back to back). */
@@ -62,14 +66,20 @@ export async function benchTransmit(opts: { apdus?: number; rounds?: number; log
     const args = [rig.readers[0] as string, String(per), APDU];
     const c: Round[] = [];
     const core: Round[] = [];
+    const floor: Round[] = [];
+    const clients: [Round[], () => Promise<Round>][] = [
+      [c, () => client(bin, args, env)],
+      [core, () => client(process.execPath, [CORE_CLIENT, ...args], env)],
+      [floor, () => client(process.execPath, [NODE_FLOOR, ...args], env)],
+    ];
     for (let r = 0; r < rounds; r++) {
-      // Alternate who goes first, so neither always follows the other's wake-up of the daemon.
-      const runC = (): Promise<number> => client(bin, args, env).then((x) => c.push(x));
-      const runCore = (): Promise<number> => client(process.execPath, [CORE_CLIENT, ...args], env).then((x) => core.push(x));
-      if (r % 2 === 0) await runC().then(runCore);
-      else await runCore().then(runC);
+      // Rotate who goes first, so that no client always follows another's wake-up of the daemon.
+      for (let k = 0; k < clients.length; k++) {
+        const [into, run] = clients[(r + k) % clients.length] as [Round[], () => Promise<Round>];
+        into.push(await run());
+      }
       const us = (x: Round | undefined): string => (((x?.seconds ?? NaN) * 1e6) / per).toFixed(1);
-      log(`  round ${r + 1}/${rounds}: libpcsclite ${us(c.at(-1))} µs, core ${us(core.at(-1))} µs per APDU`);
+      log(`  round ${r + 1}/${rounds}: libpcsclite ${us(c.at(-1))} µs, core ${us(core.at(-1))} µs, node floor ${us(floor.at(-1))} µs per APDU`);
     }
     const side = (xs: Round[]): Side => ({
       usPerApdu: (median(xs.map((x) => x.seconds)) * 1e6) / per,
@@ -83,6 +93,7 @@ export async function benchTransmit(opts: { apdus?: number; rounds?: number; log
       rounds,
       c: cs,
       core: cores,
+      floor: side(floor),
       ratio: cores.usPerApdu / cs.usPerApdu,
       pairedRatio: median(core.map((x, i) => x.seconds / (c[i] as Round).seconds)),
     };

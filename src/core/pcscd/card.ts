@@ -16,7 +16,6 @@ import {
   encodeEndTransaction, encodeReconnect, encodeStatus,
 } from './messages/simple.js';
 import { decodeTransmit, encodeTransmit, transmitDataLength } from './messages/transmit.js';
-import type { Reply } from './connection.js';
 import { getU32 } from './messages/wire.js';
 
 /** libpcsclite sends sizeof(SCARD_IO_REQUEST) on LP64; the daemon does not check it. */
@@ -68,13 +67,14 @@ export class PcscdCard implements Card {
       apdu,
     );
     const wait = { timeout: opts.timeout ?? CARD_TIMEOUT_MS, signal: opts.signal };
-    // The hot path: one promise for struct and data; the retry loop only after a sharing violation.
-    const attempt = (): Promise<Outcome<Buffer>> =>
-      this.exchange((s) => s.callReply(req, Size.TRANSMIT, (head) => transmitDataLength(head, capacity, this.hCard), 'SCARD_TRANSMIT', wait)).then(transmitOutcome);
-    const first = await attempt();
-    if ('value' in first) return first.value;
+    // The hot path: one promise for struct and data, no object but the answer; the retry loop
+    // only after a sharing violation.
+    const more = (head: Buffer): number => transmitDataLength(head, capacity, this.hCard);
+    const send = (): Promise<Buffer | Refusal> => this.exchange((s) => s.callReply(req, Size.TRANSMIT, more, transmitAnswer, 'reply to SCARD_TRANSMIT', wait));
+    const first = await send();
+    if (Buffer.isBuffer(first)) return first;
     if (first.rv !== Scard.E_SHARING_VIOLATION) throw new PcscError(first.rv, first.detail);
-    return this.retrying(opts, attempt);
+    return this.retrying(opts, () => send().then((r) => (Buffer.isBuffer(r) ? { value: r } : r)));
   }
 
   async control(code: number, data: Uint8Array = new Uint8Array(0), opts: TransmitOptions = {}): Promise<Buffer> {
@@ -193,9 +193,12 @@ export class PcscdCard implements Card {
 
 type Outcome<T> = { value: T } | { rv: number; detail: string };
 
-function transmitOutcome(r: Reply): Outcome<Buffer> {
-  if (r.tail.length > 0 || getU32(r.head, 28) === Scard.S_SUCCESS) return { value: r.tail };
-  const m = decodeTransmit(r.head);
+type Refusal = { rv: number; detail: string };
+
+/** The R-APDU, or why the daemon refused (rv ≠ 0: no data follows the struct). */
+function transmitAnswer(head: Buffer, tail: Buffer): Buffer | Refusal {
+  if (tail.length > 0 || getU32(head, 28) === Scard.S_SUCCESS) return tail;
+  const m = decodeTransmit(head);
   return { rv: m.rv, detail: m.rv === Scard.E_INSUFFICIENT_BUFFER ? `response needs ${m.recvLength} bytes` : 'transmit' };
 }
 

@@ -3,10 +3,10 @@
 
 import { createConnection, type Socket } from 'node:net';
 import { PcscError, Scard } from '../errors.js';
-import { ReplyReader, type ReadOptions, type Reply } from './reply-reader.js';
+import { ReplyReader, type ReadOptions } from './reply-reader.js';
 import { SerialQueue } from './serial.js';
 
-export type { ReadOptions, Reply } from './reply-reader.js';
+export type { ReadOptions } from './reply-reader.js';
 
 /** Bytes per socket read; longer replies (up to 65,548 + 32) arrive in several reads. */
 const READ_BUFFER = 65_536;
@@ -119,8 +119,8 @@ export class PcscdConnection {
   }
 
   /** Reads a reply of n bytes followed by `more(head)` bytes, as one wait (TRANSMIT). */
-  readReply(n: number, more: (head: Buffer) => number, opts: ReadOptions): Promise<Reply> {
-    return this.reader.readReply(n, more, opts);
+  readReply<T>(n: number, more: (head: Buffer) => number, done: (head: Buffer, tail: Buffer) => T, opts: ReadOptions): Promise<T> {
+    return this.reader.readReply(n, more, done, opts);
   }
 
   /**

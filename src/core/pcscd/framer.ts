@@ -1,6 +1,7 @@
 // Turns socket chunks into exact-length reads (§3.6). pcscd replies carry no header, so the
 // client asks for the number of bytes it knows the reply has; chunks may split or coalesce
-// messages anywhere.
+// messages anywhere. Pushed chunks must belong to the queue (the connection copies each read):
+// what take() returns may be a view on them.
 
 export class ByteQueue {
   private chunks: Buffer[] = [];
@@ -22,15 +23,10 @@ export class ByteQueue {
     if (n > this.total) return null;
     if (n === 0) return Buffer.alloc(0);
     const first = this.chunks[0] as Buffer;
-    if (this.head === 0 && first.length === n) {
-      // The reply is exactly one chunk (pcscd writes each part separately): hand the chunk over;
-      // nothing else refers to it once it leaves the queue.
-      this.advance(n);
-      return first;
-    }
     if (first.length - this.head >= n) {
-      // Part of a chunk: copy, so that a small reply does not keep a large chunk alive.
-      const out = Buffer.from(first.subarray(this.head, this.head + n));
+      // Inside one chunk: a view, no copy. Chunks are the connection's own copies of what one
+      // read returned (nothing else writes to them), and as large as that read only.
+      const out = this.head === 0 && first.length === n ? first : first.subarray(this.head, this.head + n);
       this.advance(n);
       return out;
     }

@@ -13,12 +13,6 @@ export interface ReadOptions {
   what: string;
 }
 
-/** A reply read in one or two parts: n bytes, then `more(head)` bytes (TRANSMIT's data). */
-export interface Reply {
-  head: Buffer;
-  tail: Buffer;
-}
-
 interface PendingRead {
   n: number;
   more: ((head: Buffer) => number) | undefined;
@@ -80,10 +74,13 @@ export class ReplyReader {
     return new Promise((resolve, reject) => this.start(n, undefined, opts, (head) => resolve(head as Buffer), reject));
   }
 
-  /** n bytes, then `more(head)` bytes, as one wait (one promise): the hot path of TRANSMIT. */
-  readReply(n: number, more: (head: Buffer) => number, opts: ReadOptions): Promise<Reply> {
+  /**
+   * n bytes, then `more(head)` bytes, as one wait resolving with `done(head, tail)`: the hot path
+   * of TRANSMIT (one promise, nothing allocated in between).
+   */
+  readReply<T>(n: number, more: (head: Buffer) => number, done: (head: Buffer, tail: Buffer) => T, opts: ReadOptions): Promise<T> {
     return new Promise((resolve, reject) =>
-      this.start(n, more, opts, (head, tail) => resolve({ head: head as Buffer, tail: tail as Buffer }), reject),
+      this.start(n, more, opts, (head, tail) => resolve(done(head as Buffer, tail as Buffer)), reject),
     );
   }
 

@@ -3,7 +3,7 @@
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { Cmd, HEADER_SIZE, LAYOUT_100, LAYOUT_128, NEWEST_MINOR, OLDEST_MINOR, PROTOCOL_MAJOR, Size, type Layout } from './codes.js';
-import { PcscdConnection, type Reply } from './connection.js';
+import { PcscdConnection } from './connection.js';
 import { decodeVersion, encodeGetReadersState, encodeVersion } from './messages/simple.js';
 import { getU32 } from './messages/wire.js';
 import { versionStep } from './negotiate.js';
@@ -75,14 +75,24 @@ export class Session {
     return reply;
   }
 
-  /** Sends a request whose reply is a struct of n bytes followed by `more(struct)` bytes. */
-  callReply(request: Uint8Array, n: number, more: (head: Buffer) => number, what: string, wait: { timeout?: number; signal?: AbortSignal | undefined } = {}): Promise<Reply> {
+  /**
+   * Sends a request whose reply is a struct of n bytes followed by `more(struct)` bytes, and
+   * resolves with `done(struct, data)`. `what` is the whole text for errors ("reply to …").
+   */
+  callReply<T>(
+    request: Uint8Array,
+    n: number,
+    more: (head: Buffer) => number,
+    done: (head: Buffer, tail: Buffer) => T,
+    what: string,
+    wait: { timeout?: number; signal?: AbortSignal | undefined } = {},
+  ): Promise<T> {
     try {
       this.conn.write(request);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.conn.readReply(n, more, { timeout: wait.timeout ?? this.requestTimeout, signal: wait.signal, what: `reply to ${what}` });
+    return this.conn.readReply(n, more, done, { timeout: wait.timeout ?? this.requestTimeout, signal: wait.signal, what });
   }
 
   /** Reads n more bytes of a reply already requested (data after a struct). */
