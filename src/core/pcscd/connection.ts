@@ -100,9 +100,12 @@ export class PcscdConnection {
     return this.reader.buffered;
   }
 
-  /** Runs fn with the connection to itself: one request/reply exchange at a time (§8). */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.serial.run(fn);
+  /**
+   * Runs fn with the connection to itself: one request/reply exchange at a time (§8). `onError`
+   * sees a failure of fn before its caller and before the next exchange.
+   */
+  exclusive<T>(fn: () => Promise<T>, onError?: (e: unknown) => void): Promise<T> {
+    return this.serial.run(fn, onError);
   }
 
   write(buf: Uint8Array): void {

@@ -62,17 +62,20 @@ export class PcscdContext implements Context {
   /** @internal Runs one exchange with the connection to itself. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.released) return Promise.reject(new PcscError(Scard.E_INVALID_HANDLE, 'context already released'));
-    return this.session.conn.exclusive(async () => {
+    const conn = this.session.conn;
+    // No async wrapper here: this is on the path of every transmit.
+    return conn.exclusive(() => {
       // The daemon dropped the context with its connection: nothing may pretend to work.
-      const dead = this.session.conn.error;
-      if (dead) throw dead;
+      const dead = conn.error;
+      if (dead) return Promise.reject(dead);
       try {
-        return await fn();
+        return fn();
       } catch (e) {
-        // After a reply pcscd never sends, the stream cannot be trusted: stop using it.
-        if (e instanceof ProtocolError) this.session.conn.invalidate(e);
-        throw e;
+        return Promise.reject(e);
       }
+    }, (e) => {
+      // After a reply pcscd never sends, the stream cannot be trusted: stop using it.
+      if (e instanceof ProtocolError) conn.invalidate(e);
     });
   }
 

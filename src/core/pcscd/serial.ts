@@ -5,13 +5,16 @@ export class SerialQueue {
   private busy = false;
   private readonly waiting: (() => void)[] = [];
 
-  /** Runs fn once every earlier fn has settled; settles as fn does. */
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    if (!this.busy) return this.hold(fn);
-    return new Promise<void>((start) => this.waiting.push(start)).then(() => this.hold(fn));
+  /**
+   * Runs fn once every earlier fn has settled; settles as fn does. `onError` sees a rejection
+   * before the caller does (and before the next fn starts).
+   */
+  run<T>(fn: () => Promise<T>, onError?: (e: unknown) => void): Promise<T> {
+    if (!this.busy) return this.hold(fn, onError);
+    return new Promise<void>((start) => this.waiting.push(start)).then(() => this.hold(fn, onError));
   }
 
-  private hold<T>(fn: () => Promise<T>): Promise<T> {
+  private hold<T>(fn: () => Promise<T>, onError: ((e: unknown) => void) | undefined): Promise<T> {
     this.busy = true;
     let p: Promise<T>;
     try {
@@ -24,7 +27,10 @@ export class SerialQueue {
       if (start) start(); // stays busy: the next fn is about to run
       else this.busy = false;
     };
-    p.then(next, next);
+    p.then(next, (e: unknown) => {
+      onError?.(e);
+      next();
+    });
     return p;
   }
 }
