@@ -8,6 +8,11 @@ import { ByteQueue } from './framer.js';
 export interface ReadOptions {
   /** Milliseconds; the wait is always bounded. */
   timeout: number;
+  /**
+   * readReply: milliseconds for the data once the struct is in (it follows at once; the card's
+   * time, `timeout`, is over by then). Default: `timeout`.
+   */
+  tailTimeout?: number;
   signal?: AbortSignal | undefined;
   /** What is awaited, for the error message ("reply to TRANSMIT"). */
   what: string;
@@ -136,6 +141,11 @@ export class ReplyReader {
         return true;
       }
       p.head = head;
+      const tail = p.strict?.tailTimeout;
+      if (tail !== undefined && p.n > this.queue.length) {
+        p.deadline = performance.now() + tail;
+        this.armWatchdog(p.deadline);
+      }
     }
     const tail = this.queue.take(p.n);
     if (!tail) return false;
@@ -153,9 +163,13 @@ export class ReplyReader {
       return;
     }
     const what = o?.what || 'reply';
+    const late =
+      p.head === undefined
+        ? `pcscd sent no ${what} within ${o?.timeout} ms`
+        : `pcscd announced ${p.n} bytes after the ${what} and sent ${this.queue.length} within ${o?.tailTimeout ?? o?.timeout} ms`;
     this.fatal(
       why === 'timeout'
-        ? new PcscError(Scard.E_TIMEOUT, `pcscd sent no ${what} within ${o?.timeout} ms`)
+        ? new PcscError(Scard.E_TIMEOUT, late)
         : new PcscError(Scard.E_CANCELLED, `aborted while waiting for the ${what}`),
     );
   }

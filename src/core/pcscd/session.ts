@@ -92,7 +92,7 @@ export class Session {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.conn.readReply(n, more, done, { timeout: wait.timeout ?? this.requestTimeout, signal: wait.signal, what });
+    return this.conn.readReply(n, more, done, { timeout: wait.timeout ?? this.requestTimeout, tailTimeout: this.requestTimeout, signal: wait.signal, what });
   }
 
   /** Reads n more bytes of a reply already requested (data after a struct). */
