@@ -1,6 +1,9 @@
 // `pcsc scan -r`: the readers once, and which daemon answered.
 
-import { Context, type ContextInfo } from '../../core/index.js';
+// Not the core's index: it also loads ssh-check, the proxy, the doctor engine and the USB
+// transport (~25 ms of start-up that `scan -r` never uses; see bench/README.md).
+import { establishContext } from '../../core/pcsc/establish.js';
+import type { ContextInfo } from '../../core/pcsc/types.js';
 
 export interface ReaderListResult {
   readers: { name: string }[];
@@ -9,7 +12,7 @@ export interface ReaderListResult {
 }
 
 export async function listReadersOnce(opts: { socket?: string | undefined; backend?: 'pcscd' | 'usb' | 'auto' }): Promise<ReaderListResult> {
-  await using ctx = await Context.establish({ socket: opts.socket, backend: opts.backend });
+  await using ctx = await establishContext({ socket: opts.socket, backend: opts.backend });
   const names = await ctx.listReaders();
   const info: ContextInfo = ctx.info;
   return { readers: names.map((name) => ({ name })), daemon: { protocol: info.protocol ?? '', socket: info.socket ?? '' } };
