@@ -42,7 +42,7 @@ export class ReplyReader {
    * exchange in Node, so it fires at the earliest deadline it was set for and, if the read then
    * pending is not due yet, re-arms for that read. Unref'd: the socket keeps the process alive.
    */
-  private watchdog: NodeJS.Timeout | null = null;
+  #watchdog: NodeJS.Timeout | null = null; // an ES private field: JSON.stringify of a context must not meet a Timeout
   private watchdogAt = Infinity;
 
   /** @param fatal called when a lost reply leaves the stream out of step; it must call fail(). */
@@ -66,8 +66,8 @@ export class ReplyReader {
   /** No more bytes will come: the pending read and every later one fail with err (first one kept). */
   fail(err: PcscError): void {
     if (!this.failure) this.failure = err;
-    if (this.watchdog) clearTimeout(this.watchdog);
-    this.watchdog = null;
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#watchdog = null;
     const p = this.pending;
     if (p) this.settle(p, null, null, this.failure);
   }
@@ -183,15 +183,15 @@ export class ReplyReader {
   }
 
   private armWatchdog(deadline: number): void {
-    if (deadline === Infinity || (this.watchdog && this.watchdogAt <= deadline)) return;
-    if (this.watchdog) clearTimeout(this.watchdog);
+    if (deadline === Infinity || (this.#watchdog && this.watchdogAt <= deadline)) return;
+    if (this.#watchdog) clearTimeout(this.#watchdog);
     this.watchdogAt = deadline;
-    this.watchdog = setTimeout(() => this.onWatchdog(), Math.max(0, deadline - performance.now()));
-    this.watchdog.unref();
+    this.#watchdog = setTimeout(() => this.onWatchdog(), Math.max(0, deadline - performance.now()));
+    this.#watchdog.unref();
   }
 
   private onWatchdog(): void {
-    this.watchdog = null;
+    this.#watchdog = null;
     this.watchdogAt = Infinity;
     const p = this.pending;
     if (!p) return;
