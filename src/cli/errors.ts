@@ -1,6 +1,6 @@
 // Turns any error into what the CLI shows: one line, an exit code, and the --json error object.
 
-import { PcscError, UsageError, CcidError, hex32, type ErrorJson } from '../core/errors.js';
+import { PcscError, UsageError, CcidError, NetworkError, hex32, type ErrorJson } from '../core/errors.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 export interface Failure {
@@ -24,7 +24,7 @@ export function describeFailure(err: unknown): Failure {
     const hint = HINTS[err.code];
     return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON(), ...(hint ? { hint } : {}) };
   }
-  if (err instanceof UsageError || err instanceof CcidError) {
+  if (err instanceof UsageError || err instanceof CcidError || err instanceof NetworkError) {
     return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON() };
   }
   const e = err as { oclif?: { exit?: number }; message?: string; code?: string };

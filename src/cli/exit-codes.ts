@@ -13,6 +13,8 @@ export const ExitCode = {
   /** Reader or card error (unknown reader, no card, card removed, sharing violation). */
   READER: 4,
   TIMEOUT: 5,
+  /** A download failed: offline, host not found, HTTP error. */
+  NETWORK: 6,
   /** Internal error: a bug in pcsc. */
   INTERNAL: 70,
   INTERRUPTED: 130,
@@ -25,6 +27,7 @@ export function exitCodeFor(kind: ErrorKind): number {
     case 'reader': return ExitCode.READER;
     case 'timeout': return ExitCode.TIMEOUT;
     case 'cancelled': return ExitCode.INTERRUPTED;
+    case 'network': return ExitCode.NETWORK;
     default: return ExitCode.INTERNAL;
   }
 }

@@ -114,7 +114,7 @@ export function scardText(code: number): string {
 }
 
 /** The error families the CLI maps to exit codes; the core decides, the CLI only looks this up. */
-export type ErrorKind = 'usage' | 'service' | 'reader' | 'timeout' | 'cancelled' | 'internal';
+export type ErrorKind = 'usage' | 'service' | 'reader' | 'timeout' | 'cancelled' | 'internal' | 'network';
 
 const SERVICE_CODES = new Set<number>([
   Scard.E_NO_SERVICE, Scard.E_SERVICE_STOPPED, Scard.F_COMM_ERROR, Scard.W_SECURITY_VIOLATION,
@@ -196,6 +196,20 @@ export class CcidError extends Error {
   }
   toJSON(): ErrorJson {
     return { code: this.code, name: 'CCID_' + this.code, message: this.message };
+  }
+}
+
+/** A download failed (offline, DNS, HTTP error, not the expected content). */
+export class NetworkError extends Error {
+  readonly kind: ErrorKind = 'network';
+  readonly code: string;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetworkError';
+    this.code = code;
+  }
+  toJSON(): ErrorJson {
+    return { code: this.code, name: 'NETWORK', message: this.message };
   }
 }
 

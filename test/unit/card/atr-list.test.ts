@@ -1,0 +1,124 @@
+// smartcard_list.txt: search order, empty files skipped, parsing, and every matching pattern.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  atrListCacheDir, atrListSearchPath, atrSubmitUrl, compileAtrList, findAtrList, looksLikeAtrList, openAtrList, parseAtrList,
+} from '../../../src/core/card/atr-list.js';
+
+const atr = (hex: string): Buffer => Buffer.from(hex.replace(/ /g, ''), 'hex');
+
+// A list of our own, in the file's format.
+const LIST = [
+  '# comment',
+  '',
+  '3B 02 14 50',
+  '\tFirst card',
+  '\tsecond line',
+  '',
+  '3B 02 14 ..',
+  '\tAny 3B 02 14 card',
+  '',
+  '3b 02 1[0-4] 5[0F]',
+  '\tlower-case class pattern',
+  '',
+  '3B 02 14 51',
+  '\tNot this one',
+  '',
+  '3B 8F .*',
+  '\tDot star',
+  '',
+].join('\n');
+
+describe('parseAtrList', () => {
+  it('reads patterns, their TAB-indented names and line numbers', () => {
+    const e = parseAtrList(LIST);
+    expect(e.map((x) => x.pattern)).toEqual(['3B 02 14 50', '3B 02 14 ..', '3b 02 1[0-4] 5[0F]', '3B 02 14 51', '3B 8F .*']);
+    expect(e[0]).toEqual({ pattern: '3B 02 14 50', names: ['First card', 'second line'], line: 3 });
+  });
+  it('CRLF line ends are tolerated', () => {
+    expect(parseAtrList(LIST.replace(/\n/g, '\r\n'))[0]?.names).toEqual(['First card', 'second line']);
+  });
+  it('recognises the list shape', () => {
+    expect(looksLikeAtrList(LIST)).toBe(true);
+    expect(looksLikeAtrList('<html><body>Not found</body></html>')).toBe(false);
+    expect(looksLikeAtrList('')).toBe(false);
+  });
+});
+
+describe('compileAtrList.match', () => {
+  const list = compileAtrList('mem', parseAtrList(LIST));
+  it('returns every matching pattern, in file order', () => {
+    expect(list.match(atr('3B 02 14 50'))).toEqual([
+      { pattern: '3B 02 14 50', names: ['First card', 'second line'] },
+      { pattern: '3B 02 14 ..', names: ['Any 3B 02 14 card'] },
+      { pattern: '3b 02 1[0-4] 5[0F]', names: ['lower-case class pattern'] },
+    ]);
+  });
+  it('anchors patterns at both ends', () => {
+    expect(list.match(atr('3B 02 14 50 00'))).toEqual([]);
+    expect(list.match(atr('3B 02 14'))).toEqual([]);
+  });
+  it('.* spans the rest', () => {
+    expect(list.match(atr('3B 8F 80 01 80 4F'))).toEqual([{ pattern: '3B 8F .*', names: ['Dot star'] }]);
+  });
+  it('unknown ATR: no match', () => {
+    expect(list.match(atr('3B 00'))).toEqual([]);
+  });
+  it('a pattern JavaScript cannot read is left out, not fatal', () => {
+    const l = compileAtrList('mem', parseAtrList('3B (\n\tbroken\n\n3B 00\n\tok\n'));
+    expect(l.match(atr('3B 00'))).toEqual([{ pattern: '3B 00', names: ['ok'] }]);
+  });
+});
+
+describe('search path', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pcsc-atrlist-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('follows ATR_analysis: XDG cache, ~/.smartcard_list.txt, then system copies', () => {
+    expect(atrListSearchPath({ HOME: '/h', XDG_CACHE_HOME: '/x' })).toEqual([
+      '/x/smartcard_list.txt', '/h/.smartcard_list.txt', '/usr/local/pcsc/smartcard_list.txt',
+      '/usr/share/pcsc/smartcard_list.txt', '/usr/local/share/pcsc/smartcard_list.txt',
+    ]);
+    expect(atrListCacheDir({ HOME: '/h' })).toBe('/h/.cache');
+    expect(atrListCacheDir({ HOME: '/h', XDG_CACHE_HOME: 'relative' })).toBe('/h/.cache');
+  });
+
+  it('skips a missing and an empty file, takes the first non-empty one', async () => {
+    const empty = join(dir, 'empty.txt');
+    const good = join(dir, 'good.txt');
+    const later = join(dir, 'later.txt');
+    await writeFile(empty, '');
+    await writeFile(good, LIST);
+    await writeFile(later, LIST);
+    const r = await findAtrList([join(dir, 'missing.txt'), empty, good, later]);
+    expect(r.file).toBe(good);
+    expect(r.searched).toEqual([
+      { path: join(dir, 'missing.txt'), skipped: 'missing' },
+      { path: empty, skipped: 'empty' },
+      { path: good },
+    ]);
+  });
+
+  it('a directory in the way is passed over', async () => {
+    await mkdir(join(dir, 'adir'));
+    const r = await findAtrList([join(dir, 'adir')]);
+    expect(r).toEqual({ file: null, searched: [{ path: join(dir, 'adir'), skipped: 'not a file' }] });
+  });
+
+  it('openAtrList loads and matches', async () => {
+    const r = await openAtrList([join(dir, 'good.txt')]);
+    expect(r.list?.match(atr('3B 02 14 51')).map((m) => m.names[0])).toEqual(['Any 3B 02 14 card', 'Not this one']);
+    expect((await openAtrList([join(dir, 'none.txt')])).list).toBeNull();
+  });
+});
+
+it('submit URL', () => {
+  expect(atrSubmitUrl(atr('3B 02 14 50'))).toBe('https://smartcard-atr.apdu.fr/parse?ATR=3B021450');
+});
