@@ -27,3 +27,10 @@ export type * from './doctor/types.js';
 export { runChecks, selectChecks, validateChecks, summarize, DEFAULT_TIMEOUT_MS, type Selection, type RunOptions } from './doctor/engine.js';
 export { createProbe, type ProbeOptions } from './doctor/probe.js';
 export { usbStatus, type UsbStatus } from './ccid/transport.js';
+export { analyzeAtr, MAX_ATR_LENGTH, type AtrAnalysis, type InterfaceByte, type TransmissionParameters } from './card/atr.js';
+export type { HistoricalBytes, CompactTlvObject, PcscStorageCard } from './card/historical.js';
+export {
+  ATR_LIST_NAME, ATR_LIST_URL, atrListCacheDir, atrListSearchPath, atrSubmitUrl, compileAtrList, findAtrList, loadAtrList,
+  openAtrList, parseAtrList, type AtrList, type AtrListEntry, type AtrMatch, type FindAtrListResult, type OpenAtrListResult,
+} from './card/atr-list.js';
+export { downloadAtrList, type DownloadAtrListOptions, type DownloadAtrListResult, type DownloadProgress } from './card/atr-list-download.js';

@@ -20,11 +20,15 @@ export type ClockStop = (typeof CLOCK_STOP)[number];
 export interface InterfaceByte {
   /** "TA1", "TD2", … */
   name: string;
-  value: number;
-  /** The protocol these bytes belong to: 'global', or the T they are specific to. */
-  scope: 'global' | number;
+  /** The byte, as upper-case hex ("13"). */
+  value: string;
+  /** Global, or the protocol these bytes are specific to ("T=1"). */
+  scope: 'global' | ProtocolName;
   meaning: string;
 }
+
+/** A transmission protocol as people write it: "T=0", "T=1", … "T=14". */
+export type ProtocolName = `T=${number}`;
 
 export interface TransmissionParameters {
   /** Clock rate conversion integer; null when TA1 codes an RFU value. */
@@ -34,6 +38,7 @@ export interface TransmissionParameters {
   fMaxMHz: number | null;
   /** True when no TA1 was sent and these are the defaults (Fi=372, Di=1, f max 5 MHz). */
   default: boolean;
+  /** Fi/Di, rounded to 3 decimals. */
   cyclesPerEtu: number | null;
   bitsPerSecondAt4MHz: number | null;
   bitsPerSecondAtFMax: number | null;
@@ -49,21 +54,22 @@ export interface T1Parameters {
 export interface AtrAnalysis {
   atr: string;
   length: number;
-  ts: number | null;
+  /** TS as hex ("3B"); null for an empty ATR. */
+  ts: string | null;
   convention: 'direct' | 'inverse' | null;
-  t0: number | null;
+  t0: string | null;
   /** K: how many historical bytes T0 announces. */
   historicalLength: number;
   interfaceBytes: InterfaceByte[];
   /** Protocols the card offers, from the TD(i) bytes (T=0 when there is no TD1). T=15 is not a protocol. */
-  protocols: number[];
+  protocols: ProtocolName[];
   /** T=15 (global interface bytes) indicated in some TD(i). */
   t15: boolean;
   transmission: TransmissionParameters;
   /** TC1: extra guard time N in ETUs (255: the minimum the protocol allows). */
   extraGuardTime: number;
   /** TA2: the card is in specific mode. */
-  specificMode?: { protocol: number; canChange: boolean; implicitParameters: boolean };
+  specificMode?: { protocol: ProtocolName; canChange: boolean; implicitParameters: boolean };
   /** TC2 (T=0): waiting integer WI (default 10). */
   waitingIntegerT0?: number;
   t1?: T1Parameters;
@@ -75,11 +81,11 @@ export interface AtrAnalysis {
     /** The rules require TCK: some protocol other than T=0 is indicated. */
     required: boolean;
     present: boolean;
-    value?: number;
+    value?: string;
     /** XOR of T0..TCK is zero. */
     valid?: boolean;
     /** The TCK that would make the ATR valid. */
-    expected?: number;
+    expected?: string;
   };
   /** Everything that breaks ISO 7816-3, in plain words; empty for a valid ATR. */
   problems: string[];
@@ -101,7 +107,7 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
     return out;
   }
   const ts = b[0] as number;
-  out.ts = ts;
+  out.ts = hx(ts);
   out.convention = ts === 0x3b ? 'direct' : ts === 0x3f ? 'inverse' : null;
   if (!out.convention) problems.push(`TS is ${hx(ts)}, not 3B (direct) or 3F (inverse convention): not a microprocessor card ATR (a memory card?)`);
   if (b.length > MAX_ATR_LENGTH) problems.push(`the ATR is ${b.length} bytes long; ISO 7816-3 allows at most ${MAX_ATR_LENGTH}`);
@@ -110,7 +116,7 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
     return out;
   }
   const t0 = b[1] as number;
-  out.t0 = t0;
+  out.t0 = hx(t0);
   const k = t0 & 0x0f;
   out.historicalLength = k;
 
@@ -145,7 +151,7 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
     y = td >> 4;
     i++;
   }
-  out.protocols = offered.length ? offered : [0];
+  out.protocols = (offered.length ? offered : [0]).map((p) => proto(p));
   out.tck.required = offered.some((p) => p !== 0) || out.t15;
 
   const remaining = b.length - pos;
@@ -169,9 +175,9 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
       const value = b[tckPos] as number;
       let x = 0;
       for (let j = 1; j < tckPos; j++) x ^= b[j] as number;
-      out.tck.value = value;
+      out.tck.value = hx(value);
       out.tck.valid = (x ^ value) === 0;
-      out.tck.expected = x;
+      out.tck.expected = hx(x);
       if (!out.tck.valid) problems.push(`TCK is ${hx(value)}, the checksum needs ${hx(x)}`);
       if (!out.tck.required) problems.push('a TCK is present although only T=0 is offered (ISO 7816-3 says to leave it out)');
       if (remaining > k + 1) problems.push(`the ATR is too long: ${remaining - k - 1} extra byte${remaining - k - 1 === 1 ? '' : 's'} after TCK`);
@@ -190,14 +196,14 @@ function describe(out: AtrAnalysis, letter: 'A' | 'B' | 'C' | 'D', i: number, t:
     const next = v & 0x0f;
     const follow = ['A', 'B', 'C', 'D'].filter((_, n) => (v >> 4) & (1 << n)).map((l) => `T${l}${i + 1}`);
     const what = next === 15 ? 'T=15: global interface bytes follow' : `protocol T=${next}`;
-    return { name, value: v, scope: 'global', meaning: `${what}; ${follow.length ? follow.join(', ') + ' follow' : 'no more interface bytes'}` };
+    return { name, value: hx(v), scope: 'global', meaning: `${what}; ${follow.length ? follow.join(', ') + (follow.length === 1 ? ' follows' : ' follow') : 'no more interface bytes'}` };
   }
   if (i === 1) return global1(out, letter, name, v);
   if (i === 2) return group2(out, letter, name, v, t);
   // i ≥ 3: T=15 makes them global; otherwise they are specific to the T of the TD before them.
   if (t === 15) return t15Byte(out, letter, name, v);
   if (firstT1) return t1Byte(out, letter, name, v);
-  return { name, value: v, scope: t as number, meaning: `specific to T=${t}` };
+  return { name, value: hx(v), scope: proto(t as number), meaning: `specific to T=${t}` };
 }
 
 function global1(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: number): InterfaceByte {
@@ -208,35 +214,35 @@ function global1(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: num
     const d = tr.di === null ? `Di RFU (${v & 15})` : `Di=${tr.di}`;
     let meaning = `${f}, ${d}`;
     if (tr.cyclesPerEtu !== null) {
-      meaning += `: ${round(tr.cyclesPerEtu)} cycles/ETU, ${Math.floor(tr.bitsPerSecondAt4MHz ?? 0)} bit/s at 4 MHz`;
-      meaning += `, f max ${tr.fMaxMHz} MHz (${Math.floor(tr.bitsPerSecondAtFMax ?? 0)} bit/s)`;
+      meaning += `: ${tr.cyclesPerEtu} cycles/ETU, ${tr.bitsPerSecondAt4MHz} bit/s at 4 MHz`;
+      meaning += `, f max ${tr.fMaxMHz} MHz (${tr.bitsPerSecondAtFMax} bit/s)`;
     }
     if (tr.fi === null || tr.di === null) out.problems.push(`TA1 ${hx(v)} codes an RFU ${tr.fi === null ? 'Fi' : 'Di'}`);
-    return { name, value: v, scope: 'global', meaning };
+    return { name, value: hx(v), scope: 'global', meaning };
   }
   if (letter === 'B') {
     const meaning = v === 0 ? 'no VPP (deprecated byte; 00 as ISO 7816-3:2006 asks)' : `VPP programming: PI1=${v & 0x1f} V, II=${(v >> 5) & 3} (deprecated since ISO 7816-3:2006)`;
-    return { name, value: v, scope: 'global', meaning };
+    return { name, value: hx(v), scope: 'global', meaning };
   }
   out.extraGuardTime = v;
   const meaning = v === 255 ? 'extra guard time N=255: minimum character spacing (12 ETU for T=0, 11 for T=1)' : `extra guard time N=${v} ETU`;
-  return { name, value: v, scope: 'global', meaning };
+  return { name, value: hx(v), scope: 'global', meaning };
 }
 
 function group2(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: number, t: number | undefined): InterfaceByte {
   if (letter === 'A') {
-    const mode = { protocol: v & 0x0f, canChange: (v & 0x80) === 0, implicitParameters: (v & 0x10) !== 0 };
+    const mode = { protocol: proto(v & 0x0f), canChange: (v & 0x80) === 0, implicitParameters: (v & 0x10) !== 0 };
     out.specificMode = mode;
-    const meaning = `specific mode, T=${mode.protocol}; ${mode.canChange ? 'can change to negotiable mode' : 'cannot change mode'}; parameters ${mode.implicitParameters ? 'implicit' : 'from the interface bytes'}`;
-    return { name, value: v, scope: 'global', meaning };
+    const meaning = `specific mode, ${mode.protocol}; ${mode.canChange ? 'can change to negotiable mode' : 'cannot change mode'}; parameters ${mode.implicitParameters ? 'implicit' : 'from the interface bytes'}`;
+    return { name, value: hx(v), scope: 'global', meaning };
   }
-  if (letter === 'B') return { name, value: v, scope: 'global', meaning: `VPP programming: PI2=${v} (deprecated since ISO 7816-3:2006)` };
+  if (letter === 'B') return { name, value: hx(v), scope: 'global', meaning: `VPP programming: PI2=${v} (deprecated since ISO 7816-3:2006)` };
   // TC2 is specific to T=0.
   if (t === 0) {
     out.waitingIntegerT0 = v;
-    return { name, value: v, scope: 0, meaning: v === 0 ? 'waiting integer WI=0 (RFU)' : `waiting integer WI=${v}: WT = ${v} × 960 × Fi/f` };
+    return { name, value: hx(v), scope: 'T=0', meaning: v === 0 ? 'waiting integer WI=0 (RFU)' : `waiting integer WI=${v}: WT = ${v} × 960 × Fi/f` };
   }
-  return { name, value: v, scope: t ?? 'global', meaning: `specific to T=${t}` };
+  return { name, value: hx(v), scope: t === undefined ? 'global' : proto(t), meaning: `specific to T=${t}` };
 }
 
 function t15Byte(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: number): InterfaceByte {
@@ -245,13 +251,13 @@ function t15Byte(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: num
     const classes = (['A', 'B', 'C'] as const).filter((_, n) => v & (1 << n));
     out.classes = classes;
     const cls = classes.map((c) => ({ A: 'A (5 V)', B: 'B (3 V)', C: 'C (1.8 V)' })[c]).join(', ') || 'none given';
-    return { name, value: v, scope: 'global', meaning: `clock stop ${out.clockStop}; classes ${cls}` };
+    return { name, value: hx(v), scope: 'global', meaning: `clock stop ${out.clockStop}; classes ${cls}` };
   }
   if (letter === 'B') {
     const meaning = v === 0 ? 'SPU: contact C6 not used' : `SPU: contact C6 ${v & 0x80 ? 'proprietary use' : 'standard use'} (${hx(v & 0x7f)})`;
-    return { name, value: v, scope: 'global', meaning };
+    return { name, value: hx(v), scope: 'global', meaning };
   }
-  return { name, value: v, scope: 'global', meaning: 'global (T=15), RFU' };
+  return { name, value: hx(v), scope: 'global', meaning: 'global (T=15), RFU' };
 }
 
 function t1Byte(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: number): InterfaceByte {
@@ -259,15 +265,15 @@ function t1Byte(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: numb
   if (letter === 'A') {
     t1.ifsc = v;
     if (v === 0 || v === 0xff) out.problems.push(`IFSC ${hx(v)} is invalid (1 to 254)`);
-    return { name, value: v, scope: 1, meaning: `IFSC ${v} bytes` };
+    return { name, value: hx(v), scope: 'T=1', meaning: `IFSC ${v} bytes` };
   }
   if (letter === 'B') {
     t1.bwi = v >> 4;
     t1.cwi = v & 0x0f;
-    return { name, value: v, scope: 1, meaning: `BWI=${t1.bwi}, CWI=${t1.cwi}` };
+    return { name, value: hx(v), scope: 'T=1', meaning: `BWI=${t1.bwi}, CWI=${t1.cwi}` };
   }
   t1.errorDetection = v & 1 ? 'CRC' : 'LRC';
-  return { name, value: v, scope: 1, meaning: `error detection ${t1.errorDetection}${v & 0xfe ? ` (RFU bits ${hx(v & 0xfe)})` : ''}` };
+  return { name, value: hx(v), scope: 'T=1', meaning: `error detection ${t1.errorDetection}${v & 0xfe ? ` (RFU bits ${hx(v & 0xfe)})` : ''}` };
 }
 
 function transmission(ta1: number | undefined): TransmissionParameters {
@@ -278,14 +284,18 @@ function transmission(ta1: number | undefined): TransmissionParameters {
   const fMaxMHz = FMAX[fiIdx] ?? null;
   const cycles = fi !== null && di !== null ? fi / di : null;
   return {
-    fi, di, fMaxMHz, default: ta1 === undefined, cyclesPerEtu: cycles,
-    bitsPerSecondAt4MHz: cycles ? 4e6 / cycles : null,
-    bitsPerSecondAtFMax: cycles && fMaxMHz ? (fMaxMHz * 1e6) / cycles : null,
+    fi, di, fMaxMHz, default: ta1 === undefined, cyclesPerEtu: cycles === null ? null : round(cycles),
+    bitsPerSecondAt4MHz: cycles ? Math.floor(4e6 / cycles) : null,
+    bitsPerSecondAtFMax: cycles && fMaxMHz ? Math.floor((fMaxMHz * 1e6) / cycles) : null,
   };
 }
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+function proto(t: number): ProtocolName {
+  return `T=${t}`;
 }
 
 function hx(v: number): string {

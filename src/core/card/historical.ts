@@ -18,10 +18,10 @@ export interface CompactTlvObject {
 export interface PcscStorageCard {
   rid: string;
   /** SS: the standard the card follows. */
-  standard: number;
+  standard: string;
   standardName: string;
   /** NN NN: the card name code. */
-  cardName: number;
+  cardName: string;
   cardNameText: string | null;
 }
 
@@ -29,11 +29,12 @@ export interface HistoricalBytes {
   bytes: string;
   /** K from T0 (may differ from bytes' length when the ATR is truncated). */
   expected: number;
-  category: number | null;
+  /** The category indicator byte as hex ("80"). */
+  category: string | null;
   format: 'none' | 'compact-tlv' | 'compact-tlv+status' | 'dir-reference' | 'pcsc-storage-card' | 'rfu' | 'proprietary';
   objects: CompactTlvObject[];
-  status?: { lcs?: number; lcsMeaning?: string; sw?: string };
-  dirReference?: number;
+  status?: { lcs?: string; lcsMeaning?: string; sw?: string };
+  dirReference?: string;
   pcsc?: PcscStorageCard;
   problems: string[];
 }
@@ -71,14 +72,14 @@ export function analyzeHistoricalBytes(hb: Buffer, expected: number): Historical
   const out: HistoricalBytes = { bytes: toHex(hb), expected, category: null, format: 'none', objects: [], problems: [] };
   if (hb.length === 0) return out;
   const cat = hb[0] as number;
-  out.category = cat;
+  out.category = byteHex(cat);
   if (cat === 0x80 && hb.length >= 15 && hb[1] === 0x4f && hb[2] === 0x0c && hb.subarray(3, 8).equals(PCSC_RID)) {
     out.format = 'pcsc-storage-card';
     const standard = hb[8] as number;
     const cardName = hb.readUInt16BE(9);
     out.pcsc = {
-      rid: toHex(PCSC_RID), standard, standardName: PCSC_STANDARDS[standard] ?? `RFU (${byteHex(standard)})`,
-      cardName, cardNameText: PCSC_CARD_NAMES[cardName] ?? null,
+      rid: toHex(PCSC_RID), standard: byteHex(standard), standardName: PCSC_STANDARDS[standard] ?? `RFU (${byteHex(standard)})`,
+      cardName: cardName.toString(16).toUpperCase().padStart(4, '0'), cardNameText: PCSC_CARD_NAMES[cardName] ?? null,
     };
     return out;
   }
@@ -90,7 +91,7 @@ export function analyzeHistoricalBytes(hb: Buffer, expected: number): Historical
     }
     const st = hb.subarray(hb.length - 3);
     parseObjects(hb.subarray(1, hb.length - 3), out);
-    out.status = { lcs: st[0] as number, lcsMeaning: lcsMeaning(st[0] as number), sw: toHex(st.subarray(1)) };
+    out.status = { lcs: byteHex(st[0] as number), lcsMeaning: lcsMeaning(st[0] as number), sw: toHex(st.subarray(1)) };
     return out;
   }
   if (cat === 0x80) {
@@ -101,7 +102,7 @@ export function analyzeHistoricalBytes(hb: Buffer, expected: number): Historical
   if (cat === 0x10) {
     out.format = 'dir-reference';
     if (hb.length < 2) out.problems.push('category 10 needs a DIR data reference byte after it');
-    else out.dirReference = hb[1] as number;
+    else out.dirReference = byteHex(hb[1] as number);
     return out;
   }
   out.format = cat >= 0x81 && cat <= 0x8f ? 'rfu' : 'proprietary';
@@ -137,7 +138,7 @@ function details(tag: number, v: Buffer): string[] {
   if (tag === 8) {
     const s = statusIndicator(v);
     const d: string[] = [];
-    if (s.lcs !== undefined) d.push(`life cycle status ${byteHex(s.lcs)}: ${s.lcsMeaning}`);
+    if (s.lcs !== undefined) d.push(`life cycle status ${s.lcs}: ${s.lcsMeaning}`);
     if (s.sw !== undefined) d.push(`status word ${s.sw}`);
     return d;
   }
@@ -145,9 +146,9 @@ function details(tag: number, v: Buffer): string[] {
 }
 
 function statusIndicator(v: Buffer): NonNullable<HistoricalBytes['status']> {
-  if (v.length === 1) return { lcs: v[0] as number, lcsMeaning: lcsMeaning(v[0] as number) };
+  if (v.length === 1) return { lcs: byteHex(v[0] as number), lcsMeaning: lcsMeaning(v[0] as number) };
   if (v.length === 2) return { sw: toHex(v) };
-  if (v.length >= 3) return { lcs: v[0] as number, lcsMeaning: lcsMeaning(v[0] as number), sw: toHex(v.subarray(1, 3)) };
+  if (v.length >= 3) return { lcs: byteHex(v[0] as number), lcsMeaning: lcsMeaning(v[0] as number), sw: toHex(v.subarray(1, 3)) };
   return {};
 }
 

@@ -13,11 +13,11 @@ describe('analyzeAtr: valid ATRs', () => {
     const a = analyzeAtr(b);
     expect(a.convention).toBe('direct');
     expect(a.historicalLength).toBe(5);
-    expect(a.interfaceBytes.map((x) => `${x.name}=${x.value.toString(16)}`)).toEqual(['TA1=13', 'TD1=81', 'TD2=1']);
+    expect(a.interfaceBytes.map((x) => `${x.name}=${x.value}`)).toEqual(['TA1=13', 'TD1=81', 'TD2=01']);
     expect(a.transmission).toMatchObject({ fi: 372, di: 4, fMaxMHz: 5, default: false, cyclesPerEtu: 93 });
-    expect(Math.floor(a.transmission.bitsPerSecondAt4MHz ?? 0)).toBe(43010);
-    expect(a.protocols).toEqual([1]);
-    expect(a.tck).toEqual({ required: true, present: true, value: 0x0b, valid: true, expected: 0x0b });
+    expect(a.transmission.bitsPerSecondAt4MHz).toBe(43010);
+    expect(a.protocols).toEqual(['T=1']);
+    expect(a.tck).toEqual({ required: true, present: true, value: '0B', valid: true, expected: '0B' });
     expect(a.historical.bytes).toBe('8073FF0100');
     expect(a.historical.format).toBe('compact-tlv');
     expect(a.historical.objects).toHaveLength(1);
@@ -28,7 +28,7 @@ describe('analyzeAtr: valid ATRs', () => {
 
   it('T=0 only, no interface bytes: defaults and no TCK', () => {
     const a = analyzeAtr(atr('3B 02 14 50'));
-    expect(a.protocols).toEqual([0]);
+    expect(a.protocols).toEqual(['T=0']);
     expect(a.transmission).toMatchObject({ fi: 372, di: 1, fMaxMHz: 5, default: true });
     expect(a.tck).toEqual({ required: false, present: false });
     expect(a.historical.bytes).toBe('1450');
@@ -44,7 +44,7 @@ describe('analyzeAtr: valid ATRs', () => {
     expect(a.t1).toEqual({ ifsc: 254, bwi: 1, cwi: 5 });
     expect(a.historicalLength).toBe(13);
     expect(a.tck.valid).toBe(xorAfterTs(b) === 0);
-    expect(a.interfaceBytes.find((x) => x.name === 'TA3')?.scope).toBe(1);
+    expect(a.interfaceBytes.find((x) => x.name === 'TA3')?.scope).toBe('T=1');
   });
 
   it('T=15 global bytes: clock stop and classes; TC1=FF', () => {
@@ -54,10 +54,10 @@ describe('analyzeAtr: valid ATRs', () => {
     expect(a.extraGuardTime).toBe(255);
     expect(a.t1).toEqual({ ifsc: 254, bwi: 4, cwi: 3, errorDetection: 'LRC' });
     expect(a.t15).toBe(true);
-    expect(a.protocols).toEqual([1]);
+    expect(a.protocols).toEqual(['T=1']);
     expect(a.clockStop).toBe('not supported');
     expect(a.classes).toEqual(['A', 'B']);
-    expect(a.interfaceBytes.find((x) => x.name === 'TB4')).toMatchObject({ value: 0x83, scope: 'global' });
+    expect(a.interfaceBytes.find((x) => x.name === 'TB4')).toMatchObject({ value: '83', scope: 'global' });
     expect(Buffer.from(a.historical.bytes, 'hex').toString('latin1')).toBe('MIFARE Plus SAM');
     expect(a.tck.valid).toBe(xorAfterTs(b) === 0);
   });
@@ -67,7 +67,7 @@ describe('analyzeAtr: valid ATRs', () => {
     // TA2=10: T=0, can change, implicit parameters. TC2=0A: WI=10. Only T=0, so no TCK.
     const a = analyzeAtr(atr('3B B0 11 00 50 10 0A'));
     expect(a.interfaceBytes.map((x) => x.name)).toEqual(['TA1', 'TB1', 'TD1', 'TA2', 'TC2']);
-    expect(a.specificMode).toEqual({ protocol: 0, canChange: true, implicitParameters: true });
+    expect(a.specificMode).toEqual({ protocol: 'T=0', canChange: true, implicitParameters: true });
     expect(a.waitingIntegerT0).toBe(10);
     expect(a.tck.required).toBe(false);
     expect(a.valid).toBe(true);
@@ -75,10 +75,10 @@ describe('analyzeAtr: valid ATRs', () => {
 
   it('PC/SC part 3 contactless storage card', () => {
     const a = analyzeAtr(atr('3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A'));
-    expect(a.protocols).toEqual([0, 1]);
+    expect(a.protocols).toEqual(['T=0', 'T=1']);
     expect(a.tck).toMatchObject({ required: true, present: true, valid: true });
     expect(a.historical.format).toBe('pcsc-storage-card');
-    expect(a.historical.pcsc).toEqual({ rid: 'A000000306', standard: 3, standardName: 'ISO 14443 A, part 3', cardName: 1, cardNameText: 'MIFARE Classic 1K' });
+    expect(a.historical.pcsc).toEqual({ rid: 'A000000306', standard: '03', standardName: 'ISO 14443 A, part 3', cardName: '0001', cardNameText: 'MIFARE Classic 1K' });
     expect(a.valid).toBe(true);
   });
 
@@ -89,7 +89,7 @@ describe('analyzeAtr: valid ATRs', () => {
     expect(a.historical.format).toBe('compact-tlv+status');
     expect(a.historical.objects).toEqual([expect.objectContaining({ tag: 3, length: 1, value: 'C0' })]);
     expect(a.historical.objects[0]?.details).toContain('card with MF');
-    expect(a.historical.status).toEqual({ lcs: 5, lcsMeaning: 'operational state, activated', sw: '9000' });
+    expect(a.historical.status).toEqual({ lcs: '05', lcsMeaning: 'operational state, activated', sw: '9000' });
   });
 });
 
@@ -119,7 +119,7 @@ describe('analyzeAtr: malformed ATRs give problems, never exceptions', () => {
   });
   it('wrong TCK names the right one', () => {
     const a = analyzeAtr(atr('3B 95 13 81 01 80 73 FF 01 00 0C'));
-    expect(a.tck).toMatchObject({ present: true, valid: false, value: 0x0c, expected: 0x0b });
+    expect(a.tck).toMatchObject({ present: true, valid: false, value: '0C', expected: '0B' });
     expect(a.problems).toEqual(['TCK is 0C, the checksum needs 0B']);
   });
   it('a TCK on a T=0-only ATR is read as TCK, and flagged', () => {

@@ -1,0 +1,55 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base.js';
+
+export default class Atr extends BaseCommand {
+  static override summary = 'Analyse an ATR (ISO 7816-3) and name the card from the ATR list';
+  static override description = `Works offline: decodes TS, T0, every interface byte, the historical bytes and TCK, then looks
+the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACHE_HOME or ~/.cache,
+~/.smartcard_list.txt, /usr/local/pcsc, /usr/share/pcsc, /usr/local/share/pcsc; empty files are skipped).
+--update downloads the newest list into the cache. Exit 1 when the ATR breaks ISO 7816-3.`;
+  static override examples = [
+    '<%= config.bin %> atr 3B 95 13 81 01 80 73 FF 01 00 0B',
+    '<%= config.bin %> atr 3B:8F:80:01:80:4F:0C:A0:00:00:03:06:03:00:01:00:00:00:00:6A --json',
+    '<%= config.bin %> atr --update',
+    '<%= config.bin %> atr --update --url http://mirror.example/smartcard_list.txt',
+  ];
+  static override strict = false;
+  static override args = { atr: Args.string({ description: 'the ATR in hex (spaces or colons allowed)' }) };
+  static override flags = {
+    update: Flags.boolean({ description: 'download the newest ATR list into the cache' }),
+    url: Flags.string({ description: 'where --update downloads from', dependsOn: ['update'], helpValue: 'URL' }),
+    timeout: Flags.integer({ description: 'seconds --update may take', default: 60, min: 1 }),
+    list: Flags.string({ description: 'use this ATR list file instead of searching', helpValue: 'FILE' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags, raw } = await this.parse(Atr);
+    const { UsageError, parseHex, analyzeAtr } = await import('../core/index.js');
+    // `raw` keeps the words in order (oclif's argv can reorder repeated values such as "01").
+    const text = raw.filter((t) => t.type === 'arg').map((t) => t.input).join(' ');
+    if (!flags.update && text.trim() === '') throw new UsageError('give an ATR in hex (e.g. pcsc atr 3B 02 14 50), or --update', 'ENOATR');
+    let update;
+    if (flags.update) {
+      const { updateAtrList } = await import('../cli/atr/update.js');
+      update = await updateAtrList({ url: flags.url, timeoutSeconds: flags.timeout, signal: this.signal, progress: Boolean(process.stderr.isTTY) && !this.jsonEnabled() });
+      this.log(`Saved ${update.patterns} ATR patterns (${update.bytes} bytes) from ${update.url} to ${update.file}`);
+      if (text.trim() === '') return { update };
+    }
+    const bytes = parseHex(text, { what: 'ATR' });
+    const analysis = analyzeAtr(bytes);
+    const { openNameSource } = await import('../cli/atr/names.js');
+    const names = (await openNameSource({ file: flags.list })).lookup(bytes);
+    if (!this.jsonEnabled()) {
+      const { renderAtrAnalysis, renderAtrNames } = await import('../cli/render/atr.js');
+      const { makeStyle } = await import('../cli/style.js');
+      const s = makeStyle();
+      const { formatHex } = await import('../core/index.js');
+      this.log(`ATR: ${formatHex(bytes)}`);
+      for (const l of renderAtrAnalysis(analysis, s)) this.log(l);
+      this.log('');
+      for (const l of renderAtrNames(bytes, names, s)) this.log(l);
+    }
+    if (!analysis.valid) process.exitCode = 1;
+    return { ...analysis, list: names.file, matches: names.matches, names: names.names, ...(update ? { update } : {}) };
+  }
+}
