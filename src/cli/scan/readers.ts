@@ -3,7 +3,7 @@
 // Not the core's index: it also loads ssh-check, the proxy, the doctor engine and the USB
 // transport (~25 ms of start-up that `scan -r` never uses; see bench/README.md).
 import { establishContext } from '../../core/pcsc/establish.js';
-import type { ContextInfo } from '../../core/pcsc/types.js';
+import type { BackendName, ContextInfo } from '../../core/pcsc/types.js';
 
 export interface ReaderListResult {
   readers: { name: string }[];
@@ -11,7 +11,7 @@ export interface ReaderListResult {
   daemon: { protocol: string; socket: string };
 }
 
-export async function listReadersOnce(opts: { socket?: string | undefined; backend?: 'pcscd' | 'usb' | 'auto' }): Promise<ReaderListResult> {
+export async function listReadersOnce(opts: { socket?: string | undefined; backend?: BackendName | 'auto' | undefined }): Promise<ReaderListResult> {
   await using ctx = await establishContext({ socket: opts.socket, backend: opts.backend });
   const names = await ctx.listReaders();
   const info: ContextInfo = ctx.info;

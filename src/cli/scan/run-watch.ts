@@ -1,0 +1,138 @@
+// Drives `pcsc scan`'s watch mode and --wait-card: the watcher's events to lines (human or NDJSON),
+// -t, --count, -s, and the spinner. The command gives it a sink; nothing here touches argv.
+
+import { Context, PcscError, Scard, type BackendName } from '../../core/index.js';
+import { ScanRenderer } from '../render/scan.js';
+import type { NameLookup, ReaderEvent, ScanEvent } from './events.js';
+import { idleSpinner } from './spinner.js';
+import { stressCard } from './stress.js';
+import { Watcher } from './watch.js';
+
+export interface Sink {
+  log(line: string): void;
+  json(obj: unknown): void;
+}
+
+export interface WatchRunOptions {
+  socket?: string | undefined;
+  backend?: BackendName | 'auto' | undefined;
+  reader?: string | undefined;
+  forcePnp: boolean;
+  debug: boolean;
+  stress: boolean;
+  /** Print the ATR analysis (not -n); human output only. */
+  analysis: boolean;
+  names?: NameLookup | undefined;
+  /** -t: stop after this many seconds. */
+  seconds?: number | undefined;
+  /** --count: stop after this many changes. */
+  count?: number | undefined;
+  json: boolean;
+  spinner: boolean;
+  style: import('chalk').ChalkInstance;
+  /** Ctrl-C. */
+  signal: AbortSignal;
+  sink: Sink;
+  pollMs?: number;
+}
+
+/** The events --count counts: changes, not the initial status, notes or debug lines. */
+const CHANGES = new Set<ScanEvent['event']>(['card-inserted', 'card-removed', 'state-changed', 'reader-added', 'reader-removed']);
+
+export interface WatchSummary {
+  changes: number;
+  stoppedBy: 'count' | 'time' | 'interrupt';
+}
+
+function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): { stop: AbortController; timedOut: () => boolean; dispose: () => void } {
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = o.seconds !== undefined ? setTimeout(() => { timedOut = true; stop.abort(); }, o.seconds * 1000) : null;
+  return {
+    stop,
+    timedOut: () => timedOut,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      o.signal.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function watcherFor(o: WatchRunOptions, signal: AbortSignal): Watcher {
+  return new Watcher({
+    establish: () => Context.establish({ socket: o.socket, backend: o.backend }),
+    reader: o.reader, forcePnp: o.forcePnp, debug: o.debug, names: o.names, signal, pollMs: o.pollMs,
+  });
+}
+
+export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
+  const { stop, timedOut, dispose } = stopper(o);
+  const w = watcherFor(o, stop.signal);
+  const render = new ScanRenderer({ style: o.style, analysis: o.analysis, pollMs: o.pollMs });
+  const spin = await idleSpinner(o.spinner && !o.json, 'Waiting for a card or reader event (Ctrl-C to quit)');
+  const emit = (e: ScanEvent): void => {
+    spin.busy();
+    if (o.json) o.sink.json(e);
+    else for (const l of render.render(e)) o.sink.log(l);
+  };
+  let changes = 0;
+  let stoppedBy: WatchSummary['stoppedBy'] = 'interrupt';
+  try {
+    for await (const e of w.events()) {
+      emit(e);
+      if (CHANGES.has(e.event) && ++changes === o.count) {
+        stoppedBy = 'count';
+        break;
+      }
+      if (o.stress && w.context && isCardIn(e)) {
+        for await (const r of stressCard(w.context, (e as ReaderEvent).reader, stop.signal)) emit(r);
+      }
+      spin.idle();
+    }
+    if (stoppedBy !== 'count' && timedOut()) stoppedBy = 'time';
+    if (stoppedBy === 'interrupt') throw new PcscError(Scard.E_CANCELLED, 'interrupted');
+  } finally {
+    spin.busy();
+    dispose();
+  }
+  return { changes, stoppedBy };
+}
+
+function isCardIn(e: ScanEvent): boolean {
+  return (e.event === 'status' || e.event === 'card-inserted') && e.card === 'present';
+}
+
+export interface WaitCardResult {
+  reader: string;
+  index: number;
+  atr: string;
+  names?: string[];
+  time: string;
+}
+
+/** --wait-card: blocks until a card is in the (chosen) reader; -t bounds the wait (exit 5). */
+export async function waitForCard(o: WatchRunOptions): Promise<WaitCardResult> {
+  const { stop, timedOut, dispose } = stopper(o);
+  const w = watcherFor(o, stop.signal);
+  const spin = await idleSpinner(o.spinner && !o.json, o.reader !== undefined ? `Waiting for a card in reader ${o.reader} (Ctrl-C to quit)` : 'Waiting for a card (Ctrl-C to quit)');
+  try {
+    spin.idle();
+    for await (const e of w.events()) {
+      if (e.event === 'daemon-lost') {
+        spin.busy();
+        o.sink.log(`pcscd went away (${e.error.message}); waiting for it to come back...`);
+        spin.idle();
+      }
+      if (e.event !== 'status' && e.event !== 'card-inserted' && e.event !== 'reader-added') continue;
+      if (e.card === 'mute') throw new PcscError(Scard.W_UNRESPONSIVE_CARD, `the card in ${e.reader} does not answer`);
+      if (e.card === 'present' && e.atr) return { reader: e.reader, index: e.index, atr: e.atr, ...(e.names ? { names: e.names } : {}), time: e.time };
+    }
+    if (timedOut()) throw new PcscError(Scard.E_TIMEOUT, `no card within ${o.seconds} s`);
+    throw new PcscError(Scard.E_CANCELLED, 'interrupted');
+  } finally {
+    spin.busy();
+    dispose();
+  }
+}
