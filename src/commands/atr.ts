@@ -31,7 +31,8 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
     let update;
     if (flags.update) {
       const { updateAtrList } = await import('../cli/atr/update.js');
-      update = await updateAtrList({ url: flags.url, timeoutSeconds: flags.timeout, signal: this.signal, progress: Boolean(process.stderr.isTTY) && !this.jsonEnabled() });
+      const { canSpin } = await import('../cli/scan/spinner.js');
+      update = await updateAtrList({ url: flags.url, timeoutSeconds: flags.timeout, signal: this.signal, progress: canSpin() && !this.jsonEnabled() });
       this.log(`Saved ${update.patterns} ATR patterns (${update.bytes} bytes) from ${update.url} to ${update.file}`);
       if (text.trim() === '') return { update };
     }

@@ -8,11 +8,16 @@ export interface IdleSpinner {
   busy(): void;
 }
 
+/** A spinner needs a terminal with a width (a pseudo-terminal may report 0 columns). */
+export function canSpin(stream: NodeJS.WriteStream = process.stderr): boolean {
+  return Boolean(stream.isTTY) && (stream.columns ?? 0) > 0;
+}
+
 const NONE: IdleSpinner = { idle: () => undefined, busy: () => undefined };
 const DELAY_MS = 150;
 
 export async function idleSpinner(enabled: boolean, text: string): Promise<IdleSpinner> {
-  if (!enabled) return NONE;
+  if (!enabled || !canSpin()) return NONE;
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: process.stderr, discardStdin: false });
   let timer: NodeJS.Timeout | null = null;

@@ -67,10 +67,14 @@ export class Watcher {
             yield* this.recover(f);
             continue;
           }
+          // Readers may have come or gone while the last events were being handled (printing,
+          // -s): a wait armed now would not see that, so look at the list first (one round trip).
+          yield* this.relist();
           const watched = this.watched();
           if (watched.length === 0 && !waitingSaid) {
             waitingSaid = true;
             yield { event: 'waiting-reader', time: this.time(), ...(this.o.reader !== undefined ? { reader: this.selected ?? this.o.reader } : {}) };
+            continue; // look at the list again before waiting: every yield can take time
           }
           if (watched.length > 0) waitingSaid = false;
           yield* this.waitOnce(watched);
