@@ -42,5 +42,7 @@ export function describeFailure(err: unknown): Failure {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
+  // oclif's exclusive/dependsOn errors start with a heading line; the useful line is the next one.
+  const lines = s.split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:?$/.test(l));
+  return lines[0] ?? s;
 }

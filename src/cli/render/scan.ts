@@ -52,11 +52,11 @@ export function renderReaderBlock(e: Omit<ReaderEvent, 'event'> & { event?: Read
   if (e.atr) {
     const bytes = parseHex(e.atr);
     out.push(`  ATR: ${s.magenta(formatHex(bytes))}`);
+    if (o.analysis) out.push(...renderAtrAnalysis(analyzeAtr(bytes), s, '  '));
     if (e.names?.length) {
       out.push('  Possibly identified card:');
       for (const n of e.names) out.push(`    ${s.blue(n)}`);
     }
-    if (o.analysis) out.push(...renderAtrAnalysis(analyzeAtr(bytes), s, '  '));
   }
   return out;
 }
