@@ -43,10 +43,12 @@ interface Facts {
   tooLong: boolean;
   /** The "Possibly identified card" part: pattern lines and descriptions, in order. */
   ident: string[];
+  /** False when it quit before the lookup (it stops as soon as the bytes run out after T0/TDi). */
+  lookedUp: boolean;
 }
 
 function parseAtrAnalysis(text: string): Facts {
-  const f: Facts = { tds: [], tags: [], truncated: false, tooLong: false, ident: [] };
+  const f: Facts = { tds: [], tags: [], truncated: false, tooLong: false, ident: [], lookedUp: false };
   // eslint-disable-next-line no-control-regex -- ATR_analysis colours its output with ANSI escapes
   const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
   let t = 0;
@@ -58,7 +60,7 @@ function parseAtrAnalysis(text: string): Facts {
       f.ident.push(line.startsWith('\t') ? 'NAME ' + line.slice(1) : 'PATTERN ' + line);
       continue;
     }
-    if (line.startsWith('Possibly identified card')) inIdent = true;
+    if (line.startsWith('Possibly identified card')) inIdent = f.lookedUp = true;
     else if ((m = /TA\(1\) = .. --> Fi=(\S+), Di=([^,\s]+)/.exec(line))) [f.fi, f.di] = [m[1], m[2]];
     else if ((m = /TD\(\d+\) = .. --> .*Protocol T = (\d+)/.exec(line))) f.tds.push((t = Number(m[1])));
     else if ((m = /\+ TCK = (..) \((correct checksum)\)/.exec(line))) f.tck = { ok: true };
@@ -133,7 +135,8 @@ function compare(atr: string, f: Facts): void {
     expect(a.clockStop, where).toBe(f.clockStop);
     expect(a.classes, where).toEqual(f.classes?.filter((c) => c <= 'C'));
   }
-  expect(ourIdent(atr), where).toEqual(f.ident);
+  if (f.lookedUp) expect(ourIdent(atr), where).toEqual(f.ident);
+  else expect(f.historical, `${where}: ATR_analysis skipped the lookup only when it quit early`).toBeUndefined();
 }
 
 /** A deterministic sample of the list's plain (non-regex) ATRs: every n-th, plus chosen kinds. */
@@ -198,6 +201,7 @@ describe('ATR analysis agrees with ATR_analysis', () => {
     expect([...facts.keys()].some((a) => a.includes('A0 00 00 03 06'))).toBe(true);
     expect(all.some((f) => f.tck && !f.tck.ok) || all.every((f) => !f.tck || f.tck.ok)).toBe(true);
     expect(facts.size).toBeGreaterThan(60);
+    expect(all.filter((f) => f.lookedUp && f.ident.length > 0).length).toBeGreaterThan(50);
   });
 
   it('on ATRs with a wrong TCK and a missing historical byte', async () => {
