@@ -1,0 +1,197 @@
+// `pcsc scan` on the real rig (Debian's pcscd, the vpcd reader, card.py cards): watch mode in
+// human and NDJSON form, -c, -n, -d, -s, --reader, --wait-card, --count, -t, Ctrl-C.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRig, type Rig } from '../rig/rig.js';
+import { cleanEnv, hasStackTrace, pcsc, requireBuild } from '../helpers/cli.js';
+import { startPcsc, stopAll } from '../helpers/scan-process.js';
+
+/** vsmartcard's ATR: in Debian's smartcard_list.txt, so it has names. */
+const ATR = '3B951381018073FF01000B';
+const ATR_SPACED = '3B 95 13 81 01 80 73 FF 01 00 0B';
+const NAME = 'vsmartcard - iso7816 (Other)';
+const R0 = 'Virtual PCD 00 00';
+const R1 = 'Virtual PCD 00 01';
+
+let rig: Rig;
+let home: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  requireBuild();
+  rig = await startRig({ insert: [], atr: ATR });
+  home = await mkdtemp(join(tmpdir(), 'pcsc-scan-home-'));
+  env = cleanEnv(home, { PCSCLITE_CSOCK_NAME: rig.socket });
+}, 60_000);
+
+afterEach(async () => {
+  await stopAll();
+  for (const slot of [0, 1] as const) if ((await rig.card(slot).status()).inserted) await rig.card(slot).remove();
+});
+
+afterAll(async () => {
+  await stopAll();
+  await rig?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+describe('watch mode, --json (NDJSON)', () => {
+  it('started, status of each reader, insertion with ATR and names, removal; Ctrl-C exits 130', async () => {
+    const scan = startPcsc(['scan', '--json'], env);
+    const started = await scan.waitEvent((e) => e.event === 'started');
+    expect(started).toMatchObject({ pnp: true, readers: [R0, R1], daemon: { backend: 'pcscd', protocol: '4:4', socket: rig.socket } });
+    const s0 = await scan.waitEvent((e) => e.event === 'status' && e.reader === R0);
+    await scan.waitEvent((e) => e.event === 'status' && e.reader === R1);
+    expect(s0).toMatchObject({ index: 0, card: 'absent', state: ['EMPTY'] });
+    await rig.card(0).insert();
+    const ins = await scan.waitEvent((e) => e.event === 'card-inserted');
+    expect(ins).toMatchObject({ reader: R0, index: 0, card: 'present', atr: ATR, eventNumber: (s0.eventNumber as number) + 1 });
+    expect(ins.names).toContain(NAME);
+    expect(Date.parse(ins.time as string)).not.toBeNaN();
+    await rig.card(0).remove();
+    const rm0 = await scan.waitEvent((e) => e.event === 'card-removed');
+    expect(rm0).toMatchObject({ reader: R0, card: 'absent', eventNumber: (s0.eventNumber as number) + 2 });
+    expect(rm0).not.toHaveProperty('atr');
+    expect(await scan.stop()).toBe(130);
+    // Every line is one JSON object; nothing else on stdout, nothing on stderr.
+    for (const l of scan.lines.filter(Boolean)) expect(() => JSON.parse(l)).not.toThrow();
+    expect(scan.events().map((e) => e.event ?? Object.keys(e)[0])).toEqual(['started', 'status', 'status', 'card-inserted', 'card-removed', 'error']);
+    expect(scan.stderr()).toBe('');
+  });
+
+  it('--count stops after N changes (exit 0); -t stops after N seconds (exit 0)', async () => {
+    const scan = startPcsc(['scan', '--json', '--count', '2', '-n'], env);
+    await scan.waitEvent((e) => e.event === 'status' && e.reader === R1);
+    await rig.card(1).insert();
+    await rig.card(1).remove();
+    expect(await scan.exited).toBe(0);
+    expect(scan.events().map((e) => e.event)).toEqual(['started', 'status', 'status', 'card-inserted', 'card-removed']);
+    expect(scan.events()[3]).not.toHaveProperty('names');
+    const timed = await pcsc(['scan', '-t', '1', '-n'], { env });
+    expect(timed.code).toBe(0);
+    expect(timed.stdout).toContain(` Reader 0: ${R0}`);
+  });
+
+  it('--reader watches only that reader', async () => {
+    const scan = startPcsc(['scan', '--json', '--reader', '1', '-n'], env);
+    await scan.waitEvent((e) => e.event === 'status');
+    await rig.card(0).insert();
+    await rig.card(1).insert();
+    const ins = await scan.waitEvent((e) => e.event === 'card-inserted');
+    expect(ins.reader).toBe(R1);
+    await scan.stop();
+    expect(scan.events().filter((e) => 'reader' in e).map((e) => e.reader)).toEqual([R1, R1]);
+  });
+
+  it('-d adds each transition with every flag and the event number', async () => {
+    const scan = startPcsc(['scan', '--json', '-d', '-n', '--reader', '0'], env);
+    await scan.waitEvent((e) => e.event === 'status');
+    await rig.card(0).insert();
+    const t = await scan.waitEvent((e) => e.event === 'transition' && (e.set as string[]).includes('PRESENT'));
+    expect(t).toMatchObject({ reader: R0, from: expect.stringMatching(/^0x0010$/), set: ['CHANGED', 'PRESENT'], cleared: ['EMPTY'] });
+    expect(t.to).toBe('0x0022');
+  });
+});
+
+describe('watch mode, human output', () => {
+  it("pcsc_scan's layout, plain when piped", async () => {
+    const scan = startPcsc(['scan'], env);
+    await scan.waitLine(/^ Reader 1: /);
+    await rig.card(0).insert();
+    await scan.waitLine(/^ {2}Possibly identified card:$/);
+    await rig.card(0).remove();
+    await scan.waitLine((l) => l === '  Card state: Card removed', { from: scan.lines.indexOf('  Possibly identified card:') });
+    await scan.stop();
+    const out = scan.lines.join('\n');
+    expect(out).toMatch(/^Using reader plug'n play mechanism\nScanning present readers\.\.\.\n0: Virtual PCD 00 00\n1: Virtual PCD 00 01\n/);
+    expect(out).toMatch(/\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\n Reader 0: Virtual PCD 00 00\n {2}Event number: \d+\n {2}Card state: Card inserted\n {2}ATR: 3B 95 13 81 01 80 73 FF 01 00 0B\n/);
+    expect(out).toMatch(/ {4}TA1 +13 +Fi=372, Di=4/);
+    expect(out).toContain(`    ${NAME}`);
+    expect(out).not.toContain('\u001b');
+    expect(scan.stderr()).toBe('');
+  });
+
+  it('-s stresses the card: rounds of 100 SELECT MF, then stops when it leaves', async () => {
+    const scan = startPcsc(['scan', '-s', '-n', '--reader', '0'], env);
+    await scan.waitLine(/^ {2}Card state: Card removed$/);
+    await rig.card(0).clearLog();
+    await rig.card(0).insert();
+    await scan.waitLine(/^Stress card in reader Virtual PCD 00 00: 100 APDUs in \d+ µs, [\d.]+ APDU\/s$/, { timeoutMs: 20_000 });
+    const apdus = await rig.card(0).apdus();
+    expect(apdus.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(apdus)).toEqual(new Set(['00A40000023F00']));
+    await rig.card(0).remove();
+    await scan.waitLine(/^Stress card in reader Virtual PCD 00 00: stopped after \d+ APDUs?: /);
+    await scan.waitLine(/^ {2}Card state: Card removed$/, { from: scan.lines.findIndex((l) => l.includes('stopped after')) });
+  });
+});
+
+describe('-c and --wait-card', () => {
+  it('-c lists every reader once with card state, ATR and names', async () => {
+    await rig.card(1).insert();
+    const r = await pcsc(['scan', '-c'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ Reader 0: Virtual PCD 00 00\n {2}Event number: \d+\n {2}Card state: Card removed\n Reader 1: Virtual PCD 00 01\n {2}Event number: \d+\n {2}Card state: Card inserted\n {2}ATR: 3B 95 13 81 01 80 73 FF 01 00 0B\n {2}Possibly identified card:\n/);
+    const j = JSON.parse((await pcsc(['scan', '-c', '--json'], { env })).stdout);
+    expect(j.readers).toEqual([
+      { name: R0, index: 0, eventNumber: expect.any(Number), card: 'absent', state: ['EMPTY'] },
+      { name: R1, index: 1, eventNumber: expect.any(Number), card: 'present', state: ['PRESENT'], atr: ATR, names: expect.arrayContaining([NAME]) },
+    ]);
+    expect(j.daemon).toEqual({ protocol: '4:4', socket: rig.socket });
+    const one = JSON.parse((await pcsc(['scan', '-c', '--json', '--reader', 'pcd 00 01', '-n'], { env })).stdout);
+    expect(one.readers).toEqual([{ name: R1, index: 1, eventNumber: expect.any(Number), card: 'present', state: ['PRESENT'], atr: ATR }]);
+  });
+
+  it('--wait-card blocks until a card is in, prints its ATR, exits 0', async () => {
+    const wait = startPcsc(['scan', '--wait-card'], env);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(wait.child.exitCode).toBeNull();
+    await rig.card(0).insert();
+    expect(await wait.exited).toBe(0);
+    expect(wait.lines.filter(Boolean)).toEqual([ATR_SPACED]);
+    const j = await pcsc(['scan', '--wait-card', '--json'], { env });
+    expect(JSON.parse(j.stdout)).toMatchObject({ reader: R0, index: 0, atr: ATR, names: expect.arrayContaining([NAME]) });
+  });
+
+  it('--wait-card -t gives up with exit 5; --reader waits for that reader', async () => {
+    await rig.card(0).insert();
+    const r = await pcsc(['scan', '--wait-card', '-t', '1', '--reader', '1'], { env });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('pcsc: Timed out (0x8010000A): no card within 1 s\n');
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('errors', () => {
+  it('no pcscd at start: exit 3 with a hint; unknown reader: exit 4; --backend usb: exit 2', async () => {
+    const none = await pcsc(['scan', '--socket', join(home, 'nothing.sock')], { env });
+    expect(none.code).toBe(3);
+    expect(none.stderr).toMatch(/^pcsc: PC\/SC service \(pcscd\) not running .*\npcsc: Start pcscd/);
+    const unknown = await pcsc(['scan', '--reader', 'yubikey', '-t', '1'], { env });
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/no reader matches "yubikey"/);
+    const usb = await pcsc(['scan', '--backend', 'usb', '-c'], { env });
+    expect(usb.code).toBe(2);
+    expect(usb.stderr).toMatch(/usb backend is not available/);
+    const both = await pcsc(['scan', '-c', '--wait-card'], { env });
+    expect(both.code).toBe(2);
+    expect(hasStackTrace(none.stderr + unknown.stderr + usb.stderr + both.stderr)).toBe(false);
+  });
+
+  it('Ctrl-C while waiting cancels the wait and exits 130', async () => {
+    const scan = startPcsc(['scan', '-n'], env);
+    await scan.waitLine(/^ Reader 1: /);
+    scan.signal('SIGINT');
+    expect(await scan.exited).toBe(130);
+    expect(scan.stderr()).toBe('');
+    // With --json the cancelled wait ends the stream with its error line: the clean path ran, not
+    // the base command's last-resort exit (which prints nothing).
+    const j = startPcsc(['scan', '-n', '--json'], env);
+    await j.waitEvent((e) => e.event === 'status' && e.reader === R1);
+    j.signal('SIGINT');
+    expect(await j.exited).toBe(130);
+    expect(j.events().at(-1)).toMatchObject({ error: { name: 'SCARD_E_CANCELLED' } });
+  });
+});
