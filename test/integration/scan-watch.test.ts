@@ -85,6 +85,15 @@ describe('watch mode, --json (NDJSON)', () => {
     expect(scan.events().filter((e) => 'reader' in e).map((e) => e.reader)).toEqual([R1, R1]);
   });
 
+  it('stops (exit 0) when the reader of its output goes away, as `| head -1` does', async () => {
+    const scan = startPcsc(['scan', '--json', '-n'], env);
+    await scan.waitEvent((e) => e.event === 'started');
+    scan.child.stdout?.destroy();
+    await rig.card(0).insert();
+    expect(await scan.exited).toBe(0);
+    expect(scan.stderr()).toBe('');
+  });
+
   it('-d adds each transition with every flag and the event number', async () => {
     const scan = startPcsc(['scan', '--json', '-d', '-n', '--reader', '0'], env);
     await scan.waitEvent((e) => e.event === 'status');

@@ -41,21 +41,32 @@ const CHANGES = new Set<ScanEvent['event']>(['card-inserted', 'card-removed', 's
 
 export interface WatchSummary {
   changes: number;
-  stoppedBy: 'count' | 'time' | 'interrupt';
+  stoppedBy: 'count' | 'time' | 'closed';
 }
 
-function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): { stop: AbortController; timedOut: () => boolean; dispose: () => void } {
+function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): { stop: AbortController; timedOut: () => boolean; closed: () => boolean; dispose: () => void } {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   o.signal.addEventListener('abort', onAbort, { once: true });
   let timedOut = false;
+  let closed = false;
   const timer = o.seconds !== undefined ? setTimeout(() => { timedOut = true; stop.abort(); }, o.seconds * 1000) : null;
+  // The reader of our output went away (`pcsc scan --json | head -1`): oclif swallows EPIPE, so
+  // without this a watcher would go on writing into nothing forever.
+  const onError = (e: NodeJS.ErrnoException): void => {
+    if (e.code !== 'EPIPE') return;
+    closed = true;
+    stop.abort();
+  };
+  process.stdout.on('error', onError);
   return {
     stop,
     timedOut: () => timedOut,
+    closed: () => closed,
     dispose: () => {
       if (timer) clearTimeout(timer);
       o.signal.removeEventListener('abort', onAbort);
+      process.stdout.off('error', onError);
     },
   };
 }
@@ -68,7 +79,7 @@ function watcherFor(o: WatchRunOptions, signal: AbortSignal): Watcher {
 }
 
 export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
-  const { stop, timedOut, dispose } = stopper(o);
+  const { stop, timedOut, closed, dispose } = stopper(o);
   const w = watcherFor(o, stop.signal);
   const render = new ScanRenderer({ style: o.style, analysis: o.analysis, pollMs: o.pollMs });
   const spin = await idleSpinner(o.spinner && !o.json, 'Waiting for a card or reader event (Ctrl-C to quit)');
@@ -78,7 +89,7 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
     else for (const l of render.render(e)) o.sink.log(l);
   };
   let changes = 0;
-  let stoppedBy: WatchSummary['stoppedBy'] = 'interrupt';
+  let stoppedBy: WatchSummary['stoppedBy'] | undefined;
   try {
     for await (const e of w.events()) {
       emit(e);
@@ -86,13 +97,14 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
         stoppedBy = 'count';
         break;
       }
+      if (closed()) break;
       if (o.stress && w.context && isCardIn(e)) {
         for await (const r of stressCard(w.context, (e as ReaderEvent).reader, stop.signal)) emit(r);
       }
       spin.idle();
     }
-    if (stoppedBy !== 'count' && timedOut()) stoppedBy = 'time';
-    if (stoppedBy === 'interrupt') throw new PcscError(Scard.E_CANCELLED, 'interrupted');
+    stoppedBy ??= closed() ? 'closed' : timedOut() ? 'time' : undefined;
+    if (!stoppedBy) throw new PcscError(Scard.E_CANCELLED, 'interrupted');
   } finally {
     spin.busy();
     dispose();
