@@ -41,7 +41,7 @@ function rssKiB(pid: number): number {
   return Number(m[1]);
 }
 
-it(`RSS growth over ${CYCLES} insert/remove cycles`, async () => {
+it(`RSS growth over ${CYCLES} insert/remove cycles`, { timeout: 1_800_000 }, async () => {
   const env = cleanEnv(home, { PCSCLITE_CSOCK_NAME: rig.socket });
   // pcsc_scan -n: without it, it runs ATR_analysis (a Perl process) per insertion.
   const tools: Record<string, Watched> = {
