@@ -42,3 +42,20 @@ export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pr
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[(:]\d+/m.test(text);
 }
+
+/** Runs `pcsc ARGS…` on a pseudo-terminal (util-linux `script`, 100 columns); resolves with what it drew. */
+export function pcscOnTty(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number | null; out: string }> {
+  const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+  const cmd = 'stty cols 100 rows 30; exec ' + [process.execPath, BIN, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const c = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: { TERM: 'xterm', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const t = setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    c.on('error', () => reject(new Error('util-linux `script` is missing: apt-get install util-linux')));
+    c.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, out });
+    });
+  });
+}

@@ -2,11 +2,10 @@
 import { createServer, type Server } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, hasStackTrace, pcsc, requireBuild } from '../helpers/cli.js';
+import { cleanEnv, hasStackTrace, pcsc, pcscOnTty, requireBuild } from '../helpers/cli.js';
 
 const SYSTEM_LIST = '/usr/share/pcsc/smartcard_list.txt';
 const VICC_ATR = '3B 95 13 81 01 80 73 FF 01 00 0B';
@@ -184,16 +183,8 @@ describe('pcsc atr --update', () => {
     expect(plain.code).toBe(0);
     expect(plain.stderr).not.toMatch(/Downloading/);
     // util-linux `script` gives the CLI a pseudo-terminal.
-    const cmd = 'stty cols 100 rows 30; ' + [process.execPath, BIN, 'atr', '--update', '--url', `${base}/slow-list.txt`].map((a) => `'${a}'`).join(' ');
-    const out = await new Promise<string>((resolve, reject) => {
-      const c = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: { ...env, TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
-      c.on('close', () => clearTimeout(t));
-      let o = '';
-      c.stdout.on('data', (d: Buffer) => (o += d.toString()));
-      c.on('error', () => reject(new Error('util-linux `script` is missing: apt-get install util-linux')));
-      c.on('close', (code) => (code === 0 ? resolve(o) : reject(new Error(`exit ${code}: ${o}`))));
-    });
+    const { code, out } = await pcscOnTty(['atr', '--update', '--url', `${base}/slow-list.txt`], { env });
+    expect(code).toBe(0);
     expect(out).toMatch(/Downloading the ATR list… \d+ KiB of \d+ KiB \(\d+%\)/);
     expect(out).toMatch(/Saved \d+ ATR patterns/);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRig, type Rig } from '../rig/rig.js';
-import { cleanEnv, hasStackTrace, pcsc, requireBuild } from '../helpers/cli.js';
+import { cleanEnv, hasStackTrace, pcsc, pcscOnTty, requireBuild } from '../helpers/cli.js';
 import { startPcsc, stopAll } from '../helpers/scan-process.js';
 
 /** vsmartcard's ATR: in Debian's smartcard_list.txt, so it has names. */
@@ -120,6 +120,18 @@ describe('watch mode, human output', () => {
     expect(out).toContain(`    ${NAME}`);
     expect(out).not.toContain('\u001b');
     expect(scan.stderr()).toBe('');
+  });
+
+  it('on a terminal: colours and a spinner while waiting; NO_COLOR: no colours', async () => {
+    const tty = await pcscOnTty(['scan', '-n', '-t', '2'], { env: { ...env, NO_COLOR: '' } });
+    expect(tty.code).toBe(0);
+    expect(tty.out).toContain(`\u001b[34m${R0}\u001b[39m`);
+    expect(tty.out).toMatch(/Waiting for a card or reader event \(Ctrl-C to quit\)/);
+    const plain = await pcscOnTty(['scan', '-n', '-t', '2'], { env: { ...env, NO_COLOR: '1' } });
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain(`0: ${R0}`);
+    expect(plain.out).toMatch(/Waiting for a card or reader event/);
+    expect(plain.out).not.toContain('\u001b[3'); // no colour codes (30–39); cursor moves stay
   });
 
   it('-s stresses the card: rounds of 100 SELECT MF, then stops when it leaves', async () => {

@@ -15,7 +15,8 @@ export async function updateAtrList(opts: UpdateOptions): Promise<DownloadAtrLis
   let spinner: Spinner | null = null;
   if (opts.progress) {
     const { default: ora } = await import('ora');
-    spinner = ora({ text: 'Downloading the ATR list…', stream: process.stderr }) as Spinner;
+    const { useColor } = await import('../style.js');
+    spinner = ora({ text: 'Downloading the ATR list…', stream: process.stderr, discardStdin: false, color: useColor(process.stderr) ? 'cyan' : false }) as Spinner;
     spinner.start();
   }
   try {

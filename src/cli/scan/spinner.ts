@@ -19,7 +19,8 @@ const DELAY_MS = 150;
 export async function idleSpinner(enabled: boolean, text: string): Promise<IdleSpinner> {
   if (!enabled || !canSpin()) return NONE;
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: process.stderr, discardStdin: false });
+  const { useColor } = await import('../style.js');
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false, color: useColor(process.stderr) ? 'cyan' : false });
   let timer: NodeJS.Timeout | null = null;
   return {
     idle() {
