@@ -34,6 +34,3 @@ export {
   openAtrList, parseAtrList, type AtrList, type AtrListEntry, type AtrMatch, type FindAtrListResult, type OpenAtrListResult,
 } from './card/atr-list.js';
 export { downloadAtrList, type DownloadAtrListOptions, type DownloadAtrListResult, type DownloadProgress } from './card/atr-list-download.js';
-import type { Context as ContextApi } from './pcsc/types.js';
-/** The Context interface, under the same name as the `Context.establish` value. */
-export type Context = ContextApi;
