@@ -22,6 +22,13 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
     list: Flags.string({ description: 'use this ATR list file instead of searching', helpValue: 'FILE' }),
   };
 
+  static environment = { XDG_CACHE_HOME: 'Where --update saves the ATR list, and the first place it is looked for (default ~/.cache).', HOME: 'For ~/.cache and ~/.smartcard_list.txt.' };
+  static files = {
+    '$XDG_CACHE_HOME/smartcard_list.txt': 'The list --update downloads (default ~/.cache/smartcard_list.txt); looked at first.',
+    '~/.smartcard_list.txt, /usr/local/pcsc/smartcard_list.txt, /usr/share/pcsc/smartcard_list.txt, /usr/local/share/pcsc/smartcard_list.txt': "Then these, in this order (pcsc-tools' copies); the first non-empty file is used.",
+  };
+  static seeAlso = ['pcsc-scan(1)', 'ATR_analysis(1)', 'pcsc_scan(1)'];
+
   async run(): Promise<unknown> {
     const { flags, raw } = await this.parse(Atr);
     const { UsageError, parseHex, analyzeAtr } = await import('../core/index.js');
