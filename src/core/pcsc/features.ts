@@ -1,0 +1,102 @@
+// PC/SC part 10 (v2.02.09) §2.2–2.3 and §2.6.14: the reader feature list that
+// CM_IOCTL_GET_FEATURE_REQUEST returns, and the FEATURE_GET_TLV_PROPERTIES answer.
+
+import { ProtocolError } from '../errors.js';
+
+export const FEATURE_NAMES: Readonly<Record<number, string>> = {
+  0x01: 'VERIFY_PIN_START',
+  0x02: 'VERIFY_PIN_FINISH',
+  0x03: 'MODIFY_PIN_START',
+  0x04: 'MODIFY_PIN_FINISH',
+  0x05: 'GET_KEY_PRESSED',
+  0x06: 'VERIFY_PIN_DIRECT',
+  0x07: 'MODIFY_PIN_DIRECT',
+  0x08: 'MCT_READER_DIRECT',
+  0x09: 'MCT_UNIVERSAL',
+  0x0a: 'IFD_PIN_PROPERTIES',
+  0x0b: 'ABORT',
+  0x0c: 'SET_SPE_MESSAGE',
+  0x0d: 'VERIFY_PIN_DIRECT_APP_ID',
+  0x0e: 'MODIFY_PIN_DIRECT_APP_ID',
+  0x0f: 'WRITE_DISPLAY',
+  0x10: 'GET_KEY',
+  0x11: 'IFD_DISPLAY_PROPERTIES',
+  0x12: 'GET_TLV_PROPERTIES',
+  0x13: 'CCID_ESC_COMMAND',
+  0x20: 'EXECUTE_PACE',
+};
+
+export const FEATURE_GET_TLV_PROPERTIES = 0x12;
+
+export interface Feature {
+  tag: number;
+  /** FEATURE_… name without the prefix, or `UNKNOWN_0xNN`. */
+  name: string;
+  /** The control code to pass to SCardControl for this feature. */
+  controlCode: number;
+}
+
+/** Tag, length 4, then the control code big-endian; anything else is a malformed answer. */
+export function decodeFeatures(bytes: Uint8Array): Feature[] {
+  const out: Feature[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    if (i + 2 > bytes.length) throw new ProtocolError(`feature list: a TLV header is cut off at byte ${i}`);
+    const tag = bytes[i] as number;
+    const len = bytes[i + 1] as number;
+    if (len !== 4 || i + 2 + len > bytes.length) {
+      throw new ProtocolError(`feature list: tag 0x${hex(tag)} has length ${len} at byte ${i}; each entry is 4 bytes`);
+    }
+    const code = (((bytes[i + 2] as number) << 24) | ((bytes[i + 3] as number) << 16) | ((bytes[i + 4] as number) << 8) | (bytes[i + 5] as number)) >>> 0;
+    out.push({ tag, name: FEATURE_NAMES[tag] ?? `UNKNOWN_0x${hex(tag)}`, controlCode: code });
+    i += 2 + len;
+  }
+  return out;
+}
+
+const PROPERTY_NAMES: Readonly<Record<number, string>> = {
+  1: 'wLcdLayout',
+  2: 'bEntryValidationCondition',
+  3: 'bTimeOut2',
+  4: 'wLcdMaxCharacters',
+  5: 'wLcdMaxLines',
+  6: 'bMinPINSize',
+  7: 'bMaxPINSize',
+  8: 'sFirmwareID',
+  9: 'bPPDUSupport',
+  10: 'dwMaxAPDUDataSize',
+  11: 'wIdVendor',
+  12: 'wIdProduct',
+};
+
+export interface TlvProperty {
+  tag: number;
+  name: string;
+  /** Little-endian integer for b/w/dw properties, text for sFirmwareID, hex otherwise. */
+  value: number | string;
+}
+
+/** Tag, length, value (integers little-endian, as part 10 §2.6.14 says). */
+export function decodeTlvProperties(bytes: Uint8Array): TlvProperty[] {
+  const out: TlvProperty[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    if (i + 2 > bytes.length) throw new ProtocolError(`TLV properties: a header is cut off at byte ${i}`);
+    const tag = bytes[i] as number;
+    const len = bytes[i + 1] as number;
+    if (i + 2 + len > bytes.length) throw new ProtocolError(`TLV properties: tag ${tag} announces ${len} bytes, ${bytes.length - i - 2} remain`);
+    const v = bytes.subarray(i + 2, i + 2 + len);
+    const name = PROPERTY_NAMES[tag] ?? `unknown${tag}`;
+    let value: number | string;
+    if (name.startsWith('s')) value = Buffer.from(v).toString('latin1');
+    else if (len >= 1 && len <= 4) value = v.reduceRight((acc, b) => acc * 256 + b, 0);
+    else value = Buffer.from(v).toString('hex').toUpperCase();
+    out.push({ tag, name, value });
+    i += 2 + len;
+  }
+  return out;
+}
+
+function hex(v: number): string {
+  return v.toString(16).toUpperCase().padStart(2, '0');
+}
