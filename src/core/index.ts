@@ -34,3 +34,10 @@ export {
   openAtrList, parseAtrList, type AtrList, type AtrListEntry, type AtrMatch, type FindAtrListResult, type OpenAtrListResult,
 } from './card/atr-list.js';
 export { downloadAtrList, type DownloadAtrListOptions, type DownloadAtrListResult, type DownloadProgress } from './card/atr-list-download.js';
+export { parseApdu, buildApdu, withNe, tryParseApdu, MAX_APDU_LENGTH, type CommandApdu, type ApduCase, type ApduFields } from './card/apdu.js';
+export { describeSw, isSuccessSw, parseSwPattern, parseSwPatterns, matchSw, swPatternsText, type SwInfo, type SwPattern, type SwCategory } from './card/sw.js';
+export { exchange, getResponseApdu, type T0Options, type T0Result, type Step } from './card/t0.js';
+export { parseScript, parseApduText, type ScriptItem, type ApduItem, type ResetItem } from './card/script.js';
+export { redactCommandHex, secretRange, isSecretCommand } from './card/redact.js';
+export { runScript, repeatScript, ScriptAbort, type RunRecord, type ApduRecord, type ResetRecord, type RunOptions as ScriptRunOptions, type RunOutcome, type RepeatOutcome } from './card/runner.js';
+export { decodeFeatures, decodeTlvProperties, FEATURE_GET_TLV_PROPERTIES, type Feature, type TlvProperty } from './pcsc/features.js';

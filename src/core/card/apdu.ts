@@ -66,7 +66,7 @@ export function parseApdu(bytes: Uint8Array, opts: ParseApduOptions = {}): Comma
       return mk('4S', b.subarray(5, n - 1), le === 0 ? 256 : le);
     }
     const after = n - 5;
-    return fail(`Lc is ${b5} (0x${hex2(b5)}) but ${after} byte${after === 1 ? '' : 's'} follow it; ` +
+    return fail(`Lc is ${b5} (0x${hex2(b5)}) but ${follow(after)}; ` +
       `expected ${b5} (no Le) or ${b5 + 1} (with Le)` + (after > 256 ? '; for more than 255 data bytes use an extended APDU (Lc = 00 hi lo)' : ''));
   }
   // b5 = 00: an extended length follows, or this is a short Lc of zero (not allowed).
@@ -83,7 +83,7 @@ export function parseApdu(bytes: Uint8Array, opts: ParseApduOptions = {}): Comma
     return mk('4E', b.subarray(7, n - 2), le === 0 ? 65536 : le);
   }
   const after = n - 7;
-  return fail(`extended Lc is ${lc} (0x${hex4(lc)}) but ${after} byte${after === 1 ? '' : 's'} follow it; ` +
+  return fail(`extended Lc is ${lc} (0x${hex4(lc)}) but ${follow(after)}; ` +
     `expected ${lc} (no Le) or ${lc + 2} (with a 2-byte Le)`);
 }
 
@@ -128,6 +128,10 @@ export function tryParseApdu(bytes: Uint8Array): CommandApdu | null {
   } catch {
     return null;
   }
+}
+
+function follow(n: number): string {
+  return n === 1 ? '1 byte follows it' : `${n} bytes follow it`;
 }
 
 function hex2(v: number): string {

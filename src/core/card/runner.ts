@@ -1,7 +1,7 @@
 // Runs a parsed APDU script on a card: T=0 procedure handling, resets, expected statuses, timing.
 // Status words are data: only an unmet expectation stops the script, and it is returned, not thrown.
 
-import { PcscError, isPcscError } from '../errors.js';
+import { PcscError, Scard, hex32, isPcscError } from '../errors.js';
 import type { Card, CardProtocol } from '../pcsc/types.js';
 import { redactCommandHex } from './redact.js';
 import type { ApduItem, ScriptItem } from './script.js';
@@ -77,7 +77,7 @@ export async function runScript(card: Card, items: readonly ScriptItem[], opts: 
   let index = 0;
   const send = (apdu: Buffer): Promise<Buffer> => card.transmit(apdu, { signal: opts.signal, timeout: opts.timeout });
   for (const item of items) {
-    if (opts.signal?.aborted) throw new PcscError(0x80100002, 'interrupted');
+    if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'interrupted');
     let rec: RunRecord;
     if (item.kind === 'reset') {
       rec = await guard(records, () => `during the reset on line ${item.line}`, () => reset(card, item.line, opts));
@@ -85,7 +85,7 @@ export async function runScript(card: Card, items: readonly ScriptItem[], opts: 
       if (!item.label) index++;
       const label = labelOf(item, index);
       const where = (): string => `during ${label}: ${redactCommandHex(item.bytes, { show: opts.showSecrets })}`;
-      rec = await guard(records, where, () => runApdu(send, item, index, label, opts));
+      rec = await guard(records, where, () => runApdu(send, item, index, label, opts), card);
     }
     records.push(rec);
     opts.onRecord?.(rec);
@@ -109,13 +109,35 @@ async function reset(card: Card, line: number, opts: RunOptions): Promise<ResetR
   return { kind: 'reset', line, atr: status.atr, protocol, durationNs: process.hrtime.bigint() - start };
 }
 
-async function guard<T>(records: RunRecord[], where: () => string, fn: () => Promise<T>): Promise<T> {
+async function guard<T>(records: RunRecord[], where: () => string, fn: () => Promise<T>, card?: Card): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (isPcscError(e) && !(e instanceof ScriptAbort)) throw new ScriptAbort(e, where(), records);
-    throw e;
+    if (!isPcscError(e) || e instanceof ScriptAbort) throw e;
+    if (card && VAGUE.has(e.code) && (await cardGone(card))) {
+      const removed = new PcscError(Scard.W_REMOVED_CARD, `the exchange failed with ${hex32(e.code)}`, { cause: e });
+      throw new ScriptAbort(removed, where(), records);
+    }
+    throw new ScriptAbort(e, where(), records);
   }
+}
+
+/** What pcscd answers when the card leaves in the middle of an exchange, before it notices. */
+const VAGUE = new Set<number>([Scard.E_NOT_TRANSACTED, Scard.W_UNRESPONSIVE_CARD, Scard.E_READER_UNAVAILABLE]);
+
+/** pcscd polls the reader a few times a second; give it a second to notice a removal. */
+async function cardGone(card: Card): Promise<boolean> {
+  for (let i = 0; i < 10; i++) {
+    try {
+      const st = await card.status();
+      if (st.state.includes('ABSENT')) return true;
+    } catch (e) {
+      if (isPcscError(e, Scard.W_REMOVED_CARD) || isPcscError(e, Scard.E_NO_SMARTCARD)) return true;
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 export interface RepeatOutcome {

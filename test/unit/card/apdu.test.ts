@@ -50,7 +50,7 @@ describe('parseApdu: lengths that fit no case', () => {
     ['Lc says 2, 4 follow', h('00 A4 04 00 02 01 02 03 04'), /Lc is 2 .* but 4 bytes follow/],
     ['short Lc of 00 and one byte', h('00 A4 04 00 00 01'), /short Lc must be 1–255/],
     ['extended Lc 0000', h('00 A4 04 00 00 00 00 01'), /extended Lc is 0000/],
-    ['extended Lc says 3, 1 follows', h('00 A4 04 00 00 00 03 01'), /extended Lc is 3 \(0x0003\) but 1 byte follow/],
+    ['extended Lc says 3, 1 follows', h('00 A4 04 00 00 00 03 01'), /extended Lc is 3 \(0x0003\) but 1 byte follows it/],
     ['extended Lc says 2, 3 follow', h('00 A4 04 00 00 00 02 01 02 03'), /expected 2 \(no Le\) or 4 \(with a 2-byte Le\)/],
   ];
   it.each(bad)('%s', (_n, bytes, re) => {

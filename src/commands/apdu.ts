@@ -1,0 +1,75 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base.js';
+import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
+
+export default class Apdu extends BaseCommand {
+  static override summary = 'Send APDUs to a card: from arguments, a script file or stdin';
+  static override description = 'Takes hex with or without spaces or colons, and scriptor\'s script format. Fetches 61xx answers with GET RESPONSE and re-sends 6Cxx with the right Le (unless --raw). HEX=SW expects a status (9000, 61XX, 6XXX); a mismatch stops with exit code 1. PINs sent with VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER are masked unless --show-secrets. See docs/apdu.md.';
+  static override examples = [
+    '<%= config.bin %> apdu 00A4040007A0000002471001 00CA006E00',
+    '<%= config.bin %> apdu --select A000000308 "00 CB 3F FF 05 5C 03 5F C1 02 00=9000"',
+    '<%= config.bin %> apdu -f script.apdu --json',
+    '<%= config.bin %> apdu --repeat 20000 00B0000010',
+    '<%= config.bin %> apdu --control features',
+  ];
+  static override strict = false;
+  static override args = { apdu: Args.string({ description: 'APDUs in hex, each optionally followed by =SW (with --control: the control data)' }) };
+  static override flags = {
+    file: Flags.string({ char: 'f', description: 'read a script (scriptor format; - for stdin)', helpValue: 'FILE' }),
+    select: Flags.string({ description: 'send SELECT by this AID first', helpValue: 'AID' }),
+    reader: readerFlag,
+    socket: socketFlag,
+    backend: backendFlag,
+    share: Flags.string({ description: 'share mode (default: shared; direct for --control)', options: ['shared', 'exclusive', 'direct'] }),
+    protocol: Flags.string({ char: 'p', description: 'card protocol', options: ['T=0', 'T=1', 'any'], default: 'any' }),
+    transaction: Flags.boolean({ description: 'run the whole script in one PC/SC transaction', default: true, allowNo: true }),
+    control: Flags.string({ description: 'send SCardControl instead of APDUs: features, 0xCODE or a function number', helpValue: 'CODE', exclusive: ['file', 'select', 'repeat'] }),
+    raw: Flags.boolean({ description: 'no automatic GET RESPONSE (61xx) or Le correction (6Cxx)' }),
+    validate: Flags.boolean({ description: 'check APDUs against the ISO 7816-4 cases (--no-validate sends any bytes)', default: true, allowNo: true }),
+    timing: Flags.boolean({ description: 'show how long each exchange took' }),
+    'data-only': Flags.boolean({ description: 'print only response data as hex, one line per APDU', exclusive: ['json', 'timing'] }),
+    repeat: Flags.integer({ description: 'send the APDUs N times and print a summary', min: 1, helpValue: 'N' }),
+    'show-secrets': Flags.boolean({ description: 'show PINs in VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { argv, flags } = await this.parse(Apdu);
+    const args = argv as string[];
+    const { prepare } = await import('../cli/apdu/options.js');
+    const { runApdu } = await import('../cli/apdu/run.js');
+    const render = await import('../cli/render/apdu.js');
+    const { makeStyle, useColor } = await import('../cli/style.js');
+    const { describeFailure } = await import('../cli/errors.js');
+    const json = this.jsonEnabled();
+    const quiet = json || flags['data-only'] || flags.repeat !== undefined;
+    const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: makeStyle(useColor()) };
+    const opts = await prepare(flags, args, process.stdin);
+    const run = await runApdu({
+      ...opts,
+      signal: this.signal,
+      onConnect: (h) => { if (!quiet) this.logToStderr(render.renderHeader(h, ro.style)); },
+      onRecord: (r) => {
+        if (flags['data-only']) {
+          const line = render.renderDataOnly(r);
+          if (line !== null) this.log(line);
+        } else if (!quiet) for (const l of render.renderRecord(r, ro)) this.log(l);
+      },
+    });
+    const { result } = run;
+    if (!json && result.control) for (const l of render.renderControl(result.control)) this.log(l);
+    if (!json && result.repeat) this.log(render.renderRepeat(result.repeat, ro.style));
+    if (run.mismatch?.kind === 'apdu') {
+      const message = render.mismatchMessage(run.mismatch);
+      result.error = { code: 'ESW', name: 'SW_MISMATCH', message };
+      process.exitCode = 1;
+      if (!json) this.logToStderr(`pcsc: ${message}`);
+    } else if (run.failure) {
+      if (!json) throw run.failure;
+      const f = describeFailure(run.failure);
+      result.error = f.json;
+      process.exitCode = f.exitCode;
+    }
+    if (this.signal.aborted) process.exitCode = 130;
+    return result;
+  }
+}
