@@ -22,7 +22,7 @@ export default class Apdu extends BaseCommand {
     backend: backendFlag,
     share: Flags.string({ description: 'share mode (default: shared; direct for --control)', options: ['shared', 'exclusive', 'direct'] }),
     protocol: Flags.string({ char: 'p', description: 'card protocol', options: ['T=0', 'T=1', 'any'], default: 'any' }),
-    transaction: Flags.boolean({ description: 'run the whole script in one PC/SC transaction', default: true, allowNo: true }),
+    transaction: Flags.boolean({ description: 'run the whole script in one PC/SC transaction (--no-transaction: none)', default: true, allowNo: true }),
     control: Flags.string({ description: 'send SCardControl instead of APDUs: features, 0xCODE or a function number', helpValue: 'CODE', exclusive: ['file', 'select', 'repeat'] }),
     raw: Flags.boolean({ description: 'no automatic GET RESPONSE (61xx) or Le correction (6Cxx)' }),
     validate: Flags.boolean({ description: 'check APDUs against the ISO 7816-4 cases (--no-validate sends any bytes)', default: true, allowNo: true }),

@@ -151,6 +151,8 @@ export interface RepeatOutcome {
   /** The records of the last round (complete or not). */
   records: RunRecord[];
   mismatch: ApduRecord | null;
+  /** The signal stopped the run between two rounds. */
+  interrupted: boolean;
 }
 
 /** Runs the script `count` times without reporting each APDU (soak tests, benchmarks). */
@@ -161,7 +163,12 @@ export async function repeatScript(card: Card, items: readonly ScriptItem[], cou
   let last: RunOutcome = { records: [], mismatch: null };
   const start = process.hrtime.bigint();
   const quiet = { ...opts, onRecord: undefined };
+  let interrupted = false;
   for (; rounds < count; rounds++) {
+    if (opts.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
     try {
       last = await runScript(card, items, quiet);
     } catch (e) {
@@ -177,5 +184,5 @@ export async function repeatScript(card: Card, items: readonly ScriptItem[], cou
     }
     if (last.mismatch) break;
   }
-  return { rounds, apdus, transmissions, durationNs: process.hrtime.bigint() - start, records: last.records, mismatch: last.mismatch };
+  return { rounds, apdus, transmissions, durationNs: process.hrtime.bigint() - start, records: last.records, mismatch: last.mismatch, interrupted };
 }
