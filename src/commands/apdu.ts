@@ -13,7 +13,8 @@ export default class Apdu extends BaseCommand {
     '<%= config.bin %> apdu --control features',
   ];
   static override strict = false;
-  static override args = { apdu: Args.string({ description: 'APDUs in hex, each optionally followed by =SW (with --control: the control data)' }) };
+  // ignoreStdin: oclif would otherwise read a piped script as the first argument.
+  static override args = { apdu: Args.string({ description: 'APDUs in hex, each optionally followed by =SW (with --control: the control data)', ignoreStdin: true }) };
   static override flags = {
     file: Flags.string({ char: 'f', description: 'read a script (scriptor format; - for stdin)', helpValue: 'FILE' }),
     select: Flags.string({ description: 'send SELECT by this AID first', helpValue: 'AID' }),
@@ -33,13 +34,14 @@ export default class Apdu extends BaseCommand {
   };
 
   async run(): Promise<unknown> {
-    const { argv, flags } = await this.parse(Apdu);
-    const args = argv as string[];
+    const { raw, flags } = await this.parse(Apdu);
+    // Not `argv`: oclif 4 reorders repeated values there ("a b a" → "a a b"), and order matters.
+    const args = raw.filter((t) => t.type === 'arg').map((t) => t.input);
     const { prepare } = await import('../cli/apdu/options.js');
     const { runApdu } = await import('../cli/apdu/run.js');
     const render = await import('../cli/render/apdu.js');
     const { makeStyle, useColor } = await import('../cli/style.js');
-    const { describeFailure } = await import('../cli/errors.js');
+    const { settle } = await import('../cli/apdu/settle.js');
     const json = this.jsonEnabled();
     const quiet = json || flags['data-only'] || flags.repeat !== undefined;
     const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: makeStyle(useColor()) };
@@ -55,21 +57,13 @@ export default class Apdu extends BaseCommand {
         } else if (!quiet) for (const l of render.renderRecord(r, ro)) this.log(l);
       },
     });
-    const { result } = run;
-    if (!json && result.control) for (const l of render.renderControl(result.control)) this.log(l);
-    if (!json && result.repeat) this.log(render.renderRepeat(result.repeat, ro.style));
-    if (run.mismatch?.kind === 'apdu') {
-      const message = render.mismatchMessage(run.mismatch);
-      result.error = { code: 'ESW', name: 'SW_MISMATCH', message };
-      process.exitCode = 1;
-      if (!json) this.logToStderr(`pcsc: ${message}`);
-    } else if (run.failure) {
-      if (!json) throw run.failure;
-      const f = describeFailure(run.failure);
-      result.error = f.json;
-      process.exitCode = f.exitCode;
-    }
+    const end = settle(run, { ...ro, json, dataOnly: flags['data-only'], repeat: flags.repeat });
+    for (const l of end.stdout) this.log(l);
+    if (end.rethrow) throw end.rethrow;
+    if (end.stderr) this.logToStderr(`pcsc: ${end.stderr}`);
+    if (end.error) run.result.error = end.error;
+    if (end.exitCode) process.exitCode = end.exitCode;
     if (this.signal.aborted) process.exitCode = 130;
-    return result;
+    return run.result;
   }
 }

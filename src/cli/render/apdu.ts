@@ -75,8 +75,9 @@ export function renderDataOnly(r: RunRecord): string | null {
   return r.kind === 'apdu' ? r.data.toString('hex').toUpperCase() : null;
 }
 
-export function mismatchMessage(r: ApduRecord): string {
-  const expected = r.item.expect ? swPatternsText(r.item.expect) : '';
+/** `round` is "in round 3 of 10" with --repeat. */
+export function mismatchMessage(r: ApduRecord, round?: string): string {
+  const expected = (r.item.expect ? swPatternsText(r.item.expect) : '') + (round ? `, ${round}` : '');
   if (r.sw === null) return `${r.label}: no status word from the card, expected ${expected}`;
   const d = describeSw(r.sw);
   return `${r.label}: status ${d.sw} (${d.meaning}), expected ${expected}`;

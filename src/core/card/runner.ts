@@ -97,6 +97,8 @@ export async function runScript(card: Card, items: readonly ScriptItem[], opts: 
 export async function runApdu(send: (a: Buffer) => Promise<Buffer>, item: ApduItem, index: number, label: string, opts: RunOptions): Promise<ApduRecord> {
   const raw = opts.raw ?? false;
   const t = await exchange(send, item.bytes, { getResponse: !raw, fixLe: !raw, maxRounds: opts.maxRounds });
+  // pcscd reports success with an empty answer when vpcd's card vanishes mid-exchange.
+  if (t.sw === null) throw new PcscError(Scard.W_UNRESPONSIVE_CARD, `the card answered ${t.data.length} byte${t.data.length === 1 ? '' : 's'}, without a status word`);
   const durationNs = t.steps.reduce((a, s) => a + s.durationNs, 0n);
   const matched = item.expect === null || (t.sw !== null && matchSw(item.expect, t.sw));
   return { kind: 'apdu', index, item, label, data: t.data, sw: t.sw, matched, steps: t.steps, limitReached: t.limitReached, durationNs };
@@ -115,7 +117,8 @@ async function guard<T>(records: RunRecord[], where: () => string, fn: () => Pro
   } catch (e) {
     if (!isPcscError(e) || e instanceof ScriptAbort) throw e;
     if (card && VAGUE.has(e.code) && (await cardGone(card))) {
-      const removed = new PcscError(Scard.W_REMOVED_CARD, `the exchange failed with ${hex32(e.code)}`, { cause: e });
+      const why = e.detail?.startsWith('the card answered') ? e.detail : `the exchange failed with ${hex32(e.code)}`;
+      const removed = new PcscError(Scard.W_REMOVED_CARD, why, { cause: e });
       throw new ScriptAbort(removed, where(), records);
     }
     throw new ScriptAbort(e, where(), records);
