@@ -1,4 +1,5 @@
 // ISO 7816-4 §5.1 command APDU cases: decoding, building, and the messages for bad lengths.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildApdu, MAX_APDU_LENGTH, parseApdu, withNe, type ApduCase } from '../../../src/core/card/apdu.js';
 import { UsageError } from '../../../src/core/errors.js';
@@ -101,31 +102,39 @@ describe('buildApdu', () => {
 });
 
 describe('property: build then parse gives the fields back', () => {
-  // A seeded generator keeps the test deterministic: the same 500 cases every run.
-  let state = 0x2545f491;
-  const rnd = (n: number): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % n;
-  };
-  const pick = (): number => [0, 1, 2, 254, 255, 256, 257, 300, 4096, 65535][rnd(10)] as number;
+  const sizes = fc.constantFrom(0, 1, 2, 254, 255, 256, 257, 300, 4096, 65535);
+  const ne = fc.option(fc.oneof(fc.constantFrom(1, 255, 256, 257, 65535, 65536), fc.integer({ min: 1, max: 65536 })), { nil: null });
+  const byte = fc.integer({ min: 0, max: 255 });
 
-  it('for 500 random commands', () => {
-    for (let i = 0; i < 500; i++) {
-      const nc = pick();
-      const neChoice = rnd(3) === 0 ? null : Math.max(1, [1, 255, 256, 257, 65535, 65536][rnd(6)] as number);
-      const f = { cla: rnd(256), ins: rnd(256), p1: rnd(256), p2: rnd(256), data: seq(nc, rnd(256)), ne: neChoice, extended: rnd(5) === 0 };
-      const bytes = buildApdu(f);
-      const a = parseApdu(bytes);
-      expect([a.cla, a.ins, a.p1, a.p2]).toEqual([f.cla, f.ins, f.p1, f.p2]);
-      // Buffer.equals: vitest's deep equality is slow on 64 KiB buffers.
-      expect(a.data.equals(f.data)).toBe(true);
-      expect(a.ne).toBe(f.ne);
-      // Case 1 has no extended form.
-      const needsExt = (f.extended && (nc > 0 || f.ne !== null)) || nc > 255 || (f.ne ?? 0) > 256;
-      expect(a.extended).toBe(needsExt);
-      expect(buildApdu({ ...a, data: a.data }).equals(bytes)).toBe(true);
-    }
+  it('for any header, data size, Ne and form', () => {
+    fc.assert(
+      fc.property(byte, byte, byte, byte, sizes, byte, ne, fc.boolean(), (cla, ins, p1, p2, nc, seed, ne, extended) => {
+        const f = { cla, ins, p1, p2, data: seq(nc, seed), ne, extended };
+        const bytes = buildApdu(f);
+        const a = parseApdu(bytes);
+        expect([a.cla, a.ins, a.p1, a.p2]).toEqual([cla, ins, p1, p2]);
+        // Buffer.equals: vitest's deep equality is slow on 64 KiB buffers.
+        expect(a.data.equals(f.data)).toBe(true);
+        expect(a.ne).toBe(ne);
+        // Case 1 has no extended form.
+        expect(a.extended).toBe((extended && (nc > 0 || ne !== null)) || nc > 255 || (ne ?? 0) > 256);
+        expect(buildApdu({ ...a }).equals(bytes)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('parse never throws anything but a UsageError, and accepts exactly the lengths of a case', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 600 }), (b) => {
+        try {
+          const a = parseApdu(b);
+          expect(buildApdu({ ...a }).equals(Buffer.from(b))).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(UsageError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

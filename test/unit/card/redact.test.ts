@@ -1,4 +1,5 @@
 // PIN masking for VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSecretCommand, redactCommandHex } from '../../../src/core/card/redact.js';
 
@@ -28,5 +29,18 @@ describe('redactCommandHex', () => {
     expect(redactCommandHex(h('0020008102 3132'), { sep: '' })).toBe('0020008102****');
     expect(isSecretCommand(h('0020008102 3132'))).toBe(true);
     expect(isSecretCommand(h('00A4040000'))).toBe(false);
+  });
+});
+
+describe('property: no secret byte survives', () => {
+  it('for any VERIFY / CHANGE REFERENCE DATA / RESET RETRY COUNTER with data', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x20, 0x24, 0x2c), fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.boolean(), (cla, ins, pin, ext) => {
+        const lc = pin.length > 255 || ext ? [0, pin.length >> 8, pin.length & 0xff] : [pin.length];
+        const apdu = Buffer.from([cla, ins, 0x00, 0x81, ...lc, ...pin]);
+        const out = redactCommandHex(apdu, { sep: '' });
+        expect(out).toBe(apdu.subarray(0, 4 + lc.length).toString('hex').toUpperCase() + '**'.repeat(pin.length));
+      }),
+    );
   });
 });
