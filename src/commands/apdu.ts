@@ -1,3 +1,4 @@
+// `pcsc apdu`: flags → APDUs → run on the card → pure renderers; the typed result is the --json output.
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';

@@ -1,5 +1,5 @@
 // Hides PINs and keys in traces: the data field of VERIFY (20), CHANGE REFERENCE DATA (24) and
-// RESET RETRY COUNTER (2C), ISO 7816-4 §11.5.6–11.5.10, whatever the class byte.
+// RESET RETRY COUNTER (2C), ISO 7816-4 §11.5 security commands, whatever the class byte.
 
 import { formatHex } from '../bytes/hex.js';
 import { tryParseApdu } from './apdu.js';

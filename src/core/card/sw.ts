@@ -1,4 +1,4 @@
-// Status words (ISO 7816-4 §5.6, plus common GlobalPlatform, EMV and Java Card words): a table
+// Status words (ISO 7816-4 status bytes, plus common GlobalPlatform, EMV and Java Card words): a table
 // of patterns, the most specific match wins; and the expected-status masks scripts use (=61XX).
 
 import { UsageError } from '../errors.js';

@@ -1,5 +1,5 @@
-// ISO 7816-4 §5.3.4 / ISO 7816-3 §10.3.4 procedure words seen from the application: GET RESPONSE
-// after 61xx (chained, data concatenated) and one re-send with Le = SW2 after 6Cxx.
+// ISO 7816-4 status words 61xx and 6Cxx (T=0 procedure bytes as the application sees them): GET
+// RESPONSE after 61xx (chained, data concatenated) and a re-send with Le = SW2 after 6Cxx.
 
 import { buildApdu, tryParseApdu, withNe } from './apdu.js';
 

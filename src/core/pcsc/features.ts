@@ -1,4 +1,4 @@
-// PC/SC part 10 (v2.02.09) §2.2–2.3 and §2.6.14: the reader feature list that
+// PC/SC Part 10 (IFDs with secure PIN entry): the reader feature list that
 // CM_IOCTL_GET_FEATURE_REQUEST returns, and the FEATURE_GET_TLV_PROPERTIES answer.
 
 import { ProtocolError } from '../errors.js';
