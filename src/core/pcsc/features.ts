@@ -76,7 +76,7 @@ export interface TlvProperty {
   value: number | string;
 }
 
-/** Tag, length, value (integers little-endian, as part 10 §2.6.14 says). */
+/** Tag, length, value; integers are little-endian (unlike the feature list). */
 export function decodeTlvProperties(bytes: Uint8Array): TlvProperty[] {
   const out: TlvProperty[] = [];
   let i = 0;
