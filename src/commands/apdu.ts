@@ -1,5 +1,6 @@
 // `pcsc apdu`: flags → APDUs → run on the card → pure renderers; the typed result is the --json output.
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
 
