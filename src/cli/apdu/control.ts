@@ -1,10 +1,13 @@
 // `pcsc apdu --control CODE [HEX]`: SCardControl, with the PC/SC part 10 feature list decoded
 // (and the reader's TLV properties fetched when it offers them).
 
-import {
-  CM_IOCTL_GET_FEATURE_REQUEST, FEATURE_GET_TLV_PROPERTIES, UsageError, ctlCode, decodeFeatures, decodeTlvProperties,
-  toHex, type Card,
-} from '../../core/index.js';
+// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
+// and the USB transport, start-up time `pcsc apdu` never uses.
+import { UsageError } from '../../core/errors.js';
+import { toHex } from '../../core/bytes/hex.js';
+import { CM_IOCTL_GET_FEATURE_REQUEST, ctlCode } from '../../core/pcsc/constants.js';
+import { FEATURE_GET_TLV_PROPERTIES, decodeFeatures, decodeTlvProperties } from '../../core/pcsc/features.js';
+import type { Card } from '../../core/pcsc/types.js';
 import { featuresJson, us, type ControlJson } from './result.js';
 
 /**

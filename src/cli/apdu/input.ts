@@ -1,9 +1,13 @@
 // Where `pcsc apdu` gets its APDUs: arguments, -f FILE, or a script on stdin; --select goes first.
 
 import { readFile, stat } from 'node:fs/promises';
-import {
-  UsageError, buildApdu, parseApduText, parseHex, parseScript, parseSwPatterns, type ScriptItem,
-} from '../../core/index.js';
+// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
+// and the USB transport, start-up time `pcsc apdu` never uses.
+import { UsageError } from '../../core/errors.js';
+import { parseHex } from '../../core/bytes/hex.js';
+import { buildApdu } from '../../core/card/apdu.js';
+import { parseApduText, parseScript, type ScriptItem } from '../../core/card/script.js';
+import { parseSwPatterns } from '../../core/card/sw.js';
 
 /** A script bigger than this is a mistake (a binary file, a device). */
 const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;

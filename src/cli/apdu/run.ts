@@ -1,10 +1,14 @@
 // `pcsc apdu`: connect to the chosen reader, run the script (in one transaction) or a control
 // command, and gather the typed result; errors after the first APDU keep what ran before them.
 
-import {
-  Context, ScriptAbort, repeatScript, runScript, selectReader, toHex,
-  type BackendName, type Card, type ProtocolChoice, type RunOutcome, type RunRecord, type ScriptItem, type ShareMode,
-} from '../../core/index.js';
+// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
+// and the USB transport, start-up time `pcsc apdu` never uses.
+import { toHex } from '../../core/bytes/hex.js';
+import { ScriptAbort, repeatScript, runScript, type RunOutcome, type RunRecord } from '../../core/card/runner.js';
+import type { ScriptItem } from '../../core/card/script.js';
+import { establishContext } from '../../core/pcsc/establish.js';
+import { selectReader } from '../../core/pcsc/select-reader.js';
+import type { BackendName, Card, ProtocolChoice, ShareMode } from '../../core/pcsc/types.js';
 import { controlExchange } from './control.js';
 import { exchangeJson, us, type ApduResult } from './result.js';
 
@@ -35,7 +39,7 @@ export interface ApduRun {
 }
 
 export async function runApdu(o: ApduRunOptions): Promise<ApduRun> {
-  await using ctx = await Context.establish({ backend: o.backend, socket: o.socket });
+  await using ctx = await establishContext({ backend: o.backend, socket: o.socket });
   const reader = selectReader(await ctx.listReaders(), o.reader);
   await using card = await ctx.connect(reader, { share: o.share, protocols: o.protocols, signal: o.signal });
   const atr = await card.status().then((s) => toHex(s.atr), () => '');
