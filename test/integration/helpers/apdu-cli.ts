@@ -1,0 +1,42 @@
+// Runs the built `pcsc` CLI as users do (a child process, argument arrays only) against a rig.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../../dist/commands/apdu.js', import.meta.url));
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function pcsc(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeout?: number }): Promise<CliResult> {
+  if (!existsSync(BUILT)) throw new Error('dist/ is missing: run `npm run build` before the integration tests (npm test does)');
+  const r = await execa(process.execPath, [BIN, ...args], {
+    env: { ...opts.env, NO_COLOR: '1' },
+    input: opts.input ?? '',
+    reject: false,
+    timeout: opts.timeout ?? 20_000,
+  });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** `pcsc … --json`, parsed. */
+export async function pcscJson<T = Record<string, unknown>>(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string }): Promise<{ exitCode: number; json: T; stderr: string }> {
+  const r = await pcsc([...args, '--json'], opts);
+  let json: T;
+  try {
+    json = JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${r.exitCode}): ${r.stdout}\n${r.stderr}`);
+  }
+  return { exitCode: r.exitCode, json, stderr: r.stderr };
+}
+
+/** Bytes 00 01 02 … (wrapping at FF), as card.py's built-in commands return them. */
+export function pattern(n: number): string {
+  return Buffer.from(Array.from({ length: n }, (_, i) => i & 0xff)).toString('hex').toUpperCase();
+}
