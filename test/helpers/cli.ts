@@ -1,7 +1,9 @@
-// Runs the built CLI (bin/run.js) as a user would, with its own environment.
-import { spawn } from 'node:child_process';
+// Runs the built CLI (bin/run.js) as a user would: every test and benchmark that starts `pcsc`
+// goes through here, so all of them run it the same way (see cliEnv).
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { startProcess, type Proc } from '../rig/processes.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
@@ -10,16 +12,36 @@ export function requireBuild(): void {
   if (!existsSync(join(ROOT, 'dist', 'commands'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
 }
 
+/**
+ * The environment the CLI gets: `env` without NODE_ENV. vitest sets NODE_ENV=test, which sends
+ * oclif looking for TypeScript sources to transpile: the CLI would run slower and unlike production.
+ */
+export function cliEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_ENV: _testMode, ...rest } = env;
+  return rest;
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `pcsc ARGS…`; resolves when it exits (killed after timeoutMs). */
-export function pcsc(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export interface CliOptions {
+  /** The whole environment of the CLI (nothing is inherited); NODE_ENV is dropped. */
+  env?: NodeJS.ProcessEnv;
+  /** Killed (SIGKILL) after this long; default 20 s. */
+  timeoutMs?: number;
+  /** Node options before bin/run.js, e.g. ['--import', hook]. */
+  node?: string[];
+}
+
+const argv = (args: readonly string[], node: readonly string[] = []): string[] => [...node, BIN, ...args];
+
+/** Runs `pcsc ARGS…`; resolves when it exits (code null when killed). */
+export function pcsc(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv(args, opts.node), { env: cliEnv({ ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -31,6 +53,18 @@ export function pcsc(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** `pcsc ARGS…`, synchronously (for tests that compare several runs in a row). */
+export function pcscSync(args: readonly string[], opts: CliOptions = {}): CliResult {
+  const r = spawnSync(process.execPath, argv(args, opts.node), { encoding: 'utf8', env: cliEnv({ ...opts.env }), timeout: opts.timeoutMs ?? 60_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** `pcsc ARGS…` as a long-running process: stdout and stderr lines, bounded waits, stop with a signal. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): Proc {
+  return startProcess(process.execPath, argv(args), { env: cliEnv(env) });
 }
 
 /** A clean environment for the CLI: PATH, its own HOME and cache, no colour. */
@@ -48,7 +82,7 @@ export function pcscOnTty(args: string[], opts: { env?: NodeJS.ProcessEnv; timeo
   const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
   const cmd = 'stty cols 100 rows 30; exec ' + [process.execPath, BIN, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
-    const c = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: { TERM: 'xterm', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: cliEnv({ TERM: 'xterm', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const t = setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs ?? 20_000);

@@ -1,7 +1,7 @@
 // A long-running CLI process (pcsc scan, pcsc_scan) whose stdout lines a test waits for, with
 // every process killed at the end (afterAll calls stopAll; process exit kills what is left).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN } from './cli.js';
+import { BIN, cliEnv } from './cli.js';
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -101,7 +101,7 @@ export function startWatched(cmd: string, args: string[], env: NodeJS.ProcessEnv
 
 /** `pcsc ARGS…` as a long-running process. */
 export function startPcsc(args: string[], env: NodeJS.ProcessEnv): Watched {
-  return startWatched(process.execPath, [BIN, ...args], env);
+  return startWatched(process.execPath, [BIN, ...args], cliEnv(env));
 }
 
 export async function stopAll(): Promise<void> {

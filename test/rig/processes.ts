@@ -35,16 +35,17 @@ export interface LineSource {
 export interface Proc extends LineSource {
   readonly child: ChildProcess;
   readonly pid: number;
+  /** The exit code once the process and its output pipes are closed (-1 for a signal). */
   readonly exited: Promise<number | null>;
   readonly hasExited: boolean;
-  /** SIGTERM, then SIGKILL after graceMs; resolves when the process is gone. */
-  stop(graceMs?: number): Promise<void>;
+  /** `signal` (default SIGTERM), then SIGKILL after graceMs; resolves when the process is gone. */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
-  /** Give the process a stdin pipe (else /dev/null). */
-  stdin?: boolean;
+  /** true: a stdin pipe for the caller; a string: written to stdin, which is then closed. Else /dev/null. */
+  stdin?: boolean | string;
   /**
    * Send stdout and stderr to this file instead of a pipe. A chatty daemon (pcscd --debug) must
    * never block on a full pipe while its parent's event loop is busy (execFileSync, hyperfine):
@@ -87,6 +88,8 @@ class Lines {
 
   close(): void {
     this.refresh();
+    if (this.partial) this.list.push(this.partial);
+    this.partial = '';
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     this.closed = true;
@@ -96,8 +99,12 @@ class Lines {
 export function startProcess(cmd: string, args: readonly string[], opts: StartOptions = {}): Proc {
   installExitHook();
   const out = opts.logFile ? openSync(opts.logFile, 'w') : 'pipe';
-  const child = spawn(cmd, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', out, out], env: opts.env ?? process.env });
+  const child = spawn(cmd, args, { stdio: [opts.stdin === undefined || opts.stdin === false ? 'ignore' : 'pipe', out, out], env: opts.env ?? process.env });
   if (typeof out === 'number') closeSync(out); // the child has its own copy
+  if (typeof opts.stdin === 'string') {
+    child.stdin?.on('error', () => undefined); // a process that exits without reading it all
+    child.stdin?.end(opts.stdin);
+  }
   live.add(child);
   const lines = new Lines(opts.logFile);
   const waiters = new Set<() => void>();
@@ -113,7 +120,8 @@ export function startProcess(cmd: string, args: readonly string[], opts: StartOp
       resolve(code);
       wake();
     };
-    child.once('exit', (code, signal) => end(code ?? (signal ? -1 : null)));
+    // 'close', not 'exit': by then every line the process wrote through a pipe has been read.
+    child.once('close', (code, signal) => end(code ?? (signal ? -1 : null)));
     child.once('error', () => end(null));
   });
   for (const stream of [child.stdout, child.stderr]) {
@@ -155,9 +163,9 @@ export function startProcess(cmd: string, args: readonly string[], opts: StartOp
       check();
     });
 
-  const stop = async (graceMs = 2000): Promise<void> => {
+  const stop = async (graceMs = 2000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     if (done) return;
-    child.kill('SIGTERM');
+    child.kill(signal);
     const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(t);
