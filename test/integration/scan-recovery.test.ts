@@ -1,22 +1,18 @@
 // `pcsc scan` when pcscd goes away mid-watch: the real daemon is killed and started again on the
 // same socket (as socket activation or a restart does); scan says so, waits, resumes, and reports
 // what changed while it was gone.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startRig, type Rig } from '../rig/rig.js';
-import { startProcess, type Proc } from '../rig/processes.js';
 import { cleanEnv, requireBuild } from '../helpers/cli.js';
 import { startPcsc, stopAll } from '../helpers/scan-process.js';
 
 const ATR = '3B951381018073FF01000B';
-const LAUNCH = fileURLToPath(new URL('../rig/pcscd-launch.py', import.meta.url));
 
 let rig: Rig;
 let home: string;
-let second: Proc | null = null;
 
 beforeAll(async () => {
   requireBuild();
@@ -26,21 +22,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAll();
-  await second?.stop();
   await rig?.stop();
   if (home) await rm(home, { recursive: true, force: true });
 });
-
-/** A new pcscd on the rig's socket, with a vpcd reader on the same ports. */
-async function restartDaemon(): Promise<Proc> {
-  const conf = join(home, 'reader.conf.d');
-  await mkdir(conf, { recursive: true });
-  const hex = '0x' + rig.port.toString(16);
-  await writeFile(join(conf, 'vpcd'), `FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:${hex}\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID ${hex}\n`);
-  const p = startProcess('/usr/bin/python3', [LAUNCH, rig.socket, '--foreground', '--config', conf, '--info']);
-  await p.waitLine(/daemon ready\.$/, 0, 10_000, 'the second pcscd start-up');
-  return p;
-}
 
 it('says pcscd went away, resumes when it is back, reports the missed removal, then sees new events', async () => {
   const env = cleanEnv(home, { PCSCLITE_CSOCK_NAME: rig.socket });
@@ -57,7 +41,7 @@ it('says pcscd went away, resumes when it is back, reports the missed removal, t
   expect(scan.child.exitCode).toBeNull();
 
   // The card in slot 0 went with the old daemon (vpcd's connection closed).
-  second = await restartDaemon();
+  await rig.restartDaemon();
   const back = await scan.waitEvent((e) => e.event === 'daemon-back', { timeoutMs: 15_000 });
   expect(back).toMatchObject({ daemon: { protocol: '4:4', socket: rig.socket } });
   expect(back.downtimeMs as number).toBeGreaterThan(0);

@@ -41,6 +41,11 @@ export interface CardControl {
   apdus(): Promise<string[]>;
   clearLog(): Promise<void>;
   status(): Promise<{ inserted: boolean; powered: boolean; atrRequests: number }>;
+  /**
+   * pcscd was killed and started again (the rig's restartDaemon): vpcd's connection went with the
+   * old daemon, so the card is out. Resolves once card.py has seen its connection close.
+   */
+  daemonReplaced(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +121,13 @@ export async function startCard(opts: { port: number; reader: string; pcscdLog: 
     async status() {
       const r = await request('status');
       return { inserted: Boolean(r.inserted), powered: Boolean(r.powered), atrRequests: Number(r.atrRequests) };
+    },
+    async daemonReplaced() {
+      insertedAt = null;
+      for (const end = Date.now() + PCSCD_NOTICE_MS; (await request('status')).inserted; ) {
+        if (Date.now() > end) throw new Error(`card.py (port ${opts.port}) still connected ${PCSCD_NOTICE_MS} ms after pcscd died`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     async stop() {
       proc.child.stdin?.end();

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCard, SYSTEM_PYTHON, type CardControl } from './card-control.js';
-import { requireFiles, startProcess, type Proc } from './processes.js';
+import { cliEnv } from '../helpers/cli.js';
+import { requireFiles, startProcess, type LineSource, type Proc } from './processes.js';
 
 export type { CardControl, CardRule, CardLogEntry } from './card-control.js';
 
@@ -46,6 +47,8 @@ export interface ViccControl {
 }
 
 export interface Rig {
+  /** The rig's temporary directory (socket, reader.conf.d, logs); tests may put their own files here. Removed by stop(). */
+  readonly dir: string;
   /** pcscd's private socket: pass it as `socket` or PCSCLITE_CSOCK_NAME. */
   readonly socket: string;
   /** Reader names in pcscd's slot order ([] when started with readers: false). */
@@ -62,6 +65,12 @@ export interface Rig {
   env(): NodeJS.ProcessEnv;
   /** SIGKILLs pcscd (the socket file stays: later connects get ECONNREFUSED). */
   killDaemon(): Promise<void>;
+  /**
+   * Starts a new pcscd on the same socket and vpcd ports (after killDaemon, or killing it now), as
+   * a restart or socket activation does. Every card is out then (vpcd's connections went with the
+   * old daemon): insert them again. pcscdPid and pcscdLog follow the new daemon.
+   */
+  restartDaemon(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +123,17 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   let pcscd: Proc | null = null;
   let port = 0;
   let stopped = false;
+  // What cards and vicc wait on: always the current daemon's output, across restarts.
+  const daemonLog: LineSource = {
+    get lines() {
+      return pcscd?.lines ?? [];
+    },
+    waitLine: (match, from, timeoutMs, what) => {
+      if (!pcscd) return Promise.reject(new Error('test rig: pcscd is not running'));
+      return pcscd.waitLine(match, from, timeoutMs, what);
+    },
+  };
+  const daemonRunning = (): boolean => pcscd !== null && !pcscd.hasExited;
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -133,14 +153,13 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       await pcscd.stop();
       if (attempt >= PORT_ATTEMPTS) throw new Error(`test rig: vpcd could not bind its ports:\n${pcscd.lines.join('\n')}`);
     }
-    const daemon = pcscd;
     const readers = withReaders ? ['Virtual PCD 00 00', 'Virtual PCD 00 01'] : [];
     const slots: Slot[] = withReaders ? [0, 1] : [];
     for (const slot of slots) {
       if (opts.vicc?.includes(slot)) {
-        viccs.set(slot, makeVicc(daemon, readers[slot] as string, port + slot, dir));
+        viccs.set(slot, makeVicc(daemonLog, daemonRunning, readers[slot] as string, port + slot, dir));
       } else {
-        cards.set(slot, await startCard({ port: port + slot, reader: readers[slot] as string, pcscdLog: daemon, atr: opts.atr }));
+        cards.set(slot, await startCard({ port: port + slot, reader: readers[slot] as string, pcscdLog: daemonLog, atr: opts.atr }));
       }
     }
     await Promise.all([
@@ -148,13 +167,20 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       ...[...viccs.values()].map((v) => v.insert()),
     ]);
 
+    const current = (): Proc => {
+      if (!pcscd) throw new Error('test rig: pcscd is not running');
+      return pcscd;
+    };
     return {
+      dir,
       socket,
       readers,
       port,
-      pcscdPid: daemon.pid,
+      get pcscdPid() {
+        return current().pid;
+      },
       get pcscdLog() {
-        return daemon.lines.join('\n');
+        return current().lines.join('\n');
       },
       card(slot) {
         const c = cards.get(slot);
@@ -166,15 +192,24 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         if (!v) throw new Error(`test rig: no vicc in slot ${slot} (start the rig with vicc: [${slot}])`);
         return v;
       },
-      env: () => {
-        // Without NODE_ENV: vitest sets it to "test", which makes oclif look for TypeScript
-        // sources to transpile (and load the compiler); the CLI must run as users run it.
-        const { NODE_ENV: _testMode, ...rest } = process.env;
-        return { ...rest, PCSCLITE_CSOCK_NAME: socket };
-      },
+      // Without NODE_ENV (cliEnv says why): the CLI must run as users run it.
+      env: () => cliEnv({ ...process.env, PCSCLITE_CSOCK_NAME: socket }),
       async killDaemon() {
-        daemon.child.kill('SIGKILL');
-        await daemon.exited;
+        current().child.kill('SIGKILL');
+        await current().exited;
+      },
+      async restartDaemon() {
+        const old = current();
+        old.child.kill('SIGKILL');
+        await old.exited;
+        const next = await startPcscd(dir, socket, port, opts);
+        pcscd = next;
+        // The cards connect to these ports: a daemon on other ports would have no card.
+        if (next.lines.some((l) => /init failed|Address already in use/.test(l))) {
+          throw new Error(`test rig: the restarted pcscd could not bind vpcd's ports ${port}, ${port + 1}:\n${next.lines.join('\n')}`);
+        }
+        await Promise.all([...cards.values()].map((c) => c.daemonReplaced()));
+        await Promise.all([...viccs.values()].map((v) => v.kill()));
       },
       stop,
     };
@@ -184,7 +219,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   }
 }
 
-function makeVicc(pcscd: Proc, reader: string, port: number, dir: string): ViccControl & { kill(): Promise<void> } {
+function makeVicc(pcscd: LineSource, daemonRunning: () => boolean, reader: string, port: number, dir: string): ViccControl & { kill(): Promise<void> } {
   let proc: Proc | null = null;
   const escaped = reader.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return {
@@ -201,7 +236,7 @@ function makeVicc(pcscd: Proc, reader: string, port: number, dir: string): ViccC
       if (!proc || proc.hasExited) return;
       const from = pcscd.lines.length;
       await proc.stop();
-      if (!pcscd.hasExited) {
+      if (daemonRunning()) {
         await pcscd.waitLine(new RegExp(`Card Removed From ${escaped}$`), from, READY_MS, `pcscd noticing vicc leaving ${reader}`);
       }
     },
