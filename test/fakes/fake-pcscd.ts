@@ -28,6 +28,8 @@ export interface FakePcscdOptions {
   seed?: number;
   /** Milliseconds before dropping a connection that used a foreign handle (pcscd: 2000). */
   foreignHandleDelay?: number;
+  /** Socket path; default pcscd.comm in a new temporary directory. Lets a test start a daemon where another one stopped. */
+  path?: string;
 }
 
 /** What goes wrong, on the request a Fault selects. */
@@ -86,7 +88,8 @@ export class FakePcscd implements K.Core {
   /** STOPs received while not registered: legitimate only when a notification raced them. */
   strayStops = 0;
   dead = false;
-  private readonly dir: string;
+  /** The temporary directory this daemon made for its socket (null with opts.path). */
+  private readonly dir: string | null;
   private readonly server: Server;
   private readonly conns = new Map<number, Conn>();
   private readonly opts: FakePcscdOptions;
@@ -102,8 +105,8 @@ export class FakePcscd implements K.Core {
     this.world.onChange = () => this.notifyAll(0);
     this.foreignHandleDelay = opts.foreignHandleDelay ?? 2000;
     this.rnd = prng(opts.seed ?? 0x5eed);
-    this.dir = mkdtempSync(join(tmpdir(), 'pcsc-fake-'));
-    this.path = join(this.dir, 'pcscd.comm');
+    this.dir = opts.path ? null : mkdtempSync(join(tmpdir(), 'pcsc-fake-'));
+    this.path = opts.path ?? join(this.dir as string, 'pcscd.comm');
     this.server = createServer({ pauseOnConnect: true }, (s) => this.accept(s));
     for (const r of opts.readers ?? []) this.world.addReader(r);
   }
@@ -173,7 +176,7 @@ export class FakePcscd implements K.Core {
       for (const c of this.conns.values()) c.destroy();
       await new Promise((r) => this.server.close(() => r(undefined)));
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
   // --- K.Core ---------------------------------------------------------------------------------

@@ -1,8 +1,32 @@
-// A bare socket client for checking the fake daemon against the spec's tables byte by byte,
-// without our production client in the way.
+// A bare socket client written from the spec's structs (structs.ts), without our production client
+// in the way: byte-level reads for checking the fake daemon, and the calls of one PC/SC session
+// for playing client versions Debian does not ship (4:2, 4:3, 4:5, 4:6) against a daemon or proxy.
 
 import { createConnection, type Socket } from 'node:net';
 import { Inbox } from './inbox.js';
+import * as S from './structs.js';
+
+/** One reader-state entry (§6.1), as a client reads it. */
+export interface Entry { name: string; eventCounter: number; state: number; sharing: number; atr: Buffer }
+
+/** The used entries of a reader-state array (§6.2): entries whose name is empty are skipped. */
+export function parseArray(b: Buffer, nameSize: 100 | 128 = 128): Entry[] {
+  const st = S.readerState(nameSize);
+  const size = S.sizeOf(st);
+  const out: Entry[] = [];
+  for (let o = 0; o + size <= b.length; o += size) {
+    const e = S.unpack(st, b, o);
+    if (e.str('readerName') === '') continue;
+    out.push({
+      name: e.str('readerName'),
+      eventCounter: e.num('eventCounter'),
+      state: e.num('readerState'),
+      sharing: e.num('readerSharing'),
+      atr: e.bytes('cardAtr').subarray(0, Math.min(33, e.num('cardAtrLength'))),
+    });
+  }
+  return out;
+}
 
 export class RawClient {
   private readonly inbox = new Inbox();
@@ -33,6 +57,11 @@ export class RawClient {
     this.socket.write(b);
   }
 
+  /** A request: header {size, command}, body, payload (§3.1). */
+  send(cmd: number, body?: Uint8Array, payload?: Uint8Array): void {
+    this.write(S.request(cmd, body, payload));
+  }
+
   /** n bytes, or null when nothing complete came within ms / the daemon closed. */
   async read(n: number, ms = 2000): Promise<Buffer | null> {
     let timer: NodeJS.Timeout | undefined;
@@ -43,6 +72,13 @@ export class RawClient {
     clearTimeout(timer);
     if (got === null) this.socket.destroy();
     return got;
+  }
+
+  /** Exactly n bytes; throws when they do not all come within ms or the daemon closes first. */
+  async take(n: number, ms = 5000): Promise<Buffer> {
+    const b = await this.read(n, ms);
+    if (!b) throw new Error(`raw client: no ${n}-byte reply within ${ms} ms (${this.closedBy ? `connection ended: ${this.closedBy}` : 'timed out'})`);
+    return b;
   }
 
   /** Bytes that arrived within ms and are not read yet (0: the daemon stayed silent). */
@@ -60,5 +96,64 @@ export class RawClient {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  // --- one session's calls (§5), each a request and its whole reply ------------------------
+
+  async version(major: number, minor: number): Promise<{ major: number; minor: number; rv: number }> {
+    this.send(S.CMD.VERSION, S.pack(S.version, { major, minor }));
+    const r = S.unpack(S.version, await this.take(S.sizeOf(S.version)));
+    return { major: r.num('major'), minor: r.num('minor'), rv: r.num('rv') };
+  }
+
+  /** A context (SCARD_SCOPE_SYSTEM); throws when the daemon refuses. */
+  async establish(): Promise<number> {
+    this.send(S.CMD.ESTABLISH_CONTEXT, S.pack(S.establish, { dwScope: 2 }));
+    const r = S.unpack(S.establish, await this.take(S.sizeOf(S.establish)));
+    if (r.num('rv') !== 0) throw new Error(`raw client: establish rv 0x${r.num('rv').toString(16)}`);
+    return r.num('hContext');
+  }
+
+  async release(hContext: number): Promise<number> {
+    this.send(S.CMD.RELEASE_CONTEXT, S.pack(S.release, { hContext }));
+    return S.unpack(S.release, await this.take(S.sizeOf(S.release))).num('rv');
+  }
+
+  /** CMD_GET_READERS_STATE: the 16-entry array of clients before 4:6. */
+  async states(nameSize: 100 | 128 = 128): Promise<Entry[]> {
+    this.send(S.CMD.GET_READERS_STATE);
+    return parseArray(await this.take(16 * S.sizeOf(S.readerState(nameSize))), nameSize);
+  }
+
+  /** Shared, T=0 or T=1. */
+  async connect(hContext: number, reader: string, nameSize: 100 | 128 = 128): Promise<{ hCard: number; protocol: number; rv: number }> {
+    const st = S.connect(nameSize);
+    this.send(S.CMD.CONNECT, S.pack(st, { hContext, szReader: reader, dwShareMode: 2, dwPreferredProtocols: 3 }));
+    const r = S.unpack(st, await this.take(S.sizeOf(st)));
+    return { hCard: r.num('hCard'), protocol: r.num('dwActiveProtocol'), rv: r.num('rv') };
+  }
+
+  /** One APDU (protocol 1: T=0 PCI, 2: T=1 PCI); the answer only on success. */
+  async transmit(hCard: number, apdu: Buffer, protocol = 2): Promise<{ rv: number; resp: Buffer }> {
+    const req = {
+      hCard, ioSendPciProtocol: protocol, ioSendPciLength: 16, cbSendLength: apdu.length,
+      ioRecvPciProtocol: 3, ioRecvPciLength: 16, pcbRecvLength: 65548,
+    };
+    this.send(S.CMD.TRANSMIT, S.pack(S.transmit, req), apdu);
+    const r = S.unpack(S.transmit, await this.take(S.sizeOf(S.transmit)));
+    const rv = r.num('rv');
+    return { rv, resp: rv === 0 ? await this.take(r.num('pcbRecvLength')) : Buffer.alloc(0) };
+  }
+
+  async disconnect(hCard: number): Promise<number> {
+    this.send(S.CMD.DISCONNECT, S.pack(S.disposition, { hCard }));
+    return S.unpack(S.disposition, await this.take(S.sizeOf(S.disposition))).num('rv');
+  }
+
+  /** CMD_GET_READER_EVENTS (4:5+). */
+  async readerEvents(): Promise<{ readerEvents: number; rv: number }> {
+    this.send(S.CMD.GET_READER_EVENTS);
+    const r = S.unpack(S.readerEvents, await this.take(S.sizeOf(S.readerEvents)));
+    return { readerEvents: r.num('readerEvents'), rv: r.num('rv') };
   }
 }
