@@ -6,14 +6,13 @@
 // Runs are interleaved (direct, proxy, proxy, direct, …) and medians taken: the machine is shared.
 // BENCH_APDUS (default 5000) and BENCH_PAIRS (default 3) change the size. Run: npm run bench.
 
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { start, type Proc } from '../test/integration/proxy/helpers/procs.js';
-import { startRig, type Rig } from '../test/integration/proxy/helpers/rig.js';
+import { ROOT, startCli } from '../test/helpers/cli.js';
+import { buildPcscClient } from '../test/rig/build-c.js';
+import { startProcess, type Proc } from '../test/rig/processes.js';
+import { startRig, type Rig } from '../test/rig/rig.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const N = Number(process.env.BENCH_APDUS ?? 5000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 
@@ -23,23 +22,21 @@ let proxy: Proc;
 let proxySocket: string;
 
 beforeAll(async () => {
-  rig = await startRig();
-  await rig.insert(0);
-  client = join(rig.dir, 'session');
-  execFileSync('gcc', ['-O2', '-o', client, join(ROOT, 'test/integration/proxy/clients/session.c'), '-I/usr/include/PCSC', '-lpcsclite']);
+  client = buildPcscClient(join(ROOT, 'test/integration/proxy/clients/session.c'));
+  rig = await startRig({ insert: [0] });
   proxySocket = join(rig.dir, 'proxy.comm');
-  proxy = start(process.execPath, [join(ROOT, 'bin/run.js'), 'proxy', '--listen', proxySocket, '--upstream', rig.socket]);
-  await proxy.waitLine(/listening on/, 0, 15_000);
+  proxy = startCli(['proxy', '--listen', proxySocket, '--upstream', rig.socket], process.env);
+  await proxy.waitLine(/listening on/, 0, 15_000, 'the proxy listening');
 }, 60_000);
 
 afterAll(async () => {
-  await proxy?.stop('SIGINT');
+  await proxy?.stop(3000, 'SIGINT');
   await rig?.stop();
 });
 
 async function clients(socket: string, count: number, apdus: number): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const runs = Array.from({ length: count }, (_, k) => start(client, [String(k + 1), String(apdus)], { env: { ...process.env, PCSCLITE_CSOCK_NAME: socket } }));
+  const runs = Array.from({ length: count }, (_, k) => startProcess(client, [String(k + 1), String(apdus)], { env: { ...process.env, PCSCLITE_CSOCK_NAME: socket } }));
   for (const r of runs) {
     expect(await r.exited).toBe(0);
     expect(r.lines.filter(Boolean).at(-1)).toBe(`ok ${apdus}`);

@@ -5,22 +5,22 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireFiles, start, type Proc } from './helpers/procs.js';
-import { startRig, type Rig } from './helpers/rig.js';
+import { requireBuild, startCli } from '../../helpers/cli.js';
+import { requireFiles, startProcess, type Proc } from '../../rig/processes.js';
+import { startRig, type Rig } from '../../rig/rig.js';
+import { pinCard } from './pin-card.js';
 
-const RUN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
-const BUILT = fileURLToPath(new URL('../../../dist/commands/spy.js', import.meta.url));
 const R0 = 'Virtual PCD 00 00';
 const SCRIPT = '00 E2 00 00 02 CA FE\n00 20 00 81 04 31 32 33 34\n00 20 00 81 04 30 30 30 30\n';
 
 let rig: Rig;
 
 beforeAll(async () => {
-  requireFiles({ [BUILT]: 'the build: run `npm run build` first', '/usr/bin/scriptor': 'pcsc-tools' });
-  rig = await startRig();
-  await rig.insert(0);
+  requireBuild();
+  requireFiles({ '/usr/bin/scriptor': 'pcsc-tools' });
+  rig = await startRig({ insert: [0] });
+  await pinCard(rig.card(0));
 }, 60_000);
 
 afterAll(async () => {
@@ -28,11 +28,11 @@ afterAll(async () => {
 });
 
 function pcsc(args: string[]): Proc {
-  return start(process.execPath, [RUN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  return startCli(args, { ...process.env, NO_COLOR: '1' });
 }
 
 async function scriptorVia(socket: string): Promise<string[]> {
-  const p = start('scriptor', ['-r', R0], { env: { ...process.env, PCSCLITE_CSOCK_NAME: socket }, stdin: SCRIPT });
+  const p = startProcess('scriptor', ['-r', R0], { env: { ...process.env, PCSCLITE_CSOCK_NAME: socket }, stdin: SCRIPT });
   expect(await p.exited).toBe(0);
   return p.lines;
 }
@@ -43,14 +43,14 @@ describe('pcsc spy', () => {
     const output = join(rig.dir, 'trace.jsonl');
     const spy = pcsc(['spy', '--json', '--listen', listen, '--upstream', rig.socket, '--output', output]);
     try {
-      await spy.waitLine(/listening on/, 0, 15_000);
+      await spy.waitLine(/listening on/, 0, 15_000, 'listening on');
       expect(statSync(listen).mode & 0o777).toBe(0o600);
       const out = await scriptorVia(listen);
       expect(out).toContain('< CA FE 90 00 : Normal processing.');
     } finally {
-      await spy.stop('SIGINT');
+      await spy.stop(3000, 'SIGINT');
     }
-    expect(spy.code).toBe(0);
+    expect(await spy.exited).toBe(0);
     expect(existsSync(listen)).toBe(false);
     expect(statSync(output).mode & 0o777).toBe(0o600);
     const records = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -76,13 +76,13 @@ describe('pcsc spy', () => {
     const listen = join(rig.dir, 'spy2.comm');
     const spy = pcsc(['spy', '--show-secrets', '--listen', listen, '--upstream', rig.socket]);
     try {
-      await spy.waitLine(/listening on/, 0, 15_000);
+      await spy.waitLine(/listening on/, 0, 15_000, 'listening on');
       await scriptorVia(listen);
-      await spy.waitLine(/SCARD_RELEASE_CONTEXT/, 0, 10_000);
+      await spy.waitLine(/SCARD_RELEASE_CONTEXT/, 0, 10_000, 'SCARD_RELEASE_CONTEXT');
     } finally {
-      await spy.stop('SIGINT');
+      await spy.stop(3000, 'SIGINT');
     }
-    expect(spy.code).toBe(0);
+    expect(await spy.exited).toBe(0);
     const verify = spy.lines.filter((l) => l.includes('apdu=0020008104'));
     expect(verify).toHaveLength(2);
     expect(verify[0]).toMatch(/SCARD_TRANSMIT .*reader="Virtual PCD 00 00" protocol=T=1 apdu=002000810431323334 response= sw=9000 \(Success\) rv=SCARD_S_SUCCESS \d+\.\d{3}ms/);
@@ -96,12 +96,12 @@ describe('pcsc proxy', () => {
     const listen = join(rig.dir, 'proxy.comm');
     const proxy = pcsc(['proxy', '--listen', listen, '--upstream', rig.socket]);
     try {
-      await proxy.waitLine(/listening on .*\(pcscd 4:4\)/, 0, 15_000);
+      await proxy.waitLine(/listening on .*\(pcscd 4:4\)/, 0, 15_000, 'listening on .*(pcscd 4:4)');
       expect(await scriptorVia(listen)).toContain('< 63 C2 : State of non-volatile memory changed. Counter: 0x2');
     } finally {
-      await proxy.stop('SIGINT');
+      await proxy.stop(3000, 'SIGINT');
     }
-    expect(proxy.code).toBe(0);
+    expect(await proxy.exited).toBe(0);
     expect(existsSync(listen)).toBe(false);
     expect(proxy.lines.some((l) => /stopped after 1 client connection/.test(l))).toBe(true);
   });
@@ -134,14 +134,14 @@ describe('pcsc proxy', () => {
     const listen = join(rig.dir, 'proxy3.comm');
     const proxy = pcsc(['proxy', '--listen', listen, '--upstream', join(rig.dir, 'no-daemon.comm')]);
     try {
-      await proxy.waitLine(/pcscd not reachable now/, 0, 15_000);
-      const scan = start('pcsc_scan', ['-r'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: listen } });
+      await proxy.waitLine(/pcscd not reachable now/, 0, 15_000, 'pcscd not reachable now');
+      const scan = startProcess('pcsc_scan', ['-r'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: listen } });
       await scan.exited;
       expect(scan.lines.join('\n')).toMatch(/Service not available/);
     } finally {
-      await proxy.stop('SIGTERM');
+      await proxy.stop(3000, 'SIGTERM');
     }
-    expect(proxy.code).toBe(0);
+    expect(await proxy.exited).toBe(0);
     expect(existsSync(listen)).toBe(false);
   });
 });

@@ -3,16 +3,18 @@
 // clients at once; the daemon dying and coming back. The spy's records are checked against the
 // exchanges made.
 
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcscdContext } from '../../../src/core/pcscd/context.js';
 import { ProxyServer } from '../../../src/core/proxy/server.js';
 import type { ProxyCall } from '../../../src/core/proxy/types.js';
-import { requireFiles, start } from './helpers/procs.js';
-import { parseArray, RawClient, u32 } from './helpers/raw-client.js';
-import { startRig, type Rig } from './helpers/rig.js';
+import { parseArray, RawClient } from '../../fakes/raw-client.js';
+import { words } from '../../fakes/structs.js';
+import { buildPcscClient } from '../../rig/build-c.js';
+import { requireFiles, startProcess } from '../../rig/processes.js';
+import { startRig, type Rig } from '../../rig/rig.js';
+import { pinCard } from './pin-card.js';
 
 const SESSION_C = fileURLToPath(new URL('./clients/session.c', import.meta.url));
 const R0 = 'Virtual PCD 00 00';
@@ -24,14 +26,10 @@ let session: string;
 const viaProxy = (): NodeJS.ProcessEnv => ({ ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen });
 
 beforeAll(async () => {
-  requireFiles({
-    '/usr/bin/pcsc_scan': 'pcsc-tools', '/usr/bin/scriptor': 'pcsc-tools', '/usr/bin/gcc': 'gcc',
-    '/usr/include/PCSC/winscard.h': 'libpcsclite-dev', '/usr/bin/stdbuf': 'coreutils',
-  });
-  rig = await startRig();
-  await rig.insert(0);
-  session = join(rig.dir, 'session');
-  execFileSync('gcc', ['-O1', '-o', session, SESSION_C, '-I/usr/include/PCSC', '-lpcsclite']);
+  requireFiles({ '/usr/bin/pcsc_scan': 'pcsc-tools', '/usr/bin/scriptor': 'pcsc-tools', '/usr/bin/stdbuf': 'coreutils' });
+  session = buildPcscClient(SESSION_C);
+  rig = await startRig({ insert: [0] });
+  await pinCard(rig.card(0));
   proxy = await ProxyServer.start({ listen: join(rig.dir, 'proxy.comm'), upstream: rig.socket, onCall: (c) => calls.push(c) });
 }, 60_000);
 
@@ -42,7 +40,7 @@ afterAll(async () => {
 
 /** Runs the C client through the proxy; resolves with its output lines. */
 async function runSession(tag: number, count: number): Promise<{ code: number | null; lines: string[] }> {
-  const p = start(session, [`0x${tag.toString(16)}`, String(count)], { env: viaProxy() });
+  const p = startProcess(session, [`0x${tag.toString(16)}`, String(count)], { env: viaProxy() });
   const code = await p.exited;
   return { code, lines: p.lines.filter((l) => l !== '') };
 }
@@ -50,8 +48,8 @@ async function runSession(tag: number, count: number): Promise<{ code: number | 
 describe('released clients through the proxy to Debian’s pcscd', () => {
   it('pcsc_scan -r lists the same readers as without the proxy', async () => {
     // Asynchronously: the proxy runs in this process and must keep serving while pcsc_scan runs.
-    const direct = start('pcsc_scan', ['-r'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: rig.socket } });
-    const proxied = start('pcsc_scan', ['-r'], { env: viaProxy() });
+    const direct = startProcess('pcsc_scan', ['-r'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: rig.socket } });
+    const proxied = startProcess('pcsc_scan', ['-r'], { env: viaProxy() });
     expect(await direct.exited).toBe(0);
     expect(await proxied.exited).toBe(0);
     expect(proxied.lines).toEqual(direct.lines);
@@ -59,26 +57,26 @@ describe('released clients through the proxy to Debian’s pcscd', () => {
   });
 
   it('pcsc_scan watches a card go and come back through the proxy', async () => {
-    const scan = start('stdbuf', ['-oL', 'pcsc_scan', '-n'], { env: viaProxy() });
+    const scan = startProcess('stdbuf', ['-oL', 'pcsc_scan', '-n'], { env: viaProxy() });
     try {
-      await scan.waitLine(/Card state: Card inserted/, 0, 10_000);
-      await scan.waitLine(/ATR: 3B 80 80 01 01/, 0, 10_000);
+      await scan.waitLine(/Card state: Card inserted/, 0, 10_000, 'Card state: Card inserted');
+      await scan.waitLine(/ATR: 3B 80 80 01 01/, 0, 10_000, 'ATR: 3B 80 80 01 01');
       const before = scan.lines.length;
-      await rig.remove(0);
-      await scan.waitLine(/Card state: Card removed/, before, 10_000);
+      await rig.card(0).remove();
+      await scan.waitLine(/Card state: Card removed/, before, 10_000, 'Card state: Card removed');
       const after = scan.lines.length;
-      await rig.insert(0);
-      await scan.waitLine(/Card state: Card inserted/, after, 10_000);
-      await scan.waitLine(/ATR: 3B 80 80 01 01/, after, 10_000);
+      await rig.card(0).insert();
+      await scan.waitLine(/Card state: Card inserted/, after, 10_000, 'Card state: Card inserted');
+      await scan.waitLine(/ATR: 3B 80 80 01 01/, after, 10_000, 'ATR: 3B 80 80 01 01');
     } finally {
-      await scan.stop('SIGINT');
+      await scan.stop(3000, 'SIGINT');
     }
   });
 
   it('scriptor sends APDUs and gets the card’s answers; the spy logs them, PIN masked', async () => {
     calls = [];
     const script = '00 E2 00 00 03 01 02 03\n00 20 00 81 04 31 32 33 34\n00 20 00 81 04 39 39 39 39\n00 A4 04 00 00\n';
-    const p = start('scriptor', ['-r', R0], { env: viaProxy(), stdin: script });
+    const p = startProcess('scriptor', ['-r', R0], { env: viaProxy(), stdin: script });
     expect(await p.exited).toBe(0);
     const out = p.lines.join('\n');
     expect(out).toContain('< 01 02 03 90 00');
@@ -153,25 +151,25 @@ describe('every card call answered through the proxy as pcscd answers it directl
       const out: Buffer[] = [];
       const call = async (cmd: number, body: Buffer, size: number): Promise<void> => {
         c.send(cmd, body);
-        const r = await c.read(size);
+        const r = await c.take(size);
         r.writeUInt32LE(0, 0);
         out.push(r);
       };
-      const attr = (id: number, len: number): Buffer => Buffer.concat([u32(hCard, id), Buffer.alloc(264), u32(len, 0)]);
+      const attr = (id: number, len: number): Buffer => Buffer.concat([words(hCard, id), Buffer.alloc(264), words(len, 0)]);
       await call(0x0f, attr(0x00090303, 264), 280); // GET_ATTRIB ATR string
       await call(0x0f, attr(0x7fff0003, 264), 280); // friendly name (answered by pcscd itself)
       await call(0x0f, attr(0x00010100, 264), 280); // vendor name: unsupported by vpcd
       await call(0x10, attr(0x00010100, 4), 280); // SET_ATTRIB
-      await call(0x0a, u32(hCard, 0x42000d48, 0, 256, 0, 0), 24); // CONTROL: features
-      await call(0x07, u32(hCard, 0), 8); // BEGIN_TRANSACTION
-      await call(0x0b, u32(hCard, 0), 8); // STATUS
-      await call(0x08, u32(hCard, 0, 0), 12); // END_TRANSACTION
-      await call(0x08, u32(hCard, 0, 0), 12); // END again: not transacted
-      await call(0x05, u32(hCard, 2, 3, 1, 0, 0), 24); // RECONNECT with reset
-      await call(0x0b, u32(hCard, 0), 8); // STATUS after our own reset
+      await call(0x0a, words(hCard, 0x42000d48, 0, 256, 0, 0), 24); // CONTROL: features
+      await call(0x07, words(hCard, 0), 8); // BEGIN_TRANSACTION
+      await call(0x0b, words(hCard, 0), 8); // STATUS
+      await call(0x08, words(hCard, 0, 0), 12); // END_TRANSACTION
+      await call(0x08, words(hCard, 0, 0), 12); // END again: not transacted
+      await call(0x05, words(hCard, 2, 3, 1, 0, 0), 24); // RECONNECT with reset
+      await call(0x0b, words(hCard, 0), 8); // STATUS after our own reset
       const tx = await c.transmit(hCard, Buffer.from('00E2000001AA', 'hex'), 1); // T=0 PCI on a T=1 card
-      out.push(u32(tx.rv));
-      await call(0x06, u32(hCard, 0, 0), 12); // DISCONNECT
+      out.push(words(tx.rv));
+      await call(0x06, words(hCard, 0, 0), 12); // DISCONNECT
       return out;
     } finally {
       c.close();
@@ -184,14 +182,14 @@ describe('every card call answered through the proxy as pcscd answers it directl
     expect(proxied.map((b) => b.toString('hex'))).toEqual(direct.map((b) => b.toString('hex')));
     // pcscd answers the friendly name itself: the reader name and its NUL, 18 bytes.
     expect(direct[1]?.readUInt32LE(272)).toBe(18);
-    expect(direct[8]?.subarray(8)).toEqual(u32(0x80100016)); // END without a transaction
-    expect(direct[11]).toEqual(u32(0x8010000f));
+    expect(direct[8]?.subarray(8)).toEqual(words(0x80100016)); // END without a transaction
+    expect(direct[11]).toEqual(words(0x8010000f));
   });
 });
 
 describe('spec-written clients of other versions through the proxy to Debian’s pcscd (4:4)', () => {
   it('a 4:3 client: states, a card insertion seen through 4:3 WAIT, an APDU', async () => {
-    await rig.remove(0);
+    await rig.card(0).remove();
     const c = await RawClient.open(proxy.listen);
     try {
       expect(await c.version(4, 3)).toEqual({ major: 4, minor: 3, rv: 0 });
@@ -199,10 +197,10 @@ describe('spec-written clients of other versions through the proxy to Debian’s
       const before = await c.states();
       expect(before.map((e) => e.name)).toEqual([R0, 'Virtual PCD 00 01']);
       expect(before[0]?.state).toBe(0x02);
-      c.send(0x13, u32(30_000, 0));
+      c.send(0x13, words(30_000, 0));
       expect(await c.quiet(100)).toBe(0);
-      await rig.insert(0);
-      expect(await c.read(8, 10_000)).toEqual(u32(0, 0));
+      await rig.card(0).insert();
+      expect(await c.take(8, 10_000)).toEqual(words(0, 0));
       const after = await c.states();
       expect(after[0]?.eventCounter).toBeGreaterThan(before[0]?.eventCounter ?? 0);
       expect(after[0]?.atr.toString('hex')).toBe('3b80800101');
@@ -223,20 +221,20 @@ describe('spec-written clients of other versions through the proxy to Debian’s
       const h = await c.establish();
       c.send(0x13);
       c.send(0x16);
-      const n = (await c.read(4)).readInt32LE(0);
+      const n = (await c.take(4)).readInt32LE(0);
       expect(n).toBeGreaterThanOrEqual(2);
       c.send(0x17);
-      const arr = parseArray(await c.read(n * 184));
+      const arr = parseArray(await c.take(n * 184));
       expect(arr.map((e) => e.name)).toEqual([R0, 'Virtual PCD 00 01']);
       expect(arr[0]?.state).toBe(0x34);
-      await rig.remove(0);
-      expect(await c.read(8, 10_000)).toEqual(u32(0, 0));
+      await rig.card(0).remove();
+      expect(await c.take(8, 10_000)).toEqual(words(0, 0));
       c.send(0x16);
       c.send(0x17);
-      const n2 = (await c.read(4)).readInt32LE(0);
+      const n2 = (await c.take(4)).readInt32LE(0);
       expect(n2).toBe(n);
-      expect(parseArray(await c.read(n2 * 184))[0]?.state).toBe(0x02);
-      await rig.insert(0);
+      expect(parseArray(await c.take(n2 * 184))[0]?.state).toBe(0x02);
+      await rig.card(0).insert();
       const card = await c.connect(h, R0);
       expect(card.rv).toBe(0);
       expect((await c.transmit(card.hCard, Buffer.from('00E2000001FF', 'hex'))).resp).toEqual(Buffer.from('FF9000', 'hex'));
@@ -256,9 +254,9 @@ describe('pcsc’s own client (4:6) through the proxy', () => {
       const [now] = await ctx.getStatusChange([{ reader: R0 }], { timeout: 0 });
       expect(now?.flags).toContain('PRESENT');
       const waiting = ctx.getStatusChange([{ reader: R0, currentState: now?.eventState ?? 0 }], { timeout: 10_000 });
-      await rig.remove(0);
+      await rig.card(0).remove();
       expect((await waiting)[0]?.flags).toContain('EMPTY');
-      await rig.insert(0);
+      await rig.card(0).insert();
       const card = await ctx.connect(R0);
       expect(await card.transmit(Buffer.from('00E2000002ABCD', 'hex'))).toEqual(Buffer.from('ABCD9000', 'hex'));
       await card.disconnect();
@@ -274,14 +272,14 @@ describe('the daemon going away and coming back', () => {
     await c.version(4, 4);
     await c.establish();
     c.send(0x13);
-    await c.read(2944);
+    await c.take(2944);
     await rig.killDaemon();
-    expect(await c.ended(5000)).toBe(true);
+    expect(await c.ended(5000)).not.toBeNull();
     const down = await runSession(1, 1);
     expect(down.code).toBe(1);
     expect(down.lines.join('\n')).toMatch(/FAIL SCardEstablishContext 0x8010001D/);
-    await rig.startDaemon();
-    await rig.insert(0);
+    await rig.restartDaemon();
+    await rig.card(0).insert();
     const up = await runSession(2, 10);
     expect(up.code).toBe(0);
     expect(up.lines.at(-1)).toBe('ok 10');
