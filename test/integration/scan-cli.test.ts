@@ -1,13 +1,9 @@
 // `pcsc scan -r` through the built CLI against the real pcscd, line for line with pcsc_scan -r.
 
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pcsc as runPcsc, requireBuild } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
-
-const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
-const BUILT = fileURLToPath(new URL('../../dist/commands/scan.js', import.meta.url));
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -20,11 +16,14 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> 
   });
 }
 
-const pcsc = (args: string[], env: NodeJS.ProcessEnv): Promise<Run> => run(process.execPath, [RUN, ...args], env);
+async function pcsc(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const r = await runPcsc(args, { env: { ...env, NO_COLOR: '1' } });
+  return { ...r, code: r.code ?? -1 };
+}
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 
 beforeAll(() => {
-  if (!existsSync(BUILT)) throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
+  requireBuild();
 });
 
 describe.each([

@@ -1,21 +1,18 @@
 // `pcsc ssh-check` as a user runs it: exit codes, the --json shape, the human verdict and fixes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pcscSync, requireBuild, type CliResult } from '../helpers/cli.js';
 
-const BIN = join(import.meta.dirname, '../../bin/run.js');
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 let T = '';
 
-function pcsc(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const pcsc = (args: string[], env: NodeJS.ProcessEnv = {}): CliResult =>
+  pcscSync(args, { env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, timeoutMs: 30_000 });
 
 beforeAll(() => {
-  if (!existsSync(join(import.meta.dirname, '../../dist/commands/ssh-check.js'))) throw new Error('dist/ is not built: run `npm run build` (npm test does)');
+  requireBuild();
   if (!existsSync(SOFTHSM)) throw new Error(`${SOFTHSM} is missing: apt-get install softhsm2`);
   T = realpathSync(mkdtempSync(join(tmpdir(), 'pcsc-sshcli-')));
   mkdirSync(`${T}/lib`);

@@ -4,20 +4,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { pcsc, type CliResult } from '../helpers/cli.js';
 import { REPO } from './helpers/ccid-vm.js';
 
 const run = promisify(execFile);
 const HIDE = ['--import', `${REPO}test/rig/hide-usb.mjs`];
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [...HIDE, `${REPO}bin/run.js`, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const cli = (args: string[]): Promise<CliResult> => pcsc(args, { node: HIDE, env: { ...process.env, NO_COLOR: '1' } });
 
 describe('without the usb package', () => {
   it('fails --backend usb with one line that says what to install, exit 3', async () => {

@@ -1,24 +1,16 @@
 // The doctor and udev-check commands end to end on fixture trees (--root), with Debian's real
 // libccid udev rules and Info.plist copied from the installed package.
 
-import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pcsc, type CliResult } from '../../helpers/cli.js';
 import { fixtureTree, type FixtureTree } from '../../helpers/fixture-tree.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 const DEBIAN_RULES = '/lib/udev/rules.d/92-libccid.rules';
 const DEBIAN_PLIST = '/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Info.plist';
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]): Promise<CliResult> => pcsc(args, { env: { ...process.env, NO_COLOR: '1' } });
 
 /**
  * pcsc-lite 2.4 under systemd (pcscd runs as user pcscd) next to Debian 12's libccid 1.5.2, whose

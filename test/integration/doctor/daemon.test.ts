@@ -1,30 +1,25 @@
 // doctor against Debian's real pcscd (1.9.9, protocol 4:4) on a private socket: up, busy, down, stale.
 
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcscdContext, type Card, type DoctorReport } from '../../../src/core/index.js';
 import { runDoctor } from '../../../src/cli/doctor/run.js';
-import { startMiniRig, type MiniRig } from './mini-rig.js';
+import { pcsc, type CliResult } from '../../helpers/cli.js';
+import { startRig, type Rig } from '../../rig/rig.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+/** vicc's ATR (spec/test-rig.md): T=1 only, so the doctor's shared connection is T=1. */
+const VICC_ATR = '3B951381018073FF01000B';
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]): Promise<CliResult> => pcsc(args, { env: { ...process.env, NO_COLOR: '1' } });
 
 const DAEMON_CHECKS = ['pcscd.socket', 'pcscd.protocol', 'pcscd.readers', 'libpcsclite.version'];
 const by = (r: DoctorReport, id: string) => r.checks.find((c) => c.id === id);
 
 describe('doctor with the real pcscd up', () => {
-  let rig: MiniRig;
+  let rig: Rig;
   beforeAll(async () => {
-    rig = await startMiniRig();
+    rig = await startRig({ insert: [], atr: VICC_ATR });
   });
   afterAll(async () => {
     await rig?.stop();
@@ -41,11 +36,11 @@ describe('doctor with the real pcscd up', () => {
 
   it('finds the daemon process that serves the socket among the others', async () => {
     const r = await runDoctor({ ids: ['pcscd.options'], socket: rig.socket });
-    expect(by(r, 'pcscd.options')?.details?.some((d) => d.includes(`--config ${rig.dir}/conf`))).toBe(true);
+    expect(by(r, 'pcscd.options')?.details?.some((d) => d.includes(`--config ${join(rig.dir, 'reader.conf.d')}`))).toBe(true);
   });
 
   it('connects to a card in shared mode, and names exclusive use by another program', async () => {
-    await rig.insert();
+    await rig.card(0).insert();
     let r = await runDoctor({ ids: ['pcscd.readers'], socket: rig.socket });
     expect(by(r, 'pcscd.readers')?.details?.[0]).toBe('Virtual PCD 00 00: card present, connected shared (T=1)');
     const holder = await PcscdContext.establish({ socket: rig.socket });
@@ -82,9 +77,9 @@ describe('doctor with the real pcscd up', () => {
 });
 
 describe('doctor with pcscd down', () => {
-  let rig: MiniRig;
+  let rig: Rig;
   beforeAll(async () => {
-    rig = await startMiniRig({ readers: false });
+    rig = await startRig({ readers: false });
   });
   afterAll(async () => {
     await rig?.stop();

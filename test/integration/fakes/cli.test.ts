@@ -2,9 +2,8 @@
 // error line (plus at most a hint), the documented exit code, and no stack trace (README).
 
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pcsc, requireBuild } from '../../helpers/cli.js';
 import type { FakePcscd, FaultAction } from '../../fakes/fake-pcscd.js';
 import { RELEASE_LINES } from '../../fakes/releases.js';
 import * as S from '../../fakes/structs.js';
@@ -12,24 +11,18 @@ import { READER, READER2, empty, guard, startFake, withCard } from './helpers.js
 
 guard();
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = `${ROOT}bin/run.js`;
-
 beforeAll(() => {
-  if (!existsSync(`${ROOT}dist/commands/scan.js`)) throw new Error('dist/ is missing: run `npm run build` first (`npm test` does)');
+  requireBuild();
 });
 
 interface Run { exitCode: number; stdout: string; stderr: string }
 
-async function scan(socket: string, ...extra: string[]): Promise<Run> {
-  const r = await execa(process.execPath, [BIN, 'scan', '-r', '--socket', socket, ...extra], {
-    reject: false,
-    stripFinalNewline: false,
-    timeout: 90_000,
-    env: { NO_COLOR: '1' },
-  });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const r = await pcsc(args, { timeoutMs: 90_000, env: { ...process.env, NO_COLOR: '1', ...env } });
+  return { exitCode: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+const scan = (socket: string, ...extra: string[]): Promise<Run> => run(['scan', '-r', '--socket', socket, ...extra]);
 
 /** One `pcsc:` error line, maybe a `pcsc:` hint line, nothing that looks like a stack trace. */
 function oneLineError(r: Run): void {
@@ -70,7 +63,7 @@ describe('pcsc scan -r, other daemon states', () => {
 
   it('PCSCLITE_CSOCK_NAME is honoured when --socket is absent', async () => {
     const fake = await startFake({ version: '2.2.3', readers: [withCard()] });
-    const r = await execa(process.execPath, [BIN, 'scan', '-r'], { reject: false, stripFinalNewline: false, env: { PCSCLITE_CSOCK_NAME: fake.path } });
+    const r = await run(['scan', '-r'], { PCSCLITE_CSOCK_NAME: fake.path });
     expect(r.exitCode).toBe(0);
     expect(String(r.stdout)).toBe(`0: ${READER}\n`);
   });

@@ -3,9 +3,9 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pcscSync, ROOT } from '../../helpers/cli.js';
 
-export const ROOT = join(import.meta.dirname, '../../..');
-export const BIN = join(ROOT, 'bin/run.js');
+export { BIN, ROOT } from '../../helpers/cli.js';
 
 export interface ManifestFlag {
   name: string;
@@ -53,5 +53,5 @@ export function run(cmd: string, args: readonly string[], opts: SpawnSyncOptions
 
 /** The built CLI, without colours. */
 export function pcsc(args: readonly string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
-  return run(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env } });
+  return pcscSync(args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env } });
 }

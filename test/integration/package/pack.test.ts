@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMiniRig, type MiniRig } from '../doctor/mini-rig.js';
+import { startRig, type Rig } from '../../rig/rig.js';
 import { commands, requireTools, ROOT, run } from './helpers.js';
 
 interface Pkg {
@@ -30,7 +30,7 @@ let tarball = '';
 let packed: string[] = [];
 /** PATH for the "fresh machine": node and npm only. */
 let bareBin = '';
-let rig: MiniRig | undefined;
+let rig: Rig | undefined;
 
 function walk(dir: string, base = dir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -69,7 +69,7 @@ beforeAll(async () => {
   const [info] = JSON.parse(r.stdout) as [{ filename: string; files: { path: string }[] }];
   tarball = join(T, info.filename);
   packed = info.files.map((f) => f.path).sort();
-  rig = await startMiniRig();
+  rig = await startRig({ insert: [] });
 }, INSTALL_MS);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { startMiniRig, type MiniRig } from '../doctor/mini-rig.js';
+import { startRig, type Rig } from '../../rig/rig.js';
 import { BIN, commands, ROOT, run } from './helpers.js';
 
 /** What the README shows for the socket the examples really use. */
@@ -50,13 +50,13 @@ function asJson(text: string): unknown {
   }
 }
 
-let rig: MiniRig | undefined;
+let rig: Rig | undefined;
 let T = '';
 let env: NodeJS.ProcessEnv = {};
 
 beforeAll(async () => {
   commands(); // fails clearly when the CLI is not built
-  rig = await startMiniRig();
+  rig = await startRig({ insert: [] });
   T = mkdtempSync(join(tmpdir(), 'pcsc-readme-'));
   for (const d of ['bin', 'home', 'work', 'cache']) mkdirSync(join(T, d));
   writeFileSync(join(T, 'bin/pcsc'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMiniRig, type MiniRig } from '../doctor/mini-rig.js';
+import { startRig, type Rig } from '../../rig/rig.js';
 import { pcsc, ROOT, run } from './helpers.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -20,12 +20,12 @@ function protocolOf(release: string): string {
   return n < 20_500 ? '4:5' : '4:6';
 }
 
-let rig: MiniRig | undefined;
+let rig: Rig | undefined;
 let empty = '';
 let expected = '';
 
 beforeAll(async () => {
-  rig = await startMiniRig({ readers: false });
+  rig = await startRig({ readers: false });
   empty = mkdtempSync(join(tmpdir(), 'pcsc-version-'));
   const release = /version ([\d.]+?)\.?$/m.exec(run('/usr/sbin/pcscd', ['--version']).stdout)?.[1];
   if (!release) throw new Error('pcscd --version printed no version');
