@@ -25,11 +25,13 @@ function installExitHook(): void {
   });
 }
 
+export type LineMatch = RegExp | ((line: string) => boolean);
+
 export interface LineSource {
-  /** Every complete line so far (stdout and stderr). */
+  /** Every complete line so far (stdout and stderr, unless stderr is kept apart). */
   readonly lines: string[];
   /** Resolves with the first line at index ≥ from that matches, or rejects after timeoutMs. */
-  waitLine(match: RegExp, from: number, timeoutMs: number, what: string): Promise<string>;
+  waitLine(match: LineMatch, from: number, timeoutMs: number, what: string): Promise<string>;
 }
 
 export interface Proc extends LineSource {
@@ -38,6 +40,8 @@ export interface Proc extends LineSource {
   /** The exit code once the process and its output pipes are closed (-1 for a signal). */
   readonly exited: Promise<number | null>;
   readonly hasExited: boolean;
+  /** What the process wrote to stderr, with `separateStderr` (else it is in `lines`). */
+  stderr(): string;
   /** `signal` (default SIGTERM), then SIGKILL after graceMs; resolves when the process is gone. */
   stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
 }
@@ -52,28 +56,41 @@ export interface StartOptions {
    * it would stop serving clients.
    */
   logFile?: string;
+  /** `lines` holds stdout only; stderr is kept as text (`stderr()`). */
+  separateStderr?: boolean;
+  /** Rewrites each line before it is stored (e.g. to drop a spinner's carriage returns). */
+  cleanLine?: (line: string) => string;
 }
 
-/** Lines of output, from pipes (as data arrives) or from a log file (read when looked at). */
-class Lines {
-  readonly list: string[] = [];
+/** Splits one stream into lines; the last, unterminated piece is kept until more comes or the end. */
+class Splitter {
   private partial = '';
-  private fd: number | null = null;
-  private closed = false;
-  private readonly buf = Buffer.alloc(65_536);
-
-  constructor(private readonly file?: string) {}
+  constructor(private readonly out: (lines: string[]) => void) {}
 
   add(text: string): boolean {
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop() ?? '';
-    this.list.push(...parts);
+    this.out(parts);
     return parts.length > 0;
   }
 
+  end(): void {
+    if (this.partial) this.out([this.partial]);
+    this.partial = '';
+  }
+}
+
+/** Lines of a log file, read when looked at (a file says nothing when it grows). */
+class FileLines {
+  private fd: number | null = null;
+  private closed = false;
+  private readonly buf = Buffer.alloc(65_536);
+
+  constructor(private readonly file: string, private readonly splitter: Splitter) {}
+
   /** Reads what the file gained since last time; true when new lines came. */
   refresh(): boolean {
-    if (!this.file || this.closed) return false;
+    if (this.closed) return false;
     if (this.fd === null) {
       if (!existsSync(this.file)) return false;
       this.fd = openSync(this.file, 'r');
@@ -82,14 +99,12 @@ class Lines {
     for (;;) {
       const n = readSync(this.fd, this.buf, 0, this.buf.length, null);
       if (n <= 0) return grew;
-      grew = this.add(this.buf.toString('utf8', 0, n)) || grew;
+      grew = this.splitter.add(this.buf.toString('utf8', 0, n)) || grew;
     }
   }
 
   close(): void {
     this.refresh();
-    if (this.partial) this.list.push(this.partial);
-    this.partial = '';
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     this.closed = true;
@@ -106,7 +121,13 @@ export function startProcess(cmd: string, args: readonly string[], opts: StartOp
     child.stdin?.end(opts.stdin);
   }
   live.add(child);
-  const lines = new Lines(opts.logFile);
+  const list: string[] = [];
+  const clean = opts.cleanLine;
+  const store = (ls: string[]): void => void list.push(...(clean ? ls.map(clean) : ls));
+  let errText = '';
+  const splitters: Splitter[] = [];
+  const file = opts.logFile ? new FileLines(opts.logFile, new Splitter(store)) : null;
+  const refresh = (): void => void file?.refresh();
   const waiters = new Set<() => void>();
   const wake = (): void => {
     for (const w of waiters) w();
@@ -114,9 +135,11 @@ export function startProcess(cmd: string, args: readonly string[], opts: StartOp
   let done = false;
   const exited = new Promise<number | null>((resolve) => {
     const end = (code: number | null): void => {
+      if (done) return;
       done = true;
       live.delete(child);
-      lines.close();
+      file?.close();
+      for (const sp of splitters) sp.end();
       resolve(code);
       wake();
     };
@@ -125,21 +148,29 @@ export function startProcess(cmd: string, args: readonly string[], opts: StartOp
     child.once('error', () => end(null));
   });
   for (const stream of [child.stdout, child.stderr]) {
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      if (lines.add(chunk)) wake();
+    if (!stream) continue;
+    stream.setEncoding('utf8');
+    if (stream === child.stderr && opts.separateStderr) {
+      stream.on('data', (chunk: string) => (errText += chunk));
+      continue;
+    }
+    const sp = new Splitter(store);
+    splitters.push(sp);
+    stream.on('data', (chunk: string) => {
+      if (sp.add(chunk)) wake();
     });
   }
 
-  const waitLine = (match: RegExp, from: number, timeoutMs: number, what: string): Promise<string> =>
+  const waitLine = (match: LineMatch, from: number, timeoutMs: number, what: string): Promise<string> =>
     new Promise((resolve, reject) => {
-      const tail = (): string => lines.list.slice(-15).join('\n');
+      const test = typeof match === 'function' ? match : (l: string): boolean => match.test(l);
+      const tail = (): string => list.slice(-15).join('\n') + (errText ? `\nstderr:\n${errText.slice(-2000)}` : '');
       const check = (): void => {
-        lines.refresh();
-        for (let i = from; i < lines.list.length; i++) {
-          if (match.test(lines.list[i] as string)) {
+        refresh();
+        for (let i = from; i < list.length; i++) {
+          if (test(list[i] as string)) {
             finish();
-            resolve(lines.list[i] as string);
+            resolve(list[i] as string);
             return;
           }
         }
@@ -153,7 +184,7 @@ export function startProcess(cmd: string, args: readonly string[], opts: StartOp
         reject(new Error(`no ${what} within ${timeoutMs} ms; last output of ${cmd}:\n${tail()}`));
       }, timeoutMs);
       // A log file says nothing when it grows: look every 10 ms while someone waits.
-      const poll = opts.logFile ? setInterval(check, 10) : null;
+      const poll = file ? setInterval(check, 10) : null;
       const finish = (): void => {
         clearTimeout(timer);
         if (poll) clearInterval(poll);
@@ -179,9 +210,10 @@ export function startProcess(cmd: string, args: readonly string[], opts: StartOp
       return done;
     },
     get lines() {
-      lines.refresh();
-      return lines.list;
+      refresh();
+      return list;
     },
+    stderr: () => errText,
     waitLine,
     stop,
   };
