@@ -9,33 +9,19 @@
 // pcscd polls vpcd (about every 0.4 s), so absolute latencies are mostly pcscd's; the difference
 // between the tools is what this measures. BENCH_CYCLES (default 40) changes the size.
 
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startRig, type Rig } from '../test/rig/rig.js';
-import { cleanEnv, requireBuild } from '../test/helpers/cli.js';
-import { startPcsc, startWatched, stopAll, type Watched } from '../test/helpers/scan-process.js';
+import { startPcsc, startWatched, type Watched } from '../test/helpers/scan-process.js';
+import { startScanBench, type ScanBench } from './scan-rig.js';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 40);
-const ATR = '3B951381018073FF01000B';
 
-let rig: Rig;
-let home: string;
+let bench: ScanBench;
 
 beforeAll(async () => {
-  requireBuild();
-  rig = await startRig({ insert: [], atr: ATR });
-  home = await mkdtemp(join(tmpdir(), 'pcsc-bench-scan-'));
-  await mkdir(join(home, 'cache'));
-  await copyFile('/usr/share/pcsc/smartcard_list.txt', join(home, 'cache', 'smartcard_list.txt'));
+  bench = await startScanBench('pcsc-bench-scan-');
 });
 
-afterAll(async () => {
-  await stopAll();
-  await rig?.stop();
-  if (home) await rm(home, { recursive: true, force: true });
-});
+afterAll(() => bench?.stop());
 
 /** Arrival time (ms, this process's clock) of every stdout line, as the lines come. */
 function stamp(w: Watched): number[] {
@@ -63,7 +49,7 @@ function pct(xs: number[], p: number): number {
 }
 
 it(`latency of ${CYCLES} insertions and ${CYCLES} removals: pcsc scan vs pcsc_scan`, async () => {
-  const env = cleanEnv(home, { PCSCLITE_CSOCK_NAME: rig.socket });
+  const { env, rig } = bench;
   const peer = startWatched('/usr/bin/stdbuf', ['-oL', '/usr/bin/pcsc_scan', '-n'], env);
   const ours = startPcsc(['scan', '-n', '--reader', '0'], env);
   const json = startPcsc(['scan', '--json', '--reader', '0'], env);

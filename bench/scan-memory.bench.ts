@@ -5,34 +5,20 @@
 // asserts only that every event was seen, never a size. BENCH_CYCLES (default 200) changes the size.
 
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startRig, type Rig } from '../test/rig/rig.js';
-import { cleanEnv, requireBuild } from '../test/helpers/cli.js';
-import { startPcsc, startWatched, stopAll, type Watched } from '../test/helpers/scan-process.js';
+import { startPcsc, startWatched, type Watched } from '../test/helpers/scan-process.js';
+import { startScanBench, type ScanBench } from './scan-rig.js';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 200);
 const WARMUP = 10;
-const ATR = '3B951381018073FF01000B';
 
-let rig: Rig;
-let home: string;
+let bench: ScanBench;
 
 beforeAll(async () => {
-  requireBuild();
-  rig = await startRig({ insert: [], atr: ATR });
-  home = await mkdtemp(join(tmpdir(), 'pcsc-bench-mem-'));
-  await mkdir(join(home, 'cache'));
-  await copyFile('/usr/share/pcsc/smartcard_list.txt', join(home, 'cache', 'smartcard_list.txt'));
+  bench = await startScanBench('pcsc-bench-mem-');
 });
 
-afterAll(async () => {
-  await stopAll();
-  await rig?.stop();
-  if (home) await rm(home, { recursive: true, force: true });
-});
+afterAll(() => bench?.stop());
 
 /** VmRSS of a process, in KiB. */
 function rssKiB(pid: number): number {
@@ -42,7 +28,7 @@ function rssKiB(pid: number): number {
 }
 
 it(`RSS growth over ${CYCLES} insert/remove cycles`, { timeout: 1_800_000 }, async () => {
-  const env = cleanEnv(home, { PCSCLITE_CSOCK_NAME: rig.socket });
+  const { env, rig } = bench;
   // pcsc_scan -n: without it, it runs ATR_analysis (a Perl process) per insertion.
   const tools: Record<string, Watched> = {
     pcsc_scan: startWatched('/usr/bin/stdbuf', ['-oL', '/usr/bin/pcsc_scan', '-n'], env),
