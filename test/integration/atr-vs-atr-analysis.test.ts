@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeAtr } from '../../src/core/card/atr.js';
 import { atrListSearchPath, loadAtrList, type AtrList } from '../../src/core/card/atr-list.js';
+import { hex } from '../helpers/hex.js';
 
 const run = promisify(execFile);
 const SYSTEM_LIST = '/usr/share/pcsc/smartcard_list.txt';
@@ -89,7 +90,7 @@ async function atrAnalysis(atr: string): Promise<Facts> {
 /** What ATR_analysis prints for our matches: the ATR line when a pattern is a regex, the pattern, its names. */
 function ourIdent(atr: string): string[] {
   const out: string[] = [];
-  for (const m of list.match(Buffer.from(atr.replace(/ /g, ''), 'hex'))) {
+  for (const m of list.match(hex(atr))) {
     if (m.pattern.toUpperCase() !== atr) out.push('PATTERN ' + atr);
     out.push('PATTERN ' + m.pattern, ...m.names.map((n) => 'NAME ' + n));
   }
@@ -97,7 +98,7 @@ function ourIdent(atr: string): string[] {
 }
 
 function compare(atr: string, f: Facts): void {
-  const a = analyzeAtr(Buffer.from(atr.replace(/ /g, ''), 'hex'));
+  const a = analyzeAtr(hex(atr));
   const where = `ATR ${atr}`;
   if (f.fi !== undefined) {
     expect(String(a.transmission.fi ?? 'RFU'), where).toBe(f.fi);

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context, Scard, type Context as PcscContext } from '../../src/core/index.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { rejectsWithScard, tracked } from './helpers/scard.js';
+import { hex } from '../helpers/hex.js';
 
-const VICC_ATR = Buffer.from('3B 95 13 81 01 80 73 FF 01 00 0B'.replace(/ /g, ''), 'hex');
-const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');
+const VICC_ATR = hex('3B 95 13 81 01 80 73 FF 01 00 0B');
 
 describe('core against vicc', () => {
   let rig: Rig;

@@ -7,10 +7,10 @@ import { RELEASE_LINES } from '../../fakes/releases.js';
 import * as S from '../../fakes/structs.js';
 import { FAKE_ATR } from '../../fakes/test-card.js';
 import { READER, READER2, empty, establish, guard, settle, startFake, withCard } from './helpers.js';
+import { hex } from '../../helpers/hex.js';
 
 guard();
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');
 const scardName = (e: unknown): string => (e instanceof PcscError ? e.scardName : `not a PcscError: ${String(e)}`);
 
 async function fails(p: Promise<unknown>): Promise<string> {

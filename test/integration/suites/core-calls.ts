@@ -27,6 +27,7 @@ import {
 } from '../../../src/core/index.js';
 import type { CardLogEntry } from '../../rig/rig.js';
 import { rejectsWithScard, sleep, tracked } from '../helpers/scard.js';
+import { hex as apdu } from '../../helpers/hex.js';
 
 export interface CoreCallsTarget {
   socket: string;
@@ -51,7 +52,6 @@ export interface CoreCallsTarget {
   teardown?(): Promise<void>;
 }
 
-const apdu = (hex: string): Buffer => Buffer.from(hex.replace(/ /g, ''), 'hex');
 const OK = '9000';
 const ext = (cla: number, ins: number, p1p2: number, data: Buffer, le?: number): Buffer => {
   const head = Buffer.from([cla, ins, p1p2 >> 8, p1p2 & 0xff, 0, data.length >> 8, data.length & 0xff]);

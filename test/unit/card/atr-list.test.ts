@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   atrListCacheDir, atrListSearchPath, atrSubmitUrl, compileAtrList, findAtrList, looksLikeAtrList, openAtrList, parseAtrList,
 } from '../../../src/core/card/atr-list.js';
-
-const atr = (hex: string): Buffer => Buffer.from(hex.replace(/ /g, ''), 'hex');
+import { hex as atr } from '../../helpers/hex.js';
 
 // A list of our own, in the file's format.
 const LIST = [

@@ -1,8 +1,8 @@
 // ISO 7816-3 ATR analysis: facts worked out by hand from the standard's tables for each ATR below.
 import { describe, expect, it } from 'vitest';
 import { analyzeAtr, MAX_ATR_LENGTH } from '../../../src/core/card/atr.js';
+import { hex as atr } from '../../helpers/hex.js';
 
-const atr = (hex: string): Buffer => Buffer.from(hex.replace(/ /g, ''), 'hex');
 /** XOR of every byte after TS, computed here independently of the code under test. */
 const xorAfterTs = (b: Buffer): number => b.subarray(1).reduce((x, v) => x ^ v, 0);
 

@@ -5,8 +5,7 @@ import { parseAtrParams } from '../../../src/core/ccid/atr-params.js';
 import { parseCcidDescriptor } from '../../../src/core/ccid/descriptor.js';
 import { cardWaitMs, ppsConfirmed, ppsRequest, protocolData, usableFidi } from '../../../src/core/ccid/params.js';
 import { descriptorBytes } from './sim.js';
-
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+import { hex as h } from '../../helpers/hex.js';
 
 describe('ATR parameters', () => {
   it("reads QEMU's CAC ATR: T=0 only, TA1 18, no TCK", () => {

@@ -9,8 +9,8 @@ import type { UsbCcidInterface } from '../../../src/core/ccid/transport.js';
 import { CM_IOCTL_GET_FEATURE_REQUEST } from '../../../src/core/pcsc/constants.js';
 import { SimTransport, simInfo, type CardModel, type DescriptorFields, type SimSlot } from './sim.js';
 import { T1Card } from './t1-card.js';
+import { hex as h } from '../../helpers/hex.js';
 
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const withTck = (s: string): Buffer => {
   const b = h(s);
   let x = 0;

@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { ccidEndpoints, exchangeLevel, parseCcidDescriptor, parseConfiguration } from '../../../src/core/ccid/descriptor.js';
 import { descriptorBytes } from './sim.js';
+import { hex } from '../../helpers/hex.js';
 
-const QEMU_CONFIG = Buffer.from((
+const QEMU_CONFIG = hex(
   '09025d00010100e032 0904000003 0b00000436211001000701000000a00f000000000100008025000000c2010000fe0000000000000000000000fe04010012000100ffff00000101' +
-  '0705810340 00ff 0705820240 0000 0705030240 0000').replace(/\s+/g, ''), 'hex');
+  '0705810340 00ff 0705820240 0000 0705030240 0000');
 
 describe('the CCID class descriptor', () => {
   it("decodes QEMU's reader", () => {

@@ -8,8 +8,8 @@ import {
   setParameters, slotErrorName, slotErrorText, t0Apdu, xfrBlock, clockStatusName,
 } from '../../../src/core/ccid/messages.js';
 import { replyBytes } from './sim.js';
+import { hex as h } from '../../helpers/hex.js';
 
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const enc = (c: Parameters<typeof encodeCommand>[0]): string => encodeCommand(c).toString('hex');
 
 describe('PC_to_RDR_* commands (§6.1)', () => {

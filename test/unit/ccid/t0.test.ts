@@ -2,8 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { apduToT0Tpdu, parseApdu, t0CharacterExchange } from '../../../src/core/ccid/t0.js';
+import { hex as h } from '../../helpers/hex.js';
 
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const tpdu = (s: string): string => apduToT0Tpdu(h(s)).toString('hex');
 
 describe('APDU → T=0 TPDU', () => {

@@ -2,8 +2,7 @@
 // simulated CCID reader.
 
 import { T1LinkError, type T1Link } from '../../../src/core/ccid/t1.js';
-
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+import { hex as h } from '../../helpers/hex.js';
 
 /** A block as the card writes it: NAD PCB LEN INF LRC, built here, not by the driver. */
 export function cardBlock(pcb: number, inf: number[] | Buffer = []): Buffer {

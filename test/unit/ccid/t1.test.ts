@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { crc16, decodeBlock, encodeBlock, lrc } from '../../../src/core/ccid/t1-block.js';
 import { T1Protocol, type T1Link } from '../../../src/core/ccid/t1.js';
 import { cardBlock, T1Card } from './t1-card.js';
-
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+import { hex as h } from '../../helpers/hex.js';
 
 describe('T=1 blocks', () => {
   it('computes LRC and the ISO 13239 CRC', () => {
