@@ -34,6 +34,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Node options before bin/run.js, e.g. ['--import', hook]. */
   node?: string[];
+  /** Written to the CLI's stdin, which is then closed (else stdin is /dev/null). */
+  input?: string;
 }
 
 const argv = (args: readonly string[], node: readonly string[] = []): string[] => [...node, BIN, ...args];
@@ -41,11 +43,16 @@ const argv = (args: readonly string[], node: readonly string[] = []): string[] =
 /** Runs `pcsc ARGS…`; resolves when it exits (code null when killed). */
 export function pcsc(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv(args, opts.node), { env: cliEnv({ ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdin = opts.input === undefined ? 'ignore' : 'pipe';
+    const child = spawn(process.execPath, argv(args, opts.node), { env: cliEnv({ ...opts.env }), stdio: [stdin, 'pipe', 'pipe'] });
+    if (opts.input !== undefined) {
+      child.stdin?.on('error', () => undefined); // a CLI that exits without reading it all
+      child.stdin?.end(opts.input);
+    }
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -57,7 +64,9 @@ export function pcsc(args: readonly string[], opts: CliOptions = {}): Promise<Cl
 
 /** `pcsc ARGS…`, synchronously (for tests that compare several runs in a row). */
 export function pcscSync(args: readonly string[], opts: CliOptions = {}): CliResult {
-  const r = spawnSync(process.execPath, argv(args, opts.node), { encoding: 'utf8', env: cliEnv({ ...opts.env }), timeout: opts.timeoutMs ?? 60_000 });
+  const r = spawnSync(process.execPath, argv(args, opts.node), {
+    encoding: 'utf8', env: cliEnv({ ...opts.env }), timeout: opts.timeoutMs ?? 60_000, input: opts.input,
+  });
   if (r.error) throw r.error;
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
@@ -84,7 +93,7 @@ export function pcscOnTty(args: string[], opts: { env?: NodeJS.ProcessEnv; timeo
   return new Promise((resolve, reject) => {
     const c = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: cliEnv({ TERM: 'xterm', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const t = setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
     c.on('error', () => reject(new Error('util-linux `script` is missing: apt-get install util-linux')));
     c.on('close', (code) => {

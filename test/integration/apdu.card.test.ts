@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Context } from '../../src/core/index.js';
 import { startRig, type CardControl, type Rig } from '../rig/rig.js';
-import { execa } from 'execa';
-import { BIN, pattern, pcsc, pcscJson } from './helpers/apdu-cli.js';
+import { startCli } from '../helpers/cli.js';
+import { pattern, pcsc, pcscJson } from './helpers/apdu-cli.js';
 
 interface Exchange {
   kind: string;
@@ -161,7 +161,7 @@ describe('scripts', () => {
   it('reads a script from stdin', async () => {
     const r = await pcsc(['apdu', '--data-only'], { env, input: '00E00003\n00E20000 02 ABCD\n' });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe('000102\nABCD'); // execa drops the last newline
+    expect(r.stdout).toBe('000102\nABCD'); // pcsc() drops the last newline
   });
 
   it('stops at the first unexpected status, exit 1, naming the APDU', async () => {
@@ -277,6 +277,10 @@ describe('reader, sharing, protocol', () => {
   });
 
   it('connects with the protocol and share mode asked for', async () => {
+    // A fresh card: one that an earlier test connected (T=1) may still be powered in that protocol,
+    // depending on how soon this test runs.
+    await card.remove();
+    await card.insert();
     const t0 = await pcscJson<Result>(['apdu', '-p', 'T=0', '--share', 'exclusive', '--no-transaction', '00E00002'], { env });
     expect(t0.json).toMatchObject({ protocol: 'T=0', share: 'exclusive', reader: 'Virtual PCD 00 00', atr: '3B80800101' });
     // A powered card keeps its protocol until it is reset: T=1 on a fresh card in the other slot.
@@ -298,13 +302,12 @@ describe('reader, sharing, protocol', () => {
 
 describe('Ctrl-C', () => {
   it('ends a wait on a slow card with exit 130, before the card answers', async () => {
-    const child = execa(process.execPath, [BIN, 'apdu', '00E61F40'], { env: { ...env, NO_COLOR: '1' }, reject: false, timeout: 20_000 });
-    // Interrupt once the card has the command (bounded: execa's timeout ends the child anyway).
+    const child = startCli(['apdu', '00E61F40'], { ...env, NO_COLOR: '1' });
+    // Interrupt once the card has the command (bounded: SIGKILL 5 s after the SIGINT).
     for (let i = 0; i < 200 && !(await card.apdus()).includes('00E61F40'); i++) await new Promise((r) => setTimeout(r, 50));
-    child.kill('SIGINT');
-    const r = await child;
-    expect(r.exitCode).toBe(130);
-    expect(String(r.stdout)).not.toContain('90 00'); // the card answers only after 8 s
+    await child.stop(5000, 'SIGINT');
+    expect(await child.exited).toBe(130);
+    expect(child.lines.join('\n')).not.toContain('90 00'); // the card answers only after 8 s
     await card.remove(); // stops the slow answer, so pcscd is free for the next test
   });
 });

@@ -1,10 +1,9 @@
-// Runs the built `pcsc` CLI as users do (a child process, argument arrays only) against a rig.
+// `pcsc apdu` through the shared CLI runner (test/helpers/cli.ts), plus what its tests compare with.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { pcsc as runPcsc } from '../../helpers/cli.js';
 
-export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 const BUILT = fileURLToPath(new URL('../../../dist/commands/apdu.js', import.meta.url));
 
 export interface CliResult {
@@ -15,13 +14,10 @@ export interface CliResult {
 
 export async function pcsc(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeout?: number }): Promise<CliResult> {
   if (!existsSync(BUILT)) throw new Error('dist/ is missing: run `npm run build` before the integration tests (npm test does)');
-  const r = await execa(process.execPath, [BIN, ...args], {
-    env: { ...opts.env, NO_COLOR: '1' },
-    input: opts.input ?? '',
-    reject: false,
-    timeout: opts.timeout ?? 20_000,
-  });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  const r = await runPcsc(args, { env: { ...opts.env, NO_COLOR: '1' }, input: opts.input ?? '', timeoutMs: opts.timeout ?? 20_000 });
+  // Without the final newline: these tests compare whole outputs written that way.
+  const strip = (t: string): string => t.replace(/\r?\n$/, '');
+  return { exitCode: r.code ?? -1, stdout: strip(r.stdout), stderr: strip(r.stderr) };
 }
 
 /** `pcsc … --json`, parsed. */
