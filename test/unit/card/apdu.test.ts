@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildApdu, MAX_APDU_LENGTH, parseApdu, withNe, type ApduCase } from '../../../src/core/card/apdu.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { hex as h } from '../../helpers/hex.js';
 
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const seq = (n: number, from = 0): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (from + i) & 0xff));
 
 describe('parseApdu: the seven encodings', () => {

@@ -2,8 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSecretCommand, redactCommandHex } from '../../../src/core/card/redact.js';
-
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+import { hex as h } from '../../helpers/hex.js';
 
 describe('redactCommandHex', () => {
   const table: [string, string, string][] = [

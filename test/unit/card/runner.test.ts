@@ -6,8 +6,7 @@ import { PcscError, Scard } from '../../../src/core/errors.js';
 import { repeatScript, runScript, ScriptAbort } from '../../../src/core/card/runner.js';
 import { parseScript } from '../../../src/core/card/script.js';
 import type { Card, CardStatus } from '../../../src/core/pcsc/types.js';
-
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+import { hex as h } from '../../helpers/hex.js';
 
 function tableCard(answer: (apdu: string) => string | Error, status?: () => Promise<CardStatus>): Card & { sent: string[] } {
   const sent: string[] = [];

@@ -1,8 +1,8 @@
 // GET RESPONSE after 61xx and the re-send after 6Cxx, against a scripted card that checks each command.
 import { describe, expect, it } from 'vitest';
 import { exchange, getResponseApdu, getResponseCla } from '../../../src/core/card/t0.js';
+import { hex as h } from '../../helpers/hex.js';
 
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
 
 /** A card that expects exactly these commands, in order, and gives these answers. */

@@ -8,8 +8,8 @@ import { mismatchMessage, renderControl, renderDataOnly, renderRecord, renderRep
 import { selectItem } from '../../../src/cli/apdu/input.js';
 import { parseControlCode } from '../../../src/cli/apdu/control.js';
 import { exchangeJson } from '../../../src/cli/apdu/result.js';
+import { hex as h } from '../../helpers/hex.js';
 
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const plain = new Chalk({ level: 0 });
 const card = (answers: Record<string, string>): Card =>
   ({ transmit: async (a: Uint8Array) => h(answers[Buffer.from(a).toString('hex').toUpperCase()] ?? '6D00') }) as unknown as Card;

@@ -1,8 +1,7 @@
 // PC/SC part 10 feature list and TLV properties.
 import { describe, expect, it } from 'vitest';
 import { decodeFeatures, decodeTlvProperties } from '../../../src/core/pcsc/features.js';
-
-const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+import { hex as h } from '../../helpers/hex.js';
 
 describe('decodeFeatures', () => {
   it('reads tag, length 4, big-endian control code', () => {
