@@ -2,11 +2,12 @@
 // pcsc-lite spells them, handles and codes as hex, APDUs split into data and status word.
 
 import { toHex } from '../bytes/hex.js';
+import { isSecretCommand, redactCommandHex } from '../card/redact.js';
+import { describeSw } from '../card/sw.js';
 import { hex32, scardName } from '../errors.js';
 import { protocolName, Share, DispositionCode } from '../pcsc/constants.js';
 import type { CardProtocol, Disposition, ShareMode } from '../pcsc/types.js';
 import { Cmd } from '../pcscd/codes.js';
-import { commandHex, swMeaning } from './apdu-text.js';
 import type { ProxyCall } from './types.js';
 
 /** What a handler learns about a call; `rv` stays a number until the record is built. */
@@ -54,10 +55,10 @@ export function protocolNames(mask: number): CardProtocol[] {
   return out;
 }
 
-/** Command APDU facts, with PIN bytes masked unless asked. */
+/** Command APDU facts, with PIN bytes masked unless asked (as `pcsc apdu --json` masks them). */
 export function commandFacts(apdu: Uint8Array, showSecrets: boolean): CallFacts {
-  const { hex, redacted } = commandHex(apdu, showSecrets);
-  return { apdu: hex, ...(redacted ? { redacted } : {}) };
+  const redacted = !showSecrets && isSecretCommand(apdu);
+  return { apdu: redactCommandHex(apdu, { show: showSecrets, sep: '' }), ...(redacted ? { redacted } : {}) };
 }
 
 /** Response APDU facts: data and status word with its meaning. */
@@ -67,6 +68,6 @@ export function responseFacts(resp: Uint8Array): CallFacts {
   return {
     response: toHex(resp.subarray(0, resp.length - 2)),
     sw: sw.toString(16).toUpperCase().padStart(4, '0'),
-    swMeaning: swMeaning(sw),
+    swMeaning: describeSw(sw).meaning,
   };
 }

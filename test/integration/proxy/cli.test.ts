@@ -86,7 +86,7 @@ describe('pcsc spy', () => {
     const verify = spy.lines.filter((l) => l.includes('apdu=0020008104'));
     expect(verify).toHaveLength(2);
     expect(verify[0]).toMatch(/SCARD_TRANSMIT .*reader="Virtual PCD 00 00" protocol=T=1 apdu=002000810431323334 response= sw=9000 \(Success\) rv=SCARD_S_SUCCESS \d+\.\d{3}ms/);
-    expect(verify[1]).toMatch(/sw=63C2 \(Verification failed, 2 tries left\)/);
+    expect(verify[1]).toMatch(/sw=63C2 \(Warning: counter is 2 \(for VERIFY: wrong PIN, 2 tries left\)\)/);
     expect(spy.lines.some((l) => /SCARD_CONNECT .*share=shared preferred=T=0\|T=1 protocol=T=1/.test(l))).toBe(true);
   });
 });

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderCall } from '../../../src/cli/render/spy.js';
 import { ArraySize, fixedView, sameStates } from '../../../src/core/proxy/arrays.js';
-import { commandHex, swMeaning } from '../../../src/core/proxy/apdu-text.js';
 import { ReaderEventCounter } from '../../../src/core/proxy/reader-events.js';
+import { redactCommandHex } from '../../../src/core/card/redact.js';
 import { callRecord, commandFacts, commandName, responseFacts } from '../../../src/core/proxy/records.js';
 
 describe('ReaderEventCounter', () => {
@@ -64,22 +64,29 @@ describe('arrays', () => {
 
 describe('spy records', () => {
   it('masks the data of VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER whatever the class', () => {
-    expect(commandHex(Buffer.from('0020008108313233343536FFFF', 'hex'), false)).toEqual({ hex: '0020008108****************', redacted: true });
-    expect(commandHex(Buffer.from('8024000110' + '31'.repeat(16), 'hex'), false).hex).toBe('8024000110' + '**'.repeat(16));
-    expect(commandHex(Buffer.from('002C000108' + '39'.repeat(8), 'hex'), false).redacted).toBe(true);
-    expect(commandHex(Buffer.from('0020000100000431323334', 'hex'), false).hex).toBe('00200001000004********');
-    expect(commandHex(Buffer.from('0020008104313233', 'hex'), true)).toEqual({ hex: '0020008104313233', redacted: false });
+    expect(commandFacts(Buffer.from('0020008108313233343536FFFF', 'hex'), false)).toEqual({ apdu: '0020008108****************', redacted: true });
+    expect(commandFacts(Buffer.from('8024000110' + '31'.repeat(16), 'hex'), false).apdu).toBe('8024000110' + '**'.repeat(16));
+    expect(commandFacts(Buffer.from('002C000108' + '39'.repeat(8), 'hex'), false).redacted).toBe(true);
+    expect(commandFacts(Buffer.from('0020000100000431323334', 'hex'), false).apdu).toBe('00200001000004********');
+    expect(commandFacts(Buffer.from('0020008104313233', 'hex'), true)).toEqual({ apdu: '0020008104313233' });
     // A VERIFY without data (asks for the tries left) and other commands are shown as they are.
-    expect(commandHex(Buffer.from('0020008100', 'hex'), false)).toEqual({ hex: '0020008100', redacted: false });
-    expect(commandHex(Buffer.from('00A4040002A000', 'hex'), false).redacted).toBe(false);
+    expect(commandFacts(Buffer.from('0020008100', 'hex'), false)).toEqual({ apdu: '0020008100' });
+    expect(commandFacts(Buffer.from('00A4040002A000', 'hex'), false).redacted).toBeUndefined();
     expect(commandFacts(Buffer.from('0020008101FF', 'hex'), false)).toEqual({ apdu: '0020008101**', redacted: true });
+  });
+
+  it('masks exactly as `pcsc apdu --json` does (the same function)', () => {
+    for (const hex of ['0020008108313233343536FFFF', '0020000100000431323334', '00200081043132', '802C0001', '00A4040002A000']) {
+      const apdu = Buffer.from(hex, 'hex');
+      expect(commandFacts(apdu, false).apdu).toBe(redactCommandHex(apdu, { sep: '' }));
+    }
   });
 
   it('splits the response into data and status word with its meaning', () => {
     expect(responseFacts(Buffer.from('01029000', 'hex'))).toEqual({ response: '0102', sw: '9000', swMeaning: 'Success' });
     expect(responseFacts(Buffer.from('63C2', 'hex')).swMeaning).toMatch(/2 tries left/);
-    expect(swMeaning(0x6a82)).toMatch(/not found/);
-    expect(swMeaning(0x6110)).toMatch(/16 more bytes/);
+    expect(responseFacts(Buffer.from('6A82', 'hex')).swMeaning).toMatch(/not found/);
+    expect(responseFacts(Buffer.from('6110', 'hex')).swMeaning).toMatch(/16 bytes wait for GET RESPONSE/);
   });
 
   it('names commands as pcsc-lite does', () => {
