@@ -1,5 +1,6 @@
 // Guest side of test/integration/usb-emulated.test.ts: QEMU's emulated CAC card through the USB
-// backend, then the same reader and card through Debian's pcscd + libccid.
+// backend (the core, then `pcsc scan` and `pcsc apdu`), then the same reader and card through
+// Debian's pcscd + libccid.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { core, hex, report, sleep, step, toHex } from './report.mjs';
@@ -70,13 +71,23 @@ if (ctx) {
   await step('release', () => ctx.release());
 }
 
-// The CLI on the USB backend (bin/run.js reads the oclif manifest that `npm run build` writes).
-await step('cli-scan', () => {
-  const run = (args) => spawnSync(process.execPath, [`${repo}bin/run.js`, ...args], { encoding: 'utf8', timeout: 60_000, input: '' });
-  const text = run(['scan', '--backend', 'usb', '-r']);
-  const json = run(['scan', '--backend', 'usb', '-r', '--json']);
-  return { text: { status: text.status, stdout: text.stdout, stderr: text.stderr }, json: { status: json.status, stdout: JSON.parse(json.stdout) } };
-});
+// The CLI (bin/run.js reads the oclif manifest that `npm run build` writes).
+const cli = (args) => {
+  const r = spawnSync(process.execPath, [`${repo}bin/run.js`, ...args], { encoding: 'utf8', timeout: 60_000, input: '' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const cliJson = (args) => {
+  const r = cli([...args, '--json']);
+  return { status: r.status, stdout: JSON.parse(r.stdout), stderr: r.stderr };
+};
+/** The APDUs `pcsc apdu` sends: SELECT (61xx, GET RESPONSE), 6Cxx (re-sent with Le), 6A82. */
+const CLI_APDUS = ['00A4040007A0000000790100', '8056010000', '00A4040007D276000085010100'];
+
+await step('cli-scan', () => ({ text: cli(['scan', '--backend', 'usb', '-r']), json: cliJson(['scan', '--backend', 'usb', '-r']) }));
+await step('cli-apdu', () => ({
+  text: cli(['apdu', '--backend', 'usb', '--reader', '0', CLI_APDUS[0]]),
+  json: cliJson(['apdu', '--backend', 'usb', '--reader', '0', ...CLI_APDUS]),
+}));
 
 // As an unprivileged user, the device node (root 0600) cannot be opened.
 await step('nobody', () => {
@@ -117,6 +128,7 @@ try {
       return { flags: s.flags, atr: toHex(s.atr), eventCount: s.eventCount };
     });
     await step('pcscd-exchange', () => exchangeAll(pctx, readers[0]));
+    await step('pcscd-cli-apdu', () => cliJson(['apdu', '--backend', 'pcscd', '--socket', sock, '--reader', '0', ...CLI_APDUS]));
     await step('busy', async () => {
       const u = await Context.establish({ backend: 'usb' });
       try { await u.connect((await u.listReaders())[0]); return { connected: true }; } catch (e) { return { code: e.code, message: e.message }; } finally { await u.release(); }
