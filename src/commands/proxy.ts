@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { legacyNamesFlag, upstreamFlag } from '../cli/proxy/flags.js';
+import { legacyNamesFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 
 export default class ProxyCommand extends BaseCommand {
   static override summary = 'Let clients of any pcsc-lite version (protocol 4:2–4:6) use this pcscd';
@@ -15,11 +15,7 @@ export default class ProxyCommand extends BaseCommand {
     '<%= config.bin %> proxy --listen /tmp/old.comm --upstream /run/pcscd/pcscd.comm --legacy-names',
   ];
 
-  static exitCodes = {
-    0: 'stopped by Ctrl-C or SIGTERM; the socket was removed',
-    2: 'bad flag, or cannot listen on the path (no such directory, another program there, not a socket)',
-    70: 'internal error (a bug in pcsc)',
-  };
+  static exitCodes = proxyExitCodes;
 
   static environment = {
     PCSCLITE_CSOCK_NAME: "The default for --upstream (pcscd's socket). Clients of the proxy set it to --listen.",

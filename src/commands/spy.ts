@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { legacyNamesFlag, upstreamFlag } from '../cli/proxy/flags.js';
+import { legacyNamesFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 
 export default class Spy extends BaseCommand {
   static override summary = 'Log every PC/SC call clients make, decoded, on the way to pcscd';
@@ -15,11 +15,7 @@ export default class Spy extends BaseCommand {
     '<%= config.bin %> spy --json --output trace.jsonl',
   ];
 
-  static exitCodes = {
-    0: 'stopped by Ctrl-C or SIGTERM; the socket was removed',
-    2: 'bad flag, or cannot listen on the path (no such directory, another program there, not a socket)',
-    70: 'internal error (a bug in pcsc)',
-  };
+  static exitCodes = proxyExitCodes;
 
   static environment = {
     PCSCLITE_CSOCK_NAME: "The default for --upstream (pcscd's socket). Clients of the proxy set it to --listen.",

@@ -1,18 +1,10 @@
 // `pcsc scan -c`: every reader once, with its card state, ATR and names (pcsc_scan -c).
 
 import { Context, selectReader, type BackendName } from '../../core/index.js';
-import { readerFields, type CardPresence, type NameLookup } from './events.js';
-import type { StateFlagName } from '../../core/index.js';
+import { readerFields, type NameLookup, type ReaderEvent } from './events.js';
 
-export interface CardListEntry {
-  name: string;
-  index: number;
-  eventNumber: number;
-  card: CardPresence;
-  state: StateFlagName[];
-  atr?: string;
-  names?: string[];
-}
+/** One reader of `scan -c`: its name and the fields of a status event. */
+export type CardListEntry = { name: string } & Pick<ReaderEvent, 'index' | 'eventNumber' | 'card' | 'state' | 'atr' | 'names'>;
 
 export interface CardListResult {
   readers: CardListEntry[];

@@ -4,6 +4,7 @@
 import { PcscError, Scard } from '../errors.js';
 import { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, protocolMask } from '../pcsc/constants.js';
 import { cardStateNames } from '../pcsc/evaluate.js';
+import { runTransaction } from '../pcsc/transaction.js';
 import type {
   Card, CardProtocol, CardStatus, Disposition, ReconnectOptions, ShareMode, TransmitOptions, WaitOptions,
 } from '../pcsc/types.js';
@@ -140,17 +141,8 @@ export class UsbCard implements Card {
     }
   }
 
-  async transaction<T>(fn: (card: Card) => Promise<T>, opts: WaitOptions & { disposition?: Disposition } = {}): Promise<T> {
-    await this.beginTransaction(opts);
-    let result: T;
-    try {
-      result = await fn(this);
-    } catch (e) {
-      await this.endTransaction(opts.disposition).catch(() => undefined);
-      throw e;
-    }
-    await this.endTransaction(opts.disposition);
-    return result;
+  transaction<T>(fn: (card: Card) => Promise<T>, opts: WaitOptions & { disposition?: Disposition } = {}): Promise<T> {
+    return runTransaction(this, fn, opts);
   }
 
   /** Carries out a disposition on the card: a reset or power-off is seen by the other handles. */

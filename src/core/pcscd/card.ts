@@ -4,6 +4,7 @@
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { DispositionCode, Protocol, Share, protocolMask, protocolName, protocolValue } from '../pcsc/constants.js';
 import { cardStateNames } from '../pcsc/evaluate.js';
+import { runTransaction } from '../pcsc/transaction.js';
 import type {
   Card, CardProtocol, CardStatus, Disposition, ReconnectOptions, ShareMode, TransmitOptions, WaitOptions,
 } from '../pcsc/types.js';
@@ -133,17 +134,8 @@ export class PcscdCard implements Card {
     if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, 'ending the transaction');
   }
 
-  async transaction<T>(fn: (card: Card) => Promise<T>, opts: WaitOptions & { disposition?: Disposition } = {}): Promise<T> {
-    await this.beginTransaction(opts);
-    let result: T;
-    try {
-      result = await fn(this);
-    } catch (e) {
-      await this.endTransaction(opts.disposition).catch(() => undefined);
-      throw e;
-    }
-    await this.endTransaction(opts.disposition);
-    return result;
+  transaction<T>(fn: (card: Card) => Promise<T>, opts: WaitOptions & { disposition?: Disposition } = {}): Promise<T> {
+    return runTransaction(this, fn, opts);
   }
 
   async reconnect(opts: ReconnectOptions = {}): Promise<CardProtocol | null> {
