@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as K from './card-commands.js';
 import { Conn } from './conn.js';
 import { World, type FakeCard, type FakeReader } from './model.js';
-import { RV, behaviourOf, type Behaviour } from './releases.js';
+import { RV, behaviourOf, versionAnswer, type Behaviour } from './releases.js';
 import * as S from './structs.js';
 
 export type { FakeCard, FakeReader, FakeReader as FakeOptionsReader } from './model.js';
@@ -61,6 +61,8 @@ export interface Fault {
   conn?: number;
   /** Fire on the nth matching request (1-based, default 1). */
   nth?: number;
+  /** Fire on this many matching requests from the nth on (default 1; Infinity: every one). */
+  times?: number;
   action: FaultAction;
 }
 
@@ -85,6 +87,8 @@ export class FakePcscd implements K.Core {
   readonly requests: RequestRecord[] = [];
   /** Things a correct client never does; the daemon closes the connection for most of them. */
   readonly violations: string[] = [];
+  /** The version each CMD_VERSION announced, in order. */
+  readonly versionsAsked: { conn: number; major: number; minor: number }[] = [];
   /** STOPs received while not registered: legitimate only when a notification raced them. */
   strayStops = 0;
   dead = false;
@@ -341,8 +345,9 @@ export class FakePcscd implements K.Core {
     for (const f of this.faults) {
       if ((f.cmd !== undefined && f.cmd !== cmd) || (f.conn !== undefined && f.conn !== conn)) continue;
       f.seen++;
-      if (f.seen === (f.nth ?? 1)) {
-        this.faults.splice(this.faults.indexOf(f), 1);
+      const first = f.nth ?? 1;
+      if (f.seen >= first && f.seen < first + (f.times ?? 1)) {
+        if (f.seen === first + (f.times ?? 1) - 1) this.faults.splice(this.faults.indexOf(f), 1);
         return f.action;
       }
     }
@@ -418,13 +423,9 @@ export class FakePcscd implements K.Core {
   private version(c: Conn, body: Buffer): K.Reply {
     const f = S.unpack(S.version, body);
     const [major, minor] = [f.num('major'), f.num('minor')];
-    let rv: number;
-    if (this.b.acceptsMinorAtLeast4) rv = minor >= 4 ? 0 : RV.SERVICE_STOPPED;
-    else if (major === 4 && minor === this.b.minor) rv = 0;
-    else if (this.b.oldApiMode && major === 4 && (minor === 4 || minor === 5)) {
-      rv = 0;
-      c.oldApi = true;
-    } else rv = this.b.mismatchRv;
+    this.versionsAsked.push({ conn: c.id, major, minor });
+    const { rv, oldApi } = versionAnswer(this.b, major, minor);
+    if (oldApi) c.oldApi = true;
     if (rv === 0) c.clientMinor = minor;
     return [S.pack(S.version, { major: 4, minor: this.b.minor, rv })];
   }

@@ -83,6 +83,14 @@ export function behaviourOf(version: string): Behaviour {
   };
 }
 
+/** §9.2: the rv a release answers to a client's CMD_VERSION; oldApi: 2.5's mode for 4:4/4:5 clients. */
+export function versionAnswer(b: Behaviour, major: number, minor: number): { rv: number; oldApi: boolean } {
+  if (b.acceptsMinorAtLeast4) return { rv: minor >= 4 ? 0 : RV.SERVICE_STOPPED, oldApi: false };
+  if (major === 4 && minor === b.minor) return { rv: 0, oldApi: false };
+  if (b.oldApiMode && major === 4 && (minor === 4 || minor === 5)) return { rv: 0, oldApi: true };
+  return { rv: b.mismatchRv, oldApi: false };
+}
+
 /** One daemon per release line of the brief (spec App. D), plus a distribution build with 48 slots. */
 export interface ReleaseLine {
   /** The releases it stands for. */

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_LINES, clientLine, predict, protocolOf, type VersionAnswer } from '../../../src/core/doctor/protocol-model.js';
-import { versionRv, type Release } from '../../helpers/version-daemon.js';
+import { behaviourOf, versionAnswer } from '../../fakes/releases.js';
 
-const OWN: Record<Release, number> = { '1.8.23': 3, '1.9.9': 4, '2.4.0': 5, '2.4.1': 5, '2.5.1': 6 };
-const answers = (r: Release): VersionAnswer[] => [3, 4, 5, 6].map((m) => ({ sent: m, rv: versionRv(r, 4, m), major: 4, minor: OWN[r] }));
+type Release = '1.8.23' | '1.9.9' | '2.4.0' | '2.4.1' | '2.5.1';
+/** What each release answers to CMD_VERSION 4:3 to 4:6 (the fake pcscd's §9.2 table). */
+const answers = (r: Release): VersionAnswer[] => {
+  const b = behaviourOf(r);
+  return [3, 4, 5, 6].map((m) => ({ sent: m, rv: versionAnswer(b, 4, m).rv, major: 4, minor: b.minor }));
+};
 
 // Appendix D, "Cross-version results of the released client libraries": rows the client library,
 // columns the daemon. bug¹ (the 2.5.1 library's fallback mode) is our "degraded".

@@ -1,21 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCheck, scenario, withPcscd, withRootAccounts, withSystemdPcscdUser, type Scenario } from '../../../helpers/doctor-fixture.js';
-import { startVersionDaemon, type VersionDaemon } from '../../../helpers/version-daemon.js';
+import { FakePcscd } from '../../../fakes/fake-pcscd.js';
 
 let s: Scenario;
-let daemon: VersionDaemon | undefined;
+let daemon: FakePcscd | undefined;
 afterEach(async () => {
-  await daemon?.close();
+  await daemon?.stop();
   daemon = undefined;
   s.tree.remove();
 });
 
 const SOCK = '/run/pcscd/pcscd.comm';
 
-async function withDaemon(sc: Scenario, release: Parameters<typeof startVersionDaemon>[1], opts: Parameters<typeof startVersionDaemon>[2] = {}): Promise<void> {
+/** A fake pcscd of this release on the scenario's socket; closeOn: it hangs up on every request with that command. */
+async function withDaemon(sc: Scenario, release: string, opts: { closeOn?: number } = {}): Promise<void> {
   sc.tree.dir('/run/pcscd');
-  daemon = await startVersionDaemon(sc.tree.root + SOCK, release, opts);
+  daemon = await FakePcscd.start({ version: release, path: sc.tree.root + SOCK });
+  if (opts.closeOn !== undefined) daemon.inject({ cmd: opts.closeOn, times: Infinity, action: { kind: 'close-after-bytes', bytes: 0 } });
 }
 
 describe('pcscd.socket', () => {
@@ -70,7 +72,7 @@ describe('pcscd.protocol', () => {
     expect(r.data).toMatchObject({ daemon: '4:4', accepts: ['4:4'], negotiated: '4:4' });
     expect(r.details).toContain('libpcsclite 2.3.0–2.4.0 (4:5): "Service was stopped" (0x8010001E) — pcscd (4:4) refuses 4:5 and this library does not retry');
     expect(r.all.checks.find((c) => c.id === 'pcscd.socket')?.status).toBe('pass');
-    expect(daemon?.seen.slice(0, 4)).toEqual([3, 4, 5, 6]);
+    expect(daemon?.versionsAsked.slice(0, 4).map((v) => v.minor)).toEqual([3, 4, 5, 6]);
   });
   it('warns when the daemon on the socket is not the installed pcscd', async () => {
     s = withPcscd(scenario(), '1.9.9');
