@@ -1,12 +1,10 @@
 // Golden wire bytes written by hand from the spec's tables (little-endian u32 words, NUL-padded
 // names), independent of the production encoders.
 
-/** Little-endian u32 words (the test machines are little-endian, as pcscd's host order there). */
-export function words(...ws: number[]): Buffer {
-  const b = Buffer.alloc(ws.length * 4);
-  ws.forEach((w, i) => b.writeUInt32LE(w >>> 0, i * 4));
-  return b;
-}
+import { words } from '../fakes/structs.js';
+
+/** u32 words in pcscd's host order (the fake daemon's spec-written helper). */
+export { words };
 
 /** A NUL-padded fixed-size name field. */
 export function nameField(name: string, size: number): Buffer {
