@@ -51,6 +51,20 @@ function insert(): void {
   fake.insertCard(R0, rigCard(fake, R0, ATR));
 }
 
+/**
+ * libpcsclite 1.9.9 (4:4), through session.c: the fake daemon refuses it with `rv`; through the
+ * proxy it runs a whole session, `count` APDUs tagged `tag`.
+ */
+async function refusedDirectlyServedByProxy(rv: string, tag: number, count: number): Promise<void> {
+  const exe = buildPcscClient(SESSION_C);
+  const direct = startProcess(exe, ['1', '1'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: fake.path } });
+  expect(await direct.exited).toBe(1);
+  expect(direct.lines[0]).toMatch(new RegExp(`^FAIL SCardEstablishContext ${rv}`));
+  const proxied = startProcess(exe, [`0x${tag.toString(16)}`, String(count)], { env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen } });
+  expect(await proxied.exited).toBe(0);
+  expect(proxied.lines.filter(Boolean)).toEqual([`reader ${R0}`, 'state 0x00010022', 'pnp 0x00000000', 'atr 3B80800101', `ok ${count}`]);
+}
+
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pcsc-proxy-test-'));
 });
@@ -73,13 +87,7 @@ describe('a 4:4 client and a daemon that speaks only 4:5 (pcscd 2.4.0)', () => {
 
   it('libpcsclite 1.9.9 (4:4) itself: refused by the daemon directly, a whole session through the proxy', async () => {
     requireFiles({ '/usr/bin/pcsc_scan': 'pcsc-tools' });
-    const exe = buildPcscClient(SESSION_C);
-    const direct = startProcess(exe, ['1', '1'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: fake.path } });
-    expect(await direct.exited).toBe(1);
-    expect(direct.lines[0]).toMatch(/^FAIL SCardEstablishContext 0x8010001E/);
-    const proxied = startProcess(exe, ['0x44', '50'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen } });
-    expect(await proxied.exited).toBe(0);
-    expect(proxied.lines.filter(Boolean)).toEqual([`reader ${R0}`, 'state 0x00010022', 'pnp 0x00000000', 'atr 3B80800101', 'ok 50']);
+    await refusedDirectlyServedByProxy('0x8010001E', 0x44, 50);
     const scan = startProcess('pcsc_scan', ['-r'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen } });
     expect(await scan.exited).toBe(0);
     expect(scan.lines).toContain(`0: ${R0}`);
@@ -160,13 +168,7 @@ describe('a 4:3 daemon (pcscd 1.8.23)', () => {
   });
 
   it('libpcsclite 1.9.9 (4:4): refused directly, a whole session through the proxy', async () => {
-    const exe = buildPcscClient(SESSION_C);
-    const direct = startProcess(exe, ['1', '1'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: fake.path } });
-    expect(await direct.exited).toBe(1);
-    expect(direct.lines[0]).toMatch(/^FAIL SCardEstablishContext 0x8010001D/);
-    const proxied = startProcess(exe, ['0x43', '20'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen } });
-    expect(await proxied.exited).toBe(0);
-    expect(proxied.lines.filter(Boolean)).toEqual([`reader ${R0}`, 'state 0x00010022', 'pnp 0x00000000', 'atr 3B80800101', 'ok 20']);
+    await refusedDirectlyServedByProxy('0x8010001D', 0x43, 20);
   });
 
   it('a 4:4 client waits with 4:4 rules; the proxy registers 4:3-style and relays the notification', async () => {
