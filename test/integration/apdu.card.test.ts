@@ -6,33 +6,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApduExchangeJson, ApduResult, ExchangeJson } from '../../src/cli/apdu/result.js';
 import { Context } from '../../src/core/index.js';
 import { startRig, type CardControl, type Rig } from '../rig/rig.js';
 import { startCli } from '../helpers/cli.js';
 import { pattern, pcsc, pcscJson } from './helpers/apdu-cli.js';
 
-interface Exchange {
-  kind: string;
-  index: number;
-  line?: number;
-  command: string;
-  response: string;
-  sw: string;
-  meaning: string;
-  durationUs: number;
-  matched: boolean;
-  steps?: { command: string; response: string; reason: string }[];
-  atr?: string;
-}
-interface Result {
-  reader: string;
-  protocol: string;
-  share: string;
-  atr: string;
-  exchanges: Exchange[];
-  repeat?: { rounds: number; apdus: number; transmissions: number; perApduUs: number; apduPerSecond: number };
-  error?: { code: string; name: string; message: string };
-}
+/** One entry of `exchanges` as the JSON carries it: an APDU, or a `reset` line with its ATR. */
+type Exchange = Omit<ApduExchangeJson, 'kind'> & { kind: ExchangeJson['kind']; atr?: string };
+type Result = Omit<ApduResult, 'exchanges'> & { exchanges: Exchange[] };
 
 let rig: Rig;
 let card: CardControl;

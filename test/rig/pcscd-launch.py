@@ -9,20 +9,11 @@ test runner that is killed leaves no daemon behind.
 
 usage: pcscd-launch.py SOCKET_PATH PCSCD_ARGS...
 """
-import ctypes
 import os
-import signal
 import socket
 import sys
 
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    parent = os.getppid()
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        sys.exit(1)
+from deathsig import die_with_parent
 
 
 def main() -> None:

@@ -9,23 +9,15 @@ here); (3) a working virtualsmartcard.TLVutils.pack: the packaged one ends with 
 `b"".join()` over a bytes object, a Python 2 leftover that raises on any SELECT asking for
 FCI/FCP. The process dies with its parent (PR_SET_PDEATHSIG), so a killed test leaves no vicc.
 """
-import ctypes
 import importlib
 import os
 import runpy
-import signal
 import sys
+
+from deathsig import die_with_parent
 
 VICC = "/usr/bin/vicc"
 SITE = "/usr/lib/python3/site-packages/virtualsmartcard"
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    parent = os.getppid()
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        sys.exit(1)
 
 
 def alias_crypto() -> None:
