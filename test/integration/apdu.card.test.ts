@@ -282,6 +282,39 @@ describe('reader, sharing, protocol', () => {
   });
 });
 
+describe('one transaction for the whole script', () => {
+  /**
+   * Runs a script whose second APDU makes card.py wait 1.5 s; while it waits, another client sends
+   * 00E00001 on a shared handle. Returns the order in which the card saw the APDUs.
+   */
+  async function interleave(extra: string[]): Promise<string[]> {
+    const f = script(`tx${extra.length}.apdu`, '00E00002\n00E605DC\n00E00003\n');
+    await using ctx = await Context.establish({ socket: rig.socket });
+    await using other = await ctx.connect(rig.readers[0] as string, { share: 'shared' });
+    await card.clearLog();
+    const child = startCli(['apdu', '-f', f, ...extra], { ...env, NO_COLOR: '1' });
+    try {
+      for (let i = 0; i < 200 && !(await card.apdus()).includes('00E605DC'); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await card.apdus()).toContain('00E605DC');
+      // The core, like libpcsclite, retries while another handle holds the transaction.
+      const answer = await other.transmit(Buffer.from('00E00001', 'hex'));
+      expect(answer.toString('hex').toUpperCase()).toBe('009000');
+      expect(await child.exited).toBe(0);
+    } finally {
+      await child.stop(2000);
+    }
+    return card.apdus();
+  }
+
+  it('no other program\'s APDU lands between two of the script\'s', async () => {
+    expect(await interleave([])).toEqual(['00E00002', '00E605DC', '00E00003', '00E00001']);
+  });
+
+  it('--no-transaction: the other program\'s APDU goes in between (what the transaction prevents)', async () => {
+    expect(await interleave(['--no-transaction'])).toEqual(['00E00002', '00E605DC', '00E00001', '00E00003']);
+  });
+});
+
 describe('Ctrl-C', () => {
   it('ends a wait on a slow card with exit 130, before the card answers', async () => {
     const child = startCli(['apdu', '00E61F40'], { ...env, NO_COLOR: '1' });
