@@ -115,6 +115,15 @@ describe('pcsc atr HEX', () => {
     const r = await pcsc(['atr', VICC_ATR, '--list', f, '--json'], { env });
     expect(JSON.parse(r.stdout)).toMatchObject({ list: f, names: ['My own name'] });
   });
+
+  it('--list with a file that cannot be read: a usage error naming it, exit 2', async () => {
+    for (const [f, why] of [[join(home, 'missing.txt'), 'no such file'], [home, 'not a regular file']]) {
+      const r = await pcsc(['atr', VICC_ATR, '--list', f as string], { env });
+      expect(r.code, f).toBe(2);
+      expect(r.stderr).toBe(`pcsc: --list ${f}: ${why}\n`);
+      expect(hasStackTrace(r.stderr)).toBe(false);
+    }
+  });
 });
 
 describe('pcsc atr --update', () => {
