@@ -1,12 +1,15 @@
 // `pcsc scan` with readers coming and going at run time, which vpcd cannot do: against the scripted
 // fake pcscd (test/fakes, written from the protocol spec) on every protocol line it speaks, and
-// 4:5's daemon-wide reader-event counter as -d shows it.
+// 4:5's daemon-wide reader-event counter as -d shows it; also a mute card, side by side with pcsc_scan.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakePcscd } from '../fakes/fake-pcscd.js';
-import { cleanEnv, requireBuild } from '../helpers/cli.js';
+import { FakePcscd, type FakeReader } from '../fakes/fake-pcscd.js';
+import { cleanEnv, pcsc, requireBuild } from '../helpers/cli.js';
 import { startPcsc, stopAll } from '../helpers/scan-process.js';
 
 const R0 = 'Fake Reader 00 00';
@@ -31,7 +34,7 @@ afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-async function fake(version: string, readers: { name: string; card?: { atr: Buffer } }[]): Promise<FakePcscd> {
+async function fake(version: string, readers: FakeReader[]): Promise<FakePcscd> {
   const f = await FakePcscd.start({ version, readers });
   fakes.push(f);
   return f;
@@ -119,5 +122,27 @@ describe("the PnP pseudo-reader's event counter (-d)", () => {
       await scan.stop();
       expect(f.violations).toEqual([]);
     }
+  });
+});
+
+describe('an unresponsive (mute) card, which vpcd cannot make', () => {
+  it('-c says "Unresponsive card" as pcsc_scan -c does; --wait-card exits 4 with one line', async () => {
+    if (!existsSync('/usr/bin/pcsc_scan')) throw new Error('/usr/bin/pcsc_scan is missing: apt-get install pcsc-tools');
+    // 2.2.3 speaks 4:4, the protocol of Debian's libpcsclite that pcsc_scan links.
+    const f = await fake('2.2.3', [{ name: R0, card: { atr: ATR, mute: true } }]);
+    const ours = await pcsc(['scan', '-c', '-n', '--socket', f.path], { env });
+    expect(ours.code, ours.stderr).toBe(0);
+    const peer = await promisify(execFile)('/usr/bin/pcsc_scan', ['-c'], { env: { ...env, PCSCLITE_CSOCK_NAME: f.path }, timeout: 20_000 });
+    const state = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('  Card state: ')).map((l) => l.replace(/[, ]+$/, ''));
+    expect(state(ours.stdout)).toEqual(state(peer.stdout));
+    expect(state(ours.stdout)).toEqual(['  Card state: Card inserted, Unresponsive card']);
+    const j = JSON.parse((await pcsc(['scan', '-c', '-n', '--json', '--socket', f.path], { env })).stdout);
+    expect(j.readers[0]).toMatchObject({ name: R0, card: 'mute', state: expect.arrayContaining(['MUTE', 'PRESENT']) });
+    const wait = await pcsc(['scan', '--wait-card', '--socket', f.path], { env });
+    expect(wait.code).toBe(4);
+    expect(wait.stdout).toBe('');
+    expect(wait.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wait.stderr).toMatch(/^pcsc: .*unresponsive/i);
+    expect(f.violations).toEqual([]);
   });
 });
