@@ -15,7 +15,7 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
     readers: Flags.boolean({ char: 'r', description: 'list readers and exit', exclusive: ['cards', 'wait-card', 'stress'] }),
     cards: Flags.boolean({ char: 'c', description: 'list readers with their card state and ATR, and exit', exclusive: ['wait-card', 'stress'] }),
     'no-analysis': Flags.boolean({ char: 'n', description: 'no ATR analysis and no names from the ATR list' }),
-    time: Flags.integer({ char: 't', description: 'quit after SECONDS (with --wait-card: give up, exit 5)', min: 0, helpValue: 'SECONDS' }),
+    time: Flags.integer({ char: 't', description: 'quit after SECONDS (with --wait-card: give up, exit 5); 0: no limit, as in pcsc_scan', min: 0, helpValue: 'SECONDS' }),
     stress: Flags.boolean({ char: 's', description: 'stress mode: repeated SELECT MF on each card, APDU/s', exclusive: ['wait-card'] }),
     debug: Flags.boolean({ char: 'd', description: "print each reader's state transition, every flag and the event number" }),
     pnp: Flags.boolean({ char: 'p', description: 'use the \\\\?PnP?\\Notification pseudo-reader even if the probe says no' }),
@@ -75,7 +75,7 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
     this.streaming = !flags['wait-card'];
     const opts = {
       socket: flags.socket, backend, reader: flags.reader, forcePnp: flags.pnp, debug: flags.debug, stress: flags.stress,
-      analysis: !flags['no-analysis'], names, seconds: flags.time, count: flags.count, json, style, signal: this.signal,
+      analysis: !flags['no-analysis'], names, seconds: flags.time || undefined, count: flags.count, json, style, signal: this.signal,
       spinner: Boolean(process.stdout.isTTY && process.stderr.isTTY),
       sink: { log: (l: string) => this.log(l), json: (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n') },
     };

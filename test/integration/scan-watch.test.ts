@@ -74,6 +74,16 @@ describe('watch mode, --json (NDJSON)', () => {
     expect(timed.stdout).toContain(` Reader 0: ${R0}`);
   });
 
+  it('-t 0 is no limit, as in pcsc_scan (its maxtime 0 disables the check)', async () => {
+    const scan = startPcsc(['scan', '--json', '-n', '-t', '0'], env);
+    await scan.waitEvent((e) => e.event === 'status' && e.reader === R1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(scan.child.exitCode).toBeNull();
+    await rig.card(0).insert();
+    expect(await scan.waitEvent((e) => e.event === 'card-inserted')).toMatchObject({ reader: R0 });
+    expect(await scan.stop()).toBe(130);
+  });
+
   it('--reader watches only that reader', async () => {
     const scan = startPcsc(['scan', '--json', '--reader', '1', '-n'], env);
     await scan.waitEvent((e) => e.event === 'status');
