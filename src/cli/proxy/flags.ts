@@ -14,6 +14,6 @@ export const legacyNamesFlag = Flags.boolean({
 
 export const proxyExitCodes = {
   0: 'stopped by Ctrl-C or SIGTERM; the socket was removed',
-  2: 'bad flag, or cannot listen on the path (no such directory, another program there, not a socket)',
+  2: 'bad flag, or cannot listen on the path (no such directory, another program there, not a socket), or (spy) cannot write --output',
   70: 'internal error (a bug in pcsc)',
 };

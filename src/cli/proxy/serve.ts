@@ -1,9 +1,10 @@
 // What `pcsc proxy` and `pcsc spy` share: resolve the sockets, say where we listen, serve until
 // Ctrl-C, and send spy records to stdout or a file.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import { ux } from '@oclif/core';
-import { probeUpstream, resolveSocketPath, serveUntil, type ProxyCall, type ProxyRun } from '../../core/index.js';
+import { probeUpstream, resolveSocketPath, serveUntil, UsageError, type ProxyCall, type ProxyRun } from '../../core/index.js';
 import { renderCall } from '../render/spy.js';
 
 export interface ServeOptions {
@@ -23,6 +24,7 @@ const note = (line: string): void => ux.stderr(line);
 
 export async function serve(out: Logger, opts: ServeOptions, signal: AbortSignal): Promise<ProxyRun> {
   const upstream = resolveSocketPath({ path: opts.upstream }).path;
+  if (opts.spy?.output) checkWritable(opts.spy.output);
   // Opened once listening: a proxy that cannot start leaves no empty trace file behind.
   let sink = null as ReturnType<typeof callSink> | null;
   try {
@@ -49,6 +51,25 @@ export async function serve(out: Logger, opts: ServeOptions, signal: AbortSignal
     );
   } finally {
     await sink?.close();
+  }
+}
+
+/** A spy whose log cannot be written would serve clients and record nothing: refuse at start. */
+function checkWritable(file: string): void {
+  const why = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
+  let exists = true;
+  try {
+    if (statSync(file).isDirectory()) throw new UsageError(`cannot write the log to ${file}: it is a directory`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    exists = false;
+  }
+  const target = exists ? file : dirname(file);
+  try {
+    accessSync(target, constants.W_OK);
+  } catch (e) {
+    const what = exists ? 'the file' : `directory ${target}`;
+    throw new UsageError(`cannot write the log to ${file}: ${what} ${why(e) === 'ENOENT' ? 'does not exist' : `is not writable (${why(e)})`}`);
   }
 }
 

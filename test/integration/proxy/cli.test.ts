@@ -128,6 +128,15 @@ describe('pcsc proxy', () => {
     const noDir = pcsc(['proxy', '--listen', join(rig.dir, 'nope', 'x.comm'), '--upstream', rig.socket]);
     expect(await noDir.exited).toBe(2);
     expect(noDir.lines.join('\n')).toMatch(/does not exist/);
+
+    // A spy that cannot write its log would serve clients and record nothing.
+    const noLogDir = pcsc(['spy', '--listen', join(rig.dir, 'spy-nolog.comm'), '--upstream', rig.socket, '-o', join(rig.dir, 'nope', 'trace.jsonl')]);
+    expect(await noLogDir.exited).toBe(2);
+    expect(noLogDir.lines.filter(Boolean)).toEqual([`pcsc: cannot write the log to ${join(rig.dir, 'nope', 'trace.jsonl')}: directory ${join(rig.dir, 'nope')} does not exist`]);
+    const logIsDir = pcsc(['spy', '--listen', join(rig.dir, 'spy-nolog.comm'), '--upstream', rig.socket, '-o', rig.dir]);
+    expect(await logIsDir.exited).toBe(2);
+    expect(logIsDir.lines.join('\n')).toMatch(/it is a directory/);
+    expect(existsSync(join(rig.dir, 'spy-nolog.comm'))).toBe(false);
   });
 
   it('says when pcscd is not there, serves anyway, its clients get SCARD_E_NO_SERVICE; SIGTERM stops it', async () => {
