@@ -164,3 +164,14 @@ export function ccidEndpoints(ifc: InterfaceInfo): { bulkOut: number; bulkIn: nu
   if (!bulkOut || !bulkIn) return undefined;
   return { bulkOut: bulkOut.address, bulkIn: bulkIn.address, ...(intr ? { interruptIn: intr.address } : {}), packetSize: bulkIn.maxPacketSize || 64 };
 }
+
+/**
+ * The interfaces the backend drives: class 0x0B, or vendor class (0xFF) when an installed driver
+ * lists the device as a CCID reader; first alternate setting, a CCID descriptor and bulk pipes
+ * (ICCD readers, control transfers only, are left out).
+ */
+export function isDrivableInterface(ifc: InterfaceInfo, knownVendorReader: boolean): boolean {
+  if (ifc.alternate !== 0 || !ifc.ccid) return false;
+  if (ifc.interfaceClass !== SMART_CARD_CLASS && !(knownVendorReader && ifc.interfaceClass === 0xff)) return false;
+  return ccidEndpoints(ifc) !== undefined;
+}

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { CcidError, PcscError, Scard } from '../errors.js';
 import { errnoOf, usbError } from './usb-errors.js';
-import { ccidEndpoints, parseCcidDescriptor, parseConfiguration, SMART_CARD_CLASS, type CcidDescriptor } from './descriptor.js';
+import { ccidEndpoints, isDrivableInterface, parseCcidDescriptor, parseConfiguration, SMART_CARD_CLASS, type CcidDescriptor } from './descriptor.js';
 
 /** One CCID interface of one USB device, as enumerated. */
 export { permissionMessage, usbError } from './usb-errors.js';
@@ -237,10 +237,9 @@ export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCci
       continue; // cannot be described without opening it: it cannot be driven either
     }
     for (const ifc of parseConfiguration(cfg.raw)) {
-      if (ifc.alternate !== 0 || !ifc.ccid) continue;
-      if (ifc.interfaceClass !== SMART_CARD_CLASS && !(known && ifc.interfaceClass === 0xff)) continue;
+      if (!isDrivableInterface(ifc, known) || !ifc.ccid) continue;
       const eps = ccidEndpoints(ifc);
-      if (!eps) continue; // ICCD (control-transfer) devices are not CCID bulk readers
+      if (!eps) continue;
       let descriptor: CcidDescriptor;
       try {
         descriptor = parseCcidDescriptor(ifc.ccid);

@@ -1,7 +1,7 @@
 // CCID rev 1.1 §5.1 class descriptor and the configuration walk, on QEMU's real descriptor.
 
 import { describe, expect, it } from 'vitest';
-import { ccidEndpoints, exchangeLevel, parseCcidDescriptor, parseConfiguration } from '../../../src/core/ccid/descriptor.js';
+import { ccidEndpoints, exchangeLevel, isDrivableInterface, parseCcidDescriptor, parseConfiguration } from '../../../src/core/ccid/descriptor.js';
 import { descriptorBytes } from './sim.js';
 import { hex } from '../../helpers/hex.js';
 
@@ -54,6 +54,20 @@ describe('the CCID class descriptor', () => {
     expect(ifcs[0]?.interfaceClass).toBe(0xff);
     expect(ifcs[1]?.ccid).toBeUndefined();
     expect(ccidEndpoints(ifcs[1]!)).toBeUndefined();
+  });
+
+  it('drives class 0x0B interfaces, and vendor-class ones only for readers a driver lists', () => {
+    const [qemu] = parseConfiguration(QEMU_CONFIG);
+    expect(isDrivableInterface(qemu!, false)).toBe(true);
+    const vendor = { ...qemu!, interfaceClass: 0xff };
+    expect(isDrivableInterface(vendor, false)).toBe(false);
+    expect(isDrivableInterface(vendor, true)).toBe(true);
+    expect(isDrivableInterface({ ...qemu!, interfaceClass: 0x03 }, true)).toBe(false);
+    expect(isDrivableInterface({ ...qemu!, alternate: 1 }, false)).toBe(false);
+    const { ccid: _c, ...noDescriptor } = qemu!;
+    expect(isDrivableInterface(noDescriptor, false)).toBe(false);
+    // ICCD: the CCID descriptor but no bulk pipes.
+    expect(isDrivableInterface({ ...qemu!, endpoints: qemu!.endpoints.filter((e) => e.transferType !== 2) }, false)).toBe(false);
   });
 
   it('refuses a broken configuration', () => {
