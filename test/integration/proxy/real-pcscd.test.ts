@@ -17,6 +17,7 @@ import { startRig, type Rig } from '../../rig/rig.js';
 import { pinCard } from './pin-card.js';
 
 const SESSION_C = fileURLToPath(new URL('./clients/session.c', import.meta.url));
+const CANCEL_C = fileURLToPath(new URL('./clients/cancel.c', import.meta.url));
 const R0 = 'Virtual PCD 00 00';
 
 let rig: Rig;
@@ -112,6 +113,25 @@ describe('released clients through the proxy to Debian’s pcscd', () => {
       const payload = '00000051' + i.toString(16).toUpperCase().padStart(8, '0');
       expect([c.apdu, c.response, c.sw]).toEqual(['00E2000008' + payload, payload, '9000']);
     });
+  });
+
+  it('libpcsclite’s SCardCancel wakes the waiting thread through the proxy as it does directly', async () => {
+    const cancel = buildPcscClient(CANCEL_C);
+    const run = async (env: NodeJS.ProcessEnv): Promise<{ code: number | null; lines: string[] }> => {
+      const p = startProcess(cancel, [R0], { env });
+      const code = await p.exited;
+      return { code, lines: p.lines.filter((l) => l !== '') };
+    };
+    calls = [];
+    const direct = await run({ ...process.env, PCSCLITE_CSOCK_NAME: rig.socket });
+    const proxied = await run(viaProxy());
+    expect(direct).toEqual({ code: 0, lines: ['cancel 0x00000000 wait 0x80100002', 'list 0x00000000'] });
+    expect(proxied).toEqual(direct);
+    // The cancel came on a connection of its own, without CMD_VERSION, and was answered by the proxy.
+    const cancels = calls.filter((c) => c.command === 'SCARD_CANCEL');
+    expect(cancels.length).toBeGreaterThan(0);
+    expect(cancels.at(-1)).toMatchObject({ rvName: 'SCARD_S_SUCCESS' });
+    expect(cancels.at(-1)?.clientProtocol).toBeUndefined();
   });
 
   it('8 client processes × 1,000 APDUs at once: every answer is the asker’s own, and the spy saw each', async () => {
