@@ -1,5 +1,5 @@
 // Without the optional `usb` package, the CLI still works, the USB backend says what is missing,
-// and the core's usbStatus() tells `pcsc doctor` why.
+// and `pcsc doctor` (through the core's usbStatus()) says why.
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -25,6 +25,19 @@ describe('without the usb package', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/PC\/SC service \(pcscd\) not running \(0x8010001D\)/);
     expect((await cli(['--help'])).code).toBe(0);
+  });
+
+  it('pcsc doctor reports the USB backend unavailable, and why, as a warning', async () => {
+    const r = await cli(['doctor', 'drivers.usb-backend', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { checks: { id: string; status: string; summary: string; data: { available: boolean; error: string } }[] };
+    expect(report.checks).toHaveLength(1);
+    expect(report.checks[0]).toMatchObject({ id: 'drivers.usb-backend', status: 'warn', data: { available: false } });
+    expect(report.checks[0]?.data.error).toMatch(/optional npm package usb@3 .*Cannot find package 'usb'/);
+    // With the package there, the same check passes.
+    const ok = await pcsc(['doctor', 'drivers.usb-backend', '--json'], { env: { ...process.env, NO_COLOR: '1' } });
+    expect(ok.code).toBe(0);
+    expect((JSON.parse(ok.stdout) as typeof report).checks[0]).toMatchObject({ status: 'pass', data: { available: true, version: expect.stringMatching(/^3\./) } });
   });
 
   it('reports the reason through usbStatus()', async () => {

@@ -10,6 +10,7 @@ import { pcscdOptions } from './pcscd-options.js';
 import { pcscdProtocol, pcscdReaders, pcscdSocket } from './pcscd-socket.js';
 import { polkit } from './polkit.js';
 import { pcscdGroup, udevIgnore, udevKernelDriver, udevNodeAccess, udevReaders } from './udev.js';
+import { driversUsbBackend } from './usb-backend.js';
 
 export const DOCTOR_CHECKS: readonly Check[] = [
   pcscdInstalled,
@@ -31,6 +32,7 @@ export const DOCTOR_CHECKS: readonly Check[] = [
   driversBundles,
   driversLibccidVersion,
   driversRuleCoverage,
+  driversUsbBackend,
   gnupgScdaemon,
   macosCcidDriver,
   macosSmartcardPrefs,
