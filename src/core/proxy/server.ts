@@ -1,7 +1,7 @@
 // The proxy's listening socket: takes pcscd's place for clients (any protocol 4:2–4:6), one
 // session per client connection, and removes its socket when it stops.
 
-import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, statSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -65,6 +65,12 @@ export class ProxyServer {
     chmodSync(opts.listen, 0o600);
     server.on('error', () => undefined);
     proxy.inode = lstatSync(opts.listen).ino;
+    // An upstream path that leads back to our socket (a symlink, a bind mount) would forward each
+    // client to the proxy itself, one connection per level, until file descriptors run out.
+    if (sameFile(opts.upstream, opts.listen)) {
+      await proxy.close();
+      throw new UsageError(`--upstream ${opts.upstream} leads to the proxy's own socket (${opts.listen}): point it at pcscd's socket`);
+    }
     return proxy;
   }
 
@@ -105,6 +111,16 @@ export class ProxyServer {
     } catch {
       // already gone
     }
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }
 

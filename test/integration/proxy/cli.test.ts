@@ -2,7 +2,7 @@
 // log (JSON lines to a file, text to stdout) checked against the exchanges, Ctrl-C stopping
 // cleanly and removing the socket, and bad flags refused with one line and exit code 2.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,14 @@ describe('pcsc proxy', () => {
     const noDir = pcsc(['proxy', '--listen', join(rig.dir, 'nope', 'x.comm'), '--upstream', rig.socket]);
     expect(await noDir.exited).toBe(2);
     expect(noDir.lines.join('\n')).toMatch(/does not exist/);
+
+    // An upstream that is the proxy's own socket under another name would loop.
+    const loop = join(rig.dir, 'loop.comm');
+    symlinkSync(loop, join(rig.dir, 'loop-link.comm'));
+    const looped = pcsc(['proxy', '--listen', loop, '--upstream', join(rig.dir, 'loop-link.comm')]);
+    expect(await looped.exited).toBe(2);
+    expect(looped.lines.filter(Boolean)).toEqual([`pcsc: --upstream ${join(rig.dir, 'loop-link.comm')} leads to the proxy's own socket (${loop}): point it at pcscd's socket`]);
+    expect(existsSync(loop)).toBe(false);
 
     // A spy that cannot write its log would serve clients and record nothing.
     const noLogDir = pcsc(['spy', '--listen', join(rig.dir, 'spy-nolog.comm'), '--upstream', rig.socket, '-o', join(rig.dir, 'nope', 'trace.jsonl')]);
