@@ -2,7 +2,7 @@
 // uses: skip only "remove", so change/bind events keep the group), and its atomic, no-clobber write.
 
 import { constants } from 'node:fs';
-import { link, open, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -65,7 +65,10 @@ export async function writeFileAtomic(path: string, text: string, opts: { force?
     }
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${path} exists; add --force to replace it`, 'EEXIST');
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    // --force cannot help with a directory, so say so before suggesting it.
+    if (code === 'EISDIR' || (await lstat(path).catch(() => null))?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a directory`, 'EISDIR');
+    if (code === 'EEXIST') throw new UsageError(`${path} exists; add --force to replace it`, 'EEXIST');
+    throw new UsageError(`cannot write ${path}: ${(e as Error).message}`, code ?? 'EWRITE');
   }
 }

@@ -65,4 +65,13 @@ describe('writeFileAtomic', () => {
     writeFileSync(`${t.root}/file`, '');
     await expect(writeFileAtomic(`${t.root}/file/x.rules`, 'x')).rejects.toThrow(UsageError);
   });
+  it('refuses a directory in one line, with or without force, and leaves nothing behind', async () => {
+    const dir = `${t.root}/etc/udev/rules.d`;
+    for (const force of [false, true]) {
+      const e = await writeFileAtomic(dir, 'x', { force }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(UsageError);
+      expect((e as Error).message).toBe(`cannot write ${dir}: it is a directory`);
+    }
+    expect(readdirSync(`${t.root}/etc/udev`)).toEqual(['rules.d']);
+  });
 });
