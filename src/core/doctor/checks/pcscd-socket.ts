@@ -6,6 +6,7 @@ import { PcscdConnection } from '../../pcscd/connection.js';
 import { PcscdContext } from '../../pcscd/context.js';
 import { probeVersions } from '../pcscd-versions.js';
 import { CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
+import { DEFAULT_SOCKET } from '../../pcscd/socket-path.js';
 import { pcscdBinary } from '../system/pcscd-info.js';
 import type { Check, CheckContext } from '../types.js';
 import { fix, octal, result, shq, socketPath, startPcscdCommands } from './util.js';
@@ -41,9 +42,15 @@ export const pcscdSocket: Check = {
       });
     }
     if (!st.isSocket) {
-      return result('fail', `${s.path} exists but is not a socket`, {
-        details: ['Something else sits where pcscd listens; pcscd cannot bind there and clients cannot connect.'],
-        fix: fix('Move the file away and restart pcscd.', [`sudo mv ${shq(s.path)} ${shq(`${s.path}.bad`)}`, ...(await startPcscdCommands(ctx))], true),
+      // A path the user named may be any file (even /etc/passwd): only pcscd's own path is safe to move away.
+      const named = s.source === 'option' || s.source === 'env';
+      return result('fail', `${s.path}${via} exists but is not a socket`, {
+        details: [named ? `${s.path} is not where a pcscd listens; clients given this path cannot connect.` : 'Something else sits where pcscd listens; pcscd cannot bind there and clients cannot connect.'],
+        fix: s.source === 'option'
+          ? fix(`Give --socket the path pcscd listens on (${DEFAULT_SOCKET} unless pcscd was started with another).`)
+          : s.source === 'env'
+            ? fix('Unset the override, or point it at the socket pcscd listens on.', ['unset PCSCLITE_CSOCK_NAME'])
+            : fix('Move the file away and restart pcscd.', [`sudo mv ${shq(s.path)} ${shq(`${s.path}.bad`)}`, ...(await startPcscdCommands(ctx))], true),
         data,
       });
     }

@@ -59,6 +59,19 @@ describe('pcscd.socket', () => {
     const r = await runCheck(s, 'pcscd.socket');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('/run/pcscd/pcscd.comm exists but is not a socket');
+    expect(r.fix?.commands).toEqual(['sudo mv /run/pcscd/pcscd.comm /run/pcscd/pcscd.comm.bad', 'sudo service pcscd start']);
+  });
+  it('never offers to move a file the user named that is not a socket', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    s.tree.file('/etc/passwd', 'root:x:0:0::/root:/bin/sh\n');
+    let r = await runCheck(s, 'pcscd.socket', { socket: '/etc/passwd' });
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe('/etc/passwd (from --socket) exists but is not a socket');
+    expect(r.fix).toEqual({ text: 'Give --socket the path pcscd listens on (/run/pcscd/pcscd.comm unless pcscd was started with another).' });
+    s.env.PCSCLITE_CSOCK_NAME = '/etc/passwd';
+    r = await runCheck(s, 'pcscd.socket');
+    expect(r.summary).toBe('/etc/passwd (from PCSCLITE_CSOCK_NAME) exists but is not a socket');
+    expect(r.fix?.commands).toEqual(['unset PCSCLITE_CSOCK_NAME']);
   });
 });
 
