@@ -58,6 +58,27 @@ describe('doctor with the real pcscd up', () => {
     }
   });
 
+  it("names a reader that another program's open transaction keeps busy, and still checks the next reader", async () => {
+    const holder = await PcscdContext.establish({ socket: rig.socket });
+    let card: Card | undefined;
+    try {
+      card = await holder.connect(rig.readers[0] as string, { share: 'shared' });
+      await card.beginTransaction();
+      const r = await runDoctor({ ids: ['pcscd.readers'], socket: rig.socket });
+      const c = by(r, 'pcscd.readers');
+      expect(c?.status).toBe('fail');
+      expect(c?.details).toEqual([
+        `${rig.readers[0]}: busy: another program keeps a transaction open on the card (pcscd held a shared connect for over 3 s)`,
+        `${rig.readers[1]}: no card`,
+      ]);
+      expect(c?.fix?.commands).toEqual(['gpgconf --kill scdaemon']);
+      await card.endTransaction();
+    } finally {
+      await card?.disconnect('leave');
+      await holder.release();
+    }
+  });
+
   it('prints the checklist and exits 0 through the CLI', async () => {
     const r = await cli(['doctor', ...DAEMON_CHECKS, '--socket', rig.socket]);
     expect(r.code, r.stdout + r.stderr).toBe(0);

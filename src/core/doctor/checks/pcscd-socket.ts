@@ -177,15 +177,16 @@ export const pcscdReaders: Check = {
         });
       }
       const states = await c.getStatusChange(names.map((reader) => ({ reader })), { timeout: 0, signal: ctx.signal });
-      const verdicts: ReaderVerdict[] = [];
-      for (const st of states) verdicts.push(await tryReader(c, st.reader, st.flags, ctx.signal));
+      // One context per reader: pcscd answers a connection's requests in order, so a CONNECT stuck
+      // behind another program's transaction would otherwise stall every reader after it.
+      const verdicts = await Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal)));
       const worst = verdicts.some((v) => v.status === 'fail') ? 'fail' : verdicts.some((v) => v.status === 'warn') ? 'warn' : 'pass';
       const bad = verdicts.filter((v) => v.status !== 'pass');
       const details = verdicts.map((v) => `${v.reader}: ${v.state}`);
-      const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION');
+      const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT');
       return result(worst, worst === 'pass' ? `${names.length} reader${names.length === 1 ? '' : 's'}, all usable` : bad.map((v) => `${v.reader}: ${v.state}`).join('; '), {
         details,
-        ...(exclusive ? { fix: fix('Another program holds the card exclusively, most often GnuPG\'s scdaemon. Stop it, and make it share the card (see the gnupg.scdaemon check).', ['gpgconf --kill scdaemon']) } : {}),
+        ...(exclusive ? { fix: fix('Another program holds the card (exclusively, or in a transaction it does not end), most often GnuPG\'s scdaemon. Stop it, and make it share the card (see the gnupg.scdaemon check).', ['gpgconf --kill scdaemon']) } : {}),
         data: { readers: verdicts },
       });
     } finally {
@@ -194,9 +195,14 @@ export const pcscdReaders: Check = {
   },
 };
 
-async function tryReader(c: PcscdContext, reader: string, flags: string[], signal: AbortSignal): Promise<ReaderVerdict> {
+/** How long a shared CONNECT may wait: pcscd holds it while another program's transaction lasts. */
+const BUSY_WAIT_MS = 3000;
+
+async function tryReader(socket: string, reader: string, flags: string[], signal: AbortSignal): Promise<ReaderVerdict> {
   if (!flags.includes('PRESENT')) return { reader, status: 'pass', state: flags.includes('UNAVAILABLE') ? 'no card (status unavailable)' : 'no card' };
+  let c: PcscdContext | undefined;
   try {
+    c = await PcscdContext.establish({ socket, env: {}, requestTimeout: BUSY_WAIT_MS });
     const card = await c.connect(reader, { share: 'shared', protocols: ['T=0', 'T=1'], signal });
     const proto = card.protocol;
     await card.disconnect('leave');
@@ -205,6 +211,7 @@ async function tryReader(c: PcscdContext, reader: string, flags: string[], signa
     if (!(e instanceof PcscError)) throw e;
     const code = scardName(e.code);
     switch (e.code) {
+      case Scard.E_TIMEOUT: return { reader, status: 'fail', state: `busy: another program keeps a transaction open on the card (pcscd held a shared connect for over ${BUSY_WAIT_MS / 1000} s)`, code };
       case Scard.E_NO_SMARTCARD: return { reader, status: 'pass', state: 'no card', code };
       case Scard.E_SHARING_VIOLATION: return { reader, status: 'fail', state: 'held exclusively by another program (SCARD_E_SHARING_VIOLATION)', code };
       case Scard.W_UNRESPONSIVE_CARD: return { reader, status: 'warn', state: 'the card does not answer (mute: upside down, dirty contacts, or a memory card)', code };
@@ -214,5 +221,7 @@ async function tryReader(c: PcscdContext, reader: string, flags: string[], signa
       case Scard.E_READER_UNAVAILABLE: return { reader, status: 'fail', state: 'reader unavailable (unplugged, or its driver failed: see journalctl -u pcscd)', code };
       default: return { reader, status: 'fail', state: e.message, code };
     }
+  } finally {
+    await c?.release().catch(() => undefined);
   }
 }

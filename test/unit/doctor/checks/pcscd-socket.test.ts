@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCheck, scenario, withPcscd, withRootAccounts, withSystemdPcscdUser, type Scenario } from '../../../helpers/doctor-fixture.js';
 import { FakePcscd } from '../../../fakes/fake-pcscd.js';
+import { PcscdContext } from '../../../../src/core/index.js';
 
 let s: Scenario;
 let daemon: FakePcscd | undefined;
@@ -160,6 +161,35 @@ describe('libpcsclite.version', () => {
     const r = await runCheck(s, 'libpcsclite.version');
     expect(r.status).toBe('warn');
     expect(r.summary).toMatch(/^2 copies of libpcsclite/);
+  });
+});
+
+describe('pcscd.readers', () => {
+  const ATR = Buffer.from('3B951381018073FF01000B', 'hex');
+  it('names a busy reader and a mute card, and still connects to the readers after them', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    s.tree.dir('/run/pcscd');
+    daemon = await FakePcscd.start({
+      version: '1.9.9', path: s.tree.root + SOCK,
+      readers: [{ name: 'Busy 00 00', card: { atr: ATR } }, { name: 'Mute 01 00', card: { atr: ATR, mute: true } }, { name: 'Good 02 00', card: { atr: ATR } }],
+    });
+    // Another program's open transaction: pcscd makes every other CONNECT to that reader wait.
+    const other = await PcscdContext.establish({ socket: daemon.path });
+    try {
+      const card = await other.connect('Busy 00 00', { share: 'shared' });
+      await card.beginTransaction();
+      const r = await runCheck(s, 'pcscd.readers');
+      expect(r.status).toBe('fail');
+      expect(r.details).toEqual([
+        'Busy 00 00: busy: another program keeps a transaction open on the card (pcscd held a shared connect for over 3 s)',
+        'Mute 01 00: the card does not answer (mute: upside down, dirty contacts, or a memory card)',
+        'Good 02 00: card present, connected shared (T=1)',
+      ]);
+      expect(r.fix?.commands).toEqual(['gpgconf --kill scdaemon']);
+      await card.endTransaction();
+    } finally {
+      await other.release();
+    }
   });
 });
 
