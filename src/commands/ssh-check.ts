@@ -1,3 +1,4 @@
+// `pcsc ssh-check`: would ssh-agent load this PKCS#11 provider (its -P list, the file itself), and the fixes.
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';

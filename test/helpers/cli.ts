@@ -36,6 +36,8 @@ export interface CliOptions {
   node?: string[];
   /** Written to the CLI's stdin, which is then closed (else stdin is /dev/null). */
   input?: string;
+  /** The CLI's working directory (pcscSync only); default this process's. */
+  cwd?: string;
 }
 
 const argv = (args: readonly string[], node: readonly string[] = []): string[] => [...node, BIN, ...args];
@@ -65,7 +67,7 @@ export function pcsc(args: readonly string[], opts: CliOptions = {}): Promise<Cl
 /** `pcsc ARGS…`, synchronously (for tests that compare several runs in a row). */
 export function pcscSync(args: readonly string[], opts: CliOptions = {}): CliResult {
   const r = spawnSync(process.execPath, argv(args, opts.node), {
-    encoding: 'utf8', env: cliEnv({ ...opts.env }), timeout: opts.timeoutMs ?? 60_000, input: opts.input,
+    encoding: 'utf8', env: cliEnv({ ...opts.env }), timeout: opts.timeoutMs ?? 60_000, input: opts.input, cwd: opts.cwd,
   });
   if (r.error) throw r.error;
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };

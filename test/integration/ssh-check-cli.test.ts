@@ -55,6 +55,14 @@ describe('pcsc ssh-check', () => {
     expect(j.checks[1].data).toMatchObject({ symlinkLeaves: true, hops: [{ link: `${T}/allowed/p11.so`, target: '../lib/p11.so' }] });
   });
 
+  it('gives a relative path the agent cannot find the absolute one from your directory, and a list\'s own directory to copy into', () => {
+    const r = pcscSync(['ssh-check', 'link.so', '-P', `${T}/allowed/*`], { env: { PATH: process.env.PATH, NO_COLOR: '1' }, cwd: T, timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`$ ssh-add -s ${T}/link.so`);
+    const j = JSON.parse(pcsc(['ssh-check', `${T}/link.so`, '-P', `${T}/allowed/*`, '--json']).stdout);
+    expect(j.fixes.find((f: { id: string }) => f.id === 'copy').commands).toEqual([`sudo install -m 0644 ${T}/lib/p11.so ${T}/allowed/p11.so`, `ssh-add -s ${T}/allowed/p11.so`]);
+  });
+
   it('exit 1 with a clear verdict for a missing file and for a non-library', () => {
     const missing = pcsc(['ssh-check', `${T}/nope.so`, '-P', '*']);
     expect(missing.code).toBe(1);

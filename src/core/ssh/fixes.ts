@@ -23,6 +23,8 @@ export interface FixInput {
   list: string;
   listResult: PatternListResult | null;
   agent: AgentInfo;
+  /** A relative input the agent cannot resolve, resolved against the user's directory instead (when it exists there). */
+  fromYourDir?: string | null;
   provider: ProviderInspection | null;
   home: string | undefined;
   nixos: boolean;
@@ -58,10 +60,16 @@ export function proposeAllowList(list: string, canonical: string): string {
   return kept.join(',');
 }
 
-/** The first conventional library directory where a file of this name would be allowed. */
+/**
+ * The first conventional library directory where a file of this name would be allowed, else a
+ * directory the list itself names ("/opt/p11/*" → /opt/p11): a copy there is what that list is for.
+ */
 export function allowedInstallDir(list: string, name: string, platform: Platform): string | null {
-  const dirs = platform === 'darwin' ? ['/usr/local/lib'] : ['/usr/local/lib', '/usr/lib', '/usr/local/lib64', '/usr/lib64'];
-  return dirs.find((d) => matchPatternList(`${d}/${name}`, list).allowed) ?? null;
+  const conventional = platform === 'darwin' ? ['/usr/local/lib'] : ['/usr/local/lib', '/usr/lib', '/usr/local/lib64', '/usr/lib64'];
+  const named = splitPatternList(list)
+    .map((sub) => /^(\/[^*?!]*)\/\*$/.exec(sub.raw)?.[1])
+    .filter((d): d is string => d !== undefined && !d.includes('//'));
+  return [...conventional, ...named].find((d) => matchPatternList(`${d}/${name}`, list).allowed) ?? null;
 }
 
 function systemdEscape(s: string): string {
@@ -98,6 +106,12 @@ export function buildFixes(f: FixInput): SshFix[] {
   }
   if (f.input !== '' && !f.input.startsWith('/') && f.canonical) {
     fixes.push({ id: 'absolute-path', text: 'Give ssh-add the absolute path: the agent resolves a relative one against its own working directory.', commands: [`ssh-add -s ${shellQuote(f.canonical)}`] });
+  } else if (f.input !== '' && !f.input.startsWith('/') && f.fromYourDir) {
+    fixes.push({
+      id: 'absolute-path',
+      text: `Give ssh-add the absolute path: the agent resolves a relative one against its own working directory, where it does not exist; from yours it is ${f.fromYourDir} (check that path again with pcsc ssh-check).`,
+      commands: [`pcsc ssh-check ${shellQuote(f.fromYourDir)}`, `ssh-add -s ${shellQuote(f.fromYourDir)}`],
+    });
   }
   const refusedByList = f.listResult !== null && !f.listResult.allowed;
   const usable = f.provider?.verdict === 'ok';

@@ -9,6 +9,7 @@ import type { AgentInfo } from './agent.js';
 import type { ProviderInspection } from './inspect.js';
 import type { DependencyReport } from './ldso.js';
 import { buildFixes, type SshFix } from './fixes.js';
+import { lexicalNormalize, probeResolverFs, resolveLikeAgent } from './realpath.js';
 
 export interface SshCheckResult {
   /** The provider path as given (what ssh-add sends). */
@@ -33,6 +34,8 @@ export interface SshCheckResult {
 export interface RunSshCheckOptions extends SshCheckOptions {
   probe: SystemProbe;
   signal?: AbortSignal;
+  /** The user's directory, for a relative provider the agent cannot find from its own; default process.cwd(). */
+  cwd?: string;
 }
 
 export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckResult> {
@@ -45,9 +48,14 @@ export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckRes
   const deps = report.checks.find((c) => c.id === 'ssh.provider-deps');
   const canonical = path.resolve.ok ? path.resolve.canonical : null;
   const nixos = (await opts.probe.stat('/etc/NIXOS')) !== null;
+  // The agent could not find a relative path from its directory: does it exist from the user's?
+  const cwd = opts.cwd ?? process.cwd();
+  const mine = !path.resolve.ok && opts.provider !== '' && !opts.provider.startsWith('/')
+    ? await resolveLikeAgent(probeResolverFs(opts.probe), opts.provider, cwd)
+    : null;
   const fixes = buildFixes({
     platform: opts.probe.platform, input: opts.provider, canonical, list: agent.allowedProviders, listResult: path.list,
-    agent, provider: { ...provider }, home: opts.probe.env.HOME, nixos,
+    agent, fromYourDir: mine?.ok ? lexicalNormalize(opts.provider, cwd) : null, provider: { ...provider }, home: opts.probe.env.HOME, nixos,
   });
   return {
     input: opts.provider,

@@ -36,7 +36,11 @@ describe('shellQuote', () => {
 it('allowedInstallDir picks a conventional directory the list allows', () => {
   expect(allowedInstallDir(DEFAULT_ALLOWED_PROVIDERS, 'x.so', 'linux')).toBe('/usr/local/lib');
   expect(allowedInstallDir('/usr/lib/*', 'x.so', 'linux')).toBe('/usr/lib');
-  expect(allowedInstallDir('/opt/*', 'x.so', 'linux')).toBeNull();
+  // Else a directory the list itself names, unless a negation or the pattern's shape rules it out.
+  expect(allowedInstallDir('/opt/p11/*', 'x.so', 'linux')).toBe('/opt/p11');
+  expect(allowedInstallDir('!/opt/p11/x*,/opt/p11/*', 'x.so', 'linux')).toBeNull();
+  expect(allowedInstallDir('/opt/*/lib/*,/opt/x.so', 'x.so', 'linux')).toBeNull();
+  expect(allowedInstallDir('/opt/p11/*.so', 'x.so', 'linux')).toBeNull();
 });
 
 it('nixPackageOf reads the package name from a store path', () => {
@@ -73,6 +77,18 @@ describe('buildFixes', () => {
   it('an allowed path gets no list fixes; a relative one is told to use the absolute path', () => {
     expect(buildFixes(input({ canonical: '/usr/lib/x.so' }))).toEqual([]);
     expect(buildFixes(input({ canonical: '/usr/lib/x.so', input: 'x.so' })).map((x) => x.id)).toEqual(['absolute-path']);
+  });
+
+  it('a list naming its own directory gets a link and a copy into it', () => {
+    const f = buildFixes(input({ canonical: '/home/u/lib/p11.so', list: '/opt/p11/*' }));
+    expect(f.map((x) => x.id)).toEqual(['hard-link', 'copy', 'allow-list', 'systemd-unit']);
+    expect(f[1]?.commands).toEqual(['sudo install -m 0644 /home/u/lib/p11.so /opt/p11/p11.so', 'ssh-add -s /opt/p11/p11.so']);
+  });
+
+  it('a relative path the agent cannot find gets the absolute one from your directory', () => {
+    const f = buildFixes(input({ input: 'lib/p11.so', canonical: null, listResult: null, fromYourDir: '/home/u/lib/p11.so' }));
+    expect(f).toEqual([expect.objectContaining({ id: 'absolute-path', commands: ['pcsc ssh-check /home/u/lib/p11.so', 'ssh-add -s /home/u/lib/p11.so'] })]);
+    expect(buildFixes(input({ input: 'lib/p11.so', canonical: null, listResult: null, fromYourDir: null }))).toEqual([]);
   });
 
   it('forwarded and non-OpenSSH agents come first', () => {
