@@ -150,6 +150,18 @@ describe('sandbox', () => {
     expect(r.status).toBe('warn');
     expect(r.fix?.commands?.[0]).toBe('sudo snap connect signer:pcscd');
   });
+  it('names an AppImage and its bundled library, and a container and its socket', async () => {
+    s = scenario();
+    s.env.APPIMAGE = '/home/alice/Signer.AppImage';
+    let r = await runCheck(s, 'sandbox');
+    expect(r.summary).toBe('Running from the AppImage /home/alice/Signer.AppImage');
+    expect(r.details?.[0]).toContain('bundle its own libpcsclite');
+    delete s.env.APPIMAGE;
+    s.tree.file('/.dockerenv', '');
+    r = await runCheck(s, 'sandbox');
+    expect(r.summary).toBe('Running in a docker container');
+    expect(r.details?.[0]).toContain("bind-mount the host's /run/pcscd");
+  });
 });
 
 describe('macOS checks', () => {
