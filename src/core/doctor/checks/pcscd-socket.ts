@@ -184,9 +184,11 @@ export const pcscdReaders: Check = {
       const bad = verdicts.filter((v) => v.status !== 'pass');
       const details = verdicts.map((v) => `${v.reader}: ${v.state}`);
       const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT');
+      const unavailable = verdicts.some((v) => v.code === 'SCARD_STATE_UNAVAILABLE');
       return result(worst, worst === 'pass' ? `${names.length} reader${names.length === 1 ? '' : 's'}, all usable` : bad.map((v) => `${v.reader}: ${v.state}`).join('; '), {
         details,
-        ...(exclusive ? { fix: fix('Another program holds the card (exclusively, or in a transaction it does not end), most often GnuPG\'s scdaemon. Stop it, and make it share the card (see the gnupg.scdaemon check).', ['gpgconf --kill scdaemon']) } : {}),
+        ...(exclusive ? { fix: fix('Another program holds the card (exclusively, or in a transaction it does not end), most often GnuPG\'s scdaemon. Stop it, and make it share the card (see the gnupg.scdaemon check).', ['gpgconf --kill scdaemon']) }
+          : unavailable ? { fix: fix('Unplug the reader and plug it in again; if it stays unavailable, read pcscd\'s log for "Error communicating to" and check its driver (see the drivers checks).') } : {}),
         data: { readers: verdicts },
       });
     } finally {
@@ -199,7 +201,10 @@ export const pcscdReaders: Check = {
 const BUSY_WAIT_MS = 3000;
 
 async function tryReader(socket: string, reader: string, flags: string[], signal: AbortSignal): Promise<ReaderVerdict> {
-  if (!flags.includes('PRESENT')) return { reader, status: 'pass', state: flags.includes('UNAVAILABLE') ? 'no card (status unavailable)' : 'no card' };
+  // pcscd sets UNAVAILABLE while the driver reports errors ("Error communicating to" in its log).
+  if (flags.includes('UNKNOWN')) return { reader, status: 'warn', state: 'the reader went away while we looked (unplugged?)', code: 'SCARD_STATE_UNKNOWN' };
+  if (flags.includes('UNAVAILABLE')) return { reader, status: 'warn', state: 'the reader does not answer pcscd (state unavailable: its driver reports errors)', code: 'SCARD_STATE_UNAVAILABLE' };
+  if (!flags.includes('PRESENT')) return { reader, status: 'pass', state: 'no card' };
   let c: PcscdContext | undefined;
   try {
     c = await PcscdContext.establish({ socket, env: {}, requestTimeout: BUSY_WAIT_MS });

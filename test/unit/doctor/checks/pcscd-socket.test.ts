@@ -193,6 +193,18 @@ describe('pcscd.readers', () => {
   });
 });
 
+describe('pcscd.readers: a reader whose driver reports errors', () => {
+  it('warns that the reader does not answer, with what to do', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    s.tree.dir('/run/pcscd');
+    daemon = await FakePcscd.start({ version: '1.9.9', path: s.tree.root + SOCK, readers: [{ name: 'Broken 00 00', failed: true }, { name: 'Empty 01 00' }] });
+    const r = await runCheck(s, 'pcscd.readers');
+    expect(r.status).toBe('warn');
+    expect(r.details).toEqual(['Broken 00 00: the reader does not answer pcscd (state unavailable: its driver reports errors)', 'Empty 01 00: no card']);
+    expect(r.fix?.text).toMatch(/^Unplug the reader and plug it in again/);
+  });
+});
+
 describe('pcscd.readers (no daemon)', () => {
   it('is skipped when the socket check fails', async () => {
     s = withPcscd(scenario(), '1.9.9');
