@@ -68,7 +68,7 @@ describe('doctor with the real pcscd up', () => {
       const c = by(r, 'pcscd.readers');
       expect(c?.status).toBe('fail');
       expect(c?.details).toEqual([
-        `${rig.readers[0]}: busy: another program keeps a transaction open on the card (pcscd held a shared connect for over 3 s)`,
+        `${rig.readers[0]}: busy: another program keeps a transaction open on the card (pcscd held a shared connect for over 5 s)`,
         `${rig.readers[1]}: no card`,
       ]);
       expect(c?.fix?.commands).toEqual(['gpgconf --kill scdaemon']);

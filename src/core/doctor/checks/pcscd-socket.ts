@@ -198,7 +198,7 @@ export const pcscdReaders: Check = {
 };
 
 /** How long a shared CONNECT may wait: pcscd holds it while another program's transaction lasts. */
-const BUSY_WAIT_MS = 3000;
+const BUSY_WAIT_MS = 5000;
 
 async function tryReader(socket: string, reader: string, flags: string[], signal: AbortSignal): Promise<ReaderVerdict> {
   // pcscd sets UNAVAILABLE while the driver reports errors ("Error communicating to" in its log).

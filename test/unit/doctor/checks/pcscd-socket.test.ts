@@ -181,7 +181,7 @@ describe('pcscd.readers', () => {
       const r = await runCheck(s, 'pcscd.readers');
       expect(r.status).toBe('fail');
       expect(r.details).toEqual([
-        'Busy 00 00: busy: another program keeps a transaction open on the card (pcscd held a shared connect for over 3 s)',
+        'Busy 00 00: busy: another program keeps a transaction open on the card (pcscd held a shared connect for over 5 s)',
         'Mute 01 00: the card does not answer (mute: upside down, dirty contacts, or a memory card)',
         'Good 02 00: card present, connected shared (T=1)',
       ]);
@@ -190,7 +190,7 @@ describe('pcscd.readers', () => {
     } finally {
       await other.release();
     }
-  });
+  }, 20_000);
 });
 
 describe('pcscd.readers: a reader whose driver reports errors', () => {
