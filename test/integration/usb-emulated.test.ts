@@ -22,7 +22,7 @@ describe('USB backend in the QEMU guest, emulated card', () => {
     assertFreshBuild();
     run = await runInGuest(['node', 'test/rig/guest/usb-emulated.mjs'], { card: 'emulated' });
     if (run.code !== 0) throw new Error(`guest exited ${run.code}:\n${run.output.slice(-4000)}`);
-  }, 900_000);
+  }, 1_500_000);
 
   it('loads usb@3', () => {
     expect(valueOf<{ available: boolean; version: string }>(run, 'usb-status')).toMatchObject({ available: true, version: expect.stringMatching(/^3\./) });

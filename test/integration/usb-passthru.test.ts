@@ -32,7 +32,7 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
       extra: `-monitor unix:${monitor},server,nowait`,
     });
     if (run.code !== 0) throw new Error(`guest exited ${run.code}:\n${run.output.slice(-4000)}`);
-  }, 900_000);
+  }, 1_500_000);
 
   afterAll(async () => {
     await card?.close();

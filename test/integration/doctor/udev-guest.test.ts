@@ -42,7 +42,7 @@ describe('udev-check in the QEMU guest with a real USB CCID reader', () => {
     if (!existsSync(VM)) throw new Error(`${VM} is missing (the QEMU guest script of spec/usb-ccid-vm.md)`);
     if (!existsSync(join(REPO, 'dist/commands/udev-check.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
     guest = await inGuest(`cd ${REPO} && NO_COLOR=1 node bin/run.js udev-check > ${dir}/human.txt 2>&1; echo $? > ${dir}/human.code; node bin/run.js udev-check --json > ${dir}/out.json; echo $? > ${dir}/json.code`, dir);
-  }, 900_000);
+  }, 1_500_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const read = (f: string): string => {

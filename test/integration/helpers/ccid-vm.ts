@@ -57,7 +57,8 @@ export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun
     ...process.env,
     ...opts.env,
     CCID_VM_CARD: opts.card,
-    CCID_VM_TIMEOUT: String(opts.timeoutS ?? 240),
+    // TCG emulation on 2 loaded cores: a whole passthru run once needed more than 240 s of QEMU time.
+    CCID_VM_TIMEOUT: String(opts.timeoutS ?? 420),
     CCID_VM_PASS: Object.keys(opts.env ?? {}).join(' '),
     ...(opts.extra ? { CCID_VM_EXTRA: opts.extra } : {}),
   };
