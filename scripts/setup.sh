@@ -3,6 +3,9 @@
 # Installs system packages only when missing, and only with apt-get (as root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian 12's own nodejs is 18: say so before installing anything.
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null && command -v npm >/dev/null ||
+  { echo "setup: pcsc needs Node.js >= 20 and npm on PATH (found: $(node --version 2>/dev/null || echo none)); Debian 12's nodejs package is 18: install Node 20 from nodejs.org or NodeSource" >&2; exit 1; }
 
 PKGS=(pcscd libccid pcsc-tools libpcsclite-dev gcc python3 vsmartcard-vpcd vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
       openssh-client softhsm2 opensc-pkcs11
