@@ -28,7 +28,7 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
 
   static seeAlso = ['pcsc-atr(1)', 'pcsc_scan(1)', 'pcscd(8)'];
   static environment = { XDG_CACHE_HOME: 'Where the ATR list is looked for first (see pcsc-atr(1)); -n skips it.' };
-  static files = { '$XDG_CACHE_HOME/smartcard_list.txt, ~/.smartcard_list.txt, /usr/share/pcsc/smartcard_list.txt': 'The ATR list that names cards, searched as pcsc atr does (pcsc-atr(1)).' };
+  static files = { '$XDG_CACHE_HOME/smartcard_list.txt, ~/.smartcard_list.txt, /usr/local/pcsc/smartcard_list.txt, /usr/share/pcsc/smartcard_list.txt, /usr/local/share/pcsc/smartcard_list.txt': 'The ATR list that names cards, searched as pcsc atr does (pcsc-atr(1)); the first non-empty file is used.' };
 
   /** Watch mode streams NDJSON: a final object (an error) must be one line too. */
   private streaming = false;

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { atrListSearchPath } from '../../../src/core/card/atr-list.js';
 import { commands, requireTools, ROOT, run, visibleFlags, type ManifestCommand } from './helpers.js';
 
 const MAN = join(ROOT, 'man');
@@ -84,6 +85,16 @@ describe.each(cmds.map((c) => [c.id, c] as [string, ManifestCommand]))('pcsc-%s(
 
   it.each(cmd.aliases)('alias %s has a page that sources it', (alias) => {
     expect(readFileSync(page(alias), 'utf8')).toBe(`.so man1/pcsc-${id}.1\n`);
+  });
+});
+
+describe.each(['scan', 'atr'])('pcsc-%s(1) FILES', (id) => {
+  it('names every place the ATR list is searched, in the order it is searched', () => {
+    const files = squash(section(render(page(id)).text, 'FILES'));
+    const paths = atrListSearchPath({ HOME: '/HOME', XDG_CACHE_HOME: '/XDG' }).map((p) => p.replace(/^\/XDG/, '$XDG_CACHE_HOME').replace(/^\/HOME/, '~'));
+    const at = paths.map((p) => files.indexOf(p));
+    expect(at.every((i) => i >= 0), `${paths.join(', ')} in FILES: ${files}`).toBe(true);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
   });
 });
 
