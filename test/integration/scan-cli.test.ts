@@ -53,6 +53,29 @@ describe.each([
     expect(lines(ours.stdout)).toEqual((await run('pcsc_scan', ['-r'], rig.env())).stdout.split('\n').filter(Boolean));
   });
 
+  it('--reader: digits are an index, else a case-insensitive name part; a part of several names is a usage error (exit 2) listing them', async () => {
+    const chosen = async (spec: string): Promise<string[]> => {
+      const r = await pcsc(['scan', '-c', '-n', '--json', '--reader', spec], rig.env());
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { readers: { name: string }[] }).readers.map((x) => x.name);
+    };
+    if (rig.readers.length === 0) {
+      const r = await pcsc(['scan', '-c', '-n', '--reader', '0'], rig.env());
+      expect(r.code).toBe(4);
+      expect(lines(r.stderr)[0]).toMatch(/^pcsc: .*0x8010002E/); // SCARD_E_NO_READERS_AVAILABLE
+      return;
+    }
+    expect(await chosen('1')).toEqual([rig.readers[1]]);
+    expect(await chosen('pcd 00 01')).toEqual([rig.readers[1]]);
+    const r = await pcsc(['scan', '-c', '-n', '--reader', 'VIRTUAL'], rig.env());
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toEqual([`pcsc: "VIRTUAL" matches 2 readers: ${rig.readers.map((n, i) => `${i}: ${n}`).join(', ')}; give more of the name or its number`]);
+    const j = await pcsc(['scan', '-c', '-n', '--json', '--reader', 'virtual'], rig.env());
+    expect(j.code).toBe(2);
+    expect((JSON.parse(j.stdout) as { error: { name: string } }).error.name).toBe('USAGE');
+  });
+
   it('--json prints one object: readers and the daemon it spoke to', async () => {
     const ours = await pcsc(['scan', '-r', '--json'], rig.env());
     expect(ours.code).toBe(0);
