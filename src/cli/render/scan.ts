@@ -82,7 +82,7 @@ export class ScanRenderer {
       case 'daemon-lost':
         return [...this.header(e.time), ` ${s.red(`pcscd went away: ${e.error.message}`)}`, ' Waiting for it to come back...'];
       case 'daemon-back':
-        return [...this.header(e.time), ` pcscd is back (protocol ${e.daemon.protocol || '?'}) after ${(e.downtimeMs / 1000).toFixed(1)} s`];
+        return [...this.header(e.time), ` pcscd is back (protocol ${e.daemon.protocol || '?'}) after ${(e.durationUs / 1e6).toFixed(1)} s`];
       case 'transition': {
         const flags = [...e.kept.map((f) => ` =${f}`), ...e.set.map((f) => ` ${s.blue('+' + f)}`), ...e.cleared.map((f) => ` ${s.red('-' + f)}`)];
         return [`${e.index < 0 ? 'PnP' : e.index}: ${e.reader}, ${e.eventNumber}, ${e.from} -> ${e.to}${flags.join('')}`];

@@ -57,7 +57,8 @@ export interface DaemonLostEvent {
 export interface DaemonBackEvent {
   event: 'daemon-back';
   time: string;
-  downtimeMs: number;
+  /** How long pcscd was away (the README's JSON rule: durations are durationUs). */
+  durationUs: number;
   daemon: DaemonInfo;
 }
 

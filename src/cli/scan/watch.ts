@@ -200,7 +200,7 @@ export class Watcher {
         delay = Math.min(delay * 2, maxMs);
       }
     }
-    yield { event: 'daemon-back', time: this.time(), downtimeMs: Date.now() - lost, daemon: daemonInfo(this.context) };
+    yield { event: 'daemon-back', time: this.time(), durationUs: (Date.now() - lost) * 1000, daemon: daemonInfo(this.context) };
     const before = this.names;
     this.names = await this.context.listReaders();
     const watched = this.watched();

@@ -40,7 +40,7 @@ describe('ScanRenderer', () => {
     const r = new ScanRenderer({ style: plain, analysis: false });
     expect(r.render(ev({ event: 'reader-removed', card: 'unknown', state: [], missed: true }))).toContain(' Reader 0: Virtual PCD 00 00 (reader removed, while pcscd was away)');
     expect(r.render({ event: 'daemon-lost', time: T2, error: { code: '0x80100013', name: 'SCARD_F_COMM_ERROR', message: 'gone' } })).toEqual(['', expect.any(String), ' pcscd went away: gone', ' Waiting for it to come back...']);
-    expect(r.render({ event: 'daemon-back', time: T2, downtimeMs: 1500, daemon: { backend: 'pcscd', protocol: '4:4', socket: '/s' } })).toEqual([' pcscd is back (protocol 4:4) after 1.5 s']);
+    expect(r.render({ event: 'daemon-back', time: T2, durationUs: 1_500_000, daemon: { backend: 'pcscd', protocol: '4:4', socket: '/s' } })).toEqual([' pcscd is back (protocol 4:4) after 1.5 s']);
     expect(r.render({ event: 'started', time: T1, pnp: false, readers: ['R'], daemon: { backend: 'pcscd', protocol: '4:4', socket: '/s' } })).toEqual([
       "Plug'n play reader name not supported. Using polling every 1000 ms.", 'Scanning present readers...', '0: R',
     ]);
