@@ -43,8 +43,10 @@ export function describeFailure(err: unknown): Failure {
 
 function firstLine(s: string): string {
   // oclif's exclusive/dependsOn errors start with a heading line; the useful line is the next one.
-  const lines = s.split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:?$/.test(l));
+  const lines = s.split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:?$/.test(l) && !/^See more help with/.test(l));
   // A bad flag value is "Parsing --count" then the reason on the next line: keep both.
-  if (/^Parsing --\S+$/.test(lines[0] ?? '') && lines[1] && !/^See more help/.test(lines[1])) return `${lines[0]}: ${lines[1]}`;
+  if (/^Parsing --\S+$/.test(lines[0] ?? '') && lines[1]) return `${lines[0]}: ${lines[1]}`;
+  // "Missing 1 required arg:" names the argument on the next line: keep it on the one line shown.
+  if (lines[0]?.endsWith(':') && lines[1]) return `${lines[0]} ${lines[1].replace(/\s+/g, ' ')}`;
   return lines[0] ?? s;
 }
