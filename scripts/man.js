@@ -143,9 +143,11 @@ mkdirSync(outDir, { recursive: true });
 for (const f of readdirSync(outDir)) if (f.endsWith('.1')) rmSync(join(outDir, f));
 const pages = new Map([[`${BIN}.1`, mainPage(commands)]]);
 for (const c of commands) {
-  pages.set(`${pageName(c.id)}.1`, commandPage(c));
-  // `man pcsc-ALIAS` shows the command's page (man resolves .so from the top of the manual tree).
-  for (const a of c.aliases ?? []) pages.set(`${pageName(a)}.1`, `.so man1/${pageName(c.id)}.1\n`);
+  const page = commandPage(c);
+  pages.set(`${pageName(c.id)}.1`, page);
+  // `man pcsc-ALIAS` shows the command's page: a copy, not `.so man1/…`, which man resolves only
+  // inside an installed manual tree (`man -l man/pcsc-ALIAS.1` could not open it).
+  for (const a of c.aliases ?? []) pages.set(`${pageName(a)}.1`, page);
 }
 for (const [file, text] of pages) writeFileSync(join(outDir, file), text);
 process.stdout.write(`man/: ${pages.size} pages\n`);
