@@ -83,6 +83,31 @@ describe('bash completion', () => {
   });
 });
 
+/**
+ * Types each line and TAB into an interactive zsh (zpty) whose $fpath holds the generated _pcsc,
+ * and returns what the completion listed for each (the typed line and escape codes removed). Each
+ * line is typed only once the prompt is back (typeahead during a command is lost), and with
+ * list_ambiguous off the first TAB lists even when it also inserts a common prefix.
+ */
+function zshComplete(lines: string[]): string[] {
+  const script = `zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z "PS1='@@P> '; unsetopt list_ambiguous; fpath=(\${(q)1} \\$fpath); autoload -U compinit; compinit -u -D; LISTMAX=100000; zstyle ':completion:*' list-prompt ''; zstyle ':completion:*' menu no"
+zpty -w z 'print @@READY-$((1+1))'; zpty -r z out '*@@READY-2*@@P> *'
+shift; n=0
+for line in "$@"; do
+  (( n++ )); zpty -w -n z "$line"$'\\t'; zpty -w -n z $'\\C-e\\C-u'
+  zpty -w z "print @@END-\\$(($n+1000))"; zpty -r z out "*@@END-$(( n + 1000 ))*@@P> *"
+  print -r -- "@@BEGIN"; print -r -- "$out"
+done
+zpty -d z`;
+  const r = run('zsh', ['-f', '-c', script, 'zsh', dir, ...lines], { timeout: 60_000 });
+  expect(r.code, r.stderr).toBe(0);
+  // eslint-disable-next-line no-control-regex
+  const plain = r.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+  return plain.split('@@BEGIN\n').slice(1).map((chunk, i) => chunk.replace(lines[i] ?? '', ' ').replace(/@@END-\$\(\(\d+\+1000\)\)[\s\S]*$/, ''));
+}
+
 describe('zsh completion', () => {
   it('parses (zsh -n)', () => {
     const r = run('zsh', ['-n', zshFile]);
@@ -97,6 +122,21 @@ describe('zsh completion', () => {
     const autoloaded = run('zsh', ['-f', '-c', 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -D; print -r -- "$_comps[pcsc]"', 'zsh', dir]);
     expect(autoloaded.stderr).toBe('');
     expect(autoloaded.stdout.trim()).toBe('_pcsc');
+  });
+
+  it('completes commands, aliases, every flag and enumerated values in an interactive zsh (zpty)', () => {
+    const cases: [line: string, expected: string[]][] = [['pcsc ', cmds.flatMap((c) => [c.id, ...c.aliases])]];
+    for (const c of cmds) {
+      const flags = visibleFlags(c);
+      if (flags.length) cases.push([`pcsc ${c.id} -`, flags.map((f) => `--${f.name}`)]);
+      for (const f of flags.filter((x) => x.options?.length)) cases.push([`pcsc ${c.id} --${f.name} `, f.options ?? []]);
+    }
+    const listed = zshComplete(cases.map(([line]) => line));
+    cases.forEach(([line, expected], i) => {
+      // A word of the listing; the line zsh redraws after it may follow with no space.
+      const missing = expected.filter((w) => !new RegExp(`(^|\\s)${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=\\s|$|pcsc )`).test(listed[i] ?? ''));
+      expect(missing, `zsh listed for "${line}<TAB>":\n${listed[i]}`).toEqual([]);
+    });
   });
 
   it('names every command, alias and flag', () => {
