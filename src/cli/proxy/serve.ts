@@ -27,6 +27,18 @@ export async function serve(out: Logger, opts: ServeOptions, signal: AbortSignal
   if (opts.spy?.output) checkWritable(opts.spy.output);
   // Opened once listening: a proxy that cannot start leaves no empty trace file behind.
   let sink = null as ReturnType<typeof callSink> | null;
+  // `pcsc spy | head`: once the reader of the log is gone, stop as a Unix filter does on SIGPIPE
+  // (oclif swallows EPIPE, so without this the spy would serve on and record nothing).
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  const onPipe = (e: NodeJS.ErrnoException): void => {
+    if (e.code !== 'EPIPE') return;
+    note('pcsc: the log\'s reader went away (broken pipe): stopping');
+    stop.abort();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const logsToStdout = opts.spy !== undefined && !opts.spy.output;
+  if (logsToStdout) process.stdout.on('error', onPipe);
   try {
     return await serveUntil(
       {
@@ -39,7 +51,7 @@ export async function serve(out: Logger, opts: ServeOptions, signal: AbortSignal
           if (e.kind === 'upstream-error') note(`pcsc: client ${e.client}: ${e.message}`);
         },
       },
-      signal,
+      stop.signal,
       () => {
         if (opts.spy) sink = callSink(out, opts.spy);
         void probeUpstream(upstream).then((p) => {
@@ -50,6 +62,8 @@ export async function serve(out: Logger, opts: ServeOptions, signal: AbortSignal
       },
     );
   } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (logsToStdout) process.stdout.off('error', onPipe);
     await sink?.close();
   }
 }

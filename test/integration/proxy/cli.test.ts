@@ -91,6 +91,25 @@ describe('pcsc spy', () => {
   });
 });
 
+describe('pcsc spy | head', () => {
+  it('stops (exit 0) when the reader of its log goes away, as a filter does on SIGPIPE', async () => {
+    const listen = join(rig.dir, 'spy-pipe.comm');
+    const spy = pcsc(['spy', '--listen', listen, '--upstream', rig.socket]);
+    try {
+      await spy.waitLine(/listening on/, 0, 15_000, 'listening on');
+      spy.child.stdout?.destroy();
+      // The client may be cut off when the spy stops: only the spy's end matters here.
+      await startProcess('scriptor', ['-r', R0], { env: { ...process.env, PCSCLITE_CSOCK_NAME: listen }, stdin: SCRIPT }).exited;
+      await spy.waitLine(/broken pipe/, 0, 10_000, 'broken pipe');
+      const code = await Promise.race([spy.exited, new Promise((r) => setTimeout(() => r('still running after 10 s'), 10_000))]);
+      expect(code).toBe(0);
+    } finally {
+      await spy.stop(3000, 'SIGINT');
+    }
+    expect(existsSync(listen)).toBe(false);
+  });
+});
+
 describe('pcsc proxy', () => {
   it('serves scriptor, and Ctrl-C stops it cleanly and removes the socket', async () => {
     const listen = join(rig.dir, 'proxy.comm');
