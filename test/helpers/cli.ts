@@ -74,8 +74,8 @@ export function pcscSync(args: readonly string[], opts: CliOptions = {}): CliRes
 }
 
 /** `pcsc ARGS…` as a long-running process: stdout and stderr lines, bounded waits, stop with a signal. */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): Proc {
-  return startProcess(process.execPath, argv(args), { env: cliEnv(env) });
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Proc {
+  return startProcess(process.execPath, argv(args), { env: cliEnv(env), cwd });
 }
 
 /** A clean environment for the CLI: PATH, its own HOME and cache, no colour. */

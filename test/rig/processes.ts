@@ -58,6 +58,8 @@ export interface StartOptions {
   logFile?: string;
   /** `lines` holds stdout only; stderr is kept as text (`stderr()`). */
   separateStderr?: boolean;
+  /** The working directory (default: ours). */
+  cwd?: string;
   /** Rewrites each line before it is stored (e.g. to drop a spinner's carriage returns). */
   cleanLine?: (line: string) => string;
 }
@@ -114,7 +116,7 @@ class FileLines {
 export function startProcess(cmd: string, args: readonly string[], opts: StartOptions = {}): Proc {
   installExitHook();
   const out = opts.logFile ? openSync(opts.logFile, 'w') : 'pipe';
-  const child = spawn(cmd, args, { stdio: [opts.stdin === undefined || opts.stdin === false ? 'ignore' : 'pipe', out, out], env: opts.env ?? process.env });
+  const child = spawn(cmd, args, { stdio: [opts.stdin === undefined || opts.stdin === false ? 'ignore' : 'pipe', out, out], env: opts.env ?? process.env, cwd: opts.cwd });
   if (typeof out === 'number') closeSync(out); // the child has its own copy
   if (typeof opts.stdin === 'string') {
     child.stdin?.on('error', () => undefined); // a process that exits without reading it all

@@ -2,7 +2,7 @@
 // Ctrl-C, and send spy records to stdout or a file.
 
 import { accessSync, constants, createWriteStream, statSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ux } from '@oclif/core';
 import { probeUpstream, resolveSocketPath, serveUntil, UsageError, type ProxyCall, type ProxyRun } from '../../core/index.js';
 import { renderCall } from '../render/spy.js';
@@ -22,7 +22,9 @@ export interface Logger {
 /** Start-up and trouble notes go to stderr even with --json, where stdout holds only records. */
 const note = (line: string): void => ux.stderr(line);
 
-export async function serve(out: Logger, opts: ServeOptions, signal: AbortSignal): Promise<ProxyRun> {
+export async function serve(out: Logger, given: ServeOptions, signal: AbortSignal): Promise<ProxyRun> {
+  // Clients run elsewhere: the path they are told (PCSCLITE_CSOCK_NAME=…) must not depend on our directory.
+  const opts = { ...given, listen: resolve(given.listen) };
   const upstream = resolveSocketPath({ path: opts.upstream }).path;
   if (opts.spy?.output) checkWritable(opts.spy.output);
   // Opened once listening: a proxy that cannot start leaves no empty trace file behind.

@@ -27,8 +27,8 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-function pcsc(args: string[]): Proc {
-  return startCli(args, { ...process.env, NO_COLOR: '1' });
+function pcsc(args: string[], cwd?: string): Proc {
+  return startCli(args, { ...process.env, NO_COLOR: '1' }, cwd);
 }
 
 async function scriptorVia(socket: string): Promise<string[]> {
@@ -111,6 +111,17 @@ describe('pcsc spy | head', () => {
 });
 
 describe('pcsc proxy', () => {
+  it('tells clients the absolute path of a --listen given relative to its directory', async () => {
+    const proxy = pcsc(['proxy', '--listen', 'rel.comm', '--upstream', rig.socket], rig.dir);
+    try {
+      await proxy.waitLine(/point clients at it/, 0, 15_000, 'point clients at it');
+      expect(proxy.lines).toContain(`pcsc: point clients at it with PCSCLITE_CSOCK_NAME=${join(rig.dir, 'rel.comm')}; Ctrl-C stops`);
+      expect(await scriptorVia(join(rig.dir, 'rel.comm'))).toContain('< 90 00 : Normal processing.');
+    } finally {
+      await proxy.stop(3000, 'SIGINT');
+    }
+  });
+
   it('serves scriptor, and Ctrl-C stops it cleanly and removes the socket', async () => {
     const listen = join(rig.dir, 'proxy.comm');
     const proxy = pcsc(['proxy', '--listen', listen, '--upstream', rig.socket]);
