@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags, ux } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { legacyNamesFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 
@@ -37,7 +37,8 @@ export default class Spy extends BaseCommand {
     const listen = flags.listen ?? defaultSpySocket();
     const spy = { json: this.jsonEnabled(), output: flags.output, showSecrets: flags['show-secrets'] };
     const result = await serve(this, { listen, upstream: flags.upstream, legacyNames: flags['legacy-names'], spy }, this.signal);
-    this.logToStderr(`pcsc: stopped after ${result.served} client connection${result.served === 1 ? '' : 's'}`);
+    // ux.stderr: oclif's logToStderr is silent under --json, where this note matters as much.
+    ux.stderr(`pcsc: stopped after ${result.served} client connection${result.served === 1 ? '' : 's'}`);
     // With --json the records were the output; a summary object would break the one-object-per-line stream.
     return this.jsonEnabled() ? undefined : result;
   }

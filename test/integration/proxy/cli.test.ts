@@ -51,6 +51,7 @@ describe('pcsc spy', () => {
       await spy.stop(3000, 'SIGINT');
     }
     expect(await spy.exited).toBe(0);
+    expect(spy.lines).toContain('pcsc: stopped after 1 client connection');
     expect(existsSync(listen)).toBe(false);
     expect(statSync(output).mode & 0o777).toBe(0o600);
     const records = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
