@@ -123,6 +123,8 @@ async function runOne(c: Check, deps: CheckReport[], facts: Facts, opts: RunOpti
     title: c.title,
     category: c.category,
     ...r,
+    details: r.details ?? [],
+    fix: r.fix ?? null,
     durationUs: Math.round((performance.now() - start) * 1000),
   });
   if (!c.platforms.includes(opts.probe.platform)) {

@@ -86,7 +86,7 @@ export type Facts = Map<string, unknown>;
 export interface CheckContext {
   probe: SystemProbe;
   /** Results of the checks this one depends on, by id. */
-  results: ReadonlyMap<string, CheckResult>;
+  results: ReadonlyMap<string, CheckReport>;
   facts: Facts;
   /** Options the command passed (e.g. ssh-check's provider path and -P list). */
   options: Readonly<Record<string, unknown>>;
@@ -107,7 +107,10 @@ export interface Check {
   run(ctx: CheckContext): Promise<CheckResult>;
 }
 
-export interface CheckReport extends CheckResult {
+/** A check's result as reported: `details` and `fix` always there (`[]`, `null`) for --json readers. */
+export interface CheckReport extends Omit<CheckResult, 'details' | 'fix'> {
+  details: string[];
+  fix: Fix | null;
   id: string;
   title: string;
   category: string;

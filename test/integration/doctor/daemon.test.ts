@@ -93,7 +93,9 @@ describe('doctor with the real pcscd up', () => {
     expect(j.ok).toBe(true);
     expect(j.protocol).toBe('4:4');
     expect(j.checks.map((c) => c.id)).toEqual(['pcscd.socket', 'pcscd.protocol']);
-    expect(Object.keys(j.checks[1]!).sort()).toEqual(['category', 'data', 'details', 'durationUs', 'id', 'status', 'summary', 'title']);
+    // Every check carries the issue's {id, status, summary, details, fix}: a passing one has fix null.
+    expect(Object.keys(j.checks[1]!).sort()).toEqual(['category', 'data', 'details', 'durationUs', 'fix', 'id', 'status', 'summary', 'title']);
+    expect(j.checks[1]?.fix).toBeNull();
   });
 });
 

@@ -8,13 +8,13 @@ const plain = new Chalk({ level: 0 });
 const colour = new Chalk({ level: 1 });
 
 const checks: CheckReport[] = [
-  { id: 'pcscd.installed', title: 'installed', category: 'pcscd', status: 'pass', summary: 'pcscd 1.9.9', details: ['binary: /usr/sbin/pcscd'], durationUs: 1500 },
+  { id: 'pcscd.installed', title: 'installed', category: 'pcscd', status: 'pass', summary: 'pcscd 1.9.9', details: ['binary: /usr/sbin/pcscd'], fix: null, durationUs: 1500 },
   {
     id: 'pcscd.socket', title: 'socket', category: 'pcscd', status: 'fail', summary: 'No pcscd socket', details: ['why it matters'],
     fix: { text: 'Start pcscd.', commands: ['sudo systemctl enable --now pcscd.socket'], root: true }, durationUs: 10,
   },
-  { id: 'udev.readers', title: 'readers', category: 'udev', status: 'warn', summary: 'No reader', durationUs: 10 },
-  { id: 'macos.ccid-driver', title: 'mac', category: 'macos', status: 'skip', summary: 'Only on darwin', durationUs: 0 },
+  { id: 'udev.readers', title: 'readers', category: 'udev', status: 'warn', summary: 'No reader', details: [], fix: null, durationUs: 10 },
+  { id: 'macos.ccid-driver', title: 'mac', category: 'macos', status: 'skip', summary: 'Only on darwin', details: [], fix: null, durationUs: 0 },
 ];
 
 describe('doctor renderer', () => {
