@@ -1,6 +1,7 @@
 // The USB backend against QEMU's real USB CCID reader with a scripted card behind
 // ccid-card-passthru: 61xx and 6Cxx, long answers and QEMU's limits, removal, insertion, an
-// empty reader, and the reader unplugged in the middle of an exchange.
+// empty reader, `pcsc scan --backend usb` watching the card leave and come back, and the reader
+// unplugged in the middle of an exchange.
 
 import { createConnection } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,9 +28,18 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
     assertFreshBuild();
     card = new VscardCard(join(dir, 'vscard.sock'), { onHold: () => setTimeout(unplugReader, 500) });
     await card.listen();
+    // The guest's `pcsc scan` watch step says when it has looked at the reader and when it has
+    // seen the card go: the card leaves and comes back on those cues, once each.
+    let removed = false;
+    let inserted = false;
+    const onLine = (line: string): void => {
+      if (!removed && line.includes('"name":"scan-watching"')) { removed = true; card.remove(); }
+      if (removed && !inserted && line.includes('"name":"scan-removed"')) { inserted = true; card.insert(); }
+    };
     run = await runInGuest(['node', 'test/rig/guest/usb-passthru.mjs'], {
       card: `passthru:${card.path}`,
       extra: `-monitor unix:${monitor},server,nowait`,
+      onLine,
     });
     if (run.code !== 0) throw new Error(`guest exited ${run.code}:\n${run.output.slice(-4000)}`);
   }, 1_500_000);
@@ -117,6 +127,23 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
     const same = (l: string[]): string[] => l.filter((_, i) => i !== 0 && i !== 2 && i !== 8);
     expect(same(ours)).toHaveLength(7);
     expect(same(ours)).toEqual(same(theirs));
+  });
+
+  it('`pcsc scan --backend usb --json` watches the card leave and come back, from the interrupt endpoint', () => {
+    type Ev = { event: string; reader?: string; index?: number; eventNumber?: number; card?: string; atr?: string; daemon?: { backend: string }; readers?: string[] };
+    const r = valueOf<{ reader: string; code: number | null; signal: string | null; events: Ev[]; stderr: string }>(run, 'cli-watch');
+    expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(r.events.map((e) => e.event)).toEqual(['started', 'status', 'card-removed', 'card-inserted']);
+    const [started, status, removed, inserted] = r.events as [Ev, Ev, Ev, Ev];
+    expect(started.daemon?.backend).toBe('usb');
+    expect(started.readers).toEqual([r.reader]);
+    expect(status).toMatchObject({ reader: r.reader, index: 0, card: 'present', atr: '3B025301' });
+    expect(removed).toMatchObject({ reader: r.reader, index: 0, card: 'absent' });
+    expect(removed.atr).toBeUndefined();
+    expect(inserted).toMatchObject({ reader: r.reader, index: 0, card: 'present', atr: '3B025301' });
+    // One event each: the reader's counter moves by one per change, as in the core step above.
+    expect(removed.eventNumber).toBe((status.eventNumber ?? NaN) + 1);
+    expect(inserted.eventNumber).toBe((status.eventNumber ?? NaN) + 2);
   });
 
   it('ends the exchange when the reader is unplugged mid-way, and PnP sees it go', () => {

@@ -2,7 +2,7 @@
 // ccid-card-passthru (test/rig/vscard-card.ts documents its commands).
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { core, hex, sleep, step, toHex } from './report.mjs';
+import { core, hex, report, sleep, step, toHex } from './report.mjs';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 
@@ -118,6 +118,36 @@ await ctx.release();
     await new Promise((r) => pcscd.once('exit', r));
   }
 }
+
+// `pcsc scan --backend usb` in watch mode, the CLI alone on the reader: the host test removes the
+// card when the scan has reported its first look (scan-watching) and puts it back when the scan has
+// reported the removal (scan-removed), so no step depends on how fast the guest is. -t and the kill
+// timer bound the wait if the host never acts.
+await step('cli-watch', () => new Promise((resolve) => {
+  const args = [`${repo}bin/run.js`, 'scan', '--backend', 'usb', '--json', '-n', '--count', '2', '-t', '60'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const kill = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const events = [];
+  let stderr = '';
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      let e;
+      try { e = JSON.parse(line); } catch { e = { unparsed: line }; }
+      events.push(e);
+      if (e.event === 'status') report('scan-watching', e.eventNumber);
+      if (e.event === 'card-removed') report('scan-removed', e.eventNumber);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  child.once('close', (code, signal) => {
+    clearTimeout(kill);
+    if (partial) events.push({ unparsed: partial });
+    resolve({ reader, code, signal, events, stderr });
+  });
+}));
 
 // Unplugged in the middle of an exchange: the card never answers 80 66 and the host test
 // removes the reader from the VM (QEMU device_del). PnP then sees the reader go.
