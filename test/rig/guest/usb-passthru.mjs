@@ -126,7 +126,7 @@ await ctx.release();
 await step('cli-watch', () => new Promise((resolve) => {
   const args = [`${repo}bin/run.js`, 'scan', '--backend', 'usb', '--json', '-n', '--count', '2', '-t', '60'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const kill = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const kill = setTimeout(() => child.kill('SIGKILL'), 120_000);
   const events = [];
   let stderr = '';
   let partial = '';
@@ -148,6 +148,16 @@ await step('cli-watch', () => new Promise((resolve) => {
     resolve({ reader, code, signal, events, stderr });
   });
 }));
+
+// The steps below need the card: if the watch left it out, the host puts it back on cli-watch.
+await step('card-back', async () => {
+  const c = await Context.establish({ backend: 'usb' });
+  try {
+    let [s] = await c.getStatusChange([{ reader }], { timeout: 0 });
+    if (!s.flags.includes('PRESENT')) [s] = await c.getStatusChange([{ reader, currentState: s.eventState }], { timeout: 10_000 });
+    return s.flags;
+  } finally { await c.release(); }
+});
 
 // Unplugged in the middle of an exchange: the card never answers 80 66 and the host test
 // removes the reader from the VM (QEMU device_del). PnP then sees the reader go.
