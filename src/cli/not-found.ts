@@ -2,7 +2,8 @@
 // line, or the --json error object, and exit 2) instead of oclif's own "›   Error:" block.
 
 import type { Hook } from '@oclif/core/hooks';
-import { ExitCode } from './exit-codes.js';
+import { UsageError } from '../core/errors.js';
+import { describeFailure } from './errors.js';
 
 const hook: Hook.CommandNotFound = async function (opts) {
   const id = opts.id.replace(/:/g, ' ');
@@ -10,9 +11,10 @@ const hook: Hook.CommandNotFound = async function (opts) {
   const message = id.startsWith('-')
     ? `${id} is not a command or a global flag (pcsc takes --help, or --version [--verbose]); commands: ${known}`
     : `unknown command "${id}"; commands: ${known} (pcsc --help)`;
-  process.exitCode = ExitCode.USAGE;
-  if (opts.argv?.includes('--json') || id === '--json') process.stdout.write(`${JSON.stringify({ error: { code: 'EUSAGE', name: 'USAGE', message } }, null, 2)}\n`);
-  else process.stderr.write(`pcsc: ${message}\n`);
+  const f = describeFailure(new UsageError(message));
+  process.exitCode = f.exitCode;
+  if (opts.argv?.includes('--json') || id === '--json') process.stdout.write(`${JSON.stringify({ error: f.json }, null, 2)}\n`);
+  else process.stderr.write(`pcsc: ${f.message}\n`);
 };
 
 export default hook;
