@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { ux } from '@oclif/core';
 import { probeUpstream, resolveSocketPath, serveUntil, UsageError, type ProxyCall, type ProxyRun } from '../../core/index.js';
 import { renderCall } from '../render/spy.js';
+import { onStdoutClosed } from '../stdout-closed.js';
 
 export interface ServeOptions {
   listen: string;
@@ -29,18 +30,16 @@ export async function serve(out: Logger, given: ServeOptions, signal: AbortSigna
   if (opts.spy?.output) checkWritable(opts.spy.output);
   // Opened once listening: a proxy that cannot start leaves no empty trace file behind.
   let sink = null as ReturnType<typeof callSink> | null;
-  // `pcsc spy | head`: once the reader of the log is gone, stop as a Unix filter does on SIGPIPE
-  // (oclif swallows EPIPE, so without this the spy would serve on and record nothing).
+  // `pcsc spy | head`: once the reader of the log is gone, stop instead of serving on and recording nothing.
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
-  const onPipe = (e: NodeJS.ErrnoException): void => {
-    if (e.code !== 'EPIPE') return;
-    note('pcsc: the log\'s reader went away (broken pipe): stopping');
-    stop.abort();
-  };
   signal.addEventListener('abort', onAbort, { once: true });
-  const logsToStdout = opts.spy !== undefined && !opts.spy.output;
-  if (logsToStdout) process.stdout.on('error', onPipe);
+  const offClosed = opts.spy && !opts.spy.output
+    ? onStdoutClosed(() => {
+      note('pcsc: the log\'s reader went away (broken pipe): stopping');
+      stop.abort();
+    })
+    : () => undefined;
   try {
     return await serveUntil(
       {
@@ -65,7 +64,7 @@ export async function serve(out: Logger, given: ServeOptions, signal: AbortSigna
     );
   } finally {
     signal.removeEventListener('abort', onAbort);
-    if (logsToStdout) process.stdout.off('error', onPipe);
+    offClosed();
     await sink?.close();
   }
 }

@@ -7,6 +7,7 @@ import type { NameLookup, ReaderEvent, ScanEvent } from './events.js';
 import { idleSpinner } from './spinner.js';
 import { stressCard } from './stress.js';
 import { Watcher } from './watch.js';
+import { onStdoutClosed } from '../stdout-closed.js';
 
 export interface Sink {
   log(line: string): void;
@@ -51,14 +52,11 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): { st
   let timedOut = false;
   let closed = false;
   const timer = o.seconds !== undefined ? setTimeout(() => { timedOut = true; stop.abort(); }, o.seconds * 1000) : null;
-  // The reader of our output went away (`pcsc scan --json | head -1`): oclif swallows EPIPE, so
-  // without this a watcher would go on writing into nothing forever.
-  const onError = (e: NodeJS.ErrnoException): void => {
-    if (e.code !== 'EPIPE') return;
+  // `pcsc scan --json | head -1`: without this a watcher would go on writing into nothing forever.
+  const offClosed = onStdoutClosed(() => {
     closed = true;
     stop.abort();
-  };
-  process.stdout.on('error', onError);
+  });
   return {
     stop,
     timedOut: () => timedOut,
@@ -66,7 +64,7 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): { st
     dispose: () => {
       if (timer) clearTimeout(timer);
       o.signal.removeEventListener('abort', onAbort);
-      process.stdout.off('error', onError);
+      offClosed();
     },
   };
 }
