@@ -165,13 +165,21 @@ export function ccidEndpoints(ifc: InterfaceInfo): { bulkOut: number; bulkIn: nu
   return { bulkOut: bulkOut.address, bulkIn: bulkIn.address, ...(intr ? { interruptIn: intr.address } : {}), packetSize: bulkIn.maxPacketSize || 64 };
 }
 
+/** An interface class the backend drives: 0x0B, or vendor class 0xFF for a reader a driver lists. */
+export function isReaderClass(interfaceClass: number, knownVendorReader: boolean): boolean {
+  return interfaceClass === SMART_CARD_CLASS || (knownVendorReader && interfaceClass === 0xff);
+}
+
 /**
- * The interfaces the backend drives: class 0x0B, or vendor class (0xFF) when an installed driver
- * lists the device as a CCID reader; first alternate setting, a CCID descriptor and bulk pipes
- * (ICCD readers, control transfers only, are left out).
+ * The pipes of an interface the backend drives, or undefined: a reader class (isReaderClass), first
+ * alternate setting, a CCID descriptor and bulk pipes (ICCD readers, control transfers only, are
+ * left out).
  */
+export function drivableEndpoints(ifc: InterfaceInfo, knownVendorReader: boolean): ReturnType<typeof ccidEndpoints> {
+  if (ifc.alternate !== 0 || !ifc.ccid || !isReaderClass(ifc.interfaceClass, knownVendorReader)) return undefined;
+  return ccidEndpoints(ifc);
+}
+
 export function isDrivableInterface(ifc: InterfaceInfo, knownVendorReader: boolean): boolean {
-  if (ifc.alternate !== 0 || !ifc.ccid) return false;
-  if (ifc.interfaceClass !== SMART_CARD_CLASS && !(knownVendorReader && ifc.interfaceClass === 0xff)) return false;
-  return ccidEndpoints(ifc) !== undefined;
+  return drivableEndpoints(ifc, knownVendorReader) !== undefined;
 }

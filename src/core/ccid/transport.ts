@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { CcidError, PcscError, Scard } from '../errors.js';
 import { errnoOf, usbError } from './usb-errors.js';
-import { ccidEndpoints, isDrivableInterface, parseCcidDescriptor, parseConfiguration, SMART_CARD_CLASS, type CcidDescriptor } from './descriptor.js';
+import { drivableEndpoints, isReaderClass, parseCcidDescriptor, parseConfiguration, type CcidDescriptor } from './descriptor.js';
 
 /** One CCID interface of one USB device, as enumerated. */
 export { permissionMessage, usbError } from './usb-errors.js';
@@ -174,7 +174,7 @@ async function configDescriptor(d: NativeDevice, known: boolean): Promise<{ raw:
   } catch {
     classes = [];
   }
-  if (!classes.includes(SMART_CARD_CLASS) && !(known && classes.includes(0xff))) throw new Error('not a CCID device');
+  if (!classes.some((c) => isReaderClass(c, known))) throw new Error('not a CCID device');
   const wasOpen = d.opened;
   try {
     if (!wasOpen) await d.open();
@@ -237,9 +237,8 @@ export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCci
       continue; // cannot be described without opening it: it cannot be driven either
     }
     for (const ifc of parseConfiguration(cfg.raw)) {
-      if (!isDrivableInterface(ifc, known) || !ifc.ccid) continue;
-      const eps = ccidEndpoints(ifc);
-      if (!eps) continue;
+      const eps = drivableEndpoints(ifc, known);
+      if (!eps || !ifc.ccid) continue;
       let descriptor: CcidDescriptor;
       try {
         descriptor = parseCcidDescriptor(ifc.ccid);
