@@ -41,6 +41,13 @@ export function describeFailure(err: unknown): Failure {
   };
 }
 
+/** A file the user named (`-f`, `--list`) that cannot be read: their mistake, a usage error naming it. */
+export function unreadableFile(flag: string, path: string, e: unknown): UsageError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  return new UsageError(`${flag} ${path}: ${why}`, 'EFILE');
+}
+
 function firstLine(s: string): string {
   // oclif's exclusive/dependsOn errors start with a heading line; the useful line is the next one.
   const lines = s.split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:?$/.test(l) && !/^See more help with/.test(l));

@@ -8,6 +8,7 @@ import { parseHex } from '../../core/bytes/hex.js';
 import { buildApdu } from '../../core/card/apdu.js';
 import { parseApduText, parseScript, type ScriptItem } from '../../core/card/script.js';
 import { parseSwPatterns } from '../../core/card/sw.js';
+import { unreadableFile } from '../errors.js';
 
 /** A script bigger than this is a mistake (a binary file, a device). */
 const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;
@@ -63,9 +64,7 @@ async function readScriptFile(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new UsageError(`-f ${path}: ${why}`, 'EFILE');
+    throw unreadableFile('-f', path, e);
   }
 }
 

@@ -1,7 +1,8 @@
 // ATR → names from smartcard_list.txt, for `pcsc atr` and `pcsc scan`: the list is found and
 // compiled once per process, then every lookup is a map probe plus the few regex patterns.
 
-import { UsageError, findAtrList, loadAtrList, type AtrList, type AtrMatch } from '../../core/index.js';
+import { findAtrList, loadAtrList, type AtrList, type AtrMatch } from '../../core/index.js';
+import { unreadableFile } from '../errors.js';
 
 export interface AtrNames {
   /** The list used; null when none was found. */
@@ -21,11 +22,9 @@ export async function openNameSource(opts: { file?: string | undefined; paths?: 
   let list: AtrList | null = null;
   let searched: string[] = [];
   if (opts.file) {
-    list = await loadAtrList(opts.file).catch((e: unknown) => {
-      // A file the user named that cannot be read is their mistake, not an internal error.
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-      throw new UsageError(`--list ${opts.file}: ${why}`, 'EFILE');
+    const file = opts.file;
+    list = await loadAtrList(file).catch((e: unknown) => {
+      throw unreadableFile('--list', file, e);
     });
     searched = [opts.file];
   } else {
