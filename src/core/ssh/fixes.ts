@@ -104,9 +104,10 @@ export function buildFixes(f: FixInput): SshFix[] {
       commands: ['eval "$(ssh-agent -s)"', `ssh-add -s ${shellQuote(f.canonical ?? f.input)}`],
     });
   }
-  if (f.input !== '' && !f.input.startsWith('/') && f.canonical) {
+  const relative = f.input !== '' && !f.input.startsWith('/');
+  if (relative && f.canonical) {
     fixes.push({ id: 'absolute-path', text: 'Give ssh-add the absolute path: the agent resolves a relative one against its own working directory.', commands: [`ssh-add -s ${shellQuote(f.canonical)}`] });
-  } else if (f.input !== '' && !f.input.startsWith('/') && f.fromYourDir) {
+  } else if (relative && f.fromYourDir) {
     fixes.push({
       id: 'absolute-path',
       text: `Give ssh-add the absolute path: the agent resolves a relative one against its own working directory, where it does not exist; from yours it is ${f.fromYourDir} (check that path again with pcsc ssh-check).`,
