@@ -64,55 +64,88 @@ async function runC(n: number): Promise<Sample> {
 }
 
 async function runOurs(n: number): Promise<Sample> {
-  const args = [join(ROOT, 'bin/run.js'), 'apdu', '--reader', '0', '--json', ...(n > 1 ? ['--repeat', String(n)] : []), APDU];
+  const args = [
+    join(ROOT, 'bin/run.js'),
+    'apdu',
+    '--reader',
+    '0',
+    '--json',
+    ...(n > 1 ? ['--repeat', String(n)] : []),
+    APDU,
+  ];
   const r = await run(process.execPath, args);
-  const j = JSON.parse(r.stdout) as { repeat?: { apdus: number; perApduUs: number; durationUs: number }; exchanges: { sw: string }[] };
+  const j = JSON.parse(r.stdout) as {
+    repeat?: { apdus: number; perApduUs: number; durationUs: number };
+    exchanges: { sw: string }[];
+  };
   expect(j.exchanges.at(-1)?.sw).toBe('9000');
   return { wallMs: r.wallMs, perApduUs: j.repeat?.perApduUs ?? 0, apdus: j.repeat?.apdus ?? 1 };
 }
 
-it(`pcsc apdu --repeat ${N} vs libpcsclite's C client`, async () => {
-  await runC(200); // warm pcscd and the card
-  await runOurs(200);
-  const c: Sample[] = [];
-  const ours: Sample[] = [];
-  const startC: number[] = [];
-  const startOurs: number[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    if (i % 2 === 0) {
-      c.push(await runC(N));
-      ours.push(await runOurs(N));
-    } else {
-      ours.push(await runOurs(N));
-      c.push(await runC(N));
+it(
+  `pcsc apdu --repeat ${N} vs libpcsclite's C client`,
+  async () => {
+    await runC(200); // warm pcscd and the card
+    await runOurs(200);
+    const c: Sample[] = [];
+    const ours: Sample[] = [];
+    const startC: number[] = [];
+    const startOurs: number[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      if (i % 2 === 0) {
+        c.push(await runC(N));
+        ours.push(await runOurs(N));
+      } else {
+        ours.push(await runOurs(N));
+        c.push(await runC(N));
+      }
+      startC.push((await runC(1)).wallMs);
+      startOurs.push((await runOurs(1)).wallMs);
     }
-    startC.push((await runC(1)).wallMs);
-    startOurs.push((await runOurs(1)).wallMs);
-  }
-  for (const s of [...c, ...ours]) expect(s.apdus).toBe(N);
+    for (const s of [...c, ...ours]) expect(s.apdus).toBe(N);
 
-  const row = (name: string, a: number, b: number, unit: string, goal: number | null): string => {
-    const ratio = b / a;
-    const verdict = goal === null ? '' : ratio <= goal ? `goal ≤ ${goal}×: met` : `goal ≤ ${goal}×: MISSED`;
-    return `${name.padEnd(26)} ${a.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(10)} ${unit.padEnd(3)} ${ratio.toFixed(2).padStart(6)}×  ${verdict}`;
-  };
-  const perC = median(c.map((s) => s.perApduUs));
-  const perOurs = median(ours.map((s) => s.perApduUs));
-  const wallC = median(c.map((s) => s.wallMs));
-  const wallOurs = median(ours.map((s) => s.wallMs));
-  const best = (xs: Sample[], k: keyof Sample): number => Math.min(...xs.map((s) => s[k]));
-  const lines = [
-    `apdu-repeat: ${N} × ${APDU} to card.py through pcscd, ${PAIRS} interleaved runs each`,
-    `${''.padEnd(26)} ${'C client'.padStart(10)} ${'pcsc apdu'.padStart(10)}        ratio`,
-    row('per APDU, median', perC, perOurs, 'µs', 1.15),
-    row('per APDU, best run', best(c, 'perApduUs'), best(ours, 'perApduUs'), 'µs', 1.15),
-    row('whole process, median', wallC, wallOurs, 'ms', 1.3),
-    row('whole process, best run', best(c, 'wallMs'), best(ours, 'wallMs'), 'ms', 1.3),
-    row('one APDU, whole process', median(startC), median(startOurs), 'ms', null),
-    `per-run per-APDU µs: C ${c.map((s) => s.perApduUs.toFixed(0)).join(' ')}; pcsc ${ours.map((s) => s.perApduUs.toFixed(0)).join(' ')}`,
-    `load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} CPUs)`,
-  ];
-  process.stdout.write(lines.join('\n') + '\n');
-  mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/out/apdu-repeat.json'), JSON.stringify({ apdus: N, pairs: PAIRS, apdu: APDU, c, ours, startC, startOurs, ratios: { perApdu: perOurs / perC, wholeProcess: wallOurs / wallC } }, null, 2) + '\n');
-}, 30 * 60_000);
+    const row = (name: string, a: number, b: number, unit: string, goal: number | null): string => {
+      const ratio = b / a;
+      const verdict = goal === null ? '' : ratio <= goal ? `goal ≤ ${goal}×: met` : `goal ≤ ${goal}×: MISSED`;
+      return `${name.padEnd(26)} ${a.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(10)} ${unit.padEnd(3)} ${ratio.toFixed(2).padStart(6)}×  ${verdict}`;
+    };
+    const perC = median(c.map((s) => s.perApduUs));
+    const perOurs = median(ours.map((s) => s.perApduUs));
+    const wallC = median(c.map((s) => s.wallMs));
+    const wallOurs = median(ours.map((s) => s.wallMs));
+    const best = (xs: Sample[], k: keyof Sample): number => Math.min(...xs.map((s) => s[k]));
+    const lines = [
+      `apdu-repeat: ${N} × ${APDU} to card.py through pcscd, ${PAIRS} interleaved runs each`,
+      `${''.padEnd(26)} ${'C client'.padStart(10)} ${'pcsc apdu'.padStart(10)}        ratio`,
+      row('per APDU, median', perC, perOurs, 'µs', 1.15),
+      row('per APDU, best run', best(c, 'perApduUs'), best(ours, 'perApduUs'), 'µs', 1.15),
+      row('whole process, median', wallC, wallOurs, 'ms', 1.3),
+      row('whole process, best run', best(c, 'wallMs'), best(ours, 'wallMs'), 'ms', 1.3),
+      row('one APDU, whole process', median(startC), median(startOurs), 'ms', null),
+      `per-run per-APDU µs: C ${c.map((s) => s.perApduUs.toFixed(0)).join(' ')}; pcsc ${ours.map((s) => s.perApduUs.toFixed(0)).join(' ')}`,
+      `load average at the end: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} (${cpus().length} CPUs)`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+    writeFileSync(
+      join(ROOT, 'bench/out/apdu-repeat.json'),
+      JSON.stringify(
+        {
+          apdus: N,
+          pairs: PAIRS,
+          apdu: APDU,
+          c,
+          ours,
+          startC,
+          startOurs,
+          ratios: { perApdu: perOurs / perC, wholeProcess: wallOurs / wallC },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  },
+  30 * 60_000,
+);

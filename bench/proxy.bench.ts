@@ -36,7 +36,9 @@ afterAll(async () => {
 
 async function clients(socket: string, count: number, apdus: number): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const runs = Array.from({ length: count }, (_, k) => startProcess(client, [String(k + 1), String(apdus)], { env: { ...process.env, PCSCLITE_CSOCK_NAME: socket } }));
+  const runs = Array.from({ length: count }, (_, k) =>
+    startProcess(client, [String(k + 1), String(apdus)], { env: { ...process.env, PCSCLITE_CSOCK_NAME: socket } }),
+  );
   for (const r of runs) {
     expect(await r.exited).toBe(0);
     expect(r.lines.filter(Boolean).at(-1)).toBe(`ok ${apdus}`);
@@ -56,7 +58,9 @@ async function compare(label: string, count: number, apdus: number): Promise<voi
   const total = count * apdus;
   const d = (median(direct) * 1000) / total;
   const p = (median(proxied) * 1000) / total;
-  process.stdout.write(`${label}: direct ${d.toFixed(1)} µs/APDU, through pcsc proxy ${p.toFixed(1)} µs/APDU, ratio ${(p / d).toFixed(2)}\n`);
+  process.stdout.write(
+    `${label}: direct ${d.toFixed(1)} µs/APDU, through pcsc proxy ${p.toFixed(1)} µs/APDU, ratio ${(p / d).toFixed(2)}\n`,
+  );
 }
 
 it(`one client, ${N} APDUs`, async () => {

@@ -54,7 +54,10 @@ it(`latency of ${CYCLES} insertions and ${CYCLES} removals: pcsc scan vs pcsc_sc
   const ours = startPcsc(['scan', '-n', '--reader', '0'], env);
   const json = startPcsc(['scan', '--json', '--reader', '0'], env);
   const tools = { pcsc_scan: peer, 'pcsc scan': ours, 'pcsc scan --json': json };
-  const times = Object.fromEntries(Object.entries(tools).map(([k, w]) => [k, stamp(w)])) as Record<keyof typeof tools, number[]>;
+  const times = Object.fromEntries(Object.entries(tools).map(([k, w]) => [k, stamp(w)])) as Record<
+    keyof typeof tools,
+    number[]
+  >;
   await peer.waitLine(/Card state: Card removed/);
   await ours.waitLine(/Card state: Card removed/);
   await json.waitLine(/"event":"status"/);
@@ -95,9 +98,15 @@ it(`latency of ${CYCLES} insertions and ${CYCLES} removals: pcsc scan vs pcsc_sc
   console.log(`\nscan latency, ${CYCLES} insertions + ${CYCLES} removals, ms from the card's action to the line`);
   console.log('event'.padEnd(44) + 'median'.padStart(9) + 'p90'.padStart(9) + 'min'.padStart(9) + 'max'.padStart(9));
   for (const [k, v] of Object.entries(lat)) {
-    console.log(k.padEnd(44) + [median(v), pct(v, 0.9), Math.min(...v), Math.max(...v)].map((x) => x.toFixed(2).padStart(9)).join(''));
+    console.log(
+      k.padEnd(44) +
+        [median(v), pct(v, 0.9), Math.min(...v), Math.max(...v)].map((x) => x.toFixed(2).padStart(9)).join(''),
+    );
   }
-  const all = [...(lat['insert diff (pcsc scan - pcsc_scan)'] ?? []), ...(lat['remove diff (pcsc scan - pcsc_scan)'] ?? [])];
+  const all = [
+    ...(lat['insert diff (pcsc scan - pcsc_scan)'] ?? []),
+    ...(lat['remove diff (pcsc scan - pcsc_scan)'] ?? []),
+  ];
   console.log(`median difference, all events: ${median(all).toFixed(2)} ms (goal: at most +5 ms)`);
   for (const v of Object.values(lat)) expect(v).toHaveLength(CYCLES);
 });

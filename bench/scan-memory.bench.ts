@@ -35,10 +35,14 @@ it(`RSS growth over ${CYCLES} insert/remove cycles`, { timeout: 1_800_000 }, asy
     'pcsc scan (analysis)': startPcsc(['scan', '--reader', '0'], env),
     'pcsc scan --json': startPcsc(['scan', '--json', '--reader', '0'], env),
   };
-  const removed = (l: string): boolean => l.startsWith('  Card state: Card removed') || l.includes('"event":"card-removed"') || l.includes('"event":"status"');
+  const removed = (l: string): boolean =>
+    l.startsWith('  Card state: Card removed') ||
+    l.includes('"event":"card-removed"') ||
+    l.includes('"event":"status"');
   for (const w of Object.values(tools)) await w.waitLine(removed);
   const count = (w: Watched, test: (l: string) => boolean): number => w.lines.filter(test).length;
-  const isRemoval = (l: string): boolean => l.startsWith('  Card state: Card removed') || l.includes('"event":"card-removed"');
+  const isRemoval = (l: string): boolean =>
+    l.startsWith('  Card state: Card removed') || l.includes('"event":"card-removed"');
 
   const base = Object.fromEntries(Object.entries(tools).map(([k, w]) => [k, count(w, isRemoval)]));
   const at: Record<string, number>[] = [];
@@ -48,18 +52,23 @@ it(`RSS growth over ${CYCLES} insert/remove cycles`, { timeout: 1_800_000 }, asy
       else await rig.card(0).remove();
     }
     // Every tool has printed this cycle's removal before the next one starts.
-    for (const [k, w] of Object.entries(tools)) await w.waitLine(() => count(w, isRemoval) >= (base[k] as number) + c, { timeoutMs: 15_000 });
-    if (c === WARMUP || c === CYCLES) at.push(Object.fromEntries(Object.entries(tools).map(([k, w]) => [k, rssKiB(w.child.pid as number)])));
+    for (const [k, w] of Object.entries(tools))
+      await w.waitLine(() => count(w, isRemoval) >= (base[k] as number) + c, { timeoutMs: 15_000 });
+    if (c === WARMUP || c === CYCLES)
+      at.push(Object.fromEntries(Object.entries(tools).map(([k, w]) => [k, rssKiB(w.child.pid as number)])));
   }
 
   console.log(`\nRSS (KiB) after ${WARMUP} and after ${CYCLES} insert/remove cycles`);
-  console.log('tool'.padEnd(24) + `after ${WARMUP}`.padStart(12) + `after ${CYCLES}`.padStart(12) + 'growth'.padStart(10));
+  console.log(
+    'tool'.padEnd(24) + `after ${WARMUP}`.padStart(12) + `after ${CYCLES}`.padStart(12) + 'growth'.padStart(10),
+  );
   for (const k of Object.keys(tools)) {
     const a = at[0]?.[k] as number;
     const b = at[1]?.[k] as number;
     console.log(k.padEnd(24) + String(a).padStart(12) + String(b).padStart(12) + String(b - a).padStart(10));
   }
   console.log('goal: growth under 2048 KiB for pcsc scan');
-  const inserted = (w: Watched): number => count(w, (l) => l.startsWith('  ATR: ') || l.includes('"event":"card-inserted"'));
+  const inserted = (w: Watched): number =>
+    count(w, (l) => l.startsWith('  ATR: ') || l.includes('"event":"card-inserted"'));
   for (const w of Object.values(tools)) expect(inserted(w)).toBe(CYCLES);
 });

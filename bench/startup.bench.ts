@@ -10,13 +10,20 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`;
 it('pcsc scan -r vs node -e 0 vs pcsc_scan -r', async () => {
   const r = await benchStartup({ runs: Number(process.env.BENCH_RUNS ?? 20) });
   say('start-up (medians of interleaved hyperfine runs; cpu = user + system):');
-  for (const t of [r.node, r.pcsc, r.peer]) say(`  ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}  ${t.command}`);
-  say(`  pcsc scan -r / node -e 0: ${(r.pcsc.median / r.node.median).toFixed(2)}× wall, ${(r.pcsc.cpu / r.node.cpu).toFixed(2)}× cpu (goal ≤ 3)`);
+  for (const t of [r.node, r.pcsc, r.peer])
+    say(`  ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}  ${t.command}`);
+  say(
+    `  pcsc scan -r / node -e 0: ${(r.pcsc.median / r.node.median).toFixed(2)}× wall, ${(r.pcsc.cpu / r.node.cpu).toFixed(2)}× cpu (goal ≤ 3)`,
+  );
   say(`  pcsc scan -r / pcsc_scan -r: ${(r.pcsc.median / r.peer.median).toFixed(0)}× wall`);
-  say(`  importing all of @oclif/core, for reference: ${ms(r.oclifIndex.median)} (${(r.oclifIndex.median / r.node.median).toFixed(2)}× node -e 0)`);
+  say(
+    `  importing all of @oclif/core, for reference: ${ms(r.oclifIndex.median)} (${(r.oclifIndex.median / r.node.median).toFixed(2)}× node -e 0)`,
+  );
   say('  where it goes (each stage a fresh process, cumulative; wall, cpu, cpu added):');
   for (const s of r.stages) {
-    say(`    ${ms(s.timing.median).padStart(10)}  cpu ${ms(s.timing.cpu).padStart(9)}  ${('+' + s.addedCpu.toFixed(1)).padStart(7)}  ${s.name}`);
+    say(
+      `    ${ms(s.timing.median).padStart(10)}  cpu ${ms(s.timing.cpu).padStart(9)}  ${('+' + s.addedCpu.toFixed(1)).padStart(7)}  ${s.name}`,
+    );
   }
   expect(r.stages).toHaveLength(6);
   for (const t of [r.node, r.pcsc, r.peer, ...r.stages.map((s) => s.timing)]) expect(t.median).toBeGreaterThan(0);

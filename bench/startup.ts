@@ -25,7 +25,11 @@ interface HyperfineJson {
   results: { command: string; times: number[]; user: number; system: number }[];
 }
 
-function hyperfineOnce(command: string, env: NodeJS.ProcessEnv, runs: number): Promise<{ times: number[]; cpu: number }> {
+function hyperfineOnce(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): Promise<{ times: number[]; cpu: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'pcsc-bench-'));
   const out = join(dir, 'hyperfine.json');
   const args = ['-N', '--warmup', '1', '--runs', String(runs), '--style', 'none', '--export-json', out, command];
@@ -109,7 +113,13 @@ export async function benchStartup(opts: { runs?: number } = {}): Promise<Startu
       timing: stageTimes[i] as Timing,
       addedCpu: (stageTimes[i] as Timing).cpu - (i > 0 ? (stageTimes[i - 1] as Timing).cpu : 0),
     }));
-    return { node: node as Timing, pcsc: pcsc as Timing, peer: peer as Timing, stages, oclifIndex: oclifIndex as Timing };
+    return {
+      node: node as Timing,
+      pcsc: pcsc as Timing,
+      peer: peer as Timing,
+      stages,
+      oclifIndex: oclifIndex as Timing,
+    };
   } finally {
     await rig.stop();
   }

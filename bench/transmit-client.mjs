@@ -19,4 +19,11 @@ const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 await card.disconnect();
 await ctx.release();
-process.stdout.write(JSON.stringify({ count: n, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, response: last.toString('hex').toUpperCase() }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    count: n,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    response: last.toString('hex').toUpperCase(),
+  }) + '\n',
+);

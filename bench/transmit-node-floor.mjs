@@ -68,4 +68,11 @@ for (let i = 0; i < n; i++) await one();
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 sock.destroy();
-process.stdout.write(JSON.stringify({ count: n, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, response: last.toString('hex').toUpperCase() }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    count: n,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    response: last.toString('hex').toUpperCase(),
+  }) + '\n',
+);

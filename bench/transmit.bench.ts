@@ -16,10 +16,18 @@ it('core vs libpcsclite vs the Node floor, 20,000 APDUs each', async () => {
   say(side('libpcsclite', r.c));
   say(side('core', r.core));
   say(side('node floor', r.floor));
-  say(`  core / libpcsclite: ${r.ratio.toFixed(3)} (medians), ${r.pairedRatio.toFixed(3)} (paired rounds), ` +
-    `${(r.core.bestUsPerApdu / r.c.bestUsPerApdu).toFixed(3)} (best rounds); goal ≤ 1.15`);
-  say(`  core / node floor: ${(r.core.usPerApdu / r.floor.usPerApdu).toFixed(3)} (medians), cpu ${(r.core.cpuUsPerApdu / r.floor.cpuUsPerApdu).toFixed(2)}`);
-  say(`  client cpu core / libpcsclite: ${(r.core.cpuUsPerApdu / r.c.cpuUsPerApdu).toFixed(2)}   (load ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  say(
+    `  core / libpcsclite: ${r.ratio.toFixed(3)} (medians), ${r.pairedRatio.toFixed(3)} (paired rounds), ` +
+      `${(r.core.bestUsPerApdu / r.c.bestUsPerApdu).toFixed(3)} (best rounds); goal ≤ 1.15`,
+  );
+  say(
+    `  core / node floor: ${(r.core.usPerApdu / r.floor.usPerApdu).toFixed(3)} (medians), cpu ${(r.core.cpuUsPerApdu / r.floor.cpuUsPerApdu).toFixed(2)}`,
+  );
+  say(
+    `  client cpu core / libpcsclite: ${(r.core.cpuUsPerApdu / r.c.cpuUsPerApdu).toFixed(2)}   (load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')})`,
+  );
   expect(r.apdus).toBeGreaterThanOrEqual(20_000);
   for (const s of [r.c, r.core, r.floor]) expect(s.usPerApdu).toBeGreaterThan(0);
 }, 600_000);

@@ -54,7 +54,9 @@ export interface TransmitResult {
   pairedRatio: number;
 }
 
-export async function benchTransmit(opts: { apdus?: number; rounds?: number; log?: (s: string) => void } = {}): Promise<TransmitResult> {
+export async function benchTransmit(
+  opts: { apdus?: number; rounds?: number; log?: (s: string) => void } = {},
+): Promise<TransmitResult> {
   const apdus = opts.apdus ?? 20_000;
   const rounds = opts.rounds ?? 20;
   const per = Math.ceil(apdus / rounds);
@@ -79,7 +81,9 @@ export async function benchTransmit(opts: { apdus?: number; rounds?: number; log
         into.push(await run());
       }
       const us = (x: Round | undefined): string => (((x?.seconds ?? NaN) * 1e6) / per).toFixed(1);
-      log(`  round ${r + 1}/${rounds}: libpcsclite ${us(c.at(-1))} µs, core ${us(core.at(-1))} µs, node floor ${us(floor.at(-1))} µs per APDU`);
+      log(
+        `  round ${r + 1}/${rounds}: libpcsclite ${us(c.at(-1))} µs, core ${us(core.at(-1))} µs, node floor ${us(floor.at(-1))} µs per APDU`,
+      );
     }
     const side = (xs: Round[]): Side => ({
       usPerApdu: (median(xs.map((x) => x.seconds)) * 1e6) / per,

@@ -29,13 +29,19 @@ async function measure(ctx, n) {
 
 async function viaUsb(n) {
   const ctx = await Context.establish({ backend: 'usb' });
-  try { return await measure(ctx, n); } finally { await ctx.release(); }
+  try {
+    return await measure(ctx, n);
+  } finally {
+    await ctx.release();
+  }
 }
 
 async function viaPcscd(n) {
   const dir = mkdtempSync('/tmp/bench-pcscd-');
   const sock = `${dir}/pcscd.comm`;
-  const pcscd = spawn('python3', [`${repo}test/rig/pcscd-launch.py`, sock, '--foreground', '--config', dir], { stdio: 'ignore' });
+  const pcscd = spawn('python3', [`${repo}test/rig/pcscd-launch.py`, sock, '--foreground', '--config', dir], {
+    stdio: 'ignore',
+  });
   try {
     let ctx;
     for (let i = 0; i < 100 && !ctx; i++) {
@@ -43,11 +49,17 @@ async function viaPcscd(n) {
         const c = await PcscdContext.establish({ socket: sock });
         if ((await c.listReaders()).length > 0) ctx = c;
         else await c.release();
-      } catch { /* starting */ }
+      } catch {
+        /* starting */
+      }
       if (!ctx) await sleep(100);
     }
     if (!ctx) throw new Error('pcscd did not list the reader');
-    try { return await measure(ctx, n); } finally { await ctx.release(); }
+    try {
+      return await measure(ctx, n);
+    } finally {
+      await ctx.release();
+    }
   } finally {
     pcscd.kill('SIGTERM');
     await new Promise((r) => pcscd.once('exit', r));
@@ -67,7 +79,9 @@ const stats = (us) => {
 const usb = stats(samples.usb);
 const pc = stats(samples.pcscd);
 const f = (x) => x.toFixed(0).padStart(6);
-console.log(`APDU round trip (SELECT, 12 bytes → 61 0D), ${per * ROUNDS} runs each in ${ROUNDS} alternating rounds, QEMU usb-ccid under TCG:`);
+console.log(
+  `APDU round trip (SELECT, 12 bytes → 61 0D), ${per * ROUNDS} runs each in ${ROUNDS} alternating rounds, QEMU usb-ccid under TCG:`,
+);
 console.log(`  usb backend       median ${f(usb.median)} µs   p90 ${f(usb.p90)} µs`);
 console.log(`  pcscd + libccid   median ${f(pc.median)} µs   p90 ${f(pc.p90)} µs`);
 console.log(`  ratio usb / pcscd (median): ${(usb.median / pc.median).toFixed(2)}`);

@@ -8,7 +8,10 @@ import { assertFreshBuild, runInGuest } from '../test/integration/helpers/ccid-v
 
 it('USB backend vs pcscd + libccid: APDU round trip', async () => {
   assertFreshBuild();
-  const run = await runInGuest(['node', 'bench/usb-roundtrip.mjs'], { card: 'emulated', env: { BENCH_N: process.env.BENCH_N ?? '300' } });
+  const run = await runInGuest(['node', 'bench/usb-roundtrip.mjs'], {
+    card: 'emulated',
+    env: { BENCH_N: process.env.BENCH_N ?? '300' },
+  });
   const lines = run.output.split('\n').filter((l) => /APDU round trip|usb backend|pcscd \+ libccid|ratio/.test(l));
   for (const l of lines) process.stdout.write(`${l.trim()}\n`);
   expect(run.code).toBe(0);

@@ -35,7 +35,8 @@ const SOCKET_ENVIRONMENT = {
   PCSCLITE_CSOCK_NAME: "pcscd's socket path, as libpcsclite reads it (--socket overrides it).",
 };
 const SOCKET_FILES = {
-  '/run/pcscd/pcscd.comm': "pcscd's socket when neither --socket nor PCSCLITE_CSOCK_NAME says otherwise (/var/run/pcscd/pcscd.comm when only that one exists).",
+  '/run/pcscd/pcscd.comm':
+    "pcscd's socket when neither --socket nor PCSCLITE_CSOCK_NAME says otherwise (/var/run/pcscd/pcscd.comm when only that one exists).",
 };
 
 /**
@@ -54,7 +55,10 @@ function esc(text) {
 }
 /** Running text: blank lines start a new paragraph. */
 const para = (text) => esc(text).replace(/\n[ \t]*\n+/g, '\n.PP\n');
-const fill = (s, id = '') => String(s).replace(/<%= config\.bin %>/g, BIN).replace(/<%= command\.id %>/g, id);
+const fill = (s, id = '') =>
+  String(s)
+    .replace(/<%= config\.bin %>/g, BIN)
+    .replace(/<%= command\.id %>/g, id);
 const pageName = (id) => `${BIN}-${id.replace(/[: ]/g, '-')}`;
 
 function flagSynopsis(name, f) {
@@ -80,7 +84,9 @@ function commandPage(cmd) {
   const args = Object.values(cmd.args ?? {});
   const synopsis = [`.B ${BIN} ${esc(id.replace(/:/g, ' '))}`]
     .concat(flags.length ? ['[\\fIOPTIONS\\fR]'] : [])
-    .concat(args.map((a) => (a.required ? `\\fI${esc(a.name.toUpperCase())}\\fR` : `[\\fI${esc(a.name.toUpperCase())}\\fR]`)))
+    .concat(
+      args.map((a) => (a.required ? `\\fI${esc(a.name.toUpperCase())}\\fR` : `[\\fI${esc(a.name.toUpperCase())}\\fR]`)),
+    )
     .join(' ');
   const options = flags
     .map(([n, f]) => {
@@ -93,36 +99,58 @@ function commandPage(cmd) {
   const argDocs = args.map((a) => `.TP\n.I ${esc(a.name.toUpperCase())}\n${esc(a.description ?? '')}`).join('\n');
   const examples = (cmd.examples ?? [])
     .map((e) => (typeof e === 'string' ? { command: e } : e))
-    .map((e) => `.PP\n${e.description ? para(fill(e.description, id)) + '\n' : ''}.RS\n.nf\n${esc(fill(e.command, id))}\n.fi\n.RE`)
+    .map(
+      (e) =>
+        `.PP\n${e.description ? para(fill(e.description, id)) + '\n' : ''}.RS\n.nf\n${esc(fill(e.command, id))}\n.fi\n.RE`,
+    )
     .join('\n');
-  const aliases = (cmd.aliases ?? []).length ? `Also available as: ${cmd.aliases.map((a) => `${BIN} ${a}`).join(', ')}.` : '';
+  const aliases = (cmd.aliases ?? []).length
+    ? `Also available as: ${cmd.aliases.map((a) => `${BIN} ${a}`).join(', ')}.`
+    : '';
   return [
     `.TH ${name.toUpperCase()} 1 "${DATE}" "${BIN} ${pkg.version}" "User Commands"\n.nh\n.ad l\n`,
     section('NAME', `${esc(name)} \\- ${esc(cmd.summary ?? '')}`),
     section('SYNOPSIS', synopsis),
-    section('DESCRIPTION', [para(fill(cmd.description ?? cmd.summary ?? '', id)), aliases && `.PP\n${esc(aliases)}`].filter(Boolean).join('\n')),
+    section(
+      'DESCRIPTION',
+      [para(fill(cmd.description ?? cmd.summary ?? '', id)), aliases && `.PP\n${esc(aliases)}`]
+        .filter(Boolean)
+        .join('\n'),
+    ),
     section('ARGUMENTS', argDocs),
     section('OPTIONS', options),
     section('EXAMPLES', examples),
     section('EXIT STATUS', table(cmd.exitCodes ?? EXIT_CODES)),
-    section('ENVIRONMENT', table({ ...(cmd.flags?.socket ? SOCKET_ENVIRONMENT : {}), ...ENVIRONMENT, ...(cmd.environment ?? {}) })),
+    section(
+      'ENVIRONMENT',
+      table({ ...(cmd.flags?.socket ? SOCKET_ENVIRONMENT : {}), ...ENVIRONMENT, ...(cmd.environment ?? {}) }),
+    ),
     section('FILES', table({ ...(cmd.flags?.socket ? SOCKET_FILES : {}), ...(cmd.files ?? {}) })),
-    section('SEE ALSO', `.BR ${BIN} (1)${(cmd.seeAlso ?? []).map((s) => `,\n.BR ${esc(s).replace(/\((\d)\)$/, ' ($1)')}`).join('')}`),
+    section(
+      'SEE ALSO',
+      `.BR ${BIN} (1)${(cmd.seeAlso ?? []).map((s) => `,\n.BR ${esc(s).replace(/\((\d)\)$/, ' ($1)')}`).join('')}`,
+    ),
   ].join('');
 }
 
 function mainPage(cmds) {
   const list = cmds
-    .map((c) => `.TP\n.B ${BIN} ${esc(c.id.replace(/:/g, ' '))}\n${esc((c.summary ?? '').replace(/([^.])$/, '$1.'))} See\n.BR ${esc(pageName(c.id))} (1).`)
+    .map(
+      (c) =>
+        `.TP\n.B ${BIN} ${esc(c.id.replace(/:/g, ' '))}\n${esc((c.summary ?? '').replace(/([^.])$/, '$1.'))} See\n.BR ${esc(pageName(c.id))} (1).`,
+    )
     .join('\n');
   return [
     `.TH PCSC 1 "${DATE}" "${BIN} ${pkg.version}" "User Commands"\n.nh\n.ad l\n`,
     section('NAME', `${BIN} \\- ${esc(pkg.description)}`),
-    section('SYNOPSIS', `.B ${BIN}\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n.br\n.B ${BIN}\n\\-\\-help | \\-\\-version [\\-\\-verbose]`),
+    section(
+      'SYNOPSIS',
+      `.B ${BIN}\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n.br\n.B ${BIN}\n\\-\\-help | \\-\\-version [\\-\\-verbose]`,
+    ),
     section(
       'DESCRIPTION',
       esc(
-        'pcsc talks to pcscd through its own implementation of pcscd\'s socket protocol (every version from 4:2 to 4:6), ' +
+        "pcsc talks to pcscd through its own implementation of pcscd's socket protocol (every version from 4:2 to 4:6), " +
           'so it works with any pcscd, and can drive USB CCID readers directly. Every command takes --json and prints one JSON ' +
           'object (streaming commands one per line); errors are one line on standard error.',
       ),
@@ -131,7 +159,10 @@ function mainPage(cmds) {
     section('EXIT STATUS', table(EXIT_CODES)),
     section('ENVIRONMENT', table({ ...SOCKET_ENVIRONMENT, ...ENVIRONMENT })),
     section('FILES', table(SOCKET_FILES)),
-    section('SEE ALSO', '.BR pcsc_scan (1),\n.BR scriptor (1),\n.BR opensc\\-tool (1),\n.BR pcscd (8),\n.BR ssh\\-agent (1)'),
+    section(
+      'SEE ALSO',
+      '.BR pcsc_scan (1),\n.BR scriptor (1),\n.BR opensc\\-tool (1),\n.BR pcscd (8),\n.BR ssh\\-agent (1)',
+    ),
   ].join('');
 }
 
@@ -154,4 +185,7 @@ process.stdout.write(`man/: ${pages.size} pages\n`);
 // npm links only the pages named in package.json "man" (it ignores directories.man for a tarball).
 const listed = new Set((pkg.man ?? []).map((m) => m.replace(/^\.\//, '')));
 const unlisted = [...pages.keys()].map((f) => `man/${f}`).filter((f) => !listed.has(f));
-if (unlisted.length) process.stderr.write(`man: add to package.json "man" so npm installs them: ${unlisted.map((f) => `"./${f}"`).join(', ')}\n`);
+if (unlisted.length)
+  process.stderr.write(
+    `man: add to package.json "man" so npm installs them: ${unlisted.map((f) => `"./${f}"`).join(', ')}\n`,
+  );

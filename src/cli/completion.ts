@@ -49,7 +49,9 @@ export function bashCompletion(bin: string, cmds: readonly CompletionCommand[]):
       const argOptions = c.args?.find((a) => a.options)?.options;
       const rest = argOptions
         ? `COMPREPLY=($(compgen -W ${sq(argOptions.join(' '))} -- "$cur"))`
-        : takesWords(c) ? 'COMPREPLY=()' : `COMPREPLY=($(compgen -W ${sq(words)} -- "$cur"))`;
+        : takesWords(c)
+          ? 'COMPREPLY=()'
+          : `COMPREPLY=($(compgen -W ${sq(words)} -- "$cur"))`;
       return `    ${[c.id, ...c.aliases].join('|')})\n      case "$prev" in\n${values}      esac\n      case "$cur" in\n        -*) COMPREPLY=($(compgen -W ${sq(words)} -- "$cur")) ;;\n        *) ${rest} ;;\n      esac ;;`;
     })
     .join('\n');
@@ -76,17 +78,25 @@ complete -o bashdefault -o default -F _${ident(bin)} ${bin}
 
 export function zshCompletion(bin: string, cmds: readonly CompletionCommand[]): string {
   const esc = (s: string): string => s.replace(/[[\]:]/g, (m) => `\\${m}`);
-  const list = cmds.flatMap((c) => [c.id, ...c.aliases].map((n) => `    ${sq(`${n}:${esc(c.summary ?? '')}`)}`)).join('\n');
+  const list = cmds
+    .flatMap((c) => [c.id, ...c.aliases].map((n) => `    ${sq(`${n}:${esc(c.summary ?? '')}`)}`))
+    .join('\n');
   const cases = cmds
     .map((c) => {
       const specs = c.flags
         .map((f) => {
           const desc = esc(f.description ?? '');
-          const value = f.type === 'option' ? (f.options ? `:${f.name}:(${f.options.join(' ')})` : `:${f.name}:_files`) : '';
+          const value =
+            f.type === 'option' ? (f.options ? `:${f.name}:(${f.options.join(' ')})` : `:${f.name}:_files`) : '';
           const names = f.char ? `{-${f.char},--${f.name}}` : `--${f.name}`;
           return `        ${f.char ? `'(-${f.char} --${f.name})'` : ''}${names}${sq(`[${desc}]${value}`)}`;
         })
-        .concat((c.args ?? []).map((a) => `        ${sq(`${a.required ? '' : ':'}:${esc(a.description ?? a.name)}:${a.options ? `(${a.options.join(' ')})` : '_files'}`)}`))
+        .concat(
+          (c.args ?? []).map(
+            (a) =>
+              `        ${sq(`${a.required ? '' : ':'}:${esc(a.description ?? a.name)}:${a.options ? `(${a.options.join(' ')})` : '_files'}`)}`,
+          ),
+        )
         .concat(c.strict === false ? [`        '*:argument:_files'`] : [])
         .join(' \\\n');
       return `    ${[c.id, ...c.aliases].join('|')})\n      _arguments -s \\\n${specs} ;;`;

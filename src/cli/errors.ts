@@ -31,7 +31,11 @@ export function describeFailure(err: unknown): Failure {
   if (e && typeof e === 'object' && e.oclif && typeof e.message === 'string') {
     // oclif's parser errors (unknown flag, missing argument) are usage errors.
     const exit = e.oclif.exit === 0 ? 0 : ExitCode.USAGE;
-    return { exitCode: exit, message: firstLine(e.message), json: { code: 'EUSAGE', name: 'USAGE', message: firstLine(e.message) } };
+    return {
+      exitCode: exit,
+      message: firstLine(e.message),
+      json: { code: 'EUSAGE', name: 'USAGE', message: firstLine(e.message) },
+    };
   }
   const message = err instanceof Error ? err.message : String(err);
   return {
@@ -44,13 +48,23 @@ export function describeFailure(err: unknown): Failure {
 /** A file the user named (`-f`, `--list`) that cannot be read: their mistake, a usage error naming it. */
 export function unreadableFile(flag: string, path: string, e: unknown): UsageError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EISDIR'
+        ? 'not a regular file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (e as Error).message;
   return new UsageError(`${flag} ${path}: ${why}`, 'EFILE');
 }
 
 function firstLine(s: string): string {
   // oclif's exclusive/dependsOn errors start with a heading line; the useful line is the next one.
-  const lines = s.split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:?$/.test(l) && !/^See more help with/.test(l));
+  const lines = s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^The following errors? occurred:?$/.test(l) && !/^See more help with/.test(l));
   // A bad flag value is "Parsing --count" then the reason on the next line: keep both.
   if (/^Parsing --\S+$/.test(lines[0] ?? '') && lines[1]) return `${lines[0]}: ${lines[1]}`;
   // "Missing 1 required arg:" names the argument on the next line: keep it on the one line shown.

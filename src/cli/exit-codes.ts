@@ -22,12 +22,19 @@ export const ExitCode = {
 
 export function exitCodeFor(kind: ErrorKind): number {
   switch (kind) {
-    case 'usage': return ExitCode.USAGE;
-    case 'service': return ExitCode.SERVICE;
-    case 'reader': return ExitCode.READER;
-    case 'timeout': return ExitCode.TIMEOUT;
-    case 'cancelled': return ExitCode.INTERRUPTED;
-    case 'network': return ExitCode.NETWORK;
-    default: return ExitCode.INTERNAL;
+    case 'usage':
+      return ExitCode.USAGE;
+    case 'service':
+      return ExitCode.SERVICE;
+    case 'reader':
+      return ExitCode.READER;
+    case 'timeout':
+      return ExitCode.TIMEOUT;
+    case 'cancelled':
+      return ExitCode.INTERRUPTED;
+    case 'network':
+      return ExitCode.NETWORK;
+    default:
+      return ExitCode.INTERNAL;
   }
 }

@@ -13,7 +13,8 @@ export const socketFlag = Flags.string({
 });
 
 export const backendFlag = Flags.string({
-  description: 'how to reach readers: through pcscd, directly over USB (CCID), or auto (pcscd when it answers, else USB)',
+  description:
+    'how to reach readers: through pcscd, directly over USB (CCID), or auto (pcscd when it answers, else USB)',
   options: ['pcscd', 'usb', 'auto'],
   default: 'auto',
 });

@@ -7,13 +7,17 @@ import { describeFailure } from './errors.js';
 
 const hook: Hook.CommandNotFound = async function (opts) {
   const id = opts.id.replace(/:/g, ' ');
-  const known = opts.config.commandIDs.filter((c) => !c.includes(':')).sort().join(', ');
+  const known = opts.config.commandIDs
+    .filter((c) => !c.includes(':'))
+    .sort()
+    .join(', ');
   const message = id.startsWith('-')
     ? `${id} is not a command or a global flag (pcsc takes --help, or --version [--verbose]); commands: ${known}`
     : `unknown command "${id}"; commands: ${known} (pcsc --help)`;
   const f = describeFailure(new UsageError(message));
   process.exitCode = f.exitCode;
-  if (opts.argv?.includes('--json') || id === '--json') process.stdout.write(`${JSON.stringify({ error: f.json }, null, 2)}\n`);
+  if (opts.argv?.includes('--json') || id === '--json')
+    process.stdout.write(`${JSON.stringify({ error: f.json }, null, 2)}\n`);
   else process.stderr.write(`pcsc: ${f.message}\n`);
 };
 

@@ -6,7 +6,8 @@ import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
 
 export default class Apdu extends BaseCommand {
   static override summary = 'Send APDUs to a card: from arguments, a script file or stdin';
-  static override description = 'Takes hex with or without spaces or colons, and scriptor\'s script format. Fetches 61xx answers with GET RESPONSE and re-sends 6Cxx with the right Le (unless --raw). HEX=SW expects a status (9000, 61XX, 6XXX); a mismatch stops with exit code 1. PINs sent with VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER are masked unless --show-secrets. See docs/apdu.md.';
+  static override description =
+    "Takes hex with or without spaces or colons, and scriptor's script format. Fetches 61xx answers with GET RESPONSE and re-sends 6Cxx with the right Le (unless --raw). HEX=SW expects a status (9000, 61XX, 6XXX); a mismatch stops with exit code 1. PINs sent with VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER are masked unless --show-secrets. See docs/apdu.md.";
   static override examples = [
     '<%= config.bin %> apdu 00A4040007A0000002471001 00CA006E00',
     '<%= config.bin %> apdu --select A000000308 "00 CB 3F FF 05 5C 03 5F C1 02 00=9000"',
@@ -16,23 +17,48 @@ export default class Apdu extends BaseCommand {
   ];
   static override strict = false;
   // ignoreStdin: oclif would otherwise read a piped script as the first argument.
-  static override args = { apdu: Args.string({ description: 'APDUs in hex, each optionally followed by =SW (with --control: the control data)', ignoreStdin: true }) };
+  static override args = {
+    apdu: Args.string({
+      description: 'APDUs in hex, each optionally followed by =SW (with --control: the control data)',
+      ignoreStdin: true,
+    }),
+  };
   static override flags = {
     file: Flags.string({ char: 'f', description: 'read a script (scriptor format; - for stdin)', helpValue: 'FILE' }),
     select: Flags.string({ description: 'send SELECT by this AID first', helpValue: 'AID' }),
     reader: readerFlag,
     socket: socketFlag,
     backend: backendFlag,
-    share: Flags.string({ description: 'share mode (default: shared; direct for --control)', options: ['shared', 'exclusive', 'direct'] }),
+    share: Flags.string({
+      description: 'share mode (default: shared; direct for --control)',
+      options: ['shared', 'exclusive', 'direct'],
+    }),
     protocol: Flags.string({ char: 'p', description: 'card protocol', options: ['T=0', 'T=1', 'any'], default: 'any' }),
-    transaction: Flags.boolean({ description: 'run the whole script in one PC/SC transaction (--no-transaction: none)', default: true, allowNo: true }),
-    control: Flags.string({ description: 'send SCardControl instead of APDUs: features, 0xCODE or a function number', helpValue: 'CODE', exclusive: ['file', 'select', 'repeat'] }),
+    transaction: Flags.boolean({
+      description: 'run the whole script in one PC/SC transaction (--no-transaction: none)',
+      default: true,
+      allowNo: true,
+    }),
+    control: Flags.string({
+      description: 'send SCardControl instead of APDUs: features, 0xCODE or a function number',
+      helpValue: 'CODE',
+      exclusive: ['file', 'select', 'repeat'],
+    }),
     raw: Flags.boolean({ description: 'no automatic GET RESPONSE (61xx) or Le correction (6Cxx)' }),
-    validate: Flags.boolean({ description: 'check APDUs against the ISO 7816-4 cases (--no-validate sends any bytes)', default: true, allowNo: true }),
+    validate: Flags.boolean({
+      description: 'check APDUs against the ISO 7816-4 cases (--no-validate sends any bytes)',
+      default: true,
+      allowNo: true,
+    }),
     timing: Flags.boolean({ description: 'show how long each exchange took' }),
-    'data-only': Flags.boolean({ description: 'print only response data as hex, one line per APDU', exclusive: ['json', 'timing'] }),
+    'data-only': Flags.boolean({
+      description: 'print only response data as hex, one line per APDU',
+      exclusive: ['json', 'timing'],
+    }),
     repeat: Flags.integer({ description: 'send the APDUs N times and print a summary', min: 1, helpValue: 'N' }),
-    'show-secrets': Flags.boolean({ description: 'show PINs in VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER' }),
+    'show-secrets': Flags.boolean({
+      description: 'show PINs in VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER',
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -51,7 +77,9 @@ export default class Apdu extends BaseCommand {
     const run = await runApdu({
       ...opts,
       signal: this.signal,
-      onConnect: (h) => { if (!quiet) this.logToStderr(render.renderHeader(h, ro.style)); },
+      onConnect: (h) => {
+        if (!quiet) this.logToStderr(render.renderHeader(h, ro.style));
+      },
       onRecord: (r) => {
         if (flags['data-only']) {
           const line = render.renderDataOnly(r);

@@ -22,10 +22,15 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
     list: Flags.string({ description: 'use this ATR list file instead of searching', helpValue: 'FILE' }),
   };
 
-  static environment = { XDG_CACHE_HOME: 'Where --update saves the ATR list, and the first place it is looked for (default ~/.cache).', HOME: 'For ~/.cache and ~/.smartcard_list.txt.' };
+  static environment = {
+    XDG_CACHE_HOME: 'Where --update saves the ATR list, and the first place it is looked for (default ~/.cache).',
+    HOME: 'For ~/.cache and ~/.smartcard_list.txt.',
+  };
   static files = {
-    '$XDG_CACHE_HOME/smartcard_list.txt': 'The list --update downloads (default ~/.cache/smartcard_list.txt); looked at first.',
-    '~/.smartcard_list.txt, /usr/local/pcsc/smartcard_list.txt, /usr/share/pcsc/smartcard_list.txt, /usr/local/share/pcsc/smartcard_list.txt': "Then these, in this order (pcsc-tools' copies); the first non-empty file is used.",
+    '$XDG_CACHE_HOME/smartcard_list.txt':
+      'The list --update downloads (default ~/.cache/smartcard_list.txt); looked at first.',
+    '~/.smartcard_list.txt, /usr/local/pcsc/smartcard_list.txt, /usr/share/pcsc/smartcard_list.txt, /usr/local/share/pcsc/smartcard_list.txt':
+      "Then these, in this order (pcsc-tools' copies); the first non-empty file is used.",
   };
   static seeAlso = ['pcsc-scan(1)', 'ATR_analysis(1)', 'pcsc_scan(1)'];
 
@@ -33,13 +38,22 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
     const { flags, raw } = await this.parse(Atr);
     const { UsageError, parseHex, analyzeAtr } = await import('../core/index.js');
     // `raw` keeps the words in order (oclif's argv can reorder repeated values such as "01").
-    const text = raw.filter((t) => t.type === 'arg').map((t) => t.input).join(' ');
-    if (!flags.update && text.trim() === '') throw new UsageError('give an ATR in hex (e.g. pcsc atr 3B 02 14 50), or --update', 'ENOATR');
+    const text = raw
+      .filter((t) => t.type === 'arg')
+      .map((t) => t.input)
+      .join(' ');
+    if (!flags.update && text.trim() === '')
+      throw new UsageError('give an ATR in hex (e.g. pcsc atr 3B 02 14 50), or --update', 'ENOATR');
     let update;
     if (flags.update) {
       const { updateAtrList } = await import('../cli/atr/update.js');
       const { canSpin } = await import('../cli/scan/spinner.js');
-      update = await updateAtrList({ url: flags.url, timeoutSeconds: flags.timeout, signal: this.signal, progress: canSpin() && !this.jsonEnabled() });
+      update = await updateAtrList({
+        url: flags.url,
+        timeoutSeconds: flags.timeout,
+        signal: this.signal,
+        progress: canSpin() && !this.jsonEnabled(),
+      });
       this.log(`Saved ${update.patterns} ATR patterns (${update.bytes} bytes) from ${update.url} to ${update.file}`);
       if (text.trim() === '') return { update };
     }

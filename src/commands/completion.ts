@@ -12,7 +12,9 @@ export default class Completion extends BaseCommand {
   ];
   static override enableJsonFlag = false;
   static exitCodes = { 0: 'the script was printed', 2: 'usage error: no shell, or not bash or zsh' };
-  static override args = { shell: Args.string({ required: true, options: ['bash', 'zsh'], description: 'bash or zsh' }) };
+  static override args = {
+    shell: Args.string({ required: true, options: ['bash', 'zsh'], description: 'bash or zsh' }),
+  };
 
   async run(): Promise<void> {
     const { args } = await this.parse(Completion);
@@ -32,7 +34,12 @@ export default class Completion extends BaseCommand {
             options: f.type === 'option' ? f.options : undefined,
             description: f.summary ?? f.description,
           })),
-        args: Object.values(c.args ?? {}).map((a) => ({ name: a.name, options: a.options, required: a.required, description: a.description })),
+        args: Object.values(c.args ?? {}).map((a) => ({
+          name: a.name,
+          options: a.options,
+          required: a.required,
+          description: a.description,
+        })),
         strict: c.strict,
       }));
     const gen = args.shell === 'zsh' ? zshCompletion : bashCompletion;

@@ -19,16 +19,30 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
   ];
 
   static override strict = false;
-  static override args = { ids: Args.string({ description: 'check ids to run (default: all; see --list); their dependencies run too' }) };
+  static override args = {
+    ids: Args.string({ description: 'check ids to run (default: all; see --list); their dependencies run too' }),
+  };
   static override flags = {
     list: Flags.boolean({ description: 'list the checks and exit' }),
     verbose: Flags.boolean({ char: 'v', description: 'show the details of every check, not only of problems' }),
-    category: Flags.string({ description: 'run only the checks of this category (repeatable)', multiple: true, helpValue: 'NAME' }),
+    category: Flags.string({
+      description: 'run only the checks of this category (repeatable)',
+      multiple: true,
+      helpValue: 'NAME',
+    }),
     socket: socketFlag,
-    root: Flags.string({ description: 'read the system under this directory instead of / (a mounted image, a test tree)', hidden: true }),
+    root: Flags.string({
+      description: 'read the system under this directory instead of / (a mounted image, a test tree)',
+      hidden: true,
+    }),
   };
 
-  static exitCodes = { 0: 'no check failed (warnings allowed)', 1: 'a check failed or had an error', 2: 'usage error (unknown check id or category)', 130: 'interrupted' };
+  static exitCodes = {
+    0: 'no check failed (warnings allowed)',
+    1: 'a check failed or had an error',
+    2: 'usage error (unknown check id or category)',
+    130: 'interrupted',
+  };
   static seeAlso = ['pcsc-udev-check(1)', 'pcsc-ssh-check(1)', 'pcscd(8)', 'udevadm(8)'];
 
   async run(): Promise<unknown> {
@@ -39,12 +53,20 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
     if (flags.list) {
       const { DOCTOR_CHECKS } = await import('../core/doctor/checks/index.js');
       const checks = DOCTOR_CHECKS.map(render.checkInfo);
-      if (!this.jsonEnabled()) for (const l of render.renderList(checks, { style, verbose: flags.verbose })) this.log(l);
+      if (!this.jsonEnabled())
+        for (const l of render.renderList(checks, { style, verbose: flags.verbose })) this.log(l);
       return { checks };
     }
     const { runDoctor } = await import('../cli/doctor/run.js');
-    const report = await runDoctor({ ids: argv as string[], categories: flags.category ?? [], socket: flags.socket, root: flags.root, signal: this.signal });
-    if (!this.jsonEnabled()) for (const l of render.renderReport(report, { style, verbose: flags.verbose })) this.log(l);
+    const report = await runDoctor({
+      ids: argv as string[],
+      categories: flags.category ?? [],
+      socket: flags.socket,
+      root: flags.root,
+      signal: this.signal,
+    });
+    if (!this.jsonEnabled())
+      for (const l of render.renderReport(report, { style, verbose: flags.verbose })) this.log(l);
     if (!report.ok) process.exitCode = ExitCode.CHECK_FAILED;
     return report;
   }

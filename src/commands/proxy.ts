@@ -5,9 +5,9 @@ import { legacyNamesFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flag
 export default class ProxyCommand extends BaseCommand {
   static override summary = 'Let clients of any pcsc-lite version (protocol 4:2–4:6) use this pcscd';
   static override description =
-    'Listens on its own socket and forwards every client to pcscd at the version pcscd speaks, translating what differs '
-    + '(reader-state arrays, event waits, reader events, 4:6 array sizes). Point clients at it with PCSCLITE_CSOCK_NAME. '
-    + 'Runs until Ctrl-C (or SIGTERM), then removes its socket and exits 0.';
+    'Listens on its own socket and forwards every client to pcscd at the version pcscd speaks, translating what differs ' +
+    '(reader-state arrays, event waits, reader events, 4:6 array sizes). Point clients at it with PCSCLITE_CSOCK_NAME. ' +
+    'Runs until Ctrl-C (or SIGTERM), then removes its socket and exits 0.';
 
   static override examples = [
     '<%= config.bin %> proxy --listen $XDG_RUNTIME_DIR/pcsc-proxy/pcscd.comm',
@@ -22,7 +22,11 @@ export default class ProxyCommand extends BaseCommand {
   };
 
   static override flags = {
-    listen: Flags.string({ description: 'socket path to listen on (created mode 0600)', helpValue: 'PATH', required: true }),
+    listen: Flags.string({
+      description: 'socket path to listen on (created mode 0600)',
+      helpValue: 'PATH',
+      required: true,
+    }),
     upstream: upstreamFlag,
     'legacy-names': legacyNamesFlag,
   };
@@ -30,8 +34,14 @@ export default class ProxyCommand extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(ProxyCommand);
     const { serve } = await import('../cli/proxy/serve.js');
-    const result = await serve(this, { listen: flags.listen, upstream: flags.upstream, legacyNames: flags['legacy-names'] }, this.signal);
-    this.logToStderr(`pcsc: stopped after ${result.served} client connection${result.served === 1 ? '' : 's'}; removed ${result.listen}`);
+    const result = await serve(
+      this,
+      { listen: flags.listen, upstream: flags.upstream, legacyNames: flags['legacy-names'] },
+      this.signal,
+    );
+    this.logToStderr(
+      `pcsc: stopped after ${result.served} client connection${result.served === 1 ? '' : 's'}; removed ${result.listen}`,
+    );
     return result;
   }
 }

@@ -5,9 +5,9 @@ import { legacyNamesFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flag
 export default class Spy extends BaseCommand {
   static override summary = 'Log every PC/SC call clients make, decoded, on the way to pcscd';
   static override description =
-    'The same front as `pcsc proxy`, logging each call: command, reader, share mode, protocol, APDU bytes, status word '
-    + 'and its meaning, return code, time taken. With --json, one JSON object per line. PINs (VERIFY, CHANGE REFERENCE DATA, '
-    + 'RESET RETRY COUNTER) are masked unless --show-secrets. Works for static and sandboxed clients. Runs until Ctrl-C.';
+    'The same front as `pcsc proxy`, logging each call: command, reader, share mode, protocol, APDU bytes, status word ' +
+    'and its meaning, return code, time taken. With --json, one JSON object per line. PINs (VERIFY, CHANGE REFERENCE DATA, ' +
+    'RESET RETRY COUNTER) are masked unless --show-secrets. Works for static and sandboxed clients. Runs until Ctrl-C.';
 
   static override examples = [
     '<%= config.bin %> spy',
@@ -23,9 +23,16 @@ export default class Spy extends BaseCommand {
   };
 
   static override flags = {
-    listen: Flags.string({ description: 'socket path to listen on (default: $XDG_RUNTIME_DIR/pcsc-spy.comm)', helpValue: 'PATH' }),
+    listen: Flags.string({
+      description: 'socket path to listen on (default: $XDG_RUNTIME_DIR/pcsc-spy.comm)',
+      helpValue: 'PATH',
+    }),
     upstream: upstreamFlag,
-    output: Flags.string({ char: 'o', description: 'write the log to this file (mode 0600) instead of stdout', helpValue: 'FILE' }),
+    output: Flags.string({
+      char: 'o',
+      description: 'write the log to this file (mode 0600) instead of stdout',
+      helpValue: 'FILE',
+    }),
     'show-secrets': Flags.boolean({ description: 'show PIN bytes instead of masking them', default: false }),
     'legacy-names': legacyNamesFlag,
   };
@@ -36,7 +43,11 @@ export default class Spy extends BaseCommand {
     const { defaultSpySocket } = await import('../core/index.js');
     const listen = flags.listen ?? defaultSpySocket();
     const spy = { json: this.jsonEnabled(), output: flags.output, showSecrets: flags['show-secrets'] };
-    const result = await serve(this, { listen, upstream: flags.upstream, legacyNames: flags['legacy-names'], spy }, this.signal);
+    const result = await serve(
+      this,
+      { listen, upstream: flags.upstream, legacyNames: flags['legacy-names'], spy },
+      this.signal,
+    );
     // ux.stderr: oclif's logToStderr is silent under --json, where this note matters as much.
     ux.stderr(`pcsc: stopped after ${result.served} client connection${result.served === 1 ? '' : 's'}`);
     // With --json the records were the output; a summary object would break the one-object-per-line stream.

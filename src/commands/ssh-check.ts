@@ -7,7 +7,7 @@ export default class SshCheck extends BaseCommand {
   static override summary = 'Explain whether ssh-agent would load a PKCS#11 provider, and how to fix it';
   static override description = [
     'Does what ssh-agent does with `ssh-add -s PROVIDER`, without loading anything: resolves the real path,',
-    'matches it against the agent\'s -P allowed-providers list (read from the running agent, or the default',
+    "matches it against the agent's -P allowed-providers list (read from the running agent, or the default",
     '/usr/lib*/*,/usr/local/lib*/*), checks the file is a PKCS#11 library for this machine whose libraries',
     'the loader can find, and prints the fixes. Exit 0 when the agent would accept it, 1 when not.',
   ].join('\n');
@@ -18,23 +18,47 @@ export default class SshCheck extends BaseCommand {
     '<%= config.bin %> ssh-check ./libsofthsm2.so --json',
   ];
   static override args = {
-    provider: Args.string({ description: 'the provider path, exactly as you would give it to ssh-add -s', required: true }),
+    provider: Args.string({
+      description: 'the provider path, exactly as you would give it to ssh-add -s',
+      required: true,
+    }),
   };
   static override flags = {
-    'allowed-providers': Flags.string({ char: 'P', description: "judge against this -P list instead of the running agent's", helpValue: 'LIST' }),
+    'allowed-providers': Flags.string({
+      char: 'P',
+      description: "judge against this -P list instead of the running agent's",
+      helpValue: 'LIST',
+    }),
   };
 
-  static exitCodes = { 0: 'the agent would accept the provider (warnings allowed)', 1: 'it would refuse it, or a problem was found', 2: 'usage error: no provider, unknown flag', 70: 'internal error (a bug in pcsc)', 130: 'interrupted (Ctrl-C)' };
-  static environment = { SSH_AUTH_SOCK: 'The agent to ask for its -P list (none: the default list is assumed).', LD_LIBRARY_PATH: "Searched for the provider's libraries, as the loader would." };
+  static exitCodes = {
+    0: 'the agent would accept the provider (warnings allowed)',
+    1: 'it would refuse it, or a problem was found',
+    2: 'usage error: no provider, unknown flag',
+    70: 'internal error (a bug in pcsc)',
+    130: 'interrupted (Ctrl-C)',
+  };
+  static environment = {
+    SSH_AUTH_SOCK: 'The agent to ask for its -P list (none: the default list is assumed).',
+    LD_LIBRARY_PATH: "Searched for the provider's libraries, as the loader would.",
+  };
   static files = { '/etc/ld.so.conf': "The loader's search path for the provider's libraries." };
   static seeAlso = ['ssh-agent(1)', 'ssh-add(1)', 'pcsc-doctor(1)'];
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(SshCheck);
     const { runSshCheck, createProbe } = await import('../core/index.js');
-    const result = await runSshCheck({ probe: createProbe(), provider: args.provider, allowedProviders: flags['allowed-providers'], signal: this.signal });
+    const result = await runSshCheck({
+      probe: createProbe(),
+      provider: args.provider,
+      allowedProviders: flags['allowed-providers'],
+      signal: this.signal,
+    });
     if (!this.jsonEnabled()) {
-      const [{ renderSshCheck }, { makeStyle }] = await Promise.all([import('../cli/render/ssh-check.js'), import('../cli/style.js')]);
+      const [{ renderSshCheck }, { makeStyle }] = await Promise.all([
+        import('../cli/render/ssh-check.js'),
+        import('../cli/style.js'),
+      ]);
       for (const line of renderSshCheck(result, makeStyle())) this.log(line);
     }
     if (!result.accepted) process.exitCode = ExitCode.CHECK_FAILED;

@@ -19,33 +19,65 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
 
   static override flags = {
     'print-rule': Flags.boolean({ description: 'print a udev rule giving readers without one to group pcscd' }),
-    write: Flags.string({ description: 'write that rule to FILE (atomically; refuses to replace a file without --force)', helpValue: 'FILE' }),
+    write: Flags.string({
+      description: 'write that rule to FILE (atomically; refuses to replace a file without --force)',
+      helpValue: 'FILE',
+    }),
     force: Flags.boolean({ description: 'with --write: replace FILE if it exists', dependsOn: ['write'] }),
     verbose: Flags.boolean({ char: 'v', description: 'show the details of every check' }),
     socket: socketFlag,
     root: Flags.string({ description: 'read the system under this directory instead of /', hidden: true }),
   };
 
-  static exitCodes = { 0: 'no check failed', 1: 'a check failed or had an error', 2: 'usage error, or --write cannot write FILE', 130: 'interrupted' };
-  static files = { '/etc/udev/rules.d, /usr/lib/udev/rules.d': 'The udev rules, read in the order udev applies them.', '/sys/bus/usb/devices': 'The USB devices and their interfaces.', '/dev/bus/usb': "The readers' device nodes." };
+  static exitCodes = {
+    0: 'no check failed',
+    1: 'a check failed or had an error',
+    2: 'usage error, or --write cannot write FILE',
+    130: 'interrupted',
+  };
+  static files = {
+    '/etc/udev/rules.d, /usr/lib/udev/rules.d': 'The udev rules, read in the order udev applies them.',
+    '/sys/bus/usb/devices': 'The USB devices and their interfaces.',
+    '/dev/bus/usb': "The readers' device nodes.",
+  };
   static seeAlso = ['pcsc-doctor(1)', 'udev(7)', 'udevadm(8)', 'pcscd(8)'];
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(UdevCheck);
     const { udevCheck } = await import('../cli/doctor/udev.js');
-    const r = await udevCheck({ socket: flags.socket, root: flags.root, rule: flags['print-rule'], write: flags.write, force: flags.force, signal: this.signal });
+    const r = await udevCheck({
+      socket: flags.socket,
+      root: flags.root,
+      rule: flags['print-rule'],
+      write: flags.write,
+      force: flags.force,
+      signal: this.signal,
+    });
     if (!this.jsonEnabled()) {
       const { makeStyle } = await import('../cli/style.js');
       const render = await import('../cli/render/doctor.js');
       const style = makeStyle();
       if (flags['print-rule'] && !flags.write) {
-        this.log(r.rule ?? (r.readers.length === 0 ? '# No USB smart card reader is plugged in: nothing to write a rule for.' : '# Every reader already has a rule giving it to group pcscd.'));
+        this.log(
+          r.rule ??
+            (r.readers.length === 0
+              ? '# No USB smart card reader is plugged in: nothing to write a rule for.'
+              : '# Every reader already has a rule giving it to group pcscd.'),
+        );
         return r;
       }
       for (const l of render.renderReaders(r.readers, style)) this.log(l);
       for (const l of render.renderReport(r, { style, verbose: flags.verbose }).slice(1)) this.log(l);
-      if (r.written) this.log(`Wrote ${r.written}. Apply it: sudo udevadm control --reload-rules && sudo udevadm trigger --action=add --subsystem-match=usb`);
-      else if (flags.write) this.log(r.readers.length === 0 ? 'Nothing written: no USB smart card reader is plugged in.' : 'Nothing written: every reader already has a rule giving it to group pcscd.');
+      if (r.written)
+        this.log(
+          `Wrote ${r.written}. Apply it: sudo udevadm control --reload-rules && sudo udevadm trigger --action=add --subsystem-match=usb`,
+        );
+      else if (flags.write)
+        this.log(
+          r.readers.length === 0
+            ? 'Nothing written: no USB smart card reader is plugged in.'
+            : 'Nothing written: every reader already has a rule giving it to group pcscd.',
+        );
     }
     if (!r.ok) process.exitCode = ExitCode.CHECK_FAILED;
     return r;

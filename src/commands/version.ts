@@ -9,7 +9,11 @@ export default class Version extends BaseCommand {
   static override description = `Prints pcsc/VERSION PLATFORM node-NODE, as --version does. With --verbose, also connects to pcscd and
 shows the protocol version it agreed on and the socket it used (and where that path came from); when
 no pcscd answers, it says why, and still exits 0.`;
-  static override examples = ['<%= config.bin %> --version', '<%= config.bin %> --version --verbose', 'PCSCLITE_CSOCK_NAME=/tmp/pcscd.comm <%= config.bin %> version --verbose --json'];
+  static override examples = [
+    '<%= config.bin %> --version',
+    '<%= config.bin %> --version --verbose',
+    'PCSCLITE_CSOCK_NAME=/tmp/pcscd.comm <%= config.bin %> version --verbose --json',
+  ];
   static override flags = {
     verbose: Flags.boolean({ description: "also show Node's version, and the pcscd protocol and socket" }),
     socket: socketFlag,
@@ -19,7 +23,11 @@ no pcscd answers, it says why, and still exits 0.`;
 
   async run(): Promise<VersionResult> {
     const { flags } = await this.parse(Version);
-    const result: VersionResult = { version: this.config.version, node: process.version, platform: `${process.platform}-${process.arch}` };
+    const result: VersionResult = {
+      version: this.config.version,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    };
     if (flags.verbose) {
       const { probeDaemon } = await import('../cli/version/daemon.js');
       result.daemon = await probeDaemon(flags.socket);

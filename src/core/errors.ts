@@ -30,7 +30,10 @@ export const SCARD_CODES: ReadonlyMap<number, ScardCodeInfo> = new Map<number, S
   [0x80100013, { name: 'SCARD_F_COMM_ERROR', text: 'Communication with the PC/SC service failed' }],
   [0x80100014, { name: 'SCARD_F_UNKNOWN_ERROR', text: 'Unknown internal error' }],
   [0x80100015, { name: 'SCARD_E_INVALID_ATR', text: 'Invalid ATR' }],
-  [0x80100016, { name: 'SCARD_E_NOT_TRANSACTED', text: 'Not in a transaction, or the reader did not understand the request' }],
+  [
+    0x80100016,
+    { name: 'SCARD_E_NOT_TRANSACTED', text: 'Not in a transaction, or the reader did not understand the request' },
+  ],
   [0x80100017, { name: 'SCARD_E_READER_UNAVAILABLE', text: 'Reader unavailable' }],
   [0x80100018, { name: 'SCARD_P_SHUTDOWN', text: 'Operation aborted for a shutdown' }],
   [0x80100019, { name: 'SCARD_E_PCI_TOO_SMALL', text: 'PCI buffer too small' }],
@@ -38,7 +41,10 @@ export const SCARD_CODES: ReadonlyMap<number, ScardCodeInfo> = new Map<number, S
   [0x8010001b, { name: 'SCARD_E_DUPLICATE_READER', text: 'Duplicate reader' }],
   [0x8010001c, { name: 'SCARD_E_CARD_UNSUPPORTED', text: 'Card not supported' }],
   [0x8010001d, { name: 'SCARD_E_NO_SERVICE', text: 'PC/SC service (pcscd) not running' }],
-  [0x8010001e, { name: 'SCARD_E_SERVICE_STOPPED', text: 'PC/SC service stopped, or client and pcscd protocol versions differ' }],
+  [
+    0x8010001e,
+    { name: 'SCARD_E_SERVICE_STOPPED', text: 'PC/SC service stopped, or client and pcscd protocol versions differ' },
+  ],
   [0x8010001f, { name: 'SCARD_E_UNSUPPORTED_FEATURE', text: 'Not supported by the reader or driver' }],
   [0x80100020, { name: 'SCARD_E_ICC_INSTALLATION', text: 'No primary provider for the card' }],
   [0x80100021, { name: 'SCARD_E_ICC_CREATEORDER', text: 'Requested creation order not supported' }],
@@ -117,8 +123,13 @@ export function scardText(code: number): string {
 export type ErrorKind = 'usage' | 'service' | 'reader' | 'timeout' | 'cancelled' | 'internal' | 'network';
 
 const SERVICE_CODES = new Set<number>([
-  Scard.E_NO_SERVICE, Scard.E_SERVICE_STOPPED, Scard.F_COMM_ERROR, Scard.W_SECURITY_VIOLATION,
-  Scard.F_INTERNAL_ERROR, Scard.E_INVALID_HANDLE, 0x80100031,
+  Scard.E_NO_SERVICE,
+  Scard.E_SERVICE_STOPPED,
+  Scard.F_COMM_ERROR,
+  Scard.W_SECURITY_VIOLATION,
+  Scard.F_INTERNAL_ERROR,
+  Scard.E_INVALID_HANDLE,
+  0x80100031,
 ]);
 
 export function scardKind(code: number): ErrorKind {

@@ -24,20 +24,87 @@ export { ProxyServer, serveUntil, probeUpstream, type ProxyRun, type ProxyStats 
 export { defaultSpySocket } from './proxy/paths.js';
 export type { ProxyCall, ProxyEvent, ProxyOptions } from './proxy/types.js';
 export type * from './doctor/types.js';
-export { runChecks, selectChecks, validateChecks, summarize, DEFAULT_TIMEOUT_MS, type Selection, type RunOptions } from './doctor/engine.js';
+export {
+  runChecks,
+  selectChecks,
+  validateChecks,
+  summarize,
+  DEFAULT_TIMEOUT_MS,
+  type Selection,
+  type RunOptions,
+} from './doctor/engine.js';
 export { createProbe, type ProbeOptions } from './doctor/probe.js';
 export { usbStatus, type UsbStatus } from './ccid/transport.js';
-export { analyzeAtr, MAX_ATR_LENGTH, type AtrAnalysis, type InterfaceByte, type TransmissionParameters } from './card/atr.js';
+export {
+  analyzeAtr,
+  MAX_ATR_LENGTH,
+  type AtrAnalysis,
+  type InterfaceByte,
+  type TransmissionParameters,
+} from './card/atr.js';
 export type { HistoricalBytes, CompactTlvObject, PcscStorageCard } from './card/historical.js';
 export {
-  ATR_LIST_NAME, ATR_LIST_URL, atrListCacheDir, atrListSearchPath, atrSubmitUrl, compileAtrList, findAtrList, loadAtrList,
-  openAtrList, parseAtrList, type AtrList, type AtrListEntry, type AtrMatch, type FindAtrListResult, type OpenAtrListResult,
+  ATR_LIST_NAME,
+  ATR_LIST_URL,
+  atrListCacheDir,
+  atrListSearchPath,
+  atrSubmitUrl,
+  compileAtrList,
+  findAtrList,
+  loadAtrList,
+  openAtrList,
+  parseAtrList,
+  type AtrList,
+  type AtrListEntry,
+  type AtrMatch,
+  type FindAtrListResult,
+  type OpenAtrListResult,
 } from './card/atr-list.js';
-export { downloadAtrList, type DownloadAtrListOptions, type DownloadAtrListResult, type DownloadProgress } from './card/atr-list-download.js';
-export { parseApdu, buildApdu, withNe, tryParseApdu, MAX_APDU_LENGTH, type CommandApdu, type ApduCase, type ApduFields } from './card/apdu.js';
-export { describeSw, isSuccessSw, parseSwPattern, parseSwPatterns, matchSw, swPatternsText, type SwInfo, type SwPattern, type SwCategory } from './card/sw.js';
+export {
+  downloadAtrList,
+  type DownloadAtrListOptions,
+  type DownloadAtrListResult,
+  type DownloadProgress,
+} from './card/atr-list-download.js';
+export {
+  parseApdu,
+  buildApdu,
+  withNe,
+  tryParseApdu,
+  MAX_APDU_LENGTH,
+  type CommandApdu,
+  type ApduCase,
+  type ApduFields,
+} from './card/apdu.js';
+export {
+  describeSw,
+  isSuccessSw,
+  parseSwPattern,
+  parseSwPatterns,
+  matchSw,
+  swPatternsText,
+  type SwInfo,
+  type SwPattern,
+  type SwCategory,
+} from './card/sw.js';
 export { exchange, getResponseApdu, type T0Options, type T0Result, type Step } from './card/t0.js';
 export { parseScript, parseApduText, type ScriptItem, type ApduItem, type ResetItem } from './card/script.js';
 export { redactCommandHex, secretRange, isSecretCommand } from './card/redact.js';
-export { runScript, repeatScript, ScriptAbort, type RunRecord, type ApduRecord, type ResetRecord, type RunOptions as ScriptRunOptions, type RunOutcome, type RepeatOutcome } from './card/runner.js';
-export { decodeFeatures, decodeTlvProperties, FEATURE_GET_TLV_PROPERTIES, type Feature, type TlvProperty } from './pcsc/features.js';
+export {
+  runScript,
+  repeatScript,
+  ScriptAbort,
+  type RunRecord,
+  type ApduRecord,
+  type ResetRecord,
+  type RunOptions as ScriptRunOptions,
+  type RunOutcome,
+  type RepeatOutcome,
+} from './card/runner.js';
+export {
+  decodeFeatures,
+  decodeTlvProperties,
+  FEATURE_GET_TLV_PROPERTIES,
+  type Feature,
+  type TlvProperty,
+} from './pcsc/features.js';

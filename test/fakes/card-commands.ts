@@ -178,7 +178,8 @@ export async function transmit(d: Core, c: Conn, body: Buffer): Promise<Reply> {
   const n = f.num('cbSendLength');
   const cap = f.num('pcbRecvLength');
   if (n > MAX_EXTENDED) return tooBig(d, c, `TRANSMIT cbSendLength ${n}`);
-  if (cap > MAX_EXTENDED && d.b.closesOnLargeCapacity) return tooBig(d, c, `TRANSMIT pcbRecvLength ${cap} on a pre-1.9.8 daemon`);
+  if (cap > MAX_EXTENDED && d.b.closesOnLargeCapacity)
+    return tooBig(d, c, `TRANSMIT pcbRecvLength ${cap} on a pre-1.9.8 daemon`);
   const apdu = await c.inbox.read(n);
   if (!apdu) return 'close';
   const h = own(d, c, f.num('hCard'));
@@ -203,7 +204,8 @@ export async function control(d: Core, c: Conn, body: Buffer): Promise<Reply> {
   const n = f.num('cbSendLength');
   const cap = f.num('cbRecvLength');
   if (n > MAX_EXTENDED) return tooBig(d, c, `CONTROL cbSendLength ${n}`);
-  if (cap > MAX_EXTENDED && d.b.closesOnLargeCapacity) return tooBig(d, c, `CONTROL cbRecvLength ${cap} on a pre-1.9.8 daemon`);
+  if (cap > MAX_EXTENDED && d.b.closesOnLargeCapacity)
+    return tooBig(d, c, `CONTROL cbRecvLength ${cap} on a pre-1.9.8 daemon`);
   const data = await c.inbox.read(n);
   if (!data) return 'close';
   const h = own(d, c, f.num('hCard'));
@@ -212,7 +214,11 @@ export async function control(d: Core, c: Conn, body: Buffer): Promise<Reply> {
   if (lockedByOther(h)) return fail(RV.SHARING_VIOLATION);
   const code = f.num('dwControlCode');
   const reader = h.slot.reader;
-  const a: ControlAnswer = reader?.control ? reader.control(code, data) : code === GET_FEATURE_REQUEST ? { data: Buffer.alloc(0) } : { rv: RV.UNSUPPORTED_FEATURE };
+  const a: ControlAnswer = reader?.control
+    ? reader.control(code, data)
+    : code === GET_FEATURE_REQUEST
+      ? { data: Buffer.alloc(0) }
+      : { rv: RV.UNSUPPORTED_FEATURE };
   if (a.rv) return fail(a.rv);
   const out = Buffer.from(a.data ?? Buffer.alloc(0));
   if (out.length > cap) return fail(RV.INSUFFICIENT_BUFFER, d.b.closesOnLargeCapacity ? 0 : out.length);
@@ -231,9 +237,10 @@ export async function getAttrib(d: Core, c: Conn, body: Buffer): Promise<Reply> 
   const slot = h.slot;
   const card = slot.card;
   const name = Buffer.from((slot.reader?.name ?? '') + '\0');
-  const value = slot.attributes.get(id)
-    ?? (id === ATTR_ATR_STRING && card && !card.mute ? Buffer.from(card.atr) : undefined)
-    ?? (id === ATTR_FRIENDLY_NAME || id === ATTR_SYSTEM_NAME ? name : undefined);
+  const value =
+    slot.attributes.get(id) ??
+    (id === ATTR_ATR_STRING && card && !card.mute ? Buffer.from(card.atr) : undefined) ??
+    (id === ATTR_FRIENDLY_NAME || id === ATTR_SYSTEM_NAME ? name : undefined);
   if (!value) return answer({ rv: RV.UNSUPPORTED_FEATURE });
   if (value.length > len) return answer({ cbAttrLen: value.length, rv: RV.INSUFFICIENT_BUFFER });
   return answer({ pbAttr: value, cbAttrLen: value.length, rv: 0 });

@@ -17,7 +17,11 @@ export class Conn {
   closed = false;
   private out: Promise<void> = Promise.resolve();
 
-  constructor(readonly id: number, readonly socket: Socket, private readonly fragment: number) {}
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    private readonly fragment: number,
+  ) {}
 
   /** Writes each part as the daemon does (struct, then data, as separate writes), in order. */
   send(parts: readonly Buffer[]): Promise<void> {

@@ -126,10 +126,18 @@ export class FakePcscd implements K.Core {
 
   // --- scripting -------------------------------------------------------------------------------
 
-  addReader(r: FakeReader): void { this.world.addReader(r); }
-  removeReader(name: string): void { this.world.removeReader(name); }
-  insertCard(reader: string, card: FakeCard): void { this.world.insertCard(reader, card); }
-  removeCard(reader: string): void { this.world.removeCard(reader); }
+  addReader(r: FakeReader): void {
+    this.world.addReader(r);
+  }
+  removeReader(name: string): void {
+    this.world.removeReader(name);
+  }
+  insertCard(reader: string, card: FakeCard): void {
+    this.world.insertCard(reader, card);
+  }
+  removeCard(reader: string): void {
+    this.world.removeCard(reader);
+  }
 
   inject(f: Fault): void {
     this.faults.push({ ...f, seen: 0 });
@@ -372,50 +380,92 @@ export class FakePcscd implements K.Core {
   private bodySize(cmd: number): number | 'none' | undefined {
     const old = this.b.minor <= 3;
     switch (cmd) {
-      case S.CMD.ESTABLISH_CONTEXT: return S.sizeOf(S.establish);
-      case S.CMD.RELEASE_CONTEXT: return S.sizeOf(S.release);
-      case S.CMD.CONNECT: return S.sizeOf(S.connect(this.b.nameSize));
-      case S.CMD.RECONNECT: return S.sizeOf(S.reconnect);
-      case S.CMD.DISCONNECT: case S.CMD.END_TRANSACTION: return S.sizeOf(S.disposition);
-      case S.CMD.BEGIN_TRANSACTION: case S.CMD.STATUS: return S.sizeOf(S.handle);
-      case S.CMD.TRANSMIT: return S.sizeOf(S.transmit);
-      case S.CMD.CONTROL: return S.sizeOf(S.control);
-      case S.CMD.CANCEL: return S.sizeOf(S.cancel);
-      case S.CMD.GET_ATTRIB: case S.CMD.SET_ATTRIB: return S.sizeOf(S.getset);
-      case S.CMD.VERSION: return S.sizeOf(S.version);
-      case S.CMD.GET_READERS_STATE: return 'none';
-      case S.CMD.WAIT_READER_STATE_CHANGE: case S.CMD.STOP_WAITING_READER_STATE_CHANGE: return old ? S.sizeOf(S.wait) : 'none';
-      case S.CMD.GET_READER_EVENTS: return this.b.readerEventsCommand ? 'none' : undefined;
-      case S.CMD.GET_READERS_STATE_SIZE: case S.CMD.GET_READERS_STATE_ARRAY: return this.b.growingArray ? 'none' : undefined;
-      default: return undefined;
+      case S.CMD.ESTABLISH_CONTEXT:
+        return S.sizeOf(S.establish);
+      case S.CMD.RELEASE_CONTEXT:
+        return S.sizeOf(S.release);
+      case S.CMD.CONNECT:
+        return S.sizeOf(S.connect(this.b.nameSize));
+      case S.CMD.RECONNECT:
+        return S.sizeOf(S.reconnect);
+      case S.CMD.DISCONNECT:
+      case S.CMD.END_TRANSACTION:
+        return S.sizeOf(S.disposition);
+      case S.CMD.BEGIN_TRANSACTION:
+      case S.CMD.STATUS:
+        return S.sizeOf(S.handle);
+      case S.CMD.TRANSMIT:
+        return S.sizeOf(S.transmit);
+      case S.CMD.CONTROL:
+        return S.sizeOf(S.control);
+      case S.CMD.CANCEL:
+        return S.sizeOf(S.cancel);
+      case S.CMD.GET_ATTRIB:
+      case S.CMD.SET_ATTRIB:
+        return S.sizeOf(S.getset);
+      case S.CMD.VERSION:
+        return S.sizeOf(S.version);
+      case S.CMD.GET_READERS_STATE:
+        return 'none';
+      case S.CMD.WAIT_READER_STATE_CHANGE:
+      case S.CMD.STOP_WAITING_READER_STATE_CHANGE:
+        return old ? S.sizeOf(S.wait) : 'none';
+      case S.CMD.GET_READER_EVENTS:
+        return this.b.readerEventsCommand ? 'none' : undefined;
+      case S.CMD.GET_READERS_STATE_SIZE:
+      case S.CMD.GET_READERS_STATE_ARRAY:
+        return this.b.growingArray ? 'none' : undefined;
+      default:
+        return undefined;
     }
   }
 
   private async handle(c: Conn, cmd: number, body: Buffer): Promise<K.Reply> {
     switch (cmd) {
-      case S.CMD.VERSION: return this.version(c, body);
-      case S.CMD.ESTABLISH_CONTEXT: return this.establish(c, body);
-      case S.CMD.RELEASE_CONTEXT: return this.release(c, body);
-      case S.CMD.CANCEL: return this.cancel(body);
-      case S.CMD.GET_READERS_STATE: return this.oldArray();
-      case S.CMD.WAIT_READER_STATE_CHANGE: return this.wait(c);
-      case S.CMD.STOP_WAITING_READER_STATE_CHANGE: return this.stopWait(c, body);
+      case S.CMD.VERSION:
+        return this.version(c, body);
+      case S.CMD.ESTABLISH_CONTEXT:
+        return this.establish(c, body);
+      case S.CMD.RELEASE_CONTEXT:
+        return this.release(c, body);
+      case S.CMD.CANCEL:
+        return this.cancel(body);
+      case S.CMD.GET_READERS_STATE:
+        return this.oldArray();
+      case S.CMD.WAIT_READER_STATE_CHANGE:
+        return this.wait(c);
+      case S.CMD.STOP_WAITING_READER_STATE_CHANGE:
+        return this.stopWait(c, body);
       case S.CMD.GET_READER_EVENTS:
-        if (c.clientMinor !== null && c.clientMinor < 5) this.violation(c, 'CMD_GET_READER_EVENTS on a connection negotiated below 4:5');
+        if (c.clientMinor !== null && c.clientMinor < 5)
+          this.violation(c, 'CMD_GET_READER_EVENTS on a connection negotiated below 4:5');
         return [S.pack(S.readerEvents, { readerEvents: this.world.readerEvents, rv: 0 })];
-      case S.CMD.GET_READERS_STATE_SIZE: return [S.words(this.world.slots.length)];
-      case S.CMD.GET_READERS_STATE_ARRAY: return this.world.slots.map((s) => this.world.entry(s));
-      case S.CMD.CONNECT: return K.connect(this, c, body);
-      case S.CMD.RECONNECT: return K.reconnect(this, c, body);
-      case S.CMD.DISCONNECT: return K.disconnect(this, c, body);
-      case S.CMD.BEGIN_TRANSACTION: return K.begin(this, c, body);
-      case S.CMD.END_TRANSACTION: return K.end(this, c, body);
-      case S.CMD.STATUS: return K.status(this, c, body);
-      case S.CMD.TRANSMIT: return K.transmit(this, c, body);
-      case S.CMD.CONTROL: return K.control(this, c, body);
-      case S.CMD.GET_ATTRIB: return K.getAttrib(this, c, body);
-      case S.CMD.SET_ATTRIB: return K.setAttrib(this, c, body);
-      default: return 'close';
+      case S.CMD.GET_READERS_STATE_SIZE:
+        return [S.words(this.world.slots.length)];
+      case S.CMD.GET_READERS_STATE_ARRAY:
+        return this.world.slots.map((s) => this.world.entry(s));
+      case S.CMD.CONNECT:
+        return K.connect(this, c, body);
+      case S.CMD.RECONNECT:
+        return K.reconnect(this, c, body);
+      case S.CMD.DISCONNECT:
+        return K.disconnect(this, c, body);
+      case S.CMD.BEGIN_TRANSACTION:
+        return K.begin(this, c, body);
+      case S.CMD.END_TRANSACTION:
+        return K.end(this, c, body);
+      case S.CMD.STATUS:
+        return K.status(this, c, body);
+      case S.CMD.TRANSMIT:
+        return K.transmit(this, c, body);
+      case S.CMD.CONTROL:
+        return K.control(this, c, body);
+      case S.CMD.GET_ATTRIB:
+        return K.getAttrib(this, c, body);
+      case S.CMD.SET_ATTRIB:
+        return K.setAttrib(this, c, body);
+      default:
+        return 'close';
     }
   }
 

@@ -34,7 +34,14 @@ export interface FakeReader {
   eventCounter?: number;
 }
 
-export const CardStateBits = { UNKNOWN: 0x01, ABSENT: 0x02, PRESENT: 0x04, SWALLOWED: 0x08, POWERED: 0x10, NEGOTIABLE: 0x20 } as const;
+export const CardStateBits = {
+  UNKNOWN: 0x01,
+  ABSENT: 0x02,
+  PRESENT: 0x04,
+  SWALLOWED: 0x08,
+  POWERED: 0x10,
+  NEGOTIABLE: 0x20,
+} as const;
 const READER_NOT_INITIALIZED = 34;
 
 export class Slot {
@@ -156,7 +163,8 @@ export class World {
 
   /** A card reset by one handle: every other handle on the reader learns it on its next call. */
   resetBy(hCard: number, slot: Slot): void {
-    for (const h of this.handles.values()) if (h.slot === slot && h.hCard !== hCard && !h.event) h.event = RV.RESET_CARD;
+    for (const h of this.handles.values())
+      if (h.slot === slot && h.hCard !== hCard && !h.event) h.event = RV.RESET_CARD;
     slot.protocol = slot.protocol && slot.card ? slot.protocol : 0;
   }
 

@@ -7,7 +7,13 @@ import { Inbox } from './inbox.js';
 import * as S from './structs.js';
 
 /** One reader-state entry (§6.1), as a client reads it. */
-export interface Entry { name: string; eventCounter: number; state: number; sharing: number; atr: Buffer }
+export interface Entry {
+  name: string;
+  eventCounter: number;
+  state: number;
+  sharing: number;
+  atr: Buffer;
+}
 
 /** The used entries of a reader-state array (§6.2): entries whose name is empty are skipped. */
 export function parseArray(b: Buffer, nameSize: 100 | 128 = 128): Entry[] {
@@ -77,7 +83,10 @@ export class RawClient {
   /** Exactly n bytes; throws when they do not all come within ms or the daemon closes first. */
   async take(n: number, ms = 5000): Promise<Buffer> {
     const b = await this.read(n, ms);
-    if (!b) throw new Error(`raw client: no ${n}-byte reply within ${ms} ms (${this.closedBy ? `connection ended: ${this.closedBy}` : 'timed out'})`);
+    if (!b)
+      throw new Error(
+        `raw client: no ${n}-byte reply within ${ms} ms (${this.closedBy ? `connection ended: ${this.closedBy}` : 'timed out'})`,
+      );
     return b;
   }
 
@@ -90,7 +99,8 @@ export class RawClient {
   /** Resolves with how the connection ended, or null if it is still open after ms. */
   async ended(ms = 3000): Promise<string | null> {
     const end = Date.now() + ms;
-    while (this.closedBy === null && !this.socket.destroyed && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    while (this.closedBy === null && !this.socket.destroyed && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 5));
     return this.closedBy ?? (this.socket.destroyed ? 'closed' : null);
   }
 
@@ -126,7 +136,11 @@ export class RawClient {
   }
 
   /** Shared, T=0 or T=1. */
-  async connect(hContext: number, reader: string, nameSize: 100 | 128 = 128): Promise<{ hCard: number; protocol: number; rv: number }> {
+  async connect(
+    hContext: number,
+    reader: string,
+    nameSize: 100 | 128 = 128,
+  ): Promise<{ hCard: number; protocol: number; rv: number }> {
     const st = S.connect(nameSize);
     this.send(S.CMD.CONNECT, S.pack(st, { hContext, szReader: reader, dwShareMode: 2, dwPreferredProtocols: 3 }));
     const r = S.unpack(st, await this.take(S.sizeOf(st)));
@@ -136,8 +150,13 @@ export class RawClient {
   /** One APDU (protocol 1: T=0 PCI, 2: T=1 PCI); the answer only on success. */
   async transmit(hCard: number, apdu: Buffer, protocol = 2): Promise<{ rv: number; resp: Buffer }> {
     const req = {
-      hCard, ioSendPciProtocol: protocol, ioSendPciLength: 16, cbSendLength: apdu.length,
-      ioRecvPciProtocol: 3, ioRecvPciLength: 16, pcbRecvLength: 65548,
+      hCard,
+      ioSendPciProtocol: protocol,
+      ioSendPciLength: 16,
+      cbSendLength: apdu.length,
+      ioRecvPciProtocol: 3,
+      ioRecvPciLength: 16,
+      pcbRecvLength: 65548,
     };
     this.send(S.CMD.TRANSMIT, S.pack(S.transmit, req), apdu);
     const r = S.unpack(S.transmit, await this.take(S.sizeOf(S.transmit)));

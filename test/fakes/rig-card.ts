@@ -27,8 +27,10 @@ export function rigCard(fake: FakePcscd, reader: string, atr: Buffer): FakeCard 
       if (a.length < 4) return Buffer.from([0x67, 0x00]);
       const n = ((a[2] as number) << 8) | (a[3] as number);
       switch (a[1]) {
-        case 0xe0: return Buffer.concat([pattern(Math.min(n, 65535)), OK]);
-        case 0xe2: return Buffer.concat([data(a), OK]);
+        case 0xe0:
+          return Buffer.concat([pattern(Math.min(n, 65535)), OK]);
+        case 0xe2:
+          return Buffer.concat([data(a), OK]);
         case 0xe4: {
           const len = Buffer.alloc(4);
           len.writeUInt32BE(a.length);
@@ -40,7 +42,8 @@ export function rigCard(fake: FakePcscd, reader: string, atr: Buffer): FakeCard 
         case 0xe8:
           fake.removeCard(reader);
           return Buffer.alloc(0);
-        default: return Buffer.from([0x6d, 0x00]);
+        default:
+          return Buffer.from([0x6d, 0x00]);
       }
     },
   };

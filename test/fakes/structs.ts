@@ -63,7 +63,10 @@ export function pack(s: Struct, v: Values): Buffer {
     const x = v[name];
     if (t === 'u32' || t === 'i32') putU32(buf, off, typeof x === 'number' ? x : 0);
     else if ('bytes' in t && x instanceof Uint8Array) buf.set(x.subarray(0, t.bytes), off);
-    else if ('cstr' in t && typeof x === 'string') Buffer.from(x, 'utf8').subarray(0, t.cstr - 1).copy(buf, off);
+    else if ('cstr' in t && typeof x === 'string')
+      Buffer.from(x, 'utf8')
+        .subarray(0, t.cstr - 1)
+        .copy(buf, off);
     off += width(t);
   }
   return buf;
@@ -107,66 +110,145 @@ export function unpack(s: Struct, buf: Uint8Array, at = 0): Fields {
 }
 
 // §3.1
-export const header: Struct = [['size', 'u32'], ['command', 'u32']];
+export const header: Struct = [
+  ['size', 'u32'],
+  ['command', 'u32'],
+];
 // §5.1
-export const version: Struct = [['major', 'i32'], ['minor', 'i32'], ['rv', 'u32']];
+export const version: Struct = [
+  ['major', 'i32'],
+  ['minor', 'i32'],
+  ['rv', 'u32'],
+];
 // §5.2
-export const establish: Struct = [['dwScope', 'u32'], ['hContext', 'u32'], ['rv', 'u32']];
+export const establish: Struct = [
+  ['dwScope', 'u32'],
+  ['hContext', 'u32'],
+  ['rv', 'u32'],
+];
 // §5.3
-export const release: Struct = [['hContext', 'u32'], ['rv', 'u32']];
+export const release: Struct = [
+  ['hContext', 'u32'],
+  ['rv', 'u32'],
+];
 // §5.4: 152 bytes with 128-byte names, 124 with 100-byte names
 export const connect = (nameSize: 100 | 128): Struct => [
-  ['hContext', 'u32'], ['szReader', { cstr: nameSize }], ['dwShareMode', 'u32'],
-  ['dwPreferredProtocols', 'u32'], ['hCard', 'i32'], ['dwActiveProtocol', 'u32'], ['rv', 'u32'],
+  ['hContext', 'u32'],
+  ['szReader', { cstr: nameSize }],
+  ['dwShareMode', 'u32'],
+  ['dwPreferredProtocols', 'u32'],
+  ['hCard', 'i32'],
+  ['dwActiveProtocol', 'u32'],
+  ['rv', 'u32'],
 ];
 // §5.5
 export const reconnect: Struct = [
-  ['hCard', 'i32'], ['dwShareMode', 'u32'], ['dwPreferredProtocols', 'u32'],
-  ['dwInitialization', 'u32'], ['dwActiveProtocol', 'u32'], ['rv', 'u32'],
+  ['hCard', 'i32'],
+  ['dwShareMode', 'u32'],
+  ['dwPreferredProtocols', 'u32'],
+  ['dwInitialization', 'u32'],
+  ['dwActiveProtocol', 'u32'],
+  ['rv', 'u32'],
 ];
 // §5.6: disconnect_struct and end_struct share this layout
-export const disposition: Struct = [['hCard', 'i32'], ['dwDisposition', 'u32'], ['rv', 'u32']];
+export const disposition: Struct = [
+  ['hCard', 'i32'],
+  ['dwDisposition', 'u32'],
+  ['rv', 'u32'],
+];
 // §5.7: begin_struct and status_struct
-export const handle: Struct = [['hCard', 'i32'], ['rv', 'u32']];
+export const handle: Struct = [
+  ['hCard', 'i32'],
+  ['rv', 'u32'],
+];
 // §5.8
-export const cancel: Struct = [['hContext', 'i32'], ['rv', 'u32']];
+export const cancel: Struct = [
+  ['hContext', 'i32'],
+  ['rv', 'u32'],
+];
 // §5.9
 export const transmit: Struct = [
-  ['hCard', 'i32'], ['ioSendPciProtocol', 'u32'], ['ioSendPciLength', 'u32'], ['cbSendLength', 'u32'],
-  ['ioRecvPciProtocol', 'u32'], ['ioRecvPciLength', 'u32'], ['pcbRecvLength', 'u32'], ['rv', 'u32'],
+  ['hCard', 'i32'],
+  ['ioSendPciProtocol', 'u32'],
+  ['ioSendPciLength', 'u32'],
+  ['cbSendLength', 'u32'],
+  ['ioRecvPciProtocol', 'u32'],
+  ['ioRecvPciLength', 'u32'],
+  ['pcbRecvLength', 'u32'],
+  ['rv', 'u32'],
 ];
 // §5.10
 export const control: Struct = [
-  ['hCard', 'i32'], ['dwControlCode', 'u32'], ['cbSendLength', 'u32'], ['cbRecvLength', 'u32'],
-  ['dwBytesReturned', 'u32'], ['rv', 'u32'],
+  ['hCard', 'i32'],
+  ['dwControlCode', 'u32'],
+  ['cbSendLength', 'u32'],
+  ['cbRecvLength', 'u32'],
+  ['dwBytesReturned', 'u32'],
+  ['rv', 'u32'],
 ];
 // §5.11
 export const getset: Struct = [
-  ['hCard', 'i32'], ['dwAttrId', 'u32'], ['pbAttr', { bytes: 264 }], ['cbAttrLen', 'u32'], ['rv', 'u32'],
+  ['hCard', 'i32'],
+  ['dwAttrId', 'u32'],
+  ['pbAttr', { bytes: 264 }],
+  ['cbAttrLen', 'u32'],
+  ['rv', 'u32'],
 ];
 // §5.12
-export const wait: Struct = [['timeOut', 'u32'], ['rv', 'u32']];
+export const wait: Struct = [
+  ['timeOut', 'u32'],
+  ['rv', 'u32'],
+];
 // §5.13
-export const readerEvents: Struct = [['readerEvents', 'u32'], ['rv', 'u32']];
+export const readerEvents: Struct = [
+  ['readerEvents', 'u32'],
+  ['rv', 'u32'],
+];
 // §6.1: 184 bytes with 128-byte names, 156 with 100-byte names
 export const readerState = (nameSize: 100 | 128): Struct => [
-  ['readerName', { cstr: nameSize }], ['eventCounter', 'u32'], ['readerState', 'u32'],
-  ['readerSharing', 'i32'], ['cardAtr', { bytes: 33 }], ['', { pad: 3 }], ['cardAtrLength', 'u32'],
+  ['readerName', { cstr: nameSize }],
+  ['eventCounter', 'u32'],
+  ['readerState', 'u32'],
+  ['readerSharing', 'i32'],
+  ['cardAtr', { bytes: 33 }],
+  ['', { pad: 3 }],
+  ['cardAtrLength', 'u32'],
   ['cardProtocol', 'u32'],
 ];
 
 /** Command codes (§4). */
 export const CMD = {
-  ESTABLISH_CONTEXT: 0x01, RELEASE_CONTEXT: 0x02, LIST_READERS: 0x03, CONNECT: 0x04, RECONNECT: 0x05,
-  DISCONNECT: 0x06, BEGIN_TRANSACTION: 0x07, END_TRANSACTION: 0x08, TRANSMIT: 0x09, CONTROL: 0x0a,
-  STATUS: 0x0b, GET_STATUS_CHANGE: 0x0c, CANCEL: 0x0d, CANCEL_TRANSACTION: 0x0e, GET_ATTRIB: 0x0f,
-  SET_ATTRIB: 0x10, VERSION: 0x11, GET_READERS_STATE: 0x12, WAIT_READER_STATE_CHANGE: 0x13,
-  STOP_WAITING_READER_STATE_CHANGE: 0x14, GET_READER_EVENTS: 0x15, GET_READERS_STATE_SIZE: 0x16,
+  ESTABLISH_CONTEXT: 0x01,
+  RELEASE_CONTEXT: 0x02,
+  LIST_READERS: 0x03,
+  CONNECT: 0x04,
+  RECONNECT: 0x05,
+  DISCONNECT: 0x06,
+  BEGIN_TRANSACTION: 0x07,
+  END_TRANSACTION: 0x08,
+  TRANSMIT: 0x09,
+  CONTROL: 0x0a,
+  STATUS: 0x0b,
+  GET_STATUS_CHANGE: 0x0c,
+  CANCEL: 0x0d,
+  CANCEL_TRANSACTION: 0x0e,
+  GET_ATTRIB: 0x0f,
+  SET_ATTRIB: 0x10,
+  VERSION: 0x11,
+  GET_READERS_STATE: 0x12,
+  WAIT_READER_STATE_CHANGE: 0x13,
+  STOP_WAITING_READER_STATE_CHANGE: 0x14,
+  GET_READER_EVENTS: 0x15,
+  GET_READERS_STATE_SIZE: 0x16,
   GET_READERS_STATE_ARRAY: 0x17,
 } as const;
 
 /** A request as a client writes it: header {size, command}, body, then any payload (§3.1). */
-export function request(command: number, body: Uint8Array = Buffer.alloc(0), payload: Uint8Array = Buffer.alloc(0)): Buffer {
+export function request(
+  command: number,
+  body: Uint8Array = Buffer.alloc(0),
+  payload: Uint8Array = Buffer.alloc(0),
+): Buffer {
   return Buffer.concat([pack(header, { size: body.length, command }), body, payload]);
 }
 

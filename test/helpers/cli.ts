@@ -9,7 +9,8 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
 
 export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist', 'commands'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  if (!existsSync(join(ROOT, 'dist', 'commands')))
+    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
 }
 
 /**
@@ -46,7 +47,10 @@ const argv = (args: readonly string[], node: readonly string[] = []): string[] =
 export function pcsc(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const stdin = opts.input === undefined ? 'ignore' : 'pipe';
-    const child = spawn(process.execPath, argv(args, opts.node), { env: cliEnv({ ...opts.env }), stdio: [stdin, 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv(args, opts.node), {
+      env: cliEnv({ ...opts.env }),
+      stdio: [stdin, 'pipe', 'pipe'],
+    });
     if (opts.input !== undefined) {
       child.stdin?.on('error', () => undefined); // a CLI that exits without reading it all
       child.stdin?.end(opts.input);
@@ -67,7 +71,11 @@ export function pcsc(args: readonly string[], opts: CliOptions = {}): Promise<Cl
 /** `pcsc ARGS…`, synchronously (for tests that compare several runs in a row). */
 export function pcscSync(args: readonly string[], opts: CliOptions = {}): CliResult {
   const r = spawnSync(process.execPath, argv(args, opts.node), {
-    encoding: 'utf8', env: cliEnv({ ...opts.env }), timeout: opts.timeoutMs ?? 60_000, input: opts.input, cwd: opts.cwd,
+    encoding: 'utf8',
+    env: cliEnv({ ...opts.env }),
+    timeout: opts.timeoutMs ?? 60_000,
+    input: opts.input,
+    cwd: opts.cwd,
   });
   if (r.error) throw r.error;
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
@@ -80,7 +88,14 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: 
 
 /** A clean environment for the CLI: PATH, its own HOME and cache, no colour. */
 export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: join(home, 'cache'), NO_COLOR: '1', LANG: 'C', ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CACHE_HOME: join(home, 'cache'),
+    NO_COLOR: '1',
+    LANG: 'C',
+    ...extra,
+  };
 }
 
 /** No stack trace in what a user sees. */
@@ -89,11 +104,17 @@ export function hasStackTrace(text: string): boolean {
 }
 
 /** Runs `pcsc ARGS…` on a pseudo-terminal (util-linux `script`, 100 columns); resolves with what it drew. */
-export function pcscOnTty(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number | null; out: string }> {
+export function pcscOnTty(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number | null; out: string }> {
   const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
   const cmd = 'stty cols 100 rows 30; exec ' + [process.execPath, BIN, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
-    const c = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: cliEnv({ TERM: 'xterm', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+      env: cliEnv({ TERM: 'xterm', ...opts.env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const t = setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs ?? 20_000);

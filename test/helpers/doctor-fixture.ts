@@ -4,7 +4,15 @@
 import { createProbe } from '../../src/core/doctor/probe.js';
 import { runChecks } from '../../src/core/doctor/engine.js';
 import { DOCTOR_CHECKS } from '../../src/core/doctor/checks/index.js';
-import type { CheckReport, DoctorReport, Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from '../../src/core/doctor/types.js';
+import type {
+  CheckReport,
+  DoctorReport,
+  Platform,
+  ProbeStat,
+  ProcessInfo,
+  RunResult,
+  SystemProbe,
+} from '../../src/core/doctor/types.js';
 import { fixtureTree, type FixtureTree } from './fixture-tree.js';
 
 export interface Scenario {
@@ -20,11 +28,24 @@ export interface Scenario {
 }
 
 export function scenario(): Scenario {
-  return { tree: fixtureTree('pcsc-doctor-'), run: {}, processes: [], stats: {}, env: {}, uid: 1000, platform: 'linux' };
+  return {
+    tree: fixtureTree('pcsc-doctor-'),
+    run: {},
+    processes: [],
+    stats: {},
+    env: {},
+    uid: 1000,
+    platform: 'linux',
+  };
 }
 
 export function probeFor(s: Scenario): SystemProbe {
-  const base = createProbe({ root: s.tree.root, platform: s.platform, env: s.env, ...(s.uid !== undefined ? { uid: s.uid } : {}) });
+  const base = createProbe({
+    root: s.tree.root,
+    platform: s.platform,
+    env: s.env,
+    ...(s.uid !== undefined ? { uid: s.uid } : {}),
+  });
   return createProbe(
     { root: s.tree.root, platform: s.platform, env: s.env, ...(s.uid !== undefined ? { uid: s.uid } : {}) },
     {
@@ -33,7 +54,21 @@ export function probeFor(s: Scenario): SystemProbe {
       stat: async (p) => {
         if (p in s.stats) {
           const st = s.stats[p];
-          return st === null ? null : { isFile: false, isDirectory: false, isSymlink: false, isSocket: false, isCharDevice: false, mode: 0o644, uid: 0, gid: 0, size: 0, mtimeMs: 0, ...st };
+          return st === null
+            ? null
+            : {
+                isFile: false,
+                isDirectory: false,
+                isSymlink: false,
+                isSocket: false,
+                isCharDevice: false,
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                size: 0,
+                mtimeMs: 0,
+                ...st,
+              };
         }
         return base.stat(p);
       },
@@ -42,7 +77,11 @@ export function probeFor(s: Scenario): SystemProbe {
 }
 
 /** Runs one check (and what it depends on) against the scenario. */
-export async function runCheck(s: Scenario, id: string, options: Record<string, unknown> = {}): Promise<CheckReport & { all: DoctorReport }> {
+export async function runCheck(
+  s: Scenario,
+  id: string,
+  options: Record<string, unknown> = {},
+): Promise<CheckReport & { all: DoctorReport }> {
   const all = await runChecks({ probe: probeFor(s), checks: DOCTOR_CHECKS, select: { ids: [id] }, options });
   const r = all.checks.find((c) => c.id === id);
   if (!r) throw new Error(`check ${id} did not run`);
@@ -53,30 +92,49 @@ export const ok = (stdout: string): RunResult => ({ code: 0, stdout, stderr: '' 
 
 // ---- building blocks of a system ----
 
-export function versionOutput(version: string, features = 'Linux x86_64-pc-linux-gnu libsystemd serial usb libudev usbdropdir=/usr/lib/pcsc/drivers ipcdir=/run/pcscd filter configdir=/etc/reader.conf.d'): string {
+export function versionOutput(
+  version: string,
+  features = 'Linux x86_64-pc-linux-gnu libsystemd serial usb libudev usbdropdir=/usr/lib/pcsc/drivers ipcdir=/run/pcscd filter configdir=/etc/reader.conf.d',
+): string {
   return `pcsc-lite version ${version}.\nCopyright (C) 1999-2002 by David Corcoran.\nEnabled features: ${features}\nMAX_READERNAME: 128\n`;
 }
 
-export const HELP_1_9_9 = '  -a, --apdu\n  -c, --config\n  -f, --foreground\n  -T, --color\n  -h, --help\n  -H, --hotplug\n  -v, --version\n  -d, --debug\n  -i, --info\n  -e  --error\n  -C  --critical\n  --force-reader-polling\n  -t, --max-thread\n  -s, --max-card-handle-per-thread\n  -r, --max-card-handle-per-reader\n  -x, --auto-exit\n  -S, --reader-name-no-serial\n  -I, --reader-name-no-interface\n';
+export const HELP_1_9_9 =
+  '  -a, --apdu\n  -c, --config\n  -f, --foreground\n  -T, --color\n  -h, --help\n  -H, --hotplug\n  -v, --version\n  -d, --debug\n  -i, --info\n  -e  --error\n  -C  --critical\n  --force-reader-polling\n  -t, --max-thread\n  -s, --max-card-handle-per-thread\n  -r, --max-card-handle-per-reader\n  -x, --auto-exit\n  -S, --reader-name-no-serial\n  -I, --reader-name-no-interface\n';
 export const HELP_2_4 = `${HELP_1_9_9}  --disable-polkit\n`;
 
 /** pcscd installed at /usr/sbin/pcscd, answering --version/--help, packaged as `pcscd`. */
-export function withPcscd(s: Scenario, version: string, opts: { features?: string; pkgVersion?: string } = {}): Scenario {
+export function withPcscd(
+  s: Scenario,
+  version: string,
+  opts: { features?: string; pkgVersion?: string } = {},
+): Scenario {
   s.tree.file('/usr/sbin/pcscd', '#!/bin/false\n');
   s.run['/usr/sbin/pcscd --version'] = ok(versionOutput(version, opts.features));
   s.run['/usr/sbin/pcscd --help'] = ok(version.startsWith('1.') ? HELP_1_9_9 : HELP_2_4);
-  s.run['dpkg-query -W -f ${Package} ${db:Status-Status} ${Version}\\n pcscd pcsc-lite pcsclite'] = ok(`pcscd installed ${opts.pkgVersion ?? `${version}-1`}\n`);
+  s.run['dpkg-query -W -f ${Package} ${db:Status-Status} ${Version}\\n pcscd pcsc-lite pcsclite'] = ok(
+    `pcscd installed ${opts.pkgVersion ?? `${version}-1`}\n`,
+  );
   s.tree.file('/etc/os-release', 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nID=debian\n');
   return s;
 }
 
 /** systemd as PID 1 with pcsc-lite 2.4's units (User=pcscd) and the pcscd user and group. */
-export function withSystemdPcscdUser(s: Scenario, opts: { user?: boolean; gid?: number; systemd?: number } = {}): Scenario {
+export function withSystemdPcscdUser(
+  s: Scenario,
+  opts: { user?: boolean; gid?: number; systemd?: number } = {},
+): Scenario {
   s.tree.dir('/run/systemd/system');
   s.tree.file(`/usr/lib/systemd/libsystemd-shared-${opts.systemd ?? 257}.so`, '');
-  s.tree.file('/usr/lib/systemd/system/pcscd.service', '[Unit]\nRequires=pcscd.socket\n[Service]\nExecStart=/usr/sbin/pcscd --foreground --auto-exit $PCSCD_ARGS\nEnvironmentFile=-/etc/default/pcscd\nUser=pcscd\n');
+  s.tree.file(
+    '/usr/lib/systemd/system/pcscd.service',
+    '[Unit]\nRequires=pcscd.socket\n[Service]\nExecStart=/usr/sbin/pcscd --foreground --auto-exit $PCSCD_ARGS\nEnvironmentFile=-/etc/default/pcscd\nUser=pcscd\n',
+  );
   const gid = opts.gid ?? 990;
-  s.tree.file('/etc/passwd', `root:x:0:0:root:/root:/bin/bash\n${opts.user === false ? '' : `pcscd:x:990:${gid}:PC/SC Smart Card Daemon:/:/usr/sbin/nologin\n`}alice:x:1000:1000::/home/alice:/bin/bash\n`);
+  s.tree.file(
+    '/etc/passwd',
+    `root:x:0:0:root:/root:/bin/bash\n${opts.user === false ? '' : `pcscd:x:990:${gid}:PC/SC Smart Card Daemon:/:/usr/sbin/nologin\n`}alice:x:1000:1000::/home/alice:/bin/bash\n`,
+  );
   s.tree.file('/etc/group', `root:x:0:\nplugdev:x:46:alice\npcscd:x:${gid}:\nalice:x:1000:\n`);
   return s;
 }
@@ -105,9 +163,14 @@ export function withUsbDevice(s: Scenario, d: FakeUsb, node?: Partial<ProbeStat>
   const busnum = d.busnum ?? 1;
   const devnum = d.devnum ?? 4;
   const t = s.tree;
-  t.file('/sys/devices/pci0000:00/0000:00:14.0/usb1/idVendor', '1d6b\n').file('/sys/devices/pci0000:00/0000:00:14.0/usb1/idProduct', '0002\n');
+  t.file('/sys/devices/pci0000:00/0000:00:14.0/usb1/idVendor', '1d6b\n').file(
+    '/sys/devices/pci0000:00/0000:00:14.0/usb1/idProduct',
+    '0002\n',
+  );
   t.file(`${dir}/idVendor`, `${d.vid}\n`).file(`${dir}/idProduct`, `${d.pid}\n`);
-  t.file(`${dir}/busnum`, `${busnum}\n`).file(`${dir}/devnum`, `${devnum}\n`).file(`${dir}/dev`, `189:${(busnum - 1) * 128 + devnum - 1}\n`);
+  t.file(`${dir}/busnum`, `${busnum}\n`)
+    .file(`${dir}/devnum`, `${devnum}\n`)
+    .file(`${dir}/dev`, `189:${(busnum - 1) * 128 + devnum - 1}\n`);
   if (d.product) t.file(`${dir}/product`, `${d.product}\n`);
   if (d.manufacturer) t.file(`${dir}/manufacturer`, `${d.manufacturer}\n`);
   t.file(`${dir}/power/control`, 'on\n');
@@ -122,12 +185,17 @@ export function withUsbDevice(s: Scenario, d: FakeUsb, node?: Partial<ProbeStat>
   });
   t.link(`/sys/bus/usb/devices/${d.name}`, `../../../devices/pci0000:00/0000:00:14.0/usb1/${d.name}`);
   const path = `/dev/bus/usb/${String(busnum).padStart(3, '0')}/${String(devnum).padStart(3, '0')}`;
-  if (node !== undefined) s.stats[path] = node === null ? null : { isCharDevice: true, mode: 0o664, uid: 0, gid: 0, ...node };
+  if (node !== undefined)
+    s.stats[path] = node === null ? null : { isCharDevice: true, mode: 0o664, uid: 0, gid: 0, ...node };
   return path;
 }
 
 /** libccid's bundle with a few readers (our own minimal Info.plist). */
-export function withLibccid(s: Scenario, version: string, readers: [string, string, string][] = [['0x08E6', '0x3437', 'Gemalto PC Twin Reader']]): Scenario {
+export function withLibccid(
+  s: Scenario,
+  version: string,
+  readers: [string, string, string][] = [['0x08E6', '0x3437', 'Gemalto PC Twin Reader']],
+): Scenario {
   const arr = (i: number): string => readers.map((r) => `\t\t<string>${r[i]}</string>`).join('\n');
   s.tree.file(
     '/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Info.plist',

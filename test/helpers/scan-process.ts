@@ -15,7 +15,10 @@ export interface Watched {
   waitLine(match: LineMatch, opts?: { from?: number; timeoutMs?: number }): Promise<string>;
   /** --json: the parsed lines so far. */
   events(): Record<string, unknown>[];
-  waitEvent(pred: (e: Record<string, unknown>) => boolean, opts?: { from?: number; timeoutMs?: number }): Promise<Record<string, unknown>>;
+  waitEvent(
+    pred: (e: Record<string, unknown>) => boolean,
+    opts?: { from?: number; timeoutMs?: number },
+  ): Promise<Record<string, unknown>>;
   /** Resolves with the exit code (128 + n for a signal). */
   readonly exited: Promise<number>;
   signal(sig: NodeJS.Signals): void;
@@ -35,7 +38,8 @@ export function startWatched(cmd: string, args: string[], env: NodeJS.ProcessEnv
     const sig = p.child.signalCode;
     return code !== null && code !== -1 ? code : sig ? (SIGNAL_CODES[sig] ?? 137) : 137;
   });
-  const parsed = (): Record<string, unknown>[] => p.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const parsed = (): Record<string, unknown>[] =>
+    p.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
   const waitLine: Watched['waitLine'] = (match, opts = {}) =>
     p.waitLine(match, opts.from ?? 0, opts.timeoutMs ?? 10_000, `a line ${String(match)}`);
   return {

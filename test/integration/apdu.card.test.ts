@@ -57,12 +57,14 @@ describe('T=0 procedure bytes', () => {
     expect(x.response).toBe(pattern(300));
     expect(x.sw).toBe('9000');
     expect(x.steps?.map((s) => [s.command, s.reason])).toEqual([
-      ['80EA012C', 'command'], ['80C0000000', 'get-response'], ['80C000002C', 'get-response'],
+      ['80EA012C', 'command'],
+      ['80C0000000', 'get-response'],
+      ['80C000002C', 'get-response'],
     ]);
     expect(await card.apdus()).toEqual(['80EA012C', '80C0000000', '80C000002C']);
   });
 
-  it('keeps a SIM card\'s A0 class in GET RESPONSE', async () => {
+  it("keeps a SIM card's A0 class in GET RESPONSE", async () => {
     const r = await pcsc(['apdu', 'A0 EA 00 17'], { env });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(': Success (1 GET RESPONSE)');
@@ -79,7 +81,10 @@ describe('T=0 procedure bytes', () => {
     await card.rule({ match: '00CA0101', wrongLe: 'CAFE', sw: '9000' });
     await card.rule({ match: '00CA0202', chain: 'AABBCCDD', sw: '6282' });
     const { json } = await pcscJson<Result>(['apdu', '00CA010100', '00CA020200'], { env });
-    expect(json.exchanges.map((x) => [x.response, x.sw])).toEqual([['CAFE', '9000'], ['AABBCCDD', '6282']]);
+    expect(json.exchanges.map((x) => [x.response, x.sw])).toEqual([
+      ['CAFE', '9000'],
+      ['AABBCCDD', '6282'],
+    ]);
   });
 
   it('--raw sends each APDU once and shows 61xx and 6Cxx as they are', async () => {
@@ -92,7 +97,9 @@ describe('T=0 procedure bytes', () => {
 describe('extended APDUs', () => {
   it('sends case 4E with 300 data bytes and gets them back', async () => {
     const data = pattern(300);
-    const { json } = await pcscJson<Result>(['apdu', `00E20000 00012C ${data} 0000`, `00E40000 00012C ${data}`], { env });
+    const { json } = await pcscJson<Result>(['apdu', `00E20000 00012C ${data} 0000`, `00E40000 00012C ${data}`], {
+      env,
+    });
     expect(json.exchanges[0]).toMatchObject({ response: data, sw: '9000' });
     // E4 answers the length of the C-APDU as the card received it: 4 + 3 + 300 (case 3E).
     expect(json.exchanges[1]?.response).toBe('00000133');
@@ -108,7 +115,9 @@ describe('extended APDUs', () => {
   it('refuses an extended APDU whose Lc does not match, before sending anything', async () => {
     const r = await pcsc(['apdu', '00E20000 000005 0102'], { env });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('pcsc: APDU 1: extended Lc is 5 (0x0005) but 2 bytes follow it; expected 5 (no Le) or 7 (with a 2-byte Le)');
+    expect(r.stderr.trim()).toBe(
+      'pcsc: APDU 1: extended Lc is 5 (0x0005) but 2 bytes follow it; expected 5 (no Le) or 7 (with a 2-byte Le)',
+    );
     expect(await card.apdus()).toEqual([]);
   });
 
@@ -128,11 +137,15 @@ describe('extended APDUs', () => {
 });
 
 describe('scripts', () => {
-  it('runs scriptor\'s format: comments, reset, continuation, exit; names lines', async () => {
+  it("runs scriptor's format: comments, reset, continuation, exit; names lines", async () => {
     const f = script('s1.apdu', '# first\n\n00 E0 00 04\nreset\n00 E2 00 00 \\\n  03 01 02 03\nexit\n00 E0 00 08\n');
     const { exitCode, json } = await pcscJson<Result>(['apdu', '-f', f], { env });
     expect(exitCode).toBe(0);
-    expect(json.exchanges.map((x) => [x.kind, x.line])).toEqual([['apdu', 3], ['reset', 4], ['apdu', 5]]);
+    expect(json.exchanges.map((x) => [x.kind, x.line])).toEqual([
+      ['apdu', 3],
+      ['reset', 4],
+      ['apdu', 5],
+    ]);
     expect(json.exchanges[1]?.atr).toBe(json.atr);
     expect(json.exchanges[2]?.response).toBe('010203');
     const log = await card.log();
@@ -150,7 +163,9 @@ describe('scripts', () => {
     const f = script('s2.apdu', '00E00002 = 9000\n00 B0 00 00 10 = 61XX|9000\n00E00002\n');
     const r = await pcsc(['apdu', '-f', f], { env });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr.trim().split('\n').at(-1)).toBe('pcsc: APDU 2 (line 2): status 6D00 (Instruction code not supported or invalid), expected 61XX|9000');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      'pcsc: APDU 2 (line 2): status 6D00 (Instruction code not supported or invalid), expected 61XX|9000',
+    );
     expect(r.stdout).toContain('< 6D 00 : Instruction code not supported or invalid');
     expect(await card.apdus()).toEqual(['00E00002', '00B0000010']);
     const j = await pcscJson<Result>(['apdu', '-f', f], { env });
@@ -167,7 +182,9 @@ describe('scripts', () => {
     const f = script('s3.apdu', '00E00002\n00 E0 00 0\n');
     const r = await pcsc(['apdu', '-f', f], { env });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^pcsc: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 2: odd number of hex digits in "0"`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^pcsc: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 2: odd number of hex digits in "0"`),
+    );
     expect(await card.apdus()).toEqual([]);
   });
 
@@ -215,7 +232,9 @@ describe('card removed in the middle of a script', () => {
     expect(r.exitCode).toBe(4);
     expect(r.stdout).toContain('< 00 01 90 00 : Success');
     const lines = r.stderr.trim().split('\n');
-    expect(lines.at(-1)).toMatch(/^pcsc: Card was removed \(0x80100069\): during APDU 2 \(line 3\): 00 E8 00 00 \((the card answered 0 bytes, without a status word|the exchange failed with 0x[0-9A-F]{8})\)$/);
+    expect(lines.at(-1)).toMatch(
+      /^pcsc: Card was removed \(0x80100069\): during APDU 2 \(line 3\): 00 E8 00 00 \((the card answered 0 bytes, without a status word|the exchange failed with 0x[0-9A-F]{8})\)$/,
+    );
     expect(lines.filter((l) => l.startsWith('pcsc:'))).toHaveLength(1);
     await card.waitRemoved();
   });
@@ -240,7 +259,9 @@ describe('reader, sharing, protocol', () => {
   it('an unknown reader is one line, exit 4', async () => {
     const r = await pcsc(['apdu', '--reader', '7', '00E00002'], { env });
     expect(r.exitCode).toBe(4);
-    expect(r.stderr.trim()).toBe('pcsc: Unknown reader (0x80100009): no reader number 7 (there are 2 readers: 0: Virtual PCD 00 00, 1: Virtual PCD 00 01)');
+    expect(r.stderr.trim()).toBe(
+      'pcsc: Unknown reader (0x80100009): no reader number 7 (there are 2 readers: 0: Virtual PCD 00 00, 1: Virtual PCD 00 01)',
+    );
   });
 
   it('a sharing violation is exit 4 with what to do', async () => {
@@ -249,7 +270,9 @@ describe('reader, sharing, protocol', () => {
     expect(held.share).toBe('exclusive');
     const r = await pcsc(['apdu', '00E00002'], { env });
     expect(r.exitCode).toBe(4);
-    expect(r.stderr.split('\n')[0]).toBe('pcsc: Sharing violation: the card or reader is in use (0x8010000B): connecting to "Virtual PCD 00 00"');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'pcsc: Sharing violation: the card or reader is in use (0x8010000B): connecting to "Virtual PCD 00 00"',
+    );
   });
 
   it('no pcscd is exit 3', async () => {
@@ -263,8 +286,15 @@ describe('reader, sharing, protocol', () => {
     // depending on how soon this test runs.
     await card.remove();
     await card.insert();
-    const t0 = await pcscJson<Result>(['apdu', '-p', 'T=0', '--share', 'exclusive', '--no-transaction', '00E00002'], { env });
-    expect(t0.json).toMatchObject({ protocol: 'T=0', share: 'exclusive', reader: 'Virtual PCD 00 00', atr: '3B80800101' });
+    const t0 = await pcscJson<Result>(['apdu', '-p', 'T=0', '--share', 'exclusive', '--no-transaction', '00E00002'], {
+      env,
+    });
+    expect(t0.json).toMatchObject({
+      protocol: 'T=0',
+      share: 'exclusive',
+      reader: 'Virtual PCD 00 00',
+      atr: '3B80800101',
+    });
     // A powered card keeps its protocol until it is reset: T=1 on a fresh card in the other slot.
     await rig.card(1).insert();
     try {
@@ -275,10 +305,12 @@ describe('reader, sharing, protocol', () => {
     }
   });
 
-  it('--control on vpcd: Debian\'s driver supports no control code, one line, exit 4', async () => {
+  it("--control on vpcd: Debian's driver supports no control code, one line, exit 4", async () => {
     const r = await pcsc(['apdu', '--control', 'features'], { env });
     expect(r.exitCode).toBe(4);
-    expect(r.stderr.trim().split('\n').at(-1)).toBe('pcsc: Not supported by the reader or driver (0x8010001F): control 0x42000D48');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      'pcsc: Not supported by the reader or driver (0x8010001F): control 0x42000D48',
+    );
   });
 });
 
@@ -294,7 +326,8 @@ describe('one transaction for the whole script', () => {
     await card.clearLog();
     const child = startCli(['apdu', '-f', f, ...extra], { ...env, NO_COLOR: '1' });
     try {
-      for (let i = 0; i < 200 && !(await card.apdus()).includes('00E605DC'); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 200 && !(await card.apdus()).includes('00E605DC'); i++)
+        await new Promise((r) => setTimeout(r, 25));
       expect(await card.apdus()).toContain('00E605DC');
       // The core, like libpcsclite, retries while another handle holds the transaction.
       const answer = await other.transmit(Buffer.from('00E00001', 'hex'));
@@ -306,11 +339,11 @@ describe('one transaction for the whole script', () => {
     return card.apdus();
   }
 
-  it('no other program\'s APDU lands between two of the script\'s', async () => {
+  it("no other program's APDU lands between two of the script's", async () => {
     expect(await interleave([])).toEqual(['00E00002', '00E605DC', '00E00003', '00E00001']);
   });
 
-  it('--no-transaction: the other program\'s APDU goes in between (what the transaction prevents)', async () => {
+  it("--no-transaction: the other program's APDU goes in between (what the transaction prevents)", async () => {
     expect(await interleave(['--no-transaction'])).toEqual(['00E00002', '00E605DC', '00E00001', '00E00003']);
   });
 });
@@ -319,7 +352,8 @@ describe('Ctrl-C', () => {
   it('ends a wait on a slow card with exit 130, before the card answers', async () => {
     const child = startCli(['apdu', '00E61F40'], { ...env, NO_COLOR: '1' });
     // Interrupt once the card has the command (bounded: SIGKILL 5 s after the SIGINT).
-    for (let i = 0; i < 200 && !(await card.apdus()).includes('00E61F40'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && !(await card.apdus()).includes('00E61F40'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     await child.stop(5000, 'SIGINT');
     expect(await child.exited).toBe(130);
     expect(child.lines.join('\n')).not.toContain('90 00'); // the card answers only after 8 s
@@ -351,7 +385,9 @@ describe('output modes', () => {
     await card.rule({ match: '00E00002', reply: '6A82', once: true });
     const m = await pcsc(['apdu', '--repeat', '5', '00E00003=9000', '00E00002=9000'], { env });
     expect(m.exitCode).toBe(1);
-    expect(m.stderr.trim()).toBe('pcsc: APDU 2: status 6A82 (File or application not found), expected 9000, in round 1 of 5');
+    expect(m.stderr.trim()).toBe(
+      'pcsc: APDU 2: status 6A82 (File or application not found), expected 9000, in round 1 of 5',
+    );
     expect(m.stdout).toContain('> 00 E0 00 02\n< 6A 82 : File or application not found');
   });
 });

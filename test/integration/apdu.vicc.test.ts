@@ -70,7 +70,10 @@ describe('vicc (Debian vsmartcard-vpicc, ISO 7816 card)', () => {
   const reader = 'Virtual PCD 00 01';
 
   it('answers as test-rig.md records, with GET RESPONSE done for us', async () => {
-    const { exitCode, json } = await pcscJson<Result>(['apdu', '--reader', '1', '00A4040000', '00 A4 00 00 02 3F 00', '0084000008', '00B0000010'], { env: rig.env() });
+    const { exitCode, json } = await pcscJson<Result>(
+      ['apdu', '--reader', '1', '00A4040000', '00 A4 00 00 02 3F 00', '0084000008', '00B0000010'],
+      { env: rig.env() },
+    );
     expect(exitCode).toBe(0);
     expect(json.atr).toBe('3B951381018073FF01000B');
     expect(json.protocol).toBe('T=1');
@@ -82,7 +85,10 @@ describe('vicc (Debian vsmartcard-vpicc, ISO 7816 card)', () => {
   });
 
   it('refuses T=0 (vicc offers T=1 only): protocol mismatch, exit 4', async () => {
-    const { exitCode, json } = await pcscJson<{ error: { name: string } }>(['apdu', '--reader', '1', '-p', 'T=0', '00A4040000'], { env: rig.env() });
+    const { exitCode, json } = await pcscJson<{ error: { name: string } }>(
+      ['apdu', '--reader', '1', '-p', 'T=0', '00A4040000'],
+      { env: rig.env() },
+    );
     expect(exitCode).toBe(4);
     expect(json.error.name).toBe('SCARD_E_PROTO_MISMATCH');
   });

@@ -117,7 +117,10 @@ describe('pcsc atr HEX', () => {
   });
 
   it('--list with a file that cannot be read: a usage error naming it, exit 2', async () => {
-    for (const [f, why] of [[join(home, 'missing.txt'), 'no such file'], [home, 'not a regular file']]) {
+    for (const [f, why] of [
+      [join(home, 'missing.txt'), 'no such file'],
+      [home, 'not a regular file'],
+    ]) {
       const r = await pcsc(['atr', VICC_ATR, '--list', f as string], { env });
       expect(r.code, f).toBe(2);
       expect(r.stderr).toBe(`pcsc: --list ${f}: ${why}\n`);
@@ -142,14 +145,21 @@ describe('pcsc atr --update', () => {
     const r = await pcsc(['atr', '--update', '--url', `${base}/list.txt`, '--json'], { env: e });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.update).toMatchObject({ url: `${base}/list.txt`, file: join(home, '.cache', 'smartcard_list.txt'), bytes: listBytes.length });
+    expect(j.update).toMatchObject({
+      url: `${base}/list.txt`,
+      file: join(home, '.cache', 'smartcard_list.txt'),
+      bytes: listBytes.length,
+    });
     expect(j.update.patterns).toBeGreaterThan(1000);
   });
 
   it('HTTP errors and non-lists leave the cached copy alone (exit 6)', async () => {
     await mkdir(join(home, 'cache'));
     await writeFile(cacheFile(), 'OLD');
-    for (const [path, msg] of [['/missing', /HTTP 404/], ['/page.html', /did not send an ATR list/]] as const) {
+    for (const [path, msg] of [
+      ['/missing', /HTTP 404/],
+      ['/page.html', /did not send an ATR list/],
+    ] as const) {
       const r = await pcsc(['atr', '--update', '--url', base + path], { env });
       expect(r.code, path).toBe(6);
       expect(r.stderr).toMatch(msg);

@@ -18,7 +18,8 @@ const ATR_ANALYSIS = '/usr/bin/ATR_analysis';
 
 function requireTools(): void {
   const missing = [ATR_ANALYSIS, SYSTEM_LIST].filter((f) => !existsSync(f));
-  if (missing.length) throw new Error(`missing ${missing.join(', ')}: install Debian's pcsc-tools (apt-get install pcsc-tools)`);
+  if (missing.length)
+    throw new Error(`missing ${missing.join(', ')}: install Debian's pcsc-tools (apt-get install pcsc-tools)`);
 }
 
 let home: string;
@@ -70,8 +71,13 @@ function parseAtrAnalysis(text: string): Facts {
     else if ((m = /Category indicator byte: (..)/.exec(line))) f.category = m[1];
     else if ((m = /^ {4}Tag: (.), len: (.)/.exec(line))) f.tags.push(`${m[1]}${m[2]}`);
     else if ((m = /IFSC: (\d+)/.exec(line)) && f.ifsc === undefined) f.ifsc = Number(m[1]);
-    else if ((m = /Block Waiting Integer: (\d+) - Character Waiting Integer: (\d+)/.exec(line)) && f.bwi === undefined) [f.bwi, f.cwi] = [Number(m[1]), Number(m[2])];
-    else if ((m = /Clock stop: (.+) - Class accepted by the card: \(3G\) ?(.*)$/.exec(line)) && t === 15 && f.clockStop === undefined) {
+    else if ((m = /Block Waiting Integer: (\d+) - Character Waiting Integer: (\d+)/.exec(line)) && f.bwi === undefined)
+      [f.bwi, f.cwi] = [Number(m[1]), Number(m[2])];
+    else if (
+      (m = /Clock stop: (.+) - Class accepted by the card: \(3G\) ?(.*)$/.exec(line)) &&
+      t === 15 &&
+      f.clockStop === undefined
+    ) {
       f.clockStop = m[1];
       f.classes = (m[2] ?? '').split(/\s+/).filter((x) => /^[A-E]$/.test(x));
     } else if (/ERROR! ATR is truncated/.test(line)) f.truncated = true;
@@ -120,9 +126,19 @@ function compare(atr: string, f: Facts): void {
     // ATR_analysis reads an unknown tag's length as a Perl number, so "C" counts as 0 and the value
     // is parsed as more tags; it also takes tag 3 as 1 byte whatever its length. Compare the tag
     // lists only where neither of its quirks applies.
-    const plain = a.historical.problems.length === 0 && a.historical.objects.every((o) => [1, 2, 4, 5, 6, 15].includes(o.tag) || (o.tag === 3 && o.length === 1) || ((o.tag === 7 || o.tag === 8) && o.length >= 1 && o.length <= 3));
+    const plain =
+      a.historical.problems.length === 0 &&
+      a.historical.objects.every(
+        (o) =>
+          [1, 2, 4, 5, 6, 15].includes(o.tag) ||
+          (o.tag === 3 && o.length === 1) ||
+          ((o.tag === 7 || o.tag === 8) && o.length >= 1 && o.length <= 3),
+      );
     if (plain && (a.historical.format === 'compact-tlv' || a.historical.format === 'compact-tlv+status')) {
-      expect(a.historical.objects.map((o) => `${o.tag.toString(16).toUpperCase()}${o.length.toString(16).toUpperCase()}`), where).toEqual(f.tags);
+      expect(
+        a.historical.objects.map((o) => `${o.tag.toString(16).toUpperCase()}${o.length.toString(16).toUpperCase()}`),
+        where,
+      ).toEqual(f.tags);
     }
   }
   // Truncation: where ATR_analysis sees it, so do we. We also see what it does not look for: a
@@ -206,7 +222,10 @@ describe('ATR analysis agrees with ATR_analysis', () => {
   });
 
   it('on ATRs with a wrong TCK and a missing historical byte', async () => {
-    for (const atr of ['3B 95 13 81 01 80 73 FF 01 00 0C', '3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 69']) {
+    for (const atr of [
+      '3B 95 13 81 01 80 73 FF 01 00 0C',
+      '3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 69',
+    ]) {
       const f = await atrAnalysis(atr);
       expect(f.tck?.ok).toBe(false);
       compare(atr, f);

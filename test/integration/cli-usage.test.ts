@@ -25,7 +25,9 @@ describe.concurrent('usage errors outside a command', () => {
     const r = await pcsc(['nosuch', '--json'], { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'EUSAGE', name: 'USAGE', message: expect.stringMatching(/^unknown command "nosuch"/) } });
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { code: 'EUSAGE', name: 'USAGE', message: expect.stringMatching(/^unknown command "nosuch"/) },
+    });
   });
 
   it('a missing argument names it on the one line', async () => {

@@ -14,7 +14,12 @@ coreCallsSuite('pcscd 1.9.9 (4:4) + vpcd + card.py', async () => {
     protocol: '4:4',
     readers: rig.readers,
     atr: Buffer.from(ATR, 'hex'),
-    card: { insert: () => card.insert(), remove: () => card.remove(), log: () => card.log(), clearLog: () => card.clearLog() },
+    card: {
+      insert: () => card.insert(),
+      remove: () => card.remove(),
+      log: () => card.log(),
+      clearLog: () => card.clearLog(),
+    },
     maxApdu: 65_535,
     // Measured with libpcsclite's own client on this rig (see test/integration/peer.test.ts):
     // Debian's vpcd answers only its TAG_IFD_ATR (0x0303), not SCARD_ATTR_ATR_STRING; it refuses

@@ -14,7 +14,13 @@ async function settles<T>(p: Promise<T>, what: string): Promise<{ value?: T; err
     timer = setTimeout(() => reject(new Error(`${what} still pending ${BOUND_MS} ms after pcscd died`)), BOUND_MS);
   });
   try {
-    return await Promise.race([p.then((value) => ({ value }), (error: unknown) => ({ error })), guard]);
+    return await Promise.race([
+      p.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      guard,
+    ]);
   } finally {
     clearTimeout(timer);
   }

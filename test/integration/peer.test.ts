@@ -4,8 +4,14 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Attr, CM_IOCTL_GET_FEATURE_REQUEST, Context, PcscError, PNP_NOTIFICATION, cardStateNames,
-  type Card, type Context as PcscContext,
+  Attr,
+  CM_IOCTL_GET_FEATURE_REQUEST,
+  Context,
+  PcscError,
+  PNP_NOTIFICATION,
+  cardStateNames,
+  type Card,
+  type Context as PcscContext,
 } from '../../src/core/index.js';
 import { buildPcscClient } from '../rig/build-c.js';
 import { startRig, type Rig } from '../rig/rig.js';
@@ -16,7 +22,14 @@ function peer(rig: Rig, bin: string, calls: string[]): Promise<PeerResult[]> {
   return new Promise((resolve, reject) => {
     execFile(bin, calls, { env: rig.env(), timeout: 20_000 }, (err, stdout) => {
       if (err) reject(err);
-      else resolve(stdout.trim().split('\n').map((l) => JSON.parse(l) as PeerResult).slice(1));
+      else
+        resolve(
+          stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as PeerResult)
+            .slice(1),
+        );
     });
   });
 }
@@ -59,7 +72,9 @@ describe('core vs libpcsclite on pcscd 1.9.9 + vpcd', () => {
 
   it('reports the same event states, counter word included, for readers and the PnP entry', async () => {
     const [gsc] = await peer(rig, bin, [`gsc:${r0}:${r1}:${PNP_NOTIFICATION}`]);
-    const ours = await ctx.getStatusChange([{ reader: r0 }, { reader: r1 }, { reader: PNP_NOTIFICATION }], { timeout: 0 }).catch((e: unknown) => e);
+    const ours = await ctx
+      .getStatusChange([{ reader: r0 }, { reader: r1 }, { reader: PNP_NOTIFICATION }], { timeout: 0 })
+      .catch((e: unknown) => e);
     const theirs = gsc?.states as { reader: string; eventState: number; atr: string }[];
     expect(gsc?.rv).toBe(0);
     expect(Array.isArray(ours)).toBe(true);
@@ -95,13 +110,22 @@ describe('core vs libpcsclite on pcscd 1.9.9 + vpcd', () => {
   });
 
   it('setAttribute and control fail with the codes libpcsclite gets', async () => {
-    const [, set, ctl] = await peer(rig, bin, [`connect:${r0}:2:3`, 'setattr:10100:41', `control:${CM_IOCTL_GET_FEATURE_REQUEST.toString(16)}`]);
+    const [, set, ctl] = await peer(rig, bin, [
+      `connect:${r0}:2:3`,
+      'setattr:10100:41',
+      `control:${CM_IOCTL_GET_FEATURE_REQUEST.toString(16)}`,
+    ]);
     expect((await outcome(card.setAttribute(Attr.VENDOR_NAME, Buffer.from('A')))).rv).toBe(set?.rv);
     expect((await outcome(card.control(CM_IOCTL_GET_FEATURE_REQUEST))).rv).toBe(ctl?.rv);
   });
 
   it('transmits the same bytes both ways, short and extended', async () => {
-    const apdus = ['00E2000003010203', '00E0010000', '00E400000100' + 'AB'.repeat(256), '00E20000000400' + 'CD'.repeat(1024)];
+    const apdus = [
+      '00E2000003010203',
+      '00E0010000',
+      '00E400000100' + 'AB'.repeat(256),
+      '00E20000000400' + 'CD'.repeat(1024),
+    ];
     const theirs = await peer(rig, bin, [`connect:${r0}:2:3`, ...apdus.map((a) => `transmit:${a}`)]);
     for (const [i, a] of apdus.entries()) {
       const ours = await outcome(card.transmit(Buffer.from(a, 'hex')));

@@ -11,7 +11,9 @@ import { startRig, type Rig } from '../rig/rig.js';
 
 function tool(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env, timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd}: ${err.message}\n${stderr}`)) : resolve(stdout)));
+    execFile(cmd, args, { env, timeout: 20_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd}: ${err.message}\n${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -85,13 +87,23 @@ describe('test rig', () => {
     await card.rule({ match: '00A40400', reply: '6A82' });
     await card.rule({ match: '00A4040007', reply: '9000', once: true });
     await card.rule({ match: 'A0A4', chain: '0102030405', sw: '9000' });
-    const r = await scriptor(rig, rig.readers[0] as string, ['00 A4 04 00 07 A0 00 00 00 03 10 10', '00 A4 04 00 07 A0 00 00 00 03 10 10', 'A0 A4 00 00 02 3F 00', 'A0 C0 00 00 05']);
+    const r = await scriptor(rig, rig.readers[0] as string, [
+      '00 A4 04 00 07 A0 00 00 00 03 10 10',
+      '00 A4 04 00 07 A0 00 00 00 03 10 10',
+      'A0 A4 00 00 02 3F 00',
+      'A0 C0 00 00 05',
+    ]);
     expect(r).toEqual(['9000', '6A82', '6105', '01020304059000']);
     await card.clearRules();
   });
 
   it("Debian's vicc answers as an independent ISO 7816 card", async () => {
-    const r = await scriptor(rig, rig.readers[1] as string, ['00 A4 04 00 00', '00 A4 00 00 02 3F 00', '00 C0 00 00 0C', '00 B0 00 00 10']);
+    const r = await scriptor(rig, rig.readers[1] as string, [
+      '00 A4 04 00 00',
+      '00 A4 00 00 02 3F 00',
+      '00 C0 00 00 0C',
+      '00 B0 00 00 10',
+    ]);
     expect(r).toEqual(['6A82', '610C', '6F0A83023F008A01058201389000', '6986']);
   });
 
@@ -112,7 +124,11 @@ describe('test rig lifecycle', () => {
       expect(new Set(rigs.map((r) => r.socket)).size).toBe(3);
       expect(rigs[0]?.port).not.toBe(rigs[1]?.port);
       const outs = await Promise.all(rigs.map((r) => tool('pcsc_scan', ['-r'], r.env())));
-      expect(outs.map((o) => o.trim())).toEqual(['0: Virtual PCD 00 00\n1: Virtual PCD 00 01', '0: Virtual PCD 00 00\n1: Virtual PCD 00 01', 'No reader found.']);
+      expect(outs.map((o) => o.trim())).toEqual([
+        '0: Virtual PCD 00 00\n1: Virtual PCD 00 01',
+        '0: Virtual PCD 00 00\n1: Virtual PCD 00 01',
+        'No reader found.',
+      ]);
     } finally {
       await Promise.all(rigs.map((r) => r.stop()));
     }
@@ -123,7 +139,9 @@ describe('test rig lifecycle', () => {
   });
 
   it('fails with what to install when a tool is missing', () => {
-    expect(() => requireFiles({ '/nonexistent/pcscd': 'pcscd' })).toThrow(/missing \/nonexistent\/pcscd\. Install it: apt-get install pcscd/);
+    expect(() => requireFiles({ '/nonexistent/pcscd': 'pcscd' })).toThrow(
+      /missing \/nonexistent\/pcscd\. Install it: apt-get install pcscd/,
+    );
   });
 });
 

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pcsc as runPcsc, requireBuild } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
@@ -70,7 +74,9 @@ describe.each([
     const r = await pcsc(['scan', '-c', '-n', '--reader', 'VIRTUAL'], rig.env());
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(lines(r.stderr)).toEqual([`pcsc: "VIRTUAL" matches 2 readers: ${rig.readers.map((n, i) => `${i}: ${n}`).join(', ')}; give more of the name or its number`]);
+    expect(lines(r.stderr)).toEqual([
+      `pcsc: "VIRTUAL" matches 2 readers: ${rig.readers.map((n, i) => `${i}: ${n}`).join(', ')}; give more of the name or its number`,
+    ]);
     const j = await pcsc(['scan', '-c', '-n', '--json', '--reader', 'virtual'], rig.env());
     expect(j.code).toBe(2);
     expect((JSON.parse(j.stdout) as { error: { name: string } }).error.name).toBe('USAGE');
@@ -117,7 +123,9 @@ describe('pcsc scan -r without pcscd', () => {
     const ours = await pcsc(['scan', '-r', '--json'], { ...rig.env(), PCSCLITE_CSOCK_NAME: path() });
     expect(ours.code).toBe(3);
     const out = JSON.parse(ours.stdout) as { error: Record<string, string> };
-    expect(out).toEqual({ error: { code: '0x8010001D', name: 'SCARD_E_NO_SERVICE', message: expect.stringContaining('0x8010001D') } });
+    expect(out).toEqual({
+      error: { code: '0x8010001D', name: 'SCARD_E_NO_SERVICE', message: expect.stringContaining('0x8010001D') },
+    });
     expect(Object.keys(out)).toEqual(['error']);
   });
 });

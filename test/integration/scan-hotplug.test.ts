@@ -56,7 +56,11 @@ describe.each([
   it('a reader plugged in with a card, a reader unplugged, then the card removed', async () => {
     const f = await fake(version, [{ name: R0 }]);
     const scan = startPcsc(['scan', '--json', '-n', '--socket', f.path], env);
-    expect(await scan.waitEvent((e) => e.event === 'started')).toMatchObject({ pnp: true, readers: [R0], daemon: { protocol } });
+    expect(await scan.waitEvent((e) => e.event === 'started')).toMatchObject({
+      pnp: true,
+      readers: [R0],
+      daemon: { protocol },
+    });
     await scan.waitEvent((e) => e.event === 'status');
     await waiting(f);
     f.addReader({ name: R1, card: { atr: ATR } });
@@ -65,12 +69,21 @@ describe.each([
     expect(await scan.waitEvent((e) => e.event === 'card-inserted')).toMatchObject({ reader: R1, index: 1 });
     await waiting(f);
     f.removeReader(R0);
-    expect(await scan.waitEvent((e) => e.event === 'reader-removed')).toMatchObject({ reader: R0, index: 0, card: 'unknown' });
+    expect(await scan.waitEvent((e) => e.event === 'reader-removed')).toMatchObject({
+      reader: R0,
+      index: 0,
+      card: 'unknown',
+    });
     await waiting(f);
     f.removeCard(R1);
     expect(await scan.waitEvent((e) => e.event === 'card-removed')).toMatchObject({ reader: R1 });
     expect(await scan.stop()).toBe(130);
-    expect(scan.events().map((e) => e.event).filter(Boolean)).toEqual(['started', 'status', 'reader-added', 'card-inserted', 'reader-removed', 'card-removed']);
+    expect(
+      scan
+        .events()
+        .map((e) => e.event)
+        .filter(Boolean),
+    ).toEqual(['started', 'status', 'reader-added', 'card-inserted', 'reader-removed', 'card-removed']);
     expect(f.violations).toEqual([]);
   });
 
@@ -81,7 +94,11 @@ describe.each([
     await scan.waitEvent((e) => e.event === 'waiting-reader');
     await waiting(f);
     f.addReader({ name: R0 });
-    expect(await scan.waitEvent((e) => e.event === 'reader-added')).toMatchObject({ reader: R0, index: 0, card: 'absent' });
+    expect(await scan.waitEvent((e) => e.event === 'reader-added')).toMatchObject({
+      reader: R0,
+      index: 0,
+      card: 'absent',
+    });
     expect(f.violations).toEqual([]);
   });
 
@@ -100,7 +117,10 @@ describe.each([
 
 describe("the PnP pseudo-reader's event counter (-d)", () => {
   it('4:5 counts reader arrivals and departures daemon-wide; 4:4 has no counter (0)', async () => {
-    for (const [version, counts] of [['2.4.1', true], ['2.2.3', false]] as const) {
+    for (const [version, counts] of [
+      ['2.4.1', true],
+      ['2.2.3', false],
+    ] as const) {
       const f = await fake(version, [{ name: R0 }]);
       const scan = startPcsc(['scan', '--json', '-n', '-d', '--socket', f.path], env);
       await scan.waitEvent((e) => e.event === 'status');
@@ -110,7 +130,9 @@ describe("the PnP pseudo-reader's event counter (-d)", () => {
       await scan.waitEvent((e) => e.event === 'reader-added');
       await waiting(f);
       f.removeReader(R1);
-      const t2 = await scan.waitEvent((e) => e.event === 'transition' && e.index === -1, { from: scan.lines.findIndex((l) => l.includes('"reader-added"')) });
+      const t2 = await scan.waitEvent((e) => e.event === 'transition' && e.index === -1, {
+        from: scan.lines.findIndex((l) => l.includes('"reader-added"')),
+      });
       await scan.waitEvent((e) => e.event === 'reader-removed');
       expect(t1).toMatchObject({ reader: '\\\\?PnP?\\Notification', set: expect.arrayContaining(['CHANGED']) });
       if (counts) {
@@ -132,8 +154,15 @@ describe('an unresponsive (mute) card, which vpcd cannot make', () => {
     const f = await fake('2.2.3', [{ name: R0, card: { atr: ATR, mute: true } }]);
     const ours = await pcsc(['scan', '-c', '-n', '--socket', f.path], { env });
     expect(ours.code, ours.stderr).toBe(0);
-    const peer = await promisify(execFile)('/usr/bin/pcsc_scan', ['-c'], { env: { ...env, PCSCLITE_CSOCK_NAME: f.path }, timeout: 20_000 });
-    const state = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('  Card state: ')).map((l) => l.replace(/[, ]+$/, ''));
+    const peer = await promisify(execFile)('/usr/bin/pcsc_scan', ['-c'], {
+      env: { ...env, PCSCLITE_CSOCK_NAME: f.path },
+      timeout: 20_000,
+    });
+    const state = (s: string): string[] =>
+      s
+        .split('\n')
+        .filter((l) => l.startsWith('  Card state: '))
+        .map((l) => l.replace(/[, ]+$/, ''));
     expect(state(ours.stdout)).toEqual(state(peer.stdout));
     expect(state(ours.stdout)).toEqual(['  Card state: Card inserted, Unresponsive card']);
     const j = JSON.parse((await pcsc(['scan', '-c', '-n', '--json', '--socket', f.path], { env })).stdout);

@@ -55,6 +55,9 @@ it('says pcscd went away, resumes when it is back, reports the missed removal, t
   expect(live).not.toHaveProperty('missed');
   expect(await scan.stop()).toBe(130);
 
-  const order = scan.events().map((e) => e.event).filter(Boolean);
+  const order = scan
+    .events()
+    .map((e) => e.event)
+    .filter(Boolean);
   expect(order).toEqual(['started', 'status', 'status', 'daemon-lost', 'daemon-back', 'card-removed', 'card-inserted']);
 });

@@ -20,7 +20,11 @@ let peerEnv: (socket: string) => NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   requireBuild();
-  for (const [f, pkg] of [['/usr/bin/pcsc_scan', 'pcsc-tools'], ['/usr/bin/stdbuf', 'coreutils'], [SYSTEM_LIST, 'pcsc-tools']]) {
+  for (const [f, pkg] of [
+    ['/usr/bin/pcsc_scan', 'pcsc-tools'],
+    ['/usr/bin/stdbuf', 'coreutils'],
+    [SYSTEM_LIST, 'pcsc-tools'],
+  ]) {
     if (!existsSync(f as string)) throw new Error(`${f} is missing: apt-get install ${pkg}`);
   }
   home = await mkdtemp(join(tmpdir(), 'pcsc-peer-home-'));
@@ -37,7 +41,9 @@ afterAll(async () => {
 });
 
 /** The reader blocks of a pcsc_scan-style transcript: {reader, event, state, atr, names}. */
-function blocks(lines: string[]): { reader: string; eventNumber: number; state: string; atr?: string; names: string[] }[] {
+function blocks(
+  lines: string[],
+): { reader: string; eventNumber: number; state: string; atr?: string; names: string[] }[] {
   const out: ReturnType<typeof blocks> = [];
   let cur: (typeof out)[number] | null = null;
   let inNames = false;
@@ -93,7 +99,9 @@ describe('side by side with pcsc_scan on the same rig', () => {
     expect(readers(ours)).toEqual(['0: Virtual PCD 00 00', '1: Virtual PCD 00 01']);
     const a = blocks(ours.lines);
     const b = blocks(peer.lines);
-    expect(a.map((x) => [x.reader, x.eventNumber, x.state, x.atr ?? null])).toEqual(b.map((x) => [x.reader, x.eventNumber, x.state, x.atr ?? null]));
+    expect(a.map((x) => [x.reader, x.eventNumber, x.state, x.atr ?? null])).toEqual(
+      b.map((x) => [x.reader, x.eventNumber, x.state, x.atr ?? null]),
+    );
     expect(a.map((x) => x.state)).toEqual(['Card removed', 'Card removed', 'Card inserted', 'Card removed']);
     const inserted = (bs: ReturnType<typeof blocks>) => bs.find((x) => x.atr);
     expect(inserted(a)?.atr).toBe('3B 95 13 81 01 80 73 FF 01 00 0B');
@@ -107,7 +115,11 @@ describe('side by side with pcsc_scan on the same rig', () => {
     const peer = await promisify(execFile)('/usr/bin/pcsc_scan', ['-c'], { env, timeout: 20_000 });
     const ours = await pcsc(['scan', '-c', '-n'], { env });
     expect(ours.code).toBe(0);
-    const strip = (s: string): string[] => s.split('\n').map((l) => l.replace(/\r[ \-\\|/]*\r?/g, '')).filter(Boolean);
+    const strip = (s: string): string[] =>
+      s
+        .split('\n')
+        .map((l) => l.replace(/\r[ \-\\|/]*\r?/g, ''))
+        .filter(Boolean);
     expect(blocks(strip(ours.stdout))).toEqual(blocks(strip(peer.stdout)));
     await rig.card(1).remove();
   });
@@ -125,7 +137,12 @@ describe("Debian's vicc card (an independent ISO 7816 card)", () => {
   it('-c shows its ATR and names, as pcsc_scan -c and ATR_analysis do', async () => {
     const env = peerEnv(rig.socket);
     const j = JSON.parse((await pcsc(['scan', '-c', '--json'], { env })).stdout);
-    expect(j.readers[0]).toMatchObject({ name: 'Virtual PCD 00 00', card: 'present', atr: '3B951381018073FF01000B', names: expect.arrayContaining(['vsmartcard - iso7816 (Other)']) });
+    expect(j.readers[0]).toMatchObject({
+      name: 'Virtual PCD 00 00',
+      card: 'present',
+      atr: '3B951381018073FF01000B',
+      names: expect.arrayContaining(['vsmartcard - iso7816 (Other)']),
+    });
     const peer = await promisify(execFile)('/usr/bin/pcsc_scan', ['-c'], { env, timeout: 20_000 });
     expect(peer.stdout).toContain('ATR: 3B 95 13 81 01 80 73 FF 01 00 0B');
   });

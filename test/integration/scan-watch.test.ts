@@ -41,13 +41,23 @@ describe('watch mode, --json (NDJSON)', () => {
   it('started, status of each reader, insertion with ATR and names, removal; Ctrl-C exits 130', async () => {
     const scan = startPcsc(['scan', '--json'], env);
     const started = await scan.waitEvent((e) => e.event === 'started');
-    expect(started).toMatchObject({ pnp: true, readers: [R0, R1], daemon: { backend: 'pcscd', protocol: '4:4', socket: rig.socket } });
+    expect(started).toMatchObject({
+      pnp: true,
+      readers: [R0, R1],
+      daemon: { backend: 'pcscd', protocol: '4:4', socket: rig.socket },
+    });
     const s0 = await scan.waitEvent((e) => e.event === 'status' && e.reader === R0);
     await scan.waitEvent((e) => e.event === 'status' && e.reader === R1);
     expect(s0).toMatchObject({ index: 0, card: 'absent', state: ['EMPTY'] });
     await rig.card(0).insert();
     const ins = await scan.waitEvent((e) => e.event === 'card-inserted');
-    expect(ins).toMatchObject({ reader: R0, index: 0, card: 'present', atr: ATR, eventNumber: (s0.eventNumber as number) + 1 });
+    expect(ins).toMatchObject({
+      reader: R0,
+      index: 0,
+      card: 'present',
+      atr: ATR,
+      eventNumber: (s0.eventNumber as number) + 1,
+    });
     expect(ins.names).toContain(NAME);
     expect(Date.parse(ins.time as string)).not.toBeNaN();
     await rig.card(0).remove();
@@ -57,7 +67,14 @@ describe('watch mode, --json (NDJSON)', () => {
     expect(await scan.stop()).toBe(130);
     // Every line is one JSON object; nothing else on stdout, nothing on stderr.
     for (const l of scan.lines.filter(Boolean)) expect(() => JSON.parse(l)).not.toThrow();
-    expect(scan.events().map((e) => e.event ?? Object.keys(e)[0])).toEqual(['started', 'status', 'status', 'card-inserted', 'card-removed', 'error']);
+    expect(scan.events().map((e) => e.event ?? Object.keys(e)[0])).toEqual([
+      'started',
+      'status',
+      'status',
+      'card-inserted',
+      'card-removed',
+      'error',
+    ]);
     expect(scan.stderr()).toBe('');
   });
 
@@ -92,7 +109,12 @@ describe('watch mode, --json (NDJSON)', () => {
     const ins = await scan.waitEvent((e) => e.event === 'card-inserted');
     expect(ins.reader).toBe(R1);
     await scan.stop();
-    expect(scan.events().filter((e) => 'reader' in e).map((e) => e.reader)).toEqual([R1, R1]);
+    expect(
+      scan
+        .events()
+        .filter((e) => 'reader' in e)
+        .map((e) => e.reader),
+    ).toEqual([R1, R1]);
   });
 
   it('stops (exit 0) when the reader of its output goes away, as `| head -1` does', async () => {
@@ -109,7 +131,12 @@ describe('watch mode, --json (NDJSON)', () => {
     await scan.waitEvent((e) => e.event === 'status');
     await rig.card(0).insert();
     const t = await scan.waitEvent((e) => e.event === 'transition' && (e.set as string[]).includes('PRESENT'));
-    expect(t).toMatchObject({ reader: R0, from: expect.stringMatching(/^0x0010$/), set: ['CHANGED', 'PRESENT'], cleared: ['EMPTY'] });
+    expect(t).toMatchObject({
+      reader: R0,
+      from: expect.stringMatching(/^0x0010$/),
+      set: ['CHANGED', 'PRESENT'],
+      cleared: ['EMPTY'],
+    });
     expect(t.to).toBe('0x0022');
   });
 });
@@ -121,11 +148,17 @@ describe('watch mode, human output', () => {
     await rig.card(0).insert();
     await scan.waitLine(/^ {2}Possibly identified card:$/);
     await rig.card(0).remove();
-    await scan.waitLine((l) => l === '  Card state: Card removed', { from: scan.lines.indexOf('  Possibly identified card:') });
+    await scan.waitLine((l) => l === '  Card state: Card removed', {
+      from: scan.lines.indexOf('  Possibly identified card:'),
+    });
     await scan.stop();
     const out = scan.lines.join('\n');
-    expect(out).toMatch(/^Using reader plug'n play mechanism\nScanning present readers\.\.\.\n0: Virtual PCD 00 00\n1: Virtual PCD 00 01\n/);
-    expect(out).toMatch(/\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\n Reader 0: Virtual PCD 00 00\n {2}Event number: \d+\n {2}Card state: Card inserted\n {2}ATR: 3B 95 13 81 01 80 73 FF 01 00 0B\n/);
+    expect(out).toMatch(
+      /^Using reader plug'n play mechanism\nScanning present readers\.\.\.\n0: Virtual PCD 00 00\n1: Virtual PCD 00 01\n/,
+    );
+    expect(out).toMatch(
+      /\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\n Reader 0: Virtual PCD 00 00\n {2}Event number: \d+\n {2}Card state: Card inserted\n {2}ATR: 3B 95 13 81 01 80 73 FF 01 00 0B\n/,
+    );
     expect(out).toMatch(/ {4}TA1 +13 +Fi=372, Di=4/);
     expect(out).toContain(`    ${NAME}`);
     expect(out).not.toContain('\u001b');
@@ -149,13 +182,17 @@ describe('watch mode, human output', () => {
     await scan.waitLine(/^ {2}Card state: Card removed$/);
     await rig.card(0).clearLog();
     await rig.card(0).insert();
-    await scan.waitLine(/^Stress card in reader Virtual PCD 00 00: 100 APDUs in \d+ µs, [\d.]+ APDU\/s$/, { timeoutMs: 20_000 });
+    await scan.waitLine(/^Stress card in reader Virtual PCD 00 00: 100 APDUs in \d+ µs, [\d.]+ APDU\/s$/, {
+      timeoutMs: 20_000,
+    });
     const apdus = await rig.card(0).apdus();
     expect(apdus.length).toBeGreaterThanOrEqual(100);
     expect(new Set(apdus)).toEqual(new Set(['00A40000023F00']));
     await rig.card(0).remove();
     await scan.waitLine(/^Stress card in reader Virtual PCD 00 00: stopped after \d+ APDUs?: /);
-    await scan.waitLine(/^ {2}Card state: Card removed$/, { from: scan.lines.findIndex((l) => l.includes('stopped after')) });
+    await scan.waitLine(/^ {2}Card state: Card removed$/, {
+      from: scan.lines.findIndex((l) => l.includes('stopped after')),
+    });
   });
 });
 
@@ -164,15 +201,27 @@ describe('-c and --wait-card', () => {
     await rig.card(1).insert();
     const r = await pcsc(['scan', '-c'], { env });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ Reader 0: Virtual PCD 00 00\n {2}Event number: \d+\n {2}Card state: Card removed\n Reader 1: Virtual PCD 00 01\n {2}Event number: \d+\n {2}Card state: Card inserted\n {2}ATR: 3B 95 13 81 01 80 73 FF 01 00 0B\n {2}Possibly identified card:\n/);
+    expect(r.stdout).toMatch(
+      /^ Reader 0: Virtual PCD 00 00\n {2}Event number: \d+\n {2}Card state: Card removed\n Reader 1: Virtual PCD 00 01\n {2}Event number: \d+\n {2}Card state: Card inserted\n {2}ATR: 3B 95 13 81 01 80 73 FF 01 00 0B\n {2}Possibly identified card:\n/,
+    );
     const j = JSON.parse((await pcsc(['scan', '-c', '--json'], { env })).stdout);
     expect(j.readers).toEqual([
       { name: R0, index: 0, eventNumber: expect.any(Number), card: 'absent', state: ['EMPTY'] },
-      { name: R1, index: 1, eventNumber: expect.any(Number), card: 'present', state: ['PRESENT'], atr: ATR, names: expect.arrayContaining([NAME]) },
+      {
+        name: R1,
+        index: 1,
+        eventNumber: expect.any(Number),
+        card: 'present',
+        state: ['PRESENT'],
+        atr: ATR,
+        names: expect.arrayContaining([NAME]),
+      },
     ]);
     expect(j.daemon).toEqual({ protocol: '4:4', socket: rig.socket });
     const one = JSON.parse((await pcsc(['scan', '-c', '--json', '--reader', 'pcd 00 01', '-n'], { env })).stdout);
-    expect(one.readers).toEqual([{ name: R1, index: 1, eventNumber: expect.any(Number), card: 'present', state: ['PRESENT'], atr: ATR }]);
+    expect(one.readers).toEqual([
+      { name: R1, index: 1, eventNumber: expect.any(Number), card: 'present', state: ['PRESENT'], atr: ATR },
+    ]);
   });
 
   it('--wait-card blocks until a card is in, prints its ATR, exits 0', async () => {
@@ -183,7 +232,12 @@ describe('-c and --wait-card', () => {
     expect(await wait.exited).toBe(0);
     expect(wait.lines.filter(Boolean)).toEqual([ATR_SPACED]);
     const j = await pcsc(['scan', '--wait-card', '--json'], { env });
-    expect(JSON.parse(j.stdout)).toMatchObject({ reader: R0, index: 0, atr: ATR, names: expect.arrayContaining([NAME]) });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      reader: R0,
+      index: 0,
+      atr: ATR,
+      names: expect.arrayContaining([NAME]),
+    });
   });
 
   it('--wait-card -t gives up with exit 5; --reader waits for that reader', async () => {

@@ -2,7 +2,19 @@
 // against it, read the agent's verdict from its debug log, and check that ssh-check predicted it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSshCheck, type SshCheckResult } from '../../src/core/ssh/ssh-check.js';
@@ -11,8 +23,13 @@ import { createProbe } from '../../src/core/doctor/probe.js';
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const OPENSC = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';
 const NEEDS: [string, string][] = [
-  ['/usr/bin/ssh-agent', 'openssh-client'], ['/usr/bin/ssh-add', 'openssh-client'], ['/usr/bin/ssh-keygen', 'openssh-client'],
-  ['/usr/bin/softhsm2-util', 'softhsm2'], [SOFTHSM, 'softhsm2'], [OPENSC, 'opensc-pkcs11'], ['/usr/bin/gcc', 'gcc'],
+  ['/usr/bin/ssh-agent', 'openssh-client'],
+  ['/usr/bin/ssh-add', 'openssh-client'],
+  ['/usr/bin/ssh-keygen', 'openssh-client'],
+  ['/usr/bin/softhsm2-util', 'softhsm2'],
+  [SOFTHSM, 'softhsm2'],
+  [OPENSC, 'opensc-pkcs11'],
+  ['/usr/bin/gcc', 'gcc'],
 ];
 
 type Outcome = 'remote' | 'realpath' | 'not-allowed' | 'not-pkcs11' | 'load-failed' | 'loaded';
@@ -21,18 +38,35 @@ let T = '';
 let env: NodeJS.ProcessEnv = {};
 const agents = new Set<ChildProcess>();
 const killAll = () => {
-  for (const a of agents) { try { process.kill(-(a.pid as number), 'SIGKILL'); } catch { /* gone */ } }
+  for (const a of agents) {
+    try {
+      process.kill(-(a.pid as number), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   agents.clear();
 };
 process.on('exit', killAll);
 
 beforeAll(() => {
   const missing = NEEDS.filter(([p]) => !existsSync(p));
-  if (missing.length) throw new Error(`missing ${missing.map(([p, pkg]) => `${p} (apt-get install ${pkg})`).join(', ')}`);
+  if (missing.length)
+    throw new Error(`missing ${missing.map(([p, pkg]) => `${p} (apt-get install ${pkg})`).join(', ')}`);
   T = realpathSync(mkdtempSync(join(tmpdir(), 'pcsc-agent-')));
   mkdirSync(`${T}/tokens`);
-  writeFileSync(`${T}/softhsm2.conf`, `directories.tokendir = ${T}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  env = { PATH: process.env.PATH, HOME: T, SOFTHSM2_CONF: `${T}/softhsm2.conf`, SSH_ASKPASS: `${T}/askpass`, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' };
+  writeFileSync(
+    `${T}/softhsm2.conf`,
+    `directories.tokendir = ${T}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
+  env = {
+    PATH: process.env.PATH,
+    HOME: T,
+    SOFTHSM2_CONF: `${T}/softhsm2.conf`,
+    SSH_ASKPASS: `${T}/askpass`,
+    SSH_ASKPASS_REQUIRE: 'force',
+    DISPLAY: ':0',
+  };
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { env, stdio: 'pipe' });
   run('softhsm2-util', ['--init-token', '--free', '--label', 'pcsc-test', '--pin', '1234', '--so-pin', '5678']);
   run('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-m', 'PKCS8', '-N', '', '-f', `${T}/key`]);
@@ -58,8 +92,23 @@ beforeAll(() => {
   writeFileSync(`${T}/build/dep.c`, 'int dep(void) { return 7; }\n');
   writeFileSync(`${T}/build/mod.c`, 'int dep(void);\nint C_GetFunctionList(void **p) { return dep(); }\n');
   execFileSync('gcc', ['-shared', '-fPIC', '-o', `${T}/allowed/noexport.so`, `${T}/build/none.c`]);
-  execFileSync('gcc', ['-shared', '-fPIC', '-Wl,-soname,libpcscgone.so', '-o', `${T}/build/libpcscgone.so`, `${T}/build/dep.c`]);
-  execFileSync('gcc', ['-shared', '-fPIC', '-o', `${T}/allowed/needsgone.so`, `${T}/build/mod.c`, `-L${T}/build`, '-lpcscgone']);
+  execFileSync('gcc', [
+    '-shared',
+    '-fPIC',
+    '-Wl,-soname,libpcscgone.so',
+    '-o',
+    `${T}/build/libpcscgone.so`,
+    `${T}/build/dep.c`,
+  ]);
+  execFileSync('gcc', [
+    '-shared',
+    '-fPIC',
+    '-o',
+    `${T}/allowed/needsgone.so`,
+    `${T}/build/mod.c`,
+    `-L${T}/build`,
+    '-lpcscgone',
+  ]);
   unlinkSync(`${T}/build/libpcscgone.so`);
 });
 
@@ -69,7 +118,13 @@ afterAll(() => {
   if (T) rmSync(T, { recursive: true, force: true });
 });
 
-interface Case { name: string; list: string | null; provider: string; cwd?: string; extra?: string[] }
+interface Case {
+  name: string;
+  list: string | null;
+  provider: string;
+  cwd?: string;
+  extra?: string[];
+}
 
 const A = () => `${T}/allowed`;
 const cases: (() => Case)[] = [
@@ -82,7 +137,11 @@ const cases: (() => Case)[] = [
   () => ({ name: 'symlink leaving the allowed directory', list: `${A()}/*`, provider: `${A()}/link-out.so` }),
   () => ({ name: 'symlink into the allowed directory', list: `${A()}/*`, provider: `${T}/other/link-in.so` }),
   () => ({ name: 'symlink to /usr/lib, only the directory allowed', list: `${A()}/*`, provider: `${A()}/link-sys.so` }),
-  () => ({ name: 'symlink to /usr/lib, /usr/lib allowed too', list: `${A()}/*,/usr/lib*/*`, provider: `${A()}/link-sys.so` }),
+  () => ({
+    name: 'symlink to /usr/lib, /usr/lib allowed too',
+    list: `${A()}/*,/usr/lib*/*`,
+    provider: `${A()}/link-sys.so`,
+  }),
   () => ({ name: 'negation first', list: `!${A()}/soft*,${A()}/*`, provider: `${A()}/softhsm.so` }),
   () => ({ name: 'negation last still refuses', list: `${A()}/*,!${A()}/soft*`, provider: `${A()}/softhsm.so` }),
   () => ({ name: 'negation that does not match', list: `!${T}/other/*,${A()}/*`, provider: `${A()}/softhsm.so` }),
@@ -107,37 +166,76 @@ const cases: (() => Case)[] = [
   () => ({ name: 'trailing slash on a file', list: `${A()}/*`, provider: `${A()}/softhsm.so/` }),
   () => ({ name: '"*" allows everything', list: '*', provider: `${T}/other/softhsm.so` }),
   () => ({ name: 'empty -P', list: '', provider: `${A()}/softhsm.so` }),
-  () => ({ name: 'sub-pattern of 1,023 bytes fails the list', list: `${A()}/*,/${'x'.repeat(1021)}*`, provider: `${A()}/softhsm.so` }),
-  () => ({ name: 'sub-pattern of 1,022 bytes is fine', list: `${A()}/*,/${'x'.repeat(1020)}*`, provider: `${A()}/softhsm.so` }),
-  () => ({ name: '-O allow-remote-pkcs11 changes nothing locally', list: `${A()}/*`, provider: `${A()}/softhsm.so`, extra: ['-O', 'allow-remote-pkcs11'] }),
+  () => ({
+    name: 'sub-pattern of 1,023 bytes fails the list',
+    list: `${A()}/*,/${'x'.repeat(1021)}*`,
+    provider: `${A()}/softhsm.so`,
+  }),
+  () => ({
+    name: 'sub-pattern of 1,022 bytes is fine',
+    list: `${A()}/*,/${'x'.repeat(1020)}*`,
+    provider: `${A()}/softhsm.so`,
+  }),
+  () => ({
+    name: '-O allow-remote-pkcs11 changes nothing locally',
+    list: `${A()}/*`,
+    provider: `${A()}/softhsm.so`,
+    extra: ['-O', 'allow-remote-pkcs11'],
+  }),
   () => ({ name: 'opensc copy, allowed (loads, no card)', list: `${A()}/*`, provider: `${A()}/opensc.so` }),
   () => ({ name: 'mentions C_GetFunctionList without exporting it', list: `${A()}/*`, provider: `${A()}/noexport.so` }),
   () => ({ name: 'dependency missing', list: `${A()}/*`, provider: `${A()}/needsgone.so` }),
 ];
 
-async function startAgent(sock: string, list: string | null, cwd: string, extra: string[]): Promise<{ agent: ChildProcess; log: () => string }> {
+async function startAgent(
+  sock: string,
+  list: string | null,
+  cwd: string,
+  extra: string[],
+): Promise<{ agent: ChildProcess; log: () => string }> {
   const args = ['-d', '-a', sock, ...extra, ...(list === null ? [] : ['-P', list])];
   const agent = spawn('ssh-agent', args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   agents.add(agent);
   let out = '';
   let err = '';
-  agent.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  agent.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ssh-agent did not start: ${err}`)), 10_000);
     agent.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('Agent pid')) { clearTimeout(timer); resolve(); }
+      if (out.includes('Agent pid')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    agent.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ssh-agent exited ${code}: ${err}`)); });
+    agent.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ssh-agent exited ${code}: ${err}`));
+    });
   });
   return { agent, log: () => err };
 }
 
 async function stopAgent(agent: ChildProcess): Promise<void> {
-  if (agent.exitCode !== null || agent.signalCode !== null) { agents.delete(agent); return; }
+  if (agent.exitCode !== null || agent.signalCode !== null) {
+    agents.delete(agent);
+    return;
+  }
   const gone = new Promise<void>((r) => agent.on('close', () => r()));
-  try { process.kill(-(agent.pid as number), 'SIGTERM'); } catch { /* already gone */ }
-  const t = setTimeout(() => { try { process.kill(-(agent.pid as number), 'SIGKILL'); } catch { /* gone */ } }, 3000);
+  try {
+    process.kill(-(agent.pid as number), 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+  const t = setTimeout(() => {
+    try {
+      process.kill(-(agent.pid as number), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 3000);
   await gone;
   clearTimeout(t);
   agents.delete(agent);
@@ -156,7 +254,8 @@ function agentOutcome(log: string): { outcome: Outcome; path: string | null; err
   const path = m[1] as string;
   if (/is not a PKCS11 library/.test(log)) return { outcome: 'not-pkcs11', path, errno: null };
   if (/provider .*: manufacturerID </.test(log)) return { outcome: 'loaded', path, errno: null };
-  if (/dlopen .* failed|dlsym\(C_GetFunctionList\) failed/.test(log)) return { outcome: 'load-failed', path, errno: null };
+  if (/dlopen .* failed|dlsym\(C_GetFunctionList\) failed/.test(log))
+    return { outcome: 'load-failed', path, errno: null };
   throw new Error(`agent log: unrecognised outcome:\n${log}`);
 }
 
@@ -179,23 +278,39 @@ describe('ssh-check agrees with the real ssh-agent', () => {
     const sock = `${T}/agent-${i}.sock`;
     const { agent, log } = await startAgent(sock, c.list, c.cwd ?? T, c.extra ?? []);
     try {
-      const r = await runSshCheck({ probe: createProbe({ env: { ...env, SSH_AUTH_SOCK: sock } }), provider: c.provider });
+      const r = await runSshCheck({
+        probe: createProbe({ env: { ...env, SSH_AUTH_SOCK: sock } }),
+        provider: c.provider,
+      });
       // ssh-check found this very agent and read its options from its command line.
-      expect(r.agent).toMatchObject({ pid: agent.pid, kind: 'openssh', via: 'socket-owner', allowedProvidersFrom: c.list === null ? 'default' : 'argv' });
+      expect(r.agent).toMatchObject({
+        pid: agent.pid,
+        kind: 'openssh',
+        via: 'socket-owner',
+        allowedProvidersFrom: c.list === null ? 'default' : 'argv',
+      });
       if (c.list !== null) expect(r.allowedProviders).toBe(c.list);
       expect(r.agent.cwd).toBe(realpathSync(c.cwd ?? T));
       expect(r.agent.allowRemotePkcs11).toBe((c.extra ?? []).includes('allow-remote-pkcs11'));
 
-      const add = spawnSync('ssh-add', ['-s', c.provider], { env: { ...env, SSH_AUTH_SOCK: sock }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, encoding: 'utf8' });
+      const add = spawnSync('ssh-add', ['-s', c.provider], {
+        env: { ...env, SSH_AUTH_SOCK: sock },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 30_000,
+        encoding: 'utf8',
+      });
       const said = `${add.stdout}${add.stderr}`;
       await stopAgent(agent);
       const truth = agentOutcome(log());
       seen.set(truth.outcome, (seen.get(truth.outcome) ?? 0) + 1);
       expect({ case: c.name, outcome: predicted(r) }).toEqual({ case: c.name, outcome: truth.outcome });
       if (truth.path !== null) expect(r.canonicalPath).toBe(truth.path);
-      if (truth.errno !== null) expect(r.checks.find((x) => x.id === 'ssh.provider-path')?.summary).toContain(truth.errno);
+      if (truth.errno !== null)
+        expect(r.checks.find((x) => x.id === 'ssh.provider-path')?.summary).toContain(truth.errno);
       const cardAdded = said.includes('Card added');
-      expect(cardAdded).toBe(truth.outcome === 'loaded' && r.canonicalPath !== null && !r.canonicalPath.includes('opensc'));
+      expect(cardAdded).toBe(
+        truth.outcome === 'loaded' && r.canonicalPath !== null && !r.canonicalPath.includes('opensc'),
+      );
       expect(add.status === 0).toBe(cardAdded);
     } finally {
       await stopAgent(agent);

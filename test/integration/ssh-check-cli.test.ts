@@ -21,17 +21,38 @@ beforeAll(() => {
   mkdirSync(`${T}/allowed`);
   symlinkSync('../lib/p11.so', `${T}/allowed/p11.so`);
 });
-afterAll(() => { if (T) rmSync(T, { recursive: true, force: true }); });
+afterAll(() => {
+  if (T) rmSync(T, { recursive: true, force: true });
+});
 
 describe('pcsc ssh-check', () => {
   it('exit 0 and the JSON contract when the agent would accept the provider', () => {
     const r = pcsc(['ssh-check', `${T}/link.so`, '-P', `${T}/lib/*`, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ allowed: true, accepted: true, canonicalPath: `${T}/lib/p11.so`, matched: `${T}/lib/*`, allowedProvidersFrom: 'option', fixes: [] });
+    expect(j).toMatchObject({
+      allowed: true,
+      accepted: true,
+      canonicalPath: `${T}/lib/p11.so`,
+      matched: `${T}/lib/*`,
+      allowedProvidersFrom: 'option',
+      fixes: [],
+    });
     expect(j.provider).toMatchObject({ verdict: 'ok', format: 'elf', exportsEntryPoint: true });
-    expect(j.checks.map((c: { id: string }) => c.id)).toEqual(['ssh.agent', 'ssh.provider-path', 'ssh.provider-file', 'ssh.provider-deps']);
-    for (const c of j.checks) expect(c).toEqual(expect.objectContaining({ status: expect.any(String), summary: expect.any(String), durationUs: expect.any(Number) }));
+    expect(j.checks.map((c: { id: string }) => c.id)).toEqual([
+      'ssh.agent',
+      'ssh.provider-path',
+      'ssh.provider-file',
+      'ssh.provider-deps',
+    ]);
+    for (const c of j.checks)
+      expect(c).toEqual(
+        expect.objectContaining({
+          status: expect.any(String),
+          summary: expect.any(String),
+          durationUs: expect.any(Number),
+        }),
+      );
   });
 
   it('exit 1, the refusal and the fixes when the list refuses it (the alias works too)', () => {
@@ -50,17 +71,29 @@ describe('pcsc ssh-check', () => {
   it('says when a symlink takes an allowed-looking path out of the allowed tree', () => {
     const r = pcsc(['ssh-check', `${T}/allowed/p11.so`, '-P', `${T}/allowed/*`]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`${T}/allowed/p11.so looks allowed, but a symlink leads out of the allowed tree: the agent matches the real path ${T}/lib/p11.so.`);
+    expect(r.stdout).toContain(
+      `${T}/allowed/p11.so looks allowed, but a symlink leads out of the allowed tree: the agent matches the real path ${T}/lib/p11.so.`,
+    );
     const j = JSON.parse(pcsc(['ssh-check', `${T}/allowed/p11.so`, '-P', `${T}/allowed/*`, '--json']).stdout);
-    expect(j.checks[1].data).toMatchObject({ symlinkLeaves: true, hops: [{ link: `${T}/allowed/p11.so`, target: '../lib/p11.so' }] });
+    expect(j.checks[1].data).toMatchObject({
+      symlinkLeaves: true,
+      hops: [{ link: `${T}/allowed/p11.so`, target: '../lib/p11.so' }],
+    });
   });
 
-  it('gives a relative path the agent cannot find the absolute one from your directory, and a list\'s own directory to copy into', () => {
-    const r = pcscSync(['ssh-check', 'link.so', '-P', `${T}/allowed/*`], { env: { PATH: process.env.PATH, NO_COLOR: '1' }, cwd: T, timeoutMs: 30_000 });
+  it("gives a relative path the agent cannot find the absolute one from your directory, and a list's own directory to copy into", () => {
+    const r = pcscSync(['ssh-check', 'link.so', '-P', `${T}/allowed/*`], {
+      env: { PATH: process.env.PATH, NO_COLOR: '1' },
+      cwd: T,
+      timeoutMs: 30_000,
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`$ ssh-add -s ${T}/link.so`);
     const j = JSON.parse(pcsc(['ssh-check', `${T}/link.so`, '-P', `${T}/allowed/*`, '--json']).stdout);
-    expect(j.fixes.find((f: { id: string }) => f.id === 'copy').commands).toEqual([`sudo install -m 0644 ${T}/lib/p11.so ${T}/allowed/p11.so`, `ssh-add -s ${T}/allowed/p11.so`]);
+    expect(j.fixes.find((f: { id: string }) => f.id === 'copy').commands).toEqual([
+      `sudo install -m 0644 ${T}/lib/p11.so ${T}/allowed/p11.so`,
+      `ssh-add -s ${T}/allowed/p11.so`,
+    ]);
   });
 
   it('exit 1 with a clear verdict for a missing file and for a non-library', () => {

@@ -17,7 +17,9 @@ describe('without the usb package', () => {
     const r = await cli(['scan', '-r', '--backend', 'usb']);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^pcsc: the USB backend needs the optional npm package usb@3 .*Cannot find package 'usb'.*--backend pcscd\n$/);
+    expect(r.stderr).toMatch(
+      /^pcsc: the USB backend needs the optional npm package usb@3 .*Cannot find package 'usb'.*--backend pcscd\n$/,
+    );
   });
 
   it('keeps pcscd errors as they are on a named socket, and the rest of the CLI working', async () => {
@@ -30,20 +32,30 @@ describe('without the usb package', () => {
   it('pcsc doctor reports the USB backend unavailable, and why, as a warning', async () => {
     const r = await cli(['doctor', 'drivers.usb-backend', '--json']);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { checks: { id: string; status: string; summary: string; data: { available: boolean; error: string } }[] };
+    const report = JSON.parse(r.stdout) as {
+      checks: { id: string; status: string; summary: string; data: { available: boolean; error: string } }[];
+    };
     expect(report.checks).toHaveLength(1);
     expect(report.checks[0]).toMatchObject({ id: 'drivers.usb-backend', status: 'warn', data: { available: false } });
     expect(report.checks[0]?.data.error).toMatch(/optional npm package usb@3 .*Cannot find package 'usb'/);
     // With the package there, the same check passes.
     const ok = await pcsc(['doctor', 'drivers.usb-backend', '--json'], { env: { ...process.env, NO_COLOR: '1' } });
     expect(ok.code).toBe(0);
-    expect((JSON.parse(ok.stdout) as typeof report).checks[0]).toMatchObject({ status: 'pass', data: { available: true, version: expect.stringMatching(/^3\./) } });
+    expect((JSON.parse(ok.stdout) as typeof report).checks[0]).toMatchObject({
+      status: 'pass',
+      data: { available: true, version: expect.stringMatching(/^3\./) },
+    });
   });
 
   it('reports the reason through usbStatus()', async () => {
-    const { stdout } = await run(process.execPath, [...HIDE, '--input-type=module', '-e', `
+    const { stdout } = await run(process.execPath, [
+      ...HIDE,
+      '--input-type=module',
+      '-e',
+      `
       const { usbStatus } = await import(${JSON.stringify(`${REPO}dist/core/index.js`)});
-      console.log(JSON.stringify(await usbStatus()));`]);
+      console.log(JSON.stringify(await usbStatus()));`,
+    ]);
     const s = JSON.parse(stdout) as { available: boolean; error: string };
     expect(s.available).toBe(false);
     expect(s.error).toMatch(/optional npm package usb@3/);

@@ -33,8 +33,14 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
     let removed = false;
     let inserted = false;
     const onLine = (line: string): void => {
-      if (!removed && line.includes('"name":"scan-watching"')) { removed = true; card.remove(); }
-      if (removed && !inserted && line.includes('"name":"scan-removed"')) { inserted = true; card.insert(); }
+      if (!removed && line.includes('"name":"scan-watching"')) {
+        removed = true;
+        card.remove();
+      }
+      if (removed && !inserted && line.includes('"name":"scan-removed"')) {
+        inserted = true;
+        card.insert();
+      }
     };
     run = await runInGuest(['node', 'test/rig/guest/usb-passthru.mjs'], {
       card: `passthru:${card.path}`,
@@ -54,7 +60,11 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
   });
 
   it('leaves 61xx to the caller, whose GET RESPONSE reads the rest', () => {
-    expect(valueOf(run, 'get-response')).toEqual({ first: '6100', a: { len: 258, sw: '612C' }, b: { len: 46, sw: '9000' } });
+    expect(valueOf(run, 'get-response')).toEqual({
+      first: '6100',
+      a: { len: 258, sw: '612C' },
+      b: { len: 46, sw: '9000' },
+    });
     // The TPDUs the card saw: a case 1 command gets P3 = 00 on T=0.
     expect(card.received.some((a) => a.toString('hex') === '8040012c00')).toBe(true);
   });
@@ -93,7 +103,10 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
     expect(r.inserted.atr).toBe('3B025301');
     expect(r.inserted.count).toBe(r.before.count + 2);
     expect(r.removedError).toBe('SCARD_W_REMOVED_CARD');
-    expect(valueOf(run, 'reconnect')).toEqual({ oldHandle: 'SCARD_W_REMOVED_CARD', after: '0001020390 00'.replace(' ', '') });
+    expect(valueOf(run, 'reconnect')).toEqual({
+      oldHandle: 'SCARD_W_REMOVED_CARD',
+      after: '0001020390 00'.replace(' ', ''),
+    });
   });
 
   it('reports an empty reader and refuses to connect there', () => {
@@ -132,8 +145,20 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
   // The backend wakes on the interrupt pipe's slot-change notification and also re-reads slot
   // status every 500 ms; either gives these events, so this checks the CLI path, not which woke it.
   it('`pcsc scan --backend usb --json` in watch mode reports the card leaving and coming back', () => {
-    type Ev = { event: string; reader?: string; index?: number; eventNumber?: number; card?: string; atr?: string; daemon?: { backend: string }; readers?: string[] };
-    const r = valueOf<{ reader: string; code: number | null; signal: string | null; events: Ev[]; stderr: string }>(run, 'cli-watch');
+    type Ev = {
+      event: string;
+      reader?: string;
+      index?: number;
+      eventNumber?: number;
+      card?: string;
+      atr?: string;
+      daemon?: { backend: string };
+      readers?: string[];
+    };
+    const r = valueOf<{ reader: string; code: number | null; signal: string | null; events: Ev[]; stderr: string }>(
+      run,
+      'cli-watch',
+    );
     expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
     expect(r.events.map((e) => e.event)).toEqual(['started', 'status', 'card-removed', 'card-inserted']);
     const [started, status, removed, inserted] = r.events as [Ev, Ev, Ev, Ev];
@@ -152,7 +177,10 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
     // QEMU detaches the passthru card first, so the pending XfrBlock ends with "card removed";
     // the handle then finds the reader gone.
     expect(['SCARD_W_REMOVED_CARD', 'SCARD_E_READER_UNAVAILABLE']).toContain(errorOf(run, 'unplug').scardName);
-    expect(errorOf(run, 'after-unplug-transmit')).toMatchObject({ scardName: 'SCARD_E_READER_UNAVAILABLE', message: expect.stringMatching(/was unplugged/) });
+    expect(errorOf(run, 'after-unplug-transmit')).toMatchObject({
+      scardName: 'SCARD_E_READER_UNAVAILABLE',
+      message: expect.stringMatching(/was unplugged/),
+    });
     expect(valueOf(run, 'pnp')).toMatchObject({ changed: true });
     expect(valueOf(run, 'after-unplug')).toEqual([]);
   });

@@ -50,7 +50,9 @@ describe('core against vicc', () => {
 
   it('sees vicc leave and come back', async () => {
     const [before] = await ctx.getStatusChange([{ reader }]);
-    const gone = tracked(ctx.getStatusChange([{ reader, currentState: before?.eventState }], { timeout: 10_000 })).promise;
+    const gone = tracked(
+      ctx.getStatusChange([{ reader, currentState: before?.eventState }], { timeout: 10_000 }),
+    ).promise;
     await rig.vicc(1).remove();
     const [after] = await gone;
     expect(after?.flags).toContain('EMPTY');

@@ -51,7 +51,12 @@ export interface CardControl {
 
 type Reply = { id: number; ok: boolean; error?: string } & Record<string, unknown>;
 
-export async function startCard(opts: { port: number; reader: string; pcscdLog: LineSource; atr?: string }): Promise<CardControl> {
+export async function startCard(opts: {
+  port: number;
+  reader: string;
+  pcscdLog: LineSource;
+  atr?: string;
+}): Promise<CardControl> {
   const args = [CARD_PY, '--port', String(opts.port)];
   if (opts.atr) args.push('--atr', opts.atr);
   const proc: Proc = startProcess(SYSTEM_PYTHON, args, { stdin: true });
@@ -63,7 +68,12 @@ export async function startCard(opts: { port: number; reader: string; pcscdLog: 
     const id = nextId++;
     const from = proc.lines.length;
     proc.child.stdin?.write(JSON.stringify({ ...body, op, id }) + '\n');
-    const line = await proc.waitLine(new RegExp(`^\\{"id": ${id},`), from, REPLY_TIMEOUT_MS, `card.py's reply to ${op}`);
+    const line = await proc.waitLine(
+      new RegExp(`^\\{"id": ${id},`),
+      from,
+      REPLY_TIMEOUT_MS,
+      `card.py's reply to ${op}`,
+    );
     const reply = JSON.parse(line) as Reply;
     if (!reply.ok) throw new Error(`card.py ${op}: ${reply.error}`);
     return reply;
@@ -72,7 +82,12 @@ export async function startCard(opts: { port: number; reader: string; pcscdLog: 
   // pcscd logs "Card inserted into" after it has stored the new state, and "Card Removed From"
   // right before (a few instructions apart, far less than any client's round trip).
   const waitPcscd = (what: 'inserted into' | 'Removed From', from: number): Promise<string> =>
-    opts.pcscdLog.waitLine(new RegExp(`Card ${what} ${escaped}$`), from, PCSCD_NOTICE_MS, `pcscd noticing "card ${what} ${opts.reader}"`);
+    opts.pcscdLog.waitLine(
+      new RegExp(`Card ${what} ${escaped}$`),
+      from,
+      PCSCD_NOTICE_MS,
+      `pcscd noticing "card ${what} ${opts.reader}"`,
+    );
   // Log index from which pcscd's next removal line is looked for; null while the card is out.
   let insertedAt: number | null = null;
 
@@ -124,8 +139,9 @@ export async function startCard(opts: { port: number; reader: string; pcscdLog: 
     },
     async daemonReplaced() {
       insertedAt = null;
-      for (const end = Date.now() + PCSCD_NOTICE_MS; (await request('status')).inserted; ) {
-        if (Date.now() > end) throw new Error(`card.py (port ${opts.port}) still connected ${PCSCD_NOTICE_MS} ms after pcscd died`);
+      for (const end = Date.now() + PCSCD_NOTICE_MS; (await request('status')).inserted;) {
+        if (Date.now() > end)
+          throw new Error(`card.py (port ${opts.port}) still connected ${PCSCD_NOTICE_MS} ms after pcscd died`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -2,7 +2,9 @@
 // test that the CLI works without it (its native part failing to load ends the same way).
 import { register } from 'node:module';
 
-register('data:text/javascript,' + encodeURIComponent(`
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(`
 export async function resolve(specifier, context, next) {
   if (specifier === 'usb' || specifier.startsWith('usb/')) {
     const e = new Error("Cannot find package 'usb' imported from " + context.parentURL);
@@ -10,4 +12,5 @@ export async function resolve(specifier, context, next) {
     throw e;
   }
   return next(specifier, context);
-}`));
+}`),
+);

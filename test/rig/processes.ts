@@ -88,7 +88,10 @@ class FileLines {
   private closed = false;
   private readonly buf = Buffer.alloc(65_536);
 
-  constructor(private readonly file: string, private readonly splitter: Splitter) {}
+  constructor(
+    private readonly file: string,
+    private readonly splitter: Splitter,
+  ) {}
 
   /** Reads what the file gained since last time; true when new lines came. */
   refresh(): boolean {
@@ -116,7 +119,11 @@ class FileLines {
 export function startProcess(cmd: string, args: readonly string[], opts: StartOptions = {}): Proc {
   installExitHook();
   const out = opts.logFile ? openSync(opts.logFile, 'w') : 'pipe';
-  const child = spawn(cmd, args, { stdio: [opts.stdin === undefined || opts.stdin === false ? 'ignore' : 'pipe', out, out], env: opts.env ?? process.env, cwd: opts.cwd });
+  const child = spawn(cmd, args, {
+    stdio: [opts.stdin === undefined || opts.stdin === false ? 'ignore' : 'pipe', out, out],
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+  });
   if (typeof out === 'number') closeSync(out); // the child has its own copy
   if (typeof opts.stdin === 'string') {
     child.stdin?.on('error', () => undefined); // a process that exits without reading it all

@@ -94,7 +94,8 @@ function canListen(port: number): Promise<boolean> {
 function checkTools(opts: RigOptions): void {
   const files: Record<string, string> = { [PCSCD]: 'pcscd', [SYSTEM_PYTHON]: 'python3' };
   if (opts.readers !== false) files[VPCD] = 'vsmartcard-vpcd';
-  if (opts.vicc?.length) Object.assign(files, { [VICC]: 'vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome' });
+  if (opts.vicc?.length)
+    Object.assign(files, { [VICC]: 'vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome' });
   requireFiles(files);
 }
 
@@ -104,7 +105,10 @@ async function startPcscd(dir: string, socket: string, port: number, opts: RigOp
   mkdirSync(conf);
   if (port) {
     const hex = '0x' + port.toString(16);
-    writeFileSync(join(conf, 'vpcd'), `FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:${hex}\nLIBPATH ${VPCD}\nCHANNELID ${hex}\n`);
+    writeFileSync(
+      join(conf, 'vpcd'),
+      `FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:${hex}\nLIBPATH ${VPCD}\nCHANNELID ${hex}\n`,
+    );
   }
   const args = [LAUNCH, socket, '--foreground', '--config', conf, opts.debug ? '--debug' : '--info'];
   if (opts.apdu) args.push('--apdu');
@@ -151,7 +155,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       pcscd = await startPcscd(dir, socket, port, opts);
       if (!pcscd.lines.some((l) => /init failed|Address already in use/.test(l))) break;
       await pcscd.stop();
-      if (attempt >= PORT_ATTEMPTS) throw new Error(`test rig: vpcd could not bind its ports:\n${pcscd.lines.join('\n')}`);
+      if (attempt >= PORT_ATTEMPTS)
+        throw new Error(`test rig: vpcd could not bind its ports:\n${pcscd.lines.join('\n')}`);
     }
     const readers = withReaders ? ['Virtual PCD 00 00', 'Virtual PCD 00 01'] : [];
     const slots: Slot[] = withReaders ? [0, 1] : [];
@@ -159,7 +164,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       if (opts.vicc?.includes(slot)) {
         viccs.set(slot, makeVicc(daemonLog, daemonRunning, readers[slot] as string, port + slot, dir));
       } else {
-        cards.set(slot, await startCard({ port: port + slot, reader: readers[slot] as string, pcscdLog: daemonLog, atr: opts.atr }));
+        cards.set(
+          slot,
+          await startCard({ port: port + slot, reader: readers[slot] as string, pcscdLog: daemonLog, atr: opts.atr }),
+        );
       }
     }
     await Promise.all([
@@ -206,7 +214,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         pcscd = next;
         // The cards connect to these ports: a daemon on other ports would have no card.
         if (next.lines.some((l) => /init failed|Address already in use/.test(l))) {
-          throw new Error(`test rig: the restarted pcscd could not bind vpcd's ports ${port}, ${port + 1}:\n${next.lines.join('\n')}`);
+          throw new Error(
+            `test rig: the restarted pcscd could not bind vpcd's ports ${port}, ${port + 1}:\n${next.lines.join('\n')}`,
+          );
         }
         await Promise.all([...cards.values()].map((c) => c.daemonReplaced()));
         await Promise.all([...viccs.values()].map((v) => v.kill()));
@@ -219,7 +229,13 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   }
 }
 
-function makeVicc(pcscd: LineSource, daemonRunning: () => boolean, reader: string, port: number, dir: string): ViccControl & { kill(): Promise<void> } {
+function makeVicc(
+  pcscd: LineSource,
+  daemonRunning: () => boolean,
+  reader: string,
+  port: number,
+  dir: string,
+): ViccControl & { kill(): Promise<void> } {
   let proc: Proc | null = null;
   const escaped = reader.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return {
@@ -229,15 +245,27 @@ function makeVicc(pcscd: LineSource, daemonRunning: () => boolean, reader: strin
       if (proc && !proc.hasExited) return;
       const from = pcscd.lines.length;
       const logFile = join(dir, `vicc-${port}-${Date.now()}.log`);
-      proc = startProcess(SYSTEM_PYTHON, [VICC_LAUNCH, '-t', 'iso7816', '-H', '127.0.0.1', '-P', String(port)], { logFile });
-      await pcscd.waitLine(new RegExp(`Card inserted into ${escaped}$`), from, READY_MS, `pcscd noticing vicc in ${reader}`);
+      proc = startProcess(SYSTEM_PYTHON, [VICC_LAUNCH, '-t', 'iso7816', '-H', '127.0.0.1', '-P', String(port)], {
+        logFile,
+      });
+      await pcscd.waitLine(
+        new RegExp(`Card inserted into ${escaped}$`),
+        from,
+        READY_MS,
+        `pcscd noticing vicc in ${reader}`,
+      );
     },
     async remove() {
       if (!proc || proc.hasExited) return;
       const from = pcscd.lines.length;
       await proc.stop();
       if (daemonRunning()) {
-        await pcscd.waitLine(new RegExp(`Card Removed From ${escaped}$`), from, READY_MS, `pcscd noticing vicc leaving ${reader}`);
+        await pcscd.waitLine(
+          new RegExp(`Card Removed From ${escaped}$`),
+          from,
+          READY_MS,
+          `pcscd noticing vicc leaving ${reader}`,
+        );
       }
     },
     async kill() {

@@ -18,7 +18,17 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 
-export const VSC = { Init: 1, Error: 2, ReaderAdd: 3, ReaderRemove: 4, ATR: 5, CardRemove: 6, APDU: 7, Flush: 8, FlushComplete: 9 } as const;
+export const VSC = {
+  Init: 1,
+  Error: 2,
+  ReaderAdd: 3,
+  ReaderRemove: 4,
+  ATR: 5,
+  CardRemove: 6,
+  APDU: 7,
+  Flush: 8,
+  FlushComplete: 9,
+} as const;
 
 /** A T=0 ATR with TA1 = 11: libccid accepts it (it refuses T=1-only cards on QEMU's reader). */
 export const DEFAULT_ATR = Buffer.from('3B0253 01'.replace(/\s/g, ''), 'hex');
@@ -124,7 +134,8 @@ export class VscardCard {
     const answer = (r: Buffer): void => this.send(VSC.APDU, r);
     const ok = Buffer.from([0x90, 0x00]);
     const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => i & 0xff));
-    const data = (): Buffer => (a.length > 7 && a[4] === 0 ? a.subarray(7, 7 + a.readUInt16BE(5)) : a.subarray(5, 5 + (a[4] ?? 0)));
+    const data = (): Buffer =>
+      a.length > 7 && a[4] === 0 ? a.subarray(7, 7 + a.readUInt16BE(5)) : a.subarray(5, 5 + (a[4] ?? 0));
     if (ins === 0xa4) return answer(ok);
     if (cla === 0x00 && ins === 0xc0) {
       if (this.pending.length === 0) return answer(Buffer.from([0x6f, 0x00]));
@@ -136,9 +147,14 @@ export class VscardCard {
     }
     if (cla !== 0x80) return answer(Buffer.from([0x6d, 0x00]));
     switch (ins) {
-      case 0x10: return answer(Buffer.concat([pattern((p1 << 8) | p2), ok]));
-      case 0x20: return answer(Buffer.concat([data(), ok]));
-      case 0x22: { const n = data().length; return answer(Buffer.from([n >> 8, n & 0xff, 0x90, 0x00])); }
+      case 0x10:
+        return answer(Buffer.concat([pattern((p1 << 8) | p2), ok]));
+      case 0x20:
+        return answer(Buffer.concat([data(), ok]));
+      case 0x22: {
+        const n = data().length;
+        return answer(Buffer.from([n >> 8, n & 0xff, 0x90, 0x00]));
+      }
       case 0x30:
         answer(ok);
         this.later(p1 * 100, () => this.remove());
@@ -151,9 +167,13 @@ export class VscardCard {
         const le = a[4] ?? 0;
         return answer(le === p2 ? Buffer.concat([pattern(p2), ok]) : Buffer.from([0x6c, p2]));
       }
-      case 0x60: return this.later(p1 * 100, () => answer(ok));
-      case 0x66: this.onHold?.(); return;
-      default: return answer(Buffer.from([0x6d, 0x00]));
+      case 0x60:
+        return this.later(p1 * 100, () => answer(ok));
+      case 0x66:
+        this.onHold?.();
+        return;
+      default:
+        return answer(Buffer.from([0x6d, 0x00]));
     }
   }
 

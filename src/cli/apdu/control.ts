@@ -19,7 +19,10 @@ export function parseControlCode(text: string): number {
   if (t === 'features' || t === 'feature-request') return CM_IOCTL_GET_FEATURE_REQUEST;
   if (/^0x[0-9a-f]{1,8}$/.test(t)) return parseInt(t.slice(2), 16) >>> 0;
   if (/^\d{1,7}$/.test(t)) return ctlCode(Number(t));
-  throw new UsageError(`--control: "${text}" is not a control code; write features, 0x42000D48, or a function number such as 3400`, 'EUSAGE');
+  throw new UsageError(
+    `--control: "${text}" is not a control code; write features, 0x42000D48, or a function number such as 3400`,
+    'EUSAGE',
+  );
 }
 
 export function controlCodeText(code: number): string {
@@ -29,7 +32,12 @@ export function controlCodeText(code: number): string {
 export async function controlExchange(card: Card, code: number, data: Buffer): Promise<ControlJson> {
   const start = process.hrtime.bigint();
   const response = await card.control(code, data);
-  const out: ControlJson = { code: controlCodeText(code), command: toHex(data), response: toHex(response), durationUs: us(process.hrtime.bigint() - start) };
+  const out: ControlJson = {
+    code: controlCodeText(code),
+    command: toHex(data),
+    response: toHex(response),
+    durationUs: us(process.hrtime.bigint() - start),
+  };
   if (code !== CM_IOCTL_GET_FEATURE_REQUEST) return out;
   let list;
   try {

@@ -29,14 +29,19 @@ export async function gatherItems(o: InputOptions): Promise<ScriptItem[]> {
   const items: ScriptItem[] = [];
   if (o.select !== undefined) items.push(selectItem(o.select));
   if (o.args.length > 0) {
-    o.args.forEach((a, i) => items.push({ kind: 'apdu', line: 0, ...parseApduText(a, { what: `APDU ${i + 1}`, validate: o.validate }) }));
+    o.args.forEach((a, i) =>
+      items.push({ kind: 'apdu', line: 0, ...parseApduText(a, { what: `APDU ${i + 1}`, validate: o.validate }) }),
+    );
   } else if (o.file !== undefined && o.file !== '-') {
     items.push(...parseScript(await readScriptFile(o.file), { name: o.file, validate: o.validate }));
   } else if (o.file === '-' || (o.stdin && !o.stdin.isTTY)) {
     items.push(...parseScript(await readStream(o.stdin ?? process.stdin), { name: 'stdin', validate: o.validate }));
   }
   if (items.length === 0) {
-    throw new UsageError('no APDU to send: give APDUs as arguments, a script with -f FILE, or a script on stdin', 'EUSAGE');
+    throw new UsageError(
+      'no APDU to send: give APDUs as arguments, a script with -f FILE, or a script on stdin',
+      'EUSAGE',
+    );
   }
   return items;
 }
@@ -60,7 +65,8 @@ async function readScriptFile(path: string): Promise<string> {
   try {
     const st = await stat(path);
     if (!st.isFile()) throw new UsageError(`-f ${path}: not a regular file`, 'EFILE');
-    if (st.size > MAX_SCRIPT_BYTES) throw new UsageError(`-f ${path}: ${st.size} bytes is too big for an APDU script`, 'EFILE');
+    if (st.size > MAX_SCRIPT_BYTES)
+      throw new UsageError(`-f ${path}: ${st.size} bytes is too big for an APDU script`, 'EFILE');
     return await readFile(path, 'utf8');
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -74,7 +80,8 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += b.length;
-    if (size > MAX_SCRIPT_BYTES) throw new UsageError(`stdin: more than ${MAX_SCRIPT_BYTES} bytes is too big for an APDU script`, 'EFILE');
+    if (size > MAX_SCRIPT_BYTES)
+      throw new UsageError(`stdin: more than ${MAX_SCRIPT_BYTES} bytes is too big for an APDU script`, 'EFILE');
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');

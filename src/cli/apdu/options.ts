@@ -27,8 +27,15 @@ export interface ApduFlags {
 
 export type PreparedOptions = Omit<ApduRunOptions, 'signal' | 'onRecord' | 'onConnect'>;
 
-export async function prepare(f: ApduFlags, args: readonly string[], stdin: NodeJS.ReadStream): Promise<PreparedOptions> {
-  const control = f.control === undefined ? undefined : { code: parseControlCode(f.control), data: parseHex(args.join(' '), { what: '--control data' }) };
+export async function prepare(
+  f: ApduFlags,
+  args: readonly string[],
+  stdin: NodeJS.ReadStream,
+): Promise<PreparedOptions> {
+  const control =
+    f.control === undefined
+      ? undefined
+      : { code: parseControlCode(f.control), data: parseHex(args.join(' '), { what: '--control data' }) };
   const share = (f.share ?? (control ? 'direct' : 'shared')) as ShareMode;
   const explicit = f.protocol !== undefined && f.protocol !== 'any';
   let protocols: ProtocolChoice[] = explicit ? [f.protocol as ProtocolChoice] : ['T=0', 'T=1'];

@@ -88,7 +88,8 @@ export interface ApduResult {
 export const us = (ns: bigint): number => Number(ns / 1000n);
 
 export function exchangeJson(r: RunRecord, showSecrets: boolean): ExchangeJson {
-  if (r.kind === 'reset') return { kind: 'reset', line: r.line, atr: toHex(r.atr), protocol: r.protocol, durationUs: us(r.durationNs) };
+  if (r.kind === 'reset')
+    return { kind: 'reset', line: r.line, atr: toHex(r.atr), protocol: r.protocol, durationUs: us(r.durationNs) };
   const first = r.steps[0];
   const out: ApduExchangeJson = {
     kind: 'apdu',
@@ -97,18 +98,30 @@ export function exchangeJson(r: RunRecord, showSecrets: boolean): ExchangeJson {
     command: redactCommandHex(first ? first.command : r.item.bytes, { show: showSecrets, sep: '' }),
     response: toHex(r.data),
     sw: r.sw === null ? '' : describeSw(r.sw).sw,
-    meaning: r.sw === null ? `No status word: the card answered ${r.data.length} byte${r.data.length === 1 ? '' : 's'}` : describeSw(r.sw).meaning,
+    meaning:
+      r.sw === null
+        ? `No status word: the card answered ${r.data.length} byte${r.data.length === 1 ? '' : 's'}`
+        : describeSw(r.sw).meaning,
     durationUs: us(r.durationNs),
     ...(r.item.expect ? { expected: swPatternsText(r.item.expect) } : {}),
     matched: r.matched,
   };
   if (r.steps.length > 1) {
-    out.steps = r.steps.map((s) => ({ command: redactCommandHex(s.command, { show: showSecrets, sep: '' }), response: toHex(s.response), reason: s.reason, durationUs: us(s.durationNs) }));
+    out.steps = r.steps.map((s) => ({
+      command: redactCommandHex(s.command, { show: showSecrets, sep: '' }),
+      response: toHex(s.response),
+      reason: s.reason,
+      durationUs: us(s.durationNs),
+    }));
   }
   if (r.limitReached) out.limitReached = true;
   return out;
 }
 
 export function featuresJson(list: Feature[]): ControlJson['features'] {
-  return list.map((f) => ({ tag: f.tag, name: f.name, controlCode: '0x' + f.controlCode.toString(16).toUpperCase().padStart(8, '0') }));
+  return list.map((f) => ({
+    tag: f.tag,
+    name: f.name,
+    controlCode: '0x' + f.controlCode.toString(16).toUpperCase().padStart(8, '0'),
+  }));
 }

@@ -42,20 +42,32 @@ export async function runApdu(o: ApduRunOptions): Promise<ApduRun> {
   await using ctx = await establishContext({ backend: o.backend, socket: o.socket });
   const reader = selectReader(await ctx.listReaders(), o.reader);
   await using card = await ctx.connect(reader, { share: o.share, protocols: o.protocols, signal: o.signal });
-  const atr = await card.status().then((s) => toHex(s.atr), () => '');
+  const atr = await card.status().then(
+    (s) => toHex(s.atr),
+    () => '',
+  );
   const result: ApduResult = { reader, protocol: card.protocol, share: o.share, atr, exchanges: [] };
   o.onConnect?.(result);
   if (o.control) {
     result.control = await controlExchange(card, o.control.code, o.control.data);
     return { result, failure: null, mismatch: null };
   }
-  const opts = { raw: o.raw, signal: o.signal, showSecrets: o.showSecrets, onRecord: o.onRecord, protocols: o.protocols };
+  const opts = {
+    raw: o.raw,
+    signal: o.signal,
+    showSecrets: o.showSecrets,
+    onRecord: o.onRecord,
+    protocols: o.protocols,
+  };
   const body = async (c: Card): Promise<RunOutcome> => {
     if (!o.repeat) return runScript(c, o.items, opts);
     const r = await repeatScript(c, o.items, o.repeat, opts);
     const seconds = Number(r.durationNs) / 1e9;
     result.repeat = {
-      rounds: r.rounds, apdus: r.apdus, transmissions: r.transmissions, durationUs: us(r.durationNs),
+      rounds: r.rounds,
+      apdus: r.apdus,
+      transmissions: r.transmissions,
+      durationUs: us(r.durationNs),
       perApduUs: r.apdus ? Math.round((Number(r.durationNs) / 1000 / r.apdus) * 10) / 10 : 0,
       apduPerSecond: seconds > 0 ? Math.round(r.apdus / seconds) : 0,
     };

@@ -19,7 +19,10 @@ export interface Settled {
   rethrow?: Error;
 }
 
-export function settle(run: ApduRun, o: RenderOptions & { json: boolean; dataOnly: boolean; repeat?: number | undefined }): Settled {
+export function settle(
+  run: ApduRun,
+  o: RenderOptions & { json: boolean; dataOnly: boolean; repeat?: number | undefined },
+): Settled {
   const { result } = run;
   const human = !o.json;
   const stdout: string[] = [];
@@ -30,7 +33,12 @@ export function settle(run: ApduRun, o: RenderOptions & { json: boolean; dataOnl
     if (human && result.repeat) stdout.push(renderRepeat(result.repeat, o.style));
     const round = result.repeat && o.repeat ? `in round ${result.repeat.rounds + 1} of ${o.repeat}` : undefined;
     const message = mismatchMessage(run.mismatch, round);
-    return { stdout, stderr: human ? message : null, exitCode: ExitCode.CHECK_FAILED, error: { code: 'ESW', name: 'SW_MISMATCH', message } };
+    return {
+      stdout,
+      stderr: human ? message : null,
+      exitCode: ExitCode.CHECK_FAILED,
+      error: { code: 'ESW', name: 'SW_MISMATCH', message },
+    };
   }
   if (human && result.repeat) stdout.push(renderRepeat(result.repeat, o.style));
   if (run.failure) {

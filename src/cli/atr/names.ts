@@ -18,7 +18,9 @@ export interface NameSource {
 }
 
 /** Loads the list now (`file` given: that one; else the ATR_analysis search path). */
-export async function openNameSource(opts: { file?: string | undefined; paths?: readonly string[] } = {}): Promise<NameSource> {
+export async function openNameSource(
+  opts: { file?: string | undefined; paths?: readonly string[] } = {},
+): Promise<NameSource> {
   let list: AtrList | null = null;
   let searched: string[] = [];
   if (opts.file) {

@@ -16,7 +16,12 @@ export async function updateAtrList(opts: UpdateOptions): Promise<DownloadAtrLis
   if (opts.progress) {
     const { default: ora } = await import('ora');
     const { useColor } = await import('../style.js');
-    spinner = ora({ text: 'Downloading the ATR list…', stream: process.stderr, discardStdin: false, color: useColor(process.stderr) ? 'cyan' : false }) as Spinner;
+    spinner = ora({
+      text: 'Downloading the ATR list…',
+      stream: process.stderr,
+      discardStdin: false,
+      color: useColor(process.stderr) ? 'cyan' : false,
+    }) as Spinner;
     spinner.start();
   }
   try {
@@ -27,7 +32,8 @@ export async function updateAtrList(opts: UpdateOptions): Promise<DownloadAtrLis
       onProgress: spinner
         ? ({ received, total }) => {
             const kb = (n: number): string => `${Math.round(n / 1024)} KiB`;
-            (spinner as Spinner).text = `Downloading the ATR list… ${kb(received)}${total ? ` of ${kb(total)} (${Math.floor((received * 100) / total)}%)` : ''}`;
+            (spinner as Spinner).text =
+              `Downloading the ATR list… ${kb(received)}${total ? ` of ${kb(total)} (${Math.floor((received * 100) / total)}%)` : ''}`;
           }
         : undefined,
     });

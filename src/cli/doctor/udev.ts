@@ -34,7 +34,10 @@ export function readersLackingRule(nodes: readonly ReaderNode[], group: string):
 
 export async function udevCheck(o: UdevCheckOptions): Promise<UdevCheckResult> {
   const probe = makeProbe(o.root);
-  const report = await runDoctor({ categories: [...UDEV_CATEGORIES], socket: o.socket, root: o.root, ...(o.signal ? { signal: o.signal } : {}) }, probe);
+  const report = await runDoctor(
+    { categories: [...UDEV_CATEGORIES], socket: o.socket, root: o.root, ...(o.signal ? { signal: o.signal } : {}) },
+    probe,
+  );
   const readers = await readerNodes(probe, o.socket ?? probe.env.PCSCLITE_CSOCK_NAME ?? DEFAULT_SOCKET);
   const out: UdevCheckResult = { ...report, readers };
   if (o.rule || o.write) {

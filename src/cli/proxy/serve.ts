@@ -4,7 +4,14 @@
 import { accessSync, constants, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ux } from '@oclif/core';
-import { probeUpstream, resolveSocketPath, serveUntil, UsageError, type ProxyCall, type ProxyRun } from '../../core/index.js';
+import {
+  probeUpstream,
+  resolveSocketPath,
+  serveUntil,
+  UsageError,
+  type ProxyCall,
+  type ProxyRun,
+} from '../../core/index.js';
 import { renderCall } from '../render/spy.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 
@@ -34,12 +41,13 @@ export async function serve(out: Logger, given: ServeOptions, signal: AbortSigna
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
-  const offClosed = opts.spy && !opts.spy.output
-    ? onStdoutClosed(() => {
-      note('pcsc: the log\'s reader went away (broken pipe): stopping');
-      stop.abort();
-    })
-    : () => undefined;
+  const offClosed =
+    opts.spy && !opts.spy.output
+      ? onStdoutClosed(() => {
+          note("pcsc: the log's reader went away (broken pipe): stopping");
+          stop.abort();
+        })
+      : () => undefined;
   try {
     return await serveUntil(
       {
@@ -84,11 +92,16 @@ function checkWritable(file: string): void {
     accessSync(target, constants.W_OK);
   } catch (e) {
     const what = exists ? 'the file' : `directory ${target}`;
-    throw new UsageError(`cannot write the log to ${file}: ${what} ${why(e) === 'ENOENT' ? 'does not exist' : `is not writable (${why(e)})`}`);
+    throw new UsageError(
+      `cannot write the log to ${file}: ${what} ${why(e) === 'ENOENT' ? 'does not exist' : `is not writable (${why(e)})`}`,
+    );
   }
 }
 
-function callSink(out: Logger, o: NonNullable<ServeOptions['spy']>): { write: (c: ProxyCall) => void; close: () => Promise<void> } {
+function callSink(
+  out: Logger,
+  o: NonNullable<ServeOptions['spy']>,
+): { write: (c: ProxyCall) => void; close: () => Promise<void> } {
   const line = (c: ProxyCall): string => (o.json ? JSON.stringify(c) : renderCall(c));
   if (!o.output) {
     return { write: (c) => (o.json ? ux.stdout(line(c)) : out.log(line(c))), close: async () => undefined };

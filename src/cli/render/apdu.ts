@@ -43,7 +43,10 @@ export function renderHeader(r: Pick<ApduResult, 'reader' | 'protocol' | 'atr'>,
 export function renderRecord(r: RunRecord, o: RenderOptions): string[] {
   const s = o.style;
   if (r.kind === 'reset') {
-    return ['> reset', `< ATR ${formatHex(r.atr)}${r.protocol ? ` (${r.protocol})` : ''}${o.timing ? s.dim(`  [${formatDuration(r.durationNs)}]`) : ''}`];
+    return [
+      '> reset',
+      `< ATR ${formatHex(r.atr)}${r.protocol ? ` (${r.protocol})` : ''}${o.timing ? s.dim(`  [${formatDuration(r.durationNs)}]`) : ''}`,
+    ];
   }
   const lines = [`> ${redactCommandHex(r.item.bytes, { show: o.showSecrets })}`];
   const all = r.sw === null ? r.data : Buffer.concat([r.data, Buffer.from([r.sw >> 8, r.sw & 0xff])]);
@@ -94,7 +97,10 @@ export function renderRepeat(r: RepeatJson, style: ChalkInstance): string {
 }
 
 export function renderControl(c: ControlJson): string[] {
-  const lines = [`> control ${c.code}${c.command ? ' ' + spaced(c.command) : ''}`, `< ${c.response ? spaced(c.response) : '(no data)'}`];
+  const lines = [
+    `> control ${c.code}${c.command ? ' ' + spaced(c.command) : ''}`,
+    `< ${c.response ? spaced(c.response) : '(no data)'}`,
+  ];
   if (c.features) {
     lines.push(c.features.length === 0 ? 'No PC/SC part 10 features.' : 'PC/SC part 10 features:');
     for (const f of c.features) lines.push(`  ${f.name.padEnd(26)} ${f.controlCode}`);

@@ -15,14 +15,22 @@ export function renderAtrAnalysis(a: AtrAnalysis, s: ChalkInstance, indent = '')
   if (a.t0 !== null) {
     const y1 = parseInt(a.t0, 16) >> 4;
     const follow = ['A', 'B', 'C', 'D'].filter((_, n) => y1 & (1 << n)).map((l) => `T${l}1`);
-    row('T0', a.t0, `K=${a.historicalLength} historical byte${a.historicalLength === 1 ? '' : 's'}; ${follow.length ? follow.join(', ') + ' follow' : 'no interface bytes'}`);
+    row(
+      'T0',
+      a.t0,
+      `K=${a.historicalLength} historical byte${a.historicalLength === 1 ? '' : 's'}; ${follow.length ? follow.join(', ') + ' follow' : 'no interface bytes'}`,
+    );
   }
   for (const b of a.interfaceBytes) row(b.name, b.value, b.meaning);
   if (a.t0 !== null) out.push(...renderHistorical(a.historical, s, indent + '  '));
-  if (a.tck.present) row('TCK', a.tck.value ?? '', a.tck.valid ? 'checksum correct' : `checksum WRONG: should be ${a.tck.expected}`);
-  else if (a.t0 !== null && !a.tck.required) out.push(`${indent}  TCK       ${s.magenta('absent, as it should be (only T=0 offered)')}`);
+  if (a.tck.present)
+    row('TCK', a.tck.value ?? '', a.tck.valid ? 'checksum correct' : `checksum WRONG: should be ${a.tck.expected}`);
+  else if (a.t0 !== null && !a.tck.required)
+    out.push(`${indent}  TCK       ${s.magenta('absent, as it should be (only T=0 offered)')}`);
   if (a.t0 !== null) {
-    out.push(`${indent}  Protocols: ${a.protocols.join(', ')}${a.specificMode ? ` (specific mode: ${a.specificMode.protocol})` : ''}`);
+    out.push(
+      `${indent}  Protocols: ${a.protocols.join(', ')}${a.specificMode ? ` (specific mode: ${a.specificMode.protocol})` : ''}`,
+    );
   }
   for (const p of a.problems) out.push(`${indent}  ${s.red('! ' + p)}`);
   return out;
@@ -48,7 +56,9 @@ function renderHistorical(h: HistoricalBytes, s: ChalkInstance, indent: string):
     }
     case 'compact-tlv':
     case 'compact-tlv+status':
-      line(`${cat}compact-TLV objects${h.format === 'compact-tlv+status' ? ' and a status indicator (last 3 bytes)' : ''}`);
+      line(
+        `${cat}compact-TLV objects${h.format === 'compact-tlv+status' ? ' and a status indicator (last 3 bytes)' : ''}`,
+      );
       for (const o of h.objects) {
         line(`${hx((o.tag << 4) | o.length)} ${o.name}${o.value ? `: ${spaced(o.value)}` : ''}`);
         for (const d of o.details) line(d, '    ');
@@ -80,7 +90,9 @@ export interface NamesView {
 /** The "possibly identified card" part: every matching pattern and its names. */
 export function renderAtrNames(atr: Uint8Array, v: NamesView, s: ChalkInstance, indent = ''): string[] {
   if (!v.file) {
-    return [`${indent}No ATR list found${v.searched ? ` (looked in ${v.searched.join(', ')})` : ''}: get one with \`pcsc atr --update\`.`];
+    return [
+      `${indent}No ATR list found${v.searched ? ` (looked in ${v.searched.join(', ')})` : ''}: get one with \`pcsc atr --update\`.`,
+    ];
   }
   if (v.matches.length === 0) {
     return [`${indent}Not in the ATR list (${v.file}). Submit it at ${atrSubmitUrl(atr)}`];

@@ -24,11 +24,16 @@ export interface RenderOptions {
 
 function paint(style: ChalkInstance, status: CheckStatus, text: string): string {
   switch (status) {
-    case 'pass': return style.green(text);
-    case 'warn': return style.yellow(text);
-    case 'fail': return style.red(text);
-    case 'error': return style.magenta(text);
-    default: return style.dim(text);
+    case 'pass':
+      return style.green(text);
+    case 'warn':
+      return style.yellow(text);
+    case 'fail':
+      return style.red(text);
+    case 'error':
+      return style.magenta(text);
+    default:
+      return style.dim(text);
   }
 }
 
@@ -80,7 +85,14 @@ export interface CheckInfo {
 }
 
 export function checkInfo(c: Check): CheckInfo {
-  return { id: c.id, title: c.title, category: c.category, platforms: c.platforms, dependsOn: c.dependsOn ?? [], ...(c.description ? { description: c.description } : {}) };
+  return {
+    id: c.id,
+    title: c.title,
+    category: c.category,
+    platforms: c.platforms,
+    dependsOn: c.dependsOn ?? [],
+    ...(c.description ? { description: c.description } : {}),
+  };
 }
 
 /** `pcsc doctor --list`: id, category and title, aligned. */
@@ -103,14 +115,19 @@ export interface ReaderRow {
   owner: string | null;
   group: string | null;
   mode: string | null;
-  rules: { group?: { value: string; at: string }; mode?: { value: string; at: string }; owner?: { value: string; at: string } };
+  rules: {
+    group?: { value: string; at: string };
+    mode?: { value: string; at: string };
+    owner?: { value: string; at: string };
+  };
   groupOnChange?: string | null;
   pcscdCanOpen: boolean | null;
   youCanOpen: boolean | null;
   pcscdUser: string;
 }
 
-const yesNo = (b: boolean | null, yes: string, no: string, unknown: string): string => (b === null ? unknown : b ? yes : no);
+const yesNo = (b: boolean | null, yes: string, no: string, unknown: string): string =>
+  b === null ? unknown : b ? yes : no;
 
 /** `pcsc udev-check`'s block per reader: what the node is, which rule line made it so, the verdict. */
 export function renderReaders(rows: readonly ReaderRow[], style: ChalkInstance): string[] {
@@ -119,13 +136,27 @@ export function renderReaders(rows: readonly ReaderRow[], style: ChalkInstance):
   for (const r of rows) {
     lines.push(`${style.bold(r.name)}  ${r.vid}:${r.pid}  bus ${r.busPath}  ${r.node}`);
     lines.push(`  node:    ${r.owner === null ? style.red('missing') : `${r.owner}:${r.group} ${r.mode}`}`);
-    lines.push(`  group:   ${r.rules.group ? `${r.rules.group.value}, set by ${r.rules.group.at}` : style.yellow('no udev rule sets it')}`);
-    if (r.groupOnChange !== undefined) lines.push(`           ${style.yellow(`on a "change" event the rules give ${r.groupOnChange ?? 'no group'} instead`)}`);
-    lines.push(`  mode:    ${r.rules.mode ? `${r.rules.mode.value}, set by ${r.rules.mode.at}` : style.dim('no udev rule sets it (kernel default)')}`);
+    lines.push(
+      `  group:   ${r.rules.group ? `${r.rules.group.value}, set by ${r.rules.group.at}` : style.yellow('no udev rule sets it')}`,
+    );
+    if (r.groupOnChange !== undefined)
+      lines.push(
+        `           ${style.yellow(`on a "change" event the rules give ${r.groupOnChange ?? 'no group'} instead`)}`,
+      );
+    lines.push(
+      `  mode:    ${r.rules.mode ? `${r.rules.mode.value}, set by ${r.rules.mode.at}` : style.dim('no udev rule sets it (kernel default)')}`,
+    );
     if (r.rules.owner) lines.push(`  owner:   ${r.rules.owner.value}, set by ${r.rules.owner.at}`);
     const ok = r.pcscdCanOpen !== false;
-    const verdict = yesNo(r.pcscdCanOpen, `pcscd (user ${r.pcscdUser}) can open it`, `pcscd (user ${r.pcscdUser}) cannot open it`, `unknown whether pcscd (user ${r.pcscdUser}) can open it`);
-    lines.push(`  verdict: ${ok ? style.green(`${SYMBOLS.pass} ${verdict}`) : style.red(`${SYMBOLS.fail} ${verdict}`)}; ${yesNo(r.youCanOpen, 'you can too', 'you cannot (only pcscd needs to)', 'unknown for you')}`);
+    const verdict = yesNo(
+      r.pcscdCanOpen,
+      `pcscd (user ${r.pcscdUser}) can open it`,
+      `pcscd (user ${r.pcscdUser}) cannot open it`,
+      `unknown whether pcscd (user ${r.pcscdUser}) can open it`,
+    );
+    lines.push(
+      `  verdict: ${ok ? style.green(`${SYMBOLS.pass} ${verdict}`) : style.red(`${SYMBOLS.fail} ${verdict}`)}; ${yesNo(r.youCanOpen, 'you can too', 'you cannot (only pcscd needs to)', 'unknown for you')}`,
+    );
     lines.push('');
   }
   return lines;

@@ -22,7 +22,9 @@ const STATE_WORDS: [StateFlagName, string][] = [
 ];
 
 export function stateWords(state: readonly StateFlagName[]): string {
-  return STATE_WORDS.filter(([f]) => state.includes(f)).map(([, w]) => w).join(', ');
+  return STATE_WORDS.filter(([f]) => state.includes(f))
+    .map(([, w]) => w)
+    .join(', ');
 }
 
 /** Local time with milliseconds: "2026-11-23 22:43:17.412". */
@@ -39,15 +41,25 @@ export interface ScanRenderOptions {
   pollMs?: number;
 }
 
-const TAGS: Partial<Record<ReaderEvent['event'], string>> = { 'reader-added': 'reader added', 'reader-removed': 'reader removed' };
+const TAGS: Partial<Record<ReaderEvent['event'], string>> = {
+  'reader-added': 'reader added',
+  'reader-removed': 'reader removed',
+};
 
 /** One reader's block, as pcsc_scan prints it (also used by -c). */
-export function renderReaderBlock(e: Omit<ReaderEvent, 'event'> & { event?: ReaderEvent['event'] }, o: ScanRenderOptions): string[] {
+export function renderReaderBlock(
+  e: Omit<ReaderEvent, 'event'> & { event?: ReaderEvent['event'] },
+  o: ScanRenderOptions,
+): string[] {
   const s = o.style;
-  const tag = [e.event ? TAGS[e.event] : undefined, e.missed ? 'while pcscd was away' : undefined].filter(Boolean).join(', ');
+  const tag = [e.event ? TAGS[e.event] : undefined, e.missed ? 'while pcscd was away' : undefined]
+    .filter(Boolean)
+    .join(', ');
   const out = [` Reader ${e.index}: ${s.magenta(e.reader)}${tag ? ` (${tag})` : ''}`];
   if (e.event === 'reader-removed') return out;
-  out.push(`  Event number: ${s.magenta(String(e.eventNumber))}${e.skippedEvents ? ` (${e.skippedEvents} card event${e.skippedEvents === 1 ? '' : 's'} in between)` : ''}`);
+  out.push(
+    `  Event number: ${s.magenta(String(e.eventNumber))}${e.skippedEvents ? ` (${e.skippedEvents} card event${e.skippedEvents === 1 ? '' : 's'} in between)` : ''}`,
+  );
   out.push(`  Card state: ${s.red(stateWords(e.state))}`);
   if (e.atr) {
     const bytes = parseHex(e.atr);
@@ -71,25 +83,49 @@ export class ScanRenderer {
     switch (e.event) {
       case 'started': {
         const out = [
-          s.magenta(e.pnp ? "Using reader plug'n play mechanism" : `Plug'n play reader name not supported. Using polling every ${this.o.pollMs ?? 1000} ms.`),
+          s.magenta(
+            e.pnp
+              ? "Using reader plug'n play mechanism"
+              : `Plug'n play reader name not supported. Using polling every ${this.o.pollMs ?? 1000} ms.`,
+          ),
           s.red('Scanning present readers...'),
         ];
         e.readers.forEach((r, i) => out.push(`${s.blue(String(i))}: ${s.blue(r)}`));
         return out;
       }
       case 'waiting-reader':
-        return [s.red(e.reader !== undefined ? `Waiting for reader "${e.reader}"...` : 'Waiting for the first reader...')];
+        return [
+          s.red(e.reader !== undefined ? `Waiting for reader "${e.reader}"...` : 'Waiting for the first reader...'),
+        ];
       case 'daemon-lost':
-        return [...this.header(e.time), ` ${s.red(`pcscd went away: ${e.error.message}`)}`, ' Waiting for it to come back...'];
+        return [
+          ...this.header(e.time),
+          ` ${s.red(`pcscd went away: ${e.error.message}`)}`,
+          ' Waiting for it to come back...',
+        ];
       case 'daemon-back':
-        return [...this.header(e.time), ` pcscd is back (protocol ${e.daemon.protocol || '?'}) after ${(e.durationUs / 1e6).toFixed(1)} s`];
+        return [
+          ...this.header(e.time),
+          ` pcscd is back (protocol ${e.daemon.protocol || '?'}) after ${(e.durationUs / 1e6).toFixed(1)} s`,
+        ];
       case 'transition': {
-        const flags = [...e.kept.map((f) => ` =${f}`), ...e.set.map((f) => ` ${s.blue('+' + f)}`), ...e.cleared.map((f) => ` ${s.red('-' + f)}`)];
-        return [`${e.index < 0 ? 'PnP' : e.index}: ${e.reader}, ${e.eventNumber}, ${e.from} -> ${e.to}${flags.join('')}`];
+        const flags = [
+          ...e.kept.map((f) => ` =${f}`),
+          ...e.set.map((f) => ` ${s.blue('+' + f)}`),
+          ...e.cleared.map((f) => ` ${s.red('-' + f)}`),
+        ];
+        return [
+          `${e.index < 0 ? 'PnP' : e.index}: ${e.reader}, ${e.eventNumber}, ${e.from} -> ${e.to}${flags.join('')}`,
+        ];
       }
       case 'stress':
-        if (e.error) return [`Stress card in reader ${e.reader}: stopped after ${e.apdus} APDU${e.apdus === 1 ? '' : 's'}: ${e.error.message}`];
-        return [`Stress card in reader ${e.reader}: ${e.apdus} APDUs in ${e.durationUs} µs, ${e.apdusPerSecond.toFixed(1)} APDU/s`];
+        if (e.error)
+          return [
+            `Stress card in reader ${e.reader}: stopped after ${e.apdus} APDU${e.apdus === 1 ? '' : 's'}: ${e.error.message}`,
+          ];
+        return [
+          `Stress card in reader ${e.reader}: ${e.apdus} APDUs in ${e.durationUs} µs, ${e.apdusPerSecond.toFixed(1)} APDU/s`,
+        ];
       default:
         return [...this.header(e.time), ...renderReaderBlock(e, this.o)];
     }

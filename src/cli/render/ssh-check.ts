@@ -15,9 +15,16 @@ export function renderSshCheck(r: SshCheckResult, style: ChalkInstance): string[
   }
   out.push('');
   const who = r.canonicalPath ?? r.input;
-  if (r.accepted) out.push(style.green(`Verdict: the agent should accept ${who} ("Card added" if the token holds keys and the PIN is right).`));
-  else if (!r.allowed && r.canonicalPath) out.push(style.red(`Verdict: the agent refuses ${who}: not allowed by its -P list ("agent refused operation").`));
-  else out.push(style.red(`Verdict: ssh-add -s ${r.input} fails ("agent refused operation"): see the FAIL lines above.`));
+  if (r.accepted)
+    out.push(
+      style.green(
+        `Verdict: the agent should accept ${who} ("Card added" if the token holds keys and the PIN is right).`,
+      ),
+    );
+  else if (!r.allowed && r.canonicalPath)
+    out.push(style.red(`Verdict: the agent refuses ${who}: not allowed by its -P list ("agent refused operation").`));
+  else
+    out.push(style.red(`Verdict: ssh-add -s ${r.input} fails ("agent refused operation"): see the FAIL lines above.`));
   if (r.fixes.length > 0) {
     out.push('', 'Fixes:');
     r.fixes.forEach((f, i) => {

@@ -87,7 +87,8 @@ export interface StressEvent {
   error?: ErrorJson;
 }
 
-export type ScanEvent = ReaderEvent | StartedEvent | WaitingEvent | DaemonLostEvent | DaemonBackEvent | TransitionEvent | StressEvent;
+export type ScanEvent =
+  ReaderEvent | StartedEvent | WaitingEvent | DaemonLostEvent | DaemonBackEvent | TransitionEvent | StressEvent;
 
 /** What the watcher remembers of a reader between two waits. */
 export interface Seen {
@@ -101,7 +102,10 @@ export interface Seen {
   owed?: number;
 }
 
-const FLAG_ENTRIES = Object.entries(StateFlag).filter(([k, v]) => v !== 0 && k !== 'CHANGED') as [StateFlagName, number][];
+const FLAG_ENTRIES = Object.entries(StateFlag).filter(([k, v]) => v !== 0 && k !== 'CHANGED') as [
+  StateFlagName,
+  number,
+][];
 
 export function flagNames(eventState: number): StateFlagName[] {
   return FLAG_ENTRIES.filter(([, v]) => eventState & v).map(([k]) => k);
@@ -120,9 +124,23 @@ const inReader = (p: CardPresence): boolean => p === 'present' || p === 'mute';
 export type NameLookup = (atr: Buffer) => string[] | undefined;
 
 /** The common fields of a reader event for one state. */
-export function readerFields(time: string, reader: string, index: number, eventState: number, atr: Buffer, names?: NameLookup): Omit<ReaderEvent, 'event'> {
+export function readerFields(
+  time: string,
+  reader: string,
+  index: number,
+  eventState: number,
+  atr: Buffer,
+  names?: NameLookup,
+): Omit<ReaderEvent, 'event'> {
   const card = presence(eventState);
-  const e: Omit<ReaderEvent, 'event'> = { time, reader, index, eventNumber: eventState >>> 16, card, state: flagNames(eventState) };
+  const e: Omit<ReaderEvent, 'event'> = {
+    time,
+    reader,
+    index,
+    eventNumber: eventState >>> 16,
+    card,
+    state: flagNames(eventState),
+  };
   if (inReader(card) && atr.length > 0) {
     e.atr = toHex(atr);
     const n = names?.(atr);
@@ -136,7 +154,13 @@ export function readerFields(time: string, reader: string, index: number, eventS
  * first look, which is a `status`). Card events come from presence; the counter tells about a
  * card that came and went (or went and came) between two looks.
  */
-export function classify(prev: Seen | undefined, cur: ReaderState, time: string, index: number, names?: NameLookup): { events: ReaderEvent[]; owed: number } {
+export function classify(
+  prev: Seen | undefined,
+  cur: ReaderState,
+  time: string,
+  index: number,
+  names?: NameLookup,
+): { events: ReaderEvent[]; owed: number } {
   const fields = readerFields(time, cur.reader, index, cur.eventState, cur.atr, names);
   if (!prev) return { events: [{ event: 'status', ...fields }], owed: 0 };
   const was = presence(prev.eventState);
@@ -155,10 +179,17 @@ export function classify(prev: Seen | undefined, cur: ReaderState, time: string,
   if (inReader(was) && !inReader(now)) return done([{ event: 'card-removed', ...withoutCard(fields) }], 1);
   if (inReader(was) && inReader(now) && (delta > 0 || !sameCard)) {
     // Removed and inserted again between two looks.
-    return done([{ event: 'card-removed', ...withoutCard(fields) }, { event: 'card-inserted', ...fields }], 2);
+    return done(
+      [
+        { event: 'card-removed', ...withoutCard(fields) },
+        { event: 'card-inserted', ...fields },
+      ],
+      2,
+    );
   }
   // Only the counter caught up with a change already reported: nothing happened.
-  if (delta === 0 && raw > 0 && (prev.eventState & 0xffff & ~0x2) === (cur.eventState & 0xffff & ~0x2)) return { events: [], owed: stillOwed };
+  if (delta === 0 && raw > 0 && (prev.eventState & 0xffff & ~0x2) === (cur.eventState & 0xffff & ~0x2))
+    return { events: [], owed: stillOwed };
   return done([{ event: 'state-changed', ...fields }], 0);
 }
 
@@ -172,7 +203,13 @@ export function transition(time: string, reader: string, index: number, from: nu
   const all = Object.entries(StateFlag).filter(([, v]) => v !== 0) as [StateFlagName, number][];
   const hex = (v: number): string => '0x' + (v & 0xffff).toString(16).toUpperCase().padStart(4, '0');
   return {
-    event: 'transition', time, reader, index, eventNumber: to >>> 16, from: hex(from), to: hex(to),
+    event: 'transition',
+    time,
+    reader,
+    index,
+    eventNumber: to >>> 16,
+    from: hex(from),
+    to: hex(to),
     set: all.filter(([, v]) => to & v && !(from & v)).map(([k]) => k),
     cleared: all.filter(([, v]) => from & v && !(to & v)).map(([k]) => k),
     kept: all.filter(([, v]) => from & v && to & v).map(([k]) => k),

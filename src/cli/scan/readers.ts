@@ -11,9 +11,15 @@ export interface ReaderListResult {
   daemon: { protocol: string; socket: string };
 }
 
-export async function listReadersOnce(opts: { socket?: string | undefined; backend?: BackendName | 'auto' | undefined }): Promise<ReaderListResult> {
+export async function listReadersOnce(opts: {
+  socket?: string | undefined;
+  backend?: BackendName | 'auto' | undefined;
+}): Promise<ReaderListResult> {
   await using ctx = await establishContext({ socket: opts.socket, backend: opts.backend });
   const names = await ctx.listReaders();
   const info: ContextInfo = ctx.info;
-  return { readers: names.map((name) => ({ name })), daemon: { protocol: info.protocol ?? '', socket: info.socket ?? '' } };
+  return {
+    readers: names.map((name) => ({ name })),
+    daemon: { protocol: info.protocol ?? '', socket: info.socket ?? '' },
+  };
 }

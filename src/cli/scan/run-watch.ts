@@ -38,20 +38,37 @@ export interface WatchRunOptions {
 }
 
 /** The events --count counts: changes, not the initial status, notes or debug lines. */
-const CHANGES = new Set<ScanEvent['event']>(['card-inserted', 'card-removed', 'state-changed', 'reader-added', 'reader-removed']);
+const CHANGES = new Set<ScanEvent['event']>([
+  'card-inserted',
+  'card-removed',
+  'state-changed',
+  'reader-added',
+  'reader-removed',
+]);
 
 export interface WatchSummary {
   changes: number;
   stoppedBy: 'count' | 'time' | 'closed';
 }
 
-function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): { stop: AbortController; timedOut: () => boolean; closed: () => boolean; dispose: () => void } {
+function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
+  stop: AbortController;
+  timedOut: () => boolean;
+  closed: () => boolean;
+  dispose: () => void;
+} {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   o.signal.addEventListener('abort', onAbort, { once: true });
   let timedOut = false;
   let closed = false;
-  const timer = o.seconds !== undefined ? setTimeout(() => { timedOut = true; stop.abort(); }, o.seconds * 1000) : null;
+  const timer =
+    o.seconds !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          stop.abort();
+        }, o.seconds * 1000)
+      : null;
   // `pcsc scan --json | head -1`: without this a watcher would go on writing into nothing forever.
   const offClosed = onStdoutClosed(() => {
     closed = true;
@@ -72,7 +89,12 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): { st
 function watcherFor(o: WatchRunOptions, signal: AbortSignal): Watcher {
   return new Watcher({
     establish: () => Context.establish({ socket: o.socket, backend: o.backend }),
-    reader: o.reader, forcePnp: o.forcePnp, debug: o.debug, names: o.names, signal, pollMs: o.pollMs,
+    reader: o.reader,
+    forcePnp: o.forcePnp,
+    debug: o.debug,
+    names: o.names,
+    signal,
+    pollMs: o.pollMs,
   });
 }
 
@@ -126,7 +148,12 @@ export interface WaitCardResult {
 export async function waitForCard(o: WatchRunOptions): Promise<WaitCardResult> {
   const { stop, timedOut, dispose } = stopper(o);
   const w = watcherFor(o, stop.signal);
-  const spin = await idleSpinner(o.spinner && !o.json, o.reader !== undefined ? `Waiting for a card in reader ${o.reader} (Ctrl-C to quit)` : 'Waiting for a card (Ctrl-C to quit)');
+  const spin = await idleSpinner(
+    o.spinner && !o.json,
+    o.reader !== undefined
+      ? `Waiting for a card in reader ${o.reader} (Ctrl-C to quit)`
+      : 'Waiting for a card (Ctrl-C to quit)',
+  );
   try {
     spin.idle();
     for await (const e of w.events()) {
@@ -137,7 +164,8 @@ export async function waitForCard(o: WatchRunOptions): Promise<WaitCardResult> {
       }
       if (e.event !== 'status' && e.event !== 'card-inserted' && e.event !== 'reader-added') continue;
       if (e.card === 'mute') throw new PcscError(Scard.W_UNRESPONSIVE_CARD, `the card in ${e.reader} does not answer`);
-      if (e.card === 'present' && e.atr) return { reader: e.reader, index: e.index, atr: e.atr, ...(e.names ? { names: e.names } : {}), time: e.time };
+      if (e.card === 'present' && e.atr)
+        return { reader: e.reader, index: e.index, atr: e.atr, ...(e.names ? { names: e.names } : {}), time: e.time };
     }
     if (timedOut()) throw new PcscError(Scard.E_TIMEOUT, `no card within ${o.seconds} s`);
     throw new PcscError(Scard.E_CANCELLED, 'interrupted');

@@ -20,7 +20,12 @@ export async function idleSpinner(enabled: boolean, text: string): Promise<IdleS
   if (!enabled || !canSpin()) return NONE;
   const { default: ora } = await import('ora');
   const { useColor } = await import('../style.js');
-  const spinner = ora({ text, stream: process.stderr, discardStdin: false, color: useColor(process.stderr) ? 'cyan' : false });
+  const spinner = ora({
+    text,
+    stream: process.stderr,
+    discardStdin: false,
+    color: useColor(process.stderr) ? 'cyan' : false,
+  });
   let timer: NodeJS.Timeout | null = null;
   return {
     idle() {

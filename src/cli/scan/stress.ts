@@ -7,7 +7,12 @@ import type { StressEvent } from './events.js';
 const SELECT_MF = Buffer.from([0x00, 0xa4, 0x00, 0x00, 0x02, 0x3f, 0x00]);
 export const STRESS_ROUND = 100;
 
-export async function* stressCard(ctx: Context, reader: string, signal: AbortSignal, now = (): Date => new Date()): AsyncGenerator<StressEvent> {
+export async function* stressCard(
+  ctx: Context,
+  reader: string,
+  signal: AbortSignal,
+  now = (): Date => new Date(),
+): AsyncGenerator<StressEvent> {
   let card;
   try {
     card = await ctx.connect(reader, { share: 'shared', protocols: ['T=0', 'T=1'], signal });
@@ -27,7 +32,14 @@ export async function* stressCard(ctx: Context, reader: string, signal: AbortSig
       }
       const durationUs = Number((process.hrtime.bigint() - t0) / 1000n);
       if (signal.aborted) return;
-      const ev: StressEvent = { event: 'stress', time: now().toISOString(), reader, apdus: done, durationUs, apdusPerSecond: durationUs > 0 ? (done * 1e6) / durationUs : 0 };
+      const ev: StressEvent = {
+        event: 'stress',
+        time: now().toISOString(),
+        reader,
+        apdus: done,
+        durationUs,
+        apdusPerSecond: durationUs > 0 ? (done * 1e6) / durationUs : 0,
+      };
       if (error !== undefined) {
         yield { ...ev, error: errorJson(error) };
         return;
@@ -40,7 +52,15 @@ export async function* stressCard(ctx: Context, reader: string, signal: AbortSig
 }
 
 function failed(reader: string, e: unknown, now: () => Date): StressEvent {
-  return { event: 'stress', time: now().toISOString(), reader, apdus: 0, durationUs: 0, apdusPerSecond: 0, error: errorJson(e) };
+  return {
+    event: 'stress',
+    time: now().toISOString(),
+    reader,
+    apdus: 0,
+    durationUs: 0,
+    apdusPerSecond: 0,
+    error: errorJson(e),
+  };
 }
 
 function errorJson(e: unknown): NonNullable<StressEvent['error']> {

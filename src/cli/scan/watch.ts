@@ -3,10 +3,26 @@
 // away: it says so, reconnects with bounded back-off, and reports what changed in between.
 
 import {
-  PNP_NOTIFICATION, PcscError, Scard, isPcscError, selectReader,
-  type Context, type ErrorJson, type ReaderState, type ReaderStateQuery,
+  PNP_NOTIFICATION,
+  PcscError,
+  Scard,
+  isPcscError,
+  selectReader,
+  type Context,
+  type ErrorJson,
+  type ReaderState,
+  type ReaderStateQuery,
 } from '../../core/index.js';
-import { classify, readerFields, transition, type DaemonInfo, type NameLookup, type ReaderEvent, type ScanEvent, type Seen } from './events.js';
+import {
+  classify,
+  readerFields,
+  transition,
+  type DaemonInfo,
+  type NameLookup,
+  type ReaderEvent,
+  type ScanEvent,
+  type Seen,
+} from './events.js';
 
 export interface WatchOptions {
   /** Opens a context; called again after pcscd went away. */
@@ -56,7 +72,13 @@ export class Watcher {
       this.pnp = this.o.forcePnp === true || (await probePnp(this.context));
       this.names = await this.context.listReaders();
       if (this.o.reader !== undefined && this.names.length > 0) this.selected = selectReader(this.names, this.o.reader);
-      yield { event: 'started', time: this.time(), pnp: this.pnp, readers: this.names, daemon: daemonInfo(this.context) };
+      yield {
+        event: 'started',
+        time: this.time(),
+        pnp: this.pnp,
+        readers: this.names,
+        daemon: daemonInfo(this.context),
+      };
       let waitingSaid = false;
       let failure: PcscError | null = null;
       while (!this.stopped) {
@@ -73,7 +95,11 @@ export class Watcher {
           const watched = this.watched();
           if (watched.length === 0 && !waitingSaid) {
             waitingSaid = true;
-            yield { event: 'waiting-reader', time: this.time(), ...(this.o.reader !== undefined ? { reader: this.selected ?? this.o.reader } : {}) };
+            yield {
+              event: 'waiting-reader',
+              time: this.time(),
+              ...(this.o.reader !== undefined ? { reader: this.selected ?? this.o.reader } : {}),
+            };
             continue; // look at the list again before waiting: every yield can take time
           }
           if (watched.length > 0) waitingSaid = false;
@@ -106,7 +132,10 @@ export class Watcher {
 
   private async *waitOnce(watched: string[]): AsyncGenerator<ScanEvent> {
     const ctx = this.context as Context;
-    const queries: ReaderStateQuery[] = watched.map((reader) => ({ reader, currentState: this.seen.get(reader)?.eventState ?? 0 }));
+    const queries: ReaderStateQuery[] = watched.map((reader) => ({
+      reader,
+      currentState: this.seen.get(reader)?.eventState ?? 0,
+    }));
     if (this.pnp) queries.push({ reader: PNP_NOTIFICATION, currentState: this.pnpState });
     if (queries.length === 0) {
       // No reader and no PnP: poll the list, as pcsc_scan does.
@@ -116,7 +145,10 @@ export class Watcher {
     }
     let res: ReaderState[];
     try {
-      res = await ctx.getStatusChange(queries, { signal: this.o.signal, ...(this.pnp ? {} : { timeout: this.o.pollMs ?? 1000 }) });
+      res = await ctx.getStatusChange(queries, {
+        signal: this.o.signal,
+        ...(this.pnp ? {} : { timeout: this.o.pollMs ?? 1000 }),
+      });
     } catch (e) {
       if (isPcscError(e, Scard.E_TIMEOUT) || isPcscError(e, Scard.E_UNKNOWN_READER)) {
         yield* this.relist();
@@ -173,7 +205,13 @@ export class Watcher {
       const seen = this.seen.get(name);
       this.seen.delete(name);
       this.fresh.delete(name);
-      if (seen && this.isWatched(name)) yield { event: 'reader-removed', ...readerFields(time, name, i, 0, Buffer.alloc(0)), card: 'unknown', state: [] };
+      if (seen && this.isWatched(name))
+        yield {
+          event: 'reader-removed',
+          ...readerFields(time, name, i, 0, Buffer.alloc(0)),
+          card: 'unknown',
+          state: [],
+        };
     }
     for (const name of now) if (!before.includes(name)) this.fresh.add(name);
   }
@@ -200,16 +238,32 @@ export class Watcher {
         delay = Math.min(delay * 2, maxMs);
       }
     }
-    yield { event: 'daemon-back', time: this.time(), durationUs: (Date.now() - lost) * 1000, daemon: daemonInfo(this.context) };
+    yield {
+      event: 'daemon-back',
+      time: this.time(),
+      durationUs: (Date.now() - lost) * 1000,
+      daemon: daemonInfo(this.context),
+    };
     const before = this.names;
     this.names = await this.context.listReaders();
     const watched = this.watched();
-    const states = watched.length ? await this.context.getStatusChange(watched.map((reader) => ({ reader })), { timeout: 0, signal: this.o.signal }) : [];
+    const states = watched.length
+      ? await this.context.getStatusChange(
+          watched.map((reader) => ({ reader })),
+          { timeout: 0, signal: this.o.signal },
+        )
+      : [];
     const time = this.time();
     for (const [i, name] of before.entries()) {
       if (this.names.includes(name) || !this.seen.has(name)) continue;
       this.seen.delete(name);
-      yield { event: 'reader-removed', ...readerFields(time, name, i, 0, Buffer.alloc(0)), card: 'unknown', state: [], missed: true };
+      yield {
+        event: 'reader-removed',
+        ...readerFields(time, name, i, 0, Buffer.alloc(0)),
+        card: 'unknown',
+        state: [],
+        missed: true,
+      };
     }
     this.fresh.clear();
     for (const r of states) {
@@ -222,7 +276,8 @@ export class Watcher {
       }
       // Counters restart with the daemon: compare what is in the reader, not the counters.
       const was = { eventState: (prev.eventState & 0xffff) | (r.eventState & 0xffff0000), atr: prev.atr };
-      for (const ev of classify(was, r, time, index, this.o.names).events) if (ev.event !== 'state-changed') yield { ...ev, missed: true };
+      for (const ev of classify(was, r, time, index, this.o.names).events)
+        if (ev.event !== 'state-changed') yield { ...ev, missed: true };
     }
   }
 }

@@ -7,7 +7,12 @@ export async function probeDaemon(socket: string | undefined): Promise<VersionDa
   const { path, source } = resolveSocketPath({ path: socket });
   try {
     await using ctx = await PcscdContext.establish({ socket: path, requestTimeout: 5000 });
-    return { protocol: ctx.info.protocol ?? '', daemonVersion: `${ctx.daemonVersion.major}:${ctx.daemonVersion.minor}`, socket: path, source };
+    return {
+      protocol: ctx.info.protocol ?? '',
+      daemonVersion: `${ctx.daemonVersion.major}:${ctx.daemonVersion.minor}`,
+      socket: path,
+      source,
+    };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e), socket: path, source };
   }

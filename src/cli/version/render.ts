@@ -29,7 +29,10 @@ export function renderVersion(bin: string, r: VersionResult): string[] {
   if ('error' in d) lines.push(`pcscd:    not reachable: ${d.error}`);
   // The daemon's reply carries its own version, which can differ from the one spoken (2.4.1 accepts
   // any minor ≥ 4 and answers 4:5).
-  else lines.push(`pcscd:    protocol ${d.protocol}${d.daemonVersion !== d.protocol ? ` (the daemon says ${d.daemonVersion})` : ''}`);
+  else
+    lines.push(
+      `pcscd:    protocol ${d.protocol}${d.daemonVersion !== d.protocol ? ` (the daemon says ${d.daemonVersion})` : ''}`,
+    );
   lines.push(`socket:   ${d.socket} (${FROM[d.source]})`);
   return lines;
 }

@@ -50,12 +50,20 @@ export function parseApdu(bytes: Uint8Array, opts: ParseApduOptions = {}): Comma
     throw new UsageError(`${what}: ${msg}`, 'EAPDU');
   };
   if (n < 4) {
-    fail(`${n} byte${n === 1 ? '' : 's'} is too short: a command APDU has at least CLA INS P1 P2 (4 bytes)` +
-      (n === 1 ? '; to give bytes separated by spaces as one APDU, quote them' : ''));
+    fail(
+      `${n} byte${n === 1 ? '' : 's'} is too short: a command APDU has at least CLA INS P1 P2 (4 bytes)` +
+        (n === 1 ? '; to give bytes separated by spaces as one APDU, quote them' : ''),
+    );
   }
   if (n > MAX_APDU_LENGTH) fail(`too long: ${n} bytes, the longest extended APDU is ${MAX_APDU_LENGTH} bytes`);
   const head = { cla: b[0] as number, ins: b[1] as number, p1: b[2] as number, p2: b[3] as number };
-  const mk = (c: ApduCase, data: Buffer, ne: number | null): CommandApdu => ({ ...head, data, ne, extended: c.endsWith('E'), case: c });
+  const mk = (c: ApduCase, data: Buffer, ne: number | null): CommandApdu => ({
+    ...head,
+    data,
+    ne,
+    extended: c.endsWith('E'),
+    case: c,
+  });
   if (n === 4) return mk('1', Buffer.alloc(0), null);
   const b5 = b[4] as number;
   if (n === 5) return mk('2S', Buffer.alloc(0), b5 === 0 ? 256 : b5);
@@ -66,11 +74,17 @@ export function parseApdu(bytes: Uint8Array, opts: ParseApduOptions = {}): Comma
       return mk('4S', b.subarray(5, n - 1), le === 0 ? 256 : le);
     }
     const after = n - 5;
-    return fail(`Lc is ${b5} (0x${hex2(b5)}) but ${follow(after)}; ` +
-      `expected ${b5} (no Le) or ${b5 + 1} (with Le)` + (after > 256 ? '; for more than 255 data bytes use an extended APDU (Lc = 00 hi lo)' : ''));
+    return fail(
+      `Lc is ${b5} (0x${hex2(b5)}) but ${follow(after)}; ` +
+        `expected ${b5} (no Le) or ${b5 + 1} (with Le)` +
+        (after > 256 ? '; for more than 255 data bytes use an extended APDU (Lc = 00 hi lo)' : ''),
+    );
   }
   // b5 = 00: an extended length follows, or this is a short Lc of zero (not allowed).
-  if (n === 6) fail('Lc is 00 with one byte after it: short Lc must be 1–255, and an extended length needs 2 more bytes (00 hi lo)');
+  if (n === 6)
+    fail(
+      'Lc is 00 with one byte after it: short Lc must be 1–255, and an extended length needs 2 more bytes (00 hi lo)',
+    );
   if (n === 7) {
     const le = b.readUInt16BE(5);
     return mk('2E', Buffer.alloc(0), le === 0 ? 65536 : le);
@@ -83,18 +97,27 @@ export function parseApdu(bytes: Uint8Array, opts: ParseApduOptions = {}): Comma
     return mk('4E', b.subarray(7, n - 2), le === 0 ? 65536 : le);
   }
   const after = n - 7;
-  return fail(`extended Lc is ${lc} (0x${hex4(lc)}) but ${follow(after)}; ` +
-    `expected ${lc} (no Le) or ${lc + 2} (with a 2-byte Le)`);
+  return fail(
+    `extended Lc is ${lc} (0x${hex4(lc)}) but ${follow(after)}; ` +
+      `expected ${lc} (no Le) or ${lc + 2} (with a 2-byte Le)`,
+  );
 }
 
 /** Encodes a command APDU, in short form unless the data, Ne or `extended` need the long one. */
 export function buildApdu(f: ApduFields): Buffer {
-  for (const [k, v] of [['CLA', f.cla], ['INS', f.ins], ['P1', f.p1], ['P2', f.p2]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 255) throw new UsageError(`${k} must be a byte (00–FF), got ${String(v)}`, 'EAPDU');
+  for (const [k, v] of [
+    ['CLA', f.cla],
+    ['INS', f.ins],
+    ['P1', f.p1],
+    ['P2', f.p2],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 255)
+      throw new UsageError(`${k} must be a byte (00–FF), got ${String(v)}`, 'EAPDU');
   }
   const data = f.data ?? new Uint8Array(0);
   const ne = f.ne ?? null;
-  if (data.length > EXTENDED_MAX_NC) throw new UsageError(`too much data: ${data.length} bytes, at most ${EXTENDED_MAX_NC} fit in one APDU`, 'EAPDU');
+  if (data.length > EXTENDED_MAX_NC)
+    throw new UsageError(`too much data: ${data.length} bytes, at most ${EXTENDED_MAX_NC} fit in one APDU`, 'EAPDU');
   if (ne !== null && (!Number.isInteger(ne) || ne < 1 || ne > EXTENDED_MAX_NE)) {
     throw new UsageError(`Ne must be 1–${EXTENDED_MAX_NE}, got ${String(ne)}`, 'EAPDU');
   }

@@ -41,7 +41,8 @@ export async function downloadAtrList(opts: DownloadAtrListOptions = {}): Promis
   } catch {
     throw new UsageError(`--url: "${url}" is not a URL`, 'EURL');
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`--url: only http and https URLs are supported, not ${parsed.protocol}`, 'EURL');
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new UsageError(`--url: only http and https URLs are supported, not ${parsed.protocol}`, 'EURL');
   const file = opts.dest ?? join(atrListCacheDir(opts.env), ATR_LIST_NAME);
   const timeout = opts.timeout ?? 60_000;
   const timer = AbortSignal.timeout(timeout);
@@ -56,7 +57,11 @@ export async function downloadAtrList(opts: DownloadAtrListOptions = {}): Promis
   let body: Buffer;
   try {
     const res = await fetch(parsed, { signal, headers: { 'user-agent': 'pcsc (atr --update)' } });
-    if (!res.ok) throw new NetworkError(`cannot download ${url}: the server answered HTTP ${res.status} ${res.statusText}`.trim(), `HTTP_${res.status}`);
+    if (!res.ok)
+      throw new NetworkError(
+        `cannot download ${url}: the server answered HTTP ${res.status} ${res.statusText}`.trim(),
+        `HTTP_${res.status}`,
+      );
     const total = Number(res.headers.get('content-length')) || undefined;
     const chunks: Buffer[] = [];
     let received = 0;
@@ -64,7 +69,11 @@ export async function downloadAtrList(opts: DownloadAtrListOptions = {}): Promis
     if (res.body) {
       for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
         received += chunk.length;
-        if (received > MAX_BYTES) throw new NetworkError(`cannot use ${url}: more than ${MAX_BYTES >> 20} MB, this is not the ATR list`, 'ETOOBIG');
+        if (received > MAX_BYTES)
+          throw new NetworkError(
+            `cannot use ${url}: more than ${MAX_BYTES >> 20} MB, this is not the ATR list`,
+            'ETOOBIG',
+          );
         chunks.push(Buffer.from(chunk));
         opts.onProgress?.({ received, total });
       }
@@ -77,7 +86,10 @@ export async function downloadAtrList(opts: DownloadAtrListOptions = {}): Promis
 
   const text = body.toString('utf8');
   if (!looksLikeAtrList(text)) {
-    throw new NetworkError(`${url} did not send an ATR list (${body.length} bytes, no "pattern, TAB description" lines); the cached copy was left as it was`, 'EBADLIST');
+    throw new NetworkError(
+      `${url} did not send an ATR list (${body.length} bytes, no "pattern, TAB description" lines); the cached copy was left as it was`,
+      'EBADLIST',
+    );
   }
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

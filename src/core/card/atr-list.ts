@@ -136,10 +136,12 @@ export function compileAtrList(file: string, entries: AtrListEntry[]): AtrList {
       const spaced = formatHex(atr);
       const hits = new Set<number>(exact.get(spaced) ?? []);
       for (const i of regexIdx) if ((compiled[i] as Compiled).re?.test(spaced)) hits.add(i);
-      return [...hits].sort((a, b) => a - b).map((i) => {
-        const e = (compiled[i] as Compiled).entry;
-        return { pattern: e.pattern, names: e.names };
-      });
+      return [...hits]
+        .sort((a, b) => a - b)
+        .map((i) => {
+          const e = (compiled[i] as Compiled).entry;
+          return { pattern: e.pattern, names: e.names };
+        });
     },
   };
 }

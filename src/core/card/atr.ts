@@ -8,7 +8,24 @@ import { analyzeHistoricalBytes, type HistoricalBytes } from './historical.js';
 export const MAX_ATR_LENGTH = 33;
 
 /** Table 7: Fi and f(max) in MHz by the high nibble of TA1; null is RFU. */
-const FI: readonly (number | null)[] = [372, 372, 558, 744, 1116, 1488, 1860, null, null, 512, 768, 1024, 1536, 2048, null, null];
+const FI: readonly (number | null)[] = [
+  372,
+  372,
+  558,
+  744,
+  1116,
+  1488,
+  1860,
+  null,
+  null,
+  512,
+  768,
+  1024,
+  1536,
+  2048,
+  null,
+  null,
+];
 const FMAX: readonly (number | null)[] = [4, 5, 6, 8, 12, 16, 20, null, null, 5, 7.5, 10, 15, 20, null, null];
 /** Table 8: Di by the low nibble of TA1. */
 const DI: readonly (number | null)[] = [null, 1, 2, 4, 8, 16, 32, 64, 12, 20, null, null, null, null, null, null];
@@ -98,9 +115,21 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
   const problems: string[] = [];
   const iface: InterfaceByte[] = [];
   const out: AtrAnalysis = {
-    atr: toHex(b), length: b.length, ts: null, convention: null, t0: null, historicalLength: 0,
-    interfaceBytes: iface, protocols: [], t15: false, transmission: transmission(undefined), extraGuardTime: 0,
-    historical: analyzeHistoricalBytes(Buffer.alloc(0), 0), tck: { required: false, present: false }, problems, valid: false,
+    atr: toHex(b),
+    length: b.length,
+    ts: null,
+    convention: null,
+    t0: null,
+    historicalLength: 0,
+    interfaceBytes: iface,
+    protocols: [],
+    t15: false,
+    transmission: transmission(undefined),
+    extraGuardTime: 0,
+    historical: analyzeHistoricalBytes(Buffer.alloc(0), 0),
+    tck: { required: false, present: false },
+    problems,
+    valid: false,
   };
   if (b.length === 0) {
     problems.push('the ATR is empty');
@@ -109,8 +138,12 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
   const ts = b[0] as number;
   out.ts = hx(ts);
   out.convention = ts === 0x3b ? 'direct' : ts === 0x3f ? 'inverse' : null;
-  if (!out.convention) problems.push(`TS is ${hx(ts)}, not 3B (direct) or 3F (inverse convention): not a microprocessor card ATR (a memory card?)`);
-  if (b.length > MAX_ATR_LENGTH) problems.push(`the ATR is ${b.length} bytes long; ISO 7816-3 allows at most ${MAX_ATR_LENGTH}`);
+  if (!out.convention)
+    problems.push(
+      `TS is ${hx(ts)}, not 3B (direct) or 3F (inverse convention): not a microprocessor card ATR (a memory card?)`,
+    );
+  if (b.length > MAX_ATR_LENGTH)
+    problems.push(`the ATR is ${b.length} bytes long; ISO 7816-3 allows at most ${MAX_ATR_LENGTH}`);
   if (b.length < 2) {
     problems.push('the ATR is truncated: T0 is missing');
     return out;
@@ -130,7 +163,12 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
   /** Only the first group after a TD naming T=1 carries IFSC/BWI/CWI/EDC. */
   let firstT1Group: number | undefined;
   while (y !== 0) {
-    for (const [bit, letter] of [[1, 'A'], [2, 'B'], [4, 'C'], [8, 'D']] as const) {
+    for (const [bit, letter] of [
+      [1, 'A'],
+      [2, 'B'],
+      [4, 'C'],
+      [8, 'D'],
+    ] as const) {
       if (!(y & bit)) continue;
       if (pos >= b.length) {
         truncated = true;
@@ -144,7 +182,8 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
     const td = y & 8 ? (b[pos - 1] as number) : undefined;
     if (td === undefined) break;
     const next = td & 0x0f;
-    if (i === 1 && next === 15) problems.push('TD1 indicates T=15, which TD1 must not (T=15 only qualifies later global bytes)');
+    if (i === 1 && next === 15)
+      problems.push('TD1 indicates T=15, which TD1 must not (T=15 only qualifies later global bytes)');
     if (next === 15) out.t15 = true;
     else if (!offered.includes(next)) offered.push(next);
     t = next;
@@ -179,10 +218,16 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
       out.tck.valid = (x ^ value) === 0;
       out.tck.expected = hx(x);
       if (!out.tck.valid) problems.push(`TCK is ${hx(value)}, the checksum needs ${hx(x)}`);
-      if (!out.tck.required) problems.push('a TCK is present although only T=0 is offered (ISO 7816-3 says to leave it out)');
-      if (remaining > k + 1) problems.push(`the ATR is too long: ${remaining - k - 1} extra byte${remaining - k - 1 === 1 ? '' : 's'} after TCK`);
+      if (!out.tck.required)
+        problems.push('a TCK is present although only T=0 is offered (ISO 7816-3 says to leave it out)');
+      if (remaining > k + 1)
+        problems.push(
+          `the ATR is too long: ${remaining - k - 1} extra byte${remaining - k - 1 === 1 ? '' : 's'} after TCK`,
+        );
     } else if (remaining > needed) {
-      problems.push(`the ATR is too long: ${remaining - needed} extra byte${remaining - needed === 1 ? '' : 's'} after the historical bytes`);
+      problems.push(
+        `the ATR is too long: ${remaining - needed} extra byte${remaining - needed === 1 ? '' : 's'} after the historical bytes`,
+      );
     }
   }
   problems.push(...out.historical.problems);
@@ -190,13 +235,25 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
   return out;
 }
 
-function describe(out: AtrAnalysis, letter: 'A' | 'B' | 'C' | 'D', i: number, t: number | undefined, v: number, firstT1: boolean): InterfaceByte {
+function describe(
+  out: AtrAnalysis,
+  letter: 'A' | 'B' | 'C' | 'D',
+  i: number,
+  t: number | undefined,
+  v: number,
+  firstT1: boolean,
+): InterfaceByte {
   const name = `T${letter}${i}`;
   if (letter === 'D') {
     const next = v & 0x0f;
     const follow = ['A', 'B', 'C', 'D'].filter((_, n) => (v >> 4) & (1 << n)).map((l) => `T${l}${i + 1}`);
     const what = next === 15 ? 'T=15: global interface bytes follow' : `protocol T=${next}`;
-    return { name, value: hx(v), scope: 'global', meaning: `${what}; ${follow.length ? follow.join(', ') + (follow.length === 1 ? ' follows' : ' follow') : 'no more interface bytes'}` };
+    return {
+      name,
+      value: hx(v),
+      scope: 'global',
+      meaning: `${what}; ${follow.length ? follow.join(', ') + (follow.length === 1 ? ' follows' : ' follow') : 'no more interface bytes'}`,
+    };
   }
   if (i === 1) return global1(out, letter, name, v);
   if (i === 2) return group2(out, letter, name, v, t);
@@ -217,30 +274,54 @@ function global1(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: num
       meaning += `: ${tr.cyclesPerEtu} cycles/ETU, ${tr.bitsPerSecondAt4MHz} bit/s at 4 MHz`;
       meaning += `, f max ${tr.fMaxMHz} MHz (${tr.bitsPerSecondAtFMax} bit/s)`;
     }
-    if (tr.fi === null || tr.di === null) out.problems.push(`TA1 ${hx(v)} codes an RFU ${tr.fi === null ? 'Fi' : 'Di'}`);
+    if (tr.fi === null || tr.di === null)
+      out.problems.push(`TA1 ${hx(v)} codes an RFU ${tr.fi === null ? 'Fi' : 'Di'}`);
     return { name, value: hx(v), scope: 'global', meaning };
   }
   if (letter === 'B') {
-    const meaning = v === 0 ? 'no VPP (deprecated byte; 00 as ISO 7816-3:2006 asks)' : `VPP programming: PI1=${v & 0x1f} V, II=${(v >> 5) & 3} (deprecated since ISO 7816-3:2006)`;
+    const meaning =
+      v === 0
+        ? 'no VPP (deprecated byte; 00 as ISO 7816-3:2006 asks)'
+        : `VPP programming: PI1=${v & 0x1f} V, II=${(v >> 5) & 3} (deprecated since ISO 7816-3:2006)`;
     return { name, value: hx(v), scope: 'global', meaning };
   }
   out.extraGuardTime = v;
-  const meaning = v === 255 ? 'extra guard time N=255: minimum character spacing (12 ETU for T=0, 11 for T=1)' : `extra guard time N=${v} ETU`;
+  const meaning =
+    v === 255
+      ? 'extra guard time N=255: minimum character spacing (12 ETU for T=0, 11 for T=1)'
+      : `extra guard time N=${v} ETU`;
   return { name, value: hx(v), scope: 'global', meaning };
 }
 
-function group2(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: number, t: number | undefined): InterfaceByte {
+function group2(
+  out: AtrAnalysis,
+  letter: 'A' | 'B' | 'C',
+  name: string,
+  v: number,
+  t: number | undefined,
+): InterfaceByte {
   if (letter === 'A') {
     const mode = { protocol: proto(v & 0x0f), canChange: (v & 0x80) === 0, implicitParameters: (v & 0x10) !== 0 };
     out.specificMode = mode;
     const meaning = `specific mode, ${mode.protocol}; ${mode.canChange ? 'can change to negotiable mode' : 'cannot change mode'}; parameters ${mode.implicitParameters ? 'implicit' : 'from the interface bytes'}`;
     return { name, value: hx(v), scope: 'global', meaning };
   }
-  if (letter === 'B') return { name, value: hx(v), scope: 'global', meaning: `VPP programming: PI2=${v} (deprecated since ISO 7816-3:2006)` };
+  if (letter === 'B')
+    return {
+      name,
+      value: hx(v),
+      scope: 'global',
+      meaning: `VPP programming: PI2=${v} (deprecated since ISO 7816-3:2006)`,
+    };
   // TC2 is specific to T=0.
   if (t === 0) {
     out.waitingIntegerT0 = v;
-    return { name, value: hx(v), scope: 'T=0', meaning: v === 0 ? 'waiting integer WI=0 (RFU)' : `waiting integer WI=${v}: WT = ${v} × 960 × Fi/f` };
+    return {
+      name,
+      value: hx(v),
+      scope: 'T=0',
+      meaning: v === 0 ? 'waiting integer WI=0 (RFU)' : `waiting integer WI=${v}: WT = ${v} × 960 × Fi/f`,
+    };
   }
   return { name, value: hx(v), scope: t === undefined ? 'global' : proto(t), meaning: `specific to T=${t}` };
 }
@@ -254,7 +335,10 @@ function t15Byte(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: num
     return { name, value: hx(v), scope: 'global', meaning: `clock stop ${out.clockStop}; classes ${cls}` };
   }
   if (letter === 'B') {
-    const meaning = v === 0 ? 'SPU: contact C6 not used' : `SPU: contact C6 ${v & 0x80 ? 'proprietary use' : 'standard use'} (${hx(v & 0x7f)})`;
+    const meaning =
+      v === 0
+        ? 'SPU: contact C6 not used'
+        : `SPU: contact C6 ${v & 0x80 ? 'proprietary use' : 'standard use'} (${hx(v & 0x7f)})`;
     return { name, value: hx(v), scope: 'global', meaning };
   }
   return { name, value: hx(v), scope: 'global', meaning: 'global (T=15), RFU' };
@@ -273,7 +357,12 @@ function t1Byte(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: numb
     return { name, value: hx(v), scope: 'T=1', meaning: `BWI=${t1.bwi}, CWI=${t1.cwi}` };
   }
   t1.errorDetection = v & 1 ? 'CRC' : 'LRC';
-  return { name, value: hx(v), scope: 'T=1', meaning: `error detection ${t1.errorDetection}${v & 0xfe ? ` (RFU bits ${hx(v & 0xfe)})` : ''}` };
+  return {
+    name,
+    value: hx(v),
+    scope: 'T=1',
+    meaning: `error detection ${t1.errorDetection}${v & 0xfe ? ` (RFU bits ${hx(v & 0xfe)})` : ''}`,
+  };
 }
 
 function transmission(ta1: number | undefined): TransmissionParameters {
@@ -284,7 +373,11 @@ function transmission(ta1: number | undefined): TransmissionParameters {
   const fMaxMHz = FMAX[fiIdx] ?? null;
   const cycles = fi !== null && di !== null ? fi / di : null;
   return {
-    fi, di, fMaxMHz, default: ta1 === undefined, cyclesPerEtu: cycles === null ? null : round(cycles),
+    fi,
+    di,
+    fMaxMHz,
+    default: ta1 === undefined,
+    cyclesPerEtu: cycles === null ? null : round(cycles),
     bitsPerSecondAt4MHz: cycles ? Math.floor(4e6 / cycles) : null,
     bitsPerSecondAtFMax: cycles && fMaxMHz ? Math.floor((fMaxMHz * 1e6) / cycles) : null,
   };

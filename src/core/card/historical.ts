@@ -53,23 +53,47 @@ const TAG_NAMES: Record<number, string> = {
 
 /** PC/SC part 3 supplement, standard byte SS. */
 const PCSC_STANDARDS: Record<number, string> = {
-  0x00: 'no information given', 0x01: 'ISO 14443 A, part 1', 0x02: 'ISO 14443 A, part 2', 0x03: 'ISO 14443 A, part 3',
-  0x05: 'ISO 14443 B, part 1', 0x06: 'ISO 14443 B, part 2', 0x07: 'ISO 14443 B, part 3', 0x09: 'ISO 15693, part 1',
-  0x0a: 'ISO 15693, part 2', 0x0b: 'ISO 15693, part 3', 0x0c: 'ISO 15693, part 4', 0x0d: 'contact card (ISO 7816-10) I2C',
-  0x0e: 'contact card (ISO 7816-10) extended I2C', 0x0f: 'contact card (ISO 7816-10) 2WBP', 0x10: 'contact card (ISO 7816-10) 3WBP',
-  0x11: 'FeliCa', 0x40: 'low frequency contactless card',
+  0x00: 'no information given',
+  0x01: 'ISO 14443 A, part 1',
+  0x02: 'ISO 14443 A, part 2',
+  0x03: 'ISO 14443 A, part 3',
+  0x05: 'ISO 14443 B, part 1',
+  0x06: 'ISO 14443 B, part 2',
+  0x07: 'ISO 14443 B, part 3',
+  0x09: 'ISO 15693, part 1',
+  0x0a: 'ISO 15693, part 2',
+  0x0b: 'ISO 15693, part 3',
+  0x0c: 'ISO 15693, part 4',
+  0x0d: 'contact card (ISO 7816-10) I2C',
+  0x0e: 'contact card (ISO 7816-10) extended I2C',
+  0x0f: 'contact card (ISO 7816-10) 2WBP',
+  0x10: 'contact card (ISO 7816-10) 3WBP',
+  0x11: 'FeliCa',
+  0x40: 'low frequency contactless card',
 };
 
 /** PC/SC part 3 supplement, card name NN NN: the common ones only; the ATR list names the rest. */
 const PCSC_CARD_NAMES: Record<number, string> = {
-  0x0001: 'MIFARE Classic 1K', 0x0002: 'MIFARE Classic 4K', 0x0003: 'MIFARE Ultralight', 0x0026: 'MIFARE Mini',
-  0x002f: 'Jewel', 0x0030: 'Topaz', 0x003a: 'MIFARE Ultralight C',
+  0x0001: 'MIFARE Classic 1K',
+  0x0002: 'MIFARE Classic 4K',
+  0x0003: 'MIFARE Ultralight',
+  0x0026: 'MIFARE Mini',
+  0x002f: 'Jewel',
+  0x0030: 'Topaz',
+  0x003a: 'MIFARE Ultralight C',
 };
 
 const PCSC_RID = Buffer.from([0xa0, 0x00, 0x00, 0x03, 0x06]);
 
 export function analyzeHistoricalBytes(hb: Buffer, expected: number): HistoricalBytes {
-  const out: HistoricalBytes = { bytes: toHex(hb), expected, category: null, format: 'none', objects: [], problems: [] };
+  const out: HistoricalBytes = {
+    bytes: toHex(hb),
+    expected,
+    category: null,
+    format: 'none',
+    objects: [],
+    problems: [],
+  };
   if (hb.length === 0) return out;
   const cat = hb[0] as number;
   out.category = byteHex(cat);
@@ -78,15 +102,20 @@ export function analyzeHistoricalBytes(hb: Buffer, expected: number): Historical
     const standard = hb[8] as number;
     const cardName = hb.readUInt16BE(9);
     out.pcsc = {
-      rid: toHex(PCSC_RID), standard: byteHex(standard), standardName: PCSC_STANDARDS[standard] ?? `RFU (${byteHex(standard)})`,
-      cardName: cardName.toString(16).toUpperCase().padStart(4, '0'), cardNameText: PCSC_CARD_NAMES[cardName] ?? null,
+      rid: toHex(PCSC_RID),
+      standard: byteHex(standard),
+      standardName: PCSC_STANDARDS[standard] ?? `RFU (${byteHex(standard)})`,
+      cardName: cardName.toString(16).toUpperCase().padStart(4, '0'),
+      cardNameText: PCSC_CARD_NAMES[cardName] ?? null,
     };
     return out;
   }
   if (cat === 0x00) {
     out.format = 'compact-tlv+status';
     if (hb.length < 4) {
-      out.problems.push(`category 00 needs a 3-byte status indicator at the end; the historical bytes have ${hb.length - 1} after it`);
+      out.problems.push(
+        `category 00 needs a 3-byte status indicator at the end; the historical bytes have ${hb.length - 1} after it`,
+      );
       return out;
     }
     const st = hb.subarray(hb.length - 3);
@@ -118,9 +147,17 @@ function parseObjects(b: Buffer, out: HistoricalBytes): void {
     const value = b.subarray(p, p + length);
     p += length;
     if (value.length < length) {
-      out.problems.push(`compact-TLV object ${byteHex(head)} announces ${length} byte${length === 1 ? '' : 's'}, only ${value.length} left`);
+      out.problems.push(
+        `compact-TLV object ${byteHex(head)} announces ${length} byte${length === 1 ? '' : 's'}, only ${value.length} left`,
+      );
     }
-    const obj: CompactTlvObject = { tag, length, value: toHex(value), name: TAG_NAMES[tag] ?? 'unknown tag', details: details(tag, value) };
+    const obj: CompactTlvObject = {
+      tag,
+      length,
+      value: toHex(value),
+      name: TAG_NAMES[tag] ?? 'unknown tag',
+      details: details(tag, value),
+    };
     out.objects.push(obj);
     if (tag === 8) out.status = statusIndicator(value);
   }
@@ -148,7 +185,8 @@ function details(tag: number, v: Buffer): string[] {
 function statusIndicator(v: Buffer): NonNullable<HistoricalBytes['status']> {
   if (v.length === 1) return { lcs: byteHex(v[0] as number), lcsMeaning: lcsMeaning(v[0] as number) };
   if (v.length === 2) return { sw: toHex(v) };
-  if (v.length >= 3) return { lcs: byteHex(v[0] as number), lcsMeaning: lcsMeaning(v[0] as number), sw: toHex(v.subarray(1, 3)) };
+  if (v.length >= 3)
+    return { lcs: byteHex(v[0] as number), lcsMeaning: lcsMeaning(v[0] as number), sw: toHex(v.subarray(1, 3)) };
   return {};
 }
 
@@ -169,15 +207,31 @@ function bits(v: number, names: readonly string[]): string[] {
 }
 
 function cardService(v: number): string[] {
-  const d = bits(v & 0xf0, ['application selection by full DF name', 'application selection by partial DF name', 'BER-TLV data objects in EF.DIR', 'BER-TLV data objects in EF.ATR']);
+  const d = bits(v & 0xf0, [
+    'application selection by full DF name',
+    'application selection by partial DF name',
+    'BER-TLV data objects in EF.DIR',
+    'BER-TLV data objects in EF.ATR',
+  ]);
   const access = (v >> 1) & 7;
-  d.push(`EF.DIR and EF.ATR access: ${access === 4 ? 'READ BINARY' : access === 0 ? 'READ RECORD(S)' : access === 2 ? 'GET DATA' : 'RFU'}`);
+  d.push(
+    `EF.DIR and EF.ATR access: ${access === 4 ? 'READ BINARY' : access === 0 ? 'READ RECORD(S)' : access === 2 ? 'GET DATA' : 'RFU'}`,
+  );
   d.push(v & 1 ? 'card without MF' : 'card with MF');
   return d;
 }
 
 function selectionMethods(v: number): string[] {
-  const m = bits(v, ['full DF name', 'partial DF name', 'path', 'file identifier', 'implicit DF', 'short EF identifier', 'record number', 'record identifier']);
+  const m = bits(v, [
+    'full DF name',
+    'partial DF name',
+    'path',
+    'file identifier',
+    'implicit DF',
+    'short EF identifier',
+    'record number',
+    'record identifier',
+  ]);
   return [`selection: ${m.length ? m.join(', ') : 'none'}`];
 }
 
@@ -190,7 +244,12 @@ function dataCoding(v: number): string[] {
 
 function chainingAndChannels(v: number): string[] {
   const d = bits(v & 0xe0, ['command chaining', 'extended Lc and Le', 'extended length information in EF.ATR/INFO']);
-  const assign = ['no logical channels', 'logical channels assigned by the interface device', 'logical channels assigned by the card', 'logical channels assigned by the interface device and the card'][(v >> 3) & 3];
+  const assign = [
+    'no logical channels',
+    'logical channels assigned by the interface device',
+    'logical channels assigned by the card',
+    'logical channels assigned by the interface device and the card',
+  ][(v >> 3) & 3];
   d.push(`${assign}; up to ${(v & 7) + 1}${(v & 7) === 7 ? ' or more' : ''} channel${(v & 7) === 0 ? '' : 's'}`);
   return d;
 }

@@ -80,7 +80,11 @@ export async function runScript(card: Card, items: readonly ScriptItem[], opts: 
     if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'interrupted');
     let rec: RunRecord;
     if (item.kind === 'reset') {
-      rec = await guard(records, () => `during the reset on line ${item.line}`, () => reset(card, item.line, opts));
+      rec = await guard(
+        records,
+        () => `during the reset on line ${item.line}`,
+        () => reset(card, item.line, opts),
+      );
     } else {
       if (!item.label) index++;
       const label = labelOf(item, index);
@@ -94,14 +98,35 @@ export async function runScript(card: Card, items: readonly ScriptItem[], opts: 
   return { records, mismatch: null };
 }
 
-export async function runApdu(send: (a: Buffer) => Promise<Buffer>, item: ApduItem, index: number, label: string, opts: RunOptions): Promise<ApduRecord> {
+export async function runApdu(
+  send: (a: Buffer) => Promise<Buffer>,
+  item: ApduItem,
+  index: number,
+  label: string,
+  opts: RunOptions,
+): Promise<ApduRecord> {
   const raw = opts.raw ?? false;
   const t = await exchange(send, item.bytes, { getResponse: !raw, fixLe: !raw, maxRounds: opts.maxRounds });
   // pcscd reports success with an empty answer when vpcd's card vanishes mid-exchange.
-  if (t.sw === null) throw new PcscError(Scard.W_UNRESPONSIVE_CARD, `the card answered ${t.data.length} byte${t.data.length === 1 ? '' : 's'}, without a status word`);
+  if (t.sw === null)
+    throw new PcscError(
+      Scard.W_UNRESPONSIVE_CARD,
+      `the card answered ${t.data.length} byte${t.data.length === 1 ? '' : 's'}, without a status word`,
+    );
   const durationNs = t.steps.reduce((a, s) => a + s.durationNs, 0n);
   const matched = item.expect === null || (t.sw !== null && matchSw(item.expect, t.sw));
-  return { kind: 'apdu', index, item, label, data: t.data, sw: t.sw, matched, steps: t.steps, limitReached: t.limitReached, durationNs };
+  return {
+    kind: 'apdu',
+    index,
+    item,
+    label,
+    data: t.data,
+    sw: t.sw,
+    matched,
+    steps: t.steps,
+    limitReached: t.limitReached,
+    durationNs,
+  };
 }
 
 async function reset(card: Card, line: number, opts: RunOptions): Promise<ResetRecord> {
@@ -159,7 +184,12 @@ export interface RepeatOutcome {
 }
 
 /** Runs the script `count` times without reporting each APDU (soak tests, benchmarks). */
-export async function repeatScript(card: Card, items: readonly ScriptItem[], count: number, opts: RunOptions = {}): Promise<RepeatOutcome> {
+export async function repeatScript(
+  card: Card,
+  items: readonly ScriptItem[],
+  count: number,
+  opts: RunOptions = {},
+): Promise<RepeatOutcome> {
   let apdus = 0;
   let transmissions = 0;
   let rounds = 0;
@@ -189,5 +219,13 @@ export async function repeatScript(card: Card, items: readonly ScriptItem[], cou
     }
     if (last.mismatch) break;
   }
-  return { rounds, apdus, transmissions, durationNs: process.hrtime.bigint() - start, records: last.records, mismatch: last.mismatch, interrupted };
+  return {
+    rounds,
+    apdus,
+    transmissions,
+    durationNs: process.hrtime.bigint() - start,
+    records: last.records,
+    mismatch: last.mismatch,
+    interrupted,
+  };
 }

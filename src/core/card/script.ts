@@ -36,7 +36,10 @@ export interface ApduTextOptions {
 export function parseApduText(text: string, opts: ApduTextOptions): { bytes: Buffer; expect: SwPattern[] | null } {
   const eq = text.indexOf('=');
   if (eq >= 0 && text.indexOf('=', eq + 1) >= 0) {
-    throw new UsageError(`${opts.what}: more than one "=" in "${text.trim()}"; write HEX=SW, e.g. 00A4040000=9000`, 'ESCRIPT');
+    throw new UsageError(
+      `${opts.what}: more than one "=" in "${text.trim()}"; write HEX=SW, e.g. 00A4040000=9000`,
+      'ESCRIPT',
+    );
   }
   const hexText = eq >= 0 ? text.slice(0, eq) : text;
   const expect = eq >= 0 ? parseSwPatterns(text.slice(eq + 1), `${opts.what}: expected status`) : null;
@@ -45,7 +48,10 @@ export function parseApduText(text: string, opts: ApduTextOptions): { bytes: Buf
   if (opts.validate ?? true) {
     parseApdu(bytes, { what: opts.what });
   } else if (bytes.length > MAX_BUFFER_SIZE_EXTENDED) {
-    throw new UsageError(`${opts.what}: too long: ${bytes.length} bytes, pcscd takes at most ${MAX_BUFFER_SIZE_EXTENDED}`, 'EAPDU');
+    throw new UsageError(
+      `${opts.what}: too long: ${bytes.length} bytes, pcscd takes at most ${MAX_BUFFER_SIZE_EXTENDED}`,
+      'EAPDU',
+    );
   }
   return { bytes, expect };
 }
@@ -95,7 +101,10 @@ export function parseScript(text: string, opts: ParseScriptOptions = {}): Script
     items.push({ kind: 'apdu', line: start, ...parseApduText(full, { what, validate: opts.validate }) });
   }
   if (pending !== '') {
-    throw new UsageError(`${name} line ${pendingLine}: the APDU continues with "\\" but the script ends there`, 'ESCRIPT');
+    throw new UsageError(
+      `${name} line ${pendingLine}: the APDU continues with "\\" but the script ends there`,
+      'ESCRIPT',
+    );
   }
   return items;
 }

@@ -97,8 +97,18 @@ const ISO_TABLE: Entry[] = [
 
 /** Words these specifications define beyond ISO 7816-4, or give a narrower meaning. */
 const OTHER_TABLE: Entry[] = [
-  { pattern: '6310', text: 'More data available (GET STATUS: send it again with P2 = 01)', category: 'warning', source: 'GlobalPlatform' },
-  { pattern: '6283', text: 'after SELECT: card locked, or application blocked', category: 'warning', source: 'GlobalPlatform' },
+  {
+    pattern: '6310',
+    text: 'More data available (GET STATUS: send it again with P2 = 01)',
+    category: 'warning',
+    source: 'GlobalPlatform',
+  },
+  {
+    pattern: '6283',
+    text: 'after SELECT: card locked, or application blocked',
+    category: 'warning',
+    source: 'GlobalPlatform',
+  },
   { pattern: '6999', text: 'Applet selection failed', category: 'error', source: 'Java Card' },
   { pattern: '9484', text: 'Algorithm not supported', category: 'error', source: 'GlobalPlatform' },
   { pattern: '9485', text: 'Invalid key check value', category: 'error', source: 'GlobalPlatform' },
@@ -139,7 +149,12 @@ export function describeSw(sw: number): SwInfo {
   const swHex = hex(w, 4);
   const sw1 = w >> 8;
   if (sw1 < 0x61 || (sw1 > 0x6f && sw1 < 0x90) || sw1 > 0x9f) {
-    return { sw: swHex, meaning: `Not a valid status word (SW1 must be 61–6F or 90–9F)`, category: 'error', source: null };
+    return {
+      sw: swHex,
+      meaning: `Not a valid status word (SW1 must be 61–6F or 90–9F)`,
+      category: 'error',
+      source: null,
+    };
   }
   const iso = lookup(ISO_COMPILED, w);
   const other = lookup(OTHER_COMPILED, w);
@@ -171,7 +186,10 @@ export interface SwPattern {
 export function parseSwPattern(text: string, what = 'expected status'): SwPattern {
   const t = text.trim().toUpperCase().replace(/\?/g, 'X');
   if (!/^[0-9A-FX]{4}$/.test(t)) {
-    throw new UsageError(`${what}: "${text}" is not a status word pattern; write 4 hex digits, X for any digit (9000, 61XX, 6XXX)`, 'ESW');
+    throw new UsageError(
+      `${what}: "${text}" is not a status word pattern; write 4 hex digits, X for any digit (9000, 61XX, 6XXX)`,
+      'ESW',
+    );
   }
   let value = 0;
   let mask = 0;
@@ -198,7 +216,7 @@ export function parseSwPatterns(text: string, what = 'expected status'): SwPatte
 }
 
 export function matchSw(patterns: readonly SwPattern[], sw: number): boolean {
-  return patterns.some((p) => ((sw & 0xffff) & p.mask) === p.value);
+  return patterns.some((p) => (sw & 0xffff & p.mask) === p.value);
 }
 
 export function swPatternsText(patterns: readonly SwPattern[]): string {

@@ -31,9 +31,60 @@ export interface AtrParams {
 }
 
 /** Fi and Di tables (ISO 7816-3 tables 7 and 8); undefined entries are RFU. */
-export const FI: readonly (number | undefined)[] = [372, 372, 558, 744, 1116, 1488, 1860, undefined, undefined, 512, 768, 1024, 1536, 2048, undefined, undefined];
-export const FMAX_MHZ: readonly (number | undefined)[] = [4, 5, 6, 8, 12, 16, 20, undefined, undefined, 5, 7.5, 10, 15, 20, undefined, undefined];
-export const DI: readonly (number | undefined)[] = [undefined, 1, 2, 4, 8, 16, 32, 64, 12, 20, undefined, undefined, undefined, undefined, undefined, undefined];
+export const FI: readonly (number | undefined)[] = [
+  372,
+  372,
+  558,
+  744,
+  1116,
+  1488,
+  1860,
+  undefined,
+  undefined,
+  512,
+  768,
+  1024,
+  1536,
+  2048,
+  undefined,
+  undefined,
+];
+export const FMAX_MHZ: readonly (number | undefined)[] = [
+  4,
+  5,
+  6,
+  8,
+  12,
+  16,
+  20,
+  undefined,
+  undefined,
+  5,
+  7.5,
+  10,
+  15,
+  20,
+  undefined,
+  undefined,
+];
+export const DI: readonly (number | undefined)[] = [
+  undefined,
+  1,
+  2,
+  4,
+  8,
+  16,
+  32,
+  64,
+  12,
+  20,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+];
 
 function bad(detail: string): PcscError {
   return new PcscError(Scard.W_UNSUPPORTED_CARD, `invalid ATR: ${detail}`);
@@ -53,7 +104,12 @@ export function parseAtrParams(atr: Uint8Array): AtrParams {
   const groupProtocol: number[] = [];
   while (true) {
     const g: { ta?: number; tb?: number; tc?: number; td?: number } = {};
-    for (const [bit, key] of [[1, 'ta'], [2, 'tb'], [4, 'tc'], [8, 'td']] as const) {
+    for (const [bit, key] of [
+      [1, 'ta'],
+      [2, 'tb'],
+      [4, 'tc'],
+      [8, 'td'],
+    ] as const) {
       if (y & bit) {
         const v = a[i++];
         if (v === undefined) throw bad('interface bytes run past the end');

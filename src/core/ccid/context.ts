@@ -4,7 +4,15 @@
 import { PcscError, Scard } from '../errors.js';
 import { evaluateReader, stateFlagNames } from '../pcsc/evaluate.js';
 import { protocolMask } from '../pcsc/constants.js';
-import type { Card, ConnectOptions, Context, ContextInfo, ReaderState, ReaderStateQuery, WaitOptions } from '../pcsc/types.js';
+import type {
+  Card,
+  ConnectOptions,
+  Context,
+  ContextInfo,
+  ReaderState,
+  ReaderStateQuery,
+  WaitOptions,
+} from '../pcsc/types.js';
 import { StateFlag } from '../pcsc/types.js';
 import { UsbCard } from './card.js';
 import { loadDrivers, nameReaders, type DriverEntry, type NamedSlot } from './names.js';
@@ -36,7 +44,11 @@ async function defaultIo(): Promise<UsbIo> {
   const getDrivers = (): DriverEntry[] => (drivers ??= loadDrivers());
   // libccid's own bundle is the class driver: its VID:PID list names the vendor-class CCID readers too.
   const known = (): Set<number> => new Set(getDrivers().map((d) => ((d.vendorId << 16) | d.productId) >>> 0));
-  return { list: () => t.listCcidInterfaces({ knownVendorReaders: known() }), open: (i) => t.openCcid(i), drivers: getDrivers };
+  return {
+    list: () => t.listCcidInterfaces({ knownVendorReaders: known() }),
+    open: (i) => t.openCcid(i),
+    drivers: getDrivers,
+  };
 }
 
 interface OpenReader {
@@ -105,7 +117,10 @@ export class UsbContext implements Context {
       const transport = await this.io.open(n.iface);
       const reader = new CcidReader(transport, n.iface.descriptor);
       const names = this.named.filter((x) => x.iface.id === n.iface.id);
-      const opened: OpenReader = { reader, slots: names.map((x) => new SlotState(x.name, new CcidSlot(reader, x.slot))) };
+      const opened: OpenReader = {
+        reader,
+        slots: names.map((x) => new SlotState(x.name, new CcidSlot(reader, x.slot))),
+      };
       this.open.set(n.iface.id, opened);
       for (const s of opened.slots) await this.refresh(s);
       reader.onNotification((note) => {
@@ -114,7 +129,11 @@ export class UsbContext implements Context {
             const s = opened.slots[i];
             // A notification only prompts a fresh look, as pcscd polls on it: one queued before
             // we opened (QEMU keeps the one from boot) must not count as a card swap.
-            if (s && (bits.changed || bits.present !== s.present)) void this.refresh(s).then(() => this.wake(), () => this.wake());
+            if (s && (bits.changed || bits.present !== s.present))
+              void this.refresh(s).then(
+                () => this.wake(),
+                () => this.wake(),
+              );
           });
         } else {
           this.wake();
@@ -162,12 +181,18 @@ export class UsbContext implements Context {
     const ev = new Array<number>(n).fill(0);
     const changed = new Array<boolean>(n).fill(false);
     const atr = new Array<Buffer>(n).fill(Buffer.alloc(0));
-    const result = (): ReaderState[] => queries.map((q, i) => ({
-      reader: q.reader, eventState: ev[i] as number, flags: stateFlagNames(ev[i] as number),
-      eventCount: (ev[i] as number) >>> 16, changed: changed[i] as boolean, atr: atr[i] as Buffer,
-    }));
+    const result = (): ReaderState[] =>
+      queries.map((q, i) => ({
+        reader: q.reader,
+        eventState: ev[i] as number,
+        flags: stateFlagNames(ev[i] as number),
+        eventCount: (ev[i] as number) >>> 16,
+        changed: changed[i] as boolean,
+        atr: atr[i] as Buffer,
+      }));
     if (!active.some(Boolean)) return result();
-    const deadline = opts.timeout === undefined || !Number.isFinite(opts.timeout) ? Infinity : Date.now() + Math.max(0, opts.timeout);
+    const deadline =
+      opts.timeout === undefined || !Number.isFinite(opts.timeout) ? Infinity : Date.now() + Math.max(0, opts.timeout);
 
     await this.enumerate();
     const states = new Map<number, SlotState>();
@@ -187,7 +212,12 @@ export class UsbContext implements Context {
         if (pnp[i]) {
           ev[i] = ((this.readerEvents << 16) | ((ev[i] as number) & 0xffff)) >>> 0;
           const known = (cur[i] as number) >>> 16;
-          if ((known !== 0 && known !== this.readerEvents) || this.named.length !== startCount || this.readerEvents !== startEvents) changed[i] = true;
+          if (
+            (known !== 0 && known !== this.readerEvents) ||
+            this.named.length !== startCount ||
+            this.readerEvents !== startEvents
+          )
+            changed[i] = true;
           continue;
         }
         const s = states.get(i) as SlotState;

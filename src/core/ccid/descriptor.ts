@@ -71,8 +71,10 @@ export function exchangeLevel(features: number): ExchangeLevel {
 
 export function parseCcidDescriptor(raw: Uint8Array): CcidDescriptor {
   const b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (b.length < CCID_DESCRIPTOR_LENGTH) throw new ProtocolError(`CCID class descriptor of ${b.length} bytes (54 expected)`);
-  if (b[0] !== CCID_DESCRIPTOR_LENGTH) throw new ProtocolError(`CCID class descriptor says bLength ${b[0]} (54 expected)`);
+  if (b.length < CCID_DESCRIPTOR_LENGTH)
+    throw new ProtocolError(`CCID class descriptor of ${b.length} bytes (54 expected)`);
+  if (b[0] !== CCID_DESCRIPTOR_LENGTH)
+    throw new ProtocolError(`CCID class descriptor says bLength ${b[0]} (54 expected)`);
   const features = b.readUInt32LE(40);
   const voltageSupport = b[5] as number;
   return {
@@ -138,16 +140,26 @@ export function parseConfiguration(raw: Uint8Array): InterfaceInfo[] {
   let cur: InterfaceInfo | undefined;
   for (let i = 0; i < total;) {
     const len = b[i] as number;
-    if (len < 2 || i + len > total) throw new ProtocolError(`bad descriptor length ${len} at offset ${i} of the configuration`);
+    if (len < 2 || i + len > total)
+      throw new ProtocolError(`bad descriptor length ${len} at offset ${i} of the configuration`);
     const type = b[i + 1] as number;
     if (type === 0x04 && len >= 9) {
       cur = {
-        number: b[i + 2] as number, alternate: b[i + 3] as number, interfaceClass: b[i + 5] as number,
-        subclass: b[i + 6] as number, protocol: b[i + 7] as number, stringIndex: b[i + 8] as number, endpoints: [],
+        number: b[i + 2] as number,
+        alternate: b[i + 3] as number,
+        interfaceClass: b[i + 5] as number,
+        subclass: b[i + 6] as number,
+        protocol: b[i + 7] as number,
+        stringIndex: b[i + 8] as number,
+        endpoints: [],
       };
       out.push(cur);
     } else if (type === 0x05 && len >= 7 && cur) {
-      cur.endpoints.push({ address: b[i + 2] as number, transferType: (b[i + 3] as number) & 3, maxPacketSize: b.readUInt16LE(i + 4) & 0x7ff });
+      cur.endpoints.push({
+        address: b[i + 2] as number,
+        transferType: (b[i + 3] as number) & 3,
+        maxPacketSize: b.readUInt16LE(i + 4) & 0x7ff,
+      });
     } else if (type === CCID_DESCRIPTOR_TYPE && len === CCID_DESCRIPTOR_LENGTH && cur && !cur.ccid) {
       cur.ccid = Buffer.from(b.subarray(i, i + len));
     }
@@ -157,12 +169,19 @@ export function parseConfiguration(raw: Uint8Array): InterfaceInfo[] {
 }
 
 /** The endpoints a CCID interface uses (§5.2): bulk OUT, bulk IN, optional interrupt IN. */
-export function ccidEndpoints(ifc: InterfaceInfo): { bulkOut: number; bulkIn: number; interruptIn?: number; packetSize: number } | undefined {
+export function ccidEndpoints(
+  ifc: InterfaceInfo,
+): { bulkOut: number; bulkIn: number; interruptIn?: number; packetSize: number } | undefined {
   const bulkOut = ifc.endpoints.find((e) => e.transferType === 2 && !(e.address & 0x80));
   const bulkIn = ifc.endpoints.find((e) => e.transferType === 2 && e.address & 0x80);
   const intr = ifc.endpoints.find((e) => e.transferType === 3 && e.address & 0x80);
   if (!bulkOut || !bulkIn) return undefined;
-  return { bulkOut: bulkOut.address, bulkIn: bulkIn.address, ...(intr ? { interruptIn: intr.address } : {}), packetSize: bulkIn.maxPacketSize || 64 };
+  return {
+    bulkOut: bulkOut.address,
+    bulkIn: bulkIn.address,
+    ...(intr ? { interruptIn: intr.address } : {}),
+    packetSize: bulkIn.maxPacketSize || 64,
+  };
 }
 
 /** An interface class the backend drives: 0x0B, or vendor class 0xFF for a reader a driver lists. */

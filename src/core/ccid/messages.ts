@@ -90,26 +90,83 @@ const zero = [0, 0, 0] as const;
 export const Voltage = { auto: 0, '5V': 1, '3V': 2, '1.8V': 3 } as const;
 export type VoltageName = keyof typeof Voltage;
 
-export const powerOn = (slot: number, seq: number, voltage: VoltageName = 'auto'): Command =>
-  ({ type: Cmd.IccPowerOn, slot, seq, specific: [Voltage[voltage], 0, 0], data: NONE });
-export const powerOff = (slot: number, seq: number): Command => ({ type: Cmd.IccPowerOff, slot, seq, specific: zero, data: NONE });
-export const getSlotStatus = (slot: number, seq: number): Command => ({ type: Cmd.GetSlotStatus, slot, seq, specific: zero, data: NONE });
-export const getParameters = (slot: number, seq: number): Command => ({ type: Cmd.GetParameters, slot, seq, specific: zero, data: NONE });
-export const resetParameters = (slot: number, seq: number): Command => ({ type: Cmd.ResetParameters, slot, seq, specific: zero, data: NONE });
-export const abort = (slot: number, seq: number): Command => ({ type: Cmd.Abort, slot, seq, specific: zero, data: NONE });
-export const escape = (slot: number, seq: number, data: Uint8Array): Command => ({ type: Cmd.Escape, slot, seq, specific: zero, data });
+export const powerOn = (slot: number, seq: number, voltage: VoltageName = 'auto'): Command => ({
+  type: Cmd.IccPowerOn,
+  slot,
+  seq,
+  specific: [Voltage[voltage], 0, 0],
+  data: NONE,
+});
+export const powerOff = (slot: number, seq: number): Command => ({
+  type: Cmd.IccPowerOff,
+  slot,
+  seq,
+  specific: zero,
+  data: NONE,
+});
+export const getSlotStatus = (slot: number, seq: number): Command => ({
+  type: Cmd.GetSlotStatus,
+  slot,
+  seq,
+  specific: zero,
+  data: NONE,
+});
+export const getParameters = (slot: number, seq: number): Command => ({
+  type: Cmd.GetParameters,
+  slot,
+  seq,
+  specific: zero,
+  data: NONE,
+});
+export const resetParameters = (slot: number, seq: number): Command => ({
+  type: Cmd.ResetParameters,
+  slot,
+  seq,
+  specific: zero,
+  data: NONE,
+});
+export const abort = (slot: number, seq: number): Command => ({
+  type: Cmd.Abort,
+  slot,
+  seq,
+  specific: zero,
+  data: NONE,
+});
+export const escape = (slot: number, seq: number, data: Uint8Array): Command => ({
+  type: Cmd.Escape,
+  slot,
+  seq,
+  specific: zero,
+  data,
+});
 /** bClockCommand: 00 restart the clock, 01 stop it. */
-export const iccClock = (slot: number, seq: number, stop: boolean): Command =>
-  ({ type: Cmd.IccClock, slot, seq, specific: [stop ? 1 : 0, 0, 0], data: NONE });
-export const mechanical = (slot: number, seq: number, fn: number): Command => ({ type: Cmd.Mechanical, slot, seq, specific: [fn, 0, 0], data: NONE });
+export const iccClock = (slot: number, seq: number, stop: boolean): Command => ({
+  type: Cmd.IccClock,
+  slot,
+  seq,
+  specific: [stop ? 1 : 0, 0, 0],
+  data: NONE,
+});
+export const mechanical = (slot: number, seq: number, fn: number): Command => ({
+  type: Cmd.Mechanical,
+  slot,
+  seq,
+  specific: [fn, 0, 0],
+  data: NONE,
+});
 
 /**
  * XfrBlock (§6.1.4). bBWI extends the block waiting time (T=1 WTX) and wLevelParameter says, at
  * character level, how many bytes to expect and, at extended APDU level, which part of a chained
  * command or response this is (LevelParameter).
  */
-export const xfrBlock = (slot: number, seq: number, data: Uint8Array, bwi = 0, level = 0): Command =>
-  ({ type: Cmd.XfrBlock, slot, seq, specific: [bwi & 0xff, level & 0xff, (level >> 8) & 0xff], data });
+export const xfrBlock = (slot: number, seq: number, data: Uint8Array, bwi = 0, level = 0): Command => ({
+  type: Cmd.XfrBlock,
+  slot,
+  seq,
+  specific: [bwi & 0xff, level & 0xff, (level >> 8) & 0xff],
+  data,
+});
 
 /** wLevelParameter values of extended APDU level chaining (§6.1.4, table 6.1-3). */
 export const LevelParameter = {
@@ -126,8 +183,13 @@ export const LevelParameter = {
 export const ChainParameter = { beginEnd: 0x00, begin: 0x01, end: 0x02, middle: 0x03, continue: 0x10 } as const;
 
 /** bProtocolNum: 0 for T=0 structures, 1 for T=1. */
-export const setParameters = (slot: number, seq: number, protocol: 0 | 1, data: Uint8Array): Command =>
-  ({ type: Cmd.SetParameters, slot, seq, specific: [protocol, 0, 0], data });
+export const setParameters = (slot: number, seq: number, protocol: 0 | 1, data: Uint8Array): Command => ({
+  type: Cmd.SetParameters,
+  slot,
+  seq,
+  specific: [protocol, 0, 0],
+  data,
+});
 
 export const setDataRateAndClock = (slot: number, seq: number, clockKHz: number, dataRate: number): Command => {
   const d = Buffer.alloc(8);
@@ -136,8 +198,13 @@ export const setDataRateAndClock = (slot: number, seq: number, clockKHz: number,
   return { type: Cmd.SetDataRateAndClockFrequency, slot, seq, specific: zero, data: d };
 };
 
-export const t0Apdu = (slot: number, seq: number, changes: number, classGetResponse: number, classEnvelope: number): Command =>
-  ({ type: Cmd.T0APDU, slot, seq, specific: [changes, classGetResponse, classEnvelope], data: NONE });
+export const t0Apdu = (
+  slot: number,
+  seq: number,
+  changes: number,
+  classGetResponse: number,
+  classEnvelope: number,
+): Command => ({ type: Cmd.T0APDU, slot, seq, specific: [changes, classGetResponse, classEnvelope], data: NONE });
 
 /** bmICCStatus (bits 0–1 of bStatus). */
 export type IccStatus = 'active' | 'inactive' | 'absent';
@@ -154,8 +221,10 @@ export interface SlotStatus {
 export function decodeStatus(bStatus: number, bError: number): SlotStatus {
   const iccBits = bStatus & 0x03;
   const cmdBits = (bStatus >> 6) & 0x03;
-  if (iccBits === 3) throw new ProtocolError(`CCID slot status 0x${bStatus.toString(16)} has the reserved ICC status 3`);
-  if (cmdBits === 3) throw new ProtocolError(`CCID slot status 0x${bStatus.toString(16)} has the reserved command status 3`);
+  if (iccBits === 3)
+    throw new ProtocolError(`CCID slot status 0x${bStatus.toString(16)} has the reserved ICC status 3`);
+  if (cmdBits === 3)
+    throw new ProtocolError(`CCID slot status 0x${bStatus.toString(16)} has the reserved command status 3`);
   return {
     icc: (['active', 'inactive', 'absent'] as const)[iccBits] as IccStatus,
     command: (['ok', 'failed', 'time-extension'] as const)[cmdBits] as CommandStatus,
@@ -243,9 +312,14 @@ export function messageLength(b: Uint8Array): number | undefined {
  */
 export function decodeReply(raw: Uint8Array): ReplyMessage {
   const b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (b.length < HEADER_SIZE) throw new ProtocolError(`CCID reply of ${b.length} bytes is shorter than its 10-byte header`);
+  if (b.length < HEADER_SIZE)
+    throw new ProtocolError(`CCID reply of ${b.length} bytes is shorter than its 10-byte header`);
   const type = b[0] as number;
-  if (!Object.values(Reply).includes(type as never) || type === Reply.NotifySlotChange || type === Reply.HardwareError) {
+  if (
+    !Object.values(Reply).includes(type as never) ||
+    type === Reply.NotifySlotChange ||
+    type === Reply.HardwareError
+  ) {
     throw new ProtocolError(`unknown CCID reply type 0x${type.toString(16)}`);
   }
   const length = b.readUInt32LE(1);
@@ -255,7 +329,14 @@ export function decodeReply(raw: Uint8Array): ReplyMessage {
   else if (extra < length) throw new ProtocolError(`CCID reply announces ${length} data bytes but carries ${extra}`);
   else if (type === Reply.Parameters && length === 0) data = b.subarray(HEADER_SIZE);
   else throw new ProtocolError(`CCID reply announces ${length} data bytes but carries ${extra}`);
-  return { type, slot: b[5] as number, seq: b[6] as number, status: decodeStatus(b[7] as number, b[8] as number), specific: b[9] as number, data: Buffer.from(data) };
+  return {
+    type,
+    slot: b[5] as number,
+    seq: b[6] as number,
+    status: decodeStatus(b[7] as number, b[8] as number),
+    specific: b[9] as number,
+    data: Buffer.from(data),
+  };
 }
 
 /** bClockStatus of RDR_to_PC_SlotStatus (§6.2.2). */
@@ -266,7 +347,16 @@ export function clockStatusName(v: number): 'running' | 'stopped-low' | 'stopped
 /** RDR_to_PC_Parameters' protocol data structure (§6.2.3, tables 6.2-3 and 6.2-4). */
 export type ProtocolData =
   | { protocol: 0; fidi: number; tcckst: number; guardTime: number; waitingInteger: number; clockStop: number }
-  | { protocol: 1; fidi: number; tcckst: number; guardTime: number; waitingIntegers: number; clockStop: number; ifsc: number; nad: number };
+  | {
+      protocol: 1;
+      fidi: number;
+      tcckst: number;
+      guardTime: number;
+      waitingIntegers: number;
+      clockStop: number;
+      ifsc: number;
+      nad: number;
+    };
 
 export function encodeProtocolData(p: ProtocolData): Buffer {
   if (p.protocol === 0) return Buffer.from([p.fidi, p.tcckst, p.guardTime, p.waitingInteger, p.clockStop]);
@@ -276,13 +366,26 @@ export function encodeProtocolData(p: ProtocolData): Buffer {
 export function decodeProtocolData(protocol: number, d: Uint8Array): ProtocolData {
   if (protocol === 0) {
     if (d.length < 5) throw new ProtocolError(`T=0 protocol data of ${d.length} bytes (5 expected)`);
-    return { protocol: 0, fidi: d[0] as number, tcckst: d[1] as number, guardTime: d[2] as number, waitingInteger: d[3] as number, clockStop: d[4] as number };
+    return {
+      protocol: 0,
+      fidi: d[0] as number,
+      tcckst: d[1] as number,
+      guardTime: d[2] as number,
+      waitingInteger: d[3] as number,
+      clockStop: d[4] as number,
+    };
   }
   if (protocol === 1) {
     if (d.length < 7) throw new ProtocolError(`T=1 protocol data of ${d.length} bytes (7 expected)`);
     return {
-      protocol: 1, fidi: d[0] as number, tcckst: d[1] as number, guardTime: d[2] as number, waitingIntegers: d[3] as number,
-      clockStop: d[4] as number, ifsc: d[5] as number, nad: d[6] as number,
+      protocol: 1,
+      fidi: d[0] as number,
+      tcckst: d[1] as number,
+      guardTime: d[2] as number,
+      waitingIntegers: d[3] as number,
+      clockStop: d[4] as number,
+      ifsc: d[5] as number,
+      nad: d[6] as number,
     };
   }
   throw new ProtocolError(`unknown bProtocolNum ${protocol} in RDR_to_PC_Parameters`);

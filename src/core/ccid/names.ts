@@ -18,7 +18,13 @@ export function plistValues(xml: string, key: string): string[] {
   const at = xml.indexOf(`<key>${key}</key>`);
   if (at < 0) return [];
   const rest = xml.slice(at + key.length + 11).trimStart();
-  const unescape = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const unescape = (s: string): string =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   if (rest.startsWith('<string>')) return [unescape(rest.slice(8, rest.indexOf('</string>')))];
   if (!rest.startsWith('<array>')) return [];
   const body = rest.slice(7, rest.indexOf('</array>'));
@@ -31,12 +37,23 @@ export function parseInfoPlist(xml: string): DriverEntry[] {
   const names = plistValues(xml, 'ifdFriendlyName');
   const classDriver = plistValues(xml, 'CFBundleName')[0] === 'CCIDCLASSDRIVER';
   if (vids.length !== pids.length || vids.length !== names.length) return [];
-  return vids.map((v, i) => ({ vendorId: parseInt(v, 16), productId: parseInt(pids[i] as string, 16), name: names[i] as string, classDriver }));
+  return vids.map((v, i) => ({
+    vendorId: parseInt(v, 16),
+    productId: parseInt(pids[i] as string, 16),
+    name: names[i] as string,
+    classDriver,
+  }));
 }
 
 /** pcscd's driver directories (its compiled-in default, then the usual alternatives). */
 export function driverDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const dirs = [env.PCSCLITE_HP_DROPDIR, '/usr/lib/pcsc/drivers', '/usr/local/lib/pcsc/drivers', '/usr/lib64/pcsc/drivers', '/usr/lib/x86_64-linux-gnu/pcsc/drivers'];
+  const dirs = [
+    env.PCSCLITE_HP_DROPDIR,
+    '/usr/lib/pcsc/drivers',
+    '/usr/local/lib/pcsc/drivers',
+    '/usr/lib64/pcsc/drivers',
+    '/usr/lib/x86_64-linux-gnu/pcsc/drivers',
+  ];
   return [...new Set(dirs.filter((d): d is string => !!d))];
 }
 
@@ -45,7 +62,9 @@ export function loadDrivers(dirs = driverDirs()): DriverEntry[] {
   for (const dir of dirs) {
     let bundles: string[];
     try {
-      bundles = readdirSync(dir).filter((b) => b.endsWith('.bundle')).sort();
+      bundles = readdirSync(dir)
+        .filter((b) => b.endsWith('.bundle'))
+        .sort();
     } catch {
       continue;
     }
@@ -67,7 +86,9 @@ export function friendlyName(drivers: readonly DriverEntry[], vendorId: number, 
 }
 
 /** Without a driver entry: the USB strings, as "manufacturer product" unless one contains the other. */
-export function usbStringName(i: Pick<UsbCcidInterface, 'manufacturer' | 'product' | 'vendorId' | 'productId'>): string {
+export function usbStringName(
+  i: Pick<UsbCcidInterface, 'manufacturer' | 'product' | 'vendorId' | 'productId'>,
+): string {
   const m = i.manufacturer?.trim();
   const p = i.product?.trim();
   if (m && p) return p.toLowerCase().startsWith(m.toLowerCase()) ? p : `${m} ${p}`;
@@ -79,7 +100,8 @@ export function usbStringName(i: Pick<UsbCcidInterface, 'manufacturer' | 'produc
 /** The name before " II SS": friendly name, [interface], (serial). Non-ASCII becomes '.'. */
 export function baseName(i: UsbCcidInterface, drivers: readonly DriverEntry[]): string {
   let name = friendlyName(drivers, i.vendorId, i.productId) ?? usbStringName(i);
-  const ifc = i.interfaceName && [...i.interfaceName].map((ch) => ((ch.codePointAt(0) ?? 0) < 0x80 ? ch : '.')).join('');
+  const ifc =
+    i.interfaceName && [...i.interfaceName].map((ch) => ((ch.codePointAt(0) ?? 0) < 0x80 ? ch : '.')).join('');
   if (ifc) name += ` [${ifc}]`;
   if (i.serial && !(ifc && ifc.includes(i.serial))) name += ` (${i.serial})`;
   return name;
@@ -97,7 +119,8 @@ export function nameReaders(ifaces: readonly UsbCcidInterface[], drivers: readon
   const hex2 = (n: number): string => (n & 0xff).toString(16).toUpperCase().padStart(2, '0');
   ifaces.forEach((iface, index) => {
     const base = baseName(iface, drivers);
-    for (let s = 0; s <= iface.descriptor.maxSlotIndex; s++) out.push({ name: `${base} ${hex2(index)} ${hex2(s)}`, iface, slot: s });
+    for (let s = 0; s <= iface.descriptor.maxSlotIndex; s++)
+      out.push({ name: `${base} ${hex2(index)} ${hex2(s)}`, iface, slot: s });
   });
   return out;
 }

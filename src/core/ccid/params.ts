@@ -42,11 +42,24 @@ export function ppsConfirmed(request: Uint8Array, response: Uint8Array): number 
 export function protocolData(protocol: 0 | 1, atr: AtrParams, fidi: number, ifsc = atr.ifsc): ProtocolData {
   const inverse = atr.inverse ? 0x02 : 0;
   if (protocol === 0) {
-    return { protocol: 0, fidi, tcckst: inverse, guardTime: atr.guardTime, waitingInteger: atr.t0WaitingInteger, clockStop: 0 };
+    return {
+      protocol: 0,
+      fidi,
+      tcckst: inverse,
+      guardTime: atr.guardTime,
+      waitingInteger: atr.t0WaitingInteger,
+      clockStop: 0,
+    };
   }
   return {
-    protocol: 1, fidi, tcckst: 0x10 | inverse | (atr.crc ? 1 : 0), guardTime: atr.guardTime,
-    waitingIntegers: atr.t1WaitingIntegers, clockStop: 0, ifsc, nad: 0,
+    protocol: 1,
+    fidi,
+    tcckst: 0x10 | inverse | (atr.crc ? 1 : 0),
+    guardTime: atr.guardTime,
+    waitingIntegers: atr.t1WaitingIntegers,
+    clockStop: 0,
+    ifsc,
+    nad: 0,
   };
 }
 
@@ -61,5 +74,5 @@ export function cardWaitMs(protocol: 0 | 1, atr: AtrParams, fidi: number, clockK
   if (protocol === 0) return Math.ceil(((atr.t0WaitingInteger || 10) * 960 * fi * 1000) / f);
   const bwi = atr.t1WaitingIntegers >> 4;
   const etuMs = (fi / di / f) * 1000;
-  return Math.ceil(11 * etuMs + ((2 ** bwi) * 960 * 372 * 1000) / f);
+  return Math.ceil(11 * etuMs + (2 ** bwi * 960 * 372 * 1000) / f);
 }

@@ -4,8 +4,19 @@
 import { CcidError, PcscError, Scard } from '../errors.js';
 import type { CcidDescriptor } from './descriptor.js';
 import {
-  abort as abortCmd, ClassRequest, decodeNotification, decodeReply, encodeCommand, EXPECTED_REPLY, messageLength,
-  Reply, slotErrorName, slotErrorText, type Command, type Notification, type ReplyMessage,
+  abort as abortCmd,
+  ClassRequest,
+  decodeNotification,
+  decodeReply,
+  encodeCommand,
+  EXPECTED_REPLY,
+  messageLength,
+  Reply,
+  slotErrorName,
+  slotErrorText,
+  type Command,
+  type Notification,
+  type ReplyMessage,
 } from './messages.js';
 import type { CcidTransport } from './transport.js';
 
@@ -28,7 +39,10 @@ export class SlotFailure extends CcidError {
   readonly bError: number;
   readonly icc: ReplyMessage['status']['icc'];
   constructor(reply: ReplyMessage, what: string) {
-    super(`${what}: ${slotErrorText(reply.status.error)} (${slotErrorName(reply.status.error)})`, slotErrorName(reply.status.error));
+    super(
+      `${what}: ${slotErrorText(reply.status.error)} (${slotErrorName(reply.status.error)})`,
+      slotErrorName(reply.status.error),
+    );
     this.name = 'SlotFailure';
     this.bError = reply.status.error;
     this.icc = reply.status.icc;
@@ -90,14 +104,21 @@ export class CcidReader {
         const raw = await this.readMessage(timeout, cmd, opts.signal);
         const reply = decodeReply(raw);
         if (reply.seq !== cmd.seq || reply.slot !== cmd.slot) {
-          if (++stale > MAX_STALE) throw new CcidError(`the reader keeps answering other commands (bSeq ${reply.seq}, expected ${cmd.seq})`, 'EPROTO');
+          if (++stale > MAX_STALE)
+            throw new CcidError(
+              `the reader keeps answering other commands (bSeq ${reply.seq}, expected ${cmd.seq})`,
+              'EPROTO',
+            );
           continue;
         }
         if (reply.status.command === 'time-extension') continue;
         const expected = EXPECTED_REPLY[cmd.type];
         // Readers answer commands they do not know with a failed SlotStatus (QEMU does).
         if (reply.type !== expected && !(reply.type === Reply.SlotStatus && reply.status.command === 'failed')) {
-          throw new CcidError(`the reader answered command 0x${cmd.type.toString(16)} with message 0x${reply.type.toString(16)}`, 'EPROTO');
+          throw new CcidError(
+            `the reader answered command 0x${cmd.type.toString(16)} with message 0x${reply.type.toString(16)}`,
+            'EPROTO',
+          );
         }
         return reply;
       }
@@ -115,9 +136,15 @@ export class CcidReader {
       } catch (e) {
         if (e instanceof CcidError && e.code === 'ETIMEDOUT') {
           await this.abortSlot(cmd.slot, cmd.seq).catch(() => undefined);
-          throw new CcidError(`the reader did not answer command 0x${cmd.type.toString(16)} within ${timeoutMs} ms; the exchange was aborted`, 'ETIMEDOUT', 'timeout', { cause: e });
+          throw new CcidError(
+            `the reader did not answer command 0x${cmd.type.toString(16)} within ${timeoutMs} ms; the exchange was aborted`,
+            'ETIMEDOUT',
+            'timeout',
+            { cause: e },
+          );
         }
-        if (e instanceof PcscError && e.code === Scard.E_CANCELLED) await this.abortSlot(cmd.slot, cmd.seq).catch(() => undefined);
+        if (e instanceof PcscError && e.code === Scard.E_CANCELLED)
+          await this.abortSlot(cmd.slot, cmd.seq).catch(() => undefined);
         throw e;
       }
       if (chunk.length === 0) continue;
@@ -125,7 +152,8 @@ export class CcidReader {
       have += chunk.length;
       const whole = parts.length === 1 ? chunk : Buffer.concat(parts, have);
       const want = messageLength(whole);
-      if (want !== undefined && (have >= want || chunk.length % (this.transport.info.packetSize || 64) !== 0)) return whole;
+      if (want !== undefined && (have >= want || chunk.length % (this.transport.info.packetSize || 64) !== 0))
+        return whole;
     }
   }
 
@@ -160,7 +188,9 @@ export class CcidReader {
    * SlotStatus reply we read past. Best effort: readers such as QEMU's do not support it.
    */
   private async abortSlot(slot: number, seq: number): Promise<void> {
-    await this.transport.classRequest(ClassRequest.ABORT, ((seq & 0xff) << 8) | (slot & 0xff), SHORT_MS).catch(() => undefined);
+    await this.transport
+      .classRequest(ClassRequest.ABORT, ((seq & 0xff) << 8) | (slot & 0xff), SHORT_MS)
+      .catch(() => undefined);
     await this.transport.write(encodeCommand(abortCmd(slot, seq)), SHORT_MS);
   }
 

@@ -33,7 +33,13 @@ export class SlotState {
     else if (this.mute) rs = CardState.PRESENT | CardState.SWALLOWED;
     else if (this.slot.atr.length === 0) rs = CardState.PRESENT;
     else rs = CardState.PRESENT | CardState.POWERED | (this.slot.protocol ? CardState.SPECIFIC : CardState.NEGOTIABLE);
-    return { name: this.name, eventCounter: this.eventCounter & 0xffff, readerState: rs, sharing: this.sharing, atr: this.present ? this.slot.atr : Buffer.alloc(0) };
+    return {
+      name: this.name,
+      eventCounter: this.eventCounter & 0xffff,
+      readerState: rs,
+      sharing: this.sharing,
+      atr: this.present ? this.slot.atr : Buffer.alloc(0),
+    };
   }
 
   private known = false;
@@ -64,7 +70,10 @@ export class SlotState {
       if (left <= 0) throw new PcscError(Scard.E_SHARING_VIOLATION, 'another handle holds a transaction on this card');
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, Math.min(left, 100));
-        function done(): void { clearTimeout(t); resolve(); }
+        function done(): void {
+          clearTimeout(t);
+          resolve();
+        }
         this.txWaiters.push(done);
       });
     }

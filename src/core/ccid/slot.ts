@@ -4,11 +4,27 @@
 import { PcscError, Scard } from '../errors.js';
 import { parseAtrParams, type AtrParams } from './atr-params.js';
 import {
-  extendedApdu, shortApdu, t0Character, t0Tpdu, t1Link, t1Tpdu, transferError, xfr, type Exchange,
+  extendedApdu,
+  shortApdu,
+  t0Character,
+  t0Tpdu,
+  t1Link,
+  t1Tpdu,
+  transferError,
+  xfr,
+  type Exchange,
 } from './exchange.js';
 import {
-  encodeProtocolData, getParameters, getSlotStatus, powerOff, powerOn, SlotError, setParameters,
-  type IccStatus, type ReplyMessage, type VoltageName,
+  encodeProtocolData,
+  getParameters,
+  getSlotStatus,
+  powerOff,
+  powerOn,
+  SlotError,
+  setParameters,
+  type IccStatus,
+  type ReplyMessage,
+  type VoltageName,
 } from './messages.js';
 import { cardWaitMs, ppsConfirmed, ppsRequest, protocolData, usableFidi } from './params.js';
 import { DEFAULT_REPLY_MS, type CcidReader, type CommandOptions } from './reader.js';
@@ -60,12 +76,17 @@ export class CcidSlot {
   async powerUp(opts: PowerOptions = {}): Promise<Buffer> {
     this.forget();
     const d = this.reader.descriptor;
-    const order: VoltageName[] = opts.voltage ? [opts.voltage]
-      : d.autoVoltage || d.voltages.length === 0 ? ['auto']
-      : (['1.8V', '3V', '5V'] as const).filter((v) => d.voltages.includes(v));
+    const order: VoltageName[] = opts.voltage
+      ? [opts.voltage]
+      : d.autoVoltage || d.voltages.length === 0
+        ? ['auto']
+        : (['1.8V', '3V', '5V'] as const).filter((v) => d.voltages.includes(v));
     let last: ReplyMessage | undefined;
     for (const v of order) {
-      const r = await this.reader.command((seq) => powerOn(this.index, seq, v), { timeoutMs: DEFAULT_REPLY_MS * 2, signal: opts.signal });
+      const r = await this.reader.command((seq) => powerOn(this.index, seq, v), {
+        timeoutMs: DEFAULT_REPLY_MS * 2,
+        signal: opts.signal,
+      });
       last = r;
       if (r.status.icc === 'absent') throw new PcscError(Scard.E_NO_SMARTCARD, 'no card in the reader');
       if (r.status.command === 'ok' && r.data.length > 0) {
@@ -82,7 +103,8 @@ export class CcidSlot {
       // Wrong class or mute at this voltage: deactivate before trying the next one (§6.2.4).
       await this.reader.command((seq) => powerOff(this.index, seq), { timeoutMs: 2000 }).catch(() => undefined);
     }
-    if (last && last.status.command === 'failed' && last.status.error !== SlotError.ICC_MUTE) throw transferError(last, 'IccPowerOn');
+    if (last && last.status.command === 'failed' && last.status.error !== SlotError.ICC_MUTE)
+      throw transferError(last, 'IccPowerOn');
     throw new PcscError(Scard.W_UNRESPONSIVE_CARD, 'the card does not answer to reset (no ATR)');
   }
 
@@ -106,14 +128,22 @@ export class CcidSlot {
     let proto: 0 | 1 | undefined;
     if (atr.specific) {
       const p = atr.specific.protocol;
-      if (p > 1 || !((accepted >> p) & 1)) throw new PcscError(Scard.E_PROTO_MISMATCH, `the card is in specific mode T=${p}, which was not accepted`);
-      if (!((readerProtos >> p) & 1)) throw new PcscError(Scard.E_PROTO_MISMATCH, `the card is in specific mode T=${p}, which the reader does not support`);
+      if (p > 1 || !((accepted >> p) & 1))
+        throw new PcscError(Scard.E_PROTO_MISMATCH, `the card is in specific mode T=${p}, which was not accepted`);
+      if (!((readerProtos >> p) & 1))
+        throw new PcscError(
+          Scard.E_PROTO_MISMATCH,
+          `the card is in specific mode T=${p}, which the reader does not support`,
+        );
       proto = p as 0 | 1;
     } else {
       proto = offered.includes(atr.firstProtocol as 0 | 1) ? (atr.firstProtocol as 0 | 1) : offered[0];
     }
     if (proto === undefined) {
-      throw new PcscError(Scard.E_PROTO_MISMATCH, `the card offers ${atr.protocols.map((p) => `T=${p}`).join(', ')}, the reader ${readerProtos & 1 ? 'T=0' : ''}${readerProtos === 3 ? ', ' : ''}${readerProtos & 2 ? 'T=1' : ''}`);
+      throw new PcscError(
+        Scard.E_PROTO_MISMATCH,
+        `the card offers ${atr.protocols.map((p) => `T=${p}`).join(', ')}, the reader ${readerProtos & 1 ? 'T=0' : ''}${readerProtos === 3 ? ', ' : ''}${readerProtos & 2 ? 'T=1' : ''}`,
+      );
     }
 
     // Fi/Di: a negotiable card needs PPS unless the reader does it; specific mode uses TA1 as is.
@@ -121,7 +151,10 @@ export class CcidSlot {
     const wanted = usableFidi(atr, d);
     if (atr.specific) fidi = atr.specific.implicitFidi ? 0x11 : atr.fidi;
     else if (d.autoPps) fidi = wanted;
-    else if ((wanted !== 0x11 || proto !== atr.firstProtocol) && (d.exchangeLevel === 'tpdu' || d.exchangeLevel === 'character')) {
+    else if (
+      (wanted !== 0x11 || proto !== atr.firstProtocol) &&
+      (d.exchangeLevel === 'tpdu' || d.exchangeLevel === 'character')
+    ) {
       const req = ppsRequest(proto, wanted);
       const r = await xfr(this.reader, this.index, req, { timeoutMs: 2000, ...opts }).catch(() => undefined);
       const ok = r ? ppsConfirmed(req, r.data) : undefined;
@@ -134,8 +167,12 @@ export class CcidSlot {
 
     if (!(d.autoParameters && proto === atr.firstProtocol && fidi === wanted)) {
       const data = encodeProtocolData(protocolData(proto, atr, fidi, atr.ifsc));
-      const r = await this.reader.command((seq) => setParameters(this.index, seq, proto, data), { timeoutMs: 2000, ...opts });
-      if (r.status.command === 'failed' && r.status.error !== SlotError.CMD_NOT_SUPPORTED) throw transferError(r, 'SetParameters');
+      const r = await this.reader.command((seq) => setParameters(this.index, seq, proto, data), {
+        timeoutMs: 2000,
+        ...opts,
+      });
+      if (r.status.command === 'failed' && r.status.error !== SlotError.CMD_NOT_SUPPORTED)
+        throw transferError(r, 'SetParameters');
     }
     this.waitMs = Math.max(DEFAULT_REPLY_MS, 2 * cardWaitMs(proto, atr, fidi, d.defaultClockKHz));
     this.engine = await this.buildEngine(proto, atr, opts);
@@ -146,17 +183,25 @@ export class CcidSlot {
   private async buildEngine(proto: 0 | 1, atr: AtrParams, opts: CommandOptions): Promise<Exchange> {
     const d = this.reader.descriptor;
     switch (d.exchangeLevel) {
-      case 'short-apdu': return shortApdu(this.reader, this.index);
-      case 'extended-apdu': return extendedApdu(this.reader, this.index);
+      case 'short-apdu':
+        return shortApdu(this.reader, this.index);
+      case 'extended-apdu':
+        return extendedApdu(this.reader, this.index);
       case 'character':
-        if (proto === 1) throw new PcscError(Scard.E_PROTO_MISMATCH, 'T=1 on a character-level reader is not supported');
+        if (proto === 1)
+          throw new PcscError(Scard.E_PROTO_MISMATCH, 'T=1 on a character-level reader is not supported');
         return t0Character(this.reader, this.index);
       case 'tpdu': {
         if (proto === 0) return t0Tpdu(this.reader, this.index);
         const ref = { current: opts };
-        const t1 = new T1Protocol(t1Link(this.reader, this.index, () => ref.current), {
-          ifsc: atr.ifsc, ifsd: Math.min(254, d.maxIFSD || 254), edc: atr.crc ? 'crc' : 'lrc',
-        });
+        const t1 = new T1Protocol(
+          t1Link(this.reader, this.index, () => ref.current),
+          {
+            ifsc: atr.ifsc,
+            ifsd: Math.min(254, d.maxIFSD || 254),
+            edc: atr.crc ? 'crc' : 'lrc',
+          },
+        );
         if (!d.autoIfsd) await t1.negotiateIfsd();
         return t1Tpdu(t1, ref);
       }
@@ -169,7 +214,8 @@ export class CcidSlot {
   }
 
   async transmit(apdu: Uint8Array, opts: CommandOptions = {}): Promise<Buffer> {
-    if (!this.engine) throw new PcscError(Scard.W_UNPOWERED_CARD, 'the card is not powered, or no protocol was selected');
+    if (!this.engine)
+      throw new PcscError(Scard.W_UNPOWERED_CARD, 'the card is not powered, or no protocol was selected');
     return this.engine(apdu, { timeoutMs: opts.timeoutMs ?? this.waitMs, signal: opts.signal });
   }
 }

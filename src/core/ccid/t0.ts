@@ -16,7 +16,8 @@ export interface ParsedApdu {
 /** ISO 7816-4 §5.1: the case of a command APDU from its length and Lc/Le coding. */
 export function parseApdu(apdu: Uint8Array): ParsedApdu {
   const a = Buffer.from(apdu);
-  if (a.length < 4) throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU of ${a.length} bytes (at least 4: CLA INS P1 P2)`);
+  if (a.length < 4)
+    throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU of ${a.length} bytes (at least 4: CLA INS P1 P2)`);
   const header = a.subarray(0, 4);
   if (a.length === 4) return { case: '1', header, data: Buffer.alloc(0) };
   const b5 = a[4] as number;
@@ -27,7 +28,8 @@ export function parseApdu(apdu: Uint8Array): ParsedApdu {
     throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU length ${a.length} does not match Lc ${b5}`);
   }
   if (a.length === 7) return { case: '2E', header, data: Buffer.alloc(0), le: a.readUInt16BE(5) };
-  if (a.length < 7) throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU of ${a.length} bytes with an extended length marker`);
+  if (a.length < 7)
+    throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU of ${a.length} bytes with an extended length marker`);
   const lc = a.readUInt16BE(5);
   if (lc === 0) throw new PcscError(Scard.E_INVALID_PARAMETER, 'extended APDU with Lc = 0');
   if (a.length === 7 + lc) return { case: '3E', header, data: a.subarray(7) };
@@ -43,15 +45,23 @@ export function parseApdu(apdu: Uint8Array): ParsedApdu {
 export function apduToT0Tpdu(apdu: Uint8Array): Buffer {
   const p = parseApdu(apdu);
   switch (p.case) {
-    case '1': return Buffer.concat([p.header, Buffer.from([0])]);
-    case '2S': case '3S': return Buffer.from(apdu);
-    case '4S': return Buffer.concat([p.header, Buffer.from([p.data.length]), p.data]);
+    case '1':
+      return Buffer.concat([p.header, Buffer.from([0])]);
+    case '2S':
+    case '3S':
+      return Buffer.from(apdu);
+    case '4S':
+      return Buffer.concat([p.header, Buffer.from([p.data.length]), p.data]);
     case '2E':
       if (p.le !== undefined && p.le !== 0 && p.le <= 256) return Buffer.concat([p.header, Buffer.from([p.le & 0xff])]);
       return Buffer.concat([p.header, Buffer.from([0])]);
-    case '3E': case '4E':
+    case '3E':
+    case '4E':
       if (p.data.length <= 255) return Buffer.concat([p.header, Buffer.from([p.data.length]), p.data]);
-      throw new PcscError(Scard.E_INVALID_PARAMETER, `T=0 cannot carry ${p.data.length} command bytes in one TPDU (use ENVELOPE, or a T=1 card)`);
+      throw new PcscError(
+        Scard.E_INVALID_PARAMETER,
+        `T=0 cannot carry ${p.data.length} command bytes in one TPDU (use ENVELOPE, or a T=1 card)`,
+      );
   }
 }
 
@@ -60,7 +70,10 @@ export function apduToT0Tpdu(apdu: Uint8Array): Buffer {
  * time: 60 (NULL) waits, INS sends all remaining data, ~INS sends one byte, 61/6C/other SW1
  * ends with SW2. `io(out, expect)` sends bytes and reads exactly `expect` bytes back.
  */
-export async function t0CharacterExchange(tpdu: Uint8Array, io: (out: Buffer, expect: number) => Promise<Buffer>): Promise<Buffer> {
+export async function t0CharacterExchange(
+  tpdu: Uint8Array,
+  io: (out: Buffer, expect: number) => Promise<Buffer>,
+): Promise<Buffer> {
   const t = Buffer.from(tpdu);
   const header = t.subarray(0, 5);
   const ins = header[1] as number;
@@ -93,7 +106,10 @@ export async function t0CharacterExchange(tpdu: Uint8Array, io: (out: Buffer, ex
       const sw2 = (await io(Buffer.alloc(0), 1))[0] as number;
       return Buffer.concat([...got, Buffer.from([proc, sw2])]);
     }
-    throw new PcscError(Scard.E_NOT_TRANSACTED, `T=0 procedure byte 0x${proc.toString(16).padStart(2, '0')} is invalid`);
+    throw new PcscError(
+      Scard.E_NOT_TRANSACTED,
+      `T=0 procedure byte 0x${proc.toString(16).padStart(2, '0')} is invalid`,
+    );
   }
   throw new PcscError(Scard.E_NOT_TRANSACTED, 'T=0 exchange did not end');
 }

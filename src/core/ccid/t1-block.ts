@@ -50,9 +50,12 @@ export function crc16(data: Uint8Array): number {
 
 export function pcbOf(b: Block): number {
   switch (b.kind) {
-    case 'I': return (b.ns << 6) | (b.more ? 0x20 : 0);
-    case 'R': return 0x80 | (b.nr << 4) | b.error;
-    case 'S': return 0xc0 | (b.response ? 0x20 : 0) | S_CODES[b.type];
+    case 'I':
+      return (b.ns << 6) | (b.more ? 0x20 : 0);
+    case 'R':
+      return 0x80 | (b.nr << 4) | b.error;
+    case 'S':
+      return 0xc0 | (b.response ? 0x20 : 0) | S_CODES[b.type];
   }
 }
 
@@ -78,7 +81,8 @@ export function decodeBlock(raw: Uint8Array, edc: Edc, ifsd = 254): Block {
   if (b.length < 3 + edcLen) throw new BlockError(`T=1 block of ${b.length} bytes is too short`, 2);
   const len = b[2] as number;
   if (len === 0xff) throw new BlockError('T=1 block with LEN = FF', 2);
-  if (b.length !== 3 + len + edcLen) throw new BlockError(`T=1 block LEN ${len} does not match its ${b.length} bytes`, 2);
+  if (b.length !== 3 + len + edcLen)
+    throw new BlockError(`T=1 block LEN ${len} does not match its ${b.length} bytes`, 2);
   const body = b.subarray(0, 3 + len);
   const ok = edc === 'crc' ? b.readUInt16BE(3 + len) === crc16(body) : b[3 + len] === lrc(body);
   if (!ok) throw new BlockError(`T=1 block with a wrong ${edc.toUpperCase()}`, 1);
@@ -101,14 +105,18 @@ export function decodeBlock(raw: Uint8Array, edc: Edc, ifsd = 254): Block {
   if (!type) throw new BlockError(`T=1 S-block with unknown type 0x${pcb.toString(16)}`, 2);
   const wantInf = type === 'IFS' || type === 'WTX' ? 1 : 0;
   if (len !== wantInf) throw new BlockError(`T=1 S(${type}) block with ${len} information bytes`, 2);
-  if (type === 'IFS' && ((inf[0] as number) < 1 || inf[0] === 0xff)) throw new BlockError(`T=1 S(IFS) with invalid size ${inf[0]}`, 2);
+  if (type === 'IFS' && ((inf[0] as number) < 1 || inf[0] === 0xff))
+    throw new BlockError(`T=1 S(IFS) with invalid size ${inf[0]}`, 2);
   return { kind: 'S', nad, type, response: (pcb & 0x20) !== 0, inf };
 }
 
 export function describeBlock(b: Block): string {
   switch (b.kind) {
-    case 'I': return `I(${b.ns}${b.more ? ', M' : ''}) ${b.inf.length} bytes`;
-    case 'R': return `R(${b.nr}${b.error ? `, error ${b.error}` : ''})`;
-    case 'S': return `S(${b.type} ${b.response ? 'response' : 'request'}${b.inf.length ? ' ' + b.inf.toString('hex') : ''})`;
+    case 'I':
+      return `I(${b.ns}${b.more ? ', M' : ''}) ${b.inf.length} bytes`;
+    case 'R':
+      return `R(${b.nr}${b.error ? `, error ${b.error}` : ''})`;
+    case 'S':
+      return `S(${b.type} ${b.response ? 'response' : 'request'}${b.inf.length ? ' ' + b.inf.toString('hex') : ''})`;
   }
 }

@@ -93,7 +93,8 @@ export class T1Protocol {
     try {
       return await this.attempt(Buffer.from(apdu));
     } catch (e) {
-      if (e instanceof ResyncNeeded) throw new PcscError(Scard.E_NOT_TRANSACTED, `T=1 exchange failed again after RESYNCH: ${e.message}`);
+      if (e instanceof ResyncNeeded)
+        throw new PcscError(Scard.E_NOT_TRANSACTED, `T=1 exchange failed again after RESYNCH: ${e.message}`);
       throw e;
     }
   }
@@ -115,9 +116,16 @@ export class T1Protocol {
 
   private async attempt(apdu: Buffer): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    for (let i = 0; i < apdu.length || chunks.length === 0; i += this.ifsc) chunks.push(apdu.subarray(i, i + this.ifsc));
+    for (let i = 0; i < apdu.length || chunks.length === 0; i += this.ifsc)
+      chunks.push(apdu.subarray(i, i + this.ifsc));
     let idx = 0;
-    const iBlock = (): Block => ({ kind: 'I', nad: this.nad, ns: this.ns, more: idx < chunks.length - 1, inf: chunks[idx] as Buffer });
+    const iBlock = (): Block => ({
+      kind: 'I',
+      nad: this.nad,
+      ns: this.ns,
+      more: idx < chunks.length - 1,
+      inf: chunks[idx] as Buffer,
+    });
     let lastI = iBlock();
     let toSend: Block = lastI;
     /** Our last I-block still waits for the card's acknowledgement. */
@@ -136,13 +144,28 @@ export class T1Protocol {
       if ('invalid' in r) {
         fail(r.why);
         // Rule 7.2/7.3: an S request is repeated; otherwise ask again for what we expect.
-        toSend = toSend.kind === 'S' && !toSend.response ? toSend : { kind: 'R', nad: this.nad, nr: this.nr, error: r.invalid };
+        toSend =
+          toSend.kind === 'S' && !toSend.response
+            ? toSend
+            : { kind: 'R', nad: this.nad, nr: this.nr, error: r.invalid };
         continue;
       }
       if (r.kind === 'S') {
-        if (r.response) { fail(`unexpected ${describeBlock(r)}`); toSend = { kind: 'R', nad: this.nad, nr: this.nr, error: 2 }; continue; }
-        if (r.type === 'WTX') { wtx = r.inf[0] as number; toSend = { ...r, response: true }; continue; }
-        if (r.type === 'IFS') { this.ifsc = r.inf[0] as number; toSend = { ...r, response: true }; continue; }
+        if (r.response) {
+          fail(`unexpected ${describeBlock(r)}`);
+          toSend = { kind: 'R', nad: this.nad, nr: this.nr, error: 2 };
+          continue;
+        }
+        if (r.type === 'WTX') {
+          wtx = r.inf[0] as number;
+          toSend = { ...r, response: true };
+          continue;
+        }
+        if (r.type === 'IFS') {
+          this.ifsc = r.inf[0] as number;
+          toSend = { ...r, response: true };
+          continue;
+        }
         if (r.type === 'ABORT') {
           await this.send({ kind: 'S', nad: this.nad, type: 'ABORT', response: true, inf: Buffer.alloc(0) }, 0);
           throw new PcscError(Scard.E_NOT_TRANSACTED, 'the card aborted the T=1 chain (S(ABORT request))');
@@ -163,7 +186,12 @@ export class T1Protocol {
         }
         fail(`card sent ${describeBlock(r)}`);
         // The card asks again for our last I-block (rule 7.4), or did not get our R-block.
-        toSend = !receiving && unacked && r.nr === this.ns ? lastI : receiving ? toSend : { kind: 'R', nad: this.nad, nr: this.nr, error: 2 };
+        toSend =
+          !receiving && unacked && r.nr === this.ns
+            ? lastI
+            : receiving
+              ? toSend
+              : { kind: 'R', nad: this.nad, nr: this.nr, error: 2 };
         continue;
       }
       // An I-block.

@@ -15,7 +15,13 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { CcidError, PcscError, Scard } from '../errors.js';
 import { errnoOf, usbError } from './usb-errors.js';
-import { drivableEndpoints, isReaderClass, parseCcidDescriptor, parseConfiguration, type CcidDescriptor } from './descriptor.js';
+import {
+  drivableEndpoints,
+  isReaderClass,
+  parseCcidDescriptor,
+  parseConfiguration,
+  type CcidDescriptor,
+} from './descriptor.js';
 
 /** One CCID interface of one USB device, as enumerated. */
 export { permissionMessage, usbError } from './usb-errors.js';
@@ -74,7 +80,10 @@ interface NativeDevice {
   productName: string | null;
   serialNumber: string | null;
   opened: boolean;
-  configuration?: { configurationValue: number; interfaces: { interfaceNumber: number; alternate: { interfaceClass: number; interfaceName?: string } }[] } | null;
+  configuration?: {
+    configurationValue: number;
+    interfaces: { interfaceNumber: number; alternate: { interfaceClass: number; interfaceName?: string } }[];
+  } | null;
   open(): Promise<void>;
   close(): Promise<void>;
   claimInterface(n: number): Promise<void>;
@@ -117,7 +126,9 @@ export function loadUsb(): Promise<UsbModule> {
       const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
       throw new CcidError(
         `the USB backend needs the optional npm package usb@3 and its prebuilt binary for ${process.platform}-${process.arch}: ${why}; reinstall pcsc with optional dependencies (npm install --include=optional), or use --backend pcscd`,
-        'NO_USB_MODULE', 'service', { cause: e },
+        'NO_USB_MODULE',
+        'service',
+        { cause: e },
       );
     }
   })();
@@ -153,7 +164,10 @@ function nodeOf(d: NativeDevice): string {
  * The active configuration descriptor: from sysfs when readable (no need to open the device,
  * so listing works without write access), else with GET_DESCRIPTOR on the opened device.
  */
-async function configDescriptor(d: NativeDevice, known: boolean): Promise<{ raw: Buffer; value: number; fromSysfs: boolean }> {
+async function configDescriptor(
+  d: NativeDevice,
+  known: boolean,
+): Promise<{ raw: Buffer; value: number; fromSysfs: boolean }> {
   const dir = `/sys/bus/usb/devices/${sysNameOf(d)}`;
   try {
     const all = await readFile(`${dir}/descriptors`);
@@ -191,10 +205,17 @@ async function configDescriptor(d: NativeDevice, known: boolean): Promise<{ raw:
 }
 
 /** The iInterface string: sysfs has it for every user; else the library (which may open the device). */
-async function interfaceName(d: NativeDevice, configValue: number, ifnum: number, fromSysfs: boolean): Promise<string | undefined> {
+async function interfaceName(
+  d: NativeDevice,
+  configValue: number,
+  ifnum: number,
+  fromSysfs: boolean,
+): Promise<string | undefined> {
   if (fromSysfs) {
     try {
-      const s = (await readFile(`/sys/bus/usb/devices/${sysNameOf(d)}:${configValue}.${ifnum}/interface`, 'utf8')).replace(/\n$/, '');
+      const s = (
+        await readFile(`/sys/bus/usb/devices/${sysNameOf(d)}:${configValue}.${ifnum}/interface`, 'utf8')
+      ).replace(/\n$/, '');
       return s || undefined;
     } catch {
       return undefined; // no iInterface string
@@ -224,7 +245,9 @@ export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCci
   } catch (e) {
     // A kernel without USB (no /sys/bus/usb: containers, some VMs) has no readers, which is not an error.
     if (errnoOf(e) === 2) return [];
-    throw new CcidError(`cannot list USB devices: ${e instanceof Error ? e.message : String(e)}`, 'EIO', 'service', { cause: e });
+    throw new CcidError(`cannot list USB devices: ${e instanceof Error ? e.message : String(e)}`, 'EIO', 'service', {
+      cause: e,
+    });
   }
   const out: UsbCcidInterface[] = [];
   for (const d of devices) {
@@ -287,7 +310,10 @@ export async function listCcidInterfaces(opts: ListOptions = {}): Promise<UsbCci
 function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CcidError(`USB ${what} did not complete within ${ms} ms`, 'ETIMEDOUT', 'timeout')), ms + BACKSTOP_MS);
+    timer = setTimeout(
+      () => reject(new CcidError(`USB ${what} did not complete within ${ms} ms`, 'ETIMEDOUT', 'timeout')),
+      ms + BACKSTOP_MS,
+    );
   });
   return Promise.race([p, guard]).finally(() => clearTimeout(timer));
 }
@@ -295,11 +321,17 @@ function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 class NusbTransport implements CcidTransport {
   closed = false;
   private inflight = new Set<Promise<unknown>>();
-  constructor(readonly info: UsbCcidInterface, private readonly dev: NativeDevice) {}
+  constructor(
+    readonly info: UsbCcidInterface,
+    private readonly dev: NativeDevice,
+  ) {}
 
   private track<T>(p: Promise<T>): Promise<T> {
     this.inflight.add(p);
-    p.then(() => this.inflight.delete(p), () => this.inflight.delete(p));
+    p.then(
+      () => this.inflight.delete(p),
+      () => this.inflight.delete(p),
+    );
     return p;
   }
 
@@ -310,7 +342,11 @@ class NusbTransport implements CcidTransport {
   async write(data: Uint8Array, timeoutMs: number): Promise<void> {
     this.check('bulk OUT');
     try {
-      const n = await bounded(this.track(this.dev.nativeTransferOut(this.info.bulkOut & 0x0f, timeoutMs, data)), timeoutMs, 'bulk OUT');
+      const n = await bounded(
+        this.track(this.dev.nativeTransferOut(this.info.bulkOut & 0x0f, timeoutMs, data)),
+        timeoutMs,
+        'bulk OUT',
+      );
       if (n !== data.length) throw new CcidError(`USB bulk OUT wrote ${n} of ${data.length} bytes`, 'EIO');
     } catch (e) {
       throw usbError(e, 'bulk OUT', this.info);
@@ -320,7 +356,11 @@ class NusbTransport implements CcidTransport {
   async read(maxLength: number, timeoutMs: number): Promise<Buffer> {
     this.check('bulk IN');
     try {
-      const r = await bounded(this.track(this.dev.nativeTransferIn(this.info.bulkIn & 0x0f, timeoutMs, maxLength)), timeoutMs, 'bulk IN');
+      const r = await bounded(
+        this.track(this.dev.nativeTransferIn(this.info.bulkIn & 0x0f, timeoutMs, maxLength)),
+        timeoutMs,
+        'bulk IN',
+      );
       if (r === null) throw new CcidError('USB bulk IN stalled', 'ESTALL');
       return Buffer.from(r);
     } catch (e) {
@@ -332,7 +372,11 @@ class NusbTransport implements CcidTransport {
     this.check('interrupt IN');
     if (this.info.interruptIn === undefined) return null;
     try {
-      const r = await bounded(this.track(this.dev.nativeTransferIn(this.info.interruptIn & 0x0f, timeoutMs, 64)), timeoutMs, 'interrupt IN');
+      const r = await bounded(
+        this.track(this.dev.nativeTransferIn(this.info.interruptIn & 0x0f, timeoutMs, 64)),
+        timeoutMs,
+        'interrupt IN',
+      );
       return r ? Buffer.from(r) : null;
     } catch (e) {
       const err = usbError(e, 'interrupt IN', this.info);

@@ -48,7 +48,9 @@ export function usbError(e: unknown, what: string, info: { node: string; interfa
   if (errno === 16 || /busy/i.test(msg)) {
     return new CcidError(
       `interface ${info.interfaceNumber} of ${info.node} is claimed by another program (pcscd, or GnuPG's scdaemon with its own CCID driver): use --backend pcscd, or stop that program first`,
-      'EBUSY', 'reader', { cause: e },
+      'EBUSY',
+      'reader',
+      { cause: e },
     );
   }
   if (errno === 19 || errno === 2 || errno === 108 || /no such device|disconnected|not found/i.test(msg)) {
@@ -58,4 +60,3 @@ export function usbError(e: unknown, what: string, info: { node: string; interfa
   if (/stall|pipe/i.test(msg)) return new CcidError(`USB ${what} stalled`, 'ESTALL', 'reader', { cause: e });
   return new CcidError(`USB ${what} failed: ${msg}`, 'EIO', 'reader', { cause: e });
 }
-

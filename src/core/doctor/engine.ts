@@ -3,7 +3,16 @@
 // into 'error', and sums the results up. doctor, udev-check and ssh-check differ only in filters.
 
 import { PcscError, Scard, UsageError } from '../errors.js';
-import type { Check, CheckContext, CheckReport, CheckResult, CheckStatus, DoctorReport, Facts, SystemProbe } from './types.js';
+import type {
+  Check,
+  CheckContext,
+  CheckReport,
+  CheckResult,
+  CheckStatus,
+  DoctorReport,
+  Facts,
+  SystemProbe,
+} from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 const STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail', 'skip', 'error'];

@@ -9,14 +9,19 @@ import type { VersionAnswer } from './protocol-model.js';
 /** The minors released client libraries send (4:3 from 1.8.9 on … 4:6 from 2.5.0). */
 export const PROBED_MINORS = [3, 4, 5, 6] as const;
 
-export async function probeVersions(path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<VersionAnswer[]> {
+export async function probeVersions(
+  path: string,
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<VersionAnswer[]> {
   const timeout = opts.timeoutMs ?? 2000;
   const out: VersionAnswer[] = [];
   for (const minor of PROBED_MINORS) {
     const conn = await PcscdConnection.open(path, timeout);
     try {
       conn.write(encodeVersion({ major: 4, minor }));
-      const r = decodeVersion(await conn.read(Size.VERSION, { timeout, signal: opts.signal, what: 'reply to CMD_VERSION' }));
+      const r = decodeVersion(
+        await conn.read(Size.VERSION, { timeout, signal: opts.signal, what: 'reply to CMD_VERSION' }),
+      );
       out.push({ sent: minor, rv: r.rv >>> 0, major: r.major, minor: r.minor });
     } finally {
       conn.close();

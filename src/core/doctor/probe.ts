@@ -87,9 +87,15 @@ export function createProbe(opts: ProbeOptions = {}, overrides: Partial<SystemPr
           return null;
         }
       }
-      return resolveInRoot(p, (q) => probe.lstat(q), (q) => probe.readLink(q));
+      return resolveInRoot(
+        p,
+        (q) => probe.lstat(q),
+        (q) => probe.readLink(q),
+      );
     },
-    run: live ? (cmd, args, o) => runProgram(cmd, args, o?.timeoutMs ?? 5000, opts.maxOutput ?? 1 << 20) : async () => null,
+    run: live
+      ? (cmd, args, o) => runProgram(cmd, args, o?.timeoutMs ?? 5000, opts.maxOutput ?? 1 << 20)
+      : async () => null,
     processes: () => listProcesses(probe),
   };
   return Object.assign(probe, overrides);
@@ -101,7 +107,10 @@ export async function resolveInRoot(
   lstatFn: (p: string) => Promise<ProbeStat | null>,
   readLinkFn: (p: string) => Promise<string | null>,
 ): Promise<string | null> {
-  let pending = posix.normalize(isAbsolute(p) ? p : '/' + p).split('/').filter(Boolean);
+  let pending = posix
+    .normalize(isAbsolute(p) ? p : '/' + p)
+    .split('/')
+    .filter(Boolean);
   let resolved = '/';
   let links = 0;
   while (pending.length > 0) {

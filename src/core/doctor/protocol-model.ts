@@ -34,7 +34,9 @@ export const CLIENT_LINES: readonly ClientLine[] = [
 
 /** The line a pcsc-lite release belongs to (versions before 1.8.9 are not modelled). */
 export function clientLine(version: string): ClientLine | undefined {
-  return CLIENT_LINES.find((l) => compareVersions(version, l.first) >= 0 && (l.last === undefined || compareVersions(version, l.last) <= 0));
+  return CLIENT_LINES.find(
+    (l) => compareVersions(version, l.first) >= 0 && (l.last === undefined || compareVersions(version, l.last) <= 0),
+  );
 }
 
 /** The protocol a pcsc-lite release speaks, e.g. "4:4" for 1.9.9. */
@@ -59,16 +61,39 @@ export function predict(line: ClientLine, answers: readonly VersionAnswer[]): Pr
   const daemon = `${first.major}:${first.minor}`;
   const accepted = (a: VersionAnswer, how: string): Prediction =>
     line.minor === 6 && a.minor < 6
-      ? { line, outcome: 'degraded', why: `${how}; the 2.5 library's fallback mode (below 4:6) then loses its reader list (pcsc_scan -r: "No reader found.") while APDUs still work` }
+      ? {
+          line,
+          outcome: 'degraded',
+          why: `${how}; the 2.5 library's fallback mode (below 4:6) then loses its reader list (pcsc_scan -r: "No reader found.") while APDUs still work`,
+        }
       : { line, outcome: 'ok', why: how };
   if (first.rv === Scard.S_SUCCESS) return accepted(first, `pcscd (${daemon}) accepts 4:${line.minor}`);
   if (line.retries && first.rv === Scard.E_SERVICE_STOPPED && first.major === 4 && first.minor >= 4) {
     const retry = answers.find((a) => a.sent === first.minor);
-    if (retry?.rv === Scard.S_SUCCESS) return accepted(retry, `pcscd (${daemon}) refuses 4:${line.minor}, the library retries with 4:${first.minor}, accepted`);
-    return { line, outcome: 'stopped', rv: Scard.E_SERVICE_STOPPED, why: `pcscd (${daemon}) refuses 4:${line.minor} and the retry with 4:${first.minor}` };
+    if (retry?.rv === Scard.S_SUCCESS)
+      return accepted(
+        retry,
+        `pcscd (${daemon}) refuses 4:${line.minor}, the library retries with 4:${first.minor}, accepted`,
+      );
+    return {
+      line,
+      outcome: 'stopped',
+      rv: Scard.E_SERVICE_STOPPED,
+      why: `pcscd (${daemon}) refuses 4:${line.minor} and the retry with 4:${first.minor}`,
+    };
   }
   if (first.rv === Scard.E_NO_SERVICE) {
-    return { line, outcome: 'no-service', rv: Scard.E_NO_SERVICE, why: `pcscd (${daemon}) refuses 4:${line.minor} with SCARD_E_NO_SERVICE, which this library does not retry` };
+    return {
+      line,
+      outcome: 'no-service',
+      rv: Scard.E_NO_SERVICE,
+      why: `pcscd (${daemon}) refuses 4:${line.minor} with SCARD_E_NO_SERVICE, which this library does not retry`,
+    };
   }
-  return { line, outcome: 'stopped', rv: Scard.E_SERVICE_STOPPED, why: `pcscd (${daemon}) refuses 4:${line.minor}${line.retries ? '' : ' and this library does not retry'}` };
+  return {
+    line,
+    outcome: 'stopped',
+    rv: Scard.E_SERVICE_STOPPED,
+    why: `pcscd (${daemon}) refuses 4:${line.minor}${line.retries ? '' : ' and this library does not retry'}`,
+  };
 }

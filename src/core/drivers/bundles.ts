@@ -6,7 +6,11 @@ import type { SystemProbe } from '../doctor/types.js';
 import { parsePlist, type PlistValue } from './plist.js';
 
 /** Where distributions install bundles; pcscd's own usbdropdir and PCSCLITE_HP_DROPDIR are added. */
-export const DEFAULT_DROPDIRS = ['/usr/lib/pcsc/drivers', '/usr/lib64/pcsc/drivers', '/usr/local/lib/pcsc/drivers'] as const;
+export const DEFAULT_DROPDIRS = [
+  '/usr/lib/pcsc/drivers',
+  '/usr/lib64/pcsc/drivers',
+  '/usr/local/lib/pcsc/drivers',
+] as const;
 
 export interface BundleReader {
   /** Lower-case 4-digit hex, as sysfs writes idVendor/idProduct. */
@@ -58,7 +62,8 @@ export function parseBundle(name: string, path: string, xml: string): DriverBund
   const vids = list('ifdVendorID');
   const pids = list('ifdProductID');
   const names = list('ifdFriendlyName');
-  if (vids.length !== pids.length) b.error = `ifdVendorID has ${vids.length} entries but ifdProductID has ${pids.length}`;
+  if (vids.length !== pids.length)
+    b.error = `ifdVendorID has ${vids.length} entries but ifdProductID has ${pids.length}`;
   for (let i = 0; i < Math.min(vids.length, pids.length); i++) {
     const vid = hex4(vids[i] as string);
     const pid = hex4(pids[i] as string);
@@ -74,7 +79,10 @@ function hex4(s: string): string | null {
 }
 
 /** Every bundle in the given drop directories (each directory read once, even through symlinks). */
-export async function loadBundles(probe: Pick<SystemProbe, 'readDir' | 'readFile' | 'realPath'>, dirs: readonly string[]): Promise<DriverBundle[]> {
+export async function loadBundles(
+  probe: Pick<SystemProbe, 'readDir' | 'readFile' | 'realPath'>,
+  dirs: readonly string[],
+): Promise<DriverBundle[]> {
   const out: DriverBundle[] = [];
   const seen = new Set<string>();
   for (const dir of dirs) {
@@ -85,7 +93,11 @@ export async function loadBundles(probe: Pick<SystemProbe, 'readDir' | 'readFile
       if (!name.endsWith('.bundle')) continue;
       const path = `${dir}/${name}/Contents/Info.plist`;
       const xml = await probe.readFile(path);
-      out.push(xml === null ? { name, path, readers: [], error: 'no readable Contents/Info.plist' } : parseBundle(name, path, xml));
+      out.push(
+        xml === null
+          ? { name, path, readers: [], error: 'no readable Contents/Info.plist' }
+          : parseBundle(name, path, xml),
+      );
     }
   }
   return out;

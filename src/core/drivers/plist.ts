@@ -5,7 +5,12 @@ export type PlistValue = string | number | boolean | PlistValue[] | { [key: stri
 
 /** Parses an XML plist; throws an Error naming what is wrong on malformed input. */
 export function parsePlist(xml: string): PlistValue {
-  const p = new Parser(xml.replace(/<!--[\s\S]*?-->/g, '').replace(/<\?[\s\S]*?\?>/g, '').replace(/<!DOCTYPE[^>]*>/g, ''));
+  const p = new Parser(
+    xml
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .replace(/<\?[\s\S]*?\?>/g, '')
+      .replace(/<!DOCTYPE[^>]*>/g, ''),
+  );
   p.skipSpace();
   const open = p.tag();
   if (open.name !== 'plist' || open.close) throw new Error('not a plist: no <plist> element');
@@ -102,7 +107,8 @@ class Parser {
     while (!this.peekClose('dict')) {
       if (this.i >= this.s.length) throw new Error('unterminated <dict>');
       const k = this.tag();
-      if (k.name !== 'key' || k.close) throw new Error(`expected <key> in <dict>, found <${k.close ? '/' : ''}${k.name}>`);
+      if (k.name !== 'key' || k.close)
+        throw new Error(`expected <key> in <dict>, found <${k.close ? '/' : ''}${k.name}>`);
       const key = k.selfClosing ? '' : this.text('key');
       out[key] = this.value();
     }

@@ -4,7 +4,10 @@ import type { CardProtocol, Disposition, ProtocolChoice, ShareMode } from './typ
 
 export const Protocol = { UNDEFINED: 0, T0: 1, T1: 2, RAW: 4, T15: 8, ANY: 3 } as const;
 export const Share = { exclusive: 1, shared: 2, direct: 3 } as const satisfies Record<ShareMode, number>;
-export const DispositionCode = { leave: 0, reset: 1, unpower: 2, eject: 3 } as const satisfies Record<Disposition, number>;
+export const DispositionCode = { leave: 0, reset: 1, unpower: 2, eject: 3 } as const satisfies Record<
+  Disposition,
+  number
+>;
 export const Scope = { USER: 0, TERMINAL: 1, SYSTEM: 2, GLOBAL: 3 } as const;
 
 const CHOICE_BITS: Record<ProtocolChoice, number> = { 'T=0': Protocol.T0, 'T=1': Protocol.T1, RAW: Protocol.RAW };
@@ -16,11 +19,16 @@ export function protocolMask(choices: readonly ProtocolChoice[]): number {
 /** The active protocol; null for none (0) or a value that is not a single known protocol. */
 export function protocolName(value: number): CardProtocol | null {
   switch (value >>> 0) {
-    case Protocol.T0: return 'T=0';
-    case Protocol.T1: return 'T=1';
-    case Protocol.RAW: return 'RAW';
-    case Protocol.T15: return 'T=15';
-    default: return null;
+    case Protocol.T0:
+      return 'T=0';
+    case Protocol.T1:
+      return 'T=1';
+    case Protocol.RAW:
+      return 'RAW';
+    case Protocol.T15:
+      return 'T=15';
+    default:
+      return null;
   }
 }
 

@@ -37,7 +37,11 @@ export async function establishContext(opts: EstablishOptions = {}): Promise<Con
     try {
       return await factory('usb')(opts);
     } catch (usbErr) {
-      throw new PcscError(Scard.E_NO_SERVICE, `${e.detail ?? 'pcscd is not running'}; the USB backend is not available either: ${usbErr instanceof Error ? usbErr.message : String(usbErr)}`, { cause: e });
+      throw new PcscError(
+        Scard.E_NO_SERVICE,
+        `${e.detail ?? 'pcscd is not running'}; the USB backend is not available either: ${usbErr instanceof Error ? usbErr.message : String(usbErr)}`,
+        { cause: e },
+      );
     }
   }
 }

@@ -47,7 +47,12 @@ export function decodeFeatures(bytes: Uint8Array): Feature[] {
     if (len !== 4 || i + 2 + len > bytes.length) {
       throw new ProtocolError(`feature list: tag 0x${hex(tag)} has length ${len} at byte ${i}; each entry is 4 bytes`);
     }
-    const code = (((bytes[i + 2] as number) << 24) | ((bytes[i + 3] as number) << 16) | ((bytes[i + 4] as number) << 8) | (bytes[i + 5] as number)) >>> 0;
+    const code =
+      (((bytes[i + 2] as number) << 24) |
+        ((bytes[i + 3] as number) << 16) |
+        ((bytes[i + 4] as number) << 8) |
+        (bytes[i + 5] as number)) >>>
+      0;
     out.push({ tag, name: FEATURE_NAMES[tag] ?? `UNKNOWN_0x${hex(tag)}`, controlCode: code });
     i += 2 + len;
   }
@@ -84,7 +89,8 @@ export function decodeTlvProperties(bytes: Uint8Array): TlvProperty[] {
     if (i + 2 > bytes.length) throw new ProtocolError(`TLV properties: a header is cut off at byte ${i}`);
     const tag = bytes[i] as number;
     const len = bytes[i + 1] as number;
-    if (i + 2 + len > bytes.length) throw new ProtocolError(`TLV properties: tag ${tag} announces ${len} bytes, ${bytes.length - i - 2} remain`);
+    if (i + 2 + len > bytes.length)
+      throw new ProtocolError(`TLV properties: tag ${tag} announces ${len} bytes, ${bytes.length - i - 2} remain`);
     const v = bytes.subarray(i + 2, i + 2 + len);
     const name = PROPERTY_NAMES[tag] ?? `unknown${tag}`;
     let value: number | string;

@@ -12,7 +12,10 @@ export function selectReader(readers: readonly string[], spec: string | undefine
     const i = Number(spec);
     const r = readers[i];
     if (r === undefined) {
-      throw new PcscError(Scard.E_UNKNOWN_READER, `no reader number ${i} (there ${readers.length === 1 ? 'is 1 reader' : `are ${readers.length} readers`}: ${list(readers)})`);
+      throw new PcscError(
+        Scard.E_UNKNOWN_READER,
+        `no reader number ${i} (there ${readers.length === 1 ? 'is 1 reader' : `are ${readers.length} readers`}: ${list(readers)})`,
+      );
     }
     return r;
   }
@@ -24,7 +27,10 @@ export function selectReader(readers: readonly string[], spec: string | undefine
   if (hits.length === 0) {
     throw new PcscError(Scard.E_UNKNOWN_READER, `no reader matches "${spec}" (readers: ${list(readers)})`);
   }
-  throw new UsageError(`"${spec}" matches ${hits.length} readers: ${list(readers, hits)}; give more of the name or its number`, 'EAMBIGUOUS');
+  throw new UsageError(
+    `"${spec}" matches ${hits.length} readers: ${list(readers, hits)}; give more of the name or its number`,
+    'EAMBIGUOUS',
+  );
 }
 
 /** "n: name" for each of `only` (default all), n being the reader's number in the full list. */

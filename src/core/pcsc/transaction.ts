@@ -3,7 +3,11 @@
 
 import type { Card, Disposition, WaitOptions } from './types.js';
 
-export async function runTransaction<T>(card: Card, fn: (card: Card) => Promise<T>, opts: WaitOptions & { disposition?: Disposition } = {}): Promise<T> {
+export async function runTransaction<T>(
+  card: Card,
+  fn: (card: Card) => Promise<T>,
+  opts: WaitOptions & { disposition?: Disposition } = {},
+): Promise<T> {
   await card.beginTransaction(opts);
   let result: T;
   try {

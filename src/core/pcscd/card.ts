@@ -6,15 +6,28 @@ import { DispositionCode, Protocol, Share, protocolMask, protocolName, protocolV
 import { cardStateNames } from '../pcsc/evaluate.js';
 import { runTransaction } from '../pcsc/transaction.js';
 import type {
-  Card, CardProtocol, CardStatus, Disposition, ReconnectOptions, ShareMode, TransmitOptions, WaitOptions,
+  Card,
+  CardProtocol,
+  CardStatus,
+  Disposition,
+  ReconnectOptions,
+  ShareMode,
+  TransmitOptions,
+  WaitOptions,
 } from '../pcsc/types.js';
 import { LOCK_POLL_MS, MAX_BUFFER_SIZE, MAX_BUFFER_SIZE_EXTENDED, Size } from './codes.js';
 import type { PcscdContext } from './context.js';
 import { decodeAttrib, encodeGetAttrib, encodeSetAttrib } from './messages/attrib.js';
 import { decodeControl, encodeControl } from './messages/control.js';
 import {
-  decodeDisposition, decodeHandle, decodeReconnect, encodeBeginTransaction, encodeDisconnect,
-  encodeEndTransaction, encodeReconnect, encodeStatus,
+  decodeDisposition,
+  decodeHandle,
+  decodeReconnect,
+  encodeBeginTransaction,
+  encodeDisconnect,
+  encodeEndTransaction,
+  encodeReconnect,
+  encodeStatus,
 } from './messages/simple.js';
 import { decodeTransmit, encodeTransmit, transmitDataLength } from './messages/transmit.js';
 import { getU32 } from './messages/wire.js';
@@ -57,21 +70,32 @@ export class PcscdCard implements Card {
   async transmit(apdu: Uint8Array, opts: TransmitOptions = {}): Promise<Buffer> {
     if (apdu.length === 0) throw new PcscError(Scard.E_INVALID_PARAMETER, 'empty APDU');
     if (apdu.length > MAX_BUFFER_SIZE_EXTENDED) {
-      throw new PcscError(Scard.E_INSUFFICIENT_BUFFER, `APDU of ${apdu.length} bytes exceeds ${MAX_BUFFER_SIZE_EXTENDED}`);
+      throw new PcscError(
+        Scard.E_INSUFFICIENT_BUFFER,
+        `APDU of ${apdu.length} bytes exceeds ${MAX_BUFFER_SIZE_EXTENDED}`,
+      );
     }
     const proto = this.active;
     if (!proto) throw new PcscError(Scard.E_PROTO_MISMATCH, 'no active protocol (direct connection without a card?)');
     // Daemons before 1.9.8 close the connection above 65548 and need at least 2.
     const capacity = Math.max(2, Math.min(opts.maxResponse ?? MAX_BUFFER_SIZE_EXTENDED, MAX_BUFFER_SIZE_EXTENDED));
     const req = encodeTransmit(
-      { hCard: this.hCard, sendPciProtocol: protocolValue(proto), sendPciLength: PCI_LENGTH, recvPciProtocol: Protocol.ANY, recvPciLength: PCI_LENGTH, recvLength: capacity },
+      {
+        hCard: this.hCard,
+        sendPciProtocol: protocolValue(proto),
+        sendPciLength: PCI_LENGTH,
+        recvPciProtocol: Protocol.ANY,
+        recvPciLength: PCI_LENGTH,
+        recvLength: capacity,
+      },
       apdu,
     );
     const wait = { timeout: opts.timeout ?? CARD_TIMEOUT_MS, signal: opts.signal };
     // The hot path: one promise for struct and data, no object but the answer; the retry loop
     // only after a sharing violation.
     const more = (head: Buffer): number => transmitDataLength(head, capacity, this.hCard);
-    const send = (): Promise<Buffer | Refusal> => this.exchange((s) => s.callReply(req, Size.TRANSMIT, more, transmitAnswer, 'reply to SCARD_TRANSMIT', wait));
+    const send = (): Promise<Buffer | Refusal> =>
+      this.exchange((s) => s.callReply(req, Size.TRANSMIT, more, transmitAnswer, 'reply to SCARD_TRANSMIT', wait));
     const first = await send();
     if (Buffer.isBuffer(first)) return first;
     if (first.rv !== Scard.E_SHARING_VIOLATION) throw new PcscError(first.rv, first.detail);
@@ -80,15 +104,28 @@ export class PcscdCard implements Card {
 
   async control(code: number, data: Uint8Array = new Uint8Array(0), opts: TransmitOptions = {}): Promise<Buffer> {
     if (data.length > MAX_BUFFER_SIZE_EXTENDED) {
-      throw new PcscError(Scard.E_INSUFFICIENT_BUFFER, `control data of ${data.length} bytes exceeds ${MAX_BUFFER_SIZE_EXTENDED}`);
+      throw new PcscError(
+        Scard.E_INSUFFICIENT_BUFFER,
+        `control data of ${data.length} bytes exceeds ${MAX_BUFFER_SIZE_EXTENDED}`,
+      );
     }
     const capacity = Math.min(opts.maxResponse ?? MAX_BUFFER_SIZE_EXTENDED, MAX_BUFFER_SIZE_EXTENDED);
     const req = encodeControl(this.hCard, code >>> 0, data, capacity);
     const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
     const out = await this.exchange<Outcome<Buffer>>(async (s) => {
       const r = decodeControl(await s.call(req, Size.CONTROL, 'SCARD_CONTROL', { timeout, signal: opts.signal }));
-      if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: r.rv === Scard.E_INSUFFICIENT_BUFFER ? `answer needs ${r.bytesReturned} bytes` : `control 0x${(code >>> 0).toString(16).toUpperCase()}` };
-      if (r.bytesReturned > capacity) throw new ProtocolError(`CONTROL reply announces ${r.bytesReturned} bytes, more than the ${capacity} asked for`);
+      if (r.rv !== Scard.S_SUCCESS)
+        return {
+          rv: r.rv,
+          detail:
+            r.rv === Scard.E_INSUFFICIENT_BUFFER
+              ? `answer needs ${r.bytesReturned} bytes`
+              : `control 0x${(code >>> 0).toString(16).toUpperCase()}`,
+        };
+      if (r.bytesReturned > capacity)
+        throw new ProtocolError(
+          `CONTROL reply announces ${r.bytesReturned} bytes, more than the ${capacity} asked for`,
+        );
       return { value: await s.readMore(r.bytesReturned, 'control answer') };
     });
     return unwrap(out);
@@ -99,25 +136,50 @@ export class PcscdCard implements Card {
       const entries = await this.ctx.fetchStates();
       const e = entries.find((x) => x.name === this.reader);
       if (!e) return { rv: Scard.E_READER_UNAVAILABLE, detail: `reader "${this.reader}" is gone` };
-      const r = await this.exchange(async (s) => decodeHandle(await s.call(encodeStatus(this.hCard), Size.STATUS, 'SCARD_STATUS')));
+      const r = await this.exchange(async (s) =>
+        decodeHandle(await s.call(encodeStatus(this.hCard), Size.STATUS, 'SCARD_STATUS')),
+      );
       if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: 'status' };
       return {
-        value: { reader: this.reader, state: cardStateNames(e.readerState), eventCount: e.eventCounter & 0xffff, protocol: protocolName(e.protocol), atr: e.atr },
+        value: {
+          reader: this.reader,
+          state: cardStateNames(e.readerState),
+          eventCount: e.eventCounter & 0xffff,
+          protocol: protocolName(e.protocol),
+          atr: e.atr,
+        },
       };
     });
   }
 
   async getAttribute(id: number): Promise<Buffer> {
-    const r = unwrap(await this.exchange(async (s) => ({ value: decodeAttrib(await s.call(encodeGetAttrib(this.hCard, id >>> 0), Size.GETSET, 'SCARD_GET_ATTRIB')) })));
-    if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, `attribute 0x${(id >>> 0).toString(16).toUpperCase().padStart(8, '0')}`);
-    if (r.attrLen > MAX_BUFFER_SIZE) throw new ProtocolError(`GET_ATTRIB reply announces ${r.attrLen} bytes (at most ${MAX_BUFFER_SIZE} fit)`);
+    const r = unwrap(
+      await this.exchange(async (s) => ({
+        value: decodeAttrib(await s.call(encodeGetAttrib(this.hCard, id >>> 0), Size.GETSET, 'SCARD_GET_ATTRIB')),
+      })),
+    );
+    if (r.rv !== Scard.S_SUCCESS)
+      throw new PcscError(r.rv, `attribute 0x${(id >>> 0).toString(16).toUpperCase().padStart(8, '0')}`);
+    if (r.attrLen > MAX_BUFFER_SIZE)
+      throw new ProtocolError(`GET_ATTRIB reply announces ${r.attrLen} bytes (at most ${MAX_BUFFER_SIZE} fit)`);
     return r.value;
   }
 
   async setAttribute(id: number, value: Uint8Array): Promise<void> {
-    if (value.length > MAX_BUFFER_SIZE) throw new PcscError(Scard.E_INSUFFICIENT_BUFFER, `attribute value of ${value.length} bytes exceeds ${MAX_BUFFER_SIZE}`);
-    const r = unwrap(await this.exchange(async (s) => ({ value: decodeAttrib(await s.call(encodeSetAttrib(this.hCard, id >>> 0, value), Size.GETSET, 'SCARD_SET_ATTRIB')) })));
-    if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, `setting attribute 0x${(id >>> 0).toString(16).toUpperCase().padStart(8, '0')}`);
+    if (value.length > MAX_BUFFER_SIZE)
+      throw new PcscError(
+        Scard.E_INSUFFICIENT_BUFFER,
+        `attribute value of ${value.length} bytes exceeds ${MAX_BUFFER_SIZE}`,
+      );
+    const r = unwrap(
+      await this.exchange(async (s) => ({
+        value: decodeAttrib(
+          await s.call(encodeSetAttrib(this.hCard, id >>> 0, value), Size.GETSET, 'SCARD_SET_ATTRIB'),
+        ),
+      })),
+    );
+    if (r.rv !== Scard.S_SUCCESS)
+      throw new PcscError(r.rv, `setting attribute 0x${(id >>> 0).toString(16).toUpperCase().padStart(8, '0')}`);
   }
 
   async beginTransaction(opts: WaitOptions = {}): Promise<void> {
@@ -130,7 +192,17 @@ export class PcscdCard implements Card {
   }
 
   async endTransaction(disposition: Disposition = 'leave'): Promise<void> {
-    const r = unwrap(await this.exchange(async (s) => ({ value: decodeDisposition(await s.call(encodeEndTransaction(this.hCard, DispositionCode[disposition]), Size.END, 'SCARD_END_TRANSACTION')) })));
+    const r = unwrap(
+      await this.exchange(async (s) => ({
+        value: decodeDisposition(
+          await s.call(
+            encodeEndTransaction(this.hCard, DispositionCode[disposition]),
+            Size.END,
+            'SCARD_END_TRANSACTION',
+          ),
+        ),
+      })),
+    );
     if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, 'ending the transaction');
   }
 
@@ -141,7 +213,12 @@ export class PcscdCard implements Card {
   async reconnect(opts: ReconnectOptions = {}): Promise<CardProtocol | null> {
     const share = opts.share ?? this.shareMode;
     const init = DispositionCode[opts.initialization ?? 'leave'];
-    const req = encodeReconnect({ hCard: this.hCard, shareMode: Share[share], preferredProtocols: protocolMask(opts.protocols ?? ['T=0', 'T=1']), initialization: init });
+    const req = encodeReconnect({
+      hCard: this.hCard,
+      shareMode: Share[share],
+      preferredProtocols: protocolMask(opts.protocols ?? ['T=0', 'T=1']),
+      initialization: init,
+    });
     const r = await this.retrying({ timeout: LOCK_TIMEOUT_MS, signal: opts.signal }, () =>
       this.exchange<Outcome<ReturnType<typeof decodeReconnect>>>(async (s) => {
         const m = decodeReconnect(await s.call(req, Size.RECONNECT, 'SCARD_RECONNECT'));
@@ -155,7 +232,13 @@ export class PcscdCard implements Card {
 
   async disconnect(disposition: Disposition = 'leave'): Promise<void> {
     if (this.gone) return;
-    const r = unwrap(await this.exchange(async (s) => ({ value: decodeDisposition(await s.call(encodeDisconnect(this.hCard, DispositionCode[disposition]), Size.DISCONNECT, 'SCARD_DISCONNECT')) })));
+    const r = unwrap(
+      await this.exchange(async (s) => ({
+        value: decodeDisposition(
+          await s.call(encodeDisconnect(this.hCard, DispositionCode[disposition]), Size.DISCONNECT, 'SCARD_DISCONNECT'),
+        ),
+      })),
+    );
     if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, 'disconnecting');
     this.gone = true;
   }
@@ -171,12 +254,16 @@ export class PcscdCard implements Card {
   }
 
   /** Repeats while another handle holds the card (SCARD_E_SHARING_VIOLATION), every 100 ms. */
-  private async retrying<T>(opts: { timeout?: number; signal?: AbortSignal | undefined }, attempt: () => Promise<Outcome<T>>): Promise<T> {
+  private async retrying<T>(
+    opts: { timeout?: number; signal?: AbortSignal | undefined },
+    attempt: () => Promise<Outcome<T>>,
+  ): Promise<T> {
     const deadline = Date.now() + (opts.timeout ?? LOCK_TIMEOUT_MS);
     for (;;) {
       const r = await attempt();
       if (!('rv' in r)) return r.value;
-      if (r.rv !== Scard.E_SHARING_VIOLATION || Date.now() + LOCK_POLL_MS > deadline) throw new PcscError(r.rv, r.detail);
+      if (r.rv !== Scard.E_SHARING_VIOLATION || Date.now() + LOCK_POLL_MS > deadline)
+        throw new PcscError(r.rv, r.detail);
       if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, r.detail);
       await new Promise((res) => setTimeout(res, LOCK_POLL_MS));
     }
@@ -191,7 +278,10 @@ type Refusal = { rv: number; detail: string };
 function transmitAnswer(head: Buffer, tail: Buffer): Buffer | Refusal {
   if (tail.length > 0 || getU32(head, 28) === Scard.S_SUCCESS) return tail;
   const m = decodeTransmit(head);
-  return { rv: m.rv, detail: m.rv === Scard.E_INSUFFICIENT_BUFFER ? `response needs ${m.recvLength} bytes` : 'transmit' };
+  return {
+    rv: m.rv,
+    detail: m.rv === Scard.E_INSUFFICIENT_BUFFER ? `response needs ${m.recvLength} bytes` : 'transmit',
+  };
 }
 
 function unwrap<T>(o: Outcome<T>): T {

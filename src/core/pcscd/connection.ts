@@ -16,14 +16,21 @@ function socketError(err: NodeJS.ErrnoException, path: string, phase: 'connect' 
   const code = err.code ?? '';
   if (phase === 'connect') {
     const why =
-      code === 'ENOENT' ? `no pcscd socket at ${path}`
-        : code === 'ECONNREFUSED' ? `nothing listens on ${path} (stale socket: pcscd stopped)`
-          : code === 'EACCES' ? `permission denied opening ${path}`
+      code === 'ENOENT'
+        ? `no pcscd socket at ${path}`
+        : code === 'ECONNREFUSED'
+          ? `nothing listens on ${path} (stale socket: pcscd stopped)`
+          : code === 'EACCES'
+            ? `permission denied opening ${path}`
             : `cannot connect to ${path} (${code || err.message})`;
     return new PcscError(Scard.E_NO_SERVICE, why, { cause: err });
   }
   if (code === 'ECONNRESET') {
-    return new PcscError(Scard.W_SECURITY_VIOLATION, 'pcscd reset the connection (access refused, e.g. by polkit, or the daemon died)', { cause: err });
+    return new PcscError(
+      Scard.W_SECURITY_VIOLATION,
+      'pcscd reset the connection (access refused, e.g. by polkit, or the daemon died)',
+      { cause: err },
+    );
   }
   if (code === 'EPIPE') return new PcscError(Scard.E_NO_SERVICE, 'pcscd closed the connection', { cause: err });
   return new PcscError(Scard.F_COMM_ERROR, `socket error talking to pcscd (${code || err.message})`, { cause: err });
@@ -122,7 +129,12 @@ export class PcscdConnection {
   }
 
   /** Reads a reply of n bytes followed by `more(head)` bytes, as one wait (TRANSMIT). */
-  readReply<T>(n: number, more: (head: Buffer) => number, done: (head: Buffer, tail: Buffer) => T, opts: ReadOptions): Promise<T> {
+  readReply<T>(
+    n: number,
+    more: (head: Buffer) => number,
+    done: (head: Buffer, tail: Buffer) => T,
+    opts: ReadOptions,
+  ): Promise<T> {
     return this.reader.readReply(n, more, done, opts);
   }
 

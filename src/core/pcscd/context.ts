@@ -2,9 +2,24 @@
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { Scope, Share, protocolMask } from '../pcsc/constants.js';
-import type { Card, ConnectOptions, Context, ContextInfo, ReaderState, ReaderStateQuery, WaitOptions } from '../pcsc/types.js';
+import type {
+  Card,
+  ConnectOptions,
+  Context,
+  ContextInfo,
+  ReaderState,
+  ReaderStateQuery,
+  WaitOptions,
+} from '../pcsc/types.js';
 import { PcscdConnection } from './connection.js';
-import { decodeCancel, decodeEstablish, decodeRelease, encodeCancel, encodeEstablish, encodeRelease } from './messages/simple.js';
+import {
+  decodeCancel,
+  decodeEstablish,
+  decodeRelease,
+  encodeCancel,
+  encodeEstablish,
+  encodeRelease,
+} from './messages/simple.js';
 import type { ReaderStateEntry } from './messages/reader-state.js';
 import { Session, type SessionOptions } from './session.js';
 import { resolveSocketPath } from './socket-path.js';
@@ -46,7 +61,9 @@ export class PcscdContext implements Context {
     const { path } = resolveSocketPath({ path: opts.socket, env: opts.env });
     const session = await Session.open({ ...opts, path });
     try {
-      const reply = decodeEstablish(await session.call(encodeEstablish(opts.scope ?? Scope.SYSTEM), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT'));
+      const reply = decodeEstablish(
+        await session.call(encodeEstablish(opts.scope ?? Scope.SYSTEM), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT'),
+      );
       if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, 'establishing a context');
       return new PcscdContext(session, reply.hContext, path);
     } catch (e) {
@@ -64,19 +81,22 @@ export class PcscdContext implements Context {
     if (this.released) return Promise.reject(new PcscError(Scard.E_INVALID_HANDLE, 'context already released'));
     const conn = this.session.conn;
     // No async wrapper here: this is on the path of every transmit.
-    return conn.exclusive(() => {
-      // The daemon dropped the context with its connection: nothing may pretend to work.
-      const dead = conn.error;
-      if (dead) return Promise.reject(dead);
-      try {
-        return fn();
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }, (e) => {
-      // After a reply pcscd never sends, the stream cannot be trusted: stop using it.
-      if (e instanceof ProtocolError) conn.invalidate(e);
-    });
+    return conn.exclusive(
+      () => {
+        // The daemon dropped the context with its connection: nothing may pretend to work.
+        const dead = conn.error;
+        if (dead) return Promise.reject(dead);
+        try {
+          return fn();
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      },
+      (e) => {
+        // After a reply pcscd never sends, the stream cannot be trusted: stop using it.
+        if (e instanceof ProtocolError) conn.invalidate(e);
+      },
+    );
   }
 
   /** @internal The reader-state array, for listReaders and Card.status. */
@@ -110,11 +130,23 @@ export class PcscdContext implements Context {
     const share = opts.share ?? 'shared';
     const protocols = protocolMask(opts.protocols ?? ['T=0', 'T=1']);
     // Loaded on first use: `pcsc scan -r` and other commands that only list readers start faster.
-    const [{ decodeConnect, encodeConnect }, { PcscdCard }] = await Promise.all([import('./messages/connect.js'), import('./card.js')]);
-    const req = encodeConnect(this.session.layout, { hContext: this.hContext, reader, shareMode: Share[share], preferredProtocols: protocols });
-    if (!req) throw new PcscError(Scard.E_INVALID_VALUE, `reader name longer than ${this.session.layout.nameSize - 1} bytes`);
+    const [{ decodeConnect, encodeConnect }, { PcscdCard }] = await Promise.all([
+      import('./messages/connect.js'),
+      import('./card.js'),
+    ]);
+    const req = encodeConnect(this.session.layout, {
+      hContext: this.hContext,
+      reader,
+      shareMode: Share[share],
+      preferredProtocols: protocols,
+    });
+    if (!req)
+      throw new PcscError(Scard.E_INVALID_VALUE, `reader name longer than ${this.session.layout.nameSize - 1} bytes`);
     const reply = await this.run(async () =>
-      decodeConnect(this.session.layout, await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT')),
+      decodeConnect(
+        this.session.layout,
+        await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT'),
+      ),
     );
     if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, `connecting to "${reader}"`);
     return new PcscdCard(this, reply.hCard, reader, share, reply.activeProtocol);
@@ -133,10 +165,14 @@ export class PcscdContext implements Context {
     const side = await PcscdConnection.open(this.session.conn.path);
     try {
       side.write(encodeCancel(this.hContext));
-      const reply = decodeCancel(await side.read(Size.CANCEL, { timeout: this.session.requestTimeout, what: 'reply to SCARD_CANCEL' }));
-      if (reply.hContext !== this.hContext) throw new ProtocolError('the reply to SCARD_CANCEL does not echo the request: pcscd sent garbage');
+      const reply = decodeCancel(
+        await side.read(Size.CANCEL, { timeout: this.session.requestTimeout, what: 'reply to SCARD_CANCEL' }),
+      );
+      if (reply.hContext !== this.hContext)
+        throw new ProtocolError('the reply to SCARD_CANCEL does not echo the request: pcscd sent garbage');
       // Daemons before 2.0.1 answer INVALID_HANDLE when the wait had just ended: nothing to cancel.
-      if (reply.rv !== Scard.S_SUCCESS && reply.rv !== Scard.E_INVALID_HANDLE) throw new PcscError(reply.rv, 'cancelling');
+      if (reply.rv !== Scard.S_SUCCESS && reply.rv !== Scard.E_INVALID_HANDLE)
+        throw new PcscError(reply.rv, 'cancelling');
     } finally {
       side.close();
     }
@@ -150,7 +186,11 @@ export class PcscdContext implements Context {
         await this.run(async () => {
           // Closing the socket releases the context anyway (§7.2): never wait long for this reply.
           const wait = Math.min(this.session.requestTimeout, RELEASE_TIMEOUT_MS);
-          const r = decodeRelease(await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', { timeout: wait }));
+          const r = decodeRelease(
+            await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', {
+              timeout: wait,
+            }),
+          );
           if (r.rv !== Scard.S_SUCCESS) throw new PcscError(r.rv, 'releasing the context');
         });
       }

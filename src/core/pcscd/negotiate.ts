@@ -6,9 +6,7 @@ import { OLDEST_MINOR, NEWEST_MINOR, PROTOCOL_MAJOR } from './codes.js';
 import type { VersionMsg } from './messages/simple.js';
 
 export type VersionStep =
-  | { kind: 'accept'; minor: number }
-  | { kind: 'retry'; minor: number }
-  | { kind: 'fail'; rv: number; detail: string };
+  { kind: 'accept'; minor: number } | { kind: 'retry'; minor: number } | { kind: 'fail'; rv: number; detail: string };
 
 /** The two mismatch codes daemons use (1D up to 1.8.25, 1E from 1.8.26). */
 const MISMATCH = new Set<number>([Scard.E_NO_SERVICE, Scard.E_SERVICE_STOPPED]);
@@ -24,7 +22,12 @@ export function speaks(minor: number, maxMinor = NEWEST_MINOR): boolean {
  * @param retried whether sentMinor was already a retry with the daemon's version
  * @param maxMinor the newest minor the caller allows (a retry never goes above it)
  */
-export function versionStep(sentMinor: number, reply: VersionMsg, retried: boolean, maxMinor = NEWEST_MINOR): VersionStep {
+export function versionStep(
+  sentMinor: number,
+  reply: VersionMsg,
+  retried: boolean,
+  maxMinor = NEWEST_MINOR,
+): VersionStep {
   const theirs = `${reply.major}:${reply.minor}`;
   if (reply.rv === Scard.S_SUCCESS) {
     // 2.4.1 accepts 4:6 with rv 0 but replies 4:5 and speaks 4:5: take the smaller minor.
@@ -33,12 +36,22 @@ export function versionStep(sentMinor: number, reply: VersionMsg, retried: boole
     }
     return { kind: 'accept', minor: Math.min(sentMinor, reply.minor) };
   }
-  if (MISMATCH.has(reply.rv) && reply.major === PROTOCOL_MAJOR && speaks(reply.minor, maxMinor) && !retried && reply.minor !== sentMinor) {
+  if (
+    MISMATCH.has(reply.rv) &&
+    reply.major === PROTOCOL_MAJOR &&
+    speaks(reply.minor, maxMinor) &&
+    !retried &&
+    reply.minor !== sentMinor
+  ) {
     return { kind: 'retry', minor: reply.minor };
   }
   if (!MISMATCH.has(reply.rv) && !SCARD_CODES.has(reply.rv)) {
     // No daemon answers CMD_VERSION with anything but 0, 1D or 1E (§9.2): this is not a reply.
-    return { kind: 'fail', rv: Scard.F_COMM_ERROR, detail: `pcscd's answer to CMD_VERSION is garbage (rv ${hex32(reply.rv)})` };
+    return {
+      kind: 'fail',
+      rv: Scard.F_COMM_ERROR,
+      detail: `pcscd's answer to CMD_VERSION is garbage (rv ${hex32(reply.rv)})`,
+    };
   }
   return {
     kind: 'fail',

@@ -83,7 +83,12 @@ export class ReplyReader {
    * n bytes, then `more(head)` bytes, as one wait resolving with `done(head, tail)`: the hot path
    * of TRANSMIT (one promise, nothing allocated in between).
    */
-  readReply<T>(n: number, more: (head: Buffer) => number, done: (head: Buffer, tail: Buffer) => T, opts: ReadOptions): Promise<T> {
+  readReply<T>(
+    n: number,
+    more: (head: Buffer) => number,
+    done: (head: Buffer, tail: Buffer) => T,
+    opts: ReadOptions,
+  ): Promise<T> {
     return new Promise((resolve, reject) =>
       this.start(n, more, opts, (head, tail) => resolve(done(head as Buffer, tail as Buffer)), reject),
     );
@@ -107,8 +112,15 @@ export class ReplyReader {
     if (this.pending) return reject(new Error('internal: concurrent reads on one pcscd connection'));
     const ms = opts.timeout;
     const p: PendingRead = {
-      n, more, head: undefined, deadline: Number.isFinite(ms) ? performance.now() + Math.max(0, ms) : Infinity,
-      strict: strict ? opts : undefined, signal: opts.signal, onAbort: undefined, resolve, reject,
+      n,
+      more,
+      head: undefined,
+      deadline: Number.isFinite(ms) ? performance.now() + Math.max(0, ms) : Infinity,
+      strict: strict ? opts : undefined,
+      signal: opts.signal,
+      onAbort: undefined,
+      resolve,
+      reject,
     };
     this.pending = p;
     // Bytes that arrived before the peer closed are still a valid reply.

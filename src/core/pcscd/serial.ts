@@ -24,7 +24,8 @@ export class SerialQueue {
     }
     const next = (): void => {
       const start = this.waiting.shift();
-      if (start) start(); // stays busy: the next fn is about to run
+      if (start)
+        start(); // stays busy: the next fn is about to run
       else this.busy = false;
     };
     p.then(next, (e: unknown) => {

@@ -2,7 +2,17 @@
 // own version, the 4:2 reader-name probe, and typed request/reply helpers on top of the socket.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
-import { Cmd, HEADER_SIZE, LAYOUT_100, LAYOUT_128, NEWEST_MINOR, OLDEST_MINOR, PROTOCOL_MAJOR, Size, type Layout } from './codes.js';
+import {
+  Cmd,
+  HEADER_SIZE,
+  LAYOUT_100,
+  LAYOUT_128,
+  NEWEST_MINOR,
+  OLDEST_MINOR,
+  PROTOCOL_MAJOR,
+  Size,
+  type Layout,
+} from './codes.js';
 import { PcscdConnection } from './connection.js';
 import { decodeVersion, encodeGetReadersState, encodeVersion } from './messages/simple.js';
 import { getU32 } from './messages/wire.js';
@@ -64,10 +74,23 @@ export class Session {
    * struct it received, so a reply whose first field (hContext, hCard, dwScope) is not ours is
    * garbage (§3.3).
    */
-  async call(request: Uint8Array, replySize: number, what: string, wait: { timeout?: number; signal?: AbortSignal | undefined } = {}): Promise<Buffer> {
+  async call(
+    request: Uint8Array,
+    replySize: number,
+    what: string,
+    wait: { timeout?: number; signal?: AbortSignal | undefined } = {},
+  ): Promise<Buffer> {
     this.conn.write(request);
-    const reply = await this.conn.read(replySize, { timeout: wait.timeout ?? this.requestTimeout, signal: wait.signal, what: `reply to ${what}` });
-    if (getU32(request, 0) >= 4 && getU32(request, 4) !== Cmd.VERSION && getU32(reply, 0) !== getU32(request, HEADER_SIZE)) {
+    const reply = await this.conn.read(replySize, {
+      timeout: wait.timeout ?? this.requestTimeout,
+      signal: wait.signal,
+      what: `reply to ${what}`,
+    });
+    if (
+      getU32(request, 0) >= 4 &&
+      getU32(request, 4) !== Cmd.VERSION &&
+      getU32(reply, 0) !== getU32(request, HEADER_SIZE)
+    ) {
       const err = new ProtocolError(`the reply to ${what} does not echo the request: pcscd sent garbage`);
       this.conn.invalidate(err);
       throw err;
@@ -92,7 +115,12 @@ export class Session {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.conn.readReply(n, more, done, { timeout: wait.timeout ?? this.requestTimeout, tailTimeout: this.requestTimeout, signal: wait.signal, what });
+    return this.conn.readReply(n, more, done, {
+      timeout: wait.timeout ?? this.requestTimeout,
+      tailTimeout: this.requestTimeout,
+      signal: wait.signal,
+      what,
+    });
   }
 
   /** Reads n more bytes of a reply already requested (data after a struct). */
@@ -108,7 +136,8 @@ export class Session {
 async function negotiate(conn: PcscdConnection, opts: SessionOptions, timeout: number): Promise<Negotiated> {
   const maxMinor = Math.min(opts.maxMinor ?? NEWEST_MINOR, NEWEST_MINOR);
   let minor = maxMinor;
-  if (minor < OLDEST_MINOR) throw new PcscError(Scard.E_INVALID_VALUE, `protocol 4:${minor} is older than this client speaks`);
+  if (minor < OLDEST_MINOR)
+    throw new PcscError(Scard.E_INVALID_VALUE, `protocol 4:${minor} is older than this client speaks`);
   let retried = false;
   for (;;) {
     conn.write(encodeVersion({ major: PROTOCOL_MAJOR, minor }));
@@ -139,6 +168,7 @@ async function probeLayout(conn: PcscdConnection, choice: 'auto' | 100 | 128): P
   if (bytes.length === 16 * LAYOUT_128.entrySize) return LAYOUT_128;
   if (bytes.length > 0 && bytes.length % LAYOUT_128.entrySize === 0) return LAYOUT_128;
   if (bytes.length > 0 && bytes.length % LAYOUT_100.entrySize === 0) return LAYOUT_100;
-  throw new ProtocolError(`cannot tell the 4:2 reader-name layout: CMD_GET_READERS_STATE returned ${bytes.length} bytes`);
+  throw new ProtocolError(
+    `cannot tell the 4:2 reader-name layout: CMD_GET_READERS_STATE returned ${bytes.length} bytes`,
+  );
 }
-

@@ -9,8 +9,15 @@
 import { PcscError, ProtocolError, Scard, hex32 } from '../errors.js';
 import { MAX_READERS_CONTEXTS, Size } from './codes.js';
 import {
-  decodeReaderEvents, decodeWait, encodeGetReaderEvents, encodeGetReadersState,
-  encodeGetReadersStateArray, encodeGetReadersStateSize, encodeStopWait, encodeWait, type WaitMsg,
+  decodeReaderEvents,
+  decodeWait,
+  encodeGetReaderEvents,
+  encodeGetReadersState,
+  encodeGetReadersStateArray,
+  encodeGetReadersStateSize,
+  encodeStopWait,
+  encodeWait,
+  type WaitMsg,
 } from './messages/simple.js';
 import { decodeReaderStates, type ReaderStateEntry } from './messages/reader-state.js';
 import { getI32 } from './messages/wire.js';
@@ -163,4 +170,3 @@ export class StateChannel {
     return this.side;
   }
 }
-

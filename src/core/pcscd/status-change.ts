@@ -18,7 +18,13 @@ export function isPnp(name: string): boolean {
 }
 
 function snapshot(e: ReaderStateEntry): ReaderSnapshot {
-  return { name: e.name, eventCounter: e.eventCounter, readerState: e.readerState, sharing: e.readerSharing, atr: e.atr };
+  return {
+    name: e.name,
+    eventCounter: e.eventCounter,
+    readerState: e.readerState,
+    sharing: e.readerSharing,
+    atr: e.atr,
+  };
 }
 
 export async function getStatusChange(
@@ -105,7 +111,8 @@ export async function getStatusChange(
       try {
         note = await ch.waitNotification(Math.min(deadline - now, MAX_WAIT_MS), opts.signal);
       } catch (e) {
-        if (e instanceof PcscError && e.code === Scard.E_CANCELLED) throw new PcscError(Scard.E_CANCELLED, 'wait aborted');
+        if (e instanceof PcscError && e.code === Scard.E_CANCELLED)
+          throw new PcscError(Scard.E_CANCELLED, 'wait aborted');
         throw e;
       }
       if (note) {
@@ -125,7 +132,14 @@ export async function getStatusChange(
   }
 
   // A card seen the instant it was inserted may not have an ATR yet (the daemon is powering it).
-  const pending = queries.some((_, i) => changed[i] && !pnp[i] && ((ev[i] as number) & StateFlag.PRESENT) && !((ev[i] as number) & StateFlag.MUTE) && (atr[i] as Buffer).length === 0);
+  const pending = queries.some(
+    (_, i) =>
+      changed[i] &&
+      !pnp[i] &&
+      (ev[i] as number) & StateFlag.PRESENT &&
+      !((ev[i] as number) & StateFlag.MUTE) &&
+      (atr[i] as Buffer).length === 0,
+  );
   if (pending) {
     await new Promise((r) => setTimeout(r, ATR_SETTLE_MS));
     const entries = await ch.fetch();

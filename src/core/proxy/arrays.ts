@@ -23,8 +23,14 @@ export function fixedView(entries: readonly ReaderStateEntry[]): ReaderStateEntr
 }
 
 function sameEntry(a: ReaderStateEntry, b: ReaderStateEntry): boolean {
-  return a.name === b.name && a.eventCounter === b.eventCounter && a.readerState === b.readerState
-    && a.readerSharing === b.readerSharing && a.protocol === b.protocol && a.atr.equals(b.atr);
+  return (
+    a.name === b.name &&
+    a.eventCounter === b.eventCounter &&
+    a.readerState === b.readerState &&
+    a.readerSharing === b.readerSharing &&
+    a.protocol === b.protocol &&
+    a.atr.equals(b.atr)
+  );
 }
 
 /** Whether two views differ in anything a client's evaluation looks at (§7.10.1). */

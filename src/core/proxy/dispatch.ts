@@ -3,16 +3,42 @@
 // registration and reader events are in states.ts.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
-import { Cmd, LAYOUT_100, MAX_BUFFER_SIZE_EXTENDED, NEWEST_MINOR, OLDEST_MINOR, PROTOCOL_MAJOR, Size } from '../pcscd/codes.js';
+import {
+  Cmd,
+  LAYOUT_100,
+  MAX_BUFFER_SIZE_EXTENDED,
+  NEWEST_MINOR,
+  OLDEST_MINOR,
+  PROTOCOL_MAJOR,
+  Size,
+} from '../pcscd/codes.js';
 import { PcscdConnection } from '../pcscd/connection.js';
 import { decodeAttrib, encodeAttribStruct } from '../pcscd/messages/attrib.js';
 import { decodeConnect, encodeConnect, encodeConnectStruct } from '../pcscd/messages/connect.js';
 import { decodeControl, encodeControl, encodeControlStruct } from '../pcscd/messages/control.js';
 import {
-  decodeCancel, decodeDisposition, decodeEstablish, decodeHandle, decodeReconnect, decodeRelease, decodeVersion,
-  encodeBeginTransaction, encodeCancel, encodeCancelStruct, encodeDisconnect, encodeDispositionStruct,
-  encodeEndTransaction, encodeEstablish, encodeEstablishStruct, encodeHandleStruct, encodeReconnect,
-  encodeReconnectStruct, encodeReleaseStruct, encodeRelease, encodeStatus, encodeVersionStruct,
+  decodeCancel,
+  decodeDisposition,
+  decodeEstablish,
+  decodeHandle,
+  decodeReconnect,
+  decodeRelease,
+  decodeVersion,
+  encodeBeginTransaction,
+  encodeCancel,
+  encodeCancelStruct,
+  encodeDisconnect,
+  encodeDispositionStruct,
+  encodeEndTransaction,
+  encodeEstablish,
+  encodeEstablishStruct,
+  encodeHandleStruct,
+  encodeReconnect,
+  encodeReconnectStruct,
+  encodeReleaseStruct,
+  encodeRelease,
+  encodeStatus,
+  encodeVersionStruct,
 } from '../pcscd/messages/simple.js';
 import { decodeTransmit, encodeTransmit, encodeTransmitStruct } from '../pcscd/messages/transmit.js';
 import { request } from '../pcscd/messages/wire.js';
@@ -23,19 +49,38 @@ import type { RawRequest } from './requests.js';
 import type { ProxySession } from './session.js';
 import { serveStates } from './states.js';
 
-export async function dispatch(s: ProxySession, req: RawRequest, f: CallFacts, pending: ProxySession['pending']): Promise<void> {
+export async function dispatch(
+  s: ProxySession,
+  req: RawRequest,
+  f: CallFacts,
+  pending: ProxySession['pending'],
+): Promise<void> {
   switch (req.command) {
-    case Cmd.VERSION: return version(s, req, f);
-    case Cmd.CANCEL: return cancel(s, req, f);
-    case Cmd.ESTABLISH_CONTEXT: return s.unregistered(() => establish(s, req, f));
-    case Cmd.RELEASE_CONTEXT: return s.unregistered(() => release(s, req, f));
-    case Cmd.CONNECT: return s.unregistered(() => connect(s, req, f));
-    case Cmd.TRANSMIT: return s.unregistered(() => transmit(s, req, f));
-    case Cmd.CONTROL: return s.unregistered(() => control(s, req, f));
-    case Cmd.GET_ATTRIB: case Cmd.SET_ATTRIB: return s.unregistered(() => attrib(s, req, f));
-    case Cmd.RECONNECT: case Cmd.DISCONNECT: case Cmd.BEGIN_TRANSACTION: case Cmd.END_TRANSACTION: case Cmd.STATUS:
+    case Cmd.VERSION:
+      return version(s, req, f);
+    case Cmd.CANCEL:
+      return cancel(s, req, f);
+    case Cmd.ESTABLISH_CONTEXT:
+      return s.unregistered(() => establish(s, req, f));
+    case Cmd.RELEASE_CONTEXT:
+      return s.unregistered(() => release(s, req, f));
+    case Cmd.CONNECT:
+      return s.unregistered(() => connect(s, req, f));
+    case Cmd.TRANSMIT:
+      return s.unregistered(() => transmit(s, req, f));
+    case Cmd.CONTROL:
+      return s.unregistered(() => control(s, req, f));
+    case Cmd.GET_ATTRIB:
+    case Cmd.SET_ATTRIB:
+      return s.unregistered(() => attrib(s, req, f));
+    case Cmd.RECONNECT:
+    case Cmd.DISCONNECT:
+    case Cmd.BEGIN_TRANSACTION:
+    case Cmd.END_TRANSACTION:
+    case Cmd.STATUS:
       return s.unregistered(() => cardCall(s, req, f));
-    default: return serveStates(s, req, f, pending);
+    default:
+      return serveStates(s, req, f, pending);
   }
 }
 
@@ -88,13 +133,20 @@ async function release(s: ProxySession, req: RawRequest, f: CallFacts): Promise<
 async function connect(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
   const layout = req.body.length === LAYOUT_100.connectSize ? LAYOUT_100 : LAYOUT_128;
   const m = decodeConnect(layout, req.body);
-  Object.assign(f, { hContext: handle(m.hContext), reader: m.reader, share: shareName(m.shareMode), preferredProtocols: protocolNames(m.preferredProtocols) });
+  Object.assign(f, {
+    hContext: handle(m.hContext),
+    reader: m.reader,
+    share: shareName(m.shareMode),
+    preferredProtocols: protocolNames(m.preferredProtocols),
+  });
   const up = await s.upstream();
   const out = encodeConnect(up.layout, m);
   let r = { ...m, hCard: 0, activeProtocol: 0, rv: Scard.E_UNKNOWN_READER as number };
-  if (out) r = { ...decodeConnect(up.layout, await up.call(out, up.layout.connectSize, 'SCARD_CONNECT')), reader: m.reader };
+  if (out)
+    r = { ...decodeConnect(up.layout, await up.call(out, up.layout.connectSize, 'SCARD_CONNECT')), reader: m.reader };
   else f.note = `reader name does not fit pcscd's ${up.layout.nameSize}-byte field`;
-  if (r.rv === Scard.S_SUCCESS) s.cards.set(r.hCard, { reader: m.reader, share: m.shareMode, protocol: r.activeProtocol });
+  if (r.rv === Scard.S_SUCCESS)
+    s.cards.set(r.hCard, { reader: m.reader, share: m.shareMode, protocol: r.activeProtocol });
   Object.assign(f, { hCard: handle(r.hCard), protocol: protocolNames(r.activeProtocol)[0] ?? null, rv: r.rv });
   s.client.write(encodeConnectStruct(layout, r) as Buffer);
 }
@@ -116,11 +168,17 @@ async function cardCall(s: ProxySession, req: RawRequest, f: CallFacts): Promise
       const r = decodeReconnect(await up.call(encodeReconnect(m), Size.RECONNECT, 'SCARD_RECONNECT'));
       const card = s.cards.get(m.hCard);
       if (card && r.rv === Scard.S_SUCCESS) Object.assign(card, { share: m.shareMode, protocol: r.activeProtocol });
-      Object.assign(f, { share: shareName(m.shareMode), disposition: dispositionName(m.initialization), protocol: protocolNames(r.activeProtocol)[0] ?? null, rv: r.rv });
+      Object.assign(f, {
+        share: shareName(m.shareMode),
+        disposition: dispositionName(m.initialization),
+        protocol: protocolNames(r.activeProtocol)[0] ?? null,
+        rv: r.rv,
+      });
       s.client.write(encodeReconnectStruct(r));
       return;
     }
-    case Cmd.DISCONNECT: case Cmd.END_TRANSACTION: {
+    case Cmd.DISCONNECT:
+    case Cmd.END_TRANSACTION: {
       const m = decodeDisposition(req.body);
       cardFacts(s, m.hCard, f);
       const enc = req.command === Cmd.DISCONNECT ? encodeDisconnect : encodeEndTransaction;
@@ -168,7 +226,9 @@ async function control(s: ProxySession, req: RawRequest, f: CallFacts): Promise<
   cardFacts(s, m.hCard, f);
   Object.assign(f, { controlCode: handle(m.controlCode), data: req.payload.toString('hex').toUpperCase() });
   const up = await s.upstream();
-  const r = decodeControl(await up.call(encodeControl(m.hCard, m.controlCode, req.payload, m.recvLength), Size.CONTROL, 'SCARD_CONTROL'));
+  const r = decodeControl(
+    await up.call(encodeControl(m.hCard, m.controlCode, req.payload, m.recvLength), Size.CONTROL, 'SCARD_CONTROL'),
+  );
   const data = r.rv === Scard.S_SUCCESS ? await readData(s, r.bytesReturned, 'control output') : Buffer.alloc(0);
   if (r.rv === Scard.S_SUCCESS) f.response = data.toString('hex').toUpperCase();
   f.rv = r.rv;
@@ -181,7 +241,9 @@ async function attrib(s: ProxySession, req: RawRequest, f: CallFacts): Promise<v
   f.attrId = handle(m.attrId);
   if (req.command === Cmd.SET_ATTRIB) f.data = m.value.toString('hex').toUpperCase();
   const up = await s.upstream();
-  const r = decodeAttrib(await up.call(request(req.command, encodeAttribStruct({ ...m, rv: 0 })), Size.GETSET, 'SCARD_GET/SET_ATTRIB'));
+  const r = decodeAttrib(
+    await up.call(request(req.command, encodeAttribStruct({ ...m, rv: 0 })), Size.GETSET, 'SCARD_GET/SET_ATTRIB'),
+  );
   if (req.command === Cmd.GET_ATTRIB && r.rv === Scard.S_SUCCESS) f.response = r.value.toString('hex').toUpperCase();
   f.rv = r.rv;
   s.client.write(encodeAttribStruct(r));
@@ -216,7 +278,9 @@ async function cancelUpstream(s: ProxySession, hContext: number): Promise<number
   try {
     side = await PcscdConnection.open(s.shared.options.upstream);
     side.write(encodeCancel(hContext));
-    return decodeCancel(await side.read(Size.CANCEL, { timeout: s.shared.requestTimeout, what: 'reply to SCARD_CANCEL' })).rv;
+    return decodeCancel(
+      await side.read(Size.CANCEL, { timeout: s.shared.requestTimeout, what: 'reply to SCARD_CANCEL' }),
+    ).rv;
   } catch (e) {
     return e instanceof PcscError ? e.code : Scard.F_INTERNAL_ERROR;
   } finally {

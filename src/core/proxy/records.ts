@@ -43,7 +43,10 @@ export function callRecord(
 }
 
 const SHARE_NAMES = Object.fromEntries(Object.entries(Share).map(([k, v]) => [v, k])) as Record<number, ShareMode>;
-const DISPOSITION_NAMES = Object.fromEntries(Object.entries(DispositionCode).map(([k, v]) => [v, k])) as Record<number, Disposition>;
+const DISPOSITION_NAMES = Object.fromEntries(Object.entries(DispositionCode).map(([k, v]) => [v, k])) as Record<
+  number,
+  Disposition
+>;
 
 export const handle = (h: number): string => hex32(h);
 export const shareName = (v: number): ShareMode | undefined => SHARE_NAMES[v];

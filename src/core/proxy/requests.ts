@@ -17,26 +17,44 @@ export interface RawRequest {
 /** Accepted body sizes of a command, [] for "no body (size ignored)", null for a command pcscd does not serve. */
 export function bodySizes(command: number, minor: number): readonly number[] | null {
   switch (command) {
-    case Cmd.ESTABLISH_CONTEXT: return [Size.ESTABLISH];
-    case Cmd.RELEASE_CONTEXT: return [Size.RELEASE];
+    case Cmd.ESTABLISH_CONTEXT:
+      return [Size.ESTABLISH];
+    case Cmd.RELEASE_CONTEXT:
+      return [Size.RELEASE];
     // Both reader-name widths: the size tells a 1.8.0–1.8.3 client from a later one (§9.5).
-    case Cmd.CONNECT: return [LAYOUT_128.connectSize, LAYOUT_100.connectSize];
-    case Cmd.RECONNECT: return [Size.RECONNECT];
-    case Cmd.DISCONNECT: return [Size.DISCONNECT];
-    case Cmd.BEGIN_TRANSACTION: return [Size.BEGIN];
-    case Cmd.END_TRANSACTION: return [Size.END];
-    case Cmd.TRANSMIT: return [Size.TRANSMIT];
-    case Cmd.CONTROL: return [Size.CONTROL];
-    case Cmd.STATUS: return [Size.STATUS];
-    case Cmd.CANCEL: return [Size.CANCEL];
-    case Cmd.GET_ATTRIB: case Cmd.SET_ATTRIB: return [Size.GETSET];
-    case Cmd.VERSION: return [Size.VERSION];
-    case Cmd.WAIT_READER_STATE_CHANGE: case Cmd.STOP_WAITING_READER_STATE_CHANGE:
+    case Cmd.CONNECT:
+      return [LAYOUT_128.connectSize, LAYOUT_100.connectSize];
+    case Cmd.RECONNECT:
+      return [Size.RECONNECT];
+    case Cmd.DISCONNECT:
+      return [Size.DISCONNECT];
+    case Cmd.BEGIN_TRANSACTION:
+      return [Size.BEGIN];
+    case Cmd.END_TRANSACTION:
+      return [Size.END];
+    case Cmd.TRANSMIT:
+      return [Size.TRANSMIT];
+    case Cmd.CONTROL:
+      return [Size.CONTROL];
+    case Cmd.STATUS:
+      return [Size.STATUS];
+    case Cmd.CANCEL:
+      return [Size.CANCEL];
+    case Cmd.GET_ATTRIB:
+    case Cmd.SET_ATTRIB:
+      return [Size.GETSET];
+    case Cmd.VERSION:
+      return [Size.VERSION];
+    case Cmd.WAIT_READER_STATE_CHANGE:
+    case Cmd.STOP_WAITING_READER_STATE_CHANGE:
       return minor <= 3 ? [Size.WAIT] : [];
-    case Cmd.GET_READERS_STATE: case Cmd.GET_READER_EVENTS:
-    case Cmd.GET_READERS_STATE_SIZE: case Cmd.GET_READERS_STATE_ARRAY:
+    case Cmd.GET_READERS_STATE:
+    case Cmd.GET_READER_EVENTS:
+    case Cmd.GET_READERS_STATE_SIZE:
+    case Cmd.GET_READERS_STATE_ARRAY:
       return [];
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -61,7 +79,9 @@ export function takeRequest(q: ByteQueue, minor: number): RawRequest | null {
   // Commands without a body ignore `size`, as the daemon does: whatever follows is the next header.
   const bodySize = sizes.length === 0 ? 0 : size;
   if (sizes.length > 0 && !sizes.includes(size)) {
-    throw new ProtocolError(`client sent ${size} body bytes for command 0x${command.toString(16)} (expected ${sizes.join(' or ')})`);
+    throw new ProtocolError(
+      `client sent ${size} body bytes for command 0x${command.toString(16)} (expected ${sizes.join(' or ')})`,
+    );
   }
   const lenAt = payloadLengthOffset(command);
   let payloadSize = 0;

@@ -39,10 +39,13 @@ export class ProxyServer {
   /** Listens on opts.listen. Refuses a path that another live server holds, or that is not a socket. */
   static async start(opts: ProxyOptions): Promise<ProxyServer> {
     if (resolve(opts.listen) === resolve(opts.upstream)) {
-      throw new UsageError(`the proxy cannot listen on pcscd's own socket (${opts.listen}): pick another --listen path`);
+      throw new UsageError(
+        `the proxy cannot listen on pcscd's own socket (${opts.listen}): pick another --listen path`,
+      );
     }
     // libuv reports a missing directory as EACCES: say what is wrong before trying.
-    if (!existsSync(dirname(opts.listen))) throw new UsageError(`cannot listen on ${opts.listen}: directory ${dirname(opts.listen)} does not exist`);
+    if (!existsSync(dirname(opts.listen)))
+      throw new UsageError(`cannot listen on ${opts.listen}: directory ${dirname(opts.listen)} does not exist`);
     await clearStaleSocket(opts.listen);
     const shared: ProxyShared = {
       options: opts,
@@ -69,7 +72,9 @@ export class ProxyServer {
     // client to the proxy itself, one connection per level, until file descriptors run out.
     if (sameFile(opts.upstream, opts.listen)) {
       await proxy.close();
-      throw new UsageError(`--upstream ${opts.upstream} leads to the proxy's own socket (${opts.listen}): point it at pcscd's socket`);
+      throw new UsageError(
+        `--upstream ${opts.upstream} leads to the proxy's own socket (${opts.listen}): point it at pcscd's socket`,
+      );
     }
     return proxy;
   }
@@ -165,7 +170,11 @@ export interface ProxyRun extends ProxyStats {
 }
 
 /** Serves until the signal aborts (Ctrl-C), then closes everything and removes the socket. */
-export async function serveUntil(opts: ProxyOptions, signal: AbortSignal, onListening?: (p: ProxyServer) => void): Promise<ProxyRun> {
+export async function serveUntil(
+  opts: ProxyOptions,
+  signal: AbortSignal,
+  onListening?: (p: ProxyServer) => void,
+): Promise<ProxyRun> {
   const proxy = await ProxyServer.start(opts);
   try {
     onListening?.(proxy);

@@ -214,10 +214,13 @@ export class ProxySession {
     const hold = this.holdNotes;
     let timer: NodeJS.Timeout | undefined;
     if (hold !== null) {
-      timer = setTimeout(() => {
-        this.holdNotes = null;
-        this.poke('note');
-      }, Math.max(0, hold - Date.now()));
+      timer = setTimeout(
+        () => {
+          this.holdNotes = null;
+          this.poke('note');
+        },
+        Math.max(0, hold - Date.now()),
+      );
     }
     const ch = this.chan;
     let note: Promise<WaitMsg | null> | null = null;
@@ -225,7 +228,10 @@ export class ProxySession {
     if (ch?.armed && hold === null) {
       stop = new AbortController();
       note = ch.waitNotification(Infinity, stop.signal);
-      note.then(() => this.poke('note'), () => this.poke('upstream-closed'));
+      note.then(
+        () => this.poke('note'),
+        () => this.poke('upstream-closed'),
+      );
     }
     const wake = await woken;
     clearTimeout(timer);

@@ -6,7 +6,12 @@
 import { ProtocolError, Scard } from '../errors.js';
 import { Cmd, MAX_READERS_CONTEXTS } from '../pcscd/codes.js';
 import { encodeReaderStates, type ReaderStateEntry } from '../pcscd/messages/reader-state.js';
-import { decodeWait, encodeReaderEventsStruct, encodeReadersStateSize, encodeWaitStruct } from '../pcscd/messages/simple.js';
+import {
+  decodeWait,
+  encodeReaderEventsStruct,
+  encodeReadersStateSize,
+  encodeWaitStruct,
+} from '../pcscd/messages/simple.js';
 import { fixedView, sameStates } from './arrays.js';
 import type { CallFacts } from './records.js';
 import type { RawRequest } from './requests.js';
@@ -20,15 +25,27 @@ function hold(s: ProxySession): void {
 }
 
 /** `pending`: what the request before this one left for it (4:6 WAIT → SIZE → ARRAY). */
-export async function serveStates(s: ProxySession, req: RawRequest, f: CallFacts, pending: ProxySession['pending']): Promise<void> {
+export async function serveStates(
+  s: ProxySession,
+  req: RawRequest,
+  f: CallFacts,
+  pending: ProxySession['pending'],
+): Promise<void> {
   switch (req.command) {
-    case Cmd.GET_READERS_STATE: return getStates(s, f);
-    case Cmd.WAIT_READER_STATE_CHANGE: return wait(s, f);
-    case Cmd.STOP_WAITING_READER_STATE_CHANGE: return stop(s, req, f);
-    case Cmd.GET_READER_EVENTS: return readerEvents(s, f);
-    case Cmd.GET_READERS_STATE_SIZE: return stateSize(s, f, pending?.from === 'wait' ? pending.entries : null);
-    case Cmd.GET_READERS_STATE_ARRAY: return stateArray(s, f, pending);
-    default: throw new ProtocolError(`command 0x${req.command.toString(16)} is not served`);
+    case Cmd.GET_READERS_STATE:
+      return getStates(s, f);
+    case Cmd.WAIT_READER_STATE_CHANGE:
+      return wait(s, f);
+    case Cmd.STOP_WAITING_READER_STATE_CHANGE:
+      return stop(s, req, f);
+    case Cmd.GET_READER_EVENTS:
+      return readerEvents(s, f);
+    case Cmd.GET_READERS_STATE_SIZE:
+      return stateSize(s, f, pending?.from === 'wait' ? pending.entries : null);
+    case Cmd.GET_READERS_STATE_ARRAY:
+      return stateArray(s, f, pending);
+    default:
+      throw new ProtocolError(`command 0x${req.command.toString(16)} is not served`);
   }
 }
 
@@ -41,7 +58,8 @@ function sendFixed(s: ProxySession, entries: readonly ReaderStateEntry[], f: Cal
   const view = fixedView(entries);
   s.seen = view;
   f.readers = view.map((e) => e.name);
-  if (entries.length > view.length) f.note = `${entries.length - view.length} readers beyond 16 not shown to a ${s.protocol} client`;
+  if (entries.length > view.length)
+    f.note = `${entries.length - view.length} readers beyond 16 not shown to a ${s.protocol} client`;
   s.client.write(encodeReaderStates(s.layout, view, MAX_READERS_CONTEXTS));
 }
 

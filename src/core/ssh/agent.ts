@@ -78,7 +78,11 @@ export function classifyProgram(p: Pick<ProcessInfo, 'argv' | 'exe'>): { kind: A
   return { kind: 'other', program: exe || base || '?' };
 }
 
-export interface UnixSocketEntry { inode: number; path: string; listening: boolean }
+export interface UnixSocketEntry {
+  inode: number;
+  path: string;
+  listening: boolean;
+}
 
 /** /proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path"; the path may hold spaces. */
 export function parseProcNetUnix(text: string): UnixSocketEntry[] {
@@ -92,7 +96,11 @@ export function parseProcNetUnix(text: string): UnixSocketEntry[] {
 }
 
 /** Processes holding a socket inode open (readable only for our own processes, or as root). */
-export async function socketHolders(probe: SystemProbe, inodes: Set<number>, procs: ProcessInfo[]): Promise<ProcessInfo[]> {
+export async function socketHolders(
+  probe: SystemProbe,
+  inodes: Set<number>,
+  procs: ProcessInfo[],
+): Promise<ProcessInfo[]> {
   const holders: ProcessInfo[] = [];
   for (const p of procs) {
     const fds = await probe.readDir(`/proc/${p.pid}/fd`);
@@ -100,22 +108,44 @@ export async function socketHolders(probe: SystemProbe, inodes: Set<number>, pro
     for (const fd of fds) {
       const link = await probe.readLink(`/proc/${p.pid}/fd/${fd}`);
       const m = link ? /^socket:\[(\d+)\]$/.exec(link) : null;
-      if (m && inodes.has(Number(m[1]))) { holders.push(p); break; }
+      if (m && inodes.has(Number(m[1]))) {
+        holders.push(p);
+        break;
+      }
     }
   }
   return holders;
 }
 
-const RANK: Record<AgentKind, number> = { openssh: 0, 'gnome-keyring': 1, 'gpg-agent': 1, forwarded: 1, other: 2, unknown: 3 };
+const RANK: Record<AgentKind, number> = {
+  openssh: 0,
+  'gnome-keyring': 1,
+  'gpg-agent': 1,
+  forwarded: 1,
+  other: 2,
+  unknown: 3,
+};
 
 /** Looks up the agent; `explicitList` (the command's -P) overrides the list it would read. */
 export async function findAgent(probe: SystemProbe, explicitList?: string): Promise<AgentInfo> {
   const env = probe.env;
   const socket = env.SSH_AUTH_SOCK && env.SSH_AUTH_SOCK !== '' ? env.SSH_AUTH_SOCK : null;
   const info: AgentInfo = {
-    socket, socketExists: null, via: null, pid: null, argv: null, kind: 'unknown', program: null,
-    allowedProviders: explicitList ?? DEFAULT_ALLOWED_PROVIDERS, allowedProvidersFrom: explicitList !== undefined ? 'option' : 'default',
-    allowRemotePkcs11: false, cwd: '/', cwdFrom: 'assumed', ldLibraryPath: env.LD_LIBRARY_PATH, envFrom: 'self', notes: [],
+    socket,
+    socketExists: null,
+    via: null,
+    pid: null,
+    argv: null,
+    kind: 'unknown',
+    program: null,
+    allowedProviders: explicitList ?? DEFAULT_ALLOWED_PROVIDERS,
+    allowedProvidersFrom: explicitList !== undefined ? 'option' : 'default',
+    allowRemotePkcs11: false,
+    cwd: '/',
+    cwdFrom: 'assumed',
+    ldLibraryPath: env.LD_LIBRARY_PATH,
+    envFrom: 'self',
+    notes: [],
   };
   if (socket) info.socketExists = (await probe.stat(socket))?.isSocket ?? false;
   const pidEnv = Number(env.SSH_AGENT_PID);
@@ -128,13 +158,18 @@ export async function findAgent(probe: SystemProbe, explicitList?: string): Prom
     const table = await probe.readFile('/proc/net/unix');
     if (table !== null) {
       const real = (await probe.realPath(socket)) ?? socket;
-      const inodes = new Set(parseProcNetUnix(table).filter((e) => e.listening && (e.path === socket || e.path === real)).map((e) => e.inode));
+      const inodes = new Set(
+        parseProcNetUnix(table)
+          .filter((e) => e.listening && (e.path === socket || e.path === real))
+          .map((e) => e.inode),
+      );
       if (inodes.size > 0) {
         const holders = await socketHolders(probe, inodes, procs);
         holders.sort((a, b) => RANK[classifyProgram(a).kind] - RANK[classifyProgram(b).kind]);
         agent = holders[0];
         if (agent) info.via = 'socket-owner';
-        else info.notes.push(`no process of ours holds ${socket} open (another user's agent, or another PID namespace)`);
+        else
+          info.notes.push(`no process of ours holds ${socket} open (another user's agent, or another PID namespace)`);
       } else {
         info.notes.push(`nothing listens on ${socket}`);
       }
@@ -153,7 +188,9 @@ export async function findAgent(probe: SystemProbe, explicitList?: string): Prom
     if (socket && probe.platform === 'darwin' && /\/com\.apple\.launchd\.[^/]+\/Listeners$/.test(socket)) {
       info.kind = 'openssh';
       info.program = 'ssh-agent';
-      info.notes.push('macOS launchd starts this agent from a SIP-protected plist: it always uses the built-in list and cannot be given -P');
+      info.notes.push(
+        'macOS launchd starts this agent from a SIP-protected plist: it always uses the built-in list and cannot be given -P',
+      );
     } else if (socket && /^\/tmp\/ssh-[^/]+\/agent\.\d+$/.test(socket) && env.SSH_CONNECTION) {
       info.notes.push('this looks like a socket forwarded by sshd (ssh -A), but its owner could not be seen');
     }
@@ -163,7 +200,9 @@ export async function findAgent(probe: SystemProbe, explicitList?: string): Prom
   if (kind === 'gnome-keyring' && socket) {
     // gnome-keyring 3.28+ proxies to an ssh-agent it starts with -a beside its own socket.
     const dir = socket.slice(0, socket.lastIndexOf('/') + 1);
-    const child = procs.find((p) => classifyProgram(p).kind === 'openssh' && parseAgentArgv(p.argv).socket?.startsWith(dir));
+    const child = procs.find(
+      (p) => classifyProgram(p).kind === 'openssh' && parseAgentArgv(p.argv).socket?.startsWith(dir),
+    );
     if (child) {
       info.notes.push(`gnome-keyring-daemon (pid ${agent.pid}) hands PKCS#11 requests to ssh-agent (pid ${child.pid})`);
       agent = child;
@@ -184,7 +223,10 @@ export async function findAgent(probe: SystemProbe, explicitList?: string): Prom
     info.allowRemotePkcs11 = o.allowRemotePkcs11;
   }
   const cwd = await probe.readLink(`/proc/${agent.pid}/cwd`);
-  if (cwd) { info.cwd = cwd; info.cwdFrom = 'proc'; }
+  if (cwd) {
+    info.cwd = cwd;
+    info.cwdFrom = 'proc';
+  }
   const environ = await probe.readFile(`/proc/${agent.pid}/environ`);
   if (environ !== null) {
     const ld = environ.split('\0').find((v) => v.startsWith('LD_LIBRARY_PATH='));

@@ -11,8 +11,18 @@ export class BinaryFormatError extends Error {
 
 /** e_machine values for the architectures Node runs on (gABI "Machine" table). */
 export const ELF_MACHINES: Record<number, string> = {
-  2: 'sparc', 3: 'ia32', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390x', 40: 'arm', 43: 'sparcv9',
-  62: 'x64', 183: 'arm64', 243: 'riscv64', 258: 'loong64',
+  2: 'sparc',
+  3: 'ia32',
+  8: 'mips',
+  20: 'ppc',
+  21: 'ppc64',
+  22: 's390x',
+  40: 'arm',
+  43: 'sparcv9',
+  62: 'x64',
+  183: 'arm64',
+  243: 'riscv64',
+  258: 'loong64',
 };
 
 export type ElfType = 'relocatable' | 'executable' | 'shared' | 'core' | 'unknown';
@@ -37,7 +47,19 @@ export interface ElfInfo {
   exported: string[];
 }
 
-const DT = { NULL: 0, NEEDED: 1, HASH: 4, STRTAB: 5, SYMTAB: 6, STRSZ: 10, SONAME: 14, RPATH: 15, RUNPATH: 29, GNU_HASH: 0x6ffffef5, FLAGS_1: 0x6ffffffb } as const;
+const DT = {
+  NULL: 0,
+  NEEDED: 1,
+  HASH: 4,
+  STRTAB: 5,
+  SYMTAB: 6,
+  STRSZ: 10,
+  SONAME: 14,
+  RPATH: 15,
+  RUNPATH: 29,
+  GNU_HASH: 0x6ffffef5,
+  FLAGS_1: 0x6ffffffb,
+} as const;
 const DF_1_PIE = 0x08000000;
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;
@@ -46,7 +68,10 @@ const MAX_TABLE = 1 << 20; // entries: far above any real library, low enough to
 
 class Reader {
   private readonly view: DataView;
-  constructor(readonly buf: Uint8Array, private readonly le: boolean) {
+  constructor(
+    readonly buf: Uint8Array,
+    private readonly le: boolean,
+  ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   private check(off: number, n: number, what: string): void {
@@ -54,9 +79,18 @@ class Reader {
       throw new BinaryFormatError(`${what} lies outside the file (offset ${off}, file is ${this.buf.length} bytes)`);
     }
   }
-  u8(off: number, what: string): number { this.check(off, 1, what); return this.view.getUint8(off); }
-  u16(off: number, what: string): number { this.check(off, 2, what); return this.view.getUint16(off, this.le); }
-  u32(off: number, what: string): number { this.check(off, 4, what); return this.view.getUint32(off, this.le); }
+  u8(off: number, what: string): number {
+    this.check(off, 1, what);
+    return this.view.getUint8(off);
+  }
+  u16(off: number, what: string): number {
+    this.check(off, 2, what);
+    return this.view.getUint16(off, this.le);
+  }
+  u32(off: number, what: string): number {
+    this.check(off, 4, what);
+    return this.view.getUint32(off, this.le);
+  }
   u64(off: number, what: string): number {
     this.check(off, 8, what);
     const v = this.view.getBigUint64(off, this.le);
@@ -73,7 +107,11 @@ class Reader {
   }
 }
 
-interface Segment { vaddr: number; offset: number; filesz: number }
+interface Segment {
+  vaddr: number;
+  offset: number;
+  filesz: number;
+}
 
 export function isElf(buf: Uint8Array): boolean {
   return buf.length >= 4 && buf[0] === 0x7f && buf[1] === 0x45 && buf[2] === 0x4c && buf[3] === 0x46;
@@ -99,11 +137,21 @@ export function parseElf(buf: Uint8Array, wanted: readonly string[] = []): ElfIn
   const phnum = r.u16(w ? 56 : 44, 'e_phnum');
   const shentsize = r.u16(w ? 58 : 46, 'e_shentsize');
   const shnum = r.u16(w ? 60 : 48, 'e_shnum');
-  const type: ElfType = eType === 1 ? 'relocatable' : eType === 2 ? 'executable' : eType === 3 ? 'shared' : eType === 4 ? 'core' : 'unknown';
+  const type: ElfType =
+    eType === 1
+      ? 'relocatable'
+      : eType === 2
+        ? 'executable'
+        : eType === 3
+          ? 'shared'
+          : eType === 4
+            ? 'core'
+            : 'unknown';
 
   const segments: Segment[] = [];
   let dynamic: { offset: number; size: number } | null = null;
-  if (phnum > 0 && phentsize < (w ? 56 : 32)) throw new BinaryFormatError(`program header entries too small (${phentsize} bytes)`);
+  if (phnum > 0 && phentsize < (w ? 56 : 32))
+    throw new BinaryFormatError(`program header entries too small (${phentsize} bytes)`);
   for (let i = 0; i < phnum; i++) {
     const o = phoff + i * phentsize;
     const pType = r.u32(o, `program header ${i}`);
@@ -146,7 +194,8 @@ export function parseElf(buf: Uint8Array, wanted: readonly string[] = []): ElfIn
   const soname = sonameOff !== undefined ? dynStr(sonameOff, 'DT_SONAME') : null;
   const pie = ((one(DT.FLAGS_1) ?? 0) & DF_1_PIE) !== 0;
 
-  const syms = findDynsym(r, w, shoff, shentsize, shnum, buf.length) ?? symtabFromHash(r, w, one, toOffset, strtab, strsz);
+  const syms =
+    findDynsym(r, w, shoff, shentsize, shnum, buf.length) ?? symtabFromHash(r, w, one, toOffset, strtab, strsz);
   const exported: string[] = [];
   if (syms && wanted.length > 0) {
     const want = new Set(wanted);
@@ -166,15 +215,38 @@ export function parseElf(buf: Uint8Array, wanted: readonly string[] = []): ElfIn
     }
   }
   return {
-    format: 'elf', bits, endian: data === 1 ? 'little' : 'big', type, machine,
-    arch: ELF_MACHINES[machine] ?? `machine-${machine}`, pie, soname, needed, rpath, runpath,
-    symbolSource: syms ? syms.source : 'none', exported,
+    format: 'elf',
+    bits,
+    endian: data === 1 ? 'little' : 'big',
+    type,
+    machine,
+    arch: ELF_MACHINES[machine] ?? `machine-${machine}`,
+    pie,
+    soname,
+    needed,
+    rpath,
+    runpath,
+    symbolSource: syms ? syms.source : 'none',
+    exported,
   };
 }
 
-interface SymTab { offset: number; count: number; stroff: number; strsz: number; source: 'section' | 'hash' }
+interface SymTab {
+  offset: number;
+  count: number;
+  stroff: number;
+  strsz: number;
+  source: 'section' | 'hash';
+}
 
-function findDynsym(r: Reader, w: boolean, shoff: number, shentsize: number, shnum: number, size: number): SymTab | null {
+function findDynsym(
+  r: Reader,
+  w: boolean,
+  shoff: number,
+  shentsize: number,
+  shnum: number,
+  size: number,
+): SymTab | null {
   if (shoff === 0 || shnum === 0) return null;
   if (shentsize < (w ? 64 : 40)) throw new BinaryFormatError(`section header entries too small (${shentsize} bytes)`);
   if (shoff + shnum * shentsize > size) throw new BinaryFormatError('section headers lie outside the file');
@@ -193,16 +265,27 @@ function findDynsym(r: Reader, w: boolean, shoff: number, shentsize: number, shn
     if (s.link >= shnum) throw new BinaryFormatError(`.dynsym links to section ${s.link} of ${shnum}`);
     const str = sec(s.link);
     const ent = w ? 24 : 16;
-    if (s.offset + s.size > size || str.offset + str.size > size) throw new BinaryFormatError('.dynsym or .dynstr lies outside the file');
-    return { offset: s.offset, count: Math.min(Math.floor(s.size / ent), MAX_TABLE), stroff: str.offset, strsz: str.size, source: 'section' };
+    if (s.offset + s.size > size || str.offset + str.size > size)
+      throw new BinaryFormatError('.dynsym or .dynstr lies outside the file');
+    return {
+      offset: s.offset,
+      count: Math.min(Math.floor(s.size / ent), MAX_TABLE),
+      stroff: str.offset,
+      strsz: str.size,
+      source: 'section',
+    };
   }
   return null;
 }
 
 /** Stripped section headers: count symbols from DT_HASH's nchain, or walk DT_GNU_HASH's chains. */
 function symtabFromHash(
-  r: Reader, w: boolean, one: (t: number) => number | undefined,
-  toOffset: (v: number, what: string) => number, strtab: number, strsz: number,
+  r: Reader,
+  w: boolean,
+  one: (t: number) => number | undefined,
+  toOffset: (v: number, what: string) => number,
+  strtab: number,
+  strsz: number,
 ): SymTab | null {
   const symAddr = one(DT.SYMTAB);
   if (symAddr === undefined || strtab < 0) return null;

@@ -7,8 +7,16 @@ import type { AgentInfo } from './agent.js';
 import type { ProviderInspection } from './inspect.js';
 
 export type SshFixId =
-  | 'absolute-path' | 'use-openssh-agent' | 'forwarded-agent' | 'hard-link' | 'copy' | 'allow-list'
-  | 'systemd-unit' | 'launch-agent' | 'nixos' | 'home-manager';
+  | 'absolute-path'
+  | 'use-openssh-agent'
+  | 'forwarded-agent'
+  | 'hard-link'
+  | 'copy'
+  | 'allow-list'
+  | 'systemd-unit'
+  | 'launch-agent'
+  | 'nixos'
+  | 'home-manager';
 
 export interface SshFix extends Fix {
   id: SshFixId;
@@ -65,7 +73,8 @@ export function proposeAllowList(list: string, canonical: string): string {
  * directory the list itself names ("/opt/p11/*" → /opt/p11): a copy there is what that list is for.
  */
 export function allowedInstallDir(list: string, name: string, platform: Platform): string | null {
-  const conventional = platform === 'darwin' ? ['/usr/local/lib'] : ['/usr/local/lib', '/usr/lib', '/usr/local/lib64', '/usr/lib64'];
+  const conventional =
+    platform === 'darwin' ? ['/usr/local/lib'] : ['/usr/local/lib', '/usr/lib', '/usr/local/lib64', '/usr/lib64'];
   const named = splitPatternList(list)
     .map((sub) => /^(\/[^*?!]*)\/\*$/.exec(sub.raw)?.[1])
     .filter((d): d is string => d !== undefined && !d.includes('//'));
@@ -90,11 +99,12 @@ export function nixPackageOf(p: string): { pkg: string; rest: string } | null {
 
 export function buildFixes(f: FixInput): SshFix[] {
   const fixes: SshFix[] = [];
-  const agentBin = f.agent.kind === 'openssh' && f.agent.argv?.[0]?.startsWith('/') ? f.agent.argv[0] : '/usr/bin/ssh-agent';
+  const agentBin =
+    f.agent.kind === 'openssh' && f.agent.argv?.[0]?.startsWith('/') ? f.agent.argv[0] : '/usr/bin/ssh-agent';
   if (f.agent.kind === 'forwarded') {
     fixes.push({
       id: 'forwarded-agent',
-      text: 'SSH_AUTH_SOCK is an agent forwarded from another machine: the provider path is resolved there, and OpenSSH 9.4+ (and backports such as Debian 12\'s 9.2p1) refuse provider adds over a forwarded connection unless that agent runs with -O allow-remote-pkcs11. Run ssh-add -s on the machine the agent runs on, or start a local agent here.',
+      text: "SSH_AUTH_SOCK is an agent forwarded from another machine: the provider path is resolved there, and OpenSSH 9.4+ (and backports such as Debian 12's 9.2p1) refuse provider adds over a forwarded connection unless that agent runs with -O allow-remote-pkcs11. Run ssh-add -s on the machine the agent runs on, or start a local agent here.",
       commands: ['eval "$(ssh-agent -s)"', `ssh-add -s ${shellQuote(f.canonical ?? f.input)}`],
     });
   } else if (f.agent.kind === 'gpg-agent' || f.agent.kind === 'gnome-keyring' || f.agent.kind === 'other') {
@@ -106,7 +116,11 @@ export function buildFixes(f: FixInput): SshFix[] {
   }
   const relative = f.input !== '' && !f.input.startsWith('/');
   if (relative && f.canonical) {
-    fixes.push({ id: 'absolute-path', text: 'Give ssh-add the absolute path: the agent resolves a relative one against its own working directory.', commands: [`ssh-add -s ${shellQuote(f.canonical)}`] });
+    fixes.push({
+      id: 'absolute-path',
+      text: 'Give ssh-add the absolute path: the agent resolves a relative one against its own working directory.',
+      commands: [`ssh-add -s ${shellQuote(f.canonical)}`],
+    });
   } else if (relative && f.fromYourDir) {
     fixes.push({
       id: 'absolute-path',
@@ -123,23 +137,34 @@ export function buildFixes(f: FixInput): SshFix[] {
   if (dir) {
     const dest = `${dir}/${name}`;
     const origin = [...(f.provider?.rpath ?? []), ...(f.provider?.runpath ?? [])].some((p) => p.includes('ORIGIN'));
-    const caveat = origin ? ' Careful: this module finds its libraries through $ORIGIN, which a link or copy elsewhere breaks; prefer the -P fix.' : '';
+    const caveat = origin
+      ? ' Careful: this module finds its libraries through $ORIGIN, which a link or copy elsewhere breaks; prefer the -P fix.'
+      : '';
     fixes.push({
-      id: 'hard-link', root: true,
+      id: 'hard-link',
+      root: true,
       text: `Hard-link the module into ${dir}, which the agent's list allows (same file system only; re-link after the package is upgraded).${caveat}`,
       commands: [`sudo ln -f ${shellQuote(f.canonical)} ${shellQuote(dest)}`, `ssh-add -s ${shellQuote(dest)}`],
     });
     fixes.push({
-      id: 'copy', root: true,
+      id: 'copy',
+      root: true,
       text: `Or copy it there (works across file systems; copy again after upgrades).${caveat}`,
-      commands: [`sudo install -m 0644 ${shellQuote(f.canonical)} ${shellQuote(dest)}`, `ssh-add -s ${shellQuote(dest)}`],
+      commands: [
+        `sudo install -m 0644 ${shellQuote(f.canonical)} ${shellQuote(dest)}`,
+        `ssh-add -s ${shellQuote(dest)}`,
+      ],
     });
   }
   const newList = proposeAllowList(f.list, f.canonical);
   fixes.push({
     id: 'allow-list',
     text: `Restart the agent with -P ${shellQuote(newList)}: -P replaces the built-in list, so this value keeps what the current list allows and admits this provider's real path.`,
-    commands: ['ssh-agent -k 2>/dev/null || true', `eval "$(ssh-agent -s -P ${shellQuote(newList)})"`, `ssh-add -s ${shellQuote(f.canonical)}`],
+    commands: [
+      'ssh-agent -k 2>/dev/null || true',
+      `eval "$(ssh-agent -s -P ${shellQuote(newList)})"`,
+      `ssh-add -s ${shellQuote(f.canonical)}`,
+    ],
   });
   if (f.platform === 'linux' && !f.nixos) {
     const unit = [
@@ -160,25 +185,43 @@ export function buildFixes(f: FixInput): SshFix[] {
       id: 'systemd-unit',
       text: 'Or run the agent as a systemd user service with that list, and point SSH_AUTH_SOCK at it in your shell profile.',
       file: { path: '~/.config/systemd/user/ssh-agent-pkcs11.service', content: unit },
-      commands: ['systemctl --user daemon-reload', 'systemctl --user enable --now ssh-agent-pkcs11.service', 'export SSH_AUTH_SOCK="$XDG_RUNTIME_DIR/ssh-agent-pkcs11.socket"'],
+      commands: [
+        'systemctl --user daemon-reload',
+        'systemctl --user enable --now ssh-agent-pkcs11.service',
+        'export SSH_AUTH_SOCK="$XDG_RUNTIME_DIR/ssh-agent-pkcs11.socket"',
+      ],
     });
   }
   if (f.platform === 'darwin') {
     const sock = `${f.home ?? '/Users/YOU'}/.ssh/agent-pkcs11.sock`;
-    const args = ['/usr/bin/ssh-agent', '-D', '-a', sock, '-P', newList].map((a) => `    <string>${xmlEscape(a)}</string>`);
+    const args = ['/usr/bin/ssh-agent', '-D', '-a', sock, '-P', newList].map(
+      (a) => `    <string>${xmlEscape(a)}</string>`,
+    );
     const plist = [
       '<?xml version="1.0" encoding="UTF-8"?>',
       '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
-      '<plist version="1.0">', '<dict>',
-      '  <key>Label</key>', '  <string>local.ssh-agent-pkcs11</string>',
-      '  <key>ProgramArguments</key>', '  <array>', ...args, '  </array>',
-      '  <key>RunAtLoad</key>', '  <true/>', '</dict>', '</plist>', '',
+      '<plist version="1.0">',
+      '<dict>',
+      '  <key>Label</key>',
+      '  <string>local.ssh-agent-pkcs11</string>',
+      '  <key>ProgramArguments</key>',
+      '  <array>',
+      ...args,
+      '  </array>',
+      '  <key>RunAtLoad</key>',
+      '  <true/>',
+      '</dict>',
+      '</plist>',
+      '',
     ].join('\n');
     fixes.push({
       id: 'launch-agent',
       text: "macOS's own agent cannot take -P (its launchd plist is on the SIP-protected system volume): run your own agent as a LaunchAgent and use its socket.",
       file: { path: '~/Library/LaunchAgents/local.ssh-agent-pkcs11.plist', content: plist },
-      commands: ['launchctl load -w ~/Library/LaunchAgents/local.ssh-agent-pkcs11.plist', `export SSH_AUTH_SOCK=${shellQuote(sock)}`],
+      commands: [
+        'launchctl load -w ~/Library/LaunchAgents/local.ssh-agent-pkcs11.plist',
+        `export SSH_AUTH_SOCK=${shellQuote(sock)}`,
+      ],
     });
   }
   const nix = nixPackageOf(f.canonical);
@@ -191,7 +234,7 @@ export function buildFixes(f: FixInput): SshFix[] {
     });
     fixes.push({
       id: 'home-manager',
-      text: 'With home-manager\'s ssh-agent service instead:',
+      text: "With home-manager's ssh-agent service instead:",
       commands: [`services.ssh-agent.pkcs11Whitelist = [ "${value}" ];`],
     });
   }

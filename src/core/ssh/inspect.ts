@@ -15,8 +15,17 @@ export interface ProviderFs {
 }
 
 export type ProviderVerdict =
-  | 'ok' | 'missing' | 'not-regular' | 'unreadable' | 'too-large' | 'no-symbol-string'
-  | 'not-a-library' | 'malformed' | 'wrong-arch' | 'executable' | 'no-entry-point';
+  | 'ok'
+  | 'missing'
+  | 'not-regular'
+  | 'unreadable'
+  | 'too-large'
+  | 'no-symbol-string'
+  | 'not-a-library'
+  | 'malformed'
+  | 'wrong-arch'
+  | 'executable'
+  | 'no-entry-point';
 
 export interface ProviderInspection {
   path: string;
@@ -46,14 +55,34 @@ export interface ProviderInspection {
 
 function describeOther(buf: Uint8Array): 'text' | 'unknown' {
   const head = buf.subarray(0, 512);
-  return head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128) ? 'text' : 'unknown';
+  return head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128)
+    ? 'text'
+    : 'unknown';
 }
 
-export async function inspectProvider(fs: ProviderFs, path: string, hostArch: string = process.arch): Promise<ProviderInspection> {
+export async function inspectProvider(
+  fs: ProviderFs,
+  path: string,
+  hostArch: string = process.arch,
+): Promise<ProviderInspection> {
   const r: ProviderInspection = {
-    path, exists: false, regular: null, readable: null, size: null, format: null, arch: [], hostArch, archMatches: null,
-    objectType: null, exportsEntryPoint: null, containsEntryPointString: null, needed: [], rpath: [], runpath: [],
-    verdict: 'ok', problems: [],
+    path,
+    exists: false,
+    regular: null,
+    readable: null,
+    size: null,
+    format: null,
+    arch: [],
+    hostArch,
+    archMatches: null,
+    objectType: null,
+    exportsEntryPoint: null,
+    containsEntryPointString: null,
+    needed: [],
+    rpath: [],
+    runpath: [],
+    verdict: 'ok',
+    problems: [],
   };
   const bad = (verdict: ProviderVerdict, problem: string): ProviderInspection => {
     if (r.verdict === 'ok') r.verdict = verdict;
@@ -65,8 +94,13 @@ export async function inspectProvider(fs: ProviderFs, path: string, hostArch: st
   r.exists = true;
   r.regular = st.isFile;
   r.size = st.size;
-  if (!st.isFile) return bad('not-regular', `${path} is ${st.isDirectory ? 'a directory' : 'not a regular file'}; ssh-pkcs11-helper only loads regular files`);
-  if (st.size >= HELPER_MAX_SIZE) return bad('too-large', `${path} is ${st.size} bytes; ssh-pkcs11-helper refuses files of 1 GiB or more`);
+  if (!st.isFile)
+    return bad(
+      'not-regular',
+      `${path} is ${st.isDirectory ? 'a directory' : 'not a regular file'}; ssh-pkcs11-helper only loads regular files`,
+    );
+  if (st.size >= HELPER_MAX_SIZE)
+    return bad('too-large', `${path} is ${st.size} bytes; ssh-pkcs11-helper refuses files of 1 GiB or more`);
   const buf = await fs.readBinary(path);
   if (!(buf instanceof Uint8Array)) {
     r.readable = false;
@@ -79,7 +113,10 @@ export async function inspectProvider(fs: ProviderFs, path: string, hostArch: st
     else if (isMachO(buf)) inspectMachO(r, parseMachO(buf, [ENTRY_POINT]), bad);
     else {
       r.format = describeOther(buf);
-      bad('not-a-library', `${path} is not a shared library (${r.format === 'text' ? 'a text file' : 'neither ELF nor Mach-O'})`);
+      bad(
+        'not-a-library',
+        `${path} is not a shared library (${r.format === 'text' ? 'a text file' : 'neither ELF nor Mach-O'})`,
+      );
     }
   } catch (e) {
     if (!(e instanceof BinaryFormatError)) throw e;
@@ -87,7 +124,9 @@ export async function inspectProvider(fs: ProviderFs, path: string, hostArch: st
   }
   if (!r.containsEntryPointString) {
     // Checked last but decisive first: the helper refuses before dlopen() is ever tried.
-    r.problems.unshift(`${path} does not contain the string "${ENTRY_POINT}", so ssh-pkcs11-helper refuses it as "not a PKCS11 library"`);
+    r.problems.unshift(
+      `${path} does not contain the string "${ENTRY_POINT}", so ssh-pkcs11-helper refuses it as "not a PKCS11 library"`,
+    );
     r.verdict = 'no-symbol-string';
   }
   return r;
@@ -105,7 +144,8 @@ function inspectElf(r: ProviderInspection, elf: ElfInfo, bad: Bad): void {
   r.rpath = elf.rpath;
   r.runpath = elf.runpath;
   r.exportsEntryPoint = elf.exported.includes(ENTRY_POINT);
-  if (!r.archMatches) bad('wrong-arch', `${r.path} is built for ${elf.bits}-bit ${elf.arch}, this machine is ${r.hostArch}`);
+  if (!r.archMatches)
+    bad('wrong-arch', `${r.path} is built for ${elf.bits}-bit ${elf.arch}, this machine is ${r.hostArch}`);
   if (elf.type !== 'shared') bad('not-a-library', `${r.path} is an ELF ${elf.type} file, not a shared library`);
   else if (elf.pie) bad('executable', `${r.path} is a position-independent executable; glibc refuses to dlopen() it`);
   if (!r.exportsEntryPoint) {
@@ -127,6 +167,8 @@ function inspectMachO(r: ProviderInspection, m: MachOInfo, bad: Bad): void {
   r.needed = slice.dylibs;
   r.rpath = slice.rpaths;
   r.exportsEntryPoint = slice.exported.includes(ENTRY_POINT);
-  if (slice.type !== 'dylib' && slice.type !== 'bundle') bad('not-a-library', `${r.path} is a Mach-O ${slice.type}, not a dylib or bundle`);
-  if (!r.exportsEntryPoint) bad('no-entry-point', `${r.path} does not export ${ENTRY_POINT}, the function every PKCS#11 module provides`);
+  if (slice.type !== 'dylib' && slice.type !== 'bundle')
+    bad('not-a-library', `${r.path} is a Mach-O ${slice.type}, not a dylib or bundle`);
+  if (!r.exportsEntryPoint)
+    bad('no-entry-point', `${r.path} does not export ${ENTRY_POINT}, the function every PKCS#11 module provides`);
 }

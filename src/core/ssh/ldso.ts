@@ -36,10 +36,22 @@ export interface DependencyReport {
 }
 
 const MULTIARCH: Record<string, string> = {
-  x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu', ia32: 'i386-linux-gnu', arm: 'arm-linux-gnueabihf',
-  riscv64: 'riscv64-linux-gnu', ppc64: 'powerpc64le-linux-gnu', s390x: 's390x-linux-gnu', loong64: 'loongarch64-linux-gnu',
+  x64: 'x86_64-linux-gnu',
+  arm64: 'aarch64-linux-gnu',
+  ia32: 'i386-linux-gnu',
+  arm: 'arm-linux-gnueabihf',
+  riscv64: 'riscv64-linux-gnu',
+  ppc64: 'powerpc64le-linux-gnu',
+  s390x: 's390x-linux-gnu',
+  loong64: 'loongarch64-linux-gnu',
 };
-const PLATFORM: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', riscv64: 'riscv64', s390x: 's390x' };
+const PLATFORM: Record<string, string> = {
+  x64: 'x86_64',
+  arm64: 'aarch64',
+  ia32: 'i686',
+  riscv64: 'riscv64',
+  s390x: 's390x',
+};
 
 /** Debian-style multiarch directories first, then the lib64 and lib directories glibc builds in. */
 export function defaultLibraryDirs(arch: string, bits: 32 | 64): string[] {
@@ -62,7 +74,12 @@ function expandTokens(dir: string, origin: string, arch: string, bits: 32 | 64):
 }
 
 /** Directories named by /etc/ld.so.conf, following `include` globs (relative ones from the file's directory). */
-export async function readLdSoConf(fs: LoaderFs, file = '/etc/ld.so.conf', depth = 0, seen = new Set<string>()): Promise<string[]> {
+export async function readLdSoConf(
+  fs: LoaderFs,
+  file = '/etc/ld.so.conf',
+  depth = 0,
+  seen = new Set<string>(),
+): Promise<string[]> {
   if (depth > 8 || seen.has(file)) return [];
   seen.add(file);
   const text = await fs.readText(file);
@@ -80,7 +97,8 @@ export async function readLdSoConf(fs: LoaderFs, file = '/etc/ld.so.conf', depth
       continue;
     }
     if (/^hwcap\s/.test(line)) continue;
-    for (const d of line.split(/[\s,]+/)) if (d.startsWith('/')) dirs.push(d.replace(/=.*$/, '').replace(/\/+$/, '') || '/');
+    for (const d of line.split(/[\s,]+/))
+      if (d.startsWith('/')) dirs.push(d.replace(/=.*$/, '').replace(/\/+$/, '') || '/');
   }
   return dirs;
 }
@@ -92,7 +110,10 @@ async function globFiles(fs: LoaderFs, pattern: string): Promise<string[]> {
     const next: string[] = [];
     for (const dir of current) {
       const base = dir === '/' ? '' : dir;
-      if (!/[*?]/.test(part)) { next.push(`${base}/${part}`); continue; }
+      if (!/[*?]/.test(part)) {
+        next.push(`${base}/${part}`);
+        continue;
+      }
       const names = (await fs.readDir(dir)) ?? [];
       for (const n of names.sort()) if (!n.startsWith('.') && matchPattern(n, part)) next.push(`${base}/${n}`);
     }
@@ -101,7 +122,11 @@ async function globFiles(fs: LoaderFs, pattern: string): Promise<string[]> {
   return current;
 }
 
-interface LoadedObject { path: string; info: ElfInfo; loader: LoadedObject | null }
+interface LoadedObject {
+  path: string;
+  info: ElfInfo;
+  loader: LoadedObject | null;
+}
 
 export interface DependencyOptions {
   /** The agent's LD_LIBRARY_PATH (from its environment when known). */
@@ -111,7 +136,12 @@ export interface DependencyOptions {
 }
 
 /** Walks the provider's DT_NEEDED tree breadth-first as dlopen(RTLD_NOW) would load it. */
-export async function resolveDependencies(fs: LoaderFs, providerPath: string, provider: ElfInfo, opts: DependencyOptions = {}): Promise<DependencyReport> {
+export async function resolveDependencies(
+  fs: LoaderFs,
+  providerPath: string,
+  provider: ElfInfo,
+  opts: DependencyOptions = {},
+): Promise<DependencyReport> {
   const { arch, bits } = provider;
   const ldLibraryPath = (opts.ldLibraryPath ?? '').split(/[:;]/).filter((d) => d !== '');
   const confDirs = await readLdSoConf(fs);
@@ -129,7 +159,8 @@ export async function resolveDependencies(fs: LoaderFs, providerPath: string, pr
     if (!isElf(buf)) return { reason: 'not an ELF file' };
     try {
       const info = parseElf(buf);
-      if (info.bits !== bits || info.machine !== provider.machine) return { reason: `${info.bits}-bit ${info.arch}, not ${bits}-bit ${arch}` };
+      if (info.bits !== bits || info.machine !== provider.machine)
+        return { reason: `${info.bits}-bit ${info.arch}, not ${bits}-bit ${arch}` };
       return { info };
     } catch (e) {
       return { reason: e instanceof BinaryFormatError ? `malformed: ${e.message}` : String(e) };
@@ -143,15 +174,22 @@ export async function resolveDependencies(fs: LoaderFs, providerPath: string, pr
       const entry: DependencyEntry = { name, neededBy: obj.path, path: null, via: null, skipped: [] };
       entries.push(entry);
       const known = bySoname.get(name);
-      if (known) { entry.path = known; entry.via = 'loaded'; continue; }
+      if (known) {
+        entry.path = known;
+        entry.via = 'loaded';
+        continue;
+      }
       const candidates: [string, FoundVia][] = [];
       if (name.includes('/')) {
         candidates.push([name.startsWith('/') ? name : `${origin}/${name}`, 'path']);
       } else {
         const expand = (dirs: string[], o: LoadedObject, via: FoundVia) =>
-          dirs.filter((d) => d !== '').forEach((d) => candidates.push([`${expandTokens(d, dirname(o.path), arch, bits)}/${name}`, via]));
+          dirs
+            .filter((d) => d !== '')
+            .forEach((d) => candidates.push([`${expandTokens(d, dirname(o.path), arch, bits)}/${name}`, via]));
         if (obj.info.runpath.length === 0) {
-          for (let o: LoadedObject | null = obj; o; o = o.loader) if (o.info.runpath.length === 0) expand(o.info.rpath, o, 'rpath');
+          for (let o: LoadedObject | null = obj; o; o = o.loader)
+            if (o.info.runpath.length === 0) expand(o.info.rpath, o, 'rpath');
         }
         ldLibraryPath.forEach((d) => candidates.push([`${d}/${name}`, 'LD_LIBRARY_PATH']));
         expand(obj.info.runpath, obj, 'runpath');
@@ -165,7 +203,10 @@ export async function resolveDependencies(fs: LoaderFs, providerPath: string, pr
         tried.add(norm);
         const r = await probeFile(norm);
         if (r === null) continue;
-        if ('reason' in r) { entry.skipped.push({ path: norm, reason: r.reason }); continue; }
+        if ('reason' in r) {
+          entry.skipped.push({ path: norm, reason: r.reason });
+          continue;
+        }
         entry.path = norm;
         entry.via = via;
         bySoname.set(name, norm);

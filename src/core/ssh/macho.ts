@@ -4,7 +4,12 @@
 import { BinaryFormatError } from './elf.js';
 
 export const MACHO_CPUS: Record<number, string> = {
-  7: 'ia32', 0x01000007: 'x64', 12: 'arm', 0x0100000c: 'arm64', 18: 'ppc', 0x01000012: 'ppc64',
+  7: 'ia32',
+  0x01000007: 'x64',
+  12: 'arm',
+  0x0100000c: 'arm64',
+  18: 'ppc',
+  0x01000012: 'ppc64',
 };
 
 export interface MachOSlice {
@@ -39,12 +44,22 @@ export function isMachO(buf: Uint8Array): boolean {
 function view(buf: Uint8Array) {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const chk = (o: number, n: number, what: string) => {
-    if (!Number.isSafeInteger(o) || o < 0 || o + n > buf.length) throw new BinaryFormatError(`${what} lies outside the file (offset ${o})`);
+    if (!Number.isSafeInteger(o) || o < 0 || o + n > buf.length)
+      throw new BinaryFormatError(`${what} lies outside the file (offset ${o})`);
   };
   return {
-    u32: (o: number, le: boolean, what: string) => { chk(o, 4, what); return dv.getUint32(o, le); },
-    u64: (o: number, le: boolean, what: string) => { chk(o, 8, what); return Number(dv.getBigUint64(o, le) & BigInt(Number.MAX_SAFE_INTEGER)); },
-    u8: (o: number, what: string) => { chk(o, 1, what); return dv.getUint8(o); },
+    u32: (o: number, le: boolean, what: string) => {
+      chk(o, 4, what);
+      return dv.getUint32(o, le);
+    },
+    u64: (o: number, le: boolean, what: string) => {
+      chk(o, 8, what);
+      return Number(dv.getBigUint64(o, le) & BigInt(Number.MAX_SAFE_INTEGER));
+    },
+    u8: (o: number, what: string) => {
+      chk(o, 1, what);
+      return dv.getUint8(o);
+    },
     cstr: (o: number, end: number, what: string) => {
       chk(o, 0, what);
       const lim = Math.min(end, buf.length);
@@ -87,7 +102,16 @@ function parseThin(buf: Uint8Array, wanted: readonly string[]): MachOSlice {
   const filetype = v.u32(12, le, 'header');
   const ncmds = v.u32(16, le, 'header');
   if (ncmds > MAX_COUNT) throw new BinaryFormatError(`implausible load command count ${ncmds}`);
-  const type = filetype === 6 ? 'dylib' : filetype === 8 ? 'bundle' : filetype === 2 ? 'executable' : filetype === 1 ? 'object' : 'unknown';
+  const type =
+    filetype === 6
+      ? 'dylib'
+      : filetype === 8
+        ? 'bundle'
+        : filetype === 2
+          ? 'executable'
+          : filetype === 1
+            ? 'object'
+            : 'unknown';
   const dylibs: string[] = [];
   const rpaths: string[] = [];
   const exported: string[] = [];

@@ -89,7 +89,12 @@ export function splitPatternList(list: string): { raw: string; pattern: string; 
     const pStart = i;
     while (i < b.length && b[i] !== COMMA) i++;
     const pat = b.subarray(pStart, i);
-    out.push({ raw: Buffer.from(b.subarray(start, i)).toString('utf8'), pattern: Buffer.from(pat).toString('utf8'), negated, bytes: pat.length });
+    out.push({
+      raw: Buffer.from(b.subarray(start, i)).toString('utf8'),
+      pattern: Buffer.from(pat).toString('utf8'),
+      negated,
+      bytes: pat.length,
+    });
     if (i < b.length) i++; // the comma; a trailing comma adds no empty sub-pattern
   }
   return out;
@@ -99,8 +104,14 @@ export function splitPatternList(list: string): { raw: string; pattern: string; 
 export function matchPatternList(subject: string, list: string): PatternListResult {
   const parts = splitPatternList(list);
   const subs: SubPattern[] = parts.map((p, index) => ({
-    index, raw: p.raw, pattern: p.pattern, negated: p.negated,
-    evaluated: false, matched: false, tooLong: p.bytes > MAX_SUBPATTERN_BYTES, notes: [],
+    index,
+    raw: p.raw,
+    pattern: p.pattern,
+    negated: p.negated,
+    evaluated: false,
+    matched: false,
+    tooLong: p.bytes > MAX_SUBPATTERN_BYTES,
+    notes: [],
   }));
   let firstPositive: SubPattern | null = null;
   let outcome: { result: 1 | 0 | -1; reason: ListReason; decidedBy: SubPattern | null } | null = null;
@@ -129,19 +140,27 @@ export function explainSubPattern(subject: string, sub: SubPattern): string[] {
   const notes: string[] = [];
   const p = sub.pattern;
   if (sub.tooLong) {
-    notes.push(`${Buffer.byteLength(p)} bytes long: ssh-agent gives up on the whole list at a sub-pattern of 1,023 bytes or more`);
+    notes.push(
+      `${Buffer.byteLength(p)} bytes long: ssh-agent gives up on the whole list at a sub-pattern of 1,023 bytes or more`,
+    );
     return notes;
   }
   if (p === '') {
-    notes.push(sub.negated ? '"!" with nothing after it negates an empty pattern, which matches nothing' : 'empty: it matches nothing (a stray comma?)');
+    notes.push(
+      sub.negated
+        ? '"!" with nothing after it negates an empty pattern, which matches nothing'
+        : 'empty: it matches nothing (a stray comma?)',
+    );
     return notes;
   }
   if (/^\s|\s$/.test(p)) {
     notes.push('has leading or trailing whitespace, which ssh-agent keeps (no trimming after commas)');
     const trimmed = p.trim();
-    if (trimmed !== p && matchPattern(subject, trimmed)) notes.push(`without the whitespace ("${trimmed}") it would match`);
+    if (trimmed !== p && matchPattern(subject, trimmed))
+      notes.push(`without the whitespace ("${trimmed}") it would match`);
   }
-  if (!sub.matched && p.startsWith('!')) notes.push('starts with a second "!": only one "!" negates, the next is a literal character');
+  if (!sub.matched && p.startsWith('!'))
+    notes.push('starts with a second "!": only one "!" negates, the next is a literal character');
   if (!sub.matched && matchPattern(subject.toLowerCase(), p.toLowerCase())) {
     notes.push('differs from the path only in letter case; ssh-agent compares case-sensitively');
   }

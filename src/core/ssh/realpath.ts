@@ -69,8 +69,16 @@ export async function resolveLikeAgent(fs: ResolverFs, input: string, cwd = '/')
   const relative = !input.startsWith('/');
   const hops: SymlinkHop[] = [];
   const base = relative ? cwd : '/';
-  const fail = (error: ResolveErrno, at: string): ResolveResult =>
-    ({ ok: false, error, at, message: errnoMessage(error), input, relative, base, hops });
+  const fail = (error: ResolveErrno, at: string): ResolveResult => ({
+    ok: false,
+    error,
+    at,
+    message: errnoMessage(error),
+    input,
+    relative,
+    base,
+    hops,
+  });
   if (input === '') return fail('ENOENT', '');
   let resolved = base;
   let rest = input;

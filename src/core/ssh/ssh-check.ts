@@ -40,8 +40,18 @@ export interface RunSshCheckOptions extends SshCheckOptions {
 
 export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckResult> {
   const facts = new Map<string, unknown>();
-  const options: SshCheckOptions = { provider: opts.provider, allowedProviders: opts.allowedProviders, hostArch: opts.hostArch };
-  const report = await runChecks({ probe: opts.probe, checks: sshChecks, options: { ...options }, facts, signal: opts.signal });
+  const options: SshCheckOptions = {
+    provider: opts.provider,
+    allowedProviders: opts.allowedProviders,
+    hostArch: opts.hostArch,
+  };
+  const report = await runChecks({
+    probe: opts.probe,
+    checks: sshChecks,
+    options: { ...options },
+    facts,
+    signal: opts.signal,
+  });
   const agent = await (facts.get('ssh.agent') as Promise<AgentInfo>);
   const path = await (facts.get('ssh.path') as Promise<PathVerdict>);
   const { elf: _elf, ...provider } = await (facts.get('ssh.provider') as Promise<ProviderInspection>);
@@ -50,24 +60,36 @@ export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckRes
   const nixos = (await opts.probe.stat('/etc/NIXOS')) !== null;
   // The agent could not find a relative path from its directory: does it exist from the user's?
   const cwd = opts.cwd ?? process.cwd();
-  const mine = !path.resolve.ok && opts.provider !== '' && !opts.provider.startsWith('/')
-    ? await resolveLikeAgent(probeResolverFs(opts.probe), opts.provider, cwd)
-    : null;
+  const mine =
+    !path.resolve.ok && opts.provider !== '' && !opts.provider.startsWith('/')
+      ? await resolveLikeAgent(probeResolverFs(opts.probe), opts.provider, cwd)
+      : null;
   const fixes = buildFixes({
-    platform: opts.probe.platform, input: opts.provider, canonical, list: agent.allowedProviders, listResult: path.list,
-    agent, fromYourDir: mine?.ok ? lexicalNormalize(opts.provider, cwd) : null, provider: { ...provider }, home: opts.probe.env.HOME, nixos,
+    platform: opts.probe.platform,
+    input: opts.provider,
+    canonical,
+    list: agent.allowedProviders,
+    listResult: path.list,
+    agent,
+    fromYourDir: mine?.ok ? lexicalNormalize(opts.provider, cwd) : null,
+    provider: { ...provider },
+    home: opts.probe.env.HOME,
+    nixos,
   });
   return {
     input: opts.provider,
     allowed: path.list?.allowed ?? false,
     accepted: report.ok,
     canonicalPath: canonical,
-    matched: path.list?.allowed ? path.list.decidedBy?.raw ?? null : null,
+    matched: path.list?.allowed ? (path.list.decidedBy?.raw ?? null) : null,
     allowedProviders: agent.allowedProviders,
     allowedProvidersFrom: agent.allowedProvidersFrom,
     agent,
     provider,
-    dependencies: deps?.status === 'pass' || deps?.status === 'fail' || deps?.status === 'warn' ? (deps.data as unknown as DependencyReport) : null,
+    dependencies:
+      deps?.status === 'pass' || deps?.status === 'fail' || deps?.status === 'warn'
+        ? (deps.data as unknown as DependencyReport)
+        : null,
     fixes,
     checks: report.checks,
     summary: report.summary,

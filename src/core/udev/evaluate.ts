@@ -105,7 +105,10 @@ export function evaluateRules(rules: readonly UdevRule[], dev: UdevDevice, opts:
     if (stop) break;
     if (jump !== undefined) {
       const target = findLabel(rules, i, rule.file, jump);
-      if (target < 0) out.notes.push(`${rule.file}:${rule.line}: GOTO="${jump}" has no LABEL after it in the same file; udev ignores the GOTO`);
+      if (target < 0)
+        out.notes.push(
+          `${rule.file}:${rule.line}: GOTO="${jump}" has no LABEL after it in the same file; udev ignores the GOTO`,
+        );
       else i = target; // the loop's i++ lands on the LABEL line, which is then evaluated like any rule
     }
   }
@@ -133,7 +136,13 @@ function refusedGroup(rule: UdevRule, opts: EvaluateOptions): string | undefined
 /** Keys matched against one device of the parent chain (all on the same one, as udev does). */
 const PARENT_KEYS = new Set(['KERNELS', 'SUBSYSTEMS', 'DRIVERS', 'ATTRS']);
 
-function matches(tokens: readonly UdevToken[], dev: UdevDevice, env: Record<string, string>, action: string, tags: Set<string>): boolean {
+function matches(
+  tokens: readonly UdevToken[],
+  dev: UdevDevice,
+  env: Record<string, string>,
+  action: string,
+  tags: Set<string>,
+): boolean {
   const parentTokens: UdevToken[] = [];
   for (const t of tokens) {
     if (!isMatch(t)) continue;
@@ -142,7 +151,10 @@ function matches(tokens: readonly UdevToken[], dev: UdevDevice, env: Record<stri
       continue;
     }
     if (t.key === 'TEST' || t.key === 'TAG') {
-      const found = t.key === 'TEST' ? dev.files?.has(t.value) === true || dev.attrs[t.value] !== undefined : [...tags].some((x) => udevMatch(t.value, x));
+      const found =
+        t.key === 'TEST'
+          ? dev.files?.has(t.value) === true || dev.attrs[t.value] !== undefined
+          : [...tags].some((x) => udevMatch(t.value, x));
       if (found !== (t.op === '==')) return false;
       continue;
     }
@@ -160,23 +172,36 @@ function compare(t: UdevToken, value: string | undefined): boolean {
 
 function ownValue(t: UdevToken, dev: UdevDevice, env: Record<string, string>, action: string): string | undefined {
   switch (t.key) {
-    case 'ACTION': return action;
-    case 'DEVPATH': return dev.devpath;
-    case 'KERNEL': return dev.kernel;
-    case 'SUBSYSTEM': return dev.subsystem;
-    case 'DRIVER': return dev.driver;
-    case 'ENV': return t.attr === undefined ? undefined : env[t.attr];
-    case 'ATTR': return t.attr === undefined ? undefined : dev.attrs[t.attr];
-    default: return undefined;
+    case 'ACTION':
+      return action;
+    case 'DEVPATH':
+      return dev.devpath;
+    case 'KERNEL':
+      return dev.kernel;
+    case 'SUBSYSTEM':
+      return dev.subsystem;
+    case 'DRIVER':
+      return dev.driver;
+    case 'ENV':
+      return t.attr === undefined ? undefined : env[t.attr];
+    case 'ATTR':
+      return t.attr === undefined ? undefined : dev.attrs[t.attr];
+    default:
+      return undefined;
   }
 }
 
 function parentValue(t: UdevToken, node: UdevDeviceNode): string | undefined {
   switch (t.key) {
-    case 'KERNELS': return node.kernel;
-    case 'SUBSYSTEMS': return node.subsystem;
-    case 'DRIVERS': return node.driver;
-    case 'ATTRS': return t.attr === undefined ? undefined : node.attrs[t.attr];
-    default: return undefined;
+    case 'KERNELS':
+      return node.kernel;
+    case 'SUBSYSTEMS':
+      return node.subsystem;
+    case 'DRIVERS':
+      return node.driver;
+    case 'ATTRS':
+      return t.attr === undefined ? undefined : node.attrs[t.attr];
+    default:
+      return undefined;
   }
 }

@@ -29,7 +29,9 @@ export function readerRules(readers: readonly RuleReader[], group = 'pcscd'): st
     if (seen.has(key)) continue;
     seen.add(key);
     lines.push(`# ${r.name.replace(/[\r\n]/g, ' ')}`);
-    lines.push(`ATTR{idVendor}=="${r.vid.toLowerCase()}", ATTR{idProduct}=="${r.pid.toLowerCase()}", GROUP="${group}", MODE="0664"`);
+    lines.push(
+      `ATTR{idVendor}=="${r.vid.toLowerCase()}", ATTR{idProduct}=="${r.pid.toLowerCase()}", GROUP="${group}", MODE="0664"`,
+    );
   }
   lines.push('', 'LABEL="pcsc_readers_end"', '');
   return lines.join('\n');
@@ -38,19 +40,35 @@ export function readerRules(readers: readonly RuleReader[], group = 'pcscd'): st
 /** The commands that apply a new rules file to readers already plugged in. */
 export function applyRuleCommands(readers: readonly RuleReader[]): string[] {
   const vids = [...new Set(readers.map((r) => r.vid.toLowerCase()))];
-  return ['sudo udevadm control --reload-rules', ...vids.map((v) => `sudo udevadm trigger --action=add --subsystem-match=usb --attr-match=idVendor=${v}`)];
+  return [
+    'sudo udevadm control --reload-rules',
+    ...vids.map((v) => `sudo udevadm trigger --action=add --subsystem-match=usb --attr-match=idVendor=${v}`),
+  ];
 }
 
 /**
  * Writes `text` to `path` atomically: a temporary file in the same directory, then rename (with
  * `force`) or link (without: fails if `path` exists, so nothing is ever overwritten by accident).
  */
-export async function writeFileAtomic(path: string, text: string, opts: { force?: boolean; mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  opts: { force?: boolean; mode?: number } = {},
+): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644).catch((e: NodeJS.ErrnoException) => {
-    const why = e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied (run it with sudo)' : e.code === 'ENOENT' ? 'no such directory' : e.code === 'EROFS' ? 'read-only file system' : e.message;
-    throw new UsageError(`cannot write ${path}: ${why}`, e.code ?? 'EWRITE');
-  });
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o644).catch(
+    (e: NodeJS.ErrnoException) => {
+      const why =
+        e.code === 'EACCES' || e.code === 'EPERM'
+          ? 'permission denied (run it with sudo)'
+          : e.code === 'ENOENT'
+            ? 'no such directory'
+            : e.code === 'EROFS'
+              ? 'read-only file system'
+              : e.message;
+      throw new UsageError(`cannot write ${path}: ${why}`, e.code ?? 'EWRITE');
+    },
+  );
   try {
     await fh.writeFile(text);
     await fh.sync();
@@ -67,7 +85,8 @@ export async function writeFileAtomic(path: string, text: string, opts: { force?
     await unlink(tmp).catch(() => undefined);
     const code = (e as NodeJS.ErrnoException).code;
     // --force cannot help with a directory, so say so before suggesting it.
-    if (code === 'EISDIR' || (await lstat(path).catch(() => null))?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a directory`, 'EISDIR');
+    if (code === 'EISDIR' || (await lstat(path).catch(() => null))?.isDirectory())
+      throw new UsageError(`cannot write ${path}: it is a directory`, 'EISDIR');
     if (code === 'EEXIST') throw new UsageError(`${path} exists; add --force to replace it`, 'EEXIST');
     throw new UsageError(`cannot write ${path}: ${(e as Error).message}`, code ?? 'EWRITE');
   }

@@ -24,7 +24,10 @@ export interface RulesFile {
   rules: UdevRule[];
 }
 
-export async function loadRulesFiles(probe: Pick<SystemProbe, 'readDir' | 'readFile' | 'readLink' | 'realPath'>, dirs: readonly string[] = RULES_DIRS): Promise<RulesFile[]> {
+export async function loadRulesFiles(
+  probe: Pick<SystemProbe, 'readDir' | 'readFile' | 'readLink' | 'realPath'>,
+  dirs: readonly string[] = RULES_DIRS,
+): Promise<RulesFile[]> {
   const winners = new Map<string, { path: string; overrides: string[] }>();
   const seenDirs = new Set<string>();
   for (const dir of dirs) {

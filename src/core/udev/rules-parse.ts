@@ -55,7 +55,23 @@ function parseLine(text: string, file: string, line: number): UdevRule {
 }
 
 /** The keys that only compare (never assign), as udev(7) lists them. */
-export const MATCH_ONLY = new Set(['ACTION', 'DEVPATH', 'KERNEL', 'KERNELS', 'SUBSYSTEM', 'SUBSYSTEMS', 'DRIVER', 'DRIVERS', 'ATTRS', 'TEST', 'PROGRAM', 'RESULT', 'SYSCTL', 'CONST', 'TAGS']);
+export const MATCH_ONLY = new Set([
+  'ACTION',
+  'DEVPATH',
+  'KERNEL',
+  'KERNELS',
+  'SUBSYSTEM',
+  'SUBSYSTEMS',
+  'DRIVER',
+  'DRIVERS',
+  'ATTRS',
+  'TEST',
+  'PROGRAM',
+  'RESULT',
+  'SYSCTL',
+  'CONST',
+  'TAGS',
+]);
 
 export function isMatch(t: UdevToken): boolean {
   return t.op === '==' || t.op === '!=';

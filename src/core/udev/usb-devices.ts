@@ -57,7 +57,9 @@ export async function listUsbDevices(probe: Probe): Promise<UsbDevice[]> {
   const out: UsbDevice[] = [];
   for (const name of names) {
     const dir = `${USB_DEVICES}/${name}`;
-    const [vid, pid, busnum, devnum] = await Promise.all(['idVendor', 'idProduct', 'busnum', 'devnum'].map((a) => attr(probe, dir, a)));
+    const [vid, pid, busnum, devnum] = await Promise.all(
+      ['idVendor', 'idProduct', 'busnum', 'devnum'].map((a) => attr(probe, dir, a)),
+    );
     if (!vid || !pid || !busnum || !devnum) continue;
     const d: UsbDevice = {
       name,
@@ -92,10 +94,18 @@ async function listInterfaces(probe: Probe, dir: string, name: string): Promise<
   for (const e of entries) {
     const idir = `${dir}/${e}`;
     const [num, cls, sub, proto] = await Promise.all(
-      ['bInterfaceNumber', 'bInterfaceClass', 'bInterfaceSubClass', 'bInterfaceProtocol'].map((a) => attr(probe, idir, a)),
+      ['bInterfaceNumber', 'bInterfaceClass', 'bInterfaceSubClass', 'bInterfaceProtocol'].map((a) =>
+        attr(probe, idir, a),
+      ),
     );
     if (cls === undefined) continue;
-    const itf: UsbInterface = { name: e, number: parseInt(num ?? '0', 16), class: parseInt(cls, 16), subclass: parseInt(sub ?? '0', 16), protocol: parseInt(proto ?? '0', 16) };
+    const itf: UsbInterface = {
+      name: e,
+      number: parseInt(num ?? '0', 16),
+      class: parseInt(cls, 16),
+      subclass: parseInt(sub ?? '0', 16),
+      protocol: parseInt(proto ?? '0', 16),
+    };
     const driver = await probe.readLink(`${idir}/driver`);
     if (driver) itf.driver = posix.basename(driver);
     out.push(itf);
@@ -180,5 +190,12 @@ export async function udevDeviceFor(
     const v = d.udevDb?.env[k];
     if (v !== undefined) env[k] = v;
   }
-  return { ...self, subsystem: self.subsystem ?? 'usb', driver: self.driver ?? 'usb', devpath: d.syspath.replace(/^\/sys/, ''), env, parents };
+  return {
+    ...self,
+    subsystem: self.subsystem ?? 'usb',
+    driver: self.driver ?? 'usb',
+    devpath: d.syspath.replace(/^\/sys/, ''),
+    env,
+    parents,
+  };
 }

@@ -17,12 +17,16 @@ const cli = (args: string[]): Promise<CliResult> => pcsc(args, { env: { ...proce
  * rules set no group: the LIBUSB_ERROR_ACCESS situation. One CCID reader is plugged in.
  */
 function accessProblem(): FixtureTree {
-  for (const f of [DEBIAN_RULES, DEBIAN_PLIST]) if (!existsSync(f)) throw new Error(`${f} is missing: apt-get install libccid`);
+  for (const f of [DEBIAN_RULES, DEBIAN_PLIST])
+    if (!existsSync(f)) throw new Error(`${f} is missing: apt-get install libccid`);
   const t = fixtureTree('pcsc-cli-');
   const gid = process.getgid?.() ?? 0;
   t.dir('/run/systemd/system');
   t.file('/usr/sbin/pcscd', '');
-  t.file('/usr/lib/systemd/system/pcscd.service', '[Service]\nExecStart=/usr/sbin/pcscd --foreground --auto-exit\nUser=pcscd\n');
+  t.file(
+    '/usr/lib/systemd/system/pcscd.service',
+    '[Service]\nExecStart=/usr/sbin/pcscd --foreground --auto-exit\nUser=pcscd\n',
+  );
   t.file('/etc/passwd', 'root:x:0:0::/root:/bin/sh\npcscd:x:990:990::/:/usr/sbin/nologin\n');
   t.file('/etc/group', `${gid === 0 ? '' : 'root:x:0:\n'}devgrp:x:${gid}:\npcscd:x:990:\n`);
   mkdirSync(join(t.root, 'usr/lib/udev/rules.d'), { recursive: true });
@@ -30,7 +34,10 @@ function accessProblem(): FixtureTree {
   mkdirSync(join(t.root, dirname(DEBIAN_PLIST)), { recursive: true });
   copyFileSync(DEBIAN_PLIST, join(t.root, DEBIAN_PLIST));
   const dev = '/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2';
-  t.file(`${dev}/idVendor`, '08e6\n').file(`${dev}/idProduct`, '3437\n').file(`${dev}/busnum`, '1\n').file(`${dev}/devnum`, '4\n');
+  t.file(`${dev}/idVendor`, '08e6\n')
+    .file(`${dev}/idProduct`, '3437\n')
+    .file(`${dev}/busnum`, '1\n')
+    .file(`${dev}/devnum`, '4\n');
   t.file(`${dev}/product`, 'USB SmartCard Reader\n').file(`${dev}/manufacturer`, 'Gemalto\n');
   t.file(`${dev}/1-2:1.0/bInterfaceClass`, '0b\n').file(`${dev}/1-2:1.0/bInterfaceNumber`, '00\n');
   t.link('/sys/bus/usb/devices/1-2', '../../../devices/pci0000:00/0000:00:14.0/usb1/1-2');
@@ -59,7 +66,11 @@ describe('pcsc udev-check on a fixture system with Debian’s libccid rules', ()
   it('returns the readers and the checks as JSON', async () => {
     const r = await cli(['udev-check', '--root', t.root, '--json']);
     expect(r.code).toBe(1);
-    const j = JSON.parse(r.stdout) as { ok: boolean; readers: { vid: string; group: string; rules: object; pcscdCanOpen: boolean }[]; checks: { id: string; status: string }[] };
+    const j = JSON.parse(r.stdout) as {
+      ok: boolean;
+      readers: { vid: string; group: string; rules: object; pcscdCanOpen: boolean }[];
+      checks: { id: string; status: string }[];
+    };
     expect(j.ok).toBe(false);
     expect(j.readers).toHaveLength(1);
     expect(j.readers[0]).toMatchObject({ vid: '08e6', group: 'devgrp', rules: {}, pcscdCanOpen: false });
@@ -103,7 +114,9 @@ describe('pcsc doctor', () => {
   it('runs a category on a fixture root and exits 0 with only warnings', async () => {
     const t = fixtureTree('pcsc-cli-');
     try {
-      t.file('/etc/passwd', 'root:x:0:0::/root:/bin/sh\n').file('/etc/group', 'root:x:0:\n').dir('/sys/bus/usb/devices');
+      t.file('/etc/passwd', 'root:x:0:0::/root:/bin/sh\n')
+        .file('/etc/group', 'root:x:0:\n')
+        .dir('/sys/bus/usb/devices');
       const r = await cli(['doctor', '--root', t.root, '--category', 'udev']);
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toContain('! No USB smart card reader is plugged in [udev.readers]');

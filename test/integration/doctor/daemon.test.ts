@@ -36,7 +36,9 @@ describe('doctor with the real pcscd up', () => {
 
   it('finds the daemon process that serves the socket among the others', async () => {
     const r = await runDoctor({ ids: ['pcscd.options'], socket: rig.socket });
-    expect(by(r, 'pcscd.options')?.details?.some((d) => d.includes(`--config ${join(rig.dir, 'reader.conf.d')}`))).toBe(true);
+    expect(by(r, 'pcscd.options')?.details?.some((d) => d.includes(`--config ${join(rig.dir, 'reader.conf.d')}`))).toBe(
+      true,
+    );
   });
 
   it('connects to a card in shared mode, and names exclusive use by another program', async () => {
@@ -94,7 +96,17 @@ describe('doctor with the real pcscd up', () => {
     expect(j.protocol).toBe('4:4');
     expect(j.checks.map((c) => c.id)).toEqual(['pcscd.socket', 'pcscd.protocol']);
     // Every check carries the issue's {id, status, summary, details, fix}: a passing one has fix null.
-    expect(Object.keys(j.checks[1]!).sort()).toEqual(['category', 'data', 'details', 'durationUs', 'fix', 'id', 'status', 'summary', 'title']);
+    expect(Object.keys(j.checks[1]!).sort()).toEqual([
+      'category',
+      'data',
+      'details',
+      'durationUs',
+      'fix',
+      'id',
+      'status',
+      'summary',
+      'title',
+    ]);
     expect(j.checks[1]?.fix).toBeNull();
   });
 });
@@ -114,7 +126,9 @@ describe('doctor with pcscd down', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`✘ Stale socket: nothing listens on ${rig.socket} [pcscd.socket]`);
     expect(r.stdout).toContain('fix: Start pcscd again.');
-    expect(r.stdout).toContain('- Skipped: needs "pcscd\'s socket is there and accepts connections", which failed [pcscd.protocol]');
+    expect(r.stdout).toContain(
+      '- Skipped: needs "pcscd\'s socket is there and accepts connections", which failed [pcscd.protocol]',
+    );
   });
 
   it('reports a missing socket with the command that starts pcscd, exit 1', async () => {
@@ -124,7 +138,11 @@ describe('doctor with pcscd down', () => {
     const j = JSON.parse(r.stdout) as DoctorReport;
     expect(j.ok).toBe(false);
     expect(j.protocol).toBeUndefined();
-    expect(j.checks[0]).toMatchObject({ id: 'pcscd.socket', status: 'fail', summary: `No pcscd socket at ${rig.socket} (from --socket)` });
+    expect(j.checks[0]).toMatchObject({
+      id: 'pcscd.socket',
+      status: 'fail',
+      summary: `No pcscd socket at ${rig.socket} (from --socket)`,
+    });
     expect(j.checks[0]?.fix?.commands?.length).toBeGreaterThan(0);
   });
 });

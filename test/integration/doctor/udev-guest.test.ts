@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const VM = join(REPO, 'test/rig/ccid-vm.sh');
 
-interface Guest { code: number | null; output: string }
+interface Guest {
+  code: number | null;
+  output: string;
+}
 
 function inGuest(script: string, dir: string): Promise<Guest> {
   return new Promise((resolve) => {
@@ -31,7 +34,19 @@ function inGuest(script: string, dir: string): Promise<Guest> {
 
 interface UdevJson {
   ok: boolean;
-  readers: { name: string; vid: string; pid: string; busPath: string; node: string; owner: string; group: string; mode: string; ccid: boolean; bundles: string[]; pcscdCanOpen: boolean }[];
+  readers: {
+    name: string;
+    vid: string;
+    pid: string;
+    busPath: string;
+    node: string;
+    owner: string;
+    group: string;
+    mode: string;
+    ccid: boolean;
+    bundles: string[];
+    pcscdCanOpen: boolean;
+  }[];
   checks: { id: string; status: string }[];
 }
 
@@ -40,20 +55,35 @@ describe('udev-check in the QEMU guest with a real USB CCID reader', () => {
   let guest: Guest;
   beforeAll(async () => {
     if (!existsSync(VM)) throw new Error(`${VM} is missing (the QEMU guest script of spec/usb-ccid-vm.md)`);
-    if (!existsSync(join(REPO, 'dist/commands/udev-check.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    guest = await inGuest(`cd ${REPO} && NO_COLOR=1 node bin/run.js udev-check > ${dir}/human.txt 2>&1; echo $? > ${dir}/human.code; node bin/run.js udev-check --json > ${dir}/out.json; echo $? > ${dir}/json.code`, dir);
+    if (!existsSync(join(REPO, 'dist/commands/udev-check.js')))
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    guest = await inGuest(
+      `cd ${REPO} && NO_COLOR=1 node bin/run.js udev-check > ${dir}/human.txt 2>&1; echo $? > ${dir}/human.code; node bin/run.js udev-check --json > ${dir}/out.json; echo $? > ${dir}/json.code`,
+      dir,
+    );
   }, 1_500_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const read = (f: string): string => {
-    if (!existsSync(join(dir, f))) throw new Error(`the guest wrote no ${f} (exit ${guest.code}); guest output:\n${guest.output.slice(-3000)}`);
+    if (!existsSync(join(dir, f)))
+      throw new Error(`the guest wrote no ${f} (exit ${guest.code}); guest output:\n${guest.output.slice(-3000)}`);
     return readFileSync(join(dir, f), 'utf8');
   };
 
   it('finds the reader and reports its node as the kernel made it (no udev runs in the guest)', () => {
     const j = JSON.parse(read('out.json')) as UdevJson;
     expect(j.readers).toHaveLength(1);
-    expect(j.readers[0]).toMatchObject({ vid: '08e6', pid: '4433', busPath: '1-1', node: '/dev/bus/usb/001/002', owner: 'root', group: 'root', mode: '0600', ccid: true, pcscdCanOpen: true });
+    expect(j.readers[0]).toMatchObject({
+      vid: '08e6',
+      pid: '4433',
+      busPath: '1-1',
+      node: '/dev/bus/usb/001/002',
+      owner: 'root',
+      group: 'root',
+      mode: '0600',
+      ccid: true,
+      pcscdCanOpen: true,
+    });
     expect(j.readers[0]?.bundles).toContain('ifd-ccid.bundle');
     expect(j.checks.find((c) => c.id === 'udev.readers')?.status).toBe('pass');
     expect(j.checks.find((c) => c.id === 'udev.node-access')?.status).toBe('pass');

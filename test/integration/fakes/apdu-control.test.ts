@@ -21,18 +21,21 @@ const ESCAPE = 0x42000000 + 3500;
 const asked: { code: number; data: string }[] = [];
 
 function reader(): Parameters<typeof startFake>[0]['readers'] {
-  return [{
-    name: READER,
-    card: { atr: FAKE_ATR },
-    control: (code, data) => {
-      asked.push({ code, data: data.toString('hex').toUpperCase() });
-      // PC/SC part 10: tag, length 4, control code big-endian; TLV properties are little-endian.
-      if (code === GET_FEATURE_REQUEST) return { data: Buffer.from('060442330006120442330012', 'hex') };
-      if (code === TLV_PROPERTIES) return { data: Buffer.from('0A04000001000B02E6080808' + Buffer.from('Fake 1.0').toString('hex'), 'hex') };
-      if (code === ESCAPE) return { data: Buffer.from(data).reverse() };
-      return { rv: 0x80100016 }; // SCARD_E_UNSUPPORTED_FEATURE
+  return [
+    {
+      name: READER,
+      card: { atr: FAKE_ATR },
+      control: (code, data) => {
+        asked.push({ code, data: data.toString('hex').toUpperCase() });
+        // PC/SC part 10: tag, length 4, control code big-endian; TLV properties are little-endian.
+        if (code === GET_FEATURE_REQUEST) return { data: Buffer.from('060442330006120442330012', 'hex') };
+        if (code === TLV_PROPERTIES)
+          return { data: Buffer.from('0A04000001000B02E6080808' + Buffer.from('Fake 1.0').toString('hex'), 'hex') };
+        if (code === ESCAPE) return { data: Buffer.from(data).reverse() };
+        return { rv: 0x80100016 }; // SCARD_E_UNSUPPORTED_FEATURE
+      },
     },
-  }];
+  ];
 }
 
 async function run(args: string[], socket: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -58,13 +61,25 @@ describe('pcsc apdu --control on a reader that answers', () => {
       `  ${'sFirmwareID'.padEnd(26)} Fake 1.0`,
       '',
     ]);
-    expect(asked).toEqual([{ code: GET_FEATURE_REQUEST, data: '' }, { code: TLV_PROPERTIES, data: '' }]);
+    expect(asked).toEqual([
+      { code: GET_FEATURE_REQUEST, data: '' },
+      { code: TLV_PROPERTIES, data: '' },
+    ]);
     const j = await run(['apdu', '--control', 'features', '--json'], fake.path);
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout).control).toMatchObject({
-      code: '0x42000D48', command: '', response: '060442330006120442330012',
-      features: [{ tag: 6, name: 'VERIFY_PIN_DIRECT', controlCode: '0x42330006' }, { tag: 0x12, name: 'GET_TLV_PROPERTIES', controlCode: '0x42330012' }],
-      properties: [{ tag: 10, name: 'dwMaxAPDUDataSize', value: 65536 }, { tag: 11, name: 'wIdVendor', value: 0x08e6 }, { tag: 8, name: 'sFirmwareID', value: 'Fake 1.0' }],
+      code: '0x42000D48',
+      command: '',
+      response: '060442330006120442330012',
+      features: [
+        { tag: 6, name: 'VERIFY_PIN_DIRECT', controlCode: '0x42330006' },
+        { tag: 0x12, name: 'GET_TLV_PROPERTIES', controlCode: '0x42330012' },
+      ],
+      properties: [
+        { tag: 10, name: 'dwMaxAPDUDataSize', value: 65536 },
+        { tag: 11, name: 'wIdVendor', value: 0x08e6 },
+        { tag: 8, name: 'sFirmwareID', value: 'Fake 1.0' },
+      ],
     });
     expect(fake.violations).toEqual([]);
   });

@@ -20,8 +20,16 @@ async function fails(p: Promise<unknown>): Promise<string> {
 describe.each(RELEASE_LINES)('pcscd $line', (line) => {
   it('transmit (short and extended), control, attributes, status', async () => {
     const fake = await startFake({
-      version: line.version, slots: line.slots,
-      readers: [{ name: READER, card: { atr: FAKE_ATR }, attributes: { [Attr.VENDOR_NAME]: Buffer.from('Fake') }, writable: [Attr.VENDOR_NAME] }],
+      version: line.version,
+      slots: line.slots,
+      readers: [
+        {
+          name: READER,
+          card: { atr: FAKE_ATR },
+          attributes: { [Attr.VENDOR_NAME]: Buffer.from('Fake') },
+          writable: [Attr.VENDOR_NAME],
+        },
+      ],
     });
     const ctx = await establish(fake);
     const card = await ctx.connect(READER);
@@ -48,7 +56,12 @@ describe.each(RELEASE_LINES)('pcscd $line', (line) => {
     expect(await fails(card.setAttribute(Attr.CHANNEL_ID, Buffer.from([1])))).toBe('SCARD_E_UNSUPPORTED_FEATURE');
 
     const st = await card.status();
-    expect(st).toMatchObject({ reader: READER, state: ['PRESENT', 'POWERED', 'NEGOTIABLE'], protocol: 'T=1', eventCount: 1 });
+    expect(st).toMatchObject({
+      reader: READER,
+      state: ['PRESENT', 'POWERED', 'NEGOTIABLE'],
+      protocol: 'T=1',
+      eventCount: 1,
+    });
     expect(st.atr.equals(FAKE_ATR)).toBe(true);
     await card.disconnect();
     await ctx.release();
@@ -68,7 +81,10 @@ describe.each(RELEASE_LINES)('pcscd $line', (line) => {
     // b's transmit is retried every 100 ms while a holds the transaction, then goes through.
     const pending = settle(cb.transmit(hex('80CA000000')));
     const bConn = fake.requests.find((q) => q.cmd === S.CMD.CONNECT && q.conn !== 1)?.conn;
-    await fake.until(() => fake.requests.filter((q) => q.conn === bConn && q.cmd === S.CMD.TRANSMIT).length >= 2, 'b retrying');
+    await fake.until(
+      () => fake.requests.filter((q) => q.conn === bConn && q.cmd === S.CMD.TRANSMIT).length >= 2,
+      'b retrying',
+    );
     await ca.endTransaction();
     expect(((await pending) as Buffer).toString('hex')).toBe('cafe9000');
     await ca.beginTransaction();
@@ -84,7 +100,11 @@ describe.each(RELEASE_LINES)('pcscd $line', (line) => {
   });
 
   it('card and reader removed under an open handle', async () => {
-    const fake = await startFake({ version: line.version, slots: line.slots, readers: [withCard(), withCard(READER2)] });
+    const fake = await startFake({
+      version: line.version,
+      slots: line.slots,
+      readers: [withCard(), withCard(READER2)],
+    });
     const ctx = await establish(fake);
     const card = await ctx.connect(READER);
     fake.removeCard(READER);
@@ -108,12 +128,17 @@ describe.each(RELEASE_LINES)('pcscd $line', (line) => {
 
 describe('receive buffers and daemons before 1.9.8 (§5.9, §5.10)', () => {
   it.each(['1.9.7', '1.9.8'])('pcscd %s: capacities stay ≤ 65548; too small a buffer is an error', async (version) => {
-    const fake = await startFake({ version, readers: [{ name: READER, card: { atr: FAKE_ATR }, control: () => ({ data: Buffer.alloc(10, 1) }) }] });
+    const fake = await startFake({
+      version,
+      readers: [{ name: READER, card: { atr: FAKE_ATR }, control: () => ({ data: Buffer.alloc(10, 1) }) }],
+    });
     const ctx = await establish(fake);
     const card = await ctx.connect(READER);
     expect((await card.transmit(hex('80CA000000'), { maxResponse: 1_000_000 })).toString('hex')).toBe('cafe9000');
     expect((await card.control(0x42000001, Buffer.alloc(0), { maxResponse: 1_000_000 })).length).toBe(10);
-    expect(await fails(card.control(0x42000001, Buffer.alloc(0), { maxResponse: 4 }))).toBe('SCARD_E_INSUFFICIENT_BUFFER');
+    expect(await fails(card.control(0x42000001, Buffer.alloc(0), { maxResponse: 4 }))).toBe(
+      'SCARD_E_INSUFFICIENT_BUFFER',
+    );
     expect(await fails(card.transmit(hex('00B0000010'), { maxResponse: 1 }))).toBe('SCARD_E_INSUFFICIENT_BUFFER');
     expect((await card.transmit(hex('80CA000000'))).toString('hex')).toBe('cafe9000');
     await ctx.release();

@@ -15,7 +15,11 @@ beforeAll(() => {
   requireBuild();
 });
 
-interface Run { exitCode: number; stdout: string; stderr: string }
+interface Run {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const r = await pcsc(args, { timeoutMs: 90_000, env: { ...process.env, NO_COLOR: '1', ...env } });
@@ -42,7 +46,10 @@ describe.each(RELEASE_LINES)('pcsc scan -r on pcscd $line', (line) => {
     expect(r.stdout).toBe(`0: ${READER}\n1: ${READER2}\n`);
     const j = await scan(fake.path, '--json');
     expect(j.exitCode).toBe(0);
-    expect(JSON.parse(j.stdout)).toEqual({ readers: [{ name: READER }, { name: READER2 }], daemon: { protocol: line.expected, socket: fake.path } });
+    expect(JSON.parse(j.stdout)).toEqual({
+      readers: [{ name: READER }, { name: READER2 }],
+      daemon: { protocol: line.expected, socket: fake.path },
+    });
     expect(fake.violations).toEqual([]);
   });
 });
@@ -55,7 +62,10 @@ describe('pcsc scan -r, other daemon states', () => {
   });
 
   it('4:6 with 20 readers: 20 lines', async () => {
-    const fake = await startFake({ version: '2.5.1', readers: Array.from({ length: 20 }, (_, i) => ({ name: `R ${i}` })) });
+    const fake = await startFake({
+      version: '2.5.1',
+      readers: Array.from({ length: 20 }, (_, i) => ({ name: `R ${i}` })),
+    });
     const r = await scan(fake.path);
     expect(r.exitCode).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(20);
@@ -70,45 +80,83 @@ describe('pcsc scan -r, other daemon states', () => {
 });
 
 type Case = [label: string, version: string, setup: (f: FakePcscd) => void, exit: number, scardName: string | RegExp];
-const fault = (cmd: number, action: FaultAction) => (f: FakePcscd): void => f.inject({ cmd, action });
+const fault =
+  (cmd: number, action: FaultAction) =>
+  (f: FakePcscd): void =>
+    f.inject({ cmd, action });
 
 const CASES: Case[] = [
   ['daemon dies on CMD_VERSION', '2.4.1', fault(S.CMD.VERSION, { kind: 'die' }), 3, 'SCARD_F_COMM_ERROR'],
-  ['daemon dies while sending the reader array', '2.2.3', fault(S.CMD.GET_READERS_STATE, { kind: 'die-after-bytes', bytes: 1000 }), 3, 'SCARD_F_COMM_ERROR'],
+  [
+    'daemon dies while sending the reader array',
+    '2.2.3',
+    fault(S.CMD.GET_READERS_STATE, { kind: 'die-after-bytes', bytes: 1000 }),
+    3,
+    'SCARD_F_COMM_ERROR',
+  ],
   ['truncated CMD_VERSION reply', '1.8.23', fault(S.CMD.VERSION, { kind: 'truncate' }), 3, 'SCARD_F_COMM_ERROR'],
-  ['truncated ESTABLISH reply', '2.5.1', fault(S.CMD.ESTABLISH_CONTEXT, { kind: 'close-after-bytes', bytes: 5 }), 3, 'SCARD_F_COMM_ERROR'],
-  ['garbage CMD_VERSION reply', '2.4.1', fault(S.CMD.VERSION, { kind: 'garbage' }), 3, /SCARD_F_COMM_ERROR|SCARD_E_SERVICE_STOPPED/],
+  [
+    'truncated ESTABLISH reply',
+    '2.5.1',
+    fault(S.CMD.ESTABLISH_CONTEXT, { kind: 'close-after-bytes', bytes: 5 }),
+    3,
+    'SCARD_F_COMM_ERROR',
+  ],
+  [
+    'garbage CMD_VERSION reply',
+    '2.4.1',
+    fault(S.CMD.VERSION, { kind: 'garbage' }),
+    3,
+    /SCARD_F_COMM_ERROR|SCARD_E_SERVICE_STOPPED/,
+  ],
   ['garbage ESTABLISH reply', '2.2.3', fault(S.CMD.ESTABLISH_CONTEXT, { kind: 'garbage' }), 3, 'SCARD_F_COMM_ERROR'],
   ['garbage reader array', '2.4.1', fault(S.CMD.GET_READERS_STATE, { kind: 'garbage' }), 3, 'SCARD_F_COMM_ERROR'],
-  ['garbage 4:6 array size, twice', '2.5.1', (f) => {
-    for (const nth of [1, 2]) f.inject({ cmd: S.CMD.GET_READERS_STATE_SIZE, nth, action: { kind: 'replace', bytes: S.words(0x7ffffff0) } });
-  }, 3, 'SCARD_F_COMM_ERROR'],
+  [
+    'garbage 4:6 array size, twice',
+    '2.5.1',
+    (f) => {
+      for (const nth of [1, 2])
+        f.inject({ cmd: S.CMD.GET_READERS_STATE_SIZE, nth, action: { kind: 'replace', bytes: S.words(0x7ffffff0) } });
+    },
+    3,
+    'SCARD_F_COMM_ERROR',
+  ],
   ['ECONNRESET after CMD_VERSION', '2.4.1', fault(S.CMD.VERSION, { kind: 'reset' }), 3, 'SCARD_W_SECURITY_VIOLATION'],
   ['polkit refuses the connection', '2.4.1', (f) => Object.assign(f, {}), 3, 'SCARD_W_SECURITY_VIOLATION'],
-  ['daemon version nobody speaks (4:1)', '2.2.3', fault(S.CMD.VERSION, { kind: 'replace', bytes: S.words(4, 1, 0x8010001e) }), 3, 'SCARD_E_SERVICE_STOPPED'],
+  [
+    'daemon version nobody speaks (4:1)',
+    '2.2.3',
+    fault(S.CMD.VERSION, { kind: 'replace', bytes: S.words(4, 1, 0x8010001e) }),
+    3,
+    'SCARD_E_SERVICE_STOPPED',
+  ],
   ['daemon never answers CMD_VERSION', '2.4.1', fault(S.CMD.VERSION, { kind: 'silent' }), 5, 'SCARD_E_TIMEOUT'],
 ];
 
 describe.concurrent('pcsc scan -r when the daemon fails', () => {
-  it.each(CASES)('%s', async (label, version, setup, exit, scardName) => {
-    const polkit = label.startsWith('polkit') ? { denyAccess: () => true } : undefined;
-    const fake = await startFake({ version, readers: [withCard()], polkit });
-    setup(fake);
-    const r = await scan(fake.path);
-    expect(r.exitCode, r.stderr).toBe(exit);
-    oneLineError(r);
-    // The request timeout is 30 s: one run of the silent case is enough.
-    if (label.includes('never answers')) return;
-    // Same fault with --json: one JSON object with the SCARD code on stdout.
-    const again = await startFake({ version, readers: [withCard()], polkit });
-    setup(again);
-    const j = await scan(again.path, '--json');
-    expect(j.exitCode).toBe(exit);
-    const err = (JSON.parse(j.stdout) as { error: { code: string; name: string; message: string } }).error;
-    expect(err.name).toMatch(scardName);
-    expect(err.code).toMatch(/^0x8010[0-9A-F]{4}$/);
-    expect(j.stderr).not.toMatch(/^\s+at /m);
-  }, 90_000);
+  it.each(CASES)(
+    '%s',
+    async (label, version, setup, exit, scardName) => {
+      const polkit = label.startsWith('polkit') ? { denyAccess: () => true } : undefined;
+      const fake = await startFake({ version, readers: [withCard()], polkit });
+      setup(fake);
+      const r = await scan(fake.path);
+      expect(r.exitCode, r.stderr).toBe(exit);
+      oneLineError(r);
+      // The request timeout is 30 s: one run of the silent case is enough.
+      if (label.includes('never answers')) return;
+      // Same fault with --json: one JSON object with the SCARD code on stdout.
+      const again = await startFake({ version, readers: [withCard()], polkit });
+      setup(again);
+      const j = await scan(again.path, '--json');
+      expect(j.exitCode).toBe(exit);
+      const err = (JSON.parse(j.stdout) as { error: { code: string; name: string; message: string } }).error;
+      expect(err.name).toMatch(scardName);
+      expect(err.code).toMatch(/^0x8010[0-9A-F]{4}$/);
+      expect(j.stderr).not.toMatch(/^\s+at /m);
+    },
+    90_000,
+  );
 
   it('stale socket file (daemon gone): SCARD_E_NO_SERVICE, exit 3', async () => {
     const fake = await startFake({ version: '2.4.1', readers: [withCard()] });

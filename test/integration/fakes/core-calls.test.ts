@@ -29,7 +29,12 @@ for (const line of RELEASE_LINES) {
         remove: async () => fake.removeCard(R0),
       },
       maxApdu: 65535,
-      expect: { control: UNSUPPORTED, setAttribute: UNSUPPORTED, removedDuringCommand: { code: 0x80100069 }, atrAttribute: 0x90303 },
+      expect: {
+        control: UNSUPPORTED,
+        setAttribute: UNSUPPORTED,
+        removedDuringCommand: { code: 0x80100069 },
+        atrAttribute: 0x90303,
+      },
       teardown: () => fake.stop(),
     };
   });

@@ -14,10 +14,17 @@ afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.stop()));
 });
 
-async function daemon(version: string, readers = 1, extra: Partial<Parameters<typeof FakePcscd.start>[0]> = {}): Promise<FakePcscd> {
+async function daemon(
+  version: string,
+  readers = 1,
+  extra: Partial<Parameters<typeof FakePcscd.start>[0]> = {},
+): Promise<FakePcscd> {
   const f = await FakePcscd.start({
     version,
-    readers: Array.from({ length: readers }, (_, i) => ({ name: `Fake Reader ${String(i).padStart(2, '0')} 00`, card: { atr: FAKE_ATR } })),
+    readers: Array.from({ length: readers }, (_, i) => ({
+      name: `Fake Reader ${String(i).padStart(2, '0')} 00`,
+      card: { atr: FAKE_ATR },
+    })),
     ...extra,
   });
   fakes.push(f);
@@ -64,9 +71,16 @@ describe('CMD_VERSION answers (Appendix D)', () => {
   });
 
   it('2.4.1 ignores the major; 2.2.3 and 2.5.1 check it', async () => {
-    for (const [v, rv] of [['2.4.1', 0], ['2.2.3', 0x8010001e], ['2.5.1', 0x8010001e]] as const) {
+    for (const [v, rv] of [
+      ['2.4.1', 0],
+      ['2.2.3', 0x8010001e],
+      ['2.5.1', 0x8010001e],
+    ] as const) {
       const f = await daemon(v);
-      for (const [maj, min] of [[5, 4], [3, 9]]) {
+      for (const [maj, min] of [
+        [5, 4],
+        [3, 9],
+      ]) {
         const c = await client(f);
         c.write(version(maj as number, min as number));
         expect(S.unpack(S.version, (await c.read(12)) as Buffer).num('rv'), `${v} ${maj}:${min}`).toBe(rv);
@@ -89,21 +103,27 @@ describe('CMD_VERSION answers (Appendix D)', () => {
 });
 
 describe('reader-state arrays (§6.2, App. B, App. D)', () => {
-  it.each([['1.8.3', 2496], ['1.8.8', 2944], ['1.8.23', 2944], ['2.2.3', 2944], ['2.4.1', 2944], ['2.5.1', 2944]])(
-    'pcscd %s sends %i bytes for CMD_GET_READERS_STATE', async (v, n) => {
-      const c = await client(await daemon(v));
-      c.write(bodiless(S.CMD.GET_READERS_STATE));
-      const a = (await c.read(n)) as Buffer;
-      expect(a).not.toBeNull();
-      expect(await c.quiet(100)).toBe(0);
-      const e = S.unpack(S.readerState(v === '1.8.3' ? 100 : 128), a);
-      expect(e.str('readerName')).toBe('Fake Reader 00 00');
-      expect(e.num('readerState')).toBe(0x34);
-      expect(e.num('cardAtrLength')).toBe(FAKE_ATR.length);
-      // Unused slots say "not initialised" (34), except 2.5's zeroed padding.
-      const unused = S.unpack(S.readerState(v === '1.8.3' ? 100 : 128), a, (v === '1.8.3' ? 156 : 184) * 5);
-      expect(unused.num('cardAtrLength')).toBe(v === '2.5.1' ? 0 : 34);
-    });
+  it.each([
+    ['1.8.3', 2496],
+    ['1.8.8', 2944],
+    ['1.8.23', 2944],
+    ['2.2.3', 2944],
+    ['2.4.1', 2944],
+    ['2.5.1', 2944],
+  ])('pcscd %s sends %i bytes for CMD_GET_READERS_STATE', async (v, n) => {
+    const c = await client(await daemon(v));
+    c.write(bodiless(S.CMD.GET_READERS_STATE));
+    const a = (await c.read(n)) as Buffer;
+    expect(a).not.toBeNull();
+    expect(await c.quiet(100)).toBe(0);
+    const e = S.unpack(S.readerState(v === '1.8.3' ? 100 : 128), a);
+    expect(e.str('readerName')).toBe('Fake Reader 00 00');
+    expect(e.num('readerState')).toBe(0x34);
+    expect(e.num('cardAtrLength')).toBe(FAKE_ATR.length);
+    // Unused slots say "not initialised" (34), except 2.5's zeroed padding.
+    const unused = S.unpack(S.readerState(v === '1.8.3' ? 100 : 128), a, (v === '1.8.3' ? 156 : 184) * 5);
+    expect(unused.num('cardAtrLength')).toBe(v === '2.5.1' ? 0 : 34);
+  });
 
   it('a 48-slot build sends 48 entries', async () => {
     const c = await client(await daemon('2.4.1', 1, { slots: 48 }));

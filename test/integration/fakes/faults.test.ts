@@ -21,7 +21,11 @@ interface Op {
   run: (f: FakePcscd, keep: (c: PcscdContext) => void) => Promise<unknown>;
 }
 
-async function withCtx(f: FakePcscd, keep: (c: PcscdContext) => void, fn: (c: PcscdContext) => Promise<unknown>): Promise<unknown> {
+async function withCtx(
+  f: FakePcscd,
+  keep: (c: PcscdContext) => void,
+  fn: (c: PcscdContext) => Promise<unknown>,
+): Promise<unknown> {
   const c = await open(f);
   keep(c);
   return fn(c);
@@ -31,20 +35,75 @@ const ALL = [2, 3, 4, 5, 6];
 const OPS: Record<string, Op> = {
   VERSION: { cmd: S.CMD.VERSION, minors: ALL, run: (f, k) => withCtx(f, k, (c) => c.listReaders()) },
   ESTABLISH: { cmd: S.CMD.ESTABLISH_CONTEXT, minors: ALL, run: (f, k) => withCtx(f, k, (c) => c.listReaders()) },
-  GET_READERS_STATE: { cmd: S.CMD.GET_READERS_STATE, minors: [2, 3, 4, 5], run: (f, k) => withCtx(f, k, (c) => c.listReaders()) },
-  READERS_STATE_SIZE: { cmd: S.CMD.GET_READERS_STATE_SIZE, minors: [6], run: (f, k) => withCtx(f, k, (c) => c.listReaders()) },
-  READERS_STATE_ARRAY: { cmd: S.CMD.GET_READERS_STATE_ARRAY, minors: [6], run: (f, k) => withCtx(f, k, (c) => c.listReaders()) },
-  WAIT: { cmd: S.CMD.WAIT_READER_STATE_CHANGE, minors: ALL, run: (f, k) => withCtx(f, k, (c) => c.getStatusChange([{ reader: READER, currentState: 0x20 }], { timeout: 400 })) },
-  READER_EVENTS: { cmd: S.CMD.GET_READER_EVENTS, minors: [5, 6], run: (f, k) => withCtx(f, k, (c) => c.getStatusChange([{ reader: PNP_NOTIFICATION }], { timeout: 400 })) },
-  STOP: { cmd: S.CMD.STOP_WAITING_READER_STATE_CHANGE, minors: ALL, run: (f, k) => withCtx(f, k, (c) => c.getStatusChange([{ reader: READER }])) },
+  GET_READERS_STATE: {
+    cmd: S.CMD.GET_READERS_STATE,
+    minors: [2, 3, 4, 5],
+    run: (f, k) => withCtx(f, k, (c) => c.listReaders()),
+  },
+  READERS_STATE_SIZE: {
+    cmd: S.CMD.GET_READERS_STATE_SIZE,
+    minors: [6],
+    run: (f, k) => withCtx(f, k, (c) => c.listReaders()),
+  },
+  READERS_STATE_ARRAY: {
+    cmd: S.CMD.GET_READERS_STATE_ARRAY,
+    minors: [6],
+    run: (f, k) => withCtx(f, k, (c) => c.listReaders()),
+  },
+  WAIT: {
+    cmd: S.CMD.WAIT_READER_STATE_CHANGE,
+    minors: ALL,
+    run: (f, k) => withCtx(f, k, (c) => c.getStatusChange([{ reader: READER, currentState: 0x20 }], { timeout: 400 })),
+  },
+  READER_EVENTS: {
+    cmd: S.CMD.GET_READER_EVENTS,
+    minors: [5, 6],
+    run: (f, k) => withCtx(f, k, (c) => c.getStatusChange([{ reader: PNP_NOTIFICATION }], { timeout: 400 })),
+  },
+  STOP: {
+    cmd: S.CMD.STOP_WAITING_READER_STATE_CHANGE,
+    minors: ALL,
+    run: (f, k) => withCtx(f, k, (c) => c.getStatusChange([{ reader: READER }])),
+  },
   CONNECT: { cmd: S.CMD.CONNECT, minors: ALL, run: (f, k) => withCtx(f, k, (c) => c.connect(READER)) },
-  TRANSMIT: { cmd: S.CMD.TRANSMIT, minors: ALL, run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).transmit(apdu, { timeout: REQUEST_TIMEOUT })) },
-  CONTROL: { cmd: S.CMD.CONTROL, minors: ALL, run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).control(0x42000d48, undefined, { timeout: REQUEST_TIMEOUT })) },
-  GET_ATTRIB: { cmd: S.CMD.GET_ATTRIB, minors: ALL, run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).getAttribute(0x90303)) },
-  STATUS: { cmd: S.CMD.STATUS, minors: ALL, run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).status()) },
-  BEGIN: { cmd: S.CMD.BEGIN_TRANSACTION, minors: ALL, run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).beginTransaction()) },
-  RECONNECT: { cmd: S.CMD.RECONNECT, minors: ALL, run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).reconnect()) },
-  DISCONNECT: { cmd: S.CMD.DISCONNECT, minors: ALL, run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).disconnect()) },
+  TRANSMIT: {
+    cmd: S.CMD.TRANSMIT,
+    minors: ALL,
+    run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).transmit(apdu, { timeout: REQUEST_TIMEOUT })),
+  },
+  CONTROL: {
+    cmd: S.CMD.CONTROL,
+    minors: ALL,
+    run: (f, k) =>
+      withCtx(f, k, async (c) =>
+        (await c.connect(READER)).control(0x42000d48, undefined, { timeout: REQUEST_TIMEOUT }),
+      ),
+  },
+  GET_ATTRIB: {
+    cmd: S.CMD.GET_ATTRIB,
+    minors: ALL,
+    run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).getAttribute(0x90303)),
+  },
+  STATUS: {
+    cmd: S.CMD.STATUS,
+    minors: ALL,
+    run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).status()),
+  },
+  BEGIN: {
+    cmd: S.CMD.BEGIN_TRANSACTION,
+    minors: ALL,
+    run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).beginTransaction()),
+  },
+  RECONNECT: {
+    cmd: S.CMD.RECONNECT,
+    minors: ALL,
+    run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).reconnect()),
+  },
+  DISCONNECT: {
+    cmd: S.CMD.DISCONNECT,
+    minors: ALL,
+    run: (f, k) => withCtx(f, k, async (c) => (await c.connect(READER)).disconnect()),
+  },
   RELEASE: { cmd: S.CMD.RELEASE_CONTEXT, minors: ALL, run: (f, k) => withCtx(f, k, (c) => c.release()) },
 };
 
@@ -67,7 +126,8 @@ function invisible(op: string, fault: string, minor: number): boolean {
   // ≤ 4:3 and 4:6 WAIT has no reply: silence, garbage or truncation of nothing change nothing.
   if (op === 'WAIT' && (minor <= 3 || minor === 6) && fault !== 'dies on the request') return true;
   // 4:6 arrays come from a context-free side connection, which the client retries once.
-  if (op.startsWith('READERS_STATE_') && fault !== 'dies on the request' && fault !== 'dies after 1 byte of the reply') return true;
+  if (op.startsWith('READERS_STATE_') && fault !== 'dies on the request' && fault !== 'dies after 1 byte of the reply')
+    return true;
   // The 4:2 layout probe only counts the bytes of its CMD_GET_READERS_STATE.
   if (op === 'GET_READERS_STATE' && minor === 2 && fault === 'sends garbage instead') return true;
   return false;
@@ -78,7 +138,13 @@ function late(op: string, fault: string): boolean {
   return fault.startsWith('resets') || op === 'STOP' || op === 'RELEASE';
 }
 
-const VERSIONS: [string, number][] = [['1.8.3', 2], ['1.8.23', 3], ['2.2.3', 4], ['2.4.1', 5], ['2.5.1', 6]];
+const VERSIONS: [string, number][] = [
+  ['1.8.3', 2],
+  ['1.8.23', 3],
+  ['2.2.3', 4],
+  ['2.4.1', 5],
+  ['2.5.1', 6],
+];
 
 function check(e: unknown, label: string): void {
   expect(e, label).toBeInstanceOf(PcscError);
@@ -103,7 +169,8 @@ for (const [version, minor] of VERSIONS) {
           if (next instanceof Error) check(next, 'next call');
           if (ctx) await settle(ctx.release());
           if (!invisible(opName, faultName, minor)) {
-            if (late(opName, faultName)) expect(out instanceof Error || next instanceof Error, 'the call or the next one fails').toBe(true);
+            if (late(opName, faultName))
+              expect(out instanceof Error || next instanceof Error, 'the call or the next one fails').toBe(true);
             else expect(out, 'the call fails').toBeInstanceOf(PcscError);
           }
           // A fault on one connection leaves the daemon serving others (unless it died).
@@ -126,7 +193,10 @@ describe('named faults', () => {
     S.putU32(b, off, v);
     return b;
   };
-  async function cardOn(version: string, inject: (f: FakePcscd) => void): Promise<{ fake: FakePcscd; ctx: PcscdContext; card: Awaited<ReturnType<PcscdContext['connect']>> }> {
+  async function cardOn(
+    version: string,
+    inject: (f: FakePcscd) => void,
+  ): Promise<{ fake: FakePcscd; ctx: PcscdContext; card: Awaited<ReturnType<PcscdContext['connect']>> }> {
     const fake = await startFake({ version, readers: [withCard(), empty()] });
     const ctx = await open(fake);
     const card = await ctx.connect(READER);
@@ -137,7 +207,11 @@ describe('named faults', () => {
 
   it('TRANSMIT reply with pcbRecvLength 0xFFFFFFF0: protocol error, context unusable after', async () => {
     const { ctx, card } = await cardOn('2.4.1', (f) =>
-      f.inject({ cmd: S.CMD.TRANSMIT, action: { kind: 'mutate', fn: ([st]) => [setU32(st as Buffer, 24, 0xfffffff0)] } }));
+      f.inject({
+        cmd: S.CMD.TRANSMIT,
+        action: { kind: 'mutate', fn: ([st]) => [setU32(st as Buffer, 24, 0xfffffff0)] },
+      }),
+    );
     const e = await settle(card.transmit(apdu));
     expect(e).toBeInstanceOf(PcscError);
     expect(name(e)).toBe('SCARD_F_COMM_ERROR');
@@ -147,7 +221,11 @@ describe('named faults', () => {
 
   it('TRANSMIT reply announcing 65548 bytes and sending 3: bounded wait, SCARD_E_TIMEOUT', async () => {
     const { ctx, card } = await cardOn('2.2.3', (f) =>
-      f.inject({ cmd: S.CMD.TRANSMIT, action: { kind: 'mutate', fn: ([st]) => [setU32(st as Buffer, 24, 65548), Buffer.from([1, 2, 3])] } }));
+      f.inject({
+        cmd: S.CMD.TRANSMIT,
+        action: { kind: 'mutate', fn: ([st]) => [setU32(st as Buffer, 24, 65548), Buffer.from([1, 2, 3])] },
+      }),
+    );
     expect(name(await settle(card.transmit(apdu)))).toBe('SCARD_E_TIMEOUT');
     await ctx.release();
   });
@@ -157,7 +235,10 @@ describe('named faults', () => {
       await new Promise((r) => setTimeout(r, ms));
       return Buffer.from([0x90, 0x00]);
     };
-    const fake = await startFake({ version: '2.4.1', readers: [{ name: READER, card: { atr: Buffer.from([0x3b, 0]), respond: slow(REQUEST_TIMEOUT * 2) } }] });
+    const fake = await startFake({
+      version: '2.4.1',
+      readers: [{ name: READER, card: { atr: Buffer.from([0x3b, 0]), respond: slow(REQUEST_TIMEOUT * 2) } }],
+    });
     const ctx = await open(fake);
     const card = await ctx.connect(READER);
     expect((await card.transmit(apdu, { timeout: 10_000 })).toString('hex')).toBe('9000');
@@ -167,14 +248,19 @@ describe('named faults', () => {
 
   it('GET_ATTRIB reply with cbAttrLen 300 (> 264): protocol error', async () => {
     const { ctx, card } = await cardOn('2.4.1', (f) =>
-      f.inject({ cmd: S.CMD.GET_ATTRIB, action: { kind: 'mutate', fn: ([st]) => [setU32(st as Buffer, 272, 300)] } }));
+      f.inject({ cmd: S.CMD.GET_ATTRIB, action: { kind: 'mutate', fn: ([st]) => [setU32(st as Buffer, 272, 300)] } }),
+    );
     expect(name(await settle(card.getAttribute(0x90303)))).toBe('SCARD_F_COMM_ERROR');
     await ctx.release();
   });
 
   it('CONTROL reply with dwBytesReturned 0xFFFFFFFF: protocol error', async () => {
     const { ctx, card } = await cardOn('1.8.23', (f) =>
-      f.inject({ cmd: S.CMD.CONTROL, action: { kind: 'mutate', fn: ([st]) => [setU32(st as Buffer, 16, 0xffffffff)] } }));
+      f.inject({
+        cmd: S.CMD.CONTROL,
+        action: { kind: 'mutate', fn: ([st]) => [setU32(st as Buffer, 16, 0xffffffff)] },
+      }),
+    );
     expect(name(await settle(card.control(0x42000d48)))).toBe('SCARD_F_COMM_ERROR');
     await ctx.release();
   });
@@ -182,7 +268,8 @@ describe('named faults', () => {
   it.each([0x7fffffff, -5])('4:6 CMD_GET_READERS_STATE_SIZE of %i: protocol error on both tries', async (n) => {
     const fake = await startFake({ version: '2.5.1', readers: [withCard(), empty()] });
     const ctx = await open(fake);
-    for (const nth of [1, 2]) fake.inject({ cmd: S.CMD.GET_READERS_STATE_SIZE, nth, action: { kind: 'replace', bytes: S.words(n) } });
+    for (const nth of [1, 2])
+      fake.inject({ cmd: S.CMD.GET_READERS_STATE_SIZE, nth, action: { kind: 'replace', bytes: S.words(n) } });
     expect(name(await settle(ctx.listReaders()))).toBe('SCARD_F_COMM_ERROR');
     await settle(ctx.release());
   });
@@ -198,13 +285,20 @@ describe('named faults', () => {
   it('a garbage notification (rv 0x12345678) ends the wait with a protocol error', async () => {
     const fake = await startFake({ version: '2.2.3', readers: [withCard(), empty()] });
     const ctx = await open(fake);
-    fake.inject({ cmd: S.CMD.WAIT_READER_STATE_CHANGE, action: { kind: 'mutate', fn: (p) => [...p, S.words(0, 0x12345678)] } });
-    expect(name(await settle(ctx.getStatusChange([{ reader: READER, currentState: 0x20 }], { timeout: 5000 })))).toBe('SCARD_F_COMM_ERROR');
+    fake.inject({
+      cmd: S.CMD.WAIT_READER_STATE_CHANGE,
+      action: { kind: 'mutate', fn: (p) => [...p, S.words(0, 0x12345678)] },
+    });
+    expect(name(await settle(ctx.getStatusChange([{ reader: READER, currentState: 0x20 }], { timeout: 5000 })))).toBe(
+      'SCARD_F_COMM_ERROR',
+    );
     await settle(ctx.release());
   });
 
   it('the daemon dies in the middle of a 64 KiB response: SCARD_F_COMM_ERROR', async () => {
-    const { card } = await cardOn('2.4.1', (f) => f.inject({ cmd: S.CMD.TRANSMIT, action: { kind: 'die-after-bytes', bytes: 32 + 30_000 } }));
+    const { card } = await cardOn('2.4.1', (f) =>
+      f.inject({ cmd: S.CMD.TRANSMIT, action: { kind: 'die-after-bytes', bytes: 32 + 30_000 } }),
+    );
     expect(name(await settle(card.transmit(Buffer.from('00B00000000000', 'hex'))))).toBe('SCARD_F_COMM_ERROR');
   });
 

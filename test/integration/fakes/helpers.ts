@@ -72,5 +72,8 @@ export async function clientWaiting(fake: FakePcscd, pnp = false): Promise<void>
 
 /** A promise's outcome (value or error) with a handler attached at once. */
 export function settle<T>(p: Promise<T>): Promise<T | unknown> {
-  return p.then((v) => v, (e: unknown) => e);
+  return p.then(
+    (v) => v,
+    (e: unknown) => e,
+  );
 }

@@ -17,7 +17,10 @@ const LINES = [
   { version: '2.5.1', minor: 6 },
 ] as const;
 
-const pnp = (currentState = 0): { reader: string; currentState: number } => ({ reader: PNP_NOTIFICATION, currentState });
+const pnp = (currentState = 0): { reader: string; currentState: number } => ({
+  reader: PNP_NOTIFICATION,
+  currentState,
+});
 const byName = (rs: ReaderState[], name: string): ReaderState => rs.find((r) => r.reader === name) as ReaderState;
 
 describe.each(LINES)('pcscd $version (4:$minor)', ({ version, minor }) => {
@@ -80,7 +83,13 @@ describe.each(LINES)('pcscd $version (4:$minor)', ({ version, minor }) => {
     expect(now?.eventCount).toBe(1);
     expect(now?.atr.equals(FAKE_ATR)).toBe(true);
 
-    const gone = ctx.getStatusChange([{ reader: READER, currentState: now?.eventState }, { reader: READER2, currentState: 0x10 }], { timeout: 10_000 });
+    const gone = ctx.getStatusChange(
+      [
+        { reader: READER, currentState: now?.eventState },
+        { reader: READER2, currentState: 0x10 },
+      ],
+      { timeout: 10_000 },
+    );
     await clientWaiting(fake);
     fake.removeCard(READER);
     const out = await gone;
@@ -88,7 +97,9 @@ describe.each(LINES)('pcscd $version (4:$minor)', ({ version, minor }) => {
     expect(byName(out, READER).eventCount).toBe(2);
     expect(byName(out, READER2).changed).toBe(false);
 
-    const back = ctx.getStatusChange([{ reader: READER, currentState: byName(out, READER).eventState }], { timeout: 10_000 });
+    const back = ctx.getStatusChange([{ reader: READER, currentState: byName(out, READER).eventState }], {
+      timeout: 10_000,
+    });
     await clientWaiting(fake);
     fake.insertCard(READER, { atr: Buffer.from('3B00', 'hex') });
     const [c] = await back;
@@ -118,7 +129,10 @@ describe.each(LINES)('pcscd $version (4:$minor)', ({ version, minor }) => {
 
 describe('per-reader event counter (§6.3)', () => {
   it('wraps from 0xFFFF to 0; the change is still seen, and the next wait works', async () => {
-    const fake = await startFake({ version: '2.2.3', readers: [{ name: READER, card: { atr: FAKE_ATR }, eventCounter: 0xffff }] });
+    const fake = await startFake({
+      version: '2.2.3',
+      readers: [{ name: READER, card: { atr: FAKE_ATR }, eventCounter: 0xffff }],
+    });
     const ctx = await establish(fake);
     const [a] = await ctx.getStatusChange([{ reader: READER }]);
     expect(a?.eventCount).toBe(0xffff);
@@ -167,7 +181,8 @@ describe('4:5 reader-event counter (§6.3, §7.10 step 4)', () => {
 });
 
 describe('more than 16 readers', () => {
-  const many = (n: number): { name: string }[] => Array.from({ length: n }, (_, i) => ({ name: `Reader ${String(i).padStart(2, '0')} 00` }));
+  const many = (n: number): { name: string }[] =>
+    Array.from({ length: n }, (_, i) => ({ name: `Reader ${String(i).padStart(2, '0')} 00` }));
 
   it('4:6 (2.5.1): arrays of any size, holes included, and a card on reader 19', async () => {
     const fake = await startFake({ version: '2.5.1', readers: many(20) });

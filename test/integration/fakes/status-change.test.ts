@@ -31,7 +31,9 @@ describe.each(['1.8.3', '1.8.8', '1.8.18', '1.8.23'])('protocol 4:2/4:3 (pcscd %
     const fake = await startFake({ version, readers: [withCard(), empty()] });
     const ctx = await establish(fake);
     const [r] = await ctx.getStatusChange([{ reader: READER }]);
-    const e = await ctx.getStatusChange([{ reader: READER, currentState: r?.eventState }], { timeout: 250 }).catch((x: unknown) => x);
+    const e = await ctx
+      .getStatusChange([{ reader: READER, currentState: r?.eventState }], { timeout: 250 })
+      .catch((x: unknown) => x);
     expect(scardName(e)).toBe('SCARD_E_TIMEOUT');
     const waits = fake.requests.filter((q) => q.cmd === 0x13 || q.cmd === 0x14);
     expect(waits.map((q) => q.cmd)).toContain(0x14);
@@ -102,7 +104,12 @@ describe('4:5: a notification overtakes the CMD_GET_READER_EVENTS reply (§7.10.
     });
     const e = await ctx.getStatusChange([{ reader: PNP_NOTIFICATION }], { timeout: 10_000 }).catch((x: unknown) => x);
     expect(scardName(e)).toBe('SCARD_E_CANCELLED');
-    expect(fake.requests.slice(cancelAt).filter((q) => q.conn === 1).map((q) => q.cmd)).not.toContain(0x14);
+    expect(
+      fake.requests
+        .slice(cancelAt)
+        .filter((q) => q.conn === 1)
+        .map((q) => q.cmd),
+    ).not.toContain(0x14);
     expect(fake.strayStops).toBe(0);
     await stillInStep(fake, ctx);
     await ctx.release();
@@ -113,7 +120,9 @@ describe.each(['1.8.23', '2.0.0', '2.2.3', '2.4.1', '2.5.1'])('cancel on pcscd %
   it('cancel() ends a waiting getStatusChange with SCARD_E_CANCELLED; the context stays usable', async () => {
     const fake = await startFake({ version, readers: [withCard(), empty()] });
     const ctx = await establish(fake);
-    const wait = settle(ctx.getStatusChange([{ reader: READER, currentState: 0x20 }, { reader: PNP_NOTIFICATION }], { timeout: 30_000 }));
+    const wait = settle(
+      ctx.getStatusChange([{ reader: READER, currentState: 0x20 }, { reader: PNP_NOTIFICATION }], { timeout: 30_000 }),
+    );
     await clientWaiting(fake, true);
     const before = fake.requests.length;
     await ctx.cancel();
@@ -142,7 +151,9 @@ describe.each(['1.8.23', '2.0.0', '2.2.3', '2.4.1', '2.5.1'])('cancel on pcscd %
     const fake = await startFake({ version, readers: [withCard(), empty()] });
     const ctx = await establish(fake);
     const ac = new AbortController();
-    const wait = settle(ctx.getStatusChange([{ reader: READER, currentState: 0x20 }], { timeout: 30_000, signal: ac.signal }));
+    const wait = settle(
+      ctx.getStatusChange([{ reader: READER, currentState: 0x20 }], { timeout: 30_000, signal: ac.signal }),
+    );
     await clientWaiting(fake);
     ac.abort();
     expect(scardName(await wait)).toBe('SCARD_E_CANCELLED');
@@ -166,7 +177,9 @@ it('timeout 0 polls: SCARD_E_TIMEOUT at once when nothing changed', async () => 
   const fake = await startFake({ version: '2.4.1', readers: [withCard()] });
   const ctx = await establish(fake);
   const [r] = await ctx.getStatusChange([{ reader: READER }]);
-  const e = await ctx.getStatusChange([{ reader: READER, currentState: r?.eventState }], { timeout: 0 }).catch((x: unknown) => x);
+  const e = await ctx
+    .getStatusChange([{ reader: READER, currentState: r?.eventState }], { timeout: 0 })
+    .catch((x: unknown) => x);
   expect(scardName(e)).toBe('SCARD_E_TIMEOUT');
   expect(await ctx.listReaders()).toEqual([READER]);
   await ctx.release();

@@ -25,7 +25,14 @@ describe.each(RELEASE_LINES)('pcscd $line', (line) => {
 
 describe('Appendix D through the client: offering 4:k to each daemon', () => {
   const daemons: [string, number][] = [
-    ['1.8.3', 2], ['1.8.8', 2], ['1.8.23', 3], ['1.8.25', 4], ['2.2.3', 4], ['2.4.0', 5], ['2.4.1', 5], ['2.5.1', 6],
+    ['1.8.3', 2],
+    ['1.8.8', 2],
+    ['1.8.23', 3],
+    ['1.8.25', 4],
+    ['2.2.3', 4],
+    ['2.4.0', 5],
+    ['2.4.1', 5],
+    ['2.5.1', 6],
   ];
   /** What a client that offers k, and retries with the daemon's version when it is not newer, gets. */
   function expected(version: string, m: number, k: number): string | null {
@@ -76,7 +83,11 @@ describe('odd CMD_VERSION replies', () => {
 
   it('a daemon that refuses its own version too: one retry, then SERVICE_STOPPED', async () => {
     const fake = await startFake({ version: '2.2.3', readers: [withCard()] });
-    fake.inject({ cmd: S.CMD.VERSION, nth: 2, action: { kind: 'replace', bytes: S.pack(S.version, reply(4, 4, 0x8010001e)) } });
+    fake.inject({
+      cmd: S.CMD.VERSION,
+      nth: 2,
+      action: { kind: 'replace', bytes: S.pack(S.version, reply(4, 4, 0x8010001e)) },
+    });
     const e = await establish(fake).catch((x: unknown) => x);
     expect((e as PcscError).scardName).toBe('SCARD_E_SERVICE_STOPPED');
     expect(fake.commands(1).filter((c) => c === S.CMD.VERSION)).toHaveLength(2);

@@ -62,7 +62,11 @@ export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun
     CCID_VM_PASS: Object.keys(opts.env ?? {}).join(' '),
     ...(opts.extra ? { CCID_VM_EXTRA: opts.extra } : {}),
   };
-  const child = spawn('sh', [join(REPO, 'test/rig/ccid-vm.sh'), ...argv], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', [join(REPO, 'test/rig/ccid-vm.sh'), ...argv], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let output = '';
   let partial = '';
@@ -88,7 +92,9 @@ export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun
     }
   };
   child.stdout.on('data', onData);
-  child.stderr.on('data', (d: Buffer) => { output += d.toString('utf8'); });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString('utf8');
+  });
   return new Promise((resolve) => {
     child.once('close', (code) => {
       children.delete(child);
@@ -100,14 +106,21 @@ export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun
 /** The value of a guest step, or a failure that shows the step's error and the guest output. */
 export function valueOf<T = unknown>(run: GuestRun, name: string): T {
   const r = run.results.get(name);
-  if (!r) throw new Error(`guest step "${name}" did not report (exit ${run.code}); guest output:\n${run.output.slice(-4000)}`);
+  if (!r)
+    throw new Error(
+      `guest step "${name}" did not report (exit ${run.code}); guest output:\n${run.output.slice(-4000)}`,
+    );
   if (r.error) throw new Error(`guest step "${name}" failed: ${JSON.stringify(r.error)}`);
   return r.value as T;
 }
 
 export function errorOf(run: GuestRun, name: string): NonNullable<GuestResult['error']> {
   const r = run.results.get(name);
-  if (!r) throw new Error(`guest step "${name}" did not report (exit ${run.code}); guest output:\n${run.output.slice(-4000)}`);
-  if (!r.error) throw new Error(`guest step "${name}" succeeded with ${JSON.stringify(r.value)}; an error was expected`);
+  if (!r)
+    throw new Error(
+      `guest step "${name}" did not report (exit ${run.code}); guest output:\n${run.output.slice(-4000)}`,
+    );
+  if (!r.error)
+    throw new Error(`guest step "${name}" succeeded with ${JSON.stringify(r.value)}; an error was expected`);
   return r.error;
 }

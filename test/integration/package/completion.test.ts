@@ -38,16 +38,19 @@ function complete(...words: string[]): string[] {
 describe('bash completion', () => {
   it('is valid bash and registers _pcsc for pcsc', () => {
     expect(run('bash', ['-n', bashFile]).code).toBe(0);
-    expect(run('bash', ['--norc', '-c', 'source "$1"; complete -p pcsc', 'bash', bashFile]).stdout).toMatch(/-F _pcsc pcsc\s*$/);
+    expect(run('bash', ['--norc', '-c', 'source "$1"; complete -p pcsc', 'bash', bashFile]).stdout).toMatch(
+      /-F _pcsc pcsc\s*$/,
+    );
   });
 
   it('completes every command and alias, and only those matching what is typed', () => {
     const all = complete('');
-    for (const c of cmds) for (const name of [c.id, ...c.aliases]) {
-      expect(all).toContain(name);
-      expect(complete(name.slice(0, 2))).toContain(name);
-      expect(complete(name)).toContain(name);
-    }
+    for (const c of cmds)
+      for (const name of [c.id, ...c.aliases]) {
+        expect(all).toContain(name);
+        expect(complete(name.slice(0, 2))).toContain(name);
+        expect(complete(name)).toContain(name);
+      }
     expect(complete('zz-no-such')).toEqual([]);
   });
 
@@ -78,7 +81,10 @@ describe('bash completion', () => {
       const argValues = Object.values(cmd.args).find((a) => a.options)?.options;
       if (argValues) expect(complete(id, '')).toEqual([...argValues].sort());
       else if (Object.keys(cmd.args).length > 0 || cmd.strict === false) expect(complete(id, '')).toEqual([]);
-      else expect(complete(id, '')).toEqual(flags.flatMap((f) => [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])]).sort());
+      else
+        expect(complete(id, '')).toEqual(
+          flags.flatMap((f) => [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])]).sort(),
+        );
     });
   });
 });
@@ -105,7 +111,10 @@ zpty -d z`;
   expect(r.code, r.stderr).toBe(0);
   // eslint-disable-next-line no-control-regex
   const plain = r.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
-  return plain.split('@@BEGIN\n').slice(1).map((chunk, i) => chunk.replace(lines[i] ?? '', ' ').replace(/@@END-\$\(\(\d+\+1000\)\)[\s\S]*$/, ''));
+  return plain
+    .split('@@BEGIN\n')
+    .slice(1)
+    .map((chunk, i) => chunk.replace(lines[i] ?? '', ' ').replace(/@@END-\$\(\(\d+\+1000\)\)[\s\S]*$/, ''));
 }
 
 describe('zsh completion', () => {
@@ -116,10 +125,22 @@ describe('zsh completion', () => {
   });
 
   it('registers _pcsc when sourced and when autoloaded from $fpath', () => {
-    const sourced = run('zsh', ['-f', '-c', 'autoload -U compinit; compinit -u -D; source "$1"; print -r -- "$_comps[pcsc]"', 'zsh', zshFile]);
+    const sourced = run('zsh', [
+      '-f',
+      '-c',
+      'autoload -U compinit; compinit -u -D; source "$1"; print -r -- "$_comps[pcsc]"',
+      'zsh',
+      zshFile,
+    ]);
     expect(sourced.stderr).toBe('');
     expect(sourced.stdout.trim()).toBe('_pcsc');
-    const autoloaded = run('zsh', ['-f', '-c', 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -D; print -r -- "$_comps[pcsc]"', 'zsh', dir]);
+    const autoloaded = run('zsh', [
+      '-f',
+      '-c',
+      'fpath=("$1" $fpath); autoload -U compinit; compinit -u -D; print -r -- "$_comps[pcsc]"',
+      'zsh',
+      dir,
+    ]);
     expect(autoloaded.stderr).toBe('');
     expect(autoloaded.stdout.trim()).toBe('_pcsc');
   });
@@ -129,12 +150,15 @@ describe('zsh completion', () => {
     for (const c of cmds) {
       const flags = visibleFlags(c);
       if (flags.length) cases.push([`pcsc ${c.id} -`, flags.map((f) => `--${f.name}`)]);
-      for (const f of flags.filter((x) => x.options?.length)) cases.push([`pcsc ${c.id} --${f.name} `, f.options ?? []]);
+      for (const f of flags.filter((x) => x.options?.length))
+        cases.push([`pcsc ${c.id} --${f.name} `, f.options ?? []]);
     }
     const listed = zshComplete(cases.map(([line]) => line));
     cases.forEach(([line, expected], i) => {
       // A word of the listing; the line zsh redraws after it may follow with no space.
-      const missing = expected.filter((w) => !new RegExp(`(^|\\s)${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=\\s|$|pcsc )`).test(listed[i] ?? ''));
+      const missing = expected.filter(
+        (w) => !new RegExp(`(^|\\s)${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=\\s|$|pcsc )`).test(listed[i] ?? ''),
+      );
       expect(missing, `zsh listed for "${line}<TAB>":\n${listed[i]}`).toEqual([]);
     });
   });

@@ -32,20 +32,32 @@ export interface ManifestCommand {
 /** The visible commands of the built manifest (every command that exists now, whichever branch added it). */
 export function commands(): ManifestCommand[] {
   const file = join(ROOT, 'oclif.manifest.json');
-  if (!existsSync(file) || !existsSync(join(ROOT, 'dist'))) throw new Error('the CLI is not built: run `npm run build` (npm test does)');
+  if (!existsSync(file) || !existsSync(join(ROOT, 'dist')))
+    throw new Error('the CLI is not built: run `npm run build` (npm test does)');
   const m = JSON.parse(readFileSync(file, 'utf8')) as { commands: Record<string, ManifestCommand> };
-  return Object.values(m.commands).filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id));
+  return Object.values(m.commands)
+    .filter((c) => !c.hidden)
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 export const visibleFlags = (c: ManifestCommand): ManifestFlag[] => Object.values(c.flags).filter((f) => !f.hidden);
 
 /** Fails (never skips) when a tool the test needs is missing, naming the Debian package. */
 export function requireTools(tools: Record<string, string>): void {
-  const missing = Object.entries(tools).filter(([t]) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', t]).status !== 0);
-  if (missing.length) throw new Error(`missing ${missing.map(([t]) => t).join(', ')}: apt-get install ${[...new Set(missing.map(([, p]) => p))].join(' ')}`);
+  const missing = Object.entries(tools).filter(
+    ([t]) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', t]).status !== 0,
+  );
+  if (missing.length)
+    throw new Error(
+      `missing ${missing.map(([t]) => t).join(', ')}: apt-get install ${[...new Set(missing.map(([, p]) => p))].join(' ')}`,
+    );
 }
 
-export function run(cmd: string, args: readonly string[], opts: SpawnSyncOptions = {}): { code: number | null; stdout: string; stderr: string } {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: SpawnSyncOptions = {},
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, ...opts });
   if (r.error) throw r.error;
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };

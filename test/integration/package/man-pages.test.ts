@@ -15,7 +15,14 @@ const GLOBAL_EXIT = Object.values(ExitCode).map(String);
 
 /** man's rendering of a page as plain text, and whatever it (or groff) warned about. */
 function render(file: string): { text: string; warnings: string } {
-  const env = { ...process.env, LC_ALL: 'C.UTF-8', MANWIDTH: '80', MAN_KEEP_FORMATTING: '', MANPAGER: 'cat', PAGER: 'cat' };
+  const env = {
+    ...process.env,
+    LC_ALL: 'C.UTF-8',
+    MANWIDTH: '80',
+    MAN_KEEP_FORMATTING: '',
+    MANPAGER: 'cat',
+    PAGER: 'cat',
+  };
   const man = run('man', ['--warnings', '-l', file], { env });
   const groff = run('groff', ['-ww', '-z', '-man', file], { env: { ...env, LC_ALL: 'C' } });
   expect(man.code, man.stderr).toBe(0);
@@ -38,7 +45,10 @@ describe('pcsc(1)', () => {
     const list = squash(section(text, 'COMMANDS'));
     for (const c of cmds) expect(list).toContain(`pcsc ${c.id} `);
     const exit = section(text, 'EXIT STATUS');
-    expect([...exit.matchAll(/^ {7}(\d+) /gm)].map((m) => m[1]), "pcsc(1) shows README.md's exit-code table (scripts/man.js reads it), which must match src/cli/exit-codes.ts").toEqual(GLOBAL_EXIT);
+    expect(
+      [...exit.matchAll(/^ {7}(\d+) /gm)].map((m) => m[1]),
+      "pcsc(1) shows README.md's exit-code table (scripts/man.js reads it), which must match src/cli/exit-codes.ts",
+    ).toEqual(GLOBAL_EXIT);
     expect(section(text, 'ENVIRONMENT')).toMatch(/PCSCLITE_CSOCK_NAME[\s\S]*NO_COLOR/);
     expect(text).toMatch(/--version \[--verbose\]/);
   });
@@ -83,7 +93,7 @@ describe.each(cmds.map((c) => [c.id, c] as [string, ManifestCommand]))('pcsc-%s(
     for (const s of ['pcsc(1)', ...(cmd.seeAlso ?? [])]) expect(seeAlso).toContain(s);
   });
 
-  it.each(cmd.aliases)('alias %s has a page that man -l renders as the command\'s own, without warnings', (alias) => {
+  it.each(cmd.aliases)("alias %s has a page that man -l renders as the command's own, without warnings", (alias) => {
     const shown = render(page(alias));
     expect(shown.warnings).toBe('');
     expect(shown.text).toBe(render(page(id)).text);
@@ -93,9 +103,14 @@ describe.each(cmds.map((c) => [c.id, c] as [string, ManifestCommand]))('pcsc-%s(
 describe.each(['scan', 'atr'])('pcsc-%s(1) FILES', (id) => {
   it('names every place the ATR list is searched, in the order it is searched', () => {
     const files = squash(section(render(page(id)).text, 'FILES'));
-    const paths = atrListSearchPath({ HOME: '/HOME', XDG_CACHE_HOME: '/XDG' }).map((p) => p.replace(/^\/XDG/, '$XDG_CACHE_HOME').replace(/^\/HOME/, '~'));
+    const paths = atrListSearchPath({ HOME: '/HOME', XDG_CACHE_HOME: '/XDG' }).map((p) =>
+      p.replace(/^\/XDG/, '$XDG_CACHE_HOME').replace(/^\/HOME/, '~'),
+    );
     const at = paths.map((p) => files.indexOf(p));
-    expect(at.every((i) => i >= 0), `${paths.join(', ')} in FILES: ${files}`).toBe(true);
+    expect(
+      at.every((i) => i >= 0),
+      `${paths.join(', ')} in FILES: ${files}`,
+    ).toBe(true);
     expect(at).toEqual([...at].sort((a, b) => a - b));
   });
 });
@@ -103,9 +118,18 @@ describe.each(['scan', 'atr'])('pcsc-%s(1) FILES', (id) => {
 describe('package.json "man"', () => {
   it('names exactly the generated pages, so npm installs every one', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { man?: string[] };
-    const generated = readdirSync(MAN).filter((f) => f.endsWith('.1')).map((f) => `./man/${f}`).sort();
-    const expected = ['./man/pcsc.1', ...cmds.flatMap((c) => [c.id, ...c.aliases]).map((id) => `./man/pcsc-${id}.1`)].sort();
+    const generated = readdirSync(MAN)
+      .filter((f) => f.endsWith('.1'))
+      .map((f) => `./man/${f}`)
+      .sort();
+    const expected = [
+      './man/pcsc.1',
+      ...cmds.flatMap((c) => [c.id, ...c.aliases]).map((id) => `./man/pcsc-${id}.1`),
+    ].sort();
     expect(generated).toEqual(expected);
-    expect([...(pkg.man ?? [])].sort(), 'add the missing pages to package.json "man" (npm run build prints the list)').toEqual(expected);
+    expect(
+      [...(pkg.man ?? [])].sort(),
+      'add the missing pages to package.json "man" (npm run build prints the list)',
+    ).toEqual(expected);
   });
 });

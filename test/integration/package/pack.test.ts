@@ -2,7 +2,16 @@
 // machine: the tarball holds what the CLI needs and nothing else, and the installed `pcsc` runs its
 // help, --version and `scan -r` against a private real pcscd, with its man pages installed; installed
 // for a CPU with no prebuilt `usb` binary, it still installs and works through pcscd.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,18 +51,32 @@ function walk(dir: string, base = dir): string[] {
 /** Runs npm as on the fresh machine: PATH has node and npm only; the npm cache is the user's. */
 function npm(args: string[]): ReturnType<typeof run> {
   const env: NodeJS.ProcessEnv = { PATH: bareBin, HOME: process.env.HOME, LANG: 'C.UTF-8' };
-  for (const k of ['npm_config_cache', 'npm_config_registry', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) if (process.env[k]) env[k] = process.env[k];
+  for (const k of ['npm_config_cache', 'npm_config_registry', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'])
+    if (process.env[k]) env[k] = process.env[k];
   return run(join(bareBin, 'npm'), args, { env, cwd: T, timeout: INSTALL_MS });
 }
 
 function install(prefix: string, extra: string[] = []): void {
-  const r = npm(['install', '--global', '--prefix', prefix, tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...extra]);
+  const r = npm([
+    'install',
+    '--global',
+    '--prefix',
+    prefix,
+    tarball,
+    '--prefer-offline',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    ...extra,
+  ]);
   expect(r.code, `npm install failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
 }
 
 /** The installed `pcsc`, run with the bare PATH. */
 function installed(prefix: string, args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
-  return run(join(prefix, 'bin', 'pcsc'), args, { env: { PATH: bareBin, HOME: process.env.HOME, NO_COLOR: '1', ...env } });
+  return run(join(prefix, 'bin', 'pcsc'), args, {
+    env: { PATH: bareBin, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+  });
 }
 
 beforeAll(async () => {
@@ -64,7 +87,10 @@ beforeAll(async () => {
   symlinkSync(process.execPath, join(bareBin, 'node'));
   symlinkSync(realpathSync(run('sh', ['-c', 'command -v npm']).stdout.trim()), join(bareBin, 'npm'));
   // The build already ran (npm test builds first): pack what it produced, without rebuilding under other tests.
-  const r = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', T], { cwd: ROOT, timeout: INSTALL_MS });
+  const r = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', T], {
+    cwd: ROOT,
+    timeout: INSTALL_MS,
+  });
   expect(r.code, r.stderr).toBe(0);
   const [info] = JSON.parse(r.stdout) as [{ filename: string; files: { path: string }[] }];
   tarball = join(T, info.filename);
@@ -79,19 +105,41 @@ afterAll(async () => {
 
 describe('the tarball', () => {
   it('holds dist, bin, the manifest, the man pages, README and LICENSE, and nothing else', () => {
-    const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^bin\/run\.js$/, /^oclif\.manifest\.json$/, /^man\/pcsc(-[a-z0-9-]+)?\.1$/, /^dist\/.+\.(js|d\.ts)$/];
+    const allowed = [
+      /^package\.json$/,
+      /^README\.md$/,
+      /^LICENSE$/,
+      /^bin\/run\.js$/,
+      /^oclif\.manifest\.json$/,
+      /^man\/pcsc(-[a-z0-9-]+)?\.1$/,
+      /^dist\/.+\.(js|d\.ts)$/,
+    ];
     expect(packed.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
-    for (const p of ['README.md', 'LICENSE', 'bin/run.js', 'oclif.manifest.json', 'man/pcsc.1', 'dist/core/index.js', 'dist/core/index.d.ts']) expect(packed).toContain(p);
+    for (const p of [
+      'README.md',
+      'LICENSE',
+      'bin/run.js',
+      'oclif.manifest.json',
+      'man/pcsc.1',
+      'dist/core/index.js',
+      'dist/core/index.d.ts',
+    ])
+      expect(packed).toContain(p);
     for (const c of cmds) {
       expect(packed).toContain(`dist/commands/${c.id}.js`);
       expect(packed).toContain(`man/pcsc-${c.id}.1`);
     }
     for (const m of pkg.man) expect(packed).toContain(m.replace(/^\.\//, ''));
-    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} pcsc developers\n/);
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) \d{4} pcsc developers\n/,
+    );
   });
 
   it('ships no stale build output: every dist file comes from a source file', () => {
-    const stale = packed.filter((p) => p.startsWith('dist/')).map((p) => p.replace(/^dist\//, 'src/').replace(/(\.d)?\.js$|\.d\.ts$/, '.ts')).filter((s) => !existsSync(join(ROOT, s)));
+    const stale = packed
+      .filter((p) => p.startsWith('dist/'))
+      .map((p) => p.replace(/^dist\//, 'src/').replace(/(\.d)?\.js$|\.d\.ts$/, '.ts'))
+      .filter((s) => !existsSync(join(ROOT, s)));
     expect(stale, 'dist/ has output of deleted sources: npm run build cleans it').toEqual([]);
   });
 
@@ -115,7 +163,9 @@ describe('the tarball', () => {
 describe('npm install -g from the tarball, no compiler on PATH', () => {
   let prefix = '';
   beforeAll(() => {
-    const none = run('/bin/sh', ['-c', 'command -v cc gcc c++ make python3 pkg-config; true'], { env: { PATH: bareBin } });
+    const none = run('/bin/sh', ['-c', 'command -v cc gcc c++ make python3 pkg-config; true'], {
+      env: { PATH: bareBin },
+    });
     expect(none.stdout, 'the bare PATH must hide the compiler').toBe('');
     prefix = join(T, 'prefix');
     install(prefix);
@@ -128,7 +178,10 @@ describe('npm install -g from the tarball, no compiler on PATH', () => {
     for (const addon of tree.filter((p) => p.endsWith('.node'))) {
       // The innermost node_modules/NAME (or node_modules/@SCOPE/NAME) holding the file.
       const pkgDir = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(addon)?.[1] ?? '.';
-      const meta = JSON.parse(readFileSync(join(root, pkgDir, 'package.json'), 'utf8')) as { os?: string[]; cpu?: string[] };
+      const meta = JSON.parse(readFileSync(join(root, pkgDir, 'package.json'), 'utf8')) as {
+        os?: string[];
+        cpu?: string[];
+      };
       expect(meta.os ?? meta.cpu, `${addon} is not from a prebuilt per-platform package`).toBeDefined();
     }
   });
@@ -145,12 +198,14 @@ describe('npm install -g from the tarball, no compiler on PATH', () => {
     expect(r.stdout).toBe(`pcsc/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
   });
 
-  it('pcsc scan -r lists the private pcscd\'s readers', () => {
+  it("pcsc scan -r lists the private pcscd's readers", () => {
     const r = installed(prefix, ['scan', '-r'], { PCSCLITE_CSOCK_NAME: rig!.socket });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(rig!.readers.map((name, i) => `${i}: ${name}\n`).join(''));
-    const j = JSON.parse(installed(prefix, ['scan', '-r', '--json', '--socket', rig!.socket]).stdout) as { readers: { name: string }[] };
+    const j = JSON.parse(installed(prefix, ['scan', '-r', '--json', '--socket', rig!.socket]).stdout) as {
+      readers: { name: string }[];
+    };
     expect(j.readers.map((x) => x.name)).toEqual(rig!.readers);
   });
 
@@ -179,7 +234,10 @@ describe('npm install -g for a CPU with no prebuilt native module (--cpu)', () =
 
   it('installs, with no native code, and scan -r works through pcscd', () => {
     const tree = walk(join(prefix, 'lib/node_modules/pcsc'));
-    expect(tree.filter((p) => /(^|\/)binding\.gyp$|\.node$/.test(p)), `npm must honour --cpu=${OTHER_CPU} (npm >= 10)`).toEqual([]);
+    expect(
+      tree.filter((p) => /(^|\/)binding\.gyp$|\.node$/.test(p)),
+      `npm must honour --cpu=${OTHER_CPU} (npm >= 10)`,
+    ).toEqual([]);
     const r = installed(prefix, ['scan', '-r'], { PCSCLITE_CSOCK_NAME: rig!.socket });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -12,7 +12,11 @@ import { BIN, commands, ROOT, run } from './helpers.js';
 const SHOWN_SOCKET = '/run/pcscd/pcscd.comm';
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-interface Step { command: string; output: string[]; line: number }
+interface Step {
+  command: string;
+  output: string[];
+  line: number;
+}
 
 /** The `$ command` lines of each ```console block preceded by `<!-- example -->`, with the output shown after each. */
 function examples(md: string): Step[][] {
@@ -20,7 +24,8 @@ function examples(md: string): Step[][] {
   const lines = md.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (lines[i]?.trim() !== '<!-- example -->') continue;
-    if (lines[i + 1] !== '```console') throw new Error(`README.md:${i + 1}: <!-- example --> must be followed by a \`\`\`console block`);
+    if (lines[i + 1] !== '```console')
+      throw new Error(`README.md:${i + 1}: <!-- example --> must be followed by a \`\`\`console block`);
     const steps: Step[] = [];
     for (let j = i + 2; lines[j] !== '```'; j++) {
       const l = lines[j];
@@ -38,7 +43,9 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** `…` alone on a line stands for any lines; inside a line, for any text. */
 function shownMatches(shown: string[], actual: string): boolean {
-  const re = shown.map((l) => (l.trim() === '…' ? '(?:.*\\n)*?' : `${l.split('…').map(escapeRe).join('.*')}\\n`)).join('');
+  const re = shown
+    .map((l) => (l.trim() === '…' ? '(?:.*\\n)*?' : `${l.split('…').map(escapeRe).join('.*')}\\n`))
+    .join('');
   return new RegExp(`^${re}$`).test(actual);
 }
 
@@ -61,7 +68,14 @@ beforeAll(async () => {
   for (const d of ['bin', 'home', 'work', 'cache']) mkdirSync(join(T, d));
   writeFileSync(join(T, 'bin/pcsc'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`);
   chmodSync(join(T, 'bin/pcsc'), 0o755);
-  env = { PATH: `${join(T, 'bin')}:${process.env.PATH}`, HOME: join(T, 'home'), XDG_CACHE_HOME: join(T, 'cache'), NO_COLOR: '1', LANG: 'C.UTF-8', PCSCLITE_CSOCK_NAME: rig.socket };
+  env = {
+    PATH: `${join(T, 'bin')}:${process.env.PATH}`,
+    HOME: join(T, 'home'),
+    XDG_CACHE_HOME: join(T, 'cache'),
+    NO_COLOR: '1',
+    LANG: 'C.UTF-8',
+    PCSCLITE_CSOCK_NAME: rig.socket,
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -76,30 +90,41 @@ describe('README examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(blocks.map((b) => [b[0]?.line ?? 0, b] as [number, Step[]]))('block at line %i prints what it shows', (_line, steps) => {
-    for (const step of steps) {
-      const command = step.command.replaceAll(SHOWN_SOCKET, rig!.socket);
-      const r = run('bash', ['--norc', '--noprofile', '-o', 'pipefail', '-c', `exec 2>&1\n${command}`], { env, cwd: join(T, 'work') });
-      const actual = r.stdout.replaceAll(rig!.socket, SHOWN_SOCKET);
-      const where = `README.md:${step.line}: $ ${step.command}\n--- shown\n${step.output.join('\n')}\n--- printed\n${actual}`;
-      expect(r.code, where).toBe(0);
-      const shownJson = asJson(step.output.join('\n'));
-      if (shownJson !== undefined && step.output.length > 0) expect(asJson(actual), where).toEqual(shownJson);
-      else expect(shownMatches(step.output, actual), where).toBe(true);
-    }
-  });
+  it.each(blocks.map((b) => [b[0]?.line ?? 0, b] as [number, Step[]]))(
+    'block at line %i prints what it shows',
+    (_line, steps) => {
+      for (const step of steps) {
+        const command = step.command.replaceAll(SHOWN_SOCKET, rig!.socket);
+        const r = run('bash', ['--norc', '--noprofile', '-o', 'pipefail', '-c', `exec 2>&1\n${command}`], {
+          env,
+          cwd: join(T, 'work'),
+        });
+        const actual = r.stdout.replaceAll(rig!.socket, SHOWN_SOCKET);
+        const where = `README.md:${step.line}: $ ${step.command}\n--- shown\n${step.output.join('\n')}\n--- printed\n${actual}`;
+        expect(r.code, where).toBe(0);
+        const shownJson = asJson(step.output.join('\n'));
+        if (shownJson !== undefined && step.output.length > 0) expect(asJson(actual), where).toEqual(shownJson);
+        else expect(shownMatches(step.output, actual), where).toBe(true);
+      }
+    },
+  );
 });
 
 describe('README facts', () => {
   it('lists every command in the Commands table', () => {
     const table = /^## Commands\n([\s\S]*?)\n\n/m.exec(README)?.[1] ?? '';
-    for (const c of commands()) expect(table, `README "## Commands" lacks pcsc ${c.id}`).toMatch(new RegExp(`^\\| \`pcsc ${escapeRe(c.id)}[ \`]`, 'm'));
+    for (const c of commands())
+      expect(table, `README "## Commands" lacks pcsc ${c.id}`).toMatch(
+        new RegExp(`^\\| \`pcsc ${escapeRe(c.id)}[ \`]`, 'm'),
+      );
   });
 
   it('shows at least one example of every command (`$ pcsc ID …`)', () => {
     for (const c of commands()) {
       const names = [c.id, ...c.aliases, `--${c.id}`].map(escapeRe).join('|');
-      expect(README, `README.md has no "$ pcsc ${c.id} …" example`).toMatch(new RegExp(`^\\$ (?:\\S+=\\S+ )*pcsc (?:${names})(?: |$)`, 'm'));
+      expect(README, `README.md has no "$ pcsc ${c.id} …" example`).toMatch(
+        new RegExp(`^\\$ (?:\\S+=\\S+ )*pcsc (?:${names})(?: |$)`, 'm'),
+      );
     }
   });
 
@@ -110,7 +135,9 @@ describe('README facts', () => {
   });
 
   it('links only to files that exist', () => {
-    const links = [...README.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1] as string).filter((l) => !/^[a-z]+:/.test(l));
+    const links = [...README.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1] as string)
+      .filter((l) => !/^[a-z]+:/.test(l));
     expect(links.length).toBeGreaterThan(0);
     expect(links.filter((l) => !existsSync(join(dirname(join(ROOT, 'README.md')), l)))).toEqual([]);
   });

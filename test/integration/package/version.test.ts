@@ -49,7 +49,11 @@ describe('pcsc --version', () => {
   it('--json', () => {
     const r = pcsc(['--version', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ version: pkg.version, node: process.version, platform: `${process.platform}-${process.arch}` });
+    expect(JSON.parse(r.stdout)).toEqual({
+      version: pkg.version,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    });
   });
 
   it('stays a usage error after a command (pcsc scan --version)', () => {
@@ -73,10 +77,14 @@ describe('pcsc --version --verbose', () => {
   });
 
   it('--socket wins over the environment; --json carries the same facts', () => {
-    const r = pcsc(['--verbose', '--version', '--json', '--socket', rig!.socket], { PCSCLITE_CSOCK_NAME: join(empty, 'nope.comm') });
+    const r = pcsc(['--verbose', '--version', '--json', '--socket', rig!.socket], {
+      PCSCLITE_CSOCK_NAME: join(empty, 'nope.comm'),
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
-      version: pkg.version, node: process.version, platform: `${process.platform}-${process.arch}`,
+      version: pkg.version,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
       daemon: { protocol: expected, daemonVersion: expected, socket: rig!.socket, source: 'option' },
     });
   });
@@ -89,7 +97,9 @@ describe('pcsc --version --verbose', () => {
     expect(lines[0]).toBe(FIRST_LINE);
     expect(lines[2]).toMatch(/^pcscd: {4}not reachable: .*\(0x8010001D\)/);
     expect(lines[3]).toBe(`socket:   ${socket} (from PCSCLITE_CSOCK_NAME)`);
-    const j = JSON.parse(pcsc(['version', '--verbose', '--json', '--socket', socket]).stdout) as { daemon: Record<string, string> };
+    const j = JSON.parse(pcsc(['version', '--verbose', '--json', '--socket', socket]).stdout) as {
+      daemon: Record<string, string>;
+    };
     expect(j.daemon).toEqual({ error: expect.stringContaining('0x8010001D'), socket, source: 'option' });
   });
 });

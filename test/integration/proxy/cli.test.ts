@@ -32,7 +32,10 @@ function pcsc(args: string[], cwd?: string): Proc {
 }
 
 async function scriptorVia(socket: string): Promise<string[]> {
-  const p = startProcess('scriptor', ['-r', R0], { env: { ...process.env, PCSCLITE_CSOCK_NAME: socket }, stdin: SCRIPT });
+  const p = startProcess('scriptor', ['-r', R0], {
+    env: { ...process.env, PCSCLITE_CSOCK_NAME: socket },
+    stdin: SCRIPT,
+  });
   expect(await p.exited).toBe(0);
   return p.lines;
 }
@@ -54,7 +57,10 @@ describe('pcsc spy', () => {
     expect(spy.lines).toContain('pcsc: stopped after 1 client connection');
     expect(existsSync(listen)).toBe(false);
     expect(statSync(output).mode & 0o777).toBe(0o600);
-    const records = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const commands = records.map((r) => r.command);
     expect(commands.slice(0, 2)).toEqual(['CMD_VERSION', 'SCARD_ESTABLISH_CONTEXT']);
     expect(commands).toContain('SCARD_CONNECT');
@@ -86,7 +92,9 @@ describe('pcsc spy', () => {
     expect(await spy.exited).toBe(0);
     const verify = spy.lines.filter((l) => l.includes('apdu=0020008104'));
     expect(verify).toHaveLength(2);
-    expect(verify[0]).toMatch(/SCARD_TRANSMIT .*reader="Virtual PCD 00 00" protocol=T=1 apdu=002000810431323334 response= sw=9000 \(Success\) rv=SCARD_S_SUCCESS \d+\.\d{3}ms/);
+    expect(verify[0]).toMatch(
+      /SCARD_TRANSMIT .*reader="Virtual PCD 00 00" protocol=T=1 apdu=002000810431323334 response= sw=9000 \(Success\) rv=SCARD_S_SUCCESS \d+\.\d{3}ms/,
+    );
     expect(verify[1]).toMatch(/sw=63C2 \(Warning: counter is 2 \(for VERIFY: wrong PIN, 2 tries left\)\)/);
     expect(spy.lines.some((l) => /SCARD_CONNECT .*share=shared preferred=T=0\|T=1 protocol=T=1/.test(l))).toBe(true);
   });
@@ -100,9 +108,15 @@ describe('pcsc spy | head', () => {
       await spy.waitLine(/listening on/, 0, 15_000, 'listening on');
       spy.child.stdout?.destroy();
       // The client may be cut off when the spy stops: only the spy's end matters here.
-      await startProcess('scriptor', ['-r', R0], { env: { ...process.env, PCSCLITE_CSOCK_NAME: listen }, stdin: SCRIPT }).exited;
+      await startProcess('scriptor', ['-r', R0], {
+        env: { ...process.env, PCSCLITE_CSOCK_NAME: listen },
+        stdin: SCRIPT,
+      }).exited;
       await spy.waitLine(/broken pipe/, 0, 10_000, 'broken pipe');
-      const code = await Promise.race([spy.exited, new Promise((r) => setTimeout(() => r('still running after 10 s'), 10_000))]);
+      const code = await Promise.race([
+        spy.exited,
+        new Promise((r) => setTimeout(() => r('still running after 10 s'), 10_000)),
+      ]);
       expect(code).toBe(0);
     } finally {
       await spy.stop(3000, 'SIGINT');
@@ -116,7 +130,9 @@ describe('pcsc proxy', () => {
     const proxy = pcsc(['proxy', '--listen', 'rel.comm', '--upstream', rig.socket], rig.dir);
     try {
       await proxy.waitLine(/point clients at it/, 0, 15_000, 'point clients at it');
-      expect(proxy.lines).toContain(`pcsc: point clients at it with PCSCLITE_CSOCK_NAME=${join(rig.dir, 'rel.comm')}; Ctrl-C stops`);
+      expect(proxy.lines).toContain(
+        `pcsc: point clients at it with PCSCLITE_CSOCK_NAME=${join(rig.dir, 'rel.comm')}; Ctrl-C stops`,
+      );
       expect(await scriptorVia(join(rig.dir, 'rel.comm'))).toContain('< 90 00 : Normal processing.');
     } finally {
       await proxy.stop(3000, 'SIGINT');
@@ -143,7 +159,9 @@ describe('pcsc proxy', () => {
 
     const self = pcsc(['proxy', '--listen', rig.socket, '--upstream', rig.socket]);
     expect(await self.exited).toBe(2);
-    expect(self.lines.filter(Boolean)).toEqual([expect.stringMatching(/^pcsc: the proxy cannot listen on pcscd's own socket/)]);
+    expect(self.lines.filter(Boolean)).toEqual([
+      expect.stringMatching(/^pcsc: the proxy cannot listen on pcscd's own socket/),
+    ]);
 
     const busyPath = join(rig.dir, 'busy.comm');
     const busy = createServer();
@@ -165,14 +183,34 @@ describe('pcsc proxy', () => {
     symlinkSync(loop, join(rig.dir, 'loop-link.comm'));
     const looped = pcsc(['proxy', '--listen', loop, '--upstream', join(rig.dir, 'loop-link.comm')]);
     expect(await looped.exited).toBe(2);
-    expect(looped.lines.filter(Boolean)).toEqual([`pcsc: --upstream ${join(rig.dir, 'loop-link.comm')} leads to the proxy's own socket (${loop}): point it at pcscd's socket`]);
+    expect(looped.lines.filter(Boolean)).toEqual([
+      `pcsc: --upstream ${join(rig.dir, 'loop-link.comm')} leads to the proxy's own socket (${loop}): point it at pcscd's socket`,
+    ]);
     expect(existsSync(loop)).toBe(false);
 
     // A spy that cannot write its log would serve clients and record nothing.
-    const noLogDir = pcsc(['spy', '--listen', join(rig.dir, 'spy-nolog.comm'), '--upstream', rig.socket, '-o', join(rig.dir, 'nope', 'trace.jsonl')]);
+    const noLogDir = pcsc([
+      'spy',
+      '--listen',
+      join(rig.dir, 'spy-nolog.comm'),
+      '--upstream',
+      rig.socket,
+      '-o',
+      join(rig.dir, 'nope', 'trace.jsonl'),
+    ]);
     expect(await noLogDir.exited).toBe(2);
-    expect(noLogDir.lines.filter(Boolean)).toEqual([`pcsc: cannot write the log to ${join(rig.dir, 'nope', 'trace.jsonl')}: directory ${join(rig.dir, 'nope')} does not exist`]);
-    const logIsDir = pcsc(['spy', '--listen', join(rig.dir, 'spy-nolog.comm'), '--upstream', rig.socket, '-o', rig.dir]);
+    expect(noLogDir.lines.filter(Boolean)).toEqual([
+      `pcsc: cannot write the log to ${join(rig.dir, 'nope', 'trace.jsonl')}: directory ${join(rig.dir, 'nope')} does not exist`,
+    ]);
+    const logIsDir = pcsc([
+      'spy',
+      '--listen',
+      join(rig.dir, 'spy-nolog.comm'),
+      '--upstream',
+      rig.socket,
+      '-o',
+      rig.dir,
+    ]);
     expect(await logIsDir.exited).toBe(2);
     expect(logIsDir.lines.join('\n')).toMatch(/it is a directory/);
     expect(existsSync(join(rig.dir, 'spy-nolog.comm'))).toBe(false);

@@ -36,7 +36,10 @@ async function client(): Promise<RawClient> {
 async function startProxy(upstream: string, holdNotificationsMs?: number): Promise<void> {
   calls = [];
   proxy = await ProxyServer.start({
-    listen: join(dir, 'proxy.comm'), upstream, onCall: (c) => calls.push(c), requestTimeout: 10_000,
+    listen: join(dir, 'proxy.comm'),
+    upstream,
+    onCall: (c) => calls.push(c),
+    requestTimeout: 10_000,
     ...(holdNotificationsMs === undefined ? {} : { holdNotificationsMs }),
   });
 }
@@ -60,9 +63,17 @@ async function refusedDirectlyServedByProxy(rv: string, tag: number, count: numb
   const direct = startProcess(exe, ['1', '1'], { env: { ...process.env, PCSCLITE_CSOCK_NAME: fake.path } });
   expect(await direct.exited).toBe(1);
   expect(direct.lines[0]).toMatch(new RegExp(`^FAIL SCardEstablishContext ${rv}`));
-  const proxied = startProcess(exe, [`0x${tag.toString(16)}`, String(count)], { env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen } });
+  const proxied = startProcess(exe, [`0x${tag.toString(16)}`, String(count)], {
+    env: { ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen },
+  });
   expect(await proxied.exited).toBe(0);
-  expect(proxied.lines.filter(Boolean)).toEqual([`reader ${R0}`, 'state 0x00010022', 'pnp 0x00000000', 'atr 3B80800101', `ok ${count}`]);
+  expect(proxied.lines.filter(Boolean)).toEqual([
+    `reader ${R0}`,
+    'state 0x00010022',
+    'pnp 0x00000000',
+    'atr 3B80800101',
+    `ok ${count}`,
+  ]);
 }
 
 beforeEach(() => {
@@ -189,7 +200,10 @@ describe('a 4:3 daemon (pcscd 1.8.23)', () => {
 
 describe('a daemon built with 32 reader slots', () => {
   beforeEach(async () => {
-    fake = await startFake('2.2.3', { slots: 32, readers: Array.from({ length: 20 }, (_, i) => ({ name: `Reader ${String(i).padStart(2, '0')} 00` })) });
+    fake = await startFake('2.2.3', {
+      slots: 32,
+      readers: Array.from({ length: 20 }, (_, i) => ({ name: `Reader ${String(i).padStart(2, '0')} 00` })),
+    });
     await startProxy(fake.path);
   });
 
@@ -237,7 +251,9 @@ describe('clients of every version and a 4:4 daemon whose readers come and go', 
     fake.removeReader(R0);
     expect((await c.readerEvents()).readerEvents).toBe(first.readerEvents + 3);
     expect(fake.requests.filter((r) => r.cmd === 0x15)).toEqual([]);
-    expect(calls.filter((x) => x.command === 'CMD_GET_READER_EVENTS').every((x) => /synthesised/.test(x.note ?? ''))).toBe(true);
+    expect(
+      calls.filter((x) => x.command === 'CMD_GET_READER_EVENTS').every((x) => /synthesised/.test(x.note ?? '')),
+    ).toBe(true);
   });
 
   it('a 4:3 client: WAIT and STOP with 8-byte bodies, no array on WAIT, STOP echoes timeOut', async () => {
@@ -385,7 +401,9 @@ describe('clients of every version and a 4:4 daemon whose readers come and go', 
     expect(await c.take(8)).toEqual(words(0, 0));
     c.send(0x13);
     await c.take(2944);
-    expect((await c.transmit(card.hCard, Buffer.from('00E200000177', 'hex'))).resp).toEqual(Buffer.from('779000', 'hex'));
+    expect((await c.transmit(card.hCard, Buffer.from('00E200000177', 'hex'))).resp).toEqual(
+      Buffer.from('779000', 'hex'),
+    );
     expect(await c.quiet(100)).toBe(0);
     fake.removeCard(R0);
     expect(await c.take(8)).toEqual(words(0, 0));
@@ -409,7 +427,9 @@ describe('clients of every version and a 4:4 daemon whose readers come and go', 
     expect(await c.quiet(100)).toBe(0); // exactly 16 × 156 bytes
     const card = await c.connect(h, R0, 100);
     expect(card.rv).toBe(0);
-    expect((await c.transmit(card.hCard, Buffer.from('00E200000142', 'hex'))).resp).toEqual(Buffer.from('429000', 'hex'));
+    expect((await c.transmit(card.hCard, Buffer.from('00E200000142', 'hex'))).resp).toEqual(
+      Buffer.from('429000', 'hex'),
+    );
     // A 4:3 client of the same proxy still gets 128-byte names.
     const c3 = await client();
     await c3.version(4, 3);

@@ -27,11 +27,19 @@ let session: string;
 const viaProxy = (): NodeJS.ProcessEnv => ({ ...process.env, PCSCLITE_CSOCK_NAME: proxy.listen });
 
 beforeAll(async () => {
-  requireFiles({ '/usr/bin/pcsc_scan': 'pcsc-tools', '/usr/bin/scriptor': 'pcsc-tools', '/usr/bin/stdbuf': 'coreutils' });
+  requireFiles({
+    '/usr/bin/pcsc_scan': 'pcsc-tools',
+    '/usr/bin/scriptor': 'pcsc-tools',
+    '/usr/bin/stdbuf': 'coreutils',
+  });
   session = buildPcscClient(SESSION_C);
   rig = await startRig({ insert: [0] });
   await pinCard(rig.card(0));
-  proxy = await ProxyServer.start({ listen: join(rig.dir, 'proxy.comm'), upstream: rig.socket, onCall: (c) => calls.push(c) });
+  proxy = await ProxyServer.start({
+    listen: join(rig.dir, 'proxy.comm'),
+    upstream: rig.socket,
+    onCall: (c) => calls.push(c),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -102,10 +110,12 @@ describe('released clients through the proxy to Debian’s pcscd', () => {
     const r = await runSession(0x51, 100);
     expect(r.code).toBe(0);
     expect(r.lines).toEqual([
-      `reader ${R0}`, 'reader Virtual PCD 00 01',
+      `reader ${R0}`,
+      'reader Virtual PCD 00 01',
       expect.stringMatching(/^state 0x000[0-9A-F]0022$/), // PRESENT | CHANGED, event counter above
       'pnp 0x00000000', // 4:4 has no reader-event counter: libpcsclite leaves the high word 0
-      'atr 3B80800101', 'ok 100',
+      'atr 3B80800101',
+      'ok 100',
     ]);
     const tx = calls.filter((c) => c.command === 'SCARD_TRANSMIT');
     expect(tx).toHaveLength(100);
@@ -142,7 +152,8 @@ describe('released clients through the proxy to Debian’s pcscd', () => {
       expect(r.lines.at(-1)).toBe('ok 1000');
     }
     const byClient = new Map<number, ProxyCall[]>();
-    for (const c of calls.filter((x) => x.command === 'SCARD_TRANSMIT')) byClient.set(c.client, [...(byClient.get(c.client) ?? []), c]);
+    for (const c of calls.filter((x) => x.command === 'SCARD_TRANSMIT'))
+      byClient.set(c.client, [...(byClient.get(c.client) ?? []), c]);
     expect(byClient.size).toBe(8);
     const tags = new Set<string>();
     for (const list of byClient.values()) {
@@ -175,7 +186,8 @@ describe('every card call answered through the proxy as pcscd answers it directl
         r.writeUInt32LE(0, 0);
         out.push(r);
       };
-      const attr = (id: number, len: number): Buffer => Buffer.concat([words(hCard, id), Buffer.alloc(264), words(len, 0)]);
+      const attr = (id: number, len: number): Buffer =>
+        Buffer.concat([words(hCard, id), Buffer.alloc(264), words(len, 0)]);
       await call(0x0f, attr(0x00090303, 264), 280); // GET_ATTRIB ATR string
       await call(0x0f, attr(0x7fff0003, 264), 280); // friendly name (answered by pcscd itself)
       await call(0x0f, attr(0x00010100, 264), 280); // vendor name: unsupported by vpcd
@@ -226,7 +238,10 @@ describe('spec-written clients of other versions through the proxy to Debian’s
       expect(after[0]?.atr.toString('hex')).toBe('3b80800101');
       const card = await c.connect(h, R0);
       expect(card.rv).toBe(0);
-      expect(await c.transmit(card.hCard, Buffer.from('00E20000020A0B', 'hex'))).toEqual({ rv: 0, resp: Buffer.from('0A0B9000', 'hex') });
+      expect(await c.transmit(card.hCard, Buffer.from('00E20000020A0B', 'hex'))).toEqual({
+        rv: 0,
+        resp: Buffer.from('0A0B9000', 'hex'),
+      });
       expect(await c.disconnect(card.hCard)).toBe(0);
       expect(await c.release(h)).toBe(0);
     } finally {
@@ -257,7 +272,9 @@ describe('spec-written clients of other versions through the proxy to Debian’s
       await rig.card(0).insert();
       const card = await c.connect(h, R0);
       expect(card.rv).toBe(0);
-      expect((await c.transmit(card.hCard, Buffer.from('00E2000001FF', 'hex'))).resp).toEqual(Buffer.from('FF9000', 'hex'));
+      expect((await c.transmit(card.hCard, Buffer.from('00E2000001FF', 'hex'))).resp).toEqual(
+        Buffer.from('FF9000', 'hex'),
+      );
       expect(await c.release(h)).toBe(0);
     } finally {
       c.close();

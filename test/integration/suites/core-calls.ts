@@ -22,8 +22,14 @@
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  Attr, CM_IOCTL_GET_FEATURE_REQUEST, Context, PNP_NOTIFICATION, Scard, StateFlag,
-  type Card, type Context as PcscContext,
+  Attr,
+  CM_IOCTL_GET_FEATURE_REQUEST,
+  Context,
+  PNP_NOTIFICATION,
+  Scard,
+  StateFlag,
+  type Card,
+  type Context as PcscContext,
 } from '../../../src/core/index.js';
 import type { CardLogEntry } from '../../rig/rig.js';
 import { rejectsWithScard, sleep, tracked } from '../helpers/scard.js';
@@ -130,7 +136,10 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
       it('waits when given back eventState, and times out with SCARD_E_TIMEOUT', async () => {
         const c = await ctx();
         const [a] = await c.getStatusChange([{ reader: r0() }]);
-        await rejectsWithScard(c.getStatusChange([{ reader: r0(), currentState: a?.eventState }], { timeout: 300 }), Scard.E_TIMEOUT);
+        await rejectsWithScard(
+          c.getStatusChange([{ reader: r0(), currentState: a?.eventState }], { timeout: 300 }),
+          Scard.E_TIMEOUT,
+        );
         // The context is still in step after the timeout (no stale notification left behind).
         const [again] = await c.getStatusChange([{ reader: r0() }]);
         expect(again?.eventState).toBe(a?.eventState);
@@ -139,7 +148,9 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
       it('sees a removal then an insertion, the counter in the high word going up by one each', async () => {
         const c = await ctx();
         const [before] = await c.getStatusChange([{ reader: r0() }]);
-        const waitRemoval = tracked(c.getStatusChange([{ reader: r0(), currentState: before?.eventState }], { timeout: 10_000 })).promise;
+        const waitRemoval = tracked(
+          c.getStatusChange([{ reader: r0(), currentState: before?.eventState }], { timeout: 10_000 }),
+        ).promise;
         await remove();
         const [gone] = await waitRemoval;
         expect(gone?.flags).toEqual(expect.arrayContaining(['CHANGED', 'EMPTY']));
@@ -147,7 +158,9 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
         expect(gone?.eventCount).toBe(((before?.eventCount ?? 0) + 1) & 0xffff);
         expect(gone?.eventState).toBe((((gone?.eventCount ?? 0) << 16) | StateFlag.EMPTY | StateFlag.CHANGED) >>> 0);
 
-        const waitInsertion = tracked(c.getStatusChange([{ reader: r0(), currentState: gone?.eventState }], { timeout: 10_000 })).promise;
+        const waitInsertion = tracked(
+          c.getStatusChange([{ reader: r0(), currentState: gone?.eventState }], { timeout: 10_000 }),
+        ).promise;
         await insert();
         const [back] = await waitInsertion;
         expect(back?.flags).toEqual(expect.arrayContaining(['CHANGED', 'PRESENT']));
@@ -157,7 +170,9 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
 
       it(`serves ${PNP_NOTIFICATION} as the negotiated protocol defines it`, async () => {
         const c = await ctx();
-        const [card, pnp] = await c.getStatusChange([{ reader: r0() }, { reader: PNP_NOTIFICATION }], { timeout: 5000 });
+        const [card, pnp] = await c.getStatusChange([{ reader: r0() }, { reader: PNP_NOTIFICATION }], {
+          timeout: 5000,
+        });
         expect(card?.changed).toBe(true);
         // Unaware alone never wakes the PnP entry; the counter in its high word exists from 4:5
         // (CMD_GET_READER_EVENTS): 4:2, 4:3 and 4:4 have none.
@@ -165,17 +180,24 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
         if (['4:2', '4:3', '4:4'].includes(t.protocol)) expect(pnp?.eventState).toBe(0);
         else expect(pnp?.eventCount).toBeGreaterThanOrEqual(1);
         // A card event is not a reader event: the PnP entry alone stays quiet through a removal.
-        const waitPnp = tracked(c.getStatusChange([{ reader: PNP_NOTIFICATION, currentState: pnp?.eventState }], { timeout: 2500 })).promise;
+        const waitPnp = tracked(
+          c.getStatusChange([{ reader: PNP_NOTIFICATION, currentState: pnp?.eventState }], { timeout: 2500 }),
+        ).promise;
         await remove();
         await rejectsWithScard(waitPnp, Scard.E_TIMEOUT);
       });
 
       it('rejects an unknown reader with SCARD_E_UNKNOWN_READER', async () => {
-        await rejectsWithScard((await ctx()).getStatusChange([{ reader: 'No Such Reader 00 00' }]), Scard.E_UNKNOWN_READER);
+        await rejectsWithScard(
+          (await ctx()).getStatusChange([{ reader: 'No Such Reader 00 00' }]),
+          Scard.E_UNKNOWN_READER,
+        );
       });
 
       it('returns at once when every entry is ignored', async () => {
-        const [a] = await (await ctx()).getStatusChange([{ reader: r0(), currentState: StateFlag.IGNORE }], { timeout: 60_000 });
+        const [a] = await (
+          await ctx()
+        ).getStatusChange([{ reader: r0(), currentState: StateFlag.IGNORE }], { timeout: 60_000 });
         expect(a?.changed).toBe(false);
       });
 
@@ -188,7 +210,10 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
         await c.cancel();
         await rejectsWithScard(wait.promise, Scard.E_CANCELLED);
         expect(await c.listReaders()).toEqual(t.readers);
-        await rejectsWithScard(c.getStatusChange([{ reader: r0(), currentState: a?.eventState }], { timeout: 200 }), Scard.E_TIMEOUT);
+        await rejectsWithScard(
+          c.getStatusChange([{ reader: r0(), currentState: a?.eventState }], { timeout: 200 }),
+          Scard.E_TIMEOUT,
+        );
       });
 
       it('cancel() right after starting a wait still ends it', async () => {
@@ -279,7 +304,11 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
         const [ca, cb] = [await a.connect(r0()), await b.connect(r0())];
         const out = await ca.transaction((card) => card.transmit(apdu('00E2000001AA')));
         expect(out).toEqual(apdu('AA' + OK));
-        await expect(ca.transaction(async () => { throw new Error('inside'); })).rejects.toThrow('inside');
+        await expect(
+          ca.transaction(async () => {
+            throw new Error('inside');
+          }),
+        ).rejects.toThrow('inside');
         await cb.transaction(async () => undefined, { timeout: 2000 }); // not left locked
       });
 
@@ -321,7 +350,9 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
           const data = fill(n);
           expect(await card.transmit(ext(0, 0xe2, 0, data))).toEqual(Buffer.concat([data, apdu(OK)]));
         }
-        expect(await card.transmit(ext(0, 0xe0, max - 2, Buffer.alloc(0), 0))).toEqual(Buffer.concat([pattern(max - 2), apdu(OK)]));
+        expect(await card.transmit(ext(0, 0xe0, max - 2, Buffer.alloc(0), 0))).toEqual(
+          Buffer.concat([pattern(max - 2), apdu(OK)]),
+        );
         const lengthOfMax = Buffer.alloc(4);
         lengthOfMax.writeUInt32BE(max);
         expect(await card.transmit(ext(0, 0xe4, 0, fill(max - 7)))).toEqual(Buffer.concat([lengthOfMax, apdu(OK)]));
@@ -329,7 +360,9 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
 
       it('a response larger than maxResponse gives SCARD_E_INSUFFICIENT_BUFFER; the handle goes on working', async () => {
         await rejectsWithScard(card.transmit(apdu('00E0000800'), { maxResponse: 4 }), Scard.E_INSUFFICIENT_BUFFER);
-        expect(await card.transmit(apdu('00E0000800'), { maxResponse: 10 })).toEqual(Buffer.concat([pattern(8), apdu(OK)]));
+        expect(await card.transmit(apdu('00E0000800'), { maxResponse: 10 })).toEqual(
+          Buffer.concat([pattern(8), apdu(OK)]),
+        );
       });
 
       it('waits for a slow card, longer than the bound on ordinary replies', async () => {
@@ -459,17 +492,20 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
         ['reset', 'reset'],
         ['unpower', 'off'],
         ['eject', null],
-      ] as const)('disconnect(%s) succeeds; the card sees the reset or power-off it asks for', async (disposition, seen) => {
-        const c = await ctx();
-        const card = await c.connect(r0());
-        await t.card.clearLog?.();
-        await card.disconnect(disposition);
-        if (seen && t.card.log) expect(await sawCtrl(seen)).toContain(seen);
-        await rejectsWithScard(card.transmit(apdu('00E2000001A5')), Scard.E_INVALID_HANDLE);
-        await card.disconnect(); // already disconnected: nothing to do
-        const again = await c.connect(r0());
-        expect(await again.transmit(apdu('00E2000001A5'))).toEqual(apdu('A5' + OK));
-      });
+      ] as const)(
+        'disconnect(%s) succeeds; the card sees the reset or power-off it asks for',
+        async (disposition, seen) => {
+          const c = await ctx();
+          const card = await c.connect(r0());
+          await t.card.clearLog?.();
+          await card.disconnect(disposition);
+          if (seen && t.card.log) expect(await sawCtrl(seen)).toContain(seen);
+          await rejectsWithScard(card.transmit(apdu('00E2000001A5')), Scard.E_INVALID_HANDLE);
+          await card.disconnect(); // already disconnected: nothing to do
+          const again = await c.connect(r0());
+          expect(await again.transmit(apdu('00E2000001A5'))).toEqual(apdu('A5' + OK));
+        },
+      );
 
       it('card removed mid-session: SCARD_W_REMOVED_CARD, disconnect works, connect gives SCARD_E_NO_SMARTCARD', async () => {
         const c = await ctx();

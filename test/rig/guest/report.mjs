@@ -17,7 +17,9 @@ export async function step(name, fn) {
     process.stdout.write(`@@ ${JSON.stringify({ name, value, ms: Math.round(performance.now() - t0) })}\n`);
     return value;
   } catch (e) {
-    process.stdout.write(`@@ ${JSON.stringify({ name, error: errorJson(e), ms: Math.round(performance.now() - t0) })}\n`);
+    process.stdout.write(
+      `@@ ${JSON.stringify({ name, error: errorJson(e), ms: Math.round(performance.now() - t0) })}\n`,
+    );
     return undefined;
   }
 }

@@ -6,7 +6,14 @@ import { mkdtempSync } from 'node:fs';
 import { core, hex, report, sleep, step, toHex } from './report.mjs';
 
 const { Context, Attr, CM_IOCTL_GET_FEATURE_REQUEST, usbStatus } = core;
-const APDUS = ['00A4040007A0000000790100', '00C000000D', '8056010000', '8056010020', '00A4040007D276000085010100', '0084000008'];
+const APDUS = [
+  '00A4040007A0000000790100',
+  '00C000000D',
+  '8056010000',
+  '8056010020',
+  '00A4040007D276000085010100',
+  '0084000008',
+];
 const repo = new URL('../../../', import.meta.url).pathname;
 
 async function exchangeAll(ctx, reader) {
@@ -36,8 +43,11 @@ if (ctx) {
     const card = await ctx.connect(reader);
     const str = async (id) => (await card.getAttribute(id)).toString('latin1').replace(/\0$/, '');
     const r = {
-      vendor: await str(Attr.VENDOR_NAME), type: await str(Attr.VENDOR_IFD_TYPE), serial: await str(Attr.VENDOR_IFD_SERIAL_NO),
-      atr: toHex(await card.getAttribute(Attr.ATR_STRING)), channel: (await card.getAttribute(Attr.CHANNEL_ID)).readUInt32LE(0).toString(16),
+      vendor: await str(Attr.VENDOR_NAME),
+      type: await str(Attr.VENDOR_IFD_TYPE),
+      serial: await str(Attr.VENDOR_IFD_SERIAL_NO),
+      atr: toHex(await card.getAttribute(Attr.ATR_STRING)),
+      channel: (await card.getAttribute(Attr.CHANNEL_ID)).readUInt32LE(0).toString(16),
       features: toHex(await card.control(CM_IOCTL_GET_FEATURE_REQUEST)),
     };
     await card.disconnect();
@@ -48,7 +58,10 @@ if (ctx) {
     const b = await ctx.connect(reader);
     const order = [];
     await a.beginTransaction();
-    const waiting = b.transaction(async () => { order.push('b'); return toHex(await b.transmit(hex('00C000000D'))); });
+    const waiting = b.transaction(async () => {
+      order.push('b');
+      return toHex(await b.transmit(hex('00C000000D')));
+    });
     await sleep(200);
     order.push('a');
     await a.transmit(hex('00A4040007A0000000790100'));
@@ -60,20 +73,38 @@ if (ctx) {
   });
   await step('exclusive', async () => {
     const a = await ctx.connect(reader, { share: 'exclusive' });
-    try { await ctx.connect(reader); return 'second connect succeeded'; } catch (e) { return e.scardName; } finally { await a.disconnect(); }
+    try {
+      await ctx.connect(reader);
+      return 'second connect succeeded';
+    } catch (e) {
+      return e.scardName;
+    } finally {
+      await a.disconnect();
+    }
   });
   await step('reset-seen-by-other', async () => {
     const a = await ctx.connect(reader);
     const b = await ctx.connect(reader);
     await a.disconnect('reset');
-    try { await b.transmit(hex('00C000000D')); return 'no error'; } catch (e) { return e.scardName; } finally { await b.disconnect(); }
+    try {
+      await b.transmit(hex('00C000000D'));
+      return 'no error';
+    } catch (e) {
+      return e.scardName;
+    } finally {
+      await b.disconnect();
+    }
   });
   await step('release', () => ctx.release());
 }
 
 // The CLI (bin/run.js reads the oclif manifest that `npm run build` writes).
 const cli = (args) => {
-  const r = spawnSync(process.execPath, [`${repo}bin/run.js`, ...args], { encoding: 'utf8', timeout: 60_000, input: '' });
+  const r = spawnSync(process.execPath, [`${repo}bin/run.js`, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    input: '',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const cliJson = (args) => {
@@ -83,7 +114,10 @@ const cliJson = (args) => {
 /** The APDUs `pcsc apdu` sends: SELECT (61xx, GET RESPONSE), 6Cxx (re-sent with Le), 6A82. */
 const CLI_APDUS = ['00A4040007A0000000790100', '8056010000', '00A4040007D276000085010100'];
 
-await step('cli-scan', () => ({ text: cli(['scan', '--backend', 'usb', '-r']), json: cliJson(['scan', '--backend', 'usb', '-r']) }));
+await step('cli-scan', () => ({
+  text: cli(['scan', '--backend', 'usb', '-r']),
+  json: cliJson(['scan', '--backend', 'usb', '-r']),
+}));
 await step('cli-apdu', () => ({
   text: cli(['apdu', '--backend', 'usb', '--reader', '0', CLI_APDUS[0]]),
   json: cliJson(['apdu', '--backend', 'usb', '--reader', '0', ...CLI_APDUS]),
@@ -91,13 +125,24 @@ await step('cli-apdu', () => ({
 
 // As an unprivileged user, the device node (root 0600) cannot be opened.
 await step('nobody', () => {
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `
+  const r = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      '-e',
+      `
     const { Context } = await import(${JSON.stringify(repo + 'dist/core/index.js')});
     const ctx = await Context.establish({ backend: 'usb' });
     const names = await ctx.listReaders();
     try { await ctx.connect(names[0]); console.log(JSON.stringify({ names, connected: true })); }
     catch (e) { console.log(JSON.stringify({ names, code: e.code, message: e.message })); }
-    await ctx.release();`], { encoding: 'utf8', timeout: 60_000, input: '' });
+    await ctx.release();`,
+    ],
+    { encoding: 'utf8', timeout: 60_000, input: '' },
+  );
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 });
@@ -105,10 +150,16 @@ await step('nobody', () => {
 // Debian's pcscd + libccid on the same reader, on a private socket.
 const dir = mkdtempSync('/tmp/pcscd-');
 const sock = `${dir}/pcscd.comm`;
-const pcscd = spawn('python3', [`${repo}test/rig/pcscd-launch.py`, sock, '--foreground', '--config', dir, '--debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const pcscd = spawn('python3', [`${repo}test/rig/pcscd-launch.py`, sock, '--foreground', '--config', dir, '--debug'], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 let log = '';
-pcscd.stdout.on('data', (d) => { log += d; });
-pcscd.stderr.on('data', (d) => { log += d; });
+pcscd.stdout.on('data', (d) => {
+  log += d;
+});
+pcscd.stderr.on('data', (d) => {
+  log += d;
+});
 try {
   const pctx = await step('pcscd-establish', async () => {
     for (let i = 0; i < 100; i++) {
@@ -116,7 +167,9 @@ try {
         const c = await core.PcscdContext.establish({ socket: sock });
         if ((await c.listReaders()).length > 0) return c;
         await c.release();
-      } catch { /* not up yet */ }
+      } catch {
+        /* not up yet */
+      }
       await sleep(100);
     }
     throw new Error('pcscd did not list the reader within 10 s');
@@ -128,10 +181,19 @@ try {
       return { flags: s.flags, atr: toHex(s.atr), eventCount: s.eventCount };
     });
     await step('pcscd-exchange', () => exchangeAll(pctx, readers[0]));
-    await step('pcscd-cli-apdu', () => cliJson(['apdu', '--backend', 'pcscd', '--socket', sock, '--reader', '0', ...CLI_APDUS]));
+    await step('pcscd-cli-apdu', () =>
+      cliJson(['apdu', '--backend', 'pcscd', '--socket', sock, '--reader', '0', ...CLI_APDUS]),
+    );
     await step('busy', async () => {
       const u = await Context.establish({ backend: 'usb' });
-      try { await u.connect((await u.listReaders())[0]); return { connected: true }; } catch (e) { return { code: e.code, message: e.message }; } finally { await u.release(); }
+      try {
+        await u.connect((await u.listReaders())[0]);
+        return { connected: true };
+      } catch (e) {
+        return { code: e.code, message: e.message };
+      } finally {
+        await u.release();
+      }
     });
     await step('auto-backend', async () => {
       const a = await Context.establish({ backend: 'auto', socket: sock });
@@ -143,7 +205,11 @@ try {
       await b.release();
       // ...but not when the user named a socket.
       let namedMissing;
-      try { await Context.establish({ backend: 'auto', socket: `${dir}/nobody-listens` }); } catch (e) { namedMissing = e.scardName; }
+      try {
+        await Context.establish({ backend: 'auto', socket: `${dir}/nobody-listens` });
+      } catch (e) {
+        namedMissing = e.scardName;
+      }
       return [named, dflt, namedMissing];
     });
     await pctx.release();
@@ -151,5 +217,11 @@ try {
 } finally {
   pcscd.kill('SIGTERM');
   await new Promise((r) => pcscd.once('exit', r));
-  report('pcscd-log', log.split('\n').filter((l) => /hotplug|ccid|Adding|fail|error/i.test(l) && !/winscard/.test(l)).slice(0, 40));
+  report(
+    'pcscd-log',
+    log
+      .split('\n')
+      .filter((l) => /hotplug|ccid|Adding|fail|error/i.test(l) && !/winscard/.test(l))
+      .slice(0, 40),
+  );
 }

@@ -18,7 +18,13 @@ describe('parseApdu: the seven encodings', () => {
     ['case 2E, Le 0100', h('00 B0 00 00 00 01 00'), '2E', 0, 256],
     ['case 2E, Le 0000 means 65536', h('00 B0 00 00 00 00 00'), '2E', 0, 65536],
     ['case 3E with 300 bytes', Buffer.concat([h('00 D6 00 00 00 01 2C'), seq(300)]), '3E', 300, null],
-    ['case 4E with 2 bytes, Le 1000', Buffer.concat([h('00 2A 9E 9A 00 00 02'), h('AB CD'), h('10 00')]), '4E', 2, 4096],
+    [
+      'case 4E with 2 bytes, Le 1000',
+      Buffer.concat([h('00 2A 9E 9A 00 00 02'), h('AB CD'), h('10 00')]),
+      '4E',
+      2,
+      4096,
+    ],
     ['case 4E, Le 0000 means 65536', Buffer.concat([h('80 CA 00 00 00 00 01 AA 00 00')]), '4E', 1, 65536],
   ];
   it.each(cases)('%s', (_n, bytes, c, nc, ne) => {
@@ -47,12 +53,24 @@ describe('parseApdu: lengths that fit no case', () => {
     ['empty', Buffer.alloc(0), /0 bytes is too short/],
     ['one byte (unquoted spaces)', h('00'), /1 byte is too short.*quote them/],
     ['three bytes', h('00 A4 04'), /3 bytes is too short/],
-    ['Lc says 5, 3 follow', h('00 A4 04 00 05 01 02 03'), /Lc is 5 \(0x05\) but 3 bytes follow it; expected 5 \(no Le\) or 6 \(with Le\)/],
+    [
+      'Lc says 5, 3 follow',
+      h('00 A4 04 00 05 01 02 03'),
+      /Lc is 5 \(0x05\) but 3 bytes follow it; expected 5 \(no Le\) or 6 \(with Le\)/,
+    ],
     ['Lc says 2, 4 follow', h('00 A4 04 00 02 01 02 03 04'), /Lc is 2 .* but 4 bytes follow/],
     ['short Lc of 00 and one byte', h('00 A4 04 00 00 01'), /short Lc must be 1–255/],
     ['extended Lc 0000', h('00 A4 04 00 00 00 00 01'), /extended Lc is 0000/],
-    ['extended Lc says 3, 1 follows', h('00 A4 04 00 00 00 03 01'), /extended Lc is 3 \(0x0003\) but 1 byte follows it/],
-    ['extended Lc says 2, 3 follow', h('00 A4 04 00 00 00 02 01 02 03'), /expected 2 \(no Le\) or 4 \(with a 2-byte Le\)/],
+    [
+      'extended Lc says 3, 1 follows',
+      h('00 A4 04 00 00 00 03 01'),
+      /extended Lc is 3 \(0x0003\) but 1 byte follows it/,
+    ],
+    [
+      'extended Lc says 2, 3 follow',
+      h('00 A4 04 00 00 00 02 01 02 03'),
+      /expected 2 \(no Le\) or 4 \(with a 2-byte Le\)/,
+    ],
   ];
   it.each(bad)('%s', (_n, bytes, re) => {
     expect(() => parseApdu(bytes, { what: 'APDU 2' })).toThrow(UsageError);
@@ -76,7 +94,9 @@ describe('buildApdu', () => {
     expect(buildApdu({ cla: 0, ins: 0xb0, p1: 0, p2: 0, ne: 256 })).toEqual(h('00B0000000'));
     expect(buildApdu({ cla: 0, ins: 0xa4, p1: 0, p2: 0, data: h('3F00') })).toEqual(h('00A40000023F00'));
     expect(buildApdu({ cla: 0xa0, ins: 0xc0, p1: 0, p2: 0, ne: 0x17 })).toEqual(h('A0C0000017'));
-    expect(buildApdu({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: h('A0000002471001'), ne: 256 })).toEqual(h('00A4040007A000000247100100'));
+    expect(buildApdu({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: h('A0000002471001'), ne: 256 })).toEqual(
+      h('00A4040007A000000247100100'),
+    );
   });
 
   it('switches to the extended form when the data or Ne need it', () => {
@@ -84,8 +104,12 @@ describe('buildApdu', () => {
     expect(buildApdu({ cla: 0, ins: 0xb0, p1: 0, p2: 0, ne: 65536 })).toEqual(h('00B00000000000'));
     const d = seq(256);
     expect(buildApdu({ cla: 0, ins: 0xd6, p1: 0, p2: 0, data: d })).toEqual(Buffer.concat([h('00D6000000 0100'), d]));
-    expect(buildApdu({ cla: 0, ins: 0xd6, p1: 0, p2: 0, data: d, ne: 65536 })).toEqual(Buffer.concat([h('00D6000000 0100'), d, h('0000')]));
-    expect(buildApdu({ cla: 0, ins: 0xca, p1: 0, p2: 0, data: h('AA'), ne: 10, extended: true })).toEqual(h('00CA0000 000001 AA 000A'));
+    expect(buildApdu({ cla: 0, ins: 0xd6, p1: 0, p2: 0, data: d, ne: 65536 })).toEqual(
+      Buffer.concat([h('00D6000000 0100'), d, h('0000')]),
+    );
+    expect(buildApdu({ cla: 0, ins: 0xca, p1: 0, p2: 0, data: h('AA'), ne: 10, extended: true })).toEqual(
+      h('00CA0000 000001 AA 000A'),
+    );
   });
 
   it('refuses impossible fields', () => {
@@ -103,7 +127,9 @@ describe('buildApdu', () => {
 
 describe('property: build then parse gives the fields back', () => {
   const sizes = fc.constantFrom(0, 1, 2, 254, 255, 256, 257, 300, 4096, 65535);
-  const ne = fc.option(fc.oneof(fc.constantFrom(1, 255, 256, 257, 65535, 65536), fc.integer({ min: 1, max: 65536 })), { nil: null });
+  const ne = fc.option(fc.oneof(fc.constantFrom(1, 255, 256, 257, 65535, 65536), fc.integer({ min: 1, max: 65536 })), {
+    nil: null,
+  });
   const byte = fc.integer({ min: 0, max: 255 });
 
   it('for any header, data size, Ne and form', () => {

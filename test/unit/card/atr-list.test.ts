@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  atrListCacheDir, atrListSearchPath, atrSubmitUrl, compileAtrList, findAtrList, looksLikeAtrList, openAtrList, parseAtrList,
+  atrListCacheDir,
+  atrListSearchPath,
+  atrSubmitUrl,
+  compileAtrList,
+  findAtrList,
+  looksLikeAtrList,
+  openAtrList,
+  parseAtrList,
 } from '../../../src/core/card/atr-list.js';
 import { hex as atr } from '../../helpers/hex.js';
 
@@ -33,7 +40,13 @@ const LIST = [
 describe('parseAtrList', () => {
   it('reads patterns, their TAB-indented names and line numbers', () => {
     const e = parseAtrList(LIST);
-    expect(e.map((x) => x.pattern)).toEqual(['3B 02 14 50', '3B 02 14 ..', '3b 02 1[0-4] 5[0F]', '3B 02 14 51', '3B 8F .*']);
+    expect(e.map((x) => x.pattern)).toEqual([
+      '3B 02 14 50',
+      '3B 02 14 ..',
+      '3b 02 1[0-4] 5[0F]',
+      '3B 02 14 51',
+      '3B 8F .*',
+    ]);
     expect(e[0]).toEqual({ pattern: '3B 02 14 50', names: ['First card', 'second line'], line: 3 });
   });
   it('CRLF line ends are tolerated', () => {
@@ -82,8 +95,11 @@ describe('search path', () => {
 
   it('follows ATR_analysis: XDG cache, ~/.smartcard_list.txt, then system copies', () => {
     expect(atrListSearchPath({ HOME: '/h', XDG_CACHE_HOME: '/x' })).toEqual([
-      '/x/smartcard_list.txt', '/h/.smartcard_list.txt', '/usr/local/pcsc/smartcard_list.txt',
-      '/usr/share/pcsc/smartcard_list.txt', '/usr/local/share/pcsc/smartcard_list.txt',
+      '/x/smartcard_list.txt',
+      '/h/.smartcard_list.txt',
+      '/usr/local/pcsc/smartcard_list.txt',
+      '/usr/share/pcsc/smartcard_list.txt',
+      '/usr/local/share/pcsc/smartcard_list.txt',
     ]);
     expect(atrListCacheDir({ HOME: '/h' })).toBe('/h/.cache');
     expect(atrListCacheDir({ HOME: '/h', XDG_CACHE_HOME: 'relative' })).toBe('/h/.cache');

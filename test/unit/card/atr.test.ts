@@ -78,7 +78,13 @@ describe('analyzeAtr: valid ATRs', () => {
     expect(a.protocols).toEqual(['T=0', 'T=1']);
     expect(a.tck).toMatchObject({ required: true, present: true, valid: true });
     expect(a.historical.format).toBe('pcsc-storage-card');
-    expect(a.historical.pcsc).toEqual({ rid: 'A000000306', standard: '03', standardName: 'ISO 14443 A, part 3', cardName: '0001', cardNameText: 'MIFARE Classic 1K' });
+    expect(a.historical.pcsc).toEqual({
+      rid: 'A000000306',
+      standard: '03',
+      standardName: 'ISO 14443 A, part 3',
+      cardName: '0001',
+      cardNameText: 'MIFARE Classic 1K',
+    });
     expect(a.valid).toBe(true);
   });
 
@@ -128,8 +134,12 @@ describe('analyzeAtr: malformed ATRs give problems, never exceptions', () => {
     expect(a.problems.join()).toMatch(/only T=0/);
   });
   it('extra bytes', () => {
-    expect(analyzeAtr(atr('3B 02 14 50 00 00')).problems).toEqual(['the ATR is too long: 2 extra bytes after the historical bytes']);
-    expect(analyzeAtr(atr('3B 95 13 81 01 80 73 FF 01 00 0B 99')).problems).toEqual(['the ATR is too long: 1 extra byte after TCK']);
+    expect(analyzeAtr(atr('3B 02 14 50 00 00')).problems).toEqual([
+      'the ATR is too long: 2 extra bytes after the historical bytes',
+    ]);
+    expect(analyzeAtr(atr('3B 95 13 81 01 80 73 FF 01 00 0B 99')).problems).toEqual([
+      'the ATR is too long: 1 extra byte after TCK',
+    ]);
   });
   it('not 3B/3F', () => {
     const a = analyzeAtr(atr('A2 13 10 91'));
@@ -152,9 +162,11 @@ describe('analyzeAtr: malformed ATRs give problems, never exceptions', () => {
   });
   it('every byte string up to 4 bytes analyses without throwing', () => {
     const vals = [0x00, 0x3b, 0x3f, 0x80, 0xff, 0x0f, 0xf0, 0x11];
-    for (const x of vals) for (const y of vals) for (const z of vals) {
-      const a = analyzeAtr(Buffer.from([0x3b, x, y, z]));
-      expect(typeof a.valid).toBe('boolean');
-    }
+    for (const x of vals)
+      for (const y of vals)
+        for (const z of vals) {
+          const a = analyzeAtr(Buffer.from([0x3b, x, y, z]));
+          expect(typeof a.valid).toBe('boolean');
+        }
   });
 });

@@ -8,7 +8,10 @@ import { parseScript } from '../../../src/core/card/script.js';
 import type { Card, CardStatus } from '../../../src/core/pcsc/types.js';
 import { hex as h } from '../../helpers/hex.js';
 
-function tableCard(answer: (apdu: string) => string | Error, status?: () => Promise<CardStatus>): Card & { sent: string[] } {
+function tableCard(
+  answer: (apdu: string) => string | Error,
+  status?: () => Promise<CardStatus>,
+): Card & { sent: string[] } {
   const sent: string[] = [];
   const card = {
     sent,
@@ -26,7 +29,15 @@ function tableCard(answer: (apdu: string) => string | Error, status?: () => Prom
       sent.push('reset');
       return 'T=1';
     },
-    status: status ?? (async () => ({ reader: 'R', state: ['PRESENT', 'SPECIFIC'], eventCount: 1, protocol: 'T=1', atr: h('3B8080010101') })),
+    status:
+      status ??
+      (async () => ({
+        reader: 'R',
+        state: ['PRESENT', 'SPECIFIC'],
+        eventCount: 1,
+        protocol: 'T=1',
+        atr: h('3B8080010101'),
+      })),
   };
   return card as unknown as Card & { sent: string[] };
 }
@@ -56,14 +67,19 @@ describe('runScript', () => {
     const err = await runScript(card, parseScript('00B0000010\n\n0020008102 3132')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScriptAbort);
     expect((err as ScriptAbort).code).toBe(Scard.W_REMOVED_CARD);
-    expect((err as ScriptAbort).message).toBe('Card was removed (0x80100069): during APDU 2 (line 3): 00 20 00 81 02 ** **');
+    expect((err as ScriptAbort).message).toBe(
+      'Card was removed (0x80100069): during APDU 2 (line 3): 00 20 00 81 02 ** **',
+    );
     expect((err as ScriptAbort).records).toHaveLength(1);
   });
 
   it('calls a vague failure a removal when the card has gone', async () => {
-    const card = tableCard(() => new PcscError(Scard.E_NOT_TRANSACTED, 'transmit'), async () => {
-      throw new PcscError(Scard.W_REMOVED_CARD, 'status');
-    });
+    const card = tableCard(
+      () => new PcscError(Scard.E_NOT_TRANSACTED, 'transmit'),
+      async () => {
+        throw new PcscError(Scard.W_REMOVED_CARD, 'status');
+      },
+    );
     const err = (await runScript(card, parseScript('00B0000010')).catch((e: unknown) => e)) as ScriptAbort;
     expect(err.code).toBe(Scard.W_REMOVED_CARD);
     expect(err.message).toMatch(/during APDU 1 \(line 1\): 00 B0 00 00 10 \(the exchange failed with 0x80100016\)$/);

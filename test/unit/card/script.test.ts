@@ -7,7 +7,7 @@ const apdus = (items: ReturnType<typeof parseScript>): [number, string][] =>
   items.filter((i): i is ApduItem => i.kind === 'apdu').map((i) => [i.line, hex(i.bytes)]);
 
 describe('parseScript', () => {
-  it('reads scriptor\'s own example layout', () => {
+  it("reads scriptor's own example layout", () => {
     const text = [
       '# a comment',
       '',
@@ -64,9 +64,11 @@ describe('parseScript', () => {
     expect(() => parseScript(text, { name: 't.apdu' })).toThrow(re);
   });
 
-  it('sends any bytes with validation off, up to pcscd\'s limit', () => {
+  it("sends any bytes with validation off, up to pcscd's limit", () => {
     expect(apdus(parseScript('00 A4 04 00 05 01', { validate: false }))).toEqual([[1, '00A404000501']]);
-    expect(() => parseScript('AA'.repeat(65549), { validate: false })).toThrow(/too long: 65549 bytes, pcscd takes at most 65548/);
+    expect(() => parseScript('AA'.repeat(65549), { validate: false })).toThrow(
+      /too long: 65549 bytes, pcscd takes at most 65548/,
+    );
   });
 
   it('an empty script has no items', () => {
@@ -76,7 +78,11 @@ describe('parseScript', () => {
 
 describe('parseApduText (command-line APDUs)', () => {
   it('accepts the forms people write', () => {
-    for (const t of ['00A4040007A0000002471001', '00 A4 04 00 07 A0 00 00 02 47 10 01', '00:a4:04:00:07:a0:00:00:02:47:10:01']) {
+    for (const t of [
+      '00A4040007A0000002471001',
+      '00 A4 04 00 07 A0 00 00 02 47 10 01',
+      '00:a4:04:00:07:a0:00:00:02:47:10:01',
+    ]) {
       expect(hex(parseApduText(t, { what: 'APDU 1' }).bytes)).toBe('00A4040007A0000002471001');
     }
   });

@@ -29,16 +29,21 @@ describe('describeSw', () => {
     [0x7000, /Not a valid status word/, 'error', null],
     [0xa000, /Not a valid status word/, 'error', null],
   ];
-  it.each(table.map(([sw, ...rest]) => [sw.toString(16).toUpperCase(), sw, ...rest] as const))('%s', (_name, sw, re, category, source) => {
-    const d = describeSw(sw);
-    expect(d.meaning).toMatch(re);
-    expect(d.category).toBe(category);
-    expect(d.source).toBe(source);
-    expect(d.sw).toBe(sw.toString(16).toUpperCase().padStart(4, '0'));
-  });
+  it.each(table.map(([sw, ...rest]) => [sw.toString(16).toUpperCase(), sw, ...rest] as const))(
+    '%s',
+    (_name, sw, re, category, source) => {
+      const d = describeSw(sw);
+      expect(d.meaning).toMatch(re);
+      expect(d.category).toBe(category);
+      expect(d.source).toBe(source);
+      expect(d.sw).toBe(sw.toString(16).toUpperCase().padStart(4, '0'));
+    },
+  );
 
   it('adds the GlobalPlatform or EMV meaning after the ISO one for the same word', () => {
-    expect(describeSw(0x6283).meaning).toBe('Warning: the selected file is deactivated (GlobalPlatform: after SELECT: card locked, or application blocked)');
+    expect(describeSw(0x6283).meaning).toBe(
+      'Warning: the selected file is deactivated (GlobalPlatform: after SELECT: card locked, or application blocked)',
+    );
     expect(describeSw(0x6983).meaning).toMatch(/^Authentication method blocked .*\(EMV: PIN try limit exceeded\)$/);
   });
 
@@ -76,7 +81,9 @@ describe('expected-status patterns', () => {
   });
 
   it('refuses what is not a pattern, with a message that shows the form', () => {
-    expect(() => parseSwPattern('900')).toThrow(/"900" is not a status word pattern; write 4 hex digits, X for any digit/);
+    expect(() => parseSwPattern('900')).toThrow(
+      /"900" is not a status word pattern; write 4 hex digits, X for any digit/,
+    );
     expect(() => parseSwPattern('90000')).toThrow(/not a status word pattern/);
     expect(() => parseSwPattern('90G0')).toThrow(/not a status word pattern/);
     expect(() => parseSwPatterns('9000|')).toThrow(/empty alternative/);

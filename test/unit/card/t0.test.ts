@@ -54,19 +54,28 @@ describe('exchange', () => {
   });
 
   it('keeps data that came with the 61xx itself', async () => {
-    const c = scripted([['00 CA 00 6E 00', 'AA BB 61 01'], ['00 C0 00 00 01', 'CC 90 00']]);
+    const c = scripted([
+      ['00 CA 00 6E 00', 'AA BB 61 01'],
+      ['00 C0 00 00 01', 'CC 90 00'],
+    ]);
     expect(hex((await exchange(c.send, h('00CA006E00'))).data)).toBe('AABBCC');
   });
 
   it('re-sends with Le = SW2 after 6Cxx, keeping the command', async () => {
-    const c = scripted([['00 B0 00 00 00', '6C 12'], ['00 B0 00 00 12', '01'.repeat(18) + '9000']]);
+    const c = scripted([
+      ['00 B0 00 00 00', '6C 12'],
+      ['00 B0 00 00 12', '01'.repeat(18) + '9000'],
+    ]);
     const r = await exchange(c.send, h('00B0000000'));
     expect(r.data.length).toBe(18);
     expect(r.steps.map((s) => s.reason)).toEqual(['command', 'resend']);
   });
 
   it('adds an Le to a case 3 command after 6Cxx, and 6C00 means 256', async () => {
-    const c = scripted([['00 A4 04 00 01 AA', '6C 00'], ['00 A4 04 00 01 AA 00', '9000']]);
+    const c = scripted([
+      ['00 A4 04 00 01 AA', '6C 00'],
+      ['00 A4 04 00 01 AA 00', '9000'],
+    ]);
     expect((await exchange(c.send, h('00A4040001AA'))).sw).toBe(0x9000);
   });
 
@@ -82,7 +91,10 @@ describe('exchange', () => {
   });
 
   it('does not loop when the card keeps asking for the Le it already got', async () => {
-    const c = scripted([['00 B0 00 00 00', '6C 12'], ['00 B0 00 00 12', '6C 12']]);
+    const c = scripted([
+      ['00 B0 00 00 00', '6C 12'],
+      ['00 B0 00 00 12', '6C 12'],
+    ]);
     const r = await exchange(c.send, h('00B0000000'));
     expect(r.sw).toBe(0x6c12);
     expect(c.sent.length).toBe(2);

@@ -18,7 +18,11 @@ const withTck = (s: string): Buffer => {
   return Buffer.concat([b, Buffer.from([x])]);
 };
 const T0_ATR = h('3B 02 53 01');
-const t0card = (extra: Partial<CardModel> = {}): CardModel => ({ atr: T0_ATR, xfr: (d) => Buffer.concat([d.subarray(0, 2), h('9000')]), ...extra });
+const t0card = (extra: Partial<CardModel> = {}): CardModel => ({
+  atr: T0_ATR,
+  xfr: (d) => Buffer.concat([d.subarray(0, 2), h('9000')]),
+  ...extra,
+});
 const DRIVERS: DriverEntry[] = [{ vendorId: 0x1234, productId: 0x5678, name: 'Sim Reader Pro', classDriver: false }];
 
 let ctx: UsbContext | undefined;
@@ -27,7 +31,11 @@ afterEach(async () => {
   ctx = undefined;
 });
 
-function setup(desc: DescriptorFields, slots: SimSlot[], extra: Partial<UsbCcidInterface> = {}): { t: SimTransport; io: UsbIo & { ifaces: UsbCcidInterface[] } } {
+function setup(
+  desc: DescriptorFields,
+  slots: SimSlot[],
+  extra: Partial<UsbCcidInterface> = {},
+): { t: SimTransport; io: UsbIo & { ifaces: UsbCcidInterface[] } } {
   const info = simInfo(desc, extra);
   const t = new SimTransport(info, slots);
   const io = { ifaces: [info], list: async () => io.ifaces, open: async () => t, drivers: () => DRIVERS };
@@ -40,11 +48,19 @@ describe('USB context on a simulated two-slot reader', () => {
     ctx = await UsbContext.establish({ io });
     const names = await ctx.listReaders();
     expect(names).toEqual(['Sim Reader Pro [CCID] (S1) 00 00', 'Sim Reader Pro [CCID] (S1) 00 01']);
-    const st = await ctx.getStatusChange(names.map((reader) => ({ reader })), { timeout: 0 });
-    expect(st.map((s) => s.flags)).toEqual([['CHANGED', 'PRESENT'], ['CHANGED', 'EMPTY']]);
+    const st = await ctx.getStatusChange(
+      names.map((reader) => ({ reader })),
+      { timeout: 0 },
+    );
+    expect(st.map((s) => s.flags)).toEqual([
+      ['CHANGED', 'PRESENT'],
+      ['CHANGED', 'EMPTY'],
+    ]);
     expect(st[0]?.atr).toEqual(T0_ATR);
     await expect(ctx.connect(names[1] as string)).rejects.toMatchObject({ scardName: 'SCARD_E_NO_SMARTCARD' });
-    await expect(ctx.getStatusChange([{ reader: 'nope' }], { timeout: 0 })).rejects.toMatchObject({ scardName: 'SCARD_E_UNKNOWN_READER' });
+    await expect(ctx.getStatusChange([{ reader: 'nope' }], { timeout: 0 })).rejects.toMatchObject({
+      scardName: 'SCARD_E_UNKNOWN_READER',
+    });
   });
 
   it('wakes on a slot-change notification with the new card and its ATR', async () => {
@@ -52,7 +68,9 @@ describe('USB context on a simulated two-slot reader', () => {
     ctx = await UsbContext.establish({ io });
     const names = await ctx.listReaders();
     const [s0] = await ctx.getStatusChange([{ reader: names[1] as string }], { timeout: 0 });
-    const waiting = ctx.getStatusChange([{ reader: names[1] as string, currentState: s0?.eventState }], { timeout: 5000 });
+    const waiting = ctx.getStatusChange([{ reader: names[1] as string, currentState: s0?.eventState }], {
+      timeout: 5000,
+    });
     setTimeout(() => {
       (t.slots[1] as SimSlot).card = t0card({ atr: h('3B 02 14 50') });
       t.notify(h('50 0C'));
@@ -75,7 +93,9 @@ describe('USB context on a simulated two-slot reader', () => {
     expect(p?.changed).toBe(true);
     expect(await ctx.listReaders()).toHaveLength(2);
     setTimeout(() => io.ifaces.shift(), 30);
-    const [gone] = await ctx.getStatusChange([{ reader: name as string, currentState: r0?.eventState }], { timeout: 5000 });
+    const [gone] = await ctx.getStatusChange([{ reader: name as string, currentState: r0?.eventState }], {
+      timeout: 5000,
+    });
     expect(gone?.flags).toEqual(['CHANGED', 'UNKNOWN', 'UNAVAILABLE']);
   });
 
@@ -84,7 +104,9 @@ describe('USB context on a simulated two-slot reader', () => {
     ctx = await UsbContext.establish({ io });
     const [name] = await ctx.listReaders();
     const [s] = await ctx.getStatusChange([{ reader: name as string }], { timeout: 0 });
-    await expect(ctx.getStatusChange([{ reader: name as string, currentState: s?.eventState }], { timeout: 50 })).rejects.toMatchObject({ scardName: 'SCARD_E_TIMEOUT' });
+    await expect(
+      ctx.getStatusChange([{ reader: name as string, currentState: s?.eventState }], { timeout: 50 }),
+    ).rejects.toMatchObject({ scardName: 'SCARD_E_TIMEOUT' });
     const waiting = ctx.getStatusChange([{ reader: name as string, currentState: s?.eventState }]);
     setTimeout(() => void ctx?.cancel(), 30);
     await expect(waiting).rejects.toMatchObject({ scardName: 'SCARD_E_CANCELLED' });
@@ -93,7 +115,9 @@ describe('USB context on a simulated two-slot reader', () => {
 
 describe('USB card on simulated readers', () => {
   it('selects the voltage in ISO order when the reader has no automatic voltage', async () => {
-    const { t, io } = setup({ features: 0x00010000, voltageSupport: 7 }, [{ card: t0card({ voltages: [2] }), powered: false }]);
+    const { t, io } = setup({ features: 0x00010000, voltageSupport: 7 }, [
+      { card: t0card({ voltages: [2] }), powered: false },
+    ]);
     ctx = await UsbContext.establish({ io });
     const card = await ctx.connect((await ctx.listReaders())[0] as string);
     const powerOns = t.commands.filter((c) => c[0] === 0x62).map((c) => c[7]);
@@ -134,11 +158,18 @@ describe('USB card on simulated readers', () => {
     ctx = await UsbContext.establish({ io });
     const card = await ctx.connect((await ctx.listReaders())[0] as string);
     expect((await card.transmit(h('00B0000003'))).toString('hex')).toBe('0102039000');
-    expect(seen).toEqual([['00b0000003', 1], ['', 3], ['', 1], ['', 1]]);
+    expect(seen).toEqual([
+      ['00b0000003', 1],
+      ['', 3],
+      ['', 1],
+      ['', 1],
+    ]);
   });
 
   it('sends whole APDUs at short APDU level and refuses longer ones', async () => {
-    const { io } = setup({ features: 0x00020000 | 0xfe }, [{ card: t0card({ xfr: (d) => Buffer.concat([Buffer.from([d.length]), h('9000')]) }), powered: false }]);
+    const { io } = setup({ features: 0x00020000 | 0xfe }, [
+      { card: t0card({ xfr: (d) => Buffer.concat([Buffer.from([d.length]), h('9000')]) }), powered: false },
+    ]);
     ctx = await UsbContext.establish({ io });
     const card = await ctx.connect((await ctx.listReaders())[0] as string);
     expect((await card.transmit(h('00A4040002AABB00'))).toString('hex')).toBe('089000');
@@ -161,7 +192,9 @@ describe('USB card on simulated readers', () => {
       pending = [answer.subarray(250, 500), answer.subarray(500)];
       return { reply: answer.subarray(0, 250), chain: 0x01 };
     };
-    const { io } = setup({ features: 0x00040000 | 0xfe, maxMessageLength: 271 }, [{ card: t0card({ xfr }), powered: false }]);
+    const { io } = setup({ features: 0x00040000 | 0xfe, maxMessageLength: 271 }, [
+      { card: t0card({ xfr }), powered: false },
+    ]);
     ctx = await UsbContext.establish({ io });
     const card = await ctx.connect((await ctx.listReaders())[0] as string);
     const apdu = Buffer.concat([h('80E20000 000258'), Buffer.alloc(600, 7)]);
@@ -180,7 +213,10 @@ describe('USB card on simulated readers', () => {
     await expect(card.transmit(h('00B0000000'))).rejects.toMatchObject({ scardName: 'SCARD_W_REMOVED_CARD' });
     (t.slots[0] as SimSlot).card = t0card({ voltages: [9] });
     (t.slots[0] as SimSlot).powered = false;
-    const { io: io2 } = setup({ features: 0x00010000 }, [{ card: t0card({ voltages: [9] }), powered: false }], { id: '1-9:0', sysName: '1-9' });
+    const { io: io2 } = setup({ features: 0x00010000 }, [{ card: t0card({ voltages: [9] }), powered: false }], {
+      id: '1-9:0',
+      sysName: '1-9',
+    });
     const ctx2 = await UsbContext.establish({ io: io2 });
     const [n2] = await ctx2.listReaders();
     const [st] = await ctx2.getStatusChange([{ reader: n2 as string }], { timeout: 0 });
@@ -190,7 +226,10 @@ describe('USB card on simulated readers', () => {
     const { io: io3 } = setup({}, [{ card: t0card({ xfr: () => ({ error: 0xfb }) }), powered: false }]);
     const ctx3 = await UsbContext.establish({ io: io3 });
     const c3 = await ctx3.connect((await ctx3.listReaders())[0] as string);
-    await expect(c3.transmit(h('00B0000000'))).rejects.toMatchObject({ code: 'HW_ERROR', message: expect.stringMatching(/hardware error in the reader/) });
+    await expect(c3.transmit(h('00B0000000'))).rejects.toMatchObject({
+      code: 'HW_ERROR',
+      message: expect.stringMatching(/hardware error in the reader/),
+    });
     await ctx3.release();
   });
 

@@ -4,7 +4,14 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseName, friendlyName, loadDrivers, nameReaders, parseInfoPlist, usbStringName } from '../../../src/core/ccid/names.js';
+import {
+  baseName,
+  friendlyName,
+  loadDrivers,
+  nameReaders,
+  parseInfoPlist,
+  usbStringName,
+} from '../../../src/core/ccid/names.js';
 import { simInfo } from './sim.js';
 
 const PLIST = `<?xml version="1.0"?><plist version="1.0"><dict>
@@ -21,7 +28,13 @@ describe('reader names', () => {
       { vendorId: 0x08e6, productId: 0x4433, name: 'Gemalto Gemplus USB SmartCard Reader 433-Swap', classDriver: true },
       { vendorId: 0x1234, productId: 0x5678, name: 'Sim & Co Reader', classDriver: true },
     ]);
-    expect(friendlyName([...d, { vendorId: 0x1234, productId: 0x5678, name: 'Specific', classDriver: false }], 0x1234, 0x5678)).toBe('Specific');
+    expect(
+      friendlyName(
+        [...d, { vendorId: 0x1234, productId: 0x5678, name: 'Specific', classDriver: false }],
+        0x1234,
+        0x5678,
+      ),
+    ).toBe('Specific');
     expect(friendlyName(d, 1, 2)).toBeUndefined();
   });
 
@@ -34,18 +47,36 @@ describe('reader names', () => {
   });
 
   it('falls back to the USB strings', () => {
-    expect(usbStringName({ manufacturer: 'QEMU', product: 'QEMU USB CCID', vendorId: 1, productId: 2 })).toBe('QEMU USB CCID');
+    expect(usbStringName({ manufacturer: 'QEMU', product: 'QEMU USB CCID', vendorId: 1, productId: 2 })).toBe(
+      'QEMU USB CCID',
+    );
     expect(usbStringName({ manufacturer: 'ACME', product: 'Reader', vendorId: 1, productId: 2 })).toBe('ACME Reader');
     expect(usbStringName({ vendorId: 0x1a, productId: 0xb })).toBe('USB CCID reader 001A:000B');
   });
 
   it('adds [interface] and (serial) as pcscd does, and numbers readers and slots', () => {
     const drivers = parseInfoPlist(PLIST);
-    const a = simInfo({ maxSlotIndex: 1 }, { interfaceName: 'CCID Interface', serial: '1-0000:00:03.0-1', vendorId: 0x08e6, productId: 0x4433 });
-    expect(baseName(a, drivers)).toBe('Gemalto Gemplus USB SmartCard Reader 433-Swap [CCID Interface] (1-0000:00:03.0-1)');
+    const a = simInfo(
+      { maxSlotIndex: 1 },
+      { interfaceName: 'CCID Interface', serial: '1-0000:00:03.0-1', vendorId: 0x08e6, productId: 0x4433 },
+    );
+    expect(baseName(a, drivers)).toBe(
+      'Gemalto Gemplus USB SmartCard Reader 433-Swap [CCID Interface] (1-0000:00:03.0-1)',
+    );
     const b = simInfo({}, { id: '1-3:0', interfaceName: 'Reader S1 interface', serial: 'S1' });
     expect(baseName(b, drivers)).toBe('Sim & Co Reader [Reader S1 interface]');
-    const c = simInfo({}, { id: '1-4:0', interfaceName: undefined, serial: undefined, vendorId: 9, productId: 9, manufacturer: 'X', product: 'Y' });
+    const c = simInfo(
+      {},
+      {
+        id: '1-4:0',
+        interfaceName: undefined,
+        serial: undefined,
+        vendorId: 9,
+        productId: 9,
+        manufacturer: 'X',
+        product: 'Y',
+      },
+    );
     expect(nameReaders([a, b, c], drivers).map((n) => n.name)).toEqual([
       'Gemalto Gemplus USB SmartCard Reader 433-Swap [CCID Interface] (1-0000:00:03.0-1) 00 00',
       'Gemalto Gemplus USB SmartCard Reader 433-Swap [CCID Interface] (1-0000:00:03.0-1) 00 01',

@@ -7,7 +7,10 @@ import { CcidReader } from '../../../src/core/ccid/reader.js';
 import { replyBytes, SimTransport, simInfo, type CardModel } from './sim.js';
 
 const ATR = Buffer.from('3B0253 01'.replace(' ', ''), 'hex');
-const card = (xfr: CardModel['xfr'] = (d) => Buffer.concat([d, Buffer.from([0x90, 0])])): CardModel => ({ atr: ATR, xfr });
+const card = (xfr: CardModel['xfr'] = (d) => Buffer.concat([d, Buffer.from([0x90, 0])])): CardModel => ({
+  atr: ATR,
+  xfr,
+});
 
 function make(c = card()): { t: SimTransport; r: CcidReader } {
   const t = new SimTransport(simInfo(), [{ card: c, powered: true }]);
@@ -31,7 +34,10 @@ describe('CCID reader pipe', () => {
   it('refuses a reply cut short by a short packet', async () => {
     const { t, r } = make(card(() => Buffer.alloc(100)));
     t.split = (m) => [m.subarray(0, 50)];
-    await expect(r.command((seq) => xfrBlock(0, seq, Buffer.from([1])))).rejects.toMatchObject({ code: 'EPROTO', message: expect.stringMatching(/announces 100 data bytes but carries 40/) });
+    await expect(r.command((seq) => xfrBlock(0, seq, Buffer.from([1])))).rejects.toMatchObject({
+      code: 'EPROTO',
+      message: expect.stringMatching(/announces 100 data bytes but carries 40/),
+    });
   });
 
   it('reads a reply delivered in 64-byte packets', async () => {
@@ -51,7 +57,10 @@ describe('CCID reader pipe', () => {
   it('times out, aborts the slot (class request and PC_to_RDR_Abort with the same bSeq), and stays usable', async () => {
     let silent = true;
     const { t, r } = make(card((d) => (silent ? 'silent' : Buffer.concat([d, Buffer.from([0x90, 0])]))));
-    await expect(r.command((seq) => xfrBlock(0, seq, Buffer.from([1])), { timeoutMs: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT', kind: 'timeout' });
+    await expect(r.command((seq) => xfrBlock(0, seq, Buffer.from([1])), { timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+      kind: 'timeout',
+    });
     const sent = t.commands.at(-2) as Buffer;
     const abort = t.commands.at(-1) as Buffer;
     expect(abort[0]).toBe(0x72);
@@ -66,7 +75,9 @@ describe('CCID reader pipe', () => {
     const { t, r } = make(card(() => 'silent'));
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 20);
-    await expect(r.command((seq) => xfrBlock(0, seq, Buffer.from([1])), { timeoutMs: 5000, signal: ac.signal })).rejects.toMatchObject({ scardName: 'SCARD_E_CANCELLED' });
+    await expect(
+      r.command((seq) => xfrBlock(0, seq, Buffer.from([1])), { timeoutMs: 5000, signal: ac.signal }),
+    ).rejects.toMatchObject({ scardName: 'SCARD_E_CANCELLED' });
     expect(t.commands.at(-1)?.[0]).toBe(0x72);
   });
 
@@ -75,10 +86,14 @@ describe('CCID reader pipe', () => {
     const notes: string[] = [];
     r.onNotification((n) => notes.push(n.type));
     setTimeout(() => t.unplug(), 20);
-    await expect(r.command((seq) => xfrBlock(0, seq, Buffer.from([1])), { timeoutMs: 5000 })).rejects.toMatchObject({ scardName: 'SCARD_E_READER_UNAVAILABLE' });
+    await expect(r.command((seq) => xfrBlock(0, seq, Buffer.from([1])), { timeoutMs: 5000 })).rejects.toMatchObject({
+      scardName: 'SCARD_E_READER_UNAVAILABLE',
+    });
     expect(r.gone).toBeDefined();
     expect(notes).toContain('gone');
-    await expect(r.command((seq) => getSlotStatus(0, seq))).rejects.toMatchObject({ scardName: 'SCARD_E_READER_UNAVAILABLE' });
+    await expect(r.command((seq) => getSlotStatus(0, seq))).rejects.toMatchObject({
+      scardName: 'SCARD_E_READER_UNAVAILABLE',
+    });
   });
 
   it('accepts a failed SlotStatus for a command the reader does not know, refuses other mismatches', async () => {

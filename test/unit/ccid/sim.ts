@@ -20,7 +20,10 @@ export interface DescriptorFields {
 /** A 54-byte class descriptor, written field by field from CCID table 5.1-1. */
 export function descriptorBytes(f: DescriptorFields = {}): Buffer {
   const b = Buffer.alloc(54);
-  b[0] = 54; b[1] = 0x21; b[2] = 0x10; b[3] = 0x01;
+  b[0] = 54;
+  b[1] = 0x21;
+  b[2] = 0x10;
+  b[3] = 0x01;
   b[4] = f.maxSlotIndex ?? 0;
   b[5] = f.voltageSupport ?? 0x07;
   b.writeUInt32LE(f.protocols ?? 0x03, 6);
@@ -31,13 +34,22 @@ export function descriptorBytes(f: DescriptorFields = {}): Buffer {
   b.writeUInt32LE(f.maxIFSD ?? 254, 28);
   b.writeUInt32LE(f.features ?? 0x000100fe, 40);
   b.writeUInt32LE(f.maxMessageLength ?? 271, 44);
-  b[48] = 0xff; b[49] = 0xff;
+  b[48] = 0xff;
+  b[49] = 0xff;
   b[53] = 1;
   return b;
 }
 
 /** RDR_to_PC_* reply bytes (§6.2). */
-export function replyBytes(type: number, slot: number, seq: number, status: number, error: number, specific: number, data: Uint8Array = Buffer.alloc(0)): Buffer {
+export function replyBytes(
+  type: number,
+  slot: number,
+  seq: number,
+  status: number,
+  error: number,
+  specific: number,
+  data: Uint8Array = Buffer.alloc(0),
+): Buffer {
   const h = Buffer.from([type, 0, 0, 0, 0, slot, seq, status, error, specific]);
   h.writeUInt32LE(data.length, 1);
   return Buffer.concat([h, data]);
@@ -51,7 +63,8 @@ export interface CardModel {
   xfr(data: Buffer, bwi: number, level: number): XfrOutcome;
 }
 
-export type XfrOutcome = Buffer | { error: number } | { reply: Buffer; chain?: number; timeExtensions?: number } | 'silent';
+export type XfrOutcome =
+  Buffer | { error: number } | { reply: Buffer; chain?: number; timeExtensions?: number } | 'silent';
 
 export interface SimSlot {
   card?: CardModel;
@@ -62,9 +75,25 @@ export interface SimSlot {
 
 export function simInfo(desc: DescriptorFields = {}, extra: Partial<UsbCcidInterface> = {}): UsbCcidInterface {
   return {
-    id: '1-2:0', sysName: '1-2', busNumber: 1, address: 5, node: '/dev/bus/usb/001/005', vendorId: 0x1234, productId: 0x5678,
-    deviceVersion: '1.0.0', manufacturer: 'Sim', product: 'Sim Reader', serial: 'S1', interfaceNumber: 0, interfaceName: 'CCID',
-    interfaceClass: 0x0b, descriptor: parseCcidDescriptor(descriptorBytes(desc)), bulkIn: 0x82, bulkOut: 0x03, interruptIn: 0x81, packetSize: 64,
+    id: '1-2:0',
+    sysName: '1-2',
+    busNumber: 1,
+    address: 5,
+    node: '/dev/bus/usb/001/005',
+    vendorId: 0x1234,
+    productId: 0x5678,
+    deviceVersion: '1.0.0',
+    manufacturer: 'Sim',
+    product: 'Sim Reader',
+    serial: 'S1',
+    interfaceNumber: 0,
+    interfaceName: 'CCID',
+    interfaceClass: 0x0b,
+    descriptor: parseCcidDescriptor(descriptorBytes(desc)),
+    bulkIn: 0x82,
+    bulkOut: 0x03,
+    interruptIn: 0x81,
+    packetSize: 64,
     ...extra,
   };
 }
@@ -125,7 +154,10 @@ export class SimTransport implements CcidTransport {
       if (left <= 0) return null;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
     return q.shift() as Buffer;
@@ -160,23 +192,40 @@ export class SimTransport implements CcidTransport {
     const status = (s: SimSlot, failed = false): number => icc(s) | (failed ? 0x40 : 0);
     if (!slot) return [replyBytes(0x81, slotNo, seq, 0x42, 5, 0)];
     switch (type) {
-      case 0x65: return [replyBytes(0x81, slotNo, seq, status(slot), 0, 0)];
+      case 0x65:
+        return [replyBytes(0x81, slotNo, seq, status(slot), 0, 0)];
       case 0x62: {
         if (!slot.card) return [replyBytes(0x80, slotNo, seq, 0x42, 0xfe, 0)];
         const v = m[7] as number;
-        if (v !== 0 && slot.card.voltages && !slot.card.voltages.includes(v)) return [replyBytes(0x80, slotNo, seq, 0x41, 0xfe, 0)];
+        if (v !== 0 && slot.card.voltages && !slot.card.voltages.includes(v))
+          return [replyBytes(0x80, slotNo, seq, 0x41, 0xfe, 0)];
         slot.powered = true;
         slot.voltage = v;
         return [replyBytes(0x80, slotNo, seq, 0, 0, 0, slot.card.atr)];
       }
-      case 0x63: slot.powered = false; return [replyBytes(0x81, slotNo, seq, status(slot), 0, 0)];
+      case 0x63:
+        slot.powered = false;
+        return [replyBytes(0x81, slotNo, seq, status(slot), 0, 0)];
       case 0x61: {
         slot.params = { protocol: m[7] as number, data: Buffer.from(data) };
         return [replyBytes(0x82, slotNo, seq, status(slot), 0, m[7] as number, data)];
       }
-      case 0x6c: return [replyBytes(0x82, slotNo, seq, status(slot), 0, slot.params?.protocol ?? 0, slot.params?.data ?? Buffer.alloc(5))];
-      case 0x6b: return [replyBytes(0x83, slotNo, seq, status(slot), 0, 0, Buffer.concat([Buffer.from('esc:'), data]))];
-      case 0x72: return [replyBytes(0x81, slotNo, seq, status(slot), 0, 0)];
+      case 0x6c:
+        return [
+          replyBytes(
+            0x82,
+            slotNo,
+            seq,
+            status(slot),
+            0,
+            slot.params?.protocol ?? 0,
+            slot.params?.data ?? Buffer.alloc(5),
+          ),
+        ];
+      case 0x6b:
+        return [replyBytes(0x83, slotNo, seq, status(slot), 0, 0, Buffer.concat([Buffer.from('esc:'), data]))];
+      case 0x72:
+        return [replyBytes(0x81, slotNo, seq, status(slot), 0, 0)];
       case 0x6f: {
         if (!slot.card) return [replyBytes(0x80, slotNo, seq, 0x42, 0xfe, 0)];
         if (!slot.powered) return [replyBytes(0x80, slotNo, seq, 0x41, 0xfb, 0)];
@@ -187,7 +236,8 @@ export class SimTransport implements CcidTransport {
         const ext = Array.from({ length: o.timeExtensions ?? 0 }, () => replyBytes(0x80, slotNo, seq, 0x80, 2, 0));
         return [...ext, replyBytes(0x80, slotNo, seq, 0, 0, o.chain ?? 0, o.reply)];
       }
-      default: return [replyBytes(0x81, slotNo, seq, status(slot, true), 0, 0)];
+      default:
+        return [replyBytes(0x81, slotNo, seq, status(slot, true), 0, 0)];
     }
   }
 }

@@ -19,7 +19,9 @@ describe('APDU → T=0 TPDU', () => {
     expect(tpdu('00 B0 00 00 00 10 00')).toBe('00b0000000');
     expect(tpdu('00 D6 00 00 00 00 02 AA BB')).toBe('00d6000002aabb');
     expect(tpdu('00 D6 00 00 00 00 02 AA BB 00 00')).toBe('00d6000002aabb');
-    expect(() => apduToT0Tpdu(Buffer.concat([h('00D6000000 0100'), Buffer.alloc(256)]))).toThrow(/T=0 cannot carry 256 command bytes/);
+    expect(() => apduToT0Tpdu(Buffer.concat([h('00D6000000 0100'), Buffer.alloc(256)]))).toThrow(
+      /T=0 cannot carry 256 command bytes/,
+    );
   });
 
   it('refuses malformed APDUs', () => {
@@ -47,14 +49,29 @@ describe('character-level T=0 procedure bytes', () => {
   }
 
   it('sends data after INS, waits through NULL bytes, and ends with SW1 SW2', async () => {
-    const io = script([['00d6000002', '60'], ['', 'd6'], ['aabb', '90'], ['', '00']]);
+    const io = script([
+      ['00d6000002', '60'],
+      ['', 'd6'],
+      ['aabb', '90'],
+      ['', '00'],
+    ]);
     expect((await t0CharacterExchange(h('00D6000002AABB'), io)).toString('hex')).toBe('9000');
   });
 
   it('sends one byte at a time after ~INS, and reads data after INS for case 2', async () => {
-    const io = script([['00d6000002', '29'], ['aa', '29'], ['bb', '61'], ['', '10']]);
+    const io = script([
+      ['00d6000002', '29'],
+      ['aa', '29'],
+      ['bb', '61'],
+      ['', '10'],
+    ]);
     expect((await t0CharacterExchange(h('00D6000002AABB'), io)).toString('hex')).toBe('6110');
-    const read = script([['00b0000003', 'b0'], ['', '010203'], ['', '90'], ['', '00']]);
+    const read = script([
+      ['00b0000003', 'b0'],
+      ['', '010203'],
+      ['', '90'],
+      ['', '00'],
+    ]);
     expect((await t0CharacterExchange(h('00B0000003'), read)).toString('hex')).toBe('0102039000');
   });
 

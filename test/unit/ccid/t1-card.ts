@@ -28,7 +28,12 @@ export class T1Card implements T1Link {
   private outgoing: Buffer[] = [];
   private last: Buffer = Buffer.alloc(0);
   wtxSeen: number[] = [];
-  constructor(private readonly answer: (apdu: Buffer) => Buffer, public faults: (Fault | undefined)[] = [], private readonly ifsd = 254, public ifsc = 254) {}
+  constructor(
+    private readonly answer: (apdu: Buffer) => Buffer,
+    public faults: (Fault | undefined)[] = [],
+    private readonly ifsd = 254,
+    public ifsc = 254,
+  ) {}
 
   async exchange(block: Buffer, wtx: number): Promise<Buffer> {
     this.wtxSeen.push(wtx);
@@ -82,7 +87,12 @@ export class T1Card implements T1Link {
       // S response from the IFD (WTX, IFS): carry on with what we were doing.
       return this.outgoing.length || this.last.length ? this.last : cardBlock(0x80);
     }
-    if (type === 0) { this.cardNs = 0; this.expect = 0; this.last = Buffer.alloc(0); return cardBlock(0xe0); }
+    if (type === 0) {
+      this.cardNs = 0;
+      this.expect = 0;
+      this.last = Buffer.alloc(0);
+      return cardBlock(0xe0);
+    }
     if (type === 1) return cardBlock(0xe1, inf);
     return cardBlock(0xe0 | type, inf);
   }
@@ -96,4 +106,3 @@ export class T1Card implements T1Link {
     return blk;
   }
 }
-

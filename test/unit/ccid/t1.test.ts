@@ -14,12 +14,20 @@ describe('T=1 blocks', () => {
   });
 
   it('encodes I-, R- and S-blocks', () => {
-    expect(encodeBlock({ kind: 'I', nad: 0, ns: 0, more: false, inf: h('00A40400') }, 'lrc').toString('hex')).toBe('00000400a40400a4');
-    expect(encodeBlock({ kind: 'I', nad: 0, ns: 1, more: true, inf: h('01') }, 'lrc').toString('hex')).toBe('0060010160');
+    expect(encodeBlock({ kind: 'I', nad: 0, ns: 0, more: false, inf: h('00A40400') }, 'lrc').toString('hex')).toBe(
+      '00000400a40400a4',
+    );
+    expect(encodeBlock({ kind: 'I', nad: 0, ns: 1, more: true, inf: h('01') }, 'lrc').toString('hex')).toBe(
+      '0060010160',
+    );
     expect(encodeBlock({ kind: 'R', nad: 0, nr: 1, error: 2 }, 'lrc').toString('hex')).toBe('00920092');
-    expect(encodeBlock({ kind: 'S', nad: 0, type: 'IFS', response: false, inf: h('FE') }, 'lrc').toString('hex')).toBe('00c101fe3e');
+    expect(encodeBlock({ kind: 'S', nad: 0, type: 'IFS', response: false, inf: h('FE') }, 'lrc').toString('hex')).toBe(
+      '00c101fe3e',
+    );
     expect(encodeBlock({ kind: 'S', nad: 0, type: 'WTX', response: true, inf: h('02') }, 'crc')).toHaveLength(6);
-    expect(() => encodeBlock({ kind: 'I', nad: 0, ns: 0, more: false, inf: Buffer.alloc(255) }, 'lrc')).toThrow(/254 at most/);
+    expect(() => encodeBlock({ kind: 'I', nad: 0, ns: 0, more: false, inf: Buffer.alloc(255) }, 'lrc')).toThrow(
+      /254 at most/,
+    );
   });
 
   it('decodes what it encodes, and every block the card writes', () => {
@@ -29,15 +37,24 @@ describe('T=1 blocks', () => {
         { kind: 'R', nad: 0, nr: 0, error: 1 },
         { kind: 'S', nad: 0, type: 'RESYNCH', response: true, inf: Buffer.alloc(0) },
         { kind: 'S', nad: 0, type: 'ABORT', response: false, inf: Buffer.alloc(0) },
-      ] as const) expect(decodeBlock(encodeBlock(b, edc), edc)).toEqual(b);
+      ] as const)
+        expect(decodeBlock(encodeBlock(b, edc), edc)).toEqual(b);
     }
-    expect(decodeBlock(cardBlock(0xe3, [5]), 'lrc')).toEqual({ kind: 'S', nad: 0, type: 'WTX', response: true, inf: h('05') });
+    expect(decodeBlock(cardBlock(0xe3, [5]), 'lrc')).toEqual({
+      kind: 'S',
+      nad: 0,
+      type: 'WTX',
+      response: true,
+      inf: h('05'),
+    });
   });
 
   it('rejects invalid blocks with the R-block error code to answer', () => {
     const bad = cardBlock(0x00, [0x90, 0x00]);
     bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 1;
-    expect(() => decodeBlock(bad, 'lrc')).toThrow(expect.objectContaining({ code: 1, message: expect.stringMatching(/wrong LRC/) }));
+    expect(() => decodeBlock(bad, 'lrc')).toThrow(
+      expect.objectContaining({ code: 1, message: expect.stringMatching(/wrong LRC/) }),
+    );
     expect(() => decodeBlock(h('0000'), 'lrc')).toThrow(expect.objectContaining({ code: 2 }));
     expect(() => decodeBlock(cardBlock(0x00, [1, 2, 3]).subarray(0, 5), 'lrc')).toThrow(/does not match/);
     expect(() => decodeBlock(cardBlock(0x81, [1]), 'lrc')).toThrow(/R-block with an information field/);
@@ -61,7 +78,10 @@ describe('T=1 protocol', () => {
     const p = proto(card);
     expect((await p.transceive(h('00A40400'))).toString('hex')).toBe('00a404009000');
     expect((await p.transceive(h('00B0000000'))).toString('hex')).toBe('00b00000009000');
-    expect(card.seen).toEqual(['00000400a40400a4', '004005' + '00b0000000' + 'f5'.replace('f5', (0x40 ^ 5 ^ 0xb0).toString(16))]);
+    expect(card.seen).toEqual([
+      '00000400a40400a4',
+      '004005' + '00b0000000' + 'f5'.replace('f5', (0x40 ^ 5 ^ 0xb0).toString(16)),
+    ]);
     expect([p.ns, p.nr]).toEqual([0, 0]);
   });
 
@@ -125,12 +145,17 @@ describe('T=1 protocol', () => {
 
   it('gives up when RESYNCH fails three times: the card must be reset', async () => {
     const card = new T1Card(echo, Array(6).fill('mute'));
-    await expect(proto(card).transceive(h('00A40400'))).rejects.toMatchObject({ scardName: 'SCARD_W_UNRESPONSIVE_CARD' });
+    await expect(proto(card).transceive(h('00A40400'))).rejects.toMatchObject({
+      scardName: 'SCARD_W_UNRESPONSIVE_CARD',
+    });
   });
 
   it('fails the exchange when the card aborts the chain', async () => {
     const card = new T1Card(echo, ['abort']);
-    await expect(proto(card).transceive(h('00A40400'))).rejects.toMatchObject({ scardName: 'SCARD_E_NOT_TRANSACTED', message: expect.stringMatching(/aborted/) });
+    await expect(proto(card).transceive(h('00A40400'))).rejects.toMatchObject({
+      scardName: 'SCARD_E_NOT_TRANSACTED',
+      message: expect.stringMatching(/aborted/),
+    });
     expect(card.seen[1]).toBe('00e200e2');
   });
 
@@ -143,7 +168,13 @@ describe('T=1 protocol', () => {
   });
 
   it('lets a transport failure that is not a transmission error through', async () => {
-    const link: T1Link = { exchange: async () => { throw new Error('unplugged'); } };
-    await expect(new T1Protocol(link, { ifsc: 32, ifsd: 32, edc: 'lrc' }).transceive(h('00A40400'))).rejects.toThrow('unplugged');
+    const link: T1Link = {
+      exchange: async () => {
+        throw new Error('unplugged');
+      },
+    };
+    await expect(new T1Protocol(link, { ifsc: 32, ifsd: 32, edc: 'lrc' }).transceive(h('00A40400'))).rejects.toThrow(
+      'unplugged',
+    );
   });
 });

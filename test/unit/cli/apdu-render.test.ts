@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { runScript } from '../../../src/core/card/runner.js';
 import { parseScript } from '../../../src/core/card/script.js';
 import type { Card } from '../../../src/core/pcsc/types.js';
-import { mismatchMessage, renderControl, renderDataOnly, renderRecord, renderRepeat, formatDuration } from '../../../src/cli/render/apdu.js';
+import {
+  mismatchMessage,
+  renderControl,
+  renderDataOnly,
+  renderRecord,
+  renderRepeat,
+  formatDuration,
+} from '../../../src/cli/render/apdu.js';
 import { selectItem } from '../../../src/cli/apdu/input.js';
 import { parseControlCode } from '../../../src/cli/apdu/control.js';
 import { exchangeJson } from '../../../src/cli/apdu/result.js';
@@ -12,7 +19,9 @@ import { hex as h } from '../../helpers/hex.js';
 
 const plain = new Chalk({ level: 0 });
 const card = (answers: Record<string, string>): Card =>
-  ({ transmit: async (a: Uint8Array) => h(answers[Buffer.from(a).toString('hex').toUpperCase()] ?? '6D00') }) as unknown as Card;
+  ({
+    transmit: async (a: Uint8Array) => h(answers[Buffer.from(a).toString('hex').toUpperCase()] ?? '6D00'),
+  }) as unknown as Card;
 
 async function records(script: string, answers: Record<string, string>) {
   return (await runScript(card(answers), parseScript(script))).records;
@@ -29,7 +38,11 @@ describe('renderRecord', () => {
   });
 
   it('says what GET RESPONSE and a re-send did', async () => {
-    const [r] = await records('00A40000023F00', { '00A40000023F00': '6C02', '00A40000023F0002': '6101', '00C0000001': 'AA9000' });
+    const [r] = await records('00A40000023F00', {
+      '00A40000023F00': '6C02',
+      '00A40000023F0002': '6101',
+      '00C0000001': 'AA9000',
+    });
     const lines = renderRecord(r!, { timing: false, showSecrets: false, style: plain });
     expect(lines.at(-1)).toBe('< AA 90 00 : Success (re-sent with Le = 02, 1 GET RESPONSE)');
   });
@@ -47,30 +60,50 @@ describe('renderRecord', () => {
   it('prints resets, --data-only lines and mismatch messages', async () => {
     const rs = await records('00B0000002=9000', { '00B0000002': 'ABCD6A82' });
     expect(renderDataOnly(rs[0]!)).toBe('ABCD');
-    expect(mismatchMessage(rs[0] as never)).toBe('APDU 1 (line 1): status 6A82 (File or application not found), expected 9000');
+    expect(mismatchMessage(rs[0] as never)).toBe(
+      'APDU 1 (line 1): status 6A82 (File or application not found), expected 9000',
+    );
     const reset = { kind: 'reset', line: 3, atr: h('3B8080010101'), protocol: 'T=1', durationNs: 5_000_000n } as const;
-    expect(renderRecord(reset, { timing: false, showSecrets: false, style: plain })).toEqual(['> reset', '< ATR 3B 80 80 01 01 01 (T=1)']);
+    expect(renderRecord(reset, { timing: false, showSecrets: false, style: plain })).toEqual([
+      '> reset',
+      '< ATR 3B 80 80 01 01 01 (T=1)',
+    ]);
     expect(renderDataOnly(reset)).toBeNull();
   });
 });
 
 describe('summaries', () => {
   it('formats durations', () => {
-    expect([formatDuration(145_000n), formatDuration(2_500_000), formatDuration(3_210_000_000n)]).toEqual(['145 µs', '2.50 ms', '3.21 s']);
+    expect([formatDuration(145_000n), formatDuration(2_500_000), formatDuration(3_210_000_000n)]).toEqual([
+      '145 µs',
+      '2.50 ms',
+      '3.21 s',
+    ]);
   });
   it('prints the --repeat summary', () => {
-    expect(renderRepeat({ rounds: 100, apdus: 200, transmissions: 300, durationUs: 30000, perApduUs: 150, apduPerSecond: 6667 }, plain))
-      .toBe('200 APDUs in 30.00 ms: 6667 APDU/s, 150 µs per APDU (300 commands with GET RESPONSE and re-sends)');
+    expect(
+      renderRepeat(
+        { rounds: 100, apdus: 200, transmissions: 300, durationUs: 30000, perApduUs: 150, apduPerSecond: 6667 },
+        plain,
+      ),
+    ).toBe('200 APDUs in 30.00 ms: 6667 APDU/s, 150 µs per APDU (300 commands with GET RESPONSE and re-sends)');
   });
   it('prints a feature list', () => {
     const lines = renderControl({
-      code: '0x42000D48', command: '', response: '12044233001200', durationUs: 10,
+      code: '0x42000D48',
+      command: '',
+      response: '12044233001200',
+      durationUs: 10,
       features: [{ tag: 0x12, name: 'GET_TLV_PROPERTIES', controlCode: '0x42330012' }],
       properties: [{ tag: 10, name: 'dwMaxAPDUDataSize', value: 65536 }],
     });
     expect(lines).toEqual([
-      '> control 0x42000D48', '< 12 04 42 33 00 12 00', 'PC/SC part 10 features:',
-      '  GET_TLV_PROPERTIES         0x42330012', 'TLV properties:', '  dwMaxAPDUDataSize          65536',
+      '> control 0x42000D48',
+      '< 12 04 42 33 00 12 00',
+      'PC/SC part 10 features:',
+      '  GET_TLV_PROPERTIES         0x42330012',
+      'TLV properties:',
+      '  dwMaxAPDUDataSize          65536',
     ]);
   });
 });

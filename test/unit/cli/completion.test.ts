@@ -3,11 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { bashCompletion, zshCompletion, type CompletionCommand } from '../../../src/cli/completion.js';
 
 const cmds: CompletionCommand[] = [
-  { id: 'scan', aliases: [], summary: "List readers: pcsc_scan's [way]", flags: [
-    { name: 'readers', char: 'r', type: 'boolean', description: 'list readers' },
-    { name: 'backend', type: 'option', options: ['pcscd', 'usb', 'auto'], description: "it's the backend" },
-    { name: 'socket', type: 'option', description: 'socket path' },
-  ] },
+  {
+    id: 'scan',
+    aliases: [],
+    summary: "List readers: pcsc_scan's [way]",
+    flags: [
+      { name: 'readers', char: 'r', type: 'boolean', description: 'list readers' },
+      { name: 'backend', type: 'option', options: ['pcscd', 'usb', 'auto'], description: "it's the backend" },
+      { name: 'socket', type: 'option', description: 'socket path' },
+    ],
+  },
   { id: 'ssh-check', aliases: ['ssh-agent-provider-check'], flags: [], args: [{ name: 'provider', required: true }] },
   { id: 'completion', aliases: [], flags: [], args: [{ name: 'shell', options: ['bash', 'zsh'], required: true }] },
   { id: 'doctor', aliases: [], flags: [{ name: 'list', type: 'boolean' }], strict: false },
@@ -19,7 +24,10 @@ describe('bash completion', () => {
     expect(() => execFileSync('bash', ['-n'], { input: script })).not.toThrow();
   });
   const complete = (...words: string[]): string[] => {
-    const out = execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(pcsc ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _pcsc; printf '%s\\n' "\${COMPREPLY[@]}"`]);
+    const out = execFileSync('bash', [
+      '-c',
+      `${script}\nCOMP_WORDS=(pcsc ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _pcsc; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ]);
     return out.toString().split('\n').filter(Boolean);
   };
   it('completes commands, aliases, flags and enumerated values', () => {

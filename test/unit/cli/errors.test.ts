@@ -6,7 +6,10 @@ import { describeFailure } from '../../../src/cli/errors.js';
 
 async function parseError(argv: string[]): Promise<unknown> {
   const flags = { count: Flags.integer({ min: 1 }), a: Flags.boolean({ exclusive: ['b'] }), b: Flags.boolean() };
-  return Parser.parse(argv, { flags }).then(() => new Error('parsed'), (e: unknown) => e);
+  return Parser.parse(argv, { flags }).then(
+    () => new Error('parsed'),
+    (e: unknown) => e,
+  );
 }
 
 describe('describeFailure on parser errors', () => {
@@ -15,10 +18,14 @@ describe('describeFailure on parser errors', () => {
     expect(f.exitCode).toBe(2);
     expect(f.message).toBe('Parsing --count: Expected an integer greater than or equal to 1 but received: 0');
     expect(f.json).toEqual({ code: 'EUSAGE', name: 'USAGE', message: f.message });
-    expect(describeFailure(await parseError(['--count', 'x'])).message).toBe('Parsing --count: Expected an integer but received: x');
+    expect(describeFailure(await parseError(['--count', 'x'])).message).toBe(
+      'Parsing --count: Expected an integer but received: x',
+    );
   });
 
   it('flags that exclude each other: the useful line, without the heading', async () => {
-    expect(describeFailure(await parseError(['--a', '--b'])).message).toBe('--b=true cannot also be provided when using --a');
+    expect(describeFailure(await parseError(['--a', '--b'])).message).toBe(
+      '--b=true cannot also be provided when using --a',
+    );
   });
 });

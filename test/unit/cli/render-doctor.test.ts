@@ -1,6 +1,12 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { renderList, renderReaders, renderReport, summaryLine, type ReaderRow } from '../../../src/cli/render/doctor.js';
+import {
+  renderList,
+  renderReaders,
+  renderReport,
+  summaryLine,
+  type ReaderRow,
+} from '../../../src/cli/render/doctor.js';
 import { summarize } from '../../../src/core/doctor/engine.js';
 import type { CheckReport } from '../../../src/core/doctor/types.js';
 
@@ -8,13 +14,46 @@ const plain = new Chalk({ level: 0 });
 const colour = new Chalk({ level: 1 });
 
 const checks: CheckReport[] = [
-  { id: 'pcscd.installed', title: 'installed', category: 'pcscd', status: 'pass', summary: 'pcscd 1.9.9', details: ['binary: /usr/sbin/pcscd'], fix: null, durationUs: 1500 },
   {
-    id: 'pcscd.socket', title: 'socket', category: 'pcscd', status: 'fail', summary: 'No pcscd socket', details: ['why it matters'],
-    fix: { text: 'Start pcscd.', commands: ['sudo systemctl enable --now pcscd.socket'], root: true }, durationUs: 10,
+    id: 'pcscd.installed',
+    title: 'installed',
+    category: 'pcscd',
+    status: 'pass',
+    summary: 'pcscd 1.9.9',
+    details: ['binary: /usr/sbin/pcscd'],
+    fix: null,
+    durationUs: 1500,
   },
-  { id: 'udev.readers', title: 'readers', category: 'udev', status: 'warn', summary: 'No reader', details: [], fix: null, durationUs: 10 },
-  { id: 'macos.ccid-driver', title: 'mac', category: 'macos', status: 'skip', summary: 'Only on darwin', details: [], fix: null, durationUs: 0 },
+  {
+    id: 'pcscd.socket',
+    title: 'socket',
+    category: 'pcscd',
+    status: 'fail',
+    summary: 'No pcscd socket',
+    details: ['why it matters'],
+    fix: { text: 'Start pcscd.', commands: ['sudo systemctl enable --now pcscd.socket'], root: true },
+    durationUs: 10,
+  },
+  {
+    id: 'udev.readers',
+    title: 'readers',
+    category: 'udev',
+    status: 'warn',
+    summary: 'No reader',
+    details: [],
+    fix: null,
+    durationUs: 10,
+  },
+  {
+    id: 'macos.ccid-driver',
+    title: 'mac',
+    category: 'macos',
+    status: 'skip',
+    summary: 'Only on darwin',
+    details: [],
+    fix: null,
+    durationUs: 0,
+  },
 ];
 
 describe('doctor renderer', () => {
@@ -56,22 +95,39 @@ describe('doctor renderer', () => {
   });
 
   it('lists checks aligned, with their platform when there is only one', () => {
-    expect(renderList([
-      { id: 'pcscd.installed', title: 'pcscd is installed', category: 'pcscd', platforms: ['linux', 'darwin'], dependsOn: [] },
-      { id: 'macos.ccid-driver', title: 'CCID driver', category: 'macos', platforms: ['darwin'], dependsOn: [] },
-    ], { style: plain })).toEqual([
-      'pcscd.installed    pcscd  pcscd is installed',
-      'macos.ccid-driver  macos  CCID driver (darwin only)',
-    ]);
+    expect(
+      renderList(
+        [
+          {
+            id: 'pcscd.installed',
+            title: 'pcscd is installed',
+            category: 'pcscd',
+            platforms: ['linux', 'darwin'],
+            dependsOn: [],
+          },
+          { id: 'macos.ccid-driver', title: 'CCID driver', category: 'macos', platforms: ['darwin'], dependsOn: [] },
+        ],
+        { style: plain },
+      ),
+    ).toEqual(['pcscd.installed    pcscd  pcscd is installed', 'macos.ccid-driver  macos  CCID driver (darwin only)']);
   });
 });
 
 describe('udev-check reader renderer', () => {
   const row: ReaderRow = {
-    name: 'Gemalto USB SmartCard Reader', vid: '08e6', pid: '3437', busPath: '1-2', node: '/dev/bus/usb/001/004',
-    owner: 'root', group: 'root', mode: '0664',
+    name: 'Gemalto USB SmartCard Reader',
+    vid: '08e6',
+    pid: '3437',
+    busPath: '1-2',
+    node: '/dev/bus/usb/001/004',
+    owner: 'root',
+    group: 'root',
+    mode: '0664',
     rules: { group: { value: 'pcscd', at: '/usr/lib/udev/rules.d/92-libccid.rules:12' } },
-    groupOnChange: null, pcscdCanOpen: false, youCanOpen: false, pcscdUser: 'pcscd',
+    groupOnChange: null,
+    pcscdCanOpen: false,
+    youCanOpen: false,
+    pcscdUser: 'pcscd',
   };
   it('says what the node is, which line set it, and the verdict', () => {
     expect(renderReaders([row], plain)).toEqual([

@@ -22,8 +22,15 @@ const fail: CheckResult = { status: 'fail', summary: 'broken', fix: { text: 'men
 
 describe('doctor engine', () => {
   it('runs checks in registry order and sums them up', async () => {
-    const r = await runChecks({ probe, checks: [check('a', pass), check('b', fail), check('c', { status: 'warn', summary: 'meh' })] });
-    expect(r.checks.map((c) => [c.id, c.status])).toEqual([['a', 'pass'], ['b', 'fail'], ['c', 'warn']]);
+    const r = await runChecks({
+      probe,
+      checks: [check('a', pass), check('b', fail), check('c', { status: 'warn', summary: 'meh' })],
+    });
+    expect(r.checks.map((c) => [c.id, c.status])).toEqual([
+      ['a', 'pass'],
+      ['b', 'fail'],
+      ['c', 'warn'],
+    ]);
     expect(r.summary).toEqual({ pass: 1, warn: 1, fail: 1, skip: 0, error: 0 });
     expect(r.ok).toBe(false);
     expect(r.checks[1]?.fix?.commands).toEqual(['mend']);
@@ -32,7 +39,10 @@ describe('doctor engine', () => {
   });
 
   it('is ok with warnings and skips only', async () => {
-    const r = await runChecks({ probe, checks: [check('a', { status: 'warn', summary: 'w' }), check('b', { status: 'skip', summary: 's' })] });
+    const r = await runChecks({
+      probe,
+      checks: [check('a', { status: 'warn', summary: 'w' }), check('b', { status: 'skip', summary: 's' })],
+    });
     expect(r.ok).toBe(true);
   });
 
@@ -45,7 +55,9 @@ describe('doctor engine', () => {
         check('grandchild', pass, { dependsOn: ['child'] }),
         check('warned', { status: 'warn', summary: 'w' }),
         check('after-warn', pass, { dependsOn: ['warned'] }),
-        check('boom', async () => { throw new Error('kaput'); }),
+        check('boom', async () => {
+          throw new Error('kaput');
+        }),
         check('after-boom', pass, { dependsOn: ['boom'] }),
       ],
     });
@@ -108,7 +120,10 @@ describe('doctor engine', () => {
   });
 
   it('treats a malformed result as an error', async () => {
-    const r = await runChecks({ probe, checks: [check('odd', async () => ({ status: 'great' }) as unknown as CheckResult)] });
+    const r = await runChecks({
+      probe,
+      checks: [check('odd', async () => ({ status: 'great' }) as unknown as CheckResult)],
+    });
     expect(r.checks[0]?.status).toBe('error');
   });
 
@@ -130,7 +145,11 @@ describe('doctor engine', () => {
 
   it('reports each check as it finishes', async () => {
     const seen: string[] = [];
-    await runChecks({ probe, checks: [check('a', pass), check('b', pass, { dependsOn: ['a'] })], onReport: (r) => seen.push(r.id) });
+    await runChecks({
+      probe,
+      checks: [check('a', pass), check('b', pass, { dependsOn: ['a'] })],
+      onReport: (r) => seen.push(r.id),
+    });
     expect(seen).toEqual(['a', 'b']);
   });
 
@@ -175,6 +194,8 @@ describe('selecting checks', () => {
   it('refuses broken registries', () => {
     expect(() => validateChecks([check('a', pass), check('a', pass)])).toThrow(/duplicate/);
     expect(() => validateChecks([check('a', pass, { dependsOn: ['z'] })])).toThrow(/unknown check z/);
-    expect(() => validateChecks([check('a', pass, { dependsOn: ['b'] }), check('b', pass, { dependsOn: ['a'] })])).toThrow(/cycle/);
+    expect(() =>
+      validateChecks([check('a', pass, { dependsOn: ['b'] }), check('b', pass, { dependsOn: ['a'] })]),
+    ).toThrow(/cycle/);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_LINES, clientLine, predict, protocolOf, type VersionAnswer } from '../../../src/core/doctor/protocol-model.js';
+import {
+  CLIENT_LINES,
+  clientLine,
+  predict,
+  protocolOf,
+  type VersionAnswer,
+} from '../../../src/core/doctor/protocol-model.js';
 import { behaviourOf, versionAnswer } from '../../fakes/releases.js';
 
 type Release = '1.8.23' | '1.9.9' | '2.4.0' | '2.4.1' | '2.5.1';
@@ -43,7 +49,13 @@ describe('the client × daemon prediction', () => {
     expect(protocolOf('2.5.1')).toBe('4:6');
     expect(protocolOf('1.8.23')).toBe('4:3');
     expect(protocolOf('1.8.8')).toBeUndefined();
-    expect(CLIENT_LINES.map((l) => l.range)).toEqual(['1.8.9–1.8.23', '1.8.24–2.2.3', '2.3.0–2.4.0', '2.4.1', '2.5.0 and later']);
+    expect(CLIENT_LINES.map((l) => l.range)).toEqual([
+      '1.8.9–1.8.23',
+      '1.8.24–2.2.3',
+      '2.3.0–2.4.0',
+      '2.4.1',
+      '2.5.0 and later',
+    ]);
   });
 
   it('says "unknown" for a minor that was not probed', () => {

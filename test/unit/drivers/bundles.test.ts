@@ -46,7 +46,11 @@ describe('plist parser', () => {
 describe('driver bundles', () => {
   it('reads a single-reader bundle', () => {
     const b = parseBundle('vendor.bundle', '/x/Info.plist', ONE_READER);
-    expect(b).toMatchObject({ executable: 'libifdvendor.so', version: '4.2.1', readers: [{ vid: '076b', pid: '5422', name: 'Vendor & Co <5422>' }] });
+    expect(b).toMatchObject({
+      executable: 'libifdvendor.so',
+      version: '4.2.1',
+      readers: [{ vid: '076b', pid: '5422', name: 'Vendor & Co <5422>' }],
+    });
     expect(isLibccid(b)).toBe(false);
     expect(b.error).toBeUndefined();
   });
@@ -59,10 +63,17 @@ describe('driver bundles', () => {
     expect(compareVersions('1.5.2', '1.7.0')).toBe(-1);
   });
 
-  const t = fixtureTree().file('/usr/lib/pcsc/drivers/vendor.bundle/Contents/Info.plist', ONE_READER).dir('/usr/lib/pcsc/drivers/empty.bundle').link('/usr/lib64', 'usr/lib');
+  const t = fixtureTree()
+    .file('/usr/lib/pcsc/drivers/vendor.bundle/Contents/Info.plist', ONE_READER)
+    .dir('/usr/lib/pcsc/drivers/empty.bundle')
+    .link('/usr/lib64', 'usr/lib');
   afterAll(() => t.remove());
   it('finds bundles in drop directories, each directory once', async () => {
-    const bundles = await loadBundles(createProbe({ root: t.root }), ['/usr/lib/pcsc/drivers', '/usr/lib64/pcsc/drivers', '/nope']);
+    const bundles = await loadBundles(createProbe({ root: t.root }), [
+      '/usr/lib/pcsc/drivers',
+      '/usr/lib64/pcsc/drivers',
+      '/nope',
+    ]);
     expect(bundles.map((b) => [b.name, b.error])).toEqual([
       ['empty.bundle', 'no readable Contents/Info.plist'],
       ['vendor.bundle', undefined],
@@ -76,14 +87,24 @@ describe("Debian's installed libccid Info.plist", () => {
   it('parses to the same readers and version as Python’s plistlib', () => {
     const ours = parseBundle('ifd-ccid.bundle', path, readFileSync(path, 'utf8'));
     const theirs = JSON.parse(
-      execFileSync('python3', ['-c', 'import json,plistlib,sys; d=plistlib.load(open(sys.argv[1],"rb")); print(json.dumps([d["CFBundleShortVersionString"], d["ifdVendorID"], d["ifdProductID"], d["ifdFriendlyName"]]))', path], { encoding: 'utf8' }),
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          'import json,plistlib,sys; d=plistlib.load(open(sys.argv[1],"rb")); print(json.dumps([d["CFBundleShortVersionString"], d["ifdVendorID"], d["ifdProductID"], d["ifdFriendlyName"]]))',
+          path,
+        ],
+        { encoding: 'utf8' },
+      ),
     ) as [string, string[], string[], string[]];
     expect(ours.error).toBeUndefined();
     expect(isLibccid(ours)).toBe(true);
     expect(ours.version).toBe(theirs[0]);
     expect(ours.readers.length).toBe(theirs[1].length);
     expect(ours.readers.map((r) => `${r.vid}:${r.pid}:${r.name}`)).toEqual(
-      theirs[1].map((v, i) => `${v.slice(2).toLowerCase()}:${(theirs[2][i] as string).slice(2).toLowerCase()}:${theirs[3][i]}`),
+      theirs[1].map(
+        (v, i) => `${v.slice(2).toLowerCase()}:${(theirs[2][i] as string).slice(2).toLowerCase()}:${theirs[3][i]}`,
+      ),
     );
     expect(ours.readers).toContainEqual({ vid: '08e6', pid: '3437', name: 'Gemalto PC Twin Reader' });
   });

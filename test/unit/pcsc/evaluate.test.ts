@@ -2,15 +2,37 @@
 // expected event states worked out by hand from the table (the PnP row is in the fake-daemon tests).
 
 import { describe, expect, it } from 'vitest';
-import { cardStateNames, evaluateReader, stateFlagNames, type ReaderSnapshot } from '../../../src/core/pcsc/evaluate.js';
+import {
+  cardStateNames,
+  evaluateReader,
+  stateFlagNames,
+  type ReaderSnapshot,
+} from '../../../src/core/pcsc/evaluate.js';
 
 // §10.2 flags and §10.3 card states, as numbers.
-const IGNORE = 0x1, CHANGED = 0x2, UNKNOWN = 0x4, UNAVAILABLE = 0x8, EMPTY = 0x10, PRESENT = 0x20;
-const ATRMATCH = 0x40, EXCLUSIVE = 0x80, INUSE = 0x100, MUTE = 0x200;
-const C_UNKNOWN = 0x1, C_ABSENT = 0x2, C_SWALLOWED = 0x8, C_POWERED_CARD = 0x34; // PRESENT|POWERED|NEGOTIABLE
+const IGNORE = 0x1,
+  CHANGED = 0x2,
+  UNKNOWN = 0x4,
+  UNAVAILABLE = 0x8,
+  EMPTY = 0x10,
+  PRESENT = 0x20;
+const ATRMATCH = 0x40,
+  EXCLUSIVE = 0x80,
+  INUSE = 0x100,
+  MUTE = 0x200;
+const C_UNKNOWN = 0x1,
+  C_ABSENT = 0x2,
+  C_SWALLOWED = 0x8,
+  C_POWERED_CARD = 0x34; // PRESENT|POWERED|NEGOTIABLE
 const C_MUTE = 0x4 | C_SWALLOWED;
 
-const snap = (readerState: number, sharing = 0, eventCounter = 0): ReaderSnapshot => ({ name: 'R', readerState, sharing, eventCounter, atr: Buffer.alloc(0) });
+const snap = (readerState: number, sharing = 0, eventCounter = 0): ReaderSnapshot => ({
+  name: 'R',
+  readerState,
+  sharing,
+  eventCounter,
+  atr: Buffer.alloc(0),
+});
 const ev = (cur: number, s: ReaderSnapshot | undefined, prior = 0): [number, boolean] => {
   const r = evaluateReader(cur, prior, s);
   return [r.eventState, r.changed];
@@ -106,7 +128,18 @@ describe('row: the caller is UNAWARE (current state 0)', () => {
 describe('flag names', () => {
   it('names the low-word flags of an event state, and card states', () => {
     expect(stateFlagNames(0x00020022)).toEqual(['CHANGED', 'PRESENT']);
-    expect(stateFlagNames(0x03ff)).toEqual(['IGNORE', 'CHANGED', 'UNKNOWN', 'UNAVAILABLE', 'EMPTY', 'PRESENT', 'ATRMATCH', 'EXCLUSIVE', 'INUSE', 'MUTE']);
+    expect(stateFlagNames(0x03ff)).toEqual([
+      'IGNORE',
+      'CHANGED',
+      'UNKNOWN',
+      'UNAVAILABLE',
+      'EMPTY',
+      'PRESENT',
+      'ATRMATCH',
+      'EXCLUSIVE',
+      'INUSE',
+      'MUTE',
+    ]);
     expect(stateFlagNames(0)).toEqual([]);
     expect(cardStateNames(0x34)).toEqual(['PRESENT', 'POWERED', 'NEGOTIABLE']);
     expect(cardStateNames(0x0c)).toEqual(['PRESENT', 'SWALLOWED']);

@@ -16,7 +16,13 @@ describe('selectReader', () => {
   it('digits: an index, even when a name contains the digits', () => {
     expect(selectReader(READERS, '2')).toBe('Virtual PCD 00 01');
     expect(selectReader(READERS, '0')).toBe(READERS[0]);
-    const e = (() => { try { return selectReader(READERS, '7'); } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        return selectReader(READERS, '7');
+      } catch (x) {
+        return x;
+      }
+    })();
     expect(e).toBeInstanceOf(PcscError);
     expect((e as PcscError).scardName).toBe('SCARD_E_UNKNOWN_READER');
     expect((e as PcscError).message).toContain('3: 2 Factor 00 00');
@@ -29,14 +35,26 @@ describe('selectReader', () => {
   });
 
   it('a part of several names is a usage error listing them with their numbers', () => {
-    const e = (() => { try { return selectReader(READERS, 'virtual'); } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        return selectReader(READERS, 'virtual');
+      } catch (x) {
+        return x;
+      }
+    })();
     expect(e).toBeInstanceOf(UsageError);
     expect((e as UsageError).message).toContain('1: Virtual PCD 00 00, 2: Virtual PCD 00 01');
   });
 
   it('no match, or no reader at all: typed PC/SC errors', () => {
     expect(() => selectReader(READERS, 'gemalto')).toThrow(/SCARD|Unknown reader/);
-    const e = (() => { try { return selectReader([], undefined); } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        return selectReader([], undefined);
+      } catch (x) {
+        return x;
+      }
+    })();
     expect((e as PcscError).scardName).toBe('SCARD_E_NO_READERS_AVAILABLE');
   });
 });

@@ -6,7 +6,11 @@ import { speaks, versionStep } from '../../../src/core/pcscd/negotiate.js';
 
 const NOSVC = 0x8010001d;
 const STOPPED = 0x8010001e;
-const reply = (major: number, minor: number, rv: number): { major: number; minor: number; rv: number } => ({ major, minor, rv });
+const reply = (major: number, minor: number, rv: number): { major: number; minor: number; rv: number } => ({
+  major,
+  minor,
+  rv,
+});
 
 describe('versionStep', () => {
   it.each([
@@ -35,7 +39,7 @@ describe('versionStep', () => {
     ['a future minor (4:7)', 6, reply(4, 7, STOPPED), false, 6, STOPPED],
     ['a minor older than 4:2', 6, reply(4, 1, NOSVC), false, 6, STOPPED],
     ['another major', 6, reply(3, 4, STOPPED), false, 6, STOPPED],
-    ['a retry above the caller\'s newest minor', 4, reply(4, 5, STOPPED), false, 4, STOPPED],
+    ["a retry above the caller's newest minor", 4, reply(4, 5, STOPPED), false, 4, STOPPED],
     ['a real SCARD code other than a mismatch is kept', 6, reply(4, 4, 0x80100013), false, 6, 0x80100013],
     ['an rv that is no SCARD code (garbage)', 6, reply(4, 4, 0x12345678), false, 6, 0x80100013],
   ])('fail: %s', (_what, sent, r, retried, maxMinor, rv) => {
@@ -46,7 +50,7 @@ describe('versionStep', () => {
 });
 
 describe('speaks', () => {
-  it('4:2 to 4:6, within the caller\'s newest', () => {
+  it("4:2 to 4:6, within the caller's newest", () => {
     expect([1, 2, 3, 4, 5, 6, 7].map((m) => speaks(m))).toEqual([false, true, true, true, true, true, false]);
     expect(speaks(5, 4)).toBe(false);
     expect(speaks(4, 4)).toBe(true);

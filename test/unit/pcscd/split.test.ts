@@ -17,11 +17,31 @@ import * as S from '../../fakes/structs.js';
 import { replies } from './golden.js';
 
 /** A stream of consecutive replies: each part's bytes and a check of what the client read. */
-interface Stream { name: string; parts: Buffer[]; check: (got: Buffer[]) => void }
+interface Stream {
+  name: string;
+  parts: Buffer[];
+  check: (got: Buffer[]) => void;
+}
 
 const array = (nameSize: 100 | 128): Buffer => {
-  const e = (name: string, st: number): Buffer => S.pack(S.readerState(nameSize), { readerName: name, readerState: st, eventCounter: 3, cardAtr: Buffer.from([0x3b, 0x00]), cardAtrLength: 2, cardProtocol: 1 });
-  return Buffer.concat(Array.from({ length: 16 }, (_, i) => (i === 1 ? e('A 00 00', 0x34) : i === 7 ? e('B 01 00', 0x02) : S.pack(S.readerState(nameSize), { cardAtrLength: 34 }))));
+  const e = (name: string, st: number): Buffer =>
+    S.pack(S.readerState(nameSize), {
+      readerName: name,
+      readerState: st,
+      eventCounter: 3,
+      cardAtr: Buffer.from([0x3b, 0x00]),
+      cardAtrLength: 2,
+      cardProtocol: 1,
+    });
+  return Buffer.concat(
+    Array.from({ length: 16 }, (_, i) =>
+      i === 1
+        ? e('A 00 00', 0x34)
+        : i === 7
+          ? e('B 01 00', 0x02)
+          : S.pack(S.readerState(nameSize), { cardAtrLength: 34 }),
+    ),
+  );
 };
 
 const STREAMS: Stream[] = [
@@ -32,7 +52,19 @@ const STREAMS: Stream[] = [
   })),
   {
     name: 'transmit_struct then the response APDU',
-    parts: [S.pack(S.transmit, { hCard: 5, ioSendPciProtocol: 1, ioSendPciLength: 16, cbSendLength: 5, ioRecvPciProtocol: 3, ioRecvPciLength: 16, pcbRecvLength: 7, rv: 0 }), Buffer.from('00b00000029000', 'hex')],
+    parts: [
+      S.pack(S.transmit, {
+        hCard: 5,
+        ioSendPciProtocol: 1,
+        ioSendPciLength: 16,
+        cbSendLength: 5,
+        ioRecvPciProtocol: 3,
+        ioRecvPciLength: 16,
+        pcbRecvLength: 7,
+        rv: 0,
+      }),
+      Buffer.from('00b00000029000', 'hex'),
+    ],
     check: (got) => {
       expect(decodeTransmit(got[0] as Buffer).recvLength).toBe(7);
       expect(got[1]?.toString('hex')).toBe('00b00000029000');
@@ -49,11 +81,19 @@ const STREAMS: Stream[] = [
   {
     name: '16 × 156 array (1.6.5–1.8.3)',
     parts: [array(100)],
-    check: (got) => expect(decodeReaderStates(LAYOUT_100, got[0] as Buffer).map((e) => e.name)).toEqual(['A 00 00', 'B 01 00']),
+    check: (got) =>
+      expect(decodeReaderStates(LAYOUT_100, got[0] as Buffer).map((e) => e.name)).toEqual(['A 00 00', 'B 01 00']),
   },
   {
     name: '4:6 size, array of 2, size',
-    parts: [S.words(2), Buffer.concat([S.pack(S.readerState(128), { readerName: 'X', cardAtrLength: 0 }), S.pack(S.readerState(128), {})]), S.words(2)],
+    parts: [
+      S.words(2),
+      Buffer.concat([
+        S.pack(S.readerState(128), { readerName: 'X', cardAtrLength: 0 }),
+        S.pack(S.readerState(128), {}),
+      ]),
+      S.words(2),
+    ],
     check: (got) => {
       expect(S.i32(got[0] as Buffer, 0)).toBe(2);
       expect(decodeReaderStates(LAYOUT_128, got[1] as Buffer).map((e) => e.name)).toEqual(['X']);
@@ -168,7 +208,10 @@ describe('PcscdConnection', () => {
   it.each(STREAMS)('$name: two chunks at every offset, one byte at a time', async (s) => {
     const all = Buffer.concat(s.parts);
     for (let k = 0; k <= all.length; k++) {
-      const got = await deliver(s, [all.subarray(0, k), all.subarray(k)].filter((c) => c.length > 0));
+      const got = await deliver(
+        s,
+        [all.subarray(0, k), all.subarray(k)].filter((c) => c.length > 0),
+      );
       expect(Buffer.concat(got).equals(all), `split at ${k}`).toBe(true);
       if (k % 97 === 0) s.check(got);
     }

@@ -14,20 +14,68 @@ import { cat, emptyEntry, entry, nameField, words } from '../../helpers/wire-byt
 
 describe('bare u32 structs', () => {
   const cases = [
-    { name: 'version', enc: () => S.encodeVersionStruct({ major: 4, minor: 3, rv: 0x8010001e }), golden: words(4, 3, 0x8010001e), dec: S.decodeVersion },
-    { name: 'establish', enc: () => S.encodeEstablishStruct({ scope: 2, hContext: 0x1234abcd, rv: 0 }), golden: words(2, 0x1234abcd, 0), dec: S.decodeEstablish },
-    { name: 'release', enc: () => S.encodeReleaseStruct({ hContext: 7, rv: 0x80100003 }), golden: words(7, 0x80100003), dec: S.decodeRelease },
+    {
+      name: 'version',
+      enc: () => S.encodeVersionStruct({ major: 4, minor: 3, rv: 0x8010001e }),
+      golden: words(4, 3, 0x8010001e),
+      dec: S.decodeVersion,
+    },
+    {
+      name: 'establish',
+      enc: () => S.encodeEstablishStruct({ scope: 2, hContext: 0x1234abcd, rv: 0 }),
+      golden: words(2, 0x1234abcd, 0),
+      dec: S.decodeEstablish,
+    },
+    {
+      name: 'release',
+      enc: () => S.encodeReleaseStruct({ hContext: 7, rv: 0x80100003 }),
+      golden: words(7, 0x80100003),
+      dec: S.decodeRelease,
+    },
     {
       name: 'reconnect',
-      enc: () => S.encodeReconnectStruct({ hCard: 5, shareMode: 2, preferredProtocols: 3, initialization: 1, activeProtocol: 2, rv: 0 }),
+      enc: () =>
+        S.encodeReconnectStruct({
+          hCard: 5,
+          shareMode: 2,
+          preferredProtocols: 3,
+          initialization: 1,
+          activeProtocol: 2,
+          rv: 0,
+        }),
       golden: words(5, 2, 3, 1, 2, 0),
       dec: S.decodeReconnect,
     },
-    { name: 'disposition', enc: () => S.encodeDispositionStruct({ hCard: -1, disposition: 3, rv: 0x80100016 }), golden: words(0xffffffff, 3, 0x80100016), dec: S.decodeDisposition },
-    { name: 'handle', enc: () => S.encodeHandleStruct({ hCard: 0x7fffffff, rv: 0x80100069 }), golden: words(0x7fffffff, 0x80100069), dec: S.decodeHandle },
-    { name: 'cancel', enc: () => S.encodeCancelStruct({ hContext: 99, rv: 0 }), golden: words(99, 0), dec: S.decodeCancel },
-    { name: 'wait', enc: () => S.encodeWaitStruct({ timeOut: 0, rv: 0x80100002 }), golden: words(0, 0x80100002), dec: S.decodeWait },
-    { name: 'reader events', enc: () => S.encodeReaderEventsStruct({ readerEvents: 2, rv: 0 }), golden: words(2, 0), dec: S.decodeReaderEvents },
+    {
+      name: 'disposition',
+      enc: () => S.encodeDispositionStruct({ hCard: -1, disposition: 3, rv: 0x80100016 }),
+      golden: words(0xffffffff, 3, 0x80100016),
+      dec: S.decodeDisposition,
+    },
+    {
+      name: 'handle',
+      enc: () => S.encodeHandleStruct({ hCard: 0x7fffffff, rv: 0x80100069 }),
+      golden: words(0x7fffffff, 0x80100069),
+      dec: S.decodeHandle,
+    },
+    {
+      name: 'cancel',
+      enc: () => S.encodeCancelStruct({ hContext: 99, rv: 0 }),
+      golden: words(99, 0),
+      dec: S.decodeCancel,
+    },
+    {
+      name: 'wait',
+      enc: () => S.encodeWaitStruct({ timeOut: 0, rv: 0x80100002 }),
+      golden: words(0, 0x80100002),
+      dec: S.decodeWait,
+    },
+    {
+      name: 'reader events',
+      enc: () => S.encodeReaderEventsStruct({ readerEvents: 2, rv: 0 }),
+      golden: words(2, 0),
+      dec: S.decodeReaderEvents,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: golden bytes and round trip`, () => {
@@ -56,7 +104,15 @@ describe('bare u32 structs', () => {
 });
 
 describe('connect_struct', () => {
-  const m = { hContext: 0x11, reader: 'Virtual PCD 00 00', shareMode: 2, preferredProtocols: 3, hCard: 0x22, activeProtocol: 2, rv: 0 };
+  const m = {
+    hContext: 0x11,
+    reader: 'Virtual PCD 00 00',
+    shareMode: 2,
+    preferredProtocols: 3,
+    hCard: 0x22,
+    activeProtocol: 2,
+    rv: 0,
+  };
   it('128-byte names: 152 bytes', () => {
     const golden = cat(words(0x11), nameField(m.reader, 128), words(2, 3, 0x22, 2, 0));
     expect(encodeConnectStruct(LAYOUT_128, m)).toEqual(golden);
@@ -76,7 +132,16 @@ describe('connect_struct', () => {
 
 describe('transmit, control, getset', () => {
   it('transmit: struct, then the APDU after it in a request', () => {
-    const t = { hCard: 3, sendPciProtocol: 2, sendPciLength: 16, sendLength: 5, recvPciProtocol: 3, recvPciLength: 16, recvLength: 300, rv: 0 };
+    const t = {
+      hCard: 3,
+      sendPciProtocol: 2,
+      sendPciLength: 16,
+      sendLength: 5,
+      recvPciProtocol: 3,
+      recvPciLength: 16,
+      recvLength: 300,
+      rv: 0,
+    };
     expect(encodeTransmitStruct(t)).toEqual(words(3, 2, 16, 5, 3, 16, 300, 0));
     expect(decodeTransmit(encodeTransmitStruct(t))).toEqual(t);
     const apdu = Buffer.from('00B0000002', 'hex');
@@ -97,10 +162,26 @@ describe('transmit, control, getset', () => {
 });
 
 describe('reader-state arrays', () => {
-  const r0 = { name: 'Virtual PCD 00 00', eventCounter: 3, readerState: 0x34, readerSharing: -1, atr: Buffer.from('3B80800101', 'hex'), protocol: 2 };
-  const r1 = { name: 'Virtual PCD 00 01', eventCounter: 0, readerState: 0x02, readerSharing: 0, atr: Buffer.alloc(0), protocol: 0 };
-  const e0 = (n: 128 | 100): Buffer => entry(n, { name: r0.name, counter: 3, state: 0x34, sharing: -1, atr: [0x3b, 0x80, 0x80, 0x01, 0x01], protocol: 2 });
-  const e1 = (n: 128 | 100): Buffer => entry(n, { name: r1.name, counter: 0, state: 2, sharing: 0, atr: [], protocol: 0 });
+  const r0 = {
+    name: 'Virtual PCD 00 00',
+    eventCounter: 3,
+    readerState: 0x34,
+    readerSharing: -1,
+    atr: Buffer.from('3B80800101', 'hex'),
+    protocol: 2,
+  };
+  const r1 = {
+    name: 'Virtual PCD 00 01',
+    eventCounter: 0,
+    readerState: 0x02,
+    readerSharing: 0,
+    atr: Buffer.alloc(0),
+    protocol: 0,
+  };
+  const e0 = (n: 128 | 100): Buffer =>
+    entry(n, { name: r0.name, counter: 3, state: 0x34, sharing: -1, atr: [0x3b, 0x80, 0x80, 0x01, 0x01], protocol: 2 });
+  const e1 = (n: 128 | 100): Buffer =>
+    entry(n, { name: r1.name, counter: 0, state: 2, sharing: 0, atr: [], protocol: 0 });
 
   it('16 entries of 184 bytes: readers first, unused slots with cardAtrLength 34', () => {
     const golden = cat(e0(128), e1(128), ...Array.from({ length: 14 }, () => emptyEntry(128)));

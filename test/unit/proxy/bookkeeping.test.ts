@@ -42,7 +42,14 @@ describe('ReaderEventCounter', () => {
 });
 
 describe('arrays', () => {
-  const e = (name: string, eventCounter = 0) => ({ name, eventCounter, readerState: 2, readerSharing: 0, atr: Buffer.alloc(0), protocol: 0 });
+  const e = (name: string, eventCounter = 0) => ({
+    name,
+    eventCounter,
+    readerState: 2,
+    readerSharing: 0,
+    atr: Buffer.alloc(0),
+    protocol: 0,
+  });
   it('4:6 size: at least 16, grows, never shrinks', () => {
     const s = new ArraySize();
     expect(s.fit(2)).toBe(16);
@@ -64,8 +71,13 @@ describe('arrays', () => {
 
 describe('spy records', () => {
   it('masks the data of VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER whatever the class', () => {
-    expect(commandFacts(Buffer.from('0020008108313233343536FFFF', 'hex'), false)).toEqual({ apdu: '0020008108****************', redacted: true });
-    expect(commandFacts(Buffer.from('8024000110' + '31'.repeat(16), 'hex'), false).apdu).toBe('8024000110' + '**'.repeat(16));
+    expect(commandFacts(Buffer.from('0020008108313233343536FFFF', 'hex'), false)).toEqual({
+      apdu: '0020008108****************',
+      redacted: true,
+    });
+    expect(commandFacts(Buffer.from('8024000110' + '31'.repeat(16), 'hex'), false).apdu).toBe(
+      '8024000110' + '**'.repeat(16),
+    );
     expect(commandFacts(Buffer.from('002C000108' + '39'.repeat(8), 'hex'), false).redacted).toBe(true);
     expect(commandFacts(Buffer.from('0020000100000431323334', 'hex'), false).apdu).toBe('00200001000004********');
     expect(commandFacts(Buffer.from('0020008104313233', 'hex'), true)).toEqual({ apdu: '0020008104313233' });
@@ -76,14 +88,24 @@ describe('spy records', () => {
   });
 
   it('masks exactly as `pcsc apdu --json` does (the same function)', () => {
-    for (const hex of ['0020008108313233343536FFFF', '0020000100000431323334', '00200081043132', '802C0001', '00A4040002A000']) {
+    for (const hex of [
+      '0020008108313233343536FFFF',
+      '0020000100000431323334',
+      '00200081043132',
+      '802C0001',
+      '00A4040002A000',
+    ]) {
       const apdu = Buffer.from(hex, 'hex');
       expect(commandFacts(apdu, false).apdu).toBe(redactCommandHex(apdu, { sep: '' }));
     }
   });
 
   it('splits the response into data and status word with its meaning', () => {
-    expect(responseFacts(Buffer.from('01029000', 'hex'))).toEqual({ response: '0102', sw: '9000', swMeaning: 'Success' });
+    expect(responseFacts(Buffer.from('01029000', 'hex'))).toEqual({
+      response: '0102',
+      sw: '9000',
+      swMeaning: 'Success',
+    });
     expect(responseFacts(Buffer.from('63C2', 'hex')).swMeaning).toMatch(/2 tries left/);
     expect(responseFacts(Buffer.from('6A82', 'hex')).swMeaning).toMatch(/not found/);
     expect(responseFacts(Buffer.from('6110', 'hex')).swMeaning).toMatch(/16 bytes wait for GET RESPONSE/);
@@ -98,10 +120,24 @@ describe('spy records', () => {
 
   it('builds and renders a record', () => {
     const rec = callRecord({ id: 3, versioned: true, protocol: '4:3' }, 0x09, new Date(2026, 0, 2, 3, 4, 5, 6), 0n, {
-      hCard: '0x0000000A', reader: 'Virtual PCD 00 00', protocol: 'T=1', apdu: '00E2000001**', redacted: true,
-      response: '', sw: '9000', swMeaning: 'Success', rv: 0,
+      hCard: '0x0000000A',
+      reader: 'Virtual PCD 00 00',
+      protocol: 'T=1',
+      apdu: '00E2000001**',
+      redacted: true,
+      response: '',
+      sw: '9000',
+      swMeaning: 'Success',
+      rv: 0,
     });
-    expect(rec).toMatchObject({ client: 3, clientProtocol: '4:3', command: 'SCARD_TRANSMIT', rv: '0x00000000', rvName: 'SCARD_S_SUCCESS', durationUs: 0 });
+    expect(rec).toMatchObject({
+      client: 3,
+      clientProtocol: '4:3',
+      command: 'SCARD_TRANSMIT',
+      rv: '0x00000000',
+      rvName: 'SCARD_S_SUCCESS',
+      durationUs: 0,
+    });
     expect(renderCall(rec)).toBe(
       '03:04:05.006 #3 SCARD_TRANSMIT hCard=0x0000000A reader="Virtual PCD 00 00" protocol=T=1 apdu=00E2000001** (PIN masked) response= sw=9000 (Success) rv=SCARD_S_SUCCESS 0.000ms',
     );

@@ -4,7 +4,12 @@ import { classify, presence, transition, type Seen } from '../../../src/cli/scan
 import type { ReaderState } from '../../../src/core/index.js';
 
 // SCARD_STATE_* values from the PC/SC spec, written out here on purpose.
-const EMPTY = 0x10, PRESENT = 0x20, CHANGED = 0x2, INUSE = 0x100, MUTE = 0x200, UNAVAILABLE = 0x8;
+const EMPTY = 0x10,
+  PRESENT = 0x20,
+  CHANGED = 0x2,
+  INUSE = 0x100,
+  MUTE = 0x200,
+  UNAVAILABLE = 0x8;
 const ATR = Buffer.from('3B021450', 'hex');
 const T = '2026-01-01T00:00:00.000Z';
 
@@ -12,13 +17,29 @@ function state(low: number, counter: number, atr = Buffer.alloc(0)): ReaderState
   const eventState = ((counter << 16) | low | CHANGED) >>> 0;
   return { reader: 'R', eventState, flags: [], eventCount: counter, changed: true, atr };
 }
-const seen = (low: number, counter: number, atr = Buffer.alloc(0), owed = 0): Seen => ({ eventState: ((counter << 16) | low) >>> 0, atr, owed });
+const seen = (low: number, counter: number, atr = Buffer.alloc(0), owed = 0): Seen => ({
+  eventState: ((counter << 16) | low) >>> 0,
+  atr,
+  owed,
+});
 const kinds = (r: { events: { event: string }[] }): string[] => r.events.map((e) => e.event);
 
 describe('classify', () => {
   it('first look is a status, with ATR and names when a card is in', () => {
     const r = classify(undefined, state(PRESENT, 1, ATR), T, 0, () => ['Card A']);
-    expect(r.events).toEqual([{ event: 'status', time: T, reader: 'R', index: 0, eventNumber: 1, card: 'present', state: ['PRESENT'], atr: '3B021450', names: ['Card A'] }]);
+    expect(r.events).toEqual([
+      {
+        event: 'status',
+        time: T,
+        reader: 'R',
+        index: 0,
+        eventNumber: 1,
+        card: 'present',
+        state: ['PRESENT'],
+        atr: '3B021450',
+        names: ['Card A'],
+      },
+    ]);
   });
   it('insertion and removal', () => {
     expect(kinds(classify(seen(EMPTY, 2), state(PRESENT, 3, ATR), T, 0))).toEqual(['card-inserted']);
@@ -56,9 +77,22 @@ describe('classify', () => {
 });
 
 it('presence words', () => {
-  expect([EMPTY, PRESENT, PRESENT | MUTE, UNAVAILABLE, 0x4 | UNAVAILABLE].map(presence)).toEqual(['absent', 'present', 'mute', 'unavailable', 'unknown']);
+  expect([EMPTY, PRESENT, PRESENT | MUTE, UNAVAILABLE, 0x4 | UNAVAILABLE].map(presence)).toEqual([
+    'absent',
+    'present',
+    'mute',
+    'unavailable',
+    'unknown',
+  ]);
 });
 
 it('transition lists set, cleared and kept flags', () => {
-  expect(transition(T, 'R', 0, 0x10, 0x30022)).toMatchObject({ from: '0x0010', to: '0x0022', eventNumber: 3, set: ['CHANGED', 'PRESENT'], cleared: ['EMPTY'], kept: [] });
+  expect(transition(T, 'R', 0, 0x10, 0x30022)).toMatchObject({
+    from: '0x0010',
+    to: '0x0022',
+    eventNumber: 3,
+    set: ['CHANGED', 'PRESENT'],
+    cleared: ['EMPTY'],
+    kept: [],
+  });
 });

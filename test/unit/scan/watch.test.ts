@@ -5,9 +5,23 @@
 import { describe, expect, it } from 'vitest';
 import { Watcher } from '../../../src/cli/scan/watch.js';
 import type { ScanEvent } from '../../../src/cli/scan/events.js';
-import { PNP_NOTIFICATION, PcscError, Scard, stateFlagNames, type Card, type Context, type ReaderState, type ReaderStateQuery, type WaitOptions } from '../../../src/core/index.js';
+import {
+  PNP_NOTIFICATION,
+  PcscError,
+  Scard,
+  stateFlagNames,
+  type Card,
+  type Context,
+  type ReaderState,
+  type ReaderStateQuery,
+  type WaitOptions,
+} from '../../../src/core/index.js';
 
-const EMPTY = 0x10, PRESENT = 0x20, CHANGED = 0x2, UNKNOWN = 0x4, UNAVAILABLE = 0x8;
+const EMPTY = 0x10,
+  PRESENT = 0x20,
+  CHANGED = 0x2,
+  UNKNOWN = 0x4,
+  UNAVAILABLE = 0x8;
 
 /** A daemon's worth of readers, changed by the test; contexts wait on it. */
 class World {
@@ -17,7 +31,12 @@ class World {
   pnp = true;
   private wakers = new Set<() => void>();
   add(name: string, card?: string): void {
-    this.readers.set(name, card ? { low: PRESENT, counter: 1, atr: Buffer.from(card, 'hex') } : { low: EMPTY, counter: 0, atr: Buffer.alloc(0) });
+    this.readers.set(
+      name,
+      card
+        ? { low: PRESENT, counter: 1, atr: Buffer.from(card, 'hex') }
+        : { low: EMPTY, counter: 0, atr: Buffer.alloc(0) },
+    );
     this.readerEvents++;
     this.wake();
   }
@@ -92,7 +111,10 @@ class ScriptedContext implements Context {
       });
       if (out.some((r) => r.changed)) return out;
       if (Date.now() >= deadline) throw new PcscError(Scard.E_TIMEOUT, 'no change');
-      await Promise.race([this.w.wait(opts.signal), new Promise((r) => setTimeout(r, Math.min(50, Math.max(0, deadline - Date.now()))))]);
+      await Promise.race([
+        this.w.wait(opts.signal),
+        new Promise((r) => setTimeout(r, Math.min(50, Math.max(0, deadline - Date.now())))),
+      ]);
     }
   }
   connect(): Promise<Card> {
@@ -104,17 +126,35 @@ class ScriptedContext implements Context {
 }
 
 function st(reader: string, eventState: number, changed: boolean): ReaderState {
-  return { reader, eventState: eventState >>> 0, flags: stateFlagNames(eventState), eventCount: eventState >>> 16, changed, atr: Buffer.alloc(0) };
+  return {
+    reader,
+    eventState: eventState >>> 0,
+    flags: stateFlagNames(eventState),
+    eventCount: eventState >>> 16,
+    changed,
+    atr: Buffer.alloc(0),
+  };
 }
 
 /** Runs a watcher; `script` acts on the world after each event; stops after `until` says so. */
-async function watch(w: World, script: (e: ScanEvent, all: ScanEvent[]) => void | Promise<void>, until: (all: ScanEvent[]) => boolean, extra: Partial<ConstructorParameters<typeof Watcher>[0]> = {}): Promise<ScanEvent[]> {
+async function watch(
+  w: World,
+  script: (e: ScanEvent, all: ScanEvent[]) => void | Promise<void>,
+  until: (all: ScanEvent[]) => boolean,
+  extra: Partial<ConstructorParameters<typeof Watcher>[0]> = {},
+): Promise<ScanEvent[]> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), 5000);
-  const watcher = new Watcher({ establish: async () => {
-    if (!w.alive) throw new PcscError(Scard.E_NO_SERVICE, 'no pcscd');
-    return new ScriptedContext(w);
-  }, signal: stop.signal, pollMs: 20, backoff: { firstMs: 5, maxMs: 20 }, ...extra });
+  const watcher = new Watcher({
+    establish: async () => {
+      if (!w.alive) throw new PcscError(Scard.E_NO_SERVICE, 'no pcscd');
+      return new ScriptedContext(w);
+    },
+    signal: stop.signal,
+    pollMs: 20,
+    backoff: { firstMs: 5, maxMs: 20 },
+    ...extra,
+  });
   const all: ScanEvent[] = [];
   for await (const e of watcher.events()) {
     all.push(e);
@@ -126,17 +166,26 @@ async function watch(w: World, script: (e: ScanEvent, all: ScanEvent[]) => void 
   return all;
 }
 
-const brief = (all: ScanEvent[]): string[] => all.map((e) => ('reader' in e && e.reader !== undefined ? `${e.event} ${e.reader}${'missed' in e && e.missed ? ' (missed)' : ''}` : e.event));
+const brief = (all: ScanEvent[]): string[] =>
+  all.map((e) =>
+    'reader' in e && e.reader !== undefined
+      ? `${e.event} ${e.reader}${'missed' in e && e.missed ? ' (missed)' : ''}`
+      : e.event,
+  );
 
 describe('Watcher', () => {
   it('reports the initial state, then insertions and removals', async () => {
     const w = new World();
     w.add('A');
     w.add('B', '3B00');
-    const all = await watch(w, (e, a) => {
-      if (a.length === 3) w.insert('A', '3B021450');
-      if (e.event === 'card-inserted') w.eject('B');
-    }, (a) => a.some((e) => e.event === 'card-removed'));
+    const all = await watch(
+      w,
+      (e, a) => {
+        if (a.length === 3) w.insert('A', '3B021450');
+        if (e.event === 'card-inserted') w.eject('B');
+      },
+      (a) => a.some((e) => e.event === 'card-removed'),
+    );
     expect(brief(all)).toEqual(['started', 'status A', 'status B', 'card-inserted A', 'card-removed B']);
     expect(all[3]).toMatchObject({ atr: '3B021450', index: 0, eventNumber: 1 });
   });
@@ -144,10 +193,14 @@ describe('Watcher', () => {
   it('reader hot-plug through the PnP pseudo-reader', async () => {
     const w = new World();
     w.add('A');
-    const all = await watch(w, (e) => {
-      if (e.event === 'status') w.add('B', '3B00');
-      if (e.event === 'card-inserted') w.remove('A');
-    }, (a) => a.some((e) => e.event === 'reader-removed'));
+    const all = await watch(
+      w,
+      (e) => {
+        if (e.event === 'status') w.add('B', '3B00');
+        if (e.event === 'card-inserted') w.remove('A');
+      },
+      (a) => a.some((e) => e.event === 'reader-removed'),
+    );
     expect(brief(all)).toEqual(['started', 'status A', 'reader-added B', 'card-inserted B', 'reader-removed A']);
     expect(all[0]).toMatchObject({ pnp: true });
     expect(all[2]).toMatchObject({ index: 1, card: 'present', atr: '3B00' });
@@ -155,9 +208,13 @@ describe('Watcher', () => {
 
   it('no reader: waits for the first one', async () => {
     const w = new World();
-    const all = await watch(w, (e) => {
-      if (e.event === 'waiting-reader') w.add('A');
-    }, (a) => a.some((e) => e.event === 'reader-added'));
+    const all = await watch(
+      w,
+      (e) => {
+        if (e.event === 'waiting-reader') w.add('A');
+      },
+      (a) => a.some((e) => e.event === 'reader-added'),
+    );
     expect(brief(all)).toEqual(['started', 'waiting-reader', 'reader-added A']);
   });
 
@@ -165,9 +222,13 @@ describe('Watcher', () => {
     const w = new World();
     w.pnp = false;
     w.add('A');
-    const all = await watch(w, (e) => {
-      if (e.event === 'status') w.add('B');
-    }, (a) => a.some((e) => e.event === 'reader-added'));
+    const all = await watch(
+      w,
+      (e) => {
+        if (e.event === 'status') w.add('B');
+      },
+      (a) => a.some((e) => e.event === 'reader-added'),
+    );
     expect(all[0]).toMatchObject({ event: 'started', pnp: false });
     expect(brief(all)).toEqual(['started', 'status A', 'reader-added B']);
   });
@@ -176,7 +237,12 @@ describe('Watcher', () => {
     const w = new World();
     w.pnp = false;
     w.add('A');
-    const all = await watch(w, () => undefined, (a) => a.length === 1, { forcePnp: true });
+    const all = await watch(
+      w,
+      () => undefined,
+      (a) => a.length === 1,
+      { forcePnp: true },
+    );
     expect(all[0]).toMatchObject({ pnp: true });
   });
 
@@ -184,23 +250,42 @@ describe('Watcher', () => {
     const w = new World();
     w.add('Alpha');
     w.add('Beta');
-    const all = await watch(w, (e) => {
-      if (e.event === 'status') {
-        w.insert('Alpha', '3B01'); // not watched: no event
-        w.remove('Beta');
-      }
-      if (e.event === 'waiting-reader') w.add('Beta', '3B02');
-    }, (a) => a.some((e) => e.event === 'card-inserted'), { reader: 'bet' });
-    expect(brief(all)).toEqual(['started', 'status Beta', 'reader-removed Beta', 'waiting-reader Beta', 'reader-added Beta', 'card-inserted Beta']);
+    const all = await watch(
+      w,
+      (e) => {
+        if (e.event === 'status') {
+          w.insert('Alpha', '3B01'); // not watched: no event
+          w.remove('Beta');
+        }
+        if (e.event === 'waiting-reader') w.add('Beta', '3B02');
+      },
+      (a) => a.some((e) => e.event === 'card-inserted'),
+      { reader: 'bet' },
+    );
+    expect(brief(all)).toEqual([
+      'started',
+      'status Beta',
+      'reader-removed Beta',
+      'waiting-reader Beta',
+      'reader-added Beta',
+      'card-inserted Beta',
+    ]);
   });
 
   it('-d adds transitions', async () => {
     const w = new World();
     w.add('A');
-    const all = await watch(w, (e) => {
-      if (e.event === 'status') w.insert('A', '3B00');
-    }, (a) => a.some((e) => e.event === 'card-inserted'), { debug: true });
-    expect(all.filter((e) => e.event === 'transition').map((e) => e.event === 'transition' && `${e.from}->${e.to}`)).toEqual(['0x0000->0x0012', '0x0010->0x0022']);
+    const all = await watch(
+      w,
+      (e) => {
+        if (e.event === 'status') w.insert('A', '3B00');
+      },
+      (a) => a.some((e) => e.event === 'card-inserted'),
+      { debug: true },
+    );
+    expect(
+      all.filter((e) => e.event === 'transition').map((e) => e.event === 'transition' && `${e.from}->${e.to}`),
+    ).toEqual(['0x0000->0x0012', '0x0010->0x0022']);
   });
 
   it('recovers when the daemon goes away, and reports what changed meanwhile', async () => {
@@ -208,21 +293,34 @@ describe('Watcher', () => {
     w.add('A', '3B00');
     w.add('B');
     w.add('C');
-    const all = await watch(w, (e) => {
-      if (e.event === 'status' && e.reader === 'C') {
-        w.die();
-        // While it is away: A's card swapped, a card into B, C unplugged, D plugged.
-        Object.assign(w.readers.get('A') ?? {}, { atr: Buffer.from('3B11', 'hex') });
-        w.readers.get('B')!.low = PRESENT;
-        w.readers.get('B')!.atr = Buffer.from('3B22', 'hex');
-        w.readers.delete('C');
-        w.readers.set('D', { low: EMPTY, counter: 0, atr: Buffer.alloc(0) });
-        setTimeout(() => w.revive(), 30);
-      }
-    }, (a) => a.some((e) => e.event === 'reader-added'));
+    const all = await watch(
+      w,
+      (e) => {
+        if (e.event === 'status' && e.reader === 'C') {
+          w.die();
+          // While it is away: A's card swapped, a card into B, C unplugged, D plugged.
+          Object.assign(w.readers.get('A') ?? {}, { atr: Buffer.from('3B11', 'hex') });
+          w.readers.get('B')!.low = PRESENT;
+          w.readers.get('B')!.atr = Buffer.from('3B22', 'hex');
+          w.readers.delete('C');
+          w.readers.set('D', { low: EMPTY, counter: 0, atr: Buffer.alloc(0) });
+          setTimeout(() => w.revive(), 30);
+        }
+      },
+      (a) => a.some((e) => e.event === 'reader-added'),
+    );
     expect(brief(all)).toEqual([
-      'started', 'status A', 'status B', 'status C', 'daemon-lost', 'daemon-back',
-      'reader-removed C (missed)', 'card-removed A (missed)', 'card-inserted A (missed)', 'card-inserted B (missed)', 'reader-added D (missed)',
+      'started',
+      'status A',
+      'status B',
+      'status C',
+      'daemon-lost',
+      'daemon-back',
+      'reader-removed C (missed)',
+      'card-removed A (missed)',
+      'card-inserted A (missed)',
+      'card-inserted B (missed)',
+      'reader-added D (missed)',
     ]);
     expect(all.find((e) => e.event === 'daemon-lost')).toMatchObject({ error: { name: 'SCARD_F_COMM_ERROR' } });
   });
@@ -231,10 +329,14 @@ describe('Watcher', () => {
     const w = new World();
     w.add('A');
     const stop = new AbortController();
-    const watcher = new Watcher({ establish: async () => {
-      if (!w.alive) throw new PcscError(Scard.E_NO_SERVICE, 'no pcscd');
-      return new ScriptedContext(w);
-    }, signal: stop.signal, backoff: { firstMs: 10_000, maxMs: 10_000 } });
+    const watcher = new Watcher({
+      establish: async () => {
+        if (!w.alive) throw new PcscError(Scard.E_NO_SERVICE, 'no pcscd');
+        return new ScriptedContext(w);
+      },
+      signal: stop.signal,
+      backoff: { firstMs: 10_000, maxMs: 10_000 },
+    });
     const seen: string[] = [];
     for await (const e of watcher.events()) {
       seen.push(e.event);

@@ -2,7 +2,17 @@
 // RPATH / RUNPATH / $ORIGIN, missing and wrong-architecture dependencies, and ld.so.conf includes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, realpathSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+  realpathSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseElf } from '../../../src/core/ssh/elf.js';
@@ -14,9 +24,27 @@ const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 function fsUnder(root: string): LoaderFs {
   const at = (p: string) => (root === '/' ? p : join(root, p));
   return {
-    async readBinary(p) { try { return readFileSync(at(p)); } catch { return null; } },
-    async readText(p) { try { return readFileSync(at(p), 'utf8'); } catch { return null; } },
-    async readDir(p) { try { return readdirSync(at(p)); } catch { return null; } },
+    async readBinary(p) {
+      try {
+        return readFileSync(at(p));
+      } catch {
+        return null;
+      }
+    },
+    async readText(p) {
+      try {
+        return readFileSync(at(p), 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    async readDir(p) {
+      try {
+        return readdirSync(at(p));
+      } catch {
+        return null;
+      }
+    },
   };
 }
 
@@ -46,7 +74,11 @@ describe('real modules', () => {
 
 let T = '';
 beforeAll(() => {
-  for (const [tool, pkg] of [['/usr/bin/gcc', 'gcc'], [OPENSC, 'opensc-pkcs11'], [SOFTHSM, 'softhsm2']]) {
+  for (const [tool, pkg] of [
+    ['/usr/bin/gcc', 'gcc'],
+    [OPENSC, 'opensc-pkcs11'],
+    [SOFTHSM, 'softhsm2'],
+  ]) {
     if (!existsSync(tool as string)) throw new Error(`${tool} is missing: apt-get install ${pkg}`);
   }
   T = mkdtempSync(join(tmpdir(), 'pcsc-ldso-'));
@@ -67,12 +99,16 @@ beforeAll(() => {
   writeFileSync(`${T}/etc/ld.so.conf.d/a.conf`, '/opt/aa, /opt/bb\n');
   writeFileSync(`${T}/etc/ld.so.conf.d/skip.txt`, '/opt/never\n');
 });
-afterAll(() => { if (T) rmSync(T, { recursive: true, force: true }); });
+afterAll(() => {
+  if (T) rmSync(T, { recursive: true, force: true });
+});
 
 const realFs = fsUnder('/');
 const noConf: LoaderFs = { ...realFs, readText: async (p) => (p === '/etc/ld.so.conf' ? '' : realFs.readText(p)) };
 const depOf = async (mod: string, fs: LoaderFs, ldLibraryPath?: string) => {
-  const rep = await resolveDependencies(fs, `${T}/mod/${mod}`, parseElf(readFileSync(`${T}/mod/${mod}`)), { ldLibraryPath });
+  const rep = await resolveDependencies(fs, `${T}/mod/${mod}`, parseElf(readFileSync(`${T}/mod/${mod}`)), {
+    ldLibraryPath,
+  });
   return rep.entries.find((e) => e.name === 'libdep.so.1');
 };
 
@@ -81,8 +117,14 @@ describe('search order', () => {
     expect(await depOf('runpath.so', noConf)).toMatchObject({ path: `${T}/mod/sub/libdep.so.1`, via: 'runpath' });
   });
   it('DT_RPATH comes before LD_LIBRARY_PATH; DT_RUNPATH after it', async () => {
-    expect(await depOf('rpath.so', noConf, `${T}/elsewhere`)).toMatchObject({ path: `${T}/mod/sub/libdep.so.1`, via: 'rpath' });
-    expect(await depOf('runpath.so', noConf, `${T}/elsewhere`)).toMatchObject({ path: `${T}/elsewhere/libdep.so.1`, via: 'LD_LIBRARY_PATH' });
+    expect(await depOf('rpath.so', noConf, `${T}/elsewhere`)).toMatchObject({
+      path: `${T}/mod/sub/libdep.so.1`,
+      via: 'rpath',
+    });
+    expect(await depOf('runpath.so', noConf, `${T}/elsewhere`)).toMatchObject({
+      path: `${T}/elsewhere/libdep.so.1`,
+      via: 'LD_LIBRARY_PATH',
+    });
   });
   it('a missing dependency is reported with who needs it', async () => {
     const e = await depOf('none.so', noConf);
@@ -99,7 +141,11 @@ describe('search order', () => {
   });
   it('ld.so.conf directories, with include globs in sorted order, are searched', async () => {
     const mapped = (p: string) => (p.startsWith('/etc/') ? `${T}${p}` : p);
-    const fs: LoaderFs = { readBinary: realFs.readBinary, readText: (p) => realFs.readText(mapped(p)), readDir: (p) => realFs.readDir(mapped(p)) };
+    const fs: LoaderFs = {
+      readBinary: realFs.readBinary,
+      readText: (p) => realFs.readText(mapped(p)),
+      readDir: (p) => realFs.readDir(mapped(p)),
+    };
     expect(await readLdSoConf(fs)).toEqual(['/opt/aa', '/opt/bb', `${T}/elsewhere`, '/opt/zz']);
     expect(await depOf('none.so', fs)).toMatchObject({ path: `${T}/elsewhere/libdep.so.1`, via: 'ld.so.conf' });
   });

@@ -1,13 +1,21 @@
 // Table and property tests of the OpenSSH pattern-list matcher used for ssh-agent's -P.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { matchPattern, matchPatternList, splitPatternList, DEFAULT_ALLOWED_PROVIDERS } from '../../../src/core/ssh/match.js';
+import {
+  matchPattern,
+  matchPatternList,
+  splitPatternList,
+  DEFAULT_ALLOWED_PROVIDERS,
+} from '../../../src/core/ssh/match.js';
 
 // An independent oracle: the glob as a JS regular expression over bytes (latin1 keeps 1 char = 1 byte).
 function oracle(subject: string, pattern: string): boolean {
   const s = Buffer.from(subject, 'utf8').toString('latin1');
   const p = Buffer.from(pattern, 'utf8').toString('latin1');
-  const re = p.split('').map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))).join('');
+  const re = p
+    .split('')
+    .map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${re}$`).test(s);
 }
 
@@ -45,19 +53,36 @@ describe('matchPattern', () => {
   it('agrees with a regular-expression oracle on random paths and patterns', () => {
     const alpha = fc.constantFrom('a', 'b', '/', '.', '*', '?', 'é', ' ');
     const str = fc.array(alpha, { maxLength: 14 }).map((a) => a.join(''));
-    fc.assert(fc.property(str, str, (s, p) => matchPattern(s.replace(/[*?]/g, 'x'), p) === oracle(s.replace(/[*?]/g, 'x'), p)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(str, str, (s, p) => matchPattern(s.replace(/[*?]/g, 'x'), p) === oracle(s.replace(/[*?]/g, 'x'), p)),
+      { numRuns: 3000 },
+    );
   });
 
   it('a literal pattern matches itself and nothing longer or shorter', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 30 }).map((s) => s.replace(/[*?]/g, '_')), fc.string({ minLength: 1, maxLength: 3 }), (s, extra) => {
-      return matchPattern(s, s) && !matchPattern(s + extra, s) && (s.length === 0 || !matchPattern(s.slice(0, -1), s));
-    }));
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 30 }).map((s) => s.replace(/[*?]/g, '_')),
+        fc.string({ minLength: 1, maxLength: 3 }),
+        (s, extra) => {
+          return (
+            matchPattern(s, s) && !matchPattern(s + extra, s) && (s.length === 0 || !matchPattern(s.slice(0, -1), s))
+          );
+        },
+      ),
+    );
   });
 
   it('"*" + suffix matches exactly the strings ending in that suffix', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 20 }), fc.string({ maxLength: 6 }).map((s) => s.replace(/[*?]/g, '_')), (s, suffix) => {
-      return matchPattern(s, '*' + suffix) === s.endsWith(suffix);
-    }));
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 20 }),
+        fc.string({ maxLength: 6 }).map((s) => s.replace(/[*?]/g, '_')),
+        (s, suffix) => {
+          return matchPattern(s, '*' + suffix) === s.endsWith(suffix);
+        },
+      ),
+    );
   });
 
   it('stays fast on patterns that blow up naive backtracking', () => {
@@ -117,7 +142,10 @@ describe('matchPatternList', () => {
   });
 
   it('explains near misses: spaces, case, no wildcard, relative patterns', () => {
-    const notesOf = (s: string, list: string) => matchPatternList(s, list).subPatterns.flatMap((p) => p.notes).join('\n');
+    const notesOf = (s: string, list: string) =>
+      matchPatternList(s, list)
+        .subPatterns.flatMap((p) => p.notes)
+        .join('\n');
     expect(notesOf('/opt/p.so', '/usr/*, /opt/*')).toMatch(/whitespace[\s\S]*would match/);
     expect(notesOf('/Opt/p.so', '/opt/*')).toMatch(/letter case/);
     expect(notesOf('/opt/lib/p.so', '/opt/lib')).toMatch(/"\/opt\/lib\/\*" would cover/);
@@ -128,23 +156,30 @@ describe('matchPatternList', () => {
   it('negation property: "!X,*" refuses exactly the paths X matches, and "*" alone allows all', () => {
     const seg = fc.array(fc.constantFrom('a', 'b', '/', '*', '?'), { maxLength: 8 }).map((a) => a.join(''));
     const path = fc.array(fc.constantFrom('a', 'b', '/'), { maxLength: 10 }).map((a) => '/' + a.join(''));
-    fc.assert(fc.property(seg, path, (x, p) => {
-      const r = matchPatternList(p, `!${x},*`);
-      return r.allowed === !matchPattern(p, x) && matchPatternList(p, '*').allowed;
-    }));
+    fc.assert(
+      fc.property(seg, path, (x, p) => {
+        const r = matchPatternList(p, `!${x},*`);
+        return r.allowed === !matchPattern(p, x) && matchPatternList(p, '*').allowed;
+      }),
+    );
   });
 
   it('positive sub-patterns commute; the result equals "any positive and no negative matches"', () => {
     const seg = fc.array(fc.constantFrom('a', '/', '*', '?'), { minLength: 1, maxLength: 6 }).map((a) => a.join(''));
     const item = fc.tuple(fc.boolean(), seg);
     const path = fc.array(fc.constantFrom('a', 'b', '/'), { maxLength: 8 }).map((a) => '/' + a.join(''));
-    fc.assert(fc.property(fc.array(item, { maxLength: 5 }), path, (items, p) => {
-      const list = items.map(([neg, s]) => (neg ? '!' : '') + s).join(',');
-      const anyNeg = items.some(([neg, s]) => neg && matchPattern(p, s));
-      const anyPos = items.some(([neg, s]) => !neg && matchPattern(p, s));
-      const want = anyNeg ? -1 : anyPos ? 1 : 0;
-      const reversed = [...items].reverse().map(([neg, s]) => (neg ? '!' : '') + s).join(',');
-      return matchPatternList(p, list).result === want && matchPatternList(p, reversed).result === want;
-    }));
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 5 }), path, (items, p) => {
+        const list = items.map(([neg, s]) => (neg ? '!' : '') + s).join(',');
+        const anyNeg = items.some(([neg, s]) => neg && matchPattern(p, s));
+        const anyPos = items.some(([neg, s]) => !neg && matchPattern(p, s));
+        const want = anyNeg ? -1 : anyPos ? 1 : 0;
+        const reversed = [...items]
+          .reverse()
+          .map(([neg, s]) => (neg ? '!' : '') + s)
+          .join(',');
+        return matchPatternList(p, list).result === want && matchPatternList(p, reversed).result === want;
+      }),
+    );
   });
 });

@@ -1,9 +1,25 @@
 // The agent-style resolver against the system's own realpath(3) on a real temporary tree.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lexicalNormalize, probeResolverFs, resolveLikeAgent, type ResolverFs, type ResolveErrno } from '../../../src/core/ssh/realpath.js';
+import {
+  lexicalNormalize,
+  probeResolverFs,
+  resolveLikeAgent,
+  type ResolverFs,
+  type ResolveErrno,
+} from '../../../src/core/ssh/realpath.js';
 import { createProbe } from '../../../src/core/doctor/probe.js';
 
 const nodeFs: ResolverFs = {
@@ -16,7 +32,11 @@ const nodeFs: ResolverFs = {
     }
   },
   async readLink(p) {
-    try { return readlinkSync(p); } catch { return null; }
+    try {
+      return readlinkSync(p);
+    } catch {
+      return null;
+    }
   },
 };
 
@@ -40,18 +60,43 @@ beforeAll(() => {
   chmodSync(`${T}/locked`, 0o000);
 });
 afterAll(() => {
-  if (T) { chmodSync(`${T}/locked`, 0o755); rmSync(T, { recursive: true, force: true }); }
+  if (T) {
+    chmodSync(`${T}/locked`, 0o755);
+    rmSync(T, { recursive: true, force: true });
+  }
 });
 
 describe('resolveLikeAgent agrees with realpath(3)', () => {
   const cases = [
-    'usr/lib/x/real.so', 'usr/lib/abs.so', 'usr/lib/rel.so', 'usr/lib/chain.so', 'usr/lib/dirlink/real.so',
-    'usr/lib/optdir/mod.so', 'usr/lib/optdir/../p11/mod.so', 'usr/lib/dirlink/../x/real.so', 'usr//lib///x/./real.so',
-    'usr/lib/x/real.so/', 'usr/lib/x/real.so/.', 'usr/lib/x/real.so/..', 'usr/lib/missing.so', 'usr/lib/dangling.so',
-    'usr/lib/loop1', 'usr/lib/x', 'usr/lib/x/', 'usr/lib/../../opt/p11/mod.so', 'nope/x.so', 'usr/lib/x/real.so/x',
-    'locked/in.so', `usr/lib/${'n'.repeat(300)}.so`,
+    'usr/lib/x/real.so',
+    'usr/lib/abs.so',
+    'usr/lib/rel.so',
+    'usr/lib/chain.so',
+    'usr/lib/dirlink/real.so',
+    'usr/lib/optdir/mod.so',
+    'usr/lib/optdir/../p11/mod.so',
+    'usr/lib/dirlink/../x/real.so',
+    'usr//lib///x/./real.so',
+    'usr/lib/x/real.so/',
+    'usr/lib/x/real.so/.',
+    'usr/lib/x/real.so/..',
+    'usr/lib/missing.so',
+    'usr/lib/dangling.so',
+    'usr/lib/loop1',
+    'usr/lib/x',
+    'usr/lib/x/',
+    'usr/lib/../../opt/p11/mod.so',
+    'nope/x.so',
+    'usr/lib/x/real.so/x',
+    'locked/in.so',
+    `usr/lib/${'n'.repeat(300)}.so`,
   ];
-  it.each(cases.flatMap((c) => [[c, 'node fs'], [c, 'SystemProbe']]))('%s (%s)', async (rel, via) => {
+  it.each(
+    cases.flatMap((c) => [
+      [c, 'node fs'],
+      [c, 'SystemProbe'],
+    ]),
+  )('%s (%s)', async (rel, via) => {
     const input = `${T}/${rel}`;
     let want: { ok: true; canonical: string } | { ok: false; error: string };
     try {
@@ -73,7 +118,10 @@ describe('resolveLikeAgent agrees with realpath(3)', () => {
 
   it('refuses the empty path and an overlong one', async () => {
     expect(await resolveLikeAgent(nodeFs, '')).toMatchObject({ ok: false, error: 'ENOENT' });
-    expect(await resolveLikeAgent(nodeFs, `${T}/${'a'.repeat(5000)}`)).toMatchObject({ ok: false, error: 'ENAMETOOLONG' });
+    expect(await resolveLikeAgent(nodeFs, `${T}/${'a'.repeat(5000)}`)).toMatchObject({
+      ok: false,
+      error: 'ENAMETOOLONG',
+    });
   });
 });
 

@@ -49,10 +49,23 @@ describe('udev glob patterns', () => {
 
 describe('parsing rules files', () => {
   it('reads tokens, continuation lines and line numbers', () => {
-    const rules = parseRules('# c\n\nKERNEL=="1-3", \\\n  ENV{PCSCLITE_IGNORE}="1"\nATTRS{idVendor}=="04e6", MODE:="0660", TAG+="uaccess"\n', 'f.rules');
+    const rules = parseRules(
+      '# c\n\nKERNEL=="1-3", \\\n  ENV{PCSCLITE_IGNORE}="1"\nATTRS{idVendor}=="04e6", MODE:="0660", TAG+="uaccess"\n',
+      'f.rules',
+    );
     expect(rules).toHaveLength(2);
-    expect(rules[0]).toMatchObject({ line: 3, tokens: [{ key: 'KERNEL', op: '==', value: '1-3' }, { key: 'ENV', attr: 'PCSCLITE_IGNORE', op: '=', value: '1' }] });
-    expect(rules[1]?.tokens.map((t) => `${t.key}${t.op}${t.value}`)).toEqual(['ATTRS==04e6', 'MODE:=0660', 'TAG+=uaccess']);
+    expect(rules[0]).toMatchObject({
+      line: 3,
+      tokens: [
+        { key: 'KERNEL', op: '==', value: '1-3' },
+        { key: 'ENV', attr: 'PCSCLITE_IGNORE', op: '=', value: '1' },
+      ],
+    });
+    expect(rules[1]?.tokens.map((t) => `${t.key}${t.op}${t.value}`)).toEqual([
+      'ATTRS==04e6',
+      'MODE:=0660',
+      'TAG+=uaccess',
+    ]);
   });
   it('marks lines it cannot parse instead of failing', () => {
     const [r] = parseRules('SUBSYSTEM=="usb" GROUP=pcscd\n', 'f.rules');
@@ -60,7 +73,9 @@ describe('parsing rules files', () => {
     expect(evaluateRules([r!], device('04e6', '5291', ':0b0000:'), { action: 'add' }).group).toBeUndefined();
   });
   it('lists the attributes and TEST paths rules compare', () => {
-    const n = referencedNames(parseRules('ATTRS{idVendor}=="x", ATTR{power/control}="auto", TEST=="power/persist"\n', 'f'));
+    const n = referencedNames(
+      parseRules('ATTRS{idVendor}=="x", ATTR{power/control}="auto", TEST=="power/persist"\n', 'f'),
+    );
     expect([...n.attrs]).toEqual(['idVendor']);
     expect([...n.tests]).toEqual(['power/persist']);
   });
@@ -90,31 +105,47 @@ describe('evaluating reader rules', () => {
   });
 
   it('skips non-USB devices through GOTO', () => {
-    const o = evaluateRules(r18, device('08e6', '3437', ':0b0000:', { env: { DEVTYPE: 'usb_interface', ID_USB_INTERFACES: ':0b0000:' } }), { action: 'add' });
+    const o = evaluateRules(
+      r18,
+      device('08e6', '3437', ':0b0000:', { env: { DEVTYPE: 'usb_interface', ID_USB_INTERFACES: ':0b0000:' } }),
+      { action: 'add' },
+    );
     expect(o.group).toBeUndefined();
     expect(o.matched.map((m) => m.line)).toEqual([4, 8]);
   });
 
   it('matches ATTRS on a parent, all keys on the same parent', () => {
-    const rules = parseRules('ATTRS{idVendor}=="1d6b", ATTRS{idProduct}=="0002", GROUP="hub"\nATTRS{idVendor}=="1d6b", ATTRS{idProduct}=="3437", GROUP="mixed"\n', 'f');
+    const rules = parseRules(
+      'ATTRS{idVendor}=="1d6b", ATTRS{idProduct}=="0002", GROUP="hub"\nATTRS{idVendor}=="1d6b", ATTRS{idProduct}=="3437", GROUP="mixed"\n',
+      'f',
+    );
     const o = evaluateRules(rules, device('08e6', '3437', ''), { action: 'add' });
     expect(o.group?.value).toBe('hub');
   });
 
   it('lets := make an assignment final', () => {
-    const rules = parseRules('SUBSYSTEM=="usb", MODE:="0660", GROUP="a"\nSUBSYSTEM=="usb", MODE="0666", GROUP="b"\n', 'f');
+    const rules = parseRules(
+      'SUBSYSTEM=="usb", MODE:="0660", GROUP="a"\nSUBSYSTEM=="usb", MODE="0666", GROUP="b"\n',
+      'f',
+    );
     const o = evaluateRules(rules, device('1', '2', ''), { action: 'add' });
     expect(o.mode?.value).toBe('0660');
     expect(o.group?.value).toBe('b');
   });
 
   it('sets properties that later rules and pcscd read (PCSCLITE_IGNORE)', () => {
-    const rules = parseRules('ACTION!="remove|unbind", SUBSYSTEM=="usb", KERNEL=="1-2", ENV{PCSCLITE_IGNORE}="1"\nENV{PCSCLITE_IGNORE}=="1", TAG+="ignored"\n', '/etc/udev/rules.d/99-ignore.rules');
+    const rules = parseRules(
+      'ACTION!="remove|unbind", SUBSYSTEM=="usb", KERNEL=="1-2", ENV{PCSCLITE_IGNORE}="1"\nENV{PCSCLITE_IGNORE}=="1", TAG+="ignored"\n',
+      '/etc/udev/rules.d/99-ignore.rules',
+    );
     const o = evaluateRules(rules, device('08e6', '3437', ':0b0000:'), { action: 'add' });
     expect(o.env.PCSCLITE_IGNORE).toBe('1');
     expect(o.envSetBy.PCSCLITE_IGNORE).toEqual({ value: '1', file: '/etc/udev/rules.d/99-ignore.rules', line: 1 });
     expect(o.tags).toEqual(['ignored']);
-    expect(evaluateRules(rules, device('08e6', '3437', ':0b0000:', { kernel: '1-3' }), { action: 'add' }).env.PCSCLITE_IGNORE).toBeUndefined();
+    expect(
+      evaluateRules(rules, device('08e6', '3437', ':0b0000:', { kernel: '1-3' }), { action: 'add' }).env
+        .PCSCLITE_IGNORE,
+    ).toBeUndefined();
   });
 
   it('drops a line whose group udev refuses, and says why', () => {
@@ -123,7 +154,9 @@ describe('evaluating reader rules', () => {
       groupUsable: (g) => (g === 'pcscd' ? { ok: false, why: 'unknown group "pcscd"' } : { ok: true }),
     });
     expect(o.group).toBeUndefined();
-    expect(o.notes).toEqual(['/usr/lib/udev/rules.d/92-libccid.rules:6: udev ignores this line: unknown group "pcscd"']);
+    expect(o.notes).toEqual([
+      '/usr/lib/udev/rules.d/92-libccid.rules:6: udev ignores this line: unknown group "pcscd"',
+    ]);
   });
 
   it('ignores a GOTO without its LABEL, as udev does', () => {
@@ -153,7 +186,8 @@ describe("Debian's installed libccid rules (/lib/udev/rules.d/92-libccid.rules)"
   });
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const rules = parseRules(text, path);
-  const lineOf = (needle: string): number => text.split('\n').findIndex((l) => l.includes(needle) && !l.startsWith('#')) + 1;
+  const lineOf = (needle: string): number =>
+    text.split('\n').findIndex((l) => l.includes(needle) && !l.startsWith('#')) + 1;
 
   it('parse without invalid lines', () => {
     expect(rules.length).toBeGreaterThan(3);
@@ -178,7 +212,9 @@ describe("Debian's installed libccid rules (/lib/udev/rules.d/92-libccid.rules)"
     // Debian 12 ships libccid 1.5.2: the "add"-only header, and no GROUP at all.
     const header = rules.find((r) => r.tokens[0]?.key === 'ACTION');
     expect(header?.tokens[0]).toMatchObject({ op: expect.stringMatching(/^(!=|==)$/) });
-    const o = evaluateRules(rules, device('08e6', '3437', ':0b0000:'), { action: header?.tokens[0]?.op === '!=' ? 'change' : 'remove' });
+    const o = evaluateRules(rules, device('08e6', '3437', ':0b0000:'), {
+      action: header?.tokens[0]?.op === '!=' ? 'change' : 'remove',
+    });
     expect(o.matched.map((m) => m.line)).toEqual([header?.line, lineOf('LABEL=')]);
   });
 });

@@ -10,11 +10,21 @@ const t = fixtureTree().dir('/etc/udev/rules.d');
 afterAll(() => t.remove());
 
 const dev = (vid: string, pid: string): UdevDevice => ({
-  kernel: '1-2', subsystem: 'usb', driver: 'usb', devpath: '/devices/x/1-2', attrs: { idVendor: vid, idProduct: pid }, env: { DEVTYPE: 'usb_device' }, parents: [],
+  kernel: '1-2',
+  subsystem: 'usb',
+  driver: 'usb',
+  devpath: '/devices/x/1-2',
+  attrs: { idVendor: vid, idProduct: pid },
+  env: { DEVTYPE: 'usb_device' },
+  parents: [],
 });
 
 describe('the rule udev-check writes', () => {
-  const text = readerRules([{ vid: '08E6', pid: '3437', name: 'Gemalto\nPC Twin' }, { vid: '08e6', pid: '3437', name: 'dup' }, { vid: '04e6', pid: '5291', name: 'SCL010' }]);
+  const text = readerRules([
+    { vid: '08E6', pid: '3437', name: 'Gemalto\nPC Twin' },
+    { vid: '08e6', pid: '3437', name: 'dup' },
+    { vid: '04e6', pid: '5291', name: 'SCL010' },
+  ]);
   const rules = parseRules(text, '/etc/udev/rules.d/93-pcsc-readers.rules');
 
   it('parses, one line per VID:PID, names on comment lines only', () => {
@@ -34,7 +44,12 @@ describe('the rule udev-check writes', () => {
   });
 
   it('comes with the commands that apply it to plugged-in readers', () => {
-    expect(applyRuleCommands([{ vid: '08E6', pid: '1', name: '' }, { vid: '08e6', pid: '2', name: '' }])).toEqual([
+    expect(
+      applyRuleCommands([
+        { vid: '08E6', pid: '1', name: '' },
+        { vid: '08e6', pid: '2', name: '' },
+      ]),
+    ).toEqual([
       'sudo udevadm control --reload-rules',
       'sudo udevadm trigger --action=add --subsystem-match=usb --attr-match=idVendor=08e6',
     ]);
@@ -61,7 +76,9 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(path, 'utf8')).toBe('third\n');
   });
   it('says why it cannot write, in one line', async () => {
-    await expect(writeFileAtomic(`${t.root}/no/such/dir/x.rules`, 'x')).rejects.toThrow(/^cannot write .*: no such directory$/);
+    await expect(writeFileAtomic(`${t.root}/no/such/dir/x.rules`, 'x')).rejects.toThrow(
+      /^cannot write .*: no such directory$/,
+    );
     writeFileSync(`${t.root}/file`, '');
     await expect(writeFileAtomic(`${t.root}/file/x.rules`, 'x')).rejects.toThrow(UsageError);
   });

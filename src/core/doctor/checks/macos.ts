@@ -12,7 +12,8 @@ const USER_CCID = '/usr/local/libexec/SmartCardServices/drivers/ifd-ccid.bundle/
 export const macosCcidDriver: Check = {
   id: 'macos.ccid-driver',
   title: "Which CCID driver macOS uses (Apple's or libccid)",
-  description: "macOS ships its own CCID driver; an installed libccid is used only when the smartcard preference useIFDCCID is 1. Readers only libccid knows need that switch.",
+  description:
+    'macOS ships its own CCID driver; an installed libccid is used only when the smartcard preference useIFDCCID is 1. Readers only libccid knows need that switch.',
   category: 'macos',
   platforms: ['darwin'],
   timeoutMs: SCAN_TIMEOUT_MS,
@@ -24,27 +25,44 @@ export const macosCcidDriver: Check = {
     const userBundle = user ? parseBundle('ifd-ccid.bundle', USER_CCID, user) : undefined;
     const data = { useIFDCCID: useLibccid, appleDriver: apple !== null, libccid: userBundle?.version ?? null };
     if (useLibccid && !userBundle) {
-      return result('fail', 'useIFDCCID is 1 but no libccid is installed in /usr/local/libexec/SmartCardServices/drivers', {
-        details: ['macOS then loads no CCID driver at all: no USB reader shows up.'],
-        fix: fix("Switch back to Apple's driver, or install libccid.", [`sudo defaults write ${PREFS} useIFDCCID -bool no`]),
-        data,
-      });
+      return result(
+        'fail',
+        'useIFDCCID is 1 but no libccid is installed in /usr/local/libexec/SmartCardServices/drivers',
+        {
+          details: ['macOS then loads no CCID driver at all: no USB reader shows up.'],
+          fix: fix("Switch back to Apple's driver, or install libccid.", [
+            `sudo defaults write ${PREFS} useIFDCCID -bool no`,
+          ]),
+          data,
+        },
+      );
     }
     if (userBundle && !useLibccid) {
-      return result('warn', `libccid ${userBundle.version ?? ''} is installed but unused (useIFDCCID is not 1)`.replace('  ', ' '), {
-        details: ["macOS keeps using Apple's CCID driver; readers only libccid supports stay invisible."],
-        fix: fix('If you installed libccid for a reader Apple does not support, enable it.', [`sudo defaults write ${PREFS} useIFDCCID -bool yes`]),
-        data,
-      });
+      return result(
+        'warn',
+        `libccid ${userBundle.version ?? ''} is installed but unused (useIFDCCID is not 1)`.replace('  ', ' '),
+        {
+          details: ["macOS keeps using Apple's CCID driver; readers only libccid supports stay invisible."],
+          fix: fix('If you installed libccid for a reader Apple does not support, enable it.', [
+            `sudo defaults write ${PREFS} useIFDCCID -bool yes`,
+          ]),
+          data,
+        },
+      );
     }
-    return result('pass', useLibccid ? `libccid ${userBundle?.version ?? ''} is in use`.trim() : "Apple's CCID driver is in use", { data });
+    return result(
+      'pass',
+      useLibccid ? `libccid ${userBundle?.version ?? ''} is in use`.trim() : "Apple's CCID driver is in use",
+      { data },
+    );
   },
 };
 
 export const macosSmartcardPrefs: Check = {
   id: 'macos.smartcard-prefs',
   title: 'Smart cards are allowed on this Mac',
-  description: 'A configuration profile or `defaults` can disable smart card support (allowSmartCard = false) or specific token drivers (DisabledTokens).',
+  description:
+    'A configuration profile or `defaults` can disable smart card support (allowSmartCard = false) or specific token drivers (DisabledTokens).',
   category: 'macos',
   platforms: ['darwin'],
   timeoutMs: SCAN_TIMEOUT_MS,
@@ -52,14 +70,25 @@ export const macosSmartcardPrefs: Check = {
     const allow = await probe.run('defaults', ['read', PREFS, 'allowSmartCard'], { timeoutMs: 3000 });
     const disabled = await probe.run('defaults', ['read', PREFS, 'DisabledTokens'], { timeoutMs: 3000 });
     const off = allow?.code === 0 && /^(0|false|no)$/i.test(allow.stdout.trim());
-    const tokens = disabled?.code === 0 ? [...disabled.stdout.matchAll(/"?([\w.-]+)"?,?\s*$/gm)].map((m) => m[1] as string).filter((t) => t !== '(' && t !== ')') : [];
+    const tokens =
+      disabled?.code === 0
+        ? [...disabled.stdout.matchAll(/"?([\w.-]+)"?,?\s*$/gm)]
+            .map((m) => m[1] as string)
+            .filter((t) => t !== '(' && t !== ')')
+        : [];
     const data = { allowSmartCard: !off, disabledTokens: tokens };
     if (off) {
       return result('fail', 'Smart card support is disabled (allowSmartCard = false)', {
-        fix: fix('Remove the setting, or the configuration profile that sets it.', [`sudo defaults delete ${PREFS} allowSmartCard`]),
+        fix: fix('Remove the setting, or the configuration profile that sets it.', [
+          `sudo defaults delete ${PREFS} allowSmartCard`,
+        ]),
         data,
       });
     }
-    return result('pass', tokens.length ? `Smart cards allowed; disabled token drivers: ${tokens.join(', ')}` : 'Smart cards allowed', { data });
+    return result(
+      'pass',
+      tokens.length ? `Smart cards allowed; disabled token drivers: ${tokens.join(', ')}` : 'Smart cards allowed',
+      { data },
+    );
   },
 };

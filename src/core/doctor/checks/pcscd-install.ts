@@ -22,8 +22,14 @@ export const pcscdInstalled: Check = {
     const os = await osInfo(probe);
     if (bin.paths.length === 0) {
       return result('fail', 'pcscd is not installed', {
-        details: ['Without pcscd no PC/SC application can see a reader: they fail with "Service not available" (SCARD_E_NO_SERVICE, 0x8010001D).'],
-        fix: fix('Install pcscd and the CCID driver.', [installCommand(os.family, [packageName('pcscd', os.family), packageName('ccid', os.family)])], true),
+        details: [
+          'Without pcscd no PC/SC application can see a reader: they fail with "Service not available" (SCARD_E_NO_SERVICE, 0x8010001D).',
+        ],
+        fix: fix(
+          'Install pcscd and the CCID driver.',
+          [installCommand(os.family, [packageName('pcscd', os.family), packageName('ccid', os.family)])],
+          true,
+        ),
       });
     }
     facts.set('pcscd.version', bin.version);
@@ -31,10 +37,19 @@ export const pcscdInstalled: Check = {
     const details = [`binary: ${bin.path}`];
     if (bin.features.length) details.push(`enabled features: ${bin.features.join(' ')}`);
     if (bin.pkg) details.push(`package: ${bin.pkg.name} ${bin.pkg.version}`);
-    const data = { path: bin.path, paths: bin.paths, version: bin.version ?? null, features: bin.features, package: bin.pkg ?? null };
+    const data = {
+      path: bin.path,
+      paths: bin.paths,
+      version: bin.version ?? null,
+      features: bin.features,
+      package: bin.pkg ?? null,
+    };
     if (bin.paths.length > 1) {
       return result('warn', `Several pcscd binaries: ${bin.paths.join(', ')}`, {
-        details: [...details, 'A self-built pcscd next to the packaged one usually means two libpcsclite versions as well; the one that runs is not always the one you expect.'],
+        details: [
+          ...details,
+          'A self-built pcscd next to the packaged one usually means two libpcsclite versions as well; the one that runs is not always the one you expect.',
+        ],
         fix: fix('Remove the copy you do not use (often the one under /usr/local, installed by `make install`).'),
         data,
       });
@@ -43,7 +58,11 @@ export const pcscdInstalled: Check = {
     if (bin.version && pkgUp && compareVersions(bin.version, pkgUp) !== 0) {
       return result('warn', `pcscd ${bin.version} runs, but the package is ${bin.pkg?.version}`, {
         details: [...details, 'The binary does not come from the package: a local build or an unfinished upgrade.'],
-        fix: fix('Reinstall the package so the binary and the package agree.', [installCommand(os.family, ['--reinstall', bin.pkg?.name ?? 'pcscd'])], true),
+        fix: fix(
+          'Reinstall the package so the binary and the package agree.',
+          [installCommand(os.family, ['--reinstall', bin.pkg?.name ?? 'pcscd'])],
+          true,
+        ),
         data,
       });
     }
@@ -54,7 +73,8 @@ export const pcscdInstalled: Check = {
 export const pcscdUserCheck: Check = {
   id: 'pcscd.user',
   title: 'pcscd runs as the user its setup expects',
-  description: 'pcsc-lite 2.4.0+ runs as the unprivileged user `pcscd` under systemd: that user must exist, and reader device nodes must then be writable by group `pcscd`.',
+  description:
+    'pcsc-lite 2.4.0+ runs as the unprivileged user `pcscd` under systemd: that user must exist, and reader device nodes must then be writable by group `pcscd`.',
   category: 'pcscd',
   platforms: ['linux'],
   dependsOn: ['pcscd.installed'],
@@ -66,27 +86,45 @@ export const pcscdUserCheck: Check = {
     const unit = await pcscdUnit(probe);
     facts.set('pcscd.user', user.name);
     const data = { user: user.name, uid: user.uid ?? null, source: user.source, unitUser: unit?.user ?? null };
-    const how = user.source === 'process' ? 'the running pcscd' : user.source === 'unit' ? `User= in ${unit?.files[0]}` : 'no User= in the unit, or not started by systemd';
+    const how =
+      user.source === 'process'
+        ? 'the running pcscd'
+        : user.source === 'unit'
+          ? `User= in ${unit?.files[0]}`
+          : 'no User= in the unit, or not started by systemd';
     if (user.uid === undefined) {
       const hasGroup = Boolean(await findGroup(probe, user.name));
       return result('fail', `pcscd.service runs as user "${user.name}", which does not exist`, {
-        details: [`From ${how}.`, 'systemd cannot start pcscd ("Failed to determine user credentials"), so every PC/SC application sees "Service not available".'],
-        fix: fix('Create the system user (pcsc-lite ships a sysusers.d entry for it).', [
-          `sudo useradd --system ${hasGroup ? `--gid ${shq(user.name)}` : '--user-group'} --no-create-home --shell /usr/sbin/nologin ${shq(user.name)}`,
-          'sudo systemctl restart pcscd.socket',
-        ], true),
+        details: [
+          `From ${how}.`,
+          'systemd cannot start pcscd ("Failed to determine user credentials"), so every PC/SC application sees "Service not available".',
+        ],
+        fix: fix(
+          'Create the system user (pcsc-lite ships a sysusers.d entry for it).',
+          [
+            `sudo useradd --system ${hasGroup ? `--gid ${shq(user.name)}` : '--user-group'} --no-create-home --shell /usr/sbin/nologin ${shq(user.name)}`,
+            'sudo systemctl restart pcscd.socket',
+          ],
+          true,
+        ),
         data,
       });
     }
     const v = bin.version;
     const details = [`Known from ${how}.`];
     if (user.name !== 'root' && v && compareVersions(v, '2.4.0') < 0) {
-      details.push(`pcsc-lite ${v} was written to run as root; under another user it needs the same group rules as 2.4.0+.`);
+      details.push(
+        `pcsc-lite ${v} was written to run as root; under another user it needs the same group rules as 2.4.0+.`,
+      );
     }
     if (user.name === 'root' && v && compareVersions(v, '2.4.0') >= 0 && (await systemdRunning(probe))) {
       details.push(`pcsc-lite ${v} normally runs as "pcscd" under systemd; a local override runs it as root.`);
     }
-    return result('pass', `pcscd runs as ${user.name}${user.uid !== undefined && user.name !== String(user.uid) ? ` (uid ${user.uid})` : ''}`, { details, data });
+    return result(
+      'pass',
+      `pcscd runs as ${user.name}${user.uid !== undefined && user.name !== String(user.uid) ? ` (uid ${user.uid})` : ''}`,
+      { details, data },
+    );
   },
 };
 
@@ -102,7 +140,8 @@ function showProps(text: string): Record<string, string> {
 export const pcscdService: Check = {
   id: 'pcscd.service',
   title: 'pcscd.socket and pcscd.service are enabled and healthy',
-  description: 'Where systemd runs, pcscd is started on demand by pcscd.socket: the socket unit must be enabled and listening, and the service must not be failed or masked.',
+  description:
+    'Where systemd runs, pcscd is started on demand by pcscd.socket: the socket unit must be enabled and listening, and the service must not be failed or masked.',
   category: 'pcscd',
   platforms: ['linux'],
   dependsOn: ['pcscd.installed'],
@@ -114,7 +153,11 @@ export const pcscdService: Check = {
       return result('skip', `systemd is not running here${proc ? `; pcscd runs as pid ${proc.pid}` : ''}`);
     }
     const show = async (unit: string): Promise<Record<string, string>> => {
-      const r = await probe.run('systemctl', ['show', unit, '--property=LoadState,ActiveState,SubState,UnitFileState,Result,Listen'], { timeoutMs: 5000 });
+      const r = await probe.run(
+        'systemctl',
+        ['show', unit, '--property=LoadState,ActiveState,SubState,UnitFileState,Result,Listen'],
+        { timeoutMs: 5000 },
+      );
       return r ? showProps(r.stdout) : {};
     };
     const [sock, svc] = await Promise.all([show('pcscd.socket'), show('pcscd.service')]);
@@ -122,21 +165,39 @@ export const pcscdService: Check = {
     const state = `pcscd.socket ${sock.ActiveState ?? '?'} (${sock.UnitFileState ?? '?'}), pcscd.service ${svc.ActiveState ?? '?'}/${svc.SubState ?? '?'}`;
     if (sock.LoadState === 'masked' || svc.LoadState === 'masked') {
       return result('fail', `pcscd is masked: ${state}`, {
-        details: ['A masked unit can never start, so nothing listens on pcscd\'s socket and applications get "Service not available".'],
-        fix: fix('Unmask and start the socket.', ['sudo systemctl unmask pcscd.socket pcscd.service', 'sudo systemctl enable --now pcscd.socket'], true),
+        details: [
+          'A masked unit can never start, so nothing listens on pcscd\'s socket and applications get "Service not available".',
+        ],
+        fix: fix(
+          'Unmask and start the socket.',
+          ['sudo systemctl unmask pcscd.socket pcscd.service', 'sudo systemctl enable --now pcscd.socket'],
+          true,
+        ),
         data,
       });
     }
     if (svc.ActiveState === 'failed' || sock.ActiveState === 'failed') {
       return result('fail', `pcscd failed: ${state}`, {
-        details: ['systemd gave up on pcscd; its journal says why (a driver that crashes, a missing user, an unknown option).'],
-        fix: fix('Read the journal, fix what it names, then reset and restart.', ['journalctl -b -u pcscd.service -u pcscd.socket --no-pager | tail -n 30', 'sudo systemctl reset-failed pcscd.service pcscd.socket', 'sudo systemctl restart pcscd.socket'], true),
+        details: [
+          'systemd gave up on pcscd; its journal says why (a driver that crashes, a missing user, an unknown option).',
+        ],
+        fix: fix(
+          'Read the journal, fix what it names, then reset and restart.',
+          [
+            'journalctl -b -u pcscd.service -u pcscd.socket --no-pager | tail -n 30',
+            'sudo systemctl reset-failed pcscd.service pcscd.socket',
+            'sudo systemctl restart pcscd.socket',
+          ],
+          true,
+        ),
         data,
       });
     }
     if (sock.ActiveState !== 'active' && svc.ActiveState !== 'active') {
       return result('fail', `pcscd.socket is not listening: ${state}`, {
-        details: ['pcscd is started on demand by its socket unit; without it nothing answers on /run/pcscd/pcscd.comm.'],
+        details: [
+          'pcscd is started on demand by its socket unit; without it nothing answers on /run/pcscd/pcscd.comm.',
+        ],
         fix: fix('Enable and start the socket unit.', ['sudo systemctl enable --now pcscd.socket'], true),
         data,
       });

@@ -20,7 +20,8 @@ async function hostSocket(ctx: CheckContext): Promise<{ path: string; host: stri
 export const pcscdSocket: Check = {
   id: 'pcscd.socket',
   title: "pcscd's socket is there and accepts connections",
-  description: 'Clients reach pcscd through a Unix socket ($PCSCLITE_CSOCK_NAME, else /run/pcscd/pcscd.comm). A missing socket or one nobody listens on gives "Service not available" everywhere.',
+  description:
+    'Clients reach pcscd through a Unix socket ($PCSCLITE_CSOCK_NAME, else /run/pcscd/pcscd.comm). A missing socket or one nobody listens on gives "Service not available" everywhere.',
   category: 'pcscd',
   platforms: ['linux', 'freebsd', 'openbsd'],
   async run(ctx) {
@@ -33,11 +34,18 @@ export const pcscdSocket: Check = {
       return result('fail', `No pcscd socket at ${s.path}${via}`, {
         details: [
           'pcscd is not running and nothing starts it on demand, so every PC/SC application fails with "Service not available" (SCARD_E_NO_SERVICE, 0x8010001D).',
-          ...(s.source === 'env' ? ['PCSCLITE_CSOCK_NAME points at a path where no daemon listens; unset it to use the system daemon.'] : []),
+          ...(s.source === 'env'
+            ? ['PCSCLITE_CSOCK_NAME points at a path where no daemon listens; unset it to use the system daemon.']
+            : []),
         ],
-        fix: s.source === 'env'
-          ? fix('Unset the override, or start the daemon it names.', ['unset PCSCLITE_CSOCK_NAME'])
-          : fix('Start pcscd (socket activation starts it on the first connection).', await startPcscdCommands(ctx), true),
+        fix:
+          s.source === 'env'
+            ? fix('Unset the override, or start the daemon it names.', ['unset PCSCLITE_CSOCK_NAME'])
+            : fix(
+                'Start pcscd (socket activation starts it on the first connection).',
+                await startPcscdCommands(ctx),
+                true,
+              ),
         data,
       });
     }
@@ -45,12 +53,21 @@ export const pcscdSocket: Check = {
       // A path the user named may be any file (even /etc/passwd): only pcscd's own path is safe to move away.
       const named = s.source === 'option' || s.source === 'env';
       return result('fail', `${s.path}${via} exists but is not a socket`, {
-        details: [named ? `${s.path} is not where a pcscd listens; clients given this path cannot connect.` : 'Something else sits where pcscd listens; pcscd cannot bind there and clients cannot connect.'],
-        fix: s.source === 'option'
-          ? fix(`Give --socket the path pcscd listens on (${DEFAULT_SOCKET} unless pcscd was started with another).`)
-          : s.source === 'env'
-            ? fix('Unset the override, or point it at the socket pcscd listens on.', ['unset PCSCLITE_CSOCK_NAME'])
-            : fix('Move the file away and restart pcscd.', [`sudo mv ${shq(s.path)} ${shq(`${s.path}.bad`)}`, ...(await startPcscdCommands(ctx))], true),
+        details: [
+          named
+            ? `${s.path} is not where a pcscd listens; clients given this path cannot connect.`
+            : 'Something else sits where pcscd listens; pcscd cannot bind there and clients cannot connect.',
+        ],
+        fix:
+          s.source === 'option'
+            ? fix(`Give --socket the path pcscd listens on (${DEFAULT_SOCKET} unless pcscd was started with another).`)
+            : s.source === 'env'
+              ? fix('Unset the override, or point it at the socket pcscd listens on.', ['unset PCSCLITE_CSOCK_NAME'])
+              : fix(
+                  'Move the file away and restart pcscd.',
+                  [`sudo mv ${shq(s.path)} ${shq(`${s.path}.bad`)}`, ...(await startPcscdCommands(ctx))],
+                  true,
+                ),
         data,
       });
     }
@@ -61,30 +78,45 @@ export const pcscdSocket: Check = {
       const code = ((e as PcscError).cause as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ECONNREFUSED') {
         return result('fail', `Stale socket: nothing listens on ${s.path}`, {
-          details: ['pcscd stopped (or crashed) and left its socket file behind; applications get "Service not available" (0x8010001D).'],
+          details: [
+            'pcscd stopped (or crashed) and left its socket file behind; applications get "Service not available" (0x8010001D).',
+          ],
           fix: fix('Start pcscd again.', await startPcscdCommands(ctx), true),
           data: { ...data, error: code },
         });
       }
       if (code === 'EACCES') {
         return result('fail', `Permission denied connecting to ${s.path} (mode ${octal(st.mode)})`, {
-          details: ['pcscd\'s socket must be connectable by every user (mode 0666; access control is polkit\'s job).'],
-          fix: fix('Give the socket its usual mode (pcscd.socket has SocketMode=0666).', [`sudo chmod 0666 ${shq(s.path)}`], true),
+          details: ["pcscd's socket must be connectable by every user (mode 0666; access control is polkit's job)."],
+          fix: fix(
+            'Give the socket its usual mode (pcscd.socket has SocketMode=0666).',
+            [`sudo chmod 0666 ${shq(s.path)}`],
+            true,
+          ),
           data: { ...data, error: code },
         });
       }
-      return result('fail', `Cannot connect to ${s.path}: ${(e as Error).message}`, { data: { ...data, error: code ?? String(e) } });
+      return result('fail', `Cannot connect to ${s.path}: ${(e as Error).message}`, {
+        data: { ...data, error: code ?? String(e) },
+      });
     }
     return result('pass', `${s.path}${via} accepts connections`, { data });
   },
 };
 
-const OUTCOME_TEXT = { ok: 'works', degraded: 'works, degraded', stopped: '"Service was stopped" (0x8010001E)', 'no-service': '"Service not available" (0x8010001D)', unknown: 'unknown' } as const;
+const OUTCOME_TEXT = {
+  ok: 'works',
+  degraded: 'works, degraded',
+  stopped: '"Service was stopped" (0x8010001E)',
+  'no-service': '"Service not available" (0x8010001D)',
+  unknown: 'unknown',
+} as const;
 
 export const pcscdProtocol: Check = {
   id: 'pcscd.protocol',
   title: "pcscd's protocol version and the clients it accepts",
-  description: 'Asks the daemon (CMD_VERSION) which client protocol versions it accepts, then predicts from the client × daemon table which libpcsclite releases fail against it with "Service was stopped".',
+  description:
+    'Asks the daemon (CMD_VERSION) which client protocol versions it accepts, then predicts from the client × daemon table which libpcsclite releases fail against it with "Service was stopped".',
   category: 'pcscd',
   platforms: ['linux', 'freebsd', 'openbsd'],
   dependsOn: ['pcscd.socket'],
@@ -99,8 +131,14 @@ export const pcscdProtocol: Check = {
       if (closed && (await pcscdBinary(ctx.probe)).features.includes('polkit')) {
         // pcscd asks polkit (access_pcsc) as soon as a client connects and hangs up on a refusal.
         return result('fail', 'pcscd hangs up before answering: polkit refuses you access_pcsc ("Access denied")', {
-          details: [`${(e as Error).message}.`, 'pcscd logs "Rejected unauthorized PC/SC client"; every PC/SC program run by this user gets SCARD_W_SECURITY_VIOLATION (0x8010006A).'],
-          fix: fix('Allow your user with a polkit rule (the polkit check prints one), or start pcscd with --disable-polkit.', ['pcsc doctor polkit']),
+          details: [
+            `${(e as Error).message}.`,
+            'pcscd logs "Rejected unauthorized PC/SC client"; every PC/SC program run by this user gets SCARD_W_SECURITY_VIOLATION (0x8010006A).',
+          ],
+          fix: fix(
+            'Allow your user with a polkit rule (the polkit check prints one), or start pcscd with --disable-polkit.',
+            ['pcsc doctor polkit'],
+          ),
         });
       }
       return result('fail', `pcscd accepts connections but does not answer CMD_VERSION: ${(e as Error).message}`, {
@@ -128,27 +166,56 @@ export const pcscdProtocol: Check = {
       daemon,
       accepts,
       negotiated: negotiated ?? null,
-      clients: predictions.map((p) => ({ libpcsclite: p.line.range, protocol: `4:${p.line.minor}`, outcome: p.outcome, ...(p.rv !== undefined ? { rv: hex32(p.rv) } : {}) })),
+      clients: predictions.map((p) => ({
+        libpcsclite: p.line.range,
+        protocol: `4:${p.line.minor}`,
+        outcome: p.outcome,
+        ...(p.rv !== undefined ? { rv: hex32(p.rv) } : {}),
+      })),
     };
     const details = [
       `pcscd speaks ${daemon} and accepts ${accepts.join(', ') || 'nothing we offered'}.`,
-      ...predictions.map((p) => `libpcsclite ${p.line.range} (4:${p.line.minor}): ${OUTCOME_TEXT[p.outcome]} — ${p.why}`),
+      ...predictions.map(
+        (p) => `libpcsclite ${p.line.range} (4:${p.line.minor}): ${OUTCOME_TEXT[p.outcome]} — ${p.why}`,
+      ),
     ];
     const installed = (await pcscdBinary(ctx.probe)).version;
     const expected = installed ? protocolOf(installed) : undefined;
     if (ourError) {
       const denied = ourError.code === Scard.W_SECURITY_VIOLATION;
       return result('fail', `pcscd (${daemon}) refused a context: ${ourError.message}`, {
-        details: [...details, ...(denied ? ['The daemon dropped us after the version exchange: polkit refused org.debian.pcsc-lite.access_pcsc (see the polkit check).'] : [])],
-        fix: denied ? fix('Let your user reach pcscd with a polkit rule (see the polkit check), or run pcscd with --disable-polkit.') : fix('Restart pcscd; if it persists, report it with `pcsc doctor --json`.', await startPcscdCommands(ctx), true),
+        details: [
+          ...details,
+          ...(denied
+            ? [
+                'The daemon dropped us after the version exchange: polkit refused org.debian.pcsc-lite.access_pcsc (see the polkit check).',
+              ]
+            : []),
+        ],
+        fix: denied
+          ? fix(
+              'Let your user reach pcscd with a polkit rule (see the polkit check), or run pcscd with --disable-polkit.',
+            )
+          : fix(
+              'Restart pcscd; if it persists, report it with `pcsc doctor --json`.',
+              await startPcscdCommands(ctx),
+              true,
+            ),
         data,
       });
     }
     if (expected && expected !== daemon) {
-      return result('warn', `The daemon on ${s.path} speaks ${daemon}, but the installed pcscd ${installed} speaks ${expected}`, {
-        details: [...details, 'The socket belongs to another daemon: a container host\'s, a sandbox\'s, xrdp\'s PC/SC stand-in, or a pcscd built elsewhere.'],
-        data,
-      });
+      return result(
+        'warn',
+        `The daemon on ${s.path} speaks ${daemon}, but the installed pcscd ${installed} speaks ${expected}`,
+        {
+          details: [
+            ...details,
+            "The socket belongs to another daemon: a container host's, a sandbox's, xrdp's PC/SC stand-in, or a pcscd built elsewhere.",
+          ],
+          data,
+        },
+      );
     }
     return result('pass', `pcscd speaks ${daemon}; we negotiated ${negotiated}`, { details, data });
   },
@@ -159,7 +226,8 @@ type ReaderVerdict = { reader: string; status: 'pass' | 'warn' | 'fail'; state: 
 export const pcscdReaders: Check = {
   id: 'pcscd.readers',
   title: 'Each reader pcscd lists accepts a shared connection',
-  description: 'Lists pcscd\'s readers and connects to each in shared mode: tells an empty reader from a mute card, a reader that vanished, and one held exclusively by another program.',
+  description:
+    "Lists pcscd's readers and connects to each in shared mode: tells an empty reader from a mute card, a reader that vanished, and one held exclusively by another program.",
   category: 'pcscd',
   platforms: ['linux', 'freebsd', 'openbsd'],
   dependsOn: ['pcscd.protocol'],
@@ -171,26 +239,53 @@ export const pcscdReaders: Check = {
       const names = await c.listReaders();
       if (names.length === 0) {
         return result('warn', 'pcscd lists no reader', {
-          details: ['Applications get "No readers available" (SCARD_E_NO_READERS_AVAILABLE, 0x8010002E). Plugged-in USB readers are checked by the udev checks.'],
+          details: [
+            'Applications get "No readers available" (SCARD_E_NO_READERS_AVAILABLE, 0x8010002E). Plugged-in USB readers are checked by the udev checks.',
+          ],
           fix: fix('Plug the reader in, then see why pcscd does not pick it up.', ['pcsc udev-check']),
           data: { readers: [] },
         });
       }
-      const states = await c.getStatusChange(names.map((reader) => ({ reader })), { timeout: 0, signal: ctx.signal });
+      const states = await c.getStatusChange(
+        names.map((reader) => ({ reader })),
+        { timeout: 0, signal: ctx.signal },
+      );
       // One context per reader: pcscd answers a connection's requests in order, so a CONNECT stuck
       // behind another program's transaction would otherwise stall every reader after it.
       const verdicts = await Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal)));
-      const worst = verdicts.some((v) => v.status === 'fail') ? 'fail' : verdicts.some((v) => v.status === 'warn') ? 'warn' : 'pass';
+      const worst = verdicts.some((v) => v.status === 'fail')
+        ? 'fail'
+        : verdicts.some((v) => v.status === 'warn')
+          ? 'warn'
+          : 'pass';
       const bad = verdicts.filter((v) => v.status !== 'pass');
       const details = verdicts.map((v) => `${v.reader}: ${v.state}`);
       const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT');
       const unavailable = verdicts.some((v) => v.code === 'SCARD_STATE_UNAVAILABLE');
-      return result(worst, worst === 'pass' ? `${names.length} reader${names.length === 1 ? '' : 's'}, all usable` : bad.map((v) => `${v.reader}: ${v.state}`).join('; '), {
-        details,
-        ...(exclusive ? { fix: fix('Another program holds the card (exclusively, or in a transaction it does not end), most often GnuPG\'s scdaemon. Stop it, and make it share the card (see the gnupg.scdaemon check).', ['gpgconf --kill scdaemon']) }
-          : unavailable ? { fix: fix('Unplug the reader and plug it in again; if it stays unavailable, read pcscd\'s log for "Error communicating to" and check its driver (see the drivers checks).') } : {}),
-        data: { readers: verdicts },
-      });
+      return result(
+        worst,
+        worst === 'pass'
+          ? `${names.length} reader${names.length === 1 ? '' : 's'}, all usable`
+          : bad.map((v) => `${v.reader}: ${v.state}`).join('; '),
+        {
+          details,
+          ...(exclusive
+            ? {
+                fix: fix(
+                  "Another program holds the card (exclusively, or in a transaction it does not end), most often GnuPG's scdaemon. Stop it, and make it share the card (see the gnupg.scdaemon check).",
+                  ['gpgconf --kill scdaemon'],
+                ),
+              }
+            : unavailable
+              ? {
+                  fix: fix(
+                    'Unplug the reader and plug it in again; if it stays unavailable, read pcscd\'s log for "Error communicating to" and check its driver (see the drivers checks).',
+                  ),
+                }
+              : {}),
+          data: { readers: verdicts },
+        },
+      );
     } finally {
       await c.release().catch(() => undefined);
     }
@@ -202,8 +297,20 @@ const BUSY_WAIT_MS = 5000;
 
 async function tryReader(socket: string, reader: string, flags: string[], signal: AbortSignal): Promise<ReaderVerdict> {
   // pcscd sets UNAVAILABLE while the driver reports errors ("Error communicating to" in its log).
-  if (flags.includes('UNKNOWN')) return { reader, status: 'warn', state: 'the reader went away while we looked (unplugged?)', code: 'SCARD_STATE_UNKNOWN' };
-  if (flags.includes('UNAVAILABLE')) return { reader, status: 'warn', state: 'the reader does not answer pcscd (state unavailable: its driver reports errors)', code: 'SCARD_STATE_UNAVAILABLE' };
+  if (flags.includes('UNKNOWN'))
+    return {
+      reader,
+      status: 'warn',
+      state: 'the reader went away while we looked (unplugged?)',
+      code: 'SCARD_STATE_UNKNOWN',
+    };
+  if (flags.includes('UNAVAILABLE'))
+    return {
+      reader,
+      status: 'warn',
+      state: 'the reader does not answer pcscd (state unavailable: its driver reports errors)',
+      code: 'SCARD_STATE_UNAVAILABLE',
+    };
   if (!flags.includes('PRESENT')) return { reader, status: 'pass', state: 'no card' };
   let c: PcscdContext | undefined;
   try {
@@ -216,15 +323,44 @@ async function tryReader(socket: string, reader: string, flags: string[], signal
     if (!(e instanceof PcscError)) throw e;
     const code = scardName(e.code);
     switch (e.code) {
-      case Scard.E_TIMEOUT: return { reader, status: 'fail', state: `busy: another program keeps a transaction open on the card (pcscd held a shared connect for over ${BUSY_WAIT_MS / 1000} s)`, code };
-      case Scard.E_NO_SMARTCARD: return { reader, status: 'pass', state: 'no card', code };
-      case Scard.E_SHARING_VIOLATION: return { reader, status: 'fail', state: 'held exclusively by another program (SCARD_E_SHARING_VIOLATION)', code };
-      case Scard.W_UNRESPONSIVE_CARD: return { reader, status: 'warn', state: 'the card does not answer (mute: upside down, dirty contacts, or a memory card)', code };
-      case Scard.W_UNPOWERED_CARD: return { reader, status: 'warn', state: 'the card is not powered', code };
-      case Scard.E_PROTO_MISMATCH: return { reader, status: 'warn', state: 'the card speaks neither T=0 nor T=1', code };
-      case Scard.W_SECURITY_VIOLATION: return { reader, status: 'fail', state: 'access refused (polkit org.debian.pcsc-lite.access_card)', code };
-      case Scard.E_READER_UNAVAILABLE: return { reader, status: 'fail', state: 'reader unavailable (unplugged, or its driver failed: see journalctl -u pcscd)', code };
-      default: return { reader, status: 'fail', state: e.message, code };
+      case Scard.E_TIMEOUT:
+        return {
+          reader,
+          status: 'fail',
+          state: `busy: another program keeps a transaction open on the card (pcscd held a shared connect for over ${BUSY_WAIT_MS / 1000} s)`,
+          code,
+        };
+      case Scard.E_NO_SMARTCARD:
+        return { reader, status: 'pass', state: 'no card', code };
+      case Scard.E_SHARING_VIOLATION:
+        return {
+          reader,
+          status: 'fail',
+          state: 'held exclusively by another program (SCARD_E_SHARING_VIOLATION)',
+          code,
+        };
+      case Scard.W_UNRESPONSIVE_CARD:
+        return {
+          reader,
+          status: 'warn',
+          state: 'the card does not answer (mute: upside down, dirty contacts, or a memory card)',
+          code,
+        };
+      case Scard.W_UNPOWERED_CARD:
+        return { reader, status: 'warn', state: 'the card is not powered', code };
+      case Scard.E_PROTO_MISMATCH:
+        return { reader, status: 'warn', state: 'the card speaks neither T=0 nor T=1', code };
+      case Scard.W_SECURITY_VIOLATION:
+        return { reader, status: 'fail', state: 'access refused (polkit org.debian.pcsc-lite.access_card)', code };
+      case Scard.E_READER_UNAVAILABLE:
+        return {
+          reader,
+          status: 'fail',
+          state: 'reader unavailable (unplugged, or its driver failed: see journalctl -u pcscd)',
+          code,
+        };
+      default:
+        return { reader, status: 'fail', state: e.message, code };
     }
   } finally {
     await c?.release().catch(() => undefined);

@@ -28,18 +28,42 @@ export const udevReaders: Check = {
   timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
     const readers = await usbReaders(probe);
-    const data = { readers: readers.map((r) => ({ name: r.label, vid: r.dev.vid, pid: r.dev.pid, busPath: r.dev.name, node: r.dev.node, ccid: r.ccid, bundles: r.bundles })) };
+    const data = {
+      readers: readers.map((r) => ({
+        name: r.label,
+        vid: r.dev.vid,
+        pid: r.dev.pid,
+        busPath: r.dev.name,
+        node: r.dev.node,
+        ccid: r.ccid,
+        bundles: r.bundles,
+      })),
+    };
     if (readers.length === 0) {
       const sysfs = await probe.readDir('/sys/bus/usb/devices');
-      return result('warn', sysfs ? 'No USB smart card reader is plugged in' : 'No USB bus visible (/sys/bus/usb/devices is missing)', {
-        details: sysfs ? ['No device has a CCID interface or a VID:PID that an installed driver declares.'] : ['In a container, pass the USB device through; otherwise the kernel has no USB support loaded.'],
-        fix: fix('Plug the reader in; if it is plugged in, check that the kernel sees it.', ['lsusb']),
-        data,
-      });
+      return result(
+        'warn',
+        sysfs ? 'No USB smart card reader is plugged in' : 'No USB bus visible (/sys/bus/usb/devices is missing)',
+        {
+          details: sysfs
+            ? ['No device has a CCID interface or a VID:PID that an installed driver declares.']
+            : ['In a container, pass the USB device through; otherwise the kernel has no USB support loaded.'],
+          fix: fix('Plug the reader in; if it is plugged in, check that the kernel sees it.', ['lsusb']),
+          data,
+        },
+      );
     }
-    const lines = readers.map((r) => `${r.dev.vid}:${r.dev.pid} ${r.label} at ${r.dev.name} (${r.ccid ? 'CCID class' : 'vendor class'}${r.bundles.length ? `, driver ${r.bundles.join(', ')}` : ', no driver bundle declares it'})`);
+    const lines = readers.map(
+      (r) =>
+        `${r.dev.vid}:${r.dev.pid} ${r.label} at ${r.dev.name} (${r.ccid ? 'CCID class' : 'vendor class'}${r.bundles.length ? `, driver ${r.bundles.join(', ')}` : ', no driver bundle declares it'})`,
+    );
     const undriven = readers.filter((r) => !r.ccid && r.bundles.length === 0);
-    if (undriven.length > 0) return result('warn', `${plural(readers.length, 'reader')}; no driver for ${undriven.map((r) => r.label).join(', ')}`, { details: lines, data });
+    if (undriven.length > 0)
+      return result(
+        'warn',
+        `${plural(readers.length, 'reader')}; no driver for ${undriven.map((r) => r.label).join(', ')}`,
+        { details: lines, data },
+      );
     return result('pass', plural(readers.length, 'reader'), { details: lines, data });
   },
 };
@@ -47,7 +71,8 @@ export const udevReaders: Check = {
 export const udevNodeAccess: Check = {
   id: 'udev.node-access',
   title: "pcscd can open each reader's device node",
-  description: 'pcscd opens readers through libusb, which needs read-write access to /dev/bus/usb/BBB/DDD. Under pcsc-lite 2.4.0+ pcscd is not root, so a udev rule must give the node to group pcscd; otherwise pcscd logs LIBUSB_ERROR_ACCESS and the reader stays invisible.',
+  description:
+    'pcscd opens readers through libusb, which needs read-write access to /dev/bus/usb/BBB/DDD. Under pcsc-lite 2.4.0+ pcscd is not root, so a udev rule must give the node to group pcscd; otherwise pcscd logs LIBUSB_ERROR_ACCESS and the reader stays invisible.',
   category: 'udev',
   platforms: ['linux'],
   dependsOn: ['udev.readers'],
@@ -56,12 +81,20 @@ export const udevNodeAccess: Check = {
     const nodes = await readerNodes(ctx.probe, await daemonSocket(ctx));
     if (nodes.length === 0) return result('skip', 'No USB reader to check');
     const data = { readers: nodes };
-    const details = nodes.map((n) => `${n.name} (${n.vid}:${n.pid}): ${describeNode(n)}; ${whoSets(n)}${n.rules.mode ? `, MODE="${n.rules.mode.value}" from ${n.rules.mode.at}` : ''}`);
+    const details = nodes.map(
+      (n) =>
+        `${n.name} (${n.vid}:${n.pid}): ${describeNode(n)}; ${whoSets(n)}${n.rules.mode ? `, MODE="${n.rules.mode.value}" from ${n.rules.mode.at}` : ''}`,
+    );
     const missing = nodes.filter((n) => n.owner === null);
     if (missing.length > 0) {
       return result('fail', `No device node for ${missing.map((n) => n.name).join(', ')}`, {
-        details: [...details, '/dev/bus/usb is not populated (a container without the device, or devtmpfs not mounted).'],
-        fix: fix('Pass the device into the container (for example `--device /dev/bus/usb/BBB/DDD`), or mount devtmpfs.'),
+        details: [
+          ...details,
+          '/dev/bus/usb is not populated (a container without the device, or devtmpfs not mounted).',
+        ],
+        fix: fix(
+          'Pass the device into the container (for example `--device /dev/bus/usb/BBB/DDD`), or mount devtmpfs.',
+        ),
         data,
       });
     }
@@ -70,41 +103,74 @@ export const udevNodeAccess: Check = {
       const closed = nodes.filter((n) => n.youCanOpen === false);
       if (closed.length === 0) {
         const known = nodes.every((n) => n.youCanOpen === true);
-        return result('pass', known ? `pcscd is not installed; you can open ${plural(nodes.length, 'reader')} directly` : 'pcscd is not installed, so no daemon needs the readers', { details, data });
+        return result(
+          'pass',
+          known
+            ? `pcscd is not installed; you can open ${plural(nodes.length, 'reader')} directly`
+            : 'pcscd is not installed, so no daemon needs the readers',
+          { details, data },
+        );
       }
-      return result('warn', `pcscd is not installed, and you cannot open ${closed.map((n) => `${n.name} (${describeNode(n)})`).join(', ')}`, {
-        details: [...details, "Without pcscd, only pcsc's USB backend (--backend usb) can reach the reader, and it needs read-write access to the node."],
-        fix: fix('Install pcscd (it opens readers as a service), or give your user access to the node with a udev rule (TAG+="uaccess" for the seat user).'),
-        data,
-      });
+      return result(
+        'warn',
+        `pcscd is not installed, and you cannot open ${closed.map((n) => `${n.name} (${describeNode(n)})`).join(', ')}`,
+        {
+          details: [
+            ...details,
+            "Without pcscd, only pcsc's USB backend (--backend usb) can reach the reader, and it needs read-write access to the node.",
+          ],
+          fix: fix(
+            'Install pcscd (it opens readers as a service), or give your user access to the node with a udev rule (TAG+="uaccess" for the seat user).',
+          ),
+          data,
+        },
+      );
     }
     const denied = nodes.filter((n) => n.pcscdCanOpen === false);
     if (denied.length > 0) {
       const user = denied[0]?.pcscdUser ?? 'pcscd';
       const lost = denied.filter((n) => n.rules.group && n.group !== n.rules.group.value);
-      return result('fail', `pcscd (user ${user}) cannot open ${denied.map((n) => `${n.name} (${describeNode(n)})`).join(', ')}`, {
-        details: [
-          ...details,
-          `pcscd runs as ${user}: libusb_open() fails with LIBUSB_ERROR_ACCESS and pcscd never lists the reader.`,
-          ...lost.map((n) => `${n.name}: the rules give group ${n.rules.group?.value} on "add", but the node is ${n.group} now: a "change" or "bind" event reset it (libccid before 1.8.0), or the reader was plugged in before the rule existed.`),
-          ...denied.flatMap((n) => n.notes),
-        ],
-        fix: fix(`Add a udev rule that gives the readers to group ${user === 'root' ? 'pcscd' : user}, then re-apply the rules.`, [
-          `sudo pcsc udev-check --write ${DEFAULT_RULE_FILE}`,
-          ...applyRuleCommands(denied.map((n) => ({ vid: n.vid, pid: n.pid, name: n.name }))),
-        ], true),
-        data,
-      });
+      return result(
+        'fail',
+        `pcscd (user ${user}) cannot open ${denied.map((n) => `${n.name} (${describeNode(n)})`).join(', ')}`,
+        {
+          details: [
+            ...details,
+            `pcscd runs as ${user}: libusb_open() fails with LIBUSB_ERROR_ACCESS and pcscd never lists the reader.`,
+            ...lost.map(
+              (n) =>
+                `${n.name}: the rules give group ${n.rules.group?.value} on "add", but the node is ${n.group} now: a "change" or "bind" event reset it (libccid before 1.8.0), or the reader was plugged in before the rule existed.`,
+            ),
+            ...denied.flatMap((n) => n.notes),
+          ],
+          fix: fix(
+            `Add a udev rule that gives the readers to group ${user === 'root' ? 'pcscd' : user}, then re-apply the rules.`,
+            [
+              `sudo pcsc udev-check --write ${DEFAULT_RULE_FILE}`,
+              ...applyRuleCommands(denied.map((n) => ({ vid: n.vid, pid: n.pid, name: n.name }))),
+            ],
+            true,
+          ),
+          data,
+        },
+      );
     }
     const user = nodes[0]?.pcscdUser ?? 'root';
-    return result('pass', user === 'root' ? `pcscd runs as root and can open ${plural(nodes.length, 'reader')}` : `pcscd (user ${user}) can open ${plural(nodes.length, 'reader')}`, { details, data });
+    return result(
+      'pass',
+      user === 'root'
+        ? `pcscd runs as root and can open ${plural(nodes.length, 'reader')}`
+        : `pcscd (user ${user}) can open ${plural(nodes.length, 'reader')}`,
+      { details, data },
+    );
   },
 };
 
 export const udevIgnore: Check = {
   id: 'udev.ignore',
   title: 'No reader is hidden from pcscd by PCSCLITE_IGNORE',
-  description: 'pcsc-lite 2.3.2+ skips USB devices whose udev property PCSCLITE_IGNORE is "1"; a rule setting it by bus port can hide a reader by accident.',
+  description:
+    'pcsc-lite 2.3.2+ skips USB devices whose udev property PCSCLITE_IGNORE is "1"; a rule setting it by bus port can hide a reader by accident.',
   category: 'udev',
   platforms: ['linux'],
   dependsOn: ['udev.readers'],
@@ -119,18 +185,29 @@ export const udevIgnore: Check = {
       const o = await udevOutcome(probe, r, 'add');
       const fromRules = o.env.PCSCLITE_IGNORE === '1' ? o.envSetBy.PCSCLITE_IGNORE : undefined;
       const fromDb = r.dev.udevDb?.env.PCSCLITE_IGNORE === '1';
-      if (fromRules || fromDb) hits.push({ name: r.label, where: fromRules ? `${fromRules.file}:${fromRules.line}` : "udev's database" });
+      if (fromRules || fromDb)
+        hits.push({ name: r.label, where: fromRules ? `${fromRules.file}:${fromRules.line}` : "udev's database" });
     }
     const data = { ignored: hits, honoured };
     if (hits.length === 0) return result('pass', 'No reader has PCSCLITE_IGNORE set', { data });
     const details = hits.map((h) => `${h.name}: PCSCLITE_IGNORE=1 set by ${h.where}`);
-    if (!honoured) return result('pass', `PCSCLITE_IGNORE is set, but pcscd ${version} predates it (2.3.2) and ignores it`, { details, data });
+    if (!honoured)
+      return result('pass', `PCSCLITE_IGNORE is set, but pcscd ${version} predates it (2.3.2) and ignores it`, {
+        details,
+        data,
+      });
     return result('warn', `pcscd ignores ${hits.map((h) => h.name).join(', ')} (PCSCLITE_IGNORE=1)`, {
       details: [...details, 'pcscd logs "has PCSCLITE_IGNORE set: ignored" and never lists the reader.'],
-      fix: fix('If the reader should be used, delete that rule line, reload the rules and replug the reader.', [
-        ...[...new Set(hits.map((h) => h.where.split(':')[0] as string))].filter((f) => f.startsWith('/')).map((f) => `sudoedit ${shq(f)}`),
-        'sudo udevadm control --reload-rules',
-      ], true),
+      fix: fix(
+        'If the reader should be used, delete that rule line, reload the rules and replug the reader.',
+        [
+          ...[...new Set(hits.map((h) => h.where.split(':')[0] as string))]
+            .filter((f) => f.startsWith('/'))
+            .map((f) => `sudoedit ${shq(f)}`),
+          'sudo udevadm control --reload-rules',
+        ],
+        true,
+      ),
       data,
     });
   },
@@ -155,7 +232,8 @@ async function holders(probe: SystemProbe, node: string): Promise<{ pid: number;
 export const udevKernelDriver: Check = {
   id: 'udev.kernel-driver',
   title: 'No kernel driver or other program holds a reader',
-  description: 'A kernel driver bound to the reader\'s interface (pn533_usb for ACR122U-class NFC readers) or another program that claimed it through libusb (GnuPG\'s scdaemon) keeps pcscd away: it logs LIBUSB_ERROR_BUSY.',
+  description:
+    "A kernel driver bound to the reader's interface (pn533_usb for ACR122U-class NFC readers) or another program that claimed it through libusb (GnuPG's scdaemon) keeps pcscd away: it logs LIBUSB_ERROR_BUSY.",
   category: 'udev',
   platforms: ['linux'],
   dependsOn: ['udev.readers'],
@@ -175,7 +253,10 @@ export const udevKernelDriver: Check = {
         if (i.driver === 'usbfs') {
           const who = await holders(probe, r.dev.node);
           const others = who.filter((h) => h.name !== 'pcscd');
-          if (others.length > 0) claimed.push(`${r.label}: interface ${i.name} is claimed by ${others.map((h) => `${h.name} (pid ${h.pid})`).join(', ')}`);
+          if (others.length > 0)
+            claimed.push(
+              `${r.label}: interface ${i.name} is claimed by ${others.map((h) => `${h.name} (pid ${h.pid})`).join(', ')}`,
+            );
           continue;
         }
         problems.push(`${r.label}: the kernel driver ${i.driver} is bound to interface ${i.name}`);
@@ -184,20 +265,35 @@ export const udevKernelDriver: Check = {
     }
     if (problems.length > 0) {
       // The NFC stack's modules depend on each other: unload the chain; blacklisting the bound one stops autoload.
-      const mods = [...modules].some((m) => NFC_DRIVERS.has(m)) ? [...new Set([...modules, 'pn533', 'nfc'])] : [...modules];
+      const mods = [...modules].some((m) => NFC_DRIVERS.has(m))
+        ? [...new Set([...modules, 'pn533', 'nfc'])]
+        : [...modules];
       return result('fail', problems.join('; '), {
-        details: [...problems, 'While a kernel driver owns the interface, libusb cannot claim it: pcscd logs LIBUSB_ERROR_BUSY and shows no reader.'],
-        fix: fix('Unload the driver now and keep it from loading again.', [
-          `sudo modprobe -r ${mods.join(' ')}`,
-          `printf '${[...modules].map((m) => `blacklist ${m}`).join('\\n')}\\n' | sudo tee /etc/modprobe.d/pcsc-blacklist.conf`,
-        ], true),
+        details: [
+          ...problems,
+          'While a kernel driver owns the interface, libusb cannot claim it: pcscd logs LIBUSB_ERROR_BUSY and shows no reader.',
+        ],
+        fix: fix(
+          'Unload the driver now and keep it from loading again.',
+          [
+            `sudo modprobe -r ${mods.join(' ')}`,
+            `printf '${[...modules].map((m) => `blacklist ${m}`).join('\\n')}\\n' | sudo tee /etc/modprobe.d/pcsc-blacklist.conf`,
+          ],
+          true,
+        ),
         data: { interfaces: data },
       });
     }
     if (claimed.length > 0) {
       return result('fail', claimed.join('; '), {
-        details: [...claimed, 'The program talks to the reader directly over USB, so pcscd cannot (LIBUSB_ERROR_BUSY) and PC/SC applications see no reader.'],
-        fix: fix('Stop that program. For GnuPG, make scdaemon use pcscd instead of its own driver (see gnupg.scdaemon).', ['gpgconf --kill scdaemon']),
+        details: [
+          ...claimed,
+          'The program talks to the reader directly over USB, so pcscd cannot (LIBUSB_ERROR_BUSY) and PC/SC applications see no reader.',
+        ],
+        fix: fix(
+          'Stop that program. For GnuPG, make scdaemon use pcscd instead of its own driver (see gnupg.scdaemon).',
+          ['gpgconf --kill scdaemon'],
+        ),
         data: { interfaces: data },
       });
     }
@@ -208,35 +304,71 @@ export const udevKernelDriver: Check = {
 export const pcscdGroup: Check = {
   id: 'pcscd.group',
   title: 'The pcscd group exists and is a system group',
-  description: 'udev drops any line whose GROUP names an unknown group, and systemd 258+ also refuses groups that are not system groups, so GROUP="pcscd" rules silently stop working.',
+  description:
+    'udev drops any line whose GROUP names an unknown group, and systemd 258+ also refuses groups that are not system groups, so GROUP="pcscd" rules silently stop working.',
   category: 'udev',
   platforms: ['linux'],
   timeoutMs: SCAN_TIMEOUT_MS,
   async run(ctx): Promise<CheckResult> {
     const { probe } = ctx;
-    const rules = allRules(await rulesFiles(probe)).filter((r) => r.tokens.some((t) => t.key === 'GROUP' && t.value === 'pcscd' && t.op !== '==' && t.op !== '!='));
+    const rules = allRules(await rulesFiles(probe)).filter((r) =>
+      r.tokens.some((t) => t.key === 'GROUP' && t.value === 'pcscd' && t.op !== '==' && t.op !== '!='),
+    );
     const user = await pcscdUser(probe, await daemonSocket(ctx));
     const needed = rules.length > 0 || user.name === 'pcscd';
     const g = await findGroup(probe, 'pcscd');
     const max = await sysGidMax(probe);
     const sd = await systemdVersion(probe);
     const uses = rules.slice(0, 3).map((r) => `${r.file}:${r.line}`);
-    const data = { gid: g?.gid ?? null, sysGidMax: max, systemd: sd ?? null, rules: rules.map((r) => `${r.file}:${r.line}`) };
+    const data = {
+      gid: g?.gid ?? null,
+      sysGidMax: max,
+      systemd: sd ?? null,
+      rules: rules.map((r) => `${r.file}:${r.line}`),
+    };
     if (!g) {
-      if (!needed) return result('pass', 'No pcscd group, and nothing needs one (pcscd runs as root; no rule names it)', { data });
+      if (!needed)
+        return result('pass', 'No pcscd group, and nothing needs one (pcscd runs as root; no rule names it)', { data });
       return result('fail', 'The pcscd group does not exist', {
-        details: [`${plural(rules.length, 'udev rule')} name GROUP="pcscd"${uses.length ? ` (${uses.join(', ')})` : ''}; udev ignores those lines ("Unknown group 'pcscd'") and reader nodes stay root-owned.`],
-        fix: fix('Create it as a system group, then re-apply the udev rules to plugged-in readers.', ['sudo groupadd --system pcscd', 'sudo udevadm control --reload-rules', 'sudo udevadm trigger --action=add --subsystem-match=usb'], true),
+        details: [
+          `${plural(rules.length, 'udev rule')} name GROUP="pcscd"${uses.length ? ` (${uses.join(', ')})` : ''}; udev ignores those lines ("Unknown group 'pcscd'") and reader nodes stay root-owned.`,
+        ],
+        fix: fix(
+          'Create it as a system group, then re-apply the udev rules to plugged-in readers.',
+          [
+            'sudo groupadd --system pcscd',
+            'sudo udevadm control --reload-rules',
+            'sudo udevadm trigger --action=add --subsystem-match=usb',
+          ],
+          true,
+        ),
         data,
       });
     }
     if (g.gid > max) {
       const refused = sd !== undefined && sd >= 258;
-      return result(refused ? 'fail' : 'warn', `The pcscd group (gid ${g.gid}) is not a system group (system gids end at ${max})`, {
-        details: [refused ? `systemd ${sd} refuses it in udev rules ("Not a system group"): the GROUP="pcscd" lines do nothing.` : 'systemd 258 and later refuse non-system groups in udev rules; this breaks on upgrade.'],
-        fix: fix('Recreate it as a system group (files owned by the old gid need a chgrp afterwards).', ['sudo groupdel pcscd', 'sudo groupadd --system pcscd', 'sudo udevadm control --reload-rules', 'sudo udevadm trigger --action=add --subsystem-match=usb'], true),
-        data,
-      });
+      return result(
+        refused ? 'fail' : 'warn',
+        `The pcscd group (gid ${g.gid}) is not a system group (system gids end at ${max})`,
+        {
+          details: [
+            refused
+              ? `systemd ${sd} refuses it in udev rules ("Not a system group"): the GROUP="pcscd" lines do nothing.`
+              : 'systemd 258 and later refuse non-system groups in udev rules; this breaks on upgrade.',
+          ],
+          fix: fix(
+            'Recreate it as a system group (files owned by the old gid need a chgrp afterwards).',
+            [
+              'sudo groupdel pcscd',
+              'sudo groupadd --system pcscd',
+              'sudo udevadm control --reload-rules',
+              'sudo udevadm trigger --action=add --subsystem-match=usb',
+            ],
+            true,
+          ),
+          data,
+        },
+      );
     }
     return result('pass', `The pcscd group exists (gid ${g.gid}, a system group)`, { data });
   },

@@ -7,7 +7,8 @@ import { fix, result } from './util.js';
 export const driversUsbBackend: Check = {
   id: 'drivers.usb-backend',
   title: "pcsc's USB backend can load",
-  description: 'Loads the optional npm package usb@3 (prebuilt native binary) that `--backend usb` drives CCID readers with, without pcscd. Everything else works without it.',
+  description:
+    'Loads the optional npm package usb@3 (prebuilt native binary) that `--backend usb` drives CCID readers with, without pcscd. Everything else works without it.',
   category: 'drivers',
   platforms: ['linux', 'darwin', 'win32', 'freebsd', 'openbsd'],
   async run() {
@@ -15,9 +16,13 @@ export const driversUsbBackend: Check = {
     const { usbStatus } = await import('../../ccid/transport.js');
     const s = await usbStatus();
     const data = { available: s.available, version: s.version ?? null, error: s.error ?? null };
-    if (s.available) return result('pass', `usb${s.version ? ` ${s.version}` : ''} loads: --backend usb is available`, { data });
+    if (s.available)
+      return result('pass', `usb${s.version ? ` ${s.version}` : ''} loads: --backend usb is available`, { data });
     return result('warn', '--backend usb is unavailable: the optional package usb@3 does not load', {
-      details: [s.error ?? 'unknown reason', 'Only the USB backend needs it; everything through pcscd works without it.'],
+      details: [
+        s.error ?? 'unknown reason',
+        'Only the USB backend needs it; everything through pcscd works without it.',
+      ],
       fix: fix('Reinstall pcsc with its optional dependencies.', ['npm install --include=optional']),
       data,
     });

@@ -11,7 +11,11 @@ import { systemdRunning } from '../system/os.js';
  */
 export const SCAN_TIMEOUT_MS = 20_000;
 
-export function result(status: CheckResult['status'], summary: string, more: Omit<CheckResult, 'status' | 'summary'> = {}): CheckResult {
+export function result(
+  status: CheckResult['status'],
+  summary: string,
+  more: Omit<CheckResult, 'status' | 'summary'> = {},
+): CheckResult {
   return { status, summary, ...more };
 }
 
@@ -33,7 +37,8 @@ export async function socketPath(ctx: CheckContext): Promise<SocketChoice> {
   if (typeof opt === 'string' && opt) return { path: opt, source: 'option' };
   const env = ctx.probe.env.PCSCLITE_CSOCK_NAME;
   if (env) return { path: env.slice(0, MAX_SOCKET_PATH), source: 'env' };
-  if (!(await ctx.probe.lstat(DEFAULT_SOCKET)) && (await ctx.probe.lstat(LEGACY_SOCKET))) return { path: LEGACY_SOCKET, source: 'legacy' };
+  if (!(await ctx.probe.lstat(DEFAULT_SOCKET)) && (await ctx.probe.lstat(LEGACY_SOCKET)))
+    return { path: LEGACY_SOCKET, source: 'legacy' };
   return { path: DEFAULT_SOCKET, source: 'default' };
 }
 
@@ -44,7 +49,8 @@ export async function daemonSocket(ctx: CheckContext): Promise<string> {
 
 /** The commands that (re)start pcscd on this system. */
 export async function startPcscdCommands(ctx: CheckContext): Promise<string[]> {
-  if (await systemdRunning(ctx.probe)) return ['sudo systemctl enable --now pcscd.socket', 'sudo systemctl restart pcscd.socket'];
+  if (await systemdRunning(ctx.probe))
+    return ['sudo systemctl enable --now pcscd.socket', 'sudo systemctl restart pcscd.socket'];
   return ['sudo service pcscd start'];
 }
 

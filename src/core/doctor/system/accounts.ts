@@ -4,8 +4,17 @@
 import type { SystemProbe } from '../types.js';
 import { memo } from './memo.js';
 
-export interface UserEntry { name: string; uid: number; gid: number; home: string }
-export interface GroupEntry { name: string; gid: number; members: string[] }
+export interface UserEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
 
 export function parsePasswd(text: string): UserEntry[] {
   return text.split('\n').flatMap((l) => {
@@ -58,7 +67,7 @@ export async function sysGidMax(probe: SystemProbe): Promise<number> {
     const m = new RegExp(`^\\s*${k}\\s+(\\d+)`, 'm').exec(defs);
     return m ? Number(m[1]) : undefined;
   };
-  return get('SYS_GID_MAX') ?? ((get('GID_MIN') ?? 1000) - 1);
+  return get('SYS_GID_MAX') ?? (get('GID_MIN') ?? 1000) - 1;
 }
 
 export async function nameOfUid(probe: SystemProbe, uid: number): Promise<string> {

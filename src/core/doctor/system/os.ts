@@ -18,11 +18,17 @@ export function osInfo(probe: SystemProbe): Promise<OsInfo> {
     const get = (k: string): string => new RegExp(`^${k}=("?)(.*)\\1$`, 'm').exec(text)?.[2] ?? '';
     const id = get('ID');
     const like = `${id} ${get('ID_LIKE')}`;
-    const family: Family = /debian|ubuntu/.test(like) ? 'debian'
-      : /fedora|rhel|centos/.test(like) ? 'fedora'
-        : /suse/.test(like) ? 'suse'
-          : /arch/.test(like) ? 'arch'
-            : /alpine/.test(like) ? 'alpine' : 'unknown';
+    const family: Family = /debian|ubuntu/.test(like)
+      ? 'debian'
+      : /fedora|rhel|centos/.test(like)
+        ? 'fedora'
+        : /suse/.test(like)
+          ? 'suse'
+          : /arch/.test(like)
+            ? 'arch'
+            : /alpine/.test(like)
+              ? 'alpine'
+              : 'unknown';
     return { id, prettyName: get('PRETTY_NAME') || id || 'unknown', family };
   });
 }
@@ -31,7 +37,13 @@ export function osInfo(probe: SystemProbe): Promise<OsInfo> {
 const PACKAGES: Record<string, Partial<Record<Family, string>>> = {
   pcscd: { debian: 'pcscd', fedora: 'pcsc-lite', suse: 'pcsc-lite', arch: 'pcsclite', alpine: 'pcsc-lite' },
   ccid: { debian: 'libccid', fedora: 'pcsc-lite-ccid', suse: 'pcsc-ccid', arch: 'ccid', alpine: 'ccid' },
-  libpcsclite: { debian: 'libpcsclite1', fedora: 'pcsc-lite-libs', suse: 'libpcsclite1', arch: 'pcsclite', alpine: 'pcsc-lite-libs' },
+  libpcsclite: {
+    debian: 'libpcsclite1',
+    fedora: 'pcsc-lite-libs',
+    suse: 'libpcsclite1',
+    arch: 'pcsclite',
+    alpine: 'pcsc-lite-libs',
+  },
   polkit: { debian: 'polkitd', fedora: 'polkit', suse: 'polkit', arch: 'polkit', alpine: 'polkit' },
 };
 
@@ -42,11 +54,16 @@ export function packageName(what: keyof typeof PACKAGES, family: Family): string
 /** The command that installs (or upgrades) packages on this family. */
 export function installCommand(family: Family, pkgs: string[]): string {
   switch (family) {
-    case 'fedora': return `sudo dnf install ${pkgs.join(' ')}`;
-    case 'suse': return `sudo zypper install ${pkgs.join(' ')}`;
-    case 'arch': return `sudo pacman -S ${pkgs.join(' ')}`;
-    case 'alpine': return `sudo apk add ${pkgs.join(' ')}`;
-    default: return `sudo apt-get install ${pkgs.join(' ')}`;
+    case 'fedora':
+      return `sudo dnf install ${pkgs.join(' ')}`;
+    case 'suse':
+      return `sudo zypper install ${pkgs.join(' ')}`;
+    case 'arch':
+      return `sudo pacman -S ${pkgs.join(' ')}`;
+    case 'alpine':
+      return `sudo apk add ${pkgs.join(' ')}`;
+    default:
+      return `sudo apt-get install ${pkgs.join(' ')}`;
   }
 }
 
@@ -56,8 +73,13 @@ export function systemdRunning(probe: SystemProbe): Promise<boolean> {
 }
 
 /** The package version of the first installed package among `names` (dpkg, rpm or pacman). */
-export async function packageVersion(probe: SystemProbe, names: string[]): Promise<{ name: string; version: string } | undefined> {
-  const dpkg = await probe.run('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status} ${Version}\\n', ...names], { timeoutMs: 5000 });
+export async function packageVersion(
+  probe: SystemProbe,
+  names: string[],
+): Promise<{ name: string; version: string } | undefined> {
+  const dpkg = await probe.run('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status} ${Version}\\n', ...names], {
+    timeoutMs: 5000,
+  });
   if (dpkg) {
     for (const line of dpkg.stdout.split('\n')) {
       const [name, status, version] = line.split(' ');

@@ -7,7 +7,13 @@ import { findUser, type UserEntry } from './accounts.js';
 import { memo, processList } from './memo.js';
 import { packageVersion, systemdRunning, upstreamVersion } from './os.js';
 
-export const PCSCD_PATHS = ['/usr/sbin/pcscd', '/usr/bin/pcscd', '/sbin/pcscd', '/usr/local/sbin/pcscd', '/usr/local/bin/pcscd'] as const;
+export const PCSCD_PATHS = [
+  '/usr/sbin/pcscd',
+  '/usr/bin/pcscd',
+  '/sbin/pcscd',
+  '/usr/local/sbin/pcscd',
+  '/usr/local/bin/pcscd',
+] as const;
 
 export interface PcscdBinary {
   /** Every pcscd binary found (realpaths, deduplicated). */
@@ -37,7 +43,10 @@ export function pcscdBinary(probe: SystemProbe): Promise<PcscdBinary> {
     const proc = (await processList(probe)).find(isPcscd);
     const unit = await pcscdUnit(probe);
     const unitBin = unit?.execStart?.[0];
-    out.path = (proc?.exe && paths.includes(proc.exe) ? proc.exe : undefined) ?? (unitBin && paths.includes(unitBin) ? unitBin : undefined) ?? paths[0];
+    out.path =
+      (proc?.exe && paths.includes(proc.exe) ? proc.exe : undefined) ??
+      (unitBin && paths.includes(unitBin) ? unitBin : undefined) ??
+      paths[0];
     // Three programs, started together: on slow machines each start costs seconds.
     const [v, h, pkg] = await Promise.all([
       out.path ? probe.run(out.path, ['--version'], { timeoutMs: 5000 }) : null,
@@ -73,7 +82,9 @@ async function socketInodes(probe: SystemProbe, path: string): Promise<Set<strin
   return out;
 }
 
-const isPcscd = (p: ProcessInfo): boolean => posix.basename(p.argv[0] ?? '') === 'pcscd' || (p.exe !== undefined && posix.basename(p.exe) === 'pcscd' && p.argv.length > 0);
+const isPcscd = (p: ProcessInfo): boolean =>
+  posix.basename(p.argv[0] ?? '') === 'pcscd' ||
+  (p.exe !== undefined && posix.basename(p.exe) === 'pcscd' && p.argv.length > 0);
 
 /**
  * The pcscd that serves `socket`: the process holding that socket's inode. Several daemons may run
@@ -106,7 +117,13 @@ export interface UnitInfo {
   environmentFiles: string[];
 }
 
-const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+const UNIT_DIRS = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+];
 
 /** pcscd.service as systemd would read it (main file by directory priority, then drop-ins). */
 export function pcscdUnit(probe: SystemProbe, name = 'pcscd.service'): Promise<UnitInfo | undefined> {
@@ -122,7 +139,8 @@ export function pcscdUnit(probe: SystemProbe, name = 'pcscd.service'): Promise<U
     if (!main) return undefined;
     const dropins = new Map<string, string>();
     for (const d of [...UNIT_DIRS].reverse()) {
-      for (const f of (await probe.readDir(`${d}/${name}.d`)) ?? []) if (f.endsWith('.conf')) dropins.set(f, `${d}/${name}.d/${f}`);
+      for (const f of (await probe.readDir(`${d}/${name}.d`)) ?? [])
+        if (f.endsWith('.conf')) dropins.set(f, `${d}/${name}.d/${f}`);
     }
     const files = [main, ...[...dropins.keys()].sort().map((k) => dropins.get(k) as string)];
     const info: UnitInfo = { files, environmentFiles: [] };
@@ -162,7 +180,11 @@ export function parseEnvFile(text: string): Record<string, string> {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw);
     if (!m) continue;
     let v = (m[2] as string).trim();
-    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    if (
+      (v.startsWith('"') && v.endsWith('"') && v.length >= 2) ||
+      (v.startsWith("'") && v.endsWith("'") && v.length >= 2)
+    )
+      v = v.slice(1, -1);
     else v = v.replace(/\s+#.*$/, '');
     out[m[1] as string] = v;
   }

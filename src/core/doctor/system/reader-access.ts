@@ -41,7 +41,8 @@ export interface ReaderNode {
   notes: string[];
 }
 
-const rule = (a: Assignment | undefined): Rule | undefined => (a ? { value: a.value, at: `${a.file}:${a.line}` } : undefined);
+const rule = (a: Assignment | undefined): Rule | undefined =>
+  a ? { value: a.value, at: `${a.file}:${a.line}` } : undefined;
 
 /** Unix permission classes: the first class that applies decides (owner, then group, then others). */
 export function canReadWrite(st: ProbeStat, uid: number, gids: readonly number[]): boolean {
@@ -51,7 +52,12 @@ export function canReadWrite(st: ProbeStat, uid: number, gids: readonly number[]
   return (st.mode & 0o006) === 0o006;
 }
 
-async function access(probe: SystemProbe, st: ProbeStat | null, user: UserEntry | undefined, uid: number | undefined): Promise<boolean | null> {
+async function access(
+  probe: SystemProbe,
+  st: ProbeStat | null,
+  user: UserEntry | undefined,
+  uid: number | undefined,
+): Promise<boolean | null> {
   if (!st) return false;
   if (uid === 0) return true;
   if (!user || uid === undefined) return null;
@@ -67,7 +73,14 @@ export function readerNodes(probe: SystemProbe, socket: string): Promise<ReaderN
   });
 }
 
-async function describe(probe: SystemProbe, r: UsbReader, pcscdName: string, pcscd: UserEntry | undefined, pcscdUid: number | undefined, me: UserEntry | undefined): Promise<ReaderNode> {
+async function describe(
+  probe: SystemProbe,
+  r: UsbReader,
+  pcscdName: string,
+  pcscd: UserEntry | undefined,
+  pcscdUid: number | undefined,
+  me: UserEntry | undefined,
+): Promise<ReaderNode> {
   const st = await probe.stat(r.dev.node);
   const [add, change] = await Promise.all([udevOutcome(probe, r, 'add'), udevOutcome(probe, r, 'change')]);
   const out: ReaderNode = {

@@ -46,7 +46,12 @@ export function usbReaders(probe: SystemProbe): Promise<UsbReader[]> {
       if (!ccid && declaring.length === 0) continue;
       const friendly = declaring[0]?.readers.find((r) => r.vid === dev.vid && r.pid === dev.pid)?.name;
       const sysName = [dev.manufacturer, dev.product].filter(Boolean).join(' ');
-      out.push({ dev, ccid, bundles: declaring.map((b) => b.name), label: sysName || friendly || `${dev.vid}:${dev.pid}` });
+      out.push({
+        dev,
+        ccid,
+        bundles: declaring.map((b) => b.name),
+        label: sysName || friendly || `${dev.vid}:${dev.pid}`,
+      });
     }
     return out;
   });
@@ -70,7 +75,8 @@ export function systemdVersion(probe: SystemProbe): Promise<number | undefined> 
 /** How udev treats GROUP names here: unknown groups always, non-system groups from systemd 258. */
 export async function groupPolicy(probe: SystemProbe): Promise<NonNullable<EvaluateOptions['groupUsable']>> {
   const names = new Set<string>();
-  for (const r of allRules(await rulesFiles(probe))) for (const t of r.tokens) if (t.key === 'GROUP' && t.op !== '==' && t.op !== '!=') names.add(t.value);
+  for (const r of allRules(await rulesFiles(probe)))
+    for (const t of r.tokens) if (t.key === 'GROUP' && t.op !== '==' && t.op !== '!=') names.add(t.value);
   const known = new Map<string, number | undefined>();
   for (const n of names) known.set(n, (await findGroup(probe, n))?.gid);
   const max = await sysGidMax(probe);
@@ -78,7 +84,8 @@ export async function groupPolicy(probe: SystemProbe): Promise<NonNullable<Evalu
   return (name) => {
     const gid = known.has(name) ? known.get(name) : undefined;
     if (gid === undefined) return { ok: false, why: `group "${name}" does not exist` };
-    if (sd !== undefined && sd >= 258 && gid > max) return { ok: false, why: `group "${name}" (gid ${gid}) is not a system group, which systemd ${sd} refuses` };
+    if (sd !== undefined && sd >= 258 && gid > max)
+      return { ok: false, why: `group "${name}" (gid ${gid}) is not a system group, which systemd ${sd} refuses` };
     return { ok: true };
   };
 }

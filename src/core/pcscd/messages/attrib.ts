@@ -14,7 +14,8 @@ export interface AttribMsg {
 
 /** The bare struct. `value` fills pbAttr from its start (at most 264 bytes); cbAttrLen is written as given. */
 export function encodeAttribStruct(m: AttribMsg): Buffer {
-  if (m.value.length > MAX_BUFFER_SIZE) throw new RangeError(`attribute value of ${m.value.length} bytes exceeds ${MAX_BUFFER_SIZE}`);
+  if (m.value.length > MAX_BUFFER_SIZE)
+    throw new RangeError(`attribute value of ${m.value.length} bytes exceeds ${MAX_BUFFER_SIZE}`);
   const buf = Buffer.alloc(Size.GETSET);
   putU32(buf, 0, m.hCard);
   putU32(buf, 4, m.attrId);
@@ -26,13 +27,20 @@ export function encodeAttribStruct(m: AttribMsg): Buffer {
 
 /** GET sends an empty value with cbAttrLen = 264 (the whole buffer), as libpcsclite does. */
 export function encodeGetAttrib(hCard: number, attrId: number): Buffer {
-  return request(Cmd.GET_ATTRIB, encodeAttribStruct({ hCard, attrId, value: Buffer.alloc(0), attrLen: MAX_BUFFER_SIZE, rv: 0 }));
+  return request(
+    Cmd.GET_ATTRIB,
+    encodeAttribStruct({ hCard, attrId, value: Buffer.alloc(0), attrLen: MAX_BUFFER_SIZE, rv: 0 }),
+  );
 }
 
 /** SET values longer than 264 bytes cannot travel (the daemon would close the connection). */
 export function encodeSetAttrib(hCard: number, attrId: number, value: Uint8Array): Buffer {
-  if (value.length > MAX_BUFFER_SIZE) throw new RangeError(`attribute value of ${value.length} bytes exceeds ${MAX_BUFFER_SIZE}`);
-  return request(Cmd.SET_ATTRIB, encodeAttribStruct({ hCard, attrId, value: Buffer.from(value), attrLen: value.length, rv: 0 }));
+  if (value.length > MAX_BUFFER_SIZE)
+    throw new RangeError(`attribute value of ${value.length} bytes exceeds ${MAX_BUFFER_SIZE}`);
+  return request(
+    Cmd.SET_ATTRIB,
+    encodeAttribStruct({ hCard, attrId, value: Buffer.from(value), attrLen: value.length, rv: 0 }),
+  );
 }
 
 /** `value` holds min(cbAttrLen, 264) bytes; a larger cbAttrLen is left for the caller to judge. */

@@ -90,9 +90,11 @@ export function encodeReaderStates(layout: Layout, entries: readonly ReaderState
 /** What pcscd writes in a used slot (§6.1): a NUL-terminated name and fields within their ranges. */
 function plausible(layout: Layout, b: Uint8Array, off: number): boolean {
   const n = layout.nameSize;
-  return b.subarray(off, off + n).includes(0)
-    && getU32(b, off + n) <= 0xffff // eventCounter
-    && getU32(b, off + n + 4) <= 0x7f // readerState bits
-    && getI32(b, off + n + 8) >= -1 // readerSharing
-    && getU32(b, off + n + 48) <= ATR_LENGTH_UNUSED; // cardAtrLength (34: not initialised)
+  return (
+    b.subarray(off, off + n).includes(0) &&
+    getU32(b, off + n) <= 0xffff && // eventCounter
+    getU32(b, off + n + 4) <= 0x7f && // readerState bits
+    getI32(b, off + n + 8) >= -1 && // readerSharing
+    getU32(b, off + n + 48) <= ATR_LENGTH_UNUSED
+  ); // cardAtrLength (34: not initialised)
 }

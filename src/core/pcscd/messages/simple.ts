@@ -7,16 +7,25 @@ import { Cmd, Size } from '../codes.js';
 import { emptyRequest, expectSize, getI32, getU32, request, u32Struct } from './wire.js';
 
 // version_struct {i32 major, i32 minor, u32 rv}
-export interface VersionMsg { major: number; minor: number; rv: number }
+export interface VersionMsg {
+  major: number;
+  minor: number;
+  rv: number;
+}
 export const encodeVersionStruct = (m: VersionMsg): Buffer => u32Struct([m.major, m.minor, m.rv]);
-export const encodeVersion = (m: Omit<VersionMsg, 'rv'>): Buffer => request(Cmd.VERSION, encodeVersionStruct({ ...m, rv: 0 }));
+export const encodeVersion = (m: Omit<VersionMsg, 'rv'>): Buffer =>
+  request(Cmd.VERSION, encodeVersionStruct({ ...m, rv: 0 }));
 export function decodeVersion(b: Uint8Array): VersionMsg {
   expectSize(b, Size.VERSION, 'version_struct');
   return { major: getI32(b, 0), minor: getI32(b, 4), rv: getU32(b, 8) };
 }
 
 // establish_struct {u32 dwScope, u32 hContext, u32 rv}
-export interface EstablishMsg { scope: number; hContext: number; rv: number }
+export interface EstablishMsg {
+  scope: number;
+  hContext: number;
+  rv: number;
+}
 export const encodeEstablishStruct = (m: EstablishMsg): Buffer => u32Struct([m.scope, m.hContext, m.rv]);
 export const encodeEstablish = (scope: number): Buffer =>
   request(Cmd.ESTABLISH_CONTEXT, encodeEstablishStruct({ scope, hContext: 0, rv: 0 }));
@@ -26,9 +35,13 @@ export function decodeEstablish(b: Uint8Array): EstablishMsg {
 }
 
 // release_struct {u32 hContext, u32 rv}
-export interface ReleaseMsg { hContext: number; rv: number }
+export interface ReleaseMsg {
+  hContext: number;
+  rv: number;
+}
 export const encodeReleaseStruct = (m: ReleaseMsg): Buffer => u32Struct([m.hContext, m.rv]);
-export const encodeRelease = (hContext: number): Buffer => request(Cmd.RELEASE_CONTEXT, encodeReleaseStruct({ hContext, rv: 0 }));
+export const encodeRelease = (hContext: number): Buffer =>
+  request(Cmd.RELEASE_CONTEXT, encodeReleaseStruct({ hContext, rv: 0 }));
 export function decodeRelease(b: Uint8Array): ReleaseMsg {
   expectSize(b, Size.RELEASE, 'release_struct');
   return { hContext: getU32(b, 0), rv: getU32(b, 4) };
@@ -37,8 +50,12 @@ export function decodeRelease(b: Uint8Array): ReleaseMsg {
 // reconnect_struct {i32 hCard, u32 dwShareMode, u32 dwPreferredProtocols, u32 dwInitialization,
 //                   u32 dwActiveProtocol, u32 rv}
 export interface ReconnectMsg {
-  hCard: number; shareMode: number; preferredProtocols: number; initialization: number;
-  activeProtocol: number; rv: number;
+  hCard: number;
+  shareMode: number;
+  preferredProtocols: number;
+  initialization: number;
+  activeProtocol: number;
+  rv: number;
 }
 export const encodeReconnectStruct = (m: ReconnectMsg): Buffer =>
   u32Struct([m.hCard, m.shareMode, m.preferredProtocols, m.initialization, m.activeProtocol, m.rv]);
@@ -47,13 +64,21 @@ export const encodeReconnect = (m: Omit<ReconnectMsg, 'activeProtocol' | 'rv'>):
 export function decodeReconnect(b: Uint8Array): ReconnectMsg {
   expectSize(b, Size.RECONNECT, 'reconnect_struct');
   return {
-    hCard: getI32(b, 0), shareMode: getU32(b, 4), preferredProtocols: getU32(b, 8),
-    initialization: getU32(b, 12), activeProtocol: getU32(b, 16), rv: getU32(b, 20),
+    hCard: getI32(b, 0),
+    shareMode: getU32(b, 4),
+    preferredProtocols: getU32(b, 8),
+    initialization: getU32(b, 12),
+    activeProtocol: getU32(b, 16),
+    rv: getU32(b, 20),
   };
 }
 
 // disconnect_struct / end_struct {i32 hCard, u32 dwDisposition, u32 rv}
-export interface DispositionMsg { hCard: number; disposition: number; rv: number }
+export interface DispositionMsg {
+  hCard: number;
+  disposition: number;
+  rv: number;
+}
 export const encodeDispositionStruct = (m: DispositionMsg): Buffer => u32Struct([m.hCard, m.disposition, m.rv]);
 export const encodeDisconnect = (hCard: number, disposition: number): Buffer =>
   request(Cmd.DISCONNECT, encodeDispositionStruct({ hCard, disposition, rv: 0 }));
@@ -65,9 +90,13 @@ export function decodeDisposition(b: Uint8Array): DispositionMsg {
 }
 
 // begin_struct / status_struct {i32 hCard, u32 rv}
-export interface HandleMsg { hCard: number; rv: number }
+export interface HandleMsg {
+  hCard: number;
+  rv: number;
+}
 export const encodeHandleStruct = (m: HandleMsg): Buffer => u32Struct([m.hCard, m.rv]);
-export const encodeBeginTransaction = (hCard: number): Buffer => request(Cmd.BEGIN_TRANSACTION, encodeHandleStruct({ hCard, rv: 0 }));
+export const encodeBeginTransaction = (hCard: number): Buffer =>
+  request(Cmd.BEGIN_TRANSACTION, encodeHandleStruct({ hCard, rv: 0 }));
 export const encodeStatus = (hCard: number): Buffer => request(Cmd.STATUS, encodeHandleStruct({ hCard, rv: 0 }));
 export function decodeHandle(b: Uint8Array): HandleMsg {
   expectSize(b, Size.BEGIN, 'begin_struct');
@@ -75,7 +104,10 @@ export function decodeHandle(b: Uint8Array): HandleMsg {
 }
 
 // cancel_struct {i32 hContext, u32 rv}
-export interface CancelMsg { hContext: number; rv: number }
+export interface CancelMsg {
+  hContext: number;
+  rv: number;
+}
 export const encodeCancelStruct = (m: CancelMsg): Buffer => u32Struct([m.hContext, m.rv]);
 export const encodeCancel = (hContext: number): Buffer => request(Cmd.CANCEL, encodeCancelStruct({ hContext, rv: 0 }));
 export function decodeCancel(b: Uint8Array): CancelMsg {
@@ -85,7 +117,10 @@ export function decodeCancel(b: Uint8Array): CancelMsg {
 
 // wait_reader_state_change {u32 timeOut, u32 rv}: notifications, STOP replies, and the
 // request bodies of WAIT/STOP on protocol ≤ 4:3. From 4:4 WAIT and STOP have no body.
-export interface WaitMsg { timeOut: number; rv: number }
+export interface WaitMsg {
+  timeOut: number;
+  rv: number;
+}
 export const encodeWaitStruct = (m: WaitMsg): Buffer => u32Struct([m.timeOut, m.rv]);
 export function encodeWait(minor: number, timeoutMs: number): Buffer {
   return minor <= 3
@@ -103,7 +138,10 @@ export function decodeWait(b: Uint8Array): WaitMsg {
 }
 
 // get_reader_events {u32 readerEvents, u32 rv} (protocol 4:5+)
-export interface ReaderEventsMsg { readerEvents: number; rv: number }
+export interface ReaderEventsMsg {
+  readerEvents: number;
+  rv: number;
+}
 export const encodeReaderEventsStruct = (m: ReaderEventsMsg): Buffer => u32Struct([m.readerEvents, m.rv]);
 export const encodeGetReaderEvents = (): Buffer => emptyRequest(Cmd.GET_READER_EVENTS);
 export function decodeReaderEvents(b: Uint8Array): ReaderEventsMsg {

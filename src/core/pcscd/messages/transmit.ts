@@ -21,16 +21,19 @@ export interface TransmitMsg {
 /** The bare struct: a request's body (before the APDU) or a daemon's reply (before the response). */
 export function encodeTransmitStruct(m: TransmitMsg): Buffer {
   return u32Struct([
-    m.hCard, m.sendPciProtocol, m.sendPciLength, m.sendLength,
-    m.recvPciProtocol, m.recvPciLength, m.recvLength, m.rv,
+    m.hCard,
+    m.sendPciProtocol,
+    m.sendPciLength,
+    m.sendLength,
+    m.recvPciProtocol,
+    m.recvPciLength,
+    m.recvLength,
+    m.rv,
   ]);
 }
 
 /** Header, struct and APDU written straight into one buffer: the hot path of every transmit. */
-export function encodeTransmit(
-  m: Omit<TransmitMsg, 'sendLength' | 'rv'>,
-  apdu: Uint8Array,
-): Buffer {
+export function encodeTransmit(m: Omit<TransmitMsg, 'sendLength' | 'rv'>, apdu: Uint8Array): Buffer {
   const buf = withHeader(Cmd.TRANSMIT, Size.TRANSMIT, apdu.length);
   const o = HEADER_SIZE;
   putU32(buf, o, m.hCard);
@@ -64,7 +67,8 @@ export function decodeTransmit(b: Uint8Array): TransmitMsg {
  * is a broken reply.
  */
 export function transmitDataLength(reply: Uint8Array, capacity: number, hCard: number): number {
-  if (getI32(reply, 0) !== (hCard | 0)) throw new ProtocolError('the reply to SCARD_TRANSMIT does not echo the request: pcscd sent garbage');
+  if (getI32(reply, 0) !== (hCard | 0))
+    throw new ProtocolError('the reply to SCARD_TRANSMIT does not echo the request: pcscd sent garbage');
   if (getU32(reply, 28) !== 0) return 0;
   const n = getU32(reply, 24);
   if (n > capacity) throw new ProtocolError(`TRANSMIT reply announces ${n} bytes, more than the ${capacity} asked for`);

@@ -53,7 +53,10 @@ export function u32Request(command: number, fields: readonly number[]): Buffer {
 }
 
 /** The request header `{u32 size, u32 command}` (§3.1). */
-export interface Header { size: number; command: number }
+export interface Header {
+  size: number;
+  command: number;
+}
 export function decodeHeader(b: Uint8Array): Header {
   expectSize(b, HEADER_SIZE, 'header');
   return { size: getU32(b, 0), command: getU32(b, 4) };

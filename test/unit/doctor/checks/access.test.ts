@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ok, runCheck, scenario, withPcscd, withSystemdPcscdUser, withUsbDevice, type Scenario } from '../../../helpers/doctor-fixture.js';
+import {
+  ok,
+  runCheck,
+  scenario,
+  withPcscd,
+  withSystemdPcscdUser,
+  withUsbDevice,
+  type Scenario,
+} from '../../../helpers/doctor-fixture.js';
 
 let s: Scenario;
 afterEach(() => s.tree.remove());
@@ -11,10 +19,15 @@ const action = (id: string, owner: boolean): string => `  <action id="org.debian
     ${owner ? '<annotate key="org.freedesktop.policykit.owner">unix-user:pcscd</annotate>' : ''}
     <defaults><allow_any>no</allow_any><allow_inactive>no</allow_inactive><allow_active>yes</allow_active></defaults>
   </action>`;
-const policy = (owner: boolean): string => `<?xml version="1.0"?>\n<policyconfig>\n${action('access_pcsc', owner)}\n${action('access_card', owner)}\n</policyconfig>\n`;
+const policy = (owner: boolean): string =>
+  `<?xml version="1.0"?>\n<policyconfig>\n${action('access_pcsc', owner)}\n${action('access_card', owner)}\n</policyconfig>\n`;
 
 function polkitSystem(owner = true): Scenario {
-  const sc = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1', { features: 'libsystemd serial usb libudev polkit usbdropdir=/usr/lib/pcsc/drivers' }));
+  const sc = withSystemdPcscdUser(
+    withPcscd(scenario(), '2.4.1', {
+      features: 'libsystemd serial usb libudev polkit usbdropdir=/usr/lib/pcsc/drivers',
+    }),
+  );
   sc.tree.file(POLICY, policy(owner));
   sc.tree.file('/usr/lib/polkit-1/polkitd', '');
   sc.env.XDG_SESSION_ID = '2';
@@ -42,20 +55,25 @@ describe('polkit', () => {
     expect(r.fix?.commands?.[0]).toContain('sudo tee /etc/polkit-1/rules.d/50-pcscd-alice.rules');
     // The printed command writes exactly the rule: run its printf part.
     const [printf] = (r.fix?.commands?.[0] ?? '').split(' | sudo tee ');
-    expect(execFileSync('sh', ['-c', printf as string], { encoding: 'utf8' })).toBe([
-      'polkit.addRule(function(action, subject) {',
-      '    if ((action.id == "org.debian.pcsc-lite.access_pcsc" || action.id == "org.debian.pcsc-lite.access_card") &&',
-      '        subject.user == "alice") {',
-      '        return polkit.Result.YES;',
-      '    }',
-      '});',
-      '',
-    ].join('\n'));
+    expect(execFileSync('sh', ['-c', printf as string], { encoding: 'utf8' })).toBe(
+      [
+        'polkit.addRule(function(action, subject) {',
+        '    if ((action.id == "org.debian.pcsc-lite.access_pcsc" || action.id == "org.debian.pcsc-lite.access_card") &&',
+        '        subject.user == "alice") {',
+        '        return polkit.Result.YES;',
+        '    }',
+        '});',
+        '',
+      ].join('\n'),
+    );
   });
   it('passes an SSH session that a local rule allows', async () => {
     s = polkitSystem();
     s.env.SSH_CONNECTION = '10.0.0.1 5000 10.0.0.2 22';
-    s.tree.file('/etc/polkit-1/rules.d/50-pcsc.rules', 'polkit.addRule(function(a, s) { if (a.id == "org.debian.pcsc-lite.access_pcsc") return polkit.Result.YES; });\n');
+    s.tree.file(
+      '/etc/polkit-1/rules.d/50-pcsc.rules',
+      'polkit.addRule(function(a, s) { if (a.id == "org.debian.pcsc-lite.access_pcsc") return polkit.Result.YES; });\n',
+    );
     const r = await runCheck(s, 'polkit');
     expect(r.status).toBe('pass');
     expect(r.summary).toBe('polkit policy present; 1 local rule for pcscd');
@@ -103,7 +121,10 @@ describe('gnupg.scdaemon', () => {
     const r = await runCheck(s, 'gnupg.scdaemon');
     expect(r.status).toBe('warn');
     expect(r.summary).toBe('scdaemon.conf lacks disable-ccid and pcsc-shared');
-    expect(r.fix?.commands).toEqual(["printf 'disable-ccid\\npcsc-shared\\n' >> /home/alice/.gnupg/scdaemon.conf", 'gpgconf --kill scdaemon']);
+    expect(r.fix?.commands).toEqual([
+      "printf 'disable-ccid\\npcsc-shared\\n' >> /home/alice/.gnupg/scdaemon.conf",
+      'gpgconf --kill scdaemon',
+    ]);
   });
   it('passes with both options (GNUPGHOME honoured)', async () => {
     s = gpg(scenario());
@@ -114,7 +135,12 @@ describe('gnupg.scdaemon', () => {
   });
   it('fails when a running scdaemon holds a USB reader node', async () => {
     s = gpg(scenario());
-    const node = withUsbDevice(s, { name: '1-2', vid: '1050', pid: '0407', interfaces: [{ cls: 0x03 }, { cls: 0x0b, driver: 'usbfs' }] });
+    const node = withUsbDevice(s, {
+      name: '1-2',
+      vid: '1050',
+      pid: '0407',
+      interfaces: [{ cls: 0x03 }, { cls: 0x0b, driver: 'usbfs' }],
+    });
     s.processes = [{ pid: 88, argv: ['scdaemon', '--multi-server'], uid: 1000 }];
     s.tree.link('/proc/88/fd/5', node);
     const r = await runCheck(s, 'gnupg.scdaemon');
@@ -130,14 +156,20 @@ describe('sandbox', () => {
   });
   it('fails in a Flatpak without the pcsc socket, with the override command', async () => {
     s = scenario();
-    s.tree.file('/.flatpak-info', '[Application]\nname=org.example.Signer\nruntime=runtime/org.freedesktop.Platform/x86_64/23.08\n\n[Context]\nshared=network;ipc;\nsockets=x11;wayland;\n');
+    s.tree.file(
+      '/.flatpak-info',
+      '[Application]\nname=org.example.Signer\nruntime=runtime/org.freedesktop.Platform/x86_64/23.08\n\n[Context]\nshared=network;ipc;\nsockets=x11;wayland;\n',
+    );
     const r = await runCheck(s, 'sandbox');
     expect(r.status).toBe('fail');
     expect(r.fix?.commands).toEqual(['flatpak override --user --socket=pcsc org.example.Signer']);
   });
   it('passes in a Flatpak with the pcsc socket, and explains the runtime library', async () => {
     s = scenario();
-    s.tree.file('/.flatpak-info', '[Application]\nname=org.example.Signer\nruntime=runtime/org.freedesktop.Platform/x86_64/23.08\n[Context]\nsockets=x11;pcsc;\n');
+    s.tree.file(
+      '/.flatpak-info',
+      '[Application]\nname=org.example.Signer\nruntime=runtime/org.freedesktop.Platform/x86_64/23.08\n[Context]\nsockets=x11;pcsc;\n',
+    );
     const r = await runCheck(s, 'sandbox');
     expect(r.status).toBe('pass');
     expect(r.details?.join(' ')).toContain('runtime/org.freedesktop.Platform/x86_64/23.08');
@@ -176,7 +208,11 @@ describe('macOS checks', () => {
   });
   it("pass with Apple's driver", async () => {
     s = mac();
-    s.run['defaults read /Library/Preferences/com.apple.security.smartcard useIFDCCID'] = { code: 1, stdout: '', stderr: 'does not exist' };
+    s.run['defaults read /Library/Preferences/com.apple.security.smartcard useIFDCCID'] = {
+      code: 1,
+      stdout: '',
+      stderr: 'does not exist',
+    };
     s.tree.file('/usr/libexec/SmartCardServices/drivers/ifd-ccid.bundle/Contents/Info.plist', '<plist><dict/></plist>');
     expect((await runCheck(s, 'macos.ccid-driver')).summary).toBe("Apple's CCID driver is in use");
   });
@@ -185,7 +221,9 @@ describe('macOS checks', () => {
     s.run['defaults read /Library/Preferences/com.apple.security.smartcard useIFDCCID'] = ok('1\n');
     const r = await runCheck(s, 'macos.ccid-driver');
     expect(r.status).toBe('fail');
-    expect(r.fix?.commands).toEqual(['sudo defaults write /Library/Preferences/com.apple.security.smartcard useIFDCCID -bool no']);
+    expect(r.fix?.commands).toEqual([
+      'sudo defaults write /Library/Preferences/com.apple.security.smartcard useIFDCCID -bool no',
+    ]);
   });
   it('fail when smart cards are disabled', async () => {
     s = mac();

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readerRulesText, runCheck, scenario, withLibccid, withPcscd, withRootAccounts, withSystemdPcscdUser, type Scenario } from '../../../helpers/doctor-fixture.js';
+import {
+  readerRulesText,
+  runCheck,
+  scenario,
+  withLibccid,
+  withPcscd,
+  withRootAccounts,
+  withSystemdPcscdUser,
+  type Scenario,
+} from '../../../helpers/doctor-fixture.js';
 
 let s: Scenario;
 afterEach(() => s.tree.remove());
@@ -47,14 +56,19 @@ describe('drivers.libccid-version', () => {
     const r = await runCheck(s, 'drivers.libccid-version');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('libccid 1.5.2 does not give readers to group pcscd, which pcscd 2.4.1 runs as');
-    expect(r.fix?.commands).toEqual(['sudo apt-get install libccid', 'sudo pcsc udev-check --write /etc/udev/rules.d/93-pcsc-readers.rules']);
+    expect(r.fix?.commands).toEqual([
+      'sudo apt-get install libccid',
+      'sudo pcsc udev-check --write /etc/udev/rules.d/93-pcsc-readers.rules',
+    ]);
   });
   it('passes for an old libccid when a local rule gives CCID readers the group', async () => {
     s = withLibccid(withSystemdPcscdUser(withPcscd(scenario(), '2.4.1')), '1.5.2');
     s.tree.file('/etc/udev/rules.d/93-pcsc-readers.rules', readerRulesText('new'));
     const r = await runCheck(s, 'drivers.libccid-version');
     expect(r.status).toBe('pass');
-    expect(r.summary).toBe('libccid 1.5.2 is older than 1.7.0, but /etc/udev/rules.d/93-pcsc-readers.rules:5 gives CCID readers to group pcscd');
+    expect(r.summary).toBe(
+      'libccid 1.5.2 is older than 1.7.0, but /etc/udev/rules.d/93-pcsc-readers.rules:5 gives CCID readers to group pcscd',
+    );
   });
   it('passes for libccid 1.7.0+', async () => {
     s = withLibccid(withSystemdPcscdUser(withPcscd(scenario(), '2.4.1')), '1.8.2');
@@ -62,7 +76,9 @@ describe('drivers.libccid-version', () => {
   });
   it('passes for any libccid while pcscd runs as root', async () => {
     s = withRootAccounts(withLibccid(withPcscd(scenario(), '1.9.9'), '1.5.2'));
-    expect((await runCheck(s, 'drivers.libccid-version')).summary).toBe('libccid 1.5.2 with pcscd 1.9.9 (pcscd runs as root)');
+    expect((await runCheck(s, 'drivers.libccid-version')).summary).toBe(
+      'libccid 1.5.2 with pcscd 1.9.9 (pcscd runs as root)',
+    );
   });
 });
 

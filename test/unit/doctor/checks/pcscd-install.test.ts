@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ok, runCheck, scenario, withPcscd, withRootAccounts, withSystemdPcscdUser, type Scenario } from '../../../helpers/doctor-fixture.js';
+import {
+  ok,
+  runCheck,
+  scenario,
+  withPcscd,
+  withRootAccounts,
+  withSystemdPcscdUser,
+  type Scenario,
+} from '../../../helpers/doctor-fixture.js';
 
 let s: Scenario;
 afterEach(() => s.tree.remove());
@@ -53,7 +61,9 @@ describe('pcscd.user', () => {
     const r = await runCheck(s, 'pcscd.user');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('pcscd.service runs as user "pcscd", which does not exist');
-    expect(r.fix?.commands?.[0]).toBe('sudo useradd --system --gid pcscd --no-create-home --shell /usr/sbin/nologin pcscd');
+    expect(r.fix?.commands?.[0]).toBe(
+      'sudo useradd --system --gid pcscd --no-create-home --shell /usr/sbin/nologin pcscd',
+    );
   });
   it('believes the running process over the unit', async () => {
     s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
@@ -64,7 +74,12 @@ describe('pcscd.user', () => {
   });
 });
 
-const show = (props: Record<string, string>): ReturnType<typeof ok> => ok(Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+const show = (props: Record<string, string>): ReturnType<typeof ok> =>
+  ok(
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
 const PROPS = '--property=LoadState,ActiveState,SubState,UnitFileState,Result,Listen';
 
 describe('pcscd.service', () => {
@@ -74,31 +89,61 @@ describe('pcscd.service', () => {
   });
   it('passes when the socket listens and is enabled', async () => {
     s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
-    s.run[`systemctl show pcscd.socket ${PROPS}`] = show({ LoadState: 'loaded', ActiveState: 'active', SubState: 'listening', UnitFileState: 'enabled' });
-    s.run[`systemctl show pcscd.service ${PROPS}`] = show({ LoadState: 'loaded', ActiveState: 'inactive', SubState: 'dead', UnitFileState: 'indirect' });
+    s.run[`systemctl show pcscd.socket ${PROPS}`] = show({
+      LoadState: 'loaded',
+      ActiveState: 'active',
+      SubState: 'listening',
+      UnitFileState: 'enabled',
+    });
+    s.run[`systemctl show pcscd.service ${PROPS}`] = show({
+      LoadState: 'loaded',
+      ActiveState: 'inactive',
+      SubState: 'dead',
+      UnitFileState: 'indirect',
+    });
     const r = await runCheck(s, 'pcscd.service');
     expect(r.status).toBe('pass');
     expect(r.summary).toBe('pcscd.socket active (enabled), pcscd.service inactive/dead');
   });
   it('fails on a masked socket, with the unmask commands', async () => {
     s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
-    s.run[`systemctl show pcscd.socket ${PROPS}`] = show({ LoadState: 'masked', ActiveState: 'inactive', UnitFileState: 'masked' });
+    s.run[`systemctl show pcscd.socket ${PROPS}`] = show({
+      LoadState: 'masked',
+      ActiveState: 'inactive',
+      UnitFileState: 'masked',
+    });
     s.run[`systemctl show pcscd.service ${PROPS}`] = show({ LoadState: 'loaded', ActiveState: 'inactive' });
     const r = await runCheck(s, 'pcscd.service');
     expect(r.status).toBe('fail');
-    expect(r.fix?.commands).toEqual(['sudo systemctl unmask pcscd.socket pcscd.service', 'sudo systemctl enable --now pcscd.socket']);
+    expect(r.fix?.commands).toEqual([
+      'sudo systemctl unmask pcscd.socket pcscd.service',
+      'sudo systemctl enable --now pcscd.socket',
+    ]);
   });
   it('fails on a failed service and points at the journal', async () => {
     s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
-    s.run[`systemctl show pcscd.socket ${PROPS}`] = show({ LoadState: 'loaded', ActiveState: 'active', UnitFileState: 'enabled' });
-    s.run[`systemctl show pcscd.service ${PROPS}`] = show({ LoadState: 'loaded', ActiveState: 'failed', SubState: 'failed', Result: 'exit-code' });
+    s.run[`systemctl show pcscd.socket ${PROPS}`] = show({
+      LoadState: 'loaded',
+      ActiveState: 'active',
+      UnitFileState: 'enabled',
+    });
+    s.run[`systemctl show pcscd.service ${PROPS}`] = show({
+      LoadState: 'loaded',
+      ActiveState: 'failed',
+      SubState: 'failed',
+      Result: 'exit-code',
+    });
     const r = await runCheck(s, 'pcscd.service');
     expect(r.status).toBe('fail');
     expect(r.fix?.commands?.[0]).toContain('journalctl -b -u pcscd.service');
   });
   it('fails when the socket unit is disabled and nothing runs', async () => {
     s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
-    s.run[`systemctl show pcscd.socket ${PROPS}`] = show({ LoadState: 'loaded', ActiveState: 'inactive', UnitFileState: 'disabled' });
+    s.run[`systemctl show pcscd.socket ${PROPS}`] = show({
+      LoadState: 'loaded',
+      ActiveState: 'inactive',
+      UnitFileState: 'disabled',
+    });
     s.run[`systemctl show pcscd.service ${PROPS}`] = show({ LoadState: 'loaded', ActiveState: 'inactive' });
     const r = await runCheck(s, 'pcscd.service');
     expect(r.status).toBe('fail');
@@ -119,15 +164,22 @@ describe('pcscd.options', () => {
     s.tree.file('/etc/default/pcscd', 'PCSCD_ARGS="--disable-polkit"\n');
     const r = await runCheck(s, 'pcscd.options');
     expect(r.status).toBe('fail');
-    expect(r.summary).toContain('--disable-polkit (PCSCD_ARGS in /etc/default/pcscd): this pcscd 1.9.9 has no polkit support');
+    expect(r.summary).toContain(
+      '--disable-polkit (PCSCD_ARGS in /etc/default/pcscd): this pcscd 1.9.9 has no polkit support',
+    );
     expect(r.fix?.commands).toEqual(['sudoedit /etc/default/pcscd', 'sudo service pcscd restart']);
   });
   it('warns about --apdu/--debug logging PINs, from the unit under systemd', async () => {
     s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
-    s.tree.file('/etc/systemd/system/pcscd.service.d/debug.conf', '[Service]\nExecStart=\nExecStart=/usr/sbin/pcscd --foreground -a -d\n');
+    s.tree.file(
+      '/etc/systemd/system/pcscd.service.d/debug.conf',
+      '[Service]\nExecStart=\nExecStart=/usr/sbin/pcscd --foreground -a -d\n',
+    );
     const r = await runCheck(s, 'pcscd.options');
     expect(r.status).toBe('warn');
-    expect(r.summary).toContain('-a (ExecStart in /usr/lib/systemd/system/pcscd.service + /etc/systemd/system/pcscd.service.d/debug.conf)');
+    expect(r.summary).toContain(
+      '-a (ExecStart in /usr/lib/systemd/system/pcscd.service + /etc/systemd/system/pcscd.service.d/debug.conf)',
+    );
     expect(r.fix?.commands).toContain('sudo systemctl edit pcscd.service');
   });
   it('fails on a driver drop directory that does not exist', async () => {

@@ -1,6 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCheck, scenario, withPcscd, withRootAccounts, withSystemdPcscdUser, type Scenario } from '../../../helpers/doctor-fixture.js';
+import {
+  runCheck,
+  scenario,
+  withPcscd,
+  withRootAccounts,
+  withSystemdPcscdUser,
+  type Scenario,
+} from '../../../helpers/doctor-fixture.js';
 import { FakePcscd } from '../../../fakes/fake-pcscd.js';
 import { PcscdContext } from '../../../../src/core/index.js';
 
@@ -18,7 +25,8 @@ const SOCK = '/run/pcscd/pcscd.comm';
 async function withDaemon(sc: Scenario, release: string, opts: { closeOn?: number } = {}): Promise<void> {
   sc.tree.dir('/run/pcscd');
   daemon = await FakePcscd.start({ version: release, path: sc.tree.root + SOCK });
-  if (opts.closeOn !== undefined) daemon.inject({ cmd: opts.closeOn, times: Infinity, action: { kind: 'close-after-bytes', bytes: 0 } });
+  if (opts.closeOn !== undefined)
+    daemon.inject({ cmd: opts.closeOn, times: Infinity, action: { kind: 'close-after-bytes', bytes: 0 } });
 }
 
 describe('pcscd.socket', () => {
@@ -34,7 +42,10 @@ describe('pcscd.socket', () => {
     const r = await runCheck(s, 'pcscd.socket');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('No pcscd socket at /run/pcscd/pcscd.comm');
-    expect(r.fix?.commands).toEqual(['sudo systemctl enable --now pcscd.socket', 'sudo systemctl restart pcscd.socket']);
+    expect(r.fix?.commands).toEqual([
+      'sudo systemctl enable --now pcscd.socket',
+      'sudo systemctl restart pcscd.socket',
+    ]);
   });
   it('fails on a PCSCLITE_CSOCK_NAME that leads nowhere and says to unset it', async () => {
     s = withPcscd(scenario(), '1.9.9');
@@ -48,7 +59,11 @@ describe('pcscd.socket', () => {
     s = withRootAccounts(withPcscd(scenario(), '1.9.9'));
     s.tree.dir('/run/pcscd');
     // A socket bound by a process that exits leaves the file behind, as pcscd does when it stops.
-    execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', s.tree.root + SOCK]);
+    execFileSync('python3', [
+      '-c',
+      'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])',
+      s.tree.root + SOCK,
+    ]);
     const r = await runCheck(s, 'pcscd.socket');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('Stale socket: nothing listens on /run/pcscd/pcscd.comm');
@@ -60,7 +75,10 @@ describe('pcscd.socket', () => {
     const r = await runCheck(s, 'pcscd.socket');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('/run/pcscd/pcscd.comm exists but is not a socket');
-    expect(r.fix?.commands).toEqual(['sudo mv /run/pcscd/pcscd.comm /run/pcscd/pcscd.comm.bad', 'sudo service pcscd start']);
+    expect(r.fix?.commands).toEqual([
+      'sudo mv /run/pcscd/pcscd.comm /run/pcscd/pcscd.comm.bad',
+      'sudo service pcscd start',
+    ]);
   });
   it('never offers to move a file the user named that is not a socket', async () => {
     s = withPcscd(scenario(), '1.9.9');
@@ -68,7 +86,9 @@ describe('pcscd.socket', () => {
     let r = await runCheck(s, 'pcscd.socket', { socket: '/etc/passwd' });
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('/etc/passwd (from --socket) exists but is not a socket');
-    expect(r.fix).toEqual({ text: 'Give --socket the path pcscd listens on (/run/pcscd/pcscd.comm unless pcscd was started with another).' });
+    expect(r.fix).toEqual({
+      text: 'Give --socket the path pcscd listens on (/run/pcscd/pcscd.comm unless pcscd was started with another).',
+    });
     s.env.PCSCLITE_CSOCK_NAME = '/etc/passwd';
     r = await runCheck(s, 'pcscd.socket');
     expect(r.summary).toBe('/etc/passwd (from PCSCLITE_CSOCK_NAME) exists but is not a socket');
@@ -84,7 +104,9 @@ describe('pcscd.protocol', () => {
     expect(r.status).toBe('pass');
     expect(r.summary).toBe('pcscd speaks 4:4; we negotiated 4:4');
     expect(r.data).toMatchObject({ daemon: '4:4', accepts: ['4:4'], negotiated: '4:4' });
-    expect(r.details).toContain('libpcsclite 2.3.0–2.4.0 (4:5): "Service was stopped" (0x8010001E) — pcscd (4:4) refuses 4:5 and this library does not retry');
+    expect(r.details).toContain(
+      'libpcsclite 2.3.0–2.4.0 (4:5): "Service was stopped" (0x8010001E) — pcscd (4:4) refuses 4:5 and this library does not retry',
+    );
     expect(r.all.checks.find((c) => c.id === 'pcscd.socket')?.status).toBe('pass');
     expect(daemon?.versionsAsked.slice(0, 4).map((v) => v.minor)).toEqual([3, 4, 5, 6]);
   });
@@ -141,7 +163,9 @@ describe('libpcsclite.version', () => {
     await withDaemon(s, '2.4.0');
     const r = await runCheck(s, 'libpcsclite.version');
     expect(r.status).toBe('fail');
-    expect(r.summary).toBe('libpcsclite 1.9.9 (4:4) and pcscd (4:5) do not agree: applications get "Service was stopped" (SCARD_E_SERVICE_STOPPED, 0x8010001E)');
+    expect(r.summary).toBe(
+      'libpcsclite 1.9.9 (4:4) and pcscd (4:5) do not agree: applications get "Service was stopped" (SCARD_E_SERVICE_STOPPED, 0x8010001E)',
+    );
     expect(r.fix?.text).toContain('any libpcsclite from 2.4.1 on also reaches older daemons');
   });
   it('warns about the 2.5 library falling back against a 4:4 daemon', async () => {
@@ -170,8 +194,13 @@ describe('pcscd.readers', () => {
     s = withPcscd(scenario(), '1.9.9');
     s.tree.dir('/run/pcscd');
     daemon = await FakePcscd.start({
-      version: '1.9.9', path: s.tree.root + SOCK,
-      readers: [{ name: 'Busy 00 00', card: { atr: ATR } }, { name: 'Mute 01 00', card: { atr: ATR, mute: true } }, { name: 'Good 02 00', card: { atr: ATR } }],
+      version: '1.9.9',
+      path: s.tree.root + SOCK,
+      readers: [
+        { name: 'Busy 00 00', card: { atr: ATR } },
+        { name: 'Mute 01 00', card: { atr: ATR, mute: true } },
+        { name: 'Good 02 00', card: { atr: ATR } },
+      ],
     });
     // Another program's open transaction: pcscd makes every other CONNECT to that reader wait.
     const other = await PcscdContext.establish({ socket: daemon.path });
@@ -197,10 +226,17 @@ describe('pcscd.readers: a reader whose driver reports errors', () => {
   it('warns that the reader does not answer, with what to do', async () => {
     s = withPcscd(scenario(), '1.9.9');
     s.tree.dir('/run/pcscd');
-    daemon = await FakePcscd.start({ version: '1.9.9', path: s.tree.root + SOCK, readers: [{ name: 'Broken 00 00', failed: true }, { name: 'Empty 01 00' }] });
+    daemon = await FakePcscd.start({
+      version: '1.9.9',
+      path: s.tree.root + SOCK,
+      readers: [{ name: 'Broken 00 00', failed: true }, { name: 'Empty 01 00' }],
+    });
     const r = await runCheck(s, 'pcscd.readers');
     expect(r.status).toBe('warn');
-    expect(r.details).toEqual(['Broken 00 00: the reader does not answer pcscd (state unavailable: its driver reports errors)', 'Empty 01 00: no card']);
+    expect(r.details).toEqual([
+      'Broken 00 00: the reader does not answer pcscd (state unavailable: its driver reports errors)',
+      'Empty 01 00: no card',
+    ]);
     expect(r.fix?.text).toMatch(/^Unplug the reader and plug it in again/);
   });
 });

@@ -1,13 +1,29 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  readerRulesText, runCheck, scenario, withLibccid, withPcscd, withRootAccounts, withSystemdPcscdUser, withUsbDevice, type FakeUsb, type Scenario,
+  readerRulesText,
+  runCheck,
+  scenario,
+  withLibccid,
+  withPcscd,
+  withRootAccounts,
+  withSystemdPcscdUser,
+  withUsbDevice,
+  type FakeUsb,
+  type Scenario,
 } from '../../../helpers/doctor-fixture.js';
 
 let s: Scenario;
 afterEach(() => s.tree.remove());
 
-const TWIN: FakeUsb = { name: '1-2', vid: '08e6', pid: '3437', product: 'USB SmartCard Reader', manufacturer: 'Gemalto', interfaces: [{ cls: 0x0b }] };
+const TWIN: FakeUsb = {
+  name: '1-2',
+  vid: '08e6',
+  pid: '3437',
+  product: 'USB SmartCard Reader',
+  manufacturer: 'Gemalto',
+  interfaces: [{ cls: 0x0b }],
+};
 const RULES = '/usr/lib/udev/rules.d/92-libccid.rules';
 
 /** pcsc-lite 2.4 under systemd as user pcscd (gid 990), libccid 1.8, and one CCID reader. */
@@ -31,7 +47,19 @@ describe('udev.readers', () => {
     withUsbDevice(s, { name: '1-4', vid: '046d', pid: 'c52b', devnum: 5, interfaces: [{ cls: 0x03 }] });
     const r = await runCheck(s, 'udev.readers');
     expect(r.status).toBe('pass');
-    expect(r.data).toEqual({ readers: [{ name: 'SCM SCL010', vid: '04e6', pid: '5291', busPath: '1-3', node: '/dev/bus/usb/001/004', ccid: false, bundles: ['ifd-ccid.bundle'] }] });
+    expect(r.data).toEqual({
+      readers: [
+        {
+          name: 'SCM SCL010',
+          vid: '04e6',
+          pid: '5291',
+          busPath: '1-3',
+          node: '/dev/bus/usb/001/004',
+          ccid: false,
+          bundles: ['ifd-ccid.bundle'],
+        },
+      ],
+    });
   });
   it('warns when no reader is plugged in', async () => {
     s = withPcscd(scenario(), '1.9.9');
@@ -49,13 +77,17 @@ describe('udev.node-access', () => {
     const r = await runCheck(s, 'udev.node-access');
     expect(r.status).toBe('pass');
     expect(r.summary).toBe('pcscd (user pcscd) can open 1 reader');
-    expect(r.details?.[0]).toBe(`Gemalto USB SmartCard Reader (08e6:3437): /dev/bus/usb/001/004 is root:pcscd 0664; GROUP="pcscd" comes from ${RULES}:5`);
+    expect(r.details?.[0]).toBe(
+      `Gemalto USB SmartCard Reader (08e6:3437): /dev/bus/usb/001/004 is root:pcscd 0664; GROUP="pcscd" comes from ${RULES}:5`,
+    );
   });
   it('fails when pcscd runs as pcscd and the node is root:root, with the rule-writing fix', async () => {
     s = modern({ gid: 0, mode: 0o664 });
     const r = await runCheck(s, 'udev.node-access');
     expect(r.status).toBe('fail');
-    expect(r.summary).toBe('pcscd (user pcscd) cannot open Gemalto USB SmartCard Reader (/dev/bus/usb/001/004 is root:root 0664)');
+    expect(r.summary).toBe(
+      'pcscd (user pcscd) cannot open Gemalto USB SmartCard Reader (/dev/bus/usb/001/004 is root:root 0664)',
+    );
     expect(r.details?.join('\n')).toContain('LIBUSB_ERROR_ACCESS');
     expect(r.details?.join('\n')).toContain('the rules give group pcscd on "add", but the node is root now');
     expect(r.fix?.commands).toEqual([
@@ -81,9 +113,13 @@ describe('udev.node-access', () => {
     withUsbDevice(s, TWIN, { uid: 0, gid: 0, mode: 0o664 });
     const r = await runCheck(s, 'udev.node-access');
     expect(r.status).toBe('warn');
-    expect(r.summary).toBe('pcscd is not installed, and you cannot open Gemalto USB SmartCard Reader (/dev/bus/usb/001/004 is root:root 0664)');
+    expect(r.summary).toBe(
+      'pcscd is not installed, and you cannot open Gemalto USB SmartCard Reader (/dev/bus/usb/001/004 is root:root 0664)',
+    );
     s.stats['/dev/bus/usb/001/004'] = { isCharDevice: true, uid: 1000, gid: 1000, mode: 0o600 };
-    expect((await runCheck(s, 'udev.node-access')).summary).toBe('pcscd is not installed; you can open 1 reader directly');
+    expect((await runCheck(s, 'udev.node-access')).summary).toBe(
+      'pcscd is not installed; you can open 1 reader directly',
+    );
   });
   it('fails when the device node is missing', async () => {
     s = modern(null);
@@ -100,16 +136,24 @@ describe('udev.ignore', () => {
   });
   it('warns when a rule hides the reader by its bus port, naming the line', async () => {
     s = modern({ gid: 990 });
-    s.tree.file('/etc/udev/rules.d/80-ignore.rules', '# hide port 1-2\nACTION!="remove|unbind", SUBSYSTEM=="usb", KERNEL=="1-2", ENV{PCSCLITE_IGNORE}="1"\n');
+    s.tree.file(
+      '/etc/udev/rules.d/80-ignore.rules',
+      '# hide port 1-2\nACTION!="remove|unbind", SUBSYSTEM=="usb", KERNEL=="1-2", ENV{PCSCLITE_IGNORE}="1"\n',
+    );
     const r = await runCheck(s, 'udev.ignore');
     expect(r.status).toBe('warn');
-    expect(r.details?.[0]).toBe('Gemalto USB SmartCard Reader: PCSCLITE_IGNORE=1 set by /etc/udev/rules.d/80-ignore.rules:2');
-    expect(r.fix?.commands).toEqual(['sudoedit /etc/udev/rules.d/80-ignore.rules', 'sudo udevadm control --reload-rules']);
+    expect(r.details?.[0]).toBe(
+      'Gemalto USB SmartCard Reader: PCSCLITE_IGNORE=1 set by /etc/udev/rules.d/80-ignore.rules:2',
+    );
+    expect(r.fix?.commands).toEqual([
+      'sudoedit /etc/udev/rules.d/80-ignore.rules',
+      'sudo udevadm control --reload-rules',
+    ]);
   });
-  it('also reads the property from udev\'s database', async () => {
+  it("also reads the property from udev's database", async () => {
     s = modern({ gid: 990 });
     s.tree.file('/run/udev/data/c189:3', 'E:ID_USB_INTERFACES=:0b0000:\nE:PCSCLITE_IGNORE=1\nG:seat\n');
-    expect((await runCheck(s, 'udev.ignore')).summary).toContain("PCSCLITE_IGNORE=1");
+    expect((await runCheck(s, 'udev.ignore')).summary).toContain('PCSCLITE_IGNORE=1');
   });
   it('passes when pcscd predates the property', async () => {
     s = withRootAccounts(withLibccid(withPcscd(scenario(), '1.9.9'), '1.5.2'));
@@ -124,11 +168,20 @@ describe('udev.ignore', () => {
 describe('udev.kernel-driver', () => {
   it('fails when pn533_usb owns an NFC reader, and unloads and blacklists it', async () => {
     s = withRootAccounts(withLibccid(withPcscd(scenario(), '1.9.9'), '1.5.2'));
-    withUsbDevice(s, { name: '1-5', vid: '072f', pid: '2200', product: 'ACR122U PICC Interface', interfaces: [{ cls: 0x0b, driver: 'pn533_usb' }] });
+    withUsbDevice(s, {
+      name: '1-5',
+      vid: '072f',
+      pid: '2200',
+      product: 'ACR122U PICC Interface',
+      interfaces: [{ cls: 0x0b, driver: 'pn533_usb' }],
+    });
     const r = await runCheck(s, 'udev.kernel-driver');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('ACR122U PICC Interface: the kernel driver pn533_usb is bound to interface 1-5:1.0');
-    expect(r.fix?.commands).toEqual(['sudo modprobe -r pn533_usb pn533 nfc', "printf 'blacklist pn533_usb\\n' | sudo tee /etc/modprobe.d/pcsc-blacklist.conf"]);
+    expect(r.fix?.commands).toEqual([
+      'sudo modprobe -r pn533_usb pn533 nfc',
+      "printf 'blacklist pn533_usb\\n' | sudo tee /etc/modprobe.d/pcsc-blacklist.conf",
+    ]);
   });
   it('passes when pcscd itself holds the interface through usbfs', async () => {
     s = withRootAccounts(withLibccid(withPcscd(scenario(), '1.9.9'), '1.5.2'));
@@ -138,10 +191,12 @@ describe('udev.kernel-driver', () => {
     const r = await runCheck(s, 'udev.kernel-driver');
     expect(r.status).toBe('pass');
   });
-  it("fails when scdaemon holds the reader through its own driver", async () => {
+  it('fails when scdaemon holds the reader through its own driver', async () => {
     s = withRootAccounts(withLibccid(withPcscd(scenario(), '1.9.9'), '1.5.2'));
     const node = withUsbDevice(s, { ...TWIN, interfaces: [{ cls: 0x0b, driver: 'usbfs' }] });
-    s.processes = [{ pid: 77, argv: ['/usr/lib/gnupg/scdaemon', '--multi-server'], uid: 1000, exe: '/usr/lib/gnupg/scdaemon' }];
+    s.processes = [
+      { pid: 77, argv: ['/usr/lib/gnupg/scdaemon', '--multi-server'], uid: 1000, exe: '/usr/lib/gnupg/scdaemon' },
+    ];
     s.tree.link('/proc/77/fd/9', node);
     const r = await runCheck(s, 'udev.kernel-driver');
     expect(r.status).toBe('fail');
@@ -160,7 +215,9 @@ describe('udev.rule-header', () => {
     s = modern({ gid: 990 }, 'old');
     const r = await runCheck(s, 'udev.rule-header');
     expect(r.status).toBe('warn');
-    expect(r.details?.[0]).toBe('On "change" and "bind" events the rules skip GROUP="pcscd" (the header of libccid before 1.8.0), so the node goes back to root:root.');
+    expect(r.details?.[0]).toBe(
+      'On "change" and "bind" events the rules skip GROUP="pcscd" (the header of libccid before 1.8.0), so the node goes back to root:root.',
+    );
     expect(r.fix?.commands?.[0]).toContain(`sed -e 's/^ACTION!="add"/ACTION=="remove"/'`);
     expect(r.fix?.commands?.[0]).toContain('| sudo tee /etc/udev/rules.d/92-libccid.rules');
   });
@@ -205,7 +262,9 @@ describe('pcscd.group', () => {
     // …and the node check then explains that udev dropped the line.
     const n = await runCheck(s, 'udev.node-access');
     expect(n.status).toBe('fail');
-    expect(n.details?.join('\n')).toContain('udev ignores this line: group "pcscd" (gid 1001) is not a system group, which systemd 258 refuses');
+    expect(n.details?.join('\n')).toContain(
+      'udev ignores this line: group "pcscd" (gid 1001) is not a system group, which systemd 258 refuses',
+    );
   });
 });
 
@@ -217,11 +276,21 @@ describe('the fix udev.rule-header prints', () => {
     const cmd = r.fix?.commands?.[0] ?? '';
     const [pipeline] = cmd.split(' | sudo tee ');
     // Run the printed sed on the fixture's copy of the file (our own command text, no user input).
-    const fixed = execFileSync('sh', ['-c', (pipeline as string).replace(RULES, s.tree.root + RULES)], { encoding: 'utf8' });
+    const fixed = execFileSync('sh', ['-c', (pipeline as string).replace(RULES, s.tree.root + RULES)], {
+      encoding: 'utf8',
+    });
     const { parseRules } = await import('../../../../src/core/udev/rules-parse.js');
     const { evaluateRules } = await import('../../../../src/core/udev/evaluate.js');
     const rules = parseRules(fixed, '/etc/udev/rules.d/92-libccid.rules');
-    const dev = (vid: string, pid: string, itf: string) => ({ kernel: '1-2', subsystem: 'usb', driver: 'usb', devpath: '/d', attrs: { idVendor: vid, idProduct: pid }, env: { DEVTYPE: 'usb_device', ID_USB_INTERFACES: itf }, parents: [] });
+    const dev = (vid: string, pid: string, itf: string) => ({
+      kernel: '1-2',
+      subsystem: 'usb',
+      driver: 'usb',
+      devpath: '/d',
+      attrs: { idVendor: vid, idProduct: pid },
+      env: { DEVTYPE: 'usb_device', ID_USB_INTERFACES: itf },
+      parents: [],
+    });
     expect(evaluateRules(rules, dev('08e6', '3437', ':0b0000:'), { action: 'change' }).group?.value).toBe('pcscd');
     expect(evaluateRules(rules, dev('04e6', '5291', ':ff0000:'), { action: 'add' }).group?.value).toBe('pcscd');
     expect(fixed).toContain('ATTRS{idVendor}=="04e6", ATTRS{idProduct}=="5291"');

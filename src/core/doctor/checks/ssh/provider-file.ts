@@ -12,12 +12,16 @@ export const providerFileCheck: Check = {
     const p = await providerOf(ctx);
     const { elf: _elf, ...data } = p;
     if (p.verdict === 'ok') {
-      const what = p.format === 'elf' ? `ELF shared library for ${p.arch.join(', ')}` : `Mach-O ${p.objectType} for ${p.hostArch}`;
+      const what =
+        p.format === 'elf' ? `ELF shared library for ${p.arch.join(', ')}` : `Mach-O ${p.objectType} for ${p.hostArch}`;
       return { status: 'pass', summary: `${p.path}: ${what}, exports C_GetFunctionList`, data };
     }
     const details = p.problems.slice(1);
     if (p.verdict === 'no-symbol-string') details.push('The agent logs: provider … is not a PKCS11 library');
-    else if (p.verdict !== 'missing') details.push('ssh-pkcs11-helper would fail to load it (dlopen or dlsym), and ssh-add says "agent refused operation".');
+    else if (p.verdict !== 'missing')
+      details.push(
+        'ssh-pkcs11-helper would fail to load it (dlopen or dlsym), and ssh-add says "agent refused operation".',
+      );
     return { status: 'fail', summary: p.problems[0] ?? p.verdict, details, data };
   },
 };
