@@ -19,6 +19,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRig, type Rig } from '../../rig/rig.js';
 import { commands, requireTools, ROOT, run } from './helpers.js';
+import { bareNpm, npmConfigFiles, npmEnv, npmReason, runNpm, type NpmConfigFiles, type NpmResult } from './npm.js';
 
 interface Pkg {
   name: string;
@@ -40,6 +41,8 @@ let packed: string[] = [];
 /** PATH for the "fresh machine": node and npm only. */
 let bareBin = '';
 let rig: Rig | undefined;
+/** The user's npmrc files, asked once (a global install into another prefix would not read them). */
+let npmFiles: NpmConfigFiles;
 
 function walk(dir: string, base = dir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -48,12 +51,9 @@ function walk(dir: string, base = dir): string[] {
   });
 }
 
-/** Runs npm as on the fresh machine: PATH has node and npm only; the npm cache is the user's. */
-function npm(args: string[]): ReturnType<typeof run> {
-  const env: NodeJS.ProcessEnv = { PATH: bareBin, HOME: process.env.HOME, LANG: 'C.UTF-8' };
-  for (const k of ['npm_config_cache', 'npm_config_registry', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'])
-    if (process.env[k]) env[k] = process.env[k];
-  return run(join(bareBin, 'npm'), args, { env, cwd: T, timeout: INSTALL_MS });
+/** Runs npm as on the fresh machine: PATH has node and npm only; how npm reaches its registry is the user's. */
+function npm(args: string[]): NpmResult {
+  return runNpm(bareNpm(bareBin), args, { env: npmEnv(bareBin, npmFiles), cwd: T, timeoutMs: INSTALL_MS });
 }
 
 function install(prefix: string, extra: string[] = []): void {
@@ -69,7 +69,7 @@ function install(prefix: string, extra: string[] = []): void {
     '--loglevel=error',
     ...extra,
   ]);
-  expect(r.code, `npm install failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
+  expect(r.code, `npm install failed: ${npmReason(r.stderr)}\n${r.stdout}\n${r.stderr}`).toBe(0);
 }
 
 /** The installed `pcsc`, run with the bare PATH. */
@@ -82,6 +82,7 @@ function installed(prefix: string, args: string[], env: NodeJS.ProcessEnv = {}):
 beforeAll(async () => {
   requireTools({ npm: 'npm', man: 'man-db', groff: 'groff-base' });
   T = realpathSync(mkdtempSync(join(tmpdir(), 'pcsc-pack-')));
+  npmFiles = npmConfigFiles();
   bareBin = join(T, 'bare-bin');
   mkdirSync(bareBin);
   symlinkSync(process.execPath, join(bareBin, 'node'));
@@ -96,7 +97,7 @@ beforeAll(async () => {
   tarball = join(T, info.filename);
   packed = info.files.map((f) => f.path).sort();
   rig = await startRig({ insert: [] });
-}, INSTALL_MS);
+}, INSTALL_MS + 60_000);
 
 afterAll(async () => {
   await rig?.stop();
@@ -169,7 +170,7 @@ describe('npm install -g from the tarball, no compiler on PATH', () => {
     expect(none.stdout, 'the bare PATH must hide the compiler').toBe('');
     prefix = join(T, 'prefix');
     install(prefix);
-  }, INSTALL_MS);
+  }, INSTALL_MS + 60_000);
 
   it('compiles nothing: no binding.gyp, native code only in prebuilt per-platform packages', () => {
     const root = join(prefix, 'lib/node_modules/pcsc');
@@ -230,7 +231,7 @@ describe('npm install -g for a CPU with no prebuilt native module (--cpu)', () =
   beforeAll(() => {
     prefix = join(T, 'prefix-other-cpu');
     install(prefix, [`--cpu=${OTHER_CPU}`]);
-  }, INSTALL_MS);
+  }, INSTALL_MS + 60_000);
 
   it('installs, with no native code, and scan -r works through pcscd', () => {
     const tree = walk(join(prefix, 'lib/node_modules/pcsc'));
