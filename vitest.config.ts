@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/helpers/build-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -1,17 +1,15 @@
 // Runs the built CLI (bin/run.js) as a user would: every test and benchmark that starts `pcsc`
 // goes through here, so all of them run it the same way (see cliEnv).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, type Proc } from '../rig/processes.js';
+import { assertFreshBuild } from './build.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
 
-export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist', 'commands')))
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-}
+/** dist/ must be built from the current sources (see test/helpers/build.ts). */
+export const requireBuild = assertFreshBuild;
 
 /**
  * The environment the CLI gets: `env` without NODE_ENV. vitest sets NODE_ENV=test, which sends

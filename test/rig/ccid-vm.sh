@@ -72,13 +72,15 @@ REV=2
 INITRD=$D/initramfs-$REV.cpio.gz
 if [ ! -f "$INITRD" ] || [ ! -f "$D/vmlinuz" ]; then
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-  if [ -z "$pkg" ]; then apt-get update -qq >&2 || true
+  if [ -z "$pkg" ]; then timeout 300 apt-get update -qq >&2 || true
     pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}'); fi
   [ -n "$pkg" ] || { echo "ccid-vm: cannot resolve linux-image-amd64 (apt-get update?)" >&2; exit 125; }
   echo "ccid-vm: preparing $pkg in $D (once)" >&2
   B=$(mktemp -d "$D/build.XXXXXX")
   trap 'rm -rf "$B"' EXIT
-  (cd "$B" && apt-get download -qq "$pkg" >/dev/null 2>&1) || { echo "ccid-vm: apt-get download $pkg failed" >&2; exit 125; }
+  # A network step: bounded, and its failure says why in one line.
+  (cd "$B" && timeout 300 apt-get download -qq "$pkg" > "$B/download.log" 2>&1) ||
+    { echo "ccid-vm: could not download $pkg from Debian's mirror in 300 s: $(grep -m1 -E '^(E|Err|W):' "$B/download.log" || tail -n1 "$B/download.log")" >&2; exit 125; }
   dpkg-deb -x "$B"/"$pkg"_*.deb "$B/root"
   kver=${pkg#linux-image-}
   mods=$B/root/lib/modules/$kver/kernel

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertFreshBuild } from '../../helpers/build.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const VM = join(REPO, 'test/rig/ccid-vm.sh');
@@ -55,8 +56,7 @@ describe('udev-check in the QEMU guest with a real USB CCID reader', () => {
   let guest: Guest;
   beforeAll(async () => {
     if (!existsSync(VM)) throw new Error(`${VM} is missing (the QEMU guest script of spec/usb-ccid-vm.md)`);
-    if (!existsSync(join(REPO, 'dist/commands/udev-check.js')))
-      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    assertFreshBuild();
     guest = await inGuest(
       `cd ${REPO} && NO_COLOR=1 node bin/run.js udev-check > ${dir}/human.txt 2>&1; echo $? > ${dir}/human.code; node bin/run.js udev-check --json > ${dir}/out.json; echo $? > ${dir}/json.code`,
       dir,

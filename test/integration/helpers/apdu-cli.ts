@@ -1,10 +1,7 @@
 // `pcsc apdu` through the shared CLI runner (test/helpers/cli.ts), plus what its tests compare with.
 
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { assertFreshBuild } from '../../helpers/build.js';
 import { pcsc as runPcsc } from '../../helpers/cli.js';
-
-const BUILT = fileURLToPath(new URL('../../../dist/commands/apdu.js', import.meta.url));
 
 export interface CliResult {
   exitCode: number;
@@ -16,8 +13,7 @@ export async function pcsc(
   args: string[],
   opts: { env: NodeJS.ProcessEnv; input?: string; timeout?: number },
 ): Promise<CliResult> {
-  if (!existsSync(BUILT))
-    throw new Error('dist/ is missing: run `npm run build` before the integration tests (npm test does)');
+  assertFreshBuild();
   const r = await runPcsc(args, {
     env: { ...opts.env, NO_COLOR: '1' },
     input: opts.input ?? '',

@@ -2,7 +2,6 @@
 // results guest scripts print (test/rig/guest/report.mjs).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO = new URL('../../../', import.meta.url).pathname;
@@ -26,22 +25,8 @@ process.once('exit', () => {
   for (const c of children) c.kill('SIGTERM');
 });
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
 /** Guest scripts import dist/: it must be built from the current sources. */
-export function assertFreshBuild(): void {
-  const index = join(REPO, 'dist/core/index.js');
-  if (!existsSync(index) || statSync(index).mtimeMs < newest(join(REPO, 'src')) - 1000) {
-    throw new Error('dist/ is missing or older than src/: run `npm run build` first (npm test does)');
-  }
-}
+export { assertFreshBuild } from '../../helpers/build.js';
 
 export interface GuestOptions {
   card: string;
