@@ -2,7 +2,7 @@
 // both vpcd slots, card.py's built-in commands, Debian's vicc, parallel rigs and cleanup.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,24 @@ describe('test rig lifecycle', () => {
     for (const r of rigs) {
       expect(existsSync(`/proc/${r.pcscdPid}`) && !isZombie(r.pcscdPid)).toBe(false);
       expect(existsSync(r.socket)).toBe(false);
+    }
+  });
+
+  it("leaves the machine's /run/pcscd alone: as root, pcscd writes its pid file in a mount namespace of its own", async () => {
+    const rig = await startRig({ insert: [] });
+    try {
+      const pidFile = '/run/pcscd/pcscd.pid';
+      const seen = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '';
+      expect(seen).not.toBe(String(rig.pcscdPid));
+      if (process.getuid?.() === 0) {
+        expect(readlinkSync(`/proc/${rig.pcscdPid}/ns/mnt`)).not.toBe(readlinkSync('/proc/self/ns/mnt'));
+        // Inside its namespace the daemon did write its pid file (what would otherwise land on the host).
+        expect(readFileSync(`/proc/${rig.pcscdPid}/root${pidFile}`, 'utf8').replace(/\0/g, '').trim()).toBe(
+          String(rig.pcscdPid),
+        );
+      }
+    } finally {
+      await rig.stop();
     }
   });
 

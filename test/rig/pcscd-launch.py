@@ -7,8 +7,15 @@ execs pcscd, so pcscd keeps this process's pid and no other process accepts on t
 pcscd gets SIGTERM when the process that started it dies (PR_SET_PDEATHSIG survives exec), so a
 test runner that is killed leaves no daemon behind.
 
+pcscd also writes its pid to /run/pcscd/pcscd.pid at start and deletes that file at exit, socket
+activation or not: parallel rigs would clobber each other's file, and on a machine with a system
+pcscd a test run would replace and then delete the system daemon's. As root (CI), the daemon gets a
+mount namespace of its own with an empty tmpfs over /run/pcscd (or /run, where /run/pcscd does not
+exist), so nothing it writes there is seen outside. Without root pcscd cannot write there anyway.
+
 usage: pcscd-launch.py SOCKET_PATH PCSCD_ARGS...
 """
+import ctypes
 import os
 import socket
 import sys
@@ -16,8 +23,32 @@ import sys
 from deathsig import die_with_parent
 
 
+CLONE_NEWNS = 0x00020000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+
+def private_run_dir() -> None:
+    """Gives this process (and the pcscd it execs) its own empty /run/pcscd; root only."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def check(rc: int, what: str) -> None:
+        if rc != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"pcscd-launch: {what}: {os.strerror(err)}")
+
+    check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    # Mounts made from here on must not propagate back to the machine's namespace.
+    check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    target = b"/run/pcscd" if os.path.isdir("/run/pcscd") else b"/run"
+    check(libc.mount(b"tmpfs", target, b"tmpfs", 0, b"mode=0755"), f"mount tmpfs on {target.decode()}")
+
+
 def main() -> None:
     die_with_parent()
+    private_run_dir()
     path = sys.argv[1]
     args = sys.argv[2:]
     try:
