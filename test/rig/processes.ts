@@ -234,6 +234,6 @@ export function requireFiles(files: Record<string, string>): void {
   if (missing.length === 0) return;
   const pkgs = [...new Set(missing.map(([, pkg]) => pkg))].join(' ');
   throw new Error(
-    `test rig: missing ${missing.map(([p]) => p).join(', ')}. Install it: apt-get install ${pkgs} (CI does this in .ci/run)`,
+    `test rig: missing ${missing.map(([p]) => p).join(', ')}. Install it: apt-get install ${pkgs} (scripts/setup.sh and .ci/run install it)`,
   );
 }
