@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Quick start on Debian/Ubuntu: installs what pcsc and its test rig use, builds, then runs `pcsc scan -r`.
+# Quick start on Debian/Ubuntu: installs what pcsc and its test rig use, builds, then gets pcscd
+# running and shows the readers, or the demo when there is none (scripts/setup-pcscd.sh).
 # Installs system packages only when missing, and only with apt-get (as root, or through sudo).
+# Options, for that last step: --no-demo (name the demo instead of running it), --dry-run (say
+# what it would do about pcscd, and do none of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for arg in "$@"; do # checked before anything is installed
+  case "$arg" in
+    --no-demo | --dry-run) ;;
+    -h | --help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup: unknown option $arg (options: --no-demo, --dry-run)" >&2; exit 2 ;;
+  esac
+done
 # Debian 12's own nodejs is 18: say so before installing anything.
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null && command -v npm >/dev/null ||
   { echo "setup: pcsc needs Node.js >= 20 and npm on PATH (found: $(node --version 2>/dev/null || echo none)); Debian 12's nodejs package is 18: install Node 20 from nodejs.org or NodeSource" >&2; exit 1; }
@@ -23,5 +33,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund
 npm run build --silent
-echo "setup: done. Running: pcsc scan -r" >&2
-exec ./bin/run.js scan -r "$@"
+echo "setup: built. Now pcscd, then the readers (or the demo)" >&2
+exec ./scripts/setup-pcscd.sh "$@"
