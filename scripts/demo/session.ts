@@ -108,6 +108,6 @@ export class Session {
 
   private check(code: number, expected: number, what: string): void {
     if (this.closed) throw new DemoFailure('stopping');
-    if (code !== expected) throw new DemoFailure(`${what} exited ${code}, not ${expected} as the demo shows`);
+    if (code !== expected) throw new DemoFailure(`${what} exited ${code} (expected ${expected})`);
   }
 }

@@ -214,6 +214,21 @@ describe('npm run demo', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('stops everything after an error (its pcscd killed under it), exit 1', { timeout: 180_000 }, async () => {
+    const demo = startDemo(DEMO_SCRIPT);
+    await demo.waitLine(/^pcsc demo: /, 0, WAIT_MS, "the demo's header");
+    const tree = snapshot(demo);
+    const pcscd = tree.find((t) => t.cmdline.startsWith('/usr/sbin/pcscd '))!;
+    process.kill(pcscd.pid, 'SIGKILL');
+    expect(await exitCode(demo), demo.lines.join('\n')).toBe(1);
+    // The next command that needs pcscd exits 3 (service not available) where the demo expected 0.
+    expect(demo.lines.filter((l) => l.startsWith('demo: '))).toEqual([
+      expect.stringMatching(/^demo: PCSCLITE_CSOCK_NAME=\S+ pcsc \S+.* exited 3 \(expected 0\)$/),
+    ]);
+    expect(stillRunning(tree)).toEqual([]);
+    expect(existsSync(demoDir(demo.lines))).toBe(false);
+  });
+
   it('stops everything on SIGTERM while it keeps running (--keep), exit 143', { timeout: 180_000 }, async () => {
     const demo = startDemo(`${DEMO_SCRIPT} --keep`);
     await demo.waitLine(/^They stop at the end of stdin/, 0, WAIT_MS, 'the demo waiting (--keep)');
