@@ -173,10 +173,14 @@ describe('setup-pcscd.sh decides from the facts (--dry-run)', () => {
     expect(missing.code).toBe(1);
   });
 
-  it('rejects an unknown option with exit 2', () => {
+  it('rejects an unknown option with exit 2; so does setup.sh, before it installs anything', () => {
     const r = setup(['--bogus'], {});
     expect(r.lines).toEqual([`setup: unknown option --bogus (see ${SCRIPT} --help)`]);
     expect(r.code).toBe(2);
+    const whole = run(join(ROOT, 'scripts', 'setup.sh'), ['--no-demo', '--bogus'], { cwd: scratch });
+    expect(whole.stderr).toBe('setup: unknown option --bogus (options: --no-demo, --dry-run)\n');
+    expect(whole.stdout).toBe('');
+    expect(whole.code).toBe(2);
   });
 });
 
