@@ -173,6 +173,26 @@ describe('setup-pcscd.sh decides from the facts (--dry-run)', () => {
     expect(missing.code).toBe(1);
   });
 
+  it("the README's quick start shows lines it prints (reader, no reader, no pcscd with and without systemd)", () => {
+    const quickStart = /^## Quick start[^\n]*\n([\s\S]*?)\n## /m.exec(
+      readFileSync(join(ROOT, 'README.md'), 'utf8'),
+    )?.[1];
+    const shown = (quickStart ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('setup: '));
+    expect(shown.length).toBeGreaterThanOrEqual(8);
+    const printed = new Set(
+      [
+        { INSTALLED: '1', SYSTEMD: '0', ROOT: '0', SUDO: '1', ANSWERS: '1', READERS: '1' },
+        { INSTALLED: '1', SYSTEMD: '0', ROOT: '0', SUDO: '1', ANSWERS: '1', READERS: '0' },
+        { ...NO_PCSCD, SYSTEMD: '1', ROOT: '0', SUDO: '1' },
+        { ...NO_PCSCD, SYSTEMD: '0', ROOT: '0', SUDO: '1' },
+      ].flatMap((facts) => setup(['--dry-run'], facts).lines.map((l) => l.replace(/^setup: would run: /, 'setup: $ '))),
+    );
+    expect(shown.filter((l) => !printed.has(l))).toEqual([]);
+  });
+
   it('rejects an unknown option with exit 2; so does setup.sh, before it installs anything', () => {
     const r = setup(['--bogus'], {});
     expect(r.lines).toEqual([`setup: unknown option --bogus (see ${SCRIPT} --help)`]);
