@@ -194,6 +194,15 @@ describe('npm run demo', () => {
       expect(proxyNotes(demo.lines)).toEqual(['listening', 'point', 'stopped']);
       expect(proxyNotes(again.flatMap((r) => r.output))).toEqual(['listening', 'point', 'stopped']);
 
+      // The README's excerpt of the demo: its comment lines and commands are the demo's.
+      const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+      const excerpt = /^\$ npm run --silent demo\n([\s\S]*?)\n```/m.exec(readme)?.[1]?.split('\n') ?? [];
+      const sameShape = (l: string): string => l.replace(/\/tmp\/pcsc-rig-\w+\//g, '/tmp/pcsc-rig-X/');
+      const fromDemo = new Set(demo.lines.map(sameShape));
+      const shownInReadme = excerpt.filter((l) => /^[#$] /.test(l));
+      expect(shownInReadme.length).toBeGreaterThan(0);
+      expect(shownInReadme.filter((l) => !fromDemo.has(sameShape(l)))).toEqual([]);
+
       demo.child.stdin?.end(); // --keep ends with stdin
       expect(await exitCode(demo), demo.lines.join('\n')).toBe(0);
       expect(demo.lines).toContain(`The demo's pcscd, card and proxy are stopped; ${dir} is removed.`);
