@@ -2,11 +2,21 @@
 // both vpcd slots, card.py's built-in commands, Debian's vicc, parallel rigs and cleanup.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireFiles } from '../rig/processes.js';
+import { requireFiles, startProcess } from '../rig/processes.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
 function tool(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -153,6 +163,29 @@ describe('test rig lifecycle', () => {
       }
     } finally {
       await rig.stop();
+    }
+  });
+
+  it('starts pcscd as another user where no pcscd ever ran (no /run/pcscd, which only root may create)', async () => {
+    // A fresh machine, seen by user nobody: a mount namespace (made by root, this test) whose /run is empty.
+    expect(process.getuid?.(), 'this test sets up the user and the empty /run as root (CI runs as root)').toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'pcsc-rig-nobody-'));
+    chmodSync(dir, 0o777);
+    mkdirSync(join(dir, 'conf'));
+    const socket = join(dir, 'pcscd.comm');
+    const launch = fileURLToPath(new URL('../rig/pcscd-launch.py', import.meta.url));
+    const script = `mount -t tmpfs -o mode=755 tmpfs /run && exec setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$0" "$1" --foreground --config "$2" --info`;
+    const pcscd = startProcess('unshare', ['-m', 'sh', '-c', script, launch, socket, join(dir, 'conf')]);
+    try {
+      await pcscd.waitLine(/daemon ready\.$/, 0, 10_000, 'pcscd start-up as nobody');
+      const out = await tool('pcsc_scan', ['-r'], { ...process.env, PCSCLITE_CSOCK_NAME: socket });
+      expect(out.trim()).toBe('No reader found.');
+      // Its pid file went to a /run/pcscd of its own (unshare, sh, setpriv and python exec'd into pcscd: same pid).
+      const own = readFileSync(`/proc/${pcscd.pid}/root/run/pcscd/pcscd.pid`, 'utf8').replace(/\0/g, '').trim();
+      expect(own).toBe(String(pcscd.pid));
+    } finally {
+      await pcscd.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

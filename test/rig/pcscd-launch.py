@@ -9,9 +9,14 @@ test runner that is killed leaves no daemon behind.
 
 pcscd also writes its pid to /run/pcscd/pcscd.pid at start and deletes that file at exit, socket
 activation or not: parallel rigs would clobber each other's file, and on a machine with a system
-pcscd a test run would replace and then delete the system daemon's. As root (CI), the daemon gets a
-mount namespace of its own with an empty tmpfs over /run/pcscd (or /run, where /run/pcscd does not
-exist), so nothing it writes there is seen outside. Without root pcscd cannot write there anyway.
+pcscd a test run would replace and then delete the system daemon's. Run as another user, pcscd does
+not start at all where /run/pcscd is missing ("cannot create /run/pcscd: Permission denied"), as
+on a machine where no pcscd has run yet (npm run demo for a new user). So the daemon gets a mount
+namespace of its own with an empty tmpfs over /run/pcscd (or /run, where /run/pcscd does not
+exist), so nothing it writes there is seen outside; a user other than root gets a user namespace
+too, mapping itself to root in there (pcscd keeps that user's rights outside). Where the kernel or
+a container refuses namespaces (Docker's defaults: no CAP_SYS_ADMIN), the launcher says so on
+stderr (pcscd's log) and pcscd uses the machine's /run/pcscd, as it did before.
 
 usage: pcscd-launch.py SOCKET_PATH PCSCD_ARGS...
 """
@@ -24,14 +29,13 @@ from deathsig import die_with_parent
 
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
 
 def private_run_dir() -> None:
-    """Gives this process (and the pcscd it execs) its own empty /run/pcscd; root only."""
-    if os.geteuid() != 0:
-        return
+    """Gives this process (and the pcscd it execs) its own empty /run/pcscd, where it may."""
     libc = ctypes.CDLL(None, use_errno=True)
 
     def check(rc: int, what: str) -> None:
@@ -39,7 +43,17 @@ def private_run_dir() -> None:
             err = ctypes.get_errno()
             raise OSError(err, f"pcscd-launch: {what}: {os.strerror(err)}")
 
-    check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    uid, gid = os.geteuid(), os.getegid()
+    flags = CLONE_NEWNS if uid == 0 else CLONE_NEWNS | CLONE_NEWUSER
+    try:
+        check(libc.unshare(flags), "unshare")
+    except OSError as e:  # refused here: nothing changed, pcscd shares the machine's /run/pcscd
+        print(f"{e.strerror}: pcscd uses the machine's /run/pcscd", file=sys.stderr, flush=True)
+        return
+    if uid != 0:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
     # Mounts made from here on must not propagate back to the machine's namespace.
     check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
     target = b"/run/pcscd" if os.path.isdir("/run/pcscd") else b"/run"
@@ -49,6 +63,7 @@ def private_run_dir() -> None:
 def main() -> None:
     die_with_parent()
     private_run_dir()
+    die_with_parent()  # again: a new user namespace may have cleared it along with the credentials
     path = sys.argv[1]
     args = sys.argv[2:]
     try:
