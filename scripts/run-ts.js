@@ -20,6 +20,8 @@ try {
 } catch {
   fail('typescript is not installed: run `npm ci` (it installs the devDependencies too)');
 }
-nodeModule.register('./ts-hooks.js', import.meta.url);
+// In-thread hooks where Node has them: Node 26 deprecates module.register with a warning on stderr.
+if (typeof nodeModule.registerHooks === 'function') nodeModule.registerHooks((await import('./ts-hooks.js')).syncHooks);
+else nodeModule.register('./ts-hooks.js', import.meta.url);
 process.argv.splice(1, 1); // FILE.ts is argv[1] for the script, as if node ran it directly
 await import(pathToFileURL(resolve(file)).href);
