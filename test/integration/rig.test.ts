@@ -7,6 +7,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -160,6 +161,12 @@ describe('test rig lifecycle', () => {
         expect(readFileSync(`/proc/${rig.pcscdPid}/root${pidFile}`, 'utf8').replace(/\0/g, '').trim()).toBe(
           String(rig.pcscdPid),
         );
+        // The machine's USB drivers are hidden from it: it must not grab a real reader the user is using.
+        const ccid = '/usr/lib/pcsc/drivers/ifd-ccid.bundle';
+        if (existsSync(ccid)) {
+          expect(readdirSync(ccid)).not.toEqual([]);
+          expect(readdirSync(`/proc/${rig.pcscdPid}/root${ccid}`)).toEqual([]);
+        }
       }
     } finally {
       await rig.stop();

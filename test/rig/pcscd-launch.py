@@ -18,7 +18,12 @@ too, mapping itself to root in there (pcscd keeps that user's rights outside). W
 a container refuses namespaces (Docker's defaults: no CAP_SYS_ADMIN), the launcher says so on
 stderr (pcscd's log) and pcscd uses the machine's /run/pcscd, as it did before.
 
-usage: pcscd-launch.py SOCKET_PATH PCSCD_ARGS...
+In that namespace the USB driver bundles (libccid…) are hidden too, unless --keep-usb: the rig's
+readers are vpcd's, and a private pcscd on a developer's machine must not grab the real USB reader
+the system's pcscd (or the user) is using. The QEMU guest's pcscd keeps them: it drives the VM's
+CCID reader.
+
+usage: pcscd-launch.py [--keep-usb] SOCKET_PATH PCSCD_ARGS...
 """
 import ctypes
 import os
@@ -34,7 +39,11 @@ MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
 
-def private_run_dir() -> None:
+# Where distributions put pcscd's USB drivers (its compiled-in drop directory).
+DRIVER_DIRS = ("/usr/lib/pcsc/drivers", "/usr/lib64/pcsc/drivers", "/usr/local/lib/pcsc/drivers")
+
+
+def private_run_dir(keep_usb: bool) -> None:
     """Gives this process (and the pcscd it execs) its own empty /run/pcscd, where it may."""
     libc = ctypes.CDLL(None, use_errno=True)
 
@@ -58,14 +67,25 @@ def private_run_dir() -> None:
     check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
     target = b"/run/pcscd" if os.path.isdir("/run/pcscd") else b"/run"
     check(libc.mount(b"tmpfs", target, b"tmpfs", 0, b"mode=0755"), f"mount tmpfs on {target.decode()}")
+    if keep_usb:
+        return
+    for d in DRIVER_DIRS:
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if name.endswith(".bundle"):
+                bundle = os.path.join(d, name).encode()
+                check(libc.mount(b"tmpfs", bundle, b"tmpfs", 0, b"mode=0555"), f"hide {bundle.decode()}")
 
 
 def main() -> None:
     die_with_parent()
-    private_run_dir()
+    argv = sys.argv[1:]
+    keep_usb = bool(argv) and argv[0] == "--keep-usb"
+    if keep_usb:
+        argv = argv[1:]
+    private_run_dir(keep_usb)
     die_with_parent()  # again: a new user namespace may have cleared it along with the credentials
-    path = sys.argv[1]
-    args = sys.argv[2:]
+    path = argv[0]
+    args = argv[1:]
     try:
         os.unlink(path)
     except FileNotFoundError:

@@ -150,9 +150,13 @@ await step('nobody', () => {
 // Debian's pcscd + libccid on the same reader, on a private socket.
 const dir = mkdtempSync('/tmp/pcscd-');
 const sock = `${dir}/pcscd.comm`;
-const pcscd = spawn('python3', [`${repo}test/rig/pcscd-launch.py`, sock, '--foreground', '--config', dir, '--debug'], {
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const pcscd = spawn(
+  'python3',
+  [`${repo}test/rig/pcscd-launch.py`, '--keep-usb', sock, '--foreground', '--config', dir, '--debug'],
+  {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 let log = '';
 pcscd.stdout.on('data', (d) => {
   log += d;

@@ -128,9 +128,13 @@ await ctx.release();
 {
   const dir = mkdtempSync('/tmp/pcscd-');
   const sock = `${dir}/pcscd.comm`;
-  const pcscd = spawn('python3', [`${repo}test/rig/pcscd-launch.py`, sock, '--foreground', '--config', dir], {
-    stdio: 'ignore',
-  });
+  const pcscd = spawn(
+    'python3',
+    [`${repo}test/rig/pcscd-launch.py`, '--keep-usb', sock, '--foreground', '--config', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
   try {
     await step('parity-pcscd', async () => {
       let pctx;

@@ -1,6 +1,6 @@
 // Reader names as pcscd + libccid give them, from an Info.plist or the USB strings.
 
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +43,11 @@ describe('reader names', () => {
     mkdirSync(join(dir, 'ifd-ccid.bundle/Contents'), { recursive: true });
     writeFileSync(join(dir, 'ifd-ccid.bundle/Contents/Info.plist'), PLIST);
     mkdirSync(join(dir, 'broken.bundle'));
-    expect(loadDrivers([dir, join(dir, 'missing')]).map((x) => x.name)).toHaveLength(2);
+    try {
+      expect(loadDrivers([dir, join(dir, 'missing')]).map((x) => x.name)).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('falls back to the USB strings', () => {
