@@ -1,18 +1,12 @@
 // Fixture systems for doctor's checks: a file tree standing for `/`, plus scripted programs,
 // processes and device-node stats (what a tree of plain files cannot hold).
 
-import { createProbe } from '../../src/core/doctor/probe.js';
-import { runChecks } from '../../src/core/doctor/engine.js';
+import { createProbe } from '../../src/core/system/probe.js';
+import { runChecks } from '../../src/core/engine/engine.js';
 import { DOCTOR_CHECKS } from '../../src/core/doctor/checks/index.js';
-import type {
-  CheckReport,
-  DoctorReport,
-  Platform,
-  ProbeStat,
-  ProcessInfo,
-  RunResult,
-  SystemProbe,
-} from '../../src/core/doctor/types.js';
+import type { CheckReport } from '../../src/core/engine/types.js';
+import type { DoctorOptions, DoctorReport } from '../../src/core/doctor/types.js';
+import type { Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from '../../src/core/system/types.js';
 import { fixtureTree, type FixtureTree } from './fixture-tree.js';
 
 export interface Scenario {
@@ -80,7 +74,7 @@ export function probeFor(s: Scenario): SystemProbe {
 export async function runCheck(
   s: Scenario,
   id: string,
-  options: Record<string, unknown> = {},
+  options: DoctorOptions = {},
 ): Promise<CheckReport & { all: DoctorReport }> {
   const all = await runChecks({ probe: probeFor(s), checks: DOCTOR_CHECKS, select: { ids: [id] }, options });
   const r = all.checks.find((c) => c.id === id);

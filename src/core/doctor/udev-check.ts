@@ -1,11 +1,15 @@
-// `pcsc udev-check`: the udev checks, the per-reader table, and the rule for readers that lack one.
+// `pcsc udev-check` as a library call: the udev checks, the per-reader table (node, owner, group,
+// mode, the rule lines that set them), and the rule for readers that lack one.
 
-import { readerRules, writeFileAtomic, type RuleReader } from '../../core/udev/rule-writer.js';
-import { readerNodes, type ReaderNode } from '../../core/doctor/system/reader-access.js';
-import { DEFAULT_SOCKET, type DoctorReport } from '../../core/index.js';
-import { UDEV_CATEGORIES } from '../../core/doctor/checks/index.js';
-import { makeProbe, runDoctor } from './run.js';
+import { readerNodes, type ReaderNode } from '../udev/reader-access.js';
+import { readerRules, writeFileAtomic, type RuleReader } from '../udev/rule-writer.js';
+import { pcscdSocket } from '../system/pcscd-info.js';
+import type { SystemProbe } from '../system/types.js';
+import { UDEV_CATEGORIES } from './checks/index.js';
+import { probeAt, runDoctor } from './run.js';
+import type { DoctorReport } from './types.js';
 
+/** `pcsc udev-check --json`. */
 export interface UdevCheckResult extends DoctorReport {
   readers: ReaderNode[];
   /** The rules text for readers without a GROUP rule for pcscd's group (with --print-rule/--write). */
@@ -18,8 +22,12 @@ export interface UdevCheckResult extends DoctorReport {
 
 export interface UdevCheckOptions {
   socket?: string | undefined;
+  /** Read the system under this directory instead of `/` (ignored when `probe` is given). */
   root?: string | undefined;
+  probe?: SystemProbe;
+  /** Build the rule for readers that lack one. */
   rule?: boolean;
+  /** Write that rule to this file (atomically; never over an existing file unless `force`). */
   write?: string | undefined;
   force?: boolean;
   signal?: AbortSignal;
@@ -32,13 +40,15 @@ export function readersLackingRule(nodes: readonly ReaderNode[], group: string):
     .map((n) => ({ vid: n.vid, pid: n.pid, name: n.name }));
 }
 
-export async function udevCheck(o: UdevCheckOptions): Promise<UdevCheckResult> {
-  const probe = makeProbe(o.root);
-  const report = await runDoctor(
-    { categories: [...UDEV_CATEGORIES], socket: o.socket, root: o.root, ...(o.signal ? { signal: o.signal } : {}) },
+export async function runUdevCheck(o: UdevCheckOptions = {}): Promise<UdevCheckResult> {
+  const probe = o.probe ?? probeAt(o.root);
+  const report = await runDoctor({
+    categories: [...UDEV_CATEGORIES],
+    socket: o.socket,
     probe,
-  );
-  const readers = await readerNodes(probe, o.socket ?? probe.env.PCSCLITE_CSOCK_NAME ?? DEFAULT_SOCKET);
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const readers = await readerNodes(probe, (await pcscdSocket(probe, o.socket)).path);
   const out: UdevCheckResult = { ...report, readers };
   if (o.rule || o.write) {
     const group = 'pcscd';

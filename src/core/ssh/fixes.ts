@@ -1,7 +1,8 @@
 // The ways out of a refused provider add: a link or copy into an allowed directory, the exact -P
 // value, and the service definitions that carry it (systemd user unit, macOS LaunchAgent, Nix).
 
-import type { Fix, Platform } from '../doctor/types.js';
+import type { Fix } from '../engine/types.js';
+import type { Platform } from '../system/types.js';
 import { matchPatternList, splitPatternList, type PatternListResult } from './match.js';
 import type { AgentInfo } from './agent.js';
 import type { ProviderInspection } from './inspect.js';

@@ -1,7 +1,7 @@
 // The distribution (os-release(5)) and init system, so fixes name the right package manager and
 // service commands.
 
-import type { SystemProbe } from '../types.js';
+import type { SystemProbe } from './types.js';
 import { memo } from './memo.js';
 
 export type Family = 'debian' | 'fedora' | 'suse' | 'arch' | 'alpine' | 'unknown';

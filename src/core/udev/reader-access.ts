@@ -1,11 +1,11 @@
 // Per USB reader: its device node's owner, group and mode, the udev lines that set them, and
 // whether pcscd's user (and the user running doctor) can open it read-write, as libusb must.
 
-import type { Assignment } from '../../udev/evaluate.js';
-import type { ProbeStat, SystemProbe } from '../types.js';
-import { findUser, nameOfGid, nameOfUid, userGids, type UserEntry } from './accounts.js';
-import { memo } from './memo.js';
-import { pcscdUser } from './pcscd-info.js';
+import type { Assignment } from './evaluate.js';
+import type { ProbeStat, SystemProbe } from '../system/types.js';
+import { findUser, nameOfGid, nameOfUid, userGids, type UserEntry } from '../system/accounts.js';
+import { memo } from '../system/memo.js';
+import { pcscdUser } from '../system/pcscd-info.js';
 import { udevOutcome, usbReaders, type UsbReader } from './readers.js';
 
 export interface Rule {

@@ -3,8 +3,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PcscdContext, type Card, type DoctorReport } from '../../../src/core/index.js';
-import { runDoctor } from '../../../src/cli/doctor/run.js';
+import { PcscdContext, type Card } from '../../../src/core/index.js';
+import { runDoctor, type DoctorReport } from '../../../src/core/doctor/index.js';
 import { pcsc, type CliResult } from '../../helpers/cli.js';
 import { startRig, type Rig } from '../../rig/rig.js';
 

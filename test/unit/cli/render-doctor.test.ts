@@ -7,8 +7,8 @@ import {
   summaryLine,
   type ReaderRow,
 } from '../../../src/cli/render/doctor.js';
-import { summarize } from '../../../src/core/doctor/engine.js';
-import type { CheckReport } from '../../../src/core/doctor/types.js';
+import { summarize } from '../../../src/core/engine/engine.js';
+import type { CheckReport } from '../../../src/core/engine/types.js';
 
 const plain = new Chalk({ level: 0 });
 const colour = new Chalk({ level: 1 });

@@ -3,10 +3,11 @@
 
 import { hex32 } from '../../errors.js';
 import { compareVersions } from '../../drivers/bundles.js';
-import { clientLine, predict, type VersionAnswer } from '../protocol-model.js';
-import { installCommand, osInfo, packageName, packageVersion, upstreamVersion } from '../system/os.js';
-import { pcscdBinary } from '../system/pcscd-info.js';
-import type { Check, SystemProbe } from '../types.js';
+import { clientLine, predict } from '../protocol-model.js';
+import { installCommand, osInfo, packageName, packageVersion, upstreamVersion } from '../../system/os.js';
+import { pcscdBinary } from '../../system/pcscd-info.js';
+import type { DoctorCheck } from '../types.js';
+import type { SystemProbe } from '../../system/types.js';
 import { fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const LIB_DIRS = ['/usr/lib', '/usr/lib64', '/lib', '/lib64', '/usr/local/lib', '/usr/local/lib64'];
@@ -31,7 +32,7 @@ async function pcVersion(probe: SystemProbe, lib: string): Promise<string | unde
   return pc ? /^Version:\s*(\S+)/m.exec(pc)?.[1] : undefined;
 }
 
-export const libpcscliteVersion: Check = {
+export const libpcscliteVersion: DoctorCheck = {
   id: 'libpcsclite.version',
   title: "The system's libpcsclite can talk to this pcscd",
   description:
@@ -55,7 +56,7 @@ export const libpcscliteVersion: Check = {
           (l.startsWith('/usr/local/') ? undefined : pkg ? upstreamVersion(pkg.version) : undefined),
       })),
     );
-    const answers = facts.get('pcscd.answers') as VersionAnswer[] | undefined;
+    const answers = facts.get('pcscd.answers');
     const daemon = answers?.[0] ? `${answers[0].major}:${answers[0].minor}` : '?';
     const os = await osInfo(probe);
     const pcscd = await pcscdBinary(probe);
@@ -139,7 +140,7 @@ function iniValue(text: string, section: string, key: string): string | undefine
   return undefined;
 }
 
-export const sandbox: Check = {
+export const sandbox: DoctorCheck = {
   id: 'sandbox',
   title: 'Sandboxes and containers',
   description:
@@ -148,7 +149,7 @@ export const sandbox: Check = {
   platforms: ['linux'],
   timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe, facts }) {
-    const daemon = (facts.get('pcscd.protocol') as string | undefined) ?? "the host daemon's";
+    const daemon = facts.get('pcscd.protocol') ?? "the host daemon's";
     const flatpak = await probe.readFile('/.flatpak-info');
     if (flatpak !== null) {
       const app = iniValue(flatpak, 'Application', 'name') ?? 'this application';

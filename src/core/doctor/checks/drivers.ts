@@ -6,10 +6,10 @@ import { compareVersions, isLibccid, type DriverBundle } from '../../drivers/bun
 import { evaluateRules, type UdevDevice } from '../../udev/evaluate.js';
 import { DEFAULT_RULE_FILE } from '../../udev/rule-writer.js';
 import { allRules, type RulesFile } from '../../udev/rules-files.js';
-import type { Check, CheckContext } from '../types.js';
-import { installCommand, osInfo, packageName } from '../system/os.js';
-import { pcscdBinary, pcscdUser } from '../system/pcscd-info.js';
-import { driverBundles, groupPolicy, rulesFiles } from '../system/readers.js';
+import type { DoctorCheck, DoctorContext } from '../types.js';
+import { installCommand, osInfo, packageName } from '../../system/os.js';
+import { pcscdBinary, pcscdUser } from '../../system/pcscd-info.js';
+import { driverBundles, groupPolicy, rulesFiles } from '../../udev/readers.js';
 import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 /** A reader as the rules would see it on a hot-plug, built from a VID:PID (no sysfs needed). */
@@ -25,12 +25,12 @@ function syntheticDevice(vid: string, pid: string, interfaces: string): UdevDevi
   };
 }
 
-async function nonRootPcscd(ctx: CheckContext): Promise<string | undefined> {
+async function nonRootPcscd(ctx: DoctorContext): Promise<string | undefined> {
   const u = await pcscdUser(ctx.probe, await daemonSocket(ctx));
   return u.name === 'root' ? undefined : u.name;
 }
 
-export const driversBundles: Check = {
+export const driversBundles: DoctorCheck = {
   id: 'drivers.bundles',
   title: 'USB reader drivers are installed and readable',
   description:
@@ -74,7 +74,7 @@ export const driversBundles: Check = {
   },
 };
 
-export const driversLibccidVersion: Check = {
+export const driversLibccidVersion: DoctorCheck = {
   id: 'drivers.libccid-version',
   title: 'libccid is recent enough for pcscd',
   description:
@@ -142,7 +142,7 @@ function groupFiles(files: readonly RulesFile[]): RulesFile[] {
   );
 }
 
-export const udevRuleHeader: Check = {
+export const udevRuleHeader: DoctorCheck = {
   id: 'udev.rule-header',
   title: 'Reader udev rules keep the group on every event',
   description:
@@ -244,7 +244,7 @@ function uncovered(
     .map((r) => `${r.vid}:${r.pid} ${r.name}`);
 }
 
-export const driversRuleCoverage: Check = {
+export const driversRuleCoverage: DoctorCheck = {
   id: 'drivers.rule-coverage',
   title: "Every driver bundle's readers get the pcscd group",
   description:

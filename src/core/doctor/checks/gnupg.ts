@@ -3,9 +3,10 @@
 // scdaemon.conf says `disable-ccid` and `pcsc-shared`.
 
 import { posix } from 'node:path';
-import type { Check, SystemProbe } from '../types.js';
-import { findUser } from '../system/accounts.js';
-import { processList } from '../system/memo.js';
+import type { DoctorCheck } from '../types.js';
+import type { SystemProbe } from '../../system/types.js';
+import { findUser } from '../../system/accounts.js';
+import { processList } from '../../system/memo.js';
 import { fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const SCDAEMON = [
@@ -43,7 +44,7 @@ async function usbFds(probe: SystemProbe, pid: number): Promise<string[]> {
   return out;
 }
 
-export const gnupgScdaemon: Check = {
+export const gnupgScdaemon: DoctorCheck = {
   id: 'gnupg.scdaemon',
   title: "GnuPG's scdaemon shares the reader with pcscd",
   description:

@@ -2,14 +2,14 @@
 // preference `useIFDCCID` switches to an installed libccid; and whether smart cards are allowed.
 
 import { parseBundle } from '../../drivers/bundles.js';
-import type { Check } from '../types.js';
+import type { DoctorCheck } from '../types.js';
 import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const PREFS = '/Library/Preferences/com.apple.security.smartcard';
 const APPLE_CCID = '/usr/libexec/SmartCardServices/drivers/ifd-ccid.bundle/Contents/Info.plist';
 const USER_CCID = '/usr/local/libexec/SmartCardServices/drivers/ifd-ccid.bundle/Contents/Info.plist';
 
-export const macosCcidDriver: Check = {
+export const macosCcidDriver: DoctorCheck = {
   id: 'macos.ccid-driver',
   title: "Which CCID driver macOS uses (Apple's or libccid)",
   description:
@@ -58,7 +58,7 @@ export const macosCcidDriver: Check = {
   },
 };
 
-export const macosSmartcardPrefs: Check = {
+export const macosSmartcardPrefs: DoctorCheck = {
   id: 'macos.smartcard-prefs',
   title: 'Smart cards are allowed on this Mac',
   description:

@@ -2,15 +2,15 @@
 // 2.4.0+ runs as `pcscd` under systemd), and the state of pcscd.socket / pcscd.service.
 
 import { compareVersions } from '../../drivers/bundles.js';
-import type { Check } from '../types.js';
-import { findGroup } from '../system/accounts.js';
-import { installCommand, osInfo, packageName, systemdRunning, upstreamVersion } from '../system/os.js';
-import { pcscdBinary, pcscdProcess, pcscdUnit, pcscdUser } from '../system/pcscd-info.js';
+import type { DoctorCheck } from '../types.js';
+import { findGroup } from '../../system/accounts.js';
+import { installCommand, osInfo, packageName, systemdRunning, upstreamVersion } from '../../system/os.js';
+import { pcscdBinary, pcscdProcess, pcscdUnit, pcscdUser } from '../../system/pcscd-info.js';
 import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const UNIX = ['linux', 'freebsd', 'openbsd'] as const;
 
-export const pcscdInstalled: Check = {
+export const pcscdInstalled: DoctorCheck = {
   id: 'pcscd.installed',
   title: 'pcscd is installed',
   description: 'Finds the pcscd binary, runs `pcscd --version` and asks the package manager for its version.',
@@ -70,7 +70,7 @@ export const pcscdInstalled: Check = {
   },
 };
 
-export const pcscdUserCheck: Check = {
+export const pcscdUserCheck: DoctorCheck = {
   id: 'pcscd.user',
   title: 'pcscd runs as the user its setup expects',
   description:
@@ -137,7 +137,7 @@ function showProps(text: string): Record<string, string> {
   return out;
 }
 
-export const pcscdService: Check = {
+export const pcscdService: DoctorCheck = {
   id: 'pcscd.service',
   title: 'pcscd.socket and pcscd.service are enabled and healthy',
   description:

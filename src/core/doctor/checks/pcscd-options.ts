@@ -1,9 +1,10 @@
 // pcscd's options: PCSCD_ARGS and the filters in /etc/default/pcscd, the unit's ExecStart (with
 // drop-ins) and the running daemon's command line, judged against the options this pcscd knows.
 
-import type { Check, CheckResult } from '../types.js';
-import { systemdRunning } from '../system/os.js';
-import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, splitWords } from '../system/pcscd-info.js';
+import type { CheckResult } from '../../engine/types.js';
+import type { DoctorCheck } from '../types.js';
+import { systemdRunning } from '../../system/os.js';
+import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, splitWords } from '../../system/pcscd-info.js';
 import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 /** Long options of pcsc-lite 1.9.x–2.5.x, for a pcscd whose --help we cannot run. */
@@ -85,7 +86,7 @@ export function readOptions(args: readonly string[], from: string): Opt[] {
   return out;
 }
 
-export const pcscdOptions: Check = {
+export const pcscdOptions: DoctorCheck = {
   id: 'pcscd.options',
   title: "pcscd's options and configuration",
   description:

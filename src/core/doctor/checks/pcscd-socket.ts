@@ -7,17 +7,17 @@ import { PcscdContext } from '../../pcscd/context.js';
 import { probeVersions } from '../pcscd-versions.js';
 import { CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
 import { DEFAULT_SOCKET } from '../../pcscd/socket-path.js';
-import { pcscdBinary } from '../system/pcscd-info.js';
-import type { Check, CheckContext } from '../types.js';
+import { pcscdBinary } from '../../system/pcscd-info.js';
+import type { DoctorCheck, DoctorContext } from '../types.js';
 import { fix, octal, result, shq, socketPath, startPcscdCommands } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
-async function hostSocket(ctx: CheckContext): Promise<{ path: string; host: string; source: string }> {
+async function hostSocket(ctx: DoctorContext): Promise<{ path: string; host: string; source: string }> {
   const s = await socketPath(ctx);
   return { path: s.path, host: ctx.probe.path(s.path), source: s.source };
 }
 
-export const pcscdSocket: Check = {
+export const pcscdSocket: DoctorCheck = {
   id: 'pcscd.socket',
   title: "pcscd's socket is there and accepts connections",
   description:
@@ -112,7 +112,7 @@ const OUTCOME_TEXT = {
   unknown: 'unknown',
 } as const;
 
-export const pcscdProtocol: Check = {
+export const pcscdProtocol: DoctorCheck = {
   id: 'pcscd.protocol',
   title: "pcscd's protocol version and the clients it accepts",
   description:
@@ -223,7 +223,7 @@ export const pcscdProtocol: Check = {
 
 type ReaderVerdict = { reader: string; status: 'pass' | 'warn' | 'fail'; state: string; code?: string };
 
-export const pcscdReaders: Check = {
+export const pcscdReaders: DoctorCheck = {
   id: 'pcscd.readers',
   title: 'Each reader pcscd lists accepts a shared connection',
   description:

@@ -2,11 +2,12 @@
 // (connecting) and access_card (SCardConnect), their defaults (active local sessions only), the
 // owner annotation pcscd 2.4.0+ needs to ask polkit as user pcscd, polkitd itself, and local rules.
 
-import type { Check, SystemProbe } from '../types.js';
-import { findUser } from '../system/accounts.js';
-import { installCommand, osInfo, packageName } from '../system/os.js';
-import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, pcscdUser, splitWords } from '../system/pcscd-info.js';
-import { processList } from '../system/memo.js';
+import type { DoctorCheck } from '../types.js';
+import type { SystemProbe } from '../../system/types.js';
+import { findUser } from '../../system/accounts.js';
+import { installCommand, osInfo, packageName } from '../../system/os.js';
+import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, pcscdUser, splitWords } from '../../system/pcscd-info.js';
+import { processList } from '../../system/memo.js';
 import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const POLICY = '/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy';
@@ -61,7 +62,7 @@ function ruleFor(user: string): string {
   ].join('\n');
 }
 
-export const polkit: Check = {
+export const polkit: DoctorCheck = {
   id: 'polkit',
   title: 'polkit lets you use pcscd',
   description:

@@ -4,13 +4,15 @@
 
 import { applyRuleCommands, DEFAULT_RULE_FILE } from '../../udev/rule-writer.js';
 import { compareVersions } from '../../drivers/bundles.js';
-import type { Check, CheckResult, SystemProbe } from '../types.js';
-import { findGroup, sysGidMax } from '../system/accounts.js';
-import { pcscdBinary, pcscdUser } from '../system/pcscd-info.js';
-import { readerNodes, type ReaderNode } from '../system/reader-access.js';
-import { rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../system/readers.js';
+import type { CheckResult } from '../../engine/types.js';
+import type { DoctorCheck } from '../types.js';
+import type { SystemProbe } from '../../system/types.js';
+import { findGroup, sysGidMax } from '../../system/accounts.js';
+import { pcscdBinary, pcscdUser } from '../../system/pcscd-info.js';
+import { readerNodes, type ReaderNode } from '../../udev/reader-access.js';
+import { rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../../udev/readers.js';
 import { allRules } from '../../udev/rules-files.js';
-import { processList } from '../system/memo.js';
+import { processList } from '../../system/memo.js';
 import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS, shq } from './util.js';
 
 const describeNode = (n: ReaderNode): string =>
@@ -19,7 +21,7 @@ const describeNode = (n: ReaderNode): string =>
 const whoSets = (n: ReaderNode): string =>
   n.rules.group ? `GROUP="${n.rules.group.value}" comes from ${n.rules.group.at}` : 'no udev rule sets its group';
 
-export const udevReaders: Check = {
+export const udevReaders: DoctorCheck = {
   id: 'udev.readers',
   title: 'USB smart card readers',
   description: 'Lists USB devices with a CCID (class 0x0B) interface or a VID:PID an installed driver bundle declares.',
@@ -68,7 +70,7 @@ export const udevReaders: Check = {
   },
 };
 
-export const udevNodeAccess: Check = {
+export const udevNodeAccess: DoctorCheck = {
   id: 'udev.node-access',
   title: "pcscd can open each reader's device node",
   description:
@@ -166,7 +168,7 @@ export const udevNodeAccess: Check = {
   },
 };
 
-export const udevIgnore: Check = {
+export const udevIgnore: DoctorCheck = {
   id: 'udev.ignore',
   title: 'No reader is hidden from pcscd by PCSCLITE_IGNORE',
   description:
@@ -229,7 +231,7 @@ async function holders(probe: SystemProbe, node: string): Promise<{ pid: number;
   return out;
 }
 
-export const udevKernelDriver: Check = {
+export const udevKernelDriver: DoctorCheck = {
   id: 'udev.kernel-driver',
   title: 'No kernel driver or other program holds a reader',
   description:
@@ -301,7 +303,7 @@ export const udevKernelDriver: Check = {
   },
 };
 
-export const pcscdGroup: Check = {
+export const pcscdGroup: DoctorCheck = {
   id: 'pcscd.group',
   title: 'The pcscd group exists and is a system group',
   description:

@@ -1,8 +1,10 @@
 // Small helpers shared by the checks: result builders, the socket path, fix commands.
 
-import { DEFAULT_SOCKET, LEGACY_SOCKET, MAX_SOCKET_PATH } from '../../pcscd/socket-path.js';
-import type { CheckContext, CheckResult, Fix } from '../types.js';
-import { systemdRunning } from '../system/os.js';
+import type { SocketChoice } from '../../pcscd/socket-path.js';
+import { pcscdSocket } from '../../system/pcscd-info.js';
+import type { CheckResult, Fix } from '../../engine/types.js';
+import type { DoctorContext } from '../types.js';
+import { systemdRunning } from '../../system/os.js';
 
 /**
  * Time limit of checks that read the system (sysfs, udev rules, /proc) and start programs
@@ -26,29 +28,18 @@ export function fix(text: string, commands?: string[], root?: boolean): Fix {
   return f;
 }
 
-export interface SocketChoice {
-  path: string;
-  source: 'option' | 'env' | 'default' | 'legacy';
-}
-
-/** The socket clients use here: --socket, then PCSCLITE_CSOCK_NAME, then the default paths. */
-export async function socketPath(ctx: CheckContext): Promise<SocketChoice> {
-  const opt = ctx.options.socket;
-  if (typeof opt === 'string' && opt) return { path: opt, source: 'option' };
-  const env = ctx.probe.env.PCSCLITE_CSOCK_NAME;
-  if (env) return { path: env.slice(0, MAX_SOCKET_PATH), source: 'env' };
-  if (!(await ctx.probe.lstat(DEFAULT_SOCKET)) && (await ctx.probe.lstat(LEGACY_SOCKET)))
-    return { path: LEGACY_SOCKET, source: 'legacy' };
-  return { path: DEFAULT_SOCKET, source: 'default' };
+/** The socket the checks are about: --socket, then PCSCLITE_CSOCK_NAME, then the default paths. */
+export function socketPath(ctx: DoctorContext): Promise<SocketChoice> {
+  return pcscdSocket(ctx.probe, ctx.options.socket);
 }
 
 /** The socket path of the daemon the checks are about. */
-export async function daemonSocket(ctx: CheckContext): Promise<string> {
+export async function daemonSocket(ctx: DoctorContext): Promise<string> {
   return (await socketPath(ctx)).path;
 }
 
 /** The commands that (re)start pcscd on this system. */
-export async function startPcscdCommands(ctx: CheckContext): Promise<string[]> {
+export async function startPcscdCommands(ctx: DoctorContext): Promise<string[]> {
   if (await systemdRunning(ctx.probe))
     return ['sudo systemctl enable --now pcscd.socket', 'sudo systemctl restart pcscd.socket'];
   return ['sudo service pcscd start'];

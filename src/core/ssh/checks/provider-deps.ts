@@ -1,10 +1,10 @@
 // ssh.provider-deps: the provider's DT_NEEDED libraries, searched for as the dynamic loader would.
 
-import type { Check, CheckResult } from '../../types.js';
-import { agentOf, loaderFs, providerOf } from './context.js';
-import { resolveDependencies } from '../../../ssh/ldso.js';
+import type { CheckResult } from '../../engine/types.js';
+import { type SshCheck, agentOf, loaderFs, providerOf } from './context.js';
+import { resolveDependencies } from '../ldso.js';
 
-export const providerDepsCheck: Check = {
+export const providerDepsCheck: SshCheck = {
   id: 'ssh.provider-deps',
   title: "Provider's libraries can be found by the loader",
   category: 'ssh',
@@ -17,6 +17,7 @@ export const providerDepsCheck: Check = {
     const agent = await agentOf(ctx);
     const rep = await resolveDependencies(loaderFs(ctx.probe), p.path, p.elf, { ldLibraryPath: agent.ldLibraryPath });
     const data = { ...rep, ldLibraryPathFrom: agent.envFrom };
+    ctx.facts.set('ssh.dependencies', data);
     const details = rep.entries.map(
       (e) =>
         `${e.name} (needed by ${e.neededBy}) → ${e.path ?? 'NOT FOUND'}${e.via && e.via !== 'loaded' ? ` [${e.via}]` : ''}`,
