@@ -35,7 +35,7 @@ export abstract class BaseCommand extends Command {
   }
 
   override async catch(err: Error & { exitCode?: number }): Promise<void> {
-    const f = describeFailure(err);
+    const f = describeFailure(err, { socket: socketArg(this.argv) });
     const exitCode = this.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
     process.exitCode = exitCode;
     if (exitCode === 0) return;
@@ -51,4 +51,15 @@ export abstract class BaseCommand extends Command {
   protected override toErrorJson(err: unknown): unknown {
     return { error: describeFailure(err).json };
   }
+}
+
+/** The `--socket` given on the command line (flags may not have parsed), for the failure hint. */
+export function socketArg(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') break;
+    if (a === '--socket') return argv[i + 1];
+    if (a.startsWith('--socket=')) return a.slice('--socket='.length);
+  }
+  return undefined;
 }

@@ -69,10 +69,7 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
       }
       for (const l of render.renderReaders(r.readers, style)) this.log(l);
       for (const l of render.renderReport(r, { style, verbose: flags.verbose }).slice(1)) this.log(l);
-      if (r.written)
-        this.log(
-          `Wrote ${r.written}. Apply it: sudo udevadm control --reload-rules && sudo udevadm trigger --action=add --subsystem-match=usb`,
-        );
+      if (r.written) this.log(`Wrote ${r.written}. Apply it: ${(r.apply ?? []).join(' && ')}`);
       else if (flags.write)
         this.log(
           r.readers.length === 0

@@ -21,9 +21,10 @@ export interface Scenario {
   platform: Platform;
 }
 
+/** A user's machine: uid 1000 with sudo installed (variants remove it, or make the user root). */
 export function scenario(): Scenario {
   return {
-    tree: fixtureTree('pcsc-doctor-'),
+    tree: fixtureTree('pcsc-doctor-').file('/usr/bin/sudo', ''),
     run: {},
     processes: [],
     stats: {},
@@ -130,6 +131,12 @@ export function withSystemdPcscdUser(
     `root:x:0:0:root:/root:/bin/bash\n${opts.user === false ? '' : `pcscd:x:990:${gid}:PC/SC Smart Card Daemon:/:/usr/sbin/nologin\n`}alice:x:1000:1000::/home/alice:/bin/bash\n`,
   );
   s.tree.file('/etc/group', `root:x:0:\nplugdev:x:46:alice\npcscd:x:${gid}:\nalice:x:1000:\n`);
+  return s;
+}
+
+/** Debian's SysV init script for pcscd and the `service` wrapper (a machine or container without systemd). */
+export function withInitScript(s: Scenario): Scenario {
+  s.tree.file('/etc/init.d/pcscd', '#!/bin/sh\n').file('/usr/sbin/service', '#!/bin/sh\n');
   return s;
 }
 

@@ -2,8 +2,9 @@
 // mode, the rule lines that set them), and the rule for readers that lack one.
 
 import { readerNodes, type ReaderNode } from '../udev/reader-access.js';
-import { readerRules, writeFileAtomic, type RuleReader } from '../udev/rule-writer.js';
+import { applyRuleCommands, readerRules, writeFileAtomic, type RuleReader } from '../udev/rule-writer.js';
 import { pcscdSocket } from '../system/pcscd-info.js';
+import { detectMachine } from '../system/service.js';
 import type { SystemProbe } from '../system/types.js';
 import { UDEV_CATEGORIES } from './checks/index.js';
 import { probeAt, runDoctor } from './run.js';
@@ -18,6 +19,8 @@ export interface UdevCheckResult extends DoctorReport {
   ruleReaders?: RuleReader[];
   /** The file written (with --write). */
   written?: string;
+  /** After a write: the commands that apply the rule to readers plugged in now (as root here). */
+  apply?: string[];
 }
 
 export interface UdevCheckOptions {
@@ -58,6 +61,7 @@ export async function runUdevCheck(o: UdevCheckOptions = {}): Promise<UdevCheckR
     if (o.write && out.rule) {
       await writeFileAtomic(o.write, out.rule, { force: o.force === true });
       out.written = o.write;
+      out.apply = applyRuleCommands(lacking, await detectMachine(probe));
     }
   }
   return out;

@@ -4,6 +4,7 @@
 import { createFacts, runChecks } from '../engine/engine.js';
 import type { CheckReport, CheckStatus } from '../engine/types.js';
 import { createProbe } from '../system/probe.js';
+import { detectMachine } from '../system/service.js';
 import type { SystemProbe } from '../system/types.js';
 import type { AgentInfo } from './agent.js';
 import type { ProviderInspection } from './inspect.js';
@@ -65,6 +66,7 @@ export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckRes
   const { elf: _elf, ...provider } = await providerOf(shared);
   const canonical = path.resolve.ok ? path.resolve.canonical : null;
   const nixos = (await probe.stat('/etc/NIXOS')) !== null;
+  const machine = await detectMachine(probe);
   // The agent could not find a relative path from its directory: does it exist from the user's?
   const cwd = opts.cwd ?? process.cwd();
   const mine =
@@ -82,6 +84,8 @@ export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckRes
     provider: { ...provider },
     home: probe.env.HOME,
     nixos,
+    elevate: machine.elevate,
+    systemd: machine.init === 'systemd',
   });
   return {
     input: opts.provider,

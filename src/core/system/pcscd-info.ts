@@ -8,15 +8,8 @@ import type { ProcessInfo, SystemProbe } from './types.js';
 import { findUser, type UserEntry } from './accounts.js';
 import { memo, processList } from './memo.js';
 import { parseProcNetUnix, socketHolders } from './unix-sockets.js';
-import { packageVersion, systemdRunning, upstreamVersion } from './os.js';
-
-export const PCSCD_PATHS = [
-  '/usr/sbin/pcscd',
-  '/usr/bin/pcscd',
-  '/sbin/pcscd',
-  '/usr/local/sbin/pcscd',
-  '/usr/local/bin/pcscd',
-] as const;
+import { packageVersion, upstreamVersion } from './os.js';
+import { PCSCD_PATHS, systemdRunning } from './service.js';
 
 /**
  * The socket clients use here, as libpcsclite picks it: the path given (`--socket`), then

@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import {
+  renderCheck,
   renderList,
   renderReaders,
   renderReport,
@@ -75,6 +76,15 @@ describe('doctor renderer', () => {
       '  - Only on darwin [macos.ccid-driver]',
       '',
       '1 passed, 1 warning, 1 failed, 1 skipped (pcscd protocol 4:4)',
+    ]);
+  });
+
+  it('marks nothing as needing root when the fix does not say so (the user is root)', () => {
+    const c = checks[1] as CheckReport;
+    const asRoot = { ...c, fix: { text: 'Start pcscd.', commands: ['systemctl enable --now pcscd.socket'] } };
+    expect(renderCheck(asRoot, { style: plain }).slice(2)).toEqual([
+      '      fix: Start pcscd.',
+      '        $ systemctl enable --now pcscd.socket',
     ]);
   });
 

@@ -8,7 +8,9 @@ import { installCommand, osInfo, packageName, packageVersion, upstreamVersion } 
 import { pcscdBinary } from '../../system/pcscd-info.js';
 import type { DoctorCheck } from '../types.js';
 import type { SystemProbe } from '../../system/types.js';
-import { fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import { asRoot, detectMachine, mustElevate, shq } from '../../system/service.js';
+import type { Fix } from '../../engine/types.js';
+import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const LIB_DIRS = ['/usr/lib', '/usr/lib64', '/lib', '/lib64', '/usr/local/lib', '/usr/local/lib64'];
 
@@ -58,7 +60,7 @@ export const libpcscliteVersion: DoctorCheck = {
     );
     const answers = facts.get('pcscd.answers');
     const daemon = answers?.[0] ? `${answers[0].major}:${answers[0].minor}` : '?';
-    const os = await osInfo(probe);
+    const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
     const pcscd = await pcscdBinary(probe);
     const rows = versions.map((v) => {
       const line = v.version ? clientLine(v.version) : undefined;
@@ -82,10 +84,10 @@ export const libpcscliteVersion: DoctorCheck = {
       `Use a libpcsclite that matches pcscd ${pcscd.version ?? ''}; any libpcsclite from 2.4.1 on also reaches older daemons by retrying with their version.`,
       [
         pcscd.pkg && pkg && pkg.name !== pcscd.pkg.name
-          ? installCommand(os.family, [`${pkg.name}=${pcscd.pkg.version}`])
-          : installCommand(os.family, [packageName('libpcsclite', os.family)]),
+          ? installCommand(os.family, [`${pkg.name}=${pcscd.pkg.version}`], m)
+          : installCommand(os.family, [packageName('libpcsclite', os.family)], m),
       ],
-      true,
+      mustElevate(m),
     );
     const broken = rows.find(
       (r) => r.prediction && (r.prediction.outcome === 'stopped' || r.prediction.outcome === 'no-service'),
@@ -184,10 +186,7 @@ export const sandbox: DoctorCheck = {
         details: [
           'Strict confinement lets a snap reach pcscd only through the pcscd interface; without it the socket I/O is refused ("RPC transport error", SCARD_F_COMM_ERROR, 0x80100013).',
         ],
-        fix: fix('Connect the interface (on the host).', [
-          `sudo snap connect ${shq(`${snap}:pcscd`)}`,
-          `snap connections ${shq(snap)}`,
-        ]),
+        fix: await snapFix(probe, snap),
         data: { kind: 'snap', snap },
       });
     }
@@ -215,3 +214,12 @@ export const sandbox: DoctorCheck = {
     return result('pass', 'Not in a sandbox or container', { data: { kind: null } });
   },
 };
+
+async function snapFix(probe: SystemProbe, snap: string): Promise<Fix> {
+  const m = await detectMachine(probe);
+  return fix(
+    'Connect the interface (on the host).',
+    [asRoot(['snap', 'connect', `${snap}:pcscd`], m), `snap connections ${shq(snap)}`],
+    mustElevate(m),
+  );
+}

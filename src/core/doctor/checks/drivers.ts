@@ -10,7 +10,8 @@ import type { DoctorCheck, DoctorContext } from '../types.js';
 import { installCommand, osInfo, packageName } from '../../system/os.js';
 import { pcscdBinary, pcscdUser } from '../../system/pcscd-info.js';
 import { driverBundles, groupPolicy, rulesFiles } from '../../udev/readers.js';
-import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import { asRoot, detectMachine, mustElevate, shq, writeAsRoot } from '../../system/service.js';
+import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
 
 /** A reader as the rules would see it on a hot-plug, built from a VID:PID (no sysfs needed). */
 function syntheticDevice(vid: string, pid: string, interfaces: string): UdevDevice {
@@ -51,10 +52,14 @@ export const driversBundles: DoctorCheck = {
       })),
     };
     if (bundles.length === 0) {
-      const os = await osInfo(probe);
+      const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
       return result('warn', 'No USB reader driver is installed', {
         details: ['pcscd finds USB readers only through driver bundles; with none, no USB reader shows up.'],
-        fix: fix('Install the CCID driver.', [installCommand(os.family, [packageName('ccid', os.family)])], true),
+        fix: fix(
+          'Install the CCID driver.',
+          [installCommand(os.family, [packageName('ccid', os.family)], m)],
+          mustElevate(m),
+        ),
         data,
       });
     }
@@ -114,7 +119,7 @@ export const driversLibccidVersion: DoctorCheck = {
         { data },
       );
     }
-    const os = await osInfo(probe);
+    const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
     return result('fail', `libccid ${v} does not give readers to group ${user}, which pcscd ${pcscd ?? ''} runs as`, {
       details: [
         `pcscd runs as ${user} (pcsc-lite 2.4.0+ under systemd); libccid writes GROUP="pcscd" into its udev rule only from 1.7.0 on.`,
@@ -123,10 +128,10 @@ export const driversLibccidVersion: DoctorCheck = {
       fix: fix(
         'Upgrade libccid to 1.7.0 or later; until then, add a rule for your readers.',
         [
-          installCommand(os.family, [packageName('ccid', os.family)]),
-          `sudo pcsc udev-check --write ${DEFAULT_RULE_FILE}`,
+          installCommand(os.family, [packageName('ccid', os.family)], m),
+          asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
         ],
-        true,
+        mustElevate(m),
       ),
       data,
     });
@@ -201,6 +206,7 @@ export const udevRuleHeader: DoctorCheck = {
       });
     const src = files[0]?.path ?? '/usr/lib/udev/rules.d/92-libccid.rules';
     const name = src.split('/').pop() as string;
+    const m = await detectMachine(probe);
     return result(
       user ? 'warn' : 'pass',
       user
@@ -216,10 +222,14 @@ export const udevRuleHeader: DoctorCheck = {
         fix: fix(
           'Upgrade libccid to 1.8.0 or later, or override the rules file in /etc with the fixed header and lower-case IDs.',
           [
-            `sed -e 's/^ACTION!="add"/ACTION=="remove"/' -e '/idVendor\\|idProduct/s/"\\([0-9A-F]\\{4\\}\\)"/"\\L\\1"/g' ${shq(src)} | sudo tee ${shq(`/etc/udev/rules.d/${name}`)}`,
-            'sudo udevadm control --reload-rules',
+            writeAsRoot(
+              `sed -e 's/^ACTION!="add"/ACTION=="remove"/' -e '/idVendor\\|idProduct/s/"\\([0-9A-F]\\{4\\}\\)"/"\\L\\1"/g' ${shq(src)}`,
+              `/etc/udev/rules.d/${name}`,
+              m,
+            ),
+            asRoot(['udevadm', 'control', '--reload-rules'], m),
           ],
-          true,
+          mustElevate(m),
         ),
         data,
       },
@@ -266,6 +276,7 @@ export const driversRuleCoverage: DoctorCheck = {
       uncovered: uncovered(b, rules, policy, user),
     }));
     const bad = rows.filter((r) => r.uncovered.length > 0);
+    const m = await detectMachine(probe);
     const data = {
       group: user,
       bundles: rows.map((r) => ({ ...r, uncovered: r.uncovered.slice(0, 50), uncoveredCount: r.uncovered.length })),
@@ -286,8 +297,11 @@ export const driversRuleCoverage: DoctorCheck = {
         ],
         fix: fix(
           'Plug the reader in and let udev-check write a rule for it.',
-          [`sudo pcsc udev-check --write ${DEFAULT_RULE_FILE}`, 'sudo udevadm control --reload-rules'],
-          true,
+          [
+            asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
+            asRoot(['udevadm', 'control', '--reload-rules'], m),
+          ],
+          mustElevate(m),
         ),
         data,
       },

@@ -4,10 +4,11 @@
 
 import { posix } from 'node:path';
 import type { DoctorCheck } from '../types.js';
-import type { SystemProbe } from '../../system/types.js';
+import type { ProcessInfo, SystemProbe } from '../../system/types.js';
 import { findUser } from '../../system/accounts.js';
 import { processList } from '../../system/memo.js';
-import { fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import { shq } from '../../system/service.js';
+import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const SCDAEMON = [
   '/usr/lib/gnupg/scdaemon',
@@ -16,6 +17,13 @@ const SCDAEMON = [
   '/usr/local/libexec/scdaemon',
   '/opt/homebrew/libexec/scdaemon',
 ];
+
+/** The scdaemon processes running now. */
+export async function scdaemons(probe: SystemProbe): Promise<ProcessInfo[]> {
+  return (await processList(probe)).filter(
+    (p) => posix.basename(p.argv[0] ?? '') === 'scdaemon' || posix.basename(p.exe ?? '') === 'scdaemon',
+  );
+}
 
 /** The options set in a gpg-style config file (`name [value]` lines, `#` comments). */
 export function confOptions(text: string): Set<string> {
@@ -53,9 +61,7 @@ export const gnupgScdaemon: DoctorCheck = {
   platforms: ['linux', 'darwin', 'freebsd', 'openbsd'],
   timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
-    const procs = (await processList(probe)).filter(
-      (p) => posix.basename(p.argv[0] ?? '') === 'scdaemon' || posix.basename(p.exe ?? '') === 'scdaemon',
-    );
+    const procs = await scdaemons(probe);
     let installed: string | undefined;
     for (const p of SCDAEMON) if ((await probe.stat(p))?.isFile) installed ??= p;
     if (!installed && procs.length === 0)

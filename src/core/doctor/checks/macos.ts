@@ -3,6 +3,7 @@
 
 import { parseBundle } from '../../drivers/bundles.js';
 import type { DoctorCheck } from '../types.js';
+import { asRoot, detectMachine, mustElevate } from '../../system/service.js';
 import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const PREFS = '/Library/Preferences/com.apple.security.smartcard';
@@ -24,15 +25,18 @@ export const macosCcidDriver: DoctorCheck = {
     const user = await probe.readFile(USER_CCID);
     const userBundle = user ? parseBundle('ifd-ccid.bundle', USER_CCID, user) : undefined;
     const data = { useIFDCCID: useLibccid, appleDriver: apple !== null, libccid: userBundle?.version ?? null };
+    const m = await detectMachine(probe);
     if (useLibccid && !userBundle) {
       return result(
         'fail',
         'useIFDCCID is 1 but no libccid is installed in /usr/local/libexec/SmartCardServices/drivers',
         {
           details: ['macOS then loads no CCID driver at all: no USB reader shows up.'],
-          fix: fix("Switch back to Apple's driver, or install libccid.", [
-            `sudo defaults write ${PREFS} useIFDCCID -bool no`,
-          ]),
+          fix: fix(
+            "Switch back to Apple's driver, or install libccid.",
+            [asRoot(['defaults', 'write', PREFS, 'useIFDCCID', '-bool', 'no'], m)],
+            mustElevate(m),
+          ),
           data,
         },
       );
@@ -43,9 +47,11 @@ export const macosCcidDriver: DoctorCheck = {
         `libccid ${userBundle.version ?? ''} is installed but unused (useIFDCCID is not 1)`.replace('  ', ' '),
         {
           details: ["macOS keeps using Apple's CCID driver; readers only libccid supports stay invisible."],
-          fix: fix('If you installed libccid for a reader Apple does not support, enable it.', [
-            `sudo defaults write ${PREFS} useIFDCCID -bool yes`,
-          ]),
+          fix: fix(
+            'If you installed libccid for a reader Apple does not support, enable it.',
+            [asRoot(['defaults', 'write', PREFS, 'useIFDCCID', '-bool', 'yes'], m)],
+            mustElevate(m),
+          ),
           data,
         },
       );
@@ -78,10 +84,13 @@ export const macosSmartcardPrefs: DoctorCheck = {
         : [];
     const data = { allowSmartCard: !off, disabledTokens: tokens };
     if (off) {
+      const m = await detectMachine(probe);
       return result('fail', 'Smart card support is disabled (allowSmartCard = false)', {
-        fix: fix('Remove the setting, or the configuration profile that sets it.', [
-          `sudo defaults delete ${PREFS} allowSmartCard`,
-        ]),
+        fix: fix(
+          'Remove the setting, or the configuration profile that sets it.',
+          [asRoot(['defaults', 'delete', PREFS, 'allowSmartCard'], m)],
+          mustElevate(m),
+        ),
         data,
       });
     }

@@ -13,7 +13,8 @@ import { readerNodes, type ReaderNode } from '../../udev/reader-access.js';
 import { rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../../udev/readers.js';
 import { allRules } from '../../udev/rules-files.js';
 import { processList } from '../../system/memo.js';
-import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import { asRoot, detectMachine, editAsRoot, mustElevate, writeAsRoot, type Machine } from '../../system/service.js';
+import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const describeNode = (n: ReaderNode): string =>
   n.owner === null ? `${n.node} does not exist` : `${n.node} is ${n.owner}:${n.group} ${n.mode}`;
@@ -130,6 +131,7 @@ export const udevNodeAccess: DoctorCheck = {
     }
     const denied = nodes.filter((n) => n.pcscdCanOpen === false);
     if (denied.length > 0) {
+      const m = await detectMachine(ctx.probe);
       const user = denied[0]?.pcscdUser ?? 'pcscd';
       const lost = denied.filter((n) => n.rules.group && n.group !== n.rules.group.value);
       return result(
@@ -148,10 +150,13 @@ export const udevNodeAccess: DoctorCheck = {
           fix: fix(
             `Add a udev rule that gives the readers to group ${user === 'root' ? 'pcscd' : user}, then re-apply the rules.`,
             [
-              `sudo pcsc udev-check --write ${DEFAULT_RULE_FILE}`,
-              ...applyRuleCommands(denied.map((n) => ({ vid: n.vid, pid: n.pid, name: n.name }))),
+              asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
+              ...applyRuleCommands(
+                denied.map((n) => ({ vid: n.vid, pid: n.pid, name: n.name })),
+                m,
+              ),
             ],
-            true,
+            mustElevate(m),
           ),
           data,
         },
@@ -198,6 +203,7 @@ export const udevIgnore: DoctorCheck = {
         details,
         data,
       });
+    const m = await detectMachine(probe);
     return result('warn', `pcscd ignores ${hits.map((h) => h.name).join(', ')} (PCSCLITE_IGNORE=1)`, {
       details: [...details, 'pcscd logs "has PCSCLITE_IGNORE set: ignored" and never lists the reader.'],
       fix: fix(
@@ -205,10 +211,10 @@ export const udevIgnore: DoctorCheck = {
         [
           ...[...new Set(hits.map((h) => h.where.split(':')[0] as string))]
             .filter((f) => f.startsWith('/'))
-            .map((f) => `sudoedit ${shq(f)}`),
-          'sudo udevadm control --reload-rules',
+            .map((f) => editAsRoot(f, m)),
+          asRoot(['udevadm', 'control', '--reload-rules'], m),
         ],
-        true,
+        mustElevate(m),
       ),
       data,
     });
@@ -246,6 +252,7 @@ export const udevKernelDriver: DoctorCheck = {
     const problems: string[] = [];
     const modules = new Set<string>();
     const claimed: string[] = [];
+    const claimers = new Set<string>();
     const data: Record<string, unknown>[] = [];
     for (const r of readers) {
       const wanted = r.dev.interfaces.filter((i) => i.class === 0x0b || (!r.ccid && i.class === 0xff));
@@ -255,6 +262,7 @@ export const udevKernelDriver: DoctorCheck = {
         if (i.driver === 'usbfs') {
           const who = await holders(probe, r.dev.node);
           const others = who.filter((h) => h.name !== 'pcscd');
+          for (const h of others) claimers.add(h.name);
           if (others.length > 0)
             claimed.push(
               `${r.label}: interface ${i.name} is claimed by ${others.map((h) => `${h.name} (pid ${h.pid})`).join(', ')}`,
@@ -270,6 +278,7 @@ export const udevKernelDriver: DoctorCheck = {
       const mods = [...modules].some((m) => NFC_DRIVERS.has(m))
         ? [...new Set([...modules, 'pn533', 'nfc'])]
         : [...modules];
+      const m = await detectMachine(probe);
       return result('fail', problems.join('; '), {
         details: [
           ...problems,
@@ -278,10 +287,14 @@ export const udevKernelDriver: DoctorCheck = {
         fix: fix(
           'Unload the driver now and keep it from loading again.',
           [
-            `sudo modprobe -r ${mods.join(' ')}`,
-            `printf '${[...modules].map((m) => `blacklist ${m}`).join('\\n')}\\n' | sudo tee /etc/modprobe.d/pcsc-blacklist.conf`,
+            asRoot(['modprobe', '-r', ...mods], m),
+            writeAsRoot(
+              `printf '${[...modules].map((d) => `blacklist ${d}`).join('\\n')}\\n'`,
+              '/etc/modprobe.d/pcsc-blacklist.conf',
+              m,
+            ),
           ],
-          true,
+          mustElevate(m),
         ),
         data: { interfaces: data },
       });
@@ -292,16 +305,23 @@ export const udevKernelDriver: DoctorCheck = {
           ...claimed,
           'The program talks to the reader directly over USB, so pcscd cannot (LIBUSB_ERROR_BUSY) and PC/SC applications see no reader.',
         ],
-        fix: fix(
-          'Stop that program. For GnuPG, make scdaemon use pcscd instead of its own driver (see gnupg.scdaemon).',
-          ['gpgconf --kill scdaemon'],
-        ),
+        fix: claimers.has('scdaemon')
+          ? fix("Stop GnuPG's scdaemon, and make it use pcscd instead of its own USB driver (see gnupg.scdaemon).", [
+              'gpgconf --kill scdaemon',
+            ])
+          : fix('Stop that program, or make it use pcscd instead of opening the reader itself.'),
         data: { interfaces: data },
       });
     }
     return result('pass', 'No kernel driver or other program holds a reader', { data: { interfaces: data } });
   },
 };
+
+/** Reloads the rules and replays "add" for USB devices, so plugged-in readers get them. */
+const reapply = (m: Machine): string[] => [
+  asRoot(['udevadm', 'control', '--reload-rules'], m),
+  asRoot(['udevadm', 'trigger', '--action=add', '--subsystem-match=usb'], m),
+];
 
 export const pcscdGroup: DoctorCheck = {
   id: 'pcscd.group',
@@ -322,6 +342,7 @@ export const pcscdGroup: DoctorCheck = {
     const max = await sysGidMax(probe);
     const sd = await systemdVersion(probe);
     const uses = rules.slice(0, 3).map((r) => `${r.file}:${r.line}`);
+    const m = await detectMachine(probe);
     const data = {
       gid: g?.gid ?? null,
       sysGidMax: max,
@@ -337,12 +358,8 @@ export const pcscdGroup: DoctorCheck = {
         ],
         fix: fix(
           'Create it as a system group, then re-apply the udev rules to plugged-in readers.',
-          [
-            'sudo groupadd --system pcscd',
-            'sudo udevadm control --reload-rules',
-            'sudo udevadm trigger --action=add --subsystem-match=usb',
-          ],
-          true,
+          [asRoot(['groupadd', '--system', 'pcscd'], m), ...reapply(m)],
+          mustElevate(m),
         ),
         data,
       });
@@ -360,13 +377,8 @@ export const pcscdGroup: DoctorCheck = {
           ],
           fix: fix(
             'Recreate it as a system group (files owned by the old gid need a chgrp afterwards).',
-            [
-              'sudo groupdel pcscd',
-              'sudo groupadd --system pcscd',
-              'sudo udevadm control --reload-rules',
-              'sudo udevadm trigger --action=add --subsystem-match=usb',
-            ],
-            true,
+            [asRoot(['groupdel', 'pcscd'], m), asRoot(['groupadd', '--system', 'pcscd'], m), ...reapply(m)],
+            mustElevate(m),
           ),
           data,
         },

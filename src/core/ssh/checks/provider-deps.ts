@@ -3,6 +3,7 @@
 import type { CheckResult } from '../../engine/types.js';
 import { type SshCheck, agentOf, loaderFs, providerOf } from './context.js';
 import { resolveDependencies } from '../ldso.js';
+import { asRoot, detectMachine, mustElevate } from '../../system/service.js';
 
 export const providerDepsCheck: SshCheck = {
   id: 'ssh.provider-deps',
@@ -35,6 +36,7 @@ export const providerDepsCheck: SshCheck = {
       `dlopen() would fail with "${names[0]}: cannot open shared object file: No such file or directory".`,
     );
     for (const e of rep.missing) for (const s of e.skipped) details.push(`skipped ${s.path}: ${s.reason}`);
+    const m = await detectMachine(ctx.probe);
     return {
       status: 'fail',
       summary: `Missing ${names.length === 1 ? 'library' : 'libraries'}: ${names.join(', ')}`,
@@ -42,8 +44,8 @@ export const providerDepsCheck: SshCheck = {
       data,
       fix: {
         text: "Install the package that provides it, or add its directory to /etc/ld.so.conf.d/ and run ldconfig (the agent's environment, not your shell's, is what counts for LD_LIBRARY_PATH).",
-        commands: ['sudo ldconfig'],
-        root: true,
+        commands: [asRoot(['ldconfig'], m)],
+        ...(mustElevate(m) ? { root: true } : {}),
       },
     };
   },
