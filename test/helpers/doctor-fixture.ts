@@ -8,6 +8,7 @@ import type { CheckReport } from '../../src/core/engine/types.js';
 import type { DoctorOptions, DoctorReport } from '../../src/core/doctor/types.js';
 import type { Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from '../../src/core/system/types.js';
 import { fixtureTree, type FixtureTree } from './fixture-tree.js';
+import { FakePcscd, type FakePcscdOptions } from '../fakes/fake-pcscd.js';
 
 export interface Scenario {
   tree: FixtureTree;
@@ -19,6 +20,8 @@ export interface Scenario {
   env: Record<string, string>;
   uid?: number;
   platform: Platform;
+  /** Fake daemons listening inside the tree (`daemonAt`), stopped by `dispose`. */
+  daemons: FakePcscd[];
 }
 
 /** A user's machine: uid 1000 with sudo installed (variants remove it, or make the user root). */
@@ -31,7 +34,27 @@ export function scenario(): Scenario {
     env: {},
     uid: 1000,
     platform: 'linux',
+    daemons: [],
   };
+}
+
+/** A fake pcscd listening at `path` inside the scenario's tree (a real Unix socket). */
+export async function daemonAt(
+  s: Scenario,
+  path: string,
+  opts: Omit<FakePcscdOptions, 'path'> = { version: '1.9.9' },
+): Promise<FakePcscd> {
+  s.tree.dir(path.slice(0, path.lastIndexOf('/')) || '/');
+  const d = await FakePcscd.start({ ...opts, path: s.tree.root + path });
+  s.daemons.push(d);
+  return d;
+}
+
+/** Stops the scenario's fake daemons and removes its tree. */
+export async function dispose(s: Scenario | undefined): Promise<void> {
+  if (!s) return;
+  await Promise.all(s.daemons.map((d) => d.stop()));
+  s.tree.remove();
 }
 
 export function probeFor(s: Scenario): SystemProbe {

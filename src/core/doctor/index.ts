@@ -32,24 +32,24 @@ export {
   type RunOptions,
   type Selection,
 } from '../engine/engine.js';
-/** The engine's types: a check, its context and result, the report of one run. */
-export type {
-  Check,
-  CheckContext,
-  CheckReport,
-  CheckResult,
-  CheckStatus,
-  Facts,
-  Fix,
-  RunReport,
-  UntypedFacts,
-  UntypedOptions,
-} from '../engine/types.js';
+/** The engine's types: a check, its context, facts and result, the report of one run. */
+export type * from '../engine/types.js';
 
 /** The view of the system checks read: the live one, or a directory standing for `/`. */
 export { createProbe, type ProbeOptions } from '../system/probe.js';
 /** What a probe answers: the probe itself, file stats, program runs, processes. */
 export type { Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from '../system/types.js';
+/** This machine's init system, container and way to root, and the commands that start pcscd on it. */
+export {
+  detectMachine,
+  startPcscd,
+  restartPcscd,
+  asRoot,
+  type Elevation,
+  type InitSystem,
+  type Machine,
+  type ServiceSteps,
+} from '../system/service.js';
 /** One USB reader's device node, who may open it and the udev rule lines that made it so. */
 export type { ReaderNode } from '../udev/reader-access.js';
 /** A reader a generated udev rule covers. */

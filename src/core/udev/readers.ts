@@ -21,6 +21,30 @@ export interface UsbReader {
   label: string;
 }
 
+/** What names a reader in reports: name, VID:PID, bus path, node, CCID or not, the bundles declaring it. */
+export interface ReaderIdentity {
+  name: string;
+  vid: string;
+  pid: string;
+  /** sysfs bus path, e.g. "1-2". */
+  busPath: string;
+  node: string;
+  ccid: boolean;
+  bundles: string[];
+}
+
+export function readerIdentity(r: UsbReader): ReaderIdentity {
+  return {
+    name: r.label,
+    vid: r.dev.vid,
+    pid: r.dev.pid,
+    busPath: r.dev.name,
+    node: r.dev.node,
+    ccid: r.ccid,
+    bundles: r.bundles,
+  };
+}
+
 export function driverBundles(probe: SystemProbe): Promise<DriverBundle[]> {
   return memo(probe, 'bundles', async () => {
     const dirs: string[] = [...DEFAULT_DROPDIRS];

@@ -10,7 +10,7 @@ import type { SystemProbe } from '../../system/types.js';
 import { findGroup, sysGidMax } from '../../system/accounts.js';
 import { pcscdBinary, pcscdUser } from '../../system/pcscd-info.js';
 import { readerNodes, type ReaderNode } from '../../udev/reader-access.js';
-import { rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../../udev/readers.js';
+import { readerIdentity, rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../../udev/readers.js';
 import { allRules } from '../../udev/rules-files.js';
 import { processList } from '../../system/memo.js';
 import { asRoot, detectMachine, editAsRoot, mustElevate, writeAsRoot, type Machine } from '../../system/service.js';
@@ -32,15 +32,7 @@ export const udevReaders: DoctorCheck = {
   async run({ probe }) {
     const readers = await usbReaders(probe);
     const data = {
-      readers: readers.map((r) => ({
-        name: r.label,
-        vid: r.dev.vid,
-        pid: r.dev.pid,
-        busPath: r.dev.name,
-        node: r.dev.node,
-        ccid: r.ccid,
-        bundles: r.bundles,
-      })),
+      readers: readers.map(readerIdentity),
     };
     if (readers.length === 0) {
       const sysfs = await probe.readDir('/sys/bus/usb/devices');

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runChecks } from '../../../../src/core/engine/engine.js';
 import { DOCTOR_CHECKS } from '../../../../src/core/doctor/checks/index.js';
 import {
+  daemonAt,
+  dispose,
   probeFor,
   readerRulesText,
   runCheck,
@@ -20,17 +22,11 @@ import {
   withUsbDevice,
   type Scenario,
 } from '../../../helpers/doctor-fixture.js';
-import { FakePcscd } from '../../../fakes/fake-pcscd.js';
 
 let s: Scenario;
-let daemon: FakePcscd | undefined;
-afterEach(async () => {
-  await daemon?.stop();
-  daemon = undefined;
-  s.tree.remove();
-});
+afterEach(() => dispose(s));
 
-const SOCK = '/run/pcscd/pcscd.comm';
+const SYSTEM_SOCKET = '/run/pcscd/pcscd.comm';
 
 /** A socket file nobody listens on (what a stopped daemon leaves behind). */
 function staleSocket(sc: Scenario, path: string): void {
@@ -44,8 +40,7 @@ function staleSocket(sc: Scenario, path: string): void {
 
 /** The system's pcscd answering at its own path. */
 async function systemDaemon(sc: Scenario): Promise<void> {
-  sc.tree.dir('/run/pcscd');
-  daemon = await FakePcscd.start({ version: '1.9.9', path: sc.tree.root + SOCK });
+  await daemonAt(sc, SYSTEM_SOCKET);
 }
 
 describe('pcscd.socket: starting the system pcscd, per init system', () => {
@@ -80,7 +75,7 @@ describe('pcscd.socket: starting the system pcscd, per init system', () => {
   it('runit with the service enabled, a stale socket: sv up', async () => {
     s = withPcscd(scenario(), '2.4.1');
     s.tree.dir('/run/runit').dir('/etc/sv/pcscd').link('/var/service/pcscd', '../../etc/sv/pcscd');
-    staleSocket(s, SOCK);
+    staleSocket(s, SYSTEM_SOCKET);
     const r = await runCheck(s, 'pcscd.socket');
     expect(r.summary).toBe('Stale socket: nothing listens on /run/pcscd/pcscd.comm');
     expect(r.fix?.commands).toEqual(['sudo sv up /var/service/pcscd']);
@@ -156,7 +151,7 @@ describe('pcscd.socket: an override socket', () => {
 
   it('a stale system socket file does not count as the system pcscd being there', async () => {
     s = withPcscd(scenario(), '1.9.9');
-    staleSocket(s, SOCK);
+    staleSocket(s, SYSTEM_SOCKET);
     s.env.PCSCLITE_CSOCK_NAME = '/tmp/none.comm';
     const r = await runCheck(s, 'pcscd.socket');
     expect(r.summary).toBe('No pcscd socket at /tmp/none.comm (from PCSCLITE_CSOCK_NAME)');
@@ -174,8 +169,7 @@ describe('pcscd.socket: an override socket', () => {
 
   it('a hung daemon behind an override: restart what serves it, no service commands', async () => {
     s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
-    s.tree.dir('/tmp');
-    daemon = await FakePcscd.start({ version: '2.4.1', path: s.tree.root + '/tmp/rig.comm' });
+    const daemon = await daemonAt(s, '/tmp/rig.comm', { version: '2.4.1' });
     daemon.inject({ cmd: 0x11, times: Infinity, action: { kind: 'close-after-bytes', bytes: 0 } });
     s.env.PCSCLITE_CSOCK_NAME = '/tmp/rig.comm';
     const r = await runCheck(s, 'pcscd.protocol');
