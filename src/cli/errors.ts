@@ -1,9 +1,6 @@
 // Turns any error into what the CLI shows: one line, an exit code, and the --json error object.
 
-import { statSync } from 'node:fs';
 import { PcscError, UsageError, CcidError, NetworkError, Scard, hex32, type ErrorJson } from '../core/errors.js';
-import { DEFAULT_SOCKET, resolveSocketPath } from '../core/pcscd/socket-path.js';
-import { detectMachineNow, noServiceHint } from '../core/system/service.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 export interface Failure {
@@ -21,31 +18,18 @@ const HINTS: Record<number, string> = {
   0x8010000b: 'Another program holds the card exclusively: run `pcsc doctor` to see what holds it.',
 };
 
-/** Where the failing command was pointed (its `--socket`), for the hint after "Service not available". */
+/** What the caller worked out that describeFailure cannot cheaply: the hint fitted to this machine. */
 export interface FailureContext {
-  socket?: string | undefined;
-}
-
-/**
- * What to do when no pcscd answers, fitted to this machine from cheap synchronous looks: the init
- * system, root or not, the override in use and whether the system's socket exists.
- */
-function noServiceHintHere(err: PcscError, ctx: FailureContext): string {
-  const cause = (err.cause as NodeJS.ErrnoException | undefined)?.code;
-  if (cause === 'EACCES') return 'You may not connect to that socket: run `pcsc doctor`.';
-  const socket = resolveSocketPath({ path: ctx.socket, env: process.env });
-  let systemSocket = false;
-  try {
-    systemSocket = statSync(DEFAULT_SOCKET).isSocket();
-  } catch {
-    // no socket file: nothing listens there
-  }
-  return noServiceHint(detectMachineNow(), socket, systemSocket, DEFAULT_SOCKET);
+  /** For "Service not available": what to do here (src/cli/service-hint.ts). */
+  serviceHint?: string | undefined;
 }
 
 export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure {
   if (err instanceof PcscError) {
-    const hint = err.code === Scard.E_NO_SERVICE ? noServiceHintHere(err, ctx) : HINTS[err.code];
+    const hint =
+      err.code === Scard.E_NO_SERVICE
+        ? (ctx.serviceHint ?? 'Run `pcsc doctor` to see why no pcscd answers.')
+        : HINTS[err.code];
     return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON(), ...(hint ? { hint } : {}) };
   }
   if (err instanceof UsageError || err instanceof CcidError || err instanceof NetworkError) {

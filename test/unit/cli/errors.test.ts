@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags';
 import { afterEach, describe, expect, it } from 'vitest';
 import { socketArg } from '../../../src/cli/base.js';
 import { describeFailure } from '../../../src/cli/errors.js';
+import { serviceHint } from '../../../src/cli/service-hint.js';
 import { PcscError, Scard } from '../../../src/core/errors.js';
 import { DEFAULT_SOCKET } from '../../../src/core/pcscd/socket-path.js';
 import { detectMachineNow, noServiceHint } from '../../../src/core/system/service.js';
@@ -47,29 +48,35 @@ describe('the hint after "Service not available"', () => {
 
   it('talks about PCSCLITE_CSOCK_NAME when that is the socket that failed', () => {
     process.env.PCSCLITE_CSOCK_NAME = '/tmp/x/pcscd.comm';
-    const f = describeFailure(refused('/tmp/x/pcscd.comm', 'ECONNREFUSED'));
+    const err = refused('/tmp/x/pcscd.comm', 'ECONNREFUSED');
+    const f = describeFailure(err, { serviceHint: serviceHint(err, undefined) });
     expect(f.exitCode).toBe(3);
     expect(f.hint).toMatch(/^Nothing serves PCSCLITE_CSOCK_NAME=\/tmp\/x\/pcscd\.comm[;,] .*unset PCSCLITE_CSOCK_NAME/);
   });
 
   it('talks about --socket when the command was given one, which wins over the environment', () => {
     process.env.PCSCLITE_CSOCK_NAME = '/tmp/x/pcscd.comm';
-    const f = describeFailure(refused('/tmp/y', 'ENOENT'), { socket: '/tmp/y' });
-    expect(f.hint).toMatch(/^Nothing serves --socket \/tmp\/y[;,] .*leave out --socket/);
+    expect(serviceHint(refused('/tmp/y', 'ENOENT'), '/tmp/y')).toMatch(
+      /^Nothing serves --socket \/tmp\/y[;,] .*leave out --socket/,
+    );
   });
 
   it('the default socket: the start command of this machine, never sudo for root', () => {
     delete process.env.PCSCLITE_CSOCK_NAME;
-    const f = describeFailure(refused('/run/pcscd/pcscd.comm', 'ENOENT'));
-    expect(f.hint).toMatch(/^Start pcscd \(.+\) or run `pcsc doctor`\.$/);
-    expect(f.hint).toBe(
+    const hint = serviceHint(refused('/run/pcscd/pcscd.comm', 'ENOENT'), undefined);
+    expect(hint).toMatch(/^Start pcscd \(.+\) or run `pcsc doctor`\.$/);
+    expect(hint).toBe(
       noServiceHint(detectMachineNow(), { path: DEFAULT_SOCKET, source: 'default' }, false, DEFAULT_SOCKET),
     );
   });
 
   it('permission denied is not a stopped daemon', () => {
-    expect(describeFailure(refused('/run/pcscd/pcscd.comm', 'EACCES')).hint).toBe(
+    expect(serviceHint(refused('/run/pcscd/pcscd.comm', 'EACCES'), undefined)).toBe(
       'You may not connect to that socket: run `pcsc doctor`.',
+    );
+    // Without the machine's look (the JSON path), the hint still says where to go.
+    expect(describeFailure(refused('/run/pcscd/pcscd.comm', 'ENOENT')).hint).toBe(
+      'Run `pcsc doctor` to see why no pcscd answers.',
     );
   });
 

@@ -87,8 +87,8 @@ describe('the diagnostic modules are layered', () => {
     const entryPoints = new Set([
       'src/core/doctor/index',
       'src/core/ssh/index',
-      // The one-line hints every command may print (src/cli/errors.ts) use the service texts
-      // directly: the doctor entry point would load every check at start-up.
+      // The hint after "Service not available" (src/cli/service-hint.ts, loaded when that error
+      // happens) uses the service texts directly: the doctor entry point would load every check.
       'src/core/system/service',
     ]);
     const deep: string[] = [];
