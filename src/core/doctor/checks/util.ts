@@ -1,4 +1,5 @@
-// Small helpers shared by the checks: result builders, the socket path, fix commands.
+// Small helpers shared by the checks: result and fix builders, the socket path. The commands in
+// fixes come from src/core/system/service.ts.
 
 import type { SocketChoice } from '../../pcscd/socket-path.js';
 import { pcscdSocket } from '../../system/pcscd-info.js';
