@@ -1,6 +1,7 @@
 // The base of every command: --json, one exit-code table, one-line errors, Ctrl-C that always works.
 
 import { Command } from '@oclif/core/command';
+import { PcscError, Scard } from '../core/errors.js';
 import { describeFailure } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -35,7 +36,11 @@ export abstract class BaseCommand extends Command {
   }
 
   override async catch(err: Error & { exitCode?: number }): Promise<void> {
-    const f = describeFailure(err);
+    const serviceHint =
+      err instanceof PcscError && err.code === Scard.E_NO_SERVICE && !this.jsonEnabled()
+        ? (await import('./service-hint.js')).serviceHint(err, socketArg(this.argv))
+        : undefined;
+    const f = describeFailure(err, { serviceHint });
     const exitCode = this.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
     process.exitCode = exitCode;
     if (exitCode === 0) return;
@@ -51,4 +56,15 @@ export abstract class BaseCommand extends Command {
   protected override toErrorJson(err: unknown): unknown {
     return { error: describeFailure(err).json };
   }
+}
+
+/** The `--socket` given on the command line (flags may not have parsed), for the failure hint. */
+export function socketArg(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') break;
+    if (a === '--socket') return argv[i + 1];
+    if (a.startsWith('--socket=')) return a.slice('--socket='.length);
+  }
+  return undefined;
 }

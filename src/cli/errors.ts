@@ -1,6 +1,6 @@
 // Turns any error into what the CLI shows: one line, an exit code, and the --json error object.
 
-import { PcscError, UsageError, CcidError, NetworkError, hex32, type ErrorJson } from '../core/errors.js';
+import { PcscError, UsageError, CcidError, NetworkError, Scard, hex32, type ErrorJson } from '../core/errors.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 export interface Failure {
@@ -12,16 +12,24 @@ export interface Failure {
 }
 
 const HINTS: Record<number, string> = {
-  0x8010001d: 'Start pcscd (sudo systemctl start pcscd.socket) or run `pcsc doctor`.',
   0x8010001e: 'The client and pcscd speak different protocol versions: run `pcsc doctor`.',
   0x8010006a: 'pcscd refused access (polkit?): run `pcsc doctor`.',
   0x8010002e: 'Plug in a reader, or check that pcscd sees it with `pcsc doctor`.',
-  0x8010000b: 'Another program holds the card exclusively (GnuPG scdaemon?): run `pcsc doctor`.',
+  0x8010000b: 'Another program holds the card exclusively: run `pcsc doctor` to see what holds it.',
 };
 
-export function describeFailure(err: unknown): Failure {
+/** What the caller worked out that describeFailure cannot cheaply: the hint fitted to this machine. */
+export interface FailureContext {
+  /** For "Service not available": what to do here (src/cli/service-hint.ts). */
+  serviceHint?: string | undefined;
+}
+
+export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure {
   if (err instanceof PcscError) {
-    const hint = HINTS[err.code];
+    const hint =
+      err.code === Scard.E_NO_SERVICE
+        ? (ctx.serviceHint ?? 'Run `pcsc doctor` to see why no pcscd answers.')
+        : HINTS[err.code];
     return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON(), ...(hint ? { hint } : {}) };
   }
   if (err instanceof UsageError || err instanceof CcidError || err instanceof NetworkError) {

@@ -3,6 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { socketFlag } from '../cli/flags.js';
+import type { DoctorCheckList, DoctorReport } from '../core/doctor/index.js';
 
 export default class Doctor extends BaseCommand {
   static override summary = "Find why smart cards don't work, and print the fix";
@@ -45,19 +46,20 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
   };
   static seeAlso = ['pcsc-udev-check(1)', 'pcsc-ssh-check(1)', 'pcscd(8)', 'udevadm(8)'];
 
-  async run(): Promise<unknown> {
+  async run(): Promise<DoctorReport | DoctorCheckList> {
     const { flags, argv } = await this.parse(Doctor);
-    const { makeStyle } = await import('../cli/style.js');
-    const render = await import('../cli/render/doctor.js');
+    const [{ makeStyle }, render, { listChecks, runDoctor }] = await Promise.all([
+      import('../cli/style.js'),
+      import('../cli/render/doctor.js'),
+      import('../core/doctor/index.js'),
+    ]);
     const style = makeStyle();
     if (flags.list) {
-      const { DOCTOR_CHECKS } = await import('../core/doctor/checks/index.js');
-      const checks = DOCTOR_CHECKS.map(render.checkInfo);
+      const checks = listChecks();
       if (!this.jsonEnabled())
         for (const l of render.renderList(checks, { style, verbose: flags.verbose })) this.log(l);
       return { checks };
     }
-    const { runDoctor } = await import('../cli/doctor/run.js');
     const report = await runDoctor({
       ids: argv as string[],
       categories: flags.category ?? [],

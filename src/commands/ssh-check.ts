@@ -2,6 +2,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import type { SshCheckResult } from '../core/ssh/index.js';
 
 export default class SshCheck extends BaseCommand {
   static override summary = 'Explain whether ssh-agent would load a PKCS#11 provider, and how to fix it';
@@ -45,11 +46,10 @@ export default class SshCheck extends BaseCommand {
   static files = { '/etc/ld.so.conf': "The loader's search path for the provider's libraries." };
   static seeAlso = ['ssh-agent(1)', 'ssh-add(1)', 'pcsc-doctor(1)'];
 
-  async run(): Promise<unknown> {
+  async run(): Promise<SshCheckResult> {
     const { args, flags } = await this.parse(SshCheck);
-    const { runSshCheck, createProbe } = await import('../core/index.js');
+    const { runSshCheck } = await import('../core/ssh/index.js');
     const result = await runSshCheck({
-      probe: createProbe(),
       provider: args.provider,
       allowedProviders: flags['allowed-providers'],
       signal: this.signal,

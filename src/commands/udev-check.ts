@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { socketFlag } from '../cli/flags.js';
+import type { UdevCheckResult } from '../core/doctor/index.js';
 
 export default class UdevCheck extends BaseCommand {
   static override summary = "Check each USB reader's device node and the udev rule that sets it";
@@ -42,10 +43,10 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
   };
   static seeAlso = ['pcsc-doctor(1)', 'udev(7)', 'udevadm(8)', 'pcscd(8)'];
 
-  async run(): Promise<unknown> {
+  async run(): Promise<UdevCheckResult> {
     const { flags } = await this.parse(UdevCheck);
-    const { udevCheck } = await import('../cli/doctor/udev.js');
-    const r = await udevCheck({
+    const { runUdevCheck } = await import('../core/doctor/index.js');
+    const r = await runUdevCheck({
       socket: flags.socket,
       root: flags.root,
       rule: flags['print-rule'],
@@ -68,10 +69,7 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
       }
       for (const l of render.renderReaders(r.readers, style)) this.log(l);
       for (const l of render.renderReport(r, { style, verbose: flags.verbose }).slice(1)) this.log(l);
-      if (r.written)
-        this.log(
-          `Wrote ${r.written}. Apply it: sudo udevadm control --reload-rules && sudo udevadm trigger --action=add --subsystem-match=usb`,
-        );
+      if (r.written) this.log(`Wrote ${r.written}. Apply it: ${(r.apply ?? []).join(' && ')}`);
       else if (flags.write)
         this.log(
           r.readers.length === 0

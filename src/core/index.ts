@@ -17,23 +17,10 @@ import type { Context as ContextApi } from './pcsc/types.js';
 export const Context = { establish: establishContext };
 // The const above hides `export *`'s interface of the same name; name the type again.
 export type Context = ContextApi;
-export { runSshCheck, type SshCheckResult, type RunSshCheckOptions } from './ssh/ssh-check.js';
 
-export { matchPattern, matchPatternList, DEFAULT_ALLOWED_PROVIDERS, type PatternListResult } from './ssh/match.js';
 export { ProxyServer, serveUntil, probeUpstream, type ProxyRun, type ProxyStats } from './proxy/server.js';
 export { defaultSpySocket } from './proxy/paths.js';
 export type { ProxyCall, ProxyEvent, ProxyOptions } from './proxy/types.js';
-export type * from './doctor/types.js';
-export {
-  runChecks,
-  selectChecks,
-  validateChecks,
-  summarize,
-  DEFAULT_TIMEOUT_MS,
-  type Selection,
-  type RunOptions,
-} from './doctor/engine.js';
-export { createProbe, type ProbeOptions } from './doctor/probe.js';
 export { usbStatus, type UsbStatus } from './ccid/transport.js';
 export {
   analyzeAtr,

@@ -1,19 +1,14 @@
 // Fixture systems for doctor's checks: a file tree standing for `/`, plus scripted programs,
 // processes and device-node stats (what a tree of plain files cannot hold).
 
-import { createProbe } from '../../src/core/doctor/probe.js';
-import { runChecks } from '../../src/core/doctor/engine.js';
+import { createProbe } from '../../src/core/system/probe.js';
+import { runChecks } from '../../src/core/engine/engine.js';
 import { DOCTOR_CHECKS } from '../../src/core/doctor/checks/index.js';
-import type {
-  CheckReport,
-  DoctorReport,
-  Platform,
-  ProbeStat,
-  ProcessInfo,
-  RunResult,
-  SystemProbe,
-} from '../../src/core/doctor/types.js';
+import type { CheckReport } from '../../src/core/engine/types.js';
+import type { DoctorOptions, DoctorReport } from '../../src/core/doctor/types.js';
+import type { Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from '../../src/core/system/types.js';
 import { fixtureTree, type FixtureTree } from './fixture-tree.js';
+import { FakePcscd, type FakePcscdOptions } from '../fakes/fake-pcscd.js';
 
 export interface Scenario {
   tree: FixtureTree;
@@ -25,18 +20,41 @@ export interface Scenario {
   env: Record<string, string>;
   uid?: number;
   platform: Platform;
+  /** Fake daemons listening inside the tree (`daemonAt`), stopped by `dispose`. */
+  daemons: FakePcscd[];
 }
 
+/** A user's machine: uid 1000 with sudo installed (variants remove it, or make the user root). */
 export function scenario(): Scenario {
   return {
-    tree: fixtureTree('pcsc-doctor-'),
+    tree: fixtureTree('pcsc-doctor-').file('/usr/bin/sudo', ''),
     run: {},
     processes: [],
     stats: {},
     env: {},
     uid: 1000,
     platform: 'linux',
+    daemons: [],
   };
+}
+
+/** A fake pcscd listening at `path` inside the scenario's tree (a real Unix socket). */
+export async function daemonAt(
+  s: Scenario,
+  path: string,
+  opts: Omit<FakePcscdOptions, 'path'> = { version: '1.9.9' },
+): Promise<FakePcscd> {
+  s.tree.dir(path.slice(0, path.lastIndexOf('/')) || '/');
+  const d = await FakePcscd.start({ ...opts, path: s.tree.root + path });
+  s.daemons.push(d);
+  return d;
+}
+
+/** Stops the scenario's fake daemons and removes its tree. */
+export async function dispose(s: Scenario | undefined): Promise<void> {
+  if (!s) return;
+  await Promise.all(s.daemons.map((d) => d.stop()));
+  s.tree.remove();
 }
 
 export function probeFor(s: Scenario): SystemProbe {
@@ -80,7 +98,7 @@ export function probeFor(s: Scenario): SystemProbe {
 export async function runCheck(
   s: Scenario,
   id: string,
-  options: Record<string, unknown> = {},
+  options: DoctorOptions = {},
 ): Promise<CheckReport & { all: DoctorReport }> {
   const all = await runChecks({ probe: probeFor(s), checks: DOCTOR_CHECKS, select: { ids: [id] }, options });
   const r = all.checks.find((c) => c.id === id);
@@ -136,6 +154,12 @@ export function withSystemdPcscdUser(
     `root:x:0:0:root:/root:/bin/bash\n${opts.user === false ? '' : `pcscd:x:990:${gid}:PC/SC Smart Card Daemon:/:/usr/sbin/nologin\n`}alice:x:1000:1000::/home/alice:/bin/bash\n`,
   );
   s.tree.file('/etc/group', `root:x:0:\nplugdev:x:46:alice\npcscd:x:${gid}:\nalice:x:1000:\n`);
+  return s;
+}
+
+/** Debian's SysV init script for pcscd and the `service` wrapper (a machine or container without systemd). */
+export function withInitScript(s: Scenario): Scenario {
+  s.tree.file('/etc/init.d/pcscd', '#!/bin/sh\n').file('/usr/sbin/service', '#!/bin/sh\n');
   return s;
 }
 

@@ -253,7 +253,10 @@ describe('errors', () => {
   it('no pcscd at start: exit 3 with a hint; unknown reader: exit 4; --backend usb does not use pcscd', async () => {
     const none = await pcsc(['scan', '--socket', join(home, 'nothing.sock')], { env });
     expect(none.code).toBe(3);
-    expect(none.stderr).toMatch(/^pcsc: PC\/SC service \(pcscd\) not running .*\npcsc: Start pcscd/);
+    // The hint is about the --socket that failed, not the system's pcscd.
+    expect(none.stderr).toMatch(
+      /^pcsc: PC\/SC service \(pcscd\) not running .*\npcsc: Nothing serves --socket \S+nothing\.sock[;,] /,
+    );
     const unknown = await pcsc(['scan', '--reader', 'yubikey', '-t', '1'], { env });
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toMatch(/no reader matches "yubikey"/);

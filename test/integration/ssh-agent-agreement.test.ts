@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSshCheck, type SshCheckResult } from '../../src/core/ssh/ssh-check.js';
-import { createProbe } from '../../src/core/doctor/probe.js';
+import { createProbe } from '../../src/core/system/probe.js';
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const OPENSC = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';

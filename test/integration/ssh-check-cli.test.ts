@@ -90,10 +90,17 @@ describe('pcsc ssh-check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`$ ssh-add -s ${T}/link.so`);
     const j = JSON.parse(pcsc(['ssh-check', `${T}/link.so`, '-P', `${T}/allowed/*`, '--json']).stdout);
-    expect(j.fixes.find((f: { id: string }) => f.id === 'copy').commands).toEqual([
-      `sudo install -m 0644 ${T}/lib/p11.so ${T}/allowed/p11.so`,
-      `ssh-add -s ${T}/allowed/p11.so`,
-    ]);
+    const copy = j.fixes.find((f: { id: string }) => f.id === 'copy');
+    const install = `install -m 0644 ${T}/lib/p11.so ${T}/allowed/p11.so`;
+    expect(copy.commands[1]).toBe(`ssh-add -s ${T}/allowed/p11.so`);
+    // Root copies it as is; anyone else through the tool this machine has (sudo, doas or su).
+    if (process.getuid?.() === 0) {
+      expect(copy.commands[0]).toBe(install);
+      expect(copy.root).toBeUndefined();
+    } else {
+      expect(copy.commands[0]).toMatch(/^(sudo |doas |su -l -c ')?install -m 0644 /);
+      expect(copy.root).toBe(true);
+    }
   });
 
   it('exit 1 with a clear verdict for a missing file and for a non-library', () => {

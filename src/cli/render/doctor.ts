@@ -2,7 +2,14 @@
 // pure functions from the core's report to lines (colour through the style passed in).
 
 import type { ChalkInstance } from 'chalk';
-import type { Check, CheckReport, CheckStatus, DoctorReport } from '../../core/index.js';
+import type {
+  CheckInfo,
+  CheckReport,
+  CheckStatus,
+  DoctorReport,
+  ReaderNode,
+  RunReport,
+} from '../../core/doctor/index.js';
 
 export const SYMBOLS: Record<CheckStatus, string> = { pass: '✔', warn: '!', fail: '✘', skip: '-', error: '✖' };
 
@@ -53,7 +60,7 @@ export function renderCheck(c: CheckReport, o: RenderOptions): string[] {
   return lines;
 }
 
-export function summaryLine(r: DoctorReport, style: ChalkInstance): string {
+export function summaryLine(r: RunReport, style: ChalkInstance): string {
   const parts = [`${r.summary.pass} passed`];
   if (r.summary.warn) parts.push(style.yellow(`${r.summary.warn} warning${r.summary.warn === 1 ? '' : 's'}`));
   if (r.summary.fail) parts.push(style.red(`${r.summary.fail} failed`));
@@ -75,26 +82,6 @@ export function renderReport(r: DoctorReport, o: RenderOptions): string[] {
   return lines;
 }
 
-export interface CheckInfo {
-  id: string;
-  title: string;
-  category: string;
-  platforms: readonly string[];
-  dependsOn: readonly string[];
-  description?: string;
-}
-
-export function checkInfo(c: Check): CheckInfo {
-  return {
-    id: c.id,
-    title: c.title,
-    category: c.category,
-    platforms: c.platforms,
-    dependsOn: c.dependsOn ?? [],
-    ...(c.description ? { description: c.description } : {}),
-  };
-}
-
 /** `pcsc doctor --list`: id, category and title, aligned. */
 export function renderList(checks: readonly CheckInfo[], o: RenderOptions): string[] {
   const w = Math.max(...checks.map((c) => c.id.length));
@@ -106,25 +93,8 @@ export function renderList(checks: readonly CheckInfo[], o: RenderOptions): stri
   });
 }
 
-export interface ReaderRow {
-  name: string;
-  vid: string;
-  pid: string;
-  busPath: string;
-  node: string;
-  owner: string | null;
-  group: string | null;
-  mode: string | null;
-  rules: {
-    group?: { value: string; at: string };
-    mode?: { value: string; at: string };
-    owner?: { value: string; at: string };
-  };
-  groupOnChange?: string | null;
-  pcscdCanOpen: boolean | null;
-  youCanOpen: boolean | null;
-  pcscdUser: string;
-}
+/** What the reader table shows of a reader (the core's ReaderNode less what only --json carries). */
+export type ReaderRow = Omit<ReaderNode, 'ccid' | 'bundles' | 'tags' | 'notes'>;
 
 const yesNo = (b: boolean | null, yes: string, no: string, unknown: string): string =>
   b === null ? unknown : b ? yes : no;

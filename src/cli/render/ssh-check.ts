@@ -1,7 +1,7 @@
 // Human output of `pcsc ssh-check`: one line per check with its evidence, the verdict, the fixes.
 
 import type { ChalkInstance } from 'chalk';
-import type { SshCheckResult } from '../../core/index.js';
+import type { SshCheckResult } from '../../core/ssh/index.js';
 
 const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', error: 'ERR ' } as const;
 

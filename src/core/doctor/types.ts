@@ -1,127 +1,54 @@
-// The doctor engine's contract: checks are small pure units over an injected SystemProbe.
-// doctor, udev-check and ssh-check are the same engine with different check filters.
+// doctor's registry on the check engine: the facts its checks hand each other, the options the
+// command passes them, and the report `pcsc doctor --json` prints.
 
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
+import type { DriverBundle } from '../drivers/bundles.js';
+import type { Check, CheckContext, RunReport } from '../engine/types.js';
+import type { VersionAnswer } from './protocol-model.js';
 
-export type Platform = 'linux' | 'darwin' | 'win32' | 'freebsd' | 'openbsd';
-
-export interface Fix {
-  /** What to do, in one or two sentences. */
-  text: string;
-  /** Exact commands that fix it, in order (shown as a copy-pastable block). */
-  commands?: string[];
-  /** True when the commands need root. */
-  root?: boolean;
+/** The facts doctor's checks leave for their dependants (and for `runDoctor`'s report). */
+export interface DoctorFacts {
+  /** From pcscd.installed: `pcscd --version`, else the package's upstream version. */
+  'pcscd.version': string | undefined;
+  /** From pcscd.installed: the words of pcscd's "Enabled features:" line. */
+  'pcscd.features': string[];
+  /** From pcscd.user: the user pcscd runs (or will run) as. */
+  'pcscd.user': string;
+  /** From pcscd.socket: the socket the checks are about. */
+  'pcscd.socket': string;
+  /** From pcscd.protocol: the daemon's answer to each CMD_VERSION we sent. */
+  'pcscd.answers': VersionAnswer[];
+  /** From pcscd.protocol: the protocol we negotiated ("4:4"). */
+  'pcscd.protocol': string;
+  /** From drivers.bundles: the reader driver bundles pcscd loads. */
+  'drivers.bundles': DriverBundle[];
 }
 
-export interface CheckResult {
-  status: CheckStatus;
-  /** One line: what was found. */
-  summary: string;
-  /** Why it matters and the evidence (paths, versions, rule lines). */
-  details?: string[];
-  fix?: Fix;
-  /** Machine-readable findings for --json (check-specific, documented per check). */
-  data?: Record<string, unknown>;
+/** What the doctor and udev-check commands hand every check. */
+export interface DoctorOptions {
+  /** The pcscd socket to check (`--socket`); else PCSCLITE_CSOCK_NAME, else the default. */
+  socket?: string;
 }
 
-/**
- * What checks may read. Every method is injectable: tests point `root` at a fixture tree and
- * replace process/socket/command access with scripted answers.
- */
-export interface SystemProbe {
-  /** The directory that stands for `/` (fixture trees in tests). */
-  readonly root: string;
-  readonly platform: Platform;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** The user id running the checks ("can you open this node?"); absent where unknown. */
-  readonly uid?: number;
-  /** Absolute (system) path → path under root. */
-  path(p: string): string;
-  readFile(p: string): Promise<string | null>;
-  readDir(p: string): Promise<string[] | null>;
-  stat(p: string): Promise<ProbeStat | null>;
-  lstat(p: string): Promise<ProbeStat | null>;
-  readLink(p: string): Promise<string | null>;
-  /** realpath(3) as the system would resolve it (symlinks under root resolved inside root). */
-  realPath(p: string): Promise<string | null>;
-  /** Runs a program with an argument array (never a shell); null when it cannot be run. */
-  run(cmd: string, args: string[], opts?: { timeoutMs?: number }): Promise<RunResult | null>;
-  /** Processes: pid, command line (argv), user id. */
-  processes(): Promise<ProcessInfo[]>;
-}
+export type DoctorCheck = Check<DoctorFacts, DoctorOptions>;
+export type DoctorContext = CheckContext<DoctorFacts, DoctorOptions>;
 
-export interface ProbeStat {
-  isFile: boolean;
-  isDirectory: boolean;
-  isSymlink: boolean;
-  isSocket: boolean;
-  isCharDevice: boolean;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtimeMs: number;
-  /** Device number (major, minor) for device nodes. */
-  rdev?: { major: number; minor: number };
-}
-
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ProcessInfo {
-  pid: number;
-  argv: string[];
-  uid: number;
-  /** Executable path from /proc/PID/exe when readable. */
-  exe?: string;
-}
-
-/** Shared facts checks hand to their dependants (e.g. the pcscd version found by one check). */
-export type Facts = Map<string, unknown>;
-
-export interface CheckContext {
-  probe: SystemProbe;
-  /** Results of the checks this one depends on, by id. */
-  results: ReadonlyMap<string, CheckReport>;
-  facts: Facts;
-  /** Options the command passed (e.g. ssh-check's provider path and -P list). */
-  options: Readonly<Record<string, unknown>>;
-  signal: AbortSignal;
-}
-
-export interface Check {
-  id: string;
-  title: string;
-  /** What the check looks at and why it matters (for `--list` and docs/doctor.md). */
-  description?: string;
-  category: string;
-  platforms: readonly Platform[];
-  /** Ids of checks that must pass (or warn) first; if one fails, this one is skipped. */
-  dependsOn?: readonly string[];
-  /** Default 5000 ms; the engine turns an overrun into status 'error'. */
-  timeoutMs?: number;
-  run(ctx: CheckContext): Promise<CheckResult>;
-}
-
-/** A check's result as reported: `details` and `fix` always there (`[]`, `null`) for --json readers. */
-export interface CheckReport extends Omit<CheckResult, 'details' | 'fix'> {
-  details: string[];
-  fix: Fix | null;
-  id: string;
-  title: string;
-  category: string;
-  durationUs: number;
-}
-
-export interface DoctorReport {
-  checks: CheckReport[];
-  summary: Record<CheckStatus, number>;
-  /** True when no check failed or errored. */
-  ok: boolean;
-  /** The pcscd protocol we negotiated ("4:4"), when a daemon answered (doctor only). */
+/** `pcsc doctor --json`: every check's report, the count per status and the negotiated protocol. */
+export interface DoctorReport extends RunReport {
+  /** The pcscd protocol we negotiated ("4:4"), when a daemon answered. */
   protocol?: string;
+}
+
+/** A check as `pcsc doctor --list` shows it. */
+export interface CheckInfo {
+  id: string;
+  title: string;
+  category: string;
+  platforms: readonly string[];
+  dependsOn: readonly string[];
+  description?: string;
+}
+
+/** `pcsc doctor --list --json`. */
+export interface DoctorCheckList {
+  checks: CheckInfo[];
 }

@@ -2,7 +2,7 @@
 // declares (ifdVendorID / ifdProductID / ifdFriendlyName, one string or parallel arrays) and its
 // version (CFBundleShortVersionString).
 
-import type { SystemProbe } from '../doctor/types.js';
+import type { SystemProbe } from '../system/types.js';
 import { parsePlist, type PlistValue } from './plist.js';
 
 /** Where distributions install bundles; pcscd's own usbdropdir and PCSCLITE_HP_DROPDIR are added. */

@@ -2,8 +2,9 @@
 // SSH_AGENT_PID) and reads what decides provider adds: its -P list, -O allow-remote-pkcs11,
 // its working directory (relative paths) and environment (LD_LIBRARY_PATH).
 
-import type { ProcessInfo, SystemProbe } from '../doctor/types.js';
+import type { ProcessInfo, SystemProbe } from '../system/types.js';
 import { DEFAULT_ALLOWED_PROVIDERS } from './match.js';
+import { parseProcNetUnix, socketHolders } from '../system/unix-sockets.js';
 
 export type AgentKind = 'openssh' | 'gpg-agent' | 'gnome-keyring' | 'forwarded' | 'other' | 'unknown';
 
@@ -76,45 +77,6 @@ export function classifyProgram(p: Pick<ProcessInfo, 'argv' | 'exe'>): { kind: A
   if (is('gnome-keyring-daemon')) return { kind: 'gnome-keyring', program: 'gnome-keyring-daemon' };
   if (is('sshd', 'sshd-session') || arg0.startsWith('sshd')) return { kind: 'forwarded', program: exe || 'sshd' };
   return { kind: 'other', program: exe || base || '?' };
-}
-
-export interface UnixSocketEntry {
-  inode: number;
-  path: string;
-  listening: boolean;
-}
-
-/** /proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path"; the path may hold spaces. */
-export function parseProcNetUnix(text: string): UnixSocketEntry[] {
-  const out: UnixSocketEntry[] = [];
-  for (const line of text.split('\n').slice(1)) {
-    const m = /^\s*\S+:\s+\S+\s+\S+\s+([0-9A-Fa-f]+)\s+\S+\s+\S+\s+(\d+)(?: (.*))?$/.exec(line);
-    if (!m || m[3] === undefined) continue;
-    out.push({ inode: Number(m[2]), path: m[3], listening: (parseInt(m[1] as string, 16) & 0x10000) !== 0 });
-  }
-  return out;
-}
-
-/** Processes holding a socket inode open (readable only for our own processes, or as root). */
-export async function socketHolders(
-  probe: SystemProbe,
-  inodes: Set<number>,
-  procs: ProcessInfo[],
-): Promise<ProcessInfo[]> {
-  const holders: ProcessInfo[] = [];
-  for (const p of procs) {
-    const fds = await probe.readDir(`/proc/${p.pid}/fd`);
-    if (!fds) continue;
-    for (const fd of fds) {
-      const link = await probe.readLink(`/proc/${p.pid}/fd/${fd}`);
-      const m = link ? /^socket:\[(\d+)\]$/.exec(link) : null;
-      if (m && inodes.has(Number(m[1]))) {
-        holders.push(p);
-        break;
-      }
-    }
-  }
-  return holders;
 }
 
 const RANK: Record<AgentKind, number> = {

@@ -1,7 +1,9 @@
 // The ways out of a refused provider add: a link or copy into an allowed directory, the exact -P
 // value, and the service definitions that carry it (systemd user unit, macOS LaunchAgent, Nix).
 
-import type { Fix, Platform } from '../doctor/types.js';
+import type { Fix } from '../engine/types.js';
+import { asRoot, mustElevate, shq, type Elevation } from '../system/service.js';
+import type { Platform } from '../system/types.js';
 import { matchPatternList, splitPatternList, type PatternListResult } from './match.js';
 import type { AgentInfo } from './agent.js';
 import type { ProviderInspection } from './inspect.js';
@@ -36,10 +38,10 @@ export interface FixInput {
   provider: ProviderInspection | null;
   home: string | undefined;
   nixos: boolean;
-}
-
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_/.,:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  /** How commands that need root are run here (root itself: no sudo). */
+  elevate: Elevation;
+  /** systemd runs here (sd_booted), so a user unit can carry the agent. */
+  systemd: boolean;
 }
 
 function basename(p: string): string {
@@ -105,13 +107,13 @@ export function buildFixes(f: FixInput): SshFix[] {
     fixes.push({
       id: 'forwarded-agent',
       text: "SSH_AUTH_SOCK is an agent forwarded from another machine: the provider path is resolved there, and OpenSSH 9.4+ (and backports such as Debian 12's 9.2p1) refuse provider adds over a forwarded connection unless that agent runs with -O allow-remote-pkcs11. Run ssh-add -s on the machine the agent runs on, or start a local agent here.",
-      commands: ['eval "$(ssh-agent -s)"', `ssh-add -s ${shellQuote(f.canonical ?? f.input)}`],
+      commands: ['eval "$(ssh-agent -s)"', `ssh-add -s ${shq(f.canonical ?? f.input)}`],
     });
   } else if (f.agent.kind === 'gpg-agent' || f.agent.kind === 'gnome-keyring' || f.agent.kind === 'other') {
     fixes.push({
       id: 'use-openssh-agent',
       text: `SSH_AUTH_SOCK belongs to ${f.agent.program ?? 'an agent'} that is not OpenSSH's ssh-agent and does not load PKCS#11 providers. Start OpenSSH's agent and point SSH_AUTH_SOCK at it.`,
-      commands: ['eval "$(ssh-agent -s)"', `ssh-add -s ${shellQuote(f.canonical ?? f.input)}`],
+      commands: ['eval "$(ssh-agent -s)"', `ssh-add -s ${shq(f.canonical ?? f.input)}`],
     });
   }
   const relative = f.input !== '' && !f.input.startsWith('/');
@@ -119,13 +121,13 @@ export function buildFixes(f: FixInput): SshFix[] {
     fixes.push({
       id: 'absolute-path',
       text: 'Give ssh-add the absolute path: the agent resolves a relative one against its own working directory.',
-      commands: [`ssh-add -s ${shellQuote(f.canonical)}`],
+      commands: [`ssh-add -s ${shq(f.canonical)}`],
     });
   } else if (relative && f.fromYourDir) {
     fixes.push({
       id: 'absolute-path',
       text: `Give ssh-add the absolute path: the agent resolves a relative one against its own working directory, where it does not exist; from yours it is ${f.fromYourDir} (check that path again with pcsc ssh-check).`,
-      commands: [`pcsc ssh-check ${shellQuote(f.fromYourDir)}`, `ssh-add -s ${shellQuote(f.fromYourDir)}`],
+      commands: [`pcsc ssh-check ${shq(f.fromYourDir)}`, `ssh-add -s ${shq(f.fromYourDir)}`],
     });
   }
   const refusedByList = f.listResult !== null && !f.listResult.allowed;
@@ -140,33 +142,31 @@ export function buildFixes(f: FixInput): SshFix[] {
     const caveat = origin
       ? ' Careful: this module finds its libraries through $ORIGIN, which a link or copy elsewhere breaks; prefer the -P fix.'
       : '';
+    const root = mustElevate(f) ? { root: true } : {};
     fixes.push({
       id: 'hard-link',
-      root: true,
+      ...root,
       text: `Hard-link the module into ${dir}, which the agent's list allows (same file system only; re-link after the package is upgraded).${caveat}`,
-      commands: [`sudo ln -f ${shellQuote(f.canonical)} ${shellQuote(dest)}`, `ssh-add -s ${shellQuote(dest)}`],
+      commands: [asRoot(['ln', '-f', f.canonical, dest], f), `ssh-add -s ${shq(dest)}`],
     });
     fixes.push({
       id: 'copy',
-      root: true,
+      ...root,
       text: `Or copy it there (works across file systems; copy again after upgrades).${caveat}`,
-      commands: [
-        `sudo install -m 0644 ${shellQuote(f.canonical)} ${shellQuote(dest)}`,
-        `ssh-add -s ${shellQuote(dest)}`,
-      ],
+      commands: [asRoot(['install', '-m', '0644', f.canonical, dest], f), `ssh-add -s ${shq(dest)}`],
     });
   }
   const newList = proposeAllowList(f.list, f.canonical);
   fixes.push({
     id: 'allow-list',
-    text: `Restart the agent with -P ${shellQuote(newList)}: -P replaces the built-in list, so this value keeps what the current list allows and admits this provider's real path.`,
+    text: `Restart the agent with -P ${shq(newList)}: -P replaces the built-in list, so this value keeps what the current list allows and admits this provider's real path.`,
     commands: [
       'ssh-agent -k 2>/dev/null || true',
-      `eval "$(ssh-agent -s -P ${shellQuote(newList)})"`,
-      `ssh-add -s ${shellQuote(f.canonical)}`,
+      `eval "$(ssh-agent -s -P ${shq(newList)})"`,
+      `ssh-add -s ${shq(f.canonical)}`,
     ],
   });
-  if (f.platform === 'linux' && !f.nixos) {
+  if (f.platform === 'linux' && !f.nixos && f.systemd) {
     const unit = [
       '[Unit]',
       'Description=OpenSSH agent that may load the PKCS#11 providers listed with -P',
@@ -220,7 +220,7 @@ export function buildFixes(f: FixInput): SshFix[] {
       file: { path: '~/Library/LaunchAgents/local.ssh-agent-pkcs11.plist', content: plist },
       commands: [
         'launchctl load -w ~/Library/LaunchAgents/local.ssh-agent-pkcs11.plist',
-        `export SSH_AUTH_SOCK=${shellQuote(sock)}`,
+        `export SSH_AUTH_SOCK=${shq(sock)}`,
       ],
     });
   }

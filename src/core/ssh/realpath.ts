@@ -1,7 +1,7 @@
 // realpath(3) as ssh-agent applies it to a PKCS#11 provider path (glibc/gnulib canonicalize rules),
 // step by step so that the symlinks followed can be shown.
 
-import type { SystemProbe } from '../doctor/types.js';
+import type { SystemProbe } from '../system/types.js';
 
 export type NodeKind = 'file' | 'dir' | 'symlink' | 'other';
 export type ResolveErrno = 'ENOENT' | 'ENOTDIR' | 'ELOOP' | 'EACCES' | 'ENAMETOOLONG';

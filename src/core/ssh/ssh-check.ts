@@ -1,13 +1,23 @@
-// `ssh-check`: runs the ssh checks on the doctor engine and gathers the verdict the CLI prints
+// `ssh-check`: runs the ssh checks on the check engine and gathers the verdict the CLI prints
 // and returns as JSON (allowed, canonicalPath, matched, provider, fixes, checks).
 
-import type { CheckReport, CheckStatus, SystemProbe } from '../doctor/types.js';
-import { sshChecks } from '../doctor/checks/ssh/index.js';
-import type { PathVerdict, SshCheckOptions } from '../doctor/checks/ssh/context.js';
-import { runChecks } from '../doctor/engine.js';
+import { createFacts, runChecks } from '../engine/engine.js';
+import type { CheckReport, CheckStatus } from '../engine/types.js';
+import { createProbe } from '../system/probe.js';
+import { detectMachine } from '../system/service.js';
+import type { SystemProbe } from '../system/types.js';
 import type { AgentInfo } from './agent.js';
 import type { ProviderInspection } from './inspect.js';
-import type { DependencyReport } from './ldso.js';
+import {
+  agentOf,
+  pathVerdictOf,
+  providerOf,
+  type ProviderDependencies,
+  type SshCheckOptions,
+  type SshContext,
+  type SshFacts,
+} from './checks/context.js';
+import { sshChecks } from './checks/index.js';
 import { buildFixes, type SshFix } from './fixes.js';
 import { lexicalNormalize, probeResolverFs, resolveLikeAgent } from './realpath.js';
 
@@ -25,47 +35,46 @@ export interface SshCheckResult {
   allowedProvidersFrom: AgentInfo['allowedProvidersFrom'];
   agent: AgentInfo;
   provider: Omit<ProviderInspection, 'elf'>;
-  dependencies: DependencyReport | null;
+  /** The provider's libraries as the loader finds them (null when they were not followed). */
+  dependencies: ProviderDependencies | null;
   fixes: SshFix[];
   checks: CheckReport[];
   summary: Record<CheckStatus, number>;
 }
 
 export interface RunSshCheckOptions extends SshCheckOptions {
-  probe: SystemProbe;
+  /** The system to examine (default: the live one). */
+  probe?: SystemProbe;
   signal?: AbortSignal;
   /** The user's directory, for a relative provider the agent cannot find from its own; default process.cwd(). */
   cwd?: string;
 }
 
 export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckResult> {
-  const facts = new Map<string, unknown>();
+  const facts = createFacts<SshFacts>();
   const options: SshCheckOptions = {
     provider: opts.provider,
     allowedProviders: opts.allowedProviders,
     hostArch: opts.hostArch,
   };
-  const report = await runChecks({
-    probe: opts.probe,
-    checks: sshChecks,
-    options: { ...options },
-    facts,
-    signal: opts.signal,
-  });
-  const agent = await (facts.get('ssh.agent') as Promise<AgentInfo>);
-  const path = await (facts.get('ssh.path') as Promise<PathVerdict>);
-  const { elf: _elf, ...provider } = await (facts.get('ssh.provider') as Promise<ProviderInspection>);
-  const deps = report.checks.find((c) => c.id === 'ssh.provider-deps');
+  const probe = opts.probe ?? createProbe();
+  const report = await runChecks({ probe, checks: sshChecks, options, facts, signal: opts.signal });
+  // What the checks computed, read back from the facts (computed here if no check got that far).
+  const shared: SshContext = { probe, facts, options };
+  const agent = await agentOf(shared);
+  const path = await pathVerdictOf(shared);
+  const { elf: _elf, ...provider } = await providerOf(shared);
   const canonical = path.resolve.ok ? path.resolve.canonical : null;
-  const nixos = (await opts.probe.stat('/etc/NIXOS')) !== null;
+  const nixos = (await probe.stat('/etc/NIXOS')) !== null;
+  const machine = await detectMachine(probe);
   // The agent could not find a relative path from its directory: does it exist from the user's?
   const cwd = opts.cwd ?? process.cwd();
   const mine =
     !path.resolve.ok && opts.provider !== '' && !opts.provider.startsWith('/')
-      ? await resolveLikeAgent(probeResolverFs(opts.probe), opts.provider, cwd)
+      ? await resolveLikeAgent(probeResolverFs(probe), opts.provider, cwd)
       : null;
   const fixes = buildFixes({
-    platform: opts.probe.platform,
+    platform: probe.platform,
     input: opts.provider,
     canonical,
     list: agent.allowedProviders,
@@ -73,8 +82,10 @@ export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckRes
     agent,
     fromYourDir: mine?.ok ? lexicalNormalize(opts.provider, cwd) : null,
     provider: { ...provider },
-    home: opts.probe.env.HOME,
+    home: probe.env.HOME,
     nixos,
+    elevate: machine.elevate,
+    systemd: machine.init === 'systemd',
   });
   return {
     input: opts.provider,
@@ -86,10 +97,7 @@ export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckRes
     allowedProvidersFrom: agent.allowedProvidersFrom,
     agent,
     provider,
-    dependencies:
-      deps?.status === 'pass' || deps?.status === 'fail' || deps?.status === 'warn'
-        ? (deps.data as unknown as DependencyReport)
-        : null,
+    dependencies: facts.get('ssh.dependencies') ?? null,
     fixes,
     checks: report.checks,
     summary: report.summary,

@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { asRoot, type Machine } from '../system/service.js';
 
 export const DEFAULT_RULE_FILE = '/etc/udev/rules.d/93-pcsc-readers.rules';
 
@@ -37,12 +38,14 @@ export function readerRules(readers: readonly RuleReader[], group = 'pcscd'): st
   return lines.join('\n');
 }
 
-/** The commands that apply a new rules file to readers already plugged in. */
-export function applyRuleCommands(readers: readonly RuleReader[]): string[] {
+/** The commands that apply a new rules file to readers already plugged in (as root here). */
+export function applyRuleCommands(readers: readonly RuleReader[], m: Pick<Machine, 'elevate'>): string[] {
   const vids = [...new Set(readers.map((r) => r.vid.toLowerCase()))];
   return [
-    'sudo udevadm control --reload-rules',
-    ...vids.map((v) => `sudo udevadm trigger --action=add --subsystem-match=usb --attr-match=idVendor=${v}`),
+    asRoot(['udevadm', 'control', '--reload-rules'], m),
+    ...vids.map((v) =>
+      asRoot(['udevadm', 'trigger', '--action=add', '--subsystem-match=usb', `--attr-match=idVendor=${v}`], m),
+    ),
   ];
 }
 
@@ -60,7 +63,7 @@ export async function writeFileAtomic(
     (e: NodeJS.ErrnoException) => {
       const why =
         e.code === 'EACCES' || e.code === 'EPERM'
-          ? 'permission denied (run it with sudo)'
+          ? 'permission denied (run it as root)'
           : e.code === 'ENOENT'
             ? 'no such directory'
             : e.code === 'EROFS'

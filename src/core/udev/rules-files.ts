@@ -2,7 +2,7 @@
 // rules directories, sorted by file name; a same-named file in a higher-priority directory replaces
 // the others; an empty file or a symlink to /dev/null masks the name.
 
-import type { SystemProbe } from '../doctor/types.js';
+import type { SystemProbe } from '../system/types.js';
 import { parseRules, type UdevRule } from './rules-parse.js';
 
 /** Highest priority first. /lib/udev is where split-/usr systems (and old packages) keep them. */

@@ -3,7 +3,7 @@
 // and what udev recorded about them in its database (/run/udev/data/c<major>:<minor>).
 
 import { posix } from 'node:path';
-import type { SystemProbe } from '../doctor/types.js';
+import type { SystemProbe } from '../system/types.js';
 import type { UdevDevice, UdevDeviceNode } from './evaluate.js';
 
 export const USB_DEVICES = '/sys/bus/usb/devices';

@@ -60,7 +60,8 @@ describe('pcsc udev-check on a fixture system with Debian’s libccid rules', ()
     expect(r.stdout).toMatch(/ {2}node: {4}\S+:devgrp 0664/);
     expect(r.stdout).toContain('  group:   no udev rule sets it');
     expect(r.stdout).toContain('  verdict: ✘ pcscd (user pcscd) cannot open it');
-    expect(r.stdout).toContain('$ sudo pcsc udev-check --write /etc/udev/rules.d/93-pcsc-readers.rules');
+    // The fixture tree has no sudo, doas or su: the command is shown bare, to be run as root.
+    expect(r.stdout).toContain('$ pcsc udev-check --write /etc/udev/rules.d/93-pcsc-readers.rules');
   });
 
   it('returns the readers and the checks as JSON', async () => {
@@ -86,7 +87,9 @@ describe('pcsc udev-check on a fixture system with Debian’s libccid rules', ()
   it('writes it only where told, never over a file without --force', async () => {
     const target = join(t.root, 'out.rules');
     let r = await cli(['udev-check', '--root', t.root, '--write', target]);
-    expect(r.stdout).toContain(`Wrote ${target}.`);
+    expect(r.stdout).toContain(
+      `Wrote ${target}. Apply it: udevadm control --reload-rules && udevadm trigger --action=add --subsystem-match=usb --attr-match=idVendor=08e6\n`,
+    );
     expect(readFileSync(target, 'utf8')).toContain('GROUP="pcscd"');
     r = await cli(['udev-check', '--root', t.root, '--write', target]);
     expect(r.code).toBe(2);

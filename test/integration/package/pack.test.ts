@@ -1,7 +1,8 @@
 // `npm pack` → `npm install -g` into a temporary prefix with no compiler on PATH, as on a fresh
 // machine: the tarball holds what the CLI needs and nothing else, and the installed `pcsc` runs its
-// help, --version and `scan -r` against a private real pcscd, with its man pages installed; installed
-// for a CPU with no prebuilt `usb` binary, it still installs and works through pcscd.
+// help, --version and `scan -r` against a private real pcscd, with its man pages installed, and its
+// library entry points import and type-check as a user's would; installed for a CPU with no
+// prebuilt `usb` binary, it still installs and works through pcscd.
 import {
   existsSync,
   mkdirSync,
@@ -11,6 +12,7 @@ import {
   realpathSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -208,6 +210,50 @@ describe('npm install -g from the tarball, no compiler on PATH', () => {
       readers: { name: string }[];
     };
     expect(j.readers.map((x) => x.name)).toEqual(rig!.readers);
+  });
+
+  it('pcsc/doctor and pcsc/ssh import from the installed package, typed, and run', () => {
+    const lib = join(prefix, 'lib');
+    const script = [
+      "const doctor = await import('pcsc/doctor');",
+      "const ssh = await import('pcsc/ssh');",
+      `const d = await doctor.runDoctor({ ids: ['pcscd.socket'], socket: ${JSON.stringify(rig!.socket)} });`,
+      "const s = await ssh.runSshCheck({ provider: '/nonexistent/p11.so', allowedProviders: '/usr/lib*/*' });",
+      'console.log(JSON.stringify({ socket: d.checks[0].status, accepted: s.accepted, verdict: s.provider.verdict }));',
+    ].join('\n');
+    const r = run(process.execPath, ['--input-type=module', '-e', script], { cwd: lib, env: { PATH: bareBin } });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ socket: 'pass', accepted: false, verdict: 'missing' });
+    // The types resolve through the exports map as a TypeScript user's would (NodeNext).
+    writeFileSync(
+      join(lib, 'uses-entry-points.mts'),
+      [
+        "import { runDoctor, type DoctorReport } from 'pcsc/doctor';",
+        "import { runSshCheck, type SshCheckResult } from 'pcsc/ssh';",
+        "export const d: Promise<DoctorReport> = runDoctor({ ids: ['pcscd.socket'] });",
+        "export const s: Promise<SshCheckResult> = runSshCheck({ provider: '/x.so' });",
+        '',
+      ].join('\n'),
+    );
+    const tsc = run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--typeRoots',
+        join(ROOT, 'node_modules/@types'),
+        'uses-entry-points.mts',
+      ],
+      { cwd: lib },
+    );
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
   });
 
   it('installs every man page under PREFIX/share/man/man1, and man finds them there', () => {

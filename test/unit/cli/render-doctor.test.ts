@@ -1,14 +1,15 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import {
+  renderCheck,
   renderList,
   renderReaders,
   renderReport,
   summaryLine,
   type ReaderRow,
 } from '../../../src/cli/render/doctor.js';
-import { summarize } from '../../../src/core/doctor/engine.js';
-import type { CheckReport } from '../../../src/core/doctor/types.js';
+import { summarize } from '../../../src/core/engine/engine.js';
+import type { CheckReport } from '../../../src/core/engine/types.js';
 
 const plain = new Chalk({ level: 0 });
 const colour = new Chalk({ level: 1 });
@@ -75,6 +76,15 @@ describe('doctor renderer', () => {
       '  - Only on darwin [macos.ccid-driver]',
       '',
       '1 passed, 1 warning, 1 failed, 1 skipped (pcscd protocol 4:4)',
+    ]);
+  });
+
+  it('marks nothing as needing root when the fix does not say so (the user is root)', () => {
+    const c = checks[1] as CheckReport;
+    const asRoot = { ...c, fix: { text: 'Start pcscd.', commands: ['systemctl enable --now pcscd.socket'] } };
+    expect(renderCheck(asRoot, { style: plain }).slice(2)).toEqual([
+      '      fix: Start pcscd.',
+      '        $ systemctl enable --now pcscd.socket',
     ]);
   });
 

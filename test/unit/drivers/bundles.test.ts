@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareVersions, isLibccid, loadBundles, parseBundle } from '../../../src/core/drivers/bundles.js';
 import { parsePlist } from '../../../src/core/drivers/plist.js';
-import { createProbe } from '../../../src/core/doctor/probe.js';
+import { createProbe } from '../../../src/core/system/probe.js';
 import { fixtureTree } from '../../helpers/fixture-tree.js';
 
 const ONE_READER = `<?xml version="1.0" encoding="UTF-8"?>

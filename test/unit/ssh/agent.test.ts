@@ -1,7 +1,8 @@
 // Agent discovery over a scripted SystemProbe: /proc/net/unix, /proc/PID/fd, argv, cwd, environ.
 import { describe, expect, it } from 'vitest';
-import type { Platform, ProbeStat, ProcessInfo, SystemProbe } from '../../../src/core/doctor/types.js';
-import { classifyProgram, findAgent, parseAgentArgv, parseProcNetUnix } from '../../../src/core/ssh/agent.js';
+import type { Platform, ProbeStat, ProcessInfo, SystemProbe } from '../../../src/core/system/types.js';
+import { classifyProgram, findAgent, parseAgentArgv } from '../../../src/core/ssh/agent.js';
+import { parseProcNetUnix } from '../../../src/core/system/unix-sockets.js';
 
 const UNIX_HEADER = 'Num       RefCount Protocol Flags    Type St Inode Path\n';
 const listening = (inode: number, path: string) =>
@@ -50,6 +51,10 @@ function fakeProbe(opts: {
     env: opts.env,
     path: (p) => p,
     readFile: async (p) => files.get(p) ?? null,
+    readBytes: async (p) => {
+      const text = files.get(p);
+      return text === undefined ? { error: 'ENOENT' } : Buffer.from(text);
+    },
     readDir: async (p) => dirs.get(p) ?? null,
     stat: async (p) => ((opts.sockets ?? []).includes(p) ? sock : null),
     lstat: async () => null,

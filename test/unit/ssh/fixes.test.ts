@@ -1,13 +1,11 @@
 // The fixes: the proposed -P value must admit the path; quoting must survive a real shell.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { spawnSync } from 'node:child_process';
 import {
   allowedInstallDir,
   buildFixes,
   nixPackageOf,
   proposeAllowList,
-  shellQuote,
   type FixInput,
 } from '../../../src/core/ssh/fixes.js';
 import { matchPatternList, DEFAULT_ALLOWED_PROVIDERS } from '../../../src/core/ssh/match.js';
@@ -36,21 +34,6 @@ describe('proposeAllowList', () => {
     [`/opt/*,/${'x'.repeat(1100)}`, '/opt/p11/lib.so', '/opt/*'],
     ['/usr/*,,', '/opt/a,b.so', '/usr/*,/opt/a?b.so'],
   ])('%s + %s → %s', (list, p, want) => expect(proposeAllowList(list, p)).toBe(want));
-});
-
-describe('shellQuote', () => {
-  it('survives /bin/sh for any string', () => {
-    fc.assert(
-      fc.property(
-        fc.string({ maxLength: 20 }).filter((s) => !s.includes('\0')),
-        (s) => {
-          const r = spawnSync('/bin/sh', ['-c', `printf %s ${shellQuote(s)}`], { encoding: 'utf8' });
-          return r.stdout === s;
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
 });
 
 it('allowedInstallDir picks a conventional directory the list allows', () => {
@@ -107,6 +90,8 @@ describe('buildFixes', () => {
       provider: okProvider,
       home: '/home/u',
       nixos: false,
+      elevate: 'sudo',
+      systemd: true,
       ...over,
     };
   };
@@ -116,6 +101,20 @@ describe('buildFixes', () => {
     expect(f.map((x) => x.id)).toEqual(['hard-link', 'copy', 'allow-list', 'systemd-unit']);
     expect(f[0]?.commands?.[0]).toBe("sudo ln -f '/opt/p 11%/lib.so' /usr/local/lib/lib.so");
     expect(f[3]?.file?.content).toContain('-P "/usr/lib*/*,/usr/local/lib*/*,/opt/p 11%%/lib.so"');
+  });
+
+  it('offers the systemd user unit only where systemd runs', () => {
+    expect(buildFixes(input({ systemd: false })).map((x) => x.id)).toEqual(['hard-link', 'copy', 'allow-list']);
+  });
+
+  it('root gets the link and copy without sudo and without the needs-root mark; no sudo, su -l -c', () => {
+    const asRoot = buildFixes(input({ elevate: 'root' }));
+    expect(asRoot[0]?.commands?.[0]).toBe("ln -f '/opt/p 11%/lib.so' /usr/local/lib/lib.so");
+    expect(asRoot[1]?.commands?.[0]).toBe("install -m 0644 '/opt/p 11%/lib.so' /usr/local/lib/lib.so");
+    expect(asRoot.map((x) => x.root)).toEqual([undefined, undefined, undefined, undefined]);
+    const su = buildFixes(input({ elevate: 'su' }));
+    expect(su[0]?.commands?.[0]).toBe("su -l -c 'ln -f '\\''/opt/p 11%/lib.so'\\'' /usr/local/lib/lib.so'");
+    expect(su[0]?.root).toBe(true);
   });
 
   it('warns that a copy breaks $ORIGIN lookups', () => {

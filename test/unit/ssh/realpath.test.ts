@@ -20,7 +20,7 @@ import {
   type ResolverFs,
   type ResolveErrno,
 } from '../../../src/core/ssh/realpath.js';
-import { createProbe } from '../../../src/core/doctor/probe.js';
+import { createProbe } from '../../../src/core/system/probe.js';
 
 const nodeFs: ResolverFs = {
   async lstat(p) {

@@ -43,15 +43,18 @@ describe('the rule udev-check writes', () => {
     expect(evaluateRules(rules, dev('046d', 'c52b'), { action: 'add' }).group).toBeUndefined();
   });
 
-  it('comes with the commands that apply it to plugged-in readers', () => {
-    expect(
-      applyRuleCommands([
-        { vid: '08E6', pid: '1', name: '' },
-        { vid: '08e6', pid: '2', name: '' },
-      ]),
-    ).toEqual([
+  it('comes with the commands that apply it to plugged-in readers, as root on this machine', () => {
+    const readers = [
+      { vid: '08E6', pid: '1', name: '' },
+      { vid: '08e6', pid: '2', name: '' },
+    ];
+    expect(applyRuleCommands(readers, { elevate: 'sudo' })).toEqual([
       'sudo udevadm control --reload-rules',
       'sudo udevadm trigger --action=add --subsystem-match=usb --attr-match=idVendor=08e6',
+    ]);
+    expect(applyRuleCommands(readers, { elevate: 'root' })).toEqual([
+      'udevadm control --reload-rules',
+      'udevadm trigger --action=add --subsystem-match=usb --attr-match=idVendor=08e6',
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createProbe } from '../../../src/core/doctor/probe.js';
+import { createProbe } from '../../../src/core/system/probe.js';
 import { allRules, loadRulesFiles } from '../../../src/core/udev/rules-files.js';
 import { fixtureTree } from '../../helpers/fixture-tree.js';
 

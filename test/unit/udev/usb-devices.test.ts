@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createProbe } from '../../../src/core/doctor/probe.js';
+import { createProbe } from '../../../src/core/system/probe.js';
 import { idUsbInterfaces, listUsbDevices, parseUdevDb, udevDeviceFor } from '../../../src/core/udev/usb-devices.js';
 import { scenario, withUsbDevice } from '../../helpers/doctor-fixture.js';
 

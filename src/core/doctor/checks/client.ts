@@ -3,11 +3,14 @@
 
 import { hex32 } from '../../errors.js';
 import { compareVersions } from '../../drivers/bundles.js';
-import { clientLine, predict, type VersionAnswer } from '../protocol-model.js';
-import { installCommand, osInfo, packageName, packageVersion, upstreamVersion } from '../system/os.js';
-import { pcscdBinary } from '../system/pcscd-info.js';
-import type { Check, SystemProbe } from '../types.js';
-import { fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import { clientLine, predict } from '../protocol-model.js';
+import { installCommand, osInfo, packageName, packageVersion, upstreamVersion } from '../../system/os.js';
+import { pcscdBinary } from '../../system/pcscd-info.js';
+import type { DoctorCheck } from '../types.js';
+import type { SystemProbe } from '../../system/types.js';
+import { asRoot, detectMachine, mustElevate, shq } from '../../system/service.js';
+import type { Fix } from '../../engine/types.js';
+import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const LIB_DIRS = ['/usr/lib', '/usr/lib64', '/lib', '/lib64', '/usr/local/lib', '/usr/local/lib64'];
 
@@ -31,7 +34,7 @@ async function pcVersion(probe: SystemProbe, lib: string): Promise<string | unde
   return pc ? /^Version:\s*(\S+)/m.exec(pc)?.[1] : undefined;
 }
 
-export const libpcscliteVersion: Check = {
+export const libpcscliteVersion: DoctorCheck = {
   id: 'libpcsclite.version',
   title: "The system's libpcsclite can talk to this pcscd",
   description:
@@ -55,9 +58,9 @@ export const libpcscliteVersion: Check = {
           (l.startsWith('/usr/local/') ? undefined : pkg ? upstreamVersion(pkg.version) : undefined),
       })),
     );
-    const answers = facts.get('pcscd.answers') as VersionAnswer[] | undefined;
+    const answers = facts.get('pcscd.answers');
     const daemon = answers?.[0] ? `${answers[0].major}:${answers[0].minor}` : '?';
-    const os = await osInfo(probe);
+    const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
     const pcscd = await pcscdBinary(probe);
     const rows = versions.map((v) => {
       const line = v.version ? clientLine(v.version) : undefined;
@@ -81,10 +84,10 @@ export const libpcscliteVersion: Check = {
       `Use a libpcsclite that matches pcscd ${pcscd.version ?? ''}; any libpcsclite from 2.4.1 on also reaches older daemons by retrying with their version.`,
       [
         pcscd.pkg && pkg && pkg.name !== pcscd.pkg.name
-          ? installCommand(os.family, [`${pkg.name}=${pcscd.pkg.version}`])
-          : installCommand(os.family, [packageName('libpcsclite', os.family)]),
+          ? installCommand(os.family, [`${pkg.name}=${pcscd.pkg.version}`], m)
+          : installCommand(os.family, [packageName('libpcsclite', os.family)], m),
       ],
-      true,
+      mustElevate(m),
     );
     const broken = rows.find(
       (r) => r.prediction && (r.prediction.outcome === 'stopped' || r.prediction.outcome === 'no-service'),
@@ -139,7 +142,7 @@ function iniValue(text: string, section: string, key: string): string | undefine
   return undefined;
 }
 
-export const sandbox: Check = {
+export const sandbox: DoctorCheck = {
   id: 'sandbox',
   title: 'Sandboxes and containers',
   description:
@@ -148,7 +151,7 @@ export const sandbox: Check = {
   platforms: ['linux'],
   timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe, facts }) {
-    const daemon = (facts.get('pcscd.protocol') as string | undefined) ?? "the host daemon's";
+    const daemon = facts.get('pcscd.protocol') ?? "the host daemon's";
     const flatpak = await probe.readFile('/.flatpak-info');
     if (flatpak !== null) {
       const app = iniValue(flatpak, 'Application', 'name') ?? 'this application';
@@ -183,10 +186,7 @@ export const sandbox: Check = {
         details: [
           'Strict confinement lets a snap reach pcscd only through the pcscd interface; without it the socket I/O is refused ("RPC transport error", SCARD_F_COMM_ERROR, 0x80100013).',
         ],
-        fix: fix('Connect the interface (on the host).', [
-          `sudo snap connect ${shq(`${snap}:pcscd`)}`,
-          `snap connections ${shq(snap)}`,
-        ]),
+        fix: await snapFix(probe, snap),
         data: { kind: 'snap', snap },
       });
     }
@@ -214,3 +214,12 @@ export const sandbox: Check = {
     return result('pass', 'Not in a sandbox or container', { data: { kind: null } });
   },
 };
+
+async function snapFix(probe: SystemProbe, snap: string): Promise<Fix> {
+  const m = await detectMachine(probe);
+  return fix(
+    'Connect the interface (on the host).',
+    [asRoot(['snap', 'connect', `${snap}:pcscd`], m), `snap connections ${shq(snap)}`],
+    mustElevate(m),
+  );
+}

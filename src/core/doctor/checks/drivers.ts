@@ -6,11 +6,12 @@ import { compareVersions, isLibccid, type DriverBundle } from '../../drivers/bun
 import { evaluateRules, type UdevDevice } from '../../udev/evaluate.js';
 import { DEFAULT_RULE_FILE } from '../../udev/rule-writer.js';
 import { allRules, type RulesFile } from '../../udev/rules-files.js';
-import type { Check, CheckContext } from '../types.js';
-import { installCommand, osInfo, packageName } from '../system/os.js';
-import { pcscdBinary, pcscdUser } from '../system/pcscd-info.js';
-import { driverBundles, groupPolicy, rulesFiles } from '../system/readers.js';
-import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import type { DoctorCheck, DoctorContext } from '../types.js';
+import { installCommand, osInfo, packageName } from '../../system/os.js';
+import { pcscdBinary, pcscdUser } from '../../system/pcscd-info.js';
+import { driverBundles, groupPolicy, rulesFiles } from '../../udev/readers.js';
+import { asRoot, detectMachine, mustElevate, shq, writeAsRoot } from '../../system/service.js';
+import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
 
 /** A reader as the rules would see it on a hot-plug, built from a VID:PID (no sysfs needed). */
 function syntheticDevice(vid: string, pid: string, interfaces: string): UdevDevice {
@@ -25,12 +26,12 @@ function syntheticDevice(vid: string, pid: string, interfaces: string): UdevDevi
   };
 }
 
-async function nonRootPcscd(ctx: CheckContext): Promise<string | undefined> {
+async function nonRootPcscd(ctx: DoctorContext): Promise<string | undefined> {
   const u = await pcscdUser(ctx.probe, await daemonSocket(ctx));
   return u.name === 'root' ? undefined : u.name;
 }
 
-export const driversBundles: Check = {
+export const driversBundles: DoctorCheck = {
   id: 'drivers.bundles',
   title: 'USB reader drivers are installed and readable',
   description:
@@ -51,10 +52,14 @@ export const driversBundles: Check = {
       })),
     };
     if (bundles.length === 0) {
-      const os = await osInfo(probe);
+      const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
       return result('warn', 'No USB reader driver is installed', {
         details: ['pcscd finds USB readers only through driver bundles; with none, no USB reader shows up.'],
-        fix: fix('Install the CCID driver.', [installCommand(os.family, [packageName('ccid', os.family)])], true),
+        fix: fix(
+          'Install the CCID driver.',
+          [installCommand(os.family, [packageName('ccid', os.family)], m)],
+          mustElevate(m),
+        ),
         data,
       });
     }
@@ -74,7 +79,7 @@ export const driversBundles: Check = {
   },
 };
 
-export const driversLibccidVersion: Check = {
+export const driversLibccidVersion: DoctorCheck = {
   id: 'drivers.libccid-version',
   title: 'libccid is recent enough for pcscd',
   description:
@@ -114,7 +119,7 @@ export const driversLibccidVersion: Check = {
         { data },
       );
     }
-    const os = await osInfo(probe);
+    const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
     return result('fail', `libccid ${v} does not give readers to group ${user}, which pcscd ${pcscd ?? ''} runs as`, {
       details: [
         `pcscd runs as ${user} (pcsc-lite 2.4.0+ under systemd); libccid writes GROUP="pcscd" into its udev rule only from 1.7.0 on.`,
@@ -123,10 +128,10 @@ export const driversLibccidVersion: Check = {
       fix: fix(
         'Upgrade libccid to 1.7.0 or later; until then, add a rule for your readers.',
         [
-          installCommand(os.family, [packageName('ccid', os.family)]),
-          `sudo pcsc udev-check --write ${DEFAULT_RULE_FILE}`,
+          installCommand(os.family, [packageName('ccid', os.family)], m),
+          asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
         ],
-        true,
+        mustElevate(m),
       ),
       data,
     });
@@ -142,7 +147,7 @@ function groupFiles(files: readonly RulesFile[]): RulesFile[] {
   );
 }
 
-export const udevRuleHeader: Check = {
+export const udevRuleHeader: DoctorCheck = {
   id: 'udev.rule-header',
   title: 'Reader udev rules keep the group on every event',
   description:
@@ -201,6 +206,7 @@ export const udevRuleHeader: Check = {
       });
     const src = files[0]?.path ?? '/usr/lib/udev/rules.d/92-libccid.rules';
     const name = src.split('/').pop() as string;
+    const m = await detectMachine(probe);
     return result(
       user ? 'warn' : 'pass',
       user
@@ -216,10 +222,14 @@ export const udevRuleHeader: Check = {
         fix: fix(
           'Upgrade libccid to 1.8.0 or later, or override the rules file in /etc with the fixed header and lower-case IDs.',
           [
-            `sed -e 's/^ACTION!="add"/ACTION=="remove"/' -e '/idVendor\\|idProduct/s/"\\([0-9A-F]\\{4\\}\\)"/"\\L\\1"/g' ${shq(src)} | sudo tee ${shq(`/etc/udev/rules.d/${name}`)}`,
-            'sudo udevadm control --reload-rules',
+            writeAsRoot(
+              `sed -e 's/^ACTION!="add"/ACTION=="remove"/' -e '/idVendor\\|idProduct/s/"\\([0-9A-F]\\{4\\}\\)"/"\\L\\1"/g' ${shq(src)}`,
+              `/etc/udev/rules.d/${name}`,
+              m,
+            ),
+            asRoot(['udevadm', 'control', '--reload-rules'], m),
           ],
-          true,
+          mustElevate(m),
         ),
         data,
       },
@@ -244,7 +254,7 @@ function uncovered(
     .map((r) => `${r.vid}:${r.pid} ${r.name}`);
 }
 
-export const driversRuleCoverage: Check = {
+export const driversRuleCoverage: DoctorCheck = {
   id: 'drivers.rule-coverage',
   title: "Every driver bundle's readers get the pcscd group",
   description:
@@ -266,6 +276,7 @@ export const driversRuleCoverage: Check = {
       uncovered: uncovered(b, rules, policy, user),
     }));
     const bad = rows.filter((r) => r.uncovered.length > 0);
+    const m = await detectMachine(probe);
     const data = {
       group: user,
       bundles: rows.map((r) => ({ ...r, uncovered: r.uncovered.slice(0, 50), uncoveredCount: r.uncovered.length })),
@@ -286,8 +297,11 @@ export const driversRuleCoverage: Check = {
         ],
         fix: fix(
           'Plug the reader in and let udev-check write a rule for it.',
-          [`sudo pcsc udev-check --write ${DEFAULT_RULE_FILE}`, 'sudo udevadm control --reload-rules'],
-          true,
+          [
+            asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
+            asRoot(['udevadm', 'control', '--reload-rules'], m),
+          ],
+          mustElevate(m),
         ),
         data,
       },

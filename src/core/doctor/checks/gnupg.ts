@@ -3,10 +3,12 @@
 // scdaemon.conf says `disable-ccid` and `pcsc-shared`.
 
 import { posix } from 'node:path';
-import type { Check, SystemProbe } from '../types.js';
-import { findUser } from '../system/accounts.js';
-import { processList } from '../system/memo.js';
-import { fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import type { DoctorCheck } from '../types.js';
+import type { ProcessInfo, SystemProbe } from '../../system/types.js';
+import { findUser } from '../../system/accounts.js';
+import { processList } from '../../system/memo.js';
+import { shq } from '../../system/service.js';
+import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const SCDAEMON = [
   '/usr/lib/gnupg/scdaemon',
@@ -15,6 +17,13 @@ const SCDAEMON = [
   '/usr/local/libexec/scdaemon',
   '/opt/homebrew/libexec/scdaemon',
 ];
+
+/** The scdaemon processes running now. */
+export async function scdaemons(probe: SystemProbe): Promise<ProcessInfo[]> {
+  return (await processList(probe)).filter(
+    (p) => posix.basename(p.argv[0] ?? '') === 'scdaemon' || posix.basename(p.exe ?? '') === 'scdaemon',
+  );
+}
 
 /** The options set in a gpg-style config file (`name [value]` lines, `#` comments). */
 export function confOptions(text: string): Set<string> {
@@ -43,7 +52,7 @@ async function usbFds(probe: SystemProbe, pid: number): Promise<string[]> {
   return out;
 }
 
-export const gnupgScdaemon: Check = {
+export const gnupgScdaemon: DoctorCheck = {
   id: 'gnupg.scdaemon',
   title: "GnuPG's scdaemon shares the reader with pcscd",
   description:
@@ -52,9 +61,7 @@ export const gnupgScdaemon: Check = {
   platforms: ['linux', 'darwin', 'freebsd', 'openbsd'],
   timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe }) {
-    const procs = (await processList(probe)).filter(
-      (p) => posix.basename(p.argv[0] ?? '') === 'scdaemon' || posix.basename(p.exe ?? '') === 'scdaemon',
-    );
+    const procs = await scdaemons(probe);
     let installed: string | undefined;
     for (const p of SCDAEMON) if ((await probe.stat(p))?.isFile) installed ??= p;
     if (!installed && procs.length === 0)

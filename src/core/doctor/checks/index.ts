@@ -1,6 +1,6 @@
 // The registry of doctor's checks, in display order. udev-check runs the "udev" category.
 
-import type { Check } from '../types.js';
+import type { DoctorCheck } from '../types.js';
 import { libpcscliteVersion, sandbox } from './client.js';
 import { driversBundles, driversLibccidVersion, driversRuleCoverage, udevRuleHeader } from './drivers.js';
 import { gnupgScdaemon } from './gnupg.js';
@@ -12,7 +12,7 @@ import { polkit } from './polkit.js';
 import { pcscdGroup, udevIgnore, udevKernelDriver, udevNodeAccess, udevReaders } from './udev.js';
 import { driversUsbBackend } from './usb-backend.js';
 
-export const DOCTOR_CHECKS: readonly Check[] = [
+export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   pcscdInstalled,
   pcscdService,
   pcscdSocket,

@@ -2,14 +2,15 @@
 // preference `useIFDCCID` switches to an installed libccid; and whether smart cards are allowed.
 
 import { parseBundle } from '../../drivers/bundles.js';
-import type { Check } from '../types.js';
+import type { DoctorCheck } from '../types.js';
+import { asRoot, detectMachine, mustElevate } from '../../system/service.js';
 import { fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const PREFS = '/Library/Preferences/com.apple.security.smartcard';
 const APPLE_CCID = '/usr/libexec/SmartCardServices/drivers/ifd-ccid.bundle/Contents/Info.plist';
 const USER_CCID = '/usr/local/libexec/SmartCardServices/drivers/ifd-ccid.bundle/Contents/Info.plist';
 
-export const macosCcidDriver: Check = {
+export const macosCcidDriver: DoctorCheck = {
   id: 'macos.ccid-driver',
   title: "Which CCID driver macOS uses (Apple's or libccid)",
   description:
@@ -24,15 +25,18 @@ export const macosCcidDriver: Check = {
     const user = await probe.readFile(USER_CCID);
     const userBundle = user ? parseBundle('ifd-ccid.bundle', USER_CCID, user) : undefined;
     const data = { useIFDCCID: useLibccid, appleDriver: apple !== null, libccid: userBundle?.version ?? null };
+    const m = await detectMachine(probe);
     if (useLibccid && !userBundle) {
       return result(
         'fail',
         'useIFDCCID is 1 but no libccid is installed in /usr/local/libexec/SmartCardServices/drivers',
         {
           details: ['macOS then loads no CCID driver at all: no USB reader shows up.'],
-          fix: fix("Switch back to Apple's driver, or install libccid.", [
-            `sudo defaults write ${PREFS} useIFDCCID -bool no`,
-          ]),
+          fix: fix(
+            "Switch back to Apple's driver, or install libccid.",
+            [asRoot(['defaults', 'write', PREFS, 'useIFDCCID', '-bool', 'no'], m)],
+            mustElevate(m),
+          ),
           data,
         },
       );
@@ -43,9 +47,11 @@ export const macosCcidDriver: Check = {
         `libccid ${userBundle.version ?? ''} is installed but unused (useIFDCCID is not 1)`.replace('  ', ' '),
         {
           details: ["macOS keeps using Apple's CCID driver; readers only libccid supports stay invisible."],
-          fix: fix('If you installed libccid for a reader Apple does not support, enable it.', [
-            `sudo defaults write ${PREFS} useIFDCCID -bool yes`,
-          ]),
+          fix: fix(
+            'If you installed libccid for a reader Apple does not support, enable it.',
+            [asRoot(['defaults', 'write', PREFS, 'useIFDCCID', '-bool', 'yes'], m)],
+            mustElevate(m),
+          ),
           data,
         },
       );
@@ -58,7 +64,7 @@ export const macosCcidDriver: Check = {
   },
 };
 
-export const macosSmartcardPrefs: Check = {
+export const macosSmartcardPrefs: DoctorCheck = {
   id: 'macos.smartcard-prefs',
   title: 'Smart cards are allowed on this Mac',
   description:
@@ -78,10 +84,13 @@ export const macosSmartcardPrefs: Check = {
         : [];
     const data = { allowSmartCard: !off, disabledTokens: tokens };
     if (off) {
+      const m = await detectMachine(probe);
       return result('fail', 'Smart card support is disabled (allowSmartCard = false)', {
-        fix: fix('Remove the setting, or the configuration profile that sets it.', [
-          `sudo defaults delete ${PREFS} allowSmartCard`,
-        ]),
+        fix: fix(
+          'Remove the setting, or the configuration profile that sets it.',
+          [asRoot(['defaults', 'delete', PREFS, 'allowSmartCard'], m)],
+          mustElevate(m),
+        ),
         data,
       });
     }

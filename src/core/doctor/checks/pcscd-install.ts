@@ -2,15 +2,16 @@
 // 2.4.0+ runs as `pcscd` under systemd), and the state of pcscd.socket / pcscd.service.
 
 import { compareVersions } from '../../drivers/bundles.js';
-import type { Check } from '../types.js';
-import { findGroup } from '../system/accounts.js';
-import { installCommand, osInfo, packageName, systemdRunning, upstreamVersion } from '../system/os.js';
-import { pcscdBinary, pcscdProcess, pcscdUnit, pcscdUser } from '../system/pcscd-info.js';
-import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import type { DoctorCheck } from '../types.js';
+import { findGroup } from '../../system/accounts.js';
+import { installCommand, osInfo, packageName, upstreamVersion } from '../../system/os.js';
+import { asRoot, detectMachine, mustElevate, restartPcscd, systemdRunning } from '../../system/service.js';
+import { pcscdBinary, pcscdProcess, pcscdUnit, pcscdUser } from '../../system/pcscd-info.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const UNIX = ['linux', 'freebsd', 'openbsd'] as const;
 
-export const pcscdInstalled: Check = {
+export const pcscdInstalled: DoctorCheck = {
   id: 'pcscd.installed',
   title: 'pcscd is installed',
   description: 'Finds the pcscd binary, runs `pcscd --version` and asks the package manager for its version.',
@@ -18,8 +19,7 @@ export const pcscdInstalled: Check = {
   platforms: UNIX,
   timeoutMs: SCAN_TIMEOUT_MS,
   async run({ probe, facts }) {
-    const bin = await pcscdBinary(probe);
-    const os = await osInfo(probe);
+    const [bin, os, m] = await Promise.all([pcscdBinary(probe), osInfo(probe), detectMachine(probe)]);
     if (bin.paths.length === 0) {
       return result('fail', 'pcscd is not installed', {
         details: [
@@ -27,8 +27,8 @@ export const pcscdInstalled: Check = {
         ],
         fix: fix(
           'Install pcscd and the CCID driver.',
-          [installCommand(os.family, [packageName('pcscd', os.family), packageName('ccid', os.family)])],
-          true,
+          [installCommand(os.family, [packageName('pcscd', os.family), packageName('ccid', os.family)], m)],
+          mustElevate(m),
         ),
       });
     }
@@ -60,8 +60,8 @@ export const pcscdInstalled: Check = {
         details: [...details, 'The binary does not come from the package: a local build or an unfinished upgrade.'],
         fix: fix(
           'Reinstall the package so the binary and the package agree.',
-          [installCommand(os.family, ['--reinstall', bin.pkg?.name ?? 'pcscd'])],
-          true,
+          [installCommand(os.family, ['--reinstall', bin.pkg?.name ?? 'pcscd'], m)],
+          mustElevate(m),
         ),
         data,
       });
@@ -70,7 +70,7 @@ export const pcscdInstalled: Check = {
   },
 };
 
-export const pcscdUserCheck: Check = {
+export const pcscdUserCheck: DoctorCheck = {
   id: 'pcscd.user',
   title: 'pcscd runs as the user its setup expects',
   description:
@@ -94,18 +94,30 @@ export const pcscdUserCheck: Check = {
           : 'no User= in the unit, or not started by systemd';
     if (user.uid === undefined) {
       const hasGroup = Boolean(await findGroup(probe, user.name));
+      const m = await detectMachine(probe);
       return result('fail', `pcscd.service runs as user "${user.name}", which does not exist`, {
         details: [
           `From ${how}.`,
           'systemd cannot start pcscd ("Failed to determine user credentials"), so every PC/SC application sees "Service not available".',
         ],
         fix: fix(
-          'Create the system user (pcsc-lite ships a sysusers.d entry for it).',
+          'Create the system user (pcsc-lite ships a sysusers.d entry for it), then restart pcscd.',
           [
-            `sudo useradd --system ${hasGroup ? `--gid ${shq(user.name)}` : '--user-group'} --no-create-home --shell /usr/sbin/nologin ${shq(user.name)}`,
-            'sudo systemctl restart pcscd.socket',
+            asRoot(
+              [
+                'useradd',
+                '--system',
+                ...(hasGroup ? ['--gid', user.name] : ['--user-group']),
+                '--no-create-home',
+                '--shell',
+                '/usr/sbin/nologin',
+                user.name,
+              ],
+              m,
+            ),
+            ...restartPcscd(m).commands,
           ],
-          true,
+          mustElevate(m),
         ),
         data,
       });
@@ -137,7 +149,7 @@ function showProps(text: string): Record<string, string> {
   return out;
 }
 
-export const pcscdService: Check = {
+export const pcscdService: DoctorCheck = {
   id: 'pcscd.service',
   title: 'pcscd.socket and pcscd.service are enabled and healthy',
   description:
@@ -161,6 +173,9 @@ export const pcscdService: Check = {
       return r ? showProps(r.stdout) : {};
     };
     const [sock, svc] = await Promise.all([show('pcscd.socket'), show('pcscd.service')]);
+    const m = await detectMachine(probe);
+    const systemctl = (...args: string[]): string => asRoot(['systemctl', ...args], m);
+    const root = mustElevate(m);
     const data = { socket: sock, service: svc };
     const state = `pcscd.socket ${sock.ActiveState ?? '?'} (${sock.UnitFileState ?? '?'}), pcscd.service ${svc.ActiveState ?? '?'}/${svc.SubState ?? '?'}`;
     if (sock.LoadState === 'masked' || svc.LoadState === 'masked') {
@@ -170,8 +185,8 @@ export const pcscdService: Check = {
         ],
         fix: fix(
           'Unmask and start the socket.',
-          ['sudo systemctl unmask pcscd.socket pcscd.service', 'sudo systemctl enable --now pcscd.socket'],
-          true,
+          [systemctl('unmask', 'pcscd.socket', 'pcscd.service'), systemctl('enable', '--now', 'pcscd.socket')],
+          root,
         ),
         data,
       });
@@ -184,11 +199,11 @@ export const pcscdService: Check = {
         fix: fix(
           'Read the journal, fix what it names, then reset and restart.',
           [
-            'journalctl -b -u pcscd.service -u pcscd.socket --no-pager | tail -n 30',
-            'sudo systemctl reset-failed pcscd.service pcscd.socket',
-            'sudo systemctl restart pcscd.socket',
+            `${asRoot(['journalctl', '-b', '-u', 'pcscd.service', '-u', 'pcscd.socket', '--no-pager'], m)} | tail -n 30`,
+            systemctl('reset-failed', 'pcscd.service', 'pcscd.socket'),
+            systemctl('restart', 'pcscd.socket'),
           ],
-          true,
+          root,
         ),
         data,
       });
@@ -198,14 +213,14 @@ export const pcscdService: Check = {
         details: [
           'pcscd is started on demand by its socket unit; without it nothing answers on /run/pcscd/pcscd.comm.',
         ],
-        fix: fix('Enable and start the socket unit.', ['sudo systemctl enable --now pcscd.socket'], true),
+        fix: fix('Enable and start the socket unit.', [systemctl('enable', '--now', 'pcscd.socket')], root),
         data,
       });
     }
     if (sock.UnitFileState === 'disabled') {
       return result('warn', `pcscd.socket is active but disabled: ${state}`, {
         details: ['It will not be there after the next boot.'],
-        fix: fix('Enable it.', ['sudo systemctl enable pcscd.socket'], true),
+        fix: fix('Enable it.', [systemctl('enable', 'pcscd.socket')], root),
         data,
       });
     }

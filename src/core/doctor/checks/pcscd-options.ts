@@ -1,10 +1,11 @@
 // pcscd's options: PCSCD_ARGS and the filters in /etc/default/pcscd, the unit's ExecStart (with
 // drop-ins) and the running daemon's command line, judged against the options this pcscd knows.
 
-import type { Check, CheckResult } from '../types.js';
-import { systemdRunning } from '../system/os.js';
-import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, splitWords } from '../system/pcscd-info.js';
-import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import type { CheckResult } from '../../engine/types.js';
+import type { DoctorCheck } from '../types.js';
+import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, splitWords } from '../../system/pcscd-info.js';
+import { asRoot, detectMachine, editAsRoot, mustElevate, restartPcscd } from '../../system/service.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 /** Long options of pcsc-lite 1.9.x–2.5.x, for a pcscd whose --help we cannot run. */
 const KNOWN = [
@@ -85,7 +86,7 @@ export function readOptions(args: readonly string[], from: string): Opt[] {
   return out;
 }
 
-export const pcscdOptions: Check = {
+export const pcscdOptions: DoctorCheck = {
   id: 'pcscd.options',
   title: "pcscd's options and configuration",
   description:
@@ -105,7 +106,8 @@ export const pcscdOptions: Check = {
     const opts: Opt[] = [];
     const vars = defaults?.vars ?? {};
     if (vars.PCSCD_ARGS) opts.push(...readOptions(splitWords(vars.PCSCD_ARGS), `PCSCD_ARGS in ${defaults?.path}`));
-    const underSystemd = await systemdRunning(probe);
+    const m = await detectMachine(probe);
+    const underSystemd = m.init === 'systemd';
     if (unit?.execStart && underSystemd)
       opts.push(
         ...readOptions(
@@ -118,7 +120,7 @@ export const pcscdOptions: Check = {
     const fails: string[] = [];
     const warns: string[] = [];
     const commands: string[] = [];
-    const editDefaults = `sudoedit ${shq(defaults?.path ?? '/etc/default/pcscd')}`;
+    const editDefaults = editAsRoot(defaults?.path ?? '/etc/default/pcscd', m);
     for (const o of opts) {
       if (!known.has(o.name)) {
         if (o.name === 'disable-polkit')
@@ -159,19 +161,18 @@ export const pcscdOptions: Check = {
     ];
     if (fails.length > 0 || warns.length > 0) commands.push(editDefaults);
     if (underSystemd && unit?.files.some((f) => f.startsWith('/etc/')))
-      commands.push('sudo systemctl edit pcscd.service');
-    if (commands.length > 0)
-      commands.push(underSystemd ? 'sudo systemctl restart pcscd.socket pcscd.service' : 'sudo service pcscd restart');
+      commands.push(asRoot(['systemctl', 'edit', 'pcscd.service'], m));
+    if (commands.length > 0) commands.push(...restartPcscd(m).commands);
     if (fails.length > 0)
       return result('fail', fails[0] as string, {
         details,
-        fix: fix('Remove or correct the option where it is set, then restart pcscd.', commands, true),
+        fix: fix('Remove or correct the option where it is set, then restart pcscd.', commands, mustElevate(m)),
         data,
       });
     if (warns.length > 0)
       return result('warn', warns[0] as string, {
         details,
-        fix: fix('Remove the logging option unless you are debugging, then restart pcscd.', commands, true),
+        fix: fix('Remove the logging option unless you are debugging, then restart pcscd.', commands, mustElevate(m)),
         data,
       });
     return result(

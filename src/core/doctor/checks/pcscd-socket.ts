@@ -6,18 +6,65 @@ import { PcscdConnection } from '../../pcscd/connection.js';
 import { PcscdContext } from '../../pcscd/context.js';
 import { probeVersions } from '../pcscd-versions.js';
 import { CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
-import { DEFAULT_SOCKET } from '../../pcscd/socket-path.js';
-import { pcscdBinary } from '../system/pcscd-info.js';
-import type { Check, CheckContext } from '../types.js';
-import { fix, octal, result, shq, socketPath, startPcscdCommands } from './util.js';
+import { DEFAULT_SOCKET, LEGACY_SOCKET, type SocketChoice } from '../../pcscd/socket-path.js';
+import { pcscdBinary } from '../../system/pcscd-info.js';
+import {
+  asRoot,
+  detectMachine,
+  mustElevate,
+  noDaemonFix,
+  overrideSetIn,
+  restartPcscd,
+  startPcscd,
+  type DefaultSocket,
+} from '../../system/service.js';
+import type { Fix } from '../../engine/types.js';
+import type { DoctorCheck, DoctorContext } from '../types.js';
+import { holderFix } from './holders.js';
+import { fix, octal, result, socketPath } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
-async function hostSocket(ctx: CheckContext): Promise<{ path: string; host: string; source: string }> {
+async function hostSocket(ctx: DoctorContext): Promise<SocketChoice & { host: string }> {
   const s = await socketPath(ctx);
-  return { path: s.path, host: ctx.probe.path(s.path), source: s.source };
+  return { ...s, host: ctx.probe.path(s.path) };
 }
 
-export const pcscdSocket: Check = {
+const overridden = (s: SocketChoice): boolean => s.source === 'env' || s.source === 'option';
+
+/** Whether the system's own pcscd answers at its built-in path (when an override names another). */
+async function systemSocket(ctx: DoctorContext): Promise<DefaultSocket> {
+  const legacy = !(await ctx.probe.lstat(DEFAULT_SOCKET)) && (await ctx.probe.lstat(LEGACY_SOCKET));
+  const path = legacy ? LEGACY_SOCKET : DEFAULT_SOCKET;
+  if (!(await ctx.probe.stat(path))?.isSocket) return { path, listening: false };
+  try {
+    (await PcscdConnection.open(ctx.probe.path(path), 2000)).close();
+    return { path, listening: true };
+  } catch {
+    return { path, listening: false };
+  }
+}
+
+/** No daemon answers at `s`: start the system's pcscd, or sort the override out. */
+async function noDaemon(ctx: DoctorContext, s: SocketChoice): Promise<Fix> {
+  const m = await detectMachine(ctx.probe);
+  const system = overridden(s) ? await systemSocket(ctx) : { path: s.path, listening: false };
+  const setIn = s.source === 'env' ? await overrideSetIn(ctx.probe) : [];
+  const f = noDaemonFix(m, s, system, setIn);
+  return fix(f.text, f.commands, f.root);
+}
+
+/** The daemon at `s` misbehaves: restart the system's pcscd, or whatever serves the override. */
+async function restart(ctx: DoctorContext, s: SocketChoice, after = ''): Promise<Fix> {
+  const then = after ? ` ${after}` : '';
+  if (overridden(s))
+    return fix(
+      `Restart the daemon that serves ${s.path} (${s.source === 'env' ? 'PCSCLITE_CSOCK_NAME' : '--socket'}): it is not the system's pcscd, so pcsc cannot tell how it was started.${then}`,
+    );
+  const r = restartPcscd(await detectMachine(ctx.probe));
+  return fix(`${r.text}${then}`, r.commands, r.root);
+}
+
+export const pcscdSocket: DoctorCheck = {
   id: 'pcscd.socket',
   title: "pcscd's socket is there and accepts connections",
   description:
@@ -34,18 +81,9 @@ export const pcscdSocket: Check = {
       return result('fail', `No pcscd socket at ${s.path}${via}`, {
         details: [
           'pcscd is not running and nothing starts it on demand, so every PC/SC application fails with "Service not available" (SCARD_E_NO_SERVICE, 0x8010001D).',
-          ...(s.source === 'env'
-            ? ['PCSCLITE_CSOCK_NAME points at a path where no daemon listens; unset it to use the system daemon.']
-            : []),
+          ...(s.source === 'env' ? ['PCSCLITE_CSOCK_NAME names a path where no daemon listens.'] : []),
         ],
-        fix:
-          s.source === 'env'
-            ? fix('Unset the override, or start the daemon it names.', ['unset PCSCLITE_CSOCK_NAME'])
-            : fix(
-                'Start pcscd (socket activation starts it on the first connection).',
-                await startPcscdCommands(ctx),
-                true,
-              ),
+        fix: await noDaemon(ctx, s),
         data,
       });
     }
@@ -63,11 +101,7 @@ export const pcscdSocket: Check = {
             ? fix(`Give --socket the path pcscd listens on (${DEFAULT_SOCKET} unless pcscd was started with another).`)
             : s.source === 'env'
               ? fix('Unset the override, or point it at the socket pcscd listens on.', ['unset PCSCLITE_CSOCK_NAME'])
-              : fix(
-                  'Move the file away and restart pcscd.',
-                  [`sudo mv ${shq(s.path)} ${shq(`${s.path}.bad`)}`, ...(await startPcscdCommands(ctx))],
-                  true,
-                ),
+              : await moveAway(ctx, s.path),
         data,
       });
     }
@@ -81,18 +115,14 @@ export const pcscdSocket: Check = {
           details: [
             'pcscd stopped (or crashed) and left its socket file behind; applications get "Service not available" (0x8010001D).',
           ],
-          fix: fix('Start pcscd again.', await startPcscdCommands(ctx), true),
+          fix: await noDaemon(ctx, s),
           data: { ...data, error: code },
         });
       }
       if (code === 'EACCES') {
         return result('fail', `Permission denied connecting to ${s.path} (mode ${octal(st.mode)})`, {
           details: ["pcscd's socket must be connectable by every user (mode 0666; access control is polkit's job)."],
-          fix: fix(
-            'Give the socket its usual mode (pcscd.socket has SocketMode=0666).',
-            [`sudo chmod 0666 ${shq(s.path)}`],
-            true,
-          ),
+          fix: await chmodSocket(ctx, s.path),
           data: { ...data, error: code },
         });
       }
@@ -104,6 +134,25 @@ export const pcscdSocket: Check = {
   },
 };
 
+async function moveAway(ctx: DoctorContext, path: string): Promise<Fix> {
+  const m = await detectMachine(ctx.probe);
+  const start = startPcscd(m);
+  return fix(
+    `Move the file away, then start pcscd. ${start.text}`,
+    [asRoot(['mv', path, `${path}.bad`], m), ...start.commands],
+    mustElevate(m),
+  );
+}
+
+async function chmodSocket(ctx: DoctorContext, path: string): Promise<Fix> {
+  const m = await detectMachine(ctx.probe);
+  return fix(
+    'Give the socket its usual mode (pcscd.socket has SocketMode=0666).',
+    [asRoot(['chmod', '0666', path], m)],
+    mustElevate(m),
+  );
+}
+
 const OUTCOME_TEXT = {
   ok: 'works',
   degraded: 'works, degraded',
@@ -112,7 +161,7 @@ const OUTCOME_TEXT = {
   unknown: 'unknown',
 } as const;
 
-export const pcscdProtocol: Check = {
+export const pcscdProtocol: DoctorCheck = {
   id: 'pcscd.protocol',
   title: "pcscd's protocol version and the clients it accepts",
   description:
@@ -143,7 +192,7 @@ export const pcscdProtocol: Check = {
       }
       return result('fail', `pcscd accepts connections but does not answer CMD_VERSION: ${(e as Error).message}`, {
         details: ['The daemon is hung, or something that is not pcscd listens on its socket.'],
-        fix: fix('Restart pcscd.', await startPcscdCommands(ctx), true),
+        fix: await restart(ctx, s),
       });
     }
     const first = answers[0] as VersionAnswer;
@@ -196,11 +245,7 @@ export const pcscdProtocol: Check = {
           ? fix(
               'Let your user reach pcscd with a polkit rule (see the polkit check), or run pcscd with --disable-polkit.',
             )
-          : fix(
-              'Restart pcscd; if it persists, report it with `pcsc doctor --json`.',
-              await startPcscdCommands(ctx),
-              true,
-            ),
+          : await restart(ctx, s, 'If it persists, report it with `pcsc doctor --json`.'),
         data,
       });
     }
@@ -223,7 +268,7 @@ export const pcscdProtocol: Check = {
 
 type ReaderVerdict = { reader: string; status: 'pass' | 'warn' | 'fail'; state: string; code?: string };
 
-export const pcscdReaders: Check = {
+export const pcscdReaders: DoctorCheck = {
   id: 'pcscd.readers',
   title: 'Each reader pcscd lists accepts a shared connection',
   description:
@@ -252,7 +297,9 @@ export const pcscdReaders: Check = {
       );
       // One context per reader: pcscd answers a connection's requests in order, so a CONNECT stuck
       // behind another program's transaction would otherwise stall every reader after it.
-      const verdicts = await Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal)));
+      // Where pcscd's driver errors are logged: the journal under systemd, else wherever it was started to log.
+      const log = (await detectMachine(ctx.probe)).init === 'systemd' ? 'journalctl -u pcscd' : "pcscd's log";
+      const verdicts = await Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal, log)));
       const worst = verdicts.some((v) => v.status === 'fail')
         ? 'fail'
         : verdicts.some((v) => v.status === 'warn')
@@ -270,12 +317,7 @@ export const pcscdReaders: Check = {
         {
           details,
           ...(exclusive
-            ? {
-                fix: fix(
-                  "Another program holds the card (exclusively, or in a transaction it does not end), most often GnuPG's scdaemon. Stop it, and make it share the card (see the gnupg.scdaemon check).",
-                  ['gpgconf --kill scdaemon'],
-                ),
-              }
+            ? { fix: await holderFix(ctx.probe) }
             : unavailable
               ? {
                   fix: fix(
@@ -295,7 +337,13 @@ export const pcscdReaders: Check = {
 /** How long a shared CONNECT may wait: pcscd holds it while another program's transaction lasts. */
 const BUSY_WAIT_MS = 5000;
 
-async function tryReader(socket: string, reader: string, flags: string[], signal: AbortSignal): Promise<ReaderVerdict> {
+async function tryReader(
+  socket: string,
+  reader: string,
+  flags: string[],
+  signal: AbortSignal,
+  log: string,
+): Promise<ReaderVerdict> {
   // pcscd sets UNAVAILABLE while the driver reports errors ("Error communicating to" in its log).
   if (flags.includes('UNKNOWN'))
     return {
@@ -356,7 +404,7 @@ async function tryReader(socket: string, reader: string, flags: string[], signal
         return {
           reader,
           status: 'fail',
-          state: 'reader unavailable (unplugged, or its driver failed: see journalctl -u pcscd)',
+          state: `reader unavailable (unplugged, or its driver failed: see ${log})`,
           code,
         };
       default:

@@ -2,12 +2,14 @@
 // (connecting) and access_card (SCardConnect), their defaults (active local sessions only), the
 // owner annotation pcscd 2.4.0+ needs to ask polkit as user pcscd, polkitd itself, and local rules.
 
-import type { Check, SystemProbe } from '../types.js';
-import { findUser } from '../system/accounts.js';
-import { installCommand, osInfo, packageName } from '../system/os.js';
-import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, pcscdUser, splitWords } from '../system/pcscd-info.js';
-import { processList } from '../system/memo.js';
-import { daemonSocket, fix, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import type { DoctorCheck } from '../types.js';
+import type { SystemProbe } from '../../system/types.js';
+import { findUser } from '../../system/accounts.js';
+import { installCommand, osInfo, packageName } from '../../system/os.js';
+import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, pcscdUser, splitWords } from '../../system/pcscd-info.js';
+import { processList } from '../../system/memo.js';
+import { detectMachine, mustElevate, shq, writeAsRoot } from '../../system/service.js';
+import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const POLICY = '/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy';
 const RULE_DIRS = ['/etc/polkit-1/rules.d', '/usr/share/polkit-1/rules.d', '/usr/local/share/polkit-1/rules.d'];
@@ -61,7 +63,7 @@ function ruleFor(user: string): string {
   ].join('\n');
 }
 
-export const polkit: Check = {
+export const polkit: DoctorCheck = {
   id: 'polkit',
   title: 'polkit lets you use pcscd',
   description:
@@ -77,7 +79,7 @@ export const polkit: Check = {
     if (!bin.features.includes('polkit'))
       return result('skip', `pcscd ${bin.version ?? ''} is built without polkit`.replace('  ', ' '));
     if (await disabledByOption(probe, socket)) return result('skip', 'pcscd runs with --disable-polkit');
-    const os = await osInfo(probe);
+    const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
     const xml = await probe.readFile(POLICY);
     const pcscdName = (await pcscdUser(probe, socket)).name;
     const data: Record<string, unknown> = { policy: xml === null ? null : POLICY, pcscdUser: pcscdName };
@@ -88,8 +90,8 @@ export const polkit: Check = {
         ],
         fix: fix(
           'Reinstall pcscd to restore the policy file.',
-          [installCommand(os.family, ['--reinstall', packageName('pcscd', os.family)])],
-          true,
+          [installCommand(os.family, ['--reinstall', packageName('pcscd', os.family)], m)],
+          mustElevate(m),
         ),
         data,
       });
@@ -106,8 +108,8 @@ export const polkit: Check = {
         details: ['pcscd logs "polkit_authority_get_sync failed" and refuses every client (common in containers).'],
         fix: fix(
           'Install polkitd, or start pcscd with --disable-polkit (PCSCD_ARGS in /etc/default/pcscd).',
-          [installCommand(os.family, [packageName('polkit', os.family)])],
-          true,
+          [installCommand(os.family, [packageName('polkit', os.family)], m)],
+          mustElevate(m),
         ),
         data,
       });
@@ -125,8 +127,8 @@ export const polkit: Check = {
           ],
           fix: fix(
             'Install the policy file of the same pcsc-lite version as pcscd.',
-            [installCommand(os.family, ['--reinstall', packageName('pcscd', os.family)])],
-            true,
+            [installCommand(os.family, ['--reinstall', packageName('pcscd', os.family)], m)],
+            mustElevate(m),
           ),
           data,
         },
@@ -158,9 +160,13 @@ export const polkit: Check = {
           fix: fix(
             `Allow your user (${me}) with a polkit rule.`,
             [
-              `printf '%s\\n' ${ruleFor(me).split('\n').map(shq).join(' ')} | sudo tee ${shq(`/etc/polkit-1/rules.d/50-pcscd-${me}.rules`)}`,
+              writeAsRoot(
+                `printf '%s\\n' ${ruleFor(me).split('\n').map(shq).join(' ')}`,
+                `/etc/polkit-1/rules.d/50-pcscd-${me}.rules`,
+                m,
+              ),
             ],
-            true,
+            mustElevate(m),
           ),
           data,
         },

@@ -4,14 +4,17 @@
 
 import { applyRuleCommands, DEFAULT_RULE_FILE } from '../../udev/rule-writer.js';
 import { compareVersions } from '../../drivers/bundles.js';
-import type { Check, CheckResult, SystemProbe } from '../types.js';
-import { findGroup, sysGidMax } from '../system/accounts.js';
-import { pcscdBinary, pcscdUser } from '../system/pcscd-info.js';
-import { readerNodes, type ReaderNode } from '../system/reader-access.js';
-import { rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../system/readers.js';
+import type { CheckResult } from '../../engine/types.js';
+import type { DoctorCheck } from '../types.js';
+import type { SystemProbe } from '../../system/types.js';
+import { findGroup, sysGidMax } from '../../system/accounts.js';
+import { pcscdBinary, pcscdUser } from '../../system/pcscd-info.js';
+import { readerNodes, type ReaderNode } from '../../udev/reader-access.js';
+import { readerIdentity, rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../../udev/readers.js';
 import { allRules } from '../../udev/rules-files.js';
-import { processList } from '../system/memo.js';
-import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS, shq } from './util.js';
+import { processList } from '../../system/memo.js';
+import { asRoot, detectMachine, editAsRoot, mustElevate, writeAsRoot, type Machine } from '../../system/service.js';
+import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const describeNode = (n: ReaderNode): string =>
   n.owner === null ? `${n.node} does not exist` : `${n.node} is ${n.owner}:${n.group} ${n.mode}`;
@@ -19,7 +22,7 @@ const describeNode = (n: ReaderNode): string =>
 const whoSets = (n: ReaderNode): string =>
   n.rules.group ? `GROUP="${n.rules.group.value}" comes from ${n.rules.group.at}` : 'no udev rule sets its group';
 
-export const udevReaders: Check = {
+export const udevReaders: DoctorCheck = {
   id: 'udev.readers',
   title: 'USB smart card readers',
   description: 'Lists USB devices with a CCID (class 0x0B) interface or a VID:PID an installed driver bundle declares.',
@@ -29,15 +32,7 @@ export const udevReaders: Check = {
   async run({ probe }) {
     const readers = await usbReaders(probe);
     const data = {
-      readers: readers.map((r) => ({
-        name: r.label,
-        vid: r.dev.vid,
-        pid: r.dev.pid,
-        busPath: r.dev.name,
-        node: r.dev.node,
-        ccid: r.ccid,
-        bundles: r.bundles,
-      })),
+      readers: readers.map(readerIdentity),
     };
     if (readers.length === 0) {
       const sysfs = await probe.readDir('/sys/bus/usb/devices');
@@ -68,7 +63,7 @@ export const udevReaders: Check = {
   },
 };
 
-export const udevNodeAccess: Check = {
+export const udevNodeAccess: DoctorCheck = {
   id: 'udev.node-access',
   title: "pcscd can open each reader's device node",
   description:
@@ -128,6 +123,7 @@ export const udevNodeAccess: Check = {
     }
     const denied = nodes.filter((n) => n.pcscdCanOpen === false);
     if (denied.length > 0) {
+      const m = await detectMachine(ctx.probe);
       const user = denied[0]?.pcscdUser ?? 'pcscd';
       const lost = denied.filter((n) => n.rules.group && n.group !== n.rules.group.value);
       return result(
@@ -146,10 +142,13 @@ export const udevNodeAccess: Check = {
           fix: fix(
             `Add a udev rule that gives the readers to group ${user === 'root' ? 'pcscd' : user}, then re-apply the rules.`,
             [
-              `sudo pcsc udev-check --write ${DEFAULT_RULE_FILE}`,
-              ...applyRuleCommands(denied.map((n) => ({ vid: n.vid, pid: n.pid, name: n.name }))),
+              asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
+              ...applyRuleCommands(
+                denied.map((n) => ({ vid: n.vid, pid: n.pid, name: n.name })),
+                m,
+              ),
             ],
-            true,
+            mustElevate(m),
           ),
           data,
         },
@@ -166,7 +165,7 @@ export const udevNodeAccess: Check = {
   },
 };
 
-export const udevIgnore: Check = {
+export const udevIgnore: DoctorCheck = {
   id: 'udev.ignore',
   title: 'No reader is hidden from pcscd by PCSCLITE_IGNORE',
   description:
@@ -196,6 +195,7 @@ export const udevIgnore: Check = {
         details,
         data,
       });
+    const m = await detectMachine(probe);
     return result('warn', `pcscd ignores ${hits.map((h) => h.name).join(', ')} (PCSCLITE_IGNORE=1)`, {
       details: [...details, 'pcscd logs "has PCSCLITE_IGNORE set: ignored" and never lists the reader.'],
       fix: fix(
@@ -203,10 +203,10 @@ export const udevIgnore: Check = {
         [
           ...[...new Set(hits.map((h) => h.where.split(':')[0] as string))]
             .filter((f) => f.startsWith('/'))
-            .map((f) => `sudoedit ${shq(f)}`),
-          'sudo udevadm control --reload-rules',
+            .map((f) => editAsRoot(f, m)),
+          asRoot(['udevadm', 'control', '--reload-rules'], m),
         ],
-        true,
+        mustElevate(m),
       ),
       data,
     });
@@ -229,7 +229,7 @@ async function holders(probe: SystemProbe, node: string): Promise<{ pid: number;
   return out;
 }
 
-export const udevKernelDriver: Check = {
+export const udevKernelDriver: DoctorCheck = {
   id: 'udev.kernel-driver',
   title: 'No kernel driver or other program holds a reader',
   description:
@@ -244,6 +244,7 @@ export const udevKernelDriver: Check = {
     const problems: string[] = [];
     const modules = new Set<string>();
     const claimed: string[] = [];
+    const claimers = new Set<string>();
     const data: Record<string, unknown>[] = [];
     for (const r of readers) {
       const wanted = r.dev.interfaces.filter((i) => i.class === 0x0b || (!r.ccid && i.class === 0xff));
@@ -253,6 +254,7 @@ export const udevKernelDriver: Check = {
         if (i.driver === 'usbfs') {
           const who = await holders(probe, r.dev.node);
           const others = who.filter((h) => h.name !== 'pcscd');
+          for (const h of others) claimers.add(h.name);
           if (others.length > 0)
             claimed.push(
               `${r.label}: interface ${i.name} is claimed by ${others.map((h) => `${h.name} (pid ${h.pid})`).join(', ')}`,
@@ -268,6 +270,7 @@ export const udevKernelDriver: Check = {
       const mods = [...modules].some((m) => NFC_DRIVERS.has(m))
         ? [...new Set([...modules, 'pn533', 'nfc'])]
         : [...modules];
+      const m = await detectMachine(probe);
       return result('fail', problems.join('; '), {
         details: [
           ...problems,
@@ -276,10 +279,14 @@ export const udevKernelDriver: Check = {
         fix: fix(
           'Unload the driver now and keep it from loading again.',
           [
-            `sudo modprobe -r ${mods.join(' ')}`,
-            `printf '${[...modules].map((m) => `blacklist ${m}`).join('\\n')}\\n' | sudo tee /etc/modprobe.d/pcsc-blacklist.conf`,
+            asRoot(['modprobe', '-r', ...mods], m),
+            writeAsRoot(
+              `printf '${[...modules].map((d) => `blacklist ${d}`).join('\\n')}\\n'`,
+              '/etc/modprobe.d/pcsc-blacklist.conf',
+              m,
+            ),
           ],
-          true,
+          mustElevate(m),
         ),
         data: { interfaces: data },
       });
@@ -290,10 +297,11 @@ export const udevKernelDriver: Check = {
           ...claimed,
           'The program talks to the reader directly over USB, so pcscd cannot (LIBUSB_ERROR_BUSY) and PC/SC applications see no reader.',
         ],
-        fix: fix(
-          'Stop that program. For GnuPG, make scdaemon use pcscd instead of its own driver (see gnupg.scdaemon).',
-          ['gpgconf --kill scdaemon'],
-        ),
+        fix: claimers.has('scdaemon')
+          ? fix("Stop GnuPG's scdaemon, and make it use pcscd instead of its own USB driver (see gnupg.scdaemon).", [
+              'gpgconf --kill scdaemon',
+            ])
+          : fix('Stop that program, or make it use pcscd instead of opening the reader itself.'),
         data: { interfaces: data },
       });
     }
@@ -301,7 +309,13 @@ export const udevKernelDriver: Check = {
   },
 };
 
-export const pcscdGroup: Check = {
+/** Reloads the rules and replays "add" for USB devices, so plugged-in readers get them. */
+const reapply = (m: Machine): string[] => [
+  asRoot(['udevadm', 'control', '--reload-rules'], m),
+  asRoot(['udevadm', 'trigger', '--action=add', '--subsystem-match=usb'], m),
+];
+
+export const pcscdGroup: DoctorCheck = {
   id: 'pcscd.group',
   title: 'The pcscd group exists and is a system group',
   description:
@@ -320,6 +334,7 @@ export const pcscdGroup: Check = {
     const max = await sysGidMax(probe);
     const sd = await systemdVersion(probe);
     const uses = rules.slice(0, 3).map((r) => `${r.file}:${r.line}`);
+    const m = await detectMachine(probe);
     const data = {
       gid: g?.gid ?? null,
       sysGidMax: max,
@@ -335,12 +350,8 @@ export const pcscdGroup: Check = {
         ],
         fix: fix(
           'Create it as a system group, then re-apply the udev rules to plugged-in readers.',
-          [
-            'sudo groupadd --system pcscd',
-            'sudo udevadm control --reload-rules',
-            'sudo udevadm trigger --action=add --subsystem-match=usb',
-          ],
-          true,
+          [asRoot(['groupadd', '--system', 'pcscd'], m), ...reapply(m)],
+          mustElevate(m),
         ),
         data,
       });
@@ -358,13 +369,8 @@ export const pcscdGroup: Check = {
           ],
           fix: fix(
             'Recreate it as a system group (files owned by the old gid need a chgrp afterwards).',
-            [
-              'sudo groupdel pcscd',
-              'sudo groupadd --system pcscd',
-              'sudo udevadm control --reload-rules',
-              'sudo udevadm trigger --action=add --subsystem-match=usb',
-            ],
-            true,
+            [asRoot(['groupdel', 'pcscd'], m), asRoot(['groupadd', '--system', 'pcscd'], m), ...reapply(m)],
+            mustElevate(m),
           ),
           data,
         },

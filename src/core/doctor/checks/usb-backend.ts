@@ -1,10 +1,10 @@
 // pcsc's own USB backend (--backend usb): whether the optional `usb` package and its native
 // binary load in this installation. A missing one breaks nothing else, so it is a warning.
 
-import type { Check } from '../types.js';
+import type { DoctorCheck } from '../types.js';
 import { fix, result } from './util.js';
 
-export const driversUsbBackend: Check = {
+export const driversUsbBackend: DoctorCheck = {
   id: 'drivers.usb-backend',
   title: "pcsc's USB backend can load",
   description:

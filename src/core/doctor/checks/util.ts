@@ -1,8 +1,10 @@
-// Small helpers shared by the checks: result builders, the socket path, fix commands.
+// Small helpers shared by the checks: result and fix builders, the socket path. The commands in
+// fixes come from src/core/system/service.ts.
 
-import { DEFAULT_SOCKET, LEGACY_SOCKET, MAX_SOCKET_PATH } from '../../pcscd/socket-path.js';
-import type { CheckContext, CheckResult, Fix } from '../types.js';
-import { systemdRunning } from '../system/os.js';
+import type { SocketChoice } from '../../pcscd/socket-path.js';
+import { pcscdSocket } from '../../system/pcscd-info.js';
+import type { CheckResult, Fix } from '../../engine/types.js';
+import type { DoctorContext } from '../types.js';
 
 /**
  * Time limit of checks that read the system (sysfs, udev rules, /proc) and start programs
@@ -19,6 +21,7 @@ export function result(
   return { status, summary, ...more };
 }
 
+/** A fix; `root` says the commands need the user to gain root (`mustElevate`: never for root). */
 export function fix(text: string, commands?: string[], root?: boolean): Fix {
   const f: Fix = { text };
   if (commands && commands.length > 0) f.commands = commands;
@@ -26,32 +29,14 @@ export function fix(text: string, commands?: string[], root?: boolean): Fix {
   return f;
 }
 
-export interface SocketChoice {
-  path: string;
-  source: 'option' | 'env' | 'default' | 'legacy';
-}
-
-/** The socket clients use here: --socket, then PCSCLITE_CSOCK_NAME, then the default paths. */
-export async function socketPath(ctx: CheckContext): Promise<SocketChoice> {
-  const opt = ctx.options.socket;
-  if (typeof opt === 'string' && opt) return { path: opt, source: 'option' };
-  const env = ctx.probe.env.PCSCLITE_CSOCK_NAME;
-  if (env) return { path: env.slice(0, MAX_SOCKET_PATH), source: 'env' };
-  if (!(await ctx.probe.lstat(DEFAULT_SOCKET)) && (await ctx.probe.lstat(LEGACY_SOCKET)))
-    return { path: LEGACY_SOCKET, source: 'legacy' };
-  return { path: DEFAULT_SOCKET, source: 'default' };
+/** The socket the checks are about: --socket, then PCSCLITE_CSOCK_NAME, then the default paths. */
+export function socketPath(ctx: DoctorContext): Promise<SocketChoice> {
+  return pcscdSocket(ctx.probe, ctx.options.socket);
 }
 
 /** The socket path of the daemon the checks are about. */
-export async function daemonSocket(ctx: CheckContext): Promise<string> {
+export async function daemonSocket(ctx: DoctorContext): Promise<string> {
   return (await socketPath(ctx)).path;
-}
-
-/** The commands that (re)start pcscd on this system. */
-export async function startPcscdCommands(ctx: CheckContext): Promise<string[]> {
-  if (await systemdRunning(ctx.probe))
-    return ['sudo systemctl enable --now pcscd.socket', 'sudo systemctl restart pcscd.socket'];
-  return ['sudo service pcscd start'];
 }
 
 export function octal(mode: number): string {
@@ -59,12 +44,3 @@ export function octal(mode: number): string {
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
-/**
- * Quotes a word for a POSIX shell when it needs it. Fix commands are text for the user to copy;
- * paths and names from the system (a socket path from the environment, a home with a space) must
- * not turn into extra words or commands there.
- */
-export function shq(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}

@@ -3,6 +3,7 @@ import {
   ok,
   runCheck,
   scenario,
+  withInitScript,
   withPcscd,
   withRootAccounts,
   withSystemdPcscdUser,
@@ -160,7 +161,7 @@ describe('pcscd.options', () => {
     expect(r.summary).toBe('No extra options');
   });
   it('fails on --disable-polkit given to a pcscd that does not know it', async () => {
-    s = withPcscd(scenario(), '1.9.9');
+    s = withInitScript(withPcscd(scenario(), '1.9.9'));
     s.tree.file('/etc/default/pcscd', 'PCSCD_ARGS="--disable-polkit"\n');
     const r = await runCheck(s, 'pcscd.options');
     expect(r.status).toBe('fail');

@@ -47,8 +47,9 @@ describe('pcscd.socket', () => {
       'sudo systemctl restart pcscd.socket',
     ]);
   });
-  it('fails on a PCSCLITE_CSOCK_NAME that leads nowhere and says to unset it', async () => {
+  it('fails on a PCSCLITE_CSOCK_NAME that leads nowhere and says to unset it, the system pcscd being there', async () => {
     s = withPcscd(scenario(), '1.9.9');
+    await withDaemon(s, '1.9.9');
     s.env.PCSCLITE_CSOCK_NAME = '/tmp/nothing-here.comm';
     const r = await runCheck(s, 'pcscd.socket');
     expect(r.status).toBe('fail');
@@ -67,7 +68,8 @@ describe('pcscd.socket', () => {
     const r = await runCheck(s, 'pcscd.socket');
     expect(r.status).toBe('fail');
     expect(r.summary).toBe('Stale socket: nothing listens on /run/pcscd/pcscd.comm');
-    expect(r.fix?.commands).toEqual(['sudo service pcscd start']);
+    // No init system and no init script in this tree: pcscd itself, through sudo.
+    expect(r.fix?.commands).toEqual(['sudo /usr/sbin/pcscd']);
   });
   it('fails when a plain file sits where the socket belongs', async () => {
     s = withPcscd(scenario(), '1.9.9');
@@ -77,7 +79,7 @@ describe('pcscd.socket', () => {
     expect(r.summary).toBe('/run/pcscd/pcscd.comm exists but is not a socket');
     expect(r.fix?.commands).toEqual([
       'sudo mv /run/pcscd/pcscd.comm /run/pcscd/pcscd.comm.bad',
-      'sudo service pcscd start',
+      'sudo /usr/sbin/pcscd',
     ]);
   });
   it('never offers to move a file the user named that is not a socket', async () => {
@@ -139,7 +141,8 @@ describe('pcscd.protocol', () => {
     const r = await runCheck(s, 'pcscd.protocol');
     expect(r.status).toBe('fail');
     expect(r.summary).toMatch(/does not answer CMD_VERSION/);
-    expect(r.fix?.text).toBe('Restart pcscd.');
+    expect(r.fix?.text).toBe('Stop pcscd and start it again (it puts itself in the background).');
+    expect(r.fix?.commands).toEqual(['sudo pkill -x pcscd', 'sudo /usr/sbin/pcscd']);
   });
 });
 
@@ -214,7 +217,14 @@ describe('pcscd.readers', () => {
         'Mute 01 00: the card does not answer (mute: upside down, dirty contacts, or a memory card)',
         'Good 02 00: card present, connected shared (T=1)',
       ]);
-      expect(r.fix?.commands).toEqual(['gpgconf --kill scdaemon']);
+      // No scdaemon runs in this scenario: the fix must not guess at it.
+      expect(r.fix?.text).toMatch(/^Another program holds the card/);
+      expect(r.fix?.commands).toBeUndefined();
+      expect(JSON.stringify(r.fix)).not.toMatch(/scdaemon|gpgconf/);
+      s.processes.push({ pid: 1820, argv: ['/usr/lib/gnupg/scdaemon', '--multi-server'], uid: 1000 });
+      const withScd = await runCheck(s, 'pcscd.readers');
+      expect(withScd.fix?.text).toMatch(/^GnuPG's scdaemon runs \(pid 1820\)/);
+      expect(withScd.fix?.commands).toEqual(['gpgconf --kill scdaemon']);
       await card.endTransaction();
     } finally {
       await other.release();

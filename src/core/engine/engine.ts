@@ -1,6 +1,6 @@
-// The doctor engine (DESIGN.md habit 5): selects checks from a registry, orders them by their
-// dependencies, runs them with per-check timeouts, skips dependants of failures, turns crashes
-// into 'error', and sums the results up. doctor, udev-check and ssh-check differ only in filters.
+// The check engine: selects checks from a registry, orders them by their dependencies, runs them
+// with per-check timeouts, skips dependants of failures, turns crashes into 'error', and sums the
+// results up. doctor, udev-check and ssh-check differ only in their registries and filters.
 
 import { PcscError, Scard, UsageError } from '../errors.js';
 import type {
@@ -9,10 +9,12 @@ import type {
   CheckReport,
   CheckResult,
   CheckStatus,
-  DoctorReport,
   Facts,
-  SystemProbe,
+  RunReport,
+  UntypedFacts,
+  UntypedOptions,
 } from './types.js';
+import type { SystemProbe } from '../system/types.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 const STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail', 'skip', 'error'];
@@ -23,15 +25,19 @@ export interface Selection {
   categories?: readonly string[];
 }
 
-export interface RunOptions {
+/** `runChecks`' options; `options` may be left out when the registry's options are all optional. */
+export type RunOptions<F extends object = UntypedFacts, O extends object = UntypedOptions> = RunBase<F, O> &
+  (Record<never, never> extends O ? { options?: Readonly<O> } : { options: Readonly<O> });
+
+interface RunBase<F extends object, O extends object> {
   probe: SystemProbe;
   /** The registry (all known checks); `select` picks from it. */
-  checks: readonly Check[];
+  checks: readonly Check<F, O>[];
   select?: Selection;
-  /** Command options handed to every check (e.g. `socket`). */
-  options?: Readonly<Record<string, unknown>>;
-  /** Pass a map to read the facts checks left behind (e.g. the negotiated protocol). */
-  facts?: Facts;
+  /** Command options handed to every check (doctor's `socket`, ssh-check's `provider`). */
+  options?: Readonly<O>;
+  /** Pass a store (`createFacts()`) to read the facts checks left behind (e.g. the negotiated protocol). */
+  facts?: Facts<F>;
   signal?: AbortSignal;
   /** Checks running at once (default 4): checks mostly wait on files, programs and sockets. */
   concurrency?: number;
@@ -39,9 +45,18 @@ export interface RunOptions {
   onReport?: (report: CheckReport) => void;
 }
 
+/** An empty fact store for `runChecks({facts})`. */
+export function createFacts<F extends object = UntypedFacts>(): Facts<F> {
+  const m = new Map<keyof F, unknown>();
+  return {
+    get: <K extends keyof F>(key: K) => m.get(key) as F[K] | undefined,
+    set: (key, value) => void m.set(key, value),
+  };
+}
+
 /** Throws on a registry that cannot run: duplicate ids, unknown dependencies, cycles. */
-export function validateChecks(checks: readonly Check[]): void {
-  const byId = new Map<string, Check>();
+export function validateChecks(checks: readonly Check<never, never>[]): void {
+  const byId = new Map<string, Check<never, never>>();
   for (const c of checks) {
     if (byId.has(c.id)) throw new Error(`duplicate check id ${c.id}`);
     byId.set(c.id, c);
@@ -52,12 +67,12 @@ export function validateChecks(checks: readonly Check[]): void {
     }
   }
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (c: Check, path: string[]): void => {
+  const visit = (c: Check<never, never>, path: string[]): void => {
     const s = state.get(c.id);
     if (s === 'done') return;
     if (s === 'visiting') throw new Error(`dependency cycle: ${[...path, c.id].join(' → ')}`);
     state.set(c.id, 'visiting');
-    for (const d of c.dependsOn ?? []) visit(byId.get(d) as Check, [...path, c.id]);
+    for (const d of c.dependsOn ?? []) visit(byId.get(d) as Check<never, never>, [...path, c.id]);
     state.set(c.id, 'done');
   };
   for (const c of checks) visit(c, []);
@@ -67,7 +82,7 @@ export function validateChecks(checks: readonly Check[]): void {
  * The selected checks plus everything they depend on (a dependant cannot be judged without its
  * dependencies), in registry order. An unknown id or category is a usage error.
  */
-export function selectChecks(checks: readonly Check[], sel: Selection = {}): Check[] {
+export function selectChecks<C extends Check<never, never>>(checks: readonly C[], sel: Selection = {}): C[] {
   const ids = sel.ids ?? [];
   const cats = sel.categories ?? [];
   const byId = new Map(checks.map((c) => [c.id, c]));
@@ -91,26 +106,26 @@ export function selectChecks(checks: readonly Check[], sel: Selection = {}): Che
   return checks.filter((c) => wanted.has(c.id));
 }
 
-export function summarize(checks: CheckReport[]): DoctorReport {
+export function summarize(checks: CheckReport[]): RunReport {
   const summary: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0, error: 0 };
   for (const c of checks) summary[c.status]++;
   return { checks, summary, ok: summary.fail === 0 && summary.error === 0 };
 }
 
 /** Runs the selected checks. Rejects with SCARD_E_CANCELLED when `signal` aborts. */
-export async function runChecks(opts: RunOptions): Promise<DoctorReport> {
+export async function runChecks<F extends object, O extends object>(opts: RunOptions<F, O>): Promise<RunReport> {
   validateChecks(opts.checks);
   const selected = selectChecks(opts.checks, opts.select);
-  const facts = opts.facts ?? new Map<string, unknown>();
+  const facts = opts.facts ?? createFacts<F>();
   const limit = limiter(Math.max(1, opts.concurrency ?? 4));
   const done = new Map<string, Promise<CheckReport>>();
   const byId = new Map(selected.map((c) => [c.id, c]));
 
-  const schedule = (c: Check): Promise<CheckReport> => {
+  const schedule = (c: Check<F, O>): Promise<CheckReport> => {
     const existing = done.get(c.id);
     if (existing) return existing;
     const p = (async () => {
-      const deps = await Promise.all((c.dependsOn ?? []).map((d) => schedule(byId.get(d) as Check)));
+      const deps = await Promise.all((c.dependsOn ?? []).map((d) => schedule(byId.get(d) as Check<F, O>)));
       throwIfAborted(opts.signal);
       const report = await limit(() => runOne(c, deps, facts, opts));
       opts.onReport?.(report);
@@ -125,7 +140,12 @@ export async function runChecks(opts: RunOptions): Promise<DoctorReport> {
   return summarize(reports);
 }
 
-async function runOne(c: Check, deps: CheckReport[], facts: Facts, opts: RunOptions): Promise<CheckReport> {
+async function runOne<F extends object, O extends object>(
+  c: Check<F, O>,
+  deps: CheckReport[],
+  facts: Facts<F>,
+  opts: RunOptions<F, O>,
+): Promise<CheckReport> {
   const start = performance.now();
   const finish = (r: CheckResult): CheckReport => ({
     id: c.id,
@@ -158,11 +178,12 @@ async function runOne(c: Check, deps: CheckReport[], facts: Facts, opts: RunOpti
     };
   });
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const ctx: CheckContext = {
+  const ctx: CheckContext<F, O> = {
     probe: opts.probe,
     results: new Map(deps.map((d) => [d.id, d])),
     facts,
-    options: opts.options ?? {},
+    // Absent only where every option is optional (RunOptions), so an empty object is a valid O.
+    options: opts.options ?? ({} as O),
     signal: controller.signal,
   };
   const timeoutMs = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -1,7 +1,7 @@
 // Users and groups as the system resolves them (passwd(5), group(5), login.defs(5)): read from
 // files under the probe's root, then `getent` on the live system for NSS-only entries.
 
-import type { SystemProbe } from '../types.js';
+import type { SystemProbe } from './types.js';
 import { memo } from './memo.js';
 
 export interface UserEntry {

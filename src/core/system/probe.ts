@@ -51,6 +51,13 @@ export function createProbe(opts: ProbeOptions = {}, overrides: Partial<SystemPr
         return null;
       }
     },
+    async readBytes(p) {
+      try {
+        return await readFile(toHost(p));
+      } catch (e) {
+        return { error: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+      }
+    },
     async readDir(p) {
       try {
         return (await readdir(toHost(p))).sort();

@@ -1,10 +1,11 @@
 // ssh.provider-deps: the provider's DT_NEEDED libraries, searched for as the dynamic loader would.
 
-import type { Check, CheckResult } from '../../types.js';
-import { agentOf, loaderFs, providerOf } from './context.js';
-import { resolveDependencies } from '../../../ssh/ldso.js';
+import type { CheckResult } from '../../engine/types.js';
+import { type SshCheck, agentOf, loaderFs, providerOf } from './context.js';
+import { resolveDependencies } from '../ldso.js';
+import { asRoot, detectMachine, mustElevate } from '../../system/service.js';
 
-export const providerDepsCheck: Check = {
+export const providerDepsCheck: SshCheck = {
   id: 'ssh.provider-deps',
   title: "Provider's libraries can be found by the loader",
   category: 'ssh',
@@ -17,6 +18,7 @@ export const providerDepsCheck: Check = {
     const agent = await agentOf(ctx);
     const rep = await resolveDependencies(loaderFs(ctx.probe), p.path, p.elf, { ldLibraryPath: agent.ldLibraryPath });
     const data = { ...rep, ldLibraryPathFrom: agent.envFrom };
+    ctx.facts.set('ssh.dependencies', data);
     const details = rep.entries.map(
       (e) =>
         `${e.name} (needed by ${e.neededBy}) → ${e.path ?? 'NOT FOUND'}${e.via && e.via !== 'loaded' ? ` [${e.via}]` : ''}`,
@@ -34,6 +36,7 @@ export const providerDepsCheck: Check = {
       `dlopen() would fail with "${names[0]}: cannot open shared object file: No such file or directory".`,
     );
     for (const e of rep.missing) for (const s of e.skipped) details.push(`skipped ${s.path}: ${s.reason}`);
+    const m = await detectMachine(ctx.probe);
     return {
       status: 'fail',
       summary: `Missing ${names.length === 1 ? 'library' : 'libraries'}: ${names.join(', ')}`,
@@ -41,8 +44,8 @@ export const providerDepsCheck: Check = {
       data,
       fix: {
         text: "Install the package that provides it, or add its directory to /etc/ld.so.conf.d/ and run ldconfig (the agent's environment, not your shell's, is what counts for LD_LIBRARY_PATH).",
-        commands: ['sudo ldconfig'],
-        root: true,
+        commands: [asRoot(['ldconfig'], m)],
+        ...(mustElevate(m) ? { root: true } : {}),
       },
     };
   },

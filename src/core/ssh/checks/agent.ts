@@ -1,16 +1,16 @@
 // ssh.agent: which agent answers on SSH_AUTH_SOCK, and what it will do with a provider add.
 
-import type { Check, CheckResult } from '../../types.js';
-import { agentOf, sshOptions } from './context.js';
+import type { CheckResult } from '../../engine/types.js';
+import { type SshCheck, agentOf } from './context.js';
 
-export const agentCheck: Check = {
+export const agentCheck: SshCheck = {
   id: 'ssh.agent',
   title: 'The agent behind SSH_AUTH_SOCK',
   category: 'ssh',
   platforms: ['linux', 'darwin', 'freebsd', 'openbsd'],
   async run(ctx): Promise<CheckResult> {
     const a = await agentOf(ctx);
-    const explicit = sshOptions(ctx).allowedProviders !== undefined;
+    const explicit = ctx.options.allowedProviders !== undefined;
     const data = { ...a };
     const details = [...a.notes];
     const listLine =

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runChecks, selectChecks, validateChecks } from '../../../src/core/doctor/engine.js';
-import { createProbe } from '../../../src/core/doctor/probe.js';
-import type { Check, CheckContext, CheckResult } from '../../../src/core/doctor/types.js';
+import { runChecks, selectChecks, validateChecks } from '../../../src/core/engine/engine.js';
+import { createProbe } from '../../../src/core/system/probe.js';
+import type { Check, CheckContext, CheckResult } from '../../../src/core/engine/types.js';
 import { PcscError, UsageError } from '../../../src/core/errors.js';
 
 const probe = createProbe({ root: '/nonexistent-root', platform: 'linux', env: {} });

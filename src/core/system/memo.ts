@@ -1,7 +1,7 @@
-// Facts several checks need (the pcscd binary, the udev rules, the readers…), gathered once per
+// What several checks and commands need (the pcscd binary, the udev rules, the readers…), gathered once per
 // probe: checks stay independent of their order and the system is read only once.
 
-import type { ProcessInfo, SystemProbe } from '../types.js';
+import type { ProcessInfo, SystemProbe } from './types.js';
 
 const cache = new WeakMap<SystemProbe, Map<string, Promise<unknown>>>();
 

@@ -1,13 +1,13 @@
 // What the ssh-check checks share, computed once per run and kept in the engine's facts:
 // the agent, the provider path as the agent resolves and matches it, and the file inspection.
 
-import { readFile } from 'node:fs/promises';
-import type { CheckContext, SystemProbe } from '../../types.js';
-import { findAgent, type AgentInfo } from '../../../ssh/agent.js';
-import { matchPatternList, type PatternListResult } from '../../../ssh/match.js';
-import { lexicalNormalize, probeResolverFs, resolveLikeAgent, type ResolveResult } from '../../../ssh/realpath.js';
-import { inspectProvider, type ProviderFs, type ProviderInspection } from '../../../ssh/inspect.js';
-import type { LoaderFs } from '../../../ssh/ldso.js';
+import type { Check, CheckContext } from '../../engine/types.js';
+import type { SystemProbe } from '../../system/types.js';
+import { findAgent, type AgentInfo } from '../agent.js';
+import { matchPatternList, type PatternListResult } from '../match.js';
+import { lexicalNormalize, probeResolverFs, resolveLikeAgent, type ResolveResult } from '../realpath.js';
+import { inspectProvider, type ProviderFs, type ProviderInspection } from '../inspect.js';
+import type { DependencyReport, LoaderFs } from '../ldso.js';
 
 export interface SshCheckOptions {
   /** The provider path exactly as it would be given to `ssh-add -s`. */
@@ -28,14 +28,28 @@ export interface PathVerdict {
   symlinkLeaves: boolean;
 }
 
-export function sshOptions(ctx: CheckContext): SshCheckOptions {
-  const o = ctx.options as Partial<SshCheckOptions>;
-  if (typeof o.provider !== 'string') throw new Error('ssh checks need options.provider');
-  return { provider: o.provider, allowedProviders: o.allowedProviders, hostArch: o.hostArch };
+/** What the ssh checks share: each computed once, by whichever check asks first. */
+export interface SshFacts {
+  'ssh.agent': Promise<AgentInfo>;
+  'ssh.path': Promise<PathVerdict>;
+  'ssh.provider': Promise<ProviderInspection>;
+  /** From ssh.provider-deps, when it followed the provider's libraries. */
+  'ssh.dependencies': ProviderDependencies;
 }
 
-function memo<T>(ctx: CheckContext, key: string, make: () => Promise<T>): Promise<T> {
-  let p = ctx.facts.get(key) as Promise<T> | undefined;
+/** The provider's libraries as the loader would find them, and where LD_LIBRARY_PATH came from. */
+export interface ProviderDependencies extends DependencyReport {
+  ldLibraryPathFrom: AgentInfo['envFrom'];
+}
+
+export type SshCheck = Check<SshFacts, SshCheckOptions>;
+/** The part of a check's context the shared computations need (runSshCheck builds one after the run). */
+export type SshContext = Pick<CheckContext<SshFacts, SshCheckOptions>, 'probe' | 'facts' | 'options'>;
+
+type Shared = 'ssh.agent' | 'ssh.path' | 'ssh.provider';
+
+function memo<K extends Shared>(ctx: SshContext, key: K, make: () => SshFacts[K]): SshFacts[K] {
+  let p = ctx.facts.get(key);
   if (!p) {
     p = make();
     ctx.facts.set(key, p);
@@ -43,14 +57,14 @@ function memo<T>(ctx: CheckContext, key: string, make: () => Promise<T>): Promis
   return p;
 }
 
-export function agentOf(ctx: CheckContext): Promise<AgentInfo> {
-  return memo(ctx, 'ssh.agent', () => findAgent(ctx.probe, sshOptions(ctx).allowedProviders));
+export function agentOf(ctx: SshContext): Promise<AgentInfo> {
+  return memo(ctx, 'ssh.agent', () => findAgent(ctx.probe, ctx.options.allowedProviders));
 }
 
-export function pathVerdictOf(ctx: CheckContext): Promise<PathVerdict> {
+export function pathVerdictOf(ctx: SshContext): Promise<PathVerdict> {
   return memo(ctx, 'ssh.path', async () => {
     const agent = await agentOf(ctx);
-    const { provider } = sshOptions(ctx);
+    const { provider } = ctx.options;
     const resolve = await resolveLikeAgent(probeResolverFs(ctx.probe), provider, agent.cwd);
     const list = resolve.ok ? matchPatternList(resolve.canonical, agent.allowedProviders) : null;
     const asTyped = matchPatternList(lexicalNormalize(provider, agent.cwd), agent.allowedProviders);
@@ -59,21 +73,13 @@ export function pathVerdictOf(ctx: CheckContext): Promise<PathVerdict> {
   });
 }
 
-export function providerOf(ctx: CheckContext): Promise<ProviderInspection> {
+export function providerOf(ctx: SshContext): Promise<ProviderInspection> {
   return memo(ctx, 'ssh.provider', async () => {
     const { resolve } = await pathVerdictOf(ctx);
     const agent = await agentOf(ctx);
     const path = resolve.ok ? resolve.canonical : lexicalNormalize(resolve.input, agent.cwd);
-    return inspectProvider(providerFs(ctx.probe), path, sshOptions(ctx).hostArch);
+    return inspectProvider(providerFs(ctx.probe), path, ctx.options.hostArch);
   });
-}
-
-async function readBytes(probe: SystemProbe, p: string): Promise<Uint8Array | { error: string }> {
-  try {
-    return await readFile(probe.path(p));
-  } catch (e) {
-    return { error: (e as NodeJS.ErrnoException).code ?? 'EIO' };
-  }
 }
 
 export function providerFs(probe: SystemProbe): ProviderFs {
@@ -82,14 +88,14 @@ export function providerFs(probe: SystemProbe): ProviderFs {
       const s = await probe.stat(p);
       return s ? { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size } : null;
     },
-    readBinary: (p) => readBytes(probe, p),
+    readBinary: (p) => probe.readBytes(p),
   };
 }
 
 export function loaderFs(probe: SystemProbe): LoaderFs {
   return {
     async readBinary(p) {
-      const b = await readBytes(probe, p);
+      const b = await probe.readBytes(p);
       return b instanceof Uint8Array ? b : null;
     },
     readText: (p) => probe.readFile(p),

@@ -1,15 +1,15 @@
 // ssh.provider-path: realpath() of the provider and the -P pattern-list match, as ssh-agent does them.
 
-import type { Check, CheckResult } from '../../types.js';
-import { agentOf, pathVerdictOf, sshOptions } from './context.js';
+import type { CheckResult } from '../../engine/types.js';
+import { type SshCheck, agentOf, pathVerdictOf } from './context.js';
 
-export const providerPathCheck: Check = {
+export const providerPathCheck: SshCheck = {
   id: 'ssh.provider-path',
   title: "Provider path allowed by the agent's -P list",
   category: 'ssh',
   platforms: ['linux', 'darwin', 'freebsd', 'openbsd'],
   async run(ctx): Promise<CheckResult> {
-    const { provider } = sshOptions(ctx);
+    const { provider } = ctx.options;
     const agent = await agentOf(ctx);
     const v = await pathVerdictOf(ctx);
     const r = v.resolve;

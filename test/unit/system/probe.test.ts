@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createProbe, splitDev } from '../../../src/core/doctor/probe.js';
+import { createProbe, splitDev } from '../../../src/core/system/probe.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pcsc-probe-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -33,6 +33,15 @@ describe('SystemProbe over a fixture root', () => {
     expect(await probe.readFile('/etc/missing')).toBeNull();
     expect(await probe.readDir('/usr/lib/udev/rules.d')).toEqual(['92-libccid.rules']);
     expect(await probe.readDir('/nope')).toBeNull();
+  });
+
+  it('reads bytes under the root too, with the errno code when it cannot', async () => {
+    put('/usr/lib/p11.so', '\x7fELF\x02');
+    const b = await probe.readBytes('/usr/lib/p11.so');
+    expect(b).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(b as Uint8Array).toString('latin1')).toBe('\x7fELF\x02');
+    expect(await probe.readBytes('/usr/lib/missing.so')).toEqual({ error: 'ENOENT' });
+    expect(await probe.readBytes('/usr/lib')).toEqual({ error: 'EISDIR' });
   });
 
   it('stats files and symlinks', async () => {

@@ -1,8 +1,9 @@
-// The distribution (os-release(5)) and init system, so fixes name the right package manager and
-// service commands.
+// The distribution (os-release(5)), so fixes name the right package manager and package names
+// (the init system and root commands are service.ts's).
 
-import type { SystemProbe } from '../types.js';
+import type { SystemProbe } from './types.js';
 import { memo } from './memo.js';
+import { asRoot, type Machine } from './service.js';
 
 export type Family = 'debian' | 'fedora' | 'suse' | 'arch' | 'alpine' | 'unknown';
 
@@ -51,25 +52,18 @@ export function packageName(what: keyof typeof PACKAGES, family: Family): string
   return PACKAGES[what]?.[family] ?? PACKAGES[what]?.debian ?? what;
 }
 
-/** The command that installs (or upgrades) packages on this family. */
-export function installCommand(family: Family, pkgs: string[]): string {
-  switch (family) {
-    case 'fedora':
-      return `sudo dnf install ${pkgs.join(' ')}`;
-    case 'suse':
-      return `sudo zypper install ${pkgs.join(' ')}`;
-    case 'arch':
-      return `sudo pacman -S ${pkgs.join(' ')}`;
-    case 'alpine':
-      return `sudo apk add ${pkgs.join(' ')}`;
-    default:
-      return `sudo apt-get install ${pkgs.join(' ')}`;
-  }
-}
+const INSTALL: Record<Family, string[]> = {
+  fedora: ['dnf', 'install'],
+  suse: ['zypper', 'install'],
+  arch: ['pacman', '-S'],
+  alpine: ['apk', 'add'],
+  debian: ['apt-get', 'install'],
+  unknown: ['apt-get', 'install'],
+};
 
-/** systemd is the running init system (sd_booted(3): /run/systemd/system exists). */
-export function systemdRunning(probe: SystemProbe): Promise<boolean> {
-  return memo(probe, 'systemd', async () => (await probe.stat('/run/systemd/system'))?.isDirectory === true);
+/** The command that installs (or upgrades) packages on this family, run as root here. */
+export function installCommand(family: Family, pkgs: string[], m: Pick<Machine, 'elevate'>): string {
+  return asRoot([...INSTALL[family], ...pkgs], m);
 }
 
 /** The package version of the first installed package among `names` (dpkg, rpm or pacman). */

@@ -1,12 +1,12 @@
 // Per USB reader: its device node's owner, group and mode, the udev lines that set them, and
 // whether pcscd's user (and the user running doctor) can open it read-write, as libusb must.
 
-import type { Assignment } from '../../udev/evaluate.js';
-import type { ProbeStat, SystemProbe } from '../types.js';
-import { findUser, nameOfGid, nameOfUid, userGids, type UserEntry } from './accounts.js';
-import { memo } from './memo.js';
-import { pcscdUser } from './pcscd-info.js';
-import { udevOutcome, usbReaders, type UsbReader } from './readers.js';
+import type { Assignment } from './evaluate.js';
+import type { ProbeStat, SystemProbe } from '../system/types.js';
+import { findUser, nameOfGid, nameOfUid, userGids, type UserEntry } from '../system/accounts.js';
+import { memo } from '../system/memo.js';
+import { pcscdUser } from '../system/pcscd-info.js';
+import { readerIdentity, udevOutcome, usbReaders, type ReaderIdentity, type UsbReader } from './readers.js';
 
 export interface Rule {
   value: string;
@@ -14,15 +14,7 @@ export interface Rule {
   at: string;
 }
 
-export interface ReaderNode {
-  name: string;
-  vid: string;
-  pid: string;
-  /** sysfs bus path, e.g. "1-2". */
-  busPath: string;
-  node: string;
-  ccid: boolean;
-  bundles: string[];
+export interface ReaderNode extends ReaderIdentity {
   /** null when the node does not exist. */
   owner: string | null;
   group: string | null;
@@ -84,13 +76,7 @@ async function describe(
   const st = await probe.stat(r.dev.node);
   const [add, change] = await Promise.all([udevOutcome(probe, r, 'add'), udevOutcome(probe, r, 'change')]);
   const out: ReaderNode = {
-    name: r.label,
-    vid: r.dev.vid,
-    pid: r.dev.pid,
-    busPath: r.dev.name,
-    node: r.dev.node,
-    ccid: r.ccid,
-    bundles: r.bundles,
+    ...readerIdentity(r),
     owner: st ? await nameOfUid(probe, st.uid) : null,
     group: st ? await nameOfGid(probe, st.gid) : null,
     mode: st ? '0' + (st.mode & 0o777).toString(8).padStart(3, '0') : null,

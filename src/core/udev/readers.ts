@@ -1,15 +1,15 @@
 // The smart card readers on the USB bus (a CCID interface, or a VID:PID an installed driver
 // bundle declares), the driver bundles themselves, and what the udev rules do to each reader.
 
-import { DEFAULT_DROPDIRS, loadBundles, type DriverBundle } from '../../drivers/bundles.js';
-import { evaluateRules, type EvaluateOptions, type UdevOutcome } from '../../udev/evaluate.js';
-import { allRules, loadRulesFiles, type RulesFile } from '../../udev/rules-files.js';
-import { referencedNames } from '../../udev/rules-parse.js';
-import { isCcidInterface, listUsbDevices, udevDeviceFor, type UsbDevice } from '../../udev/usb-devices.js';
-import type { SystemProbe } from '../types.js';
-import { findGroup, sysGidMax } from './accounts.js';
-import { memo } from './memo.js';
-import { feature, pcscdBinary, pcscdDefaults } from './pcscd-info.js';
+import { DEFAULT_DROPDIRS, loadBundles, type DriverBundle } from '../drivers/bundles.js';
+import { evaluateRules, type EvaluateOptions, type UdevOutcome } from './evaluate.js';
+import { allRules, loadRulesFiles, type RulesFile } from './rules-files.js';
+import { referencedNames } from './rules-parse.js';
+import { isCcidInterface, listUsbDevices, udevDeviceFor, type UsbDevice } from './usb-devices.js';
+import type { SystemProbe } from '../system/types.js';
+import { findGroup, sysGidMax } from '../system/accounts.js';
+import { memo } from '../system/memo.js';
+import { feature, pcscdBinary, pcscdDefaults } from '../system/pcscd-info.js';
 
 export interface UsbReader {
   dev: UsbDevice;
@@ -19,6 +19,30 @@ export interface UsbReader {
   bundles: string[];
   /** "Vendor Product" from sysfs, else the bundle's friendly name, else VID:PID. */
   label: string;
+}
+
+/** What names a reader in reports: name, VID:PID, bus path, node, CCID or not, the bundles declaring it. */
+export interface ReaderIdentity {
+  name: string;
+  vid: string;
+  pid: string;
+  /** sysfs bus path, e.g. "1-2". */
+  busPath: string;
+  node: string;
+  ccid: boolean;
+  bundles: string[];
+}
+
+export function readerIdentity(r: UsbReader): ReaderIdentity {
+  return {
+    name: r.label,
+    vid: r.dev.vid,
+    pid: r.dev.pid,
+    busPath: r.dev.name,
+    node: r.dev.node,
+    ccid: r.ccid,
+    bundles: r.bundles,
+  };
 }
 
 export function driverBundles(probe: SystemProbe): Promise<DriverBundle[]> {

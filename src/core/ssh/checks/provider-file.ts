@@ -1,9 +1,9 @@
 // ssh.provider-file: the provider file itself, read but never loaded.
 
-import type { Check, CheckResult } from '../../types.js';
-import { providerOf } from './context.js';
+import type { CheckResult } from '../../engine/types.js';
+import { type SshCheck, providerOf } from './context.js';
 
-export const providerFileCheck: Check = {
+export const providerFileCheck: SshCheck = {
   id: 'ssh.provider-file',
   title: 'Provider is a loadable PKCS#11 module',
   category: 'ssh',

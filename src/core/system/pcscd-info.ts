@@ -1,19 +1,28 @@
-// What the system says about pcscd: its binary and `pcscd --version` (version, "Enabled features"),
-// its package, its running process, its systemd unit (with drop-ins) and /etc/default/pcscd.
+// What the system says about pcscd: the socket clients use, its binary and `pcscd --version`
+// (version, "Enabled features"), its package, its running process, its systemd unit (with
+// drop-ins) and /etc/default/pcscd.
 
 import { posix } from 'node:path';
-import type { ProcessInfo, SystemProbe } from '../types.js';
+import { DEFAULT_SOCKET, LEGACY_SOCKET, MAX_SOCKET_PATH, type SocketChoice } from '../pcscd/socket-path.js';
+import type { ProcessInfo, SystemProbe } from './types.js';
 import { findUser, type UserEntry } from './accounts.js';
 import { memo, processList } from './memo.js';
-import { packageVersion, systemdRunning, upstreamVersion } from './os.js';
+import { parseProcNetUnix, socketHolders } from './unix-sockets.js';
+import { packageVersion, upstreamVersion } from './os.js';
+import { PCSCD_PATHS, systemdRunning } from './service.js';
 
-export const PCSCD_PATHS = [
-  '/usr/sbin/pcscd',
-  '/usr/bin/pcscd',
-  '/sbin/pcscd',
-  '/usr/local/sbin/pcscd',
-  '/usr/local/bin/pcscd',
-] as const;
+/**
+ * The socket clients use here, as libpcsclite picks it: the path given (`--socket`), then
+ * PCSCLITE_CSOCK_NAME, then the default (the pre-1.9 path when only that one exists).
+ */
+export async function pcscdSocket(probe: SystemProbe, given?: string): Promise<SocketChoice> {
+  if (given) return { path: given, source: 'option' };
+  const env = probe.env.PCSCLITE_CSOCK_NAME;
+  if (env) return { path: env.slice(0, MAX_SOCKET_PATH), source: 'env' };
+  if (!(await probe.lstat(DEFAULT_SOCKET)) && (await probe.lstat(LEGACY_SOCKET)))
+    return { path: LEGACY_SOCKET, source: 'legacy' };
+  return { path: DEFAULT_SOCKET, source: 'default' };
+}
 
 export interface PcscdBinary {
   /** Every pcscd binary found (realpaths, deduplicated). */
@@ -72,16 +81,6 @@ export function feature(bin: PcscdBinary, key: string): string | undefined {
   return bin.features.find((f) => f.startsWith(`${key}=`))?.slice(key.length + 1);
 }
 
-/** Inodes of the Unix sockets bound at `path` (/proc/net/unix). */
-async function socketInodes(probe: SystemProbe, path: string): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const line of ((await probe.readFile('/proc/net/unix')) ?? '').split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length >= 8 && f.slice(7).join(' ') === path) out.add(f[6] as string);
-  }
-  return out;
-}
-
 const isPcscd = (p: ProcessInfo): boolean =>
   posix.basename(p.argv[0] ?? '') === 'pcscd' ||
   (p.exe !== undefined && posix.basename(p.exe) === 'pcscd' && p.argv.length > 0);
@@ -94,17 +93,13 @@ const isPcscd = (p: ProcessInfo): boolean =>
 export function pcscdProcess(probe: SystemProbe, socket: string): Promise<ProcessInfo | undefined> {
   return memo(probe, `pcscd-process:${socket}`, async () => {
     const all = (await processList(probe)).filter(isPcscd);
-    const inodes = await socketInodes(probe, socket);
+    const table = parseProcNetUnix((await probe.readFile('/proc/net/unix')) ?? '');
+    const inodes = new Set(table.filter((e) => e.path === socket).map((e) => e.inode));
+    const [holder] = await socketHolders(probe, inodes, all);
+    if (holder) return holder;
+    // No fd readable at all (another user's daemon): a lone pcscd is taken as the one.
     let readable = false;
-    for (const p of all) {
-      const fds = await probe.readDir(`/proc/${p.pid}/fd`);
-      if (fds === null) continue;
-      readable = true;
-      for (const fd of fds) {
-        const m = /^socket:\[(\d+)\]$/.exec((await probe.readLink(`/proc/${p.pid}/fd/${fd}`)) ?? '');
-        if (m && inodes.has(m[1] as string)) return p;
-      }
-    }
+    for (const p of all) if ((await probe.readDir(`/proc/${p.pid}/fd`)) !== null) readable = true;
     return !readable && all.length === 1 ? all[0] : undefined;
   });
 }

@@ -1,0 +1,68 @@
+// `pcsc udev-check` as a library call: the udev checks, the per-reader table (node, owner, group,
+// mode, the rule lines that set them), and the rule for readers that lack one.
+
+import { readerNodes, type ReaderNode } from '../udev/reader-access.js';
+import { applyRuleCommands, readerRules, writeFileAtomic, type RuleReader } from '../udev/rule-writer.js';
+import { pcscdSocket } from '../system/pcscd-info.js';
+import { detectMachine } from '../system/service.js';
+import type { SystemProbe } from '../system/types.js';
+import { UDEV_CATEGORIES } from './checks/index.js';
+import { probeAt, runDoctor } from './run.js';
+import type { DoctorReport } from './types.js';
+
+/** `pcsc udev-check --json`. */
+export interface UdevCheckResult extends DoctorReport {
+  readers: ReaderNode[];
+  /** The rules text for readers without a GROUP rule for pcscd's group (with --print-rule/--write). */
+  rule?: string;
+  /** Readers the rule covers. */
+  ruleReaders?: RuleReader[];
+  /** The file written (with --write). */
+  written?: string;
+  /** After a write: the commands that apply the rule to readers plugged in now (as root here). */
+  apply?: string[];
+}
+
+export interface UdevCheckOptions {
+  socket?: string | undefined;
+  /** Read the system under this directory instead of `/` (ignored when `probe` is given). */
+  root?: string | undefined;
+  probe?: SystemProbe;
+  /** Build the rule for readers that lack one. */
+  rule?: boolean;
+  /** Write that rule to this file (atomically; never over an existing file unless `force`). */
+  write?: string | undefined;
+  force?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Readers whose rules do not give the node to `group` on "add" and "change". */
+export function readersLackingRule(nodes: readonly ReaderNode[], group: string): RuleReader[] {
+  return nodes
+    .filter((n) => n.rules.group?.value !== group || (n.groupOnChange !== undefined && n.groupOnChange !== group))
+    .map((n) => ({ vid: n.vid, pid: n.pid, name: n.name }));
+}
+
+export async function runUdevCheck(o: UdevCheckOptions = {}): Promise<UdevCheckResult> {
+  const probe = o.probe ?? probeAt(o.root);
+  const report = await runDoctor({
+    categories: [...UDEV_CATEGORIES],
+    socket: o.socket,
+    probe,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const readers = await readerNodes(probe, (await pcscdSocket(probe, o.socket)).path);
+  const out: UdevCheckResult = { ...report, readers };
+  if (o.rule || o.write) {
+    const group = 'pcscd';
+    const lacking = readersLackingRule(readers, group);
+    out.ruleReaders = lacking;
+    if (lacking.length > 0) out.rule = readerRules(lacking, group);
+    if (o.write && out.rule) {
+      await writeFileAtomic(o.write, out.rule, { force: o.force === true });
+      out.written = o.write;
+      out.apply = applyRuleCommands(lacking, await detectMachine(probe));
+    }
+  }
+  return out;
+}
