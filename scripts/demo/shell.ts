@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
-import { shellQuote } from '../../src/core/ssh/fixes.js';
+import { shq as shellQuote } from '../../src/core/system/service.js';
 import { cliEnv, ROOT } from '../../test/helpers/cli.js';
 
 export const BIN = join(ROOT, 'bin', 'run.js');
