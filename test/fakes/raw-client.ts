@@ -147,8 +147,38 @@ export class RawClient {
     return { hCard: r.num('hCard'), protocol: r.num('dwActiveProtocol'), rv: r.num('rv') };
   }
 
-  /** One APDU (protocol 1: T=0 PCI, 2: T=1 PCI); the answer only on success. */
-  async transmit(hCard: number, apdu: Buffer, protocol = 2): Promise<{ rv: number; resp: Buffer }> {
+  /**
+   * Writes `chunk` over and over without reading anything, as a client that never reads its
+   * replies; stops after `max` bytes, or when the peer has taken nothing for `idleMs` (its
+   * receive side is full). Resolves with the bytes the peer took.
+   */
+  async flood(chunk: Buffer, max: number, idleMs = 2000): Promise<number> {
+    let taken = 0;
+    while (taken < max && !this.socket.destroyed) {
+      if (this.socket.write(chunk)) {
+        taken += chunk.length;
+        continue;
+      }
+      const drained = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), idleMs);
+        this.socket.once('drain', () => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+      if (!drained) return taken + chunk.length - this.socket.writableLength;
+      taken += chunk.length;
+    }
+    return taken;
+  }
+
+  /** Reads nothing more from the socket: what the peer writes stays in the kernel's buffers. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
+  /** A TRANSMIT request as bytes, for writing many at once (flood). */
+  static transmitRequest(hCard: number, apdu: Buffer, protocol = 2): Buffer {
     const req = {
       hCard,
       ioSendPciProtocol: protocol,
@@ -158,7 +188,18 @@ export class RawClient {
       ioRecvPciLength: 16,
       pcbRecvLength: 65548,
     };
-    this.send(S.CMD.TRANSMIT, S.pack(S.transmit, req), apdu);
+    return S.request(S.CMD.TRANSMIT, S.pack(S.transmit, req), apdu);
+  }
+
+  /** SCARD_CANCEL of a context (on any connection, as libpcsclite sends it); the rv. */
+  async cancel(hContext: number): Promise<number> {
+    this.send(S.CMD.CANCEL, S.pack(S.cancel, { hContext }));
+    return S.unpack(S.cancel, await this.take(S.sizeOf(S.cancel))).num('rv');
+  }
+
+  /** One APDU (protocol 1: T=0 PCI, 2: T=1 PCI); the answer only on success. */
+  async transmit(hCard: number, apdu: Buffer, protocol = 2): Promise<{ rv: number; resp: Buffer }> {
+    this.write(RawClient.transmitRequest(hCard, apdu, protocol));
     const r = S.unpack(S.transmit, await this.take(S.sizeOf(S.transmit)));
     const rv = r.num('rv');
     return { rv, resp: rv === 0 ? await this.take(r.num('pcbRecvLength')) : Buffer.alloc(0) };

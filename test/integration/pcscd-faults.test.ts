@@ -1,7 +1,11 @@
-// The real pcscd dying under the core: killed mid-call, and a stale socket file left behind.
+// The real pcscd dying under the core: killed mid-call (also with a request of ours unread), and a
+// stale socket file left behind.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Context, PcscError, Scard, type Context as PcscContext } from '../../src/core/index.js';
+import { Session } from '../../src/core/pcscd/session.js';
+import { RawClient } from '../fakes/raw-client.js';
+import * as S from '../fakes/structs.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { rejectsWithScard, sleep, tracked } from './helpers/scard.js';
 
@@ -106,6 +110,42 @@ describe('pcscd killed mid-call', () => {
     await sleep(300);
     await rig.killDaemon();
     for (const p of calls) expectServiceError(await settles(p, 'a queued call'));
+  });
+});
+
+describe('pcscd killed with a request of ours still unread', () => {
+  it('is a failed connection (SCARD_F_COMM_ERROR), not an access refusal', async () => {
+    // pcscd refuses a client (polkit) by resetting it before its first answer; a daemon that dies
+    // with a request unread resets the connection too, after answering: that is no refusal.
+    const rig = await startRig();
+    try {
+      const session = await Session.open({ path: rig.socket });
+      const call = async (req: Buffer, size: number): Promise<Buffer> => {
+        session.conn.write(req);
+        return session.conn.read(size, { timeout: 5000, what: 'reply' });
+      };
+      const est = await call(S.request(S.CMD.ESTABLISH_CONTEXT, S.pack(S.establish, { dwScope: 2 })), 12);
+      const hContext = S.unpack(S.establish, est).num('hContext');
+      const connect = S.connect(128);
+      const body = S.pack(connect, {
+        hContext,
+        szReader: rig.readers[0] as string,
+        dwShareMode: 2,
+        dwPreferredProtocols: 3,
+      });
+      const hCard = S.unpack(connect, await call(S.request(S.CMD.CONNECT, body), S.sizeOf(connect))).num('hCard');
+      // The card holds this one for 5 s; pcscd reads the STATUS behind it only afterwards.
+      session.conn.write(RawClient.transmitRequest(hCard, Buffer.from('00E61388', 'hex')));
+      session.conn.write(S.request(S.CMD.STATUS, S.pack(S.handle, { hCard })));
+      const reply = tracked(session.conn.read(S.sizeOf(S.transmit), { timeout: 10_000, what: 'reply' }));
+      await sleep(300);
+      await rig.killDaemon();
+      const e = await rejectsWithScard(reply.promise, Scard.F_COMM_ERROR);
+      expect(e.message).toMatch(/reset the connection \(the daemon stopped or restarted\)/);
+      session.close();
+    } finally {
+      await rig.stop();
+    }
   });
 });
 

@@ -11,8 +11,12 @@ export type { ReadOptions } from './reply-reader.js';
 /** Bytes per socket read; longer replies (up to 65,548 + 32) arrive in several reads. */
 const READ_BUFFER = 65_536;
 
-/** Maps a socket error to the SCARD code libpcsclite reports for it. */
-function socketError(err: NodeJS.ErrnoException, path: string, phase: 'connect' | 'io'): PcscError {
+/**
+ * Maps a socket error to the SCARD code libpcsclite reports for it, except that a reset after pcscd
+ * has answered is a failed connection, not a refusal: pcscd refuses a client (polkit) by closing
+ * before its first reply, while a daemon that dies or restarts resets its clients at any time.
+ */
+function socketError(err: NodeJS.ErrnoException, path: string, phase: 'connect' | 'io' | 'io-answered'): PcscError {
   const code = err.code ?? '';
   if (phase === 'connect') {
     const why =
@@ -24,6 +28,11 @@ function socketError(err: NodeJS.ErrnoException, path: string, phase: 'connect' 
             ? `permission denied opening ${path}`
             : `cannot connect to ${path} (${code || err.message})`;
     return new PcscError(Scard.E_NO_SERVICE, why, { cause: err });
+  }
+  if (code === 'ECONNRESET' && phase === 'io-answered') {
+    return new PcscError(Scard.F_COMM_ERROR, 'pcscd reset the connection (the daemon stopped or restarted)', {
+      cause: err,
+    });
   }
   if (code === 'ECONNRESET') {
     return new PcscError(
@@ -43,12 +52,16 @@ export class PcscdConnection {
   private failure: PcscError | null = null;
   private readonly serial = new SerialQueue();
   private readonly closedWaiters: ((e: PcscError) => void)[] = [];
+  /** pcscd has sent something: it accepted us (see socketError). */
+  private answered = false;
 
   private constructor(path: string, socket: Socket) {
     this.path = path;
     this.socket = socket;
     socket.on('end', () => this.fail(new PcscError(Scard.F_COMM_ERROR, 'pcscd closed the connection')));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(socketError(err, path, 'io')));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.fail(socketError(err, path, this.answered ? 'io-answered' : 'io')),
+    );
     socket.on('close', () => this.fail(new PcscError(Scard.F_COMM_ERROR, 'connection to pcscd closed')));
   }
 
@@ -64,7 +77,10 @@ export class PcscdConnection {
         callback: (n: number, buf: Uint8Array): boolean => {
           const chunk = Buffer.allocUnsafe(n);
           chunk.set(buf.subarray(0, n));
-          conn?.reader.push(chunk);
+          if (conn) {
+            conn.answered = true;
+            conn.reader.push(chunk);
+          }
           return true;
         },
       };

@@ -45,6 +45,10 @@ export function versionStep(
   ) {
     return { kind: 'retry', minor: reply.minor };
   }
+  if (reply.rv === Scard.E_NO_SERVICE && reply.major === PROTOCOL_MAJOR && reply.minor === sentMinor) {
+    // No daemon refuses its own version: this is `pcsc proxy` saying its pcscd cannot be reached.
+    return { kind: 'fail', rv: Scard.E_NO_SERVICE, detail: 'the daemon behind this socket is not reachable' };
+  }
   if (!MISMATCH.has(reply.rv) && !SCARD_CODES.has(reply.rv)) {
     // No daemon answers CMD_VERSION with anything but 0, 1D or 1E (§9.2): this is not a reply.
     return {

@@ -18,6 +18,9 @@ import { decodeVersion, encodeGetReadersState, encodeVersion } from './messages/
 import { getU32 } from './messages/wire.js';
 import { versionStep } from './negotiate.js';
 
+/** How long Session.open waits before trying again after a reset (see there). */
+const RETRY_AFTER_RESET_MS = 100;
+
 export interface SessionOptions {
   /** Socket path (already resolved). */
   path: string;
@@ -53,6 +56,18 @@ export class Session {
   }
 
   static async open(opts: SessionOptions): Promise<Session> {
+    try {
+      return await Session.attempt(opts);
+    } catch (e) {
+      // pcscd refuses a client (polkit) by resetting the connection before its first answer, and
+      // so does a daemon that is stopping or restarting. A refusal repeats; a restart does not.
+      if (!(e instanceof PcscError && e.code === Scard.W_SECURITY_VIOLATION)) throw e;
+      await new Promise((r) => setTimeout(r, RETRY_AFTER_RESET_MS));
+      return Session.attempt(opts);
+    }
+  }
+
+  private static async attempt(opts: SessionOptions): Promise<Session> {
     const requestTimeout = opts.requestTimeout ?? 30_000;
     const conn = await PcscdConnection.open(opts.path, opts.connectTimeout);
     try {

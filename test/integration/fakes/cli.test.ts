@@ -121,7 +121,8 @@ const CASES: Case[] = [
     3,
     'SCARD_F_COMM_ERROR',
   ],
-  ['ECONNRESET after CMD_VERSION', '2.4.1', fault(S.CMD.VERSION, { kind: 'reset' }), 3, 'SCARD_W_SECURITY_VIOLATION'],
+  // pcscd answered: a reset now is the daemon going away, not polkit (which resets before answering).
+  ['ECONNRESET after CMD_VERSION', '2.4.1', fault(S.CMD.VERSION, { kind: 'reset' }), 3, 'SCARD_F_COMM_ERROR'],
   ['polkit refuses the connection', '2.4.1', (f) => Object.assign(f, {}), 3, 'SCARD_W_SECURITY_VIOLATION'],
   [
     'daemon version nobody speaks (4:1)',

@@ -302,12 +302,27 @@ describe('named faults', () => {
     expect(name(await settle(card.transmit(Buffer.from('00B00000000000', 'hex'))))).toBe('SCARD_F_COMM_ERROR');
   });
 
-  it('ECONNRESET mid-session is SCARD_W_SECURITY_VIOLATION (libpcsclite ≥ 1.9.9 mapping)', async () => {
+  it('ECONNRESET after pcscd answered is SCARD_F_COMM_ERROR, not a refusal', async () => {
+    // libpcsclite reports every reset as SCARD_W_SECURITY_VIOLATION; pcscd refuses (polkit) only
+    // before its first answer, and a daemon that stops or restarts resets its clients later.
     const fake = await startFake({ version: '2.4.1', readers: [withCard()] });
     fake.inject({ cmd: S.CMD.ESTABLISH_CONTEXT, action: { kind: 'reset' } });
     const ctx = await open(fake);
-    expect(name(await settle(ctx.listReaders()))).toBe('SCARD_W_SECURITY_VIOLATION');
+    const e = await settle(ctx.listReaders());
+    expect(name(e)).toBe('SCARD_F_COMM_ERROR');
+    expect((e as PcscError).message).toMatch(/the daemon stopped or restarted/);
     await settle(ctx.release());
+  });
+
+  it('a reset before the first answer that does not repeat (a daemon restarting) is retried once', async () => {
+    const fake = await startFake({
+      version: '2.4.1',
+      readers: [withCard()],
+      polkit: { denyAccess: (id) => id === 1 },
+    });
+    const ctx = await open(fake);
+    expect(await ctx.listReaders()).toEqual([READER]);
+    await ctx.release();
   });
 
   it('polkit refuses the connection: SCARD_W_SECURITY_VIOLATION at establish', async () => {

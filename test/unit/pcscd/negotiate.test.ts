@@ -36,6 +36,7 @@ describe('versionStep', () => {
     ['major 5 with rv 0', 6, reply(5, 6, 0), false, 6, STOPPED],
     ['a second refusal', 4, reply(4, 4, STOPPED), true, 6, STOPPED],
     ['a refusal naming the version just sent', 4, reply(4, 4, STOPPED), false, 6, STOPPED],
+    ['1D naming the version just sent: a proxy without its daemon', 6, reply(4, 6, NOSVC), false, 6, NOSVC],
     ['a future minor (4:7)', 6, reply(4, 7, STOPPED), false, 6, STOPPED],
     ['a minor older than 4:2', 6, reply(4, 1, NOSVC), false, 6, STOPPED],
     ['another major', 6, reply(3, 4, STOPPED), false, 6, STOPPED],
