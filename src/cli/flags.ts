@@ -2,6 +2,14 @@
 
 import * as Flags from '@oclif/core/flags';
 
+/**
+ * The error a flag's `parse` throws for a bad value: oclif prefixes "Parsing --NAME", and the
+ * `oclif.exit` member makes it a usage error (exit 2, one line) like oclif's own checks.
+ */
+export function badFlagValue(message: string): Error {
+  return Object.assign(new Error(message), { oclif: { exit: 2 } });
+}
+
 export const readerFlag = Flags.string({
   description: 'reader: its number (0, 1, …) or a case-insensitive part of its name',
   helpValue: 'NUM|NAME',

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { legacyNamesFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
+import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 
 export default class ProxyCommand extends BaseCommand {
   static override summary = 'Let clients of any pcsc-lite version (protocol 4:2–4:6) use this pcscd';
@@ -23,11 +23,12 @@ export default class ProxyCommand extends BaseCommand {
 
   static override flags = {
     listen: Flags.string({
-      description: 'socket path to listen on (created mode 0600)',
+      description: 'socket path to listen on (mode 0600 unless --mode)',
       helpValue: 'PATH',
       required: true,
     }),
     upstream: upstreamFlag,
+    mode: modeFlag,
     'legacy-names': legacyNamesFlag,
   };
 
@@ -36,7 +37,7 @@ export default class ProxyCommand extends BaseCommand {
     const { serve } = await import('../cli/proxy/serve.js');
     const result = await serve(
       this,
-      { listen: flags.listen, upstream: flags.upstream, legacyNames: flags['legacy-names'] },
+      { listen: flags.listen, upstream: flags.upstream, mode: flags.mode, legacyNames: flags['legacy-names'] },
       this.signal,
     );
     this.logToStderr(

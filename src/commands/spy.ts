@@ -1,6 +1,6 @@
 import { Flags, ux } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { legacyNamesFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
+import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 
 export default class Spy extends BaseCommand {
   static override summary = 'Log every PC/SC call clients make, decoded, on the way to pcscd';
@@ -28,6 +28,7 @@ export default class Spy extends BaseCommand {
       helpValue: 'PATH',
     }),
     upstream: upstreamFlag,
+    mode: modeFlag,
     output: Flags.string({
       char: 'o',
       description: 'write the log to this file (mode 0600) instead of stdout',
@@ -45,7 +46,7 @@ export default class Spy extends BaseCommand {
     const spy = { json: this.jsonEnabled(), output: flags.output, showSecrets: flags['show-secrets'] };
     const result = await serve(
       this,
-      { listen, upstream: flags.upstream, legacyNames: flags['legacy-names'], spy },
+      { listen, upstream: flags.upstream, mode: flags.mode, legacyNames: flags['legacy-names'], spy },
       this.signal,
     );
     // ux.stderr: oclif's logToStderr is silent under --json, where this note matters as much.

@@ -18,6 +18,8 @@ import { onStdoutClosed } from '../stdout-closed.js';
 export interface ServeOptions {
   listen: string;
   upstream?: string | undefined;
+  /** Socket mode (--mode); default 0600. */
+  mode?: number | undefined;
   legacyNames: boolean;
   /** Present for `spy`. */
   spy?: { json: boolean; output?: string | undefined; showSecrets: boolean };
@@ -53,11 +55,13 @@ export async function serve(out: Logger, given: ServeOptions, signal: AbortSigna
       {
         listen: opts.listen,
         upstream,
+        ...(opts.mode === undefined ? {} : { mode: opts.mode }),
         legacyNames: opts.legacyNames,
         showSecrets: opts.spy?.showSecrets ?? false,
         ...(opts.spy ? { onCall: (c: ProxyCall) => sink?.write(c) } : {}),
         onEvent: (e) => {
           if (e.kind === 'upstream-error') note(`pcsc: client ${e.client}: ${e.message}`);
+          if (e.kind === 'dropped') note(`pcsc: client ${e.client} ${e.reason}`);
         },
       },
       stop.signal,
@@ -66,6 +70,10 @@ export async function serve(out: Logger, given: ServeOptions, signal: AbortSigna
         void probeUpstream(upstream).then((p) => {
           const daemon = 'protocol' in p ? `pcscd ${p.protocol}` : `pcscd not reachable now (${p.error})`;
           note(`pcsc: listening on ${opts.listen}, forwarding to ${upstream} (${daemon})`);
+          // Connecting takes write permission: read bits alone let nobody in.
+          const mode = opts.mode ?? 0o600;
+          const who = mode & 0o002 ? 'every user of this machine' : mode & 0o020 ? 'the members of its group' : null;
+          if (who) note(`pcsc: the socket is mode 0${mode.toString(8)}: ${who} can use pcscd through it, as you`);
           note(`pcsc: point clients at it with PCSCLITE_CSOCK_NAME=${opts.listen}; Ctrl-C stops`);
         });
       },

@@ -250,25 +250,25 @@ async function attrib(s: ProxySession, req: RawRequest, f: CallFacts): Promise<v
 }
 
 /**
- * SCARD_CANCEL (§7.12), usually on a connection of its own without CMD_VERSION. A context of one
- * of our clients is woken by its session; any other is passed to the daemon on a temporary
- * connection, as libpcsclite would do.
+ * SCARD_CANCEL (§7.12), usually on a connection of its own without CMD_VERSION. A waiting context
+ * of one of our clients is woken by its session. Any other context, ours but idle or unknown, is
+ * left to the daemon on a temporary connection, as libpcsclite would do: it answers as it would
+ * directly (pcscd 1.9.9 refuses an idle context with SCARD_E_INVALID_HANDLE, 2.0.1 and later
+ * accept it), and our idle upstream connection has no wait for it to end.
  */
 async function cancel(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
   const m = decodeCancel(req.body);
   f.hContext = handle(m.hContext);
   const target = s.shared.contexts.get(m.hContext >>> 0);
-  let rv: number;
+  let rv: number | null = null;
   if (target === s) {
     // On the waiting connection itself (libpcsclite uses another one): nothing else can run here now.
-    await s.cancelWait();
-    rv = Scard.S_SUCCESS;
+    rv = (await s.cancelWait()) ? Scard.S_SUCCESS : null;
   } else if (target) {
     rv = await bounded(target.requestCancel(), s.shared.requestTimeout, Scard.E_TIMEOUT);
-    f.note = `woke client ${target.id}`;
-  } else {
-    rv = await cancelUpstream(s, m.hContext);
+    if (rv !== null) f.note = `woke client ${target.id}`;
   }
+  if (rv === null) rv = await cancelUpstream(s, m.hContext);
   f.rv = rv;
   s.client.write(encodeCancelStruct({ hContext: m.hContext, rv }));
 }
@@ -288,7 +288,7 @@ async function cancelUpstream(s: ProxySession, hContext: number): Promise<number
   }
 }
 
-function bounded(p: Promise<number>, ms: number, onTimeout: number): Promise<number> {
+function bounded<T>(p: Promise<T>, ms: number, onTimeout: T): Promise<T> {
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(onTimeout), ms);
     void p.then((v) => {

@@ -1,12 +1,13 @@
 // The proxy's listening socket: takes pcscd's place for clients (any protocol 4:2–4:6), one
 // session per client connection, and removes its socket when it stops.
 
-import { chmodSync, existsSync, lstatSync, statSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ArraySize } from './arrays.js';
 import { ClientStream } from './client-stream.js';
+import { listenOnPath, type Listener } from './listen.js';
 import { ReaderEventCounter } from './reader-events.js';
 import { ProxySession, type ProxyShared } from './session.js';
 import type { ProxyCall, ProxyEvent, ProxyOptions } from './types.js';
@@ -24,14 +25,15 @@ export class ProxyServer {
   readonly listen: string;
   readonly upstream: string;
   private readonly server: Server;
+  private readonly listener: Listener;
   private readonly sessions = new Set<ProxySession>();
   private readonly sockets = new Set<Socket>();
   private nextId = 1;
   private closing: Promise<void> | null = null;
-  private inode: number | null = null;
 
-  private constructor(server: Server, opts: ProxyOptions) {
-    this.server = server;
+  private constructor(listener: Listener, opts: ProxyOptions) {
+    this.listener = listener;
+    this.server = listener.server;
     this.listen = opts.listen;
     this.upstream = opts.upstream;
   }
@@ -43,10 +45,6 @@ export class ProxyServer {
         `the proxy cannot listen on pcscd's own socket (${opts.listen}): pick another --listen path`,
       );
     }
-    // libuv reports a missing directory as EACCES: say what is wrong before trying.
-    if (!existsSync(dirname(opts.listen)))
-      throw new UsageError(`cannot listen on ${opts.listen}: directory ${dirname(opts.listen)} does not exist`);
-    await clearStaleSocket(opts.listen);
     const shared: ProxyShared = {
       options: opts,
       requestTimeout: opts.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -57,17 +55,11 @@ export class ProxyServer {
       emitCall: (c: ProxyCall) => opts.onCall?.(c),
       emitEvent: (e: ProxyEvent) => opts.onEvent?.(e),
     };
-    const server = createServer();
-    const proxy = new ProxyServer(server, opts);
-    server.on('connection', (sock) => proxy.accept(sock, shared));
-    await new Promise<void>((ok, fail) => {
-      server.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, opts.listen)));
-      server.listen({ path: opts.listen }, () => ok());
-    });
-    // Owner only: the daemon sees the proxy's user on every connection (polkit), whoever the client is.
-    chmodSync(opts.listen, 0o600);
-    server.on('error', () => undefined);
-    proxy.inode = lstatSync(opts.listen).ino;
+    let proxy: ProxyServer | null = null;
+    const listener = await listenOnPath(opts.listen, opts.mode, (sock) =>
+      proxy ? proxy.accept(sock, shared) : sock.destroy(),
+    );
+    proxy = new ProxyServer(listener, opts);
     // An upstream path that leads back to our socket (a symlink, a bind mount) would forward each
     // client to the proxy itself, one connection per level, until file descriptors run out.
     if (sameFile(opts.upstream, opts.listen)) {
@@ -110,12 +102,7 @@ export class ProxyServer {
   }
 
   private removeSocket(): void {
-    try {
-      // Only our own socket: another proxy may have taken the path since.
-      if (lstatSync(this.listen).ino === this.inode) unlinkSync(this.listen);
-    } catch {
-      // already gone
-    }
+    this.listener.remove();
   }
 }
 
@@ -127,41 +114,6 @@ function sameFile(a: string, b: string): boolean {
   } catch {
     return false;
   }
-}
-
-function listenError(err: NodeJS.ErrnoException, path: string): Error {
-  if (err.code === 'EACCES') return new UsageError(`cannot listen on ${path}: permission denied`);
-  if (err.code === 'EADDRINUSE') return new UsageError(`cannot listen on ${path}: already in use`);
-  return new UsageError(`cannot listen on ${path}: ${err.code ?? err.message}`);
-}
-
-/** A socket file nobody answers on (a proxy that was killed) is removed; anything else is refused. */
-async function clearStaleSocket(path: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(path).isSocket();
-  } catch {
-    return;
-  }
-  if (!isSocket) throw new UsageError(`cannot listen on ${path}: a file that is not a socket is in the way`);
-  const alive = await new Promise<boolean>((done) => {
-    const c = createConnection({ path });
-    const t = setTimeout(() => {
-      c.destroy();
-      done(true);
-    }, 1000);
-    c.once('connect', () => {
-      clearTimeout(t);
-      c.destroy();
-      done(true);
-    });
-    c.once('error', () => {
-      clearTimeout(t);
-      done(false);
-    });
-  });
-  if (alive) throw new UsageError(`cannot listen on ${path}: another program is listening there`);
-  unlinkSync(path);
 }
 
 export interface ProxyRun extends ProxyStats {

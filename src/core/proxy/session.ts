@@ -9,6 +9,7 @@ import { encodeWaitStruct, type WaitMsg } from '../pcscd/messages/simple.js';
 import { Session } from '../pcscd/session.js';
 import { StateChannel } from '../pcscd/states.js';
 import { fixedView, sameStates, type ArraySize } from './arrays.js';
+import { ClientDropped } from './backpressure.js';
 import type { ClientStream } from './client-stream.js';
 import { dispatch } from './dispatch.js';
 import { callRecord, type CallFacts } from './records.js';
@@ -64,14 +65,19 @@ export class ProxySession {
   private readonly contexts = new Set<number>();
   private up: Session | null = null;
   private chan: StateChannel | null = null;
-  private cancels: Array<(rv: number) => void> = [];
+  private cancels: Array<(rv: number | null) => void> = [];
   private wakeUp: ((w: Wake) => void) | null = null;
 
   constructor(id: number, client: ClientStream, shared: ProxyShared) {
     this.id = id;
     this.client = client;
     this.shared = shared;
-    client.onReady(() => this.poke('request'));
+    client.onReady(() => {
+      // A client that left gets nothing more: its request in flight, if any, is abandoned, and
+      // closing the daemon connection has pcscd release its context and cards (docs/proxy.md).
+      if (client.closed) this.up?.close();
+      this.poke('request');
+    });
   }
 
   get protocol(): string {
@@ -99,16 +105,24 @@ export class ProxySession {
         await this.handle(req);
       }
     } catch (e) {
-      reason = e instanceof Error ? e.message : String(e);
-      if (this.up?.conn.closed) this.shared.emitEvent({ kind: 'upstream-error', client: this.id, message: reason });
+      if (e instanceof ClientDropped) {
+        reason = e.message;
+        this.shared.emitEvent({ kind: 'dropped', client: this.id, reason });
+      } else if (!this.client.closed) {
+        reason = e instanceof Error ? e.message : String(e);
+        if (this.up?.conn.closed) this.shared.emitEvent({ kind: 'upstream-error', client: this.id, message: reason });
+      }
     } finally {
       this.dispose();
       this.shared.emitEvent({ kind: 'disconnected', client: this.id, ...(reason ? { reason } : {}) });
     }
   }
 
-  /** SCARD_CANCEL from another connection: wakes this client's wait with SCARD_E_CANCELLED. */
-  requestCancel(): Promise<number> {
+  /**
+   * SCARD_CANCEL from another connection: wakes this client's wait with SCARD_E_CANCELLED and
+   * resolves with SCARD_S_SUCCESS; null when the client was not waiting.
+   */
+  requestCancel(): Promise<number | null> {
     return new Promise((resolve) => {
       this.cancels.push(resolve);
       this.poke('cancel');
@@ -195,7 +209,7 @@ export class ProxySession {
     try {
       await dispatch(this, req, rec, pending);
     } catch (e) {
-      rec.note = e instanceof Error ? e.message : String(e);
+      rec.note = this.client.closed ? 'the client left' : e instanceof Error ? e.message : String(e);
       throw e;
     } finally {
       if (this.shared.tracing) this.shared.emitCall(callRecord(this, req.command, time, t0, rec));
@@ -254,18 +268,19 @@ export class ProxySession {
     f?.(w);
   }
 
-  /** @internal Ends the client's wait, if it waits, with SCARD_E_CANCELLED. */
-  async cancelWait(): Promise<void> {
-    if (!this.registered) return;
+  /** @internal Ends the client's wait, if it waits, with SCARD_E_CANCELLED; false when it was not waiting. */
+  async cancelWait(): Promise<boolean> {
+    if (!this.registered) return false;
     if (this.chan?.armed) await this.chan.stop();
     this.notifyClient(Scard.E_CANCELLED);
+    return true;
   }
 
   private async serveCancels(): Promise<void> {
     const waiters = this.cancels.splice(0);
-    let rv: number = Scard.S_SUCCESS;
+    let rv: number | null = Scard.S_SUCCESS;
     try {
-      await this.cancelWait();
+      rv = (await this.cancelWait()) ? Scard.S_SUCCESS : null;
     } catch (e) {
       rv = e instanceof PcscError ? e.code : Scard.F_INTERNAL_ERROR;
       throw e;
@@ -277,6 +292,7 @@ export class ProxySession {
   /** Ends the session now (the proxy is stopping): closes both sides, which ends any wait. */
   abort(): void {
     this.dispose();
+    this.client.destroy();
   }
 
   private dispose(): void {

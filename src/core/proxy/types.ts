@@ -7,6 +7,11 @@ export interface ProxyOptions {
   listen: string;
   /** pcscd's socket path. */
   upstream: string;
+  /**
+   * Mode of the listening socket (default 0600: the proxy's user only). Whoever can connect
+   * uses the readers and cards as the proxy's user (docs/proxy.md, "Security").
+   */
+  mode?: number;
   /** Give 4:2 clients 100-byte reader names (pcsc-lite 1.6.5–1.8.3) instead of 128. */
   legacyNames?: boolean;
   /** Bound on each daemon reply, milliseconds (default 300 s: on-card key generation is slow). */
@@ -68,4 +73,6 @@ export interface ProxyCall {
 export type ProxyEvent =
   | { kind: 'connected'; client: number }
   | { kind: 'disconnected'; client: number; reason?: string }
-  | { kind: 'upstream-error'; client: number; message: string };
+  | { kind: 'upstream-error'; client: number; message: string }
+  /** The proxy gave up on a client that broke a bound (docs/proxy.md, "Bounds"). */
+  | { kind: 'dropped'; client: number; reason: string };
