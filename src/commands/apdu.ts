@@ -7,7 +7,7 @@ import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
 export default class Apdu extends BaseCommand {
   static override summary = 'Send APDUs to a card: from arguments, a script file or stdin';
   static override description =
-    "Takes hex with or without spaces or colons, and scriptor's script format. Fetches 61xx answers with GET RESPONSE and re-sends 6Cxx with the right Le (unless --raw). HEX=SW expects a status (9000, 61XX, 6XXX); a mismatch stops with exit code 1. PINs sent with VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER are masked unless --show-secrets. See docs/apdu.md.";
+    "Takes hex with or without spaces or colons, and scriptor's script format. Fetches 61xx answers with GET RESPONSE and re-sends 6Cxx with the right Le (unless --raw). HEX=SW expects a status (9000, 61XX, 6XXX); a mismatch stops with exit code 1. PINs and keys (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, ENABLE/DISABLE VERIFICATION REQUIREMENT, …) are masked everywhere unless --show-secrets. See docs/apdu.md.";
   static override examples = [
     '<%= config.bin %> apdu 00A4040007A0000002471001 00CA006E00',
     '<%= config.bin %> apdu --select A000000308 "00 CB 3F FF 05 5C 03 5F C1 02 00=9000"',
@@ -57,7 +57,7 @@ export default class Apdu extends BaseCommand {
     }),
     repeat: Flags.integer({ description: 'send the APDUs N times and print a summary', min: 1, helpValue: 'N' }),
     'show-secrets': Flags.boolean({
-      description: 'show PINs in VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER',
+      description: 'show the PINs and keys of VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, … (docs/apdu.md)',
     }),
   };
 

@@ -6,8 +6,8 @@ export default class Spy extends BaseCommand {
   static override summary = 'Log every PC/SC call clients make, decoded, on the way to pcscd';
   static override description =
     'The same front as `pcsc proxy`, logging each call: command, reader, share mode, protocol, APDU bytes, status word ' +
-    'and its meaning, return code, time taken. With --json, one JSON object per line. PINs (VERIFY, CHANGE REFERENCE DATA, ' +
-    'RESET RETRY COUNTER) are masked unless --show-secrets. Works for static and sandboxed clients. Runs until Ctrl-C.';
+    'and its meaning, return code, time taken. With --json, one JSON object per line. PINs and keys (VERIFY, CHANGE REFERENCE DATA, ' +
+    'RESET RETRY COUNTER, …: docs/apdu.md) are masked unless --show-secrets. Works for static and sandboxed clients. Runs until Ctrl-C.';
 
   static override examples = [
     '<%= config.bin %> spy',
@@ -34,7 +34,7 @@ export default class Spy extends BaseCommand {
       description: 'write the log to this file (mode 0600) instead of stdout',
       helpValue: 'FILE',
     }),
-    'show-secrets': Flags.boolean({ description: 'show PIN bytes instead of masking them', default: false }),
+    'show-secrets': Flags.boolean({ description: 'show PIN and key bytes instead of masking them', default: false }),
     'legacy-names': legacyNamesFlag,
   };
 

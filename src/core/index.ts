@@ -76,7 +76,7 @@ export {
 } from './card/sw.js';
 export { exchange, getResponseApdu, type T0Options, type T0Result, type Step } from './card/t0.js';
 export { parseScript, parseApduText, type ScriptItem, type ApduItem, type ResetItem } from './card/script.js';
-export { redactCommandHex, secretRange, isSecretCommand } from './card/redact.js';
+export { redactCommandHex, secretRanges, isSecretCommand, SECRET_COMMANDS } from './card/redact.js';
 export {
   runScript,
   repeatScript,

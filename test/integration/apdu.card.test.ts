@@ -225,6 +225,72 @@ describe('secrets', () => {
   });
 });
 
+describe('secrets in error messages (nothing is sent)', () => {
+  const PIN = ['31323334', '31 32 33 34', '3132', '3G'];
+  it.each([
+    ['odd digits', ['apdu', '002000810631323334353']],
+    ['a bad digit', ['apdu', '00 20 00 81 06 31 32 33 34 35 3G']],
+    ['two "="', ['apdu', '00 20 00 81 06 31 32 33 34 35 36=9000=6300']],
+    ['odd digits, odd INS', ['apdu', '0021008108 5F2E05 313233343']],
+  ])('%s: the message quotes no PIN, on stderr or in --json', async (_what, args) => {
+    const r = await pcsc(args, { env });
+    expect(r.exitCode).toBe(2);
+    const j = await pcscJson<{ error: { message: string } }>(args, { env });
+    expect(j.exitCode).toBe(2);
+    for (const text of [r.stderr, j.json.error.message]) {
+      expect(text).toMatch(/^(pcsc: )?APDU 1: /);
+      for (const p of PIN) expect(text).not.toContain(p);
+    }
+    expect(await card.apdus()).toEqual([]);
+  });
+
+  it('a script line that is neither hex nor a command: only its first word is quoted', async () => {
+    const f = script('bogus.apdu', '00A4040000\nbogus 00 20 00 81 06 31 32 33 34 35 36\n');
+    const r = await pcsc(['apdu', '-f', f], { env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe(`pcsc: ${f} line 2: "bogus" is neither hex nor a command (reset, exit)`);
+  });
+
+  it('a 65,544-byte APDU that fails is quoted in a short line', async () => {
+    const data = Buffer.alloc(65535, 0xab).toString('hex');
+    const f = script('big.apdu', `00 E2 00 00 00 FF FF ${data} 00 00\n`);
+    const r = await pcsc(['apdu', '-f', f], { env });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr.split('\n').every((l) => l.length < 400)).toBe(true);
+    expect(r.stderr).toMatch(/during APDU 1 \(line 1\): 00 E2 00 00 00 FF FF AB AB .*… \(65544 bytes\)/);
+  });
+});
+
+describe('PIN-carrying commands beyond VERIFY 20, CHANGE REFERENCE DATA 24 and RESET RETRY COUNTER 2C', () => {
+  it.each([
+    ['VERIFY, odd INS (data objects)', '0021008107 5F2E04 31323334', '00 21 00 81 07 5F 2E 04 ** ** ** **'],
+    [
+      'CHANGE REFERENCE DATA, odd INS',
+      '002500810E 5F2E04 31323334 5F2E04 35363738',
+      '00 25 00 81 0E 5F 2E 04 ** ** ** ** 5F 2E 04 ** ** ** **',
+    ],
+    [
+      'RESET RETRY COUNTER, odd INS, nested',
+      '002D00810A 7F2E07 5F2E04 31323334',
+      '00 2D 00 81 0A 7F 2E 07 5F 2E 04 ** ** ** **',
+    ],
+    ['DISABLE VERIFICATION REQUIREMENT', '0026008104 31323334', '00 26 00 81 04 ** ** ** **'],
+    [
+      'ENABLE VERIFICATION REQUIREMENT (GSM class A0)',
+      'A028000108 31323334FFFFFFFF',
+      'A0 28 00 01 08 ' + '** '.repeat(7) + '**',
+    ],
+  ])('%s: masked in > lines and --json, sent whole', async (_what, apdu, shown) => {
+    const hex = apdu.replace(/ /g, '');
+    const r = await pcsc(['apdu', apdu], { env });
+    expect(r.stdout.split('\n')[0]).toBe(`> ${shown}`);
+    const j = await pcscJson<Result>(['apdu', apdu], { env });
+    expect(j.json.exchanges[0]?.command).toBe(shown.replace(/ /g, ''));
+    expect(JSON.stringify(j.json)).not.toContain('31323334');
+    expect(await card.apdus()).toEqual([hex, hex]);
+  });
+});
+
 describe('card removed in the middle of a script', () => {
   it('says which APDU, keeps what ran before, exit 4', async () => {
     const f = script('rm.apdu', '00E00002\n# the card leaves while answering this one:\n00 E8 00 00\n00E00002\n');

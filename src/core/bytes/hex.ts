@@ -5,35 +5,84 @@ import { UsageError } from '../errors.js';
 export interface ParseHexOptions {
   /** Name of the thing being parsed, for error messages ("APDU 2", "--select"). */
   what?: string;
+  /**
+   * How error messages may quote the text: the quote, or null to quote nothing of it (an APDU
+   * that may carry a PIN). Default: the text, cut after 48 characters.
+   */
+  quote?: (text: string) => string | null;
 }
+
+const QUOTE_MAX = 48;
+const defaultQuote = (t: string): string => (t.length > QUOTE_MAX ? `${t.slice(0, QUOTE_MAX)}…` : t);
 
 /**
  * Parses hex bytes separated by nothing, spaces, tabs, colons or dashes.
  * A separator may only stand between whole bytes ("0 A4" is an error: ambiguous).
+ * Linear in the text, and one buffer for the result (a script may hold megabytes of hex).
  */
 export function parseHex(text: string, opts: ParseHexOptions = {}): Buffer {
-  const what = opts.what ?? 'hex';
   const trimmed = text.trim();
   if (trimmed === '') return Buffer.alloc(0);
-  const groups = trimmed.split(/[\s:-]+/);
-  const out: number[] = [];
-  let col = 0;
-  for (const g of groups) {
-    const bad = /[^0-9a-fA-F]/.exec(g);
-    if (bad) {
-      const pos = trimmed.indexOf(g, col) + bad.index;
-      throw new UsageError(`${what}: '${bad[0]}' at position ${pos + 1} is not a hex digit in "${trimmed}"`, 'EHEX');
+  const out = Buffer.allocUnsafe(trimmed.length >> 1);
+  let n = 0;
+  let groupStart = 0;
+  let digits = 0; // in the current group
+  let high = 0;
+  for (let i = 0; i <= trimmed.length; i++) {
+    const c = i < trimmed.length ? trimmed.charCodeAt(i) : 32;
+    const v = hexValue(c);
+    if (v >= 0) {
+      if (digits === 0) groupStart = i;
+      if (digits % 2 === 0) high = v;
+      else out[n++] = (high << 4) | v;
+      digits++;
+      continue;
     }
-    if (g.length % 2 !== 0) {
-      throw new UsageError(
-        `${what}: odd number of hex digits in "${g}" (${g.length}); write each byte as two digits, e.g. 0${g.slice(-1)}`,
-        'EHEX',
-      );
-    }
-    for (let i = 0; i < g.length; i += 2) out.push(parseInt(g.slice(i, i + 2), 16));
-    col = trimmed.indexOf(g, col) + g.length;
+    if (!isSeparator(c)) throw hexError(trimmed, opts, { badAt: i });
+    if (digits % 2 !== 0) throw hexError(trimmed, opts, { odd: trimmed.slice(groupStart, i), oddAt: groupStart });
+    digits = 0;
   }
-  return Buffer.from(out);
+  return out.subarray(0, n);
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** White space (as \s: also the no-break spaces of text copied from web pages), colon, dash. */
+function isSeparator(c: number): boolean {
+  if (c === 32 || c === 58 || c === 45 || (c >= 9 && c <= 13)) return true;
+  return c > 127 && /\s/.test(String.fromCharCode(c));
+}
+
+function hexError(
+  text: string,
+  opts: ParseHexOptions,
+  at: { badAt?: number; odd?: string; oddAt?: number },
+): UsageError {
+  const what = opts.what ?? 'hex';
+  const quote = (opts.quote ?? defaultQuote)(text);
+  if (at.badAt !== undefined) {
+    const pos = at.badAt + 1;
+    // The character itself is data too: named only when the text may be quoted.
+    if (quote === null) return new UsageError(`${what}: the character at position ${pos} is not a hex digit`, 'EHEX');
+    const ch = JSON.stringify(text.charAt(at.badAt)).slice(1, -1);
+    return new UsageError(`${what}: '${ch}' at position ${pos} is not a hex digit in "${quote}"`, 'EHEX');
+  }
+  const g = at.odd ?? '';
+  if (quote === null)
+    return new UsageError(
+      `${what}: odd number of hex digits (${g.length}) in the group at position ${(at.oddAt ?? 0) + 1}; write each byte as two digits`,
+      'EHEX',
+    );
+  const shown = defaultQuote(g);
+  return new UsageError(
+    `${what}: odd number of hex digits in "${shown}" (${g.length}); write each byte as two digits, e.g. 0${g.slice(-1)}`,
+    'EHEX',
+  );
 }
 
 /** True when the text is hex that parseHex accepts. */

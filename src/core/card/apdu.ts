@@ -56,12 +56,15 @@ export function parseApdu(bytes: Uint8Array, opts: ParseApduOptions = {}): Comma
     );
   }
   if (n > MAX_APDU_LENGTH) fail(`too long: ${n} bytes, the longest extended APDU is ${MAX_APDU_LENGTH} bytes`);
-  const head = { cla: b[0] as number, ins: b[1] as number, p1: b[2] as number, p2: b[3] as number };
+  // Fields written out, not spread from a header object: this runs for every line of a script.
   const mk = (c: ApduCase, data: Buffer, ne: number | null): CommandApdu => ({
-    ...head,
+    cla: b[0] as number,
+    ins: b[1] as number,
+    p1: b[2] as number,
+    p2: b[3] as number,
     data,
     ne,
-    extended: c.endsWith('E'),
+    extended: c.length === 2 && c[1] === 'E',
     case: c,
   });
   if (n === 4) return mk('1', Buffer.alloc(0), null);

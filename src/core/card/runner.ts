@@ -55,6 +55,9 @@ export interface RunOutcome {
   mismatch: ApduRecord | null;
 }
 
+/** The most bytes of an APDU an error message quotes (a 65,544-byte APDU must not make a 200 kB line). */
+const MESSAGE_BYTES = 24;
+
 export function labelOf(item: ApduItem, index: number): string {
   if (item.label) return item.label;
   return item.line > 0 ? `APDU ${index} (line ${item.line})` : `APDU ${index}`;
@@ -88,7 +91,8 @@ export async function runScript(card: Card, items: readonly ScriptItem[], opts: 
     } else {
       if (!item.label) index++;
       const label = labelOf(item, index);
-      const where = (): string => `during ${label}: ${redactCommandHex(item.bytes, { show: opts.showSecrets })}`;
+      const where = (): string =>
+        `during ${label}: ${redactCommandHex(item.bytes, { show: opts.showSecrets, max: MESSAGE_BYTES })}`;
       rec = await guard(records, where, () => runApdu(send, item, index, label, opts), card);
     }
     records.push(rec);

@@ -5,6 +5,7 @@ import { parseHex } from '../bytes/hex.js';
 import { UsageError } from '../errors.js';
 import { MAX_BUFFER_SIZE_EXTENDED } from '../pcscd/codes.js';
 import { parseApdu } from './apdu.js';
+import { quoteApduText } from './redact.js';
 import { parseSwPatterns, type SwPattern } from './sw.js';
 
 export interface ApduItem {
@@ -36,14 +37,16 @@ export interface ApduTextOptions {
 export function parseApduText(text: string, opts: ApduTextOptions): { bytes: Buffer; expect: SwPattern[] | null } {
   const eq = text.indexOf('=');
   if (eq >= 0 && text.indexOf('=', eq + 1) >= 0) {
+    const q = quoteApduText(text);
     throw new UsageError(
-      `${opts.what}: more than one "=" in "${text.trim()}"; write HEX=SW, e.g. 00A4040000=9000`,
+      `${opts.what}: more than one "="${q === null ? '' : ` in "${q}"`}; write HEX=SW, e.g. 00A4040000=9000`,
       'ESCRIPT',
     );
   }
   const hexText = eq >= 0 ? text.slice(0, eq) : text;
   const expect = eq >= 0 ? parseSwPatterns(text.slice(eq + 1), `${opts.what}: expected status`) : null;
-  const bytes = parseHex(hexText, { what: opts.what });
+  // An APDU that does not parse may be a VERIFY with a typo: its messages quote no PIN.
+  const bytes = parseHex(hexText, { what: opts.what, quote: quoteApduText });
   if (bytes.length === 0) throw new UsageError(`${opts.what}: no APDU bytes before "="`, 'EAPDU');
   if (opts.validate ?? true) {
     parseApdu(bytes, { what: opts.what });
@@ -70,16 +73,19 @@ export interface ParseScriptOptions {
 export function parseScript(text: string, opts: ParseScriptOptions = {}): ScriptItem[] {
   const name = opts.name ?? 'script';
   const items: ScriptItem[] = [];
-  const lines = text.split('\n');
   let pending = '';
   let pendingLine = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const num = i + 1;
-    const hash = (lines[i] as string).indexOf('#');
-    const content = (hash >= 0 ? (lines[i] as string).slice(0, hash) : (lines[i] as string)).replace(/\r$/, '').trim();
+  // Line by line without splitting the text first: a script may have a million lines.
+  for (let at = 0, num = 1; at <= text.length; num++) {
+    let nl = text.indexOf('\n', at);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(at, nl);
+    const hash = line.indexOf('#');
+    const content = (hash >= 0 ? line.slice(0, hash) : line).trim();
+    at = nl + 1;
     if (content === '') continue;
     if (pending === '') {
-      const word = content.toLowerCase();
+      const word = content.length <= 5 ? content.toLowerCase() : '';
       if (word === 'exit' || word === 'quit') break;
       if (word === 'reset') {
         items.push({ kind: 'reset', line: num });
@@ -96,9 +102,12 @@ export function parseScript(text: string, opts: ParseScriptOptions = {}): Script
     pending = '';
     const what = `${name} line ${start}`;
     if (/^[a-z]/i.test(full) && !/^[0-9a-f]{2}/i.test(full)) {
-      throw new UsageError(`${what}: "${full}" is neither hex nor a command (reset, exit)`, 'ESCRIPT');
+      // Only the word: what follows it may be an APDU with a PIN.
+      const word = (/^\S+/.exec(full)?.[0] ?? '').slice(0, 24);
+      throw new UsageError(`${what}: "${word}" is neither hex nor a command (reset, exit)`, 'ESCRIPT');
     }
-    items.push({ kind: 'apdu', line: start, ...parseApduText(full, { what, validate: opts.validate }) });
+    const apdu = parseApduText(full, { what, validate: opts.validate });
+    items.push({ kind: 'apdu', line: start, bytes: apdu.bytes, expect: apdu.expect });
   }
   if (pending !== '') {
     throw new UsageError(

@@ -100,6 +100,59 @@ describe('pcsc spy', () => {
   });
 });
 
+describe('pcsc spy: every PIN-carrying command masked', () => {
+  // Odd-INS forms (data objects: values masked, tags and lengths kept), DISABLE and ENABLE
+  // VERIFICATION REQUIREMENT, with GSM's class byte too.
+  const SECRETS =
+    '00 21 00 81 07 5F 2E 04 31 32 33 34\n00 25 00 81 0E 5F 2E 04 31 32 33 34 5F 2E 04 35 36 37 38\n' +
+    '00 2D 00 81 07 5F 2E 04 31 32 33 34\n00 26 00 81 04 31 32 33 34\nA0 28 00 01 08 31 32 33 34 FF FF FF FF\n';
+  const MASKED = [
+    '00210081075F2E04********',
+    '002500810E5F2E04********5F2E04********',
+    '002D0081075F2E04********',
+    '0026008104********',
+    'A028000108****************',
+  ];
+
+  it('in the JSON log and in the text log', async () => {
+    const listen = join(rig.dir, 'spy-secrets.comm');
+    const output = join(rig.dir, 'secrets.jsonl');
+    for (const json of [true, false]) {
+      const spy = pcsc([
+        'spy',
+        ...(json ? ['--json', '-o', output] : []),
+        '--listen',
+        listen,
+        '--upstream',
+        rig.socket,
+      ]);
+      try {
+        await spy.waitLine(/listening on/, 0, 15_000, 'listening on');
+        const p = startProcess('scriptor', ['-r', R0], {
+          env: { ...process.env, PCSCLITE_CSOCK_NAME: listen },
+          stdin: SECRETS,
+        });
+        expect(await p.exited).toBe(0);
+        if (!json) await spy.waitLine(/SCARD_RELEASE_CONTEXT/, 0, 10_000, 'SCARD_RELEASE_CONTEXT');
+      } finally {
+        await spy.stop(3000, 'SIGINT');
+      }
+      const log = json ? readFileSync(output, 'utf8') : spy.lines.join('\n');
+      expect(log).not.toMatch(/31 ?32 ?33 ?34|35 ?36 ?37 ?38/);
+      if (json) {
+        const tx = log
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { command: string; apdu?: string; redacted?: boolean })
+          .filter((r) => r.command === 'SCARD_TRANSMIT');
+        expect(tx.map((r) => [r.apdu, r.redacted])).toEqual(MASKED.map((m) => [m, true]));
+      } else {
+        for (const m of MASKED) expect(log).toContain(`apdu=${m} (PIN masked)`);
+      }
+    }
+  });
+});
+
 describe('pcsc spy | head', () => {
   it('stops (exit 0) when the reader of its log goes away, as a filter does on SIGPIPE', async () => {
     const listen = join(rig.dir, 'spy-pipe.comm');

@@ -28,6 +28,24 @@ describe('parseHex', () => {
     expect(() => parseHex(text)).toThrow(msg);
   });
 
+  it('quotes at most 48 characters of the text', () => {
+    expect(() => parseHex('00'.repeat(60) + 'G')).toThrow(/in "(00){24}…"$/);
+  });
+
+  it('quotes nothing, not even the bad character, when told so (an APDU that may carry a PIN)', () => {
+    const quote = (): null => null;
+    expect(() => parseHex('00 20 00 81 04 31 32 3G', { quote })).toThrow(
+      /^hex: the character at position 23 is not a hex digit$/,
+    );
+    expect(() => parseHex('00 20 00 81 04 31 32 333', { quote })).toThrow(
+      /^hex: odd number of hex digits \(3\) in the group at position 22; write each byte as two digits$/,
+    );
+  });
+
+  it('takes no-break spaces as separators (hex copied from web pages)', () => {
+    expect(parseHex('00\u00a0A4').toString('hex')).toBe('00a4');
+  });
+
   it('names the thing parsed', () => {
     expect(() => parseHex('zz', { what: 'APDU 2' })).toThrow(/^APDU 2: /);
   });

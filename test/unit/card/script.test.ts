@@ -51,10 +51,15 @@ describe('parseScript', () => {
   });
 
   const errors: [string, string, RegExp][] = [
-    ['odd digits', '00A4040000\n00 A4 04 0', /^t\.apdu line 2: odd number of hex digits in "0"/],
+    [
+      'odd digits',
+      '00A4040000\n00 A4 04 0',
+      /^t\.apdu line 2: odd number of hex digits \(1\) in the group at position 10/,
+    ],
+    ['odd digits in a readable header', '00A4040002 0102 3', /^t\.apdu line 1: odd number of hex digits in "3" \(1\)/],
     ['not hex', '00 A4 04 00 0G', /^t\.apdu line 1: 'G' at position 14 is not a hex digit/],
     ['bad Lc', '\n\n00 A4 04 00 05 01 02', /^t\.apdu line 3: Lc is 5 \(0x05\) but 2 bytes follow it/],
-    ['unknown word', 'select 3F00', /^t\.apdu line 1: "select 3F00" is neither hex nor a command \(reset, exit\)/],
+    ['unknown word', 'select 3F00', /^t\.apdu line 1: "select" is neither hex nor a command \(reset, exit\)/],
     ['dangling continuation', '00 A4 \\\n', /^t\.apdu line 1: the APDU continues with "\\" but the script ends there/],
     ['bad expectation', '00A4040000=90', /^t\.apdu line 1: expected status: "90" is not a status word pattern/],
     ['two =', '00A4040000=9000=9000', /more than one "="/],
