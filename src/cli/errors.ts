@@ -53,20 +53,6 @@ export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure
   };
 }
 
-/** A file the user named (`-f`, `--list`) that cannot be read: their mistake, a usage error naming it. */
-export function unreadableFile(flag: string, path: string, e: unknown): UsageError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EISDIR'
-        ? 'not a regular file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : (e as Error).message;
-  return new UsageError(`${flag} ${path}: ${why}`, 'EFILE');
-}
-
 function firstLine(s: string): string {
   // oclif's exclusive/dependsOn errors start with a heading line; the useful line is the next one.
   const lines = s

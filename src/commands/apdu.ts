@@ -73,7 +73,7 @@ export default class Apdu extends BaseCommand {
     const json = this.jsonEnabled();
     const quiet = json || flags['data-only'] || flags.repeat !== undefined;
     const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: makeStyle(useColor()) };
-    const opts = await prepare(flags, args, process.stdin);
+    const opts = await prepare(flags, args, process.stdin, this.signal);
     const run = await runApdu({
       ...opts,
       signal: this.signal,

@@ -60,7 +60,7 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
     const bytes = parseHex(text, { what: 'ATR' });
     const analysis = analyzeAtr(bytes);
     const { openNameSource } = await import('../cli/atr/names.js');
-    const names = (await openNameSource({ file: flags.list })).lookup(bytes);
+    const names = (await openNameSource({ file: flags.list, signal: this.signal })).lookup(bytes);
     if (!this.jsonEnabled()) {
       const { renderAtrAnalysis, renderAtrNames } = await import('../cli/render/atr.js');
       const { makeStyle } = await import('../cli/style.js');

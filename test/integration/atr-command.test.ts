@@ -119,7 +119,7 @@ describe('pcsc atr HEX', () => {
   it('--list with a file that cannot be read: a usage error naming it, exit 2', async () => {
     for (const [f, why] of [
       [join(home, 'missing.txt'), 'no such file'],
-      [home, 'not a regular file'],
+      [home, 'a directory, not a regular file'],
     ]) {
       const r = await pcsc(['atr', VICC_ATR, '--list', f as string], { env });
       expect(r.code, f).toBe(2);

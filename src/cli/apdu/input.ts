@@ -1,14 +1,14 @@
 // Where `pcsc apdu` gets its APDUs: arguments, -f FILE, or a script on stdin; --select goes first.
 
-import { readFile, stat } from 'node:fs/promises';
+import { addAbortSignal, type Readable } from 'node:stream';
 // The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
 // and the USB transport, start-up time `pcsc apdu` never uses.
-import { UsageError } from '../../core/errors.js';
+import { PcscError, Scard, UsageError } from '../../core/errors.js';
 import { parseHex } from '../../core/bytes/hex.js';
 import { buildApdu } from '../../core/card/apdu.js';
 import { parseApduText, parseScript, type ScriptItem } from '../../core/card/script.js';
 import { parseSwPatterns } from '../../core/card/sw.js';
-import { unreadableFile } from '../errors.js';
+import { readUserFile } from '../../core/user-file.js';
 
 /** A script bigger than this is a mistake (a binary file, a device). */
 const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;
@@ -20,22 +20,32 @@ export interface InputOptions {
   validate: boolean;
   /** Read a script from stdin when nothing else gives APDUs (stdin is not a terminal). */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Ctrl-C: stops reading a script. */
+  signal?: AbortSignal | undefined;
 }
 
 export async function gatherItems(o: InputOptions): Promise<ScriptItem[]> {
   if (o.args.length > 0 && o.file !== undefined) {
     throw new UsageError('give APDUs as arguments or with -f FILE, not both', 'EUSAGE');
   }
-  const items: ScriptItem[] = [];
+  let items: ScriptItem[] = [];
   if (o.select !== undefined) items.push(selectItem(o.select));
   if (o.args.length > 0) {
     o.args.forEach((a, i) =>
       items.push({ kind: 'apdu', line: 0, ...parseApduText(a, { what: `APDU ${i + 1}`, validate: o.validate }) }),
     );
   } else if (o.file !== undefined && o.file !== '-') {
-    items.push(...parseScript(await readScriptFile(o.file), { name: o.file, validate: o.validate }));
+    const text = await readUserFile(o.file, {
+      what: '-f',
+      maxBytes: MAX_SCRIPT_BYTES,
+      holds: 'an APDU script',
+      signal: o.signal,
+    });
+    // Not push(...items): a script of a million APDUs would overflow the call stack.
+    items = items.concat(parseScript(text.toString('utf8'), { name: o.file, validate: o.validate }));
   } else if (o.file === '-' || (o.stdin && !o.stdin.isTTY)) {
-    items.push(...parseScript(await readStream(o.stdin ?? process.stdin), { name: 'stdin', validate: o.validate }));
+    const text = await readStream(o.stdin ?? process.stdin, o.signal);
+    items = items.concat(parseScript(text, { name: 'stdin', validate: o.validate }));
   }
   if (items.length === 0) {
     throw new UsageError(
@@ -61,28 +71,25 @@ export function selectItem(aidText: string): ScriptItem {
   };
 }
 
-async function readScriptFile(path: string): Promise<string> {
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new UsageError(`-f ${path}: not a regular file`, 'EFILE');
-    if (st.size > MAX_SCRIPT_BYTES)
-      throw new UsageError(`-f ${path}: ${st.size} bytes is too big for an APDU script`, 'EFILE');
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw unreadableFile('-f', path, e);
-  }
-}
-
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+async function readStream(stream: NodeJS.ReadableStream, signal: AbortSignal | undefined): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += b.length;
-    if (size > MAX_SCRIPT_BYTES)
-      throw new UsageError(`stdin: more than ${MAX_SCRIPT_BYTES} bytes is too big for an APDU script`, 'EFILE');
-    chunks.push(b);
+  // Ctrl-C while stdin is a terminal or a pipe nobody writes to: the read ends at once.
+  if (signal) addAbortSignal(signal, stream as Readable);
+  try {
+    for await (const chunk of stream) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      size += b.length;
+      if (size > MAX_SCRIPT_BYTES)
+        throw new UsageError(
+          `stdin: more than ${MAX_SCRIPT_BYTES / (1024 * 1024)} MiB, too big for an APDU script`,
+          'EFILE',
+        );
+      chunks.push(b);
+    }
+  } catch (e) {
+    if (signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'interrupted while reading the script from stdin');
+    throw e;
   }
   return Buffer.concat(chunks).toString('utf8');
 }

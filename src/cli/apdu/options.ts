@@ -31,6 +31,7 @@ export async function prepare(
   f: ApduFlags,
   args: readonly string[],
   stdin: NodeJS.ReadStream,
+  signal?: AbortSignal,
 ): Promise<PreparedOptions> {
   const control =
     f.control === undefined
@@ -44,7 +45,9 @@ export async function prepare(
   if (share === 'direct' && !control && !explicit) {
     throw new UsageError('--share direct sends no APDU unless you also give --protocol T=0 or T=1', 'EUSAGE');
   }
-  const items = control ? [] : await gatherItems({ args, file: f.file, select: f.select, validate: f.validate, stdin });
+  const items = control
+    ? []
+    : await gatherItems({ args, file: f.file, select: f.select, validate: f.validate, stdin, signal });
   return {
     items,
     reader: f.reader,

@@ -2,7 +2,6 @@
 // compiled once per process, then every lookup is a map probe plus the few regex patterns.
 
 import { findAtrList, loadAtrList, type AtrList, type AtrMatch } from '../../core/index.js';
-import { unreadableFile } from '../errors.js';
 
 export interface AtrNames {
   /** The list used; null when none was found. */
@@ -19,20 +18,18 @@ export interface NameSource {
 
 /** Loads the list now (`file` given: that one; else the ATR_analysis search path). */
 export async function openNameSource(
-  opts: { file?: string | undefined; paths?: readonly string[] } = {},
+  opts: { file?: string | undefined; paths?: readonly string[]; signal?: AbortSignal | undefined } = {},
 ): Promise<NameSource> {
   let list: AtrList | null = null;
   let searched: string[] = [];
   if (opts.file) {
     const file = opts.file;
-    list = await loadAtrList(file).catch((e: unknown) => {
-      throw unreadableFile('--list', file, e);
-    });
+    list = await loadAtrList(file, { what: '--list', signal: opts.signal });
     searched = [opts.file];
   } else {
     const found = await findAtrList(opts.paths);
     searched = found.searched.map((x) => x.path);
-    if (found.file) list = await loadAtrList(found.file);
+    if (found.file) list = await loadAtrList(found.file, { signal: opts.signal });
   }
   return {
     lookup(atr: Uint8Array): AtrNames {

@@ -5,10 +5,11 @@
 // expression over upper-case, space-separated bytes: '..', '[0-9]', '.*'); then its
 // descriptions, one per line, each starting with a TAB.
 
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, isAbsolute } from 'node:path';
 import { formatHex } from '../bytes/hex.js';
+import { readUserFile } from '../user-file.js';
 
 export const ATR_LIST_NAME = 'smartcard_list.txt';
 export const ATR_LIST_URL = 'https://pcsc-tools.apdu.fr/smartcard_list.txt';
@@ -146,8 +147,24 @@ export function compileAtrList(file: string, entries: AtrListEntry[]): AtrList {
   };
 }
 
-export async function loadAtrList(file: string): Promise<AtrList> {
-  return compileAtrList(file, parseAtrList(await readFile(file, 'utf8')));
+/** The list is about 1 MB; more is not a list. */
+const MAX_LIST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads and compiles a list. `what` names its source in messages (the flag that named it, or
+ * "ATR list"); a file that is not a regular file, or too big, is a UsageError saying so.
+ */
+export async function loadAtrList(
+  file: string,
+  opts: { what?: string; signal?: AbortSignal | undefined } = {},
+): Promise<AtrList> {
+  const text = await readUserFile(file, {
+    what: opts.what ?? 'ATR list',
+    maxBytes: MAX_LIST_BYTES,
+    holds: 'an ATR list',
+    signal: opts.signal,
+  });
+  return compileAtrList(file, parseAtrList(text.toString('utf8')));
 }
 
 export interface OpenAtrListResult extends FindAtrListResult {
