@@ -3,6 +3,7 @@
 import { Command } from '@oclif/core/command';
 import { PcscError, Scard } from '../core/errors.js';
 import { describeFailure } from './errors.js';
+import { termSafe } from './escape.js';
 import { ExitCode } from './exit-codes.js';
 
 export abstract class BaseCommand extends Command {
@@ -21,6 +22,15 @@ export abstract class BaseCommand extends Command {
 
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  /** Every human line goes out with control characters made visible (src/cli/escape.ts), styling kept. */
+  override log(message = '', ...args: unknown[]): void {
+    super.log(termSafe(message, { styled: true }), ...args);
+  }
+
+  override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(termSafe(message, { styled: true }), ...args);
   }
 
   override async init(): Promise<void> {
@@ -49,8 +59,9 @@ export abstract class BaseCommand extends Command {
       return;
     }
     if (this.interrupted) return;
-    this.logToStderr(`pcsc: ${f.message}`);
-    if (f.hint) this.logToStderr(`pcsc: ${f.hint}`);
+    // One line each, whatever the message quotes (a path with a newline, a script's bytes).
+    this.logToStderr(`pcsc: ${termSafe(f.message)}`);
+    if (f.hint) this.logToStderr(`pcsc: ${termSafe(f.hint)}`);
   }
 
   protected override toErrorJson(err: unknown): unknown {

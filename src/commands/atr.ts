@@ -54,7 +54,10 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
         signal: this.signal,
         progress: canSpin() && !this.jsonEnabled(),
       });
-      this.log(`Saved ${update.patterns} ATR patterns (${update.bytes} bytes) from ${update.url} to ${update.file}`);
+      const { termSafe } = await import('../cli/escape.js');
+      this.log(
+        `Saved ${update.patterns} ATR patterns (${update.bytes} bytes) from ${termSafe(update.url)} to ${termSafe(update.file)}`,
+      );
       if (text.trim() === '') return { update };
     }
     const bytes = parseHex(text, { what: 'ATR' });

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
+import { termSafe } from '../cli/escape.js';
 import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 
 export default class ProxyCommand extends BaseCommand {
@@ -41,7 +42,7 @@ export default class ProxyCommand extends BaseCommand {
       this.signal,
     );
     this.logToStderr(
-      `pcsc: stopped after ${result.served} client connection${result.served === 1 ? '' : 's'}; removed ${result.listen}`,
+      `pcsc: stopped after ${result.served} client connection${result.served === 1 ? '' : 's'}; removed ${termSafe(result.listen)}`,
     );
     return result;
   }

@@ -2,6 +2,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { termSafe } from '../cli/escape.js';
 import { socketFlag } from '../cli/flags.js';
 import type { UdevCheckResult } from '../core/doctor/index.js';
 
@@ -69,7 +70,7 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
       }
       for (const l of render.renderReaders(r.readers, style)) this.log(l);
       for (const l of render.renderReport(r, { style, verbose: flags.verbose }).slice(1)) this.log(l);
-      if (r.written) this.log(`Wrote ${r.written}. Apply it: ${(r.apply ?? []).join(' && ')}`);
+      if (r.written) this.log(`Wrote ${termSafe(r.written)}. Apply it: ${(r.apply ?? []).join(' && ')}`);
       else if (flags.write)
         this.log(
           r.readers.length === 0

@@ -13,6 +13,7 @@ import {
   type ProxyRun,
 } from '../../core/index.js';
 import { renderCall } from '../render/spy.js';
+import { termSafe } from '../escape.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 
 export interface ServeOptions {
@@ -29,8 +30,8 @@ export interface Logger {
   log(line: string): void;
 }
 
-/** Start-up and trouble notes go to stderr even with --json, where stdout holds only records. */
-const note = (line: string): void => ux.stderr(line);
+/** Start-up and trouble notes go to stderr even with --json, where stdout holds only records; one line each. */
+const note = (line: string): void => ux.stderr(termSafe(line));
 
 export async function serve(out: Logger, given: ServeOptions, signal: AbortSignal): Promise<ProxyRun> {
   // Clients run elsewhere: the path they are told (PCSCLITE_CSOCK_NAME=…) must not depend on our directory.

@@ -9,6 +9,7 @@ import { redactCommandHex } from '../../core/card/redact.js';
 import type { ApduRecord, RunRecord } from '../../core/card/runner.js';
 import { describeSw, swPatternsText } from '../../core/card/sw.js';
 import type { ApduResult, ControlJson, RepeatJson } from '../apdu/result.js';
+import { termSafe } from '../escape.js';
 
 export interface RenderOptions {
   timing: boolean;
@@ -37,7 +38,7 @@ function wrapped(prefix: string, bytes: Uint8Array): string[] {
 
 export function renderHeader(r: Pick<ApduResult, 'reader' | 'protocol' | 'atr'>, style: ChalkInstance): string {
   const atr = r.atr ? ` · ATR ${r.atr.replace(/(..)(?!$)/g, '$1 ')}` : '';
-  return style.dim(`Reader: ${r.reader}${r.protocol ? ` (${r.protocol})` : ''}${atr}`);
+  return style.dim(`Reader: ${termSafe(r.reader)}${r.protocol ? ` (${r.protocol})` : ''}${atr}`);
 }
 
 export function renderRecord(r: RunRecord, o: RenderOptions): string[] {
@@ -86,9 +87,11 @@ export function renderDataOnly(r: RunRecord): string | null {
 /** `round` is "in round 3 of 10" with --repeat. */
 export function mismatchMessage(r: ApduRecord, round?: string): string {
   const expected = (r.item.expect ? swPatternsText(r.item.expect) : '') + (round ? `, ${round}` : '');
-  if (r.sw === null) return `${r.label}: no status word from the card, expected ${expected}`;
+  // The label names the script file: a path may hold anything.
+  const label = termSafe(r.label);
+  if (r.sw === null) return `${label}: no status word from the card, expected ${expected}`;
   const d = describeSw(r.sw);
-  return `${r.label}: status ${d.sw} (${d.meaning}), expected ${expected}`;
+  return `${label}: status ${d.sw} (${d.meaning}), expected ${expected}`;
 }
 
 export function renderRepeat(r: RepeatJson, style: ChalkInstance): string {
@@ -107,7 +110,7 @@ export function renderControl(c: ControlJson): string[] {
   }
   if (c.properties?.length) {
     lines.push('TLV properties:');
-    for (const p of c.properties) lines.push(`  ${p.name.padEnd(26)} ${p.value}`);
+    for (const p of c.properties) lines.push(`  ${p.name.padEnd(26)} ${termSafe(String(p.value))}`);
   }
   return lines;
 }

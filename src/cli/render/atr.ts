@@ -2,6 +2,7 @@
 
 import type { ChalkInstance } from 'chalk';
 import { atrSubmitUrl, formatHex, type AtrAnalysis, type AtrMatch, type HistoricalBytes } from '../../core/index.js';
+import { termSafe } from '../escape.js';
 
 const hx = (v: number): string => v.toString(16).toUpperCase().padStart(2, '0');
 const spaced = (hex: string): string => hex.replace(/(..)(?!$)/g, '$1 ');
@@ -91,17 +92,17 @@ export interface NamesView {
 export function renderAtrNames(atr: Uint8Array, v: NamesView, s: ChalkInstance, indent = ''): string[] {
   if (!v.file) {
     return [
-      `${indent}No ATR list found${v.searched ? ` (looked in ${v.searched.join(', ')})` : ''}: get one with \`pcsc atr --update\`.`,
+      `${indent}No ATR list found${v.searched ? ` (looked in ${termSafe(v.searched.join(', '))})` : ''}: get one with \`pcsc atr --update\`.`,
     ];
   }
   if (v.matches.length === 0) {
-    return [`${indent}Not in the ATR list (${v.file}). Submit it at ${atrSubmitUrl(atr)}`];
+    return [`${indent}Not in the ATR list (${termSafe(v.file)}). Submit it at ${atrSubmitUrl(atr)}`];
   }
-  const out = [`${indent}Possibly identified card (using ${v.file}):`];
+  const out = [`${indent}Possibly identified card (using ${termSafe(v.file)}):`];
   const full = formatHex(atr);
   for (const m of v.matches) {
-    out.push(`${indent}  ${m.pattern.toUpperCase() === full ? m.pattern : `${m.pattern}  (pattern)`}`);
-    for (const n of m.names) out.push(`${indent}    ${s.blue(n)}`);
+    out.push(`${indent}  ${termSafe(m.pattern.toUpperCase() === full ? m.pattern : `${m.pattern}  (pattern)`)}`);
+    for (const n of m.names) out.push(`${indent}    ${s.blue(termSafe(n))}`);
   }
   return out;
 }

@@ -10,6 +10,7 @@ import type {
   ReaderNode,
   RunReport,
 } from '../../core/doctor/index.js';
+import { termSafe } from '../escape.js';
 
 export const SYMBOLS: Record<CheckStatus, string> = { pass: '✔', warn: '!', fail: '✘', skip: '-', error: '✖' };
 
@@ -47,14 +48,15 @@ function paint(style: ChalkInstance, status: CheckStatus, text: string): string 
 /** One check: the status line, then (for problems, or with --verbose) why and the fix. */
 export function renderCheck(c: CheckReport, o: RenderOptions): string[] {
   const s = o.style;
-  const head = `  ${paint(s, c.status, SYMBOLS[c.status])} ${c.status === 'skip' ? s.dim(c.summary) : c.summary} ${s.dim(`[${c.id}]`)}`;
+  const summary = termSafe(c.summary);
+  const head = `  ${paint(s, c.status, SYMBOLS[c.status])} ${c.status === 'skip' ? s.dim(summary) : summary} ${s.dim(`[${c.id}]`)}`;
   const lines = [head];
   const open = o.verbose || c.status === 'fail' || c.status === 'warn' || c.status === 'error';
   if (!open) return lines;
-  for (const d of c.details ?? []) lines.push(`      ${s.dim('·')} ${d}`);
+  for (const d of c.details ?? []) lines.push(`      ${s.dim('·')} ${termSafe(d)}`);
   if (c.fix && c.status !== 'pass') {
-    lines.push(`      ${s.bold('fix:')} ${c.fix.text}${c.fix.root ? s.dim(' (needs root)') : ''}`);
-    for (const cmd of c.fix.commands ?? []) lines.push(`        ${s.cyan('$')} ${cmd}`);
+    lines.push(`      ${s.bold('fix:')} ${termSafe(c.fix.text)}${c.fix.root ? s.dim(' (needs root)') : ''}`);
+    for (const cmd of c.fix.commands ?? []) lines.push(`        ${s.cyan('$')} ${termSafe(cmd)}`);
   }
   if (o.verbose) lines.push(`      ${s.dim(`${(c.durationUs / 1000).toFixed(1)} ms`)}`);
   return lines;
@@ -104,19 +106,19 @@ export function renderReaders(rows: readonly ReaderRow[], style: ChalkInstance):
   if (rows.length === 0) return [style.dim('No USB smart card reader found.')];
   const lines: string[] = [];
   for (const r of rows) {
-    lines.push(`${style.bold(r.name)}  ${r.vid}:${r.pid}  bus ${r.busPath}  ${r.node}`);
+    lines.push(`${style.bold(termSafe(r.name))}  ${r.vid}:${r.pid}  bus ${r.busPath}  ${termSafe(r.node)}`);
     lines.push(`  node:    ${r.owner === null ? style.red('missing') : `${r.owner}:${r.group} ${r.mode}`}`);
     lines.push(
-      `  group:   ${r.rules.group ? `${r.rules.group.value}, set by ${r.rules.group.at}` : style.yellow('no udev rule sets it')}`,
+      `  group:   ${r.rules.group ? termSafe(`${r.rules.group.value}, set by ${r.rules.group.at}`) : style.yellow('no udev rule sets it')}`,
     );
     if (r.groupOnChange !== undefined)
       lines.push(
         `           ${style.yellow(`on a "change" event the rules give ${r.groupOnChange ?? 'no group'} instead`)}`,
       );
     lines.push(
-      `  mode:    ${r.rules.mode ? `${r.rules.mode.value}, set by ${r.rules.mode.at}` : style.dim('no udev rule sets it (kernel default)')}`,
+      `  mode:    ${r.rules.mode ? termSafe(`${r.rules.mode.value}, set by ${r.rules.mode.at}`) : style.dim('no udev rule sets it (kernel default)')}`,
     );
-    if (r.rules.owner) lines.push(`  owner:   ${r.rules.owner.value}, set by ${r.rules.owner.at}`);
+    if (r.rules.owner) lines.push(`  owner:   ${termSafe(`${r.rules.owner.value}, set by ${r.rules.owner.at}`)}`);
     const ok = r.pcscdCanOpen !== false;
     const verdict = yesNo(
       r.pcscdCanOpen,

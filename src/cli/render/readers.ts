@@ -1,8 +1,9 @@
 // Human output of `pcsc scan -r`: exactly what `pcsc_scan -r` prints.
 
+import { termSafe } from '../escape.js';
 import type { ReaderListResult } from '../scan/readers.js';
 
 export function renderReaderList(r: ReaderListResult): string[] {
   if (r.readers.length === 0) return ['No reader found.'];
-  return r.readers.map((x, i) => `${i}: ${x.name}`);
+  return r.readers.map((x, i) => `${i}: ${termSafe(x.name)}`);
 }

@@ -5,6 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import { analyzeAtr, formatHex, parseHex, type StateFlagName } from '../../core/index.js';
 import type { ReaderEvent, ScanEvent } from '../scan/events.js';
+import { termSafe } from '../escape.js';
 import { renderAtrAnalysis } from './atr.js';
 
 /** pcsc_scan's words for the state flags, in its order. */
@@ -55,7 +56,7 @@ export function renderReaderBlock(
   const tag = [e.event ? TAGS[e.event] : undefined, e.missed ? 'while pcscd was away' : undefined]
     .filter(Boolean)
     .join(', ');
-  const out = [` Reader ${e.index}: ${s.magenta(e.reader)}${tag ? ` (${tag})` : ''}`];
+  const out = [` Reader ${e.index}: ${s.magenta(termSafe(e.reader))}${tag ? ` (${tag})` : ''}`];
   if (e.event === 'reader-removed') return out;
   out.push(
     `  Event number: ${s.magenta(String(e.eventNumber))}${e.skippedEvents ? ` (${e.skippedEvents} card event${e.skippedEvents === 1 ? '' : 's'} in between)` : ''}`,
@@ -67,7 +68,7 @@ export function renderReaderBlock(
     if (o.analysis) out.push(...renderAtrAnalysis(analyzeAtr(bytes), s, '  '));
     if (e.names?.length) {
       out.push('  Possibly identified card:');
-      for (const n of e.names) out.push(`    ${s.blue(n)}`);
+      for (const n of e.names) out.push(`    ${s.blue(termSafe(n))}`);
     }
   }
   return out;
@@ -90,17 +91,21 @@ export class ScanRenderer {
           ),
           s.red('Scanning present readers...'),
         ];
-        e.readers.forEach((r, i) => out.push(`${s.blue(String(i))}: ${s.blue(r)}`));
+        e.readers.forEach((r, i) => out.push(`${s.blue(String(i))}: ${s.blue(termSafe(r))}`));
         return out;
       }
       case 'waiting-reader':
         return [
-          s.red(e.reader !== undefined ? `Waiting for reader "${e.reader}"...` : 'Waiting for the first reader...'),
+          s.red(
+            e.reader !== undefined
+              ? `Waiting for reader "${termSafe(e.reader)}"...`
+              : 'Waiting for the first reader...',
+          ),
         ];
       case 'daemon-lost':
         return [
           ...this.header(e.time),
-          ` ${s.red(`pcscd went away: ${e.error.message}`)}`,
+          ` ${s.red(`pcscd went away: ${termSafe(e.error.message)}`)}`,
           ' Waiting for it to come back...',
         ];
       case 'daemon-back':
@@ -115,16 +120,16 @@ export class ScanRenderer {
           ...e.cleared.map((f) => ` ${s.red('-' + f)}`),
         ];
         return [
-          `${e.index < 0 ? 'PnP' : e.index}: ${e.reader}, ${e.eventNumber}, ${e.from} -> ${e.to}${flags.join('')}`,
+          `${e.index < 0 ? 'PnP' : e.index}: ${termSafe(e.reader)}, ${e.eventNumber}, ${e.from} -> ${e.to}${flags.join('')}`,
         ];
       }
       case 'stress':
         if (e.error)
           return [
-            `Stress card in reader ${e.reader}: stopped after ${e.apdus} APDU${e.apdus === 1 ? '' : 's'}: ${e.error.message}`,
+            `Stress card in reader ${termSafe(e.reader)}: stopped after ${e.apdus} APDU${e.apdus === 1 ? '' : 's'}: ${termSafe(e.error.message)}`,
           ];
         return [
-          `Stress card in reader ${e.reader}: ${e.apdus} APDUs in ${e.durationUs} µs, ${e.apdusPerSecond.toFixed(1)} APDU/s`,
+          `Stress card in reader ${termSafe(e.reader)}: ${e.apdus} APDUs in ${e.durationUs} µs, ${e.apdusPerSecond.toFixed(1)} APDU/s`,
         ];
       default:
         return [...this.header(e.time), ...renderReaderBlock(e, this.o)];

@@ -1,6 +1,7 @@
 // Human output of `pcsc spy`: one line per call, key=value fields in a fixed order.
 
 import type { ProxyCall } from '../../core/index.js';
+import { termSafe } from '../escape.js';
 
 function clock(iso: string): string {
   const d = new Date(iso);
@@ -31,5 +32,6 @@ export function renderCall(c: ProxyCall): string {
   if (c.rvName) f.push(`rv=${c.rvName}`);
   f.push(`${(c.durationUs / 1000).toFixed(3)}ms`);
   if (c.note) f.push(`(${c.note})`);
-  return f.join(' ');
+  // Reader names are JSON-quoted already; the rest (notes quoting errors) may hold anything.
+  return termSafe(f.join(' '));
 }
