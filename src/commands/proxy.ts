@@ -37,7 +37,6 @@ export default class ProxyCommand extends BaseCommand {
     const { flags } = await this.parse(ProxyCommand);
     const { serve } = await import('../cli/proxy/serve.js');
     const result = await serve(
-      this,
       { listen: flags.listen, upstream: flags.upstream, mode: flags.mode, legacyNames: flags['legacy-names'] },
       this.signal,
     );

@@ -45,7 +45,6 @@ export default class Spy extends BaseCommand {
     const listen = flags.listen ?? defaultSpySocket();
     const spy = { json: this.jsonEnabled(), output: flags.output, showSecrets: flags['show-secrets'] };
     const result = await serve(
-      this,
       { listen, upstream: flags.upstream, mode: flags.mode, legacyNames: flags['legacy-names'], spy },
       this.signal,
     );

@@ -1,7 +1,7 @@
 // What `pcsc proxy` and `pcsc spy` share: resolve the sockets, say where we listen, serve until
-// Ctrl-C, and send spy records to stdout or a file.
+// Ctrl-C, and send spy records to stdout or a file (log-sink.ts).
 
-import { accessSync, constants, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ux } from '@oclif/core';
 import {
@@ -12,9 +12,9 @@ import {
   type ProxyCall,
   type ProxyRun,
 } from '../../core/index.js';
-import { renderCall } from '../render/spy.js';
 import { termSafe } from '../escape.js';
 import { onStdoutClosed } from '../stdout-closed.js';
+import { openLogSink, type LogSink } from './log-sink.js';
 
 export interface ServeOptions {
   listen: string;
@@ -26,20 +26,16 @@ export interface ServeOptions {
   spy?: { json: boolean; output?: string | undefined; showSecrets: boolean };
 }
 
-export interface Logger {
-  log(line: string): void;
-}
-
 /** Start-up and trouble notes go to stderr even with --json, where stdout holds only records; one line each. */
 const note = (line: string): void => ux.stderr(termSafe(line));
 
-export async function serve(out: Logger, given: ServeOptions, signal: AbortSignal): Promise<ProxyRun> {
+export async function serve(given: ServeOptions, signal: AbortSignal): Promise<ProxyRun> {
   // Clients run elsewhere: the path they are told (PCSCLITE_CSOCK_NAME=…) must not depend on our directory.
   const opts = { ...given, listen: resolve(given.listen) };
   const upstream = resolveSocketPath({ path: opts.upstream }).path;
   if (opts.spy?.output) checkWritable(opts.spy.output);
   // Opened once listening: a proxy that cannot start leaves no empty trace file behind.
-  let sink = null as ReturnType<typeof callSink> | null;
+  let sink = null as LogSink | null;
   // `pcsc spy | head`: once the reader of the log is gone, stop instead of serving on and recording nothing.
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
@@ -67,7 +63,7 @@ export async function serve(out: Logger, given: ServeOptions, signal: AbortSigna
       },
       stop.signal,
       () => {
-        if (opts.spy) sink = callSink(out, opts.spy);
+        if (opts.spy) sink = openLogSink({ json: opts.spy.json, output: opts.spy.output, note });
         void probeUpstream(upstream).then((p) => {
           const daemon = 'protocol' in p ? `pcscd ${p.protocol}` : `pcscd not reachable now (${p.error})`;
           note(`pcsc: listening on ${opts.listen}, forwarding to ${upstream} (${daemon})`);
@@ -105,21 +101,4 @@ function checkWritable(file: string): void {
       `cannot write the log to ${file}: ${what} ${why(e) === 'ENOENT' ? 'does not exist' : `is not writable (${why(e)})`}`,
     );
   }
-}
-
-function callSink(
-  out: Logger,
-  o: NonNullable<ServeOptions['spy']>,
-): { write: (c: ProxyCall) => void; close: () => Promise<void> } {
-  const line = (c: ProxyCall): string => (o.json ? JSON.stringify(c) : renderCall(c));
-  if (!o.output) {
-    return { write: (c) => (o.json ? ux.stdout(line(c)) : out.log(line(c))), close: async () => undefined };
-  }
-  // Traces hold card data: readable by the owner only.
-  const file: WriteStream = createWriteStream(o.output, { flags: 'w', mode: 0o600 });
-  file.on('error', (e) => note(`pcsc: cannot write ${o.output}: ${e.message}`));
-  return {
-    write: (c) => void file.write(line(c) + '\n'),
-    close: () => new Promise<void>((done) => file.end(() => done())),
-  };
 }

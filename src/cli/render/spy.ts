@@ -3,7 +3,8 @@
 import type { ProxyCall } from '../../core/index.js';
 import { termSafe } from '../escape.js';
 
-function clock(iso: string): string {
+/** Local time of day with milliseconds: "23:01:07.512". */
+export function clock(iso: string): string {
   const d = new Date(iso);
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;

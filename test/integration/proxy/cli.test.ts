@@ -2,11 +2,11 @@
 // log (JSON lines to a file, text to stdout) checked against the exchanges, Ctrl-C stopping
 // cleanly and removing the socket, and bad flags refused with one line and exit code 2.
 
-import { existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuild, startCli } from '../../helpers/cli.js';
+import { pcsc as runCli, requireBuild, startCli } from '../../helpers/cli.js';
 import { requireFiles, startProcess, type Proc } from '../../rig/processes.js';
 import { startRig, type Rig } from '../../rig/rig.js';
 import { pinCard } from './pin-card.js';
@@ -151,6 +151,59 @@ describe('pcsc spy: every PIN-carrying command masked', () => {
       }
     }
   });
+});
+
+describe('pcsc spy -o FILE', () => {
+  it('makes an existing file private (0600) before writing the trace into it', async () => {
+    const listen = join(rig.dir, 'spy-mode.comm');
+    const output = join(rig.dir, 'old-trace.txt');
+    writeFileSync(output, 'an older trace\n');
+    chmodSync(output, 0o644);
+    const spy = pcsc(['spy', '--listen', listen, '--upstream', rig.socket, '-o', output]);
+    try {
+      await spy.waitLine(/listening on/, 0, 15_000, 'listening on');
+      expect(statSync(output).mode & 0o777).toBe(0o600);
+      await scriptorVia(listen);
+    } finally {
+      await spy.stop(3000, 'SIGINT');
+    }
+    expect(statSync(output).mode & 0o777).toBe(0o600);
+    expect(readFileSync(output, 'utf8')).not.toContain('an older trace');
+    expect(readFileSync(output, 'utf8')).toContain('SCARD_TRANSMIT');
+  });
+});
+
+describe('pcsc spy with a log reader slower than its clients', () => {
+  it('leaves out what the reader cannot take beyond 1 MiB, and says in the log how much', async () => {
+    const listen = join(rig.dir, 'spy-slow.comm');
+    const spy = pcsc(['spy', '--listen', listen, '--upstream', rig.socket]);
+    const n = 20_000;
+    try {
+      await spy.waitLine(/listening on/, 0, 15_000, 'listening on');
+      // Nobody reads the spy's stdout while the APDUs go through: its pipe fills, then its buffer.
+      spy.child.stdout?.pause();
+      const r = await runCli(['apdu', '--repeat', String(n), '00E2000001AA'], {
+        env: { ...process.env, PCSCLITE_CSOCK_NAME: listen },
+        timeoutMs: 120_000,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      spy.child.stdout?.resume();
+      await spy.waitLine(/calls? not logged/, 0, 20_000, 'the dropped-records line');
+    } finally {
+      // Stopping writes what the log is still owed: the count of calls left out since.
+      await spy.stop(3000, 'SIGINT');
+    }
+    const logged = spy.lines.filter((l) => /SCARD_TRANSMIT .*apdu=00E2000001AA/.test(l)).length;
+    const dropped = spy.lines
+      .map((l) => /^\S+ (\d+) calls? not logged \(\S+–\S+\): the log's reader was too slow$/.exec(l))
+      .reduce((sum, m) => sum + (m ? Number(m[1]) : 0), 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(logged).toBeLessThan(n);
+    // Every call is either in the log or counted (the dropped ones include BEGIN/END_TRANSACTION).
+    expect(await spy.exited).toBe(0);
+    expect(logged + dropped).toBeGreaterThanOrEqual(n);
+    expect(spy.lines).toContain("pcsc: the log's reader is too slow: calls are left out until it catches up");
+  }, 180_000);
 });
 
 describe('pcsc spy | head', () => {
