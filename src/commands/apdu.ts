@@ -74,19 +74,32 @@ export default class Apdu extends BaseCommand {
     const quiet = json || flags['data-only'] || flags.repeat !== undefined;
     const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: makeStyle(useColor()) };
     const opts = await prepare(flags, args, process.stdin, this.signal);
-    const run = await runApdu({
-      ...opts,
-      signal: this.signal,
-      onConnect: (h) => {
-        if (!quiet) this.logToStderr(render.renderHeader(h, ro.style));
-      },
-      onRecord: (r) => {
-        if (flags['data-only']) {
-          const line = render.renderDataOnly(r);
-          if (line !== null) this.log(line);
-        } else if (!quiet) for (const l of render.renderRecord(r, ro)) this.log(l);
-      },
-    });
+    // `pcsc apdu … | head -1`: once the reader of our output is gone, send nothing more.
+    const { onStdoutClosed } = await import('../cli/stdout-closed.js');
+    const piped = new AbortController();
+    const offClosed = onStdoutClosed(() => piped.abort());
+    let run: Awaited<ReturnType<typeof runApdu>> | null = null;
+    try {
+      run = await runApdu({
+        ...opts,
+        signal: AbortSignal.any([this.signal, piped.signal]),
+        onConnect: (h) => {
+          if (!quiet) this.logToStderr(render.renderHeader(h, ro.style));
+        },
+        onRecord: (r) => {
+          if (flags['data-only']) {
+            const line = render.renderDataOnly(r);
+            if (line !== null) this.log(line);
+          } else if (!quiet) for (const l of render.renderRecord(r, ro)) this.log(l);
+        },
+      });
+    } catch (e) {
+      if (!piped.signal.aborted) throw e;
+    } finally {
+      offClosed();
+    }
+    // A filter whose reader left stops quietly (exit 0), as `scan` and `spy` do.
+    if (!run || piped.signal.aborted) return run?.result;
     const end = settle(run, { ...ro, json, dataOnly: flags['data-only'], repeat: flags.repeat });
     for (const l of end.stdout) this.log(l);
     if (end.rethrow) throw end.rethrow;

@@ -433,6 +433,23 @@ describe('Ctrl-C', () => {
   });
 });
 
+describe('the reader of the output going away (`pcsc apdu … | head -1`)', () => {
+  it('stops sending APDUs and exits 0, as scan and spy do', async () => {
+    const f = script('many.apdu', '00E2000001AA\n'.repeat(3000));
+    const child = startCli(['apdu', '-f', f], { ...env, NO_COLOR: '1' });
+    try {
+      await child.waitLine(/^> 00 E2 00 00 01 AA$/, 0, 10_000, 'the first exchange');
+      child.child.stdout?.destroy();
+      expect(await child.exited).toBe(0);
+    } finally {
+      await child.stop(2000);
+    }
+    const sent = (await card.apdus()).length;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(3000);
+  });
+});
+
 describe('output modes', () => {
   it('keeps the order of the arguments, repeated ones included', async () => {
     const r = await pcsc(['apdu', '--data-only', '00E00002', '00E00003', '00E00002'], { env });
