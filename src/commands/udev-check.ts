@@ -22,10 +22,14 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
   static override flags = {
     'print-rule': Flags.boolean({ description: 'print a udev rule giving readers without one to group pcscd' }),
     write: Flags.string({
-      description: 'write that rule to FILE (atomically; refuses to replace a file without --force)',
+      description:
+        'write that rule to FILE, a *.rules file in a udev rules directory (atomically; never over anything but a regular file)',
       helpValue: 'FILE',
     }),
-    force: Flags.boolean({ description: 'with --write: replace FILE if it exists', dependsOn: ['write'] }),
+    force: Flags.boolean({
+      description: 'with --write: replace FILE if it exists, or write it outside the rules directories',
+      dependsOn: ['write'],
+    }),
     verbose: Flags.boolean({ char: 'v', description: 'show the details of every check' }),
     socket: socketFlag,
     root: Flags.string({ description: 'read the system under this directory instead of /', hidden: true }),
@@ -34,7 +38,7 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
   static exitCodes = {
     0: 'no check failed',
     1: 'a check failed or had an error',
-    2: 'usage error, or --write cannot write FILE',
+    2: 'usage error, or --write cannot or must not write FILE (not *.rules, not a regular file, outside the rules directories without --force)',
     130: 'interrupted',
   };
   static files = {

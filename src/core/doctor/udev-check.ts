@@ -2,7 +2,13 @@
 // mode, the rule lines that set them), and the rule for readers that lack one.
 
 import { readerNodes, type ReaderNode } from '../udev/reader-access.js';
-import { applyRuleCommands, readerRules, writeFileAtomic, type RuleReader } from '../udev/rule-writer.js';
+import {
+  applyRuleCommands,
+  checkRuleFile,
+  readerRules,
+  writeFileAtomic,
+  type RuleReader,
+} from '../udev/rule-writer.js';
 import { pcscdSocket } from '../system/pcscd-info.js';
 import { detectMachine } from '../system/service.js';
 import type { SystemProbe } from '../system/types.js';
@@ -30,7 +36,10 @@ export interface UdevCheckOptions {
   probe?: SystemProbe;
   /** Build the rule for readers that lack one. */
   rule?: boolean;
-  /** Write that rule to this file (atomically; never over an existing file unless `force`). */
+  /**
+   * Write that rule to this file (atomically; never over an existing file unless `force`): a
+   * `*.rules` regular file or none, in a rules directory unless `force` (checkRuleFile).
+   */
   write?: string | undefined;
   force?: boolean;
   signal?: AbortSignal;
@@ -44,6 +53,7 @@ export function readersLackingRule(nodes: readonly ReaderNode[], group: string):
 }
 
 export async function runUdevCheck(o: UdevCheckOptions = {}): Promise<UdevCheckResult> {
+  if (o.write !== undefined) checkRuleFile(o.write, { force: o.force === true, root: o.root });
   const probe = o.probe ?? probeAt(o.root);
   const report = await runDoctor({
     categories: [...UDEV_CATEGORIES],

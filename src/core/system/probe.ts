@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
+import { readUserFile } from '../user-file.js';
 import type { Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from './types.js';
 
 export interface ProbeOptions {
@@ -19,6 +20,8 @@ export interface ProbeOptions {
 }
 
 const MAX_SYMLINKS = 40;
+/** The largest file a check reads (rules files, configs, /proc entries are far smaller). */
+const MAX_FILE = 16 * 1024 * 1024;
 
 export function currentPlatform(): Platform {
   const p = process.platform;
@@ -45,8 +48,10 @@ export function createProbe(opts: ProbeOptions = {}, overrides: Partial<SystemPr
     ...(opts.uid !== undefined ? { uid: opts.uid } : live && process.getuid ? { uid: process.getuid() } : {}),
     path: toHost,
     async readFile(p) {
+      // Regular files only, bounded: a FIFO in a rules or config directory must not hang a check.
       try {
-        return await readFile(toHost(p), 'utf8');
+        const what = 'system file';
+        return (await readUserFile(toHost(p), { what, maxBytes: MAX_FILE, holds: 'a system file' })).toString('utf8');
       } catch {
         return null;
       }

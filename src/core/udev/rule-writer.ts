@@ -1,11 +1,13 @@
 // A udev rules file that gives readers' device nodes to pcscd's group (the shape libccid ≥ 1.8.0
 // uses: skip only "remove", so change/bind events keep the group), and its atomic, no-clobber write.
 
-import { constants } from 'node:fs';
+import { constants, lstatSync } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { asRoot, type Machine } from '../system/service.js';
+import { kindOf } from '../user-file.js';
+import { RULES_DIRS } from './rules-files.js';
 
 export const DEFAULT_RULE_FILE = '/etc/udev/rules.d/93-pcsc-readers.rules';
 
@@ -47,6 +49,30 @@ export function applyRuleCommands(readers: readonly RuleReader[], m: Pick<Machin
       asRoot(['udevadm', 'trigger', '--action=add', '--subsystem-match=usb', `--attr-match=idVendor=${v}`], m),
     ),
   ];
+}
+
+/**
+ * Refuses, before anything is done, a --write path udev would ignore or that must not be replaced
+ * (docs/doctor.md): a name without `.rules` (udev reads only those), anything there that is not
+ * a regular file (a device node such as /dev/null, a FIFO, a symlink, a directory), and, without
+ * `force`, a directory that is not one of udev's rules directories (under `root`, for tests).
+ */
+export function checkRuleFile(path: string, opts: { force?: boolean; root?: string | undefined } = {}): void {
+  if (path.trim() === '') throw new UsageError('--write needs a file name, e.g. ' + DEFAULT_RULE_FILE, 'EUSAGE');
+  if (!basename(path).endsWith('.rules') || basename(path) === '.rules')
+    throw new UsageError(`--write ${path}: udev reads only files whose names end in .rules`, 'EUSAGE');
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile()) throw new UsageError(`--write ${path}: ${kindOf(st)} is there, not a regular file`, 'EUSAGE');
+  } catch (e) {
+    if (e instanceof UsageError) throw e; // else absent (or unreadable: the write says why)
+  }
+  const dirs = RULES_DIRS.map((d) => (opts.root ? join(opts.root, d) : d));
+  if (!opts.force && !dirs.includes(resolve(dirname(path))))
+    throw new UsageError(
+      `--write ${path}: not in a udev rules directory (${RULES_DIRS.slice(0, 2).join(', ')}, …), where udev would never read it; add --force to write it there anyway`,
+      'EUSAGE',
+    );
 }
 
 /**

@@ -1,7 +1,17 @@
 // The doctor and udev-check commands end to end on fixture trees (--root), with Debian's real
 // libccid udev rules and Info.plist copied from the installed package.
 
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pcsc, type CliResult } from '../../helpers/cli.js';
@@ -85,17 +95,67 @@ describe('pcsc udev-check on a fixture system with Debian’s libccid rules', ()
   });
 
   it('writes it only where told, never over a file without --force', async () => {
-    const target = join(t.root, 'out.rules');
+    mkdirSync(join(t.root, 'etc/udev/rules.d'), { recursive: true });
+    const target = join(t.root, 'etc/udev/rules.d/out.rules');
     let r = await cli(['udev-check', '--root', t.root, '--write', target]);
     expect(r.stdout).toContain(
       `Wrote ${target}. Apply it: udevadm control --reload-rules && udevadm trigger --action=add --subsystem-match=usb --attr-match=idVendor=08e6\n`,
     );
     expect(readFileSync(target, 'utf8')).toContain('GROUP="pcscd"');
+    // Another file by that name, whose rules do not cover the reader: replaced only with --force.
+    writeFileSync(target, '# an older file\n');
     r = await cli(['udev-check', '--root', t.root, '--write', target]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`pcsc: ${target} exists; add --force to replace it\n`);
     r = await cli(['udev-check', '--root', t.root, '--write', target, '--force']);
     expect(r.stdout).toContain(`Wrote ${target}.`);
+    expect(readFileSync(target, 'utf8')).toContain('GROUP="pcscd"');
+    rmSync(target);
+  });
+});
+
+describe('pcsc udev-check --write: only a *.rules regular file, in a rules directory unless --force', () => {
+  let t: FixtureTree;
+  beforeAll(() => {
+    t = accessProblem();
+    mkdirSync(join(t.root, 'etc/udev/rules.d'), { recursive: true });
+    execFileSync('mkfifo', [join(t.root, 'etc/udev/rules.d/fifo.rules')]);
+    symlinkSync('/dev/null', join(t.root, 'etc/udev/rules.d/link.rules'));
+  });
+  afterAll(() => t?.remove());
+
+  it.each([
+    ['a device node', '/dev/null', /--write \/dev\/null: udev reads only files whose names end in \.rules/],
+    ['a device node named .rules', 'DEV', /a character device is there, not a regular file/],
+    ['a FIFO', 'etc/udev/rules.d/fifo.rules', /a FIFO \(named pipe\) is there, not a regular file/],
+    ['a symlink', 'etc/udev/rules.d/link.rules', /a symbolic link is there, not a regular file/],
+    ['a name without .rules', 'etc/udev/rules.d/93-pcsc', /udev reads only files whose names end in \.rules/],
+    ['an empty name', '', /--write needs a file name/],
+  ])('refuses %s, even with --force: exit 2, nothing written', async (_what, path, message) => {
+    let target = path === '' || path.startsWith('/') ? path : join(t.root, path);
+    if (path === 'DEV') {
+      target = join(t.root, 'etc/udev/rules.d/null.rules');
+      if (!existsSync(target)) execFileSync('mknod', [target, 'c', '1', '3']);
+    }
+    const r = await cli(['udev-check', '--root', t.root, '--write', target, '--force']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(message)]);
+    expect(r.stdout).toBe('');
+  });
+
+  it('outside a rules directory only with --force; a file name with a newline is one line', async () => {
+    const outside = join(t.root, 'elsewhere.rules');
+    let r = await cli(['udev-check', '--root', t.root, '--write', outside]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not in a udev rules directory .* add --force to write it there anyway/);
+    expect(existsSync(outside)).toBe(false);
+    r = await cli(['udev-check', '--root', t.root, '--write', outside, '--force']);
+    expect(r.stdout).toContain(`Wrote ${outside}.`);
+    const odd = join(t.root, 'etc/udev/rules.d/a\nb.rules');
+    r = await cli(['udev-check', '--root', t.root, '--write', odd]);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('Wrote'))).toEqual([
+      `Wrote ${join(t.root, 'etc/udev/rules.d/a\\nb.rules')}. Apply it: sudo udevadm control --reload-rules && sudo udevadm trigger --action=add --subsystem-match=usb`,
+    ]);
   });
 });
 
