@@ -72,7 +72,7 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
     const backend = flags.backend as 'pcscd' | 'usb' | 'auto';
     if (flags.readers) {
       const { listReadersOnce } = await import('../cli/scan/readers.js');
-      const result = await listReadersOnce({ socket: flags.socket, backend });
+      const result = await listReadersOnce({ socket: flags.socket, backend, signal: this.signal });
       if (!this.jsonEnabled()) {
         const { renderReaderList } = await import('../cli/render/readers.js');
         for (const line of renderReaderList(result)) this.log(line);

@@ -39,7 +39,7 @@ export interface ApduRun {
 }
 
 export async function runApdu(o: ApduRunOptions): Promise<ApduRun> {
-  await using ctx = await establishContext({ backend: o.backend, socket: o.socket });
+  await using ctx = await establishContext({ backend: o.backend, socket: o.socket, signal: o.signal });
   const reader = selectReader(await ctx.listReaders(), o.reader);
   await using card = await ctx.connect(reader, { share: o.share, protocols: o.protocols, signal: o.signal });
   const atr = await card.status().then(

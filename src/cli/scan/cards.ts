@@ -23,7 +23,7 @@ export interface CardListOptions {
 }
 
 export async function listCardsOnce(opts: CardListOptions): Promise<CardListResult> {
-  await using ctx = await Context.establish({ socket: opts.socket, backend: opts.backend });
+  await using ctx = await Context.establish({ socket: opts.socket, backend: opts.backend, signal: opts.signal });
   const all = await ctx.listReaders();
   const chosen = opts.reader !== undefined ? [selectReader(all, opts.reader)] : all;
   const states = chosen.length

@@ -14,8 +14,9 @@ export interface ReaderListResult {
 export async function listReadersOnce(opts: {
   socket?: string | undefined;
   backend?: BackendName | 'auto' | undefined;
+  signal?: AbortSignal | undefined;
 }): Promise<ReaderListResult> {
-  await using ctx = await establishContext({ socket: opts.socket, backend: opts.backend });
+  await using ctx = await establishContext({ socket: opts.socket, backend: opts.backend, signal: opts.signal });
   const names = await ctx.listReaders();
   const info: ContextInfo = ctx.info;
   return {

@@ -88,7 +88,7 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
 
 function watcherFor(o: WatchRunOptions, signal: AbortSignal): Watcher {
   return new Watcher({
-    establish: () => Context.establish({ socket: o.socket, backend: o.backend }),
+    establish: () => Context.establish({ socket: o.socket, backend: o.backend, signal }),
     reader: o.reader,
     forcePnp: o.forcePnp,
     debug: o.debug,

@@ -1,8 +1,10 @@
 // The one file that owns a pcscd socket (§2, §3.6): connect, write, reads through a ReplyReader,
 // and libpcsclite's mapping of socket failures to SCARD codes.
 
+import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { PcscError, Scard } from '../errors.js';
+import { kindOf } from '../user-file.js';
 import { ReplyReader, type ReadOptions } from './reply-reader.js';
 import { SerialQueue } from './serial.js';
 
@@ -23,7 +25,7 @@ function socketError(err: NodeJS.ErrnoException, path: string, phase: 'connect' 
       code === 'ENOENT'
         ? `no pcscd socket at ${path}`
         : code === 'ECONNREFUSED'
-          ? `nothing listens on ${path} (stale socket: pcscd stopped)`
+          ? refusedWhy(path)
           : code === 'EACCES'
             ? `permission denied opening ${path}`
             : `cannot connect to ${path} (${code || err.message})`;
@@ -43,6 +45,21 @@ function socketError(err: NodeJS.ErrnoException, path: string, phase: 'connect' 
   }
   if (code === 'EPIPE') return new PcscError(Scard.E_NO_SERVICE, 'pcscd closed the connection', { cause: err });
   return new PcscError(Scard.F_COMM_ERROR, `socket error talking to pcscd (${code || err.message})`, { cause: err });
+}
+
+/**
+ * Why connect(2) was refused: a socket file nobody listens on is what a stopped pcscd leaves;
+ * anything else at the path (a FIFO, a directory, a file, a device) was never pcscd's socket.
+ */
+function refusedWhy(path: string): string {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return `nothing listens on ${path}`;
+  }
+  if (st.isSocket()) return `nothing listens on ${path} (stale socket: pcscd stopped)`;
+  return `${path} is ${kindOf(st)}, not a socket`;
 }
 
 export class PcscdConnection {
@@ -65,9 +82,13 @@ export class PcscdConnection {
     socket.on('close', () => this.fail(new PcscError(Scard.F_COMM_ERROR, 'connection to pcscd closed')));
   }
 
-  /** Opens a connection; SCARD_E_NO_SERVICE when nothing listens at the path. */
-  static open(path: string, timeoutMs = 5000): Promise<PcscdConnection> {
+  /**
+   * Opens a connection; SCARD_E_NO_SERVICE when nothing listens at the path, SCARD_E_CANCELLED
+   * at once when `signal` aborts (Ctrl-C).
+   */
+  static open(path: string, timeoutMs = 5000, signal?: AbortSignal): Promise<PcscdConnection> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new PcscError(Scard.E_CANCELLED, `connecting to ${path} interrupted`));
       // Reads land in one reused buffer and are copied out (pooled), instead of a stream 'data'
       // event with a fresh allocation per chunk: a TRANSMIT reply comes in two chunks, and the
       // stream path cost more than the rest of the exchange.
@@ -85,17 +106,26 @@ export class PcscdConnection {
         },
       };
       const sock = createConnection({ path, onread });
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        sock.destroy();
+        reject(new PcscError(Scard.E_CANCELLED, `connecting to ${path} interrupted`));
+      };
       const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         sock.destroy();
         reject(new PcscError(Scard.E_NO_SERVICE, `no answer connecting to ${path} within ${timeoutMs} ms`));
       }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       sock.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         sock.destroy();
         reject(socketError(err, path, 'connect'));
       });
       sock.once('connect', () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         sock.removeAllListeners('error');
         conn = new PcscdConnection(path, sock);
         resolve(conn);

@@ -62,7 +62,9 @@ export class PcscdContext implements Context {
     const session = await Session.open({ ...opts, path });
     try {
       const reply = decodeEstablish(
-        await session.call(encodeEstablish(opts.scope ?? Scope.SYSTEM), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT'),
+        await session.call(encodeEstablish(opts.scope ?? Scope.SYSTEM), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
+          signal: opts.signal,
+        }),
       );
       if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, 'establishing a context');
       return new PcscdContext(session, reply.hContext, path);

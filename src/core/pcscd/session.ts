@@ -31,6 +31,8 @@ export interface SessionOptions {
   /** Bound on each reply, milliseconds (default 30 s). */
   requestTimeout?: number;
   connectTimeout?: number;
+  /** Ctrl-C: connecting and the handshake end at once with SCARD_E_CANCELLED. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface Negotiated {
@@ -61,7 +63,7 @@ export class Session {
     } catch (e) {
       // pcscd refuses a client (polkit) by resetting the connection before its first answer, and
       // so does a daemon that is stopping or restarting. A refusal repeats; a restart does not.
-      if (!(e instanceof PcscError && e.code === Scard.W_SECURITY_VIOLATION)) throw e;
+      if (!(e instanceof PcscError && e.code === Scard.W_SECURITY_VIOLATION) || opts.signal?.aborted) throw e;
       await new Promise((r) => setTimeout(r, RETRY_AFTER_RESET_MS));
       return Session.attempt(opts);
     }
@@ -69,7 +71,7 @@ export class Session {
 
   private static async attempt(opts: SessionOptions): Promise<Session> {
     const requestTimeout = opts.requestTimeout ?? 30_000;
-    const conn = await PcscdConnection.open(opts.path, opts.connectTimeout);
+    const conn = await PcscdConnection.open(opts.path, opts.connectTimeout, opts.signal);
     try {
       const n = await negotiate(conn, opts, requestTimeout);
       return new Session(conn, n, requestTimeout);
@@ -156,7 +158,9 @@ async function negotiate(conn: PcscdConnection, opts: SessionOptions, timeout: n
   let retried = false;
   for (;;) {
     conn.write(encodeVersion({ major: PROTOCOL_MAJOR, minor }));
-    const reply = decodeVersion(await conn.read(Size.VERSION, { timeout, what: 'reply to CMD_VERSION' }));
+    const reply = decodeVersion(
+      await conn.read(Size.VERSION, { timeout, signal: opts.signal, what: 'reply to CMD_VERSION' }),
+    );
     const step = versionStep(minor, reply, retried, maxMinor);
     if (step.kind === 'fail') throw new PcscError(step.rv, step.detail);
     if (step.kind === 'retry') {
