@@ -1,6 +1,7 @@
 // Flags shared by several commands, with the same meaning everywhere.
 
 import * as Flags from '@oclif/core/flags';
+import { checkReaderSpec } from '../core/pcsc/select-reader.js';
 
 /**
  * The error a flag's `parse` throws for a bad value: oclif prefixes "Parsing --NAME", and the
@@ -13,6 +14,14 @@ export function badFlagValue(message: string): Error {
 export const readerFlag = Flags.string({
   description: 'reader: its number (0, 1, …) or a case-insensitive part of its name',
   helpValue: 'NUM|NAME',
+  parse: async (input) => {
+    try {
+      checkReaderSpec(input);
+    } catch (e) {
+      throw badFlagValue((e as Error).message);
+    }
+    return input;
+  },
 });
 
 export const socketFlag = Flags.string({

@@ -49,6 +49,13 @@ export default class SshCheck extends BaseCommand {
   async run(): Promise<SshCheckResult> {
     const { args, flags } = await this.parse(SshCheck);
     const { runSshCheck } = await import('../core/ssh/index.js');
+    // '' would resolve to the working directory, and ssh-add -s '' is no provider either.
+    if (args.provider.trim() === '') {
+      const { UsageError } = await import('../core/errors.js');
+      throw new UsageError(
+        'give the provider path, as you would to ssh-add -s (e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so)',
+      );
+    }
     const result = await runSshCheck({
       provider: args.provider,
       allowedProviders: flags['allowed-providers'],

@@ -82,6 +82,23 @@ describe.each([
     expect((JSON.parse(j.stdout) as { error: { name: string } }).error.name).toBe('USAGE');
   });
 
+  it('--reader "" is a usage error, not "any reader"; a huge number is quoted as written', async () => {
+    for (const cmd of [
+      ['scan', '-c', '-n'],
+      ['apdu', '00A4040000'],
+    ]) {
+      const r = await pcsc([...cmd, '--reader', ''], rig.env());
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toEqual([
+        'pcsc: Parsing --reader: an empty reader name would match every reader: give its number or a part of its name',
+      ]);
+    }
+    if (rig.readers.length === 0) return;
+    const big = await pcsc(['scan', '-c', '-n', '--reader', '99999999999999999999'], rig.env());
+    expect(big.code).toBe(4);
+    expect(lines(big.stderr)[0]).toMatch(/: no reader number 99999999999999999999 \(there are 2 readers/);
+  });
+
   it('--json prints one object: readers and the daemon it spoke to', async () => {
     const ours = await pcsc(['scan', '-r', '--json'], rig.env());
     expect(ours.code).toBe(0);

@@ -115,6 +115,11 @@ describe('pcsc ssh-check', () => {
   it('exit 2 for usage errors', () => {
     expect(pcsc(['ssh-check']).code).toBe(2);
     expect(pcsc(['ssh-check', 'x', '--bogus']).code).toBe(2);
+    // An empty path would be the working directory ("/" from there): no provider at all.
+    const empty = pcsc(['ssh-check', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^pcsc: give the provider path, as you would to ssh-add -s/);
+    expect(empty.stdout).toBe('');
   });
 
   it('reads the running agent when SSH_AUTH_SOCK points at nothing', () => {

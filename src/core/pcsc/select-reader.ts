@@ -3,18 +3,31 @@
 
 import { PcscError, Scard, UsageError } from '../errors.js';
 
+/**
+ * Refuses a spec that names no reader: an empty (or blank) one would match every name. Checked
+ * again by selectReader; the CLI checks it when it parses --reader, before connecting.
+ */
+export function checkReaderSpec(spec: string): void {
+  if (spec.trim() === '')
+    throw new UsageError(
+      'an empty reader name would match every reader: give its number or a part of its name',
+      'EUSAGE',
+    );
+}
+
 export function selectReader(readers: readonly string[], spec: string | undefined): string {
+  if (spec !== undefined) checkReaderSpec(spec);
   if (readers.length === 0) {
     throw new PcscError(Scard.E_NO_READERS_AVAILABLE, 'no reader is connected');
   }
-  if (spec === undefined || spec === '') return readers[0] as string;
+  if (spec === undefined) return readers[0] as string;
   if (/^\d+$/.test(spec)) {
-    const i = Number(spec);
-    const r = readers[i];
+    const r = readers[Number(spec)];
     if (r === undefined) {
+      // The number as written: past 2^53 Number() would print another one (1e20 for 20 nines).
       throw new PcscError(
         Scard.E_UNKNOWN_READER,
-        `no reader number ${i} (there ${readers.length === 1 ? 'is 1 reader' : `are ${readers.length} readers`}: ${list(readers)})`,
+        `no reader number ${spec} (there ${readers.length === 1 ? 'is 1 reader' : `are ${readers.length} readers`}: ${list(readers)})`,
       );
     }
     return r;

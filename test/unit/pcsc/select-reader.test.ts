@@ -8,9 +8,14 @@ import { selectReader } from '../../../src/core/pcsc/select-reader.js';
 const READERS = ['Yubico YubiKey OTP+FIDO+CCID 00 00', 'Virtual PCD 00 00', 'Virtual PCD 00 01', '2 Factor 00 00'];
 
 describe('selectReader', () => {
-  it('no spec: the first reader', () => {
+  it('no spec: the first reader; an empty or blank one is a usage error, not "every reader"', () => {
     expect(selectReader(READERS, undefined)).toBe(READERS[0]);
-    expect(selectReader(READERS, '')).toBe(READERS[0]);
+    expect(() => selectReader(READERS, '')).toThrow(UsageError);
+    expect(() => selectReader(READERS, '  ')).toThrow(/an empty reader name would match every reader/);
+  });
+
+  it('a number past 2^53 is quoted as written', () => {
+    expect(() => selectReader(READERS, '99999999999999999999')).toThrow(/: no reader number 99999999999999999999 \(/);
   });
 
   it('digits: an index, even when a name contains the digits', () => {
