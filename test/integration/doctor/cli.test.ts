@@ -153,9 +153,9 @@ describe('pcsc udev-check --write: only a *.rules regular file, in a rules direc
     expect(r.stdout).toContain(`Wrote ${outside}.`);
     const odd = join(t.root, 'etc/udev/rules.d/a\nb.rules');
     r = await cli(['udev-check', '--root', t.root, '--write', odd]);
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('Wrote'))).toEqual([
-      `Wrote ${join(t.root, 'etc/udev/rules.d/a\\nb.rules')}. Apply it: sudo udevadm control --reload-rules && sudo udevadm trigger --action=add --subsystem-match=usb`,
-    ]);
+    const wrote = r.stdout.split('\n').filter((l) => l.startsWith('Wrote'));
+    expect(wrote).toHaveLength(1);
+    expect(wrote[0]?.startsWith(`Wrote ${join(t.root, 'etc/udev/rules.d/a\\nb.rules')}. Apply it: `)).toBe(true);
   });
 });
 
