@@ -132,7 +132,11 @@ describe.each(['1.8.23', '2.0.0', '2.2.3', '2.4.1', '2.5.1'])('cancel on pcscd %
     const side = after.find((q) => q.cmd === S.CMD.CANCEL)?.conn;
     expect(side).toBeDefined();
     expect(after.filter((q) => q.conn === side).map((q) => q.cmd)).toEqual([S.CMD.CANCEL]);
-    expect(after.filter((q) => q.conn === 1).map((q) => q.cmd)).not.toContain(0x14);
+    // The waiter sends no STOP: the cancel notification unregistered it. On 4:2/4:3 the client reads
+    // the states on a side connection after its WAIT, so a cancel() can land before it is waiting
+    // for the notification; it then unregisters itself with a STOP (which stop() reconciles with the
+    // notification that crossed it). What must hold either way: no stray STOP, the stream in step.
+    if (fake.b.minor >= 4) expect(after.filter((q) => q.conn === 1).map((q) => q.cmd)).not.toContain(0x14);
     expect(fake.strayStops).toBe(0);
     await stillInStep(fake, ctx);
     await ctx.release();
