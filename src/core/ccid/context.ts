@@ -157,18 +157,23 @@ export class UsbContext implements Context {
 
   private async look(s: SlotState): Promise<boolean> {
     const icc = await s.slot.status();
-    const present = icc !== 'absent';
-    const changed = s.update(present);
-    if (present && (changed || s.slot.atr.length === 0) && !s.mute) {
+    let present = icc !== 'absent';
+    const arriving = present && !s.present;
+    if (arriving) s.mute = false;
+    // A new card is powered before it becomes visible: a wait that looked in between (or after a
+    // power-up that failed for a passing reason, such as a slow bus) would report an insertion
+    // without its ATR. A failure other than mute/removed leaves the slot as it was: the next look
+    // tries again.
+    if (present && (arriving || s.slot.atr.length === 0) && !s.mute) {
       try {
-        if (s.sharing === 0 || changed) await s.slot.powerUp();
+        if (s.sharing === 0 || arriving) await s.slot.powerUp();
       } catch (e) {
         if (e instanceof PcscError && e.code === Scard.W_UNRESPONSIVE_CARD) s.mute = true;
-        else if (e instanceof PcscError && e.code === Scard.E_NO_SMARTCARD) s.update(false);
+        else if (e instanceof PcscError && e.code === Scard.E_NO_SMARTCARD) present = false;
         else throw e;
       }
     }
-    return changed;
+    return s.update(present);
   }
 
   async getStatusChange(queries: readonly ReaderStateQuery[], opts: WaitOptions = {}): Promise<ReaderState[]> {

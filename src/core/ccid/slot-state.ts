@@ -56,7 +56,6 @@ export class SlotState {
     }
     if (present === this.present) return false;
     this.eventCounter++;
-    if (present) this.mute = false;
     this.present = present;
     return true;
   }

@@ -9,6 +9,7 @@ import type { UsbCcidInterface } from '../../../src/core/ccid/transport.js';
 import { CM_IOCTL_GET_FEATURE_REQUEST } from '../../../src/core/pcsc/constants.js';
 import { SimTransport, simInfo, type CardModel, type DescriptorFields, type SimSlot } from './sim.js';
 import { T1Card } from './t1-card.js';
+import { CcidError } from '../../../src/core/errors.js';
 import { hex as h } from '../../helpers/hex.js';
 
 const withTck = (s: string): Buffer => {
@@ -76,6 +77,32 @@ describe('USB context on a simulated two-slot reader', () => {
       t.notify(h('50 0C'));
     }, 30);
     const [s1] = await waiting;
+    expect(s1?.flags).toEqual(['CHANGED', 'PRESENT']);
+    expect(s1?.atr.toString('hex')).toBe('3b021450');
+    expect(s1?.eventCount).toBe((s0?.eventCount ?? 0) + 1);
+  });
+
+  it('never reports a new card without its ATR, even when the first power-up fails for a passing reason', async () => {
+    const { t, io } = setup({ maxSlotIndex: 1 }, [{ card: t0card(), powered: false }, { powered: false }]);
+    ctx = await UsbContext.establish({ io });
+    const names = await ctx.listReaders();
+    const [s0] = await ctx.getStatusChange([{ reader: names[1] as string }], { timeout: 0 });
+    // The first two PowerOns after the insertion time out (a slow bus), the next one works.
+    const write = t.write.bind(t);
+    let failures = 2;
+    t.write = async (data: Uint8Array): Promise<void> => {
+      if (data[0] === 0x62 && failures-- > 0) throw new CcidError('USB bulk IN timed out', 'ETIMEDOUT', 'timeout');
+      return write(data);
+    };
+    const waiting = ctx.getStatusChange([{ reader: names[1] as string, currentState: s0?.eventState }], {
+      timeout: 5000,
+    });
+    setTimeout(() => {
+      (t.slots[1] as SimSlot).card = t0card({ atr: h('3B 02 14 50') });
+      t.notify(h('50 0C'));
+    }, 30);
+    const [s1] = await waiting;
+    expect(failures).toBe(-1);
     expect(s1?.flags).toEqual(['CHANGED', 'PRESENT']);
     expect(s1?.atr.toString('hex')).toBe('3b021450');
     expect(s1?.eventCount).toBe((s0?.eventCount ?? 0) + 1);
