@@ -1,12 +1,14 @@
 // The proxy's listening socket: takes pcscd's place for clients (any protocol 4:2–4:6), one
 // session per client connection, and removes its socket when it stops.
 
-import { chmodSync, existsSync, lstatSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, statSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { listenOnActivation } from './activation.js';
 import { ArraySize } from './arrays.js';
 import { ClientStream } from './client-stream.js';
+import { prepareListenDir } from './listen-dir.js';
 import { ReaderEventCounter } from './reader-events.js';
 import { ProxySession, type ProxyShared } from './session.js';
 import type { ProxyCall, ProxyEvent, ProxyOptions } from './types.js';
@@ -43,10 +45,11 @@ export class ProxyServer {
         `the proxy cannot listen on pcscd's own socket (${opts.listen}): pick another --listen path`,
       );
     }
-    // libuv reports a missing directory as EACCES: say what is wrong before trying.
-    if (!existsSync(dirname(opts.listen)))
-      throw new UsageError(`cannot listen on ${opts.listen}: directory ${dirname(opts.listen)} does not exist`);
-    await clearStaleSocket(opts.listen);
+    // A socket systemd passed (opts.activation) is served as it is: its file is systemd's.
+    if (!opts.activation) {
+      prepareListenDir(opts.listen);
+      await clearStaleSocket(opts.listen);
+    }
     const shared: ProxyShared = {
       options: opts,
       requestTimeout: opts.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -57,6 +60,18 @@ export class ProxyServer {
       emitCall: (c: ProxyCall) => opts.onCall?.(c),
       emitEvent: (e: ProxyEvent) => opts.onEvent?.(e),
     };
+    if (opts.activation) {
+      let proxy: ProxyServer | null = null;
+      const server = await listenOnActivation(opts.activation, (sock) =>
+        proxy ? proxy.accept(sock, shared) : sock.destroy(),
+      );
+      proxy = new ProxyServer(server, opts);
+      if (sameFile(opts.upstream, opts.listen)) {
+        await proxy.close();
+        throw new UsageError(`--upstream ${opts.upstream} is the socket systemd passed: point it at pcscd's socket`);
+      }
+      return proxy;
+    }
     const server = createServer();
     const proxy = new ProxyServer(server, opts);
     server.on('connection', (sock) => proxy.accept(sock, shared));
@@ -110,6 +125,7 @@ export class ProxyServer {
   }
 
   private removeSocket(): void {
+    if (this.inode === null) return; // systemd's socket (activation): it stays for the next start
     try {
       // Only our own socket: another proxy may have taken the path since.
       if (lstatSync(this.listen).ino === this.inode) unlinkSync(this.listen);

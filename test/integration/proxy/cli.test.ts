@@ -174,9 +174,13 @@ describe('pcsc proxy', () => {
       busy.close();
     }
 
-    const noDir = pcsc(['proxy', '--listen', join(rig.dir, 'nope', 'x.comm'), '--upstream', rig.socket]);
+    // The proxy creates the socket's own directory, not the ones above it.
+    const noDir = pcsc(['proxy', '--listen', join(rig.dir, 'nope', 'deeper', 'x.comm'), '--upstream', rig.socket]);
     expect(await noDir.exited).toBe(2);
-    expect(noDir.lines.join('\n')).toMatch(/does not exist/);
+    expect(noDir.lines.filter(Boolean)).toEqual([
+      `pcsc: cannot listen on ${join(rig.dir, 'nope', 'deeper', 'x.comm')}: directory ${join(rig.dir, 'nope')} does not exist (the proxy creates only the socket's own directory)`,
+    ]);
+    expect(existsSync(join(rig.dir, 'nope'))).toBe(false);
 
     // An upstream that is the proxy's own socket under another name would loop.
     const loop = join(rig.dir, 'loop.comm');
