@@ -9,6 +9,7 @@ import {
   resolveSocketPath,
   serveUntil,
   UsageError,
+  type Activation,
   type ProxyCall,
   type ProxyRun,
 } from '../../core/index.js';
@@ -19,6 +20,8 @@ export interface ServeOptions {
   listen: string;
   upstream?: string | undefined;
   legacyNames: boolean;
+  /** A socket systemd passed (`pcsc proxy` socket-activated): served instead of binding `listen`. */
+  activation?: Activation;
   /** Present for `spy`. */
   spy?: { json: boolean; output?: string | undefined; showSecrets: boolean };
 }
@@ -53,6 +56,7 @@ export async function serve(out: Logger, given: ServeOptions, signal: AbortSigna
       {
         listen: opts.listen,
         upstream,
+        ...(opts.activation ? { activation: opts.activation } : {}),
         legacyNames: opts.legacyNames,
         showSecrets: opts.spy?.showSecrets ?? false,
         ...(opts.spy ? { onCall: (c: ProxyCall) => sink?.write(c) } : {}),
@@ -65,7 +69,8 @@ export async function serve(out: Logger, given: ServeOptions, signal: AbortSigna
         if (opts.spy) sink = callSink(out, opts.spy);
         void probeUpstream(upstream).then((p) => {
           const daemon = 'protocol' in p ? `pcscd ${p.protocol}` : `pcscd not reachable now (${p.error})`;
-          note(`pcsc: listening on ${opts.listen}, forwarding to ${upstream} (${daemon})`);
+          const how = opts.activation ? ' (the socket systemd passed)' : '';
+          note(`pcsc: listening on ${opts.listen}${how}, forwarding to ${upstream} (${daemon})`);
           note(`pcsc: point clients at it with PCSCLITE_CSOCK_NAME=${opts.listen}; Ctrl-C stops`);
         });
       },

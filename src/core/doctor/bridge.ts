@@ -11,6 +11,7 @@ import { compareVersions } from '../drivers/bundles.js';
 import { broken, type Outcome } from './protocol-model.js';
 import { DEFAULT_SOCKET } from '../pcscd/socket-path.js';
 import { defaultProxySocket, PROXY_DIR, PROXY_SOCKET_NAME } from '../proxy/paths.js';
+import { UNIT_NAME } from '../proxy/systemd-units.js';
 import { packageName, type Family } from '../system/os.js';
 import { CONTAINER_KINDS, type SandboxKind } from '../system/sandbox.js';
 import { shq, type InitSystem } from '../system/service.js';
@@ -69,8 +70,6 @@ export interface BridgeSteps {
   upgrade?: string;
 }
 
-/** The unit names `pcsc proxy --print-systemd` prints. */
-export const BRIDGE_UNIT = 'pcsc-proxy';
 /** Where systemd looks for a user's own units. */
 export const USER_UNIT_DIR = '~/.config/systemd/user';
 
@@ -107,10 +106,10 @@ export function systemdInstallCommands(upstream: string): string[] {
   const up = upstreamArgs(upstream);
   return [
     `mkdir -p ${USER_UNIT_DIR}`,
-    `pcsc proxy --print-systemd --unit socket > ${USER_UNIT_DIR}/${BRIDGE_UNIT}.socket`,
-    `pcsc proxy --print-systemd --unit service${up} > ${USER_UNIT_DIR}/${BRIDGE_UNIT}.service`,
+    `pcsc proxy --print-systemd --unit socket > ${USER_UNIT_DIR}/${UNIT_NAME}.socket`,
+    `pcsc proxy --print-systemd --unit service${up} > ${USER_UNIT_DIR}/${UNIT_NAME}.service`,
     'systemctl --user daemon-reload',
-    `systemctl --user enable --now ${BRIDGE_UNIT}.socket`,
+    `systemctl --user enable --now ${UNIT_NAME}.socket`,
   ];
 }
 
@@ -126,7 +125,7 @@ function startSteps(input: BridgeInput, socket: string): { text: string; command
   if (input.init === 'systemd' || input.init === 'unknown') {
     const literal = socket.startsWith('$');
     const where = literal ? socket : socket.replace(/^\/run\/user\/\d+/, '%t');
-    const units = `systemd user units (${BRIDGE_UNIT}.socket listens at ${where}; the proxy starts on the first connection, at every login, and keeps the socket in place when it restarts)`;
+    const units = `systemd user units (${UNIT_NAME}.socket listens at ${where}; the proxy starts on the first connection, at every login, and keeps the socket in place when it restarts)`;
     const text =
       input.init === 'unknown'
         ? `On the host, start the bridge with ${units}; on a host without systemd run \`${manual}\` from the session's autostart instead.`
