@@ -154,7 +154,8 @@ describe('pcsc proxy', () => {
   });
 
   it('refuses bad places to listen with one line and exit code 2', async () => {
-    const missing = pcsc(['proxy', '--upstream', rig.socket]);
+    // --listen may be left out (its default is under $XDG_RUNTIME_DIR), not given without a value.
+    const missing = pcsc(['proxy', '--upstream', rig.socket, '--listen']);
     expect(await missing.exited).toBe(2);
 
     const self = pcsc(['proxy', '--listen', rig.socket, '--upstream', rig.socket]);
