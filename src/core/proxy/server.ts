@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { listenOnActivation } from './activation.js';
 import { ArraySize } from './arrays.js';
 import { ClientStream } from './client-stream.js';
+import { LayoutCache } from './layout-cache.js';
 import { prepareListenDir } from './listen-dir.js';
 import { ReaderEventCounter } from './reader-events.js';
 import { ProxySession, type ProxyShared } from './session.js';
@@ -56,6 +57,7 @@ export class ProxyServer {
       contexts: new Map(),
       readerEvents: new ReaderEventCounter(),
       arraySize: new ArraySize(),
+      layouts: new LayoutCache(),
       tracing: opts.onCall !== undefined,
       emitCall: (c: ProxyCall) => opts.onCall?.(c),
       emitEvent: (e: ProxyEvent) => opts.onEvent?.(e),
