@@ -7,9 +7,17 @@ import { CLIENT_LINES, DAEMON_LINES, broken, lineAnswers, predict } from '../../
 import { bridgeFix, type BridgeInput } from '../../../src/core/doctor/bridge.js';
 import type { SandboxKind } from '../../../src/core/system/sandbox.js';
 
+/** The daemon side: its protocol and refusal code, and the installed pcscd package (it is that pcscd). */
+const daemon = (protocol: string, refusal: number, pkgVersion?: string): BridgeInput['daemon'] => ({
+  protocol,
+  refusal,
+  socket: '/run/pcscd/pcscd.comm',
+  ...(pkgVersion ? { pkg: { name: 'pcscd', version: pkgVersion } } : {}),
+});
+
 const base = (over: Partial<BridgeInput> = {}): BridgeInput => ({
   client: { release: '1.9.9', protocol: '4:4', pkg: { name: 'libpcsclite1', version: '1.9.9-2' } },
-  daemon: { protocol: '4:5', refusal: 0x8010001e, socket: '/run/pcscd/pcscd.comm' },
+  daemon: daemon('4:5', 0x8010001e),
   outcome: 'stopped',
   sandbox: null,
   init: 'systemd',
@@ -109,12 +117,7 @@ describe('the upgrade it names', () => {
   it('never the version already installed', () => {
     const b = bridgeFix(
       base({
-        daemon: {
-          protocol: '4:5',
-          refusal: 0x8010001e,
-          socket: '/run/pcscd/pcscd.comm',
-          pkg: { name: 'pcscd', version: '2.4.1-1' },
-        },
+        daemon: daemon('4:5', 0x8010001e, '2.4.1-1'),
         client: { release: '2.4.0', protocol: '4:5', pkg: { name: 'libpcsclite1', version: '2.4.1-1' } },
       }),
     );
@@ -129,12 +132,7 @@ describe('the upgrade it names', () => {
   it('a 1.8.x daemon (refuses with NO_SERVICE): only pcscd can be upgraded', () => {
     const b = bridgeFix(
       base({
-        daemon: {
-          protocol: '4:3',
-          refusal: 0x8010001d,
-          socket: '/run/pcscd/pcscd.comm',
-          pkg: { name: 'pcscd', version: '1.8.23-1' },
-        },
+        daemon: daemon('4:3', 0x8010001d, '1.8.23-1'),
         outcome: 'no-service',
       }),
     );
@@ -150,12 +148,7 @@ describe('the upgrade it names', () => {
     const b = bridgeFix(
       base({
         client: { release: '2.5.1', protocol: '4:6', pkg: { name: 'libpcsclite1', version: '2.5.1-1' } },
-        daemon: {
-          protocol: '4:4',
-          refusal: 0x8010001e,
-          socket: '/run/pcscd/pcscd.comm',
-          pkg: { name: 'pcscd', version: '2.2.3-1' },
-        },
+        daemon: daemon('4:4', 0x8010001e, '2.2.3-1'),
         outcome: 'desync',
       }),
     );
@@ -170,7 +163,7 @@ describe('the upgrade it names', () => {
         const b = bridgeFix(
           base({
             client: { release: c.first, protocol: `4:${c.minor}` },
-            daemon: { protocol: `4:${d.minor}`, refusal: d.refusal, socket: '/run/pcscd/pcscd.comm' },
+            daemon: daemon(`4:${d.minor}`, d.refusal),
             outcome: p.outcome,
           }),
         );

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  INSTALL_BRIDGE_UNITS,
+  ok,
   runCheck,
   scenario,
   withPcscd,
@@ -151,6 +153,12 @@ describe('pcscd.protocol', () => {
 });
 
 describe('libpcsclite.version', () => {
+  /** The libpcsclite1 package at this version (what dpkg-query says). */
+  const withLibPackage = (sc: Scenario, version: string): void => {
+    sc.run['dpkg-query -W -f ${Package} ${db:Status-Status} ${Version}\\n libpcsclite1 pcsc-lite-libs pcsclite'] = ok(
+      `libpcsclite1 installed ${version}\n`,
+    );
+  };
   const lib = (sc: Scenario, version: string): void => {
     sc.tree.file('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1.0.0', '');
     sc.tree.link('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1', 'libpcsclite.so.1.0.0');
@@ -200,22 +208,14 @@ describe('libpcsclite.version', () => {
     s.env.XDG_RUNTIME_DIR = '/run/user/1000';
     s.tree.file('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1.0.0', '');
     s.tree.link('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1', 'libpcsclite.so.1.0.0');
-    s.run['dpkg-query -W -f ${Package} ${db:Status-Status} ${Version}\\n libpcsclite1 pcsc-lite-libs pcsclite'] = {
-      code: 0,
-      stdout: 'libpcsclite1 installed 1.9.9-2\n',
-      stderr: '',
-    };
+    withLibPackage(s, '1.9.9-2');
     await withDaemon(s, '2.4.0');
     const r = await runCheck(s, 'libpcsclite.version');
     expect(r.status).toBe('fail');
     expect(JSON.stringify(r.fix)).not.toContain('1.9.9-2 ');
     expect(JSON.stringify(r.fix)).not.toContain('libpcsclite1=');
     expect(r.fix?.commands).toEqual([
-      'mkdir -p ~/.config/systemd/user',
-      'pcsc proxy --print-systemd --unit socket > ~/.config/systemd/user/pcsc-proxy.socket',
-      'pcsc proxy --print-systemd --unit service > ~/.config/systemd/user/pcsc-proxy.service',
-      'systemctl --user daemon-reload',
-      'systemctl --user enable --now pcsc-proxy.socket',
+      ...INSTALL_BRIDGE_UNITS,
       'export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm',
     ]);
     expect(r.fix?.text).toContain(
@@ -227,11 +227,7 @@ describe('libpcsclite.version', () => {
   it("offers the library of pcscd's own release when the packages differ", async () => {
     s = withPcscd(scenario(), '2.4.0', { pkgVersion: '2.4.0-1' });
     s.tree.file('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1', '');
-    s.run['dpkg-query -W -f ${Package} ${db:Status-Status} ${Version}\\n libpcsclite1 pcsc-lite-libs pcsclite'] = {
-      code: 0,
-      stdout: 'libpcsclite1 installed 1.9.9-2\n',
-      stderr: '',
-    };
+    withLibPackage(s, '1.9.9-2');
     await withDaemon(s, '2.4.0');
     const r = await runCheck(s, 'libpcsclite.version');
     expect(r.status).toBe('fail');

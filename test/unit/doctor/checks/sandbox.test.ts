@@ -4,7 +4,14 @@
 
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonAt, dispose, runCheck, scenario, type Scenario } from '../../../helpers/doctor-fixture.js';
+import {
+  daemonAt,
+  dispose,
+  INSTALL_BRIDGE_UNITS,
+  runCheck,
+  scenario,
+  type Scenario,
+} from '../../../helpers/doctor-fixture.js';
 
 let s: Scenario | undefined;
 afterEach(async () => {
@@ -101,11 +108,7 @@ for (const kind of ['docker', 'podman'] as const) {
       expect(r.fix?.text).toMatch(/^Put `pcsc proxy` between them/);
       expect(r.fix?.text).toContain('On the host, start the bridge with systemd user units');
       expect(r.fix?.commands).toEqual([
-        'mkdir -p ~/.config/systemd/user',
-        'pcsc proxy --print-systemd --unit socket > ~/.config/systemd/user/pcsc-proxy.socket',
-        'pcsc proxy --print-systemd --unit service > ~/.config/systemd/user/pcsc-proxy.service',
-        'systemctl --user daemon-reload',
-        'systemctl --user enable --now pcsc-proxy.socket',
+        ...INSTALL_BRIDGE_UNITS,
         `${kind} run -v "$XDG_RUNTIME_DIR/pcsc-proxy:/run/pcscd" … IMAGE`,
       ]);
       // The container's library is its own package: the upgrade names it and the daemon's release.
@@ -236,18 +239,21 @@ describe('sandbox: Flatpak', () => {
 });
 
 describe('sandbox: Snap and AppImage', () => {
+  /** Inside the snap "signer" (revision 12). */
+  const snap = (): Scenario => {
+    const sc = scenario();
+    sc.env.SNAP = '/snap/signer/12';
+    sc.env.SNAP_NAME = 'signer';
+    return sc;
+  };
   it('warns in a snap without the socket and names the interface to connect', async () => {
-    s = scenario();
-    s.env.SNAP = '/snap/signer/12';
-    s.env.SNAP_NAME = 'signer';
+    s = snap();
     const r = await runCheck(s, 'sandbox');
     expect(r.status).toBe('warn');
     expect(r.fix?.commands?.[0]).toBe('sudo snap connect signer:pcscd');
   });
   it("a snap's library of another version: the bridge must take pcscd's own path (root)", async () => {
-    s = scenario();
-    s.env.SNAP = '/snap/signer/12';
-    s.env.SNAP_NAME = 'signer';
+    s = snap();
     libWithPc(s, '/snap/signer/12/usr/lib/x86_64-linux-gnu', '1.9.9');
     await daemonAt(s, SOCK, { version: '2.4.0' });
     const r = await runCheck(s, 'sandbox');
