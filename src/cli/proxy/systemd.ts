@@ -3,7 +3,7 @@
 
 import { realpathSync } from 'node:fs';
 import { defaultProxySocket, systemdUnits, type SystemdUnits } from '../../core/index.js';
-import { manualStartCommand, systemdInstallCommands, USER_UNIT_DIR } from '../../core/doctor/bridge.js';
+import { manualStartCommand, systemdInstallCommands, USER_UNIT_DIR } from '../../core/doctor/index.js';
 import { detectMachineNow } from '../../core/system/service.js';
 
 export interface PrintedUnits extends SystemdUnits {
