@@ -22,6 +22,7 @@ PKGS=(pcscd libccid pcsc-tools libpcsclite-dev gcc python3 vsmartcard-vpcd vsmar
       qemu-system-x86 busybox-static cpio libnss3-tools xz-utils)
 missing=()
 PKGS+=(man-db groff-base zsh)  # the package tests: man pages, completion scripts
+PKGS+=(bubblewrap systemd)  # the bridge tests: a client in a Flatpak-like sandbox, systemd-analyze verify and systemd-socket-activate
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done

@@ -19,7 +19,9 @@ export const Context = { establish: establishContext };
 export type Context = ContextApi;
 
 export { ProxyServer, serveUntil, probeUpstream, type ProxyRun, type ProxyStats } from './proxy/server.js';
-export { defaultSpySocket } from './proxy/paths.js';
+export { defaultSpySocket, defaultProxySocket } from './proxy/paths.js';
+export { takeActivation, boundPath, type Activation } from './proxy/activation.js';
+export { systemdUnits, UNIT_NAME, UNIT_LISTEN, type SystemdUnits } from './proxy/systemd-units.js';
 export type { ProxyCall, ProxyEvent, ProxyOptions } from './proxy/types.js';
 export { usbStatus, type UsbStatus } from './ccid/transport.js';
 export {

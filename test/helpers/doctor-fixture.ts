@@ -108,6 +108,15 @@ export async function runCheck(
 
 export const ok = (stdout: string): RunResult => ({ code: 0, stdout, stderr: '' });
 
+/** The commands that install and start the bridge's systemd user units, as doctor prints them. */
+export const INSTALL_BRIDGE_UNITS = [
+  'mkdir -p ~/.config/systemd/user',
+  'pcsc proxy --print-systemd --unit socket > ~/.config/systemd/user/pcsc-proxy.socket',
+  'pcsc proxy --print-systemd --unit service > ~/.config/systemd/user/pcsc-proxy.service',
+  'systemctl --user daemon-reload',
+  'systemctl --user enable --now pcsc-proxy.socket',
+];
+
 // ---- building blocks of a system ----
 
 export function versionOutput(

@@ -9,6 +9,7 @@ import {
   resolveSocketPath,
   serveUntil,
   UsageError,
+  type Activation,
   type ProxyCall,
   type ProxyRun,
 } from '../../core/index.js';
@@ -22,6 +23,8 @@ export interface ServeOptions {
   /** Socket mode (--mode); default 0600. */
   mode?: number | undefined;
   legacyNames: boolean;
+  /** A socket systemd passed (`pcsc proxy` socket-activated): served instead of binding `listen`. */
+  activation?: Activation;
   /** Present for `spy`. */
   spy?: { json: boolean; output?: string | undefined; showSecrets: boolean };
 }
@@ -53,6 +56,7 @@ export async function serve(given: ServeOptions, signal: AbortSignal): Promise<P
         listen: opts.listen,
         upstream,
         ...(opts.mode === undefined ? {} : { mode: opts.mode }),
+        ...(opts.activation ? { activation: opts.activation } : {}),
         legacyNames: opts.legacyNames,
         showSecrets: opts.spy?.showSecrets ?? false,
         ...(opts.spy ? { onCall: (c: ProxyCall) => sink?.write(c) } : {}),
@@ -66,7 +70,8 @@ export async function serve(given: ServeOptions, signal: AbortSignal): Promise<P
         if (opts.spy) sink = openLogSink({ json: opts.spy.json, output: opts.spy.output, note });
         void probeUpstream(upstream).then((p) => {
           const daemon = 'protocol' in p ? `pcscd ${p.protocol}` : `pcscd not reachable now (${p.error})`;
-          note(`pcsc: listening on ${opts.listen}, forwarding to ${upstream} (${daemon})`);
+          const how = opts.activation ? ' (the socket systemd passed)' : '';
+          note(`pcsc: listening on ${opts.listen}${how}, forwarding to ${upstream} (${daemon})`);
           // Connecting takes write permission: read bits alone let nobody in.
           const mode = opts.mode ?? 0o600;
           const who = mode & 0o002 ? 'every user of this machine' : mode & 0o020 ? 'the members of its group' : null;

@@ -50,6 +50,18 @@ export {
   type Machine,
   type ServiceSteps,
 } from '../system/service.js';
+/**
+ * The bridge prescription (`pcsc proxy` between a client and a daemon that disagree): the whole
+ * fix for a pair, the systemd user units' install commands, and the line without systemd.
+ */
+export {
+  bridgeFix,
+  systemdInstallCommands,
+  manualStartCommand,
+  USER_UNIT_DIR,
+  type BridgeInput,
+  type BridgeSteps,
+} from './bridge.js';
 /** One USB reader's device node, who may open it and the udev rule lines that made it so. */
 export type { ReaderNode } from '../udev/reader-access.js';
 /** A reader a generated udev rule covers. */

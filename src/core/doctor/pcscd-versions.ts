@@ -6,8 +6,8 @@ import { Size } from '../pcscd/codes.js';
 import { decodeVersion, encodeVersion } from '../pcscd/messages/simple.js';
 import type { VersionAnswer } from './protocol-model.js';
 
-/** The minors released client libraries send (4:3 from 1.8.9 on … 4:6 from 2.5.0). */
-export const PROBED_MINORS = [3, 4, 5, 6] as const;
+/** The minors released client libraries send (4:2 from 1.6.5 on … 4:6 from 2.5.0). */
+export const PROBED_MINORS = [2, 3, 4, 5, 6] as const;
 
 export async function probeVersions(
   path: string,

@@ -3,13 +3,13 @@
 // cards as that user. The socket is created unreachable by anyone else and keeps the mode it is
 // given (0600 unless --mode widens it on purpose); a socket left by a killed proxy is replaced.
 //
-// Later ways to get the socket (a directory created on demand, one handed over by systemd) are
-// other functions returning a Listener; ProxyServer only needs `server` and `remove`.
+// The socket's directory is listen-dir.ts's; a socket handed over by systemd is activation.ts's
+// (another Listener); ProxyServer only needs `server` and `remove`.
 
-import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
+import { prepareListenDir } from './listen-dir.js';
 
 /** Read and write for the owner only: the default, and the least any --mode must give. */
 export const OWNER_ONLY = 0o600;
@@ -41,9 +41,8 @@ export async function listenOnPath(
   mode = OWNER_ONLY,
   onConnection: (socket: Socket) => void,
 ): Promise<Listener> {
-  // libuv reports a missing directory as EACCES: say what is wrong before trying.
-  if (!existsSync(dirname(path)))
-    throw new UsageError(`cannot listen on ${path}: directory ${dirname(path)} does not exist`);
+  // The socket's own directory is created when missing (libuv would report it as EACCES).
+  prepareListenDir(path, mode);
   await clearStaleSocket(path);
   const server = createServer(onConnection);
   await bindRestricted(server, path);

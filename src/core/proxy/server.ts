@@ -5,8 +5,10 @@ import { statSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { listenOnActivation } from './activation.js';
 import { ArraySize } from './arrays.js';
 import { ClientStream } from './client-stream.js';
+import { LayoutCache } from './layout-cache.js';
 import { listenOnPath, type Listener } from './listen.js';
 import { ReaderEventCounter } from './reader-events.js';
 import { ProxySession, type ProxyShared } from './session.js';
@@ -51,14 +53,17 @@ export class ProxyServer {
       contexts: new Map(),
       readerEvents: new ReaderEventCounter(),
       arraySize: new ArraySize(),
+      layouts: new LayoutCache(),
       tracing: opts.onCall !== undefined,
       emitCall: (c: ProxyCall) => opts.onCall?.(c),
       emitEvent: (e: ProxyEvent) => opts.onEvent?.(e),
     };
     let proxy: ProxyServer | null = null;
-    const listener = await listenOnPath(opts.listen, opts.mode, (sock) =>
-      proxy ? proxy.accept(sock, shared) : sock.destroy(),
-    );
+    const accept = (sock: Socket): void => (proxy ? proxy.accept(sock, shared) : void sock.destroy());
+    // A socket systemd passed (socket activation) is served as it is: its file stays systemd's.
+    const listener = opts.activation
+      ? await listenOnActivation(opts.activation, opts.listen, accept)
+      : await listenOnPath(opts.listen, opts.mode, accept);
     proxy = new ProxyServer(listener, opts);
     // An upstream path that leads back to our socket (a symlink, a bind mount) would forward each
     // client to the proxy itself, one connection per level, until file descriptors run out.

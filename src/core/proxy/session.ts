@@ -11,6 +11,7 @@ import { StateChannel } from '../pcscd/states.js';
 import { fixedView, sameStates, type ArraySize } from './arrays.js';
 import { ClientDropped } from './backpressure.js';
 import type { ClientStream } from './client-stream.js';
+import type { LayoutCache } from './layout-cache.js';
 import { dispatch } from './dispatch.js';
 import { callRecord, type CallFacts } from './records.js';
 import type { ReaderEventCounter } from './reader-events.js';
@@ -28,6 +29,8 @@ export interface ProxyShared {
   readonly contexts: Map<number, ProxySession>;
   readonly readerEvents: ReaderEventCounter;
   readonly arraySize: ArraySize;
+  /** 4:2 daemons' reader-name width, probed once per daemon socket. */
+  readonly layouts: LayoutCache;
   /** Whether anyone listens to call records (building them costs hex conversions). */
   readonly tracing: boolean;
   emitCall(call: ProxyCall): void;
@@ -136,8 +139,14 @@ export class ProxySession {
       return this.up;
     }
     const path = this.shared.options.upstream;
-    // A 4:2 daemon's name width is probed (--legacy-names is about the proxy's own clients).
-    this.up = await Session.open({ path, requestTimeout: this.shared.requestTimeout });
+    // A 4:2 daemon's name width is probed once per daemon (--legacy-names is about the proxy's own clients).
+    const known = this.shared.layouts.get(path);
+    this.up = await Session.open({
+      path,
+      requestTimeout: this.shared.requestTimeout,
+      ...(known ? { legacyNames: known } : {}),
+    });
+    if (this.up.minor === 2 && !known) this.shared.layouts.remember(path, this.up.layout.nameSize);
     this.chan = new StateChannel(this.up, path);
     void this.up.conn.whenClosed().then(() => this.poke('upstream-closed'));
     return this.up;

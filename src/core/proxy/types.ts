@@ -1,5 +1,6 @@
 // What the proxy and spy report: one record per call a client made (decoded), and lifecycle events.
 
+import type { Activation } from './activation.js';
 import type { CardProtocol, Disposition, ShareMode } from '../pcsc/types.js';
 
 export interface ProxyOptions {
@@ -12,6 +13,8 @@ export interface ProxyOptions {
    * uses the readers and cards as the proxy's user (docs/proxy.md, "Security").
    */
   mode?: number;
+  /** A listening socket systemd passed (socket activation): served instead of binding `listen`. */
+  activation?: Activation;
   /** Give 4:2 clients 100-byte reader names (pcsc-lite 1.6.5–1.8.3) instead of 128. */
   legacyNames?: boolean;
   /** Bound on each daemon reply, milliseconds (default 300 s: on-card key generation is slow). */

@@ -260,7 +260,8 @@ describe('pcsc proxy', () => {
   });
 
   it('refuses bad places to listen with one line and exit code 2', async () => {
-    const missing = pcsc(['proxy', '--upstream', rig.socket]);
+    // --listen may be left out (its default is under $XDG_RUNTIME_DIR), not given without a value.
+    const missing = pcsc(['proxy', '--upstream', rig.socket, '--listen']);
     expect(await missing.exited).toBe(2);
 
     const self = pcsc(['proxy', '--listen', rig.socket, '--upstream', rig.socket]);
@@ -280,9 +281,13 @@ describe('pcsc proxy', () => {
       busy.close();
     }
 
-    const noDir = pcsc(['proxy', '--listen', join(rig.dir, 'nope', 'x.comm'), '--upstream', rig.socket]);
+    // The proxy creates the socket's own directory, not the ones above it.
+    const noDir = pcsc(['proxy', '--listen', join(rig.dir, 'nope', 'deeper', 'x.comm'), '--upstream', rig.socket]);
     expect(await noDir.exited).toBe(2);
-    expect(noDir.lines.join('\n')).toMatch(/does not exist/);
+    expect(noDir.lines.filter(Boolean)).toEqual([
+      `pcsc: cannot listen on ${join(rig.dir, 'nope', 'deeper', 'x.comm')}: directory ${join(rig.dir, 'nope')} does not exist (the proxy creates only the socket's own directory)`,
+    ]);
+    expect(existsSync(join(rig.dir, 'nope'))).toBe(false);
 
     // An upstream that is the proxy's own socket under another name would loop.
     const loop = join(rig.dir, 'loop.comm');

@@ -1,7 +1,8 @@
 // The registry of doctor's checks, in display order. udev-check runs the "udev" category.
 
 import type { DoctorCheck } from '../types.js';
-import { libpcscliteVersion, sandbox } from './client.js';
+import { libpcscliteVersion } from './client.js';
+import { sandbox } from './sandbox.js';
 import { driversBundles, driversLibccidVersion, driversRuleCoverage, udevRuleHeader } from './drivers.js';
 import { gnupgScdaemon } from './gnupg.js';
 import { macosCcidDriver, macosSmartcardPrefs } from './macos.js';

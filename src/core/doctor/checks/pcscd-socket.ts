@@ -5,7 +5,7 @@ import { hex32, PcscError, Scard, scardName } from '../../errors.js';
 import { PcscdConnection } from '../../pcscd/connection.js';
 import { PcscdContext } from '../../pcscd/context.js';
 import { probeVersions } from '../pcscd-versions.js';
-import { CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
+import { broken, CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
 import { DEFAULT_SOCKET, LEGACY_SOCKET, type SocketChoice } from '../../pcscd/socket-path.js';
 import { pcscdBinary } from '../../system/pcscd-info.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../../system/service.js';
 import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
+import { bridgeFor } from './client.js';
 import { holderFix } from './holders.js';
 import { fix, octal, result, socketPath } from './util.js';
 
@@ -155,7 +156,7 @@ async function chmodSocket(ctx: DoctorContext, path: string): Promise<Fix> {
 
 const OUTCOME_TEXT = {
   ok: 'works',
-  degraded: 'works, degraded',
+  desync: 'gets out of step (wrong reader names and APDU answers)',
   stopped: '"Service was stopped" (0x8010001E)',
   'no-service': '"Service not available" (0x8010001D)',
   unknown: 'unknown',
@@ -249,7 +250,20 @@ export const pcscdProtocol: DoctorCheck = {
         data,
       });
     }
+    const failing = predictions.filter((p) => broken(p.outcome)).map((p) => `${p.line.range} (4:${p.line.minor})`);
+    const bridgeNote = `Programs with libpcsclite ${failing.join(', ')} fail against this daemon; through \`pcsc proxy\` every release works (docs/proxy.md).`;
     if (expected && expected !== daemon) {
+      // The installed libraries are of the installed pcscd's release: they are the ones likely to fail here.
+      const mine = predictions.find((p) => `4:${p.line.minor}` === expected && !p.line.retries);
+      const b =
+        mine && broken(mine.outcome)
+          ? await bridgeFor(
+              ctx,
+              { path: '', source: 'unknown', bundled: false, protocol: expected, prediction: mine },
+              answers,
+              null,
+            )
+          : undefined;
       return result(
         'warn',
         `The daemon on ${s.path} speaks ${daemon}, but the installed pcscd ${installed} speaks ${expected}`,
@@ -257,12 +271,25 @@ export const pcscdProtocol: DoctorCheck = {
           details: [
             ...details,
             "The socket belongs to another daemon: a container host's, a sandbox's, xrdp's PC/SC stand-in, or a pcscd built elsewhere.",
+            ...(failing.length > 0 ? [bridgeNote] : []),
           ],
-          data,
+          ...(b
+            ? {
+                fix: fix(
+                  `This machine's programs (libpcsclite ${installed}, ${expected}) get ${OUTCOME_TEXT[mine?.outcome ?? 'stopped']} from it. ${b.text}`,
+                  b.commands,
+                  b.root,
+                ),
+              }
+            : {}),
+          data: b ? { ...data, bridge: b.socket } : data,
         },
       );
     }
-    return result('pass', `pcscd speaks ${daemon}; we negotiated ${negotiated}`, { details, data });
+    return result('pass', `pcscd speaks ${daemon}; we negotiated ${negotiated}`, {
+      details: failing.length > 0 ? [...details, bridgeNote] : details,
+      data,
+    });
   },
 };
 

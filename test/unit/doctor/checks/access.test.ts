@@ -149,53 +149,6 @@ describe('gnupg.scdaemon', () => {
   });
 });
 
-describe('sandbox', () => {
-  it('passes outside sandboxes', async () => {
-    s = scenario();
-    expect((await runCheck(s, 'sandbox')).summary).toBe('Not in a sandbox or container');
-  });
-  it('fails in a Flatpak without the pcsc socket, with the override command', async () => {
-    s = scenario();
-    s.tree.file(
-      '/.flatpak-info',
-      '[Application]\nname=org.example.Signer\nruntime=runtime/org.freedesktop.Platform/x86_64/23.08\n\n[Context]\nshared=network;ipc;\nsockets=x11;wayland;\n',
-    );
-    const r = await runCheck(s, 'sandbox');
-    expect(r.status).toBe('fail');
-    expect(r.fix?.commands).toEqual(['flatpak override --user --socket=pcsc org.example.Signer']);
-  });
-  it('passes in a Flatpak with the pcsc socket, and explains the runtime library', async () => {
-    s = scenario();
-    s.tree.file(
-      '/.flatpak-info',
-      '[Application]\nname=org.example.Signer\nruntime=runtime/org.freedesktop.Platform/x86_64/23.08\n[Context]\nsockets=x11;pcsc;\n',
-    );
-    const r = await runCheck(s, 'sandbox');
-    expect(r.status).toBe('pass');
-    expect(r.details?.join(' ')).toContain('runtime/org.freedesktop.Platform/x86_64/23.08');
-  });
-  it('warns in a snap and names the interface to connect', async () => {
-    s = scenario();
-    s.env.SNAP = '/snap/signer/12';
-    s.env.SNAP_NAME = 'signer';
-    const r = await runCheck(s, 'sandbox');
-    expect(r.status).toBe('warn');
-    expect(r.fix?.commands?.[0]).toBe('sudo snap connect signer:pcscd');
-  });
-  it('names an AppImage and its bundled library, and a container and its socket', async () => {
-    s = scenario();
-    s.env.APPIMAGE = '/home/alice/Signer.AppImage';
-    let r = await runCheck(s, 'sandbox');
-    expect(r.summary).toBe('Running from the AppImage /home/alice/Signer.AppImage');
-    expect(r.details?.[0]).toContain('bundle its own libpcsclite');
-    delete s.env.APPIMAGE;
-    s.tree.file('/.dockerenv', '');
-    r = await runCheck(s, 'sandbox');
-    expect(r.summary).toBe('Running in a docker container');
-    expect(r.details?.[0]).toContain("bind-mount the host's /run/pcscd");
-  });
-});
-
 describe('macOS checks', () => {
   const mac = (): Scenario => {
     const sc = scenario();

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  INSTALL_BRIDGE_UNITS,
+  ok,
   runCheck,
   scenario,
   withPcscd,
@@ -110,7 +112,11 @@ describe('pcscd.protocol', () => {
       'libpcsclite 2.3.0–2.4.0 (4:5): "Service was stopped" (0x8010001E) — pcscd (4:4) refuses 4:5 and this library does not retry',
     );
     expect(r.all.checks.find((c) => c.id === 'pcscd.socket')?.status).toBe('pass');
-    expect(daemon?.versionsAsked.slice(0, 4).map((v) => v.minor)).toEqual([3, 4, 5, 6]);
+    expect(daemon?.versionsAsked.slice(0, 5).map((v) => v.minor)).toEqual([2, 3, 4, 5, 6]);
+    // Every release line that fails against 1.9.9 is named, with the bridge that makes it work.
+    expect(r.details.at(-1)).toBe(
+      'Programs with libpcsclite 1.6.5–1.8.8 (4:2), 1.8.9–1.8.23 (4:3), 2.3.0–2.4.0 (4:5), 2.5.0 and later (4:6) fail against this daemon; through `pcsc proxy` every release works (docs/proxy.md).',
+    );
   });
   it('warns when the daemon on the socket is not the installed pcscd', async () => {
     s = withPcscd(scenario(), '1.9.9');
@@ -147,6 +153,12 @@ describe('pcscd.protocol', () => {
 });
 
 describe('libpcsclite.version', () => {
+  /** The libpcsclite1 package at this version (what dpkg-query says). */
+  const withLibPackage = (sc: Scenario, version: string): void => {
+    sc.run['dpkg-query -W -f ${Package} ${db:Status-Status} ${Version}\\n libpcsclite1 pcsc-lite-libs pcsclite'] = ok(
+      `libpcsclite1 installed ${version}\n`,
+    );
+  };
   const lib = (sc: Scenario, version: string): void => {
     sc.tree.file('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1.0.0', '');
     sc.tree.link('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1', 'libpcsclite.so.1.0.0');
@@ -169,15 +181,59 @@ describe('libpcsclite.version', () => {
     expect(r.summary).toBe(
       'libpcsclite 1.9.9 (4:4) and pcscd (4:5) do not agree: applications get "Service was stopped" (SCARD_E_SERVICE_STOPPED, 0x8010001E)',
     );
-    expect(r.fix?.text).toContain('any libpcsclite from 2.4.1 on also reaches older daemons');
+    // The bridge first (no systemd in this scenario: started by hand), then the upgrades that would also do.
+    expect(r.fix?.commands).toEqual([
+      'pcsc proxy --listen /tmp/pcsc-proxy-1000/pcscd.comm &',
+      'export PCSCLITE_CSOCK_NAME=/tmp/pcsc-proxy-1000/pcscd.comm',
+    ]);
+    expect(r.fix?.text).toContain('pcscd 2.4.1 or later (installed: 2.4.0-1) accepts every client from 4:4 on');
+    expect(r.fix?.text).toContain('libpcsclite1 2.4.1 or later (it has 1.9.9) retries');
   });
-  it('warns about the 2.5 library falling back against a 4:4 daemon', async () => {
+  it('fails for the 2.5 library against a 4:4 daemon: its fallback gets out of step', async () => {
     s = withPcscd(scenario(), '1.9.9');
     lib(s, '2.5.1');
     await withDaemon(s, '1.9.9');
     const r = await runCheck(s, 'libpcsclite.version');
-    expect(r.status).toBe('warn');
-    expect(r.data).toMatchObject({ libraries: [{ version: '2.5.1', protocol: '4:6', outcome: 'degraded' }] });
+    expect(r.status).toBe('fail');
+    expect(r.summary).toBe(
+      'libpcsclite 2.5.1 (4:6) and pcscd (4:4) do not agree: the library falls back to an older protocol and gets out of step (wrong reader names, SCardTransmit returning other bytes)',
+    );
+    expect(r.data).toMatchObject({ libraries: [{ version: '2.5.1', protocol: '4:6', outcome: 'desync' }] });
+    expect(r.fix?.text).toContain('pcscd 2.5.0 or later (installed: 1.9.9-1) speaks 4:6 with the 2.5 library');
+  });
+  it("never advises the version that is installed: Debian's 1.9.9 library against a 2.4.0 daemon that is not the installed pcscd", async () => {
+    // The issue's case: pcscd 1.9.9-2 and libpcsclite1 1.9.9-2 installed, a 2.4.0 (4:5 only) pcscd on the socket.
+    s = withPcscd(scenario(), '1.9.9', { pkgVersion: '1.9.9-2' });
+    s.tree.dir('/run/systemd/system');
+    s.env.XDG_RUNTIME_DIR = '/run/user/1000';
+    s.tree.file('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1.0.0', '');
+    s.tree.link('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1', 'libpcsclite.so.1.0.0');
+    withLibPackage(s, '1.9.9-2');
+    await withDaemon(s, '2.4.0');
+    const r = await runCheck(s, 'libpcsclite.version');
+    expect(r.status).toBe('fail');
+    expect(JSON.stringify(r.fix)).not.toContain('1.9.9-2 ');
+    expect(JSON.stringify(r.fix)).not.toContain('libpcsclite1=');
+    expect(r.fix?.commands).toEqual([
+      ...INSTALL_BRIDGE_UNITS,
+      'export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm',
+    ]);
+    expect(r.fix?.text).toContain(
+      'the daemon on /run/pcscd/pcscd.comm is not the installed pcscd: upgrading what provides it to pcsc-lite 2.4.1 or later accepts every client from 4:4 on',
+    );
+    expect(r.fix?.text).toContain('libpcsclite1 2.4.1 or later (installed: 1.9.9-2)');
+    expect(r.data).toMatchObject({ bridge: '/run/user/1000/pcsc-proxy/pcscd.comm' });
+  });
+  it("offers the library of pcscd's own release when the packages differ", async () => {
+    s = withPcscd(scenario(), '2.4.0', { pkgVersion: '2.4.0-1' });
+    s.tree.file('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1', '');
+    withLibPackage(s, '1.9.9-2');
+    await withDaemon(s, '2.4.0');
+    const r = await runCheck(s, 'libpcsclite.version');
+    expect(r.status).toBe('fail');
+    expect(r.details.at(-1)).toBe(
+      "Or install the library of pcscd's own release (pcscd 2.4.0-1, libpcsclite1 1.9.9-2): `sudo apt-get install libpcsclite1=2.4.0-1`.",
+    );
   });
   it('warns about a second copy under /usr/local', async () => {
     s = withPcscd(scenario(), '1.9.9');
