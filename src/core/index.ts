@@ -1,9 +1,9 @@
 // The public API of pcsc's core library: the only import path commands use.
 
 export * from './errors.js';
-export * from './pcsc/types.js';
-export { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, Protocol, Scope } from './pcsc/constants.js';
-export { stateFlagNames, cardStateNames } from './pcsc/evaluate.js';
+export * from './scard/types.js';
+export { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, Protocol, Scope } from './scard/constants.js';
+export { stateFlagNames, cardStateNames } from './scard/evaluate.js';
 export { selectReader } from './pcsc/select-reader.js';
 export { establishContext, registerBackend, type EstablishOptions } from './pcsc/establish.js';
 export { PcscdContext, type PcscdContextOptions } from './pcscd/context.js';
@@ -12,7 +12,7 @@ export { PNP_NOTIFICATION, MAX_BUFFER_SIZE_EXTENDED } from './pcscd/codes.js';
 export { parseHex, formatHex, toHex, isHex } from './bytes/hex.js';
 
 import { establishContext } from './pcsc/establish.js';
-import type { Context as ContextApi } from './pcsc/types.js';
+import type { Context as ContextApi } from './scard/types.js';
 /** `Context.establish()`: the entry point of the API (see DESIGN.md). */
 export const Context = { establish: establishContext };
 // The const above hides `export *`'s interface of the same name; name the type again.
@@ -48,13 +48,13 @@ export {
   type AtrMatch,
   type FindAtrListResult,
   type OpenAtrListResult,
-} from './card/atr-list.js';
+} from './atr-list/list.js';
 export {
   downloadAtrList,
   type DownloadAtrListOptions,
   type DownloadAtrListResult,
   type DownloadProgress,
-} from './card/atr-list-download.js';
+} from './atr-list/download.js';
 export {
   parseApdu,
   buildApdu,
@@ -77,7 +77,7 @@ export {
   type SwCategory,
 } from './card/sw.js';
 export { exchange, getResponseApdu, type T0Options, type T0Result, type Step } from './card/t0.js';
-export { parseScript, parseApduText, type ScriptItem, type ApduItem, type ResetItem } from './card/script.js';
+export { parseScript, parseApduText, type ScriptItem, type ApduItem, type ResetItem } from './script/parse.js';
 export { redactCommandHex, secretRanges, isSecretCommand, SECRET_COMMANDS } from './card/redact.js';
 export {
   runScript,
@@ -89,7 +89,7 @@ export {
   type RunOptions as ScriptRunOptions,
   type RunOutcome,
   type RepeatOutcome,
-} from './card/runner.js';
+} from './script/runner.js';
 export {
   decodeFeatures,
   decodeTlvProperties,

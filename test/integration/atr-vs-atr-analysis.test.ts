@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeAtr } from '../../src/core/card/atr.js';
-import { atrListSearchPath, loadAtrList, type AtrList } from '../../src/core/card/atr-list.js';
+import { atrListSearchPath, loadAtrList, type AtrList } from '../../src/core/atr-list/list.js';
 import { hex } from '../helpers/hex.js';
 
 const run = promisify(execFile);

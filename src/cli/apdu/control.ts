@@ -5,9 +5,9 @@
 // and the USB transport, start-up time `pcsc apdu` never uses.
 import { UsageError } from '../../core/errors.js';
 import { toHex } from '../../core/bytes/hex.js';
-import { CM_IOCTL_GET_FEATURE_REQUEST, ctlCode } from '../../core/pcsc/constants.js';
+import { CM_IOCTL_GET_FEATURE_REQUEST, ctlCode } from '../../core/scard/constants.js';
 import { FEATURE_GET_TLV_PROPERTIES, decodeFeatures, decodeTlvProperties } from '../../core/pcsc/features.js';
-import type { Card } from '../../core/pcsc/types.js';
+import type { Card } from '../../core/scard/types.js';
 import { featuresJson, us, type ControlJson } from './result.js';
 
 /**

@@ -6,7 +6,7 @@ import { addAbortSignal, type Readable } from 'node:stream';
 import { PcscError, Scard, UsageError } from '../../core/errors.js';
 import { parseHex } from '../../core/bytes/hex.js';
 import { buildApdu } from '../../core/card/apdu.js';
-import { parseApduText, parseScript, type ScriptItem } from '../../core/card/script.js';
+import { parseApduText, parseScript, type ScriptItem } from '../../core/script/parse.js';
 import { parseSwPatterns } from '../../core/card/sw.js';
 import { readUserFile } from '../../core/user-file.js';
 

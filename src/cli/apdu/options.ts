@@ -4,7 +4,7 @@
 // and the USB transport, start-up time `pcsc apdu` never uses.
 import { UsageError } from '../../core/errors.js';
 import { parseHex } from '../../core/bytes/hex.js';
-import type { BackendName, ProtocolChoice, ShareMode } from '../../core/pcsc/types.js';
+import type { BackendName, ProtocolChoice, ShareMode } from '../../core/scard/types.js';
 import { parseControlCode } from './control.js';
 import { gatherItems } from './input.js';
 import type { ApduRunOptions } from './run.js';

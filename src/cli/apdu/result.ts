@@ -5,10 +5,10 @@
 import type { ErrorJson } from '../../core/errors.js';
 import { toHex } from '../../core/bytes/hex.js';
 import { redactCommandHex } from '../../core/card/redact.js';
-import type { RunRecord } from '../../core/card/runner.js';
+import type { RunRecord } from '../../core/script/runner.js';
 import { describeSw, swPatternsText } from '../../core/card/sw.js';
 import type { Feature, TlvProperty } from '../../core/pcsc/features.js';
-import type { CardProtocol, ShareMode } from '../../core/pcsc/types.js';
+import type { CardProtocol, ShareMode } from '../../core/scard/types.js';
 
 export interface StepJson {
   command: string;

@@ -4,11 +4,11 @@
 // The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
 // and the USB transport, start-up time `pcsc apdu` never uses.
 import { toHex } from '../../core/bytes/hex.js';
-import { ScriptAbort, repeatScript, runScript, type RunOutcome, type RunRecord } from '../../core/card/runner.js';
-import type { ScriptItem } from '../../core/card/script.js';
+import { ScriptAbort, repeatScript, runScript, type RunOutcome, type RunRecord } from '../../core/script/runner.js';
+import type { ScriptItem } from '../../core/script/parse.js';
 import { establishContext } from '../../core/pcsc/establish.js';
 import { selectReader } from '../../core/pcsc/select-reader.js';
-import type { BackendName, Card, ProtocolChoice, ShareMode } from '../../core/pcsc/types.js';
+import type { BackendName, Card, ProtocolChoice, ShareMode } from '../../core/scard/types.js';
 import { controlExchange } from './control.js';
 import { exchangeJson, us, type ApduResult } from './result.js';
 

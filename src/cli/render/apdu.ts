@@ -6,7 +6,7 @@ import type { ChalkInstance } from 'chalk';
 // and the USB transport, start-up time `pcsc apdu` never uses.
 import { formatHex } from '../../core/bytes/hex.js';
 import { redactCommandHex } from '../../core/card/redact.js';
-import type { ApduRecord, RunRecord } from '../../core/card/runner.js';
+import type { ApduRecord, RunRecord } from '../../core/script/runner.js';
 import { describeSw, swPatternsText } from '../../core/card/sw.js';
 import type { ApduResult, ControlJson, RepeatJson } from '../apdu/result.js';
 import { termSafe } from '../escape.js';

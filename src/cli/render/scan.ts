@@ -4,7 +4,7 @@
 
 import type { ChalkInstance } from 'chalk';
 import { analyzeAtr, formatHex, parseHex, type StateFlagName } from '../../core/index.js';
-import type { ReaderEvent, ScanEvent } from '../scan/events.js';
+import type { ReaderEvent, ScanEvent } from '../../core/pcsc/monitor-events.js';
 import { termSafe } from '../escape.js';
 import { renderAtrAnalysis } from './atr.js';
 

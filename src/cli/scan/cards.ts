@@ -1,7 +1,7 @@
 // `pcsc scan -c`: every reader once, with its card state, ATR and names (pcsc_scan -c).
 
 import { Context, selectReader, type BackendName } from '../../core/index.js';
-import { readerFields, type NameLookup, type ReaderEvent } from './events.js';
+import { readerFields, type NameLookup, type ReaderEvent } from '../../core/pcsc/monitor-events.js';
 
 /** One reader of `scan -c`: its name and the fields of a status event. */
 export type CardListEntry = { name: string } & Pick<

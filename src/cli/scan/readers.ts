@@ -3,7 +3,7 @@
 // Not the core's index: it also loads ssh-check, the proxy, the doctor engine and the USB
 // transport (~25 ms of start-up that `scan -r` never uses; see bench/README.md).
 import { establishContext } from '../../core/pcsc/establish.js';
-import type { BackendName, ContextInfo } from '../../core/pcsc/types.js';
+import type { BackendName, ContextInfo } from '../../core/scard/types.js';
 
 export interface ReaderListResult {
   readers: { name: string }[];

@@ -3,10 +3,10 @@
 
 import { Context, PcscError, Scard, type BackendName } from '../../core/index.js';
 import { ScanRenderer } from '../render/scan.js';
-import type { NameLookup, ReaderEvent, ScanEvent } from './events.js';
+import type { NameLookup, ReaderEvent, ScanEvent } from '../../core/pcsc/monitor-events.js';
 import { idleSpinner } from './spinner.js';
 import { stressCard } from './stress.js';
-import { Watcher } from './watch.js';
+import { Watcher } from '../../core/pcsc/monitor.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 
 export interface Sink {

@@ -4,7 +4,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { NetworkError, PcscError, Scard, UsageError } from '../errors.js';
-import { ATR_LIST_NAME, ATR_LIST_URL, atrListCacheDir, looksLikeAtrList, parseAtrList } from './atr-list.js';
+import { ATR_LIST_NAME, ATR_LIST_URL, atrListCacheDir, looksLikeAtrList, parseAtrList } from './list.js';
 
 /** The list is about 0.6 MB; anything far bigger is not it. */
 const MAX_BYTES = 16 * 1024 * 1024;

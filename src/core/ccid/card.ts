@@ -2,9 +2,9 @@
 // SCardControl, reader attributes, in-process transactions, reconnect and disconnect.
 
 import { PcscError, Scard } from '../errors.js';
-import { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, protocolMask } from '../pcsc/constants.js';
-import { cardStateNames } from '../pcsc/evaluate.js';
-import { runTransaction } from '../pcsc/transaction.js';
+import { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, protocolMask } from '../scard/constants.js';
+import { cardStateNames } from '../scard/evaluate.js';
+import { runTransaction } from '../scard/transaction.js';
 import type {
   Card,
   CardProtocol,
@@ -14,7 +14,7 @@ import type {
   ShareMode,
   TransmitOptions,
   WaitOptions,
-} from '../pcsc/types.js';
+} from '../scard/types.js';
 import type { UsbContext } from './context.js';
 import { escape as escapeCmd } from './messages.js';
 import { transferError } from './exchange.js';

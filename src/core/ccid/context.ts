@@ -2,8 +2,8 @@
 // from the interrupt pipe (or polling), the PnP pseudo-reader from re-enumeration, connections.
 
 import { PcscError, Scard } from '../errors.js';
-import { evaluateReader, stateFlagNames } from '../pcsc/evaluate.js';
-import { protocolMask } from '../pcsc/constants.js';
+import { evaluateReader, stateFlagNames } from '../scard/evaluate.js';
+import { protocolMask } from '../scard/constants.js';
 import type {
   Card,
   ConnectOptions,
@@ -12,8 +12,8 @@ import type {
   ReaderState,
   ReaderStateQuery,
   WaitOptions,
-} from '../pcsc/types.js';
-import { StateFlag } from '../pcsc/types.js';
+} from '../scard/types.js';
+import { StateFlag } from '../scard/types.js';
 import { UsbCard } from './card.js';
 import { loadDrivers, nameReaders, type DriverEntry, type NamedSlot } from './names.js';
 import { CcidReader } from './reader.js';

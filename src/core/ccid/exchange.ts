@@ -4,7 +4,7 @@
 import { PcscError, Scard } from '../errors.js';
 import { ChainParameter, LevelParameter, SlotError, xfrBlock, type ReplyMessage } from './messages.js';
 import { SlotFailure, type CcidReader, type CommandOptions } from './reader.js';
-import { apduToT0Tpdu, t0CharacterExchange } from './t0.js';
+import { apduToT0Tpdu, t0CharacterExchange } from '../card/t0-tpdu.js';
 import { T1LinkError, T1Protocol, type T1Link } from './t1.js';
 
 export type Exchange = (apdu: Uint8Array, opts: CommandOptions) => Promise<Buffer>;

@@ -2,7 +2,7 @@
 // driver derives from an ATR, and the waiting times that bound each exchange.
 
 import type { CcidDescriptor } from './descriptor.js';
-import { DI, FI, type AtrParams } from './atr-params.js';
+import { DI, FI, type AtrParams } from '../card/atr-params.js';
 import type { ProtocolData } from './messages.js';
 
 /** Fi/Di the link may run at: TA1 when the reader can reach the data rate, else the default 0x11. */

@@ -2,8 +2,8 @@
 // counter (insertions + removals) and in-process sharing, as pcscd keeps them per reader.
 
 import { PcscError, Scard } from '../errors.js';
-import type { ReaderSnapshot } from '../pcsc/evaluate.js';
-import { CardState } from '../pcsc/types.js';
+import type { ReaderSnapshot } from '../scard/evaluate.js';
+import { CardState } from '../scard/types.js';
 import type { CcidSlot } from './slot.js';
 
 export class SlotState {

@@ -2,7 +2,7 @@
 // ATR, protocol and parameter selection (PPS, SetParameters, T=1 IFSD) and the exchange engine.
 
 import { PcscError, Scard } from '../errors.js';
-import { parseAtrParams, type AtrParams } from './atr-params.js';
+import { parseAtrParams, type AtrParams } from '../card/atr-params.js';
 import {
   extendedApdu,
   shortApdu,

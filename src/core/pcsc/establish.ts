@@ -2,7 +2,7 @@
 
 import { PcscdContext, type PcscdContextOptions } from '../pcscd/context.js';
 import { PcscError, Scard, UsageError } from '../errors.js';
-import type { BackendName, Context } from './types.js';
+import type { BackendName, Context } from '../scard/types.js';
 
 export interface EstablishOptions extends PcscdContextOptions {
   backend?: BackendName | 'auto';

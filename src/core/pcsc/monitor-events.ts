@@ -1,7 +1,7 @@
 // The events of `pcsc scan` (one NDJSON line each with --json) and the pure rules that turn two
 // successive reader states into them.
 
-import { StateFlag, toHex, type ErrorJson, type ReaderState, type StateFlagName } from '../../core/index.js';
+import { StateFlag, toHex, type ErrorJson, type ReaderState, type StateFlagName } from '../index.js';
 
 /** What is in the reader, in one word. */
 export type CardPresence = 'absent' | 'present' | 'mute' | 'unavailable' | 'unknown';

@@ -12,7 +12,7 @@ import {
   type ErrorJson,
   type ReaderState,
   type ReaderStateQuery,
-} from '../../core/index.js';
+} from '../index.js';
 import {
   classify,
   readerFields,
@@ -22,7 +22,7 @@ import {
   type ReaderEvent,
   type ScanEvent,
   type Seen,
-} from './events.js';
+} from './monitor-events.js';
 
 export interface WatchOptions {
   /** Opens a context; called again after pcscd went away. */

@@ -2,9 +2,9 @@
 // transactions, reconnect and disconnect, with libpcsclite's 100 ms sharing-violation retries.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
-import { DispositionCode, Protocol, Share, protocolMask, protocolName, protocolValue } from '../pcsc/constants.js';
-import { cardStateNames } from '../pcsc/evaluate.js';
-import { runTransaction } from '../pcsc/transaction.js';
+import { DispositionCode, Protocol, Share, protocolMask, protocolName, protocolValue } from '../scard/constants.js';
+import { cardStateNames } from '../scard/evaluate.js';
+import { runTransaction } from '../scard/transaction.js';
 import type {
   Card,
   CardProtocol,
@@ -14,7 +14,7 @@ import type {
   ShareMode,
   TransmitOptions,
   WaitOptions,
-} from '../pcsc/types.js';
+} from '../scard/types.js';
 import { LOCK_POLL_MS, MAX_BUFFER_SIZE, MAX_BUFFER_SIZE_EXTENDED, Size } from './codes.js';
 import type { PcscdContext } from './context.js';
 import { decodeAttrib, encodeGetAttrib, encodeSetAttrib } from './messages/attrib.js';

@@ -1,7 +1,7 @@
 // A PC/SC context on pcscd (§7, §8): one socket, one hContext, every call serialised on it.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
-import { Scope, Share, protocolMask } from '../pcsc/constants.js';
+import { Scope, Share, protocolMask } from '../scard/constants.js';
 import type {
   Card,
   ConnectOptions,
@@ -10,7 +10,7 @@ import type {
   ReaderState,
   ReaderStateQuery,
   WaitOptions,
-} from '../pcsc/types.js';
+} from '../scard/types.js';
 import { PcscdConnection } from './connection.js';
 import {
   decodeCancel,

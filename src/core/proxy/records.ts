@@ -5,8 +5,8 @@ import { toHex } from '../bytes/hex.js';
 import { isSecretCommand, redactCommandHex } from '../card/redact.js';
 import { describeSw } from '../card/sw.js';
 import { hex32, scardName } from '../errors.js';
-import { protocolName, Share, DispositionCode } from '../pcsc/constants.js';
-import type { CardProtocol, Disposition, ShareMode } from '../pcsc/types.js';
+import { protocolName, Share, DispositionCode } from '../scard/constants.js';
+import type { CardProtocol, Disposition, ShareMode } from '../scard/types.js';
 import { Cmd } from '../pcscd/codes.js';
 import type { ProxyCall } from './types.js';
 

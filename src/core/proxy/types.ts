@@ -1,7 +1,7 @@
 // What the proxy and spy report: one record per call a client made (decoded), and lifecycle events.
 
 import type { Activation } from './activation.js';
-import type { CardProtocol, Disposition, ShareMode } from '../pcsc/types.js';
+import type { CardProtocol, Disposition, ShareMode } from '../scard/types.js';
 
 export interface ProxyOptions {
   /** Socket path the proxy listens on. */

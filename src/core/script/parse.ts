@@ -4,9 +4,9 @@
 import { parseHex } from '../bytes/hex.js';
 import { UsageError } from '../errors.js';
 import { MAX_BUFFER_SIZE_EXTENDED } from '../pcscd/codes.js';
-import { parseApdu } from './apdu.js';
-import { quoteApduText } from './redact.js';
-import { parseSwPatterns, type SwPattern } from './sw.js';
+import { parseApdu } from '../card/apdu.js';
+import { quoteApduText } from '../card/redact.js';
+import { parseSwPatterns, type SwPattern } from '../card/sw.js';
 
 export interface ApduItem {
   kind: 'apdu';

@@ -2,11 +2,11 @@
 // Status words are data: only an unmet expectation stops the script, and it is returned, not thrown.
 
 import { PcscError, Scard, hex32, isPcscError } from '../errors.js';
-import type { Card, CardProtocol } from '../pcsc/types.js';
-import { redactCommandHex } from './redact.js';
-import type { ApduItem, ScriptItem } from './script.js';
-import { matchSw } from './sw.js';
-import { exchange, type Step } from './t0.js';
+import type { Card, CardProtocol } from '../scard/types.js';
+import { redactCommandHex } from '../card/redact.js';
+import type { ApduItem, ScriptItem } from './parse.js';
+import { matchSw } from '../card/sw.js';
+import { exchange, type Step } from '../card/t0.js';
 
 export interface ApduRecord {
   kind: 'apdu';

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { atrListSearchPath } from '../../../src/core/card/atr-list.js';
+import { atrListSearchPath } from '../../../src/core/atr-list/list.js';
 import { commands, requireTools, ROOT, run, visibleFlags, type ManifestCommand } from './helpers.js';
 
 const MAN = join(ROOT, 'man');

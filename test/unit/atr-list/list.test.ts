@@ -12,7 +12,7 @@ import {
   looksLikeAtrList,
   openAtrList,
   parseAtrList,
-} from '../../../src/core/card/atr-list.js';
+} from '../../../src/core/atr-list/list.js';
 import { hex as atr } from '../../helpers/hex.js';
 
 // A list of our own, in the file's format.

@@ -1,10 +1,10 @@
 // ISO 7816-3 ATR fields the driver uses, and the parameters and PPS derived from them.
 
 import { describe, expect, it } from 'vitest';
-import { parseAtrParams } from '../../../src/core/ccid/atr-params.js';
+import { parseAtrParams } from '../../../src/core/card/atr-params.js';
 import { parseCcidDescriptor } from '../../../src/core/ccid/descriptor.js';
 import { cardWaitMs, ppsConfirmed, ppsRequest, protocolData, usableFidi } from '../../../src/core/ccid/params.js';
-import { descriptorBytes } from './sim.js';
+import { descriptorBytes } from '../ccid/sim.js';
 import { hex as h } from '../../helpers/hex.js';
 
 describe('ATR parameters', () => {

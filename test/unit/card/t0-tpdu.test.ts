@@ -1,7 +1,7 @@
 // ISO 7816-3 §12: APDU cases onto T=0 TPDUs, and the character-level procedure bytes.
 
 import { describe, expect, it } from 'vitest';
-import { apduToT0Tpdu, parseApdu, t0CharacterExchange } from '../../../src/core/ccid/t0.js';
+import { apduToT0Tpdu, parseApdu, t0CharacterExchange } from '../../../src/core/card/t0-tpdu.js';
 import { hex as h } from '../../helpers/hex.js';
 
 const tpdu = (s: string): string => apduToT0Tpdu(h(s)).toString('hex');

@@ -6,7 +6,7 @@ import { UsbContext, type UsbIo } from '../../../src/core/ccid/context.js';
 import { IOCTL_VENDOR_IFD_EXCHANGE } from '../../../src/core/ccid/card.js';
 import type { DriverEntry } from '../../../src/core/ccid/names.js';
 import type { UsbCcidInterface } from '../../../src/core/ccid/transport.js';
-import { CM_IOCTL_GET_FEATURE_REQUEST } from '../../../src/core/pcsc/constants.js';
+import { CM_IOCTL_GET_FEATURE_REQUEST } from '../../../src/core/scard/constants.js';
 import { SimTransport, simInfo, type CardModel, type DescriptorFields, type SimSlot } from './sim.js';
 import { T1Card } from './t1-card.js';
 import { CcidError } from '../../../src/core/errors.js';

@@ -1,9 +1,9 @@
 // Human output of `pcsc apdu`, the --select APDU and --control codes.
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { runScript } from '../../../src/core/card/runner.js';
-import { parseScript } from '../../../src/core/card/script.js';
-import type { Card } from '../../../src/core/pcsc/types.js';
+import { runScript } from '../../../src/core/script/runner.js';
+import { parseScript } from '../../../src/core/script/parse.js';
+import type { Card } from '../../../src/core/scard/types.js';
 import {
   mismatchMessage,
   renderControl,

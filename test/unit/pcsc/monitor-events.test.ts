@@ -1,6 +1,6 @@
 // scan's event rules: two successive reader states → the events a user or a script sees.
 import { describe, expect, it } from 'vitest';
-import { classify, presence, transition, type Seen } from '../../../src/cli/scan/events.js';
+import { classify, presence, transition, type Seen } from '../../../src/core/pcsc/monitor-events.js';
 import type { ReaderState } from '../../../src/core/index.js';
 
 // SCARD_STATE_* values from the PC/SC spec, written out here on purpose.

@@ -1,10 +1,10 @@
-// The watcher's logic on a scripted Context (the backend-neutral API of src/core/pcsc/types.ts):
+// The watcher's logic on a scripted Context (the backend-neutral API of src/core/scard/types.ts):
 // reader hot-plug, polling without PnP, --reader, recovery. vpcd cannot add or remove readers and the
 // real daemon cannot be told when to fail; the rig tests (test/integration/scan-*.test.ts) cover the
 // same paths on the real pcscd where it can.
 import { describe, expect, it } from 'vitest';
-import { Watcher } from '../../../src/cli/scan/watch.js';
-import type { ScanEvent } from '../../../src/cli/scan/events.js';
+import { Watcher } from '../../../src/core/pcsc/monitor.js';
+import type { ScanEvent } from '../../../src/core/pcsc/monitor-events.js';
 import {
   PNP_NOTIFICATION,
   PcscError,

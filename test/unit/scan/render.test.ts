@@ -2,7 +2,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { ScanRenderer, stateWords } from '../../../src/cli/render/scan.js';
-import type { ReaderEvent } from '../../../src/cli/scan/events.js';
+import type { ReaderEvent } from '../../../src/core/pcsc/monitor-events.js';
 
 const plain = new Chalk({ level: 0 });
 const T1 = '2026-01-02T03:04:05.006Z';

@@ -7,7 +7,7 @@ import {
   evaluateReader,
   stateFlagNames,
   type ReaderSnapshot,
-} from '../../../src/core/pcsc/evaluate.js';
+} from '../../../src/core/scard/evaluate.js';
 
 // §10.2 flags and §10.3 card states, as numbers.
 const IGNORE = 0x1,

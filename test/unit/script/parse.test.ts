@@ -1,6 +1,6 @@
 // Script format: scriptor's lines plus expected statuses; errors name the line.
 import { describe, expect, it } from 'vitest';
-import { parseApduText, parseScript, type ApduItem } from '../../../src/core/card/script.js';
+import { parseApduText, parseScript, type ApduItem } from '../../../src/core/script/parse.js';
 
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
 const apdus = (items: ReturnType<typeof parseScript>): [number, string][] =>

@@ -3,9 +3,9 @@
 // the same paths run against the real pcscd + vpcd in test/integration/apdu*.test.ts.
 import { describe, expect, it } from 'vitest';
 import { PcscError, Scard } from '../../../src/core/errors.js';
-import { repeatScript, runScript, ScriptAbort } from '../../../src/core/card/runner.js';
-import { parseScript } from '../../../src/core/card/script.js';
-import type { Card, CardStatus } from '../../../src/core/pcsc/types.js';
+import { repeatScript, runScript, ScriptAbort } from '../../../src/core/script/runner.js';
+import { parseScript } from '../../../src/core/script/parse.js';
+import type { Card, CardStatus } from '../../../src/core/scard/types.js';
 import { hex as h } from '../../helpers/hex.js';
 
 function tableCard(
