@@ -1,8 +1,9 @@
 // ISO 7816-3 §8.2–8.3 and §10–11: the parts of an ATR a reader driver needs (protocols, Fi/Di,
-// N, specific mode, T=0 WI, T=1 IFSC/BWI/CWI/EDC, clock stop). A minimal parser of our own while
-// the full analyser (src/core/card/atr.ts) is written elsewhere; it checks TCK.
+// N, specific mode, T=0 WI, T=1 IFSC/BWI/CWI/EDC), read through the one ATR parser
+// (atr-structure.ts). Unlike the analysis, it refuses an ATR a card cannot be driven with.
 
 import { PcscError, Scard } from '../errors.js';
+import { atrCharacter, atrChecksum, firstGroupFor, readAtr, type AtrStructure } from './atr-structure.js';
 
 export interface AtrParams {
   /** TS = 3F: inverse convention. */
@@ -25,139 +26,48 @@ export interface AtrParams {
   t1WaitingIntegers: number;
   /** First TC for T=1, bit 0: CRC instead of LRC. */
   crc: boolean;
-  /** First TA for T=15: clock stop (bits 8–7) and class (bits 6–1); 0 when absent. */
-  t15ClockClass: number;
-  historical: Buffer;
 }
-
-/** Fi and Di tables (ISO 7816-3 tables 7 and 8); undefined entries are RFU. */
-export const FI: readonly (number | undefined)[] = [
-  372,
-  372,
-  558,
-  744,
-  1116,
-  1488,
-  1860,
-  undefined,
-  undefined,
-  512,
-  768,
-  1024,
-  1536,
-  2048,
-  undefined,
-  undefined,
-];
-export const FMAX_MHZ: readonly (number | undefined)[] = [
-  4,
-  5,
-  6,
-  8,
-  12,
-  16,
-  20,
-  undefined,
-  undefined,
-  5,
-  7.5,
-  10,
-  15,
-  20,
-  undefined,
-  undefined,
-];
-export const DI: readonly (number | undefined)[] = [
-  undefined,
-  1,
-  2,
-  4,
-  8,
-  16,
-  32,
-  64,
-  12,
-  20,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-];
 
 function bad(detail: string): PcscError {
   return new PcscError(Scard.W_UNSUPPORTED_CARD, `invalid ATR: ${detail}`);
 }
 
+/** The driver's view of an ATR; a PcscError (SCARD_W_UNSUPPORTED_CARD) saying why it cannot be used. */
 export function parseAtrParams(atr: Uint8Array): AtrParams {
-  const a = Buffer.from(atr);
-  if (a.length < 2) throw bad(`only ${a.length} byte(s)`);
-  if (a[0] !== 0x3b && a[0] !== 0x3f) throw bad(`TS = ${a[0]?.toString(16).padStart(2, '0')} (3B or 3F expected)`);
-  const t0 = a[1] as number;
-  const k = t0 & 0x0f;
-  const groups: { ta?: number; tb?: number; tc?: number; td?: number }[] = [];
-  let y = t0 >> 4;
-  let i = 2;
-  let protocolOfGroup = 0;
-  const tdProtocols: number[] = [];
-  const groupProtocol: number[] = [];
-  while (true) {
-    const g: { ta?: number; tb?: number; tc?: number; td?: number } = {};
-    for (const [bit, key] of [
-      [1, 'ta'],
-      [2, 'tb'],
-      [4, 'tc'],
-      [8, 'td'],
-    ] as const) {
-      if (y & bit) {
-        const v = a[i++];
-        if (v === undefined) throw bad('interface bytes run past the end');
-        g[key] = v;
-      }
-    }
-    groups.push(g);
-    groupProtocol.push(protocolOfGroup);
-    if (g.td === undefined) break;
-    protocolOfGroup = g.td & 0x0f;
-    tdProtocols.push(protocolOfGroup);
-    y = g.td >> 4;
-    if (groups.length > 16) throw bad('too many interface byte groups');
+  if (atr.length < 2) throw bad(`only ${atr.length} byte(s)`);
+  if (atr[0] !== 0x3b && atr[0] !== 0x3f)
+    throw bad(`TS = ${atr[0]?.toString(16).padStart(2, '0')} (3B or 3F expected)`);
+  const s = readAtr(atr);
+  if (s.truncated) throw bad('interface bytes run past the end');
+  const k = s.historicalLength;
+  const end = s.historicalStart + k;
+  if (end > atr.length) throw bad(`${k} historical bytes announced, ${atr.length - s.historicalStart} present`);
+  if (s.tckRequired) {
+    if (end >= atr.length) throw bad('TCK missing');
+    if (atrChecksum(atr, end + 1) !== 0) throw bad('TCK does not match');
   }
-  if (i + k > a.length) throw bad(`${k} historical bytes announced, ${a.length - i} present`);
-  const historical = a.subarray(i, i + k);
-  const offered = [...new Set(tdProtocols.filter((p) => p !== 15))];
-  const protocols = offered.length > 0 ? offered : [0];
-  const needsTck = tdProtocols.some((p) => p !== 0);
-  if (needsTck) {
-    if (i + k >= a.length) throw bad('TCK missing');
-    let x = 0;
-    for (let j = 1; j <= i + k; j++) x ^= a[j] as number;
-    if (x !== 0) throw bad('TCK does not match');
-  }
-  const g1 = groups[0] ?? {};
-  const g2 = groups[1];
-  // Parameters for T=1 and T=15 sit in the groups after the first TD announcing that protocol (i ≥ 3).
-  const firstFor = (p: number): { ta?: number; tb?: number; tc?: number } | undefined => {
-    for (let j = 2; j < groups.length; j++) if (groupProtocol[j] === p) return groups[j];
-    return undefined;
-  };
-  const t1 = firstFor(1);
-  const t15 = firstFor(15);
+  const protocols = s.offered.length > 0 ? s.offered : [0];
+  const ta2 = atrCharacter(s, 'A', 2);
+  const t1 = groupOf(s, 1);
   const out: AtrParams = {
-    inverse: a[0] === 0x3f,
+    inverse: atr[0] === 0x3f,
     protocols,
     firstProtocol: protocols[0] as number,
-    fidi: g1.ta ?? 0x11,
-    guardTime: g1.tc ?? 0,
-    t0WaitingInteger: g2?.tc ?? 10,
-    ifsc: t1?.ta ?? 32,
-    t1WaitingIntegers: t1?.tb ?? 0x4d,
-    crc: ((t1?.tc ?? 0) & 1) === 1,
-    t15ClockClass: t15?.ta ?? 0,
-    historical: Buffer.from(historical),
+    fidi: atrCharacter(s, 'A', 1) ?? 0x11,
+    guardTime: atrCharacter(s, 'C', 1) ?? 0,
+    t0WaitingInteger: atrCharacter(s, 'C', 2) ?? 10,
+    ifsc: t1.A ?? 32,
+    t1WaitingIntegers: t1.B ?? 0x4d,
+    crc: ((t1.C ?? 0) & 1) === 1,
   };
-  if (g2?.ta !== undefined) out.specific = { protocol: g2.ta & 0x0f, implicitFidi: (g2.ta & 0x10) !== 0 };
+  if (ta2 !== undefined) out.specific = { protocol: ta2 & 0x0f, implicitFidi: (ta2 & 0x10) !== 0 };
   if (out.ifsc === 0 || out.ifsc === 0xff) throw bad(`IFSC ${out.ifsc} is invalid`);
   return out;
+}
+
+/** TA/TB/TC of the first group specific to protocol T (§8.2.3: T=1's IFSC, BWI/CWI, EDC). */
+function groupOf(s: AtrStructure, t: number): Partial<Record<'A' | 'B' | 'C', number>> {
+  const i = firstGroupFor(s, t);
+  if (i === undefined) return {};
+  return { A: atrCharacter(s, 'A', i), B: atrCharacter(s, 'B', i), C: atrCharacter(s, 'C', i) };
 }

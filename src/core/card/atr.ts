@@ -2,33 +2,12 @@
 // Never throws on malformed bytes: what is wrong goes into `problems`, and what can be read is read.
 
 import { toHex } from '../bytes/hex.js';
+import { atrChecksum, DI, FI, firstGroupFor, FMAX_MHZ, readAtr } from './atr-structure.js';
 import { analyzeHistoricalBytes, type HistoricalBytes } from './historical.js';
 
 /** ISO 7816-3 caps an ATR at 33 characters: TS plus 32. */
 export const MAX_ATR_LENGTH = 33;
 
-/** Table 7: Fi and f(max) in MHz by the high nibble of TA1; null is RFU. */
-const FI: readonly (number | null)[] = [
-  372,
-  372,
-  558,
-  744,
-  1116,
-  1488,
-  1860,
-  null,
-  null,
-  512,
-  768,
-  1024,
-  1536,
-  2048,
-  null,
-  null,
-];
-const FMAX: readonly (number | null)[] = [4, 5, 6, 8, 12, 16, 20, null, null, 5, 7.5, 10, 15, 20, null, null];
-/** Table 8: Di by the low nibble of TA1. */
-const DI: readonly (number | null)[] = [null, 1, 2, 4, 8, 16, 32, 64, 12, 20, null, null, null, null, null, null];
 const CLOCK_STOP = ['not supported', 'state L', 'state H', 'no preference'] as const;
 
 export type ClockStop = (typeof CLOCK_STOP)[number];
@@ -148,53 +127,23 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
     problems.push('the ATR is truncated: T0 is missing');
     return out;
   }
-  const t0 = b[1] as number;
-  out.t0 = hx(t0);
-  const k = t0 & 0x0f;
+  const st = readAtr(b);
+  const k = st.historicalLength;
+  out.t0 = hx(st.t0 as number);
   out.historicalLength = k;
-
-  let pos = 2;
-  let y = t0 >> 4;
-  let i = 1;
-  /** T of the TD that introduced group i (for i ≥ 2); undefined for group 1. */
-  let t: number | undefined;
-  const offered: number[] = [];
-  let truncated = false;
-  /** Only the first group after a TD naming T=1 carries IFSC/BWI/CWI/EDC. */
-  let firstT1Group: number | undefined;
-  while (y !== 0) {
-    for (const [bit, letter] of [
-      [1, 'A'],
-      [2, 'B'],
-      [4, 'C'],
-      [8, 'D'],
-    ] as const) {
-      if (!(y & bit)) continue;
-      if (pos >= b.length) {
-        truncated = true;
-        break;
-      }
-      const v = b[pos++] as number;
-      if (t === 1 && i >= 3) firstT1Group ??= i;
-      iface.push(describe(out, letter, i, t, v, i === firstT1Group));
-    }
-    if (truncated) break;
-    const td = y & 8 ? (b[pos - 1] as number) : undefined;
-    if (td === undefined) break;
-    const next = td & 0x0f;
-    if (i === 1 && next === 15)
+  const firstT1Group = firstGroupFor(st, 1);
+  for (const c of st.characters) {
+    iface.push(describe(out, c.letter, c.i, c.t, c.value, c.i === firstT1Group));
+    if (c.letter === 'D' && c.i === 1 && (c.value & 0x0f) === 15)
       problems.push('TD1 indicates T=15, which TD1 must not (T=15 only qualifies later global bytes)');
-    if (next === 15) out.t15 = true;
-    else if (!offered.includes(next)) offered.push(next);
-    t = next;
-    y = td >> 4;
-    i++;
   }
-  out.protocols = (offered.length ? offered : [0]).map((p) => proto(p));
-  out.tck.required = offered.some((p) => p !== 0) || out.t15;
+  out.t15 = st.t15;
+  out.protocols = (st.offered.length ? st.offered : [0]).map((p) => proto(p));
+  out.tck.required = st.tckRequired;
 
+  const pos = st.historicalStart;
   const remaining = b.length - pos;
-  if (truncated) {
+  if (st.truncated) {
     problems.push(`the ATR is truncated: interface bytes are missing after byte ${b.length}`);
     out.historical = analyzeHistoricalBytes(Buffer.alloc(0), k);
   } else {
@@ -212,8 +161,7 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
     if (out.tck.present) {
       const tckPos = pos + k;
       const value = b[tckPos] as number;
-      let x = 0;
-      for (let j = 1; j < tckPos; j++) x ^= b[j] as number;
+      const x = atrChecksum(b, tckPos);
       out.tck.value = hx(value);
       out.tck.valid = (x ^ value) === 0;
       out.tck.expected = hx(x);
@@ -370,7 +318,7 @@ function transmission(ta1: number | undefined): TransmissionParameters {
   const diIdx = ta1 === undefined ? 1 : ta1 & 0x0f;
   const fi = FI[fiIdx] ?? null;
   const di = DI[diIdx] ?? null;
-  const fMaxMHz = FMAX[fiIdx] ?? null;
+  const fMaxMHz = FMAX_MHZ[fiIdx] ?? null;
   const cycles = fi !== null && di !== null ? fi / di : null;
   return {
     fi,

@@ -1,40 +1,17 @@
 // ISO 7816-3 §12.1–12.2: mapping command APDUs onto T=0 TPDUs (cases 1, 2S, 3S, 4S), and the
 // T=0 procedure bytes for readers that exchange characters (CCID character level).
 
-import { PcscError, Scard } from '../errors.js';
+import { PcscError, Scard, UsageError } from '../errors.js';
+import { parseApdu, type CommandApdu } from './apdu.js';
 
-export type ApduCase = '1' | '2S' | '3S' | '4S' | '2E' | '3E' | '4E';
-
-export interface ParsedApdu {
-  case: ApduCase;
-  header: Buffer;
-  data: Buffer;
-  /** Ne as coded (0 means 256 short / 65536 extended); undefined when absent. */
-  le?: number;
-}
-
-/** ISO 7816-4 §5.1: the case of a command APDU from its length and Lc/Le coding. */
-export function parseApdu(apdu: Uint8Array): ParsedApdu {
-  const a = Buffer.from(apdu);
-  if (a.length < 4)
-    throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU of ${a.length} bytes (at least 4: CLA INS P1 P2)`);
-  const header = a.subarray(0, 4);
-  if (a.length === 4) return { case: '1', header, data: Buffer.alloc(0) };
-  const b5 = a[4] as number;
-  if (a.length === 5) return { case: '2S', header, data: Buffer.alloc(0), le: b5 };
-  if (b5 !== 0) {
-    if (a.length === 5 + b5) return { case: '3S', header, data: a.subarray(5) };
-    if (a.length === 6 + b5) return { case: '4S', header, data: a.subarray(5, 5 + b5), le: a[5 + b5] as number };
-    throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU length ${a.length} does not match Lc ${b5}`);
+/** The APDU's case, or SCARD_E_INVALID_PARAMETER (what a reader driver answers) saying why it fits none. */
+function parse(apdu: Uint8Array): CommandApdu {
+  try {
+    return parseApdu(apdu);
+  } catch (e) {
+    if (e instanceof UsageError) throw new PcscError(Scard.E_INVALID_PARAMETER, e.message);
+    throw e;
   }
-  if (a.length === 7) return { case: '2E', header, data: Buffer.alloc(0), le: a.readUInt16BE(5) };
-  if (a.length < 7)
-    throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU of ${a.length} bytes with an extended length marker`);
-  const lc = a.readUInt16BE(5);
-  if (lc === 0) throw new PcscError(Scard.E_INVALID_PARAMETER, 'extended APDU with Lc = 0');
-  if (a.length === 7 + lc) return { case: '3E', header, data: a.subarray(7) };
-  if (a.length === 9 + lc) return { case: '4E', header, data: a.subarray(7, 7 + lc), le: a.readUInt16BE(7 + lc) };
-  throw new PcscError(Scard.E_INVALID_PARAMETER, `APDU length ${a.length} does not match extended Lc ${lc}`);
 }
 
 /**
@@ -43,21 +20,22 @@ export function parseApdu(apdu: Uint8Array): ParsedApdu {
  * with Nc ≤ 255 become 3S. Longer commands need ENVELOPE, which is the application's business.
  */
 export function apduToT0Tpdu(apdu: Uint8Array): Buffer {
-  const p = parseApdu(apdu);
+  const p = parse(apdu);
+  const header = Buffer.from([p.cla, p.ins, p.p1, p.p2]);
   switch (p.case) {
     case '1':
-      return Buffer.concat([p.header, Buffer.from([0])]);
+      return Buffer.concat([header, Buffer.from([0])]);
     case '2S':
     case '3S':
       return Buffer.from(apdu);
     case '4S':
-      return Buffer.concat([p.header, Buffer.from([p.data.length]), p.data]);
+      return Buffer.concat([header, Buffer.from([p.data.length]), p.data]);
     case '2E':
-      if (p.le !== undefined && p.le !== 0 && p.le <= 256) return Buffer.concat([p.header, Buffer.from([p.le & 0xff])]);
-      return Buffer.concat([p.header, Buffer.from([0])]);
+      // Ne ≤ 256 fits P3 (256 is coded 00); more is asked as 256 and the rest fetched with 61xx.
+      return Buffer.concat([header, Buffer.from([(p.ne ?? 0) <= 256 ? (p.ne ?? 0) & 0xff : 0])]);
     case '3E':
     case '4E':
-      if (p.data.length <= 255) return Buffer.concat([p.header, Buffer.from([p.data.length]), p.data]);
+      if (p.data.length <= 255) return Buffer.concat([header, Buffer.from([p.data.length]), p.data]);
       throw new PcscError(
         Scard.E_INVALID_PARAMETER,
         `T=0 cannot carry ${p.data.length} command bytes in one TPDU (use ENVELOPE, or a T=1 card)`,

@@ -2,14 +2,15 @@
 // driver derives from an ATR, and the waiting times that bound each exchange.
 
 import type { CcidDescriptor } from './descriptor.js';
-import { DI, FI, type AtrParams } from '../card/atr-params.js';
+import type { AtrParams } from '../card/atr-params.js';
+import { DI, FI } from '../card/atr-structure.js';
 import type { ProtocolData } from './messages.js';
 
 /** Fi/Di the link may run at: TA1 when the reader can reach the data rate, else the default 0x11. */
 export function usableFidi(atr: AtrParams, d: CcidDescriptor): number {
   const fi = FI[atr.fidi >> 4];
   const di = DI[atr.fidi & 0x0f];
-  if (fi === undefined || di === undefined) return 0x11;
+  if (fi == null || di == null) return 0x11;
   const rate = (d.defaultClockKHz * 1000 * di) / fi;
   if (d.maxDataRate > 0 && rate > d.maxDataRate * 1.02) return 0x11;
   return atr.fidi;

@@ -1,10 +1,8 @@
-// ISO 7816-3 ATR fields the driver uses, and the parameters and PPS derived from them.
+// ISO 7816-3 ATR fields the CCID driver uses (parseAtrParams), read through the one ATR parser.
 
 import { describe, expect, it } from 'vitest';
 import { parseAtrParams } from '../../../src/core/card/atr-params.js';
-import { parseCcidDescriptor } from '../../../src/core/ccid/descriptor.js';
-import { cardWaitMs, ppsConfirmed, ppsRequest, protocolData, usableFidi } from '../../../src/core/ccid/params.js';
-import { descriptorBytes } from '../ccid/sim.js';
+import { analyzeAtr } from '../../../src/core/card/atr.js';
 import { hex as h } from '../../helpers/hex.js';
 
 describe('ATR parameters', () => {
@@ -19,7 +17,6 @@ describe('ATR parameters', () => {
       t0WaitingInteger: 10,
     });
     expect(a.specific).toBeUndefined();
-    expect(a.historical.toString('latin1')).toBe('sfte cd144');
   });
 
   it('reads a T=1 ATR: IFSC, BWI/CWI, TCK checked', () => {
@@ -32,7 +29,6 @@ describe('ATR parameters', () => {
       t1WaitingIntegers: 0x15,
       crc: false,
     });
-    expect(a.historical.toString('latin1')).toBe('Yubikey4');
   });
 
   it('reads a dual-protocol ATR with specific mode (TA2) and CRC', () => {
@@ -57,52 +53,26 @@ describe('ATR parameters', () => {
   });
 });
 
-describe('PPS and SetParameters', () => {
-  it('builds and checks a PPS exchange', () => {
-    const req = ppsRequest(1, 0x96);
-    expect(req.toString('hex')).toBe('ff11967e'.replace('7e', (0xff ^ 0x11 ^ 0x96).toString(16)));
-    expect(ppsConfirmed(req, req)).toBe(0x96);
-    expect(ppsConfirmed(req, h('ff01fe'))).toBe(0x11);
-    expect(ppsConfirmed(req, h('ff00ff'))).toBeUndefined();
-    expect(ppsConfirmed(req, h('ff1197'))).toBeUndefined();
-    expect(ppsConfirmed(req, h('6d00'))).toBeUndefined();
-  });
-
-  it('keeps Fi/Di within the reader data rate', () => {
-    const atr = parseAtrParams(
-      h(
-        '3B F8 96 00 00 81 31 FE 15 59 75 62 69 6B 65 79 34 D4'.replace(
-          'D4',
-          (0xd4 ^ 0x13 ^ 0x96).toString(16).padStart(2, '0'),
-        ),
-      ),
-    );
-    expect(usableFidi(atr, parseCcidDescriptor(descriptorBytes({ maxDataRate: 344086 })))).toBe(0x96);
-    expect(usableFidi(atr, parseCcidDescriptor(descriptorBytes({ maxDataRate: 115200 })))).toBe(0x11);
-  });
-
-  it('fills the protocol data structures from the ATR', () => {
-    const t1 = parseAtrParams(h('3B F8 13 00 00 81 31 FE 15 59 75 62 69 6B 65 79 34 D4'));
-    expect(protocolData(1, t1, 0x13)).toEqual({
-      protocol: 1,
-      fidi: 0x13,
-      tcckst: 0x10,
-      guardTime: 0,
-      waitingIntegers: 0x15,
-      clockStop: 0,
-      ifsc: 0xfe,
-      nad: 0,
-    });
-    const inv = parseAtrParams(h('3F 00'));
-    expect(protocolData(0, inv, 0x11)).toEqual({
-      protocol: 0,
-      fidi: 0x11,
-      tcckst: 2,
-      guardTime: 0,
-      waitingInteger: 10,
-      clockStop: 0,
-    });
-    expect(cardWaitMs(0, inv, 0x11, 4000)).toBe(893);
-    expect(cardWaitMs(1, t1, 0x13, 4000)).toBeGreaterThan(178);
+describe('one ATR parser for the analysis and the driver', () => {
+  // Each ATR is read by both; the fields they share must agree (they once had a parser each).
+  const atrs = [
+    '3B 7A 18 00 00 73 66 74 65 20 63 64 31 34 34',
+    '3B F8 13 00 00 81 31 FE 15 59 75 62 69 6B 65 79 34 D4',
+    '3B 95 13 81 01 80 73 FF 01 00 0B',
+    '3B DF 18 FF 81 F1 FE 43 00 3F 03 83 4D 49 46 41 52 45 20 50 6C 75 73 20 53 41 4D 3B',
+    '3B 02 14 50',
+    '3F 00',
+  ];
+  it.each(atrs)('%s', (text) => {
+    const p = parseAtrParams(h(text));
+    const a = analyzeAtr(h(text));
+    expect(a.protocols).toEqual(p.protocols.map((t) => `T=${t}`));
+    expect(a.convention).toBe(p.inverse ? 'inverse' : 'direct');
+    expect(a.extraGuardTime).toBe(p.guardTime);
+    expect(a.t1?.ifsc ?? 32).toBe(p.ifsc);
+    expect((a.t1?.bwi ?? 4) * 16 + (a.t1?.cwi ?? 13)).toBe(p.t1WaitingIntegers);
+    expect(a.t1?.errorDetection === 'CRC').toBe(p.crc);
+    const ta1 = a.interfaceBytes.find((x) => x.name === 'TA1')?.value;
+    expect(ta1 === undefined ? 0x11 : parseInt(ta1, 16)).toBe(p.fidi);
   });
 });

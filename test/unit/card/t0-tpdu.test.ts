@@ -1,7 +1,8 @@
 // ISO 7816-3 §12: APDU cases onto T=0 TPDUs, and the character-level procedure bytes.
 
 import { describe, expect, it } from 'vitest';
-import { apduToT0Tpdu, parseApdu, t0CharacterExchange } from '../../../src/core/card/t0-tpdu.js';
+import { PcscError, Scard } from '../../../src/core/errors.js';
+import { apduToT0Tpdu, t0CharacterExchange } from '../../../src/core/card/t0-tpdu.js';
 import { hex as h } from '../../helpers/hex.js';
 
 const tpdu = (s: string): string => apduToT0Tpdu(h(s)).toString('hex');
@@ -24,14 +25,27 @@ describe('APDU → T=0 TPDU', () => {
     );
   });
 
-  it('refuses malformed APDUs', () => {
-    expect(() => parseApdu(h('00A4'))).toThrow(/at least 4/);
-    expect(() => parseApdu(h('00A4040002AA'))).toThrow(/does not match Lc 2/);
-    expect(() => parseApdu(h('00A4040000AA'))).toThrow(/extended length marker/);
-    expect(parseApdu(h('00A40400000000')).case).toBe('2E');
-    expect(() => parseApdu(h('00A4040000000001'))).toThrow(/Lc = 0/);
-    expect(() => parseApdu(h('00A4040000000300'))).toThrow(/does not match extended Lc 3/);
-    expect(parseApdu(h('00A40400000002AABB0100')).case).toBe('4E');
+  it("refuses malformed APDUs as a reader driver does, with the APDU parser's reason", () => {
+    const refused = (text: string): unknown => {
+      try {
+        apduToT0Tpdu(h(text));
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    for (const [text, why] of [
+      ['00A4', /at least CLA INS P1 P2/],
+      ['00A4040002AA', /Lc is 2 \(0x02\) but 1 byte follows it/],
+      ['00A4040000AA', /Lc is 00 with one byte after it/],
+      ['00A4040000000001', /extended Lc is 0000/],
+      ['00A4040000000300', /extended Lc is 3 \(0x0003\) but 1 byte follows it/],
+    ] as const) {
+      const e = refused(text);
+      expect(e, text).toBeInstanceOf(PcscError);
+      expect((e as PcscError).code).toBe(Scard.E_INVALID_PARAMETER);
+      expect((e as PcscError).message).toMatch(why);
+    }
   });
 });
 
