@@ -3,9 +3,9 @@
 // card's names from the ATR list and (unless -n) the ATR analysis.
 
 import type { ChalkInstance } from 'chalk';
-import { analyzeAtr, formatHex, parseHex, type StateFlagName } from '../../core/index.js';
-import type { ReaderEvent, ScanEvent } from '../../core/pcsc/monitor-events.js';
+import { analyzeAtr, formatHex, parseHex, type ReaderEvent, type StateFlagName } from '../../core/index.js';
 import { termSafe } from '../escape.js';
+import type { ScanEvent } from '../scan/result.js';
 import { renderAtrAnalysis } from './atr.js';
 
 /** pcsc_scan's words for the state flags, in its order. */

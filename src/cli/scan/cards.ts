@@ -1,18 +1,7 @@
 // `pcsc scan -c`: every reader once, with its card state, ATR and names (pcsc_scan -c).
 
-import { Context, selectReader, type BackendName } from '../../core/index.js';
-import { readerFields, type NameLookup, type ReaderEvent } from '../../core/pcsc/monitor-events.js';
-
-/** One reader of `scan -c`: its name and the fields of a status event. */
-export type CardListEntry = { name: string } & Pick<
-  ReaderEvent,
-  'index' | 'eventNumber' | 'card' | 'state' | 'atr' | 'names'
->;
-
-export interface CardListResult {
-  readers: CardListEntry[];
-  daemon: { protocol: string; socket: string };
-}
+import { Context, readerStatus, selectReader, type BackendName, type NameLookup } from '../../core/index.js';
+import type { CardListResult } from './result.js';
 
 export interface CardListOptions {
   socket?: string | undefined;
@@ -32,13 +21,8 @@ export async function listCardsOnce(opts: CardListOptions): Promise<CardListResu
         { timeout: 0, signal: opts.signal },
       )
     : [];
-  const time = new Date().toISOString();
   const readers = states.map((r) => {
-    const {
-      reader,
-      time: _t,
-      ...f
-    } = readerFields(time, r.reader, all.indexOf(r.reader), r.eventState, r.atr, opts.names);
+    const { reader, ...f } = readerStatus(r, all.indexOf(r.reader), opts.names);
     return { name: reader, ...f };
   });
   return { readers, daemon: { protocol: ctx.info.protocol ?? '', socket: ctx.info.socket ?? '' } };

@@ -1,13 +1,20 @@
 // Drives `pcsc scan`'s watch mode and --wait-card: the watcher's events to lines (human or NDJSON),
 // -t, --count, -s, and the spinner. The command gives it a sink; nothing here touches argv.
 
-import { Context, PcscError, Scard, type BackendName } from '../../core/index.js';
+import {
+  Context,
+  monitor,
+  PcscError,
+  Scard,
+  type BackendName,
+  type NameLookup,
+  type ReaderMonitor,
+} from '../../core/index.js';
 import { ScanRenderer } from '../render/scan.js';
-import type { NameLookup, ReaderEvent, ScanEvent } from '../../core/pcsc/monitor-events.js';
+import { onStdoutClosed } from '../stdout-closed.js';
+import type { ScanEvent, WaitCardResult, WatchSummary } from './result.js';
 import { idleSpinner } from './spinner.js';
 import { stressCard } from './stress.js';
-import { Watcher } from '../../core/pcsc/monitor.js';
-import { onStdoutClosed } from '../stdout-closed.js';
 
 export interface Sink {
   log(line: string): void;
@@ -46,11 +53,6 @@ const CHANGES = new Set<ScanEvent['event']>([
   'reader-removed',
 ]);
 
-export interface WatchSummary {
-  changes: number;
-  stoppedBy: 'count' | 'time' | 'closed';
-}
-
 function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
   stop: AbortController;
   timedOut: () => boolean;
@@ -86,12 +88,17 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
   };
 }
 
-function watcherFor(o: WatchRunOptions, signal: AbortSignal): Watcher {
-  return new Watcher({
-    establish: () => Context.establish({ socket: o.socket, backend: o.backend, signal }),
+/** Ctrl-C, -t and a closed stdout end connecting and the handshake too. */
+function establish(o: WatchRunOptions, signal: AbortSignal): Promise<Context> {
+  return Context.establish({ socket: o.socket, backend: o.backend, signal });
+}
+
+/** After a pcscd restart the monitor reconnects to the same daemon (never falls back to USB). */
+function monitorFor(ctx: Context, o: WatchRunOptions, signal: AbortSignal): ReaderMonitor {
+  return monitor(ctx, {
     reader: o.reader,
-    forcePnp: o.forcePnp,
-    debug: o.debug,
+    pnp: o.forcePnp,
+    transitions: o.debug,
     names: o.names,
     signal,
     pollMs: o.pollMs,
@@ -100,7 +107,6 @@ function watcherFor(o: WatchRunOptions, signal: AbortSignal): Watcher {
 
 export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
   const { stop, timedOut, closed, dispose } = stopper(o);
-  const w = watcherFor(o, stop.signal);
   const render = new ScanRenderer({ style: o.style, analysis: o.analysis, pollMs: o.pollMs });
   const spin = await idleSpinner(o.spinner && !o.json, 'Waiting for a card or reader event (Ctrl-C to quit)');
   const emit = (e: ScanEvent): void => {
@@ -111,15 +117,17 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
   let changes = 0;
   let stoppedBy: WatchSummary['stoppedBy'] | undefined;
   try {
-    for await (const e of w.events()) {
+    await using ctx = await establish(o, stop.signal);
+    const m = monitorFor(ctx, o, stop.signal);
+    for await (const e of m) {
       emit(e);
       if (CHANGES.has(e.event) && ++changes === o.count) {
         stoppedBy = 'count';
         break;
       }
       if (closed()) break;
-      if (o.stress && w.context && isCardIn(e)) {
-        for await (const r of stressCard(w.context, (e as ReaderEvent).reader, stop.signal)) emit(r);
+      if (o.stress && m.context && (e.event === 'status' || e.event === 'card-inserted') && e.card === 'present') {
+        for await (const r of stressCard(m.context, e.reader, stop.signal)) emit(r);
       }
       spin.idle();
     }
@@ -132,22 +140,9 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
   return { changes, stoppedBy };
 }
 
-function isCardIn(e: ScanEvent): boolean {
-  return (e.event === 'status' || e.event === 'card-inserted') && e.card === 'present';
-}
-
-export interface WaitCardResult {
-  reader: string;
-  index: number;
-  atr: string;
-  names?: string[];
-  time: string;
-}
-
 /** --wait-card: blocks until a card is in the (chosen) reader; -t bounds the wait (exit 5). */
 export async function waitForCard(o: WatchRunOptions): Promise<WaitCardResult> {
   const { stop, timedOut, dispose } = stopper(o);
-  const w = watcherFor(o, stop.signal);
   const spin = await idleSpinner(
     o.spinner && !o.json,
     o.reader !== undefined
@@ -156,7 +151,8 @@ export async function waitForCard(o: WatchRunOptions): Promise<WaitCardResult> {
   );
   try {
     spin.idle();
-    for await (const e of w.events()) {
+    await using ctx = await establish(o, stop.signal);
+    for await (const e of monitorFor(ctx, o, stop.signal)) {
       if (e.event === 'daemon-lost') {
         spin.busy();
         o.sink.log(`pcscd went away (${e.error.message}); waiting for it to come back...`);

@@ -2,7 +2,7 @@
 // (00 A4 00 00 02 3F 00) in shared mode, each timed, until an error (usually: the card left).
 
 import { PcscError, type Context } from '../../core/index.js';
-import type { StressEvent } from '../../core/pcsc/monitor-events.js';
+import type { StressEvent } from './result.js';
 
 const SELECT_MF = Buffer.from([0x00, 0xa4, 0x00, 0x00, 0x02, 0x3f, 0x00]);
 export const STRESS_ROUND = 100;

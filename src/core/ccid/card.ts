@@ -3,7 +3,7 @@
 
 import { PcscError, Scard } from '../errors.js';
 import { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, protocolMask } from '../scard/constants.js';
-import { cardStateNames } from '../scard/evaluate.js';
+import { cardStateNames } from '../scard/types.js';
 import { runTransaction } from '../scard/transaction.js';
 import type {
   Card,

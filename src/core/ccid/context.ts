@@ -2,7 +2,7 @@
 // from the interrupt pipe (or polling), the PnP pseudo-reader from re-enumeration, connections.
 
 import { PcscError, Scard } from '../errors.js';
-import { evaluateReader, stateFlagNames } from '../scard/evaluate.js';
+import { evaluateReader } from '../scard/evaluate.js';
 import { protocolMask } from '../scard/constants.js';
 import type {
   Card,
@@ -13,7 +13,7 @@ import type {
   ReaderStateQuery,
   WaitOptions,
 } from '../scard/types.js';
-import { StateFlag } from '../scard/types.js';
+import { StateFlag, stateFlagNames } from '../scard/types.js';
 import { UsbCard } from './card.js';
 import { loadDrivers, nameReaders, type DriverEntry, type NamedSlot } from './names.js';
 import { CcidReader } from './reader.js';

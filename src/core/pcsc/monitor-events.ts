@@ -1,20 +1,24 @@
-// The events of `pcsc scan` (one NDJSON line each with --json) and the pure rules that turn two
-// successive reader states into them.
+// The monitor's events (what `pcsc scan --json` prints, one NDJSON line each) and the pure rules
+// that turn two successive reader states into them.
 
-import { StateFlag, toHex, type ErrorJson, type ReaderState, type StateFlagName } from '../index.js';
+import { toHex } from '../bytes/hex.js';
+import type { ErrorJson } from '../errors.js';
+import { StateFlag, stateFlagNames, type ReaderState, type StateFlagName } from '../scard/types.js';
 
 /** What is in the reader, in one word. */
 export type CardPresence = 'absent' | 'present' | 'mute' | 'unavailable' | 'unknown';
 
+/** The daemon a monitor talks to. */
 export interface DaemonInfo {
   backend: string;
+  /** The negotiated pcscd protocol ("4:4"); empty on the USB backend. */
   protocol: string;
+  /** pcscd's socket; empty on the USB backend. */
   socket: string;
 }
 
-export interface ReaderEvent {
-  event: 'status' | 'card-inserted' | 'card-removed' | 'state-changed' | 'reader-added' | 'reader-removed';
-  time: string;
+/** One reader's state in words: the fields every reader event has (and `pcsc scan -c` prints). */
+export interface ReaderStatus {
   reader: string;
   /** The reader's number in the list, as `scan -r` and `--reader N` count. */
   index: number;
@@ -23,15 +27,23 @@ export interface ReaderEvent {
   card: CardPresence;
   /** SCARD_STATE_* flags, CHANGED left out. */
   state: StateFlagName[];
+  /** The card's ATR as hex, when a card is in. */
   atr?: string;
-  /** Names from the ATR list (every description of every matching pattern). */
+  /** Names of the card (MonitorOptions.names: e.g. every description in the ATR list). */
   names?: string[];
+}
+
+/** A reader's state was first seen, or changed, or the reader came or went. */
+export interface ReaderEvent extends ReaderStatus {
+  event: 'status' | 'card-inserted' | 'card-removed' | 'state-changed' | 'reader-added' | 'reader-removed';
+  time: string;
   /** Seen on reconnecting to pcscd: it happened while pcscd was away. */
   missed?: true;
   /** Card events the counter says happened between two looks (a quick remove-insert). */
   skippedEvents?: number;
 }
 
+/** The first event: the monitor is connected and knows the readers. */
 export interface StartedEvent {
   event: 'started';
   time: string;
@@ -41,6 +53,7 @@ export interface StartedEvent {
   daemon: DaemonInfo;
 }
 
+/** No reader to watch yet (or not the one asked for): the monitor waits for it. */
 export interface WaitingEvent {
   event: 'waiting-reader';
   time: string;
@@ -48,12 +61,14 @@ export interface WaitingEvent {
   reader?: string;
 }
 
+/** pcscd went away (stopped, restarted, crashed); the monitor reconnects with back-off. */
 export interface DaemonLostEvent {
   event: 'daemon-lost';
   time: string;
   error: ErrorJson;
 }
 
+/** pcscd answers again; the `missed` reader events that follow say what changed meanwhile. */
 export interface DaemonBackEvent {
   event: 'daemon-back';
   time: string;
@@ -62,7 +77,7 @@ export interface DaemonBackEvent {
   daemon: DaemonInfo;
 }
 
-/** -d: one reader entry's dwCurrentState → dwEventState, every flag. */
+/** MonitorOptions.transitions (pcsc_scan -d): one reader entry's dwCurrentState → dwEventState, every flag. */
 export interface TransitionEvent {
   event: 'transition';
   time: string;
@@ -76,19 +91,9 @@ export interface TransitionEvent {
   kept: StateFlagName[];
 }
 
-/** -s: one round of 100 SELECT MF on a card. */
-export interface StressEvent {
-  event: 'stress';
-  time: string;
-  reader: string;
-  apdus: number;
-  durationUs: number;
-  apdusPerSecond: number;
-  error?: ErrorJson;
-}
-
-export type ScanEvent =
-  ReaderEvent | StartedEvent | WaitingEvent | DaemonLostEvent | DaemonBackEvent | TransitionEvent | StressEvent;
+/** Everything a monitor reports. */
+export type MonitorEvent =
+  ReaderEvent | StartedEvent | WaitingEvent | DaemonLostEvent | DaemonBackEvent | TransitionEvent;
 
 /** What the watcher remembers of a reader between two waits. */
 export interface Seen {
@@ -102,15 +107,7 @@ export interface Seen {
   owed?: number;
 }
 
-const FLAG_ENTRIES = Object.entries(StateFlag).filter(([k, v]) => v !== 0 && k !== 'CHANGED') as [
-  StateFlagName,
-  number,
-][];
-
-export function flagNames(eventState: number): StateFlagName[] {
-  return FLAG_ENTRIES.filter(([, v]) => eventState & v).map(([k]) => k);
-}
-
+/** What is in the reader, from its SCARD_STATE_* flags. */
 export function presence(eventState: number): CardPresence {
   if (eventState & StateFlag.UNKNOWN) return 'unknown';
   if (eventState & StateFlag.UNAVAILABLE) return 'unavailable';
@@ -121,7 +118,33 @@ export function presence(eventState: number): CardPresence {
 
 const inReader = (p: CardPresence): boolean => p === 'present' || p === 'mute';
 
+/** Names for a card's ATR (undefined: none known). */
 export type NameLookup = (atr: Buffer) => string[] | undefined;
+
+/**
+ * One reader's state in words: presence, flags, the event counter, and the ATR (with `names`) when
+ * a card is in. `index` is the reader's place in the list (listReaders()).
+ */
+export function readerStatus(
+  r: Pick<ReaderState, 'reader' | 'eventState' | 'atr'>,
+  index: number,
+  names?: NameLookup,
+): ReaderStatus {
+  const card = presence(r.eventState);
+  const e: ReaderStatus = {
+    reader: r.reader,
+    index,
+    eventNumber: r.eventState >>> 16,
+    card,
+    state: stateFlagNames(r.eventState & ~StateFlag.CHANGED),
+  };
+  if (inReader(card) && r.atr.length > 0) {
+    e.atr = toHex(r.atr);
+    const n = names?.(r.atr);
+    if (n) e.names = n;
+  }
+  return e;
+}
 
 /** The common fields of a reader event for one state. */
 export function readerFields(
@@ -132,21 +155,7 @@ export function readerFields(
   atr: Buffer,
   names?: NameLookup,
 ): Omit<ReaderEvent, 'event'> {
-  const card = presence(eventState);
-  const e: Omit<ReaderEvent, 'event'> = {
-    time,
-    reader,
-    index,
-    eventNumber: eventState >>> 16,
-    card,
-    state: flagNames(eventState),
-  };
-  if (inReader(card) && atr.length > 0) {
-    e.atr = toHex(atr);
-    const n = names?.(atr);
-    if (n) e.names = n;
-  }
-  return e;
+  return { time, ...readerStatus({ reader, eventState, atr }, index, names) };
 }
 
 /**
@@ -200,7 +209,6 @@ function withoutCard(f: Omit<ReaderEvent, 'event'>): Omit<ReaderEvent, 'event'> 
 
 /** -d: the transition of one entry, flag by flag, as pcsc_scan -d shows it. */
 export function transition(time: string, reader: string, index: number, from: number, to: number): TransitionEvent {
-  const all = Object.entries(StateFlag).filter(([, v]) => v !== 0) as [StateFlagName, number][];
   const hex = (v: number): string => '0x' + (v & 0xffff).toString(16).toUpperCase().padStart(4, '0');
   return {
     event: 'transition',
@@ -210,8 +218,8 @@ export function transition(time: string, reader: string, index: number, from: nu
     eventNumber: to >>> 16,
     from: hex(from),
     to: hex(to),
-    set: all.filter(([, v]) => to & v && !(from & v)).map(([k]) => k),
-    cleared: all.filter(([, v]) => from & v && !(to & v)).map(([k]) => k),
-    kept: all.filter(([, v]) => from & v && to & v).map(([k]) => k),
+    set: stateFlagNames(to & ~from),
+    cleared: stateFlagNames(from & ~to),
+    kept: stateFlagNames(from & to),
   };
 }

@@ -1,61 +1,96 @@
-// `pcsc scan` watch mode, terminal-free: waits on every reader plus \\?PnP?\Notification (or polls
-// the reader list where there is no PnP), turns changes into events, and survives pcscd going
-// away: it says so, reconnects with bounded back-off, and reports what changed in between.
+// The reader monitor, terminal-free (`pcsc scan` prints its events): waits on every reader plus
+// \\?PnP?\Notification (or polls the reader list where there is no PnP), turns changes into typed
+// events, and survives pcscd going away: it says so, reconnects with bounded back-off, and reports
+// what changed in between.
 
-import {
-  PNP_NOTIFICATION,
-  PcscError,
-  Scard,
-  isPcscError,
-  selectReader,
-  type Context,
-  type ErrorJson,
-  type ReaderState,
-  type ReaderStateQuery,
-} from '../index.js';
+import { PcscError, Scard, isPcscError, type ErrorJson } from '../errors.js';
+import { PNP_NOTIFICATION } from '../pcscd/codes.js';
+import type { Context, ReaderState, ReaderStateQuery } from '../scard/types.js';
+import { establishContext } from './establish.js';
 import {
   classify,
   readerFields,
   transition,
   type DaemonInfo,
+  type MonitorEvent,
   type NameLookup,
   type ReaderEvent,
-  type ScanEvent,
   type Seen,
 } from './monitor-events.js';
+import { selectReader } from './select-reader.js';
 
-export interface WatchOptions {
-  /** Opens a context; called again after pcscd went away. */
-  establish: () => Promise<Context>;
-  /** --reader: watch this reader only. */
+export interface MonitorOptions {
+  /** Stops the monitor: the iteration ends (without an error) and every wait is cut short. */
+  signal?: AbortSignal;
+  /** Watch this reader only: a name, a unique part of one, or its index (as `selectReader`). */
   reader?: string | undefined;
-  /** -p: use the PnP pseudo-reader even if the probe says it is not supported. */
-  forcePnp?: boolean;
-  /** -d: add a `transition` event for every entry that changed. */
-  debug?: boolean;
+  /** Use the PnP pseudo-reader even if the daemon's answer says it has none (pcsc_scan -p). */
+  pnp?: boolean;
+  /** Add a `transition` event for every reader entry that changed, flag by flag (pcsc_scan -d). */
+  transitions?: boolean;
+  /** Names for a card's ATR (e.g. from the ATR list), added to reader events as `names`. */
   names?: NameLookup | undefined;
-  signal: AbortSignal;
-  /** Reader-list polling period without PnP (pcsc_scan: 1 s). */
-  pollMs?: number;
-  /** Reconnection back-off: first delay, doubling up to max. */
+  /** Reader-list polling period where there is no PnP, in ms (default 1000, as pcsc_scan). */
+  pollMs?: number | undefined;
+  /** Reconnection back-off after pcscd went away: the first delay, doubled up to max (default 100 ms, 2 s). */
   backoff?: { firstMs: number; maxMs: number };
+  /** Opens a context after pcscd went away (default: the same backend and socket as the first). */
+  reconnect?: () => Promise<Context>;
+  /** The clock for event times (tests). */
   now?: () => Date;
 }
 
-export class Watcher {
-  /** The context in use; null while pcscd is away. Usable between two events (e.g. for -s). */
-  context: Context | null = null;
+/**
+ * Watches readers and cards: an async iterable of typed events, the same code `pcsc scan` uses.
+ *
+ * ```ts
+ * await using ctx = await Context.establish();
+ * for await (const ev of monitor(ctx, { signal })) {
+ *   if (ev.event === 'card-inserted') console.log(ev.reader, ev.atr);
+ * }
+ * ```
+ *
+ * The first event is `started`, then a `status` per reader, then changes: `card-inserted`,
+ * `card-removed`, `state-changed`, `reader-added`, `reader-removed`, `waiting-reader`. When pcscd
+ * goes away it reports `daemon-lost`, reconnects with back-off, then `daemon-back` and the changes
+ * it missed (`missed: true`). The iteration ends when `signal` aborts (or the loop breaks), and
+ * throws only what it cannot recover from. The context given stays the caller's to release (the
+ * monitor closes it only when its daemon went away); the ones it opens after that, it releases.
+ */
+export function monitor(context: Context, opts: MonitorOptions = {}): ReaderMonitor {
+  return new ReaderMonitor(context, opts);
+}
+
+const NEVER = new AbortController().signal;
+
+export class ReaderMonitor implements AsyncIterable<MonitorEvent> {
+  private ctx: Context | null;
+  private readonly first: Context;
+  private readonly o: MonitorOptions;
+  private readonly signal: AbortSignal;
+  /** The PnP pseudo-reader tells about reader changes (known once `started` is out). */
   pnp = false;
-  private readonly o: WatchOptions;
   private names: string[] = [];
   private selected: string | undefined;
   private readonly seen = new Map<string, Seen>();
   /** Readers found by a re-list whose first state is still to come (→ reader-added). */
   private readonly fresh = new Set<string>();
   private pnpState = 0;
+  private running = false;
 
-  constructor(opts: WatchOptions) {
+  constructor(context: Context, opts: MonitorOptions = {}) {
+    this.ctx = this.first = context;
     this.o = opts;
+    this.signal = opts.signal ?? NEVER;
+  }
+
+  /** The context in use; null while pcscd is away. Usable between two events (e.g. to connect). */
+  get context(): Context | null {
+    return this.ctx;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<MonitorEvent> {
+    return this.events();
   }
 
   private time(): string {
@@ -63,21 +98,36 @@ export class Watcher {
   }
 
   private get stopped(): boolean {
-    return this.o.signal.aborted;
+    return this.signal.aborted;
   }
 
-  async *events(): AsyncGenerator<ScanEvent> {
+  private reconnect(): Promise<Context> {
+    if (this.o.reconnect) return this.o.reconnect();
+    const { backend, socket } = this.first.info;
+    return establishContext({ backend, ...(socket !== undefined ? { socket } : {}), signal: this.signal });
+  }
+
+  /** Lets go of the context in use: released when the monitor opened it, or when its daemon is gone. */
+  private async drop(dead = false): Promise<void> {
+    const c = this.ctx;
+    this.ctx = null;
+    if (c && (dead || c !== this.first)) await c.release().catch(() => undefined);
+  }
+
+  private async *events(): AsyncGenerator<MonitorEvent> {
+    if (this.running) throw new Error('a monitor can be iterated once');
+    this.running = true;
     try {
-      this.context = await this.o.establish();
-      this.pnp = this.o.forcePnp === true || (await probePnp(this.context));
-      this.names = await this.context.listReaders();
+      const ctx = this.ctx as Context;
+      this.pnp = this.o.pnp === true || (await probePnp(ctx));
+      this.names = await ctx.listReaders();
       if (this.o.reader !== undefined && this.names.length > 0) this.selected = selectReader(this.names, this.o.reader);
       yield {
         event: 'started',
         time: this.time(),
         pnp: this.pnp,
         readers: this.names,
-        daemon: daemonInfo(this.context),
+        daemon: daemonInfo(ctx),
       };
       let waitingSaid = false;
       let failure: PcscError | null = null;
@@ -112,8 +162,7 @@ export class Watcher {
         }
       }
     } finally {
-      await this.context?.release().catch(() => undefined);
-      this.context = null;
+      await this.drop();
     }
   }
 
@@ -130,8 +179,8 @@ export class Watcher {
     return this.names.filter((n) => n === this.selected);
   }
 
-  private async *waitOnce(watched: string[]): AsyncGenerator<ScanEvent> {
-    const ctx = this.context as Context;
+  private async *waitOnce(watched: string[]): AsyncGenerator<MonitorEvent> {
+    const ctx = this.ctx as Context;
     const queries: ReaderStateQuery[] = watched.map((reader) => ({
       reader,
       currentState: this.seen.get(reader)?.eventState ?? 0,
@@ -139,14 +188,14 @@ export class Watcher {
     if (this.pnp) queries.push({ reader: PNP_NOTIFICATION, currentState: this.pnpState });
     if (queries.length === 0) {
       // No reader and no PnP: poll the list, as pcsc_scan does.
-      await sleep(this.o.pollMs ?? 1000, this.o.signal);
+      await sleep(this.o.pollMs ?? 1000, this.signal);
       yield* this.relist();
       return;
     }
     let res: ReaderState[];
     try {
       res = await ctx.getStatusChange(queries, {
-        signal: this.o.signal,
+        signal: this.signal,
         ...(this.pnp ? {} : { timeout: this.o.pollMs ?? 1000 }),
       });
     } catch (e) {
@@ -160,14 +209,15 @@ export class Watcher {
     let relist = false;
     for (const r of res) {
       if (r.reader === PNP_NOTIFICATION) {
-        if (this.o.debug && r.changed) yield transition(time, r.reader, -1, this.pnpState, r.eventState);
+        if (this.o.transitions && r.changed) yield transition(time, r.reader, -1, this.pnpState, r.eventState);
         this.pnpState = r.eventState & ~0x2;
         if (r.changed) relist = true;
         continue;
       }
       if (!r.changed) continue;
       const index = this.names.indexOf(r.reader);
-      if (this.o.debug) yield transition(time, r.reader, index, this.seen.get(r.reader)?.eventState ?? 0, r.eventState);
+      if (this.o.transitions)
+        yield transition(time, r.reader, index, this.seen.get(r.reader)?.eventState ?? 0, r.eventState);
       if (r.flags.includes('UNKNOWN')) {
         relist = true;
         continue;
@@ -194,9 +244,9 @@ export class Watcher {
   }
 
   /** Reads the reader list again and reports readers gone; new ones are reported on their first state. */
-  private async *relist(): AsyncGenerator<ScanEvent> {
+  private async *relist(): AsyncGenerator<MonitorEvent> {
     const before = this.names;
-    const now = await (this.context as Context).listReaders();
+    const now = await (this.ctx as Context).listReaders();
     if (sameList(before, now)) return;
     this.names = now;
     const time = this.time();
@@ -221,17 +271,18 @@ export class Watcher {
   }
 
   /** pcscd went away: say so, reconnect with back-off, then report what changed meanwhile. */
-  private async *recover(err: PcscError): AsyncGenerator<ScanEvent> {
+  private async *recover(err: PcscError): AsyncGenerator<MonitorEvent> {
     const lost = Date.now();
     yield { event: 'daemon-lost', time: this.time(), error: err.toJSON() as ErrorJson };
-    await this.context?.release().catch(() => undefined);
-    this.context = null;
+    // Its daemon is gone (or no longer answers): close it, even the caller's (release() is idempotent).
+    await this.drop(true);
     const { firstMs, maxMs } = this.o.backoff ?? { firstMs: 100, maxMs: 2000 };
     let delay = firstMs;
+    let ctx: Context;
     for (;;) {
-      await sleep(delay, this.o.signal);
+      await sleep(delay, this.signal);
       try {
-        this.context = await this.o.establish();
+        ctx = this.ctx = await this.reconnect();
         break;
       } catch (e) {
         if (!(e instanceof PcscError) || e.kind !== 'service') throw e;
@@ -242,15 +293,15 @@ export class Watcher {
       event: 'daemon-back',
       time: this.time(),
       durationUs: (Date.now() - lost) * 1000,
-      daemon: daemonInfo(this.context),
+      daemon: daemonInfo(ctx),
     };
     const before = this.names;
-    this.names = await this.context.listReaders();
+    this.names = await ctx.listReaders();
     const watched = this.watched();
     const states = watched.length
-      ? await this.context.getStatusChange(
+      ? await ctx.getStatusChange(
           watched.map((reader) => ({ reader })),
-          { timeout: 0, signal: this.o.signal },
+          { timeout: 0, signal: this.signal },
         )
       : [];
     const time = this.time();
@@ -283,7 +334,7 @@ export class Watcher {
 }
 
 /** pcsc_scan's probe: the PnP pseudo-reader is supported unless it comes back UNKNOWN. */
-export async function probePnp(ctx: Context): Promise<boolean> {
+async function probePnp(ctx: Context): Promise<boolean> {
   try {
     const [r] = await ctx.getStatusChange([{ reader: PNP_NOTIFICATION }], { timeout: 0 });
     return !(r?.flags.includes('UNKNOWN') ?? true);
@@ -294,7 +345,7 @@ export async function probePnp(ctx: Context): Promise<boolean> {
   }
 }
 
-export function daemonInfo(ctx: Context): DaemonInfo {
+function daemonInfo(ctx: Context): DaemonInfo {
   return { backend: ctx.info.backend, protocol: ctx.info.protocol ?? '', socket: ctx.info.socket ?? '' };
 }
 

@@ -3,7 +3,7 @@
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { DispositionCode, Protocol, Share, protocolMask, protocolName, protocolValue } from '../scard/constants.js';
-import { cardStateNames } from '../scard/evaluate.js';
+import { cardStateNames } from '../scard/types.js';
 import { runTransaction } from '../scard/transaction.js';
 import type {
   Card,

@@ -2,8 +2,15 @@
 // against the daemon's array, wait for a notification, repeat; the PnP pseudo-reader included.
 
 import { PcscError, ProtocolError, Scard, hex32 } from '../errors.js';
-import { evaluateReader, stateFlagNames, type ReaderSnapshot } from '../scard/evaluate.js';
-import { CardState, StateFlag, type ReaderState, type ReaderStateQuery, type WaitOptions } from '../scard/types.js';
+import { evaluateReader, type ReaderSnapshot } from '../scard/evaluate.js';
+import {
+  CardState,
+  StateFlag,
+  stateFlagNames,
+  type ReaderState,
+  type ReaderStateQuery,
+  type WaitOptions,
+} from '../scard/types.js';
 import { PNP_NOTIFICATION } from './codes.js';
 import type { ReaderStateEntry } from './messages/reader-state.js';
 import type { StateChannel } from './states.js';

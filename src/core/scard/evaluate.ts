@@ -1,7 +1,7 @@
 // SCardGetStatusChange's per-reader evaluation (§7.10.1, pcsc-lite 2.4.1 behaviour), on a
 // backend-neutral snapshot so the pcscd client and the USB driver report states the same way.
 
-import { CardState, StateFlag, type StateFlagName } from './types.js';
+import { CardState, StateFlag } from './types.js';
 
 /** What a backend knows about one reader at one moment. */
 export interface ReaderSnapshot {
@@ -86,16 +86,4 @@ export function evaluateReader(cur: number, ev: number, snap: ReaderSnapshot | u
 
 function finish(ev: number, changed: boolean): Evaluation {
   return { eventState: (changed ? ev | S.CHANGED : ev) >>> 0, changed };
-}
-
-const FLAG_ORDER = Object.entries(StateFlag).filter(([, v]) => v !== 0) as [StateFlagName, number][];
-
-export function stateFlagNames(eventState: number): StateFlagName[] {
-  return FLAG_ORDER.filter(([, v]) => (eventState & v) !== 0).map(([k]) => k);
-}
-
-const CARD_ORDER = Object.entries(CardState) as [keyof typeof CardState, number][];
-
-export function cardStateNames(state: number): (keyof typeof CardState)[] {
-  return CARD_ORDER.filter(([, v]) => (state & v) !== 0).map(([k]) => k);
 }

@@ -25,6 +25,13 @@ export const StateFlag = {
 } as const;
 export type StateFlagName = Exclude<keyof typeof StateFlag, 'UNAWARE'>;
 
+const FLAG_ORDER = Object.entries(StateFlag).filter(([, v]) => v !== 0) as [StateFlagName, number][];
+
+/** The names of the SCARD_STATE_* flags set in a state (the counter word is ignored), in bit order. */
+export function stateFlagNames(eventState: number): StateFlagName[] {
+  return FLAG_ORDER.filter(([, v]) => (eventState & v) !== 0).map(([k]) => k);
+}
+
 /** pcsc-lite's card state bitmask (READER_STATE.readerState, SCardStatus' low word). */
 export const CardState = {
   UNKNOWN: 0x0001,
@@ -37,12 +44,21 @@ export const CardState = {
 } as const;
 export type CardStateName = keyof typeof CardState;
 
+const CARD_ORDER = Object.entries(CardState) as [CardStateName, number][];
+
+/** The names of the card state bits set, in bit order. */
+export function cardStateNames(state: number): CardStateName[] {
+  return CARD_ORDER.filter(([, v]) => (state & v) !== 0).map(([k]) => k);
+}
+
 export interface ContextInfo {
   backend: BackendName;
   /** The negotiated pcscd protocol ("4:4"); absent on the USB backend. */
   protocol?: string;
   /** The pcscd socket path; absent on the USB backend. */
   socket?: string;
+  /** The version pcscd announced ("4:5"), which can be newer than the protocol spoken; pcscd only. */
+  daemonVersion?: string;
 }
 
 /** One entry of a getStatusChange request. */

@@ -1,10 +1,12 @@
-// The watcher's logic on a scripted Context (the backend-neutral API of src/core/scard/types.ts):
+// The monitor's logic on a scripted Context (the backend-neutral API of src/core/scard/types.ts):
 // reader hot-plug, polling without PnP, --reader, recovery. vpcd cannot add or remove readers and the
 // real daemon cannot be told when to fail; the rig tests (test/integration/scan-*.test.ts) cover the
 // same paths on the real pcscd where it can.
-import { describe, expect, it } from 'vitest';
-import { Watcher } from '../../../src/core/pcsc/monitor.js';
-import type { ScanEvent } from '../../../src/core/pcsc/monitor-events.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registerBackend, type EstablishOptions } from '../../../src/core/pcsc/establish.js';
+import { PcscdContext } from '../../../src/core/pcscd/context.js';
+import { monitor, type MonitorOptions } from '../../../src/core/pcsc/monitor.js';
+import type { MonitorEvent } from '../../../src/core/pcsc/monitor-events.js';
 import {
   PNP_NOTIFICATION,
   PcscError,
@@ -81,6 +83,7 @@ class World {
 
 class ScriptedContext implements Context {
   readonly info = { backend: 'pcscd' as const, protocol: '4:5', socket: '/scripted' };
+  released = false;
   constructor(private readonly w: World) {}
   private check(): void {
     if (!this.w.alive) throw new PcscError(Scard.F_COMM_ERROR, 'pcscd closed the connection');
@@ -121,7 +124,9 @@ class ScriptedContext implements Context {
     throw new Error('not scripted');
   }
   async cancel(): Promise<void> {}
-  async release(): Promise<void> {}
+  async release(): Promise<void> {
+    this.released = true;
+  }
   async [Symbol.asyncDispose](): Promise<void> {}
 }
 
@@ -136,27 +141,30 @@ function st(reader: string, eventState: number, changed: boolean): ReaderState {
   };
 }
 
-/** Runs a watcher; `script` acts on the world after each event; stops after `until` says so. */
+/** Opens a context on the world, as Context.establish would (fails while the daemon is away). */
+const opener = (w: World) => async (): Promise<Context> => {
+  if (!w.alive) throw new PcscError(Scard.E_NO_SERVICE, 'no pcscd');
+  return new ScriptedContext(w);
+};
+
+/** Runs a monitor; `script` acts on the world after each event; stops after `until` says so. */
 async function watch(
   w: World,
-  script: (e: ScanEvent, all: ScanEvent[]) => void | Promise<void>,
-  until: (all: ScanEvent[]) => boolean,
-  extra: Partial<ConstructorParameters<typeof Watcher>[0]> = {},
-): Promise<ScanEvent[]> {
+  script: (e: MonitorEvent, all: MonitorEvent[]) => void | Promise<void>,
+  until: (all: MonitorEvent[]) => boolean,
+  extra: MonitorOptions = {},
+): Promise<MonitorEvent[]> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), 5000);
-  const watcher = new Watcher({
-    establish: async () => {
-      if (!w.alive) throw new PcscError(Scard.E_NO_SERVICE, 'no pcscd');
-      return new ScriptedContext(w);
-    },
+  const m = monitor(await opener(w)(), {
+    reconnect: opener(w),
     signal: stop.signal,
     pollMs: 20,
     backoff: { firstMs: 5, maxMs: 20 },
     ...extra,
   });
-  const all: ScanEvent[] = [];
-  for await (const e of watcher.events()) {
+  const all: MonitorEvent[] = [];
+  for await (const e of m) {
     all.push(e);
     if (until(all)) break;
     await script(e, all);
@@ -166,14 +174,14 @@ async function watch(
   return all;
 }
 
-const brief = (all: ScanEvent[]): string[] =>
+const brief = (all: MonitorEvent[]): string[] =>
   all.map((e) =>
     'reader' in e && e.reader !== undefined
       ? `${e.event} ${e.reader}${'missed' in e && e.missed ? ' (missed)' : ''}`
       : e.event,
   );
 
-describe('Watcher', () => {
+describe('monitor', () => {
   it('reports the initial state, then insertions and removals', async () => {
     const w = new World();
     w.add('A');
@@ -241,7 +249,7 @@ describe('Watcher', () => {
       w,
       () => undefined,
       (a) => a.length === 1,
-      { forcePnp: true },
+      { pnp: true },
     );
     expect(all[0]).toMatchObject({ pnp: true });
   });
@@ -281,7 +289,7 @@ describe('Watcher', () => {
         if (e.event === 'status') w.insert('A', '3B00');
       },
       (a) => a.some((e) => e.event === 'card-inserted'),
-      { debug: true },
+      { transitions: true },
     );
     expect(
       all.filter((e) => e.event === 'transition').map((e) => e.event === 'transition' && `${e.from}->${e.to}`),
@@ -329,20 +337,88 @@ describe('Watcher', () => {
     const w = new World();
     w.add('A');
     const stop = new AbortController();
-    const watcher = new Watcher({
-      establish: async () => {
-        if (!w.alive) throw new PcscError(Scard.E_NO_SERVICE, 'no pcscd');
-        return new ScriptedContext(w);
-      },
+    const m = monitor(new ScriptedContext(w), {
+      reconnect: opener(w),
       signal: stop.signal,
       backoff: { firstMs: 10_000, maxMs: 10_000 },
     });
     const seen: string[] = [];
-    for await (const e of watcher.events()) {
+    for await (const e of m) {
       seen.push(e.event);
       if (e.event === 'status') w.die();
       if (e.event === 'daemon-lost') setTimeout(() => stop.abort(), 10);
     }
     expect(seen).toEqual(['started', 'status', 'daemon-lost']);
+  });
+
+  it("leaves the caller's context open, and releases the ones it opened after a restart", async () => {
+    const w = new World();
+    w.add('A');
+    const first = new ScriptedContext(w);
+    const opened: ScriptedContext[] = [];
+    const stop = new AbortController();
+    const m = monitor(first, {
+      reconnect: async () => {
+        const c = (await opener(w)()) as ScriptedContext;
+        opened.push(c);
+        return c;
+      },
+      signal: stop.signal,
+      backoff: { firstMs: 5, maxMs: 20 },
+    });
+    const seen: string[] = [];
+    for await (const e of m) {
+      seen.push(e.event);
+      if (e.event === 'status' && seen.length === 2) {
+        w.die();
+        setTimeout(() => w.revive(), 20);
+      }
+      if (e.event === 'daemon-back') {
+        expect(m.context).toBe(opened[0]);
+        // The dead one was closed when its daemon went away.
+        expect(first.released).toBe(true);
+        break;
+      }
+    }
+    expect(seen).toEqual(['started', 'status', 'daemon-lost', 'daemon-back']);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.released).toBe(true);
+    expect(m.context).toBeNull();
+
+    // Ended without a restart: the caller's context stays open for the caller.
+    const mine = new ScriptedContext(w);
+    for await (const e of monitor(mine, { signal: stop.signal })) if (e.event === 'status') break;
+    expect(mine.released).toBe(false);
+  });
+
+  describe('reconnects by default to the same backend and socket', () => {
+    const real = (o: EstablishOptions): Promise<Context> => PcscdContext.establish(o);
+    afterEach(() => registerBackend('pcscd', real));
+
+    it('on pcscd, never falling back to the USB backend', async () => {
+      const w = new World();
+      w.add('A');
+      const asked: EstablishOptions[] = [];
+      registerBackend('pcscd', async (o) => {
+        asked.push(o);
+        return opener(w)();
+      });
+      const stop = new AbortController();
+      const seen: string[] = [];
+      for await (const e of monitor(new ScriptedContext(w), {
+        signal: stop.signal,
+        backoff: { firstMs: 5, maxMs: 5 },
+      })) {
+        seen.push(e.event);
+        if (e.event === 'status') {
+          w.die();
+          setTimeout(() => w.revive(), 20);
+        }
+        if (e.event === 'daemon-back') break;
+      }
+      expect(seen).toEqual(['started', 'status', 'daemon-lost', 'daemon-back']);
+      expect(asked.length).toBeGreaterThan(0);
+      for (const o of asked) expect(o).toEqual({ backend: 'pcscd', socket: '/scripted', signal: stop.signal });
+    });
   });
 });

@@ -2,12 +2,8 @@
 // expected event states worked out by hand from the table (the PnP row is in the fake-daemon tests).
 
 import { describe, expect, it } from 'vitest';
-import {
-  cardStateNames,
-  evaluateReader,
-  stateFlagNames,
-  type ReaderSnapshot,
-} from '../../../src/core/scard/evaluate.js';
+import { evaluateReader, type ReaderSnapshot } from '../../../src/core/scard/evaluate.js';
+import { cardStateNames, stateFlagNames } from '../../../src/core/scard/types.js';
 
 // §10.2 flags and §10.3 card states, as numbers.
 const IGNORE = 0x1,
