@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 
 const repo = new URL('../', import.meta.url).pathname;
-const { Context, PcscdContext } = await import(`${repo}dist/core/index.js`);
+const { Context } = await import(`${repo}dist/core/index.js`);
 const N = Number(process.env.BENCH_N || 300);
 const ROUNDS = 3;
 const APDU = Buffer.from('00A4040007A0000000790100', 'hex');
@@ -46,7 +46,7 @@ async function viaPcscd(n) {
     let ctx;
     for (let i = 0; i < 100 && !ctx; i++) {
       try {
-        const c = await PcscdContext.establish({ socket: sock });
+        const c = await Context.establish({ backend: 'pcscd', socket: sock });
         if ((await c.listReaders()).length > 0) ctx = c;
         else await c.release();
       } catch {

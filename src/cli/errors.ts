@@ -1,6 +1,7 @@
 // Turns any error into what the CLI shows: one line, an exit code, and the --json error object.
 
-import { PcscError, UsageError, CcidError, NetworkError, Scard, hex32, type ErrorJson } from '../core/errors.js';
+import { NetworkError } from '../core/atr-list/index.js';
+import { CcidError, PcscError, Scard, UsageError, type ErrorJson } from '../core/index.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 export interface Failure {
@@ -49,7 +50,7 @@ export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure
   return {
     exitCode: ExitCode.INTERNAL,
     message: `internal error: ${message} (please report this)`,
-    json: { code: hex32(0x80100001), name: 'INTERNAL', message },
+    json: { code: new PcscError(Scard.F_INTERNAL_ERROR).toJSON().code, name: 'INTERNAL', message },
   };
 }
 

@@ -1,6 +1,6 @@
 // The one exit-code table of the whole CLI (README "Exit codes").
 
-import type { ErrorKind } from '../core/errors.js';
+import type { ErrorKind } from '../core/index.js';
 
 export const ExitCode = {
   OK: 0,

@@ -2,7 +2,7 @@
 // line, or the --json error object, and exit 2) instead of oclif's own "›   Error:" block.
 
 import type { Hook } from '@oclif/core/hooks';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../core/index.js';
 import { describeFailure } from './errors.js';
 
 const hook: Hook.CommandNotFound = async function (opts) {

@@ -41,7 +41,7 @@ export default class Spy extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Spy);
     const { serve } = await import('../cli/proxy/serve.js');
-    const { defaultSpySocket } = await import('../core/index.js');
+    const { defaultSpySocket } = await import('../core/proxy/index.js');
     const listen = flags.listen ?? defaultSpySocket();
     const spy = { json: this.jsonEnabled(), output: flags.output, showSecrets: flags['show-secrets'] };
     const result = await serve(

@@ -51,7 +51,7 @@ export default class SshCheck extends BaseCommand {
     const { runSshCheck } = await import('../core/ssh/index.js');
     // '' would resolve to the working directory, and ssh-add -s '' is no provider either.
     if (args.provider.trim() === '') {
-      const { UsageError } = await import('../core/errors.js');
+      const { UsageError } = await import('../core/index.js');
       throw new UsageError(
         'give the provider path, as you would to ssh-add -s (e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so)',
       );

@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { socketFlag } from '../cli/flags.js';
-import type { VersionResult } from '../cli/version/render.js';
+import type { VersionResult } from '../cli/version/result.js';
 
 export default class Version extends BaseCommand {
   static override summary = 'Show the version (with --verbose: Node, and the pcscd protocol negotiated)';

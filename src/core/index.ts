@@ -1,99 +1,68 @@
-// The public API of pcsc's core library: the only import path commands use.
+// "pcsc": the PC/SC API: contexts, cards, reader states and the monitor, errors, hex, APDUs, status
+// words, ATRs. Other domains have their own entry points, each cheap to import: "pcsc/script"
+// (APDU scripts), "pcsc/atr-list" (smartcard_list.txt), "pcsc/proxy", "pcsc/ccid" (the USB driver).
+// Nothing here runs at import time; the USB backend and the `usb` package load only when chosen.
 
-export * from './errors.js';
-export * from './scard/types.js';
-export { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, Protocol, Scope } from './scard/constants.js';
-export { stateFlagNames, cardStateNames } from './scard/evaluate.js';
-export { selectReader } from './pcsc/select-reader.js';
-export { establishContext, registerBackend, type EstablishOptions } from './pcsc/establish.js';
-export { PcscdContext, type PcscdContextOptions } from './pcscd/context.js';
-export { resolveSocketPath, DEFAULT_SOCKET, LEGACY_SOCKET } from './pcscd/socket-path.js';
-export { PNP_NOTIFICATION, MAX_BUFFER_SIZE_EXTENDED } from './pcscd/codes.js';
-export { parseHex, formatHex, toHex, isHex } from './bytes/hex.js';
+// Errors: PC/SC return codes kept as data, and the failures that have none.
+export { CcidError, isPcscError, PcscError, ProtocolError, Scard, UsageError } from './errors.js';
+export type { ErrorJson, ErrorKind } from './errors.js';
 
+// Contexts and cards, on pcscd or straight on a USB reader.
 import { establishContext } from './pcsc/establish.js';
 import type { Context as ContextApi } from './scard/types.js';
-/** `Context.establish()`: the entry point of the API (see DESIGN.md). */
+/** The entry point: `await using ctx = await Context.establish()` (pcscd, else a USB reader). */
 export const Context = { establish: establishContext };
-// The const above hides `export *`'s interface of the same name; name the type again.
+/** A PC/SC context: list readers, wait for changes, connect to cards. */
 export type Context = ContextApi;
+export type { EstablishOptions } from './pcsc/establish.js';
+export type {
+  BackendName,
+  Card,
+  CardProtocol,
+  CardStatus,
+  ConnectOptions,
+  ContextInfo,
+  Disposition,
+  ProtocolChoice,
+  ReconnectOptions,
+  ShareMode,
+  TransmitOptions,
+  WaitOptions,
+} from './scard/types.js';
+export { resolveSocketPath, DEFAULT_SOCKET, type SocketChoice } from './pcscd/socket-path.js';
 
-export { ProxyServer, serveUntil, probeUpstream, type ProxyRun, type ProxyStats } from './proxy/server.js';
-export { defaultSpySocket, defaultProxySocket } from './proxy/paths.js';
-export { takeActivation, boundPath, type Activation } from './proxy/activation.js';
-export { systemdUnits, UNIT_NAME, UNIT_LISTEN, type SystemdUnits } from './proxy/systemd-units.js';
-export type { ProxyCall, ProxyEvent, ProxyOptions } from './proxy/types.js';
-export { usbStatus, type UsbStatus } from './ccid/transport.js';
-export {
-  analyzeAtr,
-  MAX_ATR_LENGTH,
-  type AtrAnalysis,
-  type InterfaceByte,
-  type TransmissionParameters,
-} from './card/atr.js';
-export type { HistoricalBytes, CompactTlvObject, PcscStorageCard } from './card/historical.js';
-export {
-  ATR_LIST_NAME,
-  ATR_LIST_URL,
-  atrListCacheDir,
-  atrListSearchPath,
-  atrSubmitUrl,
-  compileAtrList,
-  findAtrList,
-  loadAtrList,
-  openAtrList,
-  parseAtrList,
-  type AtrList,
-  type AtrListEntry,
-  type AtrMatch,
-  type FindAtrListResult,
-  type OpenAtrListResult,
-} from './atr-list/list.js';
-export {
-  downloadAtrList,
-  type DownloadAtrListOptions,
-  type DownloadAtrListResult,
-  type DownloadProgress,
-} from './atr-list/download.js';
-export {
-  parseApdu,
-  buildApdu,
-  withNe,
-  tryParseApdu,
-  MAX_APDU_LENGTH,
-  type CommandApdu,
-  type ApduCase,
-  type ApduFields,
-} from './card/apdu.js';
-export {
-  describeSw,
-  isSuccessSw,
-  parseSwPattern,
-  parseSwPatterns,
-  matchSw,
-  swPatternsText,
-  type SwInfo,
-  type SwPattern,
-  type SwCategory,
-} from './card/sw.js';
-export { exchange, getResponseApdu, type T0Options, type T0Result, type Step } from './card/t0.js';
-export { parseScript, parseApduText, type ScriptItem, type ApduItem, type ResetItem } from './script/parse.js';
-export { redactCommandHex, secretRanges, isSecretCommand, SECRET_COMMANDS } from './card/redact.js';
-export {
-  runScript,
-  repeatScript,
-  ScriptAbort,
-  type RunRecord,
-  type ApduRecord,
-  type ResetRecord,
-  type RunOptions as ScriptRunOptions,
-  type RunOutcome,
-  type RepeatOutcome,
-} from './script/runner.js';
-export {
-  decodeFeatures,
-  decodeTlvProperties,
-  FEATURE_GET_TLV_PROPERTIES,
-  type Feature,
-  type TlvProperty,
-} from './pcsc/features.js';
+// Reader states, reader selection and the monitor.
+export { CardState, cardStateNames, StateFlag, stateFlagNames } from './scard/types.js';
+export type { CardStateName, ReaderState, ReaderStateQuery, StateFlagName } from './scard/types.js';
+export { PNP_NOTIFICATION } from './pcscd/codes.js';
+export { selectReader } from './pcsc/select-reader.js';
+export { monitor, ReaderMonitor, type MonitorOptions } from './pcsc/monitor.js';
+export { readerStatus } from './pcsc/monitor-events.js';
+export type {
+  CardPresence,
+  DaemonBackEvent,
+  DaemonInfo,
+  DaemonLostEvent,
+  MonitorEvent,
+  NameLookup,
+  ReaderEvent,
+  ReaderStatus,
+  StartedEvent,
+  TransitionEvent,
+  WaitingEvent,
+} from './pcsc/monitor-events.js';
+
+// Attributes, control codes and reader features (PC/SC part 10).
+export { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode } from './scard/constants.js';
+export { decodeFeatures, decodeTlvProperties, FEATURE_GET_TLV_PROPERTIES } from './pcsc/features.js';
+export type { Feature, TlvProperty } from './pcsc/features.js';
+
+// Bytes, APDUs, status words, ATRs (ISO 7816).
+export { formatHex, isHex, parseHex, toHex } from './bytes/hex.js';
+export { buildApdu, MAX_APDU_LENGTH, parseApdu, tryParseApdu } from './card/apdu.js';
+export type { ApduCase, ApduFields, CommandApdu } from './card/apdu.js';
+export { exchange, getResponseApdu, type Step, type T0Options, type T0Result } from './card/t0.js';
+export { describeSw, isSuccessSw, type SwCategory, type SwInfo } from './card/sw.js';
+export { analyzeAtr, MAX_ATR_LENGTH } from './card/atr.js';
+export type { AtrAnalysis, InterfaceByte, TransmissionParameters } from './card/atr.js';
+export type { CompactTlvObject, HistoricalBytes, PcscStorageCard } from './card/historical.js';

@@ -53,7 +53,7 @@ describe('without the usb package', () => {
       '--input-type=module',
       '-e',
       `
-      const { usbStatus } = await import(${JSON.stringify(`${REPO}dist/core/index.js`)});
+      const { usbStatus } = await import(${JSON.stringify(`${REPO}dist/core/ccid/index.js`)});
       console.log(JSON.stringify(await usbStatus()));`,
     ]);
     const s = JSON.parse(stdout) as { available: boolean; error: string };

@@ -1,13 +1,16 @@
 // `pcsc apdu --control CODE [HEX]`: SCardControl, with the PC/SC part 10 feature list decoded
 // (and the reader's TLV properties fetched when it offers them).
 
-// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
-// and the USB transport, start-up time `pcsc apdu` never uses.
-import { UsageError } from '../../core/errors.js';
-import { toHex } from '../../core/bytes/hex.js';
-import { CM_IOCTL_GET_FEATURE_REQUEST, ctlCode } from '../../core/scard/constants.js';
-import { FEATURE_GET_TLV_PROPERTIES, decodeFeatures, decodeTlvProperties } from '../../core/pcsc/features.js';
-import type { Card } from '../../core/scard/types.js';
+import {
+  CM_IOCTL_GET_FEATURE_REQUEST,
+  ctlCode,
+  decodeFeatures,
+  decodeTlvProperties,
+  FEATURE_GET_TLV_PROPERTIES,
+  toHex,
+  UsageError,
+  type Card,
+} from '../../core/index.js';
 import { featuresJson, us, type ControlJson } from './result.js';
 
 /**

@@ -1,14 +1,14 @@
 // Where `pcsc apdu` gets its APDUs: arguments, -f FILE, or a script on stdin; --select goes first.
 
 import { addAbortSignal, type Readable } from 'node:stream';
-// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
-// and the USB transport, start-up time `pcsc apdu` never uses.
-import { PcscError, Scard, UsageError } from '../../core/errors.js';
-import { parseHex } from '../../core/bytes/hex.js';
-import { buildApdu } from '../../core/card/apdu.js';
-import { parseApduText, parseScript, type ScriptItem } from '../../core/script/parse.js';
-import { parseSwPatterns } from '../../core/card/sw.js';
-import { readUserFile } from '../../core/user-file.js';
+import { buildApdu, parseHex, PcscError, Scard, UsageError } from '../../core/index.js';
+import {
+  parseApduText,
+  parseScript,
+  parseSwPatterns,
+  readUserFile,
+  type ScriptItem,
+} from '../../core/script/index.js';
 
 /** A script bigger than this is a mistake (a binary file, a device). */
 const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;

@@ -1,10 +1,6 @@
 // `pcsc apdu` flags → run options: share mode and protocol choice, --control's code and data, the items.
 
-// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
-// and the USB transport, start-up time `pcsc apdu` never uses.
-import { UsageError } from '../../core/errors.js';
-import { parseHex } from '../../core/bytes/hex.js';
-import type { BackendName, ProtocolChoice, ShareMode } from '../../core/scard/types.js';
+import { parseHex, UsageError, type BackendName, type ProtocolChoice, type ShareMode } from '../../core/index.js';
 import { parseControlCode } from './control.js';
 import { gatherItems } from './input.js';
 import type { ApduRunOptions } from './run.js';

@@ -1,14 +1,15 @@
 // The `pcsc apdu --json` contract (docs/apdu.md): what one run returns, built from the runner's records.
 
-// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
-// and the USB transport, start-up time `pcsc apdu` never uses.
-import type { ErrorJson } from '../../core/errors.js';
-import { toHex } from '../../core/bytes/hex.js';
-import { redactCommandHex } from '../../core/card/redact.js';
-import type { RunRecord } from '../../core/script/runner.js';
-import { describeSw, swPatternsText } from '../../core/card/sw.js';
-import type { Feature, TlvProperty } from '../../core/pcsc/features.js';
-import type { CardProtocol, ShareMode } from '../../core/scard/types.js';
+import {
+  describeSw,
+  toHex,
+  type CardProtocol,
+  type ErrorJson,
+  type Feature,
+  type ShareMode,
+  type TlvProperty,
+} from '../../core/index.js';
+import { redactCommandHex, swPatternsText, type RunRecord } from '../../core/script/index.js';
 
 export interface StepJson {
   command: string;

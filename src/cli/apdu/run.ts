@@ -1,14 +1,23 @@
 // `pcsc apdu`: connect to the chosen reader, run the script (in one transaction) or a control
 // command, and gather the typed result; errors after the first APDU keep what ran before them.
 
-// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
-// and the USB transport, start-up time `pcsc apdu` never uses.
-import { toHex } from '../../core/bytes/hex.js';
-import { ScriptAbort, repeatScript, runScript, type RunOutcome, type RunRecord } from '../../core/script/runner.js';
-import type { ScriptItem } from '../../core/script/parse.js';
-import { establishContext } from '../../core/pcsc/establish.js';
-import { selectReader } from '../../core/pcsc/select-reader.js';
-import type { BackendName, Card, ProtocolChoice, ShareMode } from '../../core/scard/types.js';
+import {
+  Context,
+  selectReader,
+  toHex,
+  type BackendName,
+  type Card,
+  type ProtocolChoice,
+  type ShareMode,
+} from '../../core/index.js';
+import {
+  repeatScript,
+  runScript,
+  ScriptAbort,
+  type RunOutcome,
+  type RunRecord,
+  type ScriptItem,
+} from '../../core/script/index.js';
 import { controlExchange } from './control.js';
 import { exchangeJson, us, type ApduResult } from './result.js';
 
@@ -39,7 +48,7 @@ export interface ApduRun {
 }
 
 export async function runApdu(o: ApduRunOptions): Promise<ApduRun> {
-  await using ctx = await establishContext({ backend: o.backend, socket: o.socket, signal: o.signal });
+  await using ctx = await Context.establish({ backend: o.backend, socket: o.socket, signal: o.signal });
   const reader = selectReader(await ctx.listReaders(), o.reader);
   await using card = await ctx.connect(reader, { share: o.share, protocols: o.protocols, signal: o.signal });
   const atr = await card.status().then(

@@ -1,9 +1,7 @@
 // How a finished `pcsc apdu` run ends: the closing lines (control answer, repeat summary), the
 // one-line error, the exit code, and the `error` member of the JSON result.
 
-// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
-// and the USB transport, start-up time `pcsc apdu` never uses.
-import type { ErrorJson } from '../../core/errors.js';
+import type { ErrorJson } from '../../core/index.js';
 import { describeFailure } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { mismatchMessage, renderControl, renderRecord, renderRepeat, type RenderOptions } from '../render/apdu.js';

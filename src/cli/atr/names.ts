@@ -1,7 +1,7 @@
 // ATR → names from smartcard_list.txt, for `pcsc atr` and `pcsc scan`: the list is found and
 // compiled once per process, then every lookup is a map probe plus the few regex patterns.
 
-import { findAtrList, loadAtrList, type AtrList, type AtrMatch } from '../../core/index.js';
+import { findAtrList, loadAtrList, type AtrList, type AtrMatch } from '../../core/atr-list/index.js';
 
 export interface AtrNames {
   /** The list used; null when none was found. */

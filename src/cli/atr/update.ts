@@ -1,6 +1,6 @@
 // `pcsc atr --update`: the download with a progress indicator on a terminal, silence otherwise.
 
-import { downloadAtrList, type DownloadAtrListResult } from '../../core/index.js';
+import { downloadAtrList, type DownloadAtrListResult } from '../../core/atr-list/index.js';
 
 export interface UpdateOptions {
   url?: string | undefined;

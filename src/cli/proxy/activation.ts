@@ -2,7 +2,8 @@
 // the default under $XDG_RUNTIME_DIR.
 
 import { resolve } from 'node:path';
-import { boundPath, defaultProxySocket, takeActivation, UsageError, type Activation } from '../../core/index.js';
+import { UsageError } from '../../core/index.js';
+import { boundPath, defaultProxySocket, takeActivation, type Activation } from '../../core/proxy/index.js';
 
 export function activatedListen(given: string | undefined): { listen: string; activation?: Activation } {
   const activation = takeActivation();

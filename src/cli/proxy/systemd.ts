@@ -2,7 +2,7 @@
 // commands that install them (or, with --unit, one unit's text alone, to redirect into its file).
 
 import { realpathSync } from 'node:fs';
-import { defaultProxySocket, systemdUnits, type SystemdUnits } from '../../core/index.js';
+import { defaultProxySocket, systemdUnits, type SystemdUnits } from '../../core/proxy/index.js';
 import { manualStartCommand, systemdInstallCommands, USER_UNIT_DIR } from '../../core/doctor/index.js';
 import { detectMachineNow } from '../../core/system/service.js';
 

@@ -2,12 +2,8 @@
 // notes on GET RESPONSE and re-sends, timing, the --repeat summary and --control answers.
 
 import type { ChalkInstance } from 'chalk';
-// The core's modules, not its index: the index also loads ssh-check, the proxy, the doctor engine
-// and the USB transport, start-up time `pcsc apdu` never uses.
-import { formatHex } from '../../core/bytes/hex.js';
-import { redactCommandHex } from '../../core/card/redact.js';
-import type { ApduRecord, RunRecord } from '../../core/script/runner.js';
-import { describeSw, swPatternsText } from '../../core/card/sw.js';
+import { describeSw, formatHex } from '../../core/index.js';
+import { redactCommandHex, swPatternsText, type ApduRecord, type RunRecord } from '../../core/script/index.js';
 import type { ApduResult, ControlJson, RepeatJson } from '../apdu/result.js';
 import { termSafe } from '../escape.js';
 

@@ -1,7 +1,8 @@
 // Human output of an ATR analysis and of its names from the ATR list (pcsc atr, pcsc scan).
 
 import type { ChalkInstance } from 'chalk';
-import { atrSubmitUrl, formatHex, type AtrAnalysis, type AtrMatch, type HistoricalBytes } from '../../core/index.js';
+import { atrSubmitUrl, type AtrMatch } from '../../core/atr-list/index.js';
+import { formatHex, type AtrAnalysis, type HistoricalBytes } from '../../core/index.js';
 import { termSafe } from '../escape.js';
 
 const hx = (v: number): string => v.toString(16).toUpperCase().padStart(2, '0');

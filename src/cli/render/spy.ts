@@ -1,6 +1,6 @@
 // Human output of `pcsc spy`: one line per call, key=value fields in a fixed order.
 
-import type { ProxyCall } from '../../core/index.js';
+import type { ProxyCall } from '../../core/proxy/index.js';
 import { termSafe } from '../escape.js';
 
 /** Local time of day with milliseconds: "23:01:07.512". */

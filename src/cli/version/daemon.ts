@@ -1,15 +1,15 @@
 // `pcsc --version --verbose`: which pcscd answers, and at which protocol.
 
-import { PcscdContext, resolveSocketPath } from '../../core/index.js';
-import type { VersionDaemon } from './render.js';
+import { Context, resolveSocketPath } from '../../core/index.js';
+import type { VersionDaemon } from './result.js';
 
 export async function probeDaemon(socket: string | undefined): Promise<VersionDaemon> {
   const { path, source } = resolveSocketPath({ path: socket });
   try {
-    await using ctx = await PcscdContext.establish({ socket: path, requestTimeout: 5000 });
+    await using ctx = await Context.establish({ backend: 'pcscd', socket: path, requestTimeout: 5000 });
     return {
       protocol: ctx.info.protocol ?? '',
-      daemonVersion: `${ctx.daemonVersion.major}:${ctx.daemonVersion.minor}`,
+      daemonVersion: ctx.info.daemonVersion ?? '',
       socket: path,
       source,
     };

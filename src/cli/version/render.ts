@@ -1,20 +1,7 @@
-// `pcsc --version [--verbose]`: the result type and its human rendering.
+// `pcsc --version [--verbose]`: the human rendering of its result.
 
 import { termSafe } from '../escape.js';
-
-export type SocketSource = 'option' | 'env' | 'default' | 'legacy';
-
-/** The daemon as --verbose found it: the protocol we agreed on, or why none. */
-export type VersionDaemon =
-  | { protocol: string; daemonVersion: string; socket: string; source: SocketSource }
-  | { error: string; socket: string; source: SocketSource };
-
-export interface VersionResult {
-  version: string;
-  node: string;
-  platform: string;
-  daemon?: VersionDaemon;
-}
+import type { SocketSource, VersionResult } from './result.js';
 
 const FROM: Record<SocketSource, string> = {
   option: 'from --socket',

@@ -54,7 +54,8 @@ export class PcscdContext implements Context {
     this.hContext = hContext;
     this.daemonVersion = session.daemonVersion;
     this.states = new StateChannel(session, path);
-    this.info = { backend: 'pcscd', protocol: session.protocol, socket: path };
+    const { major, minor } = session.daemonVersion;
+    this.info = { backend: 'pcscd', protocol: session.protocol, socket: path, daemonVersion: `${major}:${minor}` };
   }
 
   static async establish(opts: PcscdContextOptions = {}): Promise<PcscdContext> {

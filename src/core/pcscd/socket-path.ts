@@ -8,6 +8,7 @@ export const LEGACY_SOCKET = '/var/run/pcscd/pcscd.comm';
 /** sizeof(sun_path) - 1 on Linux: libpcsclite truncates the override to this many bytes. */
 export const MAX_SOCKET_PATH = 107;
 
+/** The pcscd socket a client uses, and why. */
 export interface SocketChoice {
   path: string;
   /** Why this path: the environment variable, or the default that exists. */

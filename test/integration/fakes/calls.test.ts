@@ -2,7 +2,8 @@
 // extended, receive buffers, control, attributes, status, sharing, transactions, removal, polkit.
 
 import { describe, expect, it } from 'vitest';
-import { Attr, PcscError, type Card, type PcscdContext } from '../../../src/core/index.js';
+import { Attr, PcscError, type Card } from '../../../src/core/index.js';
+import type { PcscdContext } from '../../../src/core/pcscd/context.js';
 import { RELEASE_LINES } from '../../fakes/releases.js';
 import * as S from '../../fakes/structs.js';
 import { FAKE_ATR } from '../../fakes/test-card.js';

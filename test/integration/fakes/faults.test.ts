@@ -3,7 +3,8 @@
 // PcscError (kind service or timeout: CLI exit 3 or 5), never a hang or an unhandled rejection.
 
 import { describe, expect, it } from 'vitest';
-import { PNP_NOTIFICATION, PcscError, type PcscdContext } from '../../../src/core/index.js';
+import { PNP_NOTIFICATION, PcscError } from '../../../src/core/index.js';
+import type { PcscdContext } from '../../../src/core/pcscd/context.js';
 import type { FakePcscd, FaultAction } from '../../fakes/fake-pcscd.js';
 import * as S from '../../fakes/structs.js';
 import { READER, READER2, empty, establish, guard, settle, startFake, withCard } from './helpers.js';

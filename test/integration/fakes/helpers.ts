@@ -2,7 +2,7 @@
 // watch for unhandled promise rejections (a fault must never leave one behind).
 
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { PcscdContext, type PcscdContextOptions } from '../../../src/core/index.js';
+import { PcscdContext, type PcscdContextOptions } from '../../../src/core/pcscd/context.js';
 import { FakePcscd, type FakeOptionsReader, type FakePcscdOptions } from '../../fakes/fake-pcscd.js';
 import { FAKE_ATR } from '../../fakes/test-card.js';
 

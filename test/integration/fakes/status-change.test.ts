@@ -3,7 +3,8 @@
 // notification that overtakes the CMD_GET_READER_EVENTS reply, and cancel.
 
 import { describe, expect, it } from 'vitest';
-import { PNP_NOTIFICATION, PcscError, type PcscdContext } from '../../../src/core/index.js';
+import { PNP_NOTIFICATION, PcscError } from '../../../src/core/index.js';
+import type { PcscdContext } from '../../../src/core/pcscd/context.js';
 import type { FakePcscd } from '../../fakes/fake-pcscd.js';
 import { RawClient } from '../../fakes/raw-client.js';
 import * as S from '../../fakes/structs.js';

@@ -1,7 +1,7 @@
 // Assertions on the core's typed errors, shared by the integration tests.
 
 import { expect } from 'vitest';
-import { PcscError, scardName } from '../../../src/core/index.js';
+import { PcscError, scardName } from '../../../src/core/errors.js';
 
 /** Awaits p, expects a PcscError with `code`, and returns it (compared by name: readable diffs). */
 export async function rejectsWithScard(p: Promise<unknown>, code: number): Promise<PcscError> {

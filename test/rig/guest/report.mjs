@@ -1,5 +1,6 @@
 // Guest-side reporting: each step prints one "@@ {json}" line that the host test reads back.
 export const core = await import(new URL('../../../dist/core/index.js', import.meta.url).href);
+export const ccid = await import(new URL('../../../dist/core/ccid/index.js', import.meta.url).href);
 
 export function report(name, value) {
   process.stdout.write(`@@ ${JSON.stringify({ name, value })}\n`);

@@ -3,9 +3,10 @@
 // Debian's pcscd + libccid.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { core, hex, report, sleep, step, toHex } from './report.mjs';
+import { ccid, core, hex, report, sleep, step, toHex } from './report.mjs';
 
-const { Context, Attr, CM_IOCTL_GET_FEATURE_REQUEST, usbStatus } = core;
+const { Context, Attr, CM_IOCTL_GET_FEATURE_REQUEST } = core;
+const { usbStatus } = ccid;
 const APDUS = [
   '00A4040007A0000000790100',
   '00C000000D',
@@ -168,7 +169,7 @@ try {
   const pctx = await step('pcscd-establish', async () => {
     for (let i = 0; i < 100; i++) {
       try {
-        const c = await core.PcscdContext.establish({ socket: sock });
+        const c = await core.Context.establish({ backend: 'pcscd', socket: sock });
         if ((await c.listReaders()).length > 0) return c;
         await c.release();
       } catch {

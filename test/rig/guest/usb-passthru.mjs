@@ -140,7 +140,7 @@ await ctx.release();
       let pctx;
       for (let i = 0; i < 100 && !pctx; i++) {
         try {
-          const c = await core.PcscdContext.establish({ socket: sock });
+          const c = await core.Context.establish({ backend: 'pcscd', socket: sock });
           if ((await c.listReaders()).length > 0) pctx = c;
           else await c.release();
         } catch {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderVersion, type VersionResult } from '../../../src/cli/version/render.js';
+import { renderVersion } from '../../../src/cli/version/render.js';
+import type { VersionResult } from '../../../src/cli/version/result.js';
 
 const base: VersionResult = { version: '1.2.3', node: 'v20.1.0', platform: 'linux-arm64' };
 

@@ -11,7 +11,7 @@ import {
   type Scenario,
 } from '../../../helpers/doctor-fixture.js';
 import { FakePcscd } from '../../../fakes/fake-pcscd.js';
-import { PcscdContext } from '../../../../src/core/index.js';
+import { PcscdContext } from '../../../../src/core/pcscd/context.js';
 
 let s: Scenario;
 let daemon: FakePcscd | undefined;

@@ -1,0 +1,18 @@
+// `pcsc version --json`: the shape it prints (docs/json.md#version documents it).
+
+import type { SocketChoice } from '../../core/index.js';
+
+/** Where the socket path came from: --socket, PCSCLITE_CSOCK_NAME, the default, or the legacy default. */
+export type SocketSource = SocketChoice['source'];
+
+/** The daemon as --verbose found it: the protocol we agreed on, or why none. */
+export type VersionDaemon =
+  | { protocol: string; daemonVersion: string; socket: string; source: SocketSource }
+  | { error: string; socket: string; source: SocketSource };
+
+export interface VersionResult {
+  version: string;
+  node: string;
+  platform: string;
+  daemon?: VersionDaemon;
+}
