@@ -38,6 +38,8 @@ import { hex as apdu } from '../../helpers/hex.js';
 export interface CoreCallsTarget {
   socket: string;
   protocol: string;
+  /** The version the daemon's CMD_VERSION reply announces; default: the protocol spoken. */
+  daemonVersion?: string;
   readers: string[];
   atr: Buffer;
   card: {
@@ -108,7 +110,12 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
 
       it('establishes on the expected protocol; a released context refuses calls', async () => {
         const c = await ctx();
-        expect(c.info).toEqual({ backend: 'pcscd', protocol: t.protocol, socket: t.socket });
+        expect(c.info).toEqual({
+          backend: 'pcscd',
+          protocol: t.protocol,
+          socket: t.socket,
+          daemonVersion: t.daemonVersion ?? t.protocol,
+        });
         await c.release();
         await rejectsWithScard(c.listReaders(), Scard.E_INVALID_HANDLE);
         await c.release(); // twice is harmless
