@@ -1,5 +1,11 @@
 // Shell completion scripts for bash and zsh, generated from the commands' flag and argument metadata.
 
+/** `pcsc completion --json`: the script, as printed without --json. */
+export interface CompletionResult {
+  shell: 'bash' | 'zsh';
+  script: string;
+}
+
 export interface CompletionFlag {
   name: string;
   char?: string;

@@ -1,6 +1,7 @@
 // `pcsc apdu`: flags → APDUs → run on the card → pure renderers; the typed result is the --json output.
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
+import type { ApduResult } from '../cli/apdu/result.js';
 import { BaseCommand } from '../cli/base.js';
 import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
 
@@ -61,7 +62,7 @@ export default class Apdu extends BaseCommand {
     }),
   };
 
-  async run(): Promise<unknown> {
+  async run(): Promise<ApduResult> {
     const { raw, flags } = await this.parse(Apdu);
     // Not `argv`: oclif 4 reorders repeated values there ("a b a" → "a a b"), and order matters.
     const args = raw.filter((t) => t.type === 'arg').map((t) => t.input);

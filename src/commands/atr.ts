@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import type { AtrResult } from '../cli/atr/result.js';
 import { BaseCommand } from '../cli/base.js';
 
 export default class Atr extends BaseCommand {
@@ -34,7 +35,7 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
   };
   static seeAlso = ['pcsc-scan(1)', 'ATR_analysis(1)', 'pcsc_scan(1)'];
 
-  async run(): Promise<unknown> {
+  async run(): Promise<AtrResult> {
     const { flags, raw } = await this.parse(Atr);
     const { UsageError, parseHex, analyzeAtr } = await import('../core/index.js');
     // `raw` keeps the words in order (oclif's argv can reorder repeated values such as "01").

@@ -1,22 +1,22 @@
 // `pcsc completion bash|zsh`: the completion script for every command, flag and argument.
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { bashCompletion, zshCompletion, type CompletionCommand } from '../cli/completion.js';
+import { bashCompletion, zshCompletion, type CompletionCommand, type CompletionResult } from '../cli/completion.js';
 
 export default class Completion extends BaseCommand {
   static override summary = 'Print the shell completion script for bash or zsh';
-  static override description = 'Writes a completion script for every pcsc command and flag to standard output.';
+  static override description =
+    'Writes a completion script for every pcsc command and flag to standard output (with --json: {shell, script}).';
   static override examples = [
     '<%= config.bin %> completion bash > ~/.local/share/bash-completion/completions/pcsc',
     '<%= config.bin %> completion zsh > "${fpath[1]}/_pcsc"',
   ];
-  static override enableJsonFlag = false;
   static exitCodes = { 0: 'the script was printed', 2: 'usage error: no shell, or not bash or zsh' };
   static override args = {
     shell: Args.string({ required: true, options: ['bash', 'zsh'], description: 'bash or zsh' }),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<CompletionResult> {
     const { args } = await this.parse(Completion);
     const cmds: CompletionCommand[] = this.config.commands
       // oclif lists each alias again as a command of its own (id = the alias): keep the real ones.
@@ -42,7 +42,9 @@ export default class Completion extends BaseCommand {
         })),
         strict: c.strict,
       }));
-    const gen = args.shell === 'zsh' ? zshCompletion : bashCompletion;
-    this.log(gen(this.config.bin, cmds).trimEnd());
+    const shell = args.shell === 'zsh' ? 'zsh' : 'bash';
+    const script = (shell === 'zsh' ? zshCompletion : bashCompletion)(this.config.bin, cmds).trimEnd();
+    if (!this.jsonEnabled()) this.log(script);
+    return { shell, script };
   }
 }

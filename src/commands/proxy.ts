@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { termSafe } from '../cli/escape.js';
 import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
+import type { ProxyResult } from '../cli/proxy/result.js';
 
 export default class ProxyCommand extends BaseCommand {
   static override summary = 'Let clients of any pcsc-lite version (protocol 4:2–4:6) use this pcscd';
@@ -49,7 +50,7 @@ export default class ProxyCommand extends BaseCommand {
     }),
   };
 
-  async run(): Promise<unknown> {
+  async run(): Promise<ProxyResult> {
     const { flags } = await this.parse(ProxyCommand);
     if (flags['print-systemd'])
       return this.printSystemd(flags.upstream, flags.unit as 'socket' | 'service' | undefined);

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
+import type { ScanResult } from '../cli/scan/result.js';
 
 export default class Scan extends BaseCommand {
   static override summary = 'List readers, and watch cards and readers come and go';
@@ -67,7 +68,7 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
     else super.logJson(json);
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<ScanResult> {
     const { flags } = await this.parse(Scan);
     const backend = flags.backend as 'pcscd' | 'usb' | 'auto';
     if (flags.readers) {
@@ -129,7 +130,10 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
     };
     if (flags['wait-card']) {
       const card = await waitForCard({ ...opts, sink: { ...opts.sink, log: (l: string) => this.logToStderr(l) } });
-      if (!json) this.log(card.atr.replace(/(..)(?!$)/g, '$1 '));
+      if (!json) {
+        const { formatHex, parseHex } = await import('../core/index.js');
+        this.log(formatHex(parseHex(card.atr)));
+      }
       return card;
     }
     const summary = await runWatch(opts);

@@ -1,6 +1,7 @@
 import { Flags, ux } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
+import type { SpyResult } from '../cli/proxy/result.js';
 
 export default class Spy extends BaseCommand {
   static override summary = 'Log every PC/SC call clients make, decoded, on the way to pcscd';
@@ -38,7 +39,7 @@ export default class Spy extends BaseCommand {
     'legacy-names': legacyNamesFlag,
   };
 
-  async run(): Promise<unknown> {
+  async run(): Promise<SpyResult> {
     const { flags } = await this.parse(Spy);
     const { serve } = await import('../cli/proxy/serve.js');
     const { defaultSpySocket } = await import('../core/proxy/index.js');

@@ -154,10 +154,15 @@ describe('zsh completion', () => {
         cases.push([`pcsc ${c.id} --${f.name} `, f.options ?? []]);
     }
     const listed = zshComplete(cases.map(([line]) => line));
+    const esc = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     cases.forEach(([line, expected], i) => {
-      // A word of the listing; the line zsh redraws after it may follow with no space.
+      // A word of the listing; the line zsh redraws after it may follow with no space. A single
+      // candidate is not listed but inserted: the rest of it after what was typed shows in the redraw.
+      const typed = line.slice(line.lastIndexOf(' ') + 1);
       const missing = expected.filter(
-        (w) => !new RegExp(`(^|\\s)${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=\\s|$|pcsc )`).test(listed[i] ?? ''),
+        (w) =>
+          !new RegExp(`(^|\\s)${esc(w)}(?=\\s|$|pcsc )`).test(listed[i] ?? '') &&
+          !(expected.length === 1 && w.startsWith(typed) && (listed[i] ?? '').includes(w.slice(typed.length) + ' ')),
       );
       expect(missing, `zsh listed for "${line}<TAB>":\n${listed[i]}`).toEqual([]);
     });
@@ -169,6 +174,18 @@ describe('zsh completion', () => {
       expect(text).toContain(`'${c.id}:`);
       for (const a of c.aliases) expect(text).toContain(`'${a}:`);
       for (const f of visibleFlags(c)) expect(text).toContain(`--${f.name}`);
+    }
+  });
+});
+
+describe('--json', () => {
+  it('gives {shell, script}, the script being exactly what is printed without --json', () => {
+    for (const shell of ['bash', 'zsh'] as const) {
+      const r = pcsc(['completion', shell, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout) as { shell: string; script: string };
+      expect(j.shell).toBe(shell);
+      expect(j.script + '\n').toBe(readFileSync(shell === 'bash' ? bashFile : zshFile, 'utf8'));
     }
   });
 });
