@@ -136,7 +136,7 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
       }
       return card;
     }
-    const summary = await runWatch(opts);
-    return json ? undefined : summary;
+    await runWatch(opts);
+    return undefined;
   }
 }

@@ -1,5 +1,5 @@
 // `pcsc scan --json`: every shape it prints, in one place (docs/json.md#scan documents them).
-// -r and -c print one object, --wait-card one object, watch mode one event per line (NDJSON).
+// -r, -c and --wait-card print one object, watch mode one event per line (NDJSON).
 
 import type { ErrorJson, MonitorEvent, ReaderStatus } from '../../core/index.js';
 
@@ -28,12 +28,6 @@ export interface WaitCardResult {
   time: string;
 }
 
-/** Watch mode without --json: how it ended (with --json the events were the output). */
-export interface WatchSummary {
-  changes: number;
-  stoppedBy: 'count' | 'time' | 'closed';
-}
-
 /** -s: one round of 100 SELECT MF on a card. */
 export interface StressEvent {
   event: 'stress';
@@ -48,5 +42,5 @@ export interface StressEvent {
 /** One line of watch mode's NDJSON: the monitor's events, and -s rounds. */
 export type ScanEvent = MonitorEvent | StressEvent;
 
-/** What `pcsc scan` returns: the object --json prints (watch mode prints events instead). */
-export type ScanResult = ReaderListResult | CardListResult | WaitCardResult | WatchSummary | undefined;
+/** What `pcsc scan` returns: the object --json prints (watch mode prints its events instead: nothing). */
+export type ScanResult = ReaderListResult | CardListResult | WaitCardResult | undefined;

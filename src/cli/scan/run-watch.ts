@@ -12,13 +12,19 @@ import {
 } from '../../core/index.js';
 import { ScanRenderer } from '../render/scan.js';
 import { onStdoutClosed } from '../stdout-closed.js';
-import type { ScanEvent, WaitCardResult, WatchSummary } from './result.js';
+import type { ScanEvent, WaitCardResult } from './result.js';
 import { idleSpinner } from './spinner.js';
 import { stressCard } from './stress.js';
 
 export interface Sink {
   log(line: string): void;
   json(obj: unknown): void;
+}
+
+/** How watch mode ended. */
+export interface WatchSummary {
+  changes: number;
+  stoppedBy: 'count' | 'time' | 'closed';
 }
 
 export interface WatchRunOptions {
