@@ -68,7 +68,7 @@ export default class Apdu extends BaseCommand {
     const args = raw.filter((t) => t.type === 'arg').map((t) => t.input);
     const { prepare } = await import('../cli/apdu/options.js');
     const { runApdu } = await import('../cli/apdu/run.js');
-    const render = await import('../cli/render/apdu.js');
+    const render = await import('../cli/apdu/render.js');
     const { makeStyle, useColor } = await import('../cli/style.js');
     const { settle } = await import('../cli/apdu/settle.js');
     const json = this.jsonEnabled();

@@ -66,7 +66,7 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
     const { openNameSource } = await import('../cli/atr/names.js');
     const names = (await openNameSource({ file: flags.list, signal: this.signal })).lookup(bytes);
     if (!this.jsonEnabled()) {
-      const { renderAtrAnalysis, renderAtrNames } = await import('../cli/render/atr.js');
+      const { renderAtrAnalysis, renderAtrNames } = await import('../cli/atr/render.js');
       const { makeStyle } = await import('../cli/style.js');
       const s = makeStyle();
       const { formatHex } = await import('../core/index.js');

@@ -75,7 +75,7 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
       const { listReadersOnce } = await import('../cli/scan/readers.js');
       const result = await listReadersOnce({ socket: flags.socket, backend, signal: this.signal });
       if (!this.jsonEnabled()) {
-        const { renderReaderList } = await import('../cli/render/readers.js');
+        const { renderReaderList } = await import('../cli/scan/render-readers.js');
         for (const line of renderReaderList(result)) this.log(line);
       }
       return result;
@@ -101,7 +101,7 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
         signal: this.signal,
       });
       if (!json) {
-        const { renderReaderBlock } = await import('../cli/render/scan.js');
+        const { renderReaderBlock } = await import('../cli/scan/render.js');
         if (result.readers.length === 0) this.log('No reader found.');
         for (const r of result.readers)
           for (const l of renderReaderBlock({ ...r, reader: r.name, time: '' }, { style, analysis: false }))

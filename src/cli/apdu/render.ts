@@ -4,7 +4,7 @@
 import type { ChalkInstance } from 'chalk';
 import { describeSw, formatHex } from '../../core/index.js';
 import { redactCommandHex, swPatternsText, type ApduRecord, type RunRecord } from '../../core/script/index.js';
-import type { ApduResult, ControlJson, RepeatJson } from '../apdu/result.js';
+import type { ApduResult, ControlJson, RepeatJson } from './result.js';
 import { termSafe } from '../escape.js';
 
 export interface RenderOptions {

@@ -4,7 +4,7 @@
 import type { ErrorJson } from '../../core/index.js';
 import { describeFailure } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { mismatchMessage, renderControl, renderRecord, renderRepeat, type RenderOptions } from '../render/apdu.js';
+import { mismatchMessage, renderControl, renderRecord, renderRepeat, type RenderOptions } from './render.js';
 import type { ApduRun } from './run.js';
 
 export interface Settled {

@@ -7,7 +7,7 @@ import { constants, createWriteStream, fchmodSync, fstatSync, openSync, closeSyn
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { UsageError, type ProxyCall } from '../../core/index.js';
-import { clock, renderCall } from '../render/spy.js';
+import { clock, renderCall } from './render.js';
 
 /** Bytes of log lines that may wait for a slow reader. */
 export const LOG_LIMIT = 1024 * 1024;

@@ -5,8 +5,8 @@
 import type { ChalkInstance } from 'chalk';
 import { analyzeAtr, formatHex, parseHex, type ReaderEvent, type StateFlagName } from '../../core/index.js';
 import { termSafe } from '../escape.js';
-import type { ScanEvent } from '../scan/result.js';
-import { renderAtrAnalysis } from './atr.js';
+import type { ScanEvent } from './result.js';
+import { renderAtrAnalysis } from '../atr/render.js';
 
 /** pcsc_scan's words for the state flags, in its order. */
 const STATE_WORDS: [StateFlagName, string][] = [

@@ -10,7 +10,7 @@ import {
   type NameLookup,
   type ReaderMonitor,
 } from '../../core/index.js';
-import { ScanRenderer } from '../render/scan.js';
+import { ScanRenderer } from './render.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 import type { ScanEvent, WaitCardResult } from './result.js';
 import { idleSpinner } from './spinner.js';

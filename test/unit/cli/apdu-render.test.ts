@@ -11,7 +11,7 @@ import {
   renderRecord,
   renderRepeat,
   formatDuration,
-} from '../../../src/cli/render/apdu.js';
+} from '../../../src/cli/apdu/render.js';
 import { selectItem } from '../../../src/cli/apdu/input.js';
 import { parseControlCode } from '../../../src/cli/apdu/control.js';
 import { exchangeJson } from '../../../src/cli/apdu/result.js';

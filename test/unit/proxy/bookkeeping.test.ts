@@ -2,7 +2,7 @@
 // comparison, spy records (PIN masking, status words) and their text rendering.
 
 import { describe, expect, it } from 'vitest';
-import { renderCall } from '../../../src/cli/render/spy.js';
+import { renderCall } from '../../../src/cli/proxy/render.js';
 import { ArraySize, fixedView, sameStates } from '../../../src/core/proxy/arrays.js';
 import { ReaderEventCounter } from '../../../src/core/proxy/reader-events.js';
 import { redactCommandHex } from '../../../src/core/card/redact.js';

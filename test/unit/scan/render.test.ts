@@ -1,7 +1,7 @@
 // Human output of scan: pcsc_scan's words and layout, plain when colour is off.
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { ScanRenderer, stateWords } from '../../../src/cli/render/scan.js';
+import { ScanRenderer, stateWords } from '../../../src/cli/scan/render.js';
 import type { ReaderEvent } from '../../../src/core/pcsc/monitor-events.js';
 
 const plain = new Chalk({ level: 0 });
