@@ -30,7 +30,7 @@ const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: 'commands', prefixes: ['commands/'] },
 ];
 
-/** Entry points (package.json exports, by their file under src/). */
+/** Entry points (package.json exports, by their file under src/); lib-system adds core/doctor and core/ssh. */
 const ENTRIES = [
   'core/index.ts',
   'core/script/index.ts',
