@@ -125,7 +125,6 @@ function layerOf(f: string): number {
   return i;
 }
 
-const dirOf = (f: string): string => dirname(f);
 const pending = (from: string, to: string): boolean =>
   [...PENDING_LIB_SYSTEM.edges].some((e) => {
     const [a, b] = e.split(' → ') as [string, string];
