@@ -1,5 +1,6 @@
-// Typed errors of the core: PC/SC return codes (pcsc-lite's SCARD_* values, §10.1 of the wire spec)
-// kept as data, plus errors that have no SCARD code (bad input, protocol violations, CCID faults).
+// Typed errors of the core: PC/SC return codes (pcsc-lite's SCARD_* values,
+// docs/protocol.md#return-codes) kept as data, plus errors that have no SCARD code (bad input,
+// protocol violations, CCID faults).
 
 export interface ScardCodeInfo {
   readonly name: string;

@@ -1,5 +1,6 @@
-// The fake daemon's card-handle commands (spec §5.4–5.11, §7.4–7.9, §3.6): CONNECT, RECONNECT,
-// DISCONNECT, BEGIN/END_TRANSACTION, STATUS, TRANSMIT, CONTROL, GET/SET_ATTRIB.
+// The fake daemon's card-handle commands (docs/protocol.md#structs, docs/protocol.md#calls,
+// docs/protocol.md#framing): CONNECT, RECONNECT, DISCONNECT, BEGIN/END_TRANSACTION, STATUS, TRANSMIT,
+// CONTROL, GET/SET_ATTRIB.
 
 import type { Conn } from './conn.js';
 import type { ControlAnswer, HandleRec, Slot, World } from './model.js';

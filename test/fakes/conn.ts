@@ -1,4 +1,4 @@
-// One client connection as the fake daemon sees it (spec §8): its context, its registration for
+// One client connection as the fake daemon sees it (docs/protocol.md#connections): its context, its registration for
 // notifications, the version the client announced, and an ordered write queue.
 
 import type { Socket } from 'node:net';

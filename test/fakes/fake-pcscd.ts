@@ -1,4 +1,4 @@
-// A scripted pcscd written from the protocol spec (§3–§9, App. B/D), not from our client: serves,
+// A scripted pcscd written from docs/protocol.md, not from our client: serves,
 // on a private Unix socket, the daemon side of any release from 1.6.5 to 2.5.x, with readers and
 // cards that tests add and remove at run time, and faults injected on chosen requests.
 
@@ -20,7 +20,7 @@ export interface FakePcscdOptions {
   /** Reader slots of the fixed array before 2.5 (PCSCLITE_MAX_READERS_CONTEXTS); default 16. */
   slots?: number;
   readers?: FakeReader[];
-  /** polkit (§2.3): refuse a connection at accept, or a CONNECT to a reader. */
+  /** polkit (docs/protocol.md#access-control): refuse a connection at accept, or a CONNECT to a reader. */
   polkit?: { denyAccess?: (connId: number) => boolean; denyCard?: (reader: string) => boolean };
   /** Write replies in pieces of at most this many bytes, 1 ms apart (clients must reassemble). */
   fragment?: number;
@@ -28,7 +28,10 @@ export interface FakePcscdOptions {
   seed?: number;
   /** Milliseconds before dropping a connection that used a foreign handle (pcscd: 2000). */
   foreignHandleDelay?: number;
-  /** Socket path; default pcscd.comm in a new temporary directory. Lets a test start a daemon where another one stopped. */
+  /**
+   * Socket path; default pcscd.comm in a new temporary directory. Lets a test start a daemon where another
+   * one stopped.
+   */
   path?: string;
 }
 
@@ -255,7 +258,7 @@ export class FakePcscd implements K.Core {
         }
         let body: Buffer = Buffer.alloc(0);
         if (bodySize === 'none') {
-          // The daemon reads no body; whatever follows is parsed as the next header (§3.2).
+          // The daemon reads no body; whatever follows is parsed as the next header (docs/protocol.md#requests).
           if (size !== 0) this.violation(c, `size ${size} on bodiless command 0x${cmd.toString(16)}`);
         } else {
           if (size !== bodySize) {
@@ -331,7 +334,8 @@ export class FakePcscd implements K.Core {
     let changed = false;
     for (const h of [...this.world.handles.values()]) {
       if (h.connId !== c.id) continue;
-      // A handle that held the transaction resets the card for the others (§3.6).
+      // A handle that held the transaction resets the card for the others
+      // (docs/protocol.md#partial-reads-errors-and-closing).
       this.world.dropHandle(h, h.slot.lock === h.hCard ? 1 : 0);
       changed = true;
     }
@@ -469,7 +473,10 @@ export class FakePcscd implements K.Core {
     }
   }
 
-  /** §9.2: what each release answers to CMD_VERSION; the reply always carries its own version. */
+  /**
+   * docs/protocol.md#cmd_version-answers: what each release answers to CMD_VERSION; the reply always carries
+   * its own version.
+   */
   private version(c: Conn, body: Buffer): K.Reply {
     const f = S.unpack(S.version, body);
     const [major, minor] = [f.num('major'), f.num('minor')];
@@ -494,7 +501,7 @@ export class FakePcscd implements K.Core {
     return [S.patch(S.release, body, { rv })];
   }
 
-  /** §7.12: wakes the connection that holds hContext, whichever it is. */
+  /** docs/protocol.md#cancel: wakes the connection that holds hContext, whichever it is. */
   private cancel(body: Buffer): K.Reply {
     const h = S.u32(body, 0);
     const target = [...this.conns.values()].find((x) => x.hContext !== 0 && x.hContext === h);

@@ -1,5 +1,5 @@
-// The fake daemon's receive side (spec §3.6): exact-length reads from a byte stream that may be
-// split or coalesced anywhere. Independent of the client's ByteQueue on purpose.
+// The fake daemon's receive side (docs/protocol.md#partial-reads-errors-and-closing): exact-length reads from
+// a byte stream that may be split or coalesced anywhere. Independent of the client's ByteQueue on purpose.
 
 export class Inbox {
   private buf = Buffer.alloc(0);

@@ -1,5 +1,6 @@
-// The fake daemon's world (spec §6, §8): reader slots, cards, card handles, transaction locks and
-// the two event counters, with no socket code. The server in fake-pcscd.ts drives it.
+// The fake daemon's world (docs/protocol.md#reader-states, docs/protocol.md#connections): reader slots,
+// cards, card handles, transaction locks and the two event counters, with no socket code. The server in
+// fake-pcscd.ts drives it.
 
 import { readerState as entryStruct, pack } from './structs.js';
 import { RV, type Behaviour } from './releases.js';
@@ -24,7 +25,10 @@ export interface FakeReader {
   card?: FakeCard;
   /** SCardControl handler; default answers GET_FEATURE_REQUEST with no features, else UNSUPPORTED. */
   control?: (code: number, data: Buffer) => ControlAnswer;
-  /** Attributes the "driver" knows; ATR_STRING and the two DEVICE names are built in (§5.11). */
+  /**
+   * Attributes the "driver" knows; ATR_STRING and the two DEVICE names are built in
+   * (docs/protocol.md#getset_struct).
+   */
   attributes?: Record<number, Uint8Array>;
   /** Attribute ids that SET_ATTRIB may write. */
   writable?: number[];
@@ -85,7 +89,7 @@ export class World {
   readonly b: Behaviour;
   slots: Slot[];
   readonly handles = new Map<number, HandleRec>();
-  /** Daemon-wide reader add/remove counter (§6.3): starts at 1, never 0. */
+  /** Daemon-wide reader add/remove counter (docs/protocol.md#event-counters): starts at 1, never 0. */
   readerEvents = 1;
   /** Called on every change a registered client must hear about. */
   onChange: () => void = () => undefined;
@@ -150,7 +154,7 @@ export class World {
     this.onChange();
   }
 
-  /** -1 exclusive, else the number of handles (§6.1). */
+  /** -1 exclusive, else the number of handles (docs/protocol.md#reader_state). */
   sharing(slot: Slot): number {
     let n = 0;
     for (const h of this.handles.values()) {
@@ -168,7 +172,10 @@ export class World {
     slot.protocol = slot.protocol && slot.card ? slot.protocol : 0;
   }
 
-  /** Drops a handle; a handle that held the lock resets the card for the others (§3.6). */
+  /**
+   * Drops a handle; a handle that held the lock resets the card for the others
+   * (docs/protocol.md#partial-reads-errors-and-closing).
+   */
   dropHandle(h: HandleRec, disposition: number): void {
     this.handles.delete(h.hCard);
     const heldLock = h.slot.lock === h.hCard;

@@ -1,4 +1,4 @@
-// A bare socket client written from the spec's structs (structs.ts), without our production client
+// A bare socket client written from docs/protocol.md's structs (structs.ts), without our production client
 // in the way: byte-level reads for checking the fake daemon, and the calls of one PC/SC session
 // for playing client versions Debian does not ship (4:2, 4:3, 4:5, 4:6) against a daemon or proxy.
 
@@ -6,7 +6,7 @@ import { createConnection, type Socket } from 'node:net';
 import { Inbox } from './inbox.js';
 import * as S from './structs.js';
 
-/** One reader-state entry (§6.1), as a client reads it. */
+/** One reader-state entry (docs/protocol.md#reader_state), as a client reads it. */
 export interface Entry {
   name: string;
   eventCounter: number;
@@ -15,7 +15,7 @@ export interface Entry {
   atr: Buffer;
 }
 
-/** The used entries of a reader-state array (§6.2): entries whose name is empty are skipped. */
+/** The used entries of a reader-state array (docs/protocol.md#the-array): entries whose name is empty are skipped. */
 export function parseArray(b: Buffer, nameSize: 100 | 128 = 128): Entry[] {
   const st = S.readerState(nameSize);
   const size = S.sizeOf(st);
@@ -63,7 +63,7 @@ export class RawClient {
     this.socket.write(b);
   }
 
-  /** A request: header {size, command}, body, payload (§3.1). */
+  /** A request: header {size, command}, body, payload (docs/protocol.md#requests). */
   send(cmd: number, body?: Uint8Array, payload?: Uint8Array): void {
     this.write(S.request(cmd, body, payload));
   }
@@ -108,7 +108,7 @@ export class RawClient {
     this.socket.destroy();
   }
 
-  // --- one session's calls (§5), each a request and its whole reply ------------------------
+  // --- one session's calls (docs/protocol.md#structs), each a request and its whole reply ------------------------
 
   async version(major: number, minor: number): Promise<{ major: number; minor: number; rv: number }> {
     this.send(S.CMD.VERSION, S.pack(S.version, { major, minor }));

@@ -1,4 +1,4 @@
-// How each pcscd release behaves on the wire (spec §9.1–9.2, §5.9, §5.12, §7.12, §2.3, App. B/D):
+// How each pcscd release behaves on the wire (docs/protocol.md):
 // every difference the fake daemon reproduces, derived from a pcsc-lite version number.
 
 export const RV = {
@@ -83,7 +83,10 @@ export function behaviourOf(version: string): Behaviour {
   };
 }
 
-/** §9.2: the rv a release answers to a client's CMD_VERSION; oldApi: 2.5's mode for 4:4/4:5 clients. */
+/**
+ * docs/protocol.md#cmd_version-answers: the rv a release answers to a client's CMD_VERSION; oldApi: 2.5's
+ * mode for 4:4/4:5 clients.
+ */
 export function versionAnswer(b: Behaviour, major: number, minor: number): { rv: number; oldApi: boolean } {
   if (b.acceptsMinorAtLeast4) return { rv: minor >= 4 ? 0 : RV.SERVICE_STOPPED, oldApi: false };
   if (major === 4 && minor === b.minor) return { rv: 0, oldApi: false };
@@ -91,7 +94,10 @@ export function versionAnswer(b: Behaviour, major: number, minor: number): { rv:
   return { rv: b.mismatchRv, oldApi: false };
 }
 
-/** One daemon per release line of the brief (spec App. D), plus a distribution build with 48 slots. */
+/**
+ * One daemon per release line of the brief (docs/protocol.md#cmd_version-answers), plus a distribution build
+ * with 48 slots.
+ */
 export interface ReleaseLine {
   /** The releases it stands for. */
   readonly line: string;

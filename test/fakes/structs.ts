@@ -1,4 +1,4 @@
-// pcscd wire structs as tabulated in the protocol spec (§3.1, §5, §6.1, Appendix A), written by
+// pcscd wire structs as tabulated in docs/protocol.md, written by
 // hand from those tables for the fake daemon and for golden bytes: never from src/core/pcscd.
 
 import { endianness } from 'node:os';
@@ -10,7 +10,7 @@ export type Struct = readonly Field[];
 
 const LE = endianness() === 'LE';
 
-/** Host byte order (§3.4): both ends share a machine. */
+/** Host byte order (docs/protocol.md#integers): both ends share a machine. */
 export function u32(buf: Uint8Array, off: number): number {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   return LE ? b.readUInt32LE(off) : b.readUInt32BE(off);
@@ -109,29 +109,29 @@ export function unpack(s: Struct, buf: Uint8Array, at = 0): Fields {
   return new Fields(out);
 }
 
-// §3.1
+// docs/protocol.md#requests
 export const header: Struct = [
   ['size', 'u32'],
   ['command', 'u32'],
 ];
-// §5.1
+// docs/protocol.md#version_struct
 export const version: Struct = [
   ['major', 'i32'],
   ['minor', 'i32'],
   ['rv', 'u32'],
 ];
-// §5.2
+// docs/protocol.md#establish_struct
 export const establish: Struct = [
   ['dwScope', 'u32'],
   ['hContext', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.3
+// docs/protocol.md#release_struct
 export const release: Struct = [
   ['hContext', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.4: 152 bytes with 128-byte names, 124 with 100-byte names
+// docs/protocol.md#connect_struct: 152 bytes with 128-byte names, 124 with 100-byte names
 export const connect = (nameSize: 100 | 128): Struct => [
   ['hContext', 'u32'],
   ['szReader', { cstr: nameSize }],
@@ -141,7 +141,7 @@ export const connect = (nameSize: 100 | 128): Struct => [
   ['dwActiveProtocol', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.5
+// docs/protocol.md#reconnect_struct
 export const reconnect: Struct = [
   ['hCard', 'i32'],
   ['dwShareMode', 'u32'],
@@ -150,23 +150,23 @@ export const reconnect: Struct = [
   ['dwActiveProtocol', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.6: disconnect_struct and end_struct share this layout
+// docs/protocol.md#disconnect_struct-and-end_struct: disconnect_struct and end_struct share this layout
 export const disposition: Struct = [
   ['hCard', 'i32'],
   ['dwDisposition', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.7: begin_struct and status_struct
+// docs/protocol.md#begin_struct-and-status_struct: begin_struct and status_struct
 export const handle: Struct = [
   ['hCard', 'i32'],
   ['rv', 'u32'],
 ];
-// §5.8
+// docs/protocol.md#cancel_struct
 export const cancel: Struct = [
   ['hContext', 'i32'],
   ['rv', 'u32'],
 ];
-// §5.9
+// docs/protocol.md#transmit_struct
 export const transmit: Struct = [
   ['hCard', 'i32'],
   ['ioSendPciProtocol', 'u32'],
@@ -177,7 +177,7 @@ export const transmit: Struct = [
   ['pcbRecvLength', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.10
+// docs/protocol.md#control_struct
 export const control: Struct = [
   ['hCard', 'i32'],
   ['dwControlCode', 'u32'],
@@ -186,7 +186,7 @@ export const control: Struct = [
   ['dwBytesReturned', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.11
+// docs/protocol.md#getset_struct
 export const getset: Struct = [
   ['hCard', 'i32'],
   ['dwAttrId', 'u32'],
@@ -194,17 +194,17 @@ export const getset: Struct = [
   ['cbAttrLen', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.12
+// docs/protocol.md#wait_reader_state_change
 export const wait: Struct = [
   ['timeOut', 'u32'],
   ['rv', 'u32'],
 ];
-// §5.13
+// docs/protocol.md#get_reader_events
 export const readerEvents: Struct = [
   ['readerEvents', 'u32'],
   ['rv', 'u32'],
 ];
-// §6.1: 184 bytes with 128-byte names, 156 with 100-byte names
+// docs/protocol.md#reader_state: 184 bytes with 128-byte names, 156 with 100-byte names
 export const readerState = (nameSize: 100 | 128): Struct => [
   ['readerName', { cstr: nameSize }],
   ['eventCounter', 'u32'],
@@ -216,7 +216,7 @@ export const readerState = (nameSize: 100 | 128): Struct => [
   ['cardProtocol', 'u32'],
 ];
 
-/** Command codes (§4). */
+/** Command codes (docs/protocol.md#commands). */
 export const CMD = {
   ESTABLISH_CONTEXT: 0x01,
   RELEASE_CONTEXT: 0x02,
@@ -243,7 +243,7 @@ export const CMD = {
   GET_READERS_STATE_ARRAY: 0x17,
 } as const;
 
-/** A request as a client writes it: header {size, command}, body, then any payload (§3.1). */
+/** A request as a client writes it: header {size, command}, body, then any payload (docs/protocol.md#requests). */
 export function request(
   command: number,
   body: Uint8Array = Buffer.alloc(0),
@@ -252,7 +252,7 @@ export function request(
   return Buffer.concat([pack(header, { size: body.length, command }), body, payload]);
 }
 
-/** The daemon's way of answering (§3.3): the received struct with output fields overwritten. */
+/** The daemon's way of answering (docs/protocol.md#replies): the received struct with output fields overwritten. */
 export function patch(s: Struct, received: Uint8Array, v: Values): Buffer {
   const out = Buffer.from(received);
   for (const [name, x] of Object.entries(v)) {

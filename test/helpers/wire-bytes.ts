@@ -1,9 +1,9 @@
-// Golden wire bytes written by hand from the spec's tables (little-endian u32 words, NUL-padded
+// Golden wire bytes written by hand from docs/protocol.md's tables (little-endian u32 words, NUL-padded
 // names), independent of the production encoders.
 
 import { words } from '../fakes/structs.js';
 
-/** u32 words in pcscd's host order (the fake daemon's spec-written helper). */
+/** u32 words in pcscd's host order (the fake daemon's helper, written from docs/protocol.md). */
 export { words };
 
 /** A NUL-padded fixed-size name field. */
@@ -17,7 +17,7 @@ export function cat(...parts: Uint8Array[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A READER_STATE entry (§6.1) with 128- or 100-byte names. */
+/** A READER_STATE entry (docs/protocol.md#reader_state) with 128- or 100-byte names. */
 export function entry(
   nameSize: 128 | 100,
   e: { name: string; counter: number; state: number; sharing: number; atr: number[]; protocol: number },

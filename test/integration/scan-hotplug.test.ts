@@ -1,5 +1,5 @@
 // `pcsc scan` with readers coming and going at run time, which vpcd cannot do: against the scripted
-// fake pcscd (test/fakes, written from the protocol spec) on every protocol line it speaks, and
+// fake pcscd (test/fakes, written from docs/protocol.md) on every protocol line it speaks, and
 // 4:5's daemon-wide reader-event counter as -d shows it; also a mute card, side by side with pcsc_scan.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// `pcsc scan --json`: every shape it prints, in one place (docs/json.md#scan documents them).
+// `pcsc scan --json`: every shape it prints, in one place (docs/scan.md#json-ndjson-in-watch-mode documents them).
 // -r, -c and --wait-card print one object, watch mode one event per line (NDJSON).
 
 import type { ErrorJson, MonitorEvent, ReaderStatus } from '../../core/index.js';

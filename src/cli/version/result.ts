@@ -1,4 +1,4 @@
-// `pcsc version --json`: the shape it prints (docs/json.md#version documents it).
+// `pcsc version --json`: the shape it prints (README.md, `pcsc --version` and `pcsc completion`, documents it).
 
 import type { SocketChoice } from '../../core/index.js';
 

@@ -65,7 +65,7 @@ export function parseAtrParams(atr: Uint8Array): AtrParams {
   return out;
 }
 
-/** TA/TB/TC of the first group specific to protocol T (§8.2.3: T=1's IFSC, BWI/CWI, EDC). */
+/** TA/TB/TC of the first group specific to protocol T (ISO 7816-3 §8.2.3: T=1's IFSC, BWI/CWI, EDC). */
 function groupOf(s: AtrStructure, t: number): Partial<Record<'A' | 'B' | 'C', number>> {
   const i = firstGroupFor(s, t);
   if (i === undefined) return {};

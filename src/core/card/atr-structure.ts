@@ -1,5 +1,5 @@
-// ISO/IEC 7816-3 §8.2 the structure of an Answer-to-Reset: TS, T0, the TA/TB/TC/TD(i) groups, the
-// historical bytes and TCK; and the Fi/Di tables (§8.3, tables 7 and 8). Both the ATR analysis
+// ISO/IEC 7816-3 ISO 7816-3 §8.2 the structure of an Answer-to-Reset: TS, T0, the TA/TB/TC/TD(i) groups, the
+// historical bytes and TCK; and the Fi/Di tables (ISO 7816-3 §8.3, tables 7 and 8). Both the ATR analysis
 // (atr.ts) and the reader driver's parameters (atr-params.ts) read ATRs through this one parser.
 
 /** Table 7: Fi by the high nibble of TA1; null is RFU. */

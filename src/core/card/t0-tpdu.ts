@@ -15,7 +15,7 @@ function parse(apdu: Uint8Array): CommandApdu {
 }
 
 /**
- * The T=0 TPDU for an APDU (§12.2): case 1 gets P3 = 00, case 4S loses its Le (the card then
+ * The T=0 TPDU for an APDU (ISO 7816-3 §12.2): case 1 gets P3 = 00, case 4S loses its Le (the card then
  * answers 61xx and the caller sends GET RESPONSE), case 2E with Ne ≤ 256 becomes 2S, case 3E/4E
  * with Nc ≤ 255 become 3S. Longer commands need ENVELOPE, which is the application's business.
  */
@@ -44,7 +44,7 @@ export function apduToT0Tpdu(apdu: Uint8Array): Buffer {
 }
 
 /**
- * Character-level T=0 (§10.3.3): the host sends the header, then reads procedure bytes one at a
+ * Character-level T=0 (ISO 7816-3 §10.3.3): the host sends the header, then reads procedure bytes one at a
  * time: 60 (NULL) waits, INS sends all remaining data, ~INS sends one byte, 61/6C/other SW1
  * ends with SW2. `io(out, expect)` sends bytes and reads exactly `expect` bytes back.
  */

@@ -7,7 +7,7 @@ export const CCID_DESCRIPTOR_TYPE = 0x21;
 export const CCID_DESCRIPTOR_LENGTH = 54;
 export const SMART_CARD_CLASS = 0x0b;
 
-/** dwFeatures bits (§5.1, table 5.1-1). */
+/** dwFeatures bits (CCID §5.1, table 5.1-1). */
 export const Feature = {
   AUTO_CONFIG_ATR: 0x00000002,
   AUTO_ACTIVATION: 0x00000004,
@@ -168,7 +168,7 @@ export function parseConfiguration(raw: Uint8Array): InterfaceInfo[] {
   return out;
 }
 
-/** The endpoints a CCID interface uses (§5.2): bulk OUT, bulk IN, optional interrupt IN. */
+/** The endpoints a CCID interface uses (CCID §5.2): bulk OUT, bulk IN, optional interrupt IN. */
 export function ccidEndpoints(
   ifc: InterfaceInfo,
 ): { bulkOut: number; bulkIn: number; interruptIn?: number; packetSize: number } | undefined {

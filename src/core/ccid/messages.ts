@@ -1,5 +1,5 @@
 // CCID rev 1.1 §6.1–6.3: the bulk-OUT commands (PC_to_RDR_*), the bulk-IN replies (RDR_to_PC_*),
-// the interrupt-IN notifications, and the slot status / slot error fields of §6.2.6.
+// the interrupt-IN notifications, and the slot status / slot error fields of CCID §6.2.6.
 
 import { CcidError } from '../errors.js';
 
@@ -12,7 +12,7 @@ export class ProtocolError extends CcidError {
 
 export const HEADER_SIZE = 10;
 
-/** bMessageType of PC_to_RDR_* commands (§6.1). */
+/** bMessageType of PC_to_RDR_* commands (CCID §6.1). */
 export const Cmd = {
   SetParameters: 0x61,
   IccPowerOn: 0x62,
@@ -31,7 +31,7 @@ export const Cmd = {
 } as const;
 export type CmdName = keyof typeof Cmd;
 
-/** bMessageType of RDR_to_PC_* replies (§6.2) and interrupt notifications (§6.3). */
+/** bMessageType of RDR_to_PC_* replies (CCID §6.2) and interrupt notifications (CCID §6.3). */
 export const Reply = {
   DataBlock: 0x80,
   SlotStatus: 0x81,
@@ -43,7 +43,7 @@ export const Reply = {
 } as const;
 export type ReplyName = keyof typeof Reply;
 
-/** The reply each command expects (§6.1, table 6.1-1). */
+/** The reply each command expects (CCID §6.1, table 6.1-1). */
 export const EXPECTED_REPLY: Readonly<Record<number, number>> = {
   [Cmd.IccPowerOn]: Reply.DataBlock,
   [Cmd.XfrBlock]: Reply.DataBlock,
@@ -86,7 +86,7 @@ export function encodeCommand(c: Command): Buffer {
 const NONE = new Uint8Array(0);
 const zero = [0, 0, 0] as const;
 
-/** bPowerSelect (§6.1.1): 00 automatic, 01 5 V, 02 3 V, 03 1.8 V. */
+/** bPowerSelect (CCID §6.1.1): 00 automatic, 01 5 V, 02 3 V, 03 1.8 V. */
 export const Voltage = { auto: 0, '5V': 1, '3V': 2, '1.8V': 3 } as const;
 export type VoltageName = keyof typeof Voltage;
 
@@ -156,7 +156,7 @@ export const mechanical = (slot: number, seq: number, fn: number): Command => ({
 });
 
 /**
- * XfrBlock (§6.1.4). bBWI extends the block waiting time (T=1 WTX) and wLevelParameter says, at
+ * XfrBlock (CCID §6.1.4). bBWI extends the block waiting time (T=1 WTX) and wLevelParameter says, at
  * character level, how many bytes to expect and, at extended APDU level, which part of a chained
  * command or response this is (LevelParameter).
  */
@@ -168,7 +168,7 @@ export const xfrBlock = (slot: number, seq: number, data: Uint8Array, bwi = 0, l
   data,
 });
 
-/** wLevelParameter values of extended APDU level chaining (§6.1.4, table 6.1-3). */
+/** wLevelParameter values of extended APDU level chaining (CCID §6.1.4, table 6.1-3). */
 export const LevelParameter = {
   /** The command APDU begins and ends with this message. */
   beginEnd: 0x0000,
@@ -179,7 +179,7 @@ export const LevelParameter = {
   continue: 0x0010,
 } as const;
 
-/** bChainParameter values of RDR_to_PC_DataBlock at extended APDU level (§6.2.1). */
+/** bChainParameter values of RDR_to_PC_DataBlock at extended APDU level (CCID §6.2.1). */
 export const ChainParameter = { beginEnd: 0x00, begin: 0x01, end: 0x02, middle: 0x03, continue: 0x10 } as const;
 
 /** bProtocolNum: 0 for T=0 structures, 1 for T=1. */
@@ -232,7 +232,7 @@ export function decodeStatus(bStatus: number, bError: number): SlotStatus {
   };
 }
 
-/** Slot error register values (§6.2.6, table 6.2-2). */
+/** Slot error register values (CCID §6.2.6, table 6.2-2). */
 export const SlotError = {
   CMD_ABORTED: 0xff,
   ICC_MUTE: 0xfe,
@@ -271,7 +271,7 @@ const SLOT_ERROR_TEXT: Readonly<Record<number, string>> = {
   0x00: 'command not supported by the reader',
 };
 
-/** Names a slot error; 0x01–0x7F point at the offending byte of the command (§6.2.6). */
+/** Names a slot error; 0x01–0x7F point at the offending byte of the command (CCID §6.2.6). */
 export function slotErrorName(bError: number): string {
   const known = Object.entries(SlotError).find(([, v]) => v === bError);
   if (known) return known[0];
@@ -339,12 +339,12 @@ export function decodeReply(raw: Uint8Array): ReplyMessage {
   };
 }
 
-/** bClockStatus of RDR_to_PC_SlotStatus (§6.2.2). */
+/** bClockStatus of RDR_to_PC_SlotStatus (CCID §6.2.2). */
 export function clockStatusName(v: number): 'running' | 'stopped-low' | 'stopped-high' | 'stopped' | 'unknown' {
   return (['running', 'stopped-low', 'stopped-high', 'stopped'] as const)[v] ?? 'unknown';
 }
 
-/** RDR_to_PC_Parameters' protocol data structure (§6.2.3, tables 6.2-3 and 6.2-4). */
+/** RDR_to_PC_Parameters' protocol data structure (CCID §6.2.3, tables 6.2-3 and 6.2-4). */
 export type ProtocolData =
   | { protocol: 0; fidi: number; tcckst: number; guardTime: number; waitingInteger: number; clockStop: number }
   | {
@@ -391,7 +391,7 @@ export function decodeProtocolData(protocol: number, d: Uint8Array): ProtocolDat
   throw new ProtocolError(`unknown bProtocolNum ${protocol} in RDR_to_PC_Parameters`);
 }
 
-/** An interrupt-IN message (§6.3). */
+/** An interrupt-IN message (CCID §6.3). */
 export type Notification =
   | { type: 'slot-change'; slots: { present: boolean; changed: boolean }[] }
   | { type: 'hardware-error'; slot: number; seq: number; code: number };
@@ -422,5 +422,5 @@ export function decodeNotification(raw: Uint8Array, slotCount?: number): Notific
   throw new ProtocolError(`unknown CCID notification type 0x${(type ?? 0).toString(16)}`);
 }
 
-/** Class-specific control requests on the interface (§5.3). */
+/** Class-specific control requests on the interface (CCID §5.3). */
 export const ClassRequest = { ABORT: 0x01, GET_CLOCK_FREQUENCIES: 0x02, GET_DATA_RATES: 0x03 } as const;

@@ -16,7 +16,7 @@ export function usableFidi(atr: AtrParams, d: CcidDescriptor): number {
   return atr.fidi;
 }
 
-/** PPS request (§9.2): PPSS FF, PPS0 with PPS1 present, PPS1 = Fi/Di, PCK. */
+/** PPS request (ISO 7816-3 §9.2): PPSS FF, PPS0 with PPS1 present, PPS1 = Fi/Di, PCK. */
 export function ppsRequest(protocol: 0 | 1, fidi: number): Buffer {
   const b = Buffer.from([0xff, 0x10 | protocol, fidi, 0]);
   b[3] = (b[0] as number) ^ (b[1] as number) ^ (b[2] as number);
@@ -24,7 +24,7 @@ export function ppsRequest(protocol: 0 | 1, fidi: number): Buffer {
 }
 
 /**
- * The Fi/Di a PPS response confirms (§9.3): the echo of the request, or a response without
+ * The Fi/Di a PPS response confirms (ISO 7816-3 §9.3): the echo of the request, or a response without
  * PPS1 (default Fi/Di). Anything else means the card refused: the caller keeps the defaults.
  */
 export function ppsConfirmed(request: Uint8Array, response: Uint8Array): number | undefined {
@@ -66,7 +66,7 @@ export function protocolData(protocol: 0 | 1, atr: AtrParams, fidi: number, ifsc
 
 /**
  * The card's own waiting time in ms at the reader's default clock: T=0 WT = WI·960·Fi/f,
- * T=1 BWT = 11 etu + 2^BWI·960·372/f (§10.2, §11.4.3). Used as a floor for reply timeouts.
+ * T=1 BWT = 11 etu + 2^BWI·960·372/f (ISO 7816-3 §10.2, §11.4.3). Used as a floor for reply timeouts.
  */
 export function cardWaitMs(protocol: 0 | 1, atr: AtrParams, fidi: number, clockKHz: number): number {
   const f = Math.max(1, clockKHz) * 1000;

@@ -1,5 +1,5 @@
 // One CCID interface driven over its bulk pipe (CCID rev 1.1 §6.1–6.2 command/reply pairing by
-// bSeq, time extension, §5.3.1 Abort) and its interrupt pipe (§6.3 notifications).
+// bSeq, time extension, CCID §5.3.1 Abort) and its interrupt pipe (CCID §6.3 notifications).
 
 import { CcidError, PcscError, Scard } from '../errors.js';
 import type { CcidDescriptor } from './descriptor.js';
@@ -184,7 +184,7 @@ export class CcidReader {
   }
 
   /**
-   * CCID §5.3.1: the ABORT class request, then PC_to_RDR_Abort with the same bSeq, whose
+   * CCID CCID §5.3.1: the ABORT class request, then PC_to_RDR_Abort with the same bSeq, whose
    * SlotStatus reply we read past. Best effort: readers such as QEMU's do not support it.
    */
   private async abortSlot(slot: number, seq: number): Promise<void> {

@@ -100,7 +100,7 @@ export class CcidSlot {
         }
         return this.atr;
       }
-      // Wrong class or mute at this voltage: deactivate before trying the next one (§6.2.4).
+      // Wrong class or mute at this voltage: deactivate before trying the next one (ISO 7816-3 §6.2.4).
       await this.reader.command((seq) => powerOff(this.index, seq), { timeoutMs: 2000 }).catch(() => undefined);
     }
     if (last && last.status.command === 'failed' && last.status.error !== SlotError.ICC_MUTE)

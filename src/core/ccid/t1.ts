@@ -71,7 +71,7 @@ export class T1Protocol {
     }
   }
 
-  /** S(IFS request) with our IFSD, as the first exchange after the ATR (§11.4.2). */
+  /** S(IFS request) with our IFSD, as the first exchange after the ATR (ISO 7816-3 §11.4.2). */
   async negotiateIfsd(): Promise<boolean> {
     const req: Block = { kind: 'S', nad: this.nad, type: 'IFS', response: false, inf: Buffer.from([this.ifsd]) };
     for (let i = 0; i < MAX_ERRORS; i++) {

@@ -6,7 +6,7 @@
 //    2.x's bundled libusb is built without timerfd, so its timeouts fire only after ~60 s;
 //  - 3.x ships prebuilt binaries as per-platform optional packages and has no install script,
 //    so installing never runs node-gyp or needs a compiler; 2.x falls back to a source build;
-//  - both drive QEMU's usb-ccid reader byte-identically (see shared/spec/usb-ccid-vm.md).
+//  - both drive QEMU's usb-ccid reader byte-identically (docs/usb.md#testing-against-a-real-reader-qemus-usb-ccid).
 // It is an optional dependency: when it or its native part is missing, the CLI still works
 // with pcscd, and usbStatus() tells `pcsc doctor` why the USB backend is unavailable.
 

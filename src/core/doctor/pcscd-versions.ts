@@ -1,5 +1,6 @@
-// Asks a daemon which client protocol versions it accepts: one connection per minor, a single
-// CMD_VERSION each and no fallback (§9.2), so the answers are the daemon's, not our negotiation's.
+// Asks a daemon which client protocol versions it accepts: one connection per minor, a single CMD_VERSION
+// each and no fallback (docs/protocol.md#cmd_version-answers), so the answers are the daemon's, not our
+// negotiation's.
 
 import { PcscdConnection } from '../pcscd/connection.js';
 import { Size } from '../pcscd/codes.js';

@@ -1,4 +1,4 @@
-// The libpcsclite client × pcscd table (wire spec §9.2–9.3, Appendix D; measured against real
+// The libpcsclite client × pcscd table (docs/protocol.md#cmd_version-answers; measured against real
 // builds of 1.8.8–2.5.1, docs/proxy.md "Which clients reach which daemons"): from what a daemon
 // answers to CMD_VERSION for each minor, predict what each released client library line gets.
 // The answers come from a live daemon (pcscd.protocol) or from a release number (`DAEMON_LINES`,

@@ -1,4 +1,4 @@
-// A card handle on pcscd (§5.4–5.11, §7.4–7.9): transmit, control, status, attributes,
+// A card handle on pcscd (docs/protocol.md#structs, docs/protocol.md#calls): transmit, control, status, attributes,
 // transactions, reconnect and disconnect, with libpcsclite's 100 ms sharing-violation retries.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';

@@ -1,4 +1,5 @@
-// pcscd socket protocol constants: command codes (§4), struct sizes (Appendix A), limits (§10.10).
+// pcscd socket protocol constants: command codes (docs/protocol.md#commands), struct sizes
+// (docs/protocol.md#measured-layouts), limits (docs/protocol.md#sizes-and-limits).
 
 export const Cmd = {
   ESTABLISH_CONTEXT: 0x01,

@@ -1,5 +1,6 @@
-// The one file that owns a pcscd socket (§2, §3.6): connect, write, reads through a ReplyReader,
-// and libpcsclite's mapping of socket failures to SCARD codes.
+// The one file that owns a pcscd socket (docs/protocol.md#the-socket,
+// docs/protocol.md#partial-reads-errors-and-closing): connect, write, reads through a ReplyReader, and
+// libpcsclite's mapping of socket failures to SCARD codes.
 
 import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
@@ -142,7 +143,10 @@ export class PcscdConnection {
     return this.failure;
   }
 
-  /** Resolves (never rejects) with the reason once the connection is unusable: lets a caller notice the peer going away while idle. */
+  /**
+   * Resolves (never rejects) with the reason once the connection is unusable: lets a caller notice the peer
+   * going away while idle.
+   */
   whenClosed(): Promise<PcscError> {
     if (this.failure) return Promise.resolve(this.failure);
     return new Promise((resolve) => this.closedWaiters.push(resolve));
@@ -154,8 +158,9 @@ export class PcscdConnection {
   }
 
   /**
-   * Runs fn with the connection to itself: one request/reply exchange at a time (§8). `onError`
-   * sees a failure of fn before its caller and before the next exchange.
+   * Runs fn with the connection to itself: one request/reply exchange at a time
+   * (docs/protocol.md#connections). `onError` sees a failure of fn before its caller and before the next
+   * exchange.
    */
   exclusive<T>(fn: () => Promise<T>, onError?: (e: unknown) => void): Promise<T> {
     return this.serial.run(fn, onError);

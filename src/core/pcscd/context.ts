@@ -1,4 +1,5 @@
-// A PC/SC context on pcscd (§7, §8): one socket, one hContext, every call serialised on it.
+// A PC/SC context on pcscd (docs/protocol.md#calls, docs/protocol.md#connections): one socket, one hContext,
+// every call serialised on it.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { Scope, Share, protocolMask } from '../scard/constants.js';
@@ -156,7 +157,7 @@ export class PcscdContext implements Context {
   }
 
   /**
-   * SCardCancel (§7.12): a temporary connection, without CMD_VERSION, asks the daemon to wake the
+   * SCardCancel (docs/protocol.md#cancel): a temporary connection, without CMD_VERSION, asks the daemon to wake the
    * connection that waits. A call that has not reached the daemon's wait yet (queued, or still
    * registering) would miss that wake-up, so every pending call is also flagged: it checks the
    * flag before it waits. Nothing to do when no call is pending.
@@ -187,7 +188,8 @@ export class PcscdContext implements Context {
     try {
       if (!this.session.conn.closed) {
         await this.run(async () => {
-          // Closing the socket releases the context anyway (§7.2): never wait long for this reply.
+          // Closing the socket releases the context anyway
+          // (docs/protocol.md#establishing-and-releasing-a-context): never wait long for this reply.
           const wait = Math.min(this.session.requestTimeout, RELEASE_TIMEOUT_MS);
           const r = decodeRelease(
             await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', {

@@ -1,7 +1,7 @@
-// Turns socket chunks into exact-length reads (§3.6). pcscd replies carry no header, so the
-// client asks for the number of bytes it knows the reply has; chunks may split or coalesce
-// messages anywhere. Pushed chunks must belong to the queue (the connection copies each read):
-// what take() returns may be a view on them.
+// Turns socket chunks into exact-length reads (docs/protocol.md#partial-reads-errors-and-closing). pcscd
+// replies carry no header, so the client asks for the number of bytes it knows the reply has; chunks may
+// split or coalesce messages anywhere. Pushed chunks must belong to the queue (the connection copies each
+// read): what take() returns may be a view on them.
 
 export class ByteQueue {
   private chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
-// CMD_VERSION negotiation (§9.2–9.4, Appendix D): decides, from one reply, whether to accept,
-// retry on the same connection with the daemon's own version, or give up.
+// CMD_VERSION negotiation (docs/protocol.md#cmd_version-answers, docs/protocol.md#negotiation): decides, from
+// one reply, whether to accept, retry on the same connection with the daemon's own version, or give up.
 
 import { SCARD_CODES, Scard, hex32 } from '../errors.js';
 import { OLDEST_MINOR, NEWEST_MINOR, PROTOCOL_MAJOR } from './codes.js';
@@ -50,7 +50,8 @@ export function versionStep(
     return { kind: 'fail', rv: Scard.E_NO_SERVICE, detail: 'the daemon behind this socket is not reachable' };
   }
   if (!MISMATCH.has(reply.rv) && !SCARD_CODES.has(reply.rv)) {
-    // No daemon answers CMD_VERSION with anything but 0, 1D or 1E (§9.2): this is not a reply.
+    // No daemon answers CMD_VERSION with anything but 0, 1D or 1E (docs/protocol.md#cmd_version-answers):
+    // this is not a reply.
     return {
       kind: 'fail',
       rv: Scard.F_COMM_ERROR,

@@ -1,6 +1,7 @@
-// Exact-length reads of pcscd replies (§3.3, §3.6) from the bytes a connection receives: one read
-// at a time, each bounded in time and abortable; a reply may come in two parts (TRANSMIT's
-// struct, then as many data bytes as the struct announces).
+// Exact-length reads of pcscd replies (docs/protocol.md#replies,
+// docs/protocol.md#partial-reads-errors-and-closing) from the bytes a connection receives: one read at a
+// time, each bounded in time and abortable; a reply may come in two parts (TRANSMIT's struct, then as many
+// data bytes as the struct announces).
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { ByteQueue } from './framer.js';

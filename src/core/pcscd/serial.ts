@@ -1,5 +1,6 @@
-// One exchange at a time on a pcscd connection (§8: strict request/reply, no pipelining): a FIFO
-// lock that starts the first caller at once, without a microtask hop (transmit is a hot path).
+// One exchange at a time on a pcscd connection (docs/protocol.md#connections: strict request/reply, no
+// pipelining): a FIFO lock that starts the first caller at once, without a microtask hop (transmit is a hot
+// path).
 
 export class SerialQueue {
   private busy = false;

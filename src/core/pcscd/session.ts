@@ -1,5 +1,6 @@
-// One negotiated pcscd connection (§7.1, §9.4): open, CMD_VERSION with fallback to the daemon's
-// own version, the 4:2 reader-name probe, and typed request/reply helpers on top of the socket.
+// One negotiated pcscd connection (docs/protocol.md#establishing-and-releasing-a-context,
+// docs/protocol.md#negotiation): open, CMD_VERSION with fallback to the daemon's own version, the 4:2
+// reader-name probe, and typed request/reply helpers on top of the socket.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import {
@@ -26,7 +27,7 @@ export interface SessionOptions {
   path: string;
   /** Newest minor to offer (default 6); tests and `doctor` pin older ones. */
   maxMinor?: number;
-  /** Reader-name width for a 4:2 daemon: 'auto' probes (§9.4), or force 100/128. */
+  /** Reader-name width for a 4:2 daemon: 'auto' probes (docs/protocol.md#negotiation), or force 100/128. */
   legacyNames?: 'auto' | 100 | 128;
   /** Bound on each reply, milliseconds (default 30 s). */
   requestTimeout?: number;
@@ -89,7 +90,7 @@ export class Session {
    * Sends a request and reads a fixed-size reply. `wait` overrides the bound for requests whose
    * reply waits on a card (TRANSMIT, CONTROL) and adds an abort signal. pcscd answers with the
    * struct it received, so a reply whose first field (hContext, hCard, dwScope) is not ours is
-   * garbage (§3.3).
+   * garbage (docs/protocol.md#replies).
    */
   async call(
     request: Uint8Array,
@@ -175,7 +176,7 @@ async function negotiate(conn: PcscdConnection, opts: SessionOptions, timeout: n
 }
 
 /**
- * "4:2" covers two layouts (§9.1): 100-byte names on 1.6.5–1.8.3, 128 on 1.8.4–1.8.8. The reader
+ * "4:2" covers two layouts (docs/protocol.md#history): 100-byte names on 1.6.5–1.8.3, 128 on 1.8.4–1.8.8. The reader
  * state array tells them apart by its length: 2496 or 2944 bytes, counted once the stream is idle.
  */
 async function probeLayout(conn: PcscdConnection, choice: 'auto' | 100 | 128): Promise<Layout> {

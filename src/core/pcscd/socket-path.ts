@@ -1,5 +1,6 @@
-// Where pcscd listens (§2.1): PCSCLITE_CSOCK_NAME (client-side override, as libpcsclite reads it),
-// else the compiled default /run/pcscd/pcscd.comm (pcsc-lite ≥ 1.9.0), else /var/run/pcscd/pcscd.comm.
+// Where pcscd listens (docs/protocol.md#where-pcscd-listens): PCSCLITE_CSOCK_NAME (client-side override, as
+// libpcsclite reads it), else the compiled default /run/pcscd/pcscd.comm (pcsc-lite ≥ 1.9.0), else
+// /var/run/pcscd/pcscd.comm.
 
 import { statSync } from 'node:fs';
 

@@ -1,4 +1,5 @@
-// Reader-state fetching and event registration for every protocol minor (§6, §7.10, §7.11, App. B).
+// Reader-state fetching and event registration for every protocol minor (docs/protocol.md#reader-states,
+// docs/protocol.md#calls, docs/protocol.md#versions).
 //
 // The main connection registers for notifications (CMD_WAIT_READER_STATE_CHANGE). On 4:4/4:5 that
 // also returns the array in one atomic step. On ≤ 4:3 and 4:6 it returns nothing, so the array is
@@ -69,7 +70,8 @@ export class StateChannel {
     this.main.conn.write(encodeGetReaderEvents());
     for (;;) {
       const b = await this.main.readMore(Size.READER_EVENTS, 'reply to CMD_GET_READER_EVENTS');
-      // readerEvents is never 0; a notification's first word always is (§7.10.2).
+      // readerEvents is never 0; a notification's first word always is
+      // (docs/protocol.md#registration-and-the-stop-race).
       if (this.armed && getI32(b, 0) === 0) {
         this.armed = false;
         this.pendingNote = decodeWait(b);
@@ -92,8 +94,8 @@ export class StateChannel {
   }
 
   /**
-   * Unregisters. Exactly one 8-byte message answers (§7.10.2): the STOP reply, or the
-   * notification that got there first, which is returned so the caller can see a cancel.
+   * Unregisters. Exactly one 8-byte message answers (docs/protocol.md#registration-and-the-stop-race): the
+   * STOP reply, or the notification that got there first, which is returned so the caller can see a cancel.
    */
   async stop(): Promise<WaitMsg> {
     const token = (this.stopToken = (this.stopToken + 1) >>> 0);

@@ -1,5 +1,6 @@
-// SCardGetStatusChange on the client side (§7.10, §7.11): register, evaluate each requested reader
-// against the daemon's array, wait for a notification, repeat; the PnP pseudo-reader included.
+// SCardGetStatusChange on the client side (docs/protocol.md#waiting-for-changes,
+// docs/protocol.md#waiting-on-older-daemons): register, evaluate each requested reader against the daemon's
+// array, wait for a notification, repeat; the PnP pseudo-reader included.
 
 import { PcscError, ProtocolError, Scard, hex32 } from '../errors.js';
 import { evaluateReader, type ReaderSnapshot } from '../scard/evaluate.js';
@@ -124,7 +125,7 @@ export async function getStatusChange(
       }
       if (note) {
         if (note.rv === Scard.E_CANCELLED) throw new PcscError(Scard.E_CANCELLED, 'cancelled');
-        // pcscd only ever notifies with 0 or SCARD_E_CANCELLED (§5.12).
+        // pcscd only ever notifies with 0 or SCARD_E_CANCELLED (docs/protocol.md#wait_reader_state_change).
         if (note.rv !== Scard.S_SUCCESS) throw new ProtocolError(`notification with rv ${hex32(note.rv)}`);
       } else {
         const reply = await ch.stop();

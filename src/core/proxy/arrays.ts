@@ -1,6 +1,6 @@
-// Reader-state arrays as each client version expects them (§6.2, Appendix B): 16 entries up to
-// 4:5 whatever the daemon has, a growing count on 4:6, and the comparison that decides whether a
-// client registering for events has already missed one.
+// Reader-state arrays as each client version expects them (docs/protocol.md#the-array,
+// docs/protocol.md#protocol-46): 16 entries up to 4:5 whatever the daemon has, a growing count on 4:6, and
+// the comparison that decides whether a client registering for events has already missed one.
 
 import { MAX_READERS_CONTEXTS } from '../pcscd/codes.js';
 import type { ReaderStateEntry } from '../pcscd/messages/reader-state.js';
@@ -33,7 +33,7 @@ function sameEntry(a: ReaderStateEntry, b: ReaderStateEntry): boolean {
   );
 }
 
-/** Whether two views differ in anything a client's evaluation looks at (§7.10.1). */
+/** Whether two views differ in anything a client's evaluation looks at (docs/protocol.md#evaluating-a-reader-entry). */
 export function sameStates(a: readonly ReaderStateEntry[], b: readonly ReaderStateEntry[]): boolean {
   if (a.length !== b.length) return false;
   return a.every((e, i) => sameEntry(e, b[i] as ReaderStateEntry));

@@ -1,6 +1,6 @@
-// The proxy's answer to each client request (§4, §5, §9.5): decode with the client's layout,
-// forward at the daemon's version, encode the reply with the client's layout. Reader states,
-// registration and reader events are in states.ts.
+// The proxy's answer to each client request (docs/protocol.md#commands, docs/protocol.md#structs,
+// docs/protocol.md#serving-older-clients): decode with the client's layout, forward at the daemon's version,
+// encode the reply with the client's layout. Reader states, registration and reader events are in states.ts.
 
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import {
@@ -85,9 +85,9 @@ export async function dispatch(
 }
 
 /**
- * CMD_VERSION (§9.5): every client version from 4:2 to 4:6 is accepted and remembered for this
- * connection, and answered with itself: the proxy speaks the client's version to it. The daemon
- * being unreachable or unusable is answered here, with its code, as libpcsclite would report it.
+ * CMD_VERSION (docs/protocol.md#serving-older-clients): every client version from 4:2 to 4:6 is accepted and
+ * remembered for this connection, and answered with itself: the proxy speaks the client's version to it. The
+ * daemon being unreachable or unusable is answered here, with its code, as libpcsclite would report it.
  */
 async function version(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
   const v = decodeVersion(req.body);
@@ -250,7 +250,7 @@ async function attrib(s: ProxySession, req: RawRequest, f: CallFacts): Promise<v
 }
 
 /**
- * SCARD_CANCEL (§7.12), usually on a connection of its own without CMD_VERSION. A waiting context
+ * SCARD_CANCEL (docs/protocol.md#cancel), usually on a connection of its own without CMD_VERSION. A waiting context
  * of one of our clients is woken by its session. Any other context, ours but idle or unknown, is
  * left to the daemon on a temporary connection, as libpcsclite would do: it answers as it would
  * directly (pcscd 1.9.9 refuses an idle context with SCARD_E_INVALID_HANDLE, 2.0.1 and later

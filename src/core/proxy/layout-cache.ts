@@ -1,4 +1,4 @@
-// A 4:2 daemon's reader-name width (100 or 128 bytes, §9.1) is probed by an idle wait of about
+// A 4:2 daemon's reader-name width (100 or 128 bytes, docs/protocol.md#history) is probed by an idle wait of about
 // 0.4 s on each new upstream connection; the proxy opens one per client. The answer is the
 // daemon's (its release), so it is kept per upstream socket, keyed by the socket file's identity
 // (inode and change time): a pcscd that restarts re-creates its socket and is probed again. (A socket held by

@@ -1,6 +1,7 @@
-// A stand-in for the daemon-wide reader add/remove counter of protocol 4:5 (§6.3, §9.1.1), for
-// clients that ask CMD_GET_READER_EVENTS of a daemon that lacks it: the reader set is looked at
-// each time the counter is asked for, and every reader that appeared or vanished since counts one.
+// A stand-in for the daemon-wide reader add/remove counter of protocol 4:5 (docs/protocol.md#event-counters,
+// docs/protocol.md#history), for clients that ask CMD_GET_READER_EVENTS of a daemon that lacks it: the reader
+// set is looked at each time the counter is asked for, and every reader that appeared or vanished since
+// counts one.
 
 /** The daemon's counter lives in an int16 and restarts at 1; keep the same range. */
 const MAX = 0x7fff;

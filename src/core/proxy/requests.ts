@@ -1,5 +1,6 @@
-// Client → daemon framing as a daemon reads it (§3.2, §11): the 8-byte header, a fixed body whose
-// size depends on the command and the client's protocol minor, then the TRANSMIT/CONTROL payload.
+// Client → daemon framing as a daemon reads it (docs/protocol.md#requests,
+// docs/protocol.md#decoding-traffic): the 8-byte header, a fixed body whose size depends on the command and
+// the client's protocol minor, then the TRANSMIT/CONTROL payload.
 
 import { ProtocolError } from '../errors.js';
 import { Cmd, HEADER_SIZE, LAYOUT_100, LAYOUT_128, MAX_BUFFER_SIZE_EXTENDED, Size } from '../pcscd/codes.js';
@@ -21,7 +22,8 @@ export function bodySizes(command: number, minor: number): readonly number[] | n
       return [Size.ESTABLISH];
     case Cmd.RELEASE_CONTEXT:
       return [Size.RELEASE];
-    // Both reader-name widths: the size tells a 1.8.0–1.8.3 client from a later one (§9.5).
+    // Both reader-name widths: the size tells a 1.8.0–1.8.3 client from a later one
+    // (docs/protocol.md#serving-older-clients).
     case Cmd.CONNECT:
       return [LAYOUT_128.connectSize, LAYOUT_100.connectSize];
     case Cmd.RECONNECT:

@@ -1,6 +1,7 @@
-// One client of the proxy (§8, §9.5): it speaks the client's protocol minor to the client and the
-// daemon's to its own upstream connection, serves one request at a time as pcscd does, relays
-// reader-event notifications and cancels, and closes the client cleanly when the daemon goes away.
+// One client of the proxy (docs/protocol.md#connections, docs/protocol.md#serving-older-clients): it speaks
+// the client's protocol minor to the client and the daemon's to its own upstream connection, serves one
+// request at a time as pcscd does, relays reader-event notifications and cancels, and closes the client
+// cleanly when the daemon goes away.
 
 import { PcscError, Scard } from '../errors.js';
 import { LAYOUT_100, LAYOUT_128, PROTOCOL_MAJOR, type Layout } from '../pcscd/codes.js';
@@ -51,8 +52,9 @@ export class ProxySession {
   registered = false;
   /**
    * @internal Until when the daemon's notification is held back: right after a WAIT, libpcsclite asks for
-   * what it needs next at once (4:5: CMD_GET_READER_EVENTS; 4:6: SIZE, then ARRAY), and a
-   * notification forwarded in between would be read as the reply (§7.10.2). Null: not held.
+   * what it needs next at once (4:5: CMD_GET_READER_EVENTS; 4:6: SIZE, then ARRAY), and a notification
+   * forwarded in between would be read as the reply (docs/protocol.md#registration-and-the-stop-race). Null:
+   * not held.
    */
   holdNotes: number | null = null;
   /** @internal The reader states the client last received (for ≤ 4:3 WAIT and re-registration). */

@@ -1,7 +1,8 @@
-// Reader states and reader events between client and daemon versions (§6, §7.10–7.11, §9.5,
-// Appendix B): arrays of 16 entries up to 4:5 and of a growing size on 4:6, WAIT/STOP with an
-// 8-byte body and no array up to 4:3 or without body and with the array from 4:4, and
-// CMD_GET_READER_EVENTS answered by the daemon when it has it, synthesised when it does not.
+// Reader states and reader events between client and daemon versions (docs/protocol.md#reader-states,
+// docs/protocol.md#calls, docs/protocol.md#versions, docs/protocol.md#protocol-46): arrays of 16 entries up
+// to 4:5 and of a growing size on 4:6, WAIT/STOP with an 8-byte body and no array up to 4:3 or without body
+// and with the array from 4:4, and CMD_GET_READER_EVENTS answered by the daemon when it has it, synthesised
+// when it does not.
 
 import { ProtocolError, Scard } from '../errors.js';
 import { Cmd, MAX_READERS_CONTEXTS } from '../pcscd/codes.js';
@@ -68,9 +69,10 @@ async function getStates(s: ProxySession, f: CallFacts): Promise<void> {
 }
 
 /**
- * Registers the client. The daemon is registered first, so no change can slip between what the
- * client is shown and the registration. A ≤ 4:3 client fetched its states before registering
- * (§7.11); if they changed since, it gets its notification at once instead of missing it.
+ * Registers the client. The daemon is registered first, so no change can slip between what the client is
+ * shown and the registration. A ≤ 4:3 client fetched its states before registering
+ * (docs/protocol.md#waiting-on-older-daemons); if they changed since, it gets its notification at once
+ * instead of missing it.
  */
 async function wait(s: ProxySession, f: CallFacts): Promise<void> {
   const ch = await s.states();
@@ -102,7 +104,10 @@ async function wait(s: ProxySession, f: CallFacts): Promise<void> {
   }
 }
 
-/** STOP: exactly one 8-byte answer if the client was registered, nothing otherwise (§7.10.2). */
+/**
+ * STOP: exactly one 8-byte answer if the client was registered, nothing otherwise
+ * (docs/protocol.md#registration-and-the-stop-race).
+ */
 async function stop(s: ProxySession, req: RawRequest, f: CallFacts): Promise<void> {
   const timeOut = s.minor <= 3 ? decodeWait(req.body).timeOut : 0;
   if (!s.registered) {

@@ -1,4 +1,5 @@
-// PC/SC numeric values (§10.4–10.7) and their mapping to the API's string unions.
+// PC/SC numeric values (docs/protocol.md#protocols-and-modes, docs/protocol.md#attribute-ids) and their
+// mapping to the API's string unions.
 
 import type { CardProtocol, Disposition, ProtocolChoice, ShareMode } from './types.js';
 
@@ -36,7 +37,10 @@ export function protocolValue(p: CardProtocol): number {
   return { 'T=0': Protocol.T0, 'T=1': Protocol.T1, RAW: Protocol.RAW, 'T=15': Protocol.T15 }[p];
 }
 
-/** SCARD_ATTR_* identifiers (§10.7): an open set, so plain numbers with names for the known ones. */
+/**
+ * SCARD_ATTR_* identifiers (docs/protocol.md#attribute-ids): an open set, so plain numbers with names for the
+ * known ones.
+ */
 export const Attr = {
   VENDOR_NAME: 0x00010100,
   VENDOR_IFD_TYPE: 0x00010101,

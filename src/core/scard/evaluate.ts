@@ -1,5 +1,6 @@
-// SCardGetStatusChange's per-reader evaluation (§7.10.1, pcsc-lite 2.4.1 behaviour), on a
-// backend-neutral snapshot so the pcscd client and the USB driver report states the same way.
+// SCardGetStatusChange's per-reader evaluation (docs/protocol.md#evaluating-a-reader-entry, pcsc-lite 2.4.1
+// behaviour), on a backend-neutral snapshot so the pcscd client and the USB driver report states the same
+// way.
 
 import { CardState, StateFlag } from './types.js';
 

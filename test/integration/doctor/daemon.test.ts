@@ -10,7 +10,7 @@ import { runDoctor, type DoctorReport } from '../../../src/core/doctor/index.js'
 import { pcsc, type CliResult } from '../../helpers/cli.js';
 import { startRig, type Rig } from '../../rig/rig.js';
 
-/** vicc's ATR (spec/test-rig.md): T=1 only, so the doctor's shared connection is T=1. */
+/** vicc's ATR (docs/test-rig.md#vicc): T=1 only, so the doctor's shared connection is T=1. */
 const VICC_ATR = '3B951381018073FF01000B';
 
 const cli = (args: string[]): Promise<CliResult> => pcsc(args, { env: { ...process.env, NO_COLOR: '1' } });

@@ -1,4 +1,4 @@
-// udev-check inside the QEMU guest of spec/usb-ccid-vm.md, where QEMU's usb-ccid reader is a real
+// udev-check inside the QEMU guest of docs/usb.md#testing-against-a-real-reader-qemus-usb-ccid, where QEMU's usb-ccid reader is a real
 // USB device in real sysfs and /dev/bus/usb (test/rig/ccid-vm.sh; one VM at a time, it holds
 // /tmp/ccid-vm.lock itself).
 
@@ -55,7 +55,7 @@ describe('udev-check in the QEMU guest with a real USB CCID reader', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pcsc-guest-'));
   let guest: Guest;
   beforeAll(async () => {
-    if (!existsSync(VM)) throw new Error(`${VM} is missing (the QEMU guest script of spec/usb-ccid-vm.md)`);
+    if (!existsSync(VM)) throw new Error(`${VM} is missing (the QEMU guest script of docs/usb.md)`);
     assertFreshBuild();
     guest = await inGuest(
       `cd ${REPO} && NO_COLOR=1 node bin/run.js udev-check > ${dir}/human.txt 2>&1; echo $? > ${dir}/human.code; node bin/run.js udev-check --json > ${dir}/out.json; echo $? > ${dir}/json.code`,

@@ -1,4 +1,4 @@
-// Card calls on every release line's layout (spec §5.4–5.11, §7.4–7.9): transmit short and
+// Card calls on every release line's layout (docs/protocol.md#structs, docs/protocol.md#calls): transmit short and
 // extended, receive buffers, control, attributes, status, sharing, transactions, removal, polkit.
 
 import { describe, expect, it } from 'vitest';
@@ -127,7 +127,7 @@ describe.each(RELEASE_LINES)('pcscd $line', (line) => {
   });
 });
 
-describe('receive buffers and daemons before 1.9.8 (§5.9, §5.10)', () => {
+describe('receive buffers and daemons before 1.9.8 (docs/protocol.md#transmit_struct, docs/protocol.md#control_struct)', () => {
   it.each(['1.9.7', '1.9.8'])('pcscd %s: capacities stay ≤ 65548; too small a buffer is an error', async (version) => {
     const fake = await startFake({
       version,
@@ -147,7 +147,7 @@ describe('receive buffers and daemons before 1.9.8 (§5.9, §5.10)', () => {
   });
 });
 
-describe('polkit denies a card (§2.3)', () => {
+describe('polkit denies a card (docs/protocol.md#access-control)', () => {
   it('2.0.1+: SCARD_W_SECURITY_VIOLATION, and the context stays usable', async () => {
     const fake = await startFake({ version: '2.4.1', readers: [withCard()], polkit: { denyCard: () => true } });
     const ctx = await establish(fake);

@@ -1,5 +1,6 @@
-// Checks the fake daemon itself against the spec's tables and verified traces (App. D, §4, §7),
-// with a bare socket client, so that tests of our client against it rest on the spec.
+// Checks the fake daemon itself against docs/protocol.md's tables and traces
+// (docs/protocol.md#cmd_version-answers, docs/protocol.md#commands, docs/protocol.md#calls), with a bare
+// socket client, so that tests of our client against it rest on docs/protocol.md.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakePcscd } from '../../fakes/fake-pcscd.js';
@@ -48,7 +49,7 @@ async function establishOn(c: RawClient): Promise<number> {
   return r.num('hContext');
 }
 
-describe('CMD_VERSION answers (Appendix D)', () => {
+describe('CMD_VERSION answers (docs/protocol.md#cmd_version-answers)', () => {
   const E = S.words;
   const table: [string, [number, number], Record<number, number>][] = [
     ['1.8.23', [4, 3], { 3: 0, 4: 0x8010001d, 5: 0x8010001d, 6: 0x8010001d }],
@@ -88,7 +89,7 @@ describe('CMD_VERSION answers (Appendix D)', () => {
     }
   });
 
-  it('matches the verified 2.4.1 establish trace (§7.1)', async () => {
+  it('matches the verified 2.4.1 establish trace (docs/protocol.md#establishing-and-releasing-a-context)', async () => {
     const c = await client(await daemon('2.4.1'));
     const req = version(4, 5);
     expect(req.toString('hex')).toBe('0c000000' + '11000000' + '04000000' + '05000000' + '00000000');
@@ -102,7 +103,7 @@ describe('CMD_VERSION answers (Appendix D)', () => {
   });
 });
 
-describe('reader-state arrays (§6.2, App. B, App. D)', () => {
+describe('reader-state arrays (docs/protocol.md#the-array, docs/protocol.md#protocol-46, docs/protocol.md#cmd_version-answers)', () => {
   it.each([
     ['1.8.3', 2496],
     ['1.8.8', 2944],
@@ -173,7 +174,7 @@ describe('reader-state arrays (§6.2, App. B, App. D)', () => {
   });
 });
 
-describe('registration and notifications (§7.10, §7.11, §7.12)', () => {
+describe('registration and notifications (docs/protocol.md#waiting-for-changes, docs/protocol.md#waiting-on-older-daemons, docs/protocol.md#cancel)', () => {
   it('4:4: WAIT sends the array at once; STOP answers only while registered', async () => {
     const c = await client(await daemon('2.2.3'));
     c.write(bodiless(S.CMD.WAIT_READER_STATE_CHANGE));
@@ -223,7 +224,7 @@ describe('registration and notifications (§7.10, §7.11, §7.12)', () => {
   });
 });
 
-describe('what closes a connection (§3.2, §3.6)', () => {
+describe('what closes a connection (docs/protocol.md#requests, docs/protocol.md#partial-reads-errors-and-closing)', () => {
   it.each([
     ['LIST_READERS (0x03)', '2.4.1', bodiless(0x03)],
     ['GET_STATUS_CHANGE (0x0C)', '2.4.1', bodiless(0x0c)],
@@ -250,7 +251,7 @@ describe('what closes a connection (§3.2, §3.6)', () => {
     expect(await c.ended()).not.toBeNull();
   });
 
-  it('transmit: verified trace bytes (§7.6)', async () => {
+  it('transmit: verified trace bytes (docs/protocol.md#transmit-and-control)', async () => {
     const f = await daemon('2.4.1', 1);
     const c = await client(f);
     const h = await establishOn(c);

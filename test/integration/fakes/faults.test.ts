@@ -1,6 +1,7 @@
-// Daemon faults on every command and protocol minor (spec §3.6, §2.3): death mid-call, truncated,
-// garbage and absurd replies, silence, ECONNRESET, polkit denial. Each must end in a typed
-// PcscError (kind service or timeout: CLI exit 3 or 5), never a hang or an unhandled rejection.
+// Daemon faults on every command and protocol minor (docs/protocol.md#partial-reads-errors-and-closing,
+// docs/protocol.md#access-control): death mid-call, truncated, garbage and absurd replies, silence,
+// ECONNRESET, polkit denial. Each must end in a typed PcscError (kind service or timeout: CLI exit 3 or 5),
+// never a hang or an unhandled rejection.
 
 import { describe, expect, it } from 'vitest';
 import { PNP_NOTIFICATION, PcscError } from '../../../src/core/index.js';

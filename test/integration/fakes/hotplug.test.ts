@@ -1,5 +1,6 @@
-// Readers and cards coming and going at run time (spec §6, §7.10, App. B): listReaders, the PnP
-// pseudo-reader with 4:5's reader-event counter, 4:6's growing arrays, and 48-slot builds.
+// Readers and cards coming and going at run time (docs/protocol.md#reader-states,
+// docs/protocol.md#waiting-for-changes, docs/protocol.md#protocol-46): listReaders, the PnP pseudo-reader
+// with 4:5's reader-event counter, 4:6's growing arrays, and 48-slot builds.
 
 import { describe, expect, it } from 'vitest';
 import { PNP_NOTIFICATION, PcscError, type ReaderState } from '../../../src/core/index.js';
@@ -127,7 +128,7 @@ describe.each(LINES)('pcscd $version (4:$minor)', ({ version, minor }) => {
   });
 });
 
-describe('per-reader event counter (§6.3)', () => {
+describe('per-reader event counter (docs/protocol.md#event-counters)', () => {
   it('wraps from 0xFFFF to 0; the change is still seen, and the next wait works', async () => {
     const fake = await startFake({
       version: '2.2.3',
@@ -152,7 +153,7 @@ describe('per-reader event counter (§6.3)', () => {
   });
 });
 
-describe('4:5 reader-event counter (§6.3, §7.10 step 4)', () => {
+describe('4:5 reader-event counter (docs/protocol.md#event-counters, docs/protocol.md#waiting-for-changes step 4)', () => {
   it('returns at once when the caller knows an older counter, waits when it is current', async () => {
     const fake = await startFake({ version: '2.4.1', readers: [withCard()] });
     const ctx = await establish(fake);

@@ -1,5 +1,6 @@
-// Version negotiation against every pcscd release line (spec §9.2–9.4, Appendix D), and the 4:2
-// reader-name layout probe (§9.4), on the fake daemon.
+// Version negotiation against every pcscd release line (docs/protocol.md#cmd_version-answers,
+// docs/protocol.md#negotiation), and the 4:2 reader-name layout probe (docs/protocol.md#negotiation), on the
+// fake daemon.
 
 import { describe, expect, it } from 'vitest';
 import { PcscError } from '../../../src/core/index.js';
@@ -23,7 +24,7 @@ describe.each(RELEASE_LINES)('pcscd $line', (line) => {
   });
 });
 
-describe('Appendix D through the client: offering 4:k to each daemon', () => {
+describe('docs/protocol.md#cmd_version-answers through the client: offering 4:k to each daemon', () => {
   const daemons: [string, number][] = [
     ['1.8.3', 2],
     ['1.8.8', 2],
@@ -102,7 +103,7 @@ describe('odd CMD_VERSION replies', () => {
   });
 });
 
-describe('the 4:2 reader-name layout probe (§9.4)', () => {
+describe('the 4:2 reader-name layout probe (docs/protocol.md#negotiation)', () => {
   const long = (n: number): string => 'R'.repeat(n - 6) + ' 00 00';
   it.each([
     ['1.8.3', 100, 124],

@@ -10,7 +10,7 @@ import { pcsc, ROOT, run } from './helpers.js';
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const FIRST_LINE = `pcsc/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`;
 
-/** The protocol a pcsc-lite release speaks (spec/pcscd-protocol.md, the version table). */
+/** The protocol a pcsc-lite release speaks (docs/protocol.md#history). */
 function protocolOf(release: string): string {
   const [a = 0, b = 0, c = 0] = release.split('.').map(Number);
   const n = a * 10_000 + b * 100 + c;

@@ -1,4 +1,4 @@
-// The proxy between clients and daemons of other versions, with peers scripted from the spec: a
+// The proxy between clients and daemons of other versions, with peers scripted from docs/protocol.md: a
 // 4:5-only daemon (2.4.0) and a 4:4 daemon whose readers come and go; 4:3, 4:5 and 4:6 clients;
 // cancels, clients that vanish, a daemon that dies.
 
@@ -147,7 +147,8 @@ describe('a 4:4 client and a daemon that speaks only 4:5 (pcscd 2.4.0)', () => {
     fake.addReader({ name: 'Fake Reader 01 00' });
     await new Promise((r) => setTimeout(r, 200));
     c.send(0x15);
-    // pcscd counts its start-up reader (spec §6.3, verified: 2 after one reader): 3 after the add.
+    // pcscd counts its start-up reader (docs/protocol.md#event-counters, verified: 2 after one reader): 3
+    // after the add.
     expect(await c.take(8)).toEqual(words(3, 0));
     expect(await c.take(8)).toEqual(words(0, 0));
     c.send(0x14);
@@ -160,7 +161,7 @@ describe('a 4:4 client and a daemon that speaks only 4:5 (pcscd 2.4.0)', () => {
     await c.establish();
     c.send(0x13);
     await c.take(2944);
-    // 2: pcscd counts the reader it started with (spec §6.3, verified on 2.4.1).
+    // 2: pcscd counts the reader it started with (docs/protocol.md#event-counters, verified on 2.4.1).
     expect(await c.readerEvents()).toEqual({ readerEvents: 2, rv: 0 });
     fake.addReader({ name: 'Fake Reader 01 00' });
     expect(await c.take(8)).toEqual(words(0, 0));
@@ -279,7 +280,7 @@ describe('clients of every version and a 4:4 daemon whose readers come and go', 
     await c.version(4, 3);
     await c.establish();
     await c.states();
-    insert(); // between the client's 0x12 and its 0x13: 4:3 daemons lose this one (§7.11)
+    insert(); // between the client's 0x12 and its 0x13: 4:3 daemons lose this one (docs/protocol.md#waiting-on-older-daemons)
     c.send(0x13, words(60_000, 0));
     expect(await c.take(8, 2000)).toEqual(words(0, 0));
     c.send(0x14, words(1, 0));
@@ -396,8 +397,9 @@ describe('clients of every version and a 4:4 daemon whose readers come and go', 
     await c.take(2944);
     const card = await c.connect(h, R0); // libpcsclite would not (its context lock), other clients may
     expect(card.rv).toBe(0);
-    // The connection changed readerSharing, which registered clients hear of (spec §7.10; pcscd at
-    // its next polling cycle, the fake at once): after the CONNECT reply, never inside it.
+    // The connection changed readerSharing, which registered clients hear of
+    // (docs/protocol.md#waiting-for-changes; pcscd at its next polling cycle, the fake at once): after the
+    // CONNECT reply, never inside it.
     expect(await c.take(8)).toEqual(words(0, 0));
     c.send(0x13);
     await c.take(2944);

@@ -1,5 +1,5 @@
 // Released clients through the proxy to Debian's real pcscd (4:4) with a vpcd reader: pcsc_scan,
-// scriptor and a libpcsclite C client, full sessions; spec-written 4:3 and 4:6 clients; many
+// scriptor and a libpcsclite C client, full sessions; 4:3 and 4:6 clients written from docs/protocol.md; many
 // clients at once; the daemon dying and coming back. The spy's records are checked against the
 // exchanges made.
 
@@ -219,7 +219,7 @@ describe('every card call answered through the proxy as pcscd answers it directl
   });
 });
 
-describe('spec-written clients of other versions through the proxy to Debian’s pcscd (4:4)', () => {
+describe('clients of other versions, written from docs/protocol.md, through the proxy to Debian’s pcscd (4:4)', () => {
   it('a 4:3 client: states, a card insertion seen through 4:3 WAIT, an APDU', async () => {
     await rig.card(0).remove();
     const c = await RawClient.open(proxy.listen);

@@ -32,7 +32,7 @@ import { hex as h } from '../../helpers/hex.js';
 
 const enc = (c: Parameters<typeof encodeCommand>[0]): string => encodeCommand(c).toString('hex');
 
-describe('PC_to_RDR_* commands (§6.1)', () => {
+describe('PC_to_RDR_* commands (CCID §6.1)', () => {
   it('encodes each command with its header and specific bytes', () => {
     expect(enc(powerOn(0, 1))).toBe('62000000000001000000');
     expect(enc(powerOn(1, 2, '5V'))).toBe('62000000000102010000');
@@ -91,7 +91,7 @@ describe('PC_to_RDR_* commands (§6.1)', () => {
   });
 });
 
-describe('RDR_to_PC_* replies (§6.2)', () => {
+describe('RDR_to_PC_* replies (CCID §6.2)', () => {
   it('decodes the DataBlock with the ATR captured from QEMU', () => {
     const r = decodeReply(h('80 0f 00 00 00 00 01 00 00 00 3b 7a 18 00 00 73 66 74 65 20 63 64 31 34 34'));
     expect(r).toMatchObject({
@@ -156,7 +156,7 @@ describe('RDR_to_PC_* replies (§6.2)', () => {
   });
 });
 
-describe('slot status and slot errors (§6.2.6)', () => {
+describe('slot status and slot errors (CCID §6.2.6)', () => {
   it('decodes bmICCStatus and bmCommandStatus, and refuses the reserved values', () => {
     expect(decodeStatus(0x00, 0)).toEqual({ icc: 'active', command: 'ok', error: 0 });
     expect(decodeStatus(0x42, 0xfe)).toEqual({ icc: 'absent', command: 'failed', error: 0xfe });
@@ -196,7 +196,7 @@ describe('slot status and slot errors (§6.2.6)', () => {
   });
 });
 
-describe('interrupt-IN notifications (§6.3)', () => {
+describe('interrupt-IN notifications (CCID §6.3)', () => {
   it('decodes NotifySlotChange for one and several slots', () => {
     expect(decodeNotification(h('5003'), 1)).toEqual({
       type: 'slot-change',

@@ -40,7 +40,7 @@ export function descriptorBytes(f: DescriptorFields = {}): Buffer {
   return b;
 }
 
-/** RDR_to_PC_* reply bytes (§6.2). */
+/** RDR_to_PC_* reply bytes (CCID §6.2). */
 export function replyBytes(
   type: number,
   slot: number,
@@ -181,7 +181,7 @@ export class SimTransport implements CcidTransport {
     this.closed = true;
   }
 
-  /** The reader's side of §6.1: one command in, zero or more replies out. */
+  /** The reader's side of CCID §6.1: one command in, zero or more replies out. */
   private handle(m: Buffer): Buffer[] {
     const type = m[0] as number;
     const slotNo = m[5] as number;

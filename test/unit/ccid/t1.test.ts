@@ -1,5 +1,5 @@
 // ISO 7816-3 §11 T=1: block coding (LRC, CRC, PCB) and the protocol against a card simulated
-// from the standard's rules, including its error-recovery paths (§11.6.3).
+// from the standard's rules, including its error-recovery paths (ISO 7816-3 §11.6.3).
 
 import { describe, expect, it } from 'vitest';
 import { crc16, decodeBlock, encodeBlock, lrc } from '../../../src/core/ccid/t1-block.js';

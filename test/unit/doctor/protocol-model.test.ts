@@ -12,14 +12,17 @@ import {
 import { behaviourOf, versionAnswer } from '../../fakes/releases.js';
 
 type Release = '1.8.23' | '1.9.9' | '2.4.0' | '2.4.1' | '2.5.1';
-/** What each release answers to CMD_VERSION 4:3 to 4:6 (the fake pcscd's §9.2 table). */
+/**
+ * What each release answers to CMD_VERSION 4:3 to 4:6 (the fake pcscd's docs/protocol.md#cmd_version-answers
+ * table).
+ */
 const answers = (r: Release): VersionAnswer[] => {
   const b = behaviourOf(r);
   return [2, 3, 4, 5, 6].map((m) => ({ sent: m, rv: versionAnswer(b, 4, m).rv, major: 4, minor: b.minor }));
 };
 
-// Appendix D, "Cross-version results of the released client libraries": rows the client library,
-// columns the daemon. bug¹ (the 2.5.1 library's fallback mode) is our "desync".
+// The released client libraries against each daemon line, as measured (docs/protocol.md#cmd_version-answers
+// sums it up): rows the client library, columns the daemon. bug¹ (the 2.5.1 library's fallback mode) is our "desync".
 const TABLE: Record<string, Record<Release, string>> = {
   '1.9.9': { '1.9.9': 'ok', '2.5.1': 'ok', '2.4.1': 'ok', '2.4.0': 'stopped', '1.8.23': 'no-service' },
   '2.5.1': { '1.9.9': 'desync', '2.5.1': 'ok', '2.4.1': 'desync', '2.4.0': 'desync', '1.8.23': 'no-service' },

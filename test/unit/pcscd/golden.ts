@@ -1,5 +1,6 @@
-// Golden reply bytes for every pcscd reply struct, built with test/fakes/structs.ts (written by
-// hand from the spec's tables, §5 and §6.1), paired with the production decoder and its result.
+// Golden reply bytes for every pcscd reply struct, built with test/fakes/structs.ts (written by hand from the
+// tables of docs/protocol.md#structs and docs/protocol.md#reader_state), paired with the production
+// decoder and its result.
 
 import { LAYOUT_100, LAYOUT_128 } from '../../../src/core/pcscd/codes.js';
 import { decodeAttrib } from '../../../src/core/pcscd/messages/attrib.js';
@@ -9,11 +10,11 @@ import * as M from '../../../src/core/pcscd/messages/simple.js';
 import { decodeTransmit } from '../../../src/core/pcscd/messages/transmit.js';
 import * as S from '../../fakes/structs.js';
 
-export const HCARD = -0x12345679; // negative: hCard is i32 (§3.4)
+export const HCARD = -0x12345679; // negative: hCard is i32 (docs/protocol.md#integers)
 export const HCTX = 0x7ab0c0d1;
 const RV = 0x8010001e; // high bit set: rv is u32
 
-/** Replies: golden bytes from the spec tables, decoded by production code. */
+/** Replies: golden bytes from docs/protocol.md's tables, decoded by production code. */
 export const replies: [string, Buffer, (b: Buffer) => unknown, unknown][] = [
   [
     'version_struct',

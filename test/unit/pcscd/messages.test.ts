@@ -1,6 +1,7 @@
-// Wire codecs of src/core/pcscd/messages against golden bytes built by test/fakes/structs.ts (written
-// by hand from the spec's tables, §5, §6.1, Appendix A) and the spec's verified traces (§7.1, §7.6,
-// §7.12), plus round trips. Split parsing is in split.test.ts.
+// Wire codecs of src/core/pcscd/messages against golden bytes built by test/fakes/structs.ts (written by
+// hand from the tables of docs/protocol.md#structs, docs/protocol.md#reader_state and
+// docs/protocol.md#measured-layouts) and the byte traces of docs/protocol.md (establishing a context,
+// transmit, cancel), plus round trips. Split parsing is in split.test.ts.
 
 import { describe, expect, it } from 'vitest';
 import { LAYOUT_100, LAYOUT_128 } from '../../../src/core/pcscd/codes.js';
@@ -16,7 +17,7 @@ import { HCARD, HCTX, replies } from './golden.js';
 
 const apdu = Buffer.from('00A4040007A0000002471001', 'hex');
 
-/** Requests: production encoder vs. header + struct + payload from the spec tables. */
+/** Requests: production encoder vs. header + struct + payload from docs/protocol.md's tables. */
 const requests: [string, () => Buffer | null, Buffer][] = [
   [
     'CMD_VERSION 4:6',
@@ -149,12 +150,12 @@ function M_connect(nameSize: 100 | 128): Buffer | null {
   });
 }
 
-describe('requests match golden bytes from the spec tables', () => {
+describe('requests match golden bytes from docs/protocol.md's tables', () => {
   it.each(requests)('%s', (_name, encode, golden) => {
     expect(encode()?.toString('hex')).toBe(golden.toString('hex'));
   });
 
-  it('header is {size, command}; size excludes the TRANSMIT/CONTROL payload (§3.1)', () => {
+  it('header is {size, command}; size excludes the TRANSMIT/CONTROL payload (docs/protocol.md#requests)', () => {
     const t = encodeTransmit(
       { hCard: 1, sendPciProtocol: 1, sendPciLength: 16, recvPciProtocol: 3, recvPciLength: 16, recvLength: 300 },
       apdu,
@@ -163,7 +164,7 @@ describe('requests match golden bytes from the spec tables', () => {
     expect(t.length).toBe(8 + 32 + apdu.length);
   });
 
-  it('matches the verified traces (§7.1, §7.6, §7.12; x86_64, little-endian)', () => {
+  it('matches the verified traces (docs/protocol.md#establishing-and-releasing-a-context, docs/protocol.md#transmit-and-control, docs/protocol.md#cancel; x86_64, little-endian)', () => {
     expect(M.encodeVersion({ major: 4, minor: 5 }).toString('hex')).toBe(
       '0c000000110000000400000005000000' + '00000000',
     );
@@ -196,7 +197,7 @@ describe('requests match golden bytes from the spec tables', () => {
     expect(M.decodeWait(Buffer.from('0000000002001080', 'hex'))).toEqual({ timeOut: 0, rv: 0x80100002 });
   });
 
-  it('CONNECT: the name must fit with its NUL; the rest of the field is NUL (§5.4)', () => {
+  it('CONNECT: the name must fit with its NUL; the rest of the field is NUL (docs/protocol.md#connect_struct)', () => {
     const ok = encodeConnect(LAYOUT_100, { hContext: 1, reader: 'x'.repeat(99), shareMode: 2, preferredProtocols: 3 });
     expect(ok?.length).toBe(8 + 124);
     expect(ok?.[8 + 4 + 99]).toBe(0);
@@ -217,7 +218,7 @@ describe('requests match golden bytes from the spec tables', () => {
   });
 });
 
-describe('replies: golden bytes decode to the fields the spec tables name', () => {
+describe('replies: golden bytes decode to the fields docs/protocol.md's tables name', () => {
   it.each(replies)('%s', (_name, bytes, decode, expected) => {
     expect(decode(bytes)).toEqual(expected);
   });
@@ -283,7 +284,7 @@ describe('round trips: what a request encodes decodes back', () => {
   });
 });
 
-describe('reader-state entries and arrays (§6)', () => {
+describe('reader-state entries and arrays (docs/protocol.md#reader-states)', () => {
   const entry = (nameSize: 100 | 128, v: S.Values): Buffer => S.pack(S.readerState(nameSize), v);
   const used = {
     readerName: 'Fake Reader 00 00',

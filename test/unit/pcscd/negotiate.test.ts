@@ -1,5 +1,5 @@
-// CMD_VERSION decisions (spec §9.2–9.4, Appendix D): accept, retry once with the daemon's own
-// version, or fail; one case per daemon behaviour the spec lists.
+// CMD_VERSION decisions (docs/protocol.md#cmd_version-answers, docs/protocol.md#negotiation): accept, retry
+// once with the daemon's own version, or fail; one case per daemon behaviour docs/protocol.md lists.
 
 import { describe, expect, it } from 'vitest';
 import { speaks, versionStep } from '../../../src/core/pcscd/negotiate.js';

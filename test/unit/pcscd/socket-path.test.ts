@@ -1,5 +1,6 @@
-// Where the client looks for pcscd (spec §2.1): the option, then PCSCLITE_CSOCK_NAME (cut to 107
-// bytes as libpcsclite does), then /run/pcscd/pcscd.comm, then /var/run/pcscd/pcscd.comm.
+// Where the client looks for pcscd (docs/protocol.md#where-pcscd-listens): the option, then
+// PCSCLITE_CSOCK_NAME (cut to 107 bytes as libpcsclite does), then /run/pcscd/pcscd.comm, then
+// /var/run/pcscd/pcscd.comm.
 
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,6 +1,6 @@
-// Replies split at every byte offset (spec §3.6: messages may be split or coalesced anywhere):
-// through ByteQueue, and through a real PcscdConnection whose peer delivers the second chunk only
-// once the first has arrived. Also one byte at a time.
+// Replies split at every byte offset (docs/protocol.md#partial-reads-errors-and-closing: messages may be
+// split or coalesced anywhere): through ByteQueue, and through a real PcscdConnection whose peer delivers the
+// second chunk only once the first has arrived. Also one byte at a time.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';

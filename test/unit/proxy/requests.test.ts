@@ -1,5 +1,6 @@
-// Client request framing as the daemon reads it (§3.2, §11): bodies by command and minor,
-// payloads after TRANSMIT/CONTROL, refusals, and requests split at every byte offset.
+// Client request framing as the daemon reads it (docs/protocol.md#requests,
+// docs/protocol.md#decoding-traffic): bodies by command and minor, payloads after TRANSMIT/CONTROL, refusals,
+// and requests split at every byte offset.
 
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/core/errors.js';

@@ -1,11 +1,12 @@
-// SCardGetStatusChange's per-reader rules (spec §7.10.1), one describe per row of the table, with
-// expected event states worked out by hand from the table (the PnP row is in the fake-daemon tests).
+// SCardGetStatusChange's per-reader rules (docs/protocol.md#evaluating-a-reader-entry), one describe per row
+// of the table, with expected event states worked out by hand from the table (the PnP row is in the
+// fake-daemon tests).
 
 import { describe, expect, it } from 'vitest';
 import { evaluateReader, type ReaderSnapshot } from '../../../src/core/scard/evaluate.js';
 import { cardStateNames, stateFlagNames } from '../../../src/core/scard/types.js';
 
-// §10.2 flags and §10.3 card states, as numbers.
+// docs/protocol.md#reader-state-flags flags and docs/protocol.md#card-states card states, as numbers.
 const IGNORE = 0x1,
   CHANGED = 0x2,
   UNKNOWN = 0x4,
@@ -115,7 +116,7 @@ describe('rows: readerSharing', () => {
 });
 
 describe('row: the caller is UNAWARE (current state 0)', () => {
-  it('always changed: the spec trace gives 0x00020022 for a card reader with counter 2', () => {
+  it('always changed: docs/protocol.md's trace gives 0x00020022 for a card reader with counter 2', () => {
     expect(ev(0, snap(C_POWERED_CARD, 0, 2))).toEqual([0x00020022, true]);
     expect(ev(0, snap(C_ABSENT))).toEqual([EMPTY | CHANGED, true]);
   });

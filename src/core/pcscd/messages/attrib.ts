@@ -1,4 +1,4 @@
-// getset_struct (§5.11), 280 bytes in both directions, no trailing data.
+// getset_struct (docs/protocol.md#getset_struct), 280 bytes in both directions, no trailing data.
 // {i32 hCard, u32 dwAttrId, u8 pbAttr[264], u32 cbAttrLen, u32 rv}
 
 import { Cmd, MAX_BUFFER_SIZE, Size } from '../codes.js';

@@ -1,4 +1,4 @@
-// connect_struct (§5.4): 152 bytes with 128-byte reader names, 124 with 100-byte names.
+// connect_struct (docs/protocol.md#connect_struct): 152 bytes with 128-byte reader names, 124 with 100-byte names.
 // {u32 hContext, char szReader[N], u32 dwShareMode, u32 dwPreferredProtocols, i32 hCard,
 //  u32 dwActiveProtocol, u32 rv}
 

@@ -1,5 +1,5 @@
-// control_struct (§5.10), 24 bytes, followed by cbSendLength bytes that `size` does not count.
-// {i32 hCard, u32 dwControlCode, u32 cbSendLength, u32 cbRecvLength, u32 dwBytesReturned, u32 rv};
+// control_struct (docs/protocol.md#control_struct), 24 bytes, followed by cbSendLength bytes that `size` does
+// not count. {i32 hCard, u32 dwControlCode, u32 cbSendLength, u32 cbRecvLength, u32 dwBytesReturned, u32 rv};
 // the reply is followed by dwBytesReturned bytes only when rv = 0.
 
 import { Cmd, Size } from '../codes.js';

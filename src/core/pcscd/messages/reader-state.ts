@@ -1,6 +1,7 @@
-// READER_STATE entries (§6.1) and the reader-state array (§6.2). Entry of 184 bytes (156 with
-// 100-byte names): {char readerName[N], u32 eventCounter, u32 readerState, i32 readerSharing,
-// u8 cardAtr[33], 3 bytes padding, u32 cardAtrLength, u32 cardProtocol}.
+// READER_STATE entries (docs/protocol.md#reader_state) and the reader-state array
+// (docs/protocol.md#the-array). Entry of 184 bytes (156 with 100-byte names): {char readerName[N], u32
+// eventCounter, u32 readerState, i32 readerSharing, u8 cardAtr[33], 3 bytes padding, u32 cardAtrLength, u32
+// cardProtocol}.
 
 import { readCString } from '../../bytes/cstring.js';
 import { ProtocolError } from '../../errors.js';
@@ -87,7 +88,10 @@ export function encodeReaderStates(layout: Layout, entries: readonly ReaderState
   return buf;
 }
 
-/** What pcscd writes in a used slot (§6.1): a NUL-terminated name and fields within their ranges. */
+/**
+ * What pcscd writes in a used slot (docs/protocol.md#reader_state): a NUL-terminated name and fields within
+ * their ranges.
+ */
 function plausible(layout: Layout, b: Uint8Array, off: number): boolean {
   const n = layout.nameSize;
   return (

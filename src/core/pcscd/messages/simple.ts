@@ -1,4 +1,4 @@
-// The all-u32 structs (§5.1–5.8, 5.12, 5.13): version_struct, establish_struct, release_struct,
+// The all-u32 structs (docs/protocol.md#structs): version_struct, establish_struct, release_struct,
 // reconnect_struct, disconnect_struct, end_struct, begin_struct, status_struct, cancel_struct,
 // wait_reader_state_change and get_reader_events. Each struct has one encoder of the bare struct
 // (what a daemon replies) and one decoder; the request encoders wrap the struct in a header.

@@ -1,6 +1,6 @@
-// transmit_struct (§5.9), 32 bytes, followed by cbSendLength APDU bytes that `size` does not count.
-// {i32 hCard, u32 ioSendPciProtocol, u32 ioSendPciLength, u32 cbSendLength, u32 ioRecvPciProtocol,
-//  u32 ioRecvPciLength, u32 pcbRecvLength, u32 rv}; the reply struct is followed by
+// transmit_struct (docs/protocol.md#transmit_struct), 32 bytes, followed by cbSendLength APDU bytes that
+// `size` does not count. {i32 hCard, u32 ioSendPciProtocol, u32 ioSendPciLength, u32 cbSendLength, u32
+// ioRecvPciProtocol,  u32 ioRecvPciLength, u32 pcbRecvLength, u32 rv}; the reply struct is followed by
 // pcbRecvLength response bytes only when rv = 0.
 
 import { ProtocolError } from '../../errors.js';
@@ -63,7 +63,7 @@ export function decodeTransmit(b: Uint8Array): TransmitMsg {
 
 /**
  * How many response bytes follow a TRANSMIT reply struct: recvLength when rv = 0, else none.
- * A struct that does not echo our hCard (§3.3), or announces more than the capacity asked for,
+ * A struct that does not echo our hCard (docs/protocol.md#replies), or announces more than the capacity asked for,
  * is a broken reply.
  */
 export function transmitDataLength(reply: Uint8Array, capacity: number, hCard: number): number {

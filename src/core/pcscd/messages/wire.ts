@@ -1,4 +1,4 @@
-// Host-order 32-bit fields (§3.4): pcscd and its clients share a machine, so integers travel in
+// Host-order 32-bit fields (docs/protocol.md#integers): pcscd and its clients share a machine, so integers travel in
 // the host's byte order. Every struct field is 4 bytes wide; the only padding is in READER_STATE.
 
 import { endianness } from 'node:os';
@@ -52,7 +52,7 @@ export function u32Request(command: number, fields: readonly number[]): Buffer {
   return request(command, u32Struct(fields));
 }
 
-/** The request header `{u32 size, u32 command}` (§3.1). */
+/** The request header `{u32 size, u32 command}` (docs/protocol.md#requests). */
 export interface Header {
   size: number;
   command: number;
