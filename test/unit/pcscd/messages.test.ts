@@ -150,7 +150,7 @@ function M_connect(nameSize: 100 | 128): Buffer | null {
   });
 }
 
-describe('requests match golden bytes from docs/protocol.md's tables', () => {
+describe('requests match golden bytes from the tables of docs/protocol.md', () => {
   it.each(requests)('%s', (_name, encode, golden) => {
     expect(encode()?.toString('hex')).toBe(golden.toString('hex'));
   });
@@ -218,7 +218,7 @@ describe('requests match golden bytes from docs/protocol.md's tables', () => {
   });
 });
 
-describe('replies: golden bytes decode to the fields docs/protocol.md's tables name', () => {
+describe('replies: golden bytes decode to the fields the tables of docs/protocol.md name', () => {
   it.each(replies)('%s', (_name, bytes, decode, expected) => {
     expect(decode(bytes)).toEqual(expected);
   });

@@ -116,7 +116,7 @@ describe('rows: readerSharing', () => {
 });
 
 describe('row: the caller is UNAWARE (current state 0)', () => {
-  it('always changed: docs/protocol.md's trace gives 0x00020022 for a card reader with counter 2', () => {
+  it('always changed: the trace in docs/protocol.md gives 0x00020022 for a card reader with counter 2', () => {
     expect(ev(0, snap(C_POWERED_CARD, 0, 2))).toEqual([0x00020022, true]);
     expect(ev(0, snap(C_ABSENT))).toEqual([EMPTY | CHANGED, true]);
   });
