@@ -1,7 +1,6 @@
 // Flags shared by several commands, with the same meaning everywhere.
 
 import * as Flags from '@oclif/core/flags';
-import { checkReaderSpec } from '../core/pcsc/select-reader.js';
 
 /**
  * The error a flag's `parse` throws for a bad value: oclif prefixes "Parsing --NAME", and the
@@ -15,6 +14,8 @@ export const readerFlag = Flags.string({
   description: 'reader: its number (0, 1, …) or a case-insensitive part of its name',
   helpValue: 'NUM|NAME',
   parse: async (input) => {
+    // Loaded when --reader is given: every command imports these flags, not all use the core.
+    const { checkReaderSpec } = await import('../core/index.js');
     try {
       checkReaderSpec(input);
     } catch (e) {

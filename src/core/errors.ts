@@ -225,6 +225,7 @@ export class NetworkError extends Error {
   }
 }
 
+/** Whether e is a PcscError, optionally with the given SCARD code. */
 export function isPcscError(e: unknown, code?: number): e is PcscError {
   return e instanceof PcscError && (code === undefined || e.code === code >>> 0);
 }

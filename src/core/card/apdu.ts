@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 /** 1: no data, no Le · 2: Le only · 3: data only · 4: data and Le. S short, E extended. */
 export type ApduCase = '1' | '2S' | '3S' | '4S' | '2E' | '3E' | '4E';
 
+/** A decoded command APDU (parseApdu): header, data, Ne and its ISO 7816-4 case. */
 export interface CommandApdu {
   cla: number;
   ins: number;
@@ -18,6 +19,10 @@ export interface CommandApdu {
   case: ApduCase;
 }
 
+/**
+ * The fields of a command APDU to build (buildApdu); the short form unless the sizes or `extended` need the
+ * long one.
+ */
 export interface ApduFields {
   cla: number;
   ins: number;

@@ -26,6 +26,7 @@ export interface InterfaceByte {
 /** A transmission protocol as people write it: "T=0", "T=1", … "T=14". */
 export type ProtocolName = `T=${number}`;
 
+/** TA1's clock rate conversion and bit rate adjustment: Fi, Di, f(max) and the bit rates they give. */
 export interface TransmissionParameters {
   /** Clock rate conversion integer; null when TA1 codes an RFU value. */
   fi: number | null;
@@ -47,6 +48,10 @@ export interface T1Parameters {
   errorDetection?: 'LRC' | 'CRC';
 }
 
+/**
+ * What analyzeAtr finds in an ATR: every interface byte with its meaning, the protocols, timing, historical
+ * bytes, TCK and any problem.
+ */
 export interface AtrAnalysis {
   atr: string;
   length: number;

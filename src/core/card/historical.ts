@@ -5,6 +5,7 @@ import { toHex } from '../bytes/hex.js';
 
 const byteHex = (v: number): string => v.toString(16).toUpperCase().padStart(2, '0');
 
+/** One COMPACT-TLV object of the historical bytes (ISO 7816-4), with its meaning. */
 export interface CompactTlvObject {
   tag: number;
   /** Length announced by the object's first byte. */
@@ -15,6 +16,7 @@ export interface CompactTlvObject {
   details: string[];
 }
 
+/** The historical bytes of a storage card as PC/SC part 3 codes them: RID, standard and card name. */
 export interface PcscStorageCard {
   rid: string;
   /** SS: the standard the card follows. */
@@ -25,6 +27,7 @@ export interface PcscStorageCard {
   cardNameText: string | null;
 }
 
+/** The historical bytes of an ATR, decoded by their category indicator. */
 export interface HistoricalBytes {
   bytes: string;
   /** K from T0 (may differ from bytes' length when the ATR is truncated). */

@@ -3,9 +3,11 @@
 
 import { UsageError } from '../errors.js';
 
+/** Whether a status word means success, a warning, or an error. */
 export type SwCategory = 'success' | 'warning' | 'error';
 export type SwSource = 'ISO 7816-4' | 'GlobalPlatform' | 'EMV' | 'Java Card';
 
+/** What a status word means: its category, description and the standard that defines it. */
 export interface SwInfo {
   /** Four upper-case hex digits. */
   sw: string;

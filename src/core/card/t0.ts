@@ -5,6 +5,7 @@ import { buildApdu, tryParseApdu, withNe } from './apdu.js';
 
 export type Send = (apdu: Buffer) => Promise<Buffer>;
 
+/** What exchange() does on 61xx and 6Cxx, and how many extra commands it may send. */
 export interface T0Options {
   /** Fetch the rest with GET RESPONSE after 61xx (default true). */
   getResponse?: boolean;
@@ -16,6 +17,7 @@ export interface T0Options {
   clock?: () => bigint;
 }
 
+/** One command exchange() sent, the card's answer, and why it was sent. */
 export interface Step {
   command: Buffer;
   /** The card's answer, data and SW. */
@@ -25,6 +27,7 @@ export interface Step {
   durationNs: bigint;
 }
 
+/** The outcome of exchange(): the data of every answer joined, the last status word, and each step. */
 export interface T0Result {
   /** Response data of every step, concatenated (without the status words). */
   data: Buffer;
@@ -45,10 +48,12 @@ export function getResponseCla(cla: number): number {
   return cla < 0x80 ? cla & ~0x10 : cla;
 }
 
+/** The GET RESPONSE command that fetches the SW2 bytes a 61xx announced. */
 export function getResponseApdu(cla: number, sw2: number): Buffer {
   return buildApdu({ cla: getResponseCla(cla), ins: GET_RESPONSE_INS, p1: 0, p2: 0, ne: sw2 === 0 ? 256 : sw2 });
 }
 
+/** Sends an APDU and follows 61xx with GET RESPONSE and 6Cxx with a re-send carrying Le = SW2 (ISO 7816-4). */
 export async function exchange(send: Send, apdu: Buffer, opts: T0Options = {}): Promise<T0Result> {
   const getResponse = opts.getResponse ?? true;
   const fixLe = opts.fixLe ?? true;

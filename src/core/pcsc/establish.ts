@@ -4,6 +4,7 @@ import { PcscdContext, type PcscdContextOptions } from '../pcscd/context.js';
 import { PcscError, Scard, UsageError } from '../errors.js';
 import type { BackendName, Context } from '../scard/types.js';
 
+/** Options of Context.establish: the backend (default auto), pcscd's socket and the bounds on its replies. */
 export interface EstablishOptions extends PcscdContextOptions {
   backend?: BackendName | 'auto';
 }

@@ -26,8 +26,10 @@ export const FEATURE_NAMES: Readonly<Record<number, string>> = {
   0x20: 'EXECUTE_PACE',
 };
 
+/** The PC/SC part 10 feature tag of the reader's TLV properties. */
 export const FEATURE_GET_TLV_PROPERTIES = 0x12;
 
+/** One PC/SC part 10 feature a reader offers, and the control code that runs it. */
 export interface Feature {
   tag: number;
   /** FEATURE_… name without the prefix, or `UNKNOWN_0xNN`. */
@@ -74,6 +76,7 @@ const PROPERTY_NAMES: Readonly<Record<number, string>> = {
   12: 'wIdProduct',
 };
 
+/** One of a reader's TLV properties (FEATURE_GET_TLV_PROPERTIES). */
 export interface TlvProperty {
   tag: number;
   name: string;

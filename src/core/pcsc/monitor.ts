@@ -19,6 +19,7 @@ import {
 } from './monitor-events.js';
 import { selectReader } from './select-reader.js';
 
+/** What a monitor watches and how: one reader or all, PnP, transitions, card names, polling and reconnection. */
 export interface MonitorOptions {
   /** Stops the monitor: the iteration ends (without an error) and every wait is cut short. */
   signal?: AbortSignal;
@@ -63,6 +64,7 @@ export function monitor(context: Context, opts: MonitorOptions = {}): ReaderMoni
 
 const NEVER = new AbortController().signal;
 
+/** A running monitor (see monitor()): iterate it for events; `context` is the context in use. */
 export class ReaderMonitor implements AsyncIterable<MonitorEvent> {
   private ctx: Context | null;
   private readonly first: Context;

@@ -15,6 +15,7 @@ export function checkReaderSpec(spec: string): void {
     );
 }
 
+/** Picks a reader by number ("1") or by a unique case-insensitive part of its name; the first one when no spec is given. */
 export function selectReader(readers: readonly string[], spec: string | undefined): string {
   if (spec !== undefined) checkReaderSpec(spec);
   if (readers.length === 0) {

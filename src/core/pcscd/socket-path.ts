@@ -4,6 +4,7 @@
 
 import { statSync } from 'node:fs';
 
+/** pcscd's socket since pcsc-lite 1.9.0, used when neither an option nor PCSCLITE_CSOCK_NAME names one. */
 export const DEFAULT_SOCKET = '/run/pcscd/pcscd.comm';
 export const LEGACY_SOCKET = '/var/run/pcscd/pcscd.comm';
 /** sizeof(sun_path) - 1 on Linux: libpcsclite truncates the override to this many bytes. */

@@ -93,4 +93,5 @@ export function ctlCode(n: number): number {
   return (0x42000000 + n) >>> 0;
 }
 
+/** The control code that asks a reader for its PC/SC part 10 features (0x42000D48). */
 export const CM_IOCTL_GET_FEATURE_REQUEST = ctlCode(3400);

@@ -1,11 +1,14 @@
 // The backend-neutral PC/SC API: what the pcscd socket client and the USB CCID driver both offer.
 
+/** Where a context runs: on pcscd, or straight on USB CCID readers. */
 export type BackendName = 'pcscd' | 'usb';
+/** How a connection shares the reader with others: shared, exclusive, or direct (the reader, no card needed). */
 export type ShareMode = 'shared' | 'exclusive' | 'direct';
 /** A card's active protocol as users write it; JSON uses the same strings. */
 export type CardProtocol = 'T=0' | 'T=1' | 'RAW' | 'T=15';
 /** Protocols a caller accepts when connecting. */
 export type ProtocolChoice = 'T=0' | 'T=1' | 'RAW';
+/** What to do with the card when disconnecting or ending a transaction. */
 export type Disposition = 'leave' | 'reset' | 'unpower' | 'eject';
 
 /** SCARD_STATE_* flags of dwCurrentState/dwEventState (low 16 bits; the high word is a counter). */
@@ -23,6 +26,7 @@ export const StateFlag = {
   MUTE: 0x0200,
   UNPOWERED: 0x0400,
 } as const;
+/** The name of an SCARD_STATE_* flag. */
 export type StateFlagName = Exclude<keyof typeof StateFlag, 'UNAWARE'>;
 
 const FLAG_ORDER = Object.entries(StateFlag).filter(([, v]) => v !== 0) as [StateFlagName, number][];
@@ -42,6 +46,7 @@ export const CardState = {
   NEGOTIABLE: 0x0020,
   SPECIFIC: 0x0040,
 } as const;
+/** The name of a card state bit (SCARD_PRESENT, SCARD_POWERED, …). */
 export type CardStateName = keyof typeof CardState;
 
 const CARD_ORDER = Object.entries(CardState) as [CardStateName, number][];
@@ -51,6 +56,7 @@ export function cardStateNames(state: number): CardStateName[] {
   return CARD_ORDER.filter(([, v]) => (state & v) !== 0).map(([k]) => k);
 }
 
+/** Which backend, protocol version and socket a context uses. */
 export interface ContextInfo {
   backend: BackendName;
   /** The negotiated pcscd protocol ("4:4"); absent on the USB backend. */
@@ -87,12 +93,14 @@ export interface ReaderState {
   atr: Buffer;
 }
 
+/** Bounds on a wait: a timeout in milliseconds and an AbortSignal. */
 export interface WaitOptions {
   /** Milliseconds; undefined or Infinity waits until something changes (or signal aborts). */
   timeout?: number;
   signal?: AbortSignal;
 }
 
+/** How to connect to a card: share mode, accepted protocols, and an AbortSignal. */
 export interface ConnectOptions {
   share?: ShareMode;
   /** Accepted protocols; default T=0 or T=1. May be empty only with share 'direct'. */
@@ -100,10 +108,12 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
+/** How to reconnect: as connect, plus what to do with the card first. */
 export interface ReconnectOptions extends ConnectOptions {
   initialization?: Exclude<Disposition, 'eject'>;
 }
 
+/** A card handle's status (SCardStatus): reader, card state, event counter, protocol and ATR. */
 export interface CardStatus {
   reader: string;
   state: CardStateName[];
@@ -112,6 +122,7 @@ export interface CardStatus {
   atr: Buffer;
 }
 
+/** Bounds on one exchange with the card: response size, timeout and an AbortSignal. */
 export interface TransmitOptions {
   /** The largest response the caller accepts (default MAX_BUFFER_SIZE_EXTENDED = 65548). */
   maxResponse?: number;
@@ -123,6 +134,7 @@ export interface TransmitOptions {
   signal?: AbortSignal;
 }
 
+/** A connection to a card (or, in direct mode, to the reader): transmit, control, attributes, transactions. */
 export interface Card extends AsyncDisposable {
   readonly reader: string;
   readonly share: ShareMode;

@@ -1,0 +1,139 @@
+// The public API of "pcsc" (src/core/index.ts): the names it exports, each with its TSDoc. A name
+// added to or dropped from "." fails here until the list below says so: the API changes on purpose.
+import { join } from 'node:path';
+import ts from 'typescript';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../../..');
+
+/** Every name of ".", run-time values and types alike. */
+const EXPECTED = [
+  // errors
+  'CcidError',
+  'ErrorJson',
+  'ErrorKind',
+  'PcscError',
+  'ProtocolError',
+  'Scard',
+  'UsageError',
+  'isPcscError',
+  // contexts and cards
+  'BackendName',
+  'Card',
+  'CardProtocol',
+  'CardStatus',
+  'ConnectOptions',
+  'Context',
+  'ContextInfo',
+  'DEFAULT_SOCKET',
+  'Disposition',
+  'EstablishOptions',
+  'ProtocolChoice',
+  'ReconnectOptions',
+  'ShareMode',
+  'SocketChoice',
+  'TransmitOptions',
+  'WaitOptions',
+  'resolveSocketPath',
+  // reader states, reader selection, the monitor
+  'CardPresence',
+  'CardState',
+  'CardStateName',
+  'DaemonBackEvent',
+  'DaemonInfo',
+  'DaemonLostEvent',
+  'MonitorEvent',
+  'MonitorOptions',
+  'NameLookup',
+  'PNP_NOTIFICATION',
+  'ReaderEvent',
+  'ReaderMonitor',
+  'ReaderState',
+  'ReaderStateQuery',
+  'ReaderStatus',
+  'StartedEvent',
+  'StateFlag',
+  'StateFlagName',
+  'TransitionEvent',
+  'WaitingEvent',
+  'cardStateNames',
+  'checkReaderSpec',
+  'monitor',
+  'readerStatus',
+  'selectReader',
+  'stateFlagNames',
+  // attributes, control codes, reader features
+  'Attr',
+  'CM_IOCTL_GET_FEATURE_REQUEST',
+  'FEATURE_GET_TLV_PROPERTIES',
+  'Feature',
+  'TlvProperty',
+  'ctlCode',
+  'decodeFeatures',
+  'decodeTlvProperties',
+  // bytes, APDUs, status words, ATRs
+  'ApduCase',
+  'ApduFields',
+  'AtrAnalysis',
+  'CommandApdu',
+  'CompactTlvObject',
+  'HistoricalBytes',
+  'InterfaceByte',
+  'MAX_APDU_LENGTH',
+  'MAX_ATR_LENGTH',
+  'PcscStorageCard',
+  'Step',
+  'SwCategory',
+  'SwInfo',
+  'T0Options',
+  'T0Result',
+  'TransmissionParameters',
+  'analyzeAtr',
+  'buildApdu',
+  'describeSw',
+  'exchange',
+  'formatHex',
+  'getResponseApdu',
+  'isHex',
+  'isSuccessSw',
+  'parseApdu',
+  'parseHex',
+  'toHex',
+  'tryParseApdu',
+];
+
+let checker: ts.TypeChecker;
+let exported: ts.Symbol[];
+
+beforeAll(() => {
+  const index = join(ROOT, 'src/core/index.ts');
+  const program = ts.createProgram([index], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node'],
+    lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts'],
+  });
+  checker = program.getTypeChecker();
+  const sf = program.getSourceFile(index) as ts.SourceFile;
+  exported = checker.getExportsOfModule(checker.getSymbolAtLocation(sf) as ts.Symbol);
+}, 60_000);
+
+describe('the public API of "pcsc"', () => {
+  it('exports exactly the names listed (a few dozen, PC/SC only)', () => {
+    expect(exported.map((s) => s.name).sort()).toEqual([...EXPECTED].sort());
+  });
+
+  it('documents every name with TSDoc', () => {
+    const undocumented = exported
+      .filter((s) => {
+        const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+        return ts.displayPartsToString(target.getDocumentationComment(checker)).trim() === '';
+      })
+      .map((s) => s.name);
+    expect(undocumented.sort()).toEqual([]);
+  });
+});
