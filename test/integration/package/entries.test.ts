@@ -1,0 +1,62 @@
+// Each entry point in package.json "exports", built, imported by its package name as a user's
+// program does (`import('pcsc')`, `import('pcsc/proxy')`, …): it loads, has its names and its
+// types file, runs nothing at import (no output, nothing keeps the process alive) and leaves the
+// native `usb` package unloaded.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commands, ROOT, run } from './helpers.js';
+
+interface Pkg {
+  name: string;
+  exports: Record<string, { types: string; import: string }>;
+}
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Pkg;
+commands(); // fails with "run npm run build" when dist/ is missing
+
+/** A few names each entry must have (its reason to exist). */
+const MUST: Record<string, string[]> = {
+  '.': ['Context', 'monitor', 'PcscError', 'parseApdu', 'describeSw', 'analyzeAtr', 'parseHex'],
+  './script': ['parseScript', 'runScript'],
+  './atr-list': ['findAtrList', 'downloadAtrList'],
+  './proxy': ['ProxyServer', 'serveUntil'],
+  './ccid': ['UsbContext', 'usbStatus'],
+};
+
+const probe = (name: string): string => `
+import { createRequire } from 'node:module';
+const m = await import(${JSON.stringify(name)});
+const cache = Object.keys(createRequire(import.meta.url).cache);
+process.stdout.write(JSON.stringify({
+  names: Object.keys(m),
+  usb: cache.filter((f) => /node_modules\\/usb\\//.test(f)),
+  handles: process.getActiveResourcesInfo().filter((r) => !['TTYWrap', 'PipeWrap', 'CloseReq'].includes(r)), // not stdio
+}));`;
+
+describe('package.json "exports"', () => {
+  it('lists ".", script, atr-list, proxy and ccid', () => {
+    expect(Object.keys(pkg.exports).sort()).toEqual(Object.keys(MUST).sort());
+  });
+
+  describe.each(Object.entries(pkg.exports))('%s', (sub, target) => {
+    const name = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
+
+    it('imports by its package name, with its names, quietly, and without loading usb', () => {
+      // Run from the package root: Node resolves a package's own name through its "exports".
+      const r = run(process.execPath, ['--input-type=module', '-e', probe(name)], { cwd: ROOT, timeout: 30_000 });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout) as { names: string[]; usb: string[]; handles: string[] };
+      expect(out.names).toEqual(expect.arrayContaining(MUST[sub] ?? ['(an entry not listed in MUST)']));
+      expect(out.usb).toEqual([]);
+      expect(out.handles).toEqual([]);
+    });
+
+    it('has its types and its code in dist/', () => {
+      expect(existsSync(join(ROOT, target.import)), target.import).toBe(true);
+      const types = join(ROOT, target.types);
+      expect(existsSync(types), target.types).toBe(true);
+      for (const n of MUST[sub] ?? []) expect(readFileSync(types, 'utf8')).toMatch(new RegExp(`\\b${n}\\b`));
+    });
+  });
+});
