@@ -4,8 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '../../..');
+import { exportsOf, programOf, ROOT } from './program.js';
 
 /** Where each command's JSON shapes are declared and documented (a markdown section by heading). */
 const CONTRACTS: { command: string; types: [file: string, name: string][]; doc: string; section: string }[] = [
@@ -60,23 +59,11 @@ beforeAll(() => {
     ...CONTRACTS.flatMap((c) => c.types.map(([f]) => join(ROOT, f))),
     ...readdirSync(join(ROOT, 'src/commands')).map((f) => join(ROOT, 'src/commands', f)),
   ];
-  program = ts.createProgram(files, {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
-    lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts'],
-  });
-  checker = program.getTypeChecker();
+  ({ program, checker } = programOf(files));
 }, 60_000);
 
 function exportedType(file: string, name: string): ts.Type {
-  const sf = program.getSourceFile(join(ROOT, file));
-  if (!sf) throw new Error(`${file} is not in the program`);
-  const sym = checker.getExportsOfModule(checker.getSymbolAtLocation(sf) as ts.Symbol).find((s) => s.name === name);
+  const sym = exportsOf(program, checker, join(ROOT, file)).find((s) => s.name === name);
   if (!sym) throw new Error(`${file} does not export ${name}`);
   return checker.getDeclaredTypeOfSymbol(sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym);
 }

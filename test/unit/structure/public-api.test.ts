@@ -3,8 +3,7 @@
 import { join } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '../../..');
+import { exportsOf, programOf, ROOT } from './program.js';
 
 /** Every name of ".", run-time values and types alike. */
 const EXPECTED = [
@@ -107,19 +106,9 @@ let exported: ts.Symbol[];
 
 beforeAll(() => {
   const index = join(ROOT, 'src/core/index.ts');
-  const program = ts.createProgram([index], {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
-    lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts'],
-  });
-  checker = program.getTypeChecker();
-  const sf = program.getSourceFile(index) as ts.SourceFile;
-  exported = checker.getExportsOfModule(checker.getSymbolAtLocation(sf) as ts.Symbol);
+  const p = programOf([index]);
+  checker = p.checker;
+  exported = exportsOf(p.program, checker, index);
 }, 60_000);
 
 describe('the public API of "pcsc"', () => {
