@@ -1,7 +1,6 @@
 // Turns any error into what the CLI shows: one line, an exit code, and the --json error object.
 
-import { NetworkError } from '../core/atr-list/index.js';
-import { CcidError, PcscError, Scard, UsageError, type ErrorJson } from '../core/index.js';
+import type { ErrorJson, ErrorKind } from '../core/index.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 export interface Failure {
@@ -25,16 +24,30 @@ export interface FailureContext {
   serviceHint?: string | undefined;
 }
 
+const KINDS = new Set<string>(['usage', 'service', 'reader', 'timeout', 'cancelled', 'internal', 'network']);
+
+/**
+ * An error of the core (PcscError, UsageError, CcidError, NetworkError): it carries its ErrorKind and
+ * its JSON. Recognised by that shape rather than by class, so that every command, `version` and
+ * `completion` included, loads no core module just to report a failure.
+ */
+function isCoreError(e: unknown): e is Error & { kind: ErrorKind; code: unknown; toJSON(): ErrorJson } {
+  const c = e as { kind?: unknown; toJSON?: unknown };
+  return e instanceof Error && typeof c.kind === 'string' && KINDS.has(c.kind) && typeof c.toJSON === 'function';
+}
+
+/** SCARD_E_NO_SERVICE, whose hint the caller fits to this machine. */
+const E_NO_SERVICE = 0x8010001d;
+
 export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure {
-  if (err instanceof PcscError) {
+  if (isCoreError(err)) {
     const hint =
-      err.code === Scard.E_NO_SERVICE
+      err.code === E_NO_SERVICE
         ? (ctx.serviceHint ?? 'Run `pcsc doctor` to see why no pcscd answers.')
-        : HINTS[err.code];
+        : typeof err.code === 'number'
+          ? HINTS[err.code]
+          : undefined;
     return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON(), ...(hint ? { hint } : {}) };
-  }
-  if (err instanceof UsageError || err instanceof CcidError || err instanceof NetworkError) {
-    return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON() };
   }
   const e = err as { oclif?: { exit?: number }; message?: string; code?: string };
   if (e && typeof e === 'object' && e.oclif && typeof e.message === 'string') {
@@ -50,7 +63,8 @@ export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure
   return {
     exitCode: ExitCode.INTERNAL,
     message: `internal error: ${message} (please report this)`,
-    json: { code: new PcscError(Scard.F_INTERNAL_ERROR).toJSON().code, name: 'INTERNAL', message },
+    // The code of SCARD_F_INTERNAL_ERROR, as a PcscError shows it.
+    json: { code: '0x80100001', name: 'INTERNAL', message },
   };
 }
 

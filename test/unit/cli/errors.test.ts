@@ -87,3 +87,26 @@ describe('the hint after "Service not available"', () => {
     expect(socketArg(['-r'])).toBeUndefined();
   });
 });
+
+describe('describeFailure on the core errors', () => {
+  it('each core error gets its exit code and JSON, a PC/SC one its hint; anything else is internal', async () => {
+    const { CcidError, PcscError, Scard, UsageError } = await import('../../../src/core/index.js');
+    const { NetworkError } = await import('../../../src/core/atr-list/index.js');
+    const { ExitCode } = await import('../../../src/cli/exit-codes.js');
+    const noService = describeFailure(new PcscError(Scard.E_NO_SERVICE, 'no pcscd'));
+    expect(noService).toMatchObject({
+      exitCode: ExitCode.SERVICE,
+      json: { code: '0x8010001D', name: 'SCARD_E_NO_SERVICE' },
+      hint: expect.stringMatching(/pcsc doctor/),
+    });
+    expect(describeFailure(new UsageError('bad hex', 'EHEX'))).toMatchObject({
+      exitCode: ExitCode.USAGE,
+      json: { code: 'EHEX', name: 'USAGE', message: 'bad hex' },
+    });
+    expect(describeFailure(new NetworkError('offline', 'EOFFLINE'))).toMatchObject({ exitCode: ExitCode.NETWORK });
+    expect(describeFailure(new CcidError('stalled', 'EPIPE'))).toMatchObject({ json: { name: 'CCID_EPIPE' } });
+    // An error that merely looks alike (no known kind) is not the core's: an internal error.
+    const odd = Object.assign(new Error('odd'), { kind: 'weird', toJSON: () => ({}) });
+    expect(describeFailure(odd)).toMatchObject({ exitCode: ExitCode.INTERNAL, json: { code: '0x80100001' } });
+  });
+});
