@@ -70,8 +70,7 @@ export class ReaderMonitor implements AsyncIterable<MonitorEvent> {
   private readonly first: Context;
   private readonly o: MonitorOptions;
   private readonly signal: AbortSignal;
-  /** The PnP pseudo-reader tells about reader changes (known once `started` is out). */
-  pnp = false;
+  private usePnp = false;
   private names: string[] = [];
   private selected: string | undefined;
   private readonly seen = new Map<string, Seen>();
@@ -84,6 +83,11 @@ export class ReaderMonitor implements AsyncIterable<MonitorEvent> {
     this.ctx = this.first = context;
     this.o = opts;
     this.signal = opts.signal ?? NEVER;
+  }
+
+  /** Whether the PnP pseudo-reader tells about reader changes (known once `started` is out; else polling). */
+  get pnp(): boolean {
+    return this.usePnp;
   }
 
   /** The context in use; null while pcscd is away. Usable between two events (e.g. to connect). */
@@ -121,13 +125,13 @@ export class ReaderMonitor implements AsyncIterable<MonitorEvent> {
     this.running = true;
     try {
       const ctx = this.ctx as Context;
-      this.pnp = this.o.pnp === true || (await probePnp(ctx));
+      this.usePnp = this.o.pnp === true || (await probePnp(ctx));
       this.names = await ctx.listReaders();
       if (this.o.reader !== undefined && this.names.length > 0) this.selected = selectReader(this.names, this.o.reader);
       yield {
         event: 'started',
         time: this.time(),
-        pnp: this.pnp,
+        pnp: this.usePnp,
         readers: this.names,
         daemon: daemonInfo(ctx),
       };
@@ -187,7 +191,7 @@ export class ReaderMonitor implements AsyncIterable<MonitorEvent> {
       reader,
       currentState: this.seen.get(reader)?.eventState ?? 0,
     }));
-    if (this.pnp) queries.push({ reader: PNP_NOTIFICATION, currentState: this.pnpState });
+    if (this.usePnp) queries.push({ reader: PNP_NOTIFICATION, currentState: this.pnpState });
     if (queries.length === 0) {
       // No reader and no PnP: poll the list, as pcsc_scan does.
       await sleep(this.o.pollMs ?? 1000, this.signal);
@@ -198,7 +202,7 @@ export class ReaderMonitor implements AsyncIterable<MonitorEvent> {
     try {
       res = await ctx.getStatusChange(queries, {
         signal: this.signal,
-        ...(this.pnp ? {} : { timeout: this.o.pollMs ?? 1000 }),
+        ...(this.usePnp ? {} : { timeout: this.o.pollMs ?? 1000 }),
       });
     } catch (e) {
       if (isPcscError(e, Scard.E_TIMEOUT) || isPcscError(e, Scard.E_UNKNOWN_READER)) {
