@@ -1,8 +1,7 @@
 // The base of every command: --json, one exit-code table, one-line errors, Ctrl-C that always works.
 
 import { Command } from '@oclif/core/command';
-import { PcscError, Scard } from '../core/errors.js';
-import { describeFailure } from './errors.js';
+import { describeFailure, isNoService } from './errors.js';
 import { termSafe } from './escape.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -47,7 +46,7 @@ export abstract class BaseCommand extends Command {
 
   override async catch(err: Error & { exitCode?: number }): Promise<void> {
     const serviceHint =
-      err instanceof PcscError && err.code === Scard.E_NO_SERVICE && !this.jsonEnabled()
+      isNoService(err) && !this.jsonEnabled()
         ? (await import('./service-hint.js')).serviceHint(err, socketArg(this.argv))
         : undefined;
     const f = describeFailure(err, { serviceHint });

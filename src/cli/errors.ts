@@ -1,6 +1,6 @@
 // Turns any error into what the CLI shows: one line, an exit code, and the --json error object.
 
-import type { ErrorJson, ErrorKind } from '../core/index.js';
+import type { ErrorJson, ErrorKind, PcscError } from '../core/index.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 export interface Failure {
@@ -38,6 +38,11 @@ function isCoreError(e: unknown): e is Error & { kind: ErrorKind; code: unknown;
 
 /** SCARD_E_NO_SERVICE, whose hint the caller fits to this machine. */
 const E_NO_SERVICE = 0x8010001d;
+
+/** SCARD_E_NO_SERVICE from the core: "no pcscd answers", whose hint src/cli/service-hint.ts fits. */
+export function isNoService(e: unknown): e is PcscError {
+  return isCoreError(e) && e.code === E_NO_SERVICE;
+}
 
 export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure {
   if (isCoreError(err)) {

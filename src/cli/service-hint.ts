@@ -4,9 +4,8 @@
 // when that error happens, so start-up does not pay for it.
 
 import { statSync } from 'node:fs';
-import type { PcscError } from '../core/errors.js';
-import { DEFAULT_SOCKET, resolveSocketPath } from '../core/pcscd/socket-path.js';
-import { detectMachineNow, noServiceHint } from '../core/system/service.js';
+import { detectMachineNow, noServiceHint } from '../core/doctor/index.js';
+import { DEFAULT_SOCKET, resolveSocketPath, type PcscError } from '../core/index.js';
 
 export function serviceHint(err: PcscError, socket: string | undefined): string {
   const cause = (err.cause as NodeJS.ErrnoException | undefined)?.code;

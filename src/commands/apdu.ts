@@ -62,7 +62,7 @@ export default class Apdu extends BaseCommand {
     }),
   };
 
-  async run(): Promise<ApduResult> {
+  async run(): Promise<ApduResult | undefined> {
     const { raw, flags } = await this.parse(Apdu);
     // Not `argv`: oclif 4 reorders repeated values there ("a b a" → "a a b"), and order matters.
     const args = raw.filter((t) => t.type === 'arg').map((t) => t.input);

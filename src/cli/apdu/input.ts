@@ -2,13 +2,7 @@
 
 import { addAbortSignal, type Readable } from 'node:stream';
 import { buildApdu, parseHex, PcscError, Scard, UsageError } from '../../core/index.js';
-import {
-  parseApduText,
-  parseScript,
-  parseSwPatterns,
-  readUserFile,
-  type ScriptItem,
-} from '../../core/script/index.js';
+import { parseApduText, parseScript, parseSwPatterns, readUserFile, type ScriptItem } from '../../core/script/index.js';
 
 /** A script bigger than this is a mistake (a binary file, a device). */
 const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;

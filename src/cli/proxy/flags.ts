@@ -1,7 +1,6 @@
 // Flags and exit codes of `pcsc proxy` and `pcsc spy` (the same front, one logging).
 
 import { Flags } from '@oclif/core';
-import { parseSocketMode } from '../../core/proxy/listen.js';
 import { badFlagValue } from '../flags.js';
 
 export const upstreamFlag = Flags.string({
@@ -19,6 +18,7 @@ export const modeFlag = Flags.custom<number>({
     'mode of the socket, octal (default 0600: only you). 0660 lets your group connect: whoever can connect uses your readers and cards',
   helpValue: 'MODE',
   parse: async (input) => {
+    const { parseSocketMode } = await import('../../core/proxy/index.js');
     const mode = parseSocketMode(input);
     if (mode === null)
       throw badFlagValue(

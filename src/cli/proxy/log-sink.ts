@@ -1,4 +1,4 @@
-// Where the spy's records go (docs/proxy.md, "The spy's records"): stdout or --output FILE, text or
+// Where the spy's records go (docs/proxy.md#json): stdout or --output FILE, text or
 // JSON lines. The file is private (0600) even when it existed with another mode. A reader slower
 // than the clients (`pcsc spy | less`, a FIFO nobody drains) never makes the spy hold more than
 // LOG_LIMIT bytes: records past that are dropped, and a line in the log says how many and when.
@@ -6,7 +6,8 @@
 import { constants, createWriteStream, fchmodSync, fstatSync, openSync, closeSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { UsageError, type ProxyCall } from '../../core/index.js';
+import { UsageError } from '../../core/index.js';
+import type { ProxyCall } from '../../core/proxy/index.js';
 import { clock, renderCall } from './render.js';
 
 /** Bytes of log lines that may wait for a slow reader. */

@@ -42,6 +42,8 @@ export type { Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from '.
 /** This machine's init system, container and way to root, and the commands that start pcscd on it. */
 export {
   detectMachine,
+  detectMachineNow,
+  noServiceHint,
   startPcscd,
   restartPcscd,
   asRoot,

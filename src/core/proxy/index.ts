@@ -5,4 +5,5 @@ export { ProxyServer, probeUpstream, serveUntil, type ProxyRun, type ProxyStats 
 export { defaultProxySocket, defaultSpySocket } from './paths.js';
 export { boundPath, takeActivation, type Activation } from './activation.js';
 export { systemdUnits, UNIT_LISTEN, UNIT_NAME, type SystemdUnits } from './systemd-units.js';
+export { OWNER_ONLY, parseSocketMode } from './listen.js';
 export type { ProxyCall, ProxyEvent, ProxyOptions } from './types.js';

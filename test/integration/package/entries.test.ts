@@ -21,6 +21,8 @@ const MUST: Record<string, string[]> = {
   './atr-list': ['findAtrList', 'downloadAtrList'],
   './proxy': ['ProxyServer', 'serveUntil'],
   './ccid': ['UsbContext', 'usbStatus'],
+  './doctor': ['runDoctor', 'runChecks', 'createProbe'],
+  './ssh': ['runSshCheck', 'matchPattern'],
 };
 
 const probe = (name: string): string => `
@@ -34,7 +36,7 @@ process.stdout.write(JSON.stringify({
 }));`;
 
 describe('package.json "exports"', () => {
-  it('lists ".", script, atr-list, proxy and ccid', () => {
+  it('lists ".", script, atr-list, proxy, ccid, doctor and ssh', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(Object.keys(MUST).sort());
   });
 

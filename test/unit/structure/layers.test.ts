@@ -14,11 +14,11 @@ const SRC = join(ROOT, 'src');
  * it may import files of its own layer and of lower ones.
  */
 const LAYERS: { name: string; prefixes: string[] }[] = [
-  { name: 'bytes, errors', prefixes: ['core/bytes/', 'core/errors.ts'] },
+  { name: 'bytes, errors, user files', prefixes: ['core/bytes/', 'core/errors.ts', 'core/user-file.ts'] },
   { name: 'scard (the PC/SC interface both backends implement)', prefixes: ['core/scard/'] },
   { name: 'pcscd, ccid, card', prefixes: ['core/pcscd/', 'core/ccid/', 'core/card/'] },
   { name: 'pcsc (the API: backends, the monitor), script', prefixes: ['core/pcsc/', 'core/script/'] },
-  { name: 'system', prefixes: ['core/system/'] },
+  { name: 'system, the check engine', prefixes: ['core/system/', 'core/engine/'] },
   {
     name: 'ssh, udev, drivers, proxy, atr-list',
     prefixes: ['core/ssh/', 'core/udev/', 'core/drivers/', 'core/proxy/', 'core/atr-list/'],
@@ -30,33 +30,16 @@ const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: 'commands', prefixes: ['commands/'] },
 ];
 
-/** Entry points (package.json exports, by their file under src/); lib-system adds core/doctor and core/ssh. */
+/** Entry points (package.json exports, by their file under src/). */
 const ENTRIES = [
   'core/index.ts',
   'core/script/index.ts',
   'core/atr-list/index.ts',
   'core/proxy/index.ts',
   'core/ccid/index.ts',
+  'core/doctor/index.ts',
+  'core/ssh/index.ts',
 ];
-
-/**
- * Known breaks fixed on branch lib-system (probe types in core/system/, ssh-check's use of the
- * doctor engine without a cycle, pcsc/doctor and pcsc/ssh barrels). The lead removes these
- * entries when merging lib-system; nothing else may be added here.
- */
-const PENDING_LIB_SYSTEM = {
-  /** "from → to" directory pairs (an upward import, or a cycle through them). */
-  edges: new Set(['core/ssh → core/doctor', 'core/udev → core/doctor', 'core/drivers → core/doctor']),
-  /** CLI files that import doctor, ssh and udev modules directly until their barrels exist. */
-  cliFiles: new Set([
-    'cli/doctor/run.ts',
-    'cli/doctor/udev.ts',
-    'cli/render/doctor.ts',
-    'cli/render/ssh-check.ts',
-    'commands/doctor.ts',
-    'commands/ssh-check.ts',
-  ]),
-};
 
 /** Packages that belong to the terminal (the core has none) and the native one loaded lazily. */
 const TERMINAL = /^(@oclif\/|chalk$|ora$)/;
@@ -125,12 +108,6 @@ function layerOf(f: string): number {
   return i;
 }
 
-const pending = (from: string, to: string): boolean =>
-  [...PENDING_LIB_SYSTEM.edges].some((e) => {
-    const [a, b] = e.split(' → ') as [string, string];
-    return from.startsWith(a + '/') && to.startsWith(b + '/');
-  });
-
 describe('layers', () => {
   it('every file is in a layer and every relative import resolves to a file', () => {
     for (const f of files) layerOf(f);
@@ -143,7 +120,7 @@ describe('layers', () => {
   it('no file imports from a higher layer', () => {
     const upward = [...imports].flatMap(([f, is]) =>
       is
-        .filter((i) => i.target !== undefined && layerOf(i.target) > layerOf(f) && !pending(f, i.target))
+        .filter((i) => i.target !== undefined && layerOf(i.target) > layerOf(f))
         .map((i) => `${f} (${LAYERS[layerOf(f)]?.name}) → ${i.target} (${LAYERS[layerOf(i.target as string)]?.name})`),
     );
     expect(upward).toEqual([]);
@@ -180,8 +157,7 @@ describe('layers', () => {
         if (t === undefined || i.typeOnly || !imports.has(t)) continue;
         if (state.get(t) === 'open') {
           const cycle = [...stack.slice(stack.indexOf(t)), t];
-          const known = cycle.slice(1).some((to, k) => pending(cycle[k] as string, to));
-          if (!known) cycles.push(cycle.join(' → '));
+          cycles.push(cycle.join(' → '));
         } else if (!state.has(t)) visit(t);
       }
       stack.pop();
@@ -198,7 +174,7 @@ describe('layers', () => {
     const edges = new Map<string, Set<string>>();
     for (const [f, is] of imports)
       for (const i of is)
-        if (i.target !== undefined && moduleOf(i.target) !== moduleOf(f) && !pending(f, i.target))
+        if (i.target !== undefined && moduleOf(i.target) !== moduleOf(f))
           edges.set(moduleOf(f), (edges.get(moduleOf(f)) ?? new Set()).add(moduleOf(i.target)));
     const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
       [...(edges.get(from) ?? [])].some((m) => m === to || (!seen.has(m) && (seen.add(m), reaches(m, to, seen))));
@@ -210,7 +186,7 @@ describe('layers', () => {
 
   it('the CLI reaches the core only through its entry points', () => {
     const direct = [...imports].flatMap(([f, is]) =>
-      (f.startsWith('cli/') || f.startsWith('commands/')) && !PENDING_LIB_SYSTEM.cliFiles.has(f)
+      f.startsWith('cli/') || f.startsWith('commands/')
         ? is.filter((i) => i.target?.startsWith('core/') && !ENTRIES.includes(i.target)).map((i) => `${f} → ${i.spec}`)
         : [],
     );
