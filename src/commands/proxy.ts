@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { termSafe } from '../cli/escape.js';
 import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
-import type { ProxyResult } from '../cli/proxy/result.js';
+import type { PrintSystemdResult, ProxyResult } from '../cli/proxy/result.js';
 
 export default class ProxyCommand extends BaseCommand {
   static override summary = 'Let clients of any pcsc-lite version (protocol 4:2–4:6) use this pcscd';
@@ -73,7 +73,10 @@ export default class ProxyCommand extends BaseCommand {
     return result;
   }
 
-  private async printSystemd(upstream: string | undefined, unit: 'socket' | 'service' | undefined): Promise<unknown> {
+  private async printSystemd(
+    upstream: string | undefined,
+    unit: 'socket' | 'service' | undefined,
+  ): Promise<PrintSystemdResult> {
     const { resolveSocketPath } = await import('../core/index.js');
     const { renderUnits, unitsFor } = await import('../cli/proxy/systemd.js');
     const u = unitsFor(resolveSocketPath({ path: upstream }).path);

@@ -1,9 +1,13 @@
 // `pcsc proxy --json` and `pcsc spy --json`: the shapes they print (docs/proxy.md documents them).
 
-import type { ProxyCall, ProxyRun } from '../../core/proxy/index.js';
+import type { ProxyCall, ProxyRun, SystemdUnits } from '../../core/proxy/index.js';
+import type { PrintedUnits } from './systemd.js';
 
-/** `pcsc proxy`: at the end, the sockets and how many clients were served. */
-export type ProxyResult = ProxyRun;
+/** `pcsc proxy --print-systemd`: both units and how to install them; with --unit, that unit alone. */
+export type PrintSystemdResult = PrintedUnits | SystemdUnits['socket'];
+
+/** `pcsc proxy`: at the end, the sockets and how many clients were served (or --print-systemd's units). */
+export type ProxyResult = ProxyRun | PrintSystemdResult;
 
 /** One line of `pcsc spy --json` (NDJSON): one decoded call. */
 export type SpyRecord = ProxyCall;

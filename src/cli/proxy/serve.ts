@@ -5,13 +5,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ux } from '@oclif/core';
 import { resolveSocketPath, UsageError } from '../../core/index.js';
-import {
-  probeUpstream,
-  serveUntil,
-  type Activation,
-  type ProxyCall,
-  type ProxyRun,
-} from '../../core/proxy/index.js';
+import { probeUpstream, serveUntil, type Activation, type ProxyCall, type ProxyRun } from '../../core/proxy/index.js';
 import { termSafe } from '../escape.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 import { openLogSink, type LogSink } from './log-sink.js';

@@ -3,8 +3,12 @@
 
 import { realpathSync } from 'node:fs';
 import { defaultProxySocket, systemdUnits, type SystemdUnits } from '../../core/proxy/index.js';
-import { manualStartCommand, systemdInstallCommands, USER_UNIT_DIR } from '../../core/doctor/index.js';
-import { detectMachineNow } from '../../core/system/service.js';
+import {
+  detectMachineNow,
+  manualStartCommand,
+  systemdInstallCommands,
+  USER_UNIT_DIR,
+} from '../../core/doctor/index.js';
 
 export interface PrintedUnits extends SystemdUnits {
   /** Where they go and how they are started. */

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PcscdContext } from '../../../src/core/index.js';
+import { PcscdContext } from '../../../src/core/pcscd/context.js';
 import { ProxyServer } from '../../../src/core/proxy/server.js';
 import { FakePcscd } from '../../fakes/fake-pcscd.js';
 
