@@ -26,8 +26,8 @@ function inGuest(script: string, dir: string): Promise<Guest> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));
     process.once('exit', () => child.kill('SIGKILL'));
     child.once('close', (code) => resolve({ code, output }));
   });

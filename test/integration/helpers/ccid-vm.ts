@@ -56,8 +56,7 @@ export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun
   let output = '';
   let partial = '';
   const results = new Map<string, GuestResult>();
-  const onData = (d: Buffer): void => {
-    const s = d.toString('utf8');
+  const onData = (s: string): void => {
     output += s;
     partial += s;
     const lines = partial.split('\n');
@@ -76,9 +75,11 @@ export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun
       }
     }
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', (d: Buffer) => {
-    output += d.toString('utf8');
+  // Decoded by the streams (a StringDecoder), not chunk by chunk: a chunk can end inside a
+  // multi-byte character (the guest's "·" came out as two U+FFFD under load).
+  child.stdout.setEncoding('utf8').on('data', onData);
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
   });
   return new Promise((resolve) => {
     child.once('close', (code) => {
