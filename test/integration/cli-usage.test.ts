@@ -11,7 +11,15 @@ beforeAll(() => requireBuild());
 describe.concurrent('usage errors outside a command', () => {
   it.each([
     [['nosuch'], /^pcsc: unknown command "nosuch"; commands: apdu, .*\bversion\b.*\n$/],
-    [['scna', '-r'], /^pcsc: unknown command "scna"; .*\bscan\b/],
+    [['scna', '-r'], /^pcsc: unknown command "scna"; did you mean scan\? \(pcsc --help lists the commands\)\n$/],
+    [['help', 'scna'], /^pcsc: unknown command "scna"; did you mean scan\?/],
+    [['doctr'], /^pcsc: unknown command "doctr"; did you mean doctor\?/],
+    [
+      ['scan', '--jsno'],
+      /^pcsc: unknown flag --jsno for pcsc scan; did you mean --json\? \(pcsc scan --help lists its flags\)\n$/,
+    ],
+    [['doctor', '--verbsoe'], /^pcsc: unknown flag --verbsoe for pcsc doctor; did you mean --verbose\?/],
+    [['scan', '--zzzzzz'], /^pcsc: unknown flag --zzzzzz for pcsc scan \(pcsc scan --help lists its flags\)\n$/],
     [['--verbose'], /^pcsc: --verbose is not a command or a global flag .*--version \[--verbose\]/],
   ])('pcsc %j: one line, exit 2', async (args, line) => {
     const r = await pcsc(args, { env });
@@ -31,8 +39,65 @@ describe.concurrent('usage errors outside a command', () => {
   });
 
   it('a missing argument names it on the one line', async () => {
-    const r = await pcsc(['completion'], { env });
+    const r = await pcsc(['ssh-check'], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('pcsc: Missing 1 required arg: shell (bash|zsh) bash or zsh\n');
+    expect(r.stderr).toBe(
+      'pcsc: Missing 1 required arg: provider the provider path, exactly as you would give it to ssh-add -s\n',
+    );
+  });
+
+  it('completion without a shell takes the login shell, else says which to name', async () => {
+    const zsh = await pcsc(['completion'], { env: { ...env, SHELL: '/usr/bin/zsh' } });
+    expect(zsh.code).toBe(0);
+    expect(zsh.stdout).toMatch(/^#compdef pcsc\n/);
+    const bash = await pcsc(['completion', '--json'], { env: { ...env, SHELL: '/bin/bash' } });
+    expect(JSON.parse(bash.stdout)).toMatchObject({ shell: 'bash' });
+    for (const shell of ['/usr/bin/fish', undefined]) {
+      const r = await pcsc(['completion'], { env: { ...env, ...(shell ? { SHELL: shell } : {}) } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `pcsc: which shell? $SHELL is ${shell ? `"${shell}"` : 'not set'}: run \`pcsc completion bash\` or \`pcsc completion zsh\`\n`,
+      );
+    }
+  });
+});
+
+describe.concurrent('help', () => {
+  const listing = /^COMMANDS$/m;
+  it.each([[['-h']], [['help']], [['--help']]])('pcsc %j: the command list, exit 0', async (args) => {
+    const r = await pcsc(args, { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(listing);
+    expect(r.stdout).toMatch(/^ {2}scan +List readers/m);
+  });
+
+  it.each([[['scan', '-h']], [['help', 'scan']], [['scan', '--help']], [['scan', '--reader', '0', '-h']]])(
+    'pcsc %j: the command help, exit 0',
+    async (args) => {
+      const r = await pcsc(args, { env });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^USAGE\n {2}\$ pcsc scan /m);
+    },
+  );
+
+  it('no command takes -h for itself: -h is help everywhere', async () => {
+    const { default: manifest } = await import('../../oclif.manifest.json', { with: { type: 'json' } });
+    const chars = Object.values(manifest.commands).flatMap((c) =>
+      Object.values(c.flags as Record<string, { char?: string }>).map((f) => f.char),
+    );
+    expect(chars).not.toContain('h');
+  });
+
+  it('an alias is not listed as a second command; its command help names it', async () => {
+    const root = await pcsc(['--help'], { env });
+    expect(root.stdout).toMatch(/^ {2}ssh-check /m);
+    expect(root.stdout).not.toMatch(/ssh-agent-provider-check/);
+    const cmd = await pcsc(['help', 'ssh-check'], { env });
+    expect(cmd.stdout).toMatch(/^ALIASES\n {2}\$ pcsc ssh-agent-provider-check$/m);
+    const alias = await pcsc(['ssh-agent-provider-check', '-h'], { env });
+    expect(alias.code).toBe(0);
+    expect(alias.stdout).toMatch(/^USAGE\n {2}\$ pcsc ssh-agent-provider-check PROVIDER/m);
   });
 });

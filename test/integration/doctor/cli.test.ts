@@ -171,7 +171,7 @@ describe('pcsc doctor', () => {
   it('refuses an unknown check id with exit 2 and one line', async () => {
     const r = await cli(['doctor', 'no.such.check']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('pcsc: unknown check "no.such.check" (see the list with --list)\n');
+    expect(r.stderr).toBe('pcsc: unknown check or category "no.such.check" (see the list with --list)\n');
   });
 
   it('runs a category on a fixture root and exits 0 with only warnings', async () => {
@@ -183,7 +183,13 @@ describe('pcsc doctor', () => {
       const r = await cli(['doctor', '--root', t.root, '--category', 'udev']);
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toContain('! No USB smart card reader is plugged in [udev.readers]');
-      expect(r.stdout).toMatch(/2 passed, 1 warning, 3 skipped\n$/);
+      expect(r.stdout).toMatch(/\n\n2 checks passed, 1 warning, 3 not applicable; --verbose shows every check\n$/);
+      // The passes and the not-applicable skips appear only with --verbose.
+      expect(r.stdout).not.toMatch(/^ {2}[✔-] /m);
+      const v = await cli(['doctor', '--root', t.root, 'udev', '--verbose']);
+      expect(v.stdout).toMatch(/^ {2}- No USB reader to check \[udev\.node-access\]$/m);
+      expect(v.stdout).toMatch(/^ {2}✔ .*\[udev\.rule-header\]$/m);
+      expect(v.stdout).toMatch(/\n2 checks passed, 1 warning, 3 not applicable\n$/);
     } finally {
       t.remove();
     }

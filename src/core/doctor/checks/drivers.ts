@@ -31,6 +31,12 @@ async function nonRootPcscd(ctx: DoctorContext): Promise<string | undefined> {
   return u.name === 'root' ? undefined : u.name;
 }
 
+/** "pcscd runs as root", or "would run" when no pcscd runs (a stopped daemon runs as no one). */
+async function asRootWords(ctx: DoctorContext): Promise<string> {
+  const u = await pcscdUser(ctx.probe, await daemonSocket(ctx));
+  return u.source === 'process' ? 'pcscd runs as root' : 'pcscd would run as root';
+}
+
 export const driversBundles: DoctorCheck = {
   id: 'drivers.bundles',
   title: 'USB reader drivers are installed and readable',
@@ -104,7 +110,7 @@ export const driversLibccidVersion: DoctorCheck = {
     if (compareVersions(v, '1.7.0') >= 0 || !user) {
       return result(
         'pass',
-        `libccid ${v}${pcscd ? ` with pcscd ${pcscd}` : ''}${user ? '' : ' (pcscd runs as root)'}`,
+        `libccid ${v}${pcscd ? ` with pcscd ${pcscd}` : ''}${user ? '' : ` (${await asRootWords(ctx)})`}`,
         { data },
       );
     }
@@ -267,7 +273,8 @@ export const driversRuleCoverage: DoctorCheck = {
     const { probe } = ctx;
     const user = await nonRootPcscd(ctx);
     const bundles = (await driverBundles(probe)).filter((b) => b.readers.length > 0);
-    if (!user) return result('pass', 'pcscd runs as root: readers need no group rule', { data: { bundles: [] } });
+    if (!user)
+      return result('pass', `${await asRootWords(ctx)}: readers need no group rule`, { data: { bundles: [] } });
     const rules = allRules(await rulesFiles(probe));
     const policy = await groupPolicy(probe);
     const rows = bundles.map((b) => ({
