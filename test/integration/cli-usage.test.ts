@@ -101,3 +101,38 @@ describe.concurrent('help', () => {
     expect(alias.stdout).toMatch(/^USAGE\n {2}\$ pcsc ssh-agent-provider-check PROVIDER/m);
   });
 });
+
+describe('help text is wrapped by the renderer only', () => {
+  const ids = async (): Promise<string[]> => {
+    const { default: manifest } = await import('../../oclif.manifest.json', { with: { type: 'json' } });
+    return Object.values(manifest.commands)
+      .filter((c) => !c.hidden && !(c.aliases as string[]).includes(c.id))
+      .map((c) => c.id);
+  };
+
+  it('descriptions are paragraphs: no line break inside one', async () => {
+    const { default: manifest } = await import('../../oclif.manifest.json', { with: { type: 'json' } });
+    for (const c of Object.values(manifest.commands))
+      for (const para of (c.description ?? '').split(/\n\s*\n/))
+        expect(para, `pcsc ${c.id}'s description`).not.toContain('\n');
+  });
+
+  it.each([80, 200])(
+    'at %i columns every description line but the last of a paragraph fills the width',
+    async (cols) => {
+      for (const id of await ids()) {
+        const r = await pcsc([id, '--help'], { env: { ...env, OCLIF_COLUMNS: String(cols) } });
+        expect(r.code).toBe(0);
+        const section = /^DESCRIPTION\n([\s\S]*?)\n\n[A-Z]+\n/m.exec(r.stdout)?.[1] ?? '';
+        expect(section, `pcsc ${id} --help`).not.toBe('');
+        for (const para of section.split('\n\n')) {
+          const lines = para.split('\n');
+          for (const l of lines) expect(l.length, `pcsc ${id}: ${l}`).toBeLessThanOrEqual(cols);
+          // A hand-wrapped paragraph breaks near 100 columns whatever the width: ragged at 200, double at 80.
+          for (const l of lines.slice(0, -1))
+            expect(l.length, `pcsc ${id} at ${cols}: "${l}"`).toBeGreaterThan(cols - 30);
+        }
+      }
+    },
+  );
+});
