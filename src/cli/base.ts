@@ -24,7 +24,7 @@ export abstract class BaseCommand extends Command {
     return this.abort.signal;
   }
 
-  /** Every human line goes out with control characters made visible (src/cli/escape.ts), styling kept. */
+  /** Every human line goes out with control characters made visible (termSafe, ./escape.js), styling kept. */
   override log(message = '', ...args: unknown[]): void {
     super.log(termSafe(message, { styled: true }), ...args);
   }

@@ -20,6 +20,7 @@ export interface ManifestCommand {
   aliases: string[];
   hidden?: boolean;
   strict?: boolean;
+  description?: string;
   flags: Record<string, ManifestFlag>;
   args: Record<string, { name: string; options?: string[]; required?: boolean }>;
   examples?: (string | { command: string; description?: string })[];
