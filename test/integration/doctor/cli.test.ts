@@ -74,6 +74,24 @@ describe('pcsc udev-check on a fixture system with Debian’s libccid rules', ()
     expect(r.stdout).toContain('$ pcsc udev-check --write /etc/udev/rules.d/93-pcsc-readers.rules');
   });
 
+  it('pcsc doctor shows the problems with their fixes, then one summary line (README.md)', async () => {
+    const r = await cli(['doctor', '--root', t.root]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^ {2}✘ pcscd \(user pcscd\) cannot open Gemalto USB SmartCard Reader .*\[udev\.node-access\]$/m,
+    );
+    expect(r.stdout).toMatch(/^ {6}fix: Add a udev rule that gives the readers to group pcscd/m);
+    // Passes and checks that cannot apply (macOS ones on Linux) only with --verbose.
+    expect(r.stdout).not.toMatch(/^ {2}[✔-] /m);
+    expect(r.stdout).not.toContain('Only on darwin');
+    expect(r.stdout).toMatch(
+      /\n\n\d+ checks passed, .*\d+ failed, .*\d+ not applicable; --verbose shows every check\n$/,
+    );
+    const v = await cli(['doctor', '--root', t.root, '--verbose']);
+    expect(v.stdout).toMatch(/^ {2}- Only on darwin; this is linux \[macos\.ccid-driver\]$/m);
+    expect(v.stdout).toMatch(/^ {2}✔ 1 reader \[udev\.readers\]$/m);
+  });
+
   it('returns the readers and the checks as JSON', async () => {
     const r = await cli(['udev-check', '--root', t.root, '--json']);
     expect(r.code).toBe(1);

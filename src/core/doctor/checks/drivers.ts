@@ -126,7 +126,7 @@ export const driversLibccidVersion: DoctorCheck = {
       );
     }
     const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
-    return result('fail', `libccid ${v} does not give readers to group ${user}, which pcscd ${pcscd ?? ''} runs as`, {
+    return result('fail', `libccid ${v} does not give readers to group ${user}, which pcscd${pcscd ? ` ${pcscd}` : ''} runs as`, {
       details: [
         `pcscd runs as ${user} (pcsc-lite 2.4.0+ under systemd); libccid writes GROUP="pcscd" into its udev rule only from 1.7.0 on.`,
         'pcscd logs "Can\'t libusb_open(…): LIBUSB_ERROR_ACCESS" and lists no USB reader.',
