@@ -1,7 +1,7 @@
 // oclif's help, as `pcsc --help`, `pcsc -h`, `pcsc help [COMMAND]` and `pcsc COMMAND -h` show it
 // (package.json oclif.helpClass): a subject that is no command is the usual one-line usage error
 // with the nearest command, not oclif's "Command … not found." block. The docs/*.md files the
-// help names ship in the package: they are shown with the path they have here, so that they open.
+// help names ship in the package: a last section gives the path they have here, so that they open.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,18 +20,16 @@ export default class PcscHelp extends Help {
     return super.showHelp(subject === undefined ? [] : [subject]);
   }
 
+  /** Then the docs/*.md files the help names, by their path in the installed package, one a line. */
   override formatCommand(command: Command.Loadable): string {
-    const root = this.config.root;
-    const fix = <T extends string | undefined>(t: T): T => (t === undefined ? t : (docPaths(t, root) as T));
-    const flags = Object.fromEntries(
-      Object.entries(command.flags).map(([name, f]) => [name, { ...f, description: fix(f.description) }]),
-    );
-    // Before oclif wraps the text: the paths are longer than the words they replace.
-    return super.formatCommand({ ...command, description: fix(command.description), flags });
+    const help = super.formatCommand(command);
+    const paths = docFiles(JSON.stringify([command.description, command.flags]), this.config.root);
+    return paths.length ? `${help}\n\n${this.section('DOCUMENTATION', paths.join('\n'))}` : help;
   }
 }
 
-/** `docs/scan.md` → its path in the installed package, when the file is there. */
-export function docPaths(text: string, root: string): string {
-  return text.replace(/\bdocs\/[a-z0-9-]+\.md\b/g, (ref) => (existsSync(join(root, ref)) ? join(root, ref) : ref));
+/** The installed paths of the docs/*.md files `text` names, when they are there. */
+export function docFiles(text: string, root: string): string[] {
+  const refs = [...new Set(text.match(/\bdocs\/[a-z0-9-]+\.md\b/g) ?? [])].sort();
+  return refs.map((ref) => join(root, ref)).filter((p) => existsSync(p));
 }
