@@ -160,7 +160,7 @@ function mainPage(cmds) {
     section('NAME', `${BIN} \\- ${esc(pkg.description)}`),
     section(
       'SYNOPSIS',
-      `.B ${BIN}\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n.br\n.B ${BIN}\n\\-\\-help | \\-\\-version [\\-\\-verbose]`,
+      `.B ${BIN}\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n.br\n.B ${BIN}\n\\-\\-help | \\-h | \\-\\-version [\\-\\-verbose]\n.br\n.B ${BIN}\nhelp [\\fICOMMAND\\fR]`,
     ),
     section(
       'DESCRIPTION',

@@ -90,10 +90,11 @@ _${ident(bin)}() {
   if [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 2 ]; then prev="\${COMP_WORDS[COMP_CWORD-2]}"; fi
   if [ "$cur" = "=" ]; then cur=""; fi
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W ${sq([...names, '--help', '--version'].join(' '))} -- "$cur"))
+    COMPREPLY=($(compgen -W ${sq([...names, 'help', '--help', '-h', '--version'].join(' '))} -- "$cur"))
     return
   fi
   case "$cmd" in
+    help) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W ${sq(names.join(' '))} -- "$cur")) ;;
 ${cases}
   esac
 }
@@ -152,17 +153,20 @@ _${ident(bin)}_values() {
 }
 _${ident(bin)}() {
   local _${ident(bin)}_bin=\${words[1]}
-  local -a commands
+  local -a commands helpword
+  helpword=('help:Show help for ${bin} or for one of its commands')
   commands=(
 ${list}
   )
   if (( CURRENT == 2 )); then
-    _describe -t commands '${bin} command' commands
+    _describe -t commands '${bin} command' commands -- helpword
     return
   fi
   local cmd=\${words[2]}
   shift words; (( CURRENT-- ))
   case $cmd in
+    help)
+      (( CURRENT == 2 )) && _describe -t commands '${bin} command' commands ;;
 ${cases}
   esac
 }

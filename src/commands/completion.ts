@@ -8,18 +8,14 @@ import {
   type CompletionResult,
   type DynamicValues,
 } from '../cli/completion.js';
-import { UsageError } from '../core/index.js';
 
 const SHELLS = ['bash', 'zsh'] as const;
 
 /** The shell to write for: the one named, else the login shell ($SHELL) when it is bash or zsh. */
-export function pickShell(named: string | undefined, loginShell: string | undefined): 'bash' | 'zsh' {
+export function pickShell(named: string | undefined, loginShell: string | undefined): 'bash' | 'zsh' | undefined {
   if (named === 'bash' || named === 'zsh') return named;
   const base = (loginShell ?? '').split('/').pop() ?? '';
-  if (base === 'bash' || base === 'zsh') return base;
-  throw new UsageError(
-    `which shell? $SHELL is ${loginShell ? `"${loginShell}"` : 'not set'}: run \`pcsc completion bash\` or \`pcsc completion zsh\``,
-  );
+  return base === 'bash' || base === 'zsh' ? base : undefined;
 }
 
 export default class Completion extends BaseCommand {
@@ -54,6 +50,13 @@ export default class Completion extends BaseCommand {
       return { values };
     }
     const shell = pickShell(args.shell, process.env.SHELL);
+    if (!shell) {
+      const { UsageError } = await import('../core/index.js');
+      const login = process.env.SHELL;
+      throw new UsageError(
+        `which shell? $SHELL is ${login ? `"${login}"` : 'not set'}: run \`pcsc completion bash\` or \`pcsc completion zsh\``,
+      );
+    }
     const checks = await checkWords();
     const cmds: CompletionCommand[] = this.config.commands
       // oclif lists each alias again as a command of its own (id = the alias): keep the real ones.

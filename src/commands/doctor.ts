@@ -65,6 +65,18 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
         for (const l of render.renderList(checks, { style, verbose: flags.verbose })) this.log(l);
       return { checks };
     }
+    const known = listChecks().flatMap((c) => [c.id, c.category]);
+    const unknown = (argv as string[]).find((a) => !known.includes(a));
+    if (unknown !== undefined) {
+      const [{ didYouMean }, { UsageError }] = await Promise.all([
+        import('../cli/suggest.js'),
+        import('../core/index.js'),
+      ]);
+      throw new UsageError(
+        `unknown check or category "${unknown}"${didYouMean(unknown, known)} (see the list with --list)`,
+        'ECHECK',
+      );
+    }
     const report = await runDoctor({
       ids: argv as string[],
       categories: flags.category ?? [],

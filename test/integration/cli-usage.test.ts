@@ -19,6 +19,7 @@ describe.concurrent('usage errors outside a command', () => {
       ['scan', '--jsno'],
       /^pcsc: unknown flag --jsno for pcsc scan; did you mean --json\? \(pcsc scan --help lists its flags\)\n$/,
     ],
+    [['doctor', 'pcscd.protocl'], /^pcsc: unknown check or category "pcscd\.protocl"; did you mean pcscd\.protocol\? /],
     [['doctor', '--verbsoe'], /^pcsc: unknown flag --verbsoe for pcsc doctor; did you mean --verbose\?/],
     [['scan', '--zzzzzz'], /^pcsc: unknown flag --zzzzzz for pcsc scan \(pcsc scan --help lists its flags\)\n$/],
     [['--verbose'], /^pcsc: --verbose is not a command or a global flag .*--version \[--verbose\]/],

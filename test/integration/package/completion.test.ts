@@ -129,7 +129,10 @@ describe('zsh completion', () => {
   });
 
   it('completes commands, aliases, every flag and enumerated values in an interactive zsh (zpty)', () => {
-    const cases: [line: string, expected: string[]][] = [['pcsc ', cmds.flatMap((c) => [c.id, ...c.aliases])]];
+    const cases: [line: string, expected: string[]][] = [
+      ['pcsc ', [...cmds.flatMap((c) => [c.id, ...c.aliases]), 'help']],
+      ['pcsc help ', cmds.flatMap((c) => [c.id, ...c.aliases])],
+    ];
     for (const c of cmds) {
       const flags = visibleFlags(c);
       if (flags.length) cases.push([`pcsc ${c.id} -`, flags.map((f) => `--${f.name}`)]);

@@ -47,6 +47,11 @@ describe('bash completion', () => {
     expect(complete('scan', '--backend', 'u')).toEqual(['usb']);
     expect(complete('scan', '-')).toContain('-r');
   });
+  it('completes `help` and the command after it', () => {
+    expect(complete('h')).toEqual(['help']);
+    expect(complete('help', 's')).toEqual(['scan', 'ssh-check', 'ssh-agent-provider-check']);
+    expect(complete('help', 'scan', '')).toEqual([]);
+  });
   it('completes --flag=VALUE, which bash splits at the =', () => {
     expect(complete('scan', '--backend', '=', '')).toEqual(['pcscd', 'usb', 'auto']);
     expect(complete('scan', '--backend', '=', 'p')).toEqual(['pcscd']);
