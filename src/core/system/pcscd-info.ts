@@ -134,7 +134,7 @@ export async function servingPcscd(probe: SystemProbe, socket: string): Promise<
       pid: null,
       binary: null,
       reason:
-        'no pcscd process is seen holding the socket (another user\'s daemon among several, another PID namespace, or not Linux)',
+        "no pcscd process is seen holding the socket (another user's daemon among several, another PID namespace, or not Linux)",
     };
   const argv0 = proc.argv[0];
   const binary = proc.exe ?? (argv0?.startsWith('/') ? argv0 : undefined);

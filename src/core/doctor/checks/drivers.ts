@@ -126,21 +126,25 @@ export const driversLibccidVersion: DoctorCheck = {
       );
     }
     const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
-    return result('fail', `libccid ${v} does not give readers to group ${user}, which pcscd${pcscd ? ` ${pcscd}` : ''} runs as`, {
-      details: [
-        `pcscd runs as ${user} (pcsc-lite 2.4.0+ under systemd); libccid writes GROUP="pcscd" into its udev rule only from 1.7.0 on.`,
-        'pcscd logs "Can\'t libusb_open(…): LIBUSB_ERROR_ACCESS" and lists no USB reader.',
-      ],
-      fix: fix(
-        'Upgrade libccid to 1.7.0 or later; until then, add a rule for your readers.',
-        [
-          installCommand(os.family, [packageName('ccid', os.family)], m),
-          asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
+    return result(
+      'fail',
+      `libccid ${v} does not give readers to group ${user}, which pcscd${pcscd ? ` ${pcscd}` : ''} runs as`,
+      {
+        details: [
+          `pcscd runs as ${user} (pcsc-lite 2.4.0+ under systemd); libccid writes GROUP="pcscd" into its udev rule only from 1.7.0 on.`,
+          'pcscd logs "Can\'t libusb_open(…): LIBUSB_ERROR_ACCESS" and lists no USB reader.',
         ],
-        mustElevate(m),
-      ),
-      data,
-    });
+        fix: fix(
+          'Upgrade libccid to 1.7.0 or later; until then, add a rule for your readers.',
+          [
+            installCommand(os.family, [packageName('ccid', os.family)], m),
+            asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
+          ],
+          mustElevate(m),
+        ),
+        data,
+      },
+    );
   },
 };
 
