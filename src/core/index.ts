@@ -62,7 +62,7 @@ export { formatHex, isHex, parseHex, toHex } from './bytes/hex.js';
 export { buildApdu, MAX_APDU_LENGTH, parseApdu, tryParseApdu } from './card/apdu.js';
 export type { ApduCase, ApduFields, CommandApdu } from './card/apdu.js';
 export { exchange, getResponseApdu, type Step, type T0Options, type T0Result } from './card/t0.js';
-export { describeSw, isSuccessSw, type SwCategory, type SwInfo } from './card/sw.js';
+export { describeSw, isSuccessSw, parseSw, type SwCategory, type SwInfo, type SwInput } from './card/sw.js';
 export { analyzeAtr, MAX_ATR_LENGTH } from './card/atr.js';
 export type { AtrAnalysis, InterfaceByte, TransmissionParameters } from './card/atr.js';
 export type { CompactTlvObject, HistoricalBytes, PcscStorageCard } from './card/historical.js';

@@ -4,6 +4,7 @@
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { DispositionCode, Protocol, Share, protocolMask, protocolName, protocolValue } from '../scard/constants.js';
 import { cardStateNames } from '../scard/types.js';
+import { transmitFollowing } from '../card/t0.js';
 import { runTransaction } from '../scard/transaction.js';
 import type {
   Card,
@@ -67,7 +68,12 @@ export class PcscdCard implements Card {
     return this.hCard;
   }
 
-  async transmit(apdu: Uint8Array, opts: TransmitOptions = {}): Promise<Buffer> {
+  transmit(apdu: Uint8Array, opts: TransmitOptions = {}): Promise<Buffer> {
+    return transmitFollowing((a) => this.transmitOnce(a, opts), apdu, opts.raw);
+  }
+
+  /** One SCARD_TRANSMIT: the card's answer as is. */
+  private async transmitOnce(apdu: Uint8Array, opts: TransmitOptions): Promise<Buffer> {
     if (apdu.length === 0) throw new PcscError(Scard.E_INVALID_PARAMETER, 'empty APDU');
     if (apdu.length > MAX_BUFFER_SIZE_EXTENDED) {
       throw new PcscError(

@@ -122,8 +122,14 @@ export interface CardStatus {
   atr: Buffer;
 }
 
-/** Bounds on one exchange with the card: response size, timeout and an AbortSignal. */
+/** How to exchange with the card: whether to follow 61xx/6Cxx, response size, timeout and an AbortSignal. */
 export interface TransmitOptions {
+  /**
+   * `true`: one command, the card's answer as is. By default transmit follows ISO 7816-4's
+   * procedure words: after 61xx it fetches the rest with GET RESPONSE (the data of every answer
+   * joined, then the last status word), after 6Cxx it sends the command again with Le = SW2.
+   */
+  raw?: boolean;
   /** The largest response the caller accepts (default MAX_BUFFER_SIZE_EXTENDED = 65548). */
   maxResponse?: number;
   /**
@@ -140,6 +146,10 @@ export interface Card extends AsyncDisposable {
   readonly share: ShareMode;
   /** Active protocol after connect/reconnect; null in direct mode without a card. */
   readonly protocol: CardProtocol | null;
+  /**
+   * Sends a command APDU and returns the response APDU (data, then SW1 SW2). Follows 61xx with GET
+   * RESPONSE and 6Cxx with a re-send unless `opts.raw`; `timeout` and `signal` bound each command.
+   */
   transmit(apdu: Uint8Array, opts?: TransmitOptions): Promise<Buffer>;
   control(code: number, data?: Uint8Array, opts?: TransmitOptions): Promise<Buffer>;
   status(): Promise<CardStatus>;
