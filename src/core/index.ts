@@ -35,7 +35,8 @@ export { resolveSocketPath, DEFAULT_SOCKET, type SocketChoice } from './pcscd/so
 export { CardState, cardStateNames, StateFlag, stateFlagNames } from './scard/types.js';
 export type { CardStateName, ReaderState, ReaderStateQuery, StateFlagName } from './scard/types.js';
 export { PNP_NOTIFICATION } from './pcscd/codes.js';
-export { checkReaderSpec, selectReader } from './pcsc/select-reader.js';
+export { checkReaderSpec, chooseReader, selectReader } from './pcsc/select-reader.js';
+export type { ChooseReaderOptions, ChosenReader } from './pcsc/select-reader.js';
 export { monitor, ReaderMonitor, type MonitorOptions } from './pcsc/monitor.js';
 export { readerStatus } from './pcsc/monitor-events.js';
 export type {

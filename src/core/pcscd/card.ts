@@ -266,6 +266,7 @@ export class PcscdCard implements Card {
   ): Promise<T> {
     const deadline = Date.now() + (opts.timeout ?? LOCK_TIMEOUT_MS);
     for (;;) {
+      if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'aborted');
       const r = await attempt();
       if (!('rv' in r)) return r.value;
       if (r.rv !== Scard.E_SHARING_VIOLATION || Date.now() + LOCK_POLL_MS > deadline)

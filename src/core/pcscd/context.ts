@@ -146,10 +146,13 @@ export class PcscdContext implements Context {
     });
     if (!req)
       throw new PcscError(Scard.E_INVALID_VALUE, `reader name longer than ${this.session.layout.nameSize - 1} bytes`);
+    if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, `connecting to "${reader}" aborted`);
+    // An abort while pcscd powers the card closes the connection, as for transmit: the reply
+    // would come later and be taken for the next one.
     const reply = await this.run(async () =>
       decodeConnect(
         this.session.layout,
-        await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT'),
+        await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT', { signal: opts.signal }),
       ),
     );
     if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, `connecting to "${reader}"`);
