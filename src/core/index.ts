@@ -11,10 +11,18 @@ export type { ErrorJson, ErrorKind } from './errors.js';
 import { establishContext } from './pcsc/establish.js';
 import type { Context as ContextApi } from './scard/types.js';
 /** The entry point: `await using ctx = await Context.establish()` (pcscd, else a USB reader). */
-export const Context = { establish: establishContext };
+export const Context: {
+  /**
+   * Opens a PC/SC context on pcscd (`socket`, else PCSCLITE_CSOCK_NAME, else the default socket)
+   * or, with `backend: 'usb'`, on USB CCID readers; `auto` (the default) falls back to USB only
+   * when nothing listens on the default socket. SCARD_E_NO_SERVICE when neither answers.
+   */
+  establish(opts?: EstablishOptions): Promise<ContextApi>;
+} = { establish: establishContext };
 /** A PC/SC context: list readers, wait for changes, connect to cards. */
 export type Context = ContextApi;
-export type { EstablishOptions } from './pcsc/establish.js';
+import type { EstablishOptions } from './pcsc/establish.js';
+export type { EstablishOptions };
 export type {
   BackendName,
   Card,
