@@ -69,6 +69,12 @@ describe('the reader with a card', () => {
     expect(await chooseReader(ctx, { reader: '0' })).toEqual({ reader: r0, index: 0, by: 'name' });
   });
 
+  it('pcsc scan --wait-card without --reader prints the ATR of the only card, in reader 1', async () => {
+    const r = await pcsc(['scan', '--wait-card', '--json'], { env: rig.env() });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ reader: r1, index: 1, atr: '3B80800101' });
+  });
+
   it('pcsc apdu without --reader uses it and says so on stderr (not with --json)', async () => {
     const r = await pcsc(['apdu', '00E2000001AA'], { env: rig.env() });
     expect(r.exitCode).toBe(0);
@@ -91,6 +97,12 @@ describe('the reader with a card', () => {
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toContain(`cards are in 2 readers: 0: ${r0}, 1: ${r1}`);
       expect((await pcsc(['apdu', '--reader', '0', '00E2000001AA'], { env: rig.env() })).exitCode).toBe(0);
+      const w = await pcsc(['scan', '--wait-card'], { env: rig.env() });
+      expect(w.exitCode).toBe(2);
+      expect(w.stderr).toContain(`cards are in 2 readers: 0: ${r0}, 1: ${r1}`);
+      const named = await pcsc(['scan', '--wait-card', '--reader', '1'], { env: rig.env() });
+      expect(named.exitCode).toBe(0);
+      expect(named.stdout).toBe('3B 80 80 01 01');
     } finally {
       await rig.card(0).remove();
     }
