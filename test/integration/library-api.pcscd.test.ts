@@ -193,6 +193,18 @@ describe('AbortSignal', () => {
     expect(await card.transmit(hex('00E2000001A5'))).toEqual(hex('A59000'));
   });
 
+  it('transmit, control and reconnect with an aborted signal send nothing; the handle goes on working', async () => {
+    await using ctx = await Context.establish({ socket: rig.socket });
+    await using card = await ctx.connect(r1);
+    await rig.card(1).clearLog();
+    const aborted = { signal: AbortSignal.abort() };
+    await rejectsWithScard(card.transmit(hex('00E2000001A5'), aborted), Scard.E_CANCELLED);
+    await rejectsWithScard(card.control(0x42000d48, undefined, aborted), Scard.E_CANCELLED);
+    await rejectsWithScard(card.reconnect(aborted), Scard.E_CANCELLED);
+    expect(await rig.card(1).apdus()).toEqual([]);
+    expect(await card.transmit(hex('00E2000001A5'))).toEqual(hex('A59000'));
+  });
+
   it("beginTransaction ends with SCARD_E_CANCELLED when aborted while another handle's transaction holds the card", async () => {
     await using ctx = await Context.establish({ socket: rig.socket });
     await using other = await Context.establish({ socket: rig.socket });

@@ -83,6 +83,8 @@ export class PcscdCard implements Card {
     }
     const proto = this.active;
     if (!proto) throw new PcscError(Scard.E_PROTO_MISMATCH, 'no active protocol (direct connection without a card?)');
+    // Aborted already: nothing is sent, and the connection stays usable.
+    if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'transmit aborted');
     // Daemons before 1.9.8 close the connection above 65548 and need at least 2.
     const capacity = Math.max(2, Math.min(opts.maxResponse ?? MAX_BUFFER_SIZE_EXTENDED, MAX_BUFFER_SIZE_EXTENDED));
     const req = encodeTransmit(
@@ -115,6 +117,7 @@ export class PcscdCard implements Card {
         `control data of ${data.length} bytes exceeds ${MAX_BUFFER_SIZE_EXTENDED}`,
       );
     }
+    if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'control aborted');
     const capacity = Math.min(opts.maxResponse ?? MAX_BUFFER_SIZE_EXTENDED, MAX_BUFFER_SIZE_EXTENDED);
     const req = encodeControl(this.hCard, code >>> 0, data, capacity);
     const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
@@ -227,7 +230,7 @@ export class PcscdCard implements Card {
     });
     const r = await this.retrying({ timeout: LOCK_TIMEOUT_MS, signal: opts.signal }, () =>
       this.exchange<Outcome<ReturnType<typeof decodeReconnect>>>(async (s) => {
-        const m = decodeReconnect(await s.call(req, Size.RECONNECT, 'SCARD_RECONNECT'));
+        const m = decodeReconnect(await s.call(req, Size.RECONNECT, 'SCARD_RECONNECT', { signal: opts.signal }));
         return m.rv === Scard.S_SUCCESS ? { value: m } : { rv: m.rv, detail: `reconnecting to "${this.reader}"` };
       }),
     );
