@@ -59,8 +59,9 @@ export interface ChooseReaderOptions extends WaitOptions {
   /** The reader's number ("1") or a part of its name; absent: the only reader with a card. */
   reader?: string | undefined;
   /**
-   * No reader has a card: wait for one (bounded by `timeout` and `signal`; SCARD_E_TIMEOUT at the
-   * end). Default false: fail at once with SCARD_E_NO_SMARTCARD.
+   * No reader has a card: wait for one in the readers connected now (bounded by `timeout` and
+   * `signal`; SCARD_E_TIMEOUT at the end). Default false: fail at once with SCARD_E_NO_SMARTCARD.
+   * Readers plugged in later are not watched: `monitor` follows them.
    */
   wait?: boolean;
   /**
