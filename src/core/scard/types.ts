@@ -125,7 +125,7 @@ export interface CardStatus {
 /** How to exchange with the card: whether to follow 61xx/6Cxx, response size, timeout and an AbortSignal. */
 export interface TransmitOptions {
   /**
-   * `true`: one command, the card's answer as is. By default transmit follows ISO 7816-4's
+   * transmit only; `true`: one command, the card's answer as is. By default transmit follows ISO 7816-4's
    * procedure words: after 61xx it fetches the rest with GET RESPONSE (the data of every answer
    * joined, then the last status word), after 6Cxx it sends the command again with Le = SW2.
    */
