@@ -252,14 +252,18 @@ describe('sandbox: Snap and AppImage', () => {
     expect(r.status).toBe('warn');
     expect(r.fix?.commands?.[0]).toBe('sudo snap connect signer:pcscd');
   });
-  it("a snap's library of another version: the bridge must take pcscd's own path (root)", async () => {
+  it("a snap's library of another version: the bridge in the snap's own runtime directory, the snap run with the variable", async () => {
     s = snap();
     libWithPc(s, '/snap/signer/12/usr/lib/x86_64-linux-gnu', '1.9.9');
     await daemonAt(s, SOCK, { version: '2.4.0' });
     const r = await runCheck(s, 'sandbox');
     expect(r.status).toBe('fail');
     expect(r.fix?.text).toContain("A snap's pcscd interface allows only /run/pcscd/pcscd.comm");
-    expect(r.fix?.commands).toBeUndefined();
+    expect(r.fix?.commands).toEqual([
+      expect.stringMatching(/^pcsc proxy --listen \/run\/user\/\d+\/snap\.signer\/pcscd\.comm &$/),
+      expect.stringMatching(/^PCSCLITE_CSOCK_NAME=\/run\/user\/\d+\/snap\.signer\/pcscd\.comm snap run signer$/),
+    ]);
+    expect(r.fix?.root).toBeUndefined();
   });
   it('names an AppImage', async () => {
     s = scenario();
