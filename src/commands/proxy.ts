@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { termSafe } from '../cli/escape.js';
-import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
+import { clientSlotsFlag, legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 import type { PrintSystemdResult, ProxyResult } from '../cli/proxy/result.js';
 
 export default class ProxyCommand extends BaseCommand {
@@ -39,6 +39,7 @@ export default class ProxyCommand extends BaseCommand {
     upstream: upstreamFlag,
     mode: modeFlag,
     'legacy-names': legacyNamesFlag,
+    'client-slots': clientSlotsFlag,
     'print-systemd': Flags.boolean({
       description:
         'print systemd user units (socket + service) that start this proxy on demand, and how to install them',
@@ -63,6 +64,7 @@ export default class ProxyCommand extends BaseCommand {
         upstream: flags.upstream,
         mode: flags.mode,
         legacyNames: flags['legacy-names'],
+        clientSlots: flags['client-slots'],
         ...(activation ? { activation } : {}),
       },
       this.signal,
