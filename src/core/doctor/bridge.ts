@@ -105,8 +105,8 @@ function upstreamArgs(socket: string): string {
 }
 
 /** Commands that install and start the systemd user units (`pcsc proxy --print-systemd`). */
-export function systemdInstallCommands(upstream: string): string[] {
-  const up = upstreamArgs(upstream);
+export function systemdInstallCommands(upstream: string, extra: readonly string[] = []): string[] {
+  const up = upstreamArgs(upstream) + extra.map((w) => ` ${shq(w)}`).join('');
   return [
     `mkdir -p ${USER_UNIT_DIR}`,
     `pcsc proxy --print-systemd --unit socket > ${USER_UNIT_DIR}/${UNIT_NAME}.socket`,
