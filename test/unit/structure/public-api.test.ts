@@ -90,6 +90,7 @@ const EXPECTED = [
   'analyzeAtr',
   'buildApdu',
   'describeSw',
+  'describeT0',
   'exchange',
   'formatHex',
   'getResponseApdu',
@@ -99,6 +100,7 @@ const EXPECTED = [
   'parseHex',
   'toHex',
   'tryParseApdu',
+  'wrongTck',
 ];
 
 let checker: ts.TypeChecker;
