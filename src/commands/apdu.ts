@@ -107,7 +107,7 @@ export default class Apdu extends BaseCommand {
     if (end.stderr) this.logToStderr(`pcsc: ${end.stderr}`);
     if (end.error) run.result.error = end.error;
     if (end.exitCode) process.exitCode = end.exitCode;
-    if (this.signal.aborted) process.exitCode = 130;
+    if (this.signalExitCode !== undefined) process.exitCode = this.signalExitCode;
     return run.result;
   }
 }

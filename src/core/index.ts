@@ -39,6 +39,7 @@ export { checkReaderSpec, selectReader } from './pcsc/select-reader.js';
 export { monitor, ReaderMonitor, type MonitorOptions } from './pcsc/monitor.js';
 export { readerStatus } from './pcsc/monitor-events.js';
 export type {
+  CardNames,
   CardPresence,
   DaemonBackEvent,
   DaemonInfo,

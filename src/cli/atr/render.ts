@@ -97,7 +97,7 @@ export function renderAtrNames(atr: Uint8Array, v: NamesView, s: ChalkInstance, 
   const full = formatHex(atr);
   for (const m of v.matches) {
     out.push(`${indent}  ${termSafe(m.pattern.toUpperCase() === full ? m.pattern : `${m.pattern}  (pattern)`)}`);
-    for (const n of m.names) out.push(`${indent}    ${s.blue(termSafe(n))}`);
+    for (const n of [...m.names, ...m.urls]) out.push(`${indent}    ${s.blue(termSafe(n))}`);
   }
   return out;
 }

@@ -44,6 +44,7 @@ const EXPECTED = [
   'MonitorEvent',
   'MonitorOptions',
   'NameLookup',
+  'CardNames',
   'PNP_NOTIFICATION',
   'ReaderEvent',
   'ReaderMonitor',
