@@ -319,7 +319,7 @@ function t1Byte(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: numb
   if (letter === 'A') {
     t1.ifsc = v;
     if (v === 0 || v === 0xff) out.problems.push(`IFSC ${hx(v)} is invalid (1 to 254)`);
-    return { name, value: hx(v), scope: 'T=1', meaning: `IFSC ${v} bytes` };
+    return { name, value: hx(v), scope: 'T=1', meaning: `IFSC ${v} byte${v === 1 ? '' : 's'}` };
   }
   if (letter === 'B') {
     t1.bwi = v >> 4;

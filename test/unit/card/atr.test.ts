@@ -188,3 +188,13 @@ describe('describeT0', () => {
     expect(b.interfaceBytes.find((x) => x.name === 'TD1')?.meaning).toBe('protocol T=1; TC2, TD2 follow');
   });
 });
+
+describe('ATR wording: one of a thing is singular', () => {
+  it('IFSC 1 byte, data unit 1 quartet', () => {
+    // TD1 81 (T=1, TD2), TD2 31 (TA3, TB3, T=1), TA3 01 (IFSC 1), TB3 45; historical 80 73 40 00 00 (data coding 00).
+    const a = analyzeAtr(atr('3B 85 81 31 01 45 80 73 40 00 00'));
+    expect(a.interfaceBytes.find((b) => b.name === 'TA3')?.meaning).toBe('IFSC 1 byte');
+    const details = a.historical.objects.flatMap((o) => o.details).join('\n');
+    expect(details).toMatch(/data unit 1 quartet$/m);
+  });
+});
