@@ -16,9 +16,13 @@ export abstract class BaseCommand extends Command {
     if (this.stoppedBy !== undefined) process.exit(this.stoppedBy); // second Ctrl-C: leave now
     this.stoppedBy = signal === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED;
     this.abort.abort();
-    // Everything we wait on honours the signal; this is a last resort if something does not.
+    // Everything we wait on honours the signal; this is a last resort if something does not (and says so:
+    // a clean stop prints nothing).
     const code = this.stoppedBy;
-    setTimeout(() => process.exit(code), 3000).unref();
+    setTimeout(() => {
+      process.stderr.write('pcsc: still busy 3 s after the signal: leaving without cleaning up\n');
+      process.exit(code);
+    }, 3000).unref();
   };
 
   /** 130 after Ctrl-C (SIGINT), 143 after SIGTERM, as a shell reports a command its signal ended; else undefined. */
