@@ -15,7 +15,8 @@ const sessions: TtySession[] = [];
 
 beforeAll(async () => {
   requireBuild();
-  rig = await startRig({ insert: [], vicc: [0] });
+  // Debian's vicc in reader 0; the rig's card.py (which can answer slowly) in reader 1.
+  rig = await startRig({ insert: [1], vicc: [0] });
   home = mkdtempSync(join(tmpdir(), 'pcsc-apdu-tty-'));
   env = cleanEnv(home, { PCSCLITE_CSOCK_NAME: rig.socket });
 });
@@ -91,6 +92,24 @@ describe('pcsc apdu on a terminal, no APDUs: a prompt', () => {
     await s.waitFor(/To leave, press Ctrl-C again or Ctrl-D, or type exit/, { from: at });
     s.type('\x03');
     expect(await s.exited).toBe(130);
+  });
+
+  it('Ctrl-C during a slow exchange cancels it; the session goes on', async () => {
+    const s = session(['apdu', '--reader', '1']);
+    await s.waitFor(PROMPT);
+    let at = s.out().length;
+    s.type('00E61F40\r'); // card.py answers after 8 s
+    for (let i = 0; i < 200 && !(await rig.card(1).apdus()).includes('00E61F40'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    s.type('\x03');
+    await s.waitFor(/pcsc: cancelled\r?\n.*apdu> $/s, { from: at });
+    expect(s.out().slice(at)).toMatch(/\(connected again to Virtual PCD 00 01\)/);
+    expect(s.out().slice(at)).not.toContain('90 00');
+    at = s.out().length;
+    s.type('00A4040000\r');
+    await s.waitFor(/< [0-9A-F ]*: /, { from: at, timeoutMs: 20_000 });
+    s.type('exit\r');
+    expect(await s.exited).toBe(0);
   });
 
   it('SIGTERM ends the session with 143', async () => {

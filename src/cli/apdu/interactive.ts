@@ -32,18 +32,63 @@ export interface InteractiveOptions {
 
 /** Runs the session; resolves with the exit code: 0 (Ctrl-D, exit), 130 (left with Ctrl-C). */
 export async function runInteractive(o: InteractiveOptions): Promise<number> {
+  let link = await open(o);
+  try {
+    return await session(
+      o,
+      link,
+      () => link.card,
+      async () => {
+        // A cancelled exchange leaves pcscd's connection out of step: the core closed it. Connect again.
+        await close(link);
+        link = await open(o);
+        o.error(o.render.style.dim(`(connected again to ${link.reader})`));
+      },
+    );
+  } finally {
+    await close(link);
+  }
+}
+
+interface Link {
+  ctx: Context;
+  card: Card;
+  reader: string;
+}
+
+async function open(o: InteractiveOptions): Promise<Link> {
   const p = o.prepared;
-  await using ctx = await Context.establish({ backend: p.backend, socket: p.socket, signal: o.signal });
-  const reader = selectReader(await ctx.listReaders(), p.reader);
-  await using card = await ctx.connect(reader, { share: p.share, protocols: p.protocols, signal: o.signal });
-  const atr = await card.status().then(
+  const ctx = await Context.establish({ backend: p.backend, socket: p.socket, signal: o.signal });
+  try {
+    const reader = selectReader(await ctx.listReaders(), p.reader);
+    const card = await ctx.connect(reader, { share: p.share, protocols: p.protocols, signal: o.signal });
+    return { ctx, card, reader };
+  } catch (e) {
+    await ctx.release().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function close(l: Link): Promise<void> {
+  await l.card.disconnect().catch(() => undefined);
+  await l.ctx.release().catch(() => undefined);
+}
+
+async function session(
+  o: InteractiveOptions,
+  first: Link,
+  card: () => Card,
+  reconnect: () => Promise<void>,
+): Promise<number> {
+  const p = o.prepared;
+  const atr = await first.card.status().then(
     (s) => toHex(s.atr),
     () => '',
   );
-  o.error(renderHeader({ reader, protocol: card.protocol, atr }, o.render.style));
+  o.error(renderHeader({ reader: first.reader, protocol: first.card.protocol, atr }, o.render.style));
   o.error(o.render.style.dim('APDUs in hex (HEX=SW checks the status), reset, # comments; exit or Ctrl-D to leave.'));
   // --select goes first, as in a script.
-  if (p.items.length > 0) await send(card, p.items, o, o.signal);
+  if (p.items.length > 0) await send(card(), p.items, o, o.signal);
 
   const rl = createInterface({
     input: o.input,
@@ -112,8 +157,16 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
         if (o.historyFile && !text.includes('\n') && !items.some((i) => i.kind === 'apdu' && isSecretCommand(i.bytes)))
           await appendHistory(o.historyFile, text.trim());
         busy = new AbortController();
-        await send(card, items, o, AbortSignal.any([busy.signal, o.signal]));
+        await send(card(), items, o, AbortSignal.any([busy.signal, o.signal]));
+        const cancelled = busy.signal.aborted;
         busy = null;
+        if (cancelled && !o.signal.aborted) {
+          try {
+            await reconnect();
+          } catch (e) {
+            o.error(`pcsc: ${describeFailure(e).message}`);
+          }
+        }
       }
       if (o.signal.aborted) break;
       rl.prompt();
