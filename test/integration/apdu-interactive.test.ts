@@ -27,7 +27,8 @@ afterAll(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-function session(args: string[] = ['apdu'], extra: NodeJS.ProcessEnv = {}): TtySession {
+/** Both readers hold a card: a session names reader 0 (vicc) unless told otherwise. */
+function session(args: string[] = ['apdu', '--reader', '0'], extra: NodeJS.ProcessEnv = {}): TtySession {
   const s = pcscTtySession(args, { env: { ...env, ...extra } });
   sessions.push(s);
   return s;
@@ -122,7 +123,7 @@ describe('pcsc apdu on a terminal, no APDUs: a prompt', () => {
   });
 
   it('-f - on a terminal is the prompt too', async () => {
-    const s = session(['apdu', '-f', '-']);
+    const s = session(['apdu', '-f', '-', '--reader', '0']);
     await s.waitFor(PROMPT);
     const at = s.out().length;
     s.type('0084000008\r');
@@ -134,7 +135,7 @@ describe('pcsc apdu on a terminal, no APDUs: a prompt', () => {
   it('history: kept in $XDG_STATE_HOME/pcsc/apdu_history (0600), never a line with a PIN; Up recalls', async () => {
     const state = join(home, 'state');
     const file = join(state, 'pcsc', 'apdu_history');
-    const s = session(['apdu'], { XDG_STATE_HOME: state });
+    const s = session(['apdu', '--reader', '0'], { XDG_STATE_HOME: state });
     await s.waitFor(PROMPT);
     let at = s.out().length;
     s.type('00A40000023F00\r');
@@ -151,7 +152,7 @@ describe('pcsc apdu on a terminal, no APDUs: a prompt', () => {
     expect(saved).toBe('00A40000023F00\n');
     expect(saved).not.toContain('3132');
     // A new session: Up brings the saved line back; Enter sends it.
-    const again = session(['apdu'], { XDG_STATE_HOME: state });
+    const again = session(['apdu', '--reader', '0'], { XDG_STATE_HOME: state });
     await again.waitFor(PROMPT);
     at = again.out().length;
     again.type('\x1b[A');
@@ -163,7 +164,7 @@ describe('pcsc apdu on a terminal, no APDUs: a prompt', () => {
   });
 
   it('--json or --repeat without APDUs on a terminal: a usage error saying why', async () => {
-    const s = session(['apdu', '--json']);
+    const s = session(['apdu', '--json', '--reader', '0']);
     expect(await s.exited).toBe(2);
     expect(s.out()).toMatch(/--json needs APDUs: give them as arguments, with -f FILE or on stdin/);
   });
@@ -171,14 +172,16 @@ describe('pcsc apdu on a terminal, no APDUs: a prompt', () => {
 
 describe('pcsc apdu: colours', () => {
   it('FORCE_COLOR: a status that does not match =SW is red, not a green Success', async () => {
-    const r = await pcsc(['apdu', '0084000008=6A82', '00A40000023F00=9000'], {
+    const r = await pcsc(['apdu', '--reader', '0', '0084000008=6A82', '00A40000023F00=9000'], {
       env: { ...env, NO_COLOR: '', FORCE_COLOR: '1' },
     });
     expect(r.code).toBe(1);
     const line = r.stdout.split('\n').find((l) => l.startsWith('< ')) ?? '';
     expect(line).toContain('\u001b[31mSuccess');
     expect(line).not.toContain('\u001b[32m');
-    const ok = await pcsc(['apdu', '00A40000023F00=9000'], { env: { ...env, NO_COLOR: '', FORCE_COLOR: '1' } });
+    const ok = await pcsc(['apdu', '--reader', '0', '00A40000023F00=9000'], {
+      env: { ...env, NO_COLOR: '', FORCE_COLOR: '1' },
+    });
     expect(ok.stdout).toContain('\u001b[32mSuccess');
   });
 });

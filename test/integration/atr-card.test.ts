@@ -67,6 +67,12 @@ describe('pcsc atr with no ATR argument', () => {
     expect(r.out).toContain('K=5 historical bytes; TA1, TD1 follow');
   });
 
+  it('on a terminal without --reader: the only reader with a card (the rule of every command)', async () => {
+    const r = await pcscOnTty(['atr'], { env });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`ATR: ${VICC_ATR}`);
+  });
+
   it('on a terminal, an empty reader: "no card", exit 4', async () => {
     const r = await pcscOnTty(['atr', '--reader', '0'], { env });
     expect(r.code, r.out).toBe(4);

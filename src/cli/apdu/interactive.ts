@@ -3,7 +3,7 @@
 // `exit` leaves; Ctrl-C cancels the line (or the exchange under way), twice on an empty line leaves.
 
 import { createInterface, type Interface } from 'node:readline';
-import { Context, isPcscError, Scard, selectReader, toHex, UsageError, type Card } from '../../core/index.js';
+import { chooseReader, Context, isPcscError, Scard, toHex, UsageError, type Card } from '../../core/index.js';
 import { isSecretCommand, parseScript, runScript, type ScriptItem } from '../../core/script/index.js';
 import { describeFailure } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -54,15 +54,17 @@ interface Link {
   ctx: Context;
   card: Card;
   reader: string;
+  by: 'name' | 'card' | 'only';
 }
 
 async function open(o: InteractiveOptions): Promise<Link> {
   const p = o.prepared;
   const ctx = await Context.establish({ backend: p.backend, socket: p.socket, signal: o.signal });
   try {
-    const reader = selectReader(await ctx.listReaders(), p.reader);
+    // The reader rule of every command (chooseReader): the one named, else the only one with a card.
+    const { reader, by } = await chooseReader(ctx, { reader: p.reader, signal: o.signal });
     const card = await ctx.connect(reader, { share: p.share, protocols: p.protocols, signal: o.signal });
-    return { ctx, card, reader };
+    return { ctx, card, reader, by };
   } catch (e) {
     await ctx.release().catch(() => undefined);
     throw e;
@@ -85,6 +87,7 @@ async function session(
     (s) => toHex(s.atr),
     () => '',
   );
+  if (first.by === 'card') o.error(`Using reader with a card: ${first.reader}`);
   o.error(renderHeader({ reader: first.reader, protocol: first.card.protocol, atr }, o.render.style));
   o.error(o.render.style.dim('APDUs in hex (HEX=SW checks the status), reset, # comments; exit or Ctrl-D to leave.'));
   // --select goes first, as in a script.

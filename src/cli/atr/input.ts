@@ -1,7 +1,7 @@
 // Where `pcsc atr` gets its ATR when none is given: stdin (`pcsc scan --wait-card | pcsc atr`, or
 // `-`), or on a terminal the card in the reader.
 
-import { Context, parseHex, PcscError, Scard, selectReader, UsageError } from '../../core/index.js';
+import { chooseReader, Context, parseHex, PcscError, Scard, UsageError } from '../../core/index.js';
 import { readStdinText } from '../stdin.js';
 
 /** An ATR is at most 33 bytes; what is piped may be a line of `scan --wait-card` or hex with comments around. */
@@ -32,7 +32,8 @@ export async function atrInput(o: AtrInputOptions): Promise<Buffer> {
 /** The ATR of the card in the chosen reader, read without connecting to the card. */
 async function readerAtr(o: AtrInputOptions): Promise<Buffer> {
   await using ctx = await Context.establish({ socket: o.socket, signal: o.signal });
-  const reader = selectReader(await ctx.listReaders(), o.reader);
+  // The reader rule of every command (chooseReader): the one named, else the only one with a card.
+  const { reader } = await chooseReader(ctx, { reader: o.reader, signal: o.signal });
   const [st] = await ctx.getStatusChange([{ reader }], { timeout: 0, signal: o.signal });
   if (st?.flags.includes('MUTE'))
     throw new PcscError(Scard.W_UNRESPONSIVE_CARD, `the card in ${reader} does not answer`);
