@@ -37,6 +37,8 @@ export interface ReaderHost {
 
 const RAW = { raw: true } as TransmitOptions & { raw?: boolean };
 
+// The SCARD_* constants come from the interface of the same name below (declaration merging).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CardReader extends EventEmitter {
   readonly name: string;
   /** The state of the last `status` event (undefined before the first); set after its listeners ran. */
@@ -51,6 +53,7 @@ export class CardReader extends EventEmitter {
   private card: Card | null = null;
   private closing = false;
   private isEnded = false;
+  private openError: unknown = undefined;
 
   constructor(name: string, host: ReaderHost) {
     super();
@@ -64,6 +67,18 @@ export class CardReader extends EventEmitter {
     return ctlCode(code);
   }
 
+  /**
+   * @internal Opens the context that waits on the reader's state. PCSCLite awaits it before
+   * emitting `reader`: a reader it announces is on the daemon that listed it, and fails with it.
+   */
+  async open(): Promise<void> {
+    try {
+      this.watcher = await this.host.establish();
+    } catch (e) {
+      this.openError = e;
+    }
+  }
+
   /** @internal Starts waiting on the reader's state; PCSCLite calls it before emitting `reader`. */
   start(): void {
     // Errors a listener throws (an `error` event nobody listens to) end the process, as with node-pcsclite.
@@ -73,7 +88,8 @@ export class CardReader extends EventEmitter {
   private async watch(): Promise<void> {
     let current = 0;
     try {
-      this.watcher = await this.host.establish();
+      if (this.openError !== undefined) throw this.openError;
+      this.watcher ??= await this.host.establish();
       while (!this.closing) {
         const [s] = await this.watcher.getStatusChange([{ reader: this.name, currentState: current }]);
         if (this.closing || !s) break;
@@ -242,5 +258,5 @@ export class CardReader extends EventEmitter {
 
 // The constants live on the prototype, as node-pcsclite's native class has them.
 Object.assign(CardReader.prototype, READER_CONSTANTS);
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface CardReader extends ReaderConstants {}

@@ -84,7 +84,8 @@ export class PCSCLite extends EventEmitter {
     }
     if (!error) return;
     // pcscd went away: every reader fails too; they end first, then PCSCLite says why it stopped.
-    if (!this.closing) await Promise.race([Promise.all(Object.values(this.readers).map((r) => r.ended)), sleep(READERS_END_MS)]);
+    if (!this.closing)
+      await Promise.race([Promise.all(Object.values(this.readers).map((r) => r.ended)), sleep(READERS_END_MS)]);
     this.emit('error', error);
   }
 
@@ -104,11 +105,13 @@ export class PCSCLite extends EventEmitter {
       try {
         names = await ctx.listReaders();
       } catch (e) {
-        if (!isPcscError(e, Scard.E_NO_READERS_AVAILABLE)) return this.closing ? null : callError('SCardListReaders', e);
+        if (!isPcscError(e, Scard.E_NO_READERS_AVAILABLE))
+          return this.closing ? null : callError('SCardListReaders', e);
         names = [];
       }
       if (this.closing) return null;
-      this.update(names);
+      await this.update(names);
+      if (this.closing) return null;
       if (!pnp) {
         await sleep(POLL_MS);
         continue;
@@ -127,16 +130,22 @@ export class PCSCLite extends EventEmitter {
     return null;
   }
 
-  private update(names: string[]): void {
+  private async update(names: string[]): Promise<void> {
     const known = Object.keys(this.readers);
-    for (const name of names.filter((n) => !known.includes(n))) {
-      const reader = new CardReader(name, {
-        establish: () => this.establish(),
-        ended: (r) => {
-          if (this.readers[name] === r) delete this.readers[name];
-        },
-      });
-      this.readers[name] = reader;
+    const added = names
+      .filter((n) => !known.includes(n))
+      .map(
+        (name) =>
+          new CardReader(name, {
+            establish: () => this.establish(),
+            ended: (r) => {
+              if (this.readers[name] === r) delete this.readers[name];
+            },
+          }),
+      );
+    await Promise.all(added.map((r) => r.open()));
+    for (const reader of added) {
+      this.readers[reader.name] = reader;
       reader.start();
       this.emit('reader', reader);
     }
