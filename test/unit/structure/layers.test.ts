@@ -26,6 +26,8 @@ const LAYERS: { name: string; prefixes: string[] }[] = [
   // The doctor's checks use ssh, udev and drivers; they never use the doctor.
   { name: 'doctor', prefixes: ['core/doctor/'] },
   { name: 'the entry point "."', prefixes: ['core/index.ts'] },
+  // node-pcsclite's API, built on "." only (docs/node-pcsclite.md).
+  { name: 'pcsclite', prefixes: ['core/pcsclite/'] },
   { name: 'cli', prefixes: ['cli/'] },
   { name: 'commands', prefixes: ['commands/'] },
 ];
@@ -39,6 +41,7 @@ const ENTRIES = [
   'core/ccid/index.ts',
   'core/doctor/index.ts',
   'core/ssh/index.ts',
+  'core/pcsclite/index.ts',
 ];
 
 /** Packages that belong to the terminal (the core has none) and the native one loaded lazily. */
