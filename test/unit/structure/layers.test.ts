@@ -120,6 +120,19 @@ describe('layers', () => {
     expect(broken).toEqual([]);
   });
 
+  it('pcsc/pcsclite is built on the public API: it imports "." and its own files, nothing else of the core', () => {
+    const inner = [...imports].flatMap(([f, is]) =>
+      f.startsWith('core/pcsclite/')
+        ? is
+            .filter(
+              (i) => i.target !== undefined && i.target !== 'core/index.ts' && !i.target.startsWith('core/pcsclite/'),
+            )
+            .map((i) => `${f} → ${i.spec}`)
+        : [],
+    );
+    expect(inner).toEqual([]);
+  });
+
   it('no file imports from a higher layer', () => {
     const upward = [...imports].flatMap(([f, is]) =>
       is
