@@ -153,6 +153,49 @@ describe('installed with --ignore-scripts, no compiler on PATH', () => {
   });
 });
 
+describe('types', () => {
+  it('a TypeScript app type-checks with pcsc/pcsclite, as an ES module and as CommonJS (import = require)', () => {
+    writeFileSync(
+      join(overrideApp, 'uses-pcsclite.mts'),
+      [
+        "import pcsclite, { type CardReader, type Status } from 'pcsc/pcsclite';",
+        'const pcsc = pcsclite();',
+        "pcsc.on('reader', (reader: CardReader) => {",
+        "  reader.on('status', (s: Status) => console.log(s.state & reader.SCARD_STATE_PRESENT, s.atr));",
+        '  reader.connect({ share_mode: reader.SCARD_SHARE_SHARED }, (err, protocol) => {',
+        '    if (!err) reader.transmit(Buffer.from([0xff, 0xca, 0, 0, 0]), 12, protocol, (e, data) => console.log(e, data));',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(overrideApp, 'uses-pcsclite.cts'),
+      "import pcsclite = require('pcsc/pcsclite');\nconst pcsc = pcsclite();\npcsc.close();\nexport {};\n",
+    );
+    const tsc = run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--typeRoots',
+        join(ROOT, 'node_modules/@types'),
+        'uses-pcsclite.mts',
+        'uses-pcsclite.cts',
+      ],
+      { cwd: overrideApp },
+    );
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
+  });
+});
+
 describe('node-pcsclite’s own programs, unchanged', () => {
   it.each([
     ['examples/example.js (require("../lib/pcsclite"))', 'example'],
