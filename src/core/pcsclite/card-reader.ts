@@ -4,7 +4,15 @@
 // Behaviour measured against @pokusew/pcsclite 0.6 on the test rig: docs/node-pcsclite.md.
 
 import { EventEmitter } from 'node:events';
-import { ctlCode, isPcscError, Scard, type Card, type Context, type TransmitOptions } from '../index.js';
+import {
+  ctlCode,
+  isPcscError,
+  Scard,
+  type Card,
+  type Context,
+  type ReaderState,
+  type TransmitOptions,
+} from '../index.js';
 import {
   disposition,
   protocolChoices,
@@ -87,26 +95,29 @@ export class CardReader extends EventEmitter {
 
   private async watch(): Promise<void> {
     let current = 0;
-    try {
-      if (this.openError !== undefined) throw this.openError;
-      this.watcher ??= await this.host.establish();
-      while (!this.closing) {
-        const [s] = await this.watcher.getStatusChange([{ reader: this.name, currentState: current }]);
-        if (this.closing || !s) break;
-        if (s.eventState !== current) {
-          const status: Status = { state: s.eventState, atr: s.atr };
-          this.emit('status', status);
-          this.state = s.eventState;
-        }
-        current = s.eventState;
-      }
-    } catch (e) {
-      // Cancelled by close(), or the reader is gone: node-pcsclite ends without an error then.
-      const gone = isPcscError(e, Scard.E_UNKNOWN_READER) || isPcscError(e, Scard.E_NO_READERS_AVAILABLE);
-      if (!this.closing && !gone) {
+    for (;;) {
+      let state: ReaderState | undefined;
+      try {
+        if (this.openError !== undefined) throw this.openError;
+        this.watcher ??= await this.host.establish();
+        if (this.closing) break;
+        [state] = await this.watcher.getStatusChange([{ reader: this.name, currentState: current }]);
+      } catch (e) {
+        // Cancelled by close(), or the reader is gone: node-pcsclite ends without an error then.
+        const gone = isPcscError(e, Scard.E_UNKNOWN_READER) || isPcscError(e, Scard.E_NO_READERS_AVAILABLE);
+        if (this.closing || gone) break;
         this.end(callError('SCardGetStatusChange', e));
         return;
       }
+      if (this.closing || !state) break;
+      // Outside the try: what a listener throws is the app's own error (it ends the process, as
+      // with node-pcsclite), never a reader error.
+      if (state.eventState !== current) {
+        const status: Status = { state: state.eventState, atr: state.atr };
+        this.emit('status', status);
+        this.state = state.eventState;
+      }
+      current = state.eventState;
     }
     this.end();
   }

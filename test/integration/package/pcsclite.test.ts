@@ -240,6 +240,29 @@ describe('node-pcsclite’s own programs, unchanged', () => {
   });
 });
 
+describe('an app’s own exception', () => {
+  it('thrown by a status listener ends the process as with node-pcsclite, never as a reader error', async () => {
+    const file = join(shimApp, 'throws.js');
+    writeFileSync(
+      file,
+      [
+        "const pcsc = require('@pokusew/pcsclite')();",
+        "pcsc.on('reader', (reader) => {",
+        "  reader.on('error', (err) => console.log('reader error', err.message));",
+        "  reader.on('status', () => { throw new Error('a bug in the app'); });",
+        '});',
+        "pcsc.on('error', (err) => console.log('PCSC error', err.message));",
+        '',
+      ].join('\n'),
+    );
+    const p = node(shimApp, [file]);
+    const code = await Promise.race([p.exited, new Promise((r) => setTimeout(() => r('running'), WAIT_MS))]);
+    expect(code).toBe(1);
+    expect(p.lines).toContain('Error: a bug in the app');
+    expect(p.lines.filter((l) => /reader error|PCSC error/.test(l))).toEqual([]);
+  });
+});
+
 describe('nfc-pcsc’s uid-logger, unchanged but for its import', () => {
   /** examples/uid-logger.js as installed, its ESM import of the sources made a require of the package. */
   function uidLogger(app: string): string {
