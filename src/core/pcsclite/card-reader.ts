@@ -21,7 +21,7 @@ import {
   shareMode,
   type ReaderConstants,
 } from './constants.js';
-import { callError, callErrorMessage, NOT_CONNECTED } from './messages.js';
+import { callError, callErrorMessage, NOT_CONNECTED, waitLost } from './messages.js';
 
 /** What a `status` event carries: dwEventState whole (counter word included) and the ATR (empty without a card). */
 export interface Status {
@@ -44,6 +44,8 @@ export interface ReaderHost {
 }
 
 const RAW = { raw: true } as TransmitOptions & { raw?: boolean };
+/** pcsc-lite's SCARD_PROTOCOL_ANY_OLD: "whatever the card uses", accepted as a send PCI. */
+const PROTOCOL_ANY_OLD = 0x1000;
 
 // The SCARD_* constants come from the interface of the same name below (declaration merging).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -106,7 +108,7 @@ export class CardReader extends EventEmitter {
         // Cancelled by close(), or the reader is gone: node-pcsclite ends without an error then.
         const gone = isPcscError(e, Scard.E_UNKNOWN_READER) || isPcscError(e, Scard.E_NO_READERS_AVAILABLE);
         if (this.closing || gone) break;
-        this.end(callError('SCardGetStatusChange', e));
+        this.end(callError('SCardGetStatusChange', this.openError === undefined ? waitLost(e) : e));
         return;
       }
       if (this.closing || !state) break;
@@ -244,6 +246,14 @@ export class CardReader extends EventEmitter {
     if (!Number.isInteger(resLen) || resLen < 0) throw new Error('Second argument must be an integer');
     if (!Number.isInteger(protocol) || protocol < 0) throw new Error('Third argument must be an integer');
     if (typeof cb !== 'function') throw new Error('Fourth argument must be a callback function');
+    // pcscd refuses a send PCI whose protocol is not the card's (RAW and ANY_OLD aside); the
+    // library always sends with the card's own, so the check is made here.
+    const own = protocolNumber(this.card.protocol);
+    if (protocol !== own && protocol !== READER_CONSTANTS.SCARD_PROTOCOL_RAW && protocol !== PROTOCOL_ANY_OLD) {
+      const err = new Error(callErrorMessage('SCardTransmit', Scard.E_PROTO_MISMATCH));
+      process.nextTick(() => cb(err, undefined as unknown as Buffer));
+      return;
+    }
     // node-pcsclite's transmit is raw: the card's answer as it came (no 61xx/6Cxx follow-up).
     this.card.transmit(data, { ...RAW, maxResponse: resLen }).then(
       (r) => cb(null, r),

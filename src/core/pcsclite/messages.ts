@@ -2,7 +2,7 @@
 // call, pcsc-lite's pcsc_stringify_error() text and the code in 8 lower-case hex digits. Apps match
 // on these (docs/node-pcsclite.md#errors), so the texts are pcsc-lite's, not the library's.
 
-import { isPcscError } from '../index.js';
+import { isPcscError, PcscError, Scard } from '../index.js';
 
 /** pcsc_stringify_error()'s texts (pcsc-lite src/error.c); other codes read "Unknown error: 0x…". */
 const STRINGIFY: ReadonlyMap<number, string> = new Map([
@@ -73,3 +73,12 @@ export function callError(call: string, e: unknown): Error {
 
 /** What node-pcsclite's transmit and control answer when the reader is not connected. */
 export const NOT_CONNECTED = 'Card Reader not connected';
+
+/**
+ * A wait on a daemon that went away, as libpcsclite reports it: node-pcsclite's threads are blocked
+ * in SCardGetStatusChange then, which ends with SCARD_F_COMM_ERROR. The library may notice it one
+ * call later, as SCARD_E_NO_SERVICE (nothing accepts the next request): the same event.
+ */
+export function waitLost(e: unknown): unknown {
+  return isPcscError(e, Scard.E_NO_SERVICE) ? new PcscError(Scard.F_COMM_ERROR, 'pcscd went away', { cause: e }) : e;
+}

@@ -13,7 +13,7 @@ import {
   type EstablishOptions,
 } from '../index.js';
 import { CardReader } from './card-reader.js';
-import { callError } from './messages.js';
+import { callError, waitLost } from './messages.js';
 
 /** How long to wait between attempts while pcscd is not running (node-pcsclite waits for it too). */
 const NO_SERVICE_RETRY_MS = 1000;
@@ -106,7 +106,7 @@ export class PCSCLite extends EventEmitter {
         names = await ctx.listReaders();
       } catch (e) {
         if (!isPcscError(e, Scard.E_NO_READERS_AVAILABLE))
-          return this.closing ? null : callError('SCardListReaders', e);
+          return this.closing ? null : callError('SCardListReaders', waitLost(e));
         names = [];
       }
       if (this.closing) return null;
@@ -122,7 +122,7 @@ export class PCSCLite extends EventEmitter {
         pnpState = s?.eventState ?? pnpState;
       } catch (e) {
         // close() during the wait: node-pcsclite reports the cancelled wait as an error too.
-        return callError('SCardGetStatusChange', e);
+        return callError('SCardGetStatusChange', waitLost(e));
       } finally {
         this.waiting = false;
       }

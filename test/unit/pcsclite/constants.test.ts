@@ -3,7 +3,7 @@
 // its error texts "CALL error: pcsc_stringify_error(code)(0x%.8lx)" (docs/node-pcsclite.md).
 import { describe, expect, it } from 'vitest';
 import pcsclite, { CardReader, READER_CONSTANTS } from '../../../src/core/pcsclite/index.js';
-import { callError, callErrorMessage, stringifyError } from '../../../src/core/pcsclite/messages.js';
+import { callError, callErrorMessage, stringifyError, waitLost } from '../../../src/core/pcsclite/messages.js';
 import { PcscError, Scard } from '../../../src/core/index.js';
 
 /** node-pcsclite 0.6's reader constants on Linux, as its native module reports them. */
@@ -87,6 +87,15 @@ describe('error messages', () => {
     expect(callErrorMessage('SCardTransmit', 0x8010002f)).toBe(
       'SCardTransmit error: Unknown error: 0x8010002F(0x8010002f)',
     );
+  });
+
+  it('a daemon found gone between two waits reads as a wait the daemon dropped (RPC transport error)', () => {
+    const later = new PcscError(Scard.E_NO_SERVICE, 'pcscd closed the connection');
+    expect(callError('SCardGetStatusChange', waitLost(later)).message).toBe(
+      'SCardGetStatusChange error: RPC transport error.(0x80100013)',
+    );
+    const other = new PcscError(Scard.E_INVALID_HANDLE);
+    expect(waitLost(other)).toBe(other);
   });
 
   it('a failure without a PC/SC code keeps its own text', () => {

@@ -223,6 +223,17 @@ describe('connect, transmit, control, disconnect (callbacks)', () => {
     expect([derr, r.connected]).toEqual([null, false]);
   });
 
+  it('transmit with another protocol than the card’s fails as pcscd’s check does', async () => {
+    const { r } = await connected();
+    const [, protocol] = await call<number>((cb) => r.connect(cb));
+    expect(protocol).toBe(r.SCARD_PROTOCOL_T1);
+    const [err] = await call<Buffer>((cb) => r.transmit(Buffer.from('80CA000000', 'hex'), 40, r.SCARD_PROTOCOL_T0, cb));
+    expect(err?.message).toBe('SCardTransmit error: Card protocol mismatch.(0x8010000f)');
+    // SCARD_PROTOCOL_ANY_OLD (0x1000) means the card's own, as pcscd takes it.
+    const [aerr, data] = await call<Buffer>((cb) => r.transmit(Buffer.from('80CA000000', 'hex'), 40, 0x1000, cb));
+    expect([aerr, data.toString('hex')]).toEqual([null, 'cafe9000']);
+  });
+
   it('a response longer than res_len is SCARD_E_INSUFFICIENT_BUFFER, as SCardTransmit says', async () => {
     const { r } = await connected(() => Buffer.alloc(34, 0x90));
     const [, protocol] = await call<number>((cb) => r.connect(cb));
