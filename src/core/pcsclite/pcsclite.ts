@@ -24,6 +24,18 @@ const READERS_END_MS = 2000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves when every reader has ended, or after ms; its timer never keeps the process alive. */
+function readersEnded(readers: CardReader[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void Promise.all(readers.map((r) => r.ended)).then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 export class PCSCLite extends EventEmitter {
   /** The readers present, by name; updated as readers come and go. */
   readonly readers: Record<string, CardReader> = {};
@@ -84,8 +96,7 @@ export class PCSCLite extends EventEmitter {
     }
     if (!error) return;
     // pcscd went away: every reader fails too; they end first, then PCSCLite says why it stopped.
-    if (!this.closing)
-      await Promise.race([Promise.all(Object.values(this.readers).map((r) => r.ended)), sleep(READERS_END_MS)]);
+    if (!this.closing) await readersEnded(Object.values(this.readers), READERS_END_MS);
     this.emit('error', error);
   }
 
