@@ -72,7 +72,7 @@ beforeAll(
     });
     expect(r.code, r.stderr).toBe(0);
     const tarball = join(T, (JSON.parse(r.stdout) as [{ filename: string }])[0].filename);
-    const flags = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
+    const flags = ['--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
     shimApp = join(T, 'shim-app');
     mkdirSync(shimApp);
