@@ -43,7 +43,7 @@ export interface ReaderHost {
   ended(reader: CardReader): void;
 }
 
-const RAW = { raw: true } as TransmitOptions & { raw?: boolean };
+const RAW: TransmitOptions = { raw: true };
 /** pcsc-lite's SCARD_PROTOCOL_ANY_OLD: "whatever the card uses", accepted as a send PCI. */
 const PROTOCOL_ANY_OLD = 0x1000;
 
@@ -64,6 +64,8 @@ export class CardReader extends EventEmitter {
   private closing = false;
   private isEnded = false;
   private openError: unknown = undefined;
+  private closedByApp = false;
+  private gone = false;
 
   constructor(name: string, host: ReaderHost) {
     super();
@@ -87,6 +89,12 @@ export class CardReader extends EventEmitter {
     } catch (e) {
       this.openError = e;
     }
+  }
+
+  /** @internal The reader left pcscd's list: ends it, and its card connection with it. */
+  removed(): void {
+    this.gone = true;
+    this.close();
   }
 
   /** @internal Starts waiting on the reader's state; PCSCLite calls it before emitting `reader`. */
@@ -128,7 +136,7 @@ export class CardReader extends EventEmitter {
     if (this.isEnded) return;
     this.isEnded = true;
     this.closing = true;
-    this.release();
+    this.release(!this.closedByApp);
     try {
       if (error) this.emit('error', error);
     } finally {
@@ -139,21 +147,26 @@ export class CardReader extends EventEmitter {
     }
   }
 
-  /** Closes both contexts: nothing of this reader keeps the process alive afterwards. */
-  private release(): void {
-    const watcher = this.watcher;
-    const cardContext = this.cardContext;
+  /**
+   * Closes the watching context and, when the reader or pcscd is gone, the card's too. After the
+   * app's own close() the card connection stays usable, as node-pcsclite's handle does (an idle
+   * context never keeps the process alive).
+   */
+  private release(card: boolean): void {
+    void this.watcher?.release().catch(() => undefined);
     this.watcher = null;
+    if (!card) return;
+    const cardContext = this.cardContext;
     this.cardContext = null;
     this.card = null;
     this.connected = false;
-    void watcher?.release().catch(() => undefined);
     void cardContext?.then((c) => c.release()).catch(() => undefined);
   }
 
-  /** Stops watching the reader (`end` follows) and closes its connection to the card, leaving the card as it is. */
+  /** Stops watching the reader (`end` follows); a card connection stays until disconnect(). */
   close(): number {
     if (this.closing) return 0;
+    this.closedByApp = !this.gone;
     this.closing = true;
     // Before the watcher exists, watch() sees `closing` once it has its context and ends.
     if (this.watcher) void this.watcher.cancel().catch(() => undefined);

@@ -160,7 +160,7 @@ export class PCSCLite extends EventEmitter {
       reader.start();
       this.emit('reader', reader);
     }
-    for (const name of known.filter((n) => !names.includes(n))) this.readers[name]?.close();
+    for (const name of known.filter((n) => !names.includes(n))) this.readers[name]?.removed();
   }
 }
 

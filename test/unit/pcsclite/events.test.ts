@@ -234,6 +234,31 @@ describe('connect, transmit, control, disconnect (callbacks)', () => {
     expect([aerr, data.toString('hex')]).toEqual([null, 'cafe9000']);
   });
 
+  it('after reader.close() (end emitted) the card connection still works, as node-pcsclite’s handle does', async () => {
+    const { r } = await connected();
+    const [, protocol] = await call<number>((cb) => r.connect(cb));
+    const ended = new Promise((resolve) => r.once('end', resolve));
+    r.close();
+    await ended;
+    expect(r.connected).toBe(true);
+    const [err, data] = await call<Buffer>((cb) => r.transmit(Buffer.from('80CA000000', 'hex'), 40, protocol, cb));
+    expect([err, data.toString('hex')]).toEqual([null, 'cafe9000']);
+    const [derr] = await call<void>((cb) => r.disconnect(r.SCARD_LEAVE_CARD, cb));
+    expect([derr, r.connected]).toEqual([null, false]);
+  });
+
+  it('a reader unplugged takes its card connection with it', async () => {
+    const { f, r } = await connected();
+    await call<number>((cb) => r.connect(cb));
+    const ended = new Promise((resolve) => r.once('end', resolve));
+    f.removeReader(R0);
+    await ended;
+    expect(r.connected).toBe(false);
+    const seen: string[] = [];
+    r.transmit(Buffer.from('80CA000000', 'hex'), 40, 2, (e) => seen.push(String(e?.message)));
+    expect(seen).toEqual(['Card Reader not connected']);
+  });
+
   it('a response longer than res_len is SCARD_E_INSUFFICIENT_BUFFER, as SCardTransmit says', async () => {
     const { r } = await connected(() => Buffer.alloc(34, 0x90));
     const [, protocol] = await call<number>((cb) => r.connect(cb));
