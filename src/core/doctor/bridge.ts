@@ -146,7 +146,9 @@ function slotsText(input: BridgeInput): string {
   if (n !== undefined)
     return ` It is started with --client-slots ${n}: this machine's libpcsclite is built for ${n} reader slots, like its pcscd (upstream pcsc-lite has 16; Fedora patches both to 48), and up to protocol 4:5 a client reads exactly its own build's count, so with the default 16 its programs would wait for entries that never come.`;
   const minor = input.client.protocol ? Number(input.client.protocol.slice(2)) : undefined;
-  if (input.sandbox || input.client.slots !== undefined || (minor !== undefined && minor > 5)) return '';
+  // Only Fedora's family is known to patch the count (Debian's 1.9.9 library reads 16 × 184 bytes).
+  const fedoraLike = input.family === 'fedora' || input.family === 'unknown';
+  if (input.sandbox || input.client.slots !== undefined || !fedoraLike || (minor !== undefined && minor > 5)) return '';
   return " If these programs are built against Fedora's pcsc-lite (48 reader slots where upstream has 16), add `--client-slots 48` to the proxy's command line (and to `pcsc proxy --print-systemd --unit service`): up to protocol 4:5 the reader-state array carries no count, each side uses the one it was built with, and a 48-slot client would wait for 32 entries a default bridge never sends. pcsc cannot read the count from the library (a stripped build has it only as instruction operands), and a daemon's count tells the library's only when the daemon is this machine's own pcscd (here it is not, or could not be counted).";
 }
 
