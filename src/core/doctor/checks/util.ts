@@ -40,17 +40,29 @@ export async function daemonSocket(ctx: DoctorContext): Promise<string> {
   return (await socketPath(ctx)).path;
 }
 
+/** Measurements under way, by the run's fact store. */
+const measuring = new WeakMap<object, Promise<number | undefined>>();
+
 /**
  * The entries of the reader-state array the daemon at `path` (this process's path to the checks'
  * socket) sends clients up to 4:5: measured once per run (`probeArraySlots`), then the fact
  * `pcscd.slots`. Undefined when it cannot be counted (a daemon below 4:4, no answer).
  */
-export async function daemonSlots(ctx: DoctorContext, path: string): Promise<number | undefined> {
+export function daemonSlots(ctx: DoctorContext, path: string): Promise<number | undefined> {
   const known = ctx.facts.get('pcscd.slots');
-  if (known !== undefined) return known ?? undefined;
-  const n = await probeArraySlots(path, { signal: ctx.signal }).catch(() => undefined);
-  ctx.facts.set('pcscd.slots', n ?? null);
-  return n;
+  if (known !== undefined) return Promise.resolve(known ?? undefined);
+  // Checks that run side by side share the one measurement under way.
+  let pending = measuring.get(ctx.facts);
+  if (!pending) {
+    pending = probeArraySlots(path, { signal: ctx.signal })
+      .catch(() => undefined)
+      .then((n) => {
+        ctx.facts.set('pcscd.slots', n ?? null);
+        return n;
+      });
+    measuring.set(ctx.facts, pending);
+  }
+  return pending;
 }
 
 export function octal(mode: number): string {
