@@ -293,4 +293,17 @@ describe('pcsc proxy --print-systemd', () => {
     expect(o.commands.at(-1)).toBe('systemctl --user enable --now pcsc-proxy.socket');
     expect(o.systemd).toBe(false);
   });
+
+  it('--client-slots 48 goes into the service, its install command and the line for a machine without systemd', async () => {
+    const j = await pcsc(['proxy', '--print-systemd', '--client-slots', '48', '--json'], {
+      env: { PATH: process.env.PATH },
+    });
+    expect(j.code).toBe(0);
+    const o = JSON.parse(j.stdout) as { service: { text: string }; commands: string[]; withoutSystemd: string };
+    expect(o.service.text).toMatch(/^ExecStart=.* --client-slots 48$/m);
+    expect(o.commands).toContain(
+      'pcsc proxy --print-systemd --unit service --client-slots 48 > ~/.config/systemd/user/pcsc-proxy.service',
+    );
+    expect(o.withoutSystemd).toMatch(/^pcsc proxy --listen \S+ --client-slots 48 &$/);
+  });
 });
