@@ -8,6 +8,8 @@ import { probeVersions } from '../pcscd-versions.js';
 import { broken, CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
 import { DEFAULT_SOCKET, LEGACY_SOCKET, type SocketChoice } from '../../pcscd/socket-path.js';
 import { pcscdBinary } from '../../system/pcscd-info.js';
+import { readerUsbPath, type UsbPathAnswer } from '../../pcsc/usb-path.js';
+import { linkReaders, type ReaderLink } from '../../udev/reader-link.js';
 import {
   asRoot,
   detectMachine,
@@ -293,7 +295,40 @@ export const pcscdProtocol: DoctorCheck = {
   },
 };
 
-type ReaderVerdict = { reader: string; status: 'pass' | 'warn' | 'fail'; state: string; code?: string };
+type ReaderVerdict = {
+  reader: string;
+  status: 'pass' | 'warn' | 'fail';
+  state: string;
+  code?: string;
+  /** The driver's USB path (SCardControl 3601), and the sysfs device the reader is (src/core/udev/reader-link.ts). */
+  usb?: Omit<ReaderLink, 'reader'>;
+};
+
+/** The driver's USB path for one reader, on a connection of its own (a busy reader stalls only itself). */
+async function usbPathOf(socket: string, reader: string, signal: AbortSignal): Promise<UsbPathAnswer> {
+  let c: PcscdContext | undefined;
+  try {
+    c = await PcscdContext.establish({ socket, env: {}, requestTimeout: BUSY_WAIT_MS });
+    return await readerUsbPath(c, reader, signal);
+  } catch (e) {
+    if (e instanceof PcscError && e.code !== Scard.E_CANCELLED) return { unavailable: scardName(e.code) };
+    throw e;
+  } finally {
+    await c?.release().catch(() => undefined);
+  }
+}
+
+/** Each reader tied to its USB device: by the driver's path, else by name and VID:PID (saying so). */
+async function usbLinks(ctx: DoctorContext, socket: string, names: readonly string[]): Promise<ReaderLink[]> {
+  const answers = await Promise.all(names.map((n) => usbPathOf(socket, n, ctx.signal)));
+  return linkReaders(
+    ctx.probe,
+    names.map((name, i) => {
+      const a = answers[i] as UsbPathAnswer;
+      return 'usbPath' in a ? { name, usbPath: a.usbPath } : { name, unavailable: a.unavailable };
+    }),
+  );
+}
 
 export const pcscdReaders: DoctorCheck = {
   id: 'pcscd.readers',
@@ -326,14 +361,31 @@ export const pcscdReaders: DoctorCheck = {
       // behind another program's transaction would otherwise stall every reader after it.
       // Where pcscd's driver errors are logged: the journal under systemd, else wherever it was started to log.
       const log = (await detectMachine(ctx.probe)).init === 'systemd' ? 'journalctl -u pcscd' : "pcscd's log";
-      const verdicts = await Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal, log)));
+      // The USB paths on connections of their own, alongside: a busy reader delays both only once.
+      const [verdicts, links] = await Promise.all([
+        Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal, log))),
+        usbLinks(
+          ctx,
+          s.host,
+          states.map((st) => st.reader),
+        ),
+      ]);
+      verdicts.forEach((v, i) => {
+        const { reader: _, ...usb } = links[i] as ReaderLink;
+        v.usb = usb;
+      });
       const worst = verdicts.some((v) => v.status === 'fail')
         ? 'fail'
         : verdicts.some((v) => v.status === 'warn')
           ? 'warn'
           : 'pass';
       const bad = verdicts.filter((v) => v.status !== 'pass');
-      const details = verdicts.map((v) => `${v.reader}: ${v.state}`);
+      // A reader tied to no USB device and like none here (vpcd, a serial reader) gets no USB line.
+      const tied = (u?: Omit<ReaderLink, 'reader'>): boolean => !!u && (u.matchedBy !== 'none' || !!u.candidates);
+      const details = verdicts.flatMap((v) => [
+        `${v.reader}: ${v.state}`,
+        ...(v.usb && tied(v.usb) ? [`${v.reader}: ${v.usb.note}`] : []),
+      ]);
       const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT');
       const unavailable = verdicts.some((v) => v.code === 'SCARD_STATE_UNAVAILABLE');
       return result(
