@@ -1,6 +1,13 @@
 // `pcsc scan -c`: every reader once, with its card state, ATR and names (pcsc_scan -c).
 
-import { Context, readerStatus, selectReader, type BackendName, type NameLookup } from '../../core/index.js';
+import {
+  Context,
+  readerStatus,
+  readerUsbPath,
+  selectReader,
+  type BackendName,
+  type NameLookup,
+} from '../../core/index.js';
 import type { CardListResult } from './result.js';
 
 export interface CardListOptions {
@@ -21,9 +28,13 @@ export async function listCardsOnce(opts: CardListOptions): Promise<CardListResu
         { timeout: 0, signal: opts.signal },
       )
     : [];
-  const readers = states.map((r) => {
+  // The USB path is the driver's (pcscd's readers); the USB backend has no driver to ask.
+  const daemon = Boolean(ctx.info.socket);
+  const readers = [];
+  for (const r of states) {
     const { reader, ...f } = readerStatus(r, all.indexOf(r.reader), opts.names);
-    return { name: reader, ...f };
-  });
+    const usb = daemon ? await readerUsbPath(ctx, reader, opts.signal) : undefined;
+    readers.push({ name: reader, ...(usb && 'usbPath' in usb ? { usbPath: usb.usbPath.path } : {}), ...f });
+  }
   return { readers, daemon: { protocol: ctx.info.protocol ?? '', socket: ctx.info.socket ?? '' } };
 }

@@ -5,6 +5,7 @@ import {
   Context,
   monitor,
   PcscError,
+  readerUsbPath,
   Scard,
   type BackendName,
   type NameLookup,
@@ -122,11 +123,29 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
   };
   let changes = 0;
   let stoppedBy: WatchSummary['stoppedBy'] | undefined;
+  /** -d: readers whose USB path was asked for (again after they go and come back). */
+  const asked = new Set<string>();
   try {
     await using ctx = await establish(o, stop.signal);
     const m = monitorFor(ctx, o, stop.signal);
     for await (const e of m) {
       emit(e);
+      if (e.event === 'reader-removed') asked.delete(e.reader);
+      if (
+        o.debug &&
+        m.context?.info.socket &&
+        (e.event === 'status' || e.event === 'reader-added') &&
+        !asked.has(e.reader)
+      ) {
+        asked.add(e.reader);
+        const a = await readerUsbPath(m.context, e.reader, stop.signal);
+        emit({
+          event: 'usb-path',
+          time: e.time,
+          reader: e.reader,
+          ...('usbPath' in a ? { usbPath: a.usbPath.path } : a),
+        });
+      }
       if (CHANGES.has(e.event) && ++changes === o.count) {
         stoppedBy = 'count';
         break;

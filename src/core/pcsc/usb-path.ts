@@ -13,6 +13,7 @@ import type { Card, ConnectOptions } from '../scard/types.js';
 /** SCARD_CTL_CODE(3601): libccid's "USB path of this reader" (src/ifdhandler.c, CCID 1.7.1). */
 export const IOCTL_GET_USB_PATH = ctlCode(3601);
 
+/** A reader's USB path as its driver gives it (SCardControl 3601), and its parts. */
 export interface UsbPath {
   /** The whole answer: the sysfs name of the reader's USB interface, e.g. "1-1.3.2:1.0". */
   path: string;

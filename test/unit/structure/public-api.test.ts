@@ -70,6 +70,11 @@ const EXPECTED = [
   'ctlCode',
   'decodeFeatures',
   'decodeTlvProperties',
+  'IOCTL_GET_USB_PATH',
+  'UsbPath',
+  'UsbPathAnswer',
+  'decodeUsbPath',
+  'readerUsbPath',
   // bytes, APDUs, status words, ATRs
   'ApduCase',
   'ApduFields',

@@ -8,8 +8,8 @@ import { probeVersions } from '../pcscd-versions.js';
 import { broken, CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
 import { DEFAULT_SOCKET, LEGACY_SOCKET, type SocketChoice } from '../../pcscd/socket-path.js';
 import { pcscdBinary } from '../../system/pcscd-info.js';
-import { readerUsbPath, type UsbPathAnswer } from '../../pcsc/usb-path.js';
-import { linkReaders, type ReaderLink } from '../../udev/reader-link.js';
+import type { ReaderLink } from '../../udev/reader-link.js';
+import { readerLinks } from '../reader-links.js';
 import {
   asRoot,
   detectMachine,
@@ -304,32 +304,6 @@ type ReaderVerdict = {
   usb?: Omit<ReaderLink, 'reader'>;
 };
 
-/** The driver's USB path for one reader, on a connection of its own (a busy reader stalls only itself). */
-async function usbPathOf(socket: string, reader: string, signal: AbortSignal): Promise<UsbPathAnswer> {
-  let c: PcscdContext | undefined;
-  try {
-    c = await PcscdContext.establish({ socket, env: {}, requestTimeout: BUSY_WAIT_MS });
-    return await readerUsbPath(c, reader, signal);
-  } catch (e) {
-    if (e instanceof PcscError && e.code !== Scard.E_CANCELLED) return { unavailable: scardName(e.code) };
-    throw e;
-  } finally {
-    await c?.release().catch(() => undefined);
-  }
-}
-
-/** Each reader tied to its USB device: by the driver's path, else by name and VID:PID (saying so). */
-async function usbLinks(ctx: DoctorContext, socket: string, names: readonly string[]): Promise<ReaderLink[]> {
-  const answers = await Promise.all(names.map((n) => usbPathOf(socket, n, ctx.signal)));
-  return linkReaders(
-    ctx.probe,
-    names.map((name, i) => {
-      const a = answers[i] as UsbPathAnswer;
-      return 'usbPath' in a ? { name, usbPath: a.usbPath } : { name, unavailable: a.unavailable };
-    }),
-  );
-}
-
 export const pcscdReaders: DoctorCheck = {
   id: 'pcscd.readers',
   title: 'Each reader pcscd lists accepts a shared connection',
@@ -364,10 +338,11 @@ export const pcscdReaders: DoctorCheck = {
       // The USB paths on connections of their own, alongside: a busy reader delays both only once.
       const [verdicts, links] = await Promise.all([
         Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal, log))),
-        usbLinks(
-          ctx,
+        readerLinks(
+          ctx.probe,
           s.host,
           states.map((st) => st.reader),
+          ctx.signal,
         ),
       ]);
       verdicts.forEach((v, i) => {

@@ -3,7 +3,10 @@
 // serial number in the reader's name, the only device of its VID:PID, or two identical readers
 // that cannot be told apart without the path.
 
+import { Chalk } from 'chalk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runUdevCheck } from '../../../../src/core/doctor/udev-check.js';
+import { renderReaders } from '../../../../src/cli/render/doctor.js';
 import { Scard } from '../../../../src/core/errors.js';
 import { decodeUsbPath, IOCTL_GET_USB_PATH } from '../../../../src/core/pcsc/usb-path.js';
 import { ctlCode } from '../../../../src/core/scard/constants.js';
@@ -11,6 +14,7 @@ import { FakePcscd } from '../../../fakes/fake-pcscd.js';
 import type { FakeReader } from '../../../fakes/model.js';
 import {
   dispose,
+  probeFor,
   runCheck,
   scenario,
   withLibccid,
@@ -152,5 +156,30 @@ describe('pcscd.readers: the USB device of each reader', () => {
     expect(r.details.at(-1)).toBe(
       `${TWIN} 00 00: the driver gives no USB path (a reply that is not a USB path (9000): libccid before 1.7.1, another driver, or not a USB reader); matched by VID:PID (the only 08e6:3437 here): 1-2`,
     );
+  });
+});
+
+describe('udev-check: pcscd readers beside their devices', () => {
+  it('--json lists pcscdReaders tied by the USB path; the table names each device’s pcscd reader', async () => {
+    await twoTwins((path) => (code) => (code === IOCTL_GET_USB_PATH ? { data: reply(path) } : { rv: UNSUPPORTED }));
+    const r = await runUdevCheck({ probe: probeFor(s as Scenario) });
+    expect(r.pcscdReaders?.map((l) => [l.reader, l.usbPath, l.matchedBy, l.device?.busPath])).toEqual([
+      [`${TWIN} 00 00`, '1-2:1.0', 'usb-path', '1-2'],
+      [`${TWIN} 01 00`, '1-3:1.0', 'usb-path', '1-3'],
+    ]);
+    const lines = renderReaders(r.readers, new Chalk({ level: 0 }), r.pcscdReaders);
+    expect(lines).toContain(`  pcscd:   ${TWIN} 01 00 (USB path 1-3:1.0), by the USB path its driver gives`);
+  });
+  it('without 3601 each device says which pcscd readers it may be', async () => {
+    await twoTwins(() => () => ({ rv: UNSUPPORTED }));
+    const r = await runUdevCheck({ probe: probeFor(s as Scenario) });
+    expect(r.pcscdReaders?.map((l) => l.matchedBy)).toEqual(['none', 'none']);
+    const lines = renderReaders(r.readers, new Chalk({ level: 0 }), r.pcscdReaders);
+    expect(lines.filter((l) => l.includes('is this reader or another of the same VID:PID (1-2, 1-3)'))).toHaveLength(4);
+  });
+  it('no daemon: no pcscdReaders', async () => {
+    s = withLibccid(withPcscd(scenario(), '2.0.3'), '1.7.1');
+    const r = await runUdevCheck({ probe: probeFor(s) });
+    expect(r.pcscdReaders).toBeUndefined();
   });
 });
