@@ -83,7 +83,7 @@ export const wslUsbip: DoctorCheck = {
   async run(ctx) {
     const probe = ctx.probe;
     const info = await detectWsl(probe);
-    if (!info) return result('pass', 'Not WSL', { data: { wsl: null } });
+    if (!info) return result('skip', 'Not WSL', { data: { wsl: null } });
     const where = `WSL ${info.version}${info.distro ? ` (${info.distro})` : ''}`;
     const data: Record<string, unknown> = {
       wsl: { version: info.version, distro: info.distro ?? null, kernel: info.kernel, evidence: info.evidence },
