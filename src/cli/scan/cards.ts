@@ -3,7 +3,7 @@
 import {
   Context,
   readerStatus,
-  readerUsbPath,
+  readerUsbPathAt,
   selectReader,
   type BackendName,
   type NameLookup,
@@ -18,6 +18,9 @@ export interface CardListOptions {
   signal?: AbortSignal;
 }
 
+/** How long -c waits for one reader's USB path (a reader busy in another program's transaction). */
+const USB_PATH_WAIT_MS = 2000;
+
 export async function listCardsOnce(opts: CardListOptions): Promise<CardListResult> {
   await using ctx = await Context.establish({ socket: opts.socket, backend: opts.backend, signal: opts.signal });
   const all = await ctx.listReaders();
@@ -28,12 +31,18 @@ export async function listCardsOnce(opts: CardListOptions): Promise<CardListResu
         { timeout: 0, signal: opts.signal },
       )
     : [];
-  // The USB path is the driver's (pcscd's readers); the USB backend has no driver to ask.
-  const daemon = Boolean(ctx.info.socket);
+  // The USB path is the driver's (pcscd's readers); the USB backend has no driver to ask. Asked on
+  // connections of their own, bounded: pcscd holds a connect while another program's transaction lasts.
+  const socket = ctx.info.socket;
   const readers = [];
   for (const r of states) {
     const { reader, ...f } = readerStatus(r, all.indexOf(r.reader), opts.names);
-    const usb = daemon ? await readerUsbPath(ctx, reader, opts.signal) : undefined;
+    const usb = socket
+      ? await readerUsbPathAt(socket, reader, {
+          timeoutMs: USB_PATH_WAIT_MS,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        })
+      : undefined;
     readers.push({ name: reader, ...(usb && 'usbPath' in usb ? { usbPath: usb.usbPath.path } : {}), ...f });
   }
   return { readers, daemon: { protocol: ctx.info.protocol ?? '', socket: ctx.info.socket ?? '' } };

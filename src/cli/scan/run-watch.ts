@@ -5,7 +5,7 @@ import {
   Context,
   monitor,
   PcscError,
-  readerUsbPath,
+  readerUsbPathAt,
   Scard,
   type BackendName,
   type NameLookup,
@@ -131,14 +131,11 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
     for await (const e of m) {
       emit(e);
       if (e.event === 'reader-removed') asked.delete(e.reader);
-      if (
-        o.debug &&
-        m.context?.info.socket &&
-        (e.event === 'status' || e.event === 'reader-added') &&
-        !asked.has(e.reader)
-      ) {
+      const socket = m.context?.info.socket;
+      if (o.debug && socket && (e.event === 'status' || e.event === 'reader-added') && !asked.has(e.reader)) {
         asked.add(e.reader);
-        const a = await readerUsbPath(m.context, e.reader, stop.signal);
+        // On a connection of its own, bounded: a reader busy in another program's transaction must not stall the watch.
+        const a = await readerUsbPathAt(socket, e.reader, { timeoutMs: 2000, signal: stop.signal });
         emit({
           event: 'usb-path',
           time: e.time,

@@ -1,28 +1,14 @@
 // Each of pcscd's readers tied to its USB device (the driver's USB path, SCardControl 3601, else the
 // name's fallbacks: src/core/udev/reader-link.ts), for pcscd.readers and `pcsc udev-check`.
 
-import { PcscError, Scard, scardName } from '../errors.js';
+import { PcscError, Scard } from '../errors.js';
 import { PcscdContext } from '../pcscd/context.js';
-import { readerUsbPath, type UsbPathAnswer } from '../pcsc/usb-path.js';
+import { readerUsbPathAt, type UsbPathAnswer } from '../pcsc/usb-path.js';
 import type { SystemProbe } from '../system/types.js';
 import { linkReaders, type ReaderLink } from '../udev/reader-link.js';
 
 /** How long one reader's question may wait (pcscd holds a connect while another program's transaction lasts). */
 const WAIT_MS = 5000;
-
-/** The driver's USB path for one reader, on a connection of its own (a busy reader stalls only itself). */
-async function usbPathOf(socket: string, reader: string, signal?: AbortSignal): Promise<UsbPathAnswer> {
-  let c: PcscdContext | undefined;
-  try {
-    c = await PcscdContext.establish({ socket, env: {}, requestTimeout: WAIT_MS });
-    return await readerUsbPath(c, reader, signal);
-  } catch (e) {
-    if (e instanceof PcscError && e.code !== Scard.E_CANCELLED) return { unavailable: scardName(e.code) };
-    throw e;
-  } finally {
-    await c?.release().catch(() => undefined);
-  }
-}
 
 /** `names` (pcscd's readers on `socket`, a path on this machine) tied to the probe's USB devices. */
 export async function readerLinks(
@@ -31,7 +17,9 @@ export async function readerLinks(
   names: readonly string[],
   signal?: AbortSignal,
 ): Promise<ReaderLink[]> {
-  const answers = await Promise.all(names.map((n) => usbPathOf(socket, n, signal)));
+  const answers = await Promise.all(
+    names.map((n) => readerUsbPathAt(socket, n, { timeoutMs: WAIT_MS, ...(signal ? { signal } : {}) })),
+  );
   return linkReaders(
     probe,
     names.map((name, i) => {

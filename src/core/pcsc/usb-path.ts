@@ -8,6 +8,7 @@
 import { isPcscError, Scard, scardName } from '../errors.js';
 import { toHex } from '../bytes/hex.js';
 import { ctlCode } from '../scard/constants.js';
+import { PcscdContext } from '../pcscd/context.js';
 import type { Card, ConnectOptions } from '../scard/types.js';
 
 /** SCARD_CTL_CODE(3601): libccid's "USB path of this reader" (src/ifdhandler.c, CCID 1.7.1). */
@@ -69,5 +70,28 @@ export async function readerUsbPath(ctx: Connector, reader: string, signal?: Abo
     throw e;
   } finally {
     await card?.disconnect('leave').catch(() => undefined);
+  }
+}
+
+/**
+ * The same question on a pcscd connection of its own, each request bounded by `timeoutMs`
+ * (default 5 s): pcscd holds every connect to a reader while another program's transaction lasts,
+ * and a caller watching or listing other readers must not wait for that. A daemon that does not
+ * answer in time gives `{ unavailable: "SCARD_E_TIMEOUT" }`.
+ */
+export async function readerUsbPathAt(
+  socket: string,
+  reader: string,
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<UsbPathAnswer> {
+  let c: PcscdContext | undefined;
+  try {
+    c = await PcscdContext.establish({ socket, env: {}, requestTimeout: opts.timeoutMs ?? 5000 });
+    return await readerUsbPath(c, reader, opts.signal);
+  } catch (e) {
+    if (isPcscError(e) && e.code !== Scard.E_CANCELLED) return { unavailable: scardName(e.code) };
+    throw e;
+  } finally {
+    await c?.release().catch(() => undefined);
   }
 }

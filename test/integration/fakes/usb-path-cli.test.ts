@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { pcsc, requireBuild } from '../../helpers/cli.js';
 import { IOCTL_GET_USB_PATH } from '../../../src/core/pcsc/usb-path.js';
 import { Scard } from '../../../src/core/errors.js';
-import { READER, READER2, guard, startFake, withCard } from './helpers.js';
+import { READER, READER2, establish, guard, startFake, withCard } from './helpers.js';
 
 guard();
 beforeAll(() => {
@@ -31,6 +31,30 @@ describe('the USB path in pcsc scan', () => {
       [READER2, undefined],
     ]);
     expect(fake.violations).toEqual([]);
+  });
+  it('-c does not wait for a reader busy in another program’s transaction: that one gets no path', async () => {
+    const fake = await startFake({
+      version: '2.0.3',
+      readers: [
+        { ...withCard(), control: path('1-2:1.0') },
+        { ...withCard(READER2), control: path('1-3:1.0') },
+      ],
+    });
+    const other = await establish(fake);
+    try {
+      const card = await other.connect(READER, { share: 'shared' });
+      await card.beginTransaction();
+      const r = await pcsc(['scan', '-c', '-n', '--json', '--socket', fake.path], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout) as { readers: { name: string; usbPath?: string }[] };
+      expect(j.readers.map((x) => [x.name, x.usbPath])).toEqual([
+        [READER, undefined],
+        [READER2, '1-3:1.0'],
+      ]);
+      await card.endTransaction();
+    } finally {
+      await other.release();
+    }
   });
   it('-d prints it after each reader’s first state (and -d --json as a usb-path event)', async () => {
     const fake = await startFake({

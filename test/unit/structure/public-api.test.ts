@@ -75,6 +75,7 @@ const EXPECTED = [
   'UsbPathAnswer',
   'decodeUsbPath',
   'readerUsbPath',
+  'readerUsbPathAt',
   // bytes, APDUs, status words, ATRs
   'ApduCase',
   'ApduFields',
