@@ -165,9 +165,7 @@ export const polkit: DoctorCheck = {
           ],
           fix: fix(
             `Allow your user (${me}) with a polkit rule.`,
-            [
-              writeRuleCommand(ruleFor(me), `/etc/polkit-1/rules.d/50-pcscd-${me}.rules`, m),
-            ],
+            [writeRuleCommand(ruleFor(me), `/etc/polkit-1/rules.d/50-pcscd-${me}.rules`, m)],
             mustElevate(m),
           ),
           data,
