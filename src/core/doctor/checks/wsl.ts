@@ -149,7 +149,7 @@ export const wslUsbip: DoctorCheck = {
           details: [
             ...details,
             other
-              ? 'The readers in sysfs hang under another controller (passed through otherwise).'
+              ? 'The readers in sysfs are not on a vhci_hcd (USB/IP) controller: they came some other way (a custom kernel, a passed-through controller).'
               : 'Windows keeps USB devices to itself until usbipd-win shares and attaches them; until then pcscd has no reader to find and programs (ykman, OpenSC) say "no readers" or "PC/SC not available".',
           ],
           ...(other ? {} : { fix: fix(WINDOWS_TEXT) }),
