@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context, readerUsbPath } from '../../src/core/index.js';
 import { runDoctor } from '../../src/core/doctor/index.js';
 import { pcsc, requireBuild } from '../helpers/cli.js';
+import { startPcsc, stopAll } from '../helpers/scan-process.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
 let rig: Rig;
@@ -16,6 +17,7 @@ beforeAll(async () => {
   rig = await startRig({ atr: '3B80800101' });
 }, 60_000);
 afterAll(async () => {
+  await stopAll();
   await rig?.stop();
 });
 

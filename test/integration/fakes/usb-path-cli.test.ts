@@ -2,7 +2,8 @@
 // SCardControl 3601 (libccid ≥ 1.7.1; the fake answers as libccid does: the path and its NUL),
 // and nothing (-c) or why not (-d) when it refuses, as older drivers do.
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPcsc, stopAll } from '../../helpers/scan-process.js';
 import { pcsc, requireBuild } from '../../helpers/cli.js';
 import { IOCTL_GET_USB_PATH } from '../../../src/core/pcsc/usb-path.js';
 import { Scard } from '../../../src/core/errors.js';
@@ -11,6 +12,9 @@ import { READER, READER2, establish, guard, startFake, withCard } from './helper
 guard();
 beforeAll(() => {
   requireBuild();
+});
+afterAll(async () => {
+  await stopAll();
 });
 
 const env = { ...process.env, NO_COLOR: '1' };
@@ -56,26 +60,34 @@ describe('the USB path in pcsc scan', () => {
       await other.release();
     }
   });
-  it('-d prints it after each reader’s first state (and -d --json as a usb-path event)', async () => {
-    const fake = await startFake({
-      version: '2.0.3',
-      readers: [{ ...withCard(), control: path('3-4:1.0') }, { name: READER2 }],
-    });
-    const human = await pcsc(['scan', '-d', '-n', '-t', '3', '--socket', fake.path], { env });
-    expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toContain('  USB path: 3-4:1.0');
-    expect(human.stdout).toContain(
-      '  USB path: none (SCARD_E_UNSUPPORTED_FEATURE: the driver does not give it; libccid 1.7.1 and later do)',
-    );
-    const json = await pcsc(['scan', '-d', '-n', '--json', '-t', '3', '--socket', fake.path], { env });
-    const events = json.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { event: string; reader?: string; usbPath?: string; unavailable?: string })
-      .filter((e) => e.event === 'usb-path');
-    expect(events.map(({ reader, usbPath, unavailable }) => ({ reader, usbPath, unavailable }))).toEqual([
-      { reader: READER, usbPath: '3-4:1.0', unavailable: undefined },
-      { reader: READER2, usbPath: undefined, unavailable: 'SCARD_E_UNSUPPORTED_FEATURE' },
-    ]);
-  });
+  it(
+    '-d prints it after each reader’s first state (and -d --json as a usb-path event)',
+    { timeout: 120_000 },
+    async () => {
+      const fake = await startFake({
+        version: '2.0.3',
+        readers: [{ ...withCard(), control: path('3-4:1.0') }, { name: READER2 }],
+      });
+      const human = startPcsc(['scan', '-d', '-n', '--socket', fake.path], env);
+      await human.waitLine((l) => l === '  USB path: 3-4:1.0', { timeoutMs: 30_000 });
+      await human.waitLine(
+        (l) =>
+          l ===
+          '  USB path: none (SCARD_E_UNSUPPORTED_FEATURE: the driver does not give it; libccid 1.7.1 and later do)',
+        { timeoutMs: 30_000 },
+      );
+      expect(await human.stop()).toBe(130);
+      const json = startPcsc(['scan', '-d', '-n', '--json', '--socket', fake.path], env);
+      const first = await json.waitEvent((e) => e.event === 'usb-path' && e.reader === READER, { timeoutMs: 30_000 });
+      const second = await json.waitEvent((e) => e.event === 'usb-path' && e.reader === READER2, { timeoutMs: 30_000 });
+      expect(await json.stop()).toBe(130);
+      expect(first).toEqual({ event: 'usb-path', time: expect.any(String), reader: READER, usbPath: '3-4:1.0' });
+      expect(second).toEqual({
+        event: 'usb-path',
+        time: expect.any(String),
+        reader: READER2,
+        unavailable: 'SCARD_E_UNSUPPORTED_FEATURE',
+      });
+    },
+  );
 });
