@@ -66,6 +66,8 @@ export type {
 export { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode } from './scard/constants.js';
 export { decodeFeatures, decodeTlvProperties, FEATURE_GET_TLV_PROPERTIES } from './pcsc/features.js';
 export type { Feature, TlvProperty } from './pcsc/features.js';
+export { decodeUsbPath, IOCTL_GET_USB_PATH, readerUsbPath, readerUsbPathAt } from './pcsc/usb-path.js';
+export type { UsbPath, UsbPathAnswer } from './pcsc/usb-path.js';
 
 // Bytes, APDUs, status words, ATRs (ISO 7816).
 export { formatHex, isHex, parseHex, toHex } from './bytes/hex.js';

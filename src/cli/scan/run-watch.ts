@@ -6,6 +6,7 @@ import {
   Context,
   monitor,
   PcscError,
+  readerUsbPathAt,
   Scard,
   UsageError,
   type BackendName,
@@ -124,11 +125,26 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
   };
   let changes = 0;
   let stoppedBy: WatchSummary['stoppedBy'] | undefined;
+  /** -d: readers whose USB path was asked for (again after they go and come back). */
+  const asked = new Set<string>();
   try {
     await using ctx = await establish(o, stop.signal);
     const m = monitorFor(ctx, o, stop.signal);
     for await (const e of m) {
       emit(e);
+      if (e.event === 'reader-removed') asked.delete(e.reader);
+      const socket = m.context?.info.socket;
+      if (o.debug && socket && (e.event === 'status' || e.event === 'reader-added') && !asked.has(e.reader)) {
+        asked.add(e.reader);
+        // On a connection of its own, bounded: a reader busy in another program's transaction must not stall the watch.
+        const a = await readerUsbPathAt(socket, e.reader, { timeoutMs: 2000, signal: stop.signal });
+        emit({
+          event: 'usb-path',
+          time: e.time,
+          reader: e.reader,
+          ...('usbPath' in a ? { usbPath: a.usbPath.path } : a),
+        });
+      }
       // A card already in at start (card-inserted, initial) is no change.
       if (CHANGES.has(e.event) && !('initial' in e && e.initial) && ++changes === o.count) {
         stoppedBy = 'count';

@@ -68,5 +68,6 @@ export {
 } from './bridge.js';
 /** One USB reader's device node, who may open it and the udev rule lines that made it so. */
 export type { ReaderNode } from '../udev/reader-access.js';
+export type { ReaderLink } from '../udev/reader-link.js';
 /** A reader a generated udev rule covers. */
 export type { RuleReader } from '../udev/rule-writer.js';

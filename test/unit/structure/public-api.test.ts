@@ -74,6 +74,12 @@ const EXPECTED = [
   'ctlCode',
   'decodeFeatures',
   'decodeTlvProperties',
+  'IOCTL_GET_USB_PATH',
+  'UsbPath',
+  'UsbPathAnswer',
+  'decodeUsbPath',
+  'readerUsbPath',
+  'readerUsbPathAt',
   // bytes, APDUs, status words, ATRs
   'ApduCase',
   'ApduFields',
