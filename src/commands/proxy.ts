@@ -77,7 +77,7 @@ export default class ProxyCommand extends BaseCommand {
     upstream: string | undefined,
     unit: 'socket' | 'service' | undefined,
   ): Promise<PrintSystemdResult> {
-    const { resolveSocketPath } = await import('../core/index.js');
+    const { resolveSocketPath } = await import('../core/internal.js');
     const { renderUnits, unitsFor } = await import('../cli/proxy/systemd.js');
     const u = unitsFor(resolveSocketPath({ path: upstream }).path);
     if (this.jsonEnabled()) return unit ? u[unit] : u;
