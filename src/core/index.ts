@@ -64,7 +64,7 @@ export type {
 // Attributes, control codes and reader features (PC/SC part 10).
 export { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode } from './scard/constants.js';
 export { decodeFeatures, decodeTlvProperties, FEATURE_GET_TLV_PROPERTIES } from './pcsc/features.js';
-export type { Feature, TlvProperty } from './pcsc/features.js';
+export type { Feature, FeatureName, TlvProperty, TlvPropertyName } from './pcsc/features.js';
 
 // Bytes, APDUs, status words, ATRs (ISO 7816).
 export { formatHex, isHex, parseHex, toHex } from './bytes/hex.js';
