@@ -5,9 +5,7 @@ import type { ScanResult } from '../cli/scan/result.js';
 
 export default class Scan extends BaseCommand {
   static override summary = 'List readers, and watch cards and readers come and go';
-  static override description = `Like pcsc_scan, with the same one-letter flags. Watch mode (the default) prints every card and
-reader event with a timestamp; --json prints one JSON object per event (NDJSON). If pcscd goes away
-it waits for it, then reports what changed meanwhile. See docs/scan.md for the JSON shapes.`;
+  static override description = `Like pcsc_scan, with the same one-letter flags. Watch mode (the default) prints every card and reader event with a timestamp; --json prints one JSON object per event (NDJSON). If pcscd goes away it waits for it, then reports what changed meanwhile. See docs/scan.md for the JSON shapes.`;
   static override examples = [
     '<%= config.bin %> scan',
     '<%= config.bin %> scan -r',
