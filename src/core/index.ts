@@ -48,6 +48,7 @@ export { chooseReader, selectReader } from './pcsc/select-reader.js';
 export type { ChooseReaderOptions, ChosenReader } from './pcsc/select-reader.js';
 export { monitor, ReaderMonitor, type MonitorOptions } from './pcsc/monitor.js';
 export type {
+  CardNames,
   CardPresence,
   DaemonBackEvent,
   DaemonInfo,
@@ -71,6 +72,6 @@ export { formatHex, isHex, parseHex, toHex } from './bytes/hex.js';
 export { buildApdu, MAX_APDU_LENGTH, parseApdu, tryParseApdu } from './card/apdu.js';
 export type { ApduCase, ApduFields, CommandApdu } from './card/apdu.js';
 export { describeSw, isSuccessSw, parseSw, type SwCategory, type SwInfo, type SwInput } from './card/sw.js';
-export { analyzeAtr, MAX_ATR_LENGTH } from './card/atr.js';
+export { analyzeAtr, describeT0, MAX_ATR_LENGTH, wrongTck } from './card/atr.js';
 export type { AtrAnalysis, InterfaceByte, TransmissionParameters } from './card/atr.js';
 export type { CompactTlvObject, HistoricalBytes, PcscStorageCard } from './card/historical.js';

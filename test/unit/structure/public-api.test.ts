@@ -41,6 +41,7 @@ const EXPECTED = [
   'MonitorEvent',
   'MonitorOptions',
   'NameLookup',
+  'CardNames',
   'PNP_NOTIFICATION',
   'ReaderEvent',
   'ReaderMonitor',
@@ -86,6 +87,7 @@ const EXPECTED = [
   'analyzeAtr',
   'buildApdu',
   'describeSw',
+  'describeT0',
   'formatHex',
   'isHex',
   'isSuccessSw',
@@ -94,6 +96,7 @@ const EXPECTED = [
   'parseSw',
   'toHex',
   'tryParseApdu',
+  'wrongTck',
 ];
 
 let checker: ts.TypeChecker;
