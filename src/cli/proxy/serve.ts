@@ -4,7 +4,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ux } from '@oclif/core';
-import { resolveSocketPath, UsageError } from '../../core/index.js';
+import { UsageError } from '../../core/index.js';
+import { resolveSocketPath } from '../../core/internal.js';
 import { probeUpstream, serveUntil, type Activation, type ProxyCall, type ProxyRun } from '../../core/proxy/index.js';
 import { termSafe } from '../escape.js';
 import { onStdoutClosed } from '../stdout-closed.js';

@@ -1,13 +1,7 @@
 // `pcsc scan -c`: every reader once, with its card state, ATR and names (pcsc_scan -c).
 
-import {
-  Context,
-  readerStatus,
-  readerUsbPathAt,
-  selectReader,
-  type BackendName,
-  type NameLookup,
-} from '../../core/index.js';
+import { Context, selectReader, type BackendName, type NameLookup } from '../../core/index.js';
+import { readerStatus, readerUsbPathAt } from '../../core/internal.js';
 import type { CardListResult } from './result.js';
 
 export interface CardListOptions {

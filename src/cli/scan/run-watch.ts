@@ -6,13 +6,13 @@ import {
   Context,
   monitor,
   PcscError,
-  readerUsbPathAt,
   Scard,
   UsageError,
   type BackendName,
   type NameLookup,
   type ReaderMonitor,
 } from '../../core/index.js';
+import { readerUsbPathAt } from '../../core/internal.js';
 import { ScanRenderer } from './render.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 import type { ScanEvent, WaitCardResult } from './result.js';

@@ -1,7 +1,7 @@
 // A PC/SC context on pcscd (docs/protocol.md#calls, docs/protocol.md#connections): one socket, one hContext,
 // every call serialised on it.
 
-import { PcscError, ProtocolError, Scard } from '../errors.js';
+import { PcscError, ProtocolError, Scard, UsageError } from '../errors.js';
 import { Scope, Share, protocolMask } from '../scard/constants.js';
 import type {
   Card,
@@ -61,10 +61,11 @@ export class PcscdContext implements Context {
 
   static async establish(opts: PcscdContextOptions = {}): Promise<PcscdContext> {
     const { path } = resolveSocketPath({ path: opts.socket, env: opts.env });
+    const scope = scopeValue(opts.scope); // a bad name fails before anything is opened
     const session = await Session.open({ ...opts, path });
     try {
       const reply = decodeEstablish(
-        await session.call(encodeEstablish(scopeValue(opts.scope)), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
+        await session.call(encodeEstablish(scope), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
           signal: opts.signal,
         }),
       );
@@ -214,7 +215,11 @@ export class PcscdContext implements Context {
   }
 }
 
-function scopeValue(scope: PcscdContextOptions['scope']): number {
+/** EstablishOptions.scope as sent: a name's SCARD_SCOPE_* value, a number as is; an unknown name is a UsageError. */
+export function scopeValue(scope: PcscdContextOptions['scope']): number {
   if (scope === undefined) return Scope.SYSTEM;
-  return typeof scope === 'number' ? scope : Scope[scope.toUpperCase() as keyof typeof Scope];
+  if (typeof scope === 'number') return scope;
+  const v = (Scope as Readonly<Record<string, number>>)[String(scope).toUpperCase()];
+  if (v === undefined) throw new UsageError(`scope "${scope}" is not one of user, terminal, system, global`);
+  return v;
 }

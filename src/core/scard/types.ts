@@ -93,6 +93,11 @@ export interface ReaderState {
   atr: Buffer;
 }
 
+/** A getStatusChange result entry as both backends build it: flags and counter read from eventState. */
+export function readerState(reader: string, eventState: number, changed: boolean, atr: Buffer): ReaderState {
+  return { reader, eventState, flags: stateFlagNames(eventState), eventCount: eventState >>> 16, changed, atr };
+}
+
 /** Bounds on a wait: a timeout in milliseconds and an AbortSignal. */
 export interface WaitOptions {
   /** Milliseconds; undefined or Infinity waits until something changes (or signal aborts). */
