@@ -1,7 +1,7 @@
 // The base of every command: --json, one exit-code table, one-line errors, Ctrl-C that always works.
 
 import { Command } from '@oclif/core/command';
-import { describeFailure, isNoService } from './errors.js';
+import { describeFailure, isBusy, isNoService } from './errors.js';
 import { termSafe } from './escape.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -49,7 +49,9 @@ export abstract class BaseCommand extends Command {
       isNoService(err) && !this.jsonEnabled()
         ? (await import('./service-hint.js')).serviceHint(err, socketArg(this.argv))
         : undefined;
-    const f = describeFailure(err, { serviceHint });
+    // A card another program holds: name the programs connected to pcscd now (the same report as doctor's).
+    const busyHint = isBusy(err) && !this.jsonEnabled() ? await busyHintFor(socketArg(this.argv)) : undefined;
+    const f = describeFailure(err, { serviceHint, busyHint });
     const exitCode = this.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
     process.exitCode = exitCode;
     if (exitCode === 0) return;
@@ -77,4 +79,26 @@ export function socketArg(argv: readonly string[]): string | undefined {
     if (a.startsWith('--socket=')) return a.slice('--socket='.length);
   }
   return undefined;
+}
+
+/**
+ * The line naming who may hold the card, and the fix (src/core/doctor/checks/holders.ts); undefined
+ * off Linux or when nothing listens at the socket (the USB backend answered).
+ */
+async function busyHintFor(socket: string | undefined): Promise<string | undefined> {
+  try {
+    const [{ busyReport, createProbe }, { resolveSocketPath }] = await Promise.all([
+      import('../core/doctor/index.js'),
+      import('../core/index.js'),
+    ]);
+    const probe = createProbe();
+    if (probe.platform !== 'linux') return undefined;
+    const path = resolveSocketPath({ path: socket, env: process.env }).path;
+    const r = await busyReport(probe, path, { exclude: [process.pid] });
+    if (!r.clients?.listening) return undefined;
+    const cmds = r.fix.commands?.length ? ` (${r.fix.commands.map((c) => `\`${c}\``).join(', ')})` : '';
+    return `The card is ${r.line}. ${r.fix.text}${cmds}`;
+  } catch {
+    return undefined; // the hint is a help, never a second failure
+  }
 }

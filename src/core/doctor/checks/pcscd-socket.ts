@@ -21,7 +21,7 @@ import {
 import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor } from './client.js';
-import { holderFix } from './holders.js';
+import { busyReport, busyWho } from './holders.js';
 import { fix, octal, result, socketPath } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
@@ -333,8 +333,13 @@ export const pcscdReaders: DoctorCheck = {
           ? 'warn'
           : 'pass';
       const bad = verdicts.filter((v) => v.status !== 'pass');
-      const details = verdicts.map((v) => `${v.reader}: ${v.state}`);
       const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT');
+      // Who may hold it: the programs connected to pcscd now, this process left out.
+      const busy = exclusive ? await busyReport(ctx.probe, s.path, { exclude: [process.pid] }) : undefined;
+      const who = busyWho(busy?.clients);
+      for (const v of verdicts)
+        if (v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT') v.state += who;
+      const details = verdicts.map((v) => `${v.reader}: ${v.state}`);
       const unavailable = verdicts.some((v) => v.code === 'SCARD_STATE_UNAVAILABLE');
       return result(
         worst,
@@ -343,8 +348,8 @@ export const pcscdReaders: DoctorCheck = {
           : bad.map((v) => `${v.reader}: ${v.state}`).join('; '),
         {
           details,
-          ...(exclusive
-            ? { fix: await holderFix(ctx.probe) }
+          ...(busy
+            ? { fix: busy.fix }
             : unavailable
               ? {
                   fix: fix(
@@ -352,7 +357,7 @@ export const pcscdReaders: DoctorCheck = {
                   ),
                 }
               : {}),
-          data: { readers: verdicts },
+          data: { readers: verdicts, ...(busy?.clients ? { clients: busy.clients } : {}) },
         },
       );
     } finally {

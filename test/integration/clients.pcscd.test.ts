@@ -1,0 +1,103 @@
+// "Who is holding my card?" on the real pcscd (1.9.9 + vpcd): a libpcsclite holder (C) and a client that speaks the
+// socket itself (raw-holder.mjs), each exclusive and in a transaction. `pcsc clients` lists them with pid and
+// command; doctor's pcscd.readers and `pcsc apdu` name them; the fix names neither scdaemon nor gpgconf.
+
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDoctor } from '../../src/core/doctor/index.js';
+import type { ClientsResult } from '../../src/cli/clients/result.js';
+import { buildPcscClient } from '../rig/build-c.js';
+import { startProcess, type Proc } from '../rig/processes.js';
+import { startRig, type Rig } from '../rig/rig.js';
+import { pcsc } from '../helpers/cli.js';
+
+const HOLDER_C = fileURLToPath(new URL('../rig/holder.c', import.meta.url));
+const RAW_HOLDER = fileURLToPath(new URL('../rig/raw-holder.mjs', import.meta.url));
+
+type Mode = 'exclusive' | 'transaction';
+
+describe('pcsc clients and busy-reader reports on the real pcscd', () => {
+  let rig: Rig;
+  let bin: string;
+  const held: Proc[] = [];
+
+  beforeAll(async () => {
+    bin = buildPcscClient(HOLDER_C);
+    rig = await startRig({ insert: [0, 1] });
+  });
+  afterAll(async () => {
+    for (const p of held) await p.stop(1000);
+    await rig?.stop();
+  });
+
+  /** Starts a holder on `slot` and waits until it holds the card. */
+  async function hold(kind: 'c' | 'raw', slot: 0 | 1, mode: Mode): Promise<Proc> {
+    const reader = rig.readers[slot] as string;
+    const p =
+      kind === 'c'
+        ? startProcess(bin, [reader, mode], { env: rig.env(), stdin: true })
+        : startProcess(process.execPath, [RAW_HOLDER, rig.socket, reader, mode], { env: rig.env(), stdin: true });
+    held.push(p);
+    await p.waitLine(/^ready$/, 0, 10_000, `${kind} holder (${mode})`);
+    return p;
+  }
+  async function release(p: Proc): Promise<void> {
+    p.child.stdin?.end();
+    await p.exited;
+  }
+
+  for (const mode of ['exclusive', 'transaction'] as const) {
+    describe(`both holders ${mode === 'exclusive' ? 'exclusive' : 'in a transaction'}`, () => {
+      let c: Proc;
+      let raw: Proc;
+      beforeAll(async () => {
+        c = await hold('c', 0, mode);
+        raw = await hold('raw', 1, mode);
+      });
+      afterAll(async () => {
+        await release(c);
+        await release(raw);
+      });
+
+      it('pcsc clients lists both with pid and command', async () => {
+        const r = await pcsc(['clients', '--socket', rig.socket, '--json'], { env: process.env });
+        expect(r.code, r.stderr).toBe(0);
+        const j = JSON.parse(r.stdout) as ClientsResult;
+        expect(j.socket).toBe(rig.socket);
+        expect(j.method).toBe('ss');
+        const cc = j.clients.find((x) => x.pid === c.pid);
+        const rc = j.clients.find((x) => x.pid === raw.pid);
+        expect(cc).toMatchObject({ command: bin.split('/').pop(), connections: 1 });
+        expect(cc?.argv).toEqual([bin, rig.readers[0], mode]);
+        expect(cc?.since).toMatch(/^\d{4}-\d\d-\d\dT/);
+        expect(rc).toMatchObject({ command: 'raw-holder', connections: 1 });
+        expect(j.unattributed).toBe(0);
+        const text = await pcsc(['clients', '--socket', rig.socket], { env: { ...process.env, NO_COLOR: '1' } });
+        expect(text.stdout).toContain(`${rig.socket}: 2 connections now`);
+        expect(text.stdout).toMatch(new RegExp(`^${c.pid} .* ${bin.split('/').pop()}`, 'm'));
+        expect(text.stdout).toMatch(new RegExp(`^${raw.pid} .* raw-holder`, 'm'));
+      });
+
+      it("doctor's pcscd.readers names them, and its fix is about them", async () => {
+        const r = await runDoctor({ ids: ['pcscd.readers'], socket: rig.socket });
+        const check = r.checks.find((x) => x.id === 'pcscd.readers');
+        expect(check?.status).toBe('fail');
+        for (const p of [c, raw]) expect(check?.summary).toContain(`(pid ${p.pid})`);
+        expect(check?.summary).toContain('connected to pcscd now:');
+        expect(JSON.stringify(check?.fix)).not.toMatch(/scdaemon|gpgconf/);
+        expect(check?.fix?.text).toContain(`raw-holder (pid ${raw.pid})`);
+      });
+
+      it('pcsc apdu names them on a sharing violation', async () => {
+        const r = await pcsc(['apdu', '--socket', rig.socket, '--reader', '0', '00A4040000'], {
+          env: { ...process.env, NO_COLOR: '1' },
+          timeoutMs: 90_000,
+        });
+        expect(r.code, r.stdout + r.stderr).toBe(4);
+        expect(r.stderr).toContain('held by another program — connected to pcscd now:');
+        for (const p of [c, raw]) expect(r.stderr).toContain(`(pid ${p.pid})`);
+        expect(r.stderr).not.toMatch(/scdaemon|gpgconf/);
+      }, 100_000);
+    });
+  }
+});
