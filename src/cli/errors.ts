@@ -46,8 +46,14 @@ const E_SHARING_VIOLATION = 0x8010000b;
 
 /** A card another program holds, whose hint names the programs connected to pcscd (src/cli/base.ts). */
 export function isBusy(e: unknown): e is PcscError {
-  return isCoreError(e) && e.code === E_SHARING_VIOLATION;
+  return (
+    isCoreError(e) &&
+    (e.code === E_SHARING_VIOLATION || (e.code === E_TIMEOUT && /keeps a transaction open/.test(e.message)))
+  );
 }
+
+/** SCARD_E_TIMEOUT: with "keeps a transaction open", pcscd held a CONNECT behind another program's transaction. */
+const E_TIMEOUT = 0x8010000a;
 
 /** SCARD_E_NO_SERVICE from the core: "no pcscd answers", whose hint src/cli/service-hint.ts fits. */
 export function isNoService(e: unknown): e is PcscError {
@@ -59,7 +65,7 @@ export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure
     const hint =
       err.code === E_NO_SERVICE
         ? (ctx.serviceHint ?? 'Run `pcsc doctor` to see why no pcscd answers.')
-        : err.code === E_SHARING_VIOLATION && ctx.busyHint
+        : ctx.busyHint && isBusy(err)
           ? ctx.busyHint
           : typeof err.code === 'number'
           ? HINTS[err.code]

@@ -151,7 +151,17 @@ export class PcscdContext implements Context {
         this.session.layout,
         await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT'),
       ),
-    );
+    ).catch((e: unknown) => {
+      // pcscd answers a CONNECT at once unless another program's transaction holds the card: it then
+      // waits for the transaction to end (docs/protocol.md#connect_struct).
+      if (e instanceof PcscError && e.code === Scard.E_TIMEOUT)
+        throw new PcscError(
+          Scard.E_TIMEOUT,
+          `pcscd held the connection to "${reader}" for ${this.session.requestTimeout / 1000} s: another program keeps a transaction open on the card`,
+          { cause: e },
+        );
+      throw e;
+    });
     if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, `connecting to "${reader}"`);
     return new PcscdCard(this, reply.hCard, reader, share, reply.activeProtocol);
   }
