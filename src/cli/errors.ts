@@ -68,8 +68,8 @@ export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure
         : ctx.busyHint && isBusy(err)
           ? ctx.busyHint
           : typeof err.code === 'number'
-          ? HINTS[err.code]
-          : undefined;
+            ? HINTS[err.code]
+            : undefined;
     return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON(), ...(hint ? { hint } : {}) };
   }
   const e = err as { oclif?: { exit?: number }; message?: string; code?: string };

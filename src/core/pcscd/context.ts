@@ -65,6 +65,7 @@ export class PcscdContext implements Context {
     try {
       const reply = decodeEstablish(
         await session.call(encodeEstablish(opts.scope ?? Scope.SYSTEM), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
+          timeout: session.quickTimeout,
           signal: opts.signal,
         }),
       );
@@ -200,7 +201,7 @@ export class PcscdContext implements Context {
         await this.run(async () => {
           // Closing the socket releases the context anyway
           // (docs/protocol.md#establishing-and-releasing-a-context): never wait long for this reply.
-          const wait = Math.min(this.session.requestTimeout, RELEASE_TIMEOUT_MS);
+          const wait = Math.min(this.session.quickTimeout, RELEASE_TIMEOUT_MS);
           const r = decodeRelease(
             await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', {
               timeout: wait,

@@ -73,13 +73,13 @@ const TABLE: Entry[] = [
     id: 'browser',
     names: /^(firefox(-esr|-bin)?|thunderbird(-bin)?|chrome|chromium(-browser)?|google-chrome|brave|msedge)$/i,
     what: 'a browser or mail client with a PKCS#11 module loaded through NSS (OpenSC, p11-kit)',
-    share:
-      'it keeps a PC/SC context while it runs; close it, or unload the module (Settings → Security Devices)',
+    share: 'it keeps a PC/SC context while it runs; close it, or unload the module (Settings → Security Devices)',
     source: 'https://github.com/OpenSC/OpenSC/wiki/Using-OpenSC',
   },
   {
     id: 'opensc-tool',
-    names: /^(opensc-tool|opensc-explorer|pkcs11-tool|pkcs15-tool|pkcs15-crypt|pkcs15-init|piv-tool|openpgp-tool|cardos-tool|eidenv|sc-hsm-tool)$/,
+    names:
+      /^(opensc-tool|opensc-explorer|pkcs11-tool|pkcs15-tool|pkcs15-crypt|pkcs15-init|piv-tool|openpgp-tool|cardos-tool|eidenv|sc-hsm-tool)$/,
     what: 'an OpenSC tool',
     share: 'short-lived (opensc-explorer is interactive): let it finish or quit it',
     source: 'https://github.com/OpenSC/OpenSC/wiki',
@@ -94,7 +94,7 @@ const TABLE: Entry[] = [
   {
     id: 'pcsc-tools',
     names: /^(pcsc_scan|scriptor|gscriptor|ATR_analysis)$/,
-    what: "pcsc-tools (pcsc_scan watches readers; scriptor/gscriptor send APDUs)",
+    what: 'pcsc-tools (pcsc_scan watches readers; scriptor/gscriptor send APDUs)',
     share: 'end it (Ctrl-C in its terminal)',
     source: 'https://pcsc-tools.apdu.fr/',
   },

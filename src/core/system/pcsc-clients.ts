@@ -165,7 +165,10 @@ const USER_HZ = 100;
 export function startTime(stat: string | null, boot: number): string | undefined {
   if (!stat) return undefined;
   // The command name (field 2) is in parentheses and may hold spaces and parentheses: split after the last ")".
-  const rest = stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/);
+  const rest = stat
+    .slice(stat.lastIndexOf(')') + 1)
+    .trim()
+    .split(/\s+/);
   const ticks = Number(rest[19]); // field 22, counted from field 3 (state)
   if (!Number.isFinite(ticks)) return undefined;
   return new Date((boot + ticks / USER_HZ) * 1000).toISOString();
@@ -173,5 +176,7 @@ export function startTime(stat: string | null, boot: number): string | undefined
 
 /** "keepassxc (pid 2211), scdaemon (pid 1820)": the clients as a busy-reader report names them. */
 export function clientList(clients: readonly PcscClient[]): string {
-  return clients.map((c) => `${c.command} (pid ${c.pid}${c.via !== undefined ? `, through pid ${c.via}` : ''})`).join(', ');
+  return clients
+    .map((c) => `${c.command} (pid ${c.pid}${c.via !== undefined ? `, through pid ${c.via}` : ''})`)
+    .join(', ');
 }
