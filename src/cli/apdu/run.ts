@@ -1,6 +1,7 @@
 // `pcsc apdu`: connect to the chosen reader, run the script (in one transaction) or a control
 // command, and gather the typed result; errors after the first APDU keep what ran before them.
 
+import { noteFallback } from '../backend.js';
 import {
   Context,
   selectReader,
@@ -49,6 +50,7 @@ export interface ApduRun {
 
 export async function runApdu(o: ApduRunOptions): Promise<ApduRun> {
   await using ctx = await Context.establish({ backend: o.backend, socket: o.socket, signal: o.signal });
+  noteFallback(ctx);
   const reader = selectReader(await ctx.listReaders(), o.reader);
   await using card = await ctx.connect(reader, { share: o.share, protocols: o.protocols, signal: o.signal });
   const atr = await card.status().then(

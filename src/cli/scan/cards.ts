@@ -1,6 +1,7 @@
 // `pcsc scan -c`: every reader once, with its card state, ATR and names (pcsc_scan -c).
 
 import { Context, readerStatus, selectReader, type BackendName, type NameLookup } from '../../core/index.js';
+import { answered } from '../backend.js';
 import type { CardListResult } from './result.js';
 
 export interface CardListOptions {
@@ -25,5 +26,5 @@ export async function listCardsOnce(opts: CardListOptions): Promise<CardListResu
     const { reader, ...f } = readerStatus(r, all.indexOf(r.reader), opts.names);
     return { name: reader, ...f };
   });
-  return { readers, daemon: { protocol: ctx.info.protocol ?? '', socket: ctx.info.socket ?? '' } };
+  return { readers, ...answered(ctx) };
 }

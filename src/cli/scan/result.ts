@@ -2,21 +2,19 @@
 // -r, -c and --wait-card print one object, watch mode one event per line (NDJSON).
 
 import type { ErrorJson, MonitorEvent, ReaderStatus } from '../../core/index.js';
+import type { Answered } from '../backend.js';
 
 /** `scan -r`: the readers, and which daemon answered. */
-export interface ReaderListResult {
+export interface ReaderListResult extends Answered {
   readers: { name: string }[];
-  /** Empty strings when the USB backend answered (no daemon). */
-  daemon: { protocol: string; socket: string };
 }
 
 /** One reader of `scan -c`: its name and the fields of a status event. */
 export type CardListEntry = { name: string } & Omit<ReaderStatus, 'reader'>;
 
 /** `scan -c`: every reader once, with its card state, ATR and names. */
-export interface CardListResult {
+export interface CardListResult extends Answered {
   readers: CardListEntry[];
-  daemon: { protocol: string; socket: string };
 }
 
 /** `scan --wait-card`: the card that came. */
