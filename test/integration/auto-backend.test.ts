@@ -5,7 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SOCKET, LEGACY_SOCKET } from '../../src/core/index.js';
+import { DEFAULT_SOCKET, LEGACY_SOCKET } from '../../src/core/pcscd/socket-path.js';
 import { pcsc, requireBuild } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { startFake } from './fakes/helpers.js';

@@ -122,6 +122,11 @@ export function commandName(argv: readonly string[], exe?: string): string {
     return script;
   }
   if (base === 'pcsc' && (argv[1] === 'proxy' || argv[1] === 'spy')) return `pcsc ${argv[1]}`;
+  // Scripts (`perl -w /usr/bin/scriptor`, `python3 /usr/bin/ykman`): the script names the program.
+  if (/^(perl|python[0-9.]*|ruby|sh|bash|dash)$/.test(base)) {
+    const script = argv.slice(1).find((a) => !a.startsWith('-'));
+    if (script) return posix.basename(script);
+  }
   return base;
 }
 

@@ -3,7 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SOCKET, LEGACY_SOCKET, PcscError, Scard } from '../../../src/core/index.js';
+import { PcscError, Scard } from '../../../src/core/index.js';
+import { DEFAULT_SOCKET, LEGACY_SOCKET } from '../../../src/core/pcscd/socket-path.js';
 import { establishContext, registerBackend } from '../../../src/core/pcsc/establish.js';
 import type { Context } from '../../../src/core/scard/types.js';
 
