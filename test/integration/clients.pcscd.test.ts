@@ -9,7 +9,8 @@ import type { ClientsResult } from '../../src/cli/clients/result.js';
 import { buildPcscClient } from '../rig/build-c.js';
 import { startProcess, type Proc } from '../rig/processes.js';
 import { startRig, type Rig } from '../rig/rig.js';
-import { pcsc } from '../helpers/cli.js';
+import { join } from 'node:path';
+import { pcsc, startCli } from '../helpers/cli.js';
 
 const HOLDER_C = fileURLToPath(new URL('../rig/holder.c', import.meta.url));
 const RAW_HOLDER = fileURLToPath(new URL('../rig/raw-holder.mjs', import.meta.url));
@@ -45,6 +46,36 @@ describe('pcsc clients and busy-reader reports on the real pcscd', () => {
     p.child.stdin?.end();
     await p.exited;
   }
+
+  it("through pcsc spy: the spy is pcscd's client, and its own clients are listed with via", async () => {
+    const listen = join(rig.dir, 'spy-clients.comm');
+    const spy = startCli(['spy', '--listen', listen, '--upstream', rig.socket, '-o', '/dev/null'], process.env);
+    held.push(spy);
+    await spy.waitLine(/listening on/, 0, 15_000, 'listening on');
+    const through = startProcess(process.execPath, [RAW_HOLDER, listen, rig.readers[0] as string, 'exclusive'], {
+      stdin: true,
+    });
+    held.push(through);
+    await through.waitLine(/^ready$/, 0, 10_000, 'holder through the spy');
+    try {
+      const r = await pcsc(['clients', '--socket', rig.socket, '--json'], { env: process.env });
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout) as ClientsResult;
+      expect(j.clients.find((x) => x.pid === spy.pid)).toMatchObject({
+        command: 'pcsc spy',
+        known: { id: 'pcsc-proxy' },
+      });
+      expect(j.clients.find((x) => x.pid === through.pid)).toMatchObject({ command: 'raw-holder', via: spy.pid });
+      // And doctor names the holder behind the spy.
+      const d = await runDoctor({ ids: ['pcscd.readers'], socket: rig.socket });
+      expect(d.checks.find((x) => x.id === 'pcscd.readers')?.summary).toContain(
+        `raw-holder (pid ${through.pid}, through pid ${spy.pid})`,
+      );
+    } finally {
+      await release(through);
+      await spy.stop(3000, 'SIGINT');
+    }
+  });
 
   for (const mode of ['exclusive', 'transaction'] as const) {
     describe(`both holders ${mode === 'exclusive' ? 'exclusive' : 'in a transaction'}`, () => {
