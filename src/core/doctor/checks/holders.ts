@@ -26,7 +26,9 @@ export async function busyReport(
   socket: string,
   opts: { exclude?: number[] } = {},
 ): Promise<BusyReport> {
-  const clients = probe.platform === 'linux' ? await findPcscClients(probe, socket, opts) : undefined;
+  const found = probe.platform === 'linux' ? await findPcscClients(probe, socket, opts) : undefined;
+  // A socket /proc/net/unix does not list (another network namespace, a fixture) tells nothing about who holds it.
+  const clients = found?.listening ? found : undefined;
   return { line: busyLine(clients), fix: await holderFix(probe, clients), ...(clients ? { clients } : {}) };
 }
 
