@@ -122,7 +122,7 @@ export class ProxyServer {
 }
 
 /** How long the spy looks for a client's process before serving it unlabelled. */
-const IDENTIFY_MS = 2000;
+const IDENTIFY_MS = 1000;
 
 /** The process at the other end of an accepted connection (Linux; undefined elsewhere or when not found). */
 async function clientProcess(sock: Socket): Promise<SocketPeerProcess | undefined> {
