@@ -50,13 +50,13 @@ export abstract class BaseCommand extends Command {
         ? (await import('./service-hint.js')).serviceHint(err, socketArg(this.argv))
         : undefined;
     // A card another program holds: name the programs connected to pcscd now (the same report as doctor's).
-    const busyHint = isBusy(err) && !this.jsonEnabled() ? await busyHintFor(socketArg(this.argv)) : undefined;
-    const f = describeFailure(err, { serviceHint, busyHint });
+    const busy = isBusy(err) ? await busyHintFor(socketArg(this.argv)) : undefined;
+    const f = describeFailure(err, { serviceHint, busyHint: busy?.hint });
     const exitCode = this.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
     process.exitCode = exitCode;
     if (exitCode === 0) return;
     if (this.jsonEnabled()) {
-      this.logJson({ error: f.json });
+      this.logJson({ error: { ...f.json, ...(busy ? busy.json : {}) } });
       return;
     }
     if (this.interrupted) return;
@@ -81,11 +81,17 @@ export function socketArg(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+interface BusyHint {
+  hint: string;
+  /** Added to the --json error object: the programs connected to pcscd (README "JSON"). */
+  json: { heldBy: { pid: number; user: string; command: string }[]; hiddenConnections?: number };
+}
+
 /**
  * The line naming who may hold the card, and the fix (src/core/doctor/checks/holders.ts); undefined
  * off Linux or when nothing listens at the socket (the USB backend answered).
  */
-async function busyHintFor(socket: string | undefined): Promise<string | undefined> {
+async function busyHintFor(socket: string | undefined): Promise<BusyHint | undefined> {
   try {
     const [{ busyReport, createProbe }, { resolveSocketPath }] = await Promise.all([
       import('../core/doctor/index.js'),
@@ -97,7 +103,14 @@ async function busyHintFor(socket: string | undefined): Promise<string | undefin
     const r = await busyReport(probe, path, { exclude: [process.pid] });
     if (!r.clients?.listening) return undefined;
     const cmds = r.fix.commands?.length ? ` (${r.fix.commands.map((c) => `\`${c}\``).join(', ')})` : '';
-    return `The card is ${r.line}. ${r.fix.text}${cmds}`;
+    const { clients, unattributed } = r.clients;
+    return {
+      hint: `The card is ${r.line}. ${r.fix.text}${cmds}`,
+      json: {
+        heldBy: clients.map((c) => ({ pid: c.pid, user: c.user, command: c.command })),
+        ...(unattributed > 0 ? { hiddenConnections: unattributed } : {}),
+      },
+    };
   } catch {
     return undefined; // the hint is a help, never a second failure
   }

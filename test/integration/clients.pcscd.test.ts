@@ -131,6 +131,17 @@ describe('pcsc clients and busy-reader reports on the real pcscd', () => {
         expect(r.stderr).toContain('held by another program — connected to pcscd now:');
         for (const p of [c, raw]) expect(r.stderr).toContain(`(pid ${p.pid})`);
         expect(r.stderr).not.toMatch(/scdaemon|gpgconf/);
+        if (mode === 'exclusive') {
+          // --json: the error object names them too.
+          const j = await pcsc(['apdu', '--socket', rig.socket, '--reader', '0', '00A4040000', '--json'], {
+            env: process.env,
+          });
+          expect(j.code).toBe(4);
+          const err = (JSON.parse(j.stdout) as { error: { name: string; heldBy: { pid: number; command: string }[] } })
+            .error;
+          expect(err.name).toBe('SCARD_E_SHARING_VIOLATION');
+          expect(err.heldBy.map((h) => h.pid).sort()).toEqual([c.pid, raw.pid].sort());
+        }
       }, 100_000);
     });
   }
