@@ -11,7 +11,7 @@ export default class Clients extends BaseCommand {
     'clients (scdaemon, KeePassXC, gsd-smartcard, browsers, OpenSC tools…) are named with how to make them share.',
     "Linux only. Without root, other users' processes cannot be seen: their connections are counted, and",
     '`sudo pcsc clients` shows them. Needs ss (iproute2) to pair connections with processes.',
-  ].join('\n');
+  ].join(' ');
   static override examples = [
     '<%= config.bin %> clients',
     'sudo <%= config.bin %> clients --json',
