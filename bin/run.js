@@ -10,5 +10,10 @@ const { execute } = await import('@oclif/core/execute');
 // when no command comes first (`pcsc scan --version` stays scan's own usage error).
 const argv = process.argv.slice(2);
 const asVersion = argv.includes('--version') && !argv.includes('--help') && argv[0]?.startsWith('-');
-const args = asVersion ? ['version', ...argv.filter((a) => a !== '--version')] : argv;
+// `pcsc help [COMMAND]` is `pcsc [COMMAND] --help` (src/cli/help.ts answers an unknown COMMAND).
+const args = asVersion
+  ? ['version', ...argv.filter((a) => a !== '--version')]
+  : argv[0] === 'help'
+    ? [...argv.slice(1), '--help']
+    : argv;
 await execute({ dir: import.meta.url, args });

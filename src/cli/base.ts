@@ -4,6 +4,7 @@ import { Command } from '@oclif/core/command';
 import { describeFailure, isBusy, isNoService } from './errors.js';
 import { termSafe } from './escape.js';
 import { ExitCode } from './exit-codes.js';
+import { nearest } from './suggest.js';
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
@@ -23,7 +24,7 @@ export abstract class BaseCommand extends Command {
     return this.abort.signal;
   }
 
-  /** Every human line goes out with control characters made visible (src/cli/escape.ts), styling kept. */
+  /** Every human line goes out with control characters made visible (termSafe, ./escape.js), styling kept. */
   override log(message = '', ...args: unknown[]): void {
     super.log(termSafe(message, { styled: true }), ...args);
   }
@@ -52,6 +53,8 @@ export abstract class BaseCommand extends Command {
     // A card another program holds: name the programs connected to pcscd now (the same report as doctor's).
     const busy = isBusy(err) ? await busyHintFor(socketArg(this.argv)) : undefined;
     const f = describeFailure(err, { serviceHint, busyHint: busy?.hint });
+    const typo = unknownFlagMessage(err, this.id, this.knownFlags());
+    if (typo) f.message = f.json.message = typo;
     const exitCode = this.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
     process.exitCode = exitCode;
     if (exitCode === 0) return;
@@ -65,9 +68,30 @@ export abstract class BaseCommand extends Command {
     if (f.hint) this.logToStderr(`pcsc: ${termSafe(f.hint)}`);
   }
 
+  /** Every flag this command takes, as typed: `--name` and `-c`. */
+  private knownFlags(): string[] {
+    const flags = { ...this.ctor.baseFlags, ...this.ctor.flags };
+    const names = Object.entries(flags)
+      .filter(([, f]) => !f.hidden)
+      .flatMap(([name, f]) => [`--${name}`, ...(f.char ? [`-${f.char}`] : [])]);
+    return [...names, ...(this.ctor.enableJsonFlag ? ['--json'] : []), '--help', '-h'];
+  }
+
   protected override toErrorJson(err: unknown): unknown {
     return { error: describeFailure(err).json };
   }
+}
+
+/** oclif's "Nonexistent flag: --jsno" as one line naming the nearest flag, or undefined for other errors. */
+export function unknownFlagMessage(err: unknown, id: string | undefined, known: readonly string[]): string | undefined {
+  const flags = (err as { flags?: unknown }).flags;
+  if (!(err instanceof Error) || !/^Nonexistent flags?:/.test(err.message) || !Array.isArray(flags)) return undefined;
+  const [first] = flags.map(String);
+  if (first === undefined) return undefined;
+  const word = first.replace(/=.*$/, '');
+  const near = nearest(word, known);
+  const cmd = id ? `pcsc ${id.replace(/:/g, ' ')}` : 'pcsc';
+  return `unknown flag ${word} for ${cmd}${near ? `; did you mean ${near}?` : ''} (${cmd} --help lists its flags)`;
 }
 
 /** The `--socket` given on the command line (flags may not have parsed), for the failure hint. */

@@ -20,7 +20,7 @@ const HINTS: Record<number, string> = {
 
 /** What the caller worked out that describeFailure cannot cheaply: the hint fitted to this machine. */
 export interface FailureContext {
-  /** For "Service not available": what to do here (src/cli/service-hint.ts). */
+  /** For "Service not available": what to do here (./service-hint.js). */
   serviceHint?: string | undefined;
   /** For a card another program holds: who is connected to pcscd now, and the fix (src/cli/base.ts). */
   busyHint?: string | undefined;
@@ -55,7 +55,7 @@ export function isBusy(e: unknown): e is PcscError {
 /** SCARD_E_TIMEOUT: with "keeps a transaction open", pcscd held a CONNECT behind another program's transaction. */
 const E_TIMEOUT = 0x8010000a;
 
-/** SCARD_E_NO_SERVICE from the core: "no pcscd answers", whose hint src/cli/service-hint.ts fits. */
+/** SCARD_E_NO_SERVICE from the core: "no pcscd answers", whose hint ./service-hint.js fits. */
 export function isNoService(e: unknown): e is PcscError {
   return isCoreError(e) && e.code === E_NO_SERVICE;
 }

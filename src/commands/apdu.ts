@@ -84,6 +84,10 @@ export default class Apdu extends BaseCommand {
       run = await runApdu({
         ...opts,
         signal: AbortSignal.any([this.signal, piped.signal]),
+        // As opensc-tool -s: say which reader was taken when none was named.
+        onReaderWithCard: (name) => {
+          if (!json) this.logToStderr(`Using reader with a card: ${name}`);
+        },
         onConnect: (h) => {
           if (!quiet) this.logToStderr(render.renderHeader(h, ro.style));
         },

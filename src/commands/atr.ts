@@ -4,10 +4,7 @@ import { BaseCommand } from '../cli/base.js';
 
 export default class Atr extends BaseCommand {
   static override summary = 'Analyse an ATR (ISO 7816-3) and name the card from the ATR list';
-  static override description = `Works offline: decodes TS, T0, every interface byte, the historical bytes and TCK, then looks
-the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACHE_HOME or ~/.cache,
-~/.smartcard_list.txt, /usr/local/pcsc, /usr/share/pcsc, /usr/local/share/pcsc; empty files are skipped).
---update downloads the newest list into the cache. Exit 1 when the ATR breaks ISO 7816-3.`;
+  static override description = `Works offline: decodes TS, T0, every interface byte, the historical bytes and TCK, then looks the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACHE_HOME or ~/.cache, ~/.smartcard_list.txt, /usr/local/pcsc, /usr/share/pcsc, /usr/local/share/pcsc; empty files are skipped). --update downloads the newest list into the cache. Exit 1 when the ATR breaks ISO 7816-3.`;
   static override examples = [
     '<%= config.bin %> atr 3B 95 13 81 01 80 73 FF 01 00 0B',
     '<%= config.bin %> atr 3B:8F:80:01:80:4F:0C:A0:00:00:03:06:03:00:01:00:00:00:00:6A --json',

@@ -20,8 +20,13 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
   ];
 
   static override strict = false;
+  /** `pcsc completion` offers the check ids and categories for the arguments, the categories for --category. */
+  static completeArgs = 'checks';
+  static completeFlags = { category: 'categories' };
   static override args = {
-    ids: Args.string({ description: 'check ids to run (default: all; see --list); their dependencies run too' }),
+    ids: Args.string({
+      description: 'check ids or categories to run (default: all; see --list); their dependencies run too',
+    }),
   };
   static override flags = {
     list: Flags.boolean({ description: 'list the checks and exit' }),
@@ -59,6 +64,18 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
       if (!this.jsonEnabled())
         for (const l of render.renderList(checks, { style, verbose: flags.verbose })) this.log(l);
       return { checks };
+    }
+    const known = listChecks().flatMap((c) => [c.id, c.category]);
+    const unknown = (argv as string[]).find((a) => !known.includes(a));
+    if (unknown !== undefined) {
+      const [{ didYouMean }, { UsageError }] = await Promise.all([
+        import('../cli/suggest.js'),
+        import('../core/index.js'),
+      ]);
+      throw new UsageError(
+        `unknown check or category "${unknown}"${didYouMean(unknown, known)} (see the list with --list)`,
+        'ECHECK',
+      );
     }
     const report = await runDoctor({
       ids: argv as string[],

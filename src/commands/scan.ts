@@ -5,9 +5,7 @@ import type { ScanResult } from '../cli/scan/result.js';
 
 export default class Scan extends BaseCommand {
   static override summary = 'List readers, and watch cards and readers come and go';
-  static override description = `Like pcsc_scan, with the same one-letter flags. Watch mode (the default) prints every card and
-reader event with a timestamp; --json prints one JSON object per event (NDJSON). If pcscd goes away
-it waits for it, then reports what changed meanwhile. See docs/scan.md for the JSON shapes.`;
+  static override description = `Like pcsc_scan, with the same one-letter flags. Watch mode (the default) prints every card and reader event with a timestamp; --json prints one JSON object per event (NDJSON). If pcscd goes away it waits for it, then reports what changed meanwhile. See docs/scan.md for the JSON shapes.`;
   static override examples = [
     '<%= config.bin %> scan',
     '<%= config.bin %> scan -r',
@@ -47,7 +45,10 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
       description: 'use the \\\\?PnP?\\Notification pseudo-reader even if the probe says no',
     }),
     reader: readerFlag,
-    'wait-card': Flags.boolean({ description: 'wait until a card is present, print its ATR and exit 0' }),
+    'wait-card': Flags.boolean({
+      description:
+        'wait until a card is present, print its ATR and exit 0 (cards in several readers: pick one with --reader)',
+    }),
     count: Flags.integer({ description: 'stop after N changes (card or reader events)', min: 1, helpValue: 'N' }),
     socket: socketFlag,
     backend: backendFlag,

@@ -1,6 +1,6 @@
 import { Flags, ux } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
+import { clientSlotsFlag, legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 import type { SpyResult } from '../cli/proxy/result.js';
 
 export default class Spy extends BaseCommand {
@@ -37,6 +37,7 @@ export default class Spy extends BaseCommand {
     }),
     'show-secrets': Flags.boolean({ description: 'show PIN and key bytes instead of masking them', default: false }),
     'legacy-names': legacyNamesFlag,
+    'client-slots': clientSlotsFlag,
   };
 
   async run(): Promise<SpyResult> {
@@ -46,7 +47,14 @@ export default class Spy extends BaseCommand {
     const listen = flags.listen ?? defaultSpySocket();
     const spy = { json: this.jsonEnabled(), output: flags.output, showSecrets: flags['show-secrets'] };
     const result = await serve(
-      { listen, upstream: flags.upstream, mode: flags.mode, legacyNames: flags['legacy-names'], spy },
+      {
+        listen,
+        upstream: flags.upstream,
+        mode: flags.mode,
+        legacyNames: flags['legacy-names'],
+        clientSlots: flags['client-slots'],
+        spy,
+      },
       this.signal,
     );
     // ux.stderr: oclif's logToStderr is silent under --json, where this note matters as much.

@@ -5,6 +5,7 @@ import type { SocketChoice } from '../../pcscd/socket-path.js';
 import { pcscdSocket } from '../../system/pcscd-info.js';
 import type { CheckResult, Fix } from '../../engine/types.js';
 import type { DoctorContext } from '../types.js';
+import { PcscdContext } from '../../pcscd/context.js';
 
 /**
  * Time limit of checks that read the system (sysfs, udev rules, /proc) and start programs
@@ -44,3 +45,21 @@ export function octal(mode: number): string {
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The readers the daemon the checks are about lists, or null when none answers within 2 s: lets a
+ * check about USB readers stay quiet when pcscd's readers are not on this machine's USB (virtual
+ * readers, a container's host).
+ */
+export async function daemonReaders(ctx: DoctorContext): Promise<string[] | null> {
+  const socket = ctx.probe.path(await daemonSocket(ctx));
+  let c: PcscdContext | undefined;
+  try {
+    c = await PcscdContext.establish({ socket, env: {}, requestTimeout: 2000 });
+    return await c.listReaders();
+  } catch {
+    return null;
+  } finally {
+    await c?.release().catch(() => undefined);
+  }
+}
