@@ -11,14 +11,25 @@ export abstract class BaseCommand extends Command {
 
   /** Aborted on Ctrl-C / SIGTERM: pass it to every wait. */
   protected readonly abort = new AbortController();
-  private interrupted = false;
-  private readonly onSignal = (): void => {
-    if (this.interrupted) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
-    this.interrupted = true;
+  /** The exit code of the signal that stopped the command (130 SIGINT, 143 SIGTERM), once one came. */
+  private stoppedBy: number | undefined;
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    if (this.stoppedBy !== undefined) process.exit(this.stoppedBy); // second Ctrl-C: leave now
+    this.stoppedBy = signal === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED;
     this.abort.abort();
-    // Everything we wait on honours the signal; this is a last resort if something does not.
-    setTimeout(() => process.exit(ExitCode.INTERRUPTED), 3000).unref();
+    // Everything we wait on honours the signal; this is a last resort if something does not (and says so:
+    // a clean stop prints nothing).
+    const code = this.stoppedBy;
+    setTimeout(() => {
+      process.stderr.write('pcsc: still busy 3 s after the signal: leaving without cleaning up\n');
+      process.exit(code);
+    }, 3000).unref();
   };
+
+  /** 130 after Ctrl-C (SIGINT), 143 after SIGTERM, as a shell reports a command its signal ended; else undefined. */
+  protected get signalExitCode(): number | undefined {
+    return this.stoppedBy;
+  }
 
   get signal(): AbortSignal {
     return this.abort.signal;
@@ -55,14 +66,14 @@ export abstract class BaseCommand extends Command {
     const f = describeFailure(err, { serviceHint, busyHint: busy?.hint });
     const typo = unknownFlagMessage(err, this.id, this.knownFlags());
     if (typo) f.message = f.json.message = typo;
-    const exitCode = this.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
+    const exitCode = this.stoppedBy ?? f.exitCode;
     process.exitCode = exitCode;
-    if (exitCode === 0) return;
+    // Stopped by a signal: a normal stop, not an error (no error object, no message).
+    if (exitCode === 0 || this.stoppedBy !== undefined) return;
     if (this.jsonEnabled()) {
       this.logJson({ error: { ...f.json, ...(busy ? busy.json : {}) } });
       return;
     }
-    if (this.interrupted) return;
     // One line each, whatever the message quotes (a path with a newline, a script's bytes).
     this.logToStderr(`pcsc: ${termSafe(f.message)}`);
     if (f.hint) this.logToStderr(`pcsc: ${termSafe(f.hint)}`);

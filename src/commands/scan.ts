@@ -2,6 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
 import type { ScanResult } from '../cli/scan/result.js';
+import type { AtrMatch } from '../core/atr-list/index.js';
 
 export default class Scan extends BaseCommand {
   static override summary = 'List readers, and watch cards and readers come and go';
@@ -86,9 +87,10 @@ export default class Scan extends BaseCommand {
     let names;
     if (!flags['no-analysis']) {
       const source = await (await import('../cli/atr/names.js')).openNameSource();
-      names = (atr: Buffer): string[] | undefined => {
+      // The same {pattern, names, urls} groups as `pcsc atr --json`'s matches.
+      names = (atr: Buffer): AtrMatch[] | undefined => {
         const r = source.lookup(atr);
-        return r.file ? r.names : undefined;
+        return r.file ? r.matches : undefined;
       };
     }
     const json = this.jsonEnabled();

@@ -2,6 +2,7 @@
 // fixes come from src/core/system/service.ts.
 
 import type { SocketChoice } from '../../pcscd/socket-path.js';
+import { probeArraySlots } from '../pcscd-versions.js';
 import { pcscdSocket } from '../../system/pcscd-info.js';
 import type { CheckResult, Fix } from '../../engine/types.js';
 import type { DoctorContext } from '../types.js';
@@ -38,6 +39,31 @@ export function socketPath(ctx: DoctorContext): Promise<SocketChoice> {
 /** The socket path of the daemon the checks are about. */
 export async function daemonSocket(ctx: DoctorContext): Promise<string> {
   return (await socketPath(ctx)).path;
+}
+
+/** Measurements under way, by the run's fact store. */
+const measuring = new WeakMap<object, Promise<number | undefined>>();
+
+/**
+ * The entries of the reader-state array the daemon at `path` (this process's path to the checks'
+ * socket) sends clients up to 4:5: measured once per run (`probeArraySlots`), then the fact
+ * `pcscd.slots`. Undefined when it cannot be counted (a daemon below 4:4, no answer).
+ */
+export function daemonSlots(ctx: DoctorContext, path: string): Promise<number | undefined> {
+  const known = ctx.facts.get('pcscd.slots');
+  if (known !== undefined) return Promise.resolve(known ?? undefined);
+  // Checks that run side by side share the one measurement under way.
+  let pending = measuring.get(ctx.facts);
+  if (!pending) {
+    pending = probeArraySlots(path, { signal: ctx.signal })
+      .catch(() => undefined)
+      .then((n) => {
+        ctx.facts.set('pcscd.slots', n ?? null);
+        return n;
+      });
+    measuring.set(ctx.facts, pending);
+  }
+  return pending;
 }
 
 export function octal(mode: number): string {
