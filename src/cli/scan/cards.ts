@@ -2,6 +2,7 @@
 
 import { Context, selectReader, type BackendName, type NameLookup } from '../../core/index.js';
 import { readerStatus, readerUsbPathAt } from '../../core/internal.js';
+import { answered } from '../backend.js';
 import type { CardListResult } from './result.js';
 
 export interface CardListOptions {
@@ -39,5 +40,5 @@ export async function listCardsOnce(opts: CardListOptions): Promise<CardListResu
       : undefined;
     readers.push({ name: reader, ...(usb && 'usbPath' in usb ? { usbPath: usb.usbPath.path } : {}), ...f });
   }
-  return { readers, daemon: { protocol: ctx.info.protocol ?? '', socket: ctx.info.socket ?? '' } };
+  return { readers, ...answered(ctx) };
 }

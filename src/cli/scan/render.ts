@@ -111,7 +111,7 @@ export class ScanRenderer {
       case 'daemon-back':
         return [
           ...this.header(e.time),
-          ` pcscd is back (protocol ${e.daemon.protocol || '?'}) after ${(e.durationUs / 1e6).toFixed(1)} s`,
+          ` pcscd is back (protocol ${e.daemon.protocol ?? '?'}) after ${(e.durationUs / 1e6).toFixed(1)} s`,
         ];
       case 'transition': {
         const flags = [

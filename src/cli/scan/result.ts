@@ -2,12 +2,11 @@
 // -r, -c and --wait-card print one object, watch mode one event per line (NDJSON).
 
 import type { CardNames, ErrorJson, MonitorEvent, ReaderStatus } from '../../core/index.js';
+import type { Answered } from '../backend.js';
 
 /** `scan -r`: the readers, and which daemon answered. */
-export interface ReaderListResult {
+export interface ReaderListResult extends Answered {
   readers: { name: string }[];
-  /** Empty strings when the USB backend answered (no daemon). */
-  daemon: { protocol: string; socket: string };
 }
 
 /**
@@ -17,9 +16,8 @@ export interface ReaderListResult {
 export type CardListEntry = { name: string; usbPath?: string } & Omit<ReaderStatus, 'reader'>;
 
 /** `scan -c`: every reader once, with its card state, ATR and names. */
-export interface CardListResult {
+export interface CardListResult extends Answered {
   readers: CardListEntry[];
-  daemon: { protocol: string; socket: string };
 }
 
 /** `scan --wait-card`: the card that came. */

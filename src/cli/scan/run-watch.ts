@@ -1,6 +1,7 @@
 // Drives `pcsc scan`'s watch mode and --wait-card: the watcher's events to lines (human or NDJSON),
 // -t, --count, -s, and the spinner. The command gives it a sink; nothing here touches argv.
 
+import { noteFallback } from '../backend.js';
 import {
   chooseReader,
   Context,
@@ -98,8 +99,10 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
 }
 
 /** Ctrl-C, -t and a closed stdout end connecting and the handshake too. */
-function establish(o: WatchRunOptions, signal: AbortSignal): Promise<Context> {
-  return Context.establish({ socket: o.socket, backend: o.backend, signal });
+async function establish(o: WatchRunOptions, signal: AbortSignal): Promise<Context> {
+  const ctx = await Context.establish({ socket: o.socket, backend: o.backend, signal });
+  noteFallback(ctx);
+  return ctx;
 }
 
 /** After a pcscd restart the monitor reconnects to the same daemon (never falls back to USB). */

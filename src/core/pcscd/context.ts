@@ -66,6 +66,7 @@ export class PcscdContext implements Context {
     try {
       const reply = decodeEstablish(
         await session.call(encodeEstablish(scope), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
+          timeout: session.quickTimeout,
           signal: opts.signal,
         }),
       );
@@ -155,7 +156,17 @@ export class PcscdContext implements Context {
         this.session.layout,
         await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT', { signal: opts.signal }),
       ),
-    );
+    ).catch((e: unknown) => {
+      // pcscd answers a CONNECT at once unless another program's transaction holds the card: it then
+      // waits for the transaction to end (docs/protocol.md#connect_struct).
+      if (e instanceof PcscError && e.code === Scard.E_TIMEOUT)
+        throw new PcscError(
+          Scard.E_TIMEOUT,
+          `pcscd held the connection to "${reader}" for ${this.session.requestTimeout / 1000} s: another program keeps a transaction open on the card`,
+          { cause: e },
+        );
+      throw e;
+    });
     if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, `connecting to "${reader}"`);
     return new PcscdCard(this, reply.hCard, reader, share, reply.activeProtocol);
   }
@@ -194,7 +205,7 @@ export class PcscdContext implements Context {
         await this.run(async () => {
           // Closing the socket releases the context anyway
           // (docs/protocol.md#establishing-and-releasing-a-context): never wait long for this reply.
-          const wait = Math.min(this.session.requestTimeout, RELEASE_TIMEOUT_MS);
+          const wait = Math.min(this.session.quickTimeout, RELEASE_TIMEOUT_MS);
           const r = decodeRelease(
             await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', {
               timeout: wait,

@@ -23,7 +23,7 @@ import {
 import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor } from './client.js';
-import { holderFix } from './holders.js';
+import { busyReport, busyWho } from './holders.js';
 import { daemonSlots, fix, octal, result, socketPath } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
@@ -365,11 +365,16 @@ export const pcscdReaders: DoctorCheck = {
       const bad = verdicts.filter((v) => v.status !== 'pass');
       // A reader tied to no USB device and like none here (vpcd, a serial reader) gets no USB line.
       const tied = (u?: Omit<ReaderLink, 'reader'>): boolean => !!u && (u.matchedBy !== 'none' || !!u.candidates);
+      const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT');
+      // Who may hold it: the programs connected to pcscd now, this process left out.
+      const busy = exclusive ? await busyReport(ctx.probe, s.path, { exclude: [process.pid] }) : undefined;
+      const who = busyWho(busy?.clients);
+      for (const v of verdicts)
+        if (v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT') v.state += who;
       const details = verdicts.flatMap((v) => [
         `${v.reader}: ${v.state}`,
         ...(v.usb && tied(v.usb) ? [`${v.reader}: ${v.usb.note}`] : []),
       ]);
-      const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT');
       const unavailable = verdicts.some((v) => v.code === 'SCARD_STATE_UNAVAILABLE');
       return result(
         worst,
@@ -378,8 +383,8 @@ export const pcscdReaders: DoctorCheck = {
           : bad.map((v) => `${v.reader}: ${v.state}`).join('; '),
         {
           details,
-          ...(exclusive
-            ? { fix: await holderFix(ctx.probe) }
+          ...(busy
+            ? { fix: busy.fix }
             : unavailable
               ? {
                   fix: fix(
@@ -387,7 +392,7 @@ export const pcscdReaders: DoctorCheck = {
                   ),
                 }
               : {}),
-          data: { readers: verdicts },
+          data: { readers: verdicts, ...(busy?.clients ? { clients: busy.clients } : {}) },
         },
       );
     } finally {
