@@ -1,26 +1,22 @@
 // The base of every command: --json, one exit-code table, one-line errors, Ctrl-C that always works.
+// The fast path (src/cli/fast.ts) runs some commands' bodies without oclif: what this class does
+// around a body lives in shared modules (interrupt, report-failure) so both paths behave alike.
 
 import { Command } from '@oclif/core/command';
-import { describeFailure, isNoService } from './errors.js';
+import type { CommandIo } from './command-io.js';
+import { describeFailure } from './errors.js';
 import { termSafe } from './escape.js';
-import { ExitCode } from './exit-codes.js';
+import { Interrupt } from './interrupt.js';
+import { reportFailure } from './report-failure.js';
 
-export abstract class BaseCommand extends Command {
+export abstract class BaseCommand extends Command implements CommandIo {
   static override enableJsonFlag = true;
 
-  /** Aborted on Ctrl-C / SIGTERM: pass it to every wait. */
-  protected readonly abort = new AbortController();
-  private interrupted = false;
-  private readonly onSignal = (): void => {
-    if (this.interrupted) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
-    this.interrupted = true;
-    this.abort.abort();
-    // Everything we wait on honours the signal; this is a last resort if something does not.
-    setTimeout(() => process.exit(ExitCode.INTERRUPTED), 3000).unref();
-  };
+  private readonly interrupt = new Interrupt();
 
+  /** Aborted on Ctrl-C / SIGTERM: pass it to every wait. */
   get signal(): AbortSignal {
-    return this.abort.signal;
+    return this.interrupt.abort.signal;
   }
 
   /** Every human line goes out with control characters made visible (src/cli/escape.ts), styling kept. */
@@ -34,47 +30,25 @@ export abstract class BaseCommand extends Command {
 
   override async init(): Promise<void> {
     await super.init();
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    this.interrupt.install();
   }
 
   override async finally(err: Error | undefined): Promise<void> {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    this.interrupt.remove();
     return super.finally(err);
   }
 
   override async catch(err: Error & { exitCode?: number }): Promise<void> {
-    const serviceHint =
-      isNoService(err) && !this.jsonEnabled()
-        ? (await import('./service-hint.js')).serviceHint(err, socketArg(this.argv))
-        : undefined;
-    const f = describeFailure(err, { serviceHint });
-    const exitCode = this.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
-    process.exitCode = exitCode;
-    if (exitCode === 0) return;
-    if (this.jsonEnabled()) {
-      this.logJson({ error: f.json });
-      return;
-    }
-    if (this.interrupted) return;
-    // One line each, whatever the message quotes (a path with a newline, a script's bytes).
-    this.logToStderr(`pcsc: ${termSafe(f.message)}`);
-    if (f.hint) this.logToStderr(`pcsc: ${termSafe(f.hint)}`);
+    await reportFailure(err, {
+      json: this.jsonEnabled(),
+      interrupted: this.interrupt.interrupted,
+      argv: this.argv,
+      logJson: (j) => this.logJson(j),
+      logToStderr: (m) => this.logToStderr(m),
+    });
   }
 
   protected override toErrorJson(err: unknown): unknown {
     return { error: describeFailure(err).json };
   }
-}
-
-/** The `--socket` given on the command line (flags may not have parsed), for the failure hint. */
-export function socketArg(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--') break;
-    if (a === '--socket') return argv[i + 1];
-    if (a.startsWith('--socket=')) return a.slice('--socket='.length);
-  }
-  return undefined;
 }

@@ -64,50 +64,12 @@ export default class Apdu extends BaseCommand {
 
   async run(): Promise<ApduResult | undefined> {
     const { raw, flags } = await this.parse(Apdu);
+    const { runApduCommand } = await import('../cli/apdu/command.js');
     // Not `argv`: oclif 4 reorders repeated values there ("a b a" → "a a b"), and order matters.
-    const args = raw.filter((t) => t.type === 'arg').map((t) => t.input);
-    const { prepare } = await import('../cli/apdu/options.js');
-    const { runApdu } = await import('../cli/apdu/run.js');
-    const render = await import('../cli/apdu/render.js');
-    const { makeStyle, useColor } = await import('../cli/style.js');
-    const { settle } = await import('../cli/apdu/settle.js');
-    const json = this.jsonEnabled();
-    const quiet = json || flags['data-only'] || flags.repeat !== undefined;
-    const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: makeStyle(useColor()) };
-    const opts = await prepare(flags, args, process.stdin, this.signal);
-    // `pcsc apdu … | head -1`: once the reader of our output is gone, send nothing more.
-    const { onStdoutClosed } = await import('../cli/stdout-closed.js');
-    const piped = new AbortController();
-    const offClosed = onStdoutClosed(() => piped.abort());
-    let run: Awaited<ReturnType<typeof runApdu>> | null = null;
-    try {
-      run = await runApdu({
-        ...opts,
-        signal: AbortSignal.any([this.signal, piped.signal]),
-        onConnect: (h) => {
-          if (!quiet) this.logToStderr(render.renderHeader(h, ro.style));
-        },
-        onRecord: (r) => {
-          if (flags['data-only']) {
-            const line = render.renderDataOnly(r);
-            if (line !== null) this.log(line);
-          } else if (!quiet) for (const l of render.renderRecord(r, ro)) this.log(l);
-        },
-      });
-    } catch (e) {
-      if (!piped.signal.aborted) throw e;
-    } finally {
-      offClosed();
-    }
-    // A filter whose reader left stops quietly (exit 0), as `scan` and `spy` do.
-    if (!run || piped.signal.aborted) return run?.result;
-    const end = settle(run, { ...ro, json, dataOnly: flags['data-only'], repeat: flags.repeat });
-    for (const l of end.stdout) this.log(l);
-    if (end.rethrow) throw end.rethrow;
-    if (end.stderr) this.logToStderr(`pcsc: ${end.stderr}`);
-    if (end.error) run.result.error = end.error;
-    if (end.exitCode) process.exitCode = end.exitCode;
-    if (this.signal.aborted) process.exitCode = 130;
-    return run.result;
+    return runApduCommand(
+      flags,
+      raw.filter((t) => t.type === 'arg').map((t) => t.input),
+      this,
+    );
   }
 }

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import type { AtrResult } from '../cli/atr/result.js';
 import { BaseCommand } from '../cli/base.js';
 
@@ -37,45 +38,9 @@ the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACH
 
   async run(): Promise<AtrResult> {
     const { flags, raw } = await this.parse(Atr);
-    const { UsageError, parseHex, analyzeAtr } = await import('../core/index.js');
+    const { runAtr } = await import('../cli/atr/command.js');
     // `raw` keeps the words in order (oclif's argv can reorder repeated values such as "01").
-    const text = raw
-      .filter((t) => t.type === 'arg')
-      .map((t) => t.input)
-      .join(' ');
-    if (!flags.update && text.trim() === '')
-      throw new UsageError('give an ATR in hex (e.g. pcsc atr 3B 02 14 50), or --update', 'ENOATR');
-    let update;
-    if (flags.update) {
-      const { updateAtrList } = await import('../cli/atr/update.js');
-      const { canSpin } = await import('../cli/scan/spinner.js');
-      update = await updateAtrList({
-        url: flags.url,
-        timeoutSeconds: flags.timeout,
-        signal: this.signal,
-        progress: canSpin() && !this.jsonEnabled(),
-      });
-      const { termSafe } = await import('../cli/escape.js');
-      this.log(
-        `Saved ${update.patterns} ATR patterns (${update.bytes} bytes) from ${termSafe(update.url)} to ${termSafe(update.file)}`,
-      );
-      if (text.trim() === '') return { update };
-    }
-    const bytes = parseHex(text, { what: 'ATR' });
-    const analysis = analyzeAtr(bytes);
-    const { openNameSource } = await import('../cli/atr/names.js');
-    const names = (await openNameSource({ file: flags.list, signal: this.signal })).lookup(bytes);
-    if (!this.jsonEnabled()) {
-      const { renderAtrAnalysis, renderAtrNames } = await import('../cli/atr/render.js');
-      const { makeStyle } = await import('../cli/style.js');
-      const s = makeStyle();
-      const { formatHex } = await import('../core/index.js');
-      this.log(`ATR: ${formatHex(bytes)}`);
-      for (const l of renderAtrAnalysis(analysis, s)) this.log(l);
-      this.log('');
-      for (const l of renderAtrNames(bytes, names, s)) this.log(l);
-    }
-    if (!analysis.valid) process.exitCode = 1;
-    return { ...analysis, list: names.file, matches: names.matches, names: names.names, ...(update ? { update } : {}) };
+    const words = raw.filter((t) => t.type === 'arg').map((t) => t.input);
+    return runAtr(flags, words, this);
   }
 }

@@ -1,5 +1,5 @@
 // `pcsc completion bash|zsh`: the completion script for every command, flag and argument.
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { BaseCommand } from '../cli/base.js';
 import { bashCompletion, zshCompletion, type CompletionCommand, type CompletionResult } from '../cli/completion.js';
 

@@ -3,7 +3,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ux } from '@oclif/core';
+import { ux } from '@oclif/core/ux';
 import { resolveSocketPath, UsageError } from '../../core/index.js';
 import { probeUpstream, serveUntil, type Activation, type ProxyCall, type ProxyRun } from '../../core/proxy/index.js';
 import { termSafe } from '../escape.js';

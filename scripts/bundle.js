@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
+//   pcsc.js   the entry bin/run.js loads (src/cli/main.ts: the fast path, else oclif)
+//   oclif.js  oclif, every command of src/commands and the command_not_found hook: package.json's
+//             oclif.commands (explicit discovery: no directory walk) and oclif.hooks point here
+//   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
+// Start-up is why (bench/README.md): Node's ESM loader spends ~0.5 ms a module, and oclif alone
+// is ~200 of them. Source maps (.js.map, no sources inside) map stack traces back to src/ when
+// bin/run.js enables them. The library entry points stay tsc's files in dist/core/; tsc's
+// dist/cli/ and dist/commands/ are removed: only the bundle runs the CLI.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'bundle');
+
+/** src/commands/a.ts → "a", src/commands/a/b.ts → "a:b" (a/index.ts → "a"), as oclif names them. */
+export function commandFiles(dir, prefix = []) {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((e) => {
+      if (e.isDirectory()) return commandFiles(join(dir, e.name), [...prefix, e.name]);
+      if (!e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) return [];
+      const name = e.name.slice(0, -3);
+      return [{ id: [...prefix, ...(name === 'index' ? [] : [name])].join(':'), file: join(dir, e.name) }];
+    });
+}
+
+/** The licence of every package the bundle holds code of (their licences ask for the notice to travel with the code). */
+function notices(metafile) {
+  const pkgs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) pkgs.add(m[1]);
+  }
+  const parts = [...pkgs].sort().map((dir) => {
+    const meta = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const file = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : `License: ${meta.license}`;
+    return `${meta.name}@${meta.version} (${meta.license})\n\n${text}\n`;
+  });
+  return `dist/bundle/ holds code of these packages (scripts/bundle.js):\n\n${parts.join('\n' + '-'.repeat(72) + '\n\n')}`;
+}
+
+const commands = commandFiles(join(root, 'src', 'commands'));
+const OCLIF_ENTRY = 'pcsc-oclif-entry';
+const oclifEntry = [
+  ...commands.map((c, i) => `import c${i} from ${JSON.stringify('./' + relative(root, c.file))};`),
+  `export const commands = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')} };`,
+  `export { default as notFound } from './src/cli/not-found.ts';`,
+  `export { execute } from '@oclif/core/execute';`,
+].join('\n');
+
+rmSync(out, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: [
+    { in: 'src/cli/main.ts', out: 'pcsc' },
+    { in: OCLIF_ENTRY, out: 'oclif' },
+  ],
+  plugins: [
+    {
+      name: 'oclif-entry',
+      setup(b) {
+        b.onResolve({ filter: new RegExp(`^${OCLIF_ENTRY}$`) }, () => ({ path: OCLIF_ENTRY, namespace: OCLIF_ENTRY }));
+        b.onLoad({ filter: /.*/, namespace: OCLIF_ENTRY }, () => ({
+          contents: oclifEntry,
+          resolveDir: root,
+          loader: 'js',
+        }));
+      },
+    },
+    {
+      // `import { x } from 'node:fs'` in an ES module makes Node build the module's whole ESM
+      // facade, running every lazy getter (fs loads the streams, util parseArgs and MIMEType):
+      // ~10 ms. require() hands over the object as it is; the bundle imports built-ins that way.
+      name: 'builtins-by-require',
+      setup(b) {
+        const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+        b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
+          names.has(a.path) && a.kind !== 'require-call' ? { path: a.path, namespace: 'builtin' } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
+          contents: `module.exports = require(${JSON.stringify(a.path)});`,
+          loader: 'js',
+        }));
+      },
+    },
+  ],
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outdir: out,
+  chunkNames: 'chunk-[hash]',
+  // oclif's CommonJS modules call require(): give the bundle one.
+  banner: {
+    js: "import { createRequire as __pcscRequire } from 'node:module';\nconst require = __pcscRequire(import.meta.url);",
+  },
+  // typescript and ts-node: oclif's development mode only (absent when installed). usb: native, optional.
+  external: ['typescript', 'ts-node', 'usb'],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
+rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
+if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JSON.stringify(result.metafile));
+writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile));
+const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
+process.stdout.write(`dist/bundle/: ${commands.length} commands, ${files.length} files\n`);
