@@ -97,9 +97,15 @@ const builtinsByRequire = {
 
 /**
  * Modules the fast path imports only now and then (a failure's hint, `--version --verbose`'s
- * daemon probe): files of their own rather than inlined, so the common case does not parse them.
+ * daemon probe, `atr --update` and its spinner): files of their own rather than inlined, so the
+ * common case does not parse them. Each holds its own copy of what it imports: only modules that
+ * hand back plain data (no error another copy would test with instanceof) belong here.
  */
-const SEPARATE = { 'src/cli/service-hint.ts': 'fast-service-hint', 'src/cli/version/daemon.ts': 'fast-version-daemon' };
+const SEPARATE = {
+  'src/cli/service-hint.ts': 'fast-service-hint',
+  'src/cli/version/daemon.ts': 'fast-version-daemon',
+  'src/cli/atr/update.ts': 'fast-atr-update',
+};
 const separate = {
   name: 'separate-files',
   setup(b) {

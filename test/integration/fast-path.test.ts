@@ -3,11 +3,12 @@
 // the same bytes and exits the same as oclif's path (forced by a PCSC_* variable, which oclif reads),
 // on the real pcscd; and each one did take the fast path (dist/bundle/oclif.js never loaded), while
 // a command line with an option value, help or an unknown flag goes to oclif.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, pcsc, requireBuild } from '../helpers/cli.js';
+import { cleanEnv, pcsc, requireBuild, ROOT } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
 const TRACE = join(import.meta.dirname, '..', 'helpers', 'module-trace.mjs');
@@ -146,5 +147,22 @@ describe('what the fast path leaves to oclif', () => {
     // Not a terminal here, so the fast path takes it; FORCE_COLOR is the other way to colour.
     expect((await traced(['scan', '-r', '--json'], env())).oclif).toBe(false);
     expect((await traced(['scan', '-r', '--json'], env({ FORCE_COLOR: '1' }))).oclif).toBe(true);
+  });
+});
+
+describe('source maps', () => {
+  it('a stack trace from the bundle names src/ files and lines when source maps are on (bin/run.js turns them on under DEBUG)', () => {
+    const script = [
+      "const m = await import('./dist/bundle/fast-atr.js');",
+      'const io = { jsonEnabled: () => false, log() {}, logToStderr() {}, signal: new AbortController().signal };',
+      "try { await m.runAtr({ timeout: 60 }, ['ZZ'], io); } catch (e) { process.stdout.write(e.stack); }",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toMatch(/^UsageError: ATR: 'Z' at position 1 is not a hex digit/);
+    expect(r.stdout).toMatch(/\(.*\/src\/core\/bytes\/hex\.ts:\d+:\d+\)$/m);
+    expect(r.stdout).toMatch(/\(.*\/src\/cli\/atr\/command\.ts:\d+:\d+\)$/m);
   });
 });
