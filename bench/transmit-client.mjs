@@ -10,11 +10,11 @@ const WARMUP = 2000;
 const apdu = Buffer.from(hex, 'hex');
 const ctx = await Context.establish();
 const card = await ctx.connect(reader);
-for (let i = 0; i < WARMUP; i++) await card.transmit(apdu); // as transmit.c: warm-up outside the timing (JIT)
+for (let i = 0; i < WARMUP; i++) await card.transmit(apdu, { raw: true }); // as transmit.c: warm-up outside the timing (JIT)
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 let last;
-for (let i = 0; i < n; i++) last = await card.transmit(apdu);
+for (let i = 0; i < n; i++) last = await card.transmit(apdu, { raw: true }); // one SCardTransmit, as transmit.c
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 await card.disconnect();

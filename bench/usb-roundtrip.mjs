@@ -16,11 +16,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function measure(ctx, n) {
   const [reader] = await ctx.listReaders();
   const card = await ctx.connect(reader);
-  for (let i = 0; i < 10; i++) await card.transmit(APDU); // warm-up
+  for (let i = 0; i < 10; i++) await card.transmit(APDU, { raw: true }); // warm-up
   const us = [];
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
-    await card.transmit(APDU);
+    await card.transmit(APDU, { raw: true });
     us.push(Number(process.hrtime.bigint() - t) / 1000);
   }
   await card.disconnect();

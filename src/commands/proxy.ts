@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import { termSafe } from '../cli/escape.js';
-import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
+import { clientSlotsFlag, legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 import type { PrintSystemdResult, ProxyResult } from '../cli/proxy/result.js';
 
 export default class ProxyCommand extends BaseCommand {
@@ -39,6 +39,7 @@ export default class ProxyCommand extends BaseCommand {
     upstream: upstreamFlag,
     mode: modeFlag,
     'legacy-names': legacyNamesFlag,
+    'client-slots': clientSlotsFlag,
     'print-systemd': Flags.boolean({
       description:
         'print systemd user units (socket + service) that start this proxy on demand, and how to install them',
@@ -53,7 +54,7 @@ export default class ProxyCommand extends BaseCommand {
   async run(): Promise<ProxyResult> {
     const { flags } = await this.parse(ProxyCommand);
     if (flags['print-systemd'])
-      return this.printSystemd(flags.upstream, flags.unit as 'socket' | 'service' | undefined);
+      return this.printSystemd(flags.upstream, flags.unit as 'socket' | 'service' | undefined, flags['client-slots']);
     const { serve } = await import('../cli/proxy/serve.js');
     const { activatedListen } = await import('../cli/proxy/activation.js');
     const { listen, activation } = activatedListen(flags.listen);
@@ -63,6 +64,7 @@ export default class ProxyCommand extends BaseCommand {
         upstream: flags.upstream,
         mode: flags.mode,
         legacyNames: flags['legacy-names'],
+        clientSlots: flags['client-slots'],
         ...(activation ? { activation } : {}),
       },
       this.signal,
@@ -76,10 +78,11 @@ export default class ProxyCommand extends BaseCommand {
   private async printSystemd(
     upstream: string | undefined,
     unit: 'socket' | 'service' | undefined,
+    clientSlots: number | undefined,
   ): Promise<PrintSystemdResult> {
     const { resolveSocketPath } = await import('../core/index.js');
     const { renderUnits, unitsFor } = await import('../cli/proxy/systemd.js');
-    const u = unitsFor(resolveSocketPath({ path: upstream }).path);
+    const u = unitsFor(resolveSocketPath({ path: upstream }).path, clientSlots);
     if (this.jsonEnabled()) return unit ? u[unit] : u;
     if (unit) process.stdout.write(u[unit].text);
     else for (const line of renderUnits(u)) this.log(line);

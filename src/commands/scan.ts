@@ -47,7 +47,10 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
       description: 'use the \\\\?PnP?\\Notification pseudo-reader even if the probe says no',
     }),
     reader: readerFlag,
-    'wait-card': Flags.boolean({ description: 'wait until a card is present, print its ATR and exit 0' }),
+    'wait-card': Flags.boolean({
+      description:
+        'wait until a card is present, print its ATR and exit 0 (cards in several readers: pick one with --reader)',
+    }),
     count: Flags.integer({ description: 'stop after N changes (card or reader events)', min: 1, helpValue: 'N' }),
     socket: socketFlag,
     backend: backendFlag,

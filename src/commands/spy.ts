@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { ux } from '@oclif/core/ux';
 import { BaseCommand } from '../cli/base.js';
-import { legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
+import { clientSlotsFlag, legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 import type { SpyResult } from '../cli/proxy/result.js';
 
 export default class Spy extends BaseCommand {
@@ -38,6 +38,7 @@ export default class Spy extends BaseCommand {
     }),
     'show-secrets': Flags.boolean({ description: 'show PIN and key bytes instead of masking them', default: false }),
     'legacy-names': legacyNamesFlag,
+    'client-slots': clientSlotsFlag,
   };
 
   async run(): Promise<SpyResult> {
@@ -47,7 +48,14 @@ export default class Spy extends BaseCommand {
     const listen = flags.listen ?? defaultSpySocket();
     const spy = { json: this.jsonEnabled(), output: flags.output, showSecrets: flags['show-secrets'] };
     const result = await serve(
-      { listen, upstream: flags.upstream, mode: flags.mode, legacyNames: flags['legacy-names'], spy },
+      {
+        listen,
+        upstream: flags.upstream,
+        mode: flags.mode,
+        legacyNames: flags['legacy-names'],
+        clientSlots: flags['client-slots'],
+        spy,
+      },
       this.signal,
     );
     // ux.stderr: oclif's logToStderr is silent under --json, where this note matters as much.

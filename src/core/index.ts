@@ -11,10 +11,18 @@ export type { ErrorJson, ErrorKind } from './errors.js';
 import { establishContext } from './pcsc/establish.js';
 import type { Context as ContextApi } from './scard/types.js';
 /** The entry point: `await using ctx = await Context.establish()` (pcscd, else a USB reader). */
-export const Context = { establish: establishContext };
+export const Context: {
+  /**
+   * Opens a PC/SC context on pcscd (`socket`, else PCSCLITE_CSOCK_NAME, else the default socket)
+   * or, with `backend: 'usb'`, on USB CCID readers; `auto` (the default) falls back to USB only
+   * when nothing listens on the default socket. SCARD_E_NO_SERVICE when neither answers.
+   */
+  establish(opts?: EstablishOptions): Promise<ContextApi>;
+} = { establish: establishContext };
 /** A PC/SC context: list readers, wait for changes, connect to cards. */
 export type Context = ContextApi;
-export type { EstablishOptions } from './pcsc/establish.js';
+import type { EstablishOptions } from './pcsc/establish.js';
+export type { EstablishOptions };
 export type {
   BackendName,
   Card,
@@ -35,7 +43,8 @@ export { resolveSocketPath, DEFAULT_SOCKET, type SocketChoice } from './pcscd/so
 export { CardState, cardStateNames, StateFlag, stateFlagNames } from './scard/types.js';
 export type { CardStateName, ReaderState, ReaderStateQuery, StateFlagName } from './scard/types.js';
 export { PNP_NOTIFICATION } from './pcscd/codes.js';
-export { checkReaderSpec, selectReader } from './pcsc/select-reader.js';
+export { checkReaderSpec, chooseReader, selectReader } from './pcsc/select-reader.js';
+export type { ChooseReaderOptions, ChosenReader } from './pcsc/select-reader.js';
 export { monitor, ReaderMonitor, type MonitorOptions } from './pcsc/monitor.js';
 export { readerStatus } from './pcsc/monitor-events.js';
 export type {
@@ -62,7 +71,7 @@ export { formatHex, isHex, parseHex, toHex } from './bytes/hex.js';
 export { buildApdu, MAX_APDU_LENGTH, parseApdu, tryParseApdu } from './card/apdu.js';
 export type { ApduCase, ApduFields, CommandApdu } from './card/apdu.js';
 export { exchange, getResponseApdu, type Step, type T0Options, type T0Result } from './card/t0.js';
-export { describeSw, isSuccessSw, type SwCategory, type SwInfo } from './card/sw.js';
+export { describeSw, isSuccessSw, parseSw, type SwCategory, type SwInfo, type SwInput } from './card/sw.js';
 export { analyzeAtr, MAX_ATR_LENGTH } from './card/atr.js';
 export type { AtrAnalysis, InterfaceByte, TransmissionParameters } from './card/atr.js';
 export type { CompactTlvObject, HistoricalBytes, PcscStorageCard } from './card/historical.js';

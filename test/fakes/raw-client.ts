@@ -140,9 +140,13 @@ export class RawClient {
     hContext: number,
     reader: string,
     nameSize: 100 | 128 = 128,
+    shareMode: 1 | 2 = 2,
   ): Promise<{ hCard: number; protocol: number; rv: number }> {
     const st = S.connect(nameSize);
-    this.send(S.CMD.CONNECT, S.pack(st, { hContext, szReader: reader, dwShareMode: 2, dwPreferredProtocols: 3 }));
+    this.send(
+      S.CMD.CONNECT,
+      S.pack(st, { hContext, szReader: reader, dwShareMode: shareMode, dwPreferredProtocols: 3 }),
+    );
     const r = S.unpack(st, await this.take(S.sizeOf(st)));
     return { hCard: r.num('hCard'), protocol: r.num('dwActiveProtocol'), rv: r.num('rv') };
   }

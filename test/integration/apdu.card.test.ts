@@ -320,7 +320,12 @@ describe('card removed in the middle of a script', () => {
     await card.remove();
     const r = await pcsc(['apdu', '00E00002'], { env });
     expect(r.exitCode).toBe(4);
-    expect(r.stderr.trim()).toBe('pcsc: No card in the reader (0x8010000C): connecting to "Virtual PCD 00 00"');
+    expect(r.stderr.trim()).toBe(
+      'pcsc: No card in the reader (0x8010000C): no reader holds a card (0: Virtual PCD 00 00, 1: Virtual PCD 00 01); insert one, or name the reader to use',
+    );
+    const named = await pcsc(['apdu', '--reader', '0', '00E00002'], { env });
+    expect(named.exitCode).toBe(4);
+    expect(named.stderr.trim()).toBe('pcsc: No card in the reader (0x8010000C): connecting to "Virtual PCD 00 00"');
   });
 });
 
@@ -339,9 +344,10 @@ describe('reader, sharing, protocol', () => {
     expect(held.share).toBe('exclusive');
     const r = await pcsc(['apdu', '00E00002'], { env });
     expect(r.exitCode).toBe(4);
-    expect(r.stderr.split('\n')[0]).toBe(
+    expect(r.stderr.split('\n').slice(0, 2)).toEqual([
+      'Using reader with a card: Virtual PCD 00 00',
       'pcsc: Sharing violation: the card or reader is in use (0x8010000B): connecting to "Virtual PCD 00 00"',
-    );
+    ]);
   });
 
   it('no pcscd is exit 3', async () => {
@@ -477,9 +483,10 @@ describe('output modes', () => {
     await card.rule({ match: '00E00002', reply: '6A82', once: true });
     const m = await pcsc(['apdu', '--repeat', '5', '00E00003=9000', '00E00002=9000'], { env });
     expect(m.exitCode).toBe(1);
-    expect(m.stderr.trim()).toBe(
+    expect(m.stderr.trim().split('\n')).toEqual([
+      'Using reader with a card: Virtual PCD 00 00',
       'pcsc: APDU 2: status 6A82 (File or application not found), expected 9000, in round 1 of 5',
-    );
+    ]);
     expect(m.stdout).toContain('> 00 E0 00 02\n< 6A 82 : File or application not found');
   });
 });

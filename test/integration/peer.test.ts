@@ -128,7 +128,7 @@ describe('core vs libpcsclite on pcscd 1.9.9 + vpcd', () => {
     ];
     const theirs = await peer(rig, bin, [`connect:${r0}:2:3`, ...apdus.map((a) => `transmit:${a}`)]);
     for (const [i, a] of apdus.entries()) {
-      const ours = await outcome(card.transmit(Buffer.from(a, 'hex')));
+      const ours = await outcome(card.transmit(Buffer.from(a, 'hex'), { raw: true })); // as SCardTransmit
       expect({ rv: ours.rv, value: hexOf(ours.value) }).toEqual({ rv: theirs[i + 1]?.rv, value: theirs[i + 1]?.value });
     }
   });

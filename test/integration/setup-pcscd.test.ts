@@ -204,6 +204,37 @@ describe('setup-pcscd.sh decides from the facts (--dry-run)', () => {
   });
 });
 
+describe('setup-pcscd.sh on this machine, as it is (--dry-run: nothing enabled, started or run)', () => {
+  it('reads systemd, root, pcscd installed and the system socket as they are, and decides as from those facts given', () => {
+    // No fact given and no PCSCLITE_CSOCK_NAME: the script looks at the machine itself (in CI and
+    // in a container: no systemd, no pcscd running). The system's pcscd is only connected to.
+    const r = setup(['--dry-run'], {});
+    const facts = /^setup: facts: installed=(\d) systemd=(\d) root=(\d) sudo=(\d) socket=(\S+) answers=(\d) /.exec(
+      r.lines[0] ?? '',
+    );
+    expect(facts, r.lines.join('\n')).not.toBeNull();
+    const [, installed, systemd, root, sudo, socket, answers] = facts as unknown as string[];
+    expect(socket).toBe('/run/pcscd/pcscd.comm');
+    expect(installed).toBe(existsSync('/usr/sbin/pcscd') ? '1' : '0');
+    expect(systemd).toBe(existsSync('/run/systemd/system') ? '1' : '0');
+    expect(root).toBe(process.getuid?.() === 0 ? '1' : '0');
+    expect(r.ran).toEqual([]);
+    // The same decision as for the same facts given (the decision tests above).
+    const given = setup(['--dry-run'], {
+      INSTALLED: installed,
+      SYSTEMD: systemd,
+      ROOT: root,
+      SUDO: sudo,
+      ANSWERS: answers,
+      ...(answers === '1' ? {} : { LISTENING: /listening=(\d)/.exec(r.lines[0] ?? '')?.[1] ?? '?' }),
+    });
+    expect(given.lines.slice(1)).toEqual(r.lines.slice(1));
+    expect(given.code).toBe(r.code);
+    if (systemd === '0' && answers === '0' && root === '1' && installed === '1')
+      expect(r.lines).toContain('setup: would run: /usr/sbin/pcscd');
+  });
+});
+
 describe("setup-pcscd.sh reads the facts from real pcscds (the rig's, on PCSCLITE_CSOCK_NAME)", () => {
   let rig: Rig | undefined;
   let empty: Rig | undefined;

@@ -36,15 +36,23 @@ describe('core against vicc', () => {
     await card.disconnect();
   });
 
-  it('answers SELECT, GET RESPONSE, GET CHALLENGE and READ BINARY through the core', async () => {
+  it('answers SELECT, GET RESPONSE, GET CHALLENGE and READ BINARY through the core (raw)', async () => {
     const card = await ctx.connect(reader);
-    expect(await card.transmit(hex('00 A4 04 00 00'))).toEqual(hex('6A 82'));
-    expect(await card.transmit(hex('00 A4 00 00 02 3F 00'))).toEqual(hex('61 0C'));
-    expect(await card.transmit(hex('00 C0 00 00 0C'))).toEqual(hex('6F 0A 83 02 3F 00 8A 01 05 82 01 38 90 00'));
+    const raw = { raw: true };
+    expect(await card.transmit(hex('00 A4 04 00 00'), raw)).toEqual(hex('6A 82'));
+    expect(await card.transmit(hex('00 A4 00 00 02 3F 00'), raw)).toEqual(hex('61 0C'));
+    expect(await card.transmit(hex('00 C0 00 00 0C'), raw)).toEqual(hex('6F 0A 83 02 3F 00 8A 01 05 82 01 38 90 00'));
     const challenge = await card.transmit(hex('00 84 00 00 08'));
     expect(challenge.length).toBe(10);
     expect(challenge.subarray(8)).toEqual(hex('90 00'));
     expect(await card.transmit(hex('00 B0 00 00 10'))).toEqual(hex('69 86'));
+    await card.disconnect();
+  });
+
+  it('follows 61xx with GET RESPONSE by default: SELECT 3F00 answers the FCI and 9000', async () => {
+    const card = await ctx.connect(reader);
+    expect(await card.transmit(hex('00 A4 00 00 02 3F 00'))).toEqual(hex('6F 0A 83 02 3F 00 8A 01 05 82 01 38 90 00'));
+    expect(await card.transmit(hex('00 A4 04 00 00'))).toEqual(hex('6A 82'));
     await card.disconnect();
   });
 

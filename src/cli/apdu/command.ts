@@ -34,6 +34,10 @@ export async function runApduCommand(
     run = await runApdu({
       ...opts,
       signal: AbortSignal.any([io.signal, piped.signal]),
+      // As opensc-tool -s: say which reader was taken when none was named.
+      onReaderWithCard: (name) => {
+        if (!json) io.logToStderr(`Using reader with a card: ${name}`);
+      },
       onConnect: (h) => {
         if (!quiet) io.logToStderr(render.renderHeader(h, ro.style));
       },

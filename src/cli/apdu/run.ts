@@ -2,8 +2,8 @@
 // command, and gather the typed result; errors after the first APDU keep what ran before them.
 
 import {
+  chooseReader,
   Context,
-  selectReader,
   toHex,
   type BackendName,
   type Card,
@@ -35,6 +35,8 @@ export interface ApduRunOptions {
   control?: { code: number; data: Buffer } | undefined;
   signal: AbortSignal;
   onRecord?: (r: RunRecord) => void;
+  /** Called when no --reader was given and the only reader with a card was chosen. */
+  onReaderWithCard?: (reader: string) => void;
   /** Called once connected, before the first APDU. */
   onConnect?: (r: Pick<ApduResult, 'reader' | 'protocol' | 'atr'>) => void;
 }
@@ -49,7 +51,12 @@ export interface ApduRun {
 
 export async function runApdu(o: ApduRunOptions): Promise<ApduRun> {
   await using ctx = await Context.establish({ backend: o.backend, socket: o.socket, signal: o.signal });
-  const reader = selectReader(await ctx.listReaders(), o.reader);
+  const { reader, by } = await chooseReader(ctx, {
+    reader: o.reader,
+    cardless: o.share === 'direct',
+    signal: o.signal,
+  });
+  if (by === 'card') o.onReaderWithCard?.(reader);
   await using card = await ctx.connect(reader, { share: o.share, protocols: o.protocols, signal: o.signal });
   const atr = await card.status().then(
     (s) => toHex(s.atr),

@@ -13,6 +13,14 @@ export const legacyNamesFlag = Flags.boolean({
   default: false,
 });
 
+export const clientSlotsFlag = Flags.integer({
+  description:
+    "entries in the reader-state arrays of clients up to protocol 4:5: 16 (pcsc-lite's own) unless their libpcsclite was built with another PCSCLITE_MAX_READERS_CONTEXTS (Fedora's: 48)",
+  helpValue: 'N',
+  min: 1,
+  max: 1024,
+});
+
 export const modeFlag = Flags.custom<number>({
   description:
     'mode of the socket, octal (default 0600: only you). 0660 lets your group connect: whoever can connect uses your readers and cards',

@@ -16,6 +16,8 @@ export interface ServeOptions {
   /** Socket mode (--mode); default 0600. */
   mode?: number | undefined;
   legacyNames: boolean;
+  /** --client-slots: entries of a ≤ 4:5 client's reader-state array (default 16). */
+  clientSlots?: number | undefined;
   /** A socket systemd passed (`pcsc proxy` socket-activated): served instead of binding `listen`. */
   activation?: Activation;
   /** Present for `spy`. */
@@ -51,6 +53,7 @@ export async function serve(given: ServeOptions, signal: AbortSignal): Promise<P
         ...(opts.mode === undefined ? {} : { mode: opts.mode }),
         ...(opts.activation ? { activation: opts.activation } : {}),
         legacyNames: opts.legacyNames,
+        ...(opts.clientSlots === undefined ? {} : { clientSlots: opts.clientSlots }),
         showSecrets: opts.spy?.showSecrets ?? false,
         ...(opts.spy ? { onCall: (c: ProxyCall) => sink?.write(c) } : {}),
         onEvent: (e) => {

@@ -31,12 +31,13 @@ function ownCommand(): string[] {
   }
 }
 
-export function unitsFor(upstream: string): PrintedUnits {
-  const units = systemdUnits(ownCommand(), upstream);
+export function unitsFor(upstream: string, clientSlots?: number): PrintedUnits {
+  const extra = clientSlots === undefined ? [] : ['--client-slots', String(clientSlots)];
+  const units = systemdUnits(ownCommand(), upstream, extra);
   return {
     ...units,
     directory: USER_UNIT_DIR,
-    commands: systemdInstallCommands(upstream),
+    commands: systemdInstallCommands(upstream, extra),
     withoutSystemd: manualStartCommand(defaultProxySocket(), upstream),
     systemd: detectMachineNow().init === 'systemd',
   };

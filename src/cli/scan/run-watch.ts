@@ -2,10 +2,12 @@
 // -t, --count, -s, and the spinner. The command gives it a sink; nothing here touches argv.
 
 import {
+  chooseReader,
   Context,
   monitor,
   PcscError,
   Scard,
+  UsageError,
   type BackendName,
   type NameLookup,
   type ReaderMonitor,
@@ -158,6 +160,12 @@ export async function waitForCard(o: WatchRunOptions): Promise<WaitCardResult> {
   try {
     spin.idle();
     await using ctx = await establish(o, stop.signal);
+    // Cards already in several readers: which one is meant is for --reader to say (the rule of
+    // chooseReader, as pcsc apdu). No card yet, or no reader: wait below.
+    if (o.reader === undefined)
+      await chooseReader(ctx, { signal: stop.signal }).catch((e: unknown) => {
+        if (e instanceof UsageError) throw e;
+      });
     for await (const e of monitorFor(ctx, o, stop.signal)) {
       if (e.event === 'daemon-lost') {
         spin.busy();

@@ -1,5 +1,6 @@
 // `pcsc scan -s`: pcsc_scan's stress mode. On a present card, rounds of 100 SELECT MF
-// (00 A4 00 00 02 3F 00) in shared mode, each timed, until an error (usually: the card left).
+// (00 A4 00 00 02 3F 00) in shared mode, each timed, until an error (usually: the card left). One
+// command per APDU, as pcsc_scan sends: raw, no GET RESPONSE after 61xx.
 
 import { PcscError, type Context } from '../../core/index.js';
 import type { StressEvent } from './result.js';
@@ -26,7 +27,7 @@ export async function* stressCard(
       let done = 0;
       let error: unknown;
       try {
-        for (; done < STRESS_ROUND && !signal.aborted; done++) await card.transmit(SELECT_MF, { signal });
+        for (; done < STRESS_ROUND && !signal.aborted; done++) await card.transmit(SELECT_MF, { raw: true, signal });
       } catch (e) {
         error = e;
       }

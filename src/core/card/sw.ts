@@ -143,11 +143,45 @@ function render(e: Entry, sw: number): string {
 }
 
 /**
+ * A status word as callers hold it: a number (0x9000), hex text ('9000', '90 00', '0x9000'), or a
+ * response APDU whose last two bytes are SW1 SW2.
+ */
+export type SwInput = number | string | Uint8Array;
+
+const SW_TEXT = /^\s*(?:0x)?([0-9a-f]{2})[\s:]?([0-9a-f]{2})\s*$/i;
+
+/**
+ * The status word as a number. Text is always hexadecimal, never decimal: '9000' is 0x9000.
+ * Anything that is not exactly two bytes (an integer above 0xFFFF, '900', '0x90000', a response
+ * shorter than 2 bytes) is refused with a UsageError (code ESW) rather than guessed at.
+ */
+export function parseSw(sw: SwInput): number {
+  if (typeof sw === 'number') {
+    if (Number.isInteger(sw) && sw >= 0 && sw <= 0xffff) return sw;
+    throw new UsageError(`status word ${sw} is not an integer from 0 to 0xFFFF`, 'ESW');
+  }
+  if (typeof sw === 'string') {
+    const m = SW_TEXT.exec(sw);
+    if (m) return parseInt(`${m[1]}${m[2]}`, 16);
+    throw new UsageError(
+      `"${sw}" is not a status word: write 4 hex digits ('9000', '90 00' or '0x9000') or pass a number (0x9000)`,
+      'ESW',
+    );
+  }
+  if (sw instanceof Uint8Array) {
+    if (sw.length >= 2) return ((sw[sw.length - 2] as number) << 8) | (sw[sw.length - 1] as number);
+    throw new UsageError(`a response of ${sw.length} byte(s) has no status word (SW1 SW2 are its last 2 bytes)`, 'ESW');
+  }
+  throw new UsageError(`a status word is a number, hex text or a response, not ${typeof sw}`, 'ESW');
+}
+
+/**
  * What a status word means. ISO 7816-4's meaning comes first; a GlobalPlatform, EMV or Java Card
  * meaning of the same word is added after it, and stands alone when ISO leaves the word open.
+ * Takes a number, hex text or a response APDU (see parseSw).
  */
-export function describeSw(sw: number): SwInfo {
-  const w = sw & 0xffff;
+export function describeSw(sw: SwInput): SwInfo {
+  const w = parseSw(sw);
   const swHex = hex(w, 4);
   const sw1 = w >> 8;
   if (sw1 < 0x61 || (sw1 > 0x6f && sw1 < 0x90) || sw1 > 0x9f) {
@@ -171,9 +205,10 @@ export function describeSw(sw: number): SwInfo {
   return { sw: swHex, meaning: 'Unknown status word', category: 'error', source: null };
 }
 
-/** True for 9000 and 61XX: the command worked (61XX: more data waits). */
-export function isSuccessSw(sw: number): boolean {
-  return (sw & 0xffff) === 0x9000 || (sw & 0xff00) === 0x6100;
+/** True for 9000 and 61XX: the command worked (61XX: more data waits). Takes what describeSw takes. */
+export function isSuccessSw(sw: SwInput): boolean {
+  const w = parseSw(sw);
+  return w === 0x9000 || (w & 0xff00) === 0x6100;
 }
 
 /** An expected status: four hex digits where X (or x, ?) stands for any digit. */

@@ -41,6 +41,23 @@ export interface T0Result {
 export const GET_RESPONSE_INS = 0xc0;
 
 /**
+ * Card.transmit for every backend: `send` once when `raw`, else through exchange(); the answer is
+ * the data of every step joined, then the last status word.
+ */
+export async function transmitFollowing(send: Send, apdu: Uint8Array, raw: boolean | undefined): Promise<Buffer> {
+  const command = Buffer.isBuffer(apdu) ? apdu : Buffer.from(apdu.buffer, apdu.byteOffset, apdu.length);
+  if (raw) return send(command);
+  const r = await exchange(send, command);
+  // One step: the card's own answer, no copy (the hot path of APDUs without 61xx/6Cxx).
+  if (r.steps.length === 1) return (r.steps[0] as Step).response;
+  if (r.sw === null) return r.data;
+  const out = Buffer.allocUnsafe(r.data.length + 2);
+  r.data.copy(out);
+  out.writeUInt16BE(r.sw, r.data.length);
+  return out;
+}
+
+/**
  * GET RESPONSE keeps the command's class byte (A0 for GSM SIMs, the logical channel bits) but not
  * the command-chaining bit, which only the interindustry classes 00–7F have.
  */

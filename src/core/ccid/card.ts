@@ -4,6 +4,7 @@
 import { PcscError, Scard } from '../errors.js';
 import { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode, protocolMask } from '../scard/constants.js';
 import { cardStateNames } from '../scard/types.js';
+import { transmitFollowing } from '../card/t0.js';
 import { runTransaction } from '../scard/transaction.js';
 import type {
   Card,
@@ -59,7 +60,12 @@ export class UsbCard implements Card {
       throw new PcscError(Scard.W_RESET_CARD, 'the card was reset by another handle');
   }
 
-  async transmit(apdu: Uint8Array, opts: TransmitOptions = {}): Promise<Buffer> {
+  transmit(apdu: Uint8Array, opts: TransmitOptions = {}): Promise<Buffer> {
+    return transmitFollowing((a) => this.transmitOnce(a, opts), apdu, opts.raw);
+  }
+
+  /** One exchange with the card: its answer as is. */
+  private async transmitOnce(apdu: Uint8Array, opts: TransmitOptions): Promise<Buffer> {
     this.valid();
     if (apdu.length === 0) throw new PcscError(Scard.E_INVALID_PARAMETER, 'empty APDU');
     if (this.shareMode === 'direct' && !this.state.slot.protocol)

@@ -62,13 +62,16 @@ export interface BridgeSteps {
   text: string;
   /** The commands, in order; in a sandbox they run on the host (the text says so). */
   commands: string[];
-  /** Whether any command needs root (only Snap's, which needs the proxy at pcscd's own path). */
+  /** Whether any command needs root (none does: a bridge at pcscd's own path is only described, in docs/proxy.md). */
   root: boolean;
   /** The bridge's socket path the commands use. */
   socket: string;
   /** Upgrade advice alone, when an upgrade is an alternative (names the package and version). */
   upgrade?: string;
 }
+
+/** Where systemd's user manager reads the session's environment (environment.d(5)). */
+export const ENVIRONMENT_D = '~/.config/environment.d';
 
 /** Where systemd looks for a user's own units. */
 export const USER_UNIT_DIR = '~/.config/systemd/user';
@@ -102,8 +105,8 @@ function upstreamArgs(socket: string): string {
 }
 
 /** Commands that install and start the systemd user units (`pcsc proxy --print-systemd`). */
-export function systemdInstallCommands(upstream: string): string[] {
-  const up = upstreamArgs(upstream);
+export function systemdInstallCommands(upstream: string, extra: readonly string[] = []): string[] {
+  const up = upstreamArgs(upstream) + extra.map((w) => ` ${shq(w)}`).join('');
   return [
     `mkdir -p ${USER_UNIT_DIR}`,
     `pcsc proxy --print-systemd --unit socket > ${USER_UNIT_DIR}/${UNIT_NAME}.socket`,
@@ -145,12 +148,14 @@ function pointSteps(input: BridgeInput, socket: string): { text: string; command
   const dir = posix.dirname(socket);
   switch (s?.kind ?? null) {
     case null:
-    case 'appimage':
+    case 'appimage': {
+      const persist = persistentVariable(input, socket);
       return {
-        text: `Then run the program with PCSCLITE_CSOCK_NAME pointing at the bridge${s?.kind === 'appimage' ? ' (the AppImage reads it like any program)' : ''}.`,
-        commands: [`export PCSCLITE_CSOCK_NAME=${qpath(socket)}`],
+        text: `Then run the program with PCSCLITE_CSOCK_NAME pointing at the bridge${s?.kind === 'appimage' ? ' (the AppImage reads it like any program)' : ''}: \`export\` sets it for this shell; ${persist.text}`,
+        commands: [`export PCSCLITE_CSOCK_NAME=${qpath(socket)}`, ...persist.commands],
         root: false,
       };
+    }
     case 'flatpak':
       return {
         text: `Then start the app with PCSCLITE_CSOCK_NAME set: \`flatpak run\` binds the file it names at /run/pcscd/pcscd.comm inside (--socket=pcsc). For launches from the desktop menu put the variable in ~/.config/environment.d/ instead. An app that is already running keeps the socket it started with: restart it.`,
@@ -163,12 +168,20 @@ function pointSteps(input: BridgeInput, socket: string): { text: string; command
         commands: [`bwrap --ro-bind ${qpath(dir)} /run/pcscd … PROGRAM`],
         root: false,
       };
-    case 'snap':
+    case 'snap': {
+      // snapd: interfaces/builtin/pcscd.go allows /{var/,}run/pcscd/pcscd.comm only; the base
+      // AppArmor template lets every strict snap use /run/user/UID/snap.NAME/, and snap-confine
+      // shares the host's /run with the snap (docs/proxy.md, "Snap").
+      const own = `/run/user/${input.uid}/snap.${app ?? 'SNAP'}/pcscd.comm`;
       return {
-        text: `A snap's pcscd interface allows only /run/pcscd/pcscd.comm (AppArmor), so the bridge has to take pcscd's own path: move pcscd's socket elsewhere and run the proxy as root at /run/pcscd/pcscd.comm with mode 0666 (docs/proxy.md, "Snap").`,
-        commands: [],
-        root: true,
+        text: `A snap's pcscd interface allows only /run/pcscd/pcscd.comm (AppArmor), so the bridge's usual socket is refused whatever PCSCLITE_CSOCK_NAME says; what every strict snap may use is its own runtime directory, /run/user/UID/snap.NAME, which is the host's. Start the bridge there by hand (its systemd units listen elsewhere) and run the snap with PCSCLITE_CSOCK_NAME pointing at it (\`snap run\` passes the variable on). This follows snapd's source and was not tried on a real snap by pcsc; if the snap still cannot connect, upgrade the host's pcscd (below), or see docs/proxy.md, "Snap", for a bridge at pcscd's own path (root).`,
+        commands: [
+          manualStartCommand(own, input.daemon.socket),
+          `PCSCLITE_CSOCK_NAME=${shq(own)} snap run ${app ? shq(app) : 'SNAP'}`,
+        ],
+        root: false,
       };
+    }
     case 'distrobox':
     case 'toolbox':
       return {
@@ -193,6 +206,26 @@ function pointSteps(input: BridgeInput, socket: string): { text: string; command
       };
     }
   }
+}
+
+/**
+ * PCSCLITE_CSOCK_NAME kept for later sessions: with systemd, in ~/.config/environment.d (the user
+ * manager reads it at login, and what the desktop starts inherits it: environment.d(5)); without,
+ * in ~/.profile (login shells).
+ */
+function persistentVariable(input: BridgeInput, socket: string): { text: string; commands: string[] } {
+  if (input.init === 'systemd' || input.init === 'unknown')
+    return {
+      text: 'to keep it for the programs of your next sessions, put it in ~/.config/environment.d (systemd --user reads it at login; programs the desktop starts inherit it).',
+      commands: [
+        `mkdir -p ${ENVIRONMENT_D}`,
+        `echo ${shq(`PCSCLITE_CSOCK_NAME=${socket}`)} > ${ENVIRONMENT_D}/pcsc-proxy.conf`,
+      ],
+    };
+  return {
+    text: 'to keep it for your next login shells, add it to ~/.profile.',
+    commands: [`echo ${shq(`export PCSCLITE_CSOCK_NAME=${qpath(socket)}`)} >> ~/.profile`],
+  };
 }
 
 const minorOf = (protocol?: string): number | undefined =>
@@ -267,7 +300,7 @@ export function bridgeFix(input: BridgeInput): BridgeSteps {
   const snap = input.sandbox?.kind === 'snap';
   return {
     text: [lead, snap ? point.text : `${start.text} ${point.text}`, upgrade].filter(Boolean).join(' '),
-    commands: snap ? [] : [...start.commands, ...point.commands],
+    commands: snap ? point.commands : [...start.commands, ...point.commands],
     root: point.root,
     socket,
     ...(upgrade ? { upgrade } : {}),

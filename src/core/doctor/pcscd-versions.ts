@@ -3,8 +3,9 @@
 // negotiation's.
 
 import { PcscdConnection } from '../pcscd/connection.js';
-import { Size } from '../pcscd/codes.js';
-import { decodeVersion, encodeVersion } from '../pcscd/messages/simple.js';
+import { MAX_READERS_CONTEXTS, Size } from '../pcscd/codes.js';
+import { decodeVersion, encodeGetReadersState, encodeVersion } from '../pcscd/messages/simple.js';
+import { Session } from '../pcscd/session.js';
 import type { VersionAnswer } from './protocol-model.js';
 
 /** The minors released client libraries send (4:2 from 1.6.5 on … 4:6 from 2.5.0). */
@@ -29,4 +30,34 @@ export async function probeVersions(
     }
   }
   return out;
+}
+
+/**
+ * The entries of the daemon's reader-state array for clients up to 4:5: its build's
+ * PCSCLITE_MAX_READERS_CONTEXTS (16 upstream in every release, 48 in Fedora's; docs/proxy.md,
+ * "Reader slots"). A client reads exactly its own build's count, so another count puts it out of
+ * step. Undefined when the daemon speaks neither 4:4 nor 4:5, or the reply is not whole entries.
+ */
+export async function probeArraySlots(
+  path: string,
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<number | undefined> {
+  const timeout = opts.timeoutMs ?? 2000;
+  const s = await Session.open({
+    path,
+    maxMinor: 5,
+    requestTimeout: timeout,
+    connectTimeout: timeout,
+    signal: opts.signal,
+  });
+  try {
+    if (s.minor < 4) return undefined;
+    s.conn.write(encodeGetReadersState());
+    // The whole array comes in one write; the stream then goes quiet.
+    const bytes = await s.conn.drainUntilIdle(200, timeout);
+    const size = s.layout.entrySize;
+    return bytes.length >= MAX_READERS_CONTEXTS * size && bytes.length % size === 0 ? bytes.length / size : undefined;
+  } finally {
+    s.close();
+  }
 }

@@ -26,6 +26,7 @@ function factory(name: BackendName): BackendFactory {
   return f;
 }
 
+/** Context.establish (documented in index.ts): pcscd, the USB backend, or auto. */
 export async function establishContext(opts: EstablishOptions = {}): Promise<Context> {
   if (opts.backend !== undefined && opts.backend !== 'auto') return factory(opts.backend)(opts);
   try {

@@ -4,6 +4,7 @@
 import { PcscError, ProtocolError, Scard } from '../errors.js';
 import { DispositionCode, Protocol, Share, protocolMask, protocolName, protocolValue } from '../scard/constants.js';
 import { cardStateNames } from '../scard/types.js';
+import { transmitFollowing } from '../card/t0.js';
 import { runTransaction } from '../scard/transaction.js';
 import type {
   Card,
@@ -67,7 +68,12 @@ export class PcscdCard implements Card {
     return this.hCard;
   }
 
-  async transmit(apdu: Uint8Array, opts: TransmitOptions = {}): Promise<Buffer> {
+  transmit(apdu: Uint8Array, opts: TransmitOptions = {}): Promise<Buffer> {
+    return transmitFollowing((a) => this.transmitOnce(a, opts), apdu, opts.raw);
+  }
+
+  /** One SCARD_TRANSMIT: the card's answer as is. */
+  private async transmitOnce(apdu: Uint8Array, opts: TransmitOptions): Promise<Buffer> {
     if (apdu.length === 0) throw new PcscError(Scard.E_INVALID_PARAMETER, 'empty APDU');
     if (apdu.length > MAX_BUFFER_SIZE_EXTENDED) {
       throw new PcscError(
@@ -77,6 +83,8 @@ export class PcscdCard implements Card {
     }
     const proto = this.active;
     if (!proto) throw new PcscError(Scard.E_PROTO_MISMATCH, 'no active protocol (direct connection without a card?)');
+    // Aborted already: nothing is sent, and the connection stays usable.
+    if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'transmit aborted');
     // Daemons before 1.9.8 close the connection above 65548 and need at least 2.
     const capacity = Math.max(2, Math.min(opts.maxResponse ?? MAX_BUFFER_SIZE_EXTENDED, MAX_BUFFER_SIZE_EXTENDED));
     const req = encodeTransmit(
@@ -109,6 +117,7 @@ export class PcscdCard implements Card {
         `control data of ${data.length} bytes exceeds ${MAX_BUFFER_SIZE_EXTENDED}`,
       );
     }
+    if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'control aborted');
     const capacity = Math.min(opts.maxResponse ?? MAX_BUFFER_SIZE_EXTENDED, MAX_BUFFER_SIZE_EXTENDED);
     const req = encodeControl(this.hCard, code >>> 0, data, capacity);
     const timeout = opts.timeout ?? CARD_TIMEOUT_MS;
@@ -221,7 +230,7 @@ export class PcscdCard implements Card {
     });
     const r = await this.retrying({ timeout: LOCK_TIMEOUT_MS, signal: opts.signal }, () =>
       this.exchange<Outcome<ReturnType<typeof decodeReconnect>>>(async (s) => {
-        const m = decodeReconnect(await s.call(req, Size.RECONNECT, 'SCARD_RECONNECT'));
+        const m = decodeReconnect(await s.call(req, Size.RECONNECT, 'SCARD_RECONNECT', { signal: opts.signal }));
         return m.rv === Scard.S_SUCCESS ? { value: m } : { rv: m.rv, detail: `reconnecting to "${this.reader}"` };
       }),
     );
@@ -260,6 +269,7 @@ export class PcscdCard implements Card {
   ): Promise<T> {
     const deadline = Date.now() + (opts.timeout ?? LOCK_TIMEOUT_MS);
     for (;;) {
+      if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'aborted');
       const r = await attempt();
       if (!('rv' in r)) return r.value;
       if (r.rv !== Scard.E_SHARING_VIOLATION || Date.now() + LOCK_POLL_MS > deadline)

@@ -66,7 +66,11 @@ function refusedWhy(path: string): string {
 export class PcscdConnection {
   readonly path: string;
   private readonly socket: Socket;
-  private readonly reader = new ReplyReader((err) => this.fail(err));
+  /** Reads: the socket holds the event loop open only while one waits for pcscd (see ReplyReader). */
+  private readonly reader = new ReplyReader(
+    (err) => this.fail(err),
+    (on) => (on ? this.socket.ref() : this.socket.unref()),
+  );
   private failure: PcscError | null = null;
   private readonly serial = new SerialQueue();
   private readonly closedWaiters: ((e: PcscError) => void)[] = [];
@@ -76,6 +80,9 @@ export class PcscdConnection {
   private constructor(path: string, socket: Socket) {
     this.path = path;
     this.socket = socket;
+    // Idle, a connection never keeps the process alive: a context the program forgot to release
+    // does not hang it (a read that waits refs the socket again).
+    socket.unref();
     socket.on('end', () => this.fail(new PcscError(Scard.F_COMM_ERROR, 'pcscd closed the connection')));
     socket.on('error', (err: NodeJS.ErrnoException) =>
       this.fail(socketError(err, path, this.answered ? 'io-answered' : 'io')),

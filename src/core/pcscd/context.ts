@@ -31,8 +31,8 @@ export interface PcscdContextOptions extends Omit<SessionOptions, 'path'> {
   /** Socket path; default PCSCLITE_CSOCK_NAME, then /run/pcscd/pcscd.comm, /var/run/pcscd/pcscd.comm. */
   socket?: string;
   env?: NodeJS.ProcessEnv;
-  /** SCARD_SCOPE_*; pcscd treats all four alike. Default SYSTEM. */
-  scope?: number;
+  /** SCARD_SCOPE_* by name (or its number); pcscd treats all four alike. Default 'system'. */
+  scope?: Lowercase<keyof typeof Scope> | number;
 }
 
 /** Bound on the RELEASE reply: the close that follows releases the context on the daemon too. */
@@ -64,7 +64,7 @@ export class PcscdContext implements Context {
     const session = await Session.open({ ...opts, path });
     try {
       const reply = decodeEstablish(
-        await session.call(encodeEstablish(opts.scope ?? Scope.SYSTEM), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
+        await session.call(encodeEstablish(scopeValue(opts.scope)), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
           signal: opts.signal,
         }),
       );
@@ -146,10 +146,13 @@ export class PcscdContext implements Context {
     });
     if (!req)
       throw new PcscError(Scard.E_INVALID_VALUE, `reader name longer than ${this.session.layout.nameSize - 1} bytes`);
+    if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, `connecting to "${reader}" aborted`);
+    // An abort while pcscd powers the card closes the connection, as for transmit: the reply
+    // would come later and be taken for the next one.
     const reply = await this.run(async () =>
       decodeConnect(
         this.session.layout,
-        await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT'),
+        await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT', { signal: opts.signal }),
       ),
     );
     if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, `connecting to "${reader}"`);
@@ -209,4 +212,9 @@ export class PcscdContext implements Context {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release().catch(() => undefined);
   }
+}
+
+function scopeValue(scope: PcscdContextOptions['scope']): number {
+  if (scope === undefined) return Scope.SYSTEM;
+  return typeof scope === 'number' ? scope : Scope[scope.toUpperCase() as keyof typeof Scope];
 }

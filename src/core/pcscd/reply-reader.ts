@@ -46,8 +46,15 @@ export class ReplyReader {
   #watchdog: NodeJS.Timeout | null = null; // an ES private field: JSON.stringify of a context must not meet a Timeout
   private watchdogAt = Infinity;
 
-  /** @param fatal called when a lost reply leaves the stream out of step; it must call fail(). */
-  constructor(private readonly fatal: (err: PcscError) => void) {}
+  /**
+   * @param fatal called when a lost reply leaves the stream out of step; it must call fail().
+   * @param waiting told true when a read starts waiting for bytes, false when it settles: the
+   *   connection keeps the process alive only then (an unreleased context never does).
+   */
+  constructor(
+    private readonly fatal: (err: PcscError) => void,
+    private readonly waiting: (on: boolean) => void = () => undefined,
+  ) {}
 
   /** Bytes received but not yet read. */
   get buffered(): number {
@@ -132,6 +139,7 @@ export class ReplyReader {
       if (opts.signal.aborted) return p.onAbort();
       opts.signal.addEventListener('abort', p.onAbort, { once: true });
     }
+    this.waiting(true);
     this.armWatchdog(p.deadline);
   }
 
@@ -190,6 +198,7 @@ export class ReplyReader {
   private settle(p: PendingRead, head: Buffer | null, tail: Buffer | null, err?: Error): void {
     if (this.pending !== p) return;
     this.pending = null;
+    this.waiting(false);
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
     if (err) p.reject(err);
     else p.resolve(head, tail);

@@ -17,9 +17,9 @@ export class ArraySize {
   }
 }
 
-/** The first 16 readers: what an array of ≤ 4:5 has room for. */
-export function fixedView(entries: readonly ReaderStateEntry[]): ReaderStateEntry[] {
-  return entries.slice(0, MAX_READERS_CONTEXTS);
+/** The first `slots` readers (16 unless the clients were built with more): what an array of ≤ 4:5 has room for. */
+export function fixedView(entries: readonly ReaderStateEntry[], slots = MAX_READERS_CONTEXTS): ReaderStateEntry[] {
+  return entries.slice(0, slots);
 }
 
 function sameEntry(a: ReaderStateEntry, b: ReaderStateEntry): boolean {

@@ -4,7 +4,7 @@
 // cleanly when the daemon goes away.
 
 import { PcscError, Scard } from '../errors.js';
-import { LAYOUT_100, LAYOUT_128, PROTOCOL_MAJOR, type Layout } from '../pcscd/codes.js';
+import { LAYOUT_100, LAYOUT_128, MAX_READERS_CONTEXTS, PROTOCOL_MAJOR, type Layout } from '../pcscd/codes.js';
 import type { ReaderStateEntry } from '../pcscd/messages/reader-state.js';
 import { encodeWaitStruct, type WaitMsg } from '../pcscd/messages/simple.js';
 import { Session } from '../pcscd/session.js';
@@ -87,6 +87,11 @@ export class ProxySession {
 
   get protocol(): string {
     return `${PROTOCOL_MAJOR}:${this.minor}`;
+  }
+
+  /** @internal Entries of a ≤ 4:5 reader-state array for this proxy's clients (--client-slots). */
+  get slots(): number {
+    return this.shared.options.clientSlots ?? MAX_READERS_CONTEXTS;
   }
 
   /** Serves the client until it goes away, the daemon goes away, or it breaks the protocol. */
@@ -203,7 +208,7 @@ export class ProxySession {
     } finally {
       if (this.registered) {
         const now = await ch.armAndFetch();
-        if (!this.seen || !sameStates(this.seen, this.minor >= 6 ? now : fixedView(now))) {
+        if (!this.seen || !sameStates(this.seen, this.minor >= 6 ? now : fixedView(now, this.slots))) {
           await ch.stop();
           this.notifyClient(Scard.S_SUCCESS);
         }

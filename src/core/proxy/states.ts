@@ -5,7 +5,7 @@
 // when it does not.
 
 import { ProtocolError, Scard } from '../errors.js';
-import { Cmd, MAX_READERS_CONTEXTS } from '../pcscd/codes.js';
+import { Cmd } from '../pcscd/codes.js';
 import { encodeReaderStates, type ReaderStateEntry } from '../pcscd/messages/reader-state.js';
 import {
   decodeWait,
@@ -54,14 +54,15 @@ async function fetch(s: ProxySession): Promise<ReaderStateEntry[]> {
   return (await s.states()).fetch();
 }
 
-/** Sends a 16-entry array (whatever the daemon holds) and remembers what the client saw. */
+/** Sends a fixed-size array (16 entries, or --client-slots; whatever the daemon holds) and remembers what the client saw. */
 function sendFixed(s: ProxySession, entries: readonly ReaderStateEntry[], f: CallFacts): void {
-  const view = fixedView(entries);
+  const slots = s.slots;
+  const view = fixedView(entries, slots);
   s.seen = view;
   f.readers = view.map((e) => e.name);
   if (entries.length > view.length)
-    f.note = `${entries.length - view.length} readers beyond 16 not shown to a ${s.protocol} client`;
-  s.client.write(encodeReaderStates(s.layout, view, MAX_READERS_CONTEXTS));
+    f.note = `${entries.length - view.length} readers beyond ${slots} not shown to a ${s.protocol} client`;
+  s.client.write(encodeReaderStates(s.layout, view, slots));
 }
 
 async function getStates(s: ProxySession, f: CallFacts): Promise<void> {
@@ -95,7 +96,7 @@ async function wait(s: ProxySession, f: CallFacts): Promise<void> {
     if (s.minor === 5) hold(s);
     return;
   }
-  const view = fixedView(entries);
+  const view = fixedView(entries, s.slots);
   f.readers = view.map((e) => e.name);
   if (s.seen && !sameStates(s.seen, view)) {
     await ch.stop();

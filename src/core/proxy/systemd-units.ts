@@ -26,10 +26,23 @@ export function unitWord(word: string): string {
 
 /**
  * The units for a proxy run as `command` (absolute paths: a user manager's PATH is short, and
- * node may live under ~/.nvm) forwarding to `upstream`.
+ * node may live under ~/.nvm) forwarding to `upstream`; `extra` are more proxy flags
+ * (`--client-slots 48`).
  */
-export function systemdUnits(command: readonly string[], upstream: string): SystemdUnits {
-  const exec = [...command.map(unitWord), 'proxy', '--listen', UNIT_LISTEN, '--upstream', unitWord(upstream)].join(' ');
+export function systemdUnits(
+  command: readonly string[],
+  upstream: string,
+  extra: readonly string[] = [],
+): SystemdUnits {
+  const exec = [
+    ...command.map(unitWord),
+    'proxy',
+    '--listen',
+    UNIT_LISTEN,
+    '--upstream',
+    unitWord(upstream),
+    ...extra.map(unitWord),
+  ].join(' ');
   const socket = [
     '[Unit]',
     'Description=pcsc proxy socket: PC/SC clients of any pcsc-lite version reach pcscd',

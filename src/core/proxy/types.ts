@@ -17,6 +17,12 @@ export interface ProxyOptions {
   activation?: Activation;
   /** Give 4:2 clients 100-byte reader names (pcsc-lite 1.6.5–1.8.3) instead of 128. */
   legacyNames?: boolean;
+  /**
+   * Entries in the reader-state arrays sent to clients of 4:2 to 4:5 (default 16, pcsc-lite's
+   * PCSCLITE_MAX_READERS_CONTEXTS). A client reads exactly as many as its library was built with:
+   * 48 for Fedora's, whose pcsc-lite is patched to 48 (docs/protocol.md#the-array).
+   */
+  clientSlots?: number;
   /** Bound on each daemon reply, milliseconds (default 300 s: on-card key generation is slow). */
   requestTimeout?: number;
   /** Show PINs and keys in call records (the commands of SECRET_COMMANDS, src/core/card/redact.ts). */

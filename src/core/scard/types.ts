@@ -122,8 +122,14 @@ export interface CardStatus {
   atr: Buffer;
 }
 
-/** Bounds on one exchange with the card: response size, timeout and an AbortSignal. */
+/** How to exchange with the card: whether to follow 61xx/6Cxx, response size, timeout and an AbortSignal. */
 export interface TransmitOptions {
+  /**
+   * transmit only; `true`: one command, the card's answer as is. By default transmit follows ISO 7816-4's
+   * procedure words: after 61xx it fetches the rest with GET RESPONSE (the data of every answer
+   * joined, then the last status word), after 6Cxx it sends the command again with Le = SW2.
+   */
+  raw?: boolean;
   /** The largest response the caller accepts (default MAX_BUFFER_SIZE_EXTENDED = 65548). */
   maxResponse?: number;
   /**
@@ -136,24 +142,46 @@ export interface TransmitOptions {
 
 /** A connection to a card (or, in direct mode, to the reader): transmit, control, attributes, transactions. */
 export interface Card extends AsyncDisposable {
+  /** The reader's name, as listReaders() gives it. */
   readonly reader: string;
+  /** How this handle shares the reader (reconnect can change it). */
   readonly share: ShareMode;
   /** Active protocol after connect/reconnect; null in direct mode without a card. */
   readonly protocol: CardProtocol | null;
+  /**
+   * Sends a command APDU and returns the response APDU (data, then SW1 SW2). Follows 61xx with GET
+   * RESPONSE and 6Cxx with a re-send unless `opts.raw`; `timeout` and `signal` bound each command.
+   */
   transmit(apdu: Uint8Array, opts?: TransmitOptions): Promise<Buffer>;
+  /**
+   * SCardControl: sends `data` to the reader with a control code (CM_IOCTL_GET_FEATURE_REQUEST, a
+   * feature's code from decodeFeatures, ctlCode(n)) and returns its answer.
+   */
   control(code: number, data?: Uint8Array, opts?: TransmitOptions): Promise<Buffer>;
+  /** SCardStatus: the reader, the card's state, protocol and ATR. */
   status(): Promise<CardStatus>;
+  /** SCardGetAttrib: a reader attribute by its SCARD_ATTR_* id (named in `Attr`). */
   getAttribute(id: number): Promise<Buffer>;
+  /** SCardSetAttrib: sets a reader attribute by its SCARD_ATTR_* id (named in `Attr`). */
   setAttribute(id: number, value: Uint8Array): Promise<void>;
+  /**
+   * SCardBeginTransaction: no other handle's command reaches the card until endTransaction.
+   * While another program holds it, retries every 100 ms until `timeout` (default 60 s) or `signal`.
+   */
   beginTransaction(opts?: WaitOptions): Promise<void>;
+  /** SCardEndTransaction, leaving, resetting or unpowering the card (default leave). */
   endTransaction(disposition?: Disposition): Promise<void>;
   /** Runs fn inside BeginTransaction/EndTransaction; ends with `disposition` (default leave). */
   transaction<T>(fn: (card: Card) => Promise<T>, opts?: WaitOptions & { disposition?: Disposition }): Promise<T>;
+  /** SCardReconnect: new share mode or protocols, optionally resetting the card; the protocol agreed. */
   reconnect(opts?: ReconnectOptions): Promise<CardProtocol | null>;
+  /** SCardDisconnect, leaving the card as it is by default; a second call does nothing. */
   disconnect(disposition?: Disposition): Promise<void>;
 }
 
+/** A PC/SC context (SCARDCONTEXT): readers, their states, connections to cards. */
 export interface Context extends AsyncDisposable {
+  /** Which backend, protocol version and socket this context uses. */
   readonly info: ContextInfo;
   /** Reader names in the daemon's slot order; an empty array when there are none. */
   listReaders(): Promise<string[]>;
@@ -163,8 +191,10 @@ export interface Context extends AsyncDisposable {
    * cancelled or aborted.
    */
   getStatusChange(states: readonly ReaderStateQuery[], opts?: WaitOptions): Promise<ReaderState[]>;
+  /** SCardConnect: a card handle on the named reader (see chooseReader for which one). */
   connect(reader: string, opts?: ConnectOptions): Promise<Card>;
   /** Ends a getStatusChange that is waiting on this context (from any async flow). */
   cancel(): Promise<void>;
+  /** SCardReleaseContext: ends the context and its card handles; later calls fail. A second call does nothing. */
   release(): Promise<void>;
 }

@@ -78,7 +78,9 @@ export class ScriptAbort extends PcscError {
 export async function runScript(card: Card, items: readonly ScriptItem[], opts: RunOptions = {}): Promise<RunOutcome> {
   const records: RunRecord[] = [];
   let index = 0;
-  const send = (apdu: Buffer): Promise<Buffer> => card.transmit(apdu, { signal: opts.signal, timeout: opts.timeout });
+  // raw: runApdu follows 61xx/6Cxx itself (or not, with opts.raw) and records every step.
+  const send = (apdu: Buffer): Promise<Buffer> =>
+    card.transmit(apdu, { raw: true, signal: opts.signal, timeout: opts.timeout });
   for (const item of items) {
     if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'interrupted');
     let rec: RunRecord;

@@ -67,7 +67,7 @@ export async function detectSandbox(probe: SystemProbe): Promise<SandboxInfo | n
     };
   }
   const env = probe.env;
-  const snap = env.SNAP_NAME ?? (env.SNAP ? env.SNAP.split('/')[2] : undefined);
+  const snap = env.SNAP_INSTANCE_NAME ?? env.SNAP_NAME ?? (env.SNAP ? env.SNAP.split('/')[2] : undefined);
   if (env.SNAP && snap) return { kind: 'snap', app: snap, evidence: '$SNAP' };
   if (env.APPIMAGE) return { kind: 'appimage', app: env.APPIMAGE, evidence: '$APPIMAGE' };
   if (await probe.stat('/run/.toolboxenv')) return { kind: 'toolbox', evidence: '/run/.toolboxenv' };

@@ -4,6 +4,7 @@
 // native `usb` package unloaded.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { commands, ROOT, run } from './helpers.js';
 
@@ -60,5 +61,39 @@ describe('package.json "exports"', () => {
       expect(existsSync(types), target.types).toBe(true);
       for (const n of MUST[sub] ?? []) expect(readFileSync(types, 'utf8')).toMatch(new RegExp(`\\b${n}\\b`));
     });
+  });
+});
+
+describe('the published types of "pcsc" (dist/core/index.d.ts)', () => {
+  it('document every name, and every member of Context, Card and Context.establish', () => {
+    const file = join(ROOT, pkg.exports['.']?.types ?? '');
+    const program = ts.createProgram([file], { strict: true, skipLibCheck: true, noEmit: true, types: ['node'] });
+    const checker = program.getTypeChecker();
+    const sf = program.getSourceFile(file);
+    expect(sf, file).toBeDefined();
+    const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(sf as ts.SourceFile) as ts.Symbol);
+    const doc = (s: ts.Symbol): string => {
+      const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+      return ts.displayPartsToString(target.getDocumentationComment(checker)).trim();
+    };
+    expect(exported.length).toBeGreaterThan(60);
+    expect(exported.filter((s) => doc(s) === '').map((s) => s.name)).toEqual([]);
+    const members = (name: string, meaning: 'type' | 'value'): string[] => {
+      const s = exported.find((x) => x.name === name) as ts.Symbol;
+      const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+      const decl = target.declarations?.find((d) =>
+        meaning === 'type' ? !ts.isVariableDeclaration(d) : ts.isVariableDeclaration(d),
+      );
+      const type =
+        meaning === 'type'
+          ? checker.getDeclaredTypeOfSymbol(target)
+          : checker.getTypeOfSymbolAtLocation(target, decl as ts.Node);
+      return checker
+        .getPropertiesOfType(type)
+        .filter((p) => !p.name.startsWith('__@'))
+        .filter((p) => ts.displayPartsToString(p.getDocumentationComment(checker)).trim() === '')
+        .map((p) => `${name}.${p.name}`);
+    };
+    expect([...members('Context', 'type'), ...members('Card', 'type'), ...members('Context', 'value')]).toEqual([]);
   });
 });

@@ -108,6 +108,43 @@ describe('the bridge between libpcsclite 1.9.9 (4:4) and a 4:5-only pcscd (2.4.0
     expect(existsSync(sock)).toBe(false);
   });
 
+  it("doctor's fix, run as printed (no systemd here), makes the client work, now and in the next login shell", async () => {
+    // `pcsc` on PATH, as after `npm link`: the printed lines then run exactly as printed.
+    const home = mkdtempSync(join(dir, 'home-'));
+    const runtime = join(home, 'xdg');
+    mkdirSync(runtime, { mode: 0o700 });
+    mkdirSync(join(home, 'bin'));
+    writeFileSync(join(home, 'bin', 'pcsc'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
+    const env = {
+      PATH: `${join(home, 'bin')}:${process.env.PATH}`,
+      HOME: home,
+      XDG_RUNTIME_DIR: runtime,
+      PCSCLITE_CSOCK_NAME: daemon.path,
+      NO_COLOR: '1',
+    };
+    const doctor = startCli(['doctor', '--json'], env);
+    procs.push(doctor);
+    await doctor.exited;
+    const checks = (JSON.parse(doctor.lines.join('\n')) as { checks: { id: string; fix?: { commands?: string[] } }[] })
+      .checks;
+    const commands = checks.find((c) => c.id === 'libpcsclite.version')?.fix?.commands ?? [];
+    expect(commands[0]).toMatch(/^pcsc proxy --listen \S+ --upstream \S+ &$/);
+    const sock = join(runtime, 'pcsc-proxy', 'pcscd.comm');
+    const script = [
+      ...commands,
+      `for _ in $(seq 300); do [ -S ${sock} ] && break; sleep 0.05; done`,
+      'pcsc_scan -r; echo "scan $?"',
+      // A login shell started afterwards reads ~/.profile: the variable is there again.
+      `env -u PCSCLITE_CSOCK_NAME HOME=${home} bash -l -c 'pcsc_scan -r; echo "login scan $?"'`,
+      'kill %1; wait %1',
+    ].join('\n');
+    const r = await client('bash', ['--norc', '--noprofile', '-c', script], env);
+    expect(r.out).toContain(`0: ${READER}`);
+    expect(r.out).toContain('scan 0');
+    expect(r.out).toContain('login scan 0');
+    expect(readFileSync(join(home, '.profile'), 'utf8')).toBe(`export PCSCLITE_CSOCK_NAME=${sock}\n`);
+  });
+
   it('started by socket activation, the proxy serves the passed socket and leaves it in place when it stops', async () => {
     const sockDir = join(dir, 'activated', 'pcsc-proxy');
     mkdirSync(sockDir, { recursive: true, mode: 0o700 });

@@ -226,6 +226,41 @@ describe('a daemon built with 32 reader slots', () => {
   });
 });
 
+describe('clients built with 48 reader slots (Fedora patches pcsc-lite to 48), --client-slots 48', () => {
+  beforeEach(async () => {
+    fake = await startFake('2.2.3', {
+      slots: 32,
+      readers: Array.from({ length: 20 }, (_, i) => ({ name: `Reader ${String(i).padStart(2, '0')} 00` })),
+    });
+    calls = [];
+    proxy = await ProxyServer.start({
+      listen: join(dir, 'proxy.comm'),
+      upstream: fake.path,
+      onCall: (c) => calls.push(c),
+      requestTimeout: 10_000,
+      clientSlots: 48,
+    });
+  });
+
+  it('a 4:4 client reads arrays of exactly 48 entries, all 20 readers in them, and stays in step', async () => {
+    const c = await client();
+    await c.version(4, 4);
+    await c.establish();
+    for (let round = 0; round < 2; round++) {
+      c.send(0x12);
+      const entries = parseArray(await c.take(48 * 184));
+      expect(entries).toHaveLength(20);
+      expect(await c.quiet(100)).toBe(0); // nothing beyond the 48 entries: the next reply starts clean
+    }
+    // 4:6 clients still get the daemon's count, as without the option.
+    const c6 = await client();
+    await c6.version(4, 6);
+    await c6.establish();
+    c6.send(0x16);
+    expect((await c6.take(4)).readInt32LE(0)).toBeGreaterThanOrEqual(20);
+  });
+});
+
 describe('clients of every version and a 4:4 daemon whose readers come and go', () => {
   beforeEach(async () => {
     fake = await startFake('2.2.3');

@@ -39,12 +39,15 @@ async function startProxy(name: string, extra: string[] = []): Promise<{ proc: P
   return { proc, listen };
 }
 
-/** A raw client with a card connection through `socket`. */
-async function session(socket: string): Promise<{ c: RawClient; hContext: number; hCard: number }> {
+/** A raw client with a card connection through `socket` (shared, or exclusive: share mode 1). */
+async function session(
+  socket: string,
+  shareMode: 1 | 2 = 2,
+): Promise<{ c: RawClient; hContext: number; hCard: number }> {
   const c = await RawClient.open(socket);
   expect((await c.version(4, 4)).rv).toBe(0);
   const hContext = await c.establish();
-  const card = await c.connect(hContext, R0);
+  const card = await c.connect(hContext, R0, 128, shareMode);
   expect(card.rv).toBe(0);
   return { c, hContext, hCard: card.hCard };
 }
@@ -106,7 +109,8 @@ describe('a client that leaves with requests queued', () => {
   it('gets nothing more sent for it: pcscd sees no APDU of it after it closed', async () => {
     const { proc, listen } = await startProxy('leave.comm');
     try {
-      const { c, hCard } = await session(listen);
+      // Exclusive: the card is free for anyone else only once the proxy's daemon connection ends.
+      const { c, hCard } = await session(listen, 1);
       c.stopReading();
       const apdu = '00E20000045A5A5A5A';
       const one = RawClient.transmitRequest(hCard, Buffer.from(apdu, 'hex'));
@@ -117,8 +121,9 @@ describe('a client that leaves with requests queued', () => {
       expect(whileThere).toBeLessThan(3000);
       c.close();
       expect(await settled(() => sentToCard(apdu))).toBe(whileThere);
-      // The proxy ended its daemon connection: the card is free for a new client.
-      const next = await session(listen);
+      // The proxy ended its daemon connection (pcscd released the context and the card, as for a
+      // client that vanished): the card is free for a new exclusive client.
+      const next = await session(listen, 1);
       expect((await next.c.transmit(next.hCard, Buffer.from('00E2000001AA', 'hex'))).resp.toString('hex')).toBe(
         'aa9000',
       );

@@ -15,12 +15,14 @@ const APDUS = [
   '00A4040007D276000085010100',
   '0084000008',
 ];
+// Each command on its own (GET RESPONSE included): the card's answers as is.
+const RAW = { raw: true };
 const repo = new URL('../../../', import.meta.url).pathname;
 
 async function exchangeAll(ctx, reader) {
   const card = await ctx.connect(reader, { share: 'shared' });
   const out = { protocol: card.protocol, answers: [] };
-  for (const a of APDUS) out.answers.push(toHex(await card.transmit(hex(a))));
+  for (const a of APDUS) out.answers.push(toHex(await card.transmit(hex(a), RAW)));
   out.atr = toHex((await card.status()).atr);
   await card.disconnect('leave');
   return out;
@@ -61,11 +63,11 @@ if (ctx) {
     await a.beginTransaction();
     const waiting = b.transaction(async () => {
       order.push('b');
-      return toHex(await b.transmit(hex('00C000000D')));
+      return toHex(await b.transmit(hex('00C000000D'), RAW));
     });
     await sleep(200);
     order.push('a');
-    await a.transmit(hex('00A4040007A0000000790100'));
+    await a.transmit(hex('00A4040007A0000000790100'), RAW);
     await a.endTransaction();
     const bAnswer = await waiting;
     await a.disconnect();
@@ -88,7 +90,7 @@ if (ctx) {
     const b = await ctx.connect(reader);
     await a.disconnect('reset');
     try {
-      await b.transmit(hex('00C000000D'));
+      await b.transmit(hex('00C000000D'), RAW);
       return 'no error';
     } catch (e) {
       return e.scardName;

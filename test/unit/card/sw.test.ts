@@ -1,6 +1,14 @@
 // Status words: the table's precedence, the 61XX/6CXX/63CX patterns, and expected-status masks.
 import { describe, expect, it } from 'vitest';
-import { describeSw, isSuccessSw, matchSw, parseSwPattern, parseSwPatterns } from '../../../src/core/card/sw.js';
+import { UsageError } from '../../../src/core/errors.js';
+import {
+  describeSw,
+  isSuccessSw,
+  matchSw,
+  parseSw,
+  parseSwPattern,
+  parseSwPatterns,
+} from '../../../src/core/card/sw.js';
 
 describe('describeSw', () => {
   const table: [number, RegExp, string, string | null][] = [
@@ -58,7 +66,64 @@ describe('describeSw', () => {
   });
 
   it('isSuccessSw', () => {
-    expect([0x9000, 0x6100, 0x61ff, 0x6282, 0x9001].map(isSuccessSw)).toEqual([true, true, true, false, false]);
+    expect([0x9000, 0x6100, 0x61ff, 0x6282, 0x9001].map((w) => isSuccessSw(w))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});
+
+describe('status words as text, numbers or responses', () => {
+  it.each(['9000', '90 00', '0x9000', '0X9000', ' 90:00 ', '9000 '])('"%s" is 0x9000, never decimal 9000', (t) => {
+    expect(parseSw(t)).toBe(0x9000);
+    expect(describeSw(t)).toMatchObject({ sw: '9000', meaning: 'Success', category: 'success' });
+    expect(isSuccessSw(t)).toBe(true);
+  });
+
+  it('reads hex letters in either case', () => {
+    expect(describeSw('6a82').meaning).toBe('File or application not found');
+    expect(isSuccessSw('6A82')).toBe(false);
+    expect(isSuccessSw('61 1c')).toBe(true);
+  });
+
+  it('takes a number as it is, and a response by its last two bytes', () => {
+    expect(describeSw(0x6982).sw).toBe('6982');
+    expect(describeSw(Buffer.from('CAFE9000', 'hex')).meaning).toBe('Success');
+    expect(isSuccessSw(new Uint8Array([0x6a, 0x82]))).toBe(false);
+  });
+
+  it.each([
+    ['900', /"900" is not a status word: write 4 hex digits/],
+    ['36864', /"36864" is not a status word/],
+    ['0x90000', /not a status word/],
+    ['90 00 00', /not a status word/],
+    ['', /not a status word/],
+    ['9G00', /not a status word/],
+    ['0x', /not a status word/],
+  ])('refuses the text "%s" with a clear error', (t, re) => {
+    expect(() => describeSw(t)).toThrow(re);
+    expect(() => isSuccessSw(t)).toThrow(UsageError);
+  });
+
+  it.each([0x10000, -1, 1.5, NaN])('refuses the number %s (not two bytes)', (n) => {
+    expect(() => describeSw(n)).toThrow(/is not an integer from 0 to 0xFFFF/);
+  });
+
+  it('refuses a response shorter than two bytes', () => {
+    expect(() => describeSw(Buffer.from([0x90]))).toThrow(/has no status word/);
+  });
+
+  it('the errors carry the code ESW', () => {
+    try {
+      parseSw('900');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UsageError);
+      expect((e as UsageError).code).toBe('ESW');
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 // GET RESPONSE after 61xx and the re-send after 6Cxx, against a scripted card that checks each command.
 import { describe, expect, it } from 'vitest';
-import { exchange, getResponseApdu, getResponseCla } from '../../../src/core/card/t0.js';
+import { exchange, getResponseApdu, getResponseCla, transmitFollowing } from '../../../src/core/card/t0.js';
 import { hex as h } from '../../helpers/hex.js';
 
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase();
@@ -148,5 +148,42 @@ describe('GET RESPONSE class byte', () => {
   it('builds the command', () => {
     expect(hex(getResponseApdu(0xa0, 0x17))).toBe('A0C0000017');
     expect(hex(getResponseApdu(0x00, 0x00))).toBe('00C0000000');
+  });
+});
+
+describe('transmitFollowing (Card.transmit on every backend)', () => {
+  it('joins the data of a 61xx chain and ends with the last status word', async () => {
+    const c = scripted([
+      ['00A4000002 3F00', '610C'],
+      ['00C000000C', '6F0A 8302 3F00 8A01 05 8201 38 9000'],
+    ]);
+    expect(hex(await transmitFollowing(c.send, h('00A40000023F00'), undefined))).toBe(
+      '6F0A83023F008A0105820138' + '9000',
+    );
+  });
+
+  it('re-sends with Le = SW2 after 6Cxx and returns the second answer', async () => {
+    const c = scripted([
+      ['00B0000000', '6C04'],
+      ['00B0000004', '01020304 9000'],
+    ]);
+    expect(hex(await transmitFollowing(c.send, h('00B0000000'), false))).toBe('010203049000');
+  });
+
+  it('raw: one command, the card answer as is', async () => {
+    const c = scripted([['00A4000002 3F00', '610C']]);
+    expect(hex(await transmitFollowing(c.send, h('00A40000023F00'), true))).toBe('610C');
+    expect(c.sent).toHaveLength(1);
+  });
+
+  it('returns a plain answer itself (no copy) and an answer without status word as it came', async () => {
+    const answer = h('CAFE9000');
+    expect(await transmitFollowing(async () => answer, h('80CA000000'), false)).toBe(answer);
+    expect(hex(await transmitFollowing(async () => h('01'), h('80CA000000'), false))).toBe('01');
+  });
+
+  it('takes a Uint8Array as well as a Buffer', async () => {
+    const c = scripted([['00B0000002', '0102 9000']]);
+    expect(hex(await transmitFollowing(c.send, new Uint8Array([0, 0xb0, 0, 0, 2]), false))).toBe('01029000');
   });
 });

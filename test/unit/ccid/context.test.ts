@@ -203,6 +203,21 @@ describe('USB card on simulated readers', () => {
     await expect(card.transmit(Buffer.alloc(300))).rejects.toMatchObject({ scardName: 'SCARD_E_INVALID_PARAMETER' });
   });
 
+  it('transmit follows 61xx with GET RESPONSE on the USB backend too, unless raw', async () => {
+    const seen: string[] = [];
+    const xfr: CardModel['xfr'] = (d) => {
+      seen.push(d.toString('hex'));
+      return d[1] === 0xc0 ? h('010203049000') : h('6104');
+    };
+    const { io } = setup({ features: 0x00020000 | 0xfe }, [{ card: t0card({ xfr }), powered: false }]);
+    ctx = await UsbContext.establish({ io });
+    const card = await ctx.connect((await ctx.listReaders())[0] as string);
+    expect((await card.transmit(h('00A4040002AABB'))).toString('hex')).toBe('010203049000');
+    expect(seen).toEqual(['00a4040002aabb', '00c0000004']);
+    expect((await card.transmit(h('00A4040002AABB'), { raw: true })).toString('hex')).toBe('6104');
+    expect(seen).toHaveLength(3);
+  });
+
   it('chains commands and answers at extended APDU level', async () => {
     const levels: number[] = [];
     const received: Buffer[] = [];

@@ -37,6 +37,7 @@ describe('where the bridge listens', () => {
     expect(b.commands).toEqual([
       'pcsc proxy --listen /tmp/pcsc-proxy-1000/pcscd.comm &',
       'export PCSCLITE_CSOCK_NAME=/tmp/pcsc-proxy-1000/pcscd.comm',
+      "echo 'export PCSCLITE_CSOCK_NAME=/tmp/pcsc-proxy-1000/pcscd.comm' >> ~/.profile",
     ]);
   });
   it('carries a daemon socket other than the default into the units and the command', () => {
@@ -82,11 +83,24 @@ describe('how it starts', () => {
 describe('how the program is pointed at it', () => {
   const last = (kind: SandboxKind | null, app?: string): string | undefined =>
     bridgeFix(base({ sandbox: kind ? { kind, app } : null, init: kind ? 'unknown' : 'systemd' })).commands.at(-1);
-  it('a host program and an AppImage: PCSCLITE_CSOCK_NAME', () => {
-    expect(last(null)).toBe('export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm');
-    expect(last('appimage', '/home/a/X.AppImage')).toBe(
+  it('a host program and an AppImage: PCSCLITE_CSOCK_NAME, now and for the next sessions', () => {
+    // With systemd: environment.d, which the user manager reads at login.
+    for (const kind of [null, 'appimage'] as const) {
+      const b = bridgeFix(base({ sandbox: kind ? { kind, app: '/home/a/X.AppImage' } : null, init: 'systemd' }));
+      expect(b.commands.slice(-3)).toEqual([
+        'export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm',
+        'mkdir -p ~/.config/environment.d',
+        'echo PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm > ~/.config/environment.d/pcsc-proxy.conf',
+      ]);
+      expect(b.text).toContain('systemd --user reads it at login');
+    }
+    // Without systemd: ~/.profile, beside the proxy's own line in the session's autostart.
+    const openrc = bridgeFix(base({ init: 'openrc' }));
+    expect(openrc.commands.slice(-2)).toEqual([
       'export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm',
-    );
+      "echo 'export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm' >> ~/.profile",
+    ]);
+    expect(openrc.text).toContain('add it to ~/.profile');
   });
   it('Flatpak: the variable for `flatpak run`, which binds that file at /run/pcscd/pcscd.comm', () => {
     expect(last('flatpak', 'com.yubico.yubioath')).toBe(
@@ -105,11 +119,17 @@ describe('how the program is pointed at it', () => {
     expect(last('toolbox')).toBe('export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm');
     expect(last('bubblewrap')).toBe('bwrap --ro-bind /run/user/1000/pcsc-proxy /run/pcscd … PROGRAM');
   });
-  it('Snap: no commands, root, and why', () => {
+  it("Snap: the bridge in the snap's own runtime directory (its pcscd interface allows no other path), and why", () => {
     const b = bridgeFix(base({ sandbox: { kind: 'snap', app: 'signer' }, init: 'unknown' }));
-    expect(b.commands).toEqual([]);
-    expect(b.root).toBe(true);
+    expect(b.commands).toEqual([
+      'pcsc proxy --listen /run/user/1000/snap.signer/pcscd.comm &',
+      'PCSCLITE_CSOCK_NAME=/run/user/1000/snap.signer/pcscd.comm snap run signer',
+    ]);
+    expect(b.root).toBe(false);
     expect(b.text).toContain('allows only /run/pcscd/pcscd.comm');
+    expect(b.text).toContain('its own runtime directory, /run/user/UID/snap.NAME');
+    expect(b.text).toContain('not tried on a real snap');
+    expect(b.text).not.toContain('systemctl');
   });
 });
 

@@ -8,8 +8,7 @@ import { selectReader } from '../../../src/core/pcsc/select-reader.js';
 const READERS = ['Yubico YubiKey OTP+FIDO+CCID 00 00', 'Virtual PCD 00 00', 'Virtual PCD 00 01', '2 Factor 00 00'];
 
 describe('selectReader', () => {
-  it('no spec: the first reader; an empty or blank one is a usage error, not "every reader"', () => {
-    expect(selectReader(READERS, undefined)).toBe(READERS[0]);
+  it('an empty or blank spec is a usage error, not "every reader"', () => {
     expect(() => selectReader(READERS, '')).toThrow(UsageError);
     expect(() => selectReader(READERS, '  ')).toThrow(/an empty reader name would match every reader/);
   });
@@ -55,7 +54,7 @@ describe('selectReader', () => {
     expect(() => selectReader(READERS, 'gemalto')).toThrow(/SCARD|Unknown reader/);
     const e = (() => {
       try {
-        return selectReader([], undefined);
+        return selectReader([], '0');
       } catch (x) {
         return x;
       }

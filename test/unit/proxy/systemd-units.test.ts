@@ -17,6 +17,15 @@ describe('systemd units', () => {
     );
     expect(u.service.text).toContain('\nRequires=pcsc-proxy.socket\nAfter=pcsc-proxy.socket\n');
   });
+  it('carry more proxy flags into ExecStart (--client-slots 48 for clients built with 48 slots)', () => {
+    const u = systemdUnits(['/usr/bin/node', '/opt/pcsc/bin/run.js'], '/run/pcscd/pcscd.comm', [
+      '--client-slots',
+      '48',
+    ]);
+    expect(u.service.text).toContain(
+      '\nExecStart=/usr/bin/node /opt/pcsc/bin/run.js proxy --listen %t/pcsc-proxy/pcscd.comm --upstream /run/pcscd/pcscd.comm --client-slots 48\n',
+    );
+  });
   it('quote words with spaces, and double % and $ so systemd takes them literally', () => {
     expect(unitWord('/home/a b/run.js')).toBe('"/home/a b/run.js"');
     expect(unitWord('/srv/100%/p$x')).toBe('"/srv/100%%/p$$x"');

@@ -5,7 +5,7 @@
 // the host-side commands; a missing socket gets the exact permission or `-v` flag.
 
 import { PcscdConnection } from '../../pcscd/connection.js';
-import { probeVersions } from '../pcscd-versions.js';
+import { probeArraySlots, probeVersions } from '../pcscd-versions.js';
 import { daemonReleases, type VersionAnswer } from '../protocol-model.js';
 import { describeLibrary, describeRelease, findClientLibraries } from '../libpcsclite.js';
 import {
@@ -276,6 +276,34 @@ export const sandbox: DoctorCheck = {
         'fail',
         `${where(info)}: ${libText(lib).replace(/ at .*$/, '')} ${what} from the host's ${daemonText(seen.answers)}`,
         { details, fix: fix(b.text, b.commands, b.root), data: { ...data, bridge: b.socket } },
+      );
+    }
+    // Same protocol, another build: a daemon whose arrays have more (or fewer) than 16 entries
+    // (Fedora's pcsc-lite has 48) puts a library built with 16 out of step, unless both speak 4:6.
+    const counted = lib?.protocol === '4:6' && seen.answers.some((a) => a.sent === 6 && a.rv === 0);
+    const slots = counted
+      ? undefined
+      : await probeArraySlots(ctx.probe.path(seen.path), { signal: ctx.signal }).catch(() => undefined);
+    if (slots !== undefined && slots !== 16) {
+      const text = `The host's pcscd sends reader-state arrays of ${slots} entries where pcsc-lite's own builds send and read 16 (Fedora patches pcsc-lite to 48). A library built with 16, as Flathub's and most others are, reads them out of step: SCardGetStatusChange fails with odd codes such as 0x53204253, at the same protocol version. A library built the same way as the host's (the host distribution's own Flatpaks or containers) is fine.`;
+      const b = lib ? await bridgeFor(ctx, lib, seen.answers, { kind: info.kind, app: info.app }) : undefined;
+      return result(
+        'warn',
+        `${where(info)}: the host's ${daemonText(seen.answers)} sends ${slots}-entry reader arrays, not 16`,
+        {
+          details: [text, ...details],
+          fix: b
+            ? fix(
+                `${b.text} The proxy reads the daemon's ${slots} entries and gives the application 16.`,
+                b.commands,
+                b.root,
+              )
+            : fix(
+                `Put \`pcsc proxy\` between them (run \`pcsc doctor\` on the host for the commands): it reads the daemon's ${slots} entries and gives the application 16 (docs/proxy.md, "Reader slots").`,
+                [],
+              ),
+          data: { ...data, slots, ...(b ? { bridge: b.socket } : {}) },
+        },
       );
     }
     if (!lib?.prediction) {

@@ -185,6 +185,7 @@ describe('libpcsclite.version', () => {
     expect(r.fix?.commands).toEqual([
       'pcsc proxy --listen /tmp/pcsc-proxy-1000/pcscd.comm &',
       'export PCSCLITE_CSOCK_NAME=/tmp/pcsc-proxy-1000/pcscd.comm',
+      "echo 'export PCSCLITE_CSOCK_NAME=/tmp/pcsc-proxy-1000/pcscd.comm' >> ~/.profile",
     ]);
     expect(r.fix?.text).toContain('pcscd 2.4.1 or later (installed: 2.4.0-1) accepts every client from 4:4 on');
     expect(r.fix?.text).toContain('libpcsclite1 2.4.1 or later (it has 1.9.9) retries');
@@ -217,6 +218,8 @@ describe('libpcsclite.version', () => {
     expect(r.fix?.commands).toEqual([
       ...INSTALL_BRIDGE_UNITS,
       'export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm',
+      'mkdir -p ~/.config/environment.d',
+      'echo PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm > ~/.config/environment.d/pcsc-proxy.conf',
     ]);
     expect(r.fix?.text).toContain(
       'the daemon on /run/pcscd/pcscd.comm is not the installed pcscd: upgrading what provides it to pcsc-lite 2.4.1 or later accepts every client from 4:4 on',

@@ -227,6 +227,27 @@ describe('sandbox: Flatpak', () => {
     expect(r.status).toBe('pass');
     expect(r.summary).toMatch(/works with libpcsclite 2.4.1 or later \(4:5\)$/);
   });
+  it("warns when the host's pcscd is a 48-slot build (Fedora's) and gives the bridge: same protocol, arrays out of step", async () => {
+    s = flatpak();
+    libWithMarkers(s, '/app/lib', ['CMD_VERSION', 'CMD_GET_READER_EVENTS', 'Using backward compatibility']);
+    await daemonAt(s, SOCK, { version: '2.4.1', slots: 48 });
+    const r = await runCheck(s, 'sandbox');
+    expect(r.status).toBe('warn');
+    expect(r.summary).toMatch(/sends 48-entry reader arrays, not 16$/);
+    expect(r.details[0]).toContain('Fedora patches pcsc-lite to 48');
+    expect(r.fix?.commands?.at(-1)).toBe(
+      'PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm flatpak run org.example.Signer',
+    );
+    expect(r.fix?.text).toContain("reads the daemon's 48 entries and gives the application 16");
+    expect(r.data).toMatchObject({ slots: 48 });
+  });
+  it('passes a 4:6 library against a 4:6 host of 48 slots: 4:6 arrays carry their count', async () => {
+    s = flatpak();
+    libWithMarkers(s, '/app/lib', ['CMD_VERSION', 'CMD_GET_READERS_STATE_SIZE', 'Using backward compatibility']);
+    await daemonAt(s, SOCK, { version: '2.5.1', slots: 48 });
+    const r = await runCheck(s, 'sandbox');
+    expect(r.status).toBe('pass');
+  });
   it('fails a 2.5 library against a 2.4.1 host: the fallback gets out of step', async () => {
     s = flatpak();
     libWithMarkers(s, '/app/lib', ['CMD_VERSION', 'CMD_GET_READERS_STATE_SIZE', 'Using backward compatibility']);
@@ -252,14 +273,18 @@ describe('sandbox: Snap and AppImage', () => {
     expect(r.status).toBe('warn');
     expect(r.fix?.commands?.[0]).toBe('sudo snap connect signer:pcscd');
   });
-  it("a snap's library of another version: the bridge must take pcscd's own path (root)", async () => {
+  it("a snap's library of another version: the bridge in the snap's own runtime directory, the snap run with the variable", async () => {
     s = snap();
     libWithPc(s, '/snap/signer/12/usr/lib/x86_64-linux-gnu', '1.9.9');
     await daemonAt(s, SOCK, { version: '2.4.0' });
     const r = await runCheck(s, 'sandbox');
     expect(r.status).toBe('fail');
     expect(r.fix?.text).toContain("A snap's pcscd interface allows only /run/pcscd/pcscd.comm");
-    expect(r.fix?.commands).toBeUndefined();
+    expect(r.fix?.commands).toEqual([
+      expect.stringMatching(/^pcsc proxy --listen \/run\/user\/\d+\/snap\.signer\/pcscd\.comm &$/),
+      expect.stringMatching(/^PCSCLITE_CSOCK_NAME=\/run\/user\/\d+\/snap\.signer\/pcscd\.comm snap run signer$/),
+    ]);
+    expect(r.fix?.root).toBeUndefined();
   });
   it('names an AppImage', async () => {
     s = scenario();
