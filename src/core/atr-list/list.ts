@@ -79,10 +79,16 @@ export async function findAtrList(paths: readonly string[] = atrListSearchPath()
 }
 
 export function parseAtrList(text: string): AtrListEntry[] {
-  // One pass of indexOf and charCodeAt, no regular expression per line: `pcsc atr` parses the
-  // whole list (~500 kB, ~15,000 lines) at every start, so this is most of its start-up.
-  const entries: AtrListEntry[] = [];
-  let current: AtrListEntry | null = null;
+  return scanAtrList(text).map((e) => ({ pattern: e.pattern, names: e.names, line: e.line }));
+}
+
+/**
+ * The list's patterns, each reading its names (the TAB lines right after it) when first asked:
+ * `pcsc atr` reads the whole list (~500 kB, ~15,000 lines) at every start and needs the names of
+ * a few entries only. One pass of indexOf and charCodeAt, no regular expression per line.
+ */
+function scanAtrList(text: string): ScannedEntry[] {
+  const entries: ScannedEntry[] = [];
   let n = 0;
   for (let start = 0; start <= text.length;) {
     const nl = text.indexOf('\n', start);
@@ -90,16 +96,38 @@ export function parseAtrList(text: string): AtrListEntry[] {
     const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end; // a CRLF line
     n++;
     const first = text.charCodeAt(start);
-    if (stop > start && first === 9) current?.names.push(text.slice(start + 1, stop));
-    else if (stop === start || first === 35)
-      current = null; // blank or '#'
-    else {
-      current = { pattern: text.slice(start, stop), names: [], line: n };
-      entries.push(current);
-    }
+    // Not blank, not a '#' comment, not a TAB line (a name, read with its pattern).
+    if (stop > start && first !== 35 && first !== 9)
+      entries.push(new ScannedEntry(text.slice(start, stop), n, text, end + 1));
     start = end + 1;
   }
   return entries;
+}
+
+class ScannedEntry {
+  private read: string[] | undefined;
+  constructor(
+    readonly pattern: string,
+    readonly line: number,
+    private readonly text: string,
+    /** Where the line after the pattern starts. */
+    private readonly at: number,
+  ) {}
+
+  get names(): string[] {
+    if (this.read) return this.read;
+    const names: string[] = [];
+    const text = this.text;
+    for (let start = this.at; start <= text.length;) {
+      const nl = text.indexOf('\n', start);
+      const end = nl < 0 ? text.length : nl;
+      const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      if (stop === start || text.charCodeAt(start) !== 9) break;
+      names.push(text.slice(start + 1, stop));
+      start = end + 1;
+    }
+    return (this.read = names);
+  }
 }
 
 /** True when the text has the list's shape: at least one pattern followed by a description. */
@@ -194,7 +222,20 @@ export async function loadAtrList(
     holds: 'an ATR list',
     signal: opts.signal,
   });
-  return compileAtrList(file, parseAtrList(text.toString('utf8')));
+  return atrListFromText(file, text.toString('utf8'));
+}
+
+/** A list from its text: matches as compileAtrList(parseAtrList(text)) does, reading only the names it returns. */
+export function atrListFromText(file: string, text: string): AtrList {
+  const { match } = compileAtrList(file, scanAtrList(text));
+  let entries: AtrListEntry[] | undefined;
+  return {
+    file,
+    match,
+    get entries(): AtrListEntry[] {
+      return (entries ??= parseAtrList(text));
+    },
+  };
 }
 
 export interface OpenAtrListResult extends FindAtrListResult {

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   atrListCacheDir,
+  atrListFromText,
   atrListSearchPath,
   atrSubmitUrl,
   compileAtrList,
@@ -134,6 +135,10 @@ describe('a lookup compiles only the patterns the ATR could match', () => {
           // An ATR some pattern was built from, often: the generator's bytes rarely meet by chance.
           const list = compileAtrList('mem', parseAtrList(text));
           expect(list.match(a).map((m) => m.pattern)).toEqual(reference(text, a));
+          // What loadAtrList builds: the same matches, names and entries.
+          const lazy = atrListFromText('mem', text);
+          expect(lazy.match(a)).toEqual(list.match(a));
+          expect(lazy.entries).toEqual(parseAtrList(text));
           for (const p of patterns.filter((x) => /^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*$/.test(x))) {
             const own = Uint8Array.from(p.split(' ').map((h) => parseInt(h, 16)));
             expect(list.match(own).map((m) => m.pattern)).toEqual(reference(text, own));
@@ -168,7 +173,15 @@ describe('a lookup compiles only the patterns the ATR could match', () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 20 }), fc.boolean(), fc.boolean(), (lines, crlf, last) => {
         const text = lines.join(crlf ? '\r\n' : '\n') + (last ? '\n' : '');
-        expect(parseAtrList(text)).toEqual(split(text));
+        const entries = split(text);
+        expect(parseAtrList(text)).toEqual(entries);
+        // Every entry's names, read lazily, as a lookup that matches it returns them.
+        const lazy = atrListFromText('mem', text);
+        for (const e of entries.filter((x) => /^[0-9A-F]{2}( [0-9A-F]{2})*$/.test(x.pattern))) {
+          const own = Uint8Array.from(e.pattern.split(' ').map((h) => parseInt(h, 16)));
+          const same = lazy.match(own).filter((m) => m.pattern === e.pattern);
+          expect(same.map((m) => m.names)).toContainEqual(e.names);
+        }
       }),
       { numRuns: 300 },
     );
