@@ -77,6 +77,21 @@ function table(obj) {
     .join('\n');
 }
 
+/**
+ * The docs/*.md files a command's text names, as FILES entries saying where an installed package
+ * has them (package.json "files" ships docs/; the help prints their full path).
+ */
+function docFiles(cmd) {
+  const text = JSON.stringify([cmd.description, cmd.summary, cmd.flags, cmd.examples]);
+  const docs = [...new Set(text.match(/\bdocs\/[a-z0-9-]+\.md\b/g) ?? [])].sort();
+  return Object.fromEntries(
+    docs.map((d) => [
+      d,
+      `Shipped in the pcsc package: $(npm root -g)/pcsc/${d} after npm install -g. ${BIN} ${cmd.id.replace(/:/g, ' ')} --help prints its full path.`,
+    ]),
+  );
+}
+
 function commandPage(cmd) {
   const id = cmd.id;
   const name = pageName(id);
@@ -125,7 +140,7 @@ function commandPage(cmd) {
       'ENVIRONMENT',
       table({ ...(cmd.flags?.socket ? SOCKET_ENVIRONMENT : {}), ...ENVIRONMENT, ...(cmd.environment ?? {}) }),
     ),
-    section('FILES', table({ ...(cmd.flags?.socket ? SOCKET_FILES : {}), ...(cmd.files ?? {}) })),
+    section('FILES', table({ ...(cmd.flags?.socket ? SOCKET_FILES : {}), ...(cmd.files ?? {}), ...docFiles(cmd) })),
     section(
       'SEE ALSO',
       `.BR ${BIN} (1)${(cmd.seeAlso ?? []).map((s) => `,\n.BR ${esc(s).replace(/\((\d)\)$/, ' ($1)')}`).join('')}`,
@@ -145,7 +160,7 @@ function mainPage(cmds) {
     section('NAME', `${BIN} \\- ${esc(pkg.description)}`),
     section(
       'SYNOPSIS',
-      `.B ${BIN}\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n.br\n.B ${BIN}\n\\-\\-help | \\-\\-version [\\-\\-verbose]`,
+      `.B ${BIN}\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n.br\n.B ${BIN}\n\\-\\-help | \\-h | \\-\\-version [\\-\\-verbose]\n.br\n.B ${BIN}\nhelp [\\fICOMMAND\\fR]`,
     ),
     section(
       'DESCRIPTION',

@@ -36,9 +36,11 @@ export async function tour(s: Session, stage: Stage): Promise<void> {
   );
   await s.run({ argv: ['pcsc', 'apdu', '00A4000C022F00=9000'], socket }, ExitCode.CHECK_FAILED);
 
-  // `pcsc doctor pcscd` once doctor takes a category name as an argument; --category works today.
-  s.say("pcscd's health: installed, its socket, protocol version, readers, options (`pcsc doctor` checks far more)");
-  await s.run({ argv: ['pcsc', 'doctor', '--category', 'pcscd'], socket });
+  s.say(
+    "pcscd's health: installed, its socket, protocol version, readers, options (`pcsc doctor` checks far more);",
+    'only problems and their fixes are shown, then one summary line (--verbose lists every check)',
+  );
+  await s.run({ argv: ['pcsc', 'doctor', 'pcscd'], socket });
 
   s.say(
     'The proxy: a socket of its own, forwarding any pcsc-lite client to pcscd at the version pcscd speaks;',

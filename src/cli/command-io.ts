@@ -9,4 +9,6 @@ export interface CommandIo {
   jsonEnabled(): boolean;
   /** Aborted on Ctrl-C / SIGTERM: pass it to every wait. */
   readonly signal: AbortSignal;
+  /** 130 after Ctrl-C (SIGINT), 143 after SIGTERM; else undefined. */
+  readonly signalExitCode: number | undefined;
 }

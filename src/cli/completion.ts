@@ -12,8 +12,13 @@ export interface CompletionFlag {
   /** 'boolean' flags take no value. */
   type: 'boolean' | 'option';
   options?: readonly string[];
+  /** Values asked for at completion time: 'readers' runs `BIN completion --values readers`. */
+  dynamic?: DynamicValues;
   description?: string;
 }
+
+/** What `pcsc completion --values KIND` prints, one per line, for the script to offer. */
+export type DynamicValues = 'readers';
 
 export interface CompletionArg {
   name: string;
@@ -29,7 +34,7 @@ export interface CompletionCommand {
   flags: readonly CompletionFlag[];
   /** Positional arguments in order (none: the command takes only flags). */
   args?: readonly CompletionArg[];
-  /** false: takes any number of further arguments (like `doctor ID…`). */
+  /** false: takes any number of further arguments (like `doctor ID…`), completed as the last argument is. */
   strict?: boolean;
 }
 
@@ -48,7 +53,11 @@ export function bashCompletion(bin: string, cmds: readonly CompletionCommand[]):
         .filter((f) => f.type === 'option')
         .map((f) => {
           const pat = [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])].join('|');
-          const reply = f.options ? `COMPREPLY=($(compgen -W ${sq(f.options.join(' '))} -- "$cur"))` : 'COMPREPLY=()';
+          const reply = f.options
+            ? `COMPREPLY=($(compgen -W ${sq(f.options.join(' '))} -- "$cur"))`
+            : f.dynamic
+              ? `_${ident(bin)}_values ${f.dynamic}`
+              : 'COMPREPLY=()';
           return `        ${pat}) ${reply}; return ;;\n`;
         })
         .join('');
@@ -62,6 +71,16 @@ export function bashCompletion(bin: string, cmds: readonly CompletionCommand[]):
     })
     .join('\n');
   return `# bash completion for ${bin}; install: ${bin} completion bash > ~/.local/share/bash-completion/completions/${bin}
+# Values only pcscd knows (reader names): asked at completion time from the pcsc being completed
+# (it gives up after 1 s), each quoted as one word.
+_${ident(bin)}_values() {
+  local IFS=$'\\n' v word="\${cur//\\\\/}"
+  word=\${word#[\\"\\']}
+  COMPREPLY=()
+  for v in $("\${COMP_WORDS[0]}" completion --values "$1" 2>/dev/null); do
+    [[ "$v" == "$word"* ]] && COMPREPLY+=("$(printf '%q' "$v")")
+  done
+}
 _${ident(bin)}() {
   local cur prev cmd
   cur="\${COMP_WORDS[COMP_CWORD]}"
@@ -71,15 +90,23 @@ _${ident(bin)}() {
   if [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 2 ]; then prev="\${COMP_WORDS[COMP_CWORD-2]}"; fi
   if [ "$cur" = "=" ]; then cur=""; fi
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W ${sq([...names, '--help', '--version'].join(' '))} -- "$cur"))
+    COMPREPLY=($(compgen -W ${sq([...names, 'help', '--help', '-h', '--version'].join(' '))} -- "$cur"))
     return
   fi
   case "$cmd" in
+    help) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W ${sq(names.join(' '))} -- "$cur")) ;;
 ${cases}
   esac
 }
 complete -o bashdefault -o default -F _${ident(bin)} ${bin}
 `;
+}
+
+/** The zsh spec of the further arguments of a non-strict command: the last argument's values, else files. */
+function restOf(c: CompletionCommand): string {
+  const last = c.args?.[c.args.length - 1];
+  const esc = (s: string): string => s.replace(/[[\]:]/g, (m) => `\\${m}`);
+  return last?.options ? `${esc(last.description ?? last.name)}:(${last.options.join(' ')})` : 'argument:_files';
 }
 
 export function zshCompletion(bin: string, cmds: readonly CompletionCommand[]): string {
@@ -93,7 +120,13 @@ export function zshCompletion(bin: string, cmds: readonly CompletionCommand[]): 
         .map((f) => {
           const desc = esc(f.description ?? '');
           const value =
-            f.type === 'option' ? (f.options ? `:${f.name}:(${f.options.join(' ')})` : `:${f.name}:_files`) : '';
+            f.type === 'option'
+              ? f.options
+                ? `:${f.name}:(${f.options.join(' ')})`
+                : f.dynamic
+                  ? `:${f.name}:_${ident(bin)}_values ${f.dynamic}`
+                  : `:${f.name}:_files`
+              : '';
           const names = f.char ? `{-${f.char},--${f.name}}` : `--${f.name}`;
           return `        ${f.char ? `'(-${f.char} --${f.name})'` : ''}${names}${sq(`[${desc}]${value}`)}`;
         })
@@ -103,25 +136,37 @@ export function zshCompletion(bin: string, cmds: readonly CompletionCommand[]): 
               `        ${sq(`${a.required ? '' : ':'}:${esc(a.description ?? a.name)}:${a.options ? `(${a.options.join(' ')})` : '_files'}`)}`,
           ),
         )
-        .concat(c.strict === false ? [`        '*:argument:_files'`] : [])
+        .concat(c.strict === false ? [`        ${sq(`*:${restOf(c)}`)}`] : [])
         .join(' \\\n');
       return `    ${[c.id, ...c.aliases].join('|')})\n      _arguments -s \\\n${specs} ;;`;
     })
     .join('\n');
   return `#compdef ${bin}
 # zsh completion for ${bin}; install: ${bin} completion zsh > "\${fpath[1]}/_${bin}"
+# Values only pcscd knows (reader names): asked at completion time from the pcsc being completed
+# (it gives up after 1 s).
+# _arguments calls it with compadd's options first: the kind is the last word.
+_${ident(bin)}_values() {
+  local -a values
+  values=(\${(f)"$(\${_${ident(bin)}_bin:-${bin}} completion --values \${@[-1]} 2>/dev/null)"})
+  compadd "\${@[1,-2]}" -a values
+}
 _${ident(bin)}() {
-  local -a commands
+  local _${ident(bin)}_bin=\${words[1]}
+  local -a commands helpword
+  helpword=('help:Show help for ${bin} or for one of its commands')
   commands=(
 ${list}
   )
   if (( CURRENT == 2 )); then
-    _describe -t commands '${bin} command' commands
+    _describe -t commands '${bin} command' commands -- helpword
     return
   fi
   local cmd=\${words[2]}
   shift words; (( CURRENT-- ))
   case $cmd in
+    help)
+      (( CURRENT == 2 )) && _describe -t commands '${bin} command' commands ;;
 ${cases}
   esac
 }

@@ -20,7 +20,7 @@ const HINTS: Record<number, string> = {
 
 /** What the caller worked out that describeFailure cannot cheaply: the hint fitted to this machine. */
 export interface FailureContext {
-  /** For "Service not available": what to do here (src/cli/service-hint.ts). */
+  /** For "Service not available": what to do here (./service-hint.js). */
   serviceHint?: string | undefined;
 }
 
@@ -39,7 +39,7 @@ function isCoreError(e: unknown): e is Error & { kind: ErrorKind; code: unknown;
 /** SCARD_E_NO_SERVICE, whose hint the caller fits to this machine. */
 const E_NO_SERVICE = 0x8010001d;
 
-/** SCARD_E_NO_SERVICE from the core: "no pcscd answers", whose hint src/cli/service-hint.ts fits. */
+/** SCARD_E_NO_SERVICE from the core: "no pcscd answers", whose hint ./service-hint.js fits. */
 export function isNoService(e: unknown): e is PcscError {
   return isCoreError(e) && e.code === E_NO_SERVICE;
 }

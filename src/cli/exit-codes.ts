@@ -17,7 +17,10 @@ export const ExitCode = {
   NETWORK: 6,
   /** Internal error: a bug in pcsc. */
   INTERNAL: 70,
+  /** Ctrl-C (SIGINT): 128 + 2, as a shell reports it. */
   INTERRUPTED: 130,
+  /** SIGTERM: 128 + 15. */
+  TERMINATED: 143,
 } as const;
 
 export function exitCodeFor(kind: ErrorKind): number {

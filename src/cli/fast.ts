@@ -133,6 +133,9 @@ class FastIo implements CommandIo {
   get signal(): AbortSignal {
     return this.interrupt.abort.signal;
   }
+  get signalExitCode(): number | undefined {
+    return this.interrupt.stoppedBy;
+  }
   jsonEnabled(): boolean {
     return this.json;
   }
@@ -179,7 +182,7 @@ export async function runFast(argv: readonly string[], root: URL): Promise<boole
   } catch (err) {
     await reportFailure(err, {
       json: parse.json,
-      interrupted: io.interrupt.interrupted,
+      stoppedBy: io.interrupt.stoppedBy,
       argv: rest,
       logJson: (j) => io.logJson(j),
       logToStderr: (m) => io.logToStderr(m),

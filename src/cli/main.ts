@@ -12,7 +12,12 @@ export async function main(argv: string[]): Promise<void> {
   // `pcsc --version [--verbose]` is our `version` command, so it can report the daemon too; only
   // when no command comes first (`pcsc scan --version` stays scan's own usage error).
   const asVersion = argv.includes('--version') && !argv.includes('--help') && argv[0]?.startsWith('-');
-  const args = asVersion ? ['version', ...argv.filter((a) => a !== '--version')] : argv;
+  // `pcsc help [COMMAND]` is `pcsc [COMMAND] --help` (src/cli/help.ts answers an unknown COMMAND).
+  const args = asVersion
+    ? ['version', ...argv.filter((a) => a !== '--version')]
+    : argv[0] === 'help'
+      ? [...argv.slice(1), '--help']
+      : argv;
   // The package root, from dist/bundle/.
   const root = new URL('../../', import.meta.url);
   if (await runFast(args, root)) return;

@@ -3,11 +3,13 @@
 
 import { describeFailure, isNoService } from './errors.js';
 import { termSafe } from './escape.js';
-import { ExitCode } from './exit-codes.js';
 
 export interface FailureSink {
   json: boolean;
-  interrupted: boolean;
+  /** The exit code of the signal that stopped the command (src/cli/interrupt.ts), if one did. */
+  stoppedBy: number | undefined;
+  /** A better one-line message for this error, if the runner has one (oclif's unknown flag: the nearest). */
+  rewrite?: (err: unknown) => string | undefined;
   /** The command's arguments (for the --socket a "no pcscd" hint names). */
   argv: readonly string[];
   logJson(json: unknown): void;
@@ -20,14 +22,16 @@ export async function reportFailure(err: unknown, sink: FailureSink): Promise<vo
       ? (await import('./service-hint.js')).serviceHint(err, socketArg(sink.argv))
       : undefined;
   const f = describeFailure(err, { serviceHint });
-  const exitCode = sink.interrupted ? ExitCode.INTERRUPTED : f.exitCode;
+  const better = sink.rewrite?.(err);
+  if (better) f.message = f.json.message = better;
+  const exitCode = sink.stoppedBy ?? f.exitCode;
   process.exitCode = exitCode;
-  if (exitCode === 0) return;
+  // Stopped by a signal: a normal stop, not an error (no error object, no message).
+  if (exitCode === 0 || sink.stoppedBy !== undefined) return;
   if (sink.json) {
     sink.logJson({ error: f.json });
     return;
   }
-  if (sink.interrupted) return;
   // One line each, whatever the message quotes (a path with a newline, a script's bytes).
   sink.logToStderr(`pcsc: ${termSafe(f.message)}`);
   if (f.hint) sink.logToStderr(`pcsc: ${termSafe(f.hint)}`);

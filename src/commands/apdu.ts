@@ -6,16 +6,24 @@ import { BaseCommand } from '../cli/base.js';
 import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
 
 export default class Apdu extends BaseCommand {
-  static override summary = 'Send APDUs to a card: from arguments, a script file or stdin';
+  static override summary = 'Send APDUs to a card: from arguments, a script file, stdin, or a prompt';
   static override description =
-    "Takes hex with or without spaces or colons, and scriptor's script format. Fetches 61xx answers with GET RESPONSE and re-sends 6Cxx with the right Le (unless --raw). HEX=SW expects a status (9000, 61XX, 6XXX); a mismatch stops with exit code 1. PINs and keys (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, ENABLE/DISABLE VERIFICATION REQUIREMENT, …) are masked everywhere unless --show-secrets. See docs/apdu.md.";
+    "Takes hex with or without spaces, colons or 0x, and scriptor's script format. Fetches 61xx answers with GET RESPONSE and re-sends 6Cxx with the right Le (unless --raw). HEX=SW expects a status (9000, 61XX, 6XXX); a mismatch stops with exit code 1. PINs and keys (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, ENABLE/DISABLE VERIFICATION REQUIREMENT, …) are masked everywhere unless --show-secrets.\n\nOn a terminal with no APDUs (or with -f -), it is interactive, as scriptor is: a prompt, and each line (the script syntax, =SW included) is sent and answered at once; Up and Down recall earlier lines (kept in $XDG_STATE_HOME/pcsc/apdu_history, never a line with a PIN or a key); Ctrl-C cancels the line, twice on an empty line leaves (exit 130); exit or Ctrl-D leaves (exit 0). Files and pipes are checked whole before the first APDU is sent. See docs/apdu.md.";
   static override examples = [
     '<%= config.bin %> apdu 00A4040007A0000002471001 00CA006E00',
+    '<%= config.bin %> apdu                    # on a terminal: a prompt, each line sent at once',
     '<%= config.bin %> apdu --select A000000308 "00 CB 3F FF 05 5C 03 5F C1 02 00=9000"',
     '<%= config.bin %> apdu -f script.apdu --json',
     '<%= config.bin %> apdu --repeat 20000 00B0000010',
     '<%= config.bin %> apdu --control features',
   ];
+  static environment = {
+    XDG_STATE_HOME: 'Where the interactive history is kept (pcsc/apdu_history; default ~/.local/state).',
+  };
+  static files = {
+    '$XDG_STATE_HOME/pcsc/apdu_history':
+      'The lines typed at the interactive prompt (mode 0600), without those holding a PIN or a key; delete it to forget them.',
+  };
   static override strict = false;
   // ignoreStdin: oclif would otherwise read a piped script as the first argument.
   static override args = {

@@ -2,26 +2,37 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import type { AtrResult } from '../cli/atr/result.js';
 import { BaseCommand } from '../cli/base.js';
+import { readerFlag, socketFlag } from '../cli/flags.js';
 
 export default class Atr extends BaseCommand {
   static override summary = 'Analyse an ATR (ISO 7816-3) and name the card from the ATR list';
-  static override description = `Works offline: decodes TS, T0, every interface byte, the historical bytes and TCK, then looks
-the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACHE_HOME or ~/.cache,
-~/.smartcard_list.txt, /usr/local/pcsc, /usr/share/pcsc, /usr/local/share/pcsc; empty files are skipped).
---update downloads the newest list into the cache. Exit 1 when the ATR breaks ISO 7816-3.`;
+  static override description = `Works offline: decodes TS, T0, every interface byte, the historical bytes and TCK, then looks the ATR up in pcsc-tools' smartcard_list.txt where ATR_analysis looks ($XDG_CACHE_HOME or ~/.cache, ~/.smartcard_list.txt, /usr/local/pcsc, /usr/share/pcsc, /usr/local/share/pcsc; empty files are skipped). --update downloads the newest list into the cache. Exit 1 when the ATR breaks ISO 7816-3.
+
+The ATR is hex with or without spaces, colons or 0x. Without one (or with -), it is read from stdin when stdin is not a terminal (\`pcsc scan --wait-card | pcsc atr\`); on a terminal, it is the ATR of the card in the reader: the only reader holding a card, or the one --reader names.`;
   static override examples = [
     '<%= config.bin %> atr 3B 95 13 81 01 80 73 FF 01 00 0B',
     '<%= config.bin %> atr 3B:8F:80:01:80:4F:0C:A0:00:00:03:06:03:00:01:00:00:00:00:6A --json',
+    '<%= config.bin %> scan --wait-card | <%= config.bin %> atr',
+    '<%= config.bin %> atr --reader 1',
     '<%= config.bin %> atr --update',
     '<%= config.bin %> atr --update --url http://mirror.example/smartcard_list.txt',
   ];
   static override strict = false;
-  static override args = { atr: Args.string({ description: 'the ATR in hex (spaces or colons allowed)' }) };
+  // ignoreStdin: oclif would give up on a pipe after 10 ms (`pcsc scan --wait-card | pcsc atr`); run() reads it.
+  static override args = {
+    atr: Args.string({
+      description:
+        'the ATR in hex (spaces, colons, 0x allowed); - or none: stdin, or on a terminal the card in the reader',
+      ignoreStdin: true,
+    }),
+  };
   static override flags = {
     update: Flags.boolean({ description: 'download the newest ATR list into the cache' }),
     url: Flags.string({ description: 'where --update downloads from', dependsOn: ['update'], helpValue: 'URL' }),
     timeout: Flags.integer({ description: 'seconds --update may take', default: 60, min: 1 }),
     list: Flags.string({ description: 'use this ATR list file instead of searching', helpValue: 'FILE' }),
+    reader: readerFlag,
+    socket: socketFlag,
   };
 
   static environment = {

@@ -20,8 +20,13 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
   ];
 
   static override strict = false;
+  /** `pcsc completion` offers the check ids and categories for the arguments, the categories for --category. */
+  static completeArgs = 'checks';
+  static completeFlags = { category: 'categories' };
   static override args = {
-    ids: Args.string({ description: 'check ids to run (default: all; see --list); their dependencies run too' }),
+    ids: Args.string({
+      description: 'check ids or categories to run (default: all; see --list); their dependencies run too',
+    }),
   };
   static override flags = {
     list: Flags.boolean({ description: 'list the checks and exit' }),

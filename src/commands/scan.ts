@@ -2,12 +2,11 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import { backendFlag, readerFlag, socketFlag } from '../cli/flags.js';
 import type { ScanResult } from '../cli/scan/result.js';
+import type { AtrMatch } from '../core/atr-list/index.js';
 
 export default class Scan extends BaseCommand {
   static override summary = 'List readers, and watch cards and readers come and go';
-  static override description = `Like pcsc_scan, with the same one-letter flags. Watch mode (the default) prints every card and
-reader event with a timestamp; --json prints one JSON object per event (NDJSON). If pcscd goes away
-it waits for it, then reports what changed meanwhile. See docs/scan.md for the JSON shapes.`;
+  static override description = `Like pcsc_scan, with the same one-letter flags. Watch mode (the default) prints every card and reader event with a timestamp; --json prints one JSON object per event (NDJSON). If pcscd goes away it waits for it, then reports what changed meanwhile. See docs/scan.md for the JSON shapes.`;
   static override examples = [
     '<%= config.bin %> scan',
     '<%= config.bin %> scan -r',
@@ -80,9 +79,10 @@ it waits for it, then reports what changed meanwhile. See docs/scan.md for the J
     let names;
     if (!flags['no-analysis']) {
       const source = await (await import('../cli/atr/names.js')).openNameSource();
-      names = (atr: Buffer): string[] | undefined => {
+      // The same {pattern, names, urls} groups as `pcsc atr --json`'s matches.
+      names = (atr: Buffer): AtrMatch[] | undefined => {
         const r = source.lookup(atr);
-        return r.file ? r.names : undefined;
+        return r.file ? r.matches : undefined;
       };
     }
     const json = this.jsonEnabled();

@@ -12,7 +12,7 @@ export default class SshCheck extends BaseCommand {
     "matches it against the agent's -P allowed-providers list (read from the running agent, or the default",
     '/usr/lib*/*,/usr/local/lib*/*), checks the file is a PKCS#11 library for this machine whose libraries',
     'the loader can find, and prints the fixes. Exit 0 when the agent would accept it, 1 when not.',
-  ].join('\n');
+  ].join(' ');
   static override aliases = ['ssh-agent-provider-check'];
   static override examples = [
     '<%= config.bin %> ssh-check /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so',

@@ -5,17 +5,15 @@ import { socketFlag } from '../cli/flags.js';
 import type { VersionResult } from '../cli/version/result.js';
 
 export default class Version extends BaseCommand {
-  static override summary = 'Show the version (with --verbose: Node, and the pcscd protocol negotiated)';
-  static override description = `Prints pcsc/VERSION PLATFORM node-NODE, as --version does. With --verbose, also connects to pcscd and
-shows the protocol version it agreed on and the socket it used (and where that path came from); when
-no pcscd answers, it says why, and still exits 0.`;
+  static override summary = 'Show the version (with --verbose: Node, and the pcscd release and protocol)';
+  static override description = `Prints pcsc/VERSION PLATFORM node-NODE, as --version does. With --verbose, also connects to pcscd and shows the pcscd release serving the socket (pcscd --version of the process holding it, when it can be known), the protocol version it agreed on, and the socket it used (and where that path came from); when no pcscd answers, it says why, and still exits 0. With --json, daemon.daemonVersion is the release (null, with daemonVersionUnknown, when it cannot be known) and daemon.protocol the protocol.`;
   static override examples = [
     '<%= config.bin %> --version',
     '<%= config.bin %> --version --verbose',
     'PCSCLITE_CSOCK_NAME=/tmp/pcscd.comm <%= config.bin %> version --verbose --json',
   ];
   static override flags = {
-    verbose: Flags.boolean({ description: "also show Node's version, and the pcscd protocol and socket" }),
+    verbose: Flags.boolean({ description: "also show Node's version, and the pcscd release, protocol and socket" }),
     socket: socketFlag,
   };
 

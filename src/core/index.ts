@@ -48,6 +48,7 @@ export type { ChooseReaderOptions, ChosenReader } from './pcsc/select-reader.js'
 export { monitor, ReaderMonitor, type MonitorOptions } from './pcsc/monitor.js';
 export { readerStatus } from './pcsc/monitor-events.js';
 export type {
+  CardNames,
   CardPresence,
   DaemonBackEvent,
   DaemonInfo,
@@ -72,6 +73,6 @@ export { buildApdu, MAX_APDU_LENGTH, parseApdu, tryParseApdu } from './card/apdu
 export type { ApduCase, ApduFields, CommandApdu } from './card/apdu.js';
 export { exchange, getResponseApdu, type Step, type T0Options, type T0Result } from './card/t0.js';
 export { describeSw, isSuccessSw, parseSw, type SwCategory, type SwInfo, type SwInput } from './card/sw.js';
-export { analyzeAtr, MAX_ATR_LENGTH } from './card/atr.js';
+export { analyzeAtr, describeT0, MAX_ATR_LENGTH, wrongTck } from './card/atr.js';
 export type { AtrAnalysis, InterfaceByte, TransmissionParameters } from './card/atr.js';
 export type { CompactTlvObject, HistoricalBytes, PcscStorageCard } from './card/historical.js';

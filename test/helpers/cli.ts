@@ -1,6 +1,7 @@
 // Runs the built CLI (bin/run.js) as a user would: every test and benchmark that starts `pcsc`
 // goes through here, so all of them run it the same way (see cliEnv).
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, type Proc } from '../rig/processes.js';
 import { assertFreshBuild } from './build.js';
@@ -122,4 +123,74 @@ export function pcscOnTty(
       resolve({ code, out });
     });
   });
+}
+
+/** A `pcsc` session on a pseudo-terminal (util-linux `script`) that a test types into. */
+export interface TtySession {
+  /** Everything drawn so far (prompts, echo, answers, stderr: one terminal), without escape sequences. */
+  readonly out: () => string;
+  /** The pid of `pcsc` itself (script's child), once it runs. */
+  readonly pid: () => number | undefined;
+  /** Types text (raw bytes: "\r" is Enter, "\x03" Ctrl-C, "\x04" Ctrl-D). */
+  type(text: string): void;
+  /** Resolves when the output after index `from` matches; rejects after timeoutMs. */
+  waitFor(match: RegExp, opts?: { from?: number; timeoutMs?: number }): Promise<void>;
+  readonly exited: Promise<number | null>;
+  kill(): void;
+}
+
+export function pcscTtySession(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): TtySession {
+  const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+  const cmd = 'stty cols 100 rows 30; exec ' + [process.execPath, BIN, ...args].map(quote).join(' ');
+  const c = spawn('script', ['-q', '-f', '-e', '-c', cmd, '/dev/null'], {
+    env: cliEnv({ TERM: 'xterm', ...opts.env }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiters = new Set<() => void>();
+  // Cursor moves and colours (CSI sequences) left out: tests read the text.
+  const csi = new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[A-Za-z]', 'g');
+  c.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d.replace(csi, '');
+    for (const w of waiters) w();
+  });
+  c.stdin.on('error', () => undefined);
+  const kill = setTimeout(() => c.kill('SIGKILL'), 60_000);
+  const exited = new Promise<number | null>((resolve) =>
+    c.on('close', (code) => {
+      clearTimeout(kill);
+      resolve(code);
+    }),
+  );
+  const pid = (): number | undefined => {
+    try {
+      const kids = readFileSync(`/proc/${c.pid}/task/${c.pid}/children`, 'utf8').trim().split(/\s+/);
+      return kids[0] ? Number(kids[0]) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    out: () => out,
+    pid,
+    type: (text) => void c.stdin.write(text),
+    waitFor(match, o = {}) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!match.test(out.slice(o.from ?? 0))) return;
+          waiters.delete(check);
+          clearTimeout(t);
+          resolve();
+        };
+        const t = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${String(match)} on the terminal; it shows:\n${out.slice(o.from ?? 0)}`));
+        }, o.timeoutMs ?? 15_000);
+        waiters.add(check);
+        check();
+      });
+    },
+    exited,
+    kill: () => void c.kill('SIGKILL'),
+  };
 }

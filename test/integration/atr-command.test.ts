@@ -109,6 +109,46 @@ describe('pcsc atr HEX', () => {
     }
   });
 
+  it('takes 0x: one prefix or one per byte', async () => {
+    const a = await pcsc(['atr', '0x' + VICC_ATR.replace(/ /g, '')], { env });
+    const b = await pcsc(['atr', ...VICC_ATR.split(' ').map((x) => '0x' + x)], { env });
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toContain(`ATR: ${VICC_ATR}`);
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('reads the ATR from stdin: with -, or with no argument when stdin is no terminal', async () => {
+    for (const args of [['atr', '-'], ['atr']]) {
+      const r = await pcsc(args, { env, input: `${VICC_ATR}\n` });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain(`ATR: ${VICC_ATR}`);
+      expect(r.stdout).toContain('vsmartcard - iso7816 (Other)');
+    }
+  });
+
+  it('empty input is a usage error, with no "submit this ATR" link', async () => {
+    for (const [args, input] of [
+      [['atr', '-'], ''],
+      [['atr'], ''],
+      [['atr', '-'], ' \n\n'],
+    ] as const) {
+      const r = await pcsc([...args], { env, input });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^pcsc: no ATR: stdin is empty; give an ATR in hex/);
+      expect(r.stdout + r.stderr).not.toContain('parse?ATR=');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('says a wrong TCK once, on its row; T0 says "TD1 follows" for one byte', async () => {
+    const wrong = await pcsc(['atr', ...VICC_ATR.split(' ').slice(0, -1), '0C'], { env });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/TCK {2}0C {2}checksum WRONG: should be 0B/);
+    expect(wrong.stdout.match(/0B/g)).toHaveLength(1);
+    const one = await pcsc(['atr', '3B:8F:80:01:80:4F:0C:A0:00:00:03:06:03:00:01:00:00:00:00:6A'], { env });
+    expect(one.stdout).toMatch(/T0 {3}8F {2}K=15 historical bytes; TD1 follows$/m);
+  });
+
   it('--list uses that file', async () => {
     const f = join(home, 'mine.txt');
     await writeFile(f, `${VICC_ATR}\n\tMy own name\n`);

@@ -166,7 +166,7 @@ describe('npm run demo', () => {
         /^pcsc atr [0-9A-F]+$/,
         /^PCSCLITE_CSOCK_NAME=\S+ pcsc apdu 00A4\S+ 0084000008$/,
         /^PCSCLITE_CSOCK_NAME=\S+ pcsc apdu \S+=9000; echo "exit \$\?"$/,
-        /^PCSCLITE_CSOCK_NAME=\S+ pcsc doctor /,
+        /^PCSCLITE_CSOCK_NAME=\S+ pcsc doctor pcscd$/,
         /^PCSCLITE_CSOCK_NAME=\S+ pcsc proxy --listen \S+ &$/,
         /^PCSCLITE_CSOCK_NAME=\S+ pcsc_scan -r$/,
         /^kill %1; wait %1$/,

@@ -97,6 +97,7 @@ describe('examples/', () => {
     try {
       await p.waitLine(/^Virtual PCD 00 01: absent$/, 0, 15_000, 'the empty reader at start');
       await p.waitLine(/^Virtual PCD 00 00: present$/, 0, 15_000, 'the card at start');
+      await p.waitLine(/^in Virtual PCD 00 00: 3B951381018073FF01000B$/, 0, 15_000, 'its card-inserted (initial)');
       await rig.vicc(0).remove();
       await p.waitLine(/^removed from Virtual PCD 00 00$/, 0, 15_000, 'the removal');
       expect(await p.exited).toBe(0);

@@ -90,8 +90,10 @@ describe('monitor() on pcscd 1.9.9 + vpcd', () => {
     );
     expect(timedOut).toBe(false);
     const kinds = all.map((e) => e.event);
-    expect(kinds.slice(0, 5)).toEqual(['started', 'status', 'status', 'daemon-lost', 'daemon-back']);
-    expect(all[4]).toMatchObject({ daemon: { backend: 'pcscd', protocol: '4:4', socket: rig.socket } });
-    expect(all[5]).toMatchObject({ event: 'card-removed', reader: rig.readers[1], missed: true });
+    // The card in reader 1 at start: its status, then card-inserted (initial), from the same look.
+    expect(kinds.slice(0, 6)).toEqual(['started', 'status', 'status', 'card-inserted', 'daemon-lost', 'daemon-back']);
+    expect(all[3]).toMatchObject({ reader: rig.readers[1], initial: true });
+    expect(all[5]).toMatchObject({ daemon: { backend: 'pcscd', protocol: '4:4', socket: rig.socket } });
+    expect(all[6]).toMatchObject({ event: 'card-removed', reader: rig.readers[1], missed: true });
   });
 });

@@ -141,7 +141,7 @@ describe("Debian's vicc card (an independent ISO 7816 card)", () => {
       name: 'Virtual PCD 00 00',
       card: 'present',
       atr: '3B951381018073FF01000B',
-      names: expect.arrayContaining(['vsmartcard - iso7816 (Other)']),
+      names: [expect.objectContaining({ names: ['vsmartcard - iso7816 (Other)'] })],
     });
     const peer = await promisify(execFile)('/usr/bin/pcsc_scan', ['-c'], { env, timeout: 20_000 });
     expect(peer.stdout).toContain('ATR: 3B 95 13 81 01 80 73 FF 01 00 0B');

@@ -154,14 +154,23 @@ describe('USB backend in the QEMU guest, scripted passthru card', () => {
       atr?: string;
       daemon?: { backend: string };
       readers?: string[];
+      initial?: boolean;
     };
     const r = valueOf<{ reader: string; code: number | null; signal: string | null; events: Ev[]; stderr: string }>(
       run,
       'cli-watch',
     );
     expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
-    expect(r.events.map((e) => e.event)).toEqual(['started', 'status', 'card-removed', 'card-inserted']);
-    const [started, status, removed, inserted] = r.events as [Ev, Ev, Ev, Ev];
+    // The card in at start: its status, then card-inserted (initial); --count counts the two changes after.
+    expect(r.events.map((e) => e.event)).toEqual([
+      'started',
+      'status',
+      'card-inserted',
+      'card-removed',
+      'card-inserted',
+    ]);
+    const [started, status, initial, removed, inserted] = r.events as [Ev, Ev, Ev, Ev, Ev];
+    expect(initial).toMatchObject({ reader: r.reader, card: 'present', atr: '3B025301', initial: true });
     expect(started.daemon?.backend).toBe('usb');
     expect(started.readers).toEqual([r.reader]);
     expect(status).toMatchObject({ reader: r.reader, index: 0, card: 'present', atr: '3B025301' });

@@ -24,7 +24,38 @@ export async function runApduCommand(
   const json = io.jsonEnabled();
   const quiet = json || flags['data-only'] || flags.repeat !== undefined;
   const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: makeStyle(useColor()) };
-  const opts = await prepare(flags, args, process.stdin, io.signal);
+  // On a terminal with no APDUs (or -f - on a terminal): the interactive prompt.
+  const interactive =
+    args.length === 0 &&
+    flags.control === undefined &&
+    (flags.file === undefined || flags.file === '-') &&
+    Boolean(process.stdin.isTTY);
+  if (interactive && (json || flags.repeat !== undefined)) {
+    const { UsageError } = await import('../../core/index.js');
+    throw new UsageError(
+      `${json ? '--json' : '--repeat'} needs APDUs: give them as arguments, with -f FILE or on stdin (on a terminal without them, pcsc apdu is interactive)`,
+      'EUSAGE',
+    );
+  }
+  const opts = await prepare(flags, args, process.stdin, io.signal, interactive);
+  if (interactive) {
+    const { runInteractive } = await import('./interactive.js');
+    const { historyPath } = await import('./history.js');
+    const code = await runInteractive({
+      prepared: opts,
+      validate: flags.validate,
+      render: ro,
+      dataOnly: flags['data-only'],
+      signal: io.signal,
+      input: process.stdin,
+      output: process.stdout,
+      log: (l) => io.log(l),
+      error: (l) => io.logToStderr(l),
+      historyFile: historyPath(),
+    });
+    process.exitCode = io.signalExitCode ?? code;
+    return undefined;
+  }
   // `pcsc apdu … | head -1`: once the reader of our output is gone, send nothing more.
   const { onStdoutClosed } = await import('../stdout-closed.js');
   const piped = new AbortController();
@@ -61,6 +92,6 @@ export async function runApduCommand(
   if (end.stderr) io.logToStderr(`pcsc: ${end.stderr}`);
   if (end.error) run.result.error = end.error;
   if (end.exitCode) process.exitCode = end.exitCode;
-  if (io.signal.aborted) process.exitCode = 130;
+  if (io.signalExitCode !== undefined) process.exitCode = io.signalExitCode;
   return run.result;
 }

@@ -1,8 +1,8 @@
 // Where `pcsc apdu` gets its APDUs: arguments, -f FILE, or a script on stdin; --select goes first.
 
-import { addAbortSignal, type Readable } from 'node:stream';
-import { buildApdu, parseHex, PcscError, Scard, UsageError } from '../../core/index.js';
+import { buildApdu, parseHex, UsageError } from '../../core/index.js';
 import { parseApduText, parseScript, parseSwPatterns, readUserFile, type ScriptItem } from '../../core/script/index.js';
+import { readStdinText } from '../stdin.js';
 
 /** A script bigger than this is a mistake (a binary file, a device). */
 const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;
@@ -38,7 +38,11 @@ export async function gatherItems(o: InputOptions): Promise<ScriptItem[]> {
     // Not push(...items): a script of a million APDUs would overflow the call stack.
     items = items.concat(parseScript(text.toString('utf8'), { name: o.file, validate: o.validate }));
   } else if (o.file === '-' || (o.stdin && !o.stdin.isTTY)) {
-    const text = await readStream(o.stdin ?? process.stdin, o.signal);
+    const text = await readStdinText(o.stdin ?? process.stdin, {
+      maxBytes: MAX_SCRIPT_BYTES,
+      holds: 'an APDU script',
+      signal: o.signal,
+    });
     items = items.concat(parseScript(text, { name: 'stdin', validate: o.validate }));
   }
   if (items.length === 0) {
@@ -63,27 +67,4 @@ export function selectItem(aidText: string): ScriptItem {
     expect: parseSwPatterns('9000|61XX|62XX'),
     label: `SELECT ${aid.toString('hex').toUpperCase()} (--select)`,
   };
-}
-
-async function readStream(stream: NodeJS.ReadableStream, signal: AbortSignal | undefined): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Ctrl-C while stdin is a terminal or a pipe nobody writes to: the read ends at once.
-  if (signal) addAbortSignal(signal, stream as Readable);
-  try {
-    for await (const chunk of stream) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      size += b.length;
-      if (size > MAX_SCRIPT_BYTES)
-        throw new UsageError(
-          `stdin: more than ${MAX_SCRIPT_BYTES / (1024 * 1024)} MiB, too big for an APDU script`,
-          'EFILE',
-        );
-      chunks.push(b);
-    }
-  } catch (e) {
-    if (signal?.aborted) throw new PcscError(Scard.E_CANCELLED, 'interrupted while reading the script from stdin');
-    throw e;
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -2,7 +2,7 @@
 
 import { parseHex, UsageError, type BackendName, type ProtocolChoice, type ShareMode } from '../../core/index.js';
 import { parseControlCode } from './control.js';
-import { gatherItems } from './input.js';
+import { gatherItems, selectItem } from './input.js';
 import type { ApduRunOptions } from './run.js';
 
 export interface ApduFlags {
@@ -28,6 +28,7 @@ export async function prepare(
   args: readonly string[],
   stdin: NodeJS.ReadStream,
   signal?: AbortSignal,
+  interactive = false,
 ): Promise<PreparedOptions> {
   const control =
     f.control === undefined
@@ -41,9 +42,14 @@ export async function prepare(
   if (share === 'direct' && !control && !explicit) {
     throw new UsageError('--share direct sends no APDU unless you also give --protocol T=0 or T=1', 'EUSAGE');
   }
+  // Interactive: the APDUs come from the prompt; only --select is known now.
   const items = control
     ? []
-    : await gatherItems({ args, file: f.file, select: f.select, validate: f.validate, stdin, signal });
+    : interactive
+      ? f.select !== undefined
+        ? [selectItem(f.select)]
+        : []
+      : await gatherItems({ args, file: f.file, select: f.select, validate: f.validate, stdin, signal });
   return {
     items,
     reader: f.reader,

@@ -54,7 +54,8 @@ export function renderRecord(r: RunRecord, o: RenderOptions): string[] {
     tail = s.red(` : no status word (the card answered ${r.data.length} byte${r.data.length === 1 ? '' : 's'})`);
   } else {
     const d = describeSw(r.sw);
-    const paint = d.category === 'success' ? s.green : d.category === 'warning' ? s.yellow : s.red;
+    // A status the script did not expect is a failure, whatever it means (a 9000 where =6A82 was asked).
+    const paint = !r.matched || d.category === 'error' ? s.red : d.category === 'success' ? s.green : s.yellow;
     tail = ' : ' + paint(d.meaning);
   }
   if (notes) tail += s.dim(` (${notes})`);

@@ -6,6 +6,8 @@ import type { AtrResult } from './result.js';
 
 export interface AtrFlags {
   update?: boolean | undefined;
+  reader?: string | undefined;
+  socket?: string | undefined;
   url?: string | undefined;
   timeout: number;
   list?: string | undefined;
@@ -13,10 +15,8 @@ export interface AtrFlags {
 
 /** `words`: the arguments in the order given (oclif's argv can reorder repeated values such as "01"). */
 export async function runAtr(flags: AtrFlags, words: readonly string[], io: CommandIo): Promise<AtrResult> {
-  const { UsageError, parseHex, analyzeAtr } = await import('../../core/index.js');
+  const { parseHex, analyzeAtr } = await import('../../core/index.js');
   const text = words.join(' ');
-  if (!flags.update && text.trim() === '')
-    throw new UsageError('give an ATR in hex (e.g. pcsc atr 3B 02 14 50), or --update', 'ENOATR');
   let update;
   if (flags.update) {
     const { updateAtrList } = await import('./update.js');
@@ -33,7 +33,18 @@ export async function runAtr(flags: AtrFlags, words: readonly string[], io: Comm
     );
     if (text.trim() === '') return { update };
   }
-  const bytes = parseHex(text, { what: 'ATR' });
+  const { atrInput } = await import('./input.js');
+  const bytes =
+    words.length === 1 && words[0] === '-'
+      ? await atrInput({ from: 'stdin', signal: io.signal })
+      : text.trim() !== ''
+        ? parseHex(text, { what: 'ATR' })
+        : await atrInput({
+            from: process.stdin.isTTY ? 'reader' : 'stdin',
+            reader: flags.reader,
+            socket: flags.socket,
+            signal: io.signal,
+          });
   const analysis = analyzeAtr(bytes);
   const { openNameSource } = await import('./names.js');
   const names = (await openNameSource({ file: flags.list, signal: io.signal })).lookup(bytes);

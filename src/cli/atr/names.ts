@@ -8,7 +8,7 @@ export interface AtrNames {
   file: string | null;
   searched: string[];
   matches: AtrMatch[];
-  /** Every description of every match, in list order. */
+  /** Every name of every match, in list order (web addresses are in each match's `urls`). */
   names: string[];
 }
 

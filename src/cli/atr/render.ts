@@ -2,7 +2,7 @@
 
 import type { ChalkInstance } from 'chalk';
 import { atrSubmitUrl, type AtrMatch } from '../../core/atr-list/index.js';
-import { formatHex, type AtrAnalysis, type HistoricalBytes } from '../../core/index.js';
+import { describeT0, formatHex, wrongTck, type AtrAnalysis, type HistoricalBytes } from '../../core/index.js';
 import { termSafe } from '../escape.js';
 
 const hx = (v: number): string => v.toString(16).toUpperCase().padStart(2, '0');
@@ -14,17 +14,11 @@ export function renderAtrAnalysis(a: AtrAnalysis, s: ChalkInstance, indent = '')
     out.push(`${indent}  ${name.padEnd(4)} ${value}  ${s.magenta(meaning)}`);
   };
   if (a.ts !== null) row('TS', a.ts, a.convention ? `${a.convention} convention` : 'not 3B or 3F');
-  if (a.t0 !== null) {
-    const y1 = parseInt(a.t0, 16) >> 4;
-    const follow = ['A', 'B', 'C', 'D'].filter((_, n) => y1 & (1 << n)).map((l) => `T${l}1`);
-    row(
-      'T0',
-      a.t0,
-      `K=${a.historicalLength} historical byte${a.historicalLength === 1 ? '' : 's'}; ${follow.length ? follow.join(', ') + ' follow' : 'no interface bytes'}`,
-    );
-  }
+  if (a.t0 !== null) row('T0', a.t0, describeT0(parseInt(a.t0, 16)));
   for (const b of a.interfaceBytes) row(b.name, b.value, b.meaning);
   if (a.t0 !== null) out.push(...renderHistorical(a.historical, s, indent + '  '));
+  // A wrong TCK is said on its row; the problem list below leaves it out (said once).
+  const tckProblem = a.tck.present && !a.tck.valid ? wrongTck(a.tck.value ?? '', a.tck.expected ?? '') : null;
   if (a.tck.present)
     row('TCK', a.tck.value ?? '', a.tck.valid ? 'checksum correct' : `checksum WRONG: should be ${a.tck.expected}`);
   else if (a.t0 !== null && !a.tck.required)
@@ -34,7 +28,7 @@ export function renderAtrAnalysis(a: AtrAnalysis, s: ChalkInstance, indent = '')
       `${indent}  Protocols: ${a.protocols.join(', ')}${a.specificMode ? ` (specific mode: ${a.specificMode.protocol})` : ''}`,
     );
   }
-  for (const p of a.problems) out.push(`${indent}  ${s.red('! ' + p)}`);
+  for (const p of a.problems) if (p !== tckProblem) out.push(`${indent}  ${s.red('! ' + p)}`);
   return out;
 }
 
@@ -103,7 +97,7 @@ export function renderAtrNames(atr: Uint8Array, v: NamesView, s: ChalkInstance, 
   const full = formatHex(atr);
   for (const m of v.matches) {
     out.push(`${indent}  ${termSafe(m.pattern.toUpperCase() === full ? m.pattern : `${m.pattern}  (pattern)`)}`);
-    for (const n of m.names) out.push(`${indent}    ${s.blue(termSafe(n))}`);
+    for (const n of [...m.names, ...m.urls]) out.push(`${indent}    ${s.blue(termSafe(n))}`);
   }
   return out;
 }

@@ -7,9 +7,9 @@ import type { AtrAnalysis } from '../../core/index.js';
 export interface AtrNamesJson extends AtrAnalysis {
   /** The ATR list used, or null when none was found. */
   list: string | null;
-  /** Every pattern of the list that matches, with its names. */
+  /** Every pattern of the list that matches, with its names and web addresses ({pattern, names, urls}). */
   matches: AtrMatch[];
-  /** Every name of every match, in list order. */
+  /** Every name of every match, in list order (without the web addresses). */
   names: string[];
   /** With --update: the download. */
   update?: DownloadAtrListResult;

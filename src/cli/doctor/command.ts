@@ -30,6 +30,18 @@ export async function runDoctorCommand(
     if (!io.jsonEnabled()) for (const l of render.renderList(checks, { style, verbose: flags.verbose })) io.log(l);
     return { checks };
   }
+  const known = listChecks().flatMap((c) => [c.id, c.category]);
+  const unknown = ids.find((a) => !known.includes(a));
+  if (unknown !== undefined) {
+    const [{ didYouMean }, { UsageError }] = await Promise.all([
+      import('../suggest.js'),
+      import('../../core/index.js'),
+    ]);
+    throw new UsageError(
+      `unknown check or category "${unknown}"${didYouMean(unknown, known)} (see the list with --list)`,
+      'ECHECK',
+    );
+  }
   const report = await runDoctor({
     ids,
     categories: flags.category ?? [],

@@ -38,7 +38,7 @@ export function unitsFor(upstream: string, clientSlots?: number): PrintedUnits {
     ...units,
     directory: USER_UNIT_DIR,
     commands: systemdInstallCommands(upstream, extra),
-    withoutSystemd: manualStartCommand(defaultProxySocket(), upstream),
+    withoutSystemd: manualStartCommand(defaultProxySocket(), upstream, extra),
     systemd: detectMachineNow().init === 'systemd',
   };
 }

@@ -26,7 +26,10 @@ const CATEGORY_TITLES: Record<string, string> = {
 };
 
 export interface RenderOptions {
+  /** Every check's details and durations, and (for renderReport) every check, not only problems. */
   verbose?: boolean;
+  /** renderReport lists every check (udev-check's short checklist) even without `verbose`. */
+  all?: boolean;
   style: ChalkInstance;
 }
 
@@ -62,25 +65,53 @@ export function renderCheck(c: CheckReport, o: RenderOptions): string[] {
   return lines;
 }
 
+/**
+ * A skipped check that could not apply here (another platform, no USB reader to look at, no daemon
+ * running), as against one skipped because a check it needs failed or had an error.
+ */
+export function notApplicable(c: CheckReport, all: readonly CheckReport[]): boolean {
+  if (c.status !== 'skip') return false;
+  const by = c.data?.blockedBy;
+  if (typeof by !== 'string') return true;
+  const dep = all.find((x) => x.id === by);
+  return dep !== undefined && dep !== c && notApplicable(dep, all);
+}
+
+const isProblem = (c: CheckReport): boolean => c.status === 'fail' || c.status === 'warn' || c.status === 'error';
+
+/** "19 checks passed, 1 warning, 4 not applicable": the count per outcome, colour by the style. */
 export function summaryLine(r: RunReport, style: ChalkInstance): string {
-  const parts = [`${r.summary.pass} passed`];
+  const na = r.checks.filter((c) => notApplicable(c, r.checks)).length;
+  const skipped = r.summary.skip - na;
+  const parts = [`${r.summary.pass} check${r.summary.pass === 1 ? '' : 's'} passed`];
   if (r.summary.warn) parts.push(style.yellow(`${r.summary.warn} warning${r.summary.warn === 1 ? '' : 's'}`));
   if (r.summary.fail) parts.push(style.red(`${r.summary.fail} failed`));
   if (r.summary.error) parts.push(style.magenta(`${r.summary.error} error${r.summary.error === 1 ? '' : 's'}`));
-  if (r.summary.skip) parts.push(style.dim(`${r.summary.skip} skipped`));
+  if (skipped) parts.push(style.dim(`${skipped} skipped (a check they need did not pass)`));
+  if (na) parts.push(style.dim(`${na} not applicable`));
   return parts.join(', ');
 }
 
-/** The grouped checklist with a summary line. */
+/**
+ * The checklist grouped by category, then the summary line. By default only the problems (failed,
+ * warned, errors) with their details and fixes; `verbose`: every check, skipped ones included.
+ */
 export function renderReport(r: DoctorReport, o: RenderOptions): string[] {
   const lines: string[] = [];
-  const categories = [...new Set(r.checks.map((c) => c.category))];
+  const shown = o.verbose || o.all ? r.checks : r.checks.filter(isProblem);
+  const categories = [...new Set(shown.map((c) => c.category))];
   for (const cat of categories) {
     if (lines.length) lines.push('');
     lines.push(o.style.bold(CATEGORY_TITLES[cat] ?? cat));
-    for (const c of r.checks.filter((x) => x.category === cat)) lines.push(...renderCheck(c, o));
+    for (const c of shown.filter((x) => x.category === cat)) lines.push(...renderCheck(c, o));
   }
-  lines.push('', summaryLine(r, o.style) + (r.protocol ? o.style.dim(` (pcscd protocol ${r.protocol})`) : ''));
+  if (lines.length) lines.push('');
+  const hidden = r.checks.length - shown.length;
+  lines.push(
+    summaryLine(r, o.style) +
+      (r.protocol ? o.style.dim(` (pcscd protocol ${r.protocol})`) : '') +
+      (hidden ? o.style.dim('; --verbose shows every check') : ''),
+  );
   return lines;
 }
 

@@ -68,7 +68,7 @@ export function renderReaderBlock(
     if (o.analysis) out.push(...renderAtrAnalysis(analyzeAtr(bytes), s, '  '));
     if (e.names?.length) {
       out.push('  Possibly identified card:');
-      for (const n of e.names) out.push(`    ${s.blue(termSafe(n))}`);
+      for (const g of e.names) for (const n of [...g.names, ...g.urls]) out.push(`    ${s.blue(termSafe(n))}`);
     }
   }
   return out;
@@ -132,6 +132,8 @@ export class ScanRenderer {
           `Stress card in reader ${termSafe(e.reader)}: ${e.apdus} APDUs in ${e.durationUs} µs, ${e.apdusPerSecond.toFixed(1)} APDU/s`,
         ];
       default:
+        // A card in at start: its reader's status block just said "Card inserted", with the ATR.
+        if (e.event === 'card-inserted' && e.initial) return [];
         return [...this.header(e.time), ...renderReaderBlock(e, this.o)];
     }
   }

@@ -1,7 +1,7 @@
 // `pcsc scan --json`: every shape it prints, in one place (docs/scan.md#json-ndjson-in-watch-mode documents them).
 // -r, -c and --wait-card print one object, watch mode one event per line (NDJSON).
 
-import type { ErrorJson, MonitorEvent, ReaderStatus } from '../../core/index.js';
+import type { CardNames, ErrorJson, MonitorEvent, ReaderStatus } from '../../core/index.js';
 
 /** `scan -r`: the readers, and which daemon answered. */
 export interface ReaderListResult {
@@ -24,7 +24,8 @@ export interface WaitCardResult {
   reader: string;
   index: number;
   atr: string;
-  names?: string[];
+  /** What the ATR list says of the card: {pattern, names, urls} groups, as `pcsc atr --json`'s matches. */
+  names?: CardNames[];
   time: string;
 }
 

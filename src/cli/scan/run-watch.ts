@@ -129,12 +129,14 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
     const m = monitorFor(ctx, o, stop.signal);
     for await (const e of m) {
       emit(e);
-      if (CHANGES.has(e.event) && ++changes === o.count) {
+      // A card already in at start (card-inserted, initial) is no change.
+      if (CHANGES.has(e.event) && !('initial' in e && e.initial) && ++changes === o.count) {
         stoppedBy = 'count';
         break;
       }
       if (closed()) break;
-      if (o.stress && m.context && (e.event === 'status' || e.event === 'card-inserted') && e.card === 'present') {
+      // Every card once: the one in at start comes as card-inserted too (initial).
+      if (o.stress && m.context && e.event === 'card-inserted' && e.card === 'present') {
         for await (const r of stressCard(m.context, e.reader, stop.signal)) emit(r);
       }
       spin.idle();

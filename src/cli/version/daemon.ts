@@ -1,4 +1,4 @@
-// `pcsc --version --verbose`: which pcscd answers, and at which protocol.
+// `pcsc --version --verbose`: which pcscd answers, at which protocol, and which release it is.
 
 import { Context, resolveSocketPath } from '../../core/index.js';
 import type { VersionDaemon } from './result.js';
@@ -7,9 +7,15 @@ export async function probeDaemon(socket: string | undefined): Promise<VersionDa
   const { path, source } = resolveSocketPath({ path: socket });
   try {
     await using ctx = await Context.establish({ backend: 'pcscd', socket: path, requestTimeout: 5000 });
+    const { createProbe, servingPcscd } = await import('../../core/doctor/index.js');
+    const serving = await servingPcscd(createProbe(), path);
     return {
       protocol: ctx.info.protocol ?? '',
-      daemonVersion: ctx.info.daemonVersion ?? '',
+      daemonProtocol: ctx.info.daemonVersion ?? '',
+      daemonVersion: serving.version,
+      ...(serving.reason ? { daemonVersionUnknown: serving.reason } : {}),
+      pid: serving.pid,
+      binary: serving.binary,
       socket: path,
       source,
     };

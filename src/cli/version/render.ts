@@ -16,12 +16,19 @@ export function renderVersion(bin: string, r: VersionResult): string[] {
   if (!d) return lines;
   lines.push(`node:     ${r.node} (${r.platform})`);
   if ('error' in d) lines.push(`pcscd:    not reachable: ${termSafe(d.error)}`);
-  // The daemon's reply carries its own version, which can differ from the one spoken (2.4.1 accepts
-  // any minor ≥ 4 and answers 4:5).
-  else
+  else {
+    const at = d.pid !== null ? ` (pid ${d.pid}${d.binary ? `, ${termSafe(d.binary)}` : ''})` : '';
     lines.push(
-      `pcscd:    protocol ${d.protocol}${d.daemonVersion !== d.protocol ? ` (the daemon says ${d.daemonVersion})` : ''}`,
+      d.daemonVersion !== null
+        ? `pcscd:    ${termSafe(d.daemonVersion)}${at}`
+        : `pcscd:    release unknown: ${termSafe(d.daemonVersionUnknown ?? 'not found')}`,
     );
+    // The daemon's reply carries its own protocol version, which can differ from the one spoken
+    // (2.4.1 accepts any minor ≥ 4 and answers 4:5).
+    lines.push(
+      `protocol: ${d.protocol}${d.daemonProtocol !== d.protocol ? ` (the daemon announces ${d.daemonProtocol})` : ''}`,
+    );
+  }
   lines.push(`socket:   ${termSafe(d.socket)} (${FROM[d.source]})`);
   return lines;
 }

@@ -13,6 +13,7 @@ export {
   loadAtrList,
   openAtrList,
   parseAtrList,
+  splitNames,
 } from './list.js';
 export type { AtrList, AtrListEntry, AtrMatch, FindAtrListResult, OpenAtrListResult } from './list.js';
 export { downloadAtrList } from './download.js';

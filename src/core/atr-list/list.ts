@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, isAbsolute } from 'node:path';
 import { formatHex } from '../bytes/hex.js';
+import type { CardNames } from '../pcsc/monitor-events.js';
 import { readUserFile } from '../user-file.js';
 
 export const ATR_LIST_NAME = 'smartcard_list.txt';
@@ -21,9 +22,18 @@ export interface AtrListEntry {
   line: number;
 }
 
-export interface AtrMatch {
-  pattern: string;
-  names: string[];
+/** A pattern that matches an ATR: its names, and apart from them the lines that are web addresses. */
+export type AtrMatch = CardNames;
+
+/** A description line that is only a web address ("http://…", "https://…"). */
+const URL_LINE = /^(?:https?|ftp):\/\/\S+$/i;
+
+/** An entry's description lines split into names and web addresses, each in list order. */
+export function splitNames(lines: readonly string[]): { names: string[]; urls: string[] } {
+  const names: string[] = [];
+  const urls: string[] = [];
+  for (const l of lines) (URL_LINE.test(l.trim()) ? urls : names).push(l);
+  return { names, urls };
 }
 
 export interface AtrList {
@@ -187,7 +197,7 @@ export function compileAtrList(file: string, entries: AtrListEntry[]): AtrList {
         .sort((a, b) => a - b)
         .map((i) => {
           const e = entries[i] as AtrListEntry;
-          return { pattern: e.pattern, names: e.names };
+          return { pattern: e.pattern, ...splitNames(e.names) };
         });
     },
   };

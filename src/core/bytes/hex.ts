@@ -16,8 +16,8 @@ const QUOTE_MAX = 48;
 const defaultQuote = (t: string): string => (t.length > QUOTE_MAX ? `${t.slice(0, QUOTE_MAX)}…` : t);
 
 /**
- * Parses hex bytes separated by nothing, spaces, tabs, colons or dashes.
- * A separator may only stand between whole bytes ("0 A4" is an error: ambiguous).
+ * Parses hex bytes separated by nothing, spaces, tabs, colons or dashes; a group may start with
+ * 0x ("0x3B95…", "0x3B 0x95"). A separator may only stand between whole bytes ("0 A4" is an error: ambiguous).
  * Linear in the text, and one buffer for the result (a script may hold megabytes of hex).
  */
 export function parseHex(text: string, opts: ParseHexOptions = {}): Buffer {
@@ -30,6 +30,16 @@ export function parseHex(text: string, opts: ParseHexOptions = {}): Buffer {
   let high = 0;
   for (let i = 0; i <= trimmed.length; i++) {
     const c = i < trimmed.length ? trimmed.charCodeAt(i) : 32;
+    // "0x3B…" or "0x3B 0x95": a C-style prefix at the start of a group, before a hex digit.
+    if (
+      digits === 0 &&
+      c === 48 &&
+      (trimmed.charCodeAt(i + 1) | 32) === 120 &&
+      hexValue(trimmed.charCodeAt(i + 2)) >= 0
+    ) {
+      i++;
+      continue;
+    }
     const v = hexValue(c);
     if (v >= 0) {
       if (digits === 0) groupStart = i;

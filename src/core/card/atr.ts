@@ -170,7 +170,7 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
       out.tck.value = hx(value);
       out.tck.valid = (x ^ value) === 0;
       out.tck.expected = hx(x);
-      if (!out.tck.valid) problems.push(`TCK is ${hx(value)}, the checksum needs ${hx(x)}`);
+      if (!out.tck.valid) problems.push(wrongTck(hx(value), hx(x)));
       if (!out.tck.required)
         problems.push('a TCK is present although only T=0 is offered (ISO 7816-3 says to leave it out)');
       if (remaining > k + 1)
@@ -188,6 +188,24 @@ export function analyzeAtr(input: Uint8Array): AtrAnalysis {
   return out;
 }
 
+/** The interface bytes a Y nibble announces, in words: "TA1, TD1 follow", "TD1 follows", or `none`. */
+function following(y: number, group: number, none: string): string {
+  const follow = ['A', 'B', 'C', 'D'].filter((_, n) => y & (1 << n)).map((l) => `T${l}${group}`);
+  if (follow.length === 0) return none;
+  return `${follow.join(', ')} ${follow.length === 1 ? 'follows' : 'follow'}`;
+}
+
+/** The problem a wrong TCK makes (its row says it too, so a renderer can leave this line out). */
+export function wrongTck(value: string, expected: string): string {
+  return `TCK is ${value}, the checksum needs ${expected}`;
+}
+
+/** T0 in words (ISO 7816-3 §8.2.2): "K=5 historical bytes; TA1, TD1 follow". */
+export function describeT0(t0: number): string {
+  const k = t0 & 0x0f;
+  return `K=${k} historical byte${k === 1 ? '' : 's'}; ${following(t0 >> 4, 1, 'no interface bytes')}`;
+}
+
 function describe(
   out: AtrAnalysis,
   letter: 'A' | 'B' | 'C' | 'D',
@@ -199,13 +217,12 @@ function describe(
   const name = `T${letter}${i}`;
   if (letter === 'D') {
     const next = v & 0x0f;
-    const follow = ['A', 'B', 'C', 'D'].filter((_, n) => (v >> 4) & (1 << n)).map((l) => `T${l}${i + 1}`);
     const what = next === 15 ? 'T=15: global interface bytes follow' : `protocol T=${next}`;
     return {
       name,
       value: hx(v),
       scope: 'global',
-      meaning: `${what}; ${follow.length ? follow.join(', ') + (follow.length === 1 ? ' follows' : ' follow') : 'no more interface bytes'}`,
+      meaning: `${what}; ${following(v >> 4, i + 1, 'no more interface bytes')}`,
     };
   }
   if (i === 1) return global1(out, letter, name, v);
@@ -302,7 +319,7 @@ function t1Byte(out: AtrAnalysis, letter: 'A' | 'B' | 'C', name: string, v: numb
   if (letter === 'A') {
     t1.ifsc = v;
     if (v === 0 || v === 0xff) out.problems.push(`IFSC ${hx(v)} is invalid (1 to 254)`);
-    return { name, value: hx(v), scope: 'T=1', meaning: `IFSC ${v} bytes` };
+    return { name, value: hx(v), scope: 'T=1', meaning: `IFSC ${v} byte${v === 1 ? '' : 's'}` };
   }
   if (letter === 'B') {
     t1.bwi = v >> 4;

@@ -241,7 +241,7 @@ function selectionMethods(v: number): string[] {
 function dataCoding(v: number): string[] {
   const write = ['one-time write', 'proprietary', 'write OR', 'write AND'][(v >> 5) & 3];
   return [
-    `data coding: ${v & 0x80 ? 'EFs of TLV structure supported; ' : ''}write functions ${write}; FF ${v & 0x10 ? 'valid' : 'invalid'} as first tag byte; data unit ${2 ** (v & 0x0f)} quartets`,
+    `data coding: ${v & 0x80 ? 'EFs of TLV structure supported; ' : ''}write functions ${write}; FF ${v & 0x10 ? 'valid' : 'invalid'} as first tag byte; data unit ${2 ** (v & 0x0f)} quartet${(v & 0x0f) === 0 ? '' : 's'}`,
   ];
 }
 

@@ -23,6 +23,13 @@ export interface ClientSide {
   protocol?: string | undefined;
   /** The distribution package (a system library); absent for a library an application carries. */
   pkg?: { name: string; version: string } | undefined;
+  /**
+   * The reader slots (PCSCLITE_MAX_READERS_CONTEXTS) the library was built with, when known: up to
+   * 4:5 the reader-state array has no count and a client reads exactly its own build's, so the
+   * bridge serves it that many (`--client-slots`) when it is not 16. Undefined: not known (a
+   * sandbox's app gets 16, what Flathub and upstream builds have; a host program gets a note).
+   */
+  slots?: number | undefined;
 }
 
 /** The daemon on the socket: its protocol, and what is known of its release. */
@@ -117,14 +124,39 @@ export function systemdInstallCommands(upstream: string, extra: readonly string[
 }
 
 /** The proxy started by hand (no systemd): in the background, until logout. */
-export function manualStartCommand(socket: string, upstream: string): string {
-  return `pcsc proxy --listen ${qpath(socket)}${upstreamArgs(upstream)} &`;
+export function manualStartCommand(socket: string, upstream: string, extra: readonly string[] = []): string {
+  return `pcsc proxy --listen ${qpath(socket)}${upstreamArgs(upstream)}${extra.map((w) => ` ${shq(w)}`).join('')} &`;
+}
+
+/** The slot count the bridge must serve its clients, when it is not the proxy's default (16). */
+function servedSlots(input: BridgeInput): number | undefined {
+  const n = input.client.slots;
+  return n !== undefined && n !== 16 && input.client.protocol !== '4:6' ? n : undefined;
+}
+
+/** `--client-slots N` for clients built with N ≠ 16 reader slots. */
+const slotArgs = (input: BridgeInput): string[] => {
+  const n = servedSlots(input);
+  return n === undefined ? [] : ['--client-slots', String(n)];
+};
+
+/** Why the bridge carries --client-slots, or what to add when the clients' build is not known. */
+function slotsText(input: BridgeInput): string {
+  const n = servedSlots(input);
+  if (n !== undefined)
+    return ` It is started with --client-slots ${n}: this machine's libpcsclite is built for ${n} reader slots, like its pcscd (upstream pcsc-lite has 16; Fedora patches both to 48), and up to protocol 4:5 a client reads exactly its own build's count, so with the default 16 its programs would wait for entries that never come.`;
+  const minor = input.client.protocol ? Number(input.client.protocol.slice(2)) : undefined;
+  // Only Fedora's family is known to patch the count (Debian's 1.9.9 library reads 16 × 184 bytes).
+  const fedoraLike = input.family === 'fedora' || input.family === 'unknown';
+  if (input.sandbox || input.client.slots !== undefined || !fedoraLike || (minor !== undefined && minor > 5)) return '';
+  return " If these programs are built against Fedora's pcsc-lite (48 reader slots where upstream has 16), add `--client-slots 48` to the proxy's command line (and to `pcsc proxy --print-systemd --unit service`): up to protocol 4:5 the reader-state array carries no count, each side uses the one it was built with, and a 48-slot client would wait for 32 entries a default bridge never sends. pcsc cannot read the count from the library (a stripped build has it only as instruction operands), and a daemon's count tells the library's only when the daemon is this machine's own pcscd (here it is not, or could not be counted).";
 }
 
 /** How the proxy is started: systemd user units where systemd runs (or may, from a sandbox), else by hand. */
 function startSteps(input: BridgeInput, socket: string): { text: string; commands: string[] } {
   const upstream = input.daemon.socket;
-  const manual = manualStartCommand(socket, upstream);
+  const extra = slotArgs(input);
+  const manual = manualStartCommand(socket, upstream, extra);
   if (input.init === 'systemd' || input.init === 'unknown') {
     const literal = socket.startsWith('$');
     const where = literal ? socket : socket.replace(/^\/run\/user\/\d+/, '%t');
@@ -133,10 +165,10 @@ function startSteps(input: BridgeInput, socket: string): { text: string; command
       input.init === 'unknown'
         ? `On the host, start the bridge with ${units}; on a host without systemd run \`${manual}\` from the session's autostart instead.`
         : `Start the bridge with ${units}.`;
-    return { text, commands: systemdInstallCommands(upstream) };
+    return { text: text + slotsText(input), commands: systemdInstallCommands(upstream, extra) };
   }
   return {
-    text: `No systemd here: start the bridge by hand (it creates ${posix.dirname(socket)} with mode 0700) and add the same line to your session's autostart (~/.profile, or the desktop's autostart) so it runs after the next login.`,
+    text: `No systemd here: start the bridge by hand (it creates ${posix.dirname(socket)} with mode 0700) and add the same line to your session's autostart (~/.profile, or the desktop's autostart) so it runs after the next login.${slotsText(input)}`,
     commands: [manual],
   };
 }
@@ -214,16 +246,21 @@ function pointSteps(input: BridgeInput, socket: string): { text: string; command
  * in ~/.profile (login shells).
  */
 function persistentVariable(input: BridgeInput, socket: string): { text: string; commands: string[] } {
+  const n = servedSlots(input);
+  const who =
+    n === undefined
+      ? ''
+      : ` This machine's programs (${n} reader slots) then work through it; an app that carries a 16-slot library (Flathub's, an upstream build) would read ${n}-entry arrays out of step: run such an app through a second bridge without --client-slots (docs/proxy.md, "Reader slots").`;
   if (input.init === 'systemd' || input.init === 'unknown')
     return {
-      text: 'to keep it for the programs of your next sessions, put it in ~/.config/environment.d (systemd --user reads it at login; programs the desktop starts inherit it).',
+      text: `to keep it for your next sessions, put it in ~/.config/environment.d (systemd --user reads it at login): every program of the session that uses libpcsclite then goes through the bridge, those the desktop starts and Flatpak apps too (\`flatpak run\` binds the socket the variable names).${who}`,
       commands: [
         `mkdir -p ${ENVIRONMENT_D}`,
         `echo ${shq(`PCSCLITE_CSOCK_NAME=${socket}`)} > ${ENVIRONMENT_D}/pcsc-proxy.conf`,
       ],
     };
   return {
-    text: 'to keep it for your next login shells, add it to ~/.profile.',
+    text: `to keep it for your next login shells, add it to ~/.profile: every program started from them that uses libpcsclite then goes through the bridge.${who}`,
     commands: [`echo ${shq(`export PCSCLITE_CSOCK_NAME=${qpath(socket)}`)} >> ~/.profile`],
   };
 }

@@ -39,6 +39,8 @@ export type * from '../engine/types.js';
 export { createProbe, type ProbeOptions } from '../system/probe.js';
 /** What a probe answers: the probe itself, file stats, program runs, processes. */
 export type { Platform, ProbeStat, ProcessInfo, RunResult, SystemProbe } from '../system/types.js';
+/** Which pcscd release serves a socket (the process holding it, its binary's --version), or why unknown. */
+export { servingPcscd, type ServingPcscd } from '../system/pcscd-info.js';
 /** This machine's init system, container and way to root, and the commands that start pcscd on it. */
 export {
   detectMachine,

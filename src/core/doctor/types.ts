@@ -19,6 +19,11 @@ export interface DoctorFacts {
   'pcscd.answers': VersionAnswer[];
   /** From pcscd.protocol: the protocol we negotiated ("4:4"). */
   'pcscd.protocol': string;
+  /**
+   * From pcscd.protocol (or sandbox): the entries of the daemon's reader-state array for clients up to
+   * 4:5, its PCSCLITE_MAX_READERS_CONTEXTS (16 upstream, 48 in Fedora's build); null when not counted.
+   */
+  'pcscd.slots': number | null;
   /** From drivers.bundles: the reader driver bundles pcscd loads. */
   'drivers.bundles': DriverBundle[];
 }

@@ -80,16 +80,17 @@ export function validateChecks(checks: readonly Check<never, never>[]): void {
 
 /**
  * The selected checks plus everything they depend on (a dependant cannot be judged without its
- * dependencies), in registry order. An unknown id or category is a usage error.
+ * dependencies), in registry order. `ids` may also name categories. An unknown id or category is a usage error.
  */
 export function selectChecks<C extends Check<never, never>>(checks: readonly C[], sel: Selection = {}): C[] {
-  const ids = sel.ids ?? [];
-  const cats = sel.categories ?? [];
   const byId = new Map(checks.map((c) => [c.id, c]));
-  for (const id of ids) {
-    if (!byId.has(id)) throw new UsageError(`unknown check "${id}" (see the list with --list)`, 'ECHECK');
-  }
   const known = new Set(checks.map((c) => c.category));
+  // A category may be named where ids go (`pcsc doctor pcscd`): a check id wins if both match.
+  const ids = (sel.ids ?? []).filter((id) => byId.has(id) || !known.has(id));
+  const cats = [...(sel.categories ?? []), ...(sel.ids ?? []).filter((id) => !byId.has(id) && known.has(id))];
+  for (const id of ids) {
+    if (!byId.has(id)) throw new UsageError(`unknown check or category "${id}" (see the list with --list)`, 'ECHECK');
+  }
   for (const cat of cats) {
     if (!known.has(cat)) throw new UsageError(`unknown check category "${cat}"`, 'ECHECK');
   }

@@ -29,8 +29,8 @@ export interface ReaderStatus {
   state: StateFlagName[];
   /** The card's ATR as hex, when a card is in. */
   atr?: string;
-  /** Names of the card (MonitorOptions.names: e.g. every description in the ATR list). */
-  names?: string[];
+  /** What is known of the card (MonitorOptions.names: e.g. every ATR-list pattern that matches, with its names). */
+  names?: CardNames[];
 }
 
 /** A reader's state was first seen, or changed, or the reader came or went. */
@@ -39,6 +39,11 @@ export interface ReaderEvent extends ReaderStatus {
   time: string;
   /** Seen on reconnecting to pcscd: it happened while pcscd was away. */
   missed?: true;
+  /**
+   * A `card-inserted` for a card already in the reader when the monitor started (or, with
+   * `missed`, when it reconnected): it follows the reader's `status` event.
+   */
+  initial?: true;
   /** Card events the counter says happened between two looks (a quick remove-insert). */
   skippedEvents?: number;
 }
@@ -118,8 +123,18 @@ export function presence(eventState: number): CardPresence {
 
 const inReader = (p: CardPresence): boolean => p === 'present' || p === 'mute';
 
+/** One source of names for a card, e.g. one pattern of pcsc-tools' ATR list that matches its ATR. */
+export interface CardNames {
+  /** What matched (the ATR-list pattern: spaced hex, maybe with regular-expression parts). */
+  pattern: string;
+  /** The card's names and descriptions. */
+  names: string[];
+  /** Web pages about the card. */
+  urls: string[];
+}
+
 /** Names for a card's ATR (undefined: none known). */
-export type NameLookup = (atr: Buffer) => string[] | undefined;
+export type NameLookup = (atr: Buffer) => CardNames[] | undefined;
 
 /**
  * One reader's state in words: presence, flags, the event counter, and the ATR (with `names`) when
@@ -171,9 +186,14 @@ export function classify(
   names?: NameLookup,
 ): { events: ReaderEvent[]; owed: number } {
   const fields = readerFields(time, cur.reader, index, cur.eventState, cur.atr, names);
-  if (!prev) return { events: [{ event: 'status', ...fields }], owed: 0 };
-  const was = presence(prev.eventState);
   const now = fields.card;
+  if (!prev) {
+    // The first look: the reader's state, then, for a card already in, the card-inserted a program waits for.
+    const events: ReaderEvent[] = [{ event: 'status', ...fields }];
+    if (inReader(now)) events.push({ event: 'card-inserted', ...fields, initial: true });
+    return { events, owed: 0 };
+  }
+  const was = presence(prev.eventState);
   const raw = ((cur.eventState >>> 16) - (prev.eventState >>> 16) + 0x10000) & 0xffff;
   const owed = prev.owed ?? 0;
   const delta = Math.max(0, raw - owed);

@@ -51,7 +51,8 @@ export interface MonitorOptions {
  * }
  * ```
  *
- * The first event is `started`, then a `status` per reader, then changes: `card-inserted`,
+ * The first event is `started`, then a `status` per reader (followed, for a card already in, by its
+ * `card-inserted` with `initial: true`: every card gets one), then changes: `card-inserted`,
  * `card-removed`, `state-changed`, `reader-added`, `reader-removed`, `waiting-reader`. When pcscd
  * goes away it reports `daemon-lost`, reconnects with back-off, then `daemon-back` and the changes
  * it missed (`missed: true`). The iteration ends when `signal` aborts (or the loop breaks), and

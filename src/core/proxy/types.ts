@@ -25,7 +25,7 @@ export interface ProxyOptions {
   clientSlots?: number;
   /** Bound on each daemon reply, milliseconds (default 300 s: on-card key generation is slow). */
   requestTimeout?: number;
-  /** Show PINs and keys in call records (the commands of SECRET_COMMANDS, src/core/card/redact.ts). */
+  /** Show PINs and keys in call records (the commands docs/apdu.md#secrets lists, masked as `pcsc apdu` masks them). */
   showSecrets?: boolean;
   /**
    * How long a notification is held back after a WAIT (and after a 4:6 SIZE) so that it does not

@@ -63,8 +63,8 @@ export function pcscdBinary(probe: SystemProbe): Promise<PcscdBinary> {
       packageVersion(probe, ['pcscd', 'pcsc-lite', 'pcsclite']),
     ]);
     if (v) {
-      const m = /pcsc-lite version ([0-9][^\s]*?)\.?\s*$/m.exec(v.stdout);
-      if (m) out.version = m[1];
+      const version = releaseOf(v.stdout);
+      if (version) out.version = version;
       out.features = (/^Enabled features:\s*(.*)$/m.exec(v.stdout)?.[1] ?? '').split(/\s+/).filter(Boolean);
     }
     if (h) out.options = [...new Set([...h.stdout.matchAll(/--([a-z][a-z-]+)/g)].map((x) => x[1] as string))];
@@ -74,6 +74,11 @@ export function pcscdBinary(probe: SystemProbe): Promise<PcscdBinary> {
     }
     return out;
   });
+}
+
+/** The release in `pcscd --version`'s "pcsc-lite version 2.0.3." line. */
+function releaseOf(stdout: string): string | undefined {
+  return /pcsc-lite version ([0-9][^\s]*?)\.?\s*$/m.exec(stdout)?.[1];
 }
 
 /** A feature value such as usbdropdir=/usr/lib/pcsc/drivers. */
@@ -102,6 +107,44 @@ export function pcscdProcess(probe: SystemProbe, socket: string): Promise<Proces
     for (const p of all) if ((await probe.readDir(`/proc/${p.pid}/fd`)) !== null) readable = true;
     return !readable && all.length === 1 ? all[0] : undefined;
   });
+}
+
+/** The pcscd release serving a socket, or why it cannot be known (`pcsc version --verbose`). */
+export interface ServingPcscd {
+  /** The release, as `pcscd --version` of the serving process's binary says ("2.0.3"); null when unknown. */
+  version: string | null;
+  /** The serving process, when found (the process holding the socket, or the only pcscd). */
+  pid: number | null;
+  /** Its binary: /proc/PID/exe, else its argv[0] when that is a path. */
+  binary: string | null;
+  /** Why `version` is null. */
+  reason?: string;
+}
+
+/**
+ * Which pcscd release answers at `socket`: the process holding the socket (there is no SO_PEERCRED
+ * in Node; /proc/net/unix and /proc/PID/fd tell the same), then its binary's `--version`. The
+ * protocol the daemon speaks does not tell releases apart (1.9.9 to 2.2 all speak 4:4).
+ */
+export async function servingPcscd(probe: SystemProbe, socket: string): Promise<ServingPcscd> {
+  const proc = await pcscdProcess(probe, socket);
+  if (!proc)
+    return {
+      version: null,
+      pid: null,
+      binary: null,
+      reason:
+        "no pcscd process is seen holding the socket (another user's daemon among several, another PID namespace, or not Linux)",
+    };
+  const argv0 = proc.argv[0];
+  const binary = proc.exe ?? (argv0?.startsWith('/') ? argv0 : undefined);
+  if (!binary)
+    return { version: null, pid: proc.pid, binary: null, reason: `the binary of pid ${proc.pid} cannot be read` };
+  const out = await probe.run(binary, ['--version'], { timeoutMs: 5000 });
+  const version = out ? releaseOf(out.stdout) : undefined;
+  return version
+    ? { version, pid: proc.pid, binary }
+    : { version: null, pid: proc.pid, binary, reason: `${binary} --version did not name a pcsc-lite version` };
 }
 
 export interface UnitInfo {

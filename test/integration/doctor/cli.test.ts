@@ -74,6 +74,24 @@ describe('pcsc udev-check on a fixture system with Debian’s libccid rules', ()
     expect(r.stdout).toContain('$ pcsc udev-check --write /etc/udev/rules.d/93-pcsc-readers.rules');
   });
 
+  it('pcsc doctor shows the problems with their fixes, then one summary line (README.md)', async () => {
+    const r = await cli(['doctor', '--root', t.root]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^ {2}✘ pcscd \(user pcscd\) cannot open Gemalto USB SmartCard Reader .*\[udev\.node-access\]$/m,
+    );
+    expect(r.stdout).toMatch(/^ {6}fix: Add a udev rule that gives the readers to group pcscd/m);
+    // Passes and checks that cannot apply (macOS ones on Linux) only with --verbose.
+    expect(r.stdout).not.toMatch(/^ {2}[✔-] /m);
+    expect(r.stdout).not.toContain('Only on darwin');
+    expect(r.stdout).toMatch(
+      /\n\n\d+ checks passed, .*\d+ failed, .*\d+ not applicable; --verbose shows every check\n$/,
+    );
+    const v = await cli(['doctor', '--root', t.root, '--verbose']);
+    expect(v.stdout).toMatch(/^ {2}- Only on darwin; this is linux \[macos\.ccid-driver\]$/m);
+    expect(v.stdout).toMatch(/^ {2}✔ 1 reader \[udev\.readers\]$/m);
+  });
+
   it('returns the readers and the checks as JSON', async () => {
     const r = await cli(['udev-check', '--root', t.root, '--json']);
     expect(r.code).toBe(1);
@@ -171,7 +189,7 @@ describe('pcsc doctor', () => {
   it('refuses an unknown check id with exit 2 and one line', async () => {
     const r = await cli(['doctor', 'no.such.check']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('pcsc: unknown check "no.such.check" (see the list with --list)\n');
+    expect(r.stderr).toBe('pcsc: unknown check or category "no.such.check" (see the list with --list)\n');
   });
 
   it('runs a category on a fixture root and exits 0 with only warnings', async () => {
@@ -183,7 +201,13 @@ describe('pcsc doctor', () => {
       const r = await cli(['doctor', '--root', t.root, '--category', 'udev']);
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toContain('! No USB smart card reader is plugged in [udev.readers]');
-      expect(r.stdout).toMatch(/2 passed, 1 warning, 3 skipped\n$/);
+      expect(r.stdout).toMatch(/\n\n2 checks passed, 1 warning, 3 not applicable; --verbose shows every check\n$/);
+      // The passes and the not-applicable skips appear only with --verbose.
+      expect(r.stdout).not.toMatch(/^ {2}[✔-] /m);
+      const v = await cli(['doctor', '--root', t.root, 'udev', '--verbose']);
+      expect(v.stdout).toMatch(/^ {2}- No USB reader to check \[udev\.node-access\]$/m);
+      expect(v.stdout).toMatch(/^ {2}✔ .*\[udev\.rule-header\]$/m);
+      expect(v.stdout).toMatch(/\n2 checks passed, 1 warning, 3 not applicable\n$/);
     } finally {
       t.remove();
     }

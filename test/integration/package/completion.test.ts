@@ -4,9 +4,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commands, pcsc, requireTools, run, visibleFlags, type ManifestCommand } from './helpers.js';
+import { commands, pcsc, requireTools, run, visibleFlags, zshComplete, type ManifestCommand } from './helpers.js';
 
 const cmds = commands();
+/** doctor's check ids and categories, as `pcsc doctor --list --json` gives them. */
+const checks = (() => {
+  const list = JSON.parse(pcsc(['doctor', '--list', '--json']).stdout) as {
+    checks: { id: string; category: string }[];
+  };
+  return { ids: list.checks.map((c) => c.id), categories: [...new Set(list.checks.map((c) => c.category))] };
+})();
 let dir = '';
 let bashFile = '';
 let zshFile = '';
@@ -71,15 +78,19 @@ describe('bash completion', () => {
     });
 
     it('completes the values of enumerated flags (--flag VALUE, --flag=VALUE, -c VALUE) and arguments', () => {
-      for (const f of flags.filter((x) => x.type === 'option')) {
-        const values = [...(f.options ?? [])].sort();
+      for (const f of flags.filter((x) => x.type === 'option' && x.name !== 'reader')) {
+        const values = [
+          ...(f.options ?? (cmd.completeFlags?.[f.name] === 'categories' ? checks.categories : [])),
+        ].sort();
         expect(complete(id, `--${f.name}`, '')).toEqual(values); // none: bash falls back to file names
         expect(complete(id, `--${f.name}`, '=', '')).toEqual(values);
         if (f.char) expect(complete(id, `-${f.char}`, '')).toEqual(values);
         for (const v of values) expect(complete(id, `--${f.name}`, v.slice(0, 1))).toContain(v);
       }
-      const argValues = Object.values(cmd.args).find((a) => a.options)?.options;
-      if (argValues) expect(complete(id, '')).toEqual([...argValues].sort());
+      const argValues =
+        Object.values(cmd.args).find((a) => a.options)?.options ??
+        (cmd.completeArgs === 'checks' ? [...checks.ids, ...checks.categories] : undefined);
+      if (argValues) expect(complete(id, '')).toEqual([...new Set(argValues)].sort());
       else if (Object.keys(cmd.args).length > 0 || cmd.strict === false) expect(complete(id, '')).toEqual([]);
       else
         expect(complete(id, '')).toEqual(
@@ -88,34 +99,6 @@ describe('bash completion', () => {
     });
   });
 });
-
-/**
- * Types each line and TAB into an interactive zsh (zpty) whose $fpath holds the generated _pcsc,
- * and returns what the completion listed for each (the typed line and escape codes removed). Each
- * line is typed only once the prompt is back (typeahead during a command is lost), and with
- * list_ambiguous off the first TAB lists even when it also inserts a common prefix.
- */
-function zshComplete(lines: string[]): string[] {
-  const script = `zmodload zsh/zpty
-zpty z 'zsh -f -i'
-zpty -w z "PS1='@@P> '; unsetopt list_ambiguous; fpath=(\${(q)1} \\$fpath); autoload -U compinit; compinit -u -D; LISTMAX=100000; zstyle ':completion:*' list-prompt ''; zstyle ':completion:*' menu no"
-zpty -w z 'print @@READY-$((1+1))'; zpty -r z out '*@@READY-2*@@P> *'
-shift; n=0
-for line in "$@"; do
-  (( n++ )); zpty -w -n z "$line"$'\\t'; zpty -w -n z $'\\C-e\\C-u'
-  zpty -w z "print @@END-\\$(($n+1000))"; zpty -r z out "*@@END-$(( n + 1000 ))*@@P> *"
-  print -r -- "@@BEGIN"; print -r -- "$out"
-done
-zpty -d z`;
-  const r = run('zsh', ['-f', '-c', script, 'zsh', dir, ...lines], { timeout: 60_000 });
-  expect(r.code, r.stderr).toBe(0);
-  // eslint-disable-next-line no-control-regex
-  const plain = r.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
-  return plain
-    .split('@@BEGIN\n')
-    .slice(1)
-    .map((chunk, i) => chunk.replace(lines[i] ?? '', ' ').replace(/@@END-\$\(\(\d+\+1000\)\)[\s\S]*$/, ''));
-}
 
 describe('zsh completion', () => {
   it('parses (zsh -n)', () => {
@@ -146,14 +129,23 @@ describe('zsh completion', () => {
   });
 
   it('completes commands, aliases, every flag and enumerated values in an interactive zsh (zpty)', () => {
-    const cases: [line: string, expected: string[]][] = [['pcsc ', cmds.flatMap((c) => [c.id, ...c.aliases])]];
+    const cases: [line: string, expected: string[]][] = [
+      ['pcsc ', [...cmds.flatMap((c) => [c.id, ...c.aliases]), 'help']],
+      ['pcsc help ', cmds.flatMap((c) => [c.id, ...c.aliases])],
+    ];
     for (const c of cmds) {
       const flags = visibleFlags(c);
       if (flags.length) cases.push([`pcsc ${c.id} -`, flags.map((f) => `--${f.name}`)]);
       for (const f of flags.filter((x) => x.options?.length))
         cases.push([`pcsc ${c.id} --${f.name} `, f.options ?? []]);
+      if (c.completeFlags?.category === 'categories') cases.push([`pcsc ${c.id} --category `, checks.categories]);
+      if (c.completeArgs === 'checks')
+        cases.push([`pcsc ${c.id} pcscd.`, checks.ids.filter((i) => i.startsWith('pcscd.'))]);
     }
-    const listed = zshComplete(cases.map(([line]) => line));
+    const listed = zshComplete(
+      dir,
+      cases.map(([line]) => line),
+    );
     const esc = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     cases.forEach(([line, expected], i) => {
       // A word of the listing; the line zsh redraws after it may follow with no space. A single

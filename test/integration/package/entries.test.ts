@@ -24,6 +24,7 @@ const MUST: Record<string, string[]> = {
   './ccid': ['UsbContext', 'usbStatus'],
   './doctor': ['runDoctor', 'runChecks', 'createProbe'],
   './ssh': ['runSshCheck', 'matchPattern'],
+  './pcsclite': ['default', 'PCSCLite', 'CardReader'],
 };
 
 const probe = (name: string): string => `
@@ -37,7 +38,7 @@ process.stdout.write(JSON.stringify({
 }));`;
 
 describe('package.json "exports"', () => {
-  it('lists ".", script, atr-list, proxy, ccid, doctor and ssh', () => {
+  it('lists ".", script, atr-list, proxy, ccid, doctor, ssh and pcsclite', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(Object.keys(MUST).sort());
   });
 

@@ -20,6 +20,7 @@ export interface ManifestCommand {
   aliases: string[];
   hidden?: boolean;
   strict?: boolean;
+  description?: string;
   flags: Record<string, ManifestFlag>;
   args: Record<string, { name: string; options?: string[]; required?: boolean }>;
   examples?: (string | { command: string; description?: string })[];
@@ -27,6 +28,9 @@ export interface ManifestCommand {
   environment?: Record<string, string>;
   files?: Record<string, string>;
   seeAlso?: string[];
+  /** doctor: `pcsc completion` offers its check ids and categories (src/commands/completion.ts). */
+  completeArgs?: 'checks';
+  completeFlags?: Record<string, 'categories'>;
 }
 
 /** The visible commands of the built manifest (every command that exists now, whichever branch added it). */
@@ -66,4 +70,32 @@ export function run(
 /** The built CLI, without colours. */
 export function pcsc(args: readonly string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
   return pcscSync(args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env } });
+}
+
+/**
+ * Types each line and TAB into an interactive zsh (zpty) whose $fpath holds the generated _pcsc (in `dir`),
+ * and returns what the completion listed for each (the typed line and escape codes removed). Each
+ * line is typed only once the prompt is back (typeahead during a command is lost), and with
+ * list_ambiguous off the first TAB lists even when it also inserts a common prefix.
+ */
+export function zshComplete(dir: string, lines: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const script = `zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z "PS1='@@P> '; unsetopt list_ambiguous; fpath=(\${(q)1} \\$fpath); autoload -U compinit; compinit -u -D; LISTMAX=100000; zstyle ':completion:*' list-prompt ''; zstyle ':completion:*' menu no"
+zpty -w z 'print @@READY-$((1+1))'; zpty -r z out '*@@READY-2*@@P> *'
+shift; n=0
+for line in "$@"; do
+  (( n++ )); zpty -w -n z "$line"$'\\t'; zpty -w -n z $'\\C-e\\C-u'
+  zpty -w z "print @@END-\\$(($n+1000))"; zpty -r z out "*@@END-$(( n + 1000 ))*@@P> *"
+  print -r -- "@@BEGIN"; print -r -- "$out"
+done
+zpty -d z`;
+  const r = run('zsh', ['-f', '-c', script, 'zsh', dir, ...lines], { timeout: 60_000, env });
+  if (r.code !== 0) throw new Error(`zsh exited ${r.code}: ${r.stderr}`);
+  // eslint-disable-next-line no-control-regex
+  const plain = r.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+  return plain
+    .split('@@BEGIN\n')
+    .slice(1)
+    .map((chunk, i) => chunk.replace(lines[i] ?? '', ' ').replace(/@@END-\$\(\(\d+\+1000\)\)[\s\S]*$/, ''));
 }

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headingIds } from '../../helpers/markdown.js';
 import { startRig, type Rig } from '../../rig/rig.js';
 import { commands, requireTools, ROOT, run } from './helpers.js';
 import { bareNpm, npmConfigFiles, npmEnv, npmReason, runNpm, type NpmConfigFiles, type NpmResult } from './npm.js';
@@ -117,6 +118,7 @@ describe('the tarball', () => {
       /^bin\/run\.js$/,
       /^oclif\.manifest\.json$/,
       /^man\/pcsc(-[a-z0-9-]+)?\.1$/,
+      /^docs\/[a-z0-9-]+\.md$/,
       /^dist\/core\/.+\.(js|d\.ts)$/,
       /^dist\/bundle\/(pcsc|oclif|fast-[a-z-]+|chunk-[A-Z0-9]+)\.js(\.map)?$/,
       /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/,
@@ -128,6 +130,7 @@ describe('the tarball', () => {
       'bin/run.js',
       'oclif.manifest.json',
       'man/pcsc.1',
+      'docs/scan.md',
       'dist/core/index.js',
       'dist/core/index.d.ts',
       'dist/bundle/pcsc.js',
@@ -285,6 +288,42 @@ describe('npm install -g from the tarball, no compiler on PATH', () => {
     );
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.code).toBe(0);
+  });
+
+  it('every document its help, man pages and type declarations name is in it, headings included', () => {
+    const pkgDir = join(prefix, 'lib/node_modules', pkg.name);
+    const broken: string[] = [];
+    const follow = (from: string, file: string, anchor?: string): void => {
+      if (!existsSync(file)) broken.push(`${from} → ${file}`);
+      else if (anchor && !headingIds(readFileSync(file, 'utf8')).has(anchor))
+        broken.push(`${from} → ${file}#${anchor}`);
+    };
+    const texts: [string, string][] = [
+      ...walk(join(pkgDir, 'dist'))
+        .filter((f) => f.endsWith('.d.ts'))
+        .map((f): [string, string] => [`dist/${f}`, readFileSync(join(pkgDir, 'dist', f), 'utf8')]),
+      ...walk(join(pkgDir, 'man')).map((f): [string, string] => [
+        `man/${f}`,
+        readFileSync(join(pkgDir, 'man', f), 'utf8'),
+      ]),
+    ];
+    for (const [from, text] of texts) {
+      // groff escapes hyphens: docs/fake\-pcscd.md
+      for (const m of text.replace(/\\-/g, '-').matchAll(/\bdocs\/([\w.-]+\.md)(?:#([\w-]+))?/g))
+        follow(from, join(pkgDir, 'docs', m[1] as string), m[2]);
+      // Files of the repository that are not in the package: a reader of the package cannot open them.
+      for (const m of text.matchAll(/\b(?:src|test|bench|scripts)\/[\w/.-]+\.\w+|DESIGN\.md|\.\.\/shared/g))
+        broken.push(`${from} → ${m[0]}`);
+    }
+    // The help names them, then lists where they are installed, one a line.
+    for (const c of cmds) {
+      const help = installed(prefix, [c.id, '--help']).stdout;
+      const named = [...new Set(help.match(/\bdocs\/[\w-]+\.md/g) ?? [])].sort();
+      const listed = /^DOCUMENTATION\n((?: {2}.*\n?)*)/m.exec(help)?.[1]?.trim().split(/\n\s*/) ?? [];
+      expect(listed, `pcsc ${c.id} --help`).toEqual(named.map((d) => join(pkgDir, d)));
+      for (const p of listed) follow(`pcsc ${c.id} --help`, p);
+    }
+    expect(broken).toEqual([]);
   });
 
   it('installs every man page under PREFIX/share/man/man1, and man finds them there', () => {

@@ -110,6 +110,48 @@ describe('README examples', () => {
   );
 });
 
+/**
+ * Every code block and what checks it: `<!-- example -->` (run above), or `<!-- checked by: FILE… -->`
+ * naming the tests that run what it shows where this test cannot (an npm install, sudo, a real USB
+ * reader, a machine in a given broken state, a timing).
+ */
+function blockMarks(md: string): { line: number; mark: string; text: string }[] {
+  const lines = md.split('\n');
+  const out: { line: number; mark: string; text: string }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^ *```(console|sh|bash)$/.test(lines[i] ?? '')) continue;
+    const end = lines.findIndex((l, j) => j > i && /^ *```$/.test(l));
+    out.push({ line: i + 1, mark: (lines[i - 1] ?? '').trim(), text: lines.slice(i + 1, end).join('\n') });
+    i = end;
+  }
+  return out;
+}
+
+describe('README code blocks', () => {
+  const marked = blockMarks(README);
+
+  it('every one is run here or names the tests that check it', () => {
+    expect(marked.length).toBeGreaterThan(blocks.length);
+    const bare = marked.filter((b) => !/^<!-- (example|checked by: \S.*) -->$/.test(b.mark)).map((b) => b.line);
+    expect(bare, 'README.md lines of code blocks with neither <!-- example --> nor <!-- checked by: … -->').toEqual([]);
+  });
+
+  it('the tests named exist and run the pcsc commands the block shows', () => {
+    for (const b of marked.filter((x) => x.mark.startsWith('<!-- checked by:'))) {
+      const files = b.mark.replace(/^<!-- checked by: (.*) -->$/, '$1').split(/,\s*/);
+      const texts = files.map((f) => {
+        expect(existsSync(join(ROOT, f)), `README.md:${b.line}: ${f}`).toBe(true);
+        return readFileSync(join(ROOT, f), 'utf8');
+      });
+      for (const m of b.text.matchAll(/^\s*\$ (?:\S+=\S+ |sudo )*pcsc ([a-z-]+)/gm))
+        expect(
+          texts.some((t) => t.includes(`'${m[1]}'`) || t.includes(`pcsc ${m[1]}`)),
+          `README.md:${b.line}: ${files.join(', ')} never runs pcsc ${m[1]}`,
+        ).toBe(true);
+    }
+  });
+});
+
 describe('README facts', () => {
   it('lists every command in the Commands table', () => {
     const table = /^## Commands\n([\s\S]*?)\n\n/m.exec(README)?.[1] ?? '';

@@ -23,11 +23,12 @@ function protocolOf(release: string): string {
 let rig: Rig | undefined;
 let empty = '';
 let expected = '';
+let release = '';
 
 beforeAll(async () => {
   rig = await startRig({ readers: false });
   empty = mkdtempSync(join(tmpdir(), 'pcsc-version-'));
-  const release = /version ([\d.]+?)\.?$/m.exec(run('/usr/sbin/pcscd', ['--version']).stdout)?.[1];
+  release = /version ([\d.]+?)\.?$/m.exec(run('/usr/sbin/pcscd', ['--version']).stdout)?.[1] ?? '';
   if (!release) throw new Error('pcscd --version printed no version');
   expected = protocolOf(release);
 });
@@ -64,13 +65,14 @@ describe('pcsc --version', () => {
 });
 
 describe('pcsc --version --verbose', () => {
-  it('shows Node, the protocol agreed with pcscd and the socket from PCSCLITE_CSOCK_NAME', () => {
+  it('shows Node, the pcscd release serving the socket, the protocol agreed and the socket from PCSCLITE_CSOCK_NAME', () => {
     const r = pcsc(['--version', '--verbose'], { PCSCLITE_CSOCK_NAME: rig!.socket });
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toEqual([
       FIRST_LINE,
       `node:     ${process.version} (${process.platform}-${process.arch})`,
-      `pcscd:    protocol ${expected}`,
+      `pcscd:    ${release} (pid ${rig!.pcscdPid}, /usr/sbin/pcscd)`,
+      `protocol: ${expected}`,
       `socket:   ${rig!.socket} (from PCSCLITE_CSOCK_NAME)`,
       '',
     ]);
@@ -85,7 +87,16 @@ describe('pcsc --version --verbose', () => {
       version: pkg.version,
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
-      daemon: { protocol: expected, daemonVersion: expected, socket: rig!.socket, source: 'option' },
+      // The protocol has its own fields; daemonVersion is the release of the pcscd holding the socket.
+      daemon: {
+        protocol: expected,
+        daemonProtocol: expected,
+        daemonVersion: release,
+        pid: rig!.pcscdPid,
+        binary: '/usr/sbin/pcscd',
+        socket: rig!.socket,
+        source: 'option',
+      },
     });
   });
 

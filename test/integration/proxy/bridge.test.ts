@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliEnv, pcsc, requireBuild, startCli } from '../../helpers/cli.js';
 import { requireFiles, startProcess, type Proc } from '../../rig/processes.js';
 import { FakePcscd } from '../../fakes/fake-pcscd.js';
+import { bridgeFix } from '../../../src/core/doctor/bridge.js';
 
 const READER = 'Bridge Test Reader 00 00';
 let dir: string;
@@ -240,6 +241,37 @@ describe('pcsc proxy --print-systemd', () => {
     );
   });
 
+  it("the service line doctor prints for a 48-slot host's programs gives a unit that starts the proxy with --client-slots 48", async () => {
+    const b = bridgeFix({
+      client: { release: '1.9.9', protocol: '4:4', slots: 48 },
+      daemon: { protocol: '4:5', refusal: 0x8010001e, socket: '/run/pcscd/pcscd.comm' },
+      outcome: 'stopped',
+      sandbox: null,
+      init: 'systemd',
+      runtimeDir: '/run/user/1000',
+      uid: 1000,
+      family: 'fedora',
+    });
+    const line = b.commands.find((c) => c.includes('--unit service'));
+    const m = /^pcsc (proxy --print-systemd --unit service .*) > \S+$/.exec(line ?? '');
+    expect(m?.[1]).toBe('proxy --print-systemd --unit service --client-slots 48');
+    const out = mkdtempSync(join(dir, 'units-'));
+    for (const [unit, args] of [
+      ['socket', ['proxy', '--print-systemd', '--unit', 'socket']],
+      ['service', (m?.[1] ?? '').split(' ')],
+    ] as const) {
+      const r = await pcsc([...args], { env: { PATH: process.env.PATH } });
+      expect(r.code).toBe(0);
+      writeFileSync(join(out, `pcsc-proxy.${unit}`), r.stdout);
+    }
+    expect(readFileSync(join(out, 'pcsc-proxy.service'), 'utf8')).toMatch(
+      /^ExecStart=\S+ \S+ proxy --listen %t\/pcsc-proxy\/pcscd\.comm --upstream \/run\/pcscd\/pcscd\.comm --client-slots 48$/m,
+    );
+    const v = verify(out);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
+  });
+
   it('a broken unit fails the same verification (the check can fail)', async () => {
     const d = await units();
     writeFileSync(join(d, 'pcsc-proxy.socket'), '[Socket]\nListenStreem=%t/pcsc-proxy/pcscd.comm\n');
@@ -260,5 +292,18 @@ describe('pcsc proxy --print-systemd', () => {
     expect(o.socket.text).toContain('ListenStream=%t/pcsc-proxy/pcscd.comm');
     expect(o.commands.at(-1)).toBe('systemctl --user enable --now pcsc-proxy.socket');
     expect(o.systemd).toBe(false);
+  });
+
+  it('--client-slots 48 goes into the service, its install command and the line for a machine without systemd', async () => {
+    const j = await pcsc(['proxy', '--print-systemd', '--client-slots', '48', '--json'], {
+      env: { PATH: process.env.PATH },
+    });
+    expect(j.code).toBe(0);
+    const o = JSON.parse(j.stdout) as { service: { text: string }; commands: string[]; withoutSystemd: string };
+    expect(o.service.text).toMatch(/^ExecStart=.* --client-slots 48$/m);
+    expect(o.commands).toContain(
+      'pcsc proxy --print-systemd --unit service --client-slots 48 > ~/.config/systemd/user/pcsc-proxy.service',
+    );
+    expect(o.withoutSystemd).toMatch(/^pcsc proxy --listen \S+ --client-slots 48 &$/);
   });
 });

@@ -66,9 +66,9 @@ describe('compileAtrList.match', () => {
   const list = compileAtrList('mem', parseAtrList(LIST));
   it('returns every matching pattern, in file order', () => {
     expect(list.match(atr('3B 02 14 50'))).toEqual([
-      { pattern: '3B 02 14 50', names: ['First card', 'second line'] },
-      { pattern: '3B 02 14 ..', names: ['Any 3B 02 14 card'] },
-      { pattern: '3b 02 1[0-4] 5[0F]', names: ['lower-case class pattern'] },
+      { pattern: '3B 02 14 50', names: ['First card', 'second line'], urls: [] },
+      { pattern: '3B 02 14 ..', names: ['Any 3B 02 14 card'], urls: [] },
+      { pattern: '3b 02 1[0-4] 5[0F]', names: ['lower-case class pattern'], urls: [] },
     ]);
   });
   it('anchors patterns at both ends', () => {
@@ -76,14 +76,29 @@ describe('compileAtrList.match', () => {
     expect(list.match(atr('3B 02 14'))).toEqual([]);
   });
   it('.* spans the rest', () => {
-    expect(list.match(atr('3B 8F 80 01 80 4F'))).toEqual([{ pattern: '3B 8F .*', names: ['Dot star'] }]);
+    expect(list.match(atr('3B 8F 80 01 80 4F'))).toEqual([{ pattern: '3B 8F .*', names: ['Dot star'], urls: [] }]);
   });
   it('unknown ATR: no match', () => {
     expect(list.match(atr('3B 00'))).toEqual([]);
   });
+  it('lines that are only a web address go to urls, the rest stay names, each in list order', () => {
+    const l = compileAtrList(
+      'mem',
+      parseAtrList(
+        '3B 00\n\tCard (see http://a.example/x)\n\thttps://b.example/card\n\tSecond name\n\thttp://c.example\n',
+      ),
+    );
+    expect(l.match(atr('3B 00'))).toEqual([
+      {
+        pattern: '3B 00',
+        names: ['Card (see http://a.example/x)', 'Second name'],
+        urls: ['https://b.example/card', 'http://c.example'],
+      },
+    ]);
+  });
   it('a pattern JavaScript cannot read is left out, not fatal', () => {
     const l = compileAtrList('mem', parseAtrList('3B (\n\tbroken\n\n3B 00\n\tok\n'));
-    expect(l.match(atr('3B 00'))).toEqual([{ pattern: '3B 00', names: ['ok'] }]);
+    expect(l.match(atr('3B 00'))).toEqual([{ pattern: '3B 00', names: ['ok'], urls: [] }]);
   });
 });
 

@@ -14,6 +14,9 @@ describe('parseHex', () => {
     ['00A4 0400', '00a40400'],
     ['', ''],
     ['   ', ''],
+    ['0x3B9513', '3b9513'],
+    ['0X3b 0x95 0x13', '3b9513'],
+    ['0x3B:0x95', '3b95'],
   ])('%j', (text, hex) => {
     expect(parseHex(text).toString('hex')).toBe(hex);
   });
@@ -22,7 +25,9 @@ describe('parseHex', () => {
     ['0 A4', /odd number of hex digits in "0".*e\.g\. 00/],
     ['00 A', /odd number/],
     ['00 G1', /'G' at position 4/],
-    ['0x00', /'x' at position 2/],
+    ['0x', /'x' at position 2/],
+    ['3B0x95', /'x' at position 4/],
+    ['00x3B', /'x' at position 3/],
   ])('refuses %j with a usage error that says where', (text, msg) => {
     expect(() => parseHex(text)).toThrow(UsageError);
     expect(() => parseHex(text)).toThrow(msg);

@@ -1,6 +1,6 @@
 // ISO 7816-3 ATR analysis: facts worked out by hand from the standard's tables for each ATR below.
 import { describe, expect, it } from 'vitest';
-import { analyzeAtr, MAX_ATR_LENGTH } from '../../../src/core/card/atr.js';
+import { analyzeAtr, describeT0, MAX_ATR_LENGTH } from '../../../src/core/card/atr.js';
 import { hex as atr } from '../../helpers/hex.js';
 
 /** XOR of every byte after TS, computed here independently of the code under test. */
@@ -168,5 +168,33 @@ describe('analyzeAtr: malformed ATRs give problems, never exceptions', () => {
           const a = analyzeAtr(Buffer.from([0x3b, x, y, z]));
           expect(typeof a.valid).toBe('boolean');
         }
+  });
+});
+
+describe('describeT0', () => {
+  it.each([
+    [0x95, 'K=5 historical bytes; TA1, TD1 follow'],
+    [0x8f, 'K=15 historical bytes; TD1 follows'],
+    [0x01, 'K=1 historical byte; no interface bytes'],
+    [0xf0, 'K=0 historical bytes; TA1, TB1, TC1, TD1 follow'],
+  ])('%s', (t0, text) => {
+    expect(describeT0(t0)).toBe(text);
+  });
+
+  it('TD(i) meanings agree: one byte follows, several follow', () => {
+    const a = analyzeAtr(atr('3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A'));
+    expect(a.interfaceBytes.find((b) => b.name === 'TD1')?.meaning).toBe('protocol T=0; TD2 follows');
+    const b = analyzeAtr(atr('3B F5 18 00 02 C1 0A 31 FE 58 56 34 63 76 C5'));
+    expect(b.interfaceBytes.find((x) => x.name === 'TD1')?.meaning).toBe('protocol T=1; TC2, TD2 follow');
+  });
+});
+
+describe('ATR wording: one of a thing is singular', () => {
+  it('IFSC 1 byte, data unit 1 quartet', () => {
+    // TD1 81 (T=1, TD2), TD2 31 (TA3, TB3, T=1), TA3 01 (IFSC 1), TB3 45; historical 80 73 40 00 00 (data coding 00).
+    const a = analyzeAtr(atr('3B 85 81 31 01 45 80 73 40 00 00'));
+    expect(a.interfaceBytes.find((b) => b.name === 'TA3')?.meaning).toBe('IFSC 1 byte');
+    const details = a.historical.objects.flatMap((o) => o.details).join('\n');
+    expect(details).toMatch(/data unit 1 quartet$/m);
   });
 });

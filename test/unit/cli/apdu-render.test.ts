@@ -123,3 +123,24 @@ describe('--select and --control arguments', () => {
     expect(() => parseControlCode('x12')).toThrow(/not a control code/);
   });
 });
+
+describe('renderRecord colours', () => {
+  const colour = new Chalk({ level: 1 });
+  const GREEN = '\u001b[32m';
+  const RED = '\u001b[31m';
+
+  it('a status the script did not expect is red, even 9000', async () => {
+    const [r] = await records('00B0000000=6A82', { '00B0000000': '9000' });
+    expect(r!.kind === 'apdu' && r!.matched).toBe(false);
+    const line = renderRecord(r!, { timing: false, showSecrets: false, style: colour }).at(-1)!;
+    expect(line).toContain(`${RED}Success`);
+    expect(line).not.toContain(GREEN);
+  });
+
+  it('an expected 9000 is green, an unexpected-free 6A82 red', async () => {
+    const [ok] = await records('00B0000000=9000', { '00B0000000': '9000' });
+    expect(renderRecord(ok!, { timing: false, showSecrets: false, style: colour }).at(-1)).toContain(`${GREEN}Success`);
+    const [err] = await records('00B0000000', { '00B0000000': '6A82' });
+    expect(renderRecord(err!, { timing: false, showSecrets: false, style: colour }).at(-1)).toContain(RED);
+  });
+});

@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import {
+  notApplicable,
   renderCheck,
   renderList,
   renderReaders,
@@ -60,8 +61,31 @@ const checks: CheckReport[] = [
 describe('doctor renderer', () => {
   const report = { ...summarize(checks), protocol: '4:4' };
 
-  it('groups by category, opens only problems, shows the fix commands', () => {
+  it('by default shows only the problems, with their fixes, and one summary line', () => {
     expect(renderReport(report, { style: plain })).toEqual([
+      'pcscd',
+      '  ✘ No pcscd socket [pcscd.socket]',
+      '      · why it matters',
+      '      fix: Start pcscd. (needs root)',
+      '        $ sudo systemctl enable --now pcscd.socket',
+      '',
+      'USB readers and udev',
+      '  ! No reader [udev.readers]',
+      '',
+      '1 check passed, 1 warning, 1 failed, 1 not applicable (pcscd protocol 4:4); --verbose shows every check',
+    ]);
+  });
+
+  it('with no problem, the summary line alone', () => {
+    const healthy = summarize([checks[0] as CheckReport, checks[3] as CheckReport]);
+    expect(renderReport(healthy, { style: plain })).toEqual([
+      '1 check passed, 1 not applicable; --verbose shows every check',
+    ]);
+  });
+
+  it('with --verbose (or all), every check grouped by category, passes and skips included', () => {
+    const lines = renderReport(report, { style: plain, all: true });
+    expect(lines).toEqual([
       'pcscd',
       '  ✔ pcscd 1.9.9 [pcscd.installed]',
       '  ✘ No pcscd socket [pcscd.socket]',
@@ -75,8 +99,26 @@ describe('doctor renderer', () => {
       'macOS',
       '  - Only on darwin [macos.ccid-driver]',
       '',
-      '1 passed, 1 warning, 1 failed, 1 skipped (pcscd protocol 4:4)',
+      '1 check passed, 1 warning, 1 failed, 1 not applicable (pcscd protocol 4:4)',
     ]);
+    expect(renderReport(report, { style: plain, verbose: true })).toContain('  ✔ pcscd 1.9.9 [pcscd.installed]');
+  });
+
+  it('tells a check skipped for a failed dependency from one that cannot apply here', () => {
+    const blocked: CheckReport = {
+      ...(checks[0] as CheckReport),
+      id: 'pcscd.protocol',
+      status: 'skip',
+      summary: 'Skipped: needs "socket", which failed',
+      data: { blockedBy: 'pcscd.socket' },
+    };
+    const naChain: CheckReport = { ...blocked, id: 'macos.x', data: { blockedBy: 'macos.ccid-driver' } };
+    const r = summarize([...checks, blocked, naChain]);
+    expect(notApplicable(blocked, r.checks)).toBe(false);
+    expect(notApplicable(naChain, r.checks)).toBe(true);
+    expect(summaryLine(r, plain)).toBe(
+      '1 check passed, 1 warning, 1 failed, 1 skipped (a check they need did not pass), 2 not applicable',
+    );
   });
 
   it('marks nothing as needing root when the fix does not say so (the user is root)', () => {
@@ -101,7 +143,7 @@ describe('doctor renderer', () => {
 
   it('counts errors in the summary', () => {
     const r = summarize([{ ...checks[0]!, status: 'error', summary: 'crashed' }]);
-    expect(summaryLine(r, plain)).toBe('0 passed, 1 error');
+    expect(summaryLine(r, plain)).toBe('0 checks passed, 1 error');
   });
 
   it('lists checks aligned, with their platform when there is only one', () => {

@@ -9,24 +9,41 @@ describe('renderVersion', () => {
     expect(renderVersion('pcsc', base)).toEqual(['pcsc/1.2.3 linux-arm64 node-v20.1.0']);
   });
 
-  it("shows the protocol agreed, and the daemon's own version only when it differs", () => {
-    expect(
-      renderVersion('pcsc', {
-        ...base,
-        daemon: { protocol: '4:4', daemonVersion: '4:4', socket: '/s', source: 'default' },
-      }),
-    ).toEqual([
+  it('shows the pcscd release serving the socket and the protocol agreed, its own only when it differs', () => {
+    const found = {
+      protocol: '4:4',
+      daemonProtocol: '4:4',
+      daemonVersion: '2.0.3',
+      pid: 812,
+      binary: '/usr/sbin/pcscd',
+      socket: '/s',
+      source: 'default',
+    } as const;
+    expect(renderVersion('pcsc', { ...base, daemon: found })).toEqual([
       'pcsc/1.2.3 linux-arm64 node-v20.1.0',
       'node:     v20.1.0 (linux-arm64)',
-      'pcscd:    protocol 4:4',
+      'pcscd:    2.0.3 (pid 812, /usr/sbin/pcscd)',
+      'protocol: 4:4',
       'socket:   /s (default)',
     ]);
     expect(
       renderVersion('pcsc', {
         ...base,
-        daemon: { protocol: '4:4', daemonVersion: '4:5', socket: '/s', source: 'option' },
+        daemon: {
+          ...found,
+          daemonProtocol: '4:5',
+          daemonVersion: null,
+          daemonVersionUnknown: 'no pcscd process is seen holding the socket',
+          pid: null,
+          binary: null,
+          source: 'option',
+        },
       }).slice(2),
-    ).toEqual(['pcscd:    protocol 4:4 (the daemon says 4:5)', 'socket:   /s (from --socket)']);
+    ).toEqual([
+      'pcscd:    release unknown: no pcscd process is seen holding the socket',
+      'protocol: 4:4 (the daemon announces 4:5)',
+      'socket:   /s (from --socket)',
+    ]);
   });
 
   it('says why no daemon answered and where the socket path came from', () => {

@@ -193,3 +193,60 @@ describe('the upgrade it names', () => {
       }
   });
 });
+
+describe("reader slots: the bridge serves its clients their build's array size", () => {
+  const fedora = (over: Partial<BridgeInput> = {}): BridgeInput =>
+    base({
+      client: { release: '1.9.9', protocol: '4:4', pkg: { name: 'pcsc-lite-libs', version: '1.9.9-1' }, slots: 48 },
+      family: 'fedora',
+      ...over,
+    });
+  it('48-slot host programs: --client-slots 48 in the service unit, and the text says why and whom the variable sends', () => {
+    const b = bridgeFix(fedora());
+    expect(b.commands).toContain(
+      'pcsc proxy --print-systemd --unit service --client-slots 48 > ~/.config/systemd/user/pcsc-proxy.service',
+    );
+    expect(b.text).toContain('It is started with --client-slots 48');
+    expect(b.text).toContain(
+      'every program of the session that uses libpcsclite then goes through the bridge, those the desktop starts and Flatpak apps too',
+    );
+    expect(b.text).toContain("This machine's programs (48 reader slots) then work through it");
+    expect(b.text).toContain('run such an app through a second bridge without --client-slots');
+  });
+  it('48-slot host programs without systemd: the flag on the hand-started proxy, and ~/.profile says whom it sends', () => {
+    const b = bridgeFix(fedora({ init: 'openrc' }));
+    expect(b.commands[0]).toBe('pcsc proxy --listen /run/user/1000/pcsc-proxy/pcscd.comm --client-slots 48 &');
+    expect(b.text).toContain('every program started from them that uses libpcsclite then goes through the bridge');
+    expect(b.text).toContain("This machine's programs (48 reader slots)");
+  });
+  it('16 slots, or 4:6 clients (counted arrays), or a sandboxed app: never the flag', () => {
+    for (const input of [
+      fedora({ client: { release: '1.9.9', protocol: '4:4', slots: 16 } }),
+      base({ client: { release: '1.9.9', protocol: '4:4', slots: 16 } }),
+      fedora({
+        client: { release: '2.5.1', protocol: '4:6', slots: 48 },
+        daemon: daemon('4:4', 0x8010001e),
+        outcome: 'desync',
+      }),
+      fedora({
+        client: { release: '1.9.9', protocol: '4:4' },
+        sandbox: { kind: 'flatpak', app: 'org.example.App' },
+        init: 'unknown',
+      }),
+    ]) {
+      const b = bridgeFix(input);
+      expect(JSON.stringify(b)).not.toContain('--client-slots');
+      expect(b.text).not.toContain('reader slots');
+    }
+  });
+  it('slots unknown on a Fedora-family host: the text says Fedora-built clients need --client-slots 48, and why; not on Debian', () => {
+    const unknown = { release: '1.9.9', protocol: '4:4' };
+    const b = bridgeFix(fedora({ client: unknown }));
+    expect(b.commands.join('\n')).not.toContain('--client-slots');
+    expect(b.text).toContain(
+      "If these programs are built against Fedora's pcsc-lite (48 reader slots where upstream has 16), add `--client-slots 48`",
+    );
+    expect(b.text).toContain('a 48-slot client would wait for 32 entries a default bridge never sends');
+    expect(bridgeFix(base({ client: unknown })).text).not.toContain('--client-slots');
+  });
+});

@@ -187,7 +187,16 @@ describe('selecting checks', () => {
     expect(selectChecks(reg, { categories: ['udev'] }).map((c) => c.id)).toEqual(['udev.node', 'usb.readers']);
     expect(selectChecks(reg, { categories: ['ssh'] }).map((c) => c.id)).toEqual(['ssh.agent']);
   });
+  it('takes a category named where ids go (`pcsc doctor pcscd`), with ids alongside', () => {
+    expect(selectChecks(reg, { ids: ['ssh'] }).map((c) => c.id)).toEqual(['ssh.agent']);
+    expect(selectChecks(reg, { ids: ['pcscd', 'usb.readers'] }).map((c) => c.id)).toEqual([
+      'pcscd.installed',
+      'pcscd.socket',
+      'usb.readers',
+    ]);
+  });
   it('refuses unknown ids and categories as usage errors', () => {
+    expect(() => selectChecks(reg, { ids: ['nope'] })).toThrow(/unknown check or category "nope"/);
     expect(() => selectChecks(reg, { ids: ['nope'] })).toThrow(UsageError);
     expect(() => selectChecks(reg, { categories: ['nope'] })).toThrow(/unknown check category "nope"/);
   });

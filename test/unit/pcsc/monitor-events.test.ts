@@ -25,21 +25,26 @@ const seen = (low: number, counter: number, atr = Buffer.alloc(0), owed = 0): Se
 const kinds = (r: { events: { event: string }[] }): string[] => r.events.map((e) => e.event);
 
 describe('classify', () => {
-  it('first look is a status, with ATR and names when a card is in', () => {
-    const r = classify(undefined, state(PRESENT, 1, ATR), T, 0, () => ['Card A']);
+  it('first look at a card already in: its status, then card-inserted (initial), with ATR and names', () => {
+    const names = [{ pattern: '3B 02 14 50', names: ['Card A'], urls: ['https://example.org/a'] }];
+    const r = classify(undefined, state(PRESENT, 1, ATR), T, 0, () => names);
+    const fields = {
+      time: T,
+      reader: 'R',
+      index: 0,
+      eventNumber: 1,
+      card: 'present',
+      state: ['PRESENT'],
+      atr: '3B021450',
+      names,
+    };
     expect(r.events).toEqual([
-      {
-        event: 'status',
-        time: T,
-        reader: 'R',
-        index: 0,
-        eventNumber: 1,
-        card: 'present',
-        state: ['PRESENT'],
-        atr: '3B021450',
-        names: ['Card A'],
-      },
+      { event: 'status', ...fields },
+      { event: 'card-inserted', ...fields, initial: true },
     ]);
+  });
+  it('first look at an empty reader: its status only', () => {
+    expect(kinds(classify(undefined, state(EMPTY, 2), T, 0))).toEqual(['status']);
   });
   it('insertion and removal', () => {
     expect(kinds(classify(seen(EMPTY, 2), state(PRESENT, 3, ATR), T, 0))).toEqual(['card-inserted']);

@@ -177,7 +177,7 @@ async function watch(
 const brief = (all: MonitorEvent[]): string[] =>
   all.map((e) =>
     'reader' in e && e.reader !== undefined
-      ? `${e.event} ${e.reader}${'missed' in e && e.missed ? ' (missed)' : ''}`
+      ? `${e.event} ${e.reader}${'missed' in e && e.missed ? ' (missed)' : ''}${'initial' in e && e.initial ? ' (initial)' : ''}`
       : e.event,
   );
 
@@ -189,13 +189,22 @@ describe('monitor', () => {
     const all = await watch(
       w,
       (e, a) => {
-        if (a.length === 3) w.insert('A', '3B021450');
-        if (e.event === 'card-inserted') w.eject('B');
+        if (a.length === 4) w.insert('A', '3B021450');
+        if (e.event === 'card-inserted' && !e.initial) w.eject('B');
       },
       (a) => a.some((e) => e.event === 'card-removed'),
     );
-    expect(brief(all)).toEqual(['started', 'status A', 'status B', 'card-inserted A', 'card-removed B']);
-    expect(all[3]).toMatchObject({ atr: '3B021450', index: 0, eventNumber: 1 });
+    // B's card was in at start: its status, then a card-inserted marked initial.
+    expect(brief(all)).toEqual([
+      'started',
+      'status A',
+      'status B',
+      'card-inserted B (initial)',
+      'card-inserted A',
+      'card-removed B',
+    ]);
+    expect(all[3]).toMatchObject({ atr: '3B00', index: 1, card: 'present' });
+    expect(all[4]).toMatchObject({ atr: '3B021450', index: 0, eventNumber: 1 });
   });
 
   it('reader hot-plug through the PnP pseudo-reader', async () => {
@@ -320,6 +329,7 @@ describe('monitor', () => {
     expect(brief(all)).toEqual([
       'started',
       'status A',
+      'card-inserted A (initial)',
       'status B',
       'status C',
       'daemon-lost',

@@ -32,7 +32,7 @@ describe('ScanRenderer', () => {
           card: 'present',
           state: ['PRESENT', 'INUSE'],
           atr: '3B021450',
-          names: ['A card'],
+          names: [{ pattern: '3B 02 14 50', names: ['A card'], urls: ['https://example.org/card'] }],
         }),
       ),
     ];
@@ -55,8 +55,17 @@ describe('ScanRenderer', () => {
       '  ATR: 3B 02 14 50',
       '  Possibly identified card:',
       '    A card',
+      '    https://example.org/card',
     ]);
     expect(lines.join('\n')).not.toContain('\u001b');
+  });
+
+  it('a card already in at start: one block (its status says "Card inserted"), the initial card-inserted adds none', () => {
+    const r = new ScanRenderer({ style: plain, analysis: false });
+    const card = { card: 'present' as const, state: ['PRESENT' as const], atr: '3B021450' };
+    const lines = [...r.render(ev({ ...card })), ...r.render(ev({ ...card, event: 'card-inserted', initial: true }))];
+    expect(lines.filter((l) => l.includes('Card state: Card inserted'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith(' Reader 0:'))).toHaveLength(1);
   });
 
   it('the analysis follows the ATR unless -n', () => {

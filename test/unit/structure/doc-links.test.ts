@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { headingIds } from '../../helpers/markdown.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 
@@ -13,26 +14,6 @@ function walk(dir: string, exts: RegExp): string[] {
     const p = join(dir, e.name);
     return e.isDirectory() ? walk(p, exts) : exts.test(e.name) ? [p] : [];
   });
-}
-
-/** GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
-export function headingIds(markdown: string): Set<string> {
-  const ids = new Set<string>();
-  const seen = new Map<string, number>();
-  let fenced = false;
-  for (const line of markdown.split('\n')) {
-    if (/^(```|~~~)/.test(line)) fenced = !fenced;
-    const m = fenced ? null : /^#{1,6} +(.*?) *#*$/.exec(line);
-    if (!m) continue;
-    const base = (m[1] as string)
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-      .replace(/\s/g, '-');
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    ids.add(n === 0 ? base : `${base}-${n}`);
-  }
-  return ids;
 }
 
 // This file is left out: its patterns and examples are not citations.

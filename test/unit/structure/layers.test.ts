@@ -26,6 +26,8 @@ const LAYERS: { name: string; prefixes: string[] }[] = [
   // The doctor's checks use ssh, udev and drivers; they never use the doctor.
   { name: 'doctor', prefixes: ['core/doctor/'] },
   { name: 'the entry point "."', prefixes: ['core/index.ts'] },
+  // node-pcsclite's API, built on "." only (docs/node-pcsclite.md).
+  { name: 'pcsclite', prefixes: ['core/pcsclite/'] },
   { name: 'cli', prefixes: ['cli/'] },
   { name: 'commands', prefixes: ['commands/'] },
 ];
@@ -39,6 +41,7 @@ const ENTRIES = [
   'core/ccid/index.ts',
   'core/doctor/index.ts',
   'core/ssh/index.ts',
+  'core/pcsclite/index.ts',
 ];
 
 /** Packages that belong to the terminal (the core has none) and the native one loaded lazily. */
@@ -115,6 +118,19 @@ describe('layers', () => {
       is.filter((i) => i.target !== undefined && !files.includes(i.target)).map((i) => `${f} → ${i.spec}`),
     );
     expect(broken).toEqual([]);
+  });
+
+  it('pcsc/pcsclite is built on the public API: it imports "." and its own files, nothing else of the core', () => {
+    const inner = [...imports].flatMap(([f, is]) =>
+      f.startsWith('core/pcsclite/')
+        ? is
+            .filter(
+              (i) => i.target !== undefined && i.target !== 'core/index.ts' && !i.target.startsWith('core/pcsclite/'),
+            )
+            .map((i) => `${f} → ${i.spec}`)
+        : [],
+    );
+    expect(inner).toEqual([]);
   });
 
   it('no file imports from a higher layer', () => {

@@ -44,6 +44,7 @@ const EXPECTED = [
   'MonitorEvent',
   'MonitorOptions',
   'NameLookup',
+  'CardNames',
   'PNP_NOTIFICATION',
   'ReaderEvent',
   'ReaderMonitor',
@@ -94,6 +95,7 @@ const EXPECTED = [
   'analyzeAtr',
   'buildApdu',
   'describeSw',
+  'describeT0',
   'exchange',
   'formatHex',
   'getResponseApdu',
@@ -104,6 +106,7 @@ const EXPECTED = [
   'parseSw',
   'toHex',
   'tryParseApdu',
+  'wrongTck',
 ];
 
 let checker: ts.TypeChecker;

@@ -17,7 +17,7 @@ import {
   releaseForLine,
   type ClientLibrary,
 } from '../libpcsclite.js';
-import { fix, result, SCAN_TIMEOUT_MS, socketPath } from './util.js';
+import { daemonSlots, fix, result, SCAN_TIMEOUT_MS, socketPath } from './util.js';
 
 /** A library and what the table predicts for it against the daemon's answers. */
 export interface LibraryRow extends ClientLibrary {
@@ -57,12 +57,18 @@ export async function bridgeFor(
     pcscdBinary(probe),
     socketPath(ctx),
   ]);
+  const daemonPkg = sandbox || !daemon ? undefined : installedDaemonPkg(pcscd, daemon);
   const input: BridgeInput = {
-    client: { release: releaseForLine(row), protocol: row.protocol, pkg: row.pkg },
+    client: {
+      release: releaseForLine(row),
+      protocol: row.protocol,
+      pkg: row.pkg,
+      slots: sandbox ? undefined : await hostLibrarySlots(ctx, row, daemonPkg !== undefined, s.path),
+    },
     daemon: {
       protocol: daemon,
       refusal: refusalOf(answers),
-      pkg: sandbox || !daemon ? undefined : installedDaemonPkg(pcscd, daemon),
+      pkg: daemonPkg,
       // From a sandbox, the host's daemon is at pcscd's usual path (what the sandbox binds from).
       socket: sandbox ? '/run/pcscd/pcscd.comm' : s.path,
     },
@@ -74,6 +80,24 @@ export async function bridgeFor(
     family: os.family,
   };
   return bridgeFix(input);
+}
+
+/**
+ * The reader slots (PCSCLITE_MAX_READERS_CONTEXTS) a host library was built with, when it can be
+ * known; the library itself does not tell (a stripped build has the number only as instruction
+ * operands). A library under /usr/local was built from pcsc-lite's source, which has no option for
+ * it: 16. The distribution's own library has its pcscd's count (Fedora patches both to 48), which
+ * is measured when the daemon on the socket is the installed pcscd. Otherwise unknown.
+ */
+async function hostLibrarySlots(
+  ctx: DoctorContext,
+  row: LibraryRow,
+  daemonIsInstalled: boolean,
+  socket: string,
+): Promise<number | undefined> {
+  if (row.bundled) return undefined;
+  if (row.path.startsWith('/usr/local/')) return 16;
+  return daemonIsInstalled ? daemonSlots(ctx, ctx.probe.path(socket)) : undefined;
 }
 
 const OUTCOME_SUMMARY: Record<string, string> = {

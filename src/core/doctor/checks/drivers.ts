@@ -31,6 +31,12 @@ async function nonRootPcscd(ctx: DoctorContext): Promise<string | undefined> {
   return u.name === 'root' ? undefined : u.name;
 }
 
+/** "pcscd runs as root", or "would run" when no pcscd runs (a stopped daemon runs as no one). */
+async function asRootWords(ctx: DoctorContext): Promise<string> {
+  const u = await pcscdUser(ctx.probe, await daemonSocket(ctx));
+  return u.source === 'process' ? 'pcscd runs as root' : 'pcscd would run as root';
+}
+
 export const driversBundles: DoctorCheck = {
   id: 'drivers.bundles',
   title: 'USB reader drivers are installed and readable',
@@ -104,7 +110,7 @@ export const driversLibccidVersion: DoctorCheck = {
     if (compareVersions(v, '1.7.0') >= 0 || !user) {
       return result(
         'pass',
-        `libccid ${v}${pcscd ? ` with pcscd ${pcscd}` : ''}${user ? '' : ' (pcscd runs as root)'}`,
+        `libccid ${v}${pcscd ? ` with pcscd ${pcscd}` : ''}${user ? '' : ` (${await asRootWords(ctx)})`}`,
         { data },
       );
     }
@@ -120,21 +126,25 @@ export const driversLibccidVersion: DoctorCheck = {
       );
     }
     const [os, m] = await Promise.all([osInfo(probe), detectMachine(probe)]);
-    return result('fail', `libccid ${v} does not give readers to group ${user}, which pcscd ${pcscd ?? ''} runs as`, {
-      details: [
-        `pcscd runs as ${user} (pcsc-lite 2.4.0+ under systemd); libccid writes GROUP="pcscd" into its udev rule only from 1.7.0 on.`,
-        'pcscd logs "Can\'t libusb_open(…): LIBUSB_ERROR_ACCESS" and lists no USB reader.',
-      ],
-      fix: fix(
-        'Upgrade libccid to 1.7.0 or later; until then, add a rule for your readers.',
-        [
-          installCommand(os.family, [packageName('ccid', os.family)], m),
-          asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
+    return result(
+      'fail',
+      `libccid ${v} does not give readers to group ${user}, which pcscd${pcscd ? ` ${pcscd}` : ''} runs as`,
+      {
+        details: [
+          `pcscd runs as ${user} (pcsc-lite 2.4.0+ under systemd); libccid writes GROUP="pcscd" into its udev rule only from 1.7.0 on.`,
+          'pcscd logs "Can\'t libusb_open(…): LIBUSB_ERROR_ACCESS" and lists no USB reader.',
         ],
-        mustElevate(m),
-      ),
-      data,
-    });
+        fix: fix(
+          'Upgrade libccid to 1.7.0 or later; until then, add a rule for your readers.',
+          [
+            installCommand(os.family, [packageName('ccid', os.family)], m),
+            asRoot(['pcsc', 'udev-check', '--write', DEFAULT_RULE_FILE], m),
+          ],
+          mustElevate(m),
+        ),
+        data,
+      },
+    );
   },
 };
 
@@ -267,7 +277,8 @@ export const driversRuleCoverage: DoctorCheck = {
     const { probe } = ctx;
     const user = await nonRootPcscd(ctx);
     const bundles = (await driverBundles(probe)).filter((b) => b.readers.length > 0);
-    if (!user) return result('pass', 'pcscd runs as root: readers need no group rule', { data: { bundles: [] } });
+    if (!user)
+      return result('pass', `${await asRootWords(ctx)}: readers need no group rule`, { data: { bundles: [] } });
     const rules = allRules(await rulesFiles(probe));
     const policy = await groupPolicy(probe);
     const rows = bundles.map((b) => ({

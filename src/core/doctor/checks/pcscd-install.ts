@@ -132,9 +132,13 @@ export const pcscdUserCheck: DoctorCheck = {
     if (user.name === 'root' && v && compareVersions(v, '2.4.0') >= 0 && (await systemdRunning(probe))) {
       details.push(`pcsc-lite ${v} normally runs as "pcscd" under systemd; a local override runs it as root.`);
     }
+    const uid = user.uid !== undefined && user.name !== String(user.uid) ? ` (uid ${user.uid})` : '';
+    // No daemon and no User=: nothing to judge (a stopped pcscd "runs as" no one).
+    if (user.source === 'default')
+      return result('skip', `pcscd is not running (started, it would run as ${user.name})`, { details, data });
     return result(
       'pass',
-      `pcscd runs as ${user.name}${user.uid !== undefined && user.name !== String(user.uid) ? ` (uid ${user.uid})` : ''}`,
+      user.source === 'unit' ? `pcscd.service runs pcscd as ${user.name}${uid}` : `pcscd runs as ${user.name}${uid}`,
       { details, data },
     );
   },

@@ -175,6 +175,9 @@ export const pcscdOptions: DoctorCheck = {
         fix: fix('Remove the logging option unless you are debugging, then restart pcscd.', commands, mustElevate(m)),
         data,
       });
+    // Nothing configured and no daemon running: there are no options to judge.
+    if (opts.length === 0 && !proc)
+      return result('skip', 'pcscd is not running, and no options are configured for it', { details, data });
     return result(
       'pass',
       opts.length === 0

@@ -22,7 +22,7 @@ import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor } from './client.js';
 import { holderFix } from './holders.js';
-import { fix, octal, result, socketPath } from './util.js';
+import { daemonSlots, fix, octal, result, socketPath } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
 async function hostSocket(ctx: DoctorContext): Promise<SocketChoice & { host: string }> {
@@ -212,10 +212,13 @@ export const pcscdProtocol: DoctorCheck = {
     const predictions = CLIENT_LINES.map((l) => predict(l, answers));
     ctx.facts.set('pcscd.answers', answers);
     if (negotiated) ctx.facts.set('pcscd.protocol', negotiated);
+    // The array's size is the other half of what a client must agree on (docs/proxy.md, "Reader slots").
+    const slots = ourError ? undefined : await daemonSlots(ctx, s.host);
     const data = {
       daemon,
       accepts,
       negotiated: negotiated ?? null,
+      slots: slots ?? null,
       clients: predictions.map((p) => ({
         libpcsclite: p.line.range,
         protocol: `4:${p.line.minor}`,
@@ -225,6 +228,11 @@ export const pcscdProtocol: DoctorCheck = {
     };
     const details = [
       `pcscd speaks ${daemon} and accepts ${accepts.join(', ') || 'nothing we offered'}.`,
+      ...(slots !== undefined && slots !== 16
+        ? [
+            `Its reader-state arrays (clients up to 4:5) have ${slots} entries, where upstream pcsc-lite has 16 (Fedora builds it with 48): a library built with another count reads them out of step, whatever its version (docs/proxy.md, "Reader slots").`,
+          ]
+        : []),
       ...predictions.map(
         (p) => `libpcsclite ${p.line.range} (4:${p.line.minor}): ${OUTCOME_TEXT[p.outcome]} — ${p.why}`,
       ),

@@ -5,7 +5,7 @@
 // the host-side commands; a missing socket gets the exact permission or `-v` flag.
 
 import { PcscdConnection } from '../../pcscd/connection.js';
-import { probeArraySlots, probeVersions } from '../pcscd-versions.js';
+import { probeVersions } from '../pcscd-versions.js';
 import { daemonReleases, type VersionAnswer } from '../protocol-model.js';
 import { describeLibrary, describeRelease, findClientLibraries } from '../libpcsclite.js';
 import {
@@ -19,7 +19,7 @@ import { asRoot, detectMachine, mustElevate, shq } from '../../system/service.js
 import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor, predictLibrary, type LibraryRow } from './client.js';
-import { fix, result, SCAN_TIMEOUT_MS, socketPath } from './util.js';
+import { daemonSlots, fix, result, SCAN_TIMEOUT_MS, socketPath } from './util.js';
 
 type SocketState = 'missing' | 'not-a-socket' | 'stale' | 'refused' | 'answers';
 
@@ -281,9 +281,7 @@ export const sandbox: DoctorCheck = {
     // Same protocol, another build: a daemon whose arrays have more (or fewer) than 16 entries
     // (Fedora's pcsc-lite has 48) puts a library built with 16 out of step, unless both speak 4:6.
     const counted = lib?.protocol === '4:6' && seen.answers.some((a) => a.sent === 6 && a.rv === 0);
-    const slots = counted
-      ? undefined
-      : await probeArraySlots(ctx.probe.path(seen.path), { signal: ctx.signal }).catch(() => undefined);
+    const slots = counted ? undefined : await daemonSlots(ctx, ctx.probe.path(seen.path));
     if (slots !== undefined && slots !== 16) {
       const text = `The host's pcscd sends reader-state arrays of ${slots} entries where pcsc-lite's own builds send and read 16 (Fedora patches pcsc-lite to 48). A library built with 16, as Flathub's and most others are, reads them out of step: SCardGetStatusChange fails with odd codes such as 0x53204253, at the same protocol version. A library built the same way as the host's (the host distribution's own Flatpaks or containers) is fine.`;
       const b = lib ? await bridgeFor(ctx, lib, seen.answers, { kind: info.kind, app: info.app }) : undefined;

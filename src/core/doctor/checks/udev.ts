@@ -14,7 +14,7 @@ import { readerIdentity, rulesFiles, systemdVersion, udevOutcome, usbReaders } f
 import { allRules } from '../../udev/rules-files.js';
 import { processList } from '../../system/memo.js';
 import { asRoot, detectMachine, editAsRoot, mustElevate, writeAsRoot, type Machine } from '../../system/service.js';
-import { daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
+import { daemonReaders, daemonSocket, fix, plural, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const describeNode = (n: ReaderNode): string =>
   n.owner === null ? `${n.node} does not exist` : `${n.node} is ${n.owner}:${n.group} ${n.mode}`;
@@ -29,12 +29,21 @@ export const udevReaders: DoctorCheck = {
   category: 'udev',
   platforms: ['linux'],
   timeoutMs: SCAN_TIMEOUT_MS,
-  async run({ probe }) {
+  async run(ctx) {
+    const { probe } = ctx;
     const readers = await usbReaders(probe);
     const data = {
       readers: readers.map(readerIdentity),
     };
     if (readers.length === 0) {
+      // pcscd has usable readers that are not on this machine's USB (virtual, serial, a host's):
+      // nothing to plug in, and nothing here for the udev checks to judge.
+      const served = await daemonReaders(ctx);
+      if (served && served.length > 0)
+        return result('skip', `No USB reader here; pcscd's ${plural(served.length, 'reader')} are not on this USB`, {
+          details: served.map((r) => `pcscd lists: ${r}`),
+          data,
+        });
       const sysfs = await probe.readDir('/sys/bus/usb/devices');
       return result(
         'warn',
@@ -155,10 +164,11 @@ export const udevNodeAccess: DoctorCheck = {
       );
     }
     const user = nodes[0]?.pcscdUser ?? 'root';
+    const running = (await pcscdUser(ctx.probe, await daemonSocket(ctx))).source === 'process';
     return result(
       'pass',
       user === 'root'
-        ? `pcscd runs as root and can open ${plural(nodes.length, 'reader')}`
+        ? `pcscd ${running ? 'runs' : 'would run'} as root and can open ${plural(nodes.length, 'reader')}`
         : `pcscd (user ${user}) can open ${plural(nodes.length, 'reader')}`,
       { details, data },
     );

@@ -2,9 +2,11 @@
 // fixes come from src/core/system/service.ts.
 
 import type { SocketChoice } from '../../pcscd/socket-path.js';
+import { probeArraySlots } from '../pcscd-versions.js';
 import { pcscdSocket } from '../../system/pcscd-info.js';
 import type { CheckResult, Fix } from '../../engine/types.js';
 import type { DoctorContext } from '../types.js';
+import { PcscdContext } from '../../pcscd/context.js';
 
 /**
  * Time limit of checks that read the system (sysfs, udev rules, /proc) and start programs
@@ -39,8 +41,51 @@ export async function daemonSocket(ctx: DoctorContext): Promise<string> {
   return (await socketPath(ctx)).path;
 }
 
+/** Measurements under way, by the run's fact store. */
+const measuring = new WeakMap<object, Promise<number | undefined>>();
+
+/**
+ * The entries of the reader-state array the daemon at `path` (this process's path to the checks'
+ * socket) sends clients up to 4:5: measured once per run (`probeArraySlots`), then the fact
+ * `pcscd.slots`. Undefined when it cannot be counted (a daemon below 4:4, no answer).
+ */
+export function daemonSlots(ctx: DoctorContext, path: string): Promise<number | undefined> {
+  const known = ctx.facts.get('pcscd.slots');
+  if (known !== undefined) return Promise.resolve(known ?? undefined);
+  // Checks that run side by side share the one measurement under way.
+  let pending = measuring.get(ctx.facts);
+  if (!pending) {
+    pending = probeArraySlots(path, { signal: ctx.signal })
+      .catch(() => undefined)
+      .then((n) => {
+        ctx.facts.set('pcscd.slots', n ?? null);
+        return n;
+      });
+    measuring.set(ctx.facts, pending);
+  }
+  return pending;
+}
+
 export function octal(mode: number): string {
   return '0' + (mode & 0o7777).toString(8).padStart(3, '0');
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The readers the daemon the checks are about lists, or null when none answers within 2 s: lets a
+ * check about USB readers stay quiet when pcscd's readers are not on this machine's USB (virtual
+ * readers, a container's host).
+ */
+export async function daemonReaders(ctx: DoctorContext): Promise<string[] | null> {
+  const socket = ctx.probe.path(await daemonSocket(ctx));
+  let c: PcscdContext | undefined;
+  try {
+    c = await PcscdContext.establish({ socket, env: {}, requestTimeout: 2000 });
+    return await c.listReaders();
+  } catch {
+    return null;
+  } finally {
+    await c?.release().catch(() => undefined);
+  }
+}

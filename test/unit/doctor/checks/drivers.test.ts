@@ -77,6 +77,10 @@ describe('drivers.libccid-version', () => {
   it('passes for any libccid while pcscd runs as root', async () => {
     s = withRootAccounts(withLibccid(withPcscd(scenario(), '1.9.9'), '1.5.2'));
     expect((await runCheck(s, 'drivers.libccid-version')).summary).toBe(
+      'libccid 1.5.2 with pcscd 1.9.9 (pcscd would run as root)',
+    );
+    s.processes = [{ pid: 321, argv: ['/usr/sbin/pcscd'], uid: 0 }];
+    expect((await runCheck(s, 'drivers.libccid-version')).summary).toBe(
       'libccid 1.5.2 with pcscd 1.9.9 (pcscd runs as root)',
     );
   });

@@ -45,16 +45,24 @@ describe('pcscd.installed', () => {
 });
 
 describe('pcscd.user', () => {
-  it('passes for root when systemd does not run pcscd', async () => {
+  it('passes for root when systemd does not run pcscd and it runs as root', async () => {
     s = withRootAccounts(withPcscd(scenario(), '1.9.9'));
+    s.processes = [{ pid: 321, argv: ['/usr/sbin/pcscd'], uid: 0 }];
     const r = await runCheck(s, 'pcscd.user');
     expect(r.status).toBe('pass');
     expect(r.summary).toBe('pcscd runs as root (uid 0)');
+  });
+  it('says nothing of a user when pcscd is not running and no unit names one (not applicable)', async () => {
+    s = withRootAccounts(withPcscd(scenario(), '1.9.9'));
+    const r = await runCheck(s, 'pcscd.user');
+    expect(r.status).toBe('skip');
+    expect(r.summary).toBe('pcscd is not running (started, it would run as root)');
   });
   it('passes for the pcscd user of pcsc-lite 2.4 under systemd', async () => {
     s = withSystemdPcscdUser(withPcscd(scenario(), '2.4.1'));
     const r = await runCheck(s, 'pcscd.user');
     expect(r.status).toBe('pass');
+    expect(r.summary).toBe('pcscd.service runs pcscd as pcscd (uid 990)');
     expect(r.data).toMatchObject({ user: 'pcscd', uid: 990, source: 'unit' });
   });
   it('fails when the unit names a user that does not exist, with the useradd command', async () => {
@@ -156,9 +164,17 @@ describe('pcscd.options', () => {
   it('passes with no extra options', async () => {
     s = withPcscd(scenario(), '1.9.9');
     s.tree.file('/etc/default/pcscd', 'PCSCD_ARGS=""\n');
+    s.processes = [{ pid: 321, argv: ['/usr/sbin/pcscd'], uid: 0 }];
     const r = await runCheck(s, 'pcscd.options');
     expect(r.status).toBe('pass');
     expect(r.summary).toBe('No extra options');
+  });
+  it('says nothing of options when pcscd is not running and none are configured (not applicable)', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    s.tree.file('/etc/default/pcscd', 'PCSCD_ARGS=""\n');
+    const r = await runCheck(s, 'pcscd.options');
+    expect(r.status).toBe('skip');
+    expect(r.summary).toBe('pcscd is not running, and no options are configured for it');
   });
   it('fails on --disable-polkit given to a pcscd that does not know it', async () => {
     s = withInitScript(withPcscd(scenario(), '1.9.9'));

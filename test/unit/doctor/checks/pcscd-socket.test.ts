@@ -2,12 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   INSTALL_BRIDGE_UNITS,
+  HELP_2_4,
   ok,
   runCheck,
   scenario,
   withPcscd,
   withRootAccounts,
   withSystemdPcscdUser,
+  versionOutput,
   type Scenario,
 } from '../../../helpers/doctor-fixture.js';
 import { FakePcscd } from '../../../fakes/fake-pcscd.js';
@@ -24,9 +26,17 @@ afterEach(async () => {
 const SOCK = '/run/pcscd/pcscd.comm';
 
 /** A fake pcscd of this release on the scenario's socket; closeOn: it hangs up on every request with that command. */
-async function withDaemon(sc: Scenario, release: string, opts: { closeOn?: number } = {}): Promise<void> {
+async function withDaemon(
+  sc: Scenario,
+  release: string,
+  opts: { closeOn?: number; slots?: number } = {},
+): Promise<void> {
   sc.tree.dir('/run/pcscd');
-  daemon = await FakePcscd.start({ version: release, path: sc.tree.root + SOCK });
+  daemon = await FakePcscd.start({
+    version: release,
+    path: sc.tree.root + SOCK,
+    ...(opts.slots ? { slots: opts.slots } : {}),
+  });
   if (opts.closeOn !== undefined)
     daemon.inject({ cmd: opts.closeOn, times: Infinity, action: { kind: 'close-after-bytes', bytes: 0 } });
 }
@@ -317,4 +327,95 @@ describe('pcscd.readers (no daemon)', () => {
     expect(r.status).toBe('skip');
     expect(r.summary).toContain('which was skipped');
   });
+});
+
+describe("reader slots: doctor measures the daemon's array on the host and fits the bridge to it", () => {
+  /**
+   * A Fedora host with systemd: pcsc-lite (pcscd) and pcsc-lite-libs from rpm, the library in
+   * /usr/lib64. The fake daemon on the socket is the installed pcscd, built with `slots` entries.
+   */
+  async function fedora(o: { pcscd: string; lib: string; slots: number; daemon?: string }): Promise<Scenario> {
+    const sc = scenario();
+    sc.tree.file('/etc/os-release', 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=41\n');
+    sc.tree.file('/usr/sbin/pcscd', '#!/bin/false\n');
+    sc.run['/usr/sbin/pcscd --version'] = ok(versionOutput(o.pcscd));
+    sc.run['/usr/sbin/pcscd --help'] = ok(HELP_2_4);
+    sc.run['rpm -q --qf %{VERSION}-%{RELEASE} pcsc-lite'] = ok(`${o.pcscd}-1.fc41`);
+    sc.run['rpm -q --qf %{VERSION}-%{RELEASE} pcsc-lite-libs'] = ok(`${o.lib}-1.fc41`);
+    sc.tree.file('/usr/lib64/libpcsclite.so.1.0.0', '');
+    sc.tree.link('/usr/lib64/libpcsclite.so.1', 'libpcsclite.so.1.0.0');
+    sc.tree.dir('/run/systemd/system');
+    sc.env.XDG_RUNTIME_DIR = '/run/user/1000';
+    await withDaemon(sc, o.daemon ?? o.pcscd, { slots: o.slots });
+    return sc;
+  }
+  const SERVICE_48 =
+    'pcsc proxy --print-systemd --unit service --client-slots 48 > ~/.config/systemd/user/pcsc-proxy.service';
+
+  it('pcscd.protocol reports a 48-slot daemon (data.slots, and what it means)', async () => {
+    s = await fedora({ pcscd: '2.4.0', lib: '2.4.0', slots: 48 });
+    const r = await runCheck(s, 'pcscd.protocol');
+    expect(r.status).toBe('pass');
+    expect(r.data).toMatchObject({ daemon: '4:5', slots: 48 });
+    expect(r.details[1]).toBe(
+      'Its reader-state arrays (clients up to 4:5) have 48 entries, where upstream pcsc-lite has 16 (Fedora builds it with 48): a library built with another count reads them out of step, whatever its version (docs/proxy.md, "Reader slots").',
+    );
+  });
+  it("libpcsclite.version on a 48-slot host: this machine's programs get a bridge with --client-slots 48, and the advice says whom it sends", async () => {
+    // A 1.9.9 library (4:4) left beside a 2.4.0 pcscd (4:5 only) of the same distribution.
+    s = await fedora({ pcscd: '2.4.0', lib: '1.9.9', slots: 48 });
+    const r = await runCheck(s, 'libpcsclite.version');
+    expect(r.status).toBe('fail');
+    expect(r.fix?.commands).toEqual([
+      ...INSTALL_BRIDGE_UNITS.slice(0, 2),
+      SERVICE_48,
+      ...INSTALL_BRIDGE_UNITS.slice(3),
+      'export PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm',
+      'mkdir -p ~/.config/environment.d',
+      'echo PCSCLITE_CSOCK_NAME=/run/user/1000/pcsc-proxy/pcscd.comm > ~/.config/environment.d/pcsc-proxy.conf',
+    ]);
+    expect(r.fix?.text).toContain("this machine's libpcsclite is built for 48 reader slots, like its pcscd");
+    expect(r.fix?.text).toContain("This machine's programs (48 reader slots) then work through it");
+    expect(r.all.checks.find((c) => c.id === 'pcscd.protocol')?.data).toMatchObject({ slots: 48 });
+  });
+  it('libpcsclite.version: a /usr/local library is an upstream build (16 slots) even on a 48-slot host', async () => {
+    s = await fedora({ pcscd: '2.4.0', lib: '2.4.0', slots: 48 });
+    s.tree.file('/usr/local/lib/libpcsclite.so.1', '');
+    s.tree.file('/usr/local/lib/pkgconfig/libpcsclite.pc', 'Version: 1.9.9\n');
+    const r = await runCheck(s, 'libpcsclite.version');
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/^libpcsclite 1\.9\.9 \(4:4\) and pcscd \(4:5\)/);
+    expect(JSON.stringify(r.fix)).not.toContain('--client-slots');
+  });
+  it("pcscd.protocol, the daemon not the installed pcscd (slots of this machine's programs unknown): the Fedora note, no flag", async () => {
+    s = await fedora({ pcscd: '1.9.9', lib: '1.9.9', daemon: '2.4.0', slots: 48 });
+    const r = await runCheck(s, 'pcscd.protocol');
+    expect(r.status).toBe('warn');
+    expect(r.fix?.commands).toContain(INSTALL_BRIDGE_UNITS[2]);
+    expect(JSON.stringify(r.fix?.commands)).not.toContain('--client-slots');
+    expect(r.fix?.text).toContain(
+      "If these programs are built against Fedora's pcsc-lite (48 reader slots where upstream has 16), add `--client-slots 48`",
+    );
+  });
+  for (const host of ['fedora', 'debian'] as const) {
+    it(`a 16-slot ${host} host never gets the flag, from any check that prints the bridge`, async () => {
+      if (host === 'fedora') s = await fedora({ pcscd: '2.4.0', lib: '1.9.9', slots: 16 });
+      else {
+        s = withPcscd(scenario(), '2.4.0');
+        s.tree.dir('/run/systemd/system');
+        s.env.XDG_RUNTIME_DIR = '/run/user/1000';
+        s.tree.file('/usr/lib/x86_64-linux-gnu/libpcsclite.so.1', '');
+        s.tree.file('/usr/lib/x86_64-linux-gnu/pkgconfig/libpcsclite.pc', 'Version: 1.9.9\n');
+        await withDaemon(s, '2.4.0');
+      }
+      const r = await runCheck(s, 'libpcsclite.version');
+      expect(r.status).toBe('fail');
+      expect(r.fix?.commands).toEqual(expect.arrayContaining(INSTALL_BRIDGE_UNITS));
+      expect(r.all.checks.find((c) => c.id === 'pcscd.protocol')?.data).toMatchObject({ slots: 16 });
+      for (const c of r.all.checks) {
+        expect(JSON.stringify(c.fix ?? {})).not.toContain('--client-slots');
+        expect(c.details.join(' ')).not.toContain('reader-state arrays');
+      }
+    });
+  }
 });

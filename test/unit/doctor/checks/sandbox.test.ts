@@ -8,10 +8,13 @@ import {
   daemonAt,
   dispose,
   INSTALL_BRIDGE_UNITS,
+  probeFor,
   runCheck,
   scenario,
   type Scenario,
 } from '../../../helpers/doctor-fixture.js';
+import { runChecks } from '../../../../src/core/engine/engine.js';
+import { DOCTOR_CHECKS } from '../../../../src/core/doctor/checks/index.js';
 
 let s: Scenario | undefined;
 afterEach(async () => {
@@ -240,6 +243,21 @@ describe('sandbox: Flatpak', () => {
     );
     expect(r.fix?.text).toContain("reads the daemon's 48 entries and gives the application 16");
     expect(r.data).toMatchObject({ slots: 48 });
+  });
+  it('counts the array once per run: pcscd.protocol and sandbox share the one measurement', async () => {
+    s = flatpak();
+    libWithMarkers(s, '/app/lib', ['CMD_VERSION', 'CMD_GET_READER_EVENTS', 'Using backward compatibility']);
+    const d = await daemonAt(s, SOCK, { version: '2.4.1', slots: 48 });
+    const all = await runChecks({
+      probe: probeFor(s),
+      checks: DOCTOR_CHECKS,
+      select: { ids: ['sandbox', 'pcscd.protocol'] },
+      options: {},
+    });
+    const data = (id: string): unknown => all.checks.find((c) => c.id === id)?.data;
+    expect(data('pcscd.protocol')).toMatchObject({ slots: 48 });
+    expect(data('sandbox')).toMatchObject({ slots: 48 });
+    expect(d.requests.filter((r) => r.cmd === 0x12)).toHaveLength(1); // CMD_GET_READERS_STATE
   });
   it('passes a 4:6 library against a 4:6 host of 48 slots: 4:6 arrays carry their count', async () => {
     s = flatpak();

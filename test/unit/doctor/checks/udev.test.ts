@@ -12,6 +12,7 @@ import {
   type FakeUsb,
   type Scenario,
 } from '../../../helpers/doctor-fixture.js';
+import { FakePcscd } from '../../../fakes/fake-pcscd.js';
 
 let s: Scenario;
 afterEach(() => s.tree.remove());
@@ -69,6 +70,23 @@ describe('udev.readers', () => {
     expect(r.summary).toBe('No USB smart card reader is plugged in');
     expect(r.fix?.commands).toEqual(['lsusb']);
   });
+  it('says nothing to plug in when no USB bus is visible but pcscd lists usable readers (not applicable)', async () => {
+    s = withPcscd(scenario(), '1.9.9');
+    s.tree.dir('/run/pcscd');
+    const daemon = await FakePcscd.start({
+      version: '1.9.9',
+      path: `${s.tree.root}/run/pcscd/pcscd.comm`,
+      readers: [{ name: 'Virtual PCD 00 00' }, { name: 'Virtual PCD 00 01' }],
+    });
+    try {
+      const r = await runCheck(s, 'udev.readers');
+      expect(r.status).toBe('skip');
+      expect(r.summary).toBe("No USB reader here; pcscd's 2 readers are not on this USB");
+      expect(r.fix ?? null).toBeNull();
+    } finally {
+      await daemon.stop();
+    }
+  });
 });
 
 describe('udev.node-access', () => {
@@ -105,7 +123,10 @@ describe('udev.node-access', () => {
     withUsbDevice(s, TWIN, { gid: 0, mode: 0o664 });
     const r = await runCheck(s, 'udev.node-access');
     expect(r.status).toBe('pass');
-    expect(r.summary).toBe('pcscd runs as root and can open 1 reader');
+    // No pcscd runs: what it would do, not a fact about a running daemon.
+    expect(r.summary).toBe('pcscd would run as root and can open 1 reader');
+    s.processes = [{ pid: 321, argv: ['/usr/sbin/pcscd'], uid: 0 }];
+    expect((await runCheck(s, 'udev.node-access')).summary).toBe('pcscd runs as root and can open 1 reader');
   });
   it('without pcscd, judges whether you can open the node (for --backend usb)', async () => {
     s = scenario();
