@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
 //   pcsc.js   the entry bin/run.js loads (src/cli/main.ts: the fast path, else oclif)
-//   oclif.js  oclif, every command of src/commands and the command_not_found hook: package.json's
-//             oclif.commands (explicit discovery: no directory walk) and oclif.hooks point here
+//   oclif.js  oclif, every command of src/commands, the command_not_found hook and the help class:
+//             package.json's oclif.commands (explicit discovery: no directory walk), oclif.hooks
+//             and oclif.helpClass point here
 //   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
 // Start-up is why (bench/README.md): Node's ESM loader spends ~0.5 ms a module, and oclif alone
 // is ~200 of them. Source maps (.js.map, no sources inside) map stack traces back to src/ when
@@ -51,6 +52,7 @@ const oclifEntry = [
   ...commands.map((c, i) => `import c${i} from ${JSON.stringify('./' + relative(root, c.file))};`),
   `export const commands = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')} };`,
   `export { default as notFound } from './src/cli/not-found.ts';`,
+  `export { default as help } from './src/cli/help.ts';`,
   `export { execute } from '@oclif/core/execute';`,
 ].join('\n');
 
