@@ -160,6 +160,7 @@ const result = await build({
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
 rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
 if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JSON.stringify(result.metafile));
+if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fast.metafile));
 writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fast.metafile));
 const files = [...Object.keys(fast.metafile.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
   f.endsWith('.js'),

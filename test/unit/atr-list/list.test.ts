@@ -100,6 +100,20 @@ describe('compileAtrList.match', () => {
     const l = compileAtrList('mem', parseAtrList('3B (\n\tbroken\n\n3B 00\n\tok\n'));
     expect(l.match(atr('3B 00'))).toEqual([{ pattern: '3B 00', names: ['ok'], urls: [] }]);
   });
+  it("a list's first lookup (a walk over the text) finds what the compiled list finds", () => {
+    // A character a quantifier follows may differ; an alternation may begin anywhere; case is ignored;
+    // a pattern JavaScript cannot read is left out; CRLF lines.
+    const text = '3B (\n\tbroken\n3B 8A?F\n\toptional\n3B 00|3B 8F\n\teither\n3b 8f\r\n\tlower\r\n3B 8F 00\n\tlonger\n';
+    const first = atrListFromText('mem', text);
+    const want = [
+      { pattern: '3B 8A?F', names: ['optional'], urls: [] },
+      { pattern: '3B 00|3B 8F', names: ['either'], urls: [] },
+      { pattern: '3b 8f', names: ['lower'], urls: [] },
+    ];
+    expect(first.match(atr('3B 8F'))).toEqual(want);
+    expect(compileAtrList('mem', parseAtrList(text)).match(atr('3B 8F'))).toEqual(want);
+    expect(first.match(atr('3B 8F'))).toEqual(want); // the second lookup: the compiled list
+  });
 });
 
 describe('a lookup compiles only the patterns the ATR could match', () => {
@@ -157,6 +171,8 @@ describe('a lookup compiles only the patterns the ATR could match', () => {
           for (const p of patterns.filter((x) => /^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*$/.test(x))) {
             const own = Uint8Array.from(p.split(' ').map((h) => parseInt(h, 16)));
             expect(list.match(own).map((m) => m.pattern)).toEqual(reference(text, own));
+            // A list's first lookup walks the text (no compiled list): the same matches and names.
+            expect(atrListFromText('mem', text).match(own)).toEqual(list.match(own));
           }
         },
       ),
