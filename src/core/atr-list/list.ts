@@ -215,55 +215,42 @@ export function literalPrefix(upper: string): string {
   return upper.slice(0, '*+?{'.includes(upper[meta] as string) ? Math.max(0, meta - 1) : meta);
 }
 
-/** Characters a regular expression reads as more than themselves. */
-const META = new Set([...'\\.[](){}*+?^$|'].map((c) => c.charCodeAt(0)));
-const QUANTIFIER = new Set([...'*+?{'].map((c) => c.charCodeAt(0)));
-
 /**
  * The matches of one ATR (`spaced`: upper-case, space-separated), in file order, straight from the
- * text: each pattern line is compared with the ATR character by character (ASCII, ignoring case)
- * up to its first regular-expression character, and only a line that could still match (its
- * literal beginning agrees, as literalPrefix says, or it has an alternation) runs as /^(?:…)$/i.
+ * text, without a compiled list. One native regular expression over the whole text finds the
+ * pattern lines that could match, as literalPrefix says (their literal beginning, ignoring case, is
+ * a beginning of the ATR, less a character a quantifier follows); lines with an alternation are
+ * found apart. Only those run as /^(?:…)$/i. A loop over the text's characters in JavaScript ran
+ * cold (interpreted) and cost as much as compiling the list.
  */
 function matchOnce(text: string, spaced: string): AtrMatch[] {
+  let nested = '';
+  for (let i = spaced.length - 1; i >= 0; i--) nested = `(?:${spaced[i] as string}${nested})?`;
+  // `spaced` is hex digits and spaces: nothing to escape. Then a regular-expression character, a
+  // character a quantifier follows, or the end of the line.
+  const finder = new RegExp(`^${nested}(?:[\\\\.[\\](){}*+?^$|]|[^\\n][*+?{]|\\r?$)`, 'gim');
+  const starts = new Set<number>();
+  const lineStart = (at: number): number => text.lastIndexOf('\n', at - 1) + 1;
+  for (let m = finder.exec(text); m; m = finder.exec(text)) {
+    starts.add(lineStart(m.index));
+    if (m[0] === '') finder.lastIndex++; // an empty line: step on
+  }
+  for (let bar = text.indexOf('|'); bar >= 0; bar = text.indexOf('|', bar + 1)) starts.add(lineStart(bar));
   const out: AtrMatch[] = [];
-  let bar = text.indexOf('|');
-  for (let start = 0, n = 0; start <= text.length;) {
+  for (const start of [...starts].sort((a, b) => a - b)) {
     const nl = text.indexOf('\n', start);
     const end = nl < 0 ? text.length : nl;
     const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    n++;
     const first = text.charCodeAt(start);
-    if (stop > start && first !== 35 && first !== 9) {
-      if (bar >= 0 && bar < start) bar = text.indexOf('|', start);
-      let i = 0;
-      let candidate = false;
-      for (; start + i < stop; i++) {
-        let c = text.charCodeAt(start + i);
-        if (c > 127 || META.has(c)) {
-          candidate = true; // the rest is a regular expression (or not ASCII): the regex decides
-          break;
-        }
-        if (c >= 97 && c <= 122) c -= 32;
-        if (c !== spaced.charCodeAt(i)) {
-          // literalPrefix leaves out a character a quantifier follows, and an alternation has no prefix.
-          candidate = (bar >= 0 && bar < stop) || QUANTIFIER.has(text.charCodeAt(start + i + 1));
-          break;
-        }
-      }
-      if (start + i === stop) candidate = i === spaced.length;
-      if (candidate) {
-        const pattern = text.slice(start, stop);
-        let re: RegExp | null;
-        try {
-          re = new RegExp(`^(?:${pattern})$`, 'i');
-        } catch {
-          re = null; // as compileAtrList: left out
-        }
-        if (re?.test(spaced)) out.push({ pattern, ...splitNames(new ScannedEntry(pattern, n, text, end + 1).names) });
-      }
+    if (stop === start || first === 35 || first === 9) continue; // blank, a comment, a name
+    const pattern = text.slice(start, stop);
+    let re: RegExp | null;
+    try {
+      re = new RegExp(`^(?:${pattern})$`, 'i');
+    } catch {
+      re = null; // as compileAtrList: left out
     }
-    start = end + 1;
+    if (re?.test(spaced)) out.push({ pattern, ...splitNames(new ScannedEntry(pattern, 0, text, end + 1).names) });
   }
   return out;
 }
