@@ -105,8 +105,11 @@ const builtinsByRequire = {
  */
 const SEPARATE = {
   'src/cli/service-hint.ts': 'fast-service-hint',
+  'src/cli/busy-hint.ts': 'fast-busy-hint',
   'src/cli/version/daemon.ts': 'fast-version-daemon',
   'src/cli/atr/update.ts': 'fast-atr-update',
+  // The ATR from stdin or the card: the card's needs the PC/SC client, which `atr HEX` does not load.
+  'src/cli/atr/input.ts': 'fast-atr-input',
 };
 const separate = {
   name: 'separate-files',

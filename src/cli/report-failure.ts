@@ -22,7 +22,7 @@ export async function reportFailure(err: unknown, sink: FailureSink): Promise<vo
       ? (await import('./service-hint.js')).serviceHint(err, socketArg(sink.argv))
       : undefined;
   // A card another program holds: name the programs connected to pcscd now (the same report as doctor's).
-  const busy = isBusy(err) ? await busyHintFor(socketArg(sink.argv)) : undefined;
+  const busy = isBusy(err) ? await (await import('./busy-hint.js')).busyHintFor(socketArg(sink.argv)) : undefined;
   const f = describeFailure(err, { serviceHint, busyHint: busy?.hint });
   const better = sink.rewrite?.(err);
   if (better) f.message = f.json.message = better;
@@ -48,39 +48,4 @@ export function socketArg(argv: readonly string[]): string | undefined {
     if (a.startsWith('--socket=')) return a.slice('--socket='.length);
   }
   return undefined;
-}
-
-interface BusyHint {
-  hint: string;
-  /** Added to the --json error object: the programs connected to pcscd (README "JSON"). */
-  json: { heldBy: { pid: number; user: string; command: string }[]; hiddenConnections?: number };
-}
-
-/**
- * The line naming who may hold the card, and the fix (src/core/doctor/checks/holders.ts); undefined
- * off Linux or when nothing listens at the socket (the USB backend answered).
- */
-async function busyHintFor(socket: string | undefined): Promise<BusyHint | undefined> {
-  try {
-    const [{ busyReport, createProbe }, { resolveSocketPath }] = await Promise.all([
-      import('../core/doctor/index.js'),
-      import('../core/internal.js'),
-    ]);
-    const probe = createProbe();
-    if (probe.platform !== 'linux') return undefined;
-    const path = resolveSocketPath({ path: socket, env: process.env }).path;
-    const r = await busyReport(probe, path, { exclude: [process.pid] });
-    if (!r.clients?.listening) return undefined;
-    const cmds = r.fix.commands?.length ? ` (${r.fix.commands.map((c) => `\`${c}\``).join(', ')})` : '';
-    const { clients, unattributed } = r.clients;
-    return {
-      hint: `The card is ${r.line}. ${r.fix.text}${cmds}`,
-      json: {
-        heldBy: clients.map((c) => ({ pid: c.pid, user: c.user, command: c.command })),
-        ...(unattributed > 0 ? { hiddenConnections: unattributed } : {}),
-      },
-    };
-  } catch {
-    return undefined; // the hint is a help, never a second failure
-  }
 }

@@ -1,7 +1,9 @@
 // `pcsc atr`: analyse the ATR given as words, name the card from the ATR list, and --update that
 // list. The body of src/commands/atr.ts, shared with the fast path (src/cli/fast.ts).
 
+import { analyzeAtr, formatHex, parseHex } from '../../core/index.js';
 import type { CommandIo } from '../command-io.js';
+import type { AtrInputOptions } from './input.js';
 import type { AtrResult } from './result.js';
 
 export interface AtrFlags {
@@ -15,7 +17,6 @@ export interface AtrFlags {
 
 /** `words`: the arguments in the order given (oclif's argv can reorder repeated values such as "01"). */
 export async function runAtr(flags: AtrFlags, words: readonly string[], io: CommandIo): Promise<AtrResult> {
-  const { parseHex, analyzeAtr } = await import('../../core/index.js');
   const text = words.join(' ');
   let update;
   if (flags.update) {
@@ -33,7 +34,8 @@ export async function runAtr(flags: AtrFlags, words: readonly string[], io: Comm
     );
     if (text.trim() === '') return { update };
   }
-  const { atrInput } = await import('./input.js');
+  // The ATR given: no stdin, no card (fast-atr-input.js, with the PC/SC client, stays unloaded).
+  const atrInput = async (o: AtrInputOptions): Promise<Buffer> => (await import('./input.js')).atrInput(o);
   const bytes =
     words.length === 1 && words[0] === '-'
       ? await atrInput({ from: 'stdin', signal: io.signal })
@@ -52,7 +54,6 @@ export async function runAtr(flags: AtrFlags, words: readonly string[], io: Comm
     const { renderAtrAnalysis, renderAtrNames } = await import('./render.js');
     const { makeStyle } = await import('../style.js');
     const s = makeStyle();
-    const { formatHex } = await import('../../core/index.js');
     io.log(`ATR: ${formatHex(bytes)}`);
     for (const l of renderAtrAnalysis(analysis, s)) io.log(l);
     io.log('');

@@ -11,14 +11,17 @@ export interface EstablishOptions extends PcscdContextOptions {
 
 export type BackendFactory = (opts: EstablishOptions) => Promise<Context>;
 
-const factories = new Map<BackendName, BackendFactory>([['pcscd', (o) => PcscdContext.establish(o)]]);
+// The USB backend loads its modules (and the native `usb` package) only when chosen. A table, not
+// calls at import time: a bundle that imports "pcsc" for its hex or ATR functions leaves the
+// client out (scripts/bundle.js, `pcsc atr HEX`).
+const factories = /* @__PURE__ */ new Map<BackendName, BackendFactory>([
+  ['pcscd', (o) => PcscdContext.establish(o)],
+  ['usb', async () => (await import('../ccid/context.js')).UsbContext.establish()],
+]);
 
 export function registerBackend(name: BackendName, factory: BackendFactory): void {
   factories.set(name, factory);
 }
-
-// The USB backend loads its modules (and the native `usb` package) only when chosen.
-registerBackend('usb', async () => (await import('../ccid/context.js')).UsbContext.establish());
 
 function factory(name: BackendName): BackendFactory {
   const f = factories.get(name);
