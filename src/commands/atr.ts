@@ -79,6 +79,10 @@ The ATR is hex with or without spaces, colons or 0x. Without one (or with -), it
               reader: flags.reader,
               socket: flags.socket,
               signal: this.signal,
+              // As pcsc apdu (and opensc-tool -s): say which reader was taken when none was named.
+              onReaderWithCard: (name) => {
+                if (!this.jsonEnabled()) this.logToStderr(`Using reader with a card: ${name}`);
+              },
             });
     const analysis = analyzeAtr(bytes);
     const { openNameSource } = await import('../cli/atr/names.js');
