@@ -1,7 +1,7 @@
 // The base of every command: --json, one exit-code table, one-line errors, Ctrl-C that always works.
 
 import { Command } from '@oclif/core/command';
-import { describeFailure, isNoService } from './errors.js';
+import { describeFailure, isBusy, isNoService } from './errors.js';
 import { termSafe } from './escape.js';
 import { ExitCode } from './exit-codes.js';
 import { nearest } from './suggest.js';
@@ -61,7 +61,9 @@ export abstract class BaseCommand extends Command {
       isNoService(err) && !this.jsonEnabled()
         ? (await import('./service-hint.js')).serviceHint(err, socketArg(this.argv))
         : undefined;
-    const f = describeFailure(err, { serviceHint });
+    // A card another program holds: name the programs connected to pcscd now (the same report as doctor's).
+    const busy = isBusy(err) ? await busyHintFor(socketArg(this.argv)) : undefined;
+    const f = describeFailure(err, { serviceHint, busyHint: busy?.hint });
     const typo = unknownFlagMessage(err, this.id, this.knownFlags());
     if (typo) f.message = f.json.message = typo;
     const exitCode = this.stoppedBy ?? f.exitCode;
@@ -69,7 +71,7 @@ export abstract class BaseCommand extends Command {
     // Stopped by a signal: a normal stop, not an error (no error object, no message).
     if (exitCode === 0 || this.stoppedBy !== undefined) return;
     if (this.jsonEnabled()) {
-      this.logJson({ error: f.json });
+      this.logJson({ error: { ...f.json, ...(busy ? busy.json : {}) } });
       return;
     }
     // One line each, whatever the message quotes (a path with a newline, a script's bytes).
@@ -112,4 +114,39 @@ export function socketArg(argv: readonly string[]): string | undefined {
     if (a.startsWith('--socket=')) return a.slice('--socket='.length);
   }
   return undefined;
+}
+
+interface BusyHint {
+  hint: string;
+  /** Added to the --json error object: the programs connected to pcscd (README "JSON"). */
+  json: { heldBy: { pid: number; user: string; command: string }[]; hiddenConnections?: number };
+}
+
+/**
+ * The line naming who may hold the card, and the fix (src/core/doctor/checks/holders.ts); undefined
+ * off Linux or when nothing listens at the socket (the USB backend answered).
+ */
+async function busyHintFor(socket: string | undefined): Promise<BusyHint | undefined> {
+  try {
+    const [{ busyReport, createProbe }, { resolveSocketPath }] = await Promise.all([
+      import('../core/doctor/index.js'),
+      import('../core/index.js'),
+    ]);
+    const probe = createProbe();
+    if (probe.platform !== 'linux') return undefined;
+    const path = resolveSocketPath({ path: socket, env: process.env }).path;
+    const r = await busyReport(probe, path, { exclude: [process.pid] });
+    if (!r.clients?.listening) return undefined;
+    const cmds = r.fix.commands?.length ? ` (${r.fix.commands.map((c) => `\`${c}\``).join(', ')})` : '';
+    const { clients, unattributed } = r.clients;
+    return {
+      hint: `The card is ${r.line}. ${r.fix.text}${cmds}`,
+      json: {
+        heldBy: clients.map((c) => ({ pid: c.pid, user: c.user, command: c.command })),
+        ...(unattributed > 0 ? { hiddenConnections: unattributed } : {}),
+      },
+    };
+  } catch {
+    return undefined; // the hint is a help, never a second failure
+  }
 }

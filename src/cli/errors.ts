@@ -22,6 +22,8 @@ const HINTS: Record<number, string> = {
 export interface FailureContext {
   /** For "Service not available": what to do here (./service-hint.js). */
   serviceHint?: string | undefined;
+  /** For a card another program holds: who is connected to pcscd now, and the fix (src/cli/base.ts). */
+  busyHint?: string | undefined;
 }
 
 const KINDS = new Set<string>(['usage', 'service', 'reader', 'timeout', 'cancelled', 'internal', 'network']);
@@ -39,6 +41,20 @@ function isCoreError(e: unknown): e is Error & { kind: ErrorKind; code: unknown;
 /** SCARD_E_NO_SERVICE, whose hint the caller fits to this machine. */
 const E_NO_SERVICE = 0x8010001d;
 
+/** SCARD_E_SHARING_VIOLATION: another program holds the card (exclusively, or in a transaction). */
+const E_SHARING_VIOLATION = 0x8010000b;
+
+/** A card another program holds, whose hint names the programs connected to pcscd (src/cli/base.ts). */
+export function isBusy(e: unknown): e is PcscError {
+  return (
+    isCoreError(e) &&
+    (e.code === E_SHARING_VIOLATION || (e.code === E_TIMEOUT && /keeps a transaction open/.test(e.message)))
+  );
+}
+
+/** SCARD_E_TIMEOUT: with "keeps a transaction open", pcscd held a CONNECT behind another program's transaction. */
+const E_TIMEOUT = 0x8010000a;
+
 /** SCARD_E_NO_SERVICE from the core: "no pcscd answers", whose hint ./service-hint.js fits. */
 export function isNoService(e: unknown): e is PcscError {
   return isCoreError(e) && e.code === E_NO_SERVICE;
@@ -49,9 +65,11 @@ export function describeFailure(err: unknown, ctx: FailureContext = {}): Failure
     const hint =
       err.code === E_NO_SERVICE
         ? (ctx.serviceHint ?? 'Run `pcsc doctor` to see why no pcscd answers.')
-        : typeof err.code === 'number'
-          ? HINTS[err.code]
-          : undefined;
+        : ctx.busyHint && isBusy(err)
+          ? ctx.busyHint
+          : typeof err.code === 'number'
+            ? HINTS[err.code]
+            : undefined;
     return { exitCode: exitCodeFor(err.kind), message: err.message, json: err.toJSON(), ...(hint ? { hint } : {}) };
   }
   const e = err as { oclif?: { exit?: number }; message?: string; code?: string };

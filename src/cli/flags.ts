@@ -15,7 +15,7 @@ export const readerFlag = Flags.string({
   helpValue: 'NUM|NAME',
   parse: async (input) => {
     // Loaded when --reader is given: every command imports these flags, not all use the core.
-    const { checkReaderSpec } = await import('../core/index.js');
+    const { checkReaderSpec } = await import('../core/internal.js');
     try {
       checkReaderSpec(input);
     } catch (e) {

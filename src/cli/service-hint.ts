@@ -5,7 +5,8 @@
 
 import { statSync } from 'node:fs';
 import { detectMachineNow, noServiceHint } from '../core/doctor/index.js';
-import { DEFAULT_SOCKET, resolveSocketPath, type PcscError } from '../core/index.js';
+import type { PcscError } from '../core/index.js';
+import { DEFAULT_SOCKET, resolveSocketPath } from '../core/internal.js';
 
 export function serviceHint(err: PcscError, socket: string | undefined): string {
   const cause = (err.cause as NodeJS.ErrnoException | undefined)?.code;

@@ -80,7 +80,7 @@ export default class ProxyCommand extends BaseCommand {
     unit: 'socket' | 'service' | undefined,
     clientSlots: number | undefined,
   ): Promise<PrintSystemdResult> {
-    const { resolveSocketPath } = await import('../core/index.js');
+    const { resolveSocketPath } = await import('../core/internal.js');
     const { renderUnits, unitsFor } = await import('../cli/proxy/systemd.js');
     const u = unitsFor(resolveSocketPath({ path: upstream }).path, clientSlots);
     if (this.jsonEnabled()) return unit ? u[unit] : u;

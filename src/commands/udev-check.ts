@@ -72,7 +72,7 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
         );
         return r;
       }
-      for (const l of render.renderReaders(r.readers, style)) this.log(l);
+      for (const l of render.renderReaders(r.readers, style, r.pcscdReaders)) this.log(l);
       for (const l of render.renderReport(r, { style, verbose: flags.verbose, all: true }).slice(1)) this.log(l);
       if (r.written) this.log(`Wrote ${termSafe(r.written)}. Apply it: ${(r.apply ?? []).join(' && ')}`);
       else if (flags.write)

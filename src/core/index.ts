@@ -1,6 +1,8 @@
 // "pcsc": the PC/SC API: contexts, cards, reader states and the monitor, errors, hex, APDUs, status
 // words, ATRs. Other domains have their own entry points, each cheap to import: "pcsc/script"
-// (APDU scripts), "pcsc/atr-list" (smartcard_list.txt), "pcsc/proxy", "pcsc/ccid" (the USB driver).
+// (APDU scripts; exchange(), a command's GET RESPONSE steps one by one), "pcsc/atr-list"
+// (smartcard_list.txt), "pcsc/proxy", "pcsc/ccid" (the USB driver). What only the CLI needs is in
+// ./internal.ts, not exported.
 // Nothing here runs at import time; the USB backend and the `usb` package load only when chosen.
 
 // Errors: PC/SC return codes kept as data, and the failures that have none.
@@ -37,16 +39,14 @@ export type {
   TransmitOptions,
   WaitOptions,
 } from './scard/types.js';
-export { resolveSocketPath, DEFAULT_SOCKET, type SocketChoice } from './pcscd/socket-path.js';
 
 // Reader states, reader selection and the monitor.
-export { CardState, cardStateNames, StateFlag, stateFlagNames } from './scard/types.js';
+export { CardState, StateFlag } from './scard/types.js';
 export type { CardStateName, ReaderState, ReaderStateQuery, StateFlagName } from './scard/types.js';
 export { PNP_NOTIFICATION } from './pcscd/codes.js';
-export { checkReaderSpec, chooseReader, selectReader } from './pcsc/select-reader.js';
+export { chooseReader, selectReader } from './pcsc/select-reader.js';
 export type { ChooseReaderOptions, ChosenReader } from './pcsc/select-reader.js';
 export { monitor, ReaderMonitor, type MonitorOptions } from './pcsc/monitor.js';
-export { readerStatus } from './pcsc/monitor-events.js';
 export type {
   CardNames,
   CardPresence,
@@ -65,13 +65,14 @@ export type {
 // Attributes, control codes and reader features (PC/SC part 10).
 export { Attr, CM_IOCTL_GET_FEATURE_REQUEST, ctlCode } from './scard/constants.js';
 export { decodeFeatures, decodeTlvProperties, FEATURE_GET_TLV_PROPERTIES } from './pcsc/features.js';
-export type { Feature, TlvProperty } from './pcsc/features.js';
+export type { Feature, FeatureName, TlvProperty, TlvPropertyName } from './pcsc/features.js';
+export { decodeUsbPath, IOCTL_GET_USB_PATH, readerUsbPath } from './pcsc/usb-path.js';
+export type { UsbPath, UsbPathAnswer } from './pcsc/usb-path.js';
 
 // Bytes, APDUs, status words, ATRs (ISO 7816).
 export { formatHex, isHex, parseHex, toHex } from './bytes/hex.js';
 export { buildApdu, MAX_APDU_LENGTH, parseApdu, tryParseApdu } from './card/apdu.js';
 export type { ApduCase, ApduFields, CommandApdu } from './card/apdu.js';
-export { exchange, getResponseApdu, type Step, type T0Options, type T0Result } from './card/t0.js';
 export { describeSw, isSuccessSw, parseSw, type SwCategory, type SwInfo, type SwInput } from './card/sw.js';
 export { analyzeAtr, describeT0, MAX_ATR_LENGTH, wrongTck } from './card/atr.js';
 export type { AtrAnalysis, InterfaceByte, TransmissionParameters } from './card/atr.js';

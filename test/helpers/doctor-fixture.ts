@@ -188,18 +188,19 @@ export interface FakeUsb {
   product?: string;
   manufacturer?: string;
   interfaces: { cls: number; sub?: number; proto?: number; driver?: string }[];
+  /** The host controller under /sys/devices (default a PCI xHCI; "platform/vhci_hcd.0" for usbip). */
+  controller?: string;
 }
 
 /** A USB device in a fixture sysfs, the way Linux lays it out (devices under /sys/devices, links in /sys/bus). */
 export function withUsbDevice(s: Scenario, d: FakeUsb, node?: Partial<ProbeStat> | null): string {
-  const dir = `/sys/devices/pci0000:00/0000:00:14.0/usb1/${d.name}`;
+  const hcd = d.controller ?? 'pci0000:00/0000:00:14.0';
+  const hub = `/sys/devices/${hcd}/usb1`;
+  const dir = `${hub}/${d.name}`;
   const busnum = d.busnum ?? 1;
   const devnum = d.devnum ?? 4;
   const t = s.tree;
-  t.file('/sys/devices/pci0000:00/0000:00:14.0/usb1/idVendor', '1d6b\n').file(
-    '/sys/devices/pci0000:00/0000:00:14.0/usb1/idProduct',
-    '0002\n',
-  );
+  t.file(`${hub}/idVendor`, '1d6b\n').file(`${hub}/idProduct`, '0002\n');
   t.file(`${dir}/idVendor`, `${d.vid}\n`).file(`${dir}/idProduct`, `${d.pid}\n`);
   t.file(`${dir}/busnum`, `${busnum}\n`)
     .file(`${dir}/devnum`, `${devnum}\n`)
@@ -216,7 +217,7 @@ export function withUsbDevice(s: Scenario, d: FakeUsb, node?: Partial<ProbeStat>
     t.file(`${idir}/bInterfaceProtocol`, `${(i.proto ?? 0).toString(16).padStart(2, '0')}\n`);
     if (i.driver) t.link(`${idir}/driver`, `../../../../../../bus/usb/drivers/${i.driver}`);
   });
-  t.link(`/sys/bus/usb/devices/${d.name}`, `../../../devices/pci0000:00/0000:00:14.0/usb1/${d.name}`);
+  t.link(`/sys/bus/usb/devices/${d.name}`, `../../..${dir.slice('/sys'.length)}`);
   const path = `/dev/bus/usb/${String(busnum).padStart(3, '0')}/${String(devnum).padStart(3, '0')}`;
   if (node !== undefined)
     s.stats[path] = node === null ? null : { isCharDevice: true, mode: 0o664, uid: 0, gid: 0, ...node };

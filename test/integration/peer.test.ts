@@ -9,10 +9,10 @@ import {
   Context,
   PcscError,
   PNP_NOTIFICATION,
-  cardStateNames,
   type Card,
   type Context as PcscContext,
 } from '../../src/core/index.js';
+import { cardStateNames } from '../../src/core/scard/types.js';
 import { buildPcscClient } from '../rig/build-c.js';
 import { startRig, type Rig } from '../rig/rig.js';
 

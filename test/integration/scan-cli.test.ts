@@ -104,8 +104,11 @@ describe.each([
     expect(ours.code).toBe(0);
     expect(JSON.parse(ours.stdout)).toEqual({
       readers: rig.readers.map((name) => ({ name })),
+      backend: 'pcscd',
       daemon: { protocol: '4:4', socket: rig.socket },
     });
+    // pcscd answered: no fallback note.
+    expect(ours.stderr).toBe('');
   });
 });
 

@@ -103,9 +103,23 @@ describe('USB backend in the QEMU guest, emulated card', () => {
     expect(r.text).toEqual({ status: 0, stdout: `0: ${NAME}\n`, stderr: '' });
     expect(r.json).toEqual({
       status: 0,
-      stdout: { readers: [{ name: NAME }], daemon: { protocol: '', socket: '' } },
+      stdout: { readers: [{ name: NAME }], backend: 'usb' },
       stderr: '',
     });
+  });
+
+  it('falls back to USB with `--backend auto` when no pcscd listens, and says so on stderr', () => {
+    const r = valueOf<{
+      text: { status: number; stdout: string; stderr: string };
+      json: { status: number; stdout: unknown; stderr: string };
+    }>(run, 'cli-scan-auto');
+    const note =
+      /^pcsc: pcscd is not running \(no pcscd socket at \/run\/pcscd\/pcscd\.comm\); using USB readers directly\n$/;
+    expect(r.text.status).toBe(0);
+    expect(r.text.stdout).toBe(`0: ${NAME}\n`);
+    expect(r.text.stderr).toMatch(note);
+    expect(r.json.stdout).toEqual({ readers: [{ name: NAME }], backend: 'usb' });
+    expect(r.json.stderr).toMatch(note);
   });
 
   it('sends APDUs with `pcsc apdu --backend usb --reader 0`: GET RESPONSE after 61xx, Le from 6Cxx, at T=0 TPDU level', () => {

@@ -1,6 +1,7 @@
 // `pcsc apdu`: connect to the chosen reader, run the script (in one transaction) or a control
 // command, and gather the typed result; errors after the first APDU keep what ran before them.
 
+import { noteFallback } from '../backend.js';
 import {
   chooseReader,
   Context,
@@ -51,6 +52,7 @@ export interface ApduRun {
 
 export async function runApdu(o: ApduRunOptions): Promise<ApduRun> {
   await using ctx = await Context.establish({ backend: o.backend, socket: o.socket, signal: o.signal });
+  noteFallback(ctx);
   const { reader, by } = await chooseReader(ctx, {
     reader: o.reader,
     cardless: o.share === 'direct',

@@ -7,14 +7,16 @@ import { constants, createWriteStream, fchmodSync, fstatSync, openSync, closeSyn
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../../core/index.js';
-import type { ProxyCall } from '../../core/proxy/index.js';
-import { clock, renderCall } from './render.js';
+import type { ProxyCall, SpySummary } from '../../core/proxy/index.js';
+import { clock, renderCall, renderSummary } from './render.js';
 
 /** Bytes of log lines that may wait for a slow reader. */
 export const LOG_LIMIT = 1024 * 1024;
 
 export interface LogSink {
   write(call: ProxyCall): void;
+  /** The per-call summary at exit: a table, or one final JSON object `{"summary": …}`. */
+  summary(s: SpySummary): void;
   /** Writes what is still owed (a dropped-records line) and, for a file, closes it. */
   close(): Promise<void>;
 }
@@ -59,6 +61,10 @@ export function openLogSink(o: LogSinkOptions): LogSink {
       }
       owe();
       stream.write(line(c) + '\n');
+    },
+    summary(s) {
+      owe();
+      stream.write(o.json ? JSON.stringify({ summary: s }) + '\n' : ['', ...renderSummary(s)].join('\n') + '\n');
     },
     close() {
       owe();

@@ -1,6 +1,6 @@
 // Human output of `pcsc spy`: one line per call, key=value fields in a fixed order.
 
-import type { ProxyCall } from '../../core/proxy/index.js';
+import type { CallStats, ProxyCall, SpySummary } from '../../core/proxy/index.js';
 import { termSafe } from '../escape.js';
 
 /** Local time of day with milliseconds: "23:01:07.512". */
@@ -13,7 +13,7 @@ export function clock(iso: string): string {
 const quote = (s: string): string => JSON.stringify(s);
 
 export function renderCall(c: ProxyCall): string {
-  const f: string[] = [clock(c.time), `#${c.client}`, c.command];
+  const f: string[] = [clock(c.time), `#${c.client}${c.process ? ` ${c.process}[${c.pid}]` : ''}`, c.command];
   if (c.requested) f.push(`requested=${c.requested}`);
   if (c.hContext) f.push(`hContext=${c.hContext}`);
   if (c.hCard) f.push(`hCard=${c.hCard}`);
@@ -35,4 +35,33 @@ export function renderCall(c: ProxyCall): string {
   if (c.note) f.push(`(${c.note})`);
   // Reader names are JSON-quoted already; the rest (notes quoting errors) may hold anything.
   return termSafe(f.join(' '));
+}
+
+/** The summary at exit: per client, then all together, one row per PC/SC function (most time first). */
+export function renderSummary(s: SpySummary): string[] {
+  if (s.total.length === 0) return ['No PC/SC call was made.'];
+  const out: string[] = [];
+  const table = (rows: CallStats[]): string[] => {
+    const head = ['FUNCTION', 'CALLS', 'ERRORS', 'TOTAL ms', 'MEAN ms'];
+    const cells = rows.map((r) => [
+      r.command,
+      String(r.calls),
+      String(r.errors),
+      (r.totalUs / 1000).toFixed(3),
+      (r.meanUs / 1000).toFixed(3),
+    ]);
+    const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
+    const line = (c: string[]): string =>
+      c.map((x, i) => (i === 0 ? x.padEnd(w[i] as number) : x.padStart(w[i] as number))).join('  ');
+    return [line(head), ...cells.map(line)].map((l) => '  ' + l);
+  };
+  for (const c of s.clients) {
+    out.push(`Client #${c.client}${c.process ? `: ${c.process} (pid ${c.pid})` : ''}`);
+    out.push(...table(c.calls));
+  }
+  if (s.clients.length > 1) {
+    out.push('All clients');
+    out.push(...table(s.total));
+  }
+  return out.map((l) => termSafe(l));
 }

@@ -4,8 +4,16 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ux } from '@oclif/core';
-import { resolveSocketPath, UsageError } from '../../core/index.js';
-import { probeUpstream, serveUntil, type Activation, type ProxyCall, type ProxyRun } from '../../core/proxy/index.js';
+import { UsageError } from '../../core/index.js';
+import { resolveSocketPath } from '../../core/internal.js';
+import {
+  CallSummary,
+  probeUpstream,
+  serveUntil,
+  type Activation,
+  type ProxyCall,
+  type ProxyRun,
+} from '../../core/proxy/index.js';
 import { termSafe } from '../escape.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 import { openLogSink, type LogSink } from './log-sink.js';
@@ -34,14 +42,17 @@ export async function serve(given: ServeOptions, signal: AbortSignal): Promise<P
   if (opts.spy?.output) checkWritable(opts.spy.output);
   // Opened once listening: a proxy that cannot start leaves no empty trace file behind.
   let sink = null as LogSink | null;
+  const summary = new CallSummary();
   // `pcsc spy | head`: once the reader of the log is gone, stop instead of serving on and recording nothing.
   const stop = new AbortController();
+  let readerGone = false;
   const onAbort = (): void => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const offClosed =
     opts.spy && !opts.spy.output
       ? onStdoutClosed(() => {
           note("pcsc: the log's reader went away (broken pipe): stopping");
+          readerGone = true;
           stop.abort();
         })
       : () => undefined;
@@ -55,8 +66,19 @@ export async function serve(given: ServeOptions, signal: AbortSignal): Promise<P
         legacyNames: opts.legacyNames,
         ...(opts.clientSlots === undefined ? {} : { clientSlots: opts.clientSlots }),
         showSecrets: opts.spy?.showSecrets ?? false,
-        ...(opts.spy ? { onCall: (c: ProxyCall) => sink?.write(c) } : {}),
+        ...(opts.spy
+          ? {
+              onCall: (c: ProxyCall) => {
+                summary.add(c);
+                sink?.write(c);
+              },
+            }
+          : {}),
         onEvent: (e) => {
+          if (e.kind === 'connected' && opts.spy)
+            note(
+              `pcsc: client ${e.client} connected${e.pid !== undefined ? `: ${e.process ?? '?'} (pid ${e.pid}, uid ${e.uid ?? '?'}): ${(e.argv ?? []).join(' ')}` : ' (its process is not visible here)'}`,
+            );
           if (e.kind === 'upstream-error') note(`pcsc: client ${e.client}: ${e.message}`);
           if (e.kind === 'dropped') note(`pcsc: client ${e.client} ${e.reason}`);
         },
@@ -79,6 +101,8 @@ export async function serve(given: ServeOptions, signal: AbortSignal): Promise<P
   } finally {
     signal.removeEventListener('abort', onAbort);
     offClosed();
+    // The summary at exit, into the log (with --json, its final object), unless nobody reads it any more.
+    if (sink && !readerGone) sink.summary(summary.result());
     await sink?.close();
   }
 }

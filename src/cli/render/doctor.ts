@@ -7,6 +7,7 @@ import type {
   CheckReport,
   CheckStatus,
   DoctorReport,
+  ReaderLink,
   ReaderNode,
   RunReport,
 } from '../../core/doctor/index.js';
@@ -128,16 +129,44 @@ export function renderList(checks: readonly CheckInfo[], o: RenderOptions): stri
 
 /** What the reader table shows of a reader (the core's ReaderNode less what only --json carries). */
 export type ReaderRow = Omit<ReaderNode, 'ccid' | 'bundles' | 'tags' | 'notes'>;
+export type ReaderLinkRow = Omit<ReaderLink, 'note'>;
 
 const yesNo = (b: boolean | null, yes: string, no: string, unknown: string): string =>
   b === null ? unknown : b ? yes : no;
 
 /** `pcsc udev-check`'s block per reader: what the node is, which rule line made it so, the verdict. */
-export function renderReaders(rows: readonly ReaderRow[], style: ChalkInstance): string[] {
+/** How a pcscd reader was tied to a device, in a few words. */
+const BY: Record<ReaderLinkRow['matchedBy'], string> = {
+  'usb-path': 'by the USB path its driver gives',
+  serial: 'by name and serial number (the driver gives no USB path)',
+  'vid-pid': 'by VID:PID only (the driver gives no USB path)',
+  none: '',
+};
+
+/** The pcscd readers of one device: tied to it, or possibly it (identical readers, no USB path). */
+function pcscdLines(busPath: string, links: readonly ReaderLinkRow[], style: ChalkInstance): string[] {
+  const out: string[] = [];
+  for (const l of links) {
+    if (l.device?.busPath === busPath)
+      out.push(`  pcscd:   ${termSafe(l.reader)}${l.usbPath ? ` (USB path ${l.usbPath})` : ''}, ${BY[l.matchedBy]}`);
+    else if (l.candidates?.includes(busPath))
+      out.push(
+        `  pcscd:   ${style.yellow(`${termSafe(l.reader)} is this reader or another of the same VID:PID (${l.candidates.join(', ')}): the driver gives no USB path (libccid ≥ 1.7.1 does)`)}`,
+      );
+  }
+  return out;
+}
+
+export function renderReaders(
+  rows: readonly ReaderRow[],
+  style: ChalkInstance,
+  links: readonly ReaderLinkRow[] = [],
+): string[] {
   if (rows.length === 0) return [style.dim('No USB smart card reader found.')];
   const lines: string[] = [];
   for (const r of rows) {
     lines.push(`${style.bold(termSafe(r.name))}  ${r.vid}:${r.pid}  bus ${r.busPath}  ${termSafe(r.node)}`);
+    lines.push(...pcscdLines(r.busPath, links, style));
     lines.push(`  node:    ${r.owner === null ? style.red('missing') : `${r.owner}:${r.group} ${r.mode}`}`);
     lines.push(
       `  group:   ${r.rules.group ? termSafe(`${r.rules.group.value}, set by ${r.rules.group.at}`) : style.yellow('no udev rule sets it')}`,

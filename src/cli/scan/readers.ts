@@ -1,6 +1,7 @@
 // `pcsc scan -r`: the readers once, and which daemon answered.
 
 import { Context, type BackendName } from '../../core/index.js';
+import { answered } from '../backend.js';
 import type { ReaderListResult } from './result.js';
 
 export async function listReadersOnce(opts: {
@@ -12,6 +13,6 @@ export async function listReadersOnce(opts: {
   const names = await ctx.listReaders();
   return {
     readers: names.map((name) => ({ name })),
-    daemon: { protocol: ctx.info.protocol ?? '', socket: ctx.info.socket ?? '' },
+    ...answered(ctx),
   };
 }

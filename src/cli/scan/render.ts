@@ -111,7 +111,7 @@ export class ScanRenderer {
       case 'daemon-back':
         return [
           ...this.header(e.time),
-          ` pcscd is back (protocol ${e.daemon.protocol || '?'}) after ${(e.durationUs / 1e6).toFixed(1)} s`,
+          ` pcscd is back (protocol ${e.daemon.protocol ?? '?'}) after ${(e.durationUs / 1e6).toFixed(1)} s`,
         ];
       case 'transition': {
         const flags = [
@@ -123,6 +123,10 @@ export class ScanRenderer {
           `${e.index < 0 ? 'PnP' : e.index}: ${termSafe(e.reader)}, ${e.eventNumber}, ${e.from} -> ${e.to}${flags.join('')}`,
         ];
       }
+      case 'usb-path':
+        return [
+          `  USB path: ${e.usbPath ?? s.dim(`none (${e.unavailable ?? '?'}: the driver does not give it; libccid 1.7.1 and later do)`)}`,
+        ];
       case 'stress':
         if (e.error)
           return [

@@ -1,6 +1,7 @@
 // Drives `pcsc scan`'s watch mode and --wait-card: the watcher's events to lines (human or NDJSON),
 // -t, --count, -s, and the spinner. The command gives it a sink; nothing here touches argv.
 
+import { noteFallback } from '../backend.js';
 import {
   chooseReader,
   Context,
@@ -12,6 +13,7 @@ import {
   type NameLookup,
   type ReaderMonitor,
 } from '../../core/index.js';
+import { readerUsbPathAt } from '../../core/internal.js';
 import { ScanRenderer } from './render.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 import type { ScanEvent, WaitCardResult } from './result.js';
@@ -97,8 +99,10 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
 }
 
 /** Ctrl-C, -t and a closed stdout end connecting and the handshake too. */
-function establish(o: WatchRunOptions, signal: AbortSignal): Promise<Context> {
-  return Context.establish({ socket: o.socket, backend: o.backend, signal });
+async function establish(o: WatchRunOptions, signal: AbortSignal): Promise<Context> {
+  const ctx = await Context.establish({ socket: o.socket, backend: o.backend, signal });
+  noteFallback(ctx);
+  return ctx;
 }
 
 /** After a pcscd restart the monitor reconnects to the same daemon (never falls back to USB). */
@@ -124,11 +128,26 @@ export async function runWatch(o: WatchRunOptions): Promise<WatchSummary> {
   };
   let changes = 0;
   let stoppedBy: WatchSummary['stoppedBy'] | undefined;
+  /** -d: readers whose USB path was asked for (again after they go and come back). */
+  const asked = new Set<string>();
   try {
     await using ctx = await establish(o, stop.signal);
     const m = monitorFor(ctx, o, stop.signal);
     for await (const e of m) {
       emit(e);
+      if (e.event === 'reader-removed') asked.delete(e.reader);
+      const socket = m.context?.info.socket;
+      if (o.debug && socket && (e.event === 'status' || e.event === 'reader-added') && !asked.has(e.reader)) {
+        asked.add(e.reader);
+        // On a connection of its own, bounded: a reader busy in another program's transaction must not stall the watch.
+        const a = await readerUsbPathAt(socket, e.reader, { timeoutMs: 2000, signal: stop.signal });
+        emit({
+          event: 'usb-path',
+          time: e.time,
+          reader: e.reader,
+          ...('usbPath' in a ? { usbPath: a.usbPath.path } : a),
+        });
+      }
       // A card already in at start (card-inserted, initial) is no change.
       if (CHANGES.has(e.event) && !('initial' in e && e.initial) && ++changes === o.count) {
         stoppedBy = 'count';

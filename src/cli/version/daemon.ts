@@ -1,6 +1,7 @@
 // `pcsc --version --verbose`: which pcscd answers, at which protocol, and which release it is.
 
-import { Context, resolveSocketPath } from '../../core/index.js';
+import { Context } from '../../core/index.js';
+import { resolveSocketPath } from '../../core/internal.js';
 import type { VersionDaemon } from './result.js';
 
 export async function probeDaemon(socket: string | undefined): Promise<VersionDaemon> {

@@ -1,6 +1,6 @@
 // `pcsc version --json`: the shape it prints (README.md, `pcsc --version` and `pcsc completion`, documents it).
 
-import type { SocketChoice } from '../../core/index.js';
+import type { SocketChoice } from '../../core/internal.js';
 
 /** Where the socket path came from: --socket, PCSCLITE_CSOCK_NAME, the default, or the legacy default. */
 export type SocketSource = SocketChoice['source'];

@@ -13,7 +13,7 @@ import type {
   ReaderStateQuery,
   WaitOptions,
 } from '../scard/types.js';
-import { StateFlag, stateFlagNames } from '../scard/types.js';
+import { readerState, StateFlag } from '../scard/types.js';
 import { UsbCard } from './card.js';
 import { loadDrivers, nameReaders, type DriverEntry, type NamedSlot } from './names.js';
 import { CcidReader } from './reader.js';
@@ -187,14 +187,7 @@ export class UsbContext implements Context {
     const changed = new Array<boolean>(n).fill(false);
     const atr = new Array<Buffer>(n).fill(Buffer.alloc(0));
     const result = (): ReaderState[] =>
-      queries.map((q, i) => ({
-        reader: q.reader,
-        eventState: ev[i] as number,
-        flags: stateFlagNames(ev[i] as number),
-        eventCount: (ev[i] as number) >>> 16,
-        changed: changed[i] as boolean,
-        atr: atr[i] as Buffer,
-      }));
+      queries.map((q, i) => readerState(q.reader, ev[i] as number, changed[i] as boolean, atr[i] as Buffer));
     if (!active.some(Boolean)) return result();
     const deadline =
       opts.timeout === undefined || !Number.isFinite(opts.timeout) ? Infinity : Date.now() + Math.max(0, opts.timeout);

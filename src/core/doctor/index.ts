@@ -35,6 +35,16 @@ export {
 /** The engine's types: a check, its context, facts and result, the report of one run. */
 export type * from '../engine/types.js';
 
+/** Who is connected to pcscd's socket now (Linux), the well-known clients, and the busy-reader report and fix. */
+export {
+  findPcscClients,
+  clientList,
+  type ClientsOptions,
+  type PcscClient,
+  type PcscClients,
+} from '../system/pcsc-clients.js';
+export { knownClients, knownClient, commandName, type KnownClient } from '../system/known-clients.js';
+export { busyReport, busyLine, busyWho, holderFix, type BusyReport } from './checks/holders.js';
 /** The view of the system checks read: the live one, or a directory standing for `/`. */
 export { createProbe, type ProbeOptions } from '../system/probe.js';
 /** What a probe answers: the probe itself, file stats, program runs, processes. */
@@ -68,5 +78,6 @@ export {
 } from './bridge.js';
 /** One USB reader's device node, who may open it and the udev rule lines that made it so. */
 export type { ReaderNode } from '../udev/reader-access.js';
+export type { ReaderLink } from '../udev/reader-link.js';
 /** A reader a generated udev rule covers. */
 export type { RuleReader } from '../udev/rule-writer.js';

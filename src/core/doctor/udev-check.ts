@@ -10,6 +10,8 @@ import {
   type RuleReader,
 } from '../udev/rule-writer.js';
 import { pcscdSocket } from '../system/pcscd-info.js';
+import type { ReaderLink } from '../udev/reader-link.js';
+import { pcscdReaderLinks } from './reader-links.js';
 import { detectMachine } from '../system/service.js';
 import type { SystemProbe } from '../system/types.js';
 import { UDEV_CATEGORIES } from './checks/index.js';
@@ -19,6 +21,12 @@ import type { DoctorReport } from './types.js';
 /** `pcsc udev-check --json`. */
 export interface UdevCheckResult extends DoctorReport {
   readers: ReaderNode[];
+  /**
+   * pcscd's readers, each tied to its USB device (`device.busPath` matches a reader's `busPath`):
+   * by the driver's USB path (SCardControl 3601, libccid ≥ 1.7.1), else by name and serial or
+   * VID:PID, saying so. Absent when no pcscd answers.
+   */
+  pcscdReaders?: ReaderLink[];
   /** The rules text for readers without a GROUP rule for pcscd's group (with --print-rule/--write). */
   rule?: string;
   /** Readers the rule covers. */
@@ -61,8 +69,10 @@ export async function runUdevCheck(o: UdevCheckOptions = {}): Promise<UdevCheckR
     probe,
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  const readers = await readerNodes(probe, (await pcscdSocket(probe, o.socket)).path);
-  const out: UdevCheckResult = { ...report, readers };
+  const socket = (await pcscdSocket(probe, o.socket)).path;
+  const readers = await readerNodes(probe, socket);
+  const links = await pcscdReaderLinks(probe, probe.path(socket), o.signal);
+  const out: UdevCheckResult = { ...report, readers, ...(links ? { pcscdReaders: links } : {}) };
   if (o.rule || o.write) {
     const group = 'pcscd';
     const lacking = readersLackingRule(readers, group);

@@ -36,8 +36,10 @@ export async function establishContext(opts: EstablishOptions = {}): Promise<Con
     // is the answer, and a socket the user named (--socket, PCSCLITE_CSOCK_NAME) means pcscd.
     const named = opts.socket !== undefined || (opts.env ?? process.env).PCSCLITE_CSOCK_NAME !== undefined;
     if (!(e instanceof PcscError && e.code === Scard.E_NO_SERVICE) || named || !factories.has('usb')) throw e;
+    const why = `pcscd is not running (${e.detail ?? 'no socket'})`;
+    let usb: Context;
     try {
-      return await factory('usb')(opts);
+      usb = await factory('usb')(opts);
     } catch (usbErr) {
       throw new PcscError(
         Scard.E_NO_SERVICE,
@@ -45,5 +47,15 @@ export async function establishContext(opts: EstablishOptions = {}): Promise<Con
         { cause: e },
       );
     }
+    // Neither pcscd nor a USB reader: the answer is "no service", not an empty reader list or a wait forever.
+    const readers = await usb.listReaders().catch(() => []);
+    if (readers.length === 0) {
+      await usb.release().catch(() => undefined);
+      throw new PcscError(Scard.E_NO_SERVICE, `${e.detail ?? 'no pcscd'}, and no USB reader is plugged in`, {
+        cause: e,
+      });
+    }
+    usb.info.fallback = `${why}; using USB readers directly`;
+    return usb;
   }
 }

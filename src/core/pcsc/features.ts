@@ -3,7 +3,7 @@
 
 import { ProtocolError } from '../errors.js';
 
-export const FEATURE_NAMES: Readonly<Record<number, string>> = {
+export const FEATURE_NAMES = {
   0x01: 'VERIFY_PIN_START',
   0x02: 'VERIFY_PIN_FINISH',
   0x03: 'MODIFY_PIN_START',
@@ -24,7 +24,10 @@ export const FEATURE_NAMES: Readonly<Record<number, string>> = {
   0x12: 'GET_TLV_PROPERTIES',
   0x13: 'CCID_ESC_COMMAND',
   0x20: 'EXECUTE_PACE',
-};
+} as const satisfies Readonly<Record<number, string>>;
+
+/** A PC/SC part 10 feature's name (FEATURE_… without the prefix), or `UNKNOWN_0xNN` for a tag not in the list. */
+export type FeatureName = (typeof FEATURE_NAMES)[keyof typeof FEATURE_NAMES] | `UNKNOWN_0x${string}`;
 
 /** The PC/SC part 10 feature tag of the reader's TLV properties. */
 export const FEATURE_GET_TLV_PROPERTIES = 0x12;
@@ -33,7 +36,7 @@ export const FEATURE_GET_TLV_PROPERTIES = 0x12;
 export interface Feature {
   tag: number;
   /** FEATURE_… name without the prefix, or `UNKNOWN_0xNN`. */
-  name: string;
+  name: FeatureName;
   /** The control code to pass to SCardControl for this feature. */
   controlCode: number;
 }
@@ -55,13 +58,14 @@ export function decodeFeatures(bytes: Uint8Array): Feature[] {
         ((bytes[i + 4] as number) << 8) |
         (bytes[i + 5] as number)) >>>
       0;
-    out.push({ tag, name: FEATURE_NAMES[tag] ?? `UNKNOWN_0x${hex(tag)}`, controlCode: code });
+    const name: FeatureName = (FEATURE_NAMES as Readonly<Record<number, FeatureName>>)[tag] ?? `UNKNOWN_0x${hex(tag)}`;
+    out.push({ tag, name, controlCode: code });
     i += 2 + len;
   }
   return out;
 }
 
-const PROPERTY_NAMES: Readonly<Record<number, string>> = {
+const PROPERTY_NAMES = {
   1: 'wLcdLayout',
   2: 'bEntryValidationCondition',
   3: 'bTimeOut2',
@@ -74,12 +78,15 @@ const PROPERTY_NAMES: Readonly<Record<number, string>> = {
   10: 'dwMaxAPDUDataSize',
   11: 'wIdVendor',
   12: 'wIdProduct',
-};
+} as const satisfies Readonly<Record<number, string>>;
+
+/** A TLV property's name as PC/SC part 10 spells it (`bMaxPINSize`, …), or `unknownN` for tag N not in the list. */
+export type TlvPropertyName = (typeof PROPERTY_NAMES)[keyof typeof PROPERTY_NAMES] | `unknown${number}`;
 
 /** One of a reader's TLV properties (FEATURE_GET_TLV_PROPERTIES). */
 export interface TlvProperty {
   tag: number;
-  name: string;
+  name: TlvPropertyName;
   /** Little-endian integer for b/w/dw properties, text for sFirmwareID, hex otherwise. */
   value: number | string;
 }
@@ -95,7 +102,7 @@ export function decodeTlvProperties(bytes: Uint8Array): TlvProperty[] {
     if (i + 2 + len > bytes.length)
       throw new ProtocolError(`TLV properties: tag ${tag} announces ${len} bytes, ${bytes.length - i - 2} remain`);
     const v = bytes.subarray(i + 2, i + 2 + len);
-    const name = PROPERTY_NAMES[tag] ?? `unknown${tag}`;
+    const name: TlvPropertyName = (PROPERTY_NAMES as Readonly<Record<number, TlvPropertyName>>)[tag] ?? `unknown${tag}`;
     let value: number | string;
     if (name.startsWith('s')) value = Buffer.from(v).toString('latin1');
     else if (len >= 1 && len <= 4) value = v.reduceRight((acc, b) => acc * 256 + b, 0);

@@ -11,10 +11,10 @@ export type CardPresence = 'absent' | 'present' | 'mute' | 'unavailable' | 'unkn
 /** The daemon a monitor talks to. */
 export interface DaemonInfo {
   backend: string;
-  /** The negotiated pcscd protocol ("4:4"); empty on the USB backend. */
-  protocol: string;
-  /** pcscd's socket; empty on the USB backend. */
-  socket: string;
+  /** The negotiated pcscd protocol ("4:4"); absent on the USB backend. */
+  protocol?: string;
+  /** pcscd's socket; absent on the USB backend. */
+  socket?: string;
 }
 
 /** One reader's state in words: the fields every reader event has (and `pcsc scan -c` prints). */

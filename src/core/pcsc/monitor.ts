@@ -353,7 +353,8 @@ async function probePnp(ctx: Context): Promise<boolean> {
 }
 
 function daemonInfo(ctx: Context): DaemonInfo {
-  return { backend: ctx.info.backend, protocol: ctx.info.protocol ?? '', socket: ctx.info.socket ?? '' };
+  const { backend, protocol, socket } = ctx.info;
+  return { backend, ...(protocol !== undefined ? { protocol } : {}), ...(socket !== undefined ? { socket } : {}) };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

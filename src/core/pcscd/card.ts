@@ -146,7 +146,7 @@ export class PcscdCard implements Card {
       const e = entries.find((x) => x.name === this.reader);
       if (!e) return { rv: Scard.E_READER_UNAVAILABLE, detail: `reader "${this.reader}" is gone` };
       const r = await this.exchange(async (s) =>
-        decodeHandle(await s.call(encodeStatus(this.hCard), Size.STATUS, 'SCARD_STATUS')),
+        decodeHandle(await s.call(encodeStatus(this.hCard), Size.STATUS, 'SCARD_STATUS', { timeout: s.quickTimeout })),
       );
       if (r.rv !== Scard.S_SUCCESS) return { rv: r.rv, detail: 'status' };
       return {

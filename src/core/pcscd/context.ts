@@ -1,7 +1,7 @@
 // A PC/SC context on pcscd (docs/protocol.md#calls, docs/protocol.md#connections): one socket, one hContext,
 // every call serialised on it.
 
-import { PcscError, ProtocolError, Scard } from '../errors.js';
+import { PcscError, ProtocolError, Scard, UsageError } from '../errors.js';
 import { Scope, Share, protocolMask } from '../scard/constants.js';
 import type {
   Card,
@@ -61,10 +61,12 @@ export class PcscdContext implements Context {
 
   static async establish(opts: PcscdContextOptions = {}): Promise<PcscdContext> {
     const { path } = resolveSocketPath({ path: opts.socket, env: opts.env });
+    const scope = scopeValue(opts.scope); // a bad name fails before anything is opened
     const session = await Session.open({ ...opts, path });
     try {
       const reply = decodeEstablish(
-        await session.call(encodeEstablish(scopeValue(opts.scope)), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
+        await session.call(encodeEstablish(scope), Size.ESTABLISH, 'SCARD_ESTABLISH_CONTEXT', {
+          timeout: session.quickTimeout,
           signal: opts.signal,
         }),
       );
@@ -154,7 +156,17 @@ export class PcscdContext implements Context {
         this.session.layout,
         await this.session.call(req, this.session.layout.connectSize, 'SCARD_CONNECT', { signal: opts.signal }),
       ),
-    );
+    ).catch((e: unknown) => {
+      // pcscd answers a CONNECT at once unless another program's transaction holds the card: it then
+      // waits for the transaction to end (docs/protocol.md#connect_struct).
+      if (e instanceof PcscError && e.code === Scard.E_TIMEOUT)
+        throw new PcscError(
+          Scard.E_TIMEOUT,
+          `pcscd held the connection to "${reader}" for ${this.session.requestTimeout / 1000} s: another program keeps a transaction open on the card`,
+          { cause: e },
+        );
+      throw e;
+    });
     if (reply.rv !== Scard.S_SUCCESS) throw new PcscError(reply.rv, `connecting to "${reader}"`);
     return new PcscdCard(this, reply.hCard, reader, share, reply.activeProtocol);
   }
@@ -193,7 +205,7 @@ export class PcscdContext implements Context {
         await this.run(async () => {
           // Closing the socket releases the context anyway
           // (docs/protocol.md#establishing-and-releasing-a-context): never wait long for this reply.
-          const wait = Math.min(this.session.requestTimeout, RELEASE_TIMEOUT_MS);
+          const wait = Math.min(this.session.quickTimeout, RELEASE_TIMEOUT_MS);
           const r = decodeRelease(
             await this.session.call(encodeRelease(this.hContext), Size.RELEASE, 'SCARD_RELEASE_CONTEXT', {
               timeout: wait,
@@ -214,7 +226,11 @@ export class PcscdContext implements Context {
   }
 }
 
-function scopeValue(scope: PcscdContextOptions['scope']): number {
+/** EstablishOptions.scope as sent: a name's SCARD_SCOPE_* value, a number as is; an unknown name is a UsageError. */
+export function scopeValue(scope: PcscdContextOptions['scope']): number {
   if (scope === undefined) return Scope.SYSTEM;
-  return typeof scope === 'number' ? scope : Scope[scope.toUpperCase() as keyof typeof Scope];
+  if (typeof scope === 'number') return scope;
+  const v = (Scope as Readonly<Record<string, number>>)[String(scope).toUpperCase()];
+  if (v === undefined) throw new UsageError(`scope "${scope}" is not one of user, terminal, system, global`);
+  return v;
 }

@@ -19,6 +19,13 @@ import { decodeVersion, encodeGetReadersState, encodeVersion } from './messages/
 import { getU32 } from './messages/wire.js';
 import { versionStep } from './negotiate.js';
 
+/**
+ * The bound on replies pcscd sends at once (CMD_VERSION, ESTABLISH, the reader list, RELEASE, STATUS): a daemon
+ * that accepted the connection and says nothing for this long is hung (or a proxy in front of it is wedged).
+ * Calls that legitimately wait (TRANSMIT, CONTROL, CONNECT, GET_STATUS_CHANGE) keep requestTimeout or their own.
+ */
+export const QUICK_REPLY_MS = 5000;
+
 /** How long Session.open waits before trying again after a reset (see there). */
 const RETRY_AFTER_RESET_MS = 100;
 
@@ -49,6 +56,8 @@ export class Session {
   readonly layout: Layout;
   readonly daemonVersion: { major: number; minor: number };
   readonly requestTimeout: number;
+  /** The bound on replies pcscd sends at once: QUICK_REPLY_MS, or requestTimeout when that is shorter. */
+  readonly quickTimeout: number;
 
   private constructor(conn: PcscdConnection, n: Negotiated, requestTimeout: number) {
     this.conn = conn;
@@ -56,6 +65,7 @@ export class Session {
     this.layout = n.layout;
     this.daemonVersion = n.daemonVersion;
     this.requestTimeout = requestTimeout;
+    this.quickTimeout = Math.min(requestTimeout, QUICK_REPLY_MS);
   }
 
   static async open(opts: SessionOptions): Promise<Session> {
@@ -74,7 +84,7 @@ export class Session {
     const requestTimeout = opts.requestTimeout ?? 30_000;
     const conn = await PcscdConnection.open(opts.path, opts.connectTimeout, opts.signal);
     try {
-      const n = await negotiate(conn, opts, requestTimeout);
+      const n = await negotiate(conn, opts, Math.min(requestTimeout, QUICK_REPLY_MS));
       return new Session(conn, n, requestTimeout);
     } catch (e) {
       conn.close();
@@ -160,7 +170,16 @@ async function negotiate(conn: PcscdConnection, opts: SessionOptions, timeout: n
   for (;;) {
     conn.write(encodeVersion({ major: PROTOCOL_MAJOR, minor }));
     const reply = decodeVersion(
-      await conn.read(Size.VERSION, { timeout, signal: opts.signal, what: 'reply to CMD_VERSION' }),
+      await conn
+        .read(Size.VERSION, { timeout, signal: opts.signal, what: 'reply to CMD_VERSION' })
+        .catch((e: unknown) => {
+          if (!(e instanceof PcscError && e.code === Scard.E_TIMEOUT)) throw e;
+          throw new PcscError(
+            Scard.E_TIMEOUT,
+            `pcscd accepted the connection at ${conn.path} but did not answer CMD_VERSION in ${timeout / 1000} s (a hung daemon, or a wedged proxy in front of it)`,
+            { cause: e },
+          );
+        }),
     );
     const step = versionStep(minor, reply, retried, maxMinor);
     if (step.kind === 'fail') throw new PcscError(step.rv, step.detail);

@@ -121,7 +121,8 @@ export class StateChannel {
   private async readFixedArray(s: Session, what: string): Promise<ReaderStateEntry[]> {
     const es = s.layout.entrySize;
     const count = this.entries ?? MAX_READERS_CONTEXTS;
-    const parts = [await s.readMore(count * es, `reader-state array (${what})`)];
+    // pcscd sends the array at once (for 4:4's WAIT_READER_STATE_CHANGE too: the event comes later).
+    const parts = [await s.readMore(count * es, `reader-state array (${what})`, s.quickTimeout)];
     if (this.entries === undefined) {
       // A daemon built with a larger PCSCLITE_MAX_READERS_CONTEXTS (Fedora) sends more entries
       // in the same write; take the whole entries already here, and remember the count.
@@ -141,7 +142,10 @@ export class StateChannel {
       }
       // 4:6: size, array, and the size again: the array can grow between the two requests.
       s.conn.write(encodeGetReadersStateSize());
-      const n = getI32(await s.readMore(Size.READERS_STATE_SIZE, 'reply to CMD_GET_READERS_STATE_SIZE'), 0);
+      const n = getI32(
+        await s.readMore(Size.READERS_STATE_SIZE, 'reply to CMD_GET_READERS_STATE_SIZE', s.quickTimeout),
+        0,
+      );
       if (n < 0 || n > MAX_SANE_ENTRIES) throw new ProtocolError(`CMD_GET_READERS_STATE_SIZE returned ${n}`);
       s.conn.write(Buffer.concat([encodeGetReadersStateArray(), encodeGetReadersStateSize()]));
       const array = await s.readMore(n * s.layout.entrySize, 'reader-state array (CMD_GET_READERS_STATE_ARRAY)');

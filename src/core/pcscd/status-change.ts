@@ -7,7 +7,7 @@ import { evaluateReader, type ReaderSnapshot } from '../scard/evaluate.js';
 import {
   CardState,
   StateFlag,
-  stateFlagNames,
+  readerState,
   type ReaderState,
   type ReaderStateQuery,
   type WaitOptions,
@@ -51,14 +51,7 @@ export async function getStatusChange(
   const atr = new Array<Buffer>(n).fill(Buffer.alloc(0));
   const active = cur.map((c) => (c & StateFlag.IGNORE) === 0);
   const result = (): ReaderState[] =>
-    queries.map((q, i) => ({
-      reader: q.reader,
-      eventState: ev[i] as number,
-      flags: stateFlagNames(ev[i] as number),
-      eventCount: (ev[i] as number) >>> 16,
-      changed: changed[i] as boolean,
-      atr: atr[i] as Buffer,
-    }));
+    queries.map((q, i) => readerState(q.reader, ev[i] as number, changed[i] as boolean, atr[i] as Buffer));
   if (!active.some(Boolean)) return result();
 
   const timeout = opts.timeout ?? Infinity;

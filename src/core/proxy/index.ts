@@ -7,3 +7,4 @@ export { boundPath, takeActivation, type Activation } from './activation.js';
 export { systemdUnits, UNIT_LISTEN, UNIT_NAME, type SystemdUnits } from './systemd-units.js';
 export { OWNER_ONLY, parseSocketMode } from './listen.js';
 export type { ProxyCall, ProxyEvent, ProxyOptions } from './types.js';
+export { CallSummary, type CallStats, type ClientSummary, type SpySummary } from './summary.js';

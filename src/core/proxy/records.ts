@@ -23,7 +23,7 @@ export function commandName(command: number | string): string {
 }
 
 export function callRecord(
-  s: { id: number; versioned: boolean; protocol: string },
+  s: { id: number; versioned: boolean; protocol: string; peer?: { pid: number; command: string } | undefined },
   command: number | string,
   time: Date,
   t0: bigint,
@@ -34,6 +34,7 @@ export function callRecord(
   return {
     time: time.toISOString(),
     client: s.id,
+    ...(s.peer ? { pid: s.peer.pid, process: s.peer.command } : {}),
     ...(s.versioned ? { clientProtocol: s.protocol } : {}),
     command: commandName(command),
     ...rest,

@@ -13,6 +13,7 @@ import { listenOnPath, type Listener } from './listen.js';
 import { ReaderEventCounter } from './reader-events.js';
 import { ProxySession, type ProxyShared } from './session.js';
 import type { ProxyCall, ProxyEvent, ProxyOptions } from './types.js';
+import type { SocketPeerProcess } from '../system/socket-peer.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 
@@ -99,15 +100,49 @@ export class ProxyServer {
     const session = new ProxySession(id, new ClientStream(sock), shared);
     this.sessions.add(session);
     this.sockets.add(sock);
-    shared.emitEvent({ kind: 'connected', client: id });
-    void session.run().finally(() => {
-      this.sessions.delete(session);
-      this.sockets.delete(sock);
-    });
+    // The spy labels each connection with its process: found before the first call is served (bounded), so
+    // that every record of the connection carries it.
+    const found = shared.tracing ? clientProcess(sock) : Promise.resolve(undefined);
+    void found
+      .then((peer) => {
+        session.peer = peer;
+        const who = peer ? { pid: peer.pid, uid: peer.uid, process: peer.command, argv: peer.argv } : {};
+        shared.emitEvent({ kind: 'connected', client: id, ...who });
+        return session.run();
+      })
+      .finally(() => {
+        this.sessions.delete(session);
+        this.sockets.delete(sock);
+      });
   }
 
   private removeSocket(): void {
     this.listener.remove();
+  }
+}
+
+/** How long the spy looks for a client's process before serving it unlabelled. */
+const IDENTIFY_MS = 1000;
+
+/** The process at the other end of an accepted connection (Linux; undefined elsewhere or when not found). */
+async function clientProcess(sock: Socket): Promise<SocketPeerProcess | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  // Node keeps the descriptor on the socket's handle (no public API gives it, nor SO_PEERCRED).
+  const fd = (sock as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  const { createProbe } = await import('../system/probe.js');
+  const { ownSocketInode, peerProcess } = await import('../system/socket-peer.js');
+  let timer: NodeJS.Timeout | undefined;
+  const look = (async () => {
+    const probe = createProbe();
+    const inode = await ownSocketInode(probe, fd);
+    return inode === undefined ? undefined : peerProcess(probe, inode);
+  })().catch(() => undefined);
+  const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), IDENTIFY_MS)));
+  try {
+    return await Promise.race([look, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -15,6 +15,7 @@ import type { ClientStream } from './client-stream.js';
 import type { LayoutCache } from './layout-cache.js';
 import { dispatch } from './dispatch.js';
 import { callRecord, type CallFacts } from './records.js';
+import type { SocketPeerProcess } from '../system/socket-peer.js';
 import type { ReaderEventCounter } from './reader-events.js';
 import type { RawRequest } from './requests.js';
 import type { ProxyCall, ProxyEvent, ProxyOptions } from './types.js';
@@ -42,6 +43,8 @@ type Wake = 'request' | 'cancel' | 'note' | 'upstream-closed';
 
 export class ProxySession {
   readonly id: number;
+  /** The client's process, when the spy found it (src/core/system/socket-peer.ts). */
+  peer: SocketPeerProcess | undefined;
   /** @internal */ readonly client: ClientStream;
   /** @internal */ readonly shared: ProxyShared;
   /** @internal The client's protocol minor and reader-name layout. */

@@ -44,6 +44,10 @@ export interface ProxyCall {
   time: string;
   /** The client connection's number (1, 2, …) within this proxy run. */
   client: number;
+  /** The client's process id, when found (spy, Linux: src/core/system/socket-peer.ts). */
+  pid?: number;
+  /** The client's program ("pcsc_scan", "scdaemon"), when found. */
+  process?: string;
   /** Protocol the client speaks, once it said ("4:4"). */
   clientProtocol?: string;
   /** pcsc-lite's name of the command (SCARD_TRANSMIT, CMD_WAIT_READER_STATE_CHANGE …), or NOTIFICATION. */
@@ -80,7 +84,8 @@ export interface ProxyCall {
 }
 
 export type ProxyEvent =
-  | { kind: 'connected'; client: number }
+  /** A client connected; with the spy on Linux, its process (pid, uid, program, command line) when found. */
+  | { kind: 'connected'; client: number; pid?: number; uid?: number; process?: string; argv?: string[] }
   | { kind: 'disconnected'; client: number; reason?: string }
   | { kind: 'upstream-error'; client: number; message: string }
   /** The proxy gave up on a client that broke a bound (docs/proxy.md, "Bounds"). */

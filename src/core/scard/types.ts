@@ -65,6 +65,11 @@ export interface ContextInfo {
   socket?: string;
   /** The version pcscd announced ("4:5"), which can be newer than the protocol spoken; pcscd only. */
   daemonVersion?: string;
+  /**
+   * Set when backend `auto` fell back to USB, in one line: "pcscd is not running (no pcscd socket at
+   * /run/pcscd/pcscd.comm); using USB readers directly". Programs should show it: the fallback is never silent.
+   */
+  fallback?: string;
 }
 
 /** One entry of a getStatusChange request. */
@@ -91,6 +96,11 @@ export interface ReaderState {
   eventCount: number;
   changed: boolean;
   atr: Buffer;
+}
+
+/** A getStatusChange result entry as both backends build it: flags and counter read from eventState. */
+export function readerState(reader: string, eventState: number, changed: boolean, atr: Buffer): ReaderState {
+  return { reader, eventState, flags: stateFlagNames(eventState), eventCount: eventState >>> 16, changed, atr };
 }
 
 /** Bounds on a wait: a timeout in milliseconds and an AbortSignal. */

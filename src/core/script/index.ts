@@ -6,6 +6,7 @@ export { parseApduText, parseScript } from './parse.js';
 export type { ApduItem, ApduTextOptions, ParseScriptOptions, ResetItem, ScriptItem } from './parse.js';
 export { repeatScript, runScript, ScriptAbort } from './runner.js';
 export type { ApduRecord, RepeatOutcome, ResetRecord, RunOptions, RunOutcome, RunRecord } from './runner.js';
+export { exchange, getResponseApdu, type Step, type T0Options, type T0Result } from '../card/t0.js';
 export { matchSw, parseSwPattern, parseSwPatterns, swPatternsText, type SwPattern } from '../card/sw.js';
 export { isSecretCommand, redactCommandHex, SECRET_COMMANDS, secretRanges } from '../card/redact.js';
 export type { RedactOptions, SecretCommand } from '../card/redact.js';

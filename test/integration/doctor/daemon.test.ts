@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SOCKET, type Card } from '../../../src/core/index.js';
+import type { Card } from '../../../src/core/index.js';
+import { DEFAULT_SOCKET } from '../../../src/core/pcscd/socket-path.js';
 import { PcscdContext } from '../../../src/core/pcscd/context.js';
 import { runDoctor, type DoctorReport } from '../../../src/core/doctor/index.js';
 import { pcsc, type CliResult } from '../../helpers/cli.js';
@@ -95,7 +96,11 @@ describe('doctor with the real pcscd up', () => {
       r = await runDoctor({ ids: ['pcscd.readers'], socket: rig.socket });
       const c = by(r, 'pcscd.readers');
       expect(c?.status).toBe('fail');
-      expect(c?.summary).toBe('Virtual PCD 00 00: held exclusively by another program (SCARD_E_SHARING_VIOLATION)');
+      // The holder is this very process, which doctor leaves out of "connected to pcscd now"
+      // (test/integration/clients.pcscd.test.ts names holders in other processes).
+      expect(c?.summary).toBe(
+        'Virtual PCD 00 00: held exclusively by another program (SCARD_E_SHARING_VIOLATION) — no other program is connected to pcscd now',
+      );
       expectHolderFix(c?.fix);
     } finally {
       await card?.disconnect('leave');
@@ -113,7 +118,7 @@ describe('doctor with the real pcscd up', () => {
       const c = by(r, 'pcscd.readers');
       expect(c?.status).toBe('fail');
       expect(c?.details).toEqual([
-        `${rig.readers[0]}: busy: another program keeps a transaction open on the card (pcscd held a shared connect for over 5 s)`,
+        `${rig.readers[0]}: busy: another program keeps a transaction open on the card (pcscd held a shared connect for over 5 s) — no other program is connected to pcscd now`,
         `${rig.readers[1]}: no card`,
       ]);
       expectHolderFix(c?.fix);

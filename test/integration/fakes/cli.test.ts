@@ -48,6 +48,7 @@ describe.each(RELEASE_LINES)('pcsc scan -r on pcscd $line', (line) => {
     expect(j.exitCode).toBe(0);
     expect(JSON.parse(j.stdout)).toEqual({
       readers: [{ name: READER }, { name: READER2 }],
+      backend: 'pcscd',
       daemon: { protocol: line.expected, socket: fake.path },
     });
     expect(fake.violations).toEqual([]);

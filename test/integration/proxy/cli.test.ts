@@ -10,6 +10,7 @@ import { pcsc as runCli, requireBuild, startCli } from '../../helpers/cli.js';
 import { requireFiles, startProcess, type Proc } from '../../rig/processes.js';
 import { startRig, type Rig } from '../../rig/rig.js';
 import { pinCard } from './pin-card.js';
+import type { SpySummary } from '../../../src/core/proxy/index.js';
 
 const R0 = 'Virtual PCD 00 00';
 const SCRIPT = '00 E2 00 00 02 CA FE\n00 20 00 81 04 31 32 33 34\n00 20 00 81 04 30 30 30 30\n';
@@ -31,11 +32,14 @@ function pcsc(args: string[], cwd?: string): Proc {
   return startCli(args, { ...process.env, NO_COLOR: '1' }, cwd);
 }
 
+let lastScriptorPid = 0;
+
 async function scriptorVia(socket: string): Promise<string[]> {
   const p = startProcess('scriptor', ['-r', R0], {
     env: { ...process.env, PCSCLITE_CSOCK_NAME: socket },
     stdin: SCRIPT,
   });
+  lastScriptorPid = p.pid;
   expect(await p.exited).toBe(0);
   return p.lines;
 }
@@ -57,10 +61,25 @@ describe('pcsc spy', () => {
     expect(spy.lines).toContain('pcsc: stopped after 1 client connection');
     expect(existsSync(listen)).toBe(false);
     expect(statSync(output).mode & 0o777).toBe(0o600);
-    const records = readFileSync(output, 'utf8')
+    const lines = readFileSync(output, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The last line is the per-call summary; the others are calls, each labelled with scriptor's process.
+    const records = lines.slice(0, -1);
+    const summary = lines.at(-1)?.summary as SpySummary;
+    expect(records.every((r) => r.pid === lastScriptorPid && r.process === 'scriptor')).toBe(true);
+    expect(summary.clients).toHaveLength(1);
+    expect(summary.clients[0]).toMatchObject({ client: 1, pid: lastScriptorPid, process: 'scriptor' });
+    expect(summary.clients[0]?.calls.find((c) => c.command === 'SCARD_TRANSMIT')).toMatchObject({
+      calls: 3,
+      errors: 0,
+    });
+    const tr = summary.total.find((c) => c.command === 'SCARD_TRANSMIT');
+    expect(tr?.meanUs).toBe(Math.round((tr?.totalUs ?? 0) / 3));
+    expect(spy.lines.some((l) => l.startsWith(`pcsc: client 1 connected: scriptor (pid ${lastScriptorPid}`))).toBe(
+      true,
+    );
     const commands = records.map((r) => r.command);
     expect(commands.slice(0, 2)).toEqual(['CMD_VERSION', 'SCARD_ESTABLISH_CONTEXT']);
     expect(commands).toContain('SCARD_CONNECT');
@@ -97,6 +116,12 @@ describe('pcsc spy', () => {
     );
     expect(verify[1]).toMatch(/sw=63C2 \(Warning: counter is 2 \(for VERIFY: wrong PIN, 2 tries left\)\)/);
     expect(spy.lines.some((l) => /SCARD_CONNECT .*share=shared preferred=T=0\|T=1 protocol=T=1/.test(l))).toBe(true);
+    // Each line names the client's process; at exit, the per-call summary.
+    expect(verify[0]).toContain(` #1 scriptor[${lastScriptorPid}] SCARD_TRANSMIT `);
+    const at = spy.lines.indexOf(`Client #1: scriptor (pid ${lastScriptorPid})`);
+    expect(at).toBeGreaterThan(0);
+    expect(spy.lines[at + 1]).toMatch(/^ {2}FUNCTION +CALLS +ERRORS +TOTAL ms +MEAN ms$/);
+    expect(spy.lines.slice(at).some((l) => /^ {2}SCARD_TRANSMIT +3 +0 +\d+\.\d{3} +\d+\.\d{3}$/.test(l))).toBe(true);
   });
 });
 

@@ -121,6 +121,11 @@ await step('cli-scan', () => ({
   text: cli(['scan', '--backend', 'usb', '-r']),
   json: cliJson(['scan', '--backend', 'usb', '-r']),
 }));
+// --backend auto with no pcscd at the default socket: USB answers, and one stderr line says so.
+await step('cli-scan-auto', () => ({
+  text: cli(['scan', '-r']),
+  json: cliJson(['scan', '-r']),
+}));
 await step('cli-apdu', () => ({
   text: cli(['apdu', '--backend', 'usb', '--reader', '0', CLI_APDUS[0]]),
   json: cliJson(['apdu', '--backend', 'usb', '--reader', '0', ...CLI_APDUS]),

@@ -1,6 +1,11 @@
 // PC/SC part 10 feature list and TLV properties.
 import { describe, expect, it } from 'vitest';
-import { decodeFeatures, decodeTlvProperties } from '../../../src/core/pcsc/features.js';
+import {
+  decodeFeatures,
+  decodeTlvProperties,
+  type FeatureName,
+  type TlvPropertyName,
+} from '../../../src/core/pcsc/features.js';
 import { hex as h } from '../../helpers/hex.js';
 
 describe('decodeFeatures', () => {
@@ -35,5 +40,20 @@ describe('decodeTlvProperties', () => {
   });
   it('refuses a value that runs past the end', () => {
     expect(() => decodeTlvProperties(h('0A 04 00 00'))).toThrow(/announces 4 bytes, 2 remain/);
+  });
+});
+
+// Checked by the type checker (npm run lint: tsc over test/): the names are closed sets, so a
+// misspelt name in a caller's comparison is a compile error, not a comparison that is never true.
+describe('feature and property names are string unions', () => {
+  it('accepts the names of the lists and the unknown forms, and no other string', () => {
+    const known: FeatureName[] = ['VERIFY_PIN_DIRECT', 'UNKNOWN_0x7F'];
+    const props: TlvPropertyName[] = ['bMaxPINSize', 'unknown42'];
+    // @ts-expect-error not a PC/SC part 10 feature
+    const misspelt: FeatureName = 'VERIFY_PIN_DIRCT';
+    // @ts-expect-error not a TLV property
+    const wrong: TlvPropertyName = 'maxPinSize';
+    expect([...known, ...props, misspelt, wrong]).toHaveLength(6);
+    expect(decodeFeatures(h('06 04 42 33 00 06'))[0]?.name satisfies FeatureName | undefined).toBe('VERIFY_PIN_DIRECT');
   });
 });

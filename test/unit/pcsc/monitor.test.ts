@@ -11,13 +11,13 @@ import {
   PNP_NOTIFICATION,
   PcscError,
   Scard,
-  stateFlagNames,
   type Card,
   type Context,
   type ReaderState,
   type ReaderStateQuery,
   type WaitOptions,
 } from '../../../src/core/index.js';
+import { stateFlagNames } from '../../../src/core/scard/types.js';
 
 const EMPTY = 0x10,
   PRESENT = 0x20,

@@ -119,8 +119,8 @@ describe('parseProcNetUnix', () => {
       connected(12, '/tmp/a b/agent.1') +
       '0000000000000000: 00000002 00000000 00000000 0002 01 13\n';
     expect(parseProcNetUnix(t)).toEqual([
-      { inode: 11, path: '/tmp/a b/agent.1', listening: true },
-      { inode: 12, path: '/tmp/a b/agent.1', listening: false },
+      { inode: 11, path: '/tmp/a b/agent.1', listening: true, connected: false },
+      { inode: 12, path: '/tmp/a b/agent.1', listening: false, connected: true },
     ]);
   });
 });

@@ -17,6 +17,12 @@ const CONTRACTS: { command: string; types: [file: string, name: string][]; doc: 
     doc: 'docs/scan.md',
     section: '### JSON (NDJSON in watch mode)',
   },
+  {
+    command: 'clients',
+    types: [['src/cli/clients/result.ts', 'ClientsResult']],
+    doc: 'docs/clients.md',
+    section: '### JSON',
+  },
   { command: 'atr', types: [['src/cli/atr/result.ts', 'AtrResult']], doc: 'docs/scan.md', section: '## `pcsc atr`' },
   { command: 'apdu', types: [['src/cli/apdu/result.ts', 'ApduResult']], doc: 'docs/apdu.md', section: '### JSON' },
   {

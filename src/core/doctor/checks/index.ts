@@ -12,6 +12,7 @@ import { pcscdProtocol, pcscdReaders, pcscdSocket } from './pcscd-socket.js';
 import { polkit } from './polkit.js';
 import { pcscdGroup, udevIgnore, udevKernelDriver, udevNodeAccess, udevReaders } from './udev.js';
 import { driversUsbBackend } from './usb-backend.js';
+import { wslUsbip } from './wsl.js';
 
 export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   pcscdInstalled,
@@ -25,6 +26,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   sandbox,
   polkit,
   udevReaders,
+  wslUsbip,
   udevNodeAccess,
   udevIgnore,
   udevKernelDriver,

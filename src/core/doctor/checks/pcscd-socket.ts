@@ -8,6 +8,8 @@ import { probeVersions } from '../pcscd-versions.js';
 import { broken, CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
 import { DEFAULT_SOCKET, LEGACY_SOCKET, type SocketChoice } from '../../pcscd/socket-path.js';
 import { pcscdBinary } from '../../system/pcscd-info.js';
+import type { ReaderLink } from '../../udev/reader-link.js';
+import { readerLinks } from '../reader-links.js';
 import {
   asRoot,
   detectMachine,
@@ -21,7 +23,7 @@ import {
 import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor } from './client.js';
-import { holderFix } from './holders.js';
+import { busyReport, busyWho } from './holders.js';
 import { daemonSlots, fix, octal, result, socketPath } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
@@ -301,7 +303,14 @@ export const pcscdProtocol: DoctorCheck = {
   },
 };
 
-type ReaderVerdict = { reader: string; status: 'pass' | 'warn' | 'fail'; state: string; code?: string };
+type ReaderVerdict = {
+  reader: string;
+  status: 'pass' | 'warn' | 'fail';
+  state: string;
+  code?: string;
+  /** The driver's USB path (SCardControl 3601), and the sysfs device the reader is (src/core/udev/reader-link.ts). */
+  usb?: Omit<ReaderLink, 'reader'>;
+};
 
 export const pcscdReaders: DoctorCheck = {
   id: 'pcscd.readers',
@@ -334,15 +343,38 @@ export const pcscdReaders: DoctorCheck = {
       // behind another program's transaction would otherwise stall every reader after it.
       // Where pcscd's driver errors are logged: the journal under systemd, else wherever it was started to log.
       const log = (await detectMachine(ctx.probe)).init === 'systemd' ? 'journalctl -u pcscd' : "pcscd's log";
-      const verdicts = await Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal, log)));
+      // The USB paths on connections of their own, alongside: a busy reader delays both only once.
+      const [verdicts, links] = await Promise.all([
+        Promise.all(states.map((st) => tryReader(s.host, st.reader, st.flags, ctx.signal, log))),
+        readerLinks(
+          ctx.probe,
+          s.host,
+          states.map((st) => st.reader),
+          ctx.signal,
+        ),
+      ]);
+      verdicts.forEach((v, i) => {
+        const { reader: _, ...usb } = links[i] as ReaderLink;
+        v.usb = usb;
+      });
       const worst = verdicts.some((v) => v.status === 'fail')
         ? 'fail'
         : verdicts.some((v) => v.status === 'warn')
           ? 'warn'
           : 'pass';
       const bad = verdicts.filter((v) => v.status !== 'pass');
-      const details = verdicts.map((v) => `${v.reader}: ${v.state}`);
+      // A reader tied to no USB device and like none here (vpcd, a serial reader) gets no USB line.
+      const tied = (u?: Omit<ReaderLink, 'reader'>): boolean => !!u && (u.matchedBy !== 'none' || !!u.candidates);
       const exclusive = verdicts.some((v) => v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT');
+      // Who may hold it: the programs connected to pcscd now, this process left out.
+      const busy = exclusive ? await busyReport(ctx.probe, s.path, { exclude: [process.pid] }) : undefined;
+      const who = busyWho(busy?.clients);
+      for (const v of verdicts)
+        if (v.code === 'SCARD_E_SHARING_VIOLATION' || v.code === 'SCARD_E_TIMEOUT') v.state += who;
+      const details = verdicts.flatMap((v) => [
+        `${v.reader}: ${v.state}`,
+        ...(v.usb && tied(v.usb) ? [`${v.reader}: ${v.usb.note}`] : []),
+      ]);
       const unavailable = verdicts.some((v) => v.code === 'SCARD_STATE_UNAVAILABLE');
       return result(
         worst,
@@ -351,8 +383,8 @@ export const pcscdReaders: DoctorCheck = {
           : bad.map((v) => `${v.reader}: ${v.state}`).join('; '),
         {
           details,
-          ...(exclusive
-            ? { fix: await holderFix(ctx.probe) }
+          ...(busy
+            ? { fix: busy.fix }
             : unavailable
               ? {
                   fix: fix(
@@ -360,7 +392,7 @@ export const pcscdReaders: DoctorCheck = {
                   ),
                 }
               : {}),
-          data: { readers: verdicts },
+          data: { readers: verdicts, ...(busy?.clients ? { clients: busy.clients } : {}) },
         },
       );
     } finally {

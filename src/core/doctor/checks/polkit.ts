@@ -8,7 +8,7 @@ import { findUser } from '../../system/accounts.js';
 import { installCommand, osInfo, packageName } from '../../system/os.js';
 import { pcscdBinary, pcscdDefaults, pcscdProcess, pcscdUnit, pcscdUser, splitWords } from '../../system/pcscd-info.js';
 import { processList } from '../../system/memo.js';
-import { detectMachine, mustElevate, shq, writeAsRoot } from '../../system/service.js';
+import { detectMachine, mustElevate, shq, writeAsRoot, type Machine } from '../../system/service.js';
 import { daemonSocket, fix, result, SCAN_TIMEOUT_MS } from './util.js';
 
 const POLICY = '/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy';
@@ -52,7 +52,8 @@ function actionDefaults(
   return out;
 }
 
-function ruleFor(user: string): string {
+/** A polkit rule allowing one user, by name (polkit(8): rules see subject.user, never a bare uid). */
+export function ruleFor(user: string): string {
   return [
     'polkit.addRule(function(action, subject) {',
     '    if ((action.id == "org.debian.pcsc-lite.access_pcsc" || action.id == "org.debian.pcsc-lite.access_card") &&',
@@ -61,6 +62,11 @@ function ruleFor(user: string): string {
     '    }',
     '});',
   ].join('\n');
+}
+
+/** The command that writes `rule` to `file` as root, as a single printf line. */
+export function writeRuleCommand(rule: string, file: string, m: Pick<Machine, 'elevate'>): string {
+  return writeAsRoot(`printf '%s\\n' ${rule.split('\n').map(shq).join(' ')}`, file, m);
 }
 
 export const polkit: DoctorCheck = {
@@ -159,13 +165,7 @@ export const polkit: DoctorCheck = {
           ],
           fix: fix(
             `Allow your user (${me}) with a polkit rule.`,
-            [
-              writeAsRoot(
-                `printf '%s\\n' ${ruleFor(me).split('\n').map(shq).join(' ')}`,
-                `/etc/polkit-1/rules.d/50-pcscd-${me}.rules`,
-                m,
-              ),
-            ],
+            [writeRuleCommand(ruleFor(me), `/etc/polkit-1/rules.d/50-pcscd-${me}.rules`, m)],
             mustElevate(m),
           ),
           data,

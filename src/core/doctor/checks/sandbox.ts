@@ -15,13 +15,15 @@ import {
   type SandboxInfo,
   type SocketOrigin,
 } from '../../system/sandbox.js';
+import { processList } from '../../system/memo.js';
 import { asRoot, detectMachine, mustElevate, shq } from '../../system/service.js';
 import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor, predictLibrary, type LibraryRow } from './client.js';
+import { ruleFor, writeRuleCommand } from './polkit.js';
 import { daemonSlots, fix, result, SCAN_TIMEOUT_MS, socketPath } from './util.js';
 
-type SocketState = 'missing' | 'not-a-socket' | 'stale' | 'refused' | 'answers';
+type SocketState = 'missing' | 'not-a-socket' | 'stale' | 'denied' | 'refused' | 'answers';
 
 interface Seen {
   path: string;
@@ -43,7 +45,7 @@ async function look(ctx: DoctorContext): Promise<Seen> {
     (await PcscdConnection.open(ctx.probe.path(path), 2000)).close();
   } catch (e) {
     const code = ((e as { cause?: NodeJS.ErrnoException }).cause as NodeJS.ErrnoException | undefined)?.code;
-    return { path, state: code === 'ECONNREFUSED' ? 'stale' : 'refused', origin };
+    return { path, state: code === 'ECONNREFUSED' ? 'stale' : code === 'EACCES' ? 'denied' : 'refused', origin };
   }
   try {
     return {
@@ -253,6 +255,58 @@ export const sandbox: DoctorCheck = {
         ),
         data,
       });
+    }
+    if (seen.state === 'denied') {
+      return result('fail', `The socket ${seen.path} in ${where(info)} does not let this user in (EACCES)`, {
+        details: [
+          `The socket's mode keeps this user (uid ${ctx.probe.uid ?? '?'}) out: pcscd's own socket is 0666, the bridge's (\`pcsc proxy\`) 0600 — then the container's user must map to the bridge's owner on the host.`,
+          ...details,
+        ],
+        fix: fix(
+          'Run the container as the host user who owns the socket (docker: --user "$(id -u)"; rootless podman maps its root to you), or share pcscd\'s own 0666 socket directory.',
+          [shareCommand(info)],
+        ),
+        data,
+      });
+    }
+    if (seen.state === 'refused' && CONTAINER_KINDS.includes(info.kind)) {
+      const own = !seen.origin.mounted && seen.origin.localDaemon.length > 0;
+      if (own) {
+        // LudovicRousseau/PCSC#59: a polkit-enabled pcscd in a container without polkitd refuses everyone.
+        const polkitd = (await processList(ctx.probe)).some((p) => (p.argv[0] ?? '').split('/').pop() === 'polkitd');
+        const m = await detectMachine(ctx.probe);
+        return result('fail', `The pcscd in ${where(info)} refuses every client`, {
+          details: [
+            `This container's own pcscd hangs up before answering: built with polkit, it asks polkitd about each client${polkitd ? '' : ', and no polkitd runs in here'} ("polkit_authority_get_sync failed" then "Rejected unauthorized PC/SC client" in its log; programs get "Access denied", LudovicRousseau/PCSC#59).`,
+            ...details,
+          ],
+          fix: fix(
+            "Run pcscd in the container without polkit: stop it and start it with --disable-polkit, and do the same in the image's entry point (or add --disable-polkit to PCSCD_ARGS in /etc/default/pcscd).",
+            [asRoot(['pkill', '-x', 'pcscd'], m), asRoot([m.pcscd.binary, '--disable-polkit'], m)],
+            mustElevate(m),
+          ),
+          data,
+        });
+      }
+      if (seen.origin.mounted) {
+        const uid = ctx.probe.uid;
+        return result('fail', `The host's pcscd refuses ${where(info)}: polkit on the host`, {
+          details: [
+            `The host's pcscd hangs up before answering: polkit on the host does not allow the user the container's processes run as there ("Rejected unauthorized PC/SC client" in the host's pcscd log; the default policy allows only active local sessions, which a container is not).`,
+            ...details,
+          ],
+          fix: fix(
+            `On the host, allow with a polkit rule the user the container's processes run as there, in place of HOSTUSER: docker without user namespaces and rootful podman keep the uid of in here (${uid ?? 'UID'}: \`getent passwd ${uid ?? 'UID'}\` on the host names it); rootless podman runs the container's root as you. Or add --disable-polkit to PCSCD_ARGS on the host (then anyone who can reach the socket may use the readers).`,
+            [
+              writeRuleCommand(ruleFor('HOSTUSER'), '/etc/polkit-1/rules.d/50-pcscd-container.rules', {
+                elevate: 'sudo',
+              }),
+            ],
+            true,
+          ),
+          data,
+        });
+      }
     }
     if (seen.state === 'refused' || !seen.answers) {
       return result('fail', `Cannot talk to the daemon at ${seen.path} in ${where(info)}`, {

@@ -290,10 +290,12 @@ describe('pcscd.readers', () => {
       expect(r.fix?.text).toMatch(/^Another program holds the card/);
       expect(r.fix?.commands).toBeUndefined();
       expect(JSON.stringify(r.fix)).not.toMatch(/scdaemon|gpgconf/);
+      // An scdaemon that runs but is not seen connected to pcscd is not named either: the fix names only the
+      // programs connected now (scdaemon among them: test/unit/system/pcsc-clients.test.ts).
       s.processes.push({ pid: 1820, argv: ['/usr/lib/gnupg/scdaemon', '--multi-server'], uid: 1000 });
       const withScd = await runCheck(s, 'pcscd.readers');
-      expect(withScd.fix?.text).toMatch(/^GnuPG's scdaemon runs \(pid 1820\)/);
-      expect(withScd.fix?.commands).toEqual(['gpgconf --kill scdaemon']);
+      expect(withScd.fix?.text).toMatch(/^Another program holds the card/);
+      expect(JSON.stringify(withScd.fix)).not.toMatch(/scdaemon|gpgconf/);
       await card.endTransaction();
     } finally {
       await other.release();

@@ -46,7 +46,7 @@ function libWithMarkers(sc: Scenario, dir: string, markers: string[]): void {
 /** A container: its marker, its own Debian 12 library, and the host's socket shared (or not). */
 async function container(
   kind: 'docker' | 'podman',
-  host: { daemon?: string; bind?: 'dir' | 'file'; stale?: boolean },
+  host: { daemon?: string; bind?: 'dir' | 'file'; stale?: boolean; polkit?: boolean },
   lib = '1.9.9',
 ): Promise<Scenario> {
   const sc = scenario();
@@ -56,7 +56,11 @@ async function container(
   libWithPc(sc, '/usr/lib/x86_64-linux-gnu', lib);
   sc.tree.file('/proc/self/mountinfo', ROOT + (host.bind === 'dir' ? DIR_BIND : host.bind === 'file' ? FILE_BIND : ''));
   if (host.daemon) {
-    const d = await daemonAt(sc, SOCK, { version: host.daemon });
+    const d = await daemonAt(sc, SOCK, {
+      version: host.daemon,
+      // polkit refusing the client: pcscd hangs up at accept (docs/protocol.md#access-control).
+      ...(host.polkit ? { polkit: { denyAccess: () => true } } : {}),
+    });
     if (host.stale) {
       // The daemon is gone and its socket file stays (what a file binding keeps after a restart).
       await d.stop();
@@ -117,6 +121,31 @@ for (const kind of ['docker', 'podman'] as const) {
       // The container's library is its own package: the upgrade names it and the daemon's release.
       expect(r.fix?.text).toContain('pcsc-lite 2.4.1 or later accepts every client from 4:4 on');
       expect(r.data).toMatchObject({ outcome: 'stopped', bridge: '$XDG_RUNTIME_DIR/pcsc-proxy/pcscd.comm' });
+    });
+    it("the host's polkit refuses the container's user: a rule on the host, by name", async () => {
+      s = await container(kind, { daemon: '2.2.3', bind: 'dir', polkit: true });
+      const r = await runCheck(s, 'sandbox');
+      expect(r.status).toBe('fail');
+      expect(r.summary).toBe(
+        `The host's pcscd refuses a ${kind} container${kind === 'podman' ? ' (signer)' : ''}: polkit on the host`,
+      );
+      expect(r.fix?.text).toContain('docker without user namespaces and rootful podman keep the uid of in here (0');
+      expect(r.fix?.commands?.[0]).toMatch(
+        /^printf '%s\\n' .*subject\.user == "HOSTUSER"\) \{.* \| sudo tee \/etc\/polkit-1\/rules\.d\/50-pcscd-container\.rules$/,
+      );
+      expect(r.data).toMatchObject({ socket: { state: 'refused', mounted: { mountPoint: '/run/pcscd' } } });
+    });
+    it("the container's own polkit-enabled pcscd without polkitd (PCSC#59): --disable-polkit", async () => {
+      s = await container(kind, { daemon: '2.2.3', polkit: true });
+      s.tree.file('/usr/sbin/pcscd', '');
+      s.processes = [{ pid: 12, argv: ['/usr/sbin/pcscd', '--foreground'], uid: 0 }];
+      const r = await runCheck(s, 'sandbox');
+      expect(r.status).toBe('fail');
+      expect(r.summary).toBe(
+        `The pcscd in a ${kind} container${kind === 'podman' ? ' (signer)' : ''} refuses every client`,
+      );
+      expect(r.details[0]).toContain('and no polkitd runs in here');
+      expect(r.fix?.commands).toEqual(['pkill -x pcscd', '/usr/sbin/pcscd --disable-polkit']);
     });
     it('names a stale file binding and gives the directory instead', async () => {
       s = await container(kind, { daemon: '1.9.9', bind: 'file', stale: true });

@@ -1,0 +1,8 @@
+// Names the pcsc CLI takes from the core that are not part of the library's API: which socket a
+// command reports or serves, the --reader flag's check, the one-shot reader line of `pcsc scan`, the USB path asked on a socket of its own.
+// Not a package.json export and no stability promise; as cheap to import as ".".
+
+export { DEFAULT_SOCKET, resolveSocketPath, type SocketChoice } from './pcscd/socket-path.js';
+export { checkReaderSpec } from './pcsc/select-reader.js';
+export { readerStatus } from './pcsc/monitor-events.js';
+export { readerUsbPathAt } from './pcsc/usb-path.js';
