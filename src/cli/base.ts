@@ -130,7 +130,7 @@ async function busyHintFor(socket: string | undefined): Promise<BusyHint | undef
   try {
     const [{ busyReport, createProbe }, { resolveSocketPath }] = await Promise.all([
       import('../core/doctor/index.js'),
-      import('../core/index.js'),
+      import('../core/internal.js'),
     ]);
     const probe = createProbe();
     if (probe.platform !== 'linux') return undefined;
