@@ -1,6 +1,7 @@
-// Start-up benchmark: `pcsc scan -r` against `pcsc_scan -r` and `node -e 0` on the same rig
-// (hyperfine runs, interleaved; medians), then where the time goes, stage by stage
-// (bench/startup-stages.mjs).
+// Start-up benchmark (issue 17): the five commands people run in loops, each a whole process,
+// against `node -e 0` (the floor of any Node program) and `pcsc_scan -r` (C, libpcsclite) on the
+// same rig: hyperfine runs, interleaved, medians; and `pcsc scan -r` through oclif's path
+// (PCSC_OCLIF=1: any PCSC_* variable turns the fast path off) for what the fast path saves.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,9 @@ import { startRig } from '../test/rig/rig.js';
 import { median } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The ATR of the issue (a MIFARE Classic 1K, named by the ATR list). */
+export const BENCH_ATR = '3B8F8001804F0CA000000306030001000000006A';
 
 export interface Timing {
   command: string;
@@ -48,11 +52,20 @@ function hyperfineOnce(
   });
 }
 
+export interface BenchCommand {
+  name: string;
+  command: string;
+  /** Added to the rig's environment for this command. */
+  env?: NodeJS.ProcessEnv;
+  /** The issue's goal: at most this many times `node -e 0`. */
+  goal?: number;
+}
+
 /**
  * Medians of the commands, interleaved: a few runs of each in turn, over and over, so that the
  * load of a shared machine weighs on every command alike (one hyperfine call per turn).
  */
-async function interleaved(commands: string[], env: NodeJS.ProcessEnv, runs: number): Promise<Timing[]> {
+async function interleaved(commands: BenchCommand[], env: NodeJS.ProcessEnv, runs: number): Promise<Timing[]> {
   const perTurn = 3;
   const times = commands.map((): number[] => []);
   const cpu = commands.map((): number[] => []);
@@ -60,66 +73,62 @@ async function interleaved(commands: string[], env: NodeJS.ProcessEnv, runs: num
     const order = commands.map((_, i) => i);
     if (turn % 2) order.reverse();
     for (const i of order) {
-      const r = await hyperfineOnce(commands[i] as string, env, perTurn);
+      const c = commands[i] as BenchCommand;
+      const r = await hyperfineOnce(c.command, { ...env, ...c.env }, perTurn);
       times[i]?.push(...r.times);
       cpu[i]?.push(r.cpu);
     }
   }
-  return commands.map((command, i) => ({
-    command,
+  return commands.map((c, i) => ({
+    command: c.name,
     median: median(times[i] as number[]) * 1000,
     cpu: median(cpu[i] as number[]) * 1000,
   }));
 }
 
-export interface StartupResult {
-  node: Timing;
-  pcsc: Timing;
-  peer: Timing;
-  /**
-   * Breakdown: cumulative stages, each with the CPU it adds to the previous one (CPU, not wall:
-   * on a shared machine wall-clock differences between stages drown in the noise).
-   */
-  stages: { name: string; timing: Timing; addedCpu: number }[];
-  /** `node -e "await import('@oclif/core')"`: what importing all of oclif costs. */
-  oclifIndex: Timing;
+export interface StartupRow extends Timing {
+  goal?: number;
+  /** Wall and CPU over `node -e 0`'s. */
+  wallRatio: number;
+  cpuRatio: number;
 }
 
-const STAGES: [string, string][] = [
-  ['none', 'node, running the stage script (ESM)'],
-  ['oclif', '+ import @oclif/core/execute'],
-  ['config', '+ oclif Config.load (package.json, manifest)'],
-  ['command', '+ load the scan command module'],
-  ['core', '+ import the core'],
-  ['exchange', '+ the socket exchange with pcscd'],
+export interface StartupResult {
+  node: Timing;
+  /** The five commands of issue 17, then the references. */
+  rows: StartupRow[];
+  /** `uptime`'s load averages when the run ended (a shared machine's noise). */
+  load: string;
+}
+
+export const COMMANDS: BenchCommand[] = [
+  { name: 'pcsc scan -r', command: 'node bin/run.js scan -r', goal: 1.5 },
+  { name: 'pcsc apdu 0084000008', command: 'node bin/run.js apdu 0084000008', goal: 1.5 },
+  { name: `pcsc atr ${BENCH_ATR}`, command: `node bin/run.js atr ${BENCH_ATR}`, goal: 1.5 },
+  { name: 'pcsc --version', command: 'node bin/run.js --version', goal: 2 },
+  { name: 'pcsc doctor pcscd.socket', command: 'node bin/run.js doctor pcscd.socket', goal: 2 },
+  { name: 'pcsc scan -r (oclif path, PCSC_OCLIF=1)', command: 'node bin/run.js scan -r', env: { PCSC_OCLIF: '1' } },
+  { name: 'pcsc_scan -r', command: 'pcsc_scan -r' },
 ];
 
 export async function benchStartup(opts: { runs?: number } = {}): Promise<StartupResult> {
   requireFiles({ '/usr/bin/hyperfine': 'hyperfine', '/usr/bin/pcsc_scan': 'pcsc-tools' });
   const runs = Math.max(10, opts.runs ?? 20);
+  // Two readers, a card (card.py) in the first: apdu has a card to talk to.
   const rig = await startRig({ insert: [0] });
   try {
-    const env = rig.env();
-    const commands = [
-      'node -e 0',
-      'node bin/run.js scan -r',
-      'pcsc_scan -r',
-      `node --input-type=module -e "await import('@oclif/core')"`,
-      ...STAGES.map(([s]) => `node bench/startup-stages.mjs ${s}`),
-    ];
-    const [node, pcsc, peer, oclifIndex, ...stageTimes] = await interleaved(commands, env, runs);
-    const stages = STAGES.map(([, name], i) => ({
-      name,
-      timing: stageTimes[i] as Timing,
-      addedCpu: (stageTimes[i] as Timing).cpu - (i > 0 ? (stageTimes[i - 1] as Timing).cpu : 0),
+    const env = { ...rig.env(), NO_COLOR: '1' };
+    const all: BenchCommand[] = [{ name: 'node -e 0', command: 'node -e 0' }, ...COMMANDS];
+    const [node, ...rest] = await interleaved(all, env, runs);
+    const n = node as Timing;
+    const rows = rest.map((t, i) => ({
+      ...t,
+      goal: COMMANDS[i]?.goal,
+      wallRatio: t.median / n.median,
+      cpuRatio: t.cpu / n.cpu,
     }));
-    return {
-      node: node as Timing,
-      pcsc: pcsc as Timing,
-      peer: peer as Timing,
-      stages,
-      oclifIndex: oclifIndex as Timing,
-    };
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    return { node: n, rows, load };
   } finally {
     await rig.stop();
   }

@@ -72,85 +72,12 @@ export default class Apdu extends BaseCommand {
 
   async run(): Promise<ApduResult | undefined> {
     const { raw, flags } = await this.parse(Apdu);
+    const { runApduCommand } = await import('../cli/apdu/command.js');
     // Not `argv`: oclif 4 reorders repeated values there ("a b a" → "a a b"), and order matters.
-    const args = raw.filter((t) => t.type === 'arg').map((t) => t.input);
-    const { prepare } = await import('../cli/apdu/options.js');
-    const { runApdu } = await import('../cli/apdu/run.js');
-    const render = await import('../cli/apdu/render.js');
-    const { makeStyle, useColor } = await import('../cli/style.js');
-    const { settle } = await import('../cli/apdu/settle.js');
-    const json = this.jsonEnabled();
-    const quiet = json || flags['data-only'] || flags.repeat !== undefined;
-    const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: makeStyle(useColor()) };
-    // On a terminal with no APDUs (or -f - on a terminal): the interactive prompt.
-    const interactive =
-      args.length === 0 &&
-      flags.control === undefined &&
-      (flags.file === undefined || flags.file === '-') &&
-      Boolean(process.stdin.isTTY);
-    if (interactive && (json || flags.repeat !== undefined)) {
-      const { UsageError } = await import('../core/index.js');
-      throw new UsageError(
-        `${json ? '--json' : '--repeat'} needs APDUs: give them as arguments, with -f FILE or on stdin (on a terminal without them, pcsc apdu is interactive)`,
-        'EUSAGE',
-      );
-    }
-    const opts = await prepare(flags, args, process.stdin, this.signal, interactive);
-    if (interactive) {
-      const { runInteractive } = await import('../cli/apdu/interactive.js');
-      const { historyPath } = await import('../cli/apdu/history.js');
-      const code = await runInteractive({
-        prepared: opts,
-        validate: flags.validate,
-        render: ro,
-        dataOnly: flags['data-only'],
-        signal: this.signal,
-        input: process.stdin,
-        output: process.stdout,
-        log: (l) => this.log(l),
-        error: (l) => this.logToStderr(l),
-        historyFile: historyPath(),
-      });
-      process.exitCode = this.signalExitCode ?? code;
-      return undefined;
-    }
-    // `pcsc apdu … | head -1`: once the reader of our output is gone, send nothing more.
-    const { onStdoutClosed } = await import('../cli/stdout-closed.js');
-    const piped = new AbortController();
-    const offClosed = onStdoutClosed(() => piped.abort());
-    let run: Awaited<ReturnType<typeof runApdu>> | null = null;
-    try {
-      run = await runApdu({
-        ...opts,
-        signal: AbortSignal.any([this.signal, piped.signal]),
-        // As opensc-tool -s: say which reader was taken when none was named.
-        onReaderWithCard: (name) => {
-          if (!json) this.logToStderr(`Using reader with a card: ${name}`);
-        },
-        onConnect: (h) => {
-          if (!quiet) this.logToStderr(render.renderHeader(h, ro.style));
-        },
-        onRecord: (r) => {
-          if (flags['data-only']) {
-            const line = render.renderDataOnly(r);
-            if (line !== null) this.log(line);
-          } else if (!quiet) for (const l of render.renderRecord(r, ro)) this.log(l);
-        },
-      });
-    } catch (e) {
-      if (!piped.signal.aborted) throw e;
-    } finally {
-      offClosed();
-    }
-    // A filter whose reader left stops quietly (exit 0), as `scan` and `spy` do.
-    if (!run || piped.signal.aborted) return run?.result;
-    const end = settle(run, { ...ro, json, dataOnly: flags['data-only'], repeat: flags.repeat });
-    for (const l of end.stdout) this.log(l);
-    if (end.rethrow) throw end.rethrow;
-    if (end.stderr) this.logToStderr(`pcsc: ${end.stderr}`);
-    if (end.error) run.result.error = end.error;
-    if (end.exitCode) process.exitCode = end.exitCode;
-    if (this.signalExitCode !== undefined) process.exitCode = this.signalExitCode;
-    return run.result;
+    return runApduCommand(
+      flags,
+      raw.filter((t) => t.type === 'arg').map((t) => t.input),
+      this,
+    );
   }
 }

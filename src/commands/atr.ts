@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import type { AtrResult } from '../cli/atr/result.js';
 import { BaseCommand } from '../cli/base.js';
 import { readerFlag, socketFlag } from '../cli/flags.js';
@@ -48,52 +49,9 @@ The ATR is hex with or without spaces, colons or 0x. Without one (or with -), it
 
   async run(): Promise<AtrResult> {
     const { flags, raw } = await this.parse(Atr);
-    const { parseHex, analyzeAtr } = await import('../core/index.js');
+    const { runAtr } = await import('../cli/atr/command.js');
     // `raw` keeps the words in order (oclif's argv can reorder repeated values such as "01").
     const words = raw.filter((t) => t.type === 'arg').map((t) => t.input);
-    const text = words.join(' ');
-    let update;
-    if (flags.update) {
-      const { updateAtrList } = await import('../cli/atr/update.js');
-      const { canSpin } = await import('../cli/scan/spinner.js');
-      update = await updateAtrList({
-        url: flags.url,
-        timeoutSeconds: flags.timeout,
-        signal: this.signal,
-        progress: canSpin() && !this.jsonEnabled(),
-      });
-      const { termSafe } = await import('../cli/escape.js');
-      this.log(
-        `Saved ${update.patterns} ATR patterns (${update.bytes} bytes) from ${termSafe(update.url)} to ${termSafe(update.file)}`,
-      );
-      if (text.trim() === '') return { update };
-    }
-    const { atrInput } = await import('../cli/atr/input.js');
-    const bytes =
-      words.length === 1 && words[0] === '-'
-        ? await atrInput({ from: 'stdin', signal: this.signal })
-        : text.trim() !== ''
-          ? parseHex(text, { what: 'ATR' })
-          : await atrInput({
-              from: process.stdin.isTTY ? 'reader' : 'stdin',
-              reader: flags.reader,
-              socket: flags.socket,
-              signal: this.signal,
-            });
-    const analysis = analyzeAtr(bytes);
-    const { openNameSource } = await import('../cli/atr/names.js');
-    const names = (await openNameSource({ file: flags.list, signal: this.signal })).lookup(bytes);
-    if (!this.jsonEnabled()) {
-      const { renderAtrAnalysis, renderAtrNames } = await import('../cli/atr/render.js');
-      const { makeStyle } = await import('../cli/style.js');
-      const s = makeStyle();
-      const { formatHex } = await import('../core/index.js');
-      this.log(`ATR: ${formatHex(bytes)}`);
-      for (const l of renderAtrAnalysis(analysis, s)) this.log(l);
-      this.log('');
-      for (const l of renderAtrNames(bytes, names, s)) this.log(l);
-    }
-    if (!analysis.valid) process.exitCode = 1;
-    return { ...analysis, list: names.file, matches: names.matches, names: names.names, ...(update ? { update } : {}) };
+    return runAtr(flags, words, this);
   }
 }

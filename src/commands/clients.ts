@@ -36,7 +36,8 @@ export default class Clients extends BaseCommand {
 
   async run(): Promise<ClientsResult> {
     const { flags } = await this.parse(Clients);
-    const { PcscError, Scard, UsageError, resolveSocketPath } = await import('../core/index.js');
+    const { PcscError, Scard, UsageError } = await import('../core/index.js');
+    const { resolveSocketPath } = await import('../core/internal.js');
     const { createProbe, findPcscClients, detectMachine, asRoot } = await import('../core/doctor/index.js');
     const probe = createProbe();
     if (probe.platform !== 'linux')

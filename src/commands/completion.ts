@@ -1,5 +1,6 @@
 // `pcsc completion [bash|zsh]`: the completion script for every command, flag and argument.
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import {
   bashCompletion,

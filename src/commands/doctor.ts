@@ -1,7 +1,7 @@
 // `pcsc doctor`: runs the diagnostics engine's checks and prints the grouped checklist (or --list, --json).
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
-import { ExitCode } from '../cli/exit-codes.js';
 import { socketFlag } from '../cli/flags.js';
 import type { DoctorCheckList, DoctorReport } from '../core/doctor/index.js';
 
@@ -53,40 +53,7 @@ Exit status: 0 when no check failed (warnings included), 1 when a check failed o
 
   async run(): Promise<DoctorReport | DoctorCheckList> {
     const { flags, argv } = await this.parse(Doctor);
-    const [{ makeStyle }, render, { listChecks, runDoctor }] = await Promise.all([
-      import('../cli/style.js'),
-      import('../cli/render/doctor.js'),
-      import('../core/doctor/index.js'),
-    ]);
-    const style = makeStyle();
-    if (flags.list) {
-      const checks = listChecks();
-      if (!this.jsonEnabled())
-        for (const l of render.renderList(checks, { style, verbose: flags.verbose })) this.log(l);
-      return { checks };
-    }
-    const known = listChecks().flatMap((c) => [c.id, c.category]);
-    const unknown = (argv as string[]).find((a) => !known.includes(a));
-    if (unknown !== undefined) {
-      const [{ didYouMean }, { UsageError }] = await Promise.all([
-        import('../cli/suggest.js'),
-        import('../core/index.js'),
-      ]);
-      throw new UsageError(
-        `unknown check or category "${unknown}"${didYouMean(unknown, known)} (see the list with --list)`,
-        'ECHECK',
-      );
-    }
-    const report = await runDoctor({
-      ids: argv as string[],
-      categories: flags.category ?? [],
-      socket: flags.socket,
-      root: flags.root,
-      signal: this.signal,
-    });
-    if (!this.jsonEnabled())
-      for (const l of render.renderReport(report, { style, verbose: flags.verbose })) this.log(l);
-    if (!report.ok) process.exitCode = ExitCode.CHECK_FAILED;
-    return report;
+    const { runDoctorCommand } = await import('../cli/doctor/command.js');
+    return runDoctorCommand(flags, argv as string[], this);
   }
 }

@@ -73,15 +73,7 @@ export default class Scan extends BaseCommand {
   async run(): Promise<ScanResult> {
     const { flags } = await this.parse(Scan);
     const backend = flags.backend as 'pcscd' | 'usb' | 'auto';
-    if (flags.readers) {
-      const { listReadersOnce } = await import('../cli/scan/readers.js');
-      const result = await listReadersOnce({ socket: flags.socket, backend, signal: this.signal });
-      if (!this.jsonEnabled()) {
-        const { renderReaderList } = await import('../cli/scan/render-readers.js');
-        for (const line of renderReaderList(result)) this.log(line);
-      }
-      return result;
-    }
+    if (flags.readers) return (await import('../cli/scan/readers-command.js')).runReaders(flags, this);
     const { makeStyle } = await import('../cli/style.js');
     const style = makeStyle();
     let names;

@@ -1,4 +1,5 @@
-import { Flags, ux } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
+import { ux } from '@oclif/core/ux';
 import { BaseCommand } from '../cli/base.js';
 import { clientSlotsFlag, legacyNamesFlag, modeFlag, proxyExitCodes, upstreamFlag } from '../cli/proxy/flags.js';
 import type { SpyResult } from '../cli/proxy/result.js';

@@ -1,5 +1,6 @@
 // `pcsc ssh-check`: would ssh-agent load this PKCS#11 provider (its -P list, the file itself), and the fixes.
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { SshCheckResult } from '../core/ssh/index.js';

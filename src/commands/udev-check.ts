@@ -1,5 +1,5 @@
 // `pcsc udev-check`: each USB reader's device node and the udev lines that set it; prints or writes a rule.
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { termSafe } from '../cli/escape.js';

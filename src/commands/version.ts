@@ -1,5 +1,5 @@
 // `pcsc version` (also `pcsc --version [--verbose]`, routed here by bin/run.js).
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import { socketFlag } from '../cli/flags.js';
 import type { VersionResult } from '../cli/version/result.js';
@@ -21,19 +21,7 @@ export default class Version extends BaseCommand {
 
   async run(): Promise<VersionResult> {
     const { flags } = await this.parse(Version);
-    const result: VersionResult = {
-      version: this.config.version,
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-    };
-    if (flags.verbose) {
-      const { probeDaemon } = await import('../cli/version/daemon.js');
-      result.daemon = await probeDaemon(flags.socket);
-    }
-    if (!this.jsonEnabled()) {
-      const { renderVersion } = await import('../cli/version/render.js');
-      for (const l of renderVersion(this.config.bin, result)) this.log(l);
-    }
-    return result;
+    const { runVersion } = await import('../cli/version/command.js');
+    return runVersion(flags, { version: this.config.version, bin: this.config.bin }, this);
   }
 }

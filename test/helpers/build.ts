@@ -1,5 +1,6 @@
 // The integration tests run the built CLI and library (dist/), as users do: a missing or stale build
-// from an earlier run must stop the run with one line, not test old code.
+// from an earlier run must stop the run with one line, not test old code. The CLI users run is the
+// bundle (bin/run.js → dist/bundle/pcsc.js, scripts/bundle.js); the library is dist/core/.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,15 +15,24 @@ function newest(dir: string): number {
   return t;
 }
 
+/** What the build writes and the tests run: the library's entry, the CLI's bundle, the manifest. */
+export const BUILD_OUTPUTS = [
+  'dist/core/index.js',
+  'dist/bundle/pcsc.js',
+  'dist/bundle/oclif.js',
+  'oclif.manifest.json',
+];
+
 let checked = false;
 
-/** Throws unless dist/ exists and was built after the last change under src/ (checked once a process). */
+/** Throws unless every build output exists and was written after the last change under src/ (checked once a process). */
 export function assertFreshBuild(root = ROOT): void {
   if (checked && root === ROOT) return;
-  const marker = join(root, 'dist', 'core', 'index.js');
-  if (!existsSync(marker) || !existsSync(join(root, 'oclif.manifest.json')))
+  const outputs = BUILD_OUTPUTS.map((f) => join(root, f));
+  if (!outputs.every((f) => existsSync(f)))
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  if (statSync(marker).mtimeMs < newest(join(root, 'src')) - 1000)
+  const sources = newest(join(root, 'src'));
+  if (outputs.some((f) => statSync(f).mtimeMs < sources - 1000))
     throw new Error('dist/ is older than src/: run `npm run build` first (npm test does)');
   if (root === ROOT) checked = true;
 }

@@ -1,6 +1,6 @@
 // Flags and exit codes of `pcsc proxy` and `pcsc spy` (the same front, one logging).
 
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { badFlagValue } from '../flags.js';
 
 export const upstreamFlag = Flags.string({

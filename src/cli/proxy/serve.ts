@@ -3,7 +3,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ux } from '@oclif/core';
+import { ux } from '@oclif/core/ux';
 import { UsageError } from '../../core/index.js';
 import { resolveSocketPath } from '../../core/internal.js';
 import {

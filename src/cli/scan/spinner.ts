@@ -1,16 +1,13 @@
 // The "waiting" spinner of scan's watch mode: only on a terminal, shown once the watcher has been
 // idle a moment (so a burst of events does not flicker), cleared before anything is printed.
 
+import { canSpin } from '../can-spin.js';
+
 export interface IdleSpinner {
   /** Nothing to print for now: show the spinner soon. */
   idle(): void;
   /** About to print: clear the spinner. */
   busy(): void;
-}
-
-/** A spinner needs a terminal with a width (a pseudo-terminal may report 0 columns). */
-export function canSpin(stream: NodeJS.WriteStream = process.stderr): boolean {
-  return Boolean(stream.isTTY) && (stream.columns ?? 0) > 0;
 }
 
 const NONE: IdleSpinner = { idle: () => undefined, busy: () => undefined };

@@ -89,21 +89,55 @@ export async function findAtrList(paths: readonly string[] = atrListSearchPath()
 }
 
 export function parseAtrList(text: string): AtrListEntry[] {
-  const entries: AtrListEntry[] = [];
-  let current: AtrListEntry | null = null;
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = (lines[n] as string).replace(/\r$/, '');
-    if (line.startsWith('\t')) {
-      current?.names.push(line.slice(1));
-      continue;
-    }
-    current = null;
-    if (line === '' || line.startsWith('#')) continue;
-    current = { pattern: line, names: [], line: n + 1 };
-    entries.push(current);
+  return scanAtrList(text).map((e) => ({ pattern: e.pattern, names: e.names, line: e.line }));
+}
+
+/**
+ * The list's patterns, each reading its names (the TAB lines right after it) when first asked:
+ * `pcsc atr` reads the whole list (~500 kB, ~15,000 lines) at every start and needs the names of
+ * a few entries only. One pass of indexOf and charCodeAt, no regular expression per line.
+ */
+function scanAtrList(text: string): ScannedEntry[] {
+  const entries: ScannedEntry[] = [];
+  let n = 0;
+  for (let start = 0; start <= text.length;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end; // a CRLF line
+    n++;
+    const first = text.charCodeAt(start);
+    // Not blank, not a '#' comment, not a TAB line (a name, read with its pattern).
+    if (stop > start && first !== 35 && first !== 9)
+      entries.push(new ScannedEntry(text.slice(start, stop), n, text, end + 1));
+    start = end + 1;
   }
   return entries;
+}
+
+class ScannedEntry {
+  private read: string[] | undefined;
+  constructor(
+    readonly pattern: string,
+    readonly line: number,
+    private readonly text: string,
+    /** Where the line after the pattern starts. */
+    private readonly at: number,
+  ) {}
+
+  get names(): string[] {
+    if (this.read) return this.read;
+    const names: string[] = [];
+    const text = this.text;
+    for (let start = this.at; start <= text.length;) {
+      const nl = text.indexOf('\n', start);
+      const end = nl < 0 ? text.length : nl;
+      const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      if (stop === start || text.charCodeAt(start) !== 9) break;
+      names.push(text.slice(start + 1, stop));
+      start = end + 1;
+    }
+    return (this.read = names);
+  }
 }
 
 /** True when the text has the list's shape: at least one pattern followed by a description. */
@@ -113,48 +147,72 @@ export function looksLikeAtrList(text: string): boolean {
 
 interface Compiled {
   entry: AtrListEntry;
-  /** null: the pattern is plain bytes, compared as a string. */
-  re: RegExp | null;
+  /** Its place in the list. */
+  index: number;
+  /** The upper-case text every ATR it matches starts with ('' when unknown). */
+  prefix: string;
+  /** Compiled on first use (undefined: not yet; null: JavaScript cannot read the pattern). */
+  re?: RegExp | null;
 }
 
-/** Builds a matcher: exact patterns through a map, the few regular expressions one by one. */
+const EXACT = /^[0-9A-F]{2}( [0-9A-F]{2})*$/;
+
+/**
+ * Builds a matcher: exact patterns through a map, the few regular expressions one by one. A
+ * regular expression is compiled only when the ATR starts with its literal beginning ("3B 8F 80
+ * 01 80 4F 0C A0 00 00 03 06 .."): a lookup compiles a handful of the ~240, not all of them.
+ */
 export function compileAtrList(file: string, entries: AtrListEntry[]): AtrList {
-  const compiled: Compiled[] = [];
+  const patterns: Compiled[] = [];
+  /** Index in `entries` of each exact pattern, by its upper-case text. */
   const exact = new Map<string, number[]>();
-  for (const entry of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as AtrListEntry;
     const upper = entry.pattern.toUpperCase();
-    if (/^[0-9A-F]{2}( [0-9A-F]{2})*$/.test(upper)) {
-      const idx = compiled.push({ entry, re: null }) - 1;
+    if (EXACT.test(upper)) {
       const list = exact.get(upper);
-      if (list) list.push(idx);
-      else exact.set(upper, [idx]);
-      continue;
-    }
-    let re: RegExp | null;
-    try {
-      // ATR_analysis matches /^pattern$/i against the spaced upper-case ATR.
-      re = new RegExp(`^(?:${entry.pattern})$`, 'i');
-    } catch {
-      continue; // a pattern JavaScript cannot read (none in the list today) is left out
-    }
-    compiled.push({ entry, re });
+      if (list) list.push(i);
+      else exact.set(upper, [i]);
+    } else patterns.push({ entry, index: i, prefix: literalPrefix(upper) });
   }
-  const regexIdx = compiled.map((c, i) => (c.re ? i : -1)).filter((i) => i >= 0);
   return {
     file,
     entries,
     match(atr: Uint8Array): AtrMatch[] {
       const spaced = formatHex(atr);
       const hits = new Set<number>(exact.get(spaced) ?? []);
-      for (const i of regexIdx) if ((compiled[i] as Compiled).re?.test(spaced)) hits.add(i);
+      for (const p of patterns) {
+        if (!spaced.startsWith(p.prefix)) continue;
+        if (p.re === undefined) {
+          try {
+            // ATR_analysis matches /^pattern$/i against the spaced upper-case ATR.
+            p.re = new RegExp(`^(?:${p.entry.pattern})$`, 'i');
+          } catch {
+            p.re = null; // a pattern JavaScript cannot read (none in the list today) is left out
+          }
+        }
+        if (p.re?.test(spaced)) hits.add(p.index);
+      }
       return [...hits]
         .sort((a, b) => a - b)
         .map((i) => {
-          const e = (compiled[i] as Compiled).entry;
+          const e = entries[i] as AtrListEntry;
           return { pattern: e.pattern, ...splitNames(e.names) };
         });
     },
   };
+}
+
+/**
+ * The literal text every match of a pattern starts with: up to its first regular-expression
+ * character (less the character a quantifier makes optional); '' when the pattern has an
+ * alternation anywhere, whose branches begin differently.
+ */
+export function literalPrefix(upper: string): string {
+  if (upper.includes('|')) return '';
+  const meta = upper.search(/[\\.[\](){}*+?^$]/);
+  if (meta < 0) return upper;
+  return upper.slice(0, '*+?{'.includes(upper[meta] as string) ? Math.max(0, meta - 1) : meta);
 }
 
 /** The list is about 1 MB; more is not a list. */
@@ -174,7 +232,20 @@ export async function loadAtrList(
     holds: 'an ATR list',
     signal: opts.signal,
   });
-  return compileAtrList(file, parseAtrList(text.toString('utf8')));
+  return atrListFromText(file, text.toString('utf8'));
+}
+
+/** A list from its text: matches as compileAtrList(parseAtrList(text)) does, reading only the names it returns. */
+export function atrListFromText(file: string, text: string): AtrList {
+  const { match } = compileAtrList(file, scanAtrList(text));
+  let entries: AtrListEntry[] | undefined;
+  return {
+    file,
+    match,
+    get entries(): AtrListEntry[] {
+      return (entries ??= parseAtrList(text));
+    },
+  };
 }
 
 export interface OpenAtrListResult extends FindAtrListResult {

@@ -51,8 +51,12 @@ const PROTOCOL_ANY_OLD = 0x1000;
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CardReader extends EventEmitter {
   readonly name: string;
-  /** The state of the last `status` event (undefined before the first); set after its listeners ran. */
-  state: number | undefined = undefined;
+  /**
+   * The state of the last `status` event; set after its listeners ran. Typed `number` as in
+   * node-pcsclite's index.d.ts (so `reader.state ^ status.state` type-checks as there), but, as
+   * there, not set before the first `status`: reading it then gives undefined.
+   */
+  declare state: number;
   connected = false;
   /** Resolves once the reader has ended (`end` emitted). */
   readonly ended: Promise<void>;

@@ -1,5 +1,7 @@
 // `npm pack` → `npm install -g` into a temporary prefix with no compiler on PATH, as on a fresh
-// machine: the tarball holds what the CLI needs and nothing else, and the installed `pcsc` runs its
+// machine: the tarball holds what the CLI needs and nothing else (the CLI is one esbuild bundle,
+// dist/bundle/, with its dependencies inside: it installs no package but the optional `usb`;
+// the library is tsc's dist/core/), and the installed `pcsc` runs its
 // help, --version and `scan -r` against a private real pcscd, with its man pages installed, and its
 // library entry points import and type-check as a user's would; installed for a CPU with no
 // prebuilt `usb` binary, it still installs and works through pcscd.
@@ -108,7 +110,7 @@ afterAll(async () => {
 });
 
 describe('the tarball', () => {
-  it('holds dist, bin, the manifest, the man pages, README and LICENSE, and nothing else', () => {
+  it('holds the library, the CLI bundle, bin, the manifest, the man pages, README and LICENSE, and nothing else', () => {
     const allowed = [
       /^package\.json$/,
       /^README\.md$/,
@@ -117,7 +119,9 @@ describe('the tarball', () => {
       /^oclif\.manifest\.json$/,
       /^man\/pcsc(-[a-z0-9-]+)?\.1$/,
       /^docs\/[a-z0-9-]+\.md$/,
-      /^dist\/.+\.(js|d\.ts)$/,
+      /^dist\/core\/.+\.(js|d\.ts)$/,
+      /^dist\/bundle\/(pcsc|oclif|fast-[a-z-]+|chunk-[A-Z0-9]+)\.js(\.map)?$/,
+      /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/,
     ];
     expect(packed.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
     for (const p of [
@@ -129,24 +133,51 @@ describe('the tarball', () => {
       'docs/scan.md',
       'dist/core/index.js',
       'dist/core/index.d.ts',
+      'dist/bundle/pcsc.js',
+      'dist/bundle/pcsc.js.map',
+      'dist/bundle/oclif.js',
+      'dist/bundle/THIRD-PARTY-LICENSES.txt',
     ])
       expect(packed).toContain(p);
-    for (const c of cmds) {
-      expect(packed).toContain(`dist/commands/${c.id}.js`);
-      expect(packed).toContain(`man/pcsc-${c.id}.1`);
-    }
+    for (const c of cmds) expect(packed).toContain(`man/pcsc-${c.id}.1`);
     for (const m of pkg.man) expect(packed).toContain(m.replace(/^\.\//, ''));
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(
       /^MIT License\n\nCopyright \(c\) \d{4} pcsc developers\n/,
     );
   });
 
-  it('ships no stale build output: every dist file comes from a source file', () => {
+  it('ships no stale build output: every dist/core file comes from a source file', () => {
     const stale = packed
-      .filter((p) => p.startsWith('dist/'))
+      .filter((p) => p.startsWith('dist/core/'))
       .map((p) => p.replace(/^dist\//, 'src/').replace(/(\.d)?\.js$|\.d\.ts$/, '.ts'))
       .filter((s) => !existsSync(join(ROOT, s)));
     expect(stale, 'dist/ has output of deleted sources: npm run build cleans it').toEqual([]);
+  });
+
+  it('ships no stale bundle file: each is reached from an entry, and has its source map', () => {
+    const bundle = packed.filter((p) => /^dist\/bundle\/.+\.js$/.test(p));
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      // esbuild writes its chunk imports as `from"./chunk-….js"` and `import("./chunk-….js")`.
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)"\.\/([^"]+\.js)"/g))
+        visit(`dist/bundle/${m[1]}`);
+    };
+    // The entries: bin/run.js's, oclif's, and the fast path's command bodies (loaded by name).
+    for (const f of bundle.filter((p) => /^dist\/bundle\/(pcsc|oclif|fast-[a-z-]+)\.js$/.test(p))) visit(f);
+    expect(reached.size).toBeGreaterThan(8);
+    expect(bundle.filter((f) => !reached.has(f))).toEqual([]);
+    for (const f of bundle) expect(packed).toContain(`${f}.map`);
+  });
+
+  it('installs no package the bundle already holds (their licences travel in THIRD-PARTY-LICENSES.txt)', () => {
+    const notices = readFileSync(join(ROOT, 'dist/bundle/THIRD-PARTY-LICENSES.txt'), 'utf8');
+    const bundled = [...notices.matchAll(/^((?:@[^/\s]+\/)?[^@\s]+)@\d\S* \(/gm)].map((m) => m[1]);
+    expect(bundled).toEqual(expect.arrayContaining(['@oclif/core', 'chalk', 'ora']));
+    const declared = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies });
+    expect(declared.filter((d) => bundled.includes(d))).toEqual([]);
   });
 
   it('imports only node built-ins, its own files and its (optional) dependencies', () => {

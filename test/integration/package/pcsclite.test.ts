@@ -162,6 +162,8 @@ describe('types', () => {
         'const pcsc = pcsclite();',
         "pcsc.on('reader', (reader: CardReader) => {",
         "  reader.on('status', (s: Status) => console.log(s.state & reader.SCARD_STATE_PRESENT, s.atr));",
+        // node-pcsclite's example and nfc-pcsc compute the changes so: reader.state is a number, as in its index.d.ts.
+        "  reader.on('status', (s: Status) => console.log((reader.state ^ s.state) & reader.SCARD_STATE_EMPTY));",
         '  reader.connect({ share_mode: reader.SCARD_SHARE_SHARED }, (err, protocol) => {',
         '    if (!err) reader.transmit(Buffer.from([0xff, 0xca, 0, 0, 0]), 12, protocol, (e, data) => console.log(e, data));',
         '  });',

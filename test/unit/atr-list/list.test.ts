@@ -2,13 +2,16 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   atrListCacheDir,
+  atrListFromText,
   atrListSearchPath,
   atrSubmitUrl,
   compileAtrList,
   findAtrList,
+  literalPrefix,
   looksLikeAtrList,
   openAtrList,
   parseAtrList,
@@ -96,6 +99,107 @@ describe('compileAtrList.match', () => {
   it('a pattern JavaScript cannot read is left out, not fatal', () => {
     const l = compileAtrList('mem', parseAtrList('3B (\n\tbroken\n\n3B 00\n\tok\n'));
     expect(l.match(atr('3B 00'))).toEqual([{ pattern: '3B 00', names: ['ok'], urls: [] }]);
+  });
+});
+
+describe('a lookup compiles only the patterns the ATR could match', () => {
+  it('literalPrefix: up to the first regular-expression character, less what a quantifier makes optional', () => {
+    expect(literalPrefix('3B 8F 80 01 ..')).toBe('3B 8F 80 01 ');
+    expect(literalPrefix('3B 02 1[0-4] 5[0F]')).toBe('3B 02 1');
+    expect(literalPrefix('3B 8F?')).toBe('3B 8');
+    expect(literalPrefix('3B 8F{2}')).toBe('3B 8');
+    expect(literalPrefix('3B 0(2|3)')).toBe('');
+    expect(literalPrefix('3B 02|3B 03')).toBe('');
+    expect(literalPrefix('3B 02')).toBe('3B 02');
+  });
+
+  // What ATR_analysis does: every pattern, as /^pattern$/i, in file order.
+  const reference = (text: string, a: Uint8Array): string[] => {
+    const spaced = [...a].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+    return parseAtrList(text)
+      .filter((e) => {
+        try {
+          return new RegExp(`^(?:${e.pattern})$`, 'i').test(spaced);
+        } catch {
+          return false;
+        }
+      })
+      .map((e) => e.pattern);
+  };
+  const byte = fc.integer({ min: 0, max: 255 }).map((b) => b.toString(16).toUpperCase().padStart(2, '0'));
+  const token = fc.oneof(
+    byte,
+    byte.map((b) => b.toLowerCase()),
+    fc.constant('..'),
+    byte.map((b) => `${b[0]}.`),
+    byte.map((b) => `${b[0]}[0-9]`),
+    byte.map((b) => `${b}?`),
+    fc.constant('.*'),
+    fc.tuple(byte, byte).map(([x, y]) => `(${x}|${y})`),
+  );
+  const pattern = fc.array(token, { minLength: 1, maxLength: 5 }).map((t) => t.join(' '));
+
+  it('matches what every pattern as a regular expression matches, in file order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(pattern, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 5 }),
+        (patterns, bytes) => {
+          const text = patterns.map((p, i) => `${p}\n\tcard ${i}\n`).join('\n');
+          const a = Uint8Array.from(bytes);
+          // An ATR some pattern was built from, often: the generator's bytes rarely meet by chance.
+          const list = compileAtrList('mem', parseAtrList(text));
+          expect(list.match(a).map((m) => m.pattern)).toEqual(reference(text, a));
+          // What loadAtrList builds: the same matches, names and entries.
+          const lazy = atrListFromText('mem', text);
+          expect(lazy.match(a)).toEqual(list.match(a));
+          expect(lazy.entries).toEqual(parseAtrList(text));
+          for (const p of patterns.filter((x) => /^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*$/.test(x))) {
+            const own = Uint8Array.from(p.split(' ').map((h) => parseInt(h, 16)));
+            expect(list.match(own).map((m) => m.pattern)).toEqual(reference(text, own));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('parses as splitting into lines would, CRLF, blank, comment and TAB lines alike', () => {
+    const split = (text: string): { pattern: string; names: string[]; line: number }[] => {
+      const out: { pattern: string; names: string[]; line: number }[] = [];
+      let cur: (typeof out)[number] | null = null;
+      text.split('\n').forEach((raw, n) => {
+        const line = raw.replace(/\r$/, '');
+        if (line.startsWith('\t')) return void cur?.names.push(line.slice(1));
+        cur = null;
+        if (line === '' || line.startsWith('#')) return;
+        cur = { pattern: line, names: [], line: n + 1 };
+        out.push(cur);
+      });
+      return out;
+    };
+    const line = fc.oneof(
+      pattern,
+      pattern.map((p) => `\t${p}`),
+      fc.constant('# c'),
+      fc.constant(''),
+      fc.constant('\t'),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 20 }), fc.boolean(), fc.boolean(), (lines, crlf, last) => {
+        const text = lines.join(crlf ? '\r\n' : '\n') + (last ? '\n' : '');
+        const entries = split(text);
+        expect(parseAtrList(text)).toEqual(entries);
+        // Every entry's names, read lazily, as a lookup that matches it returns them.
+        const lazy = atrListFromText('mem', text);
+        for (const e of entries.filter((x) => /^[0-9A-F]{2}( [0-9A-F]{2})*$/.test(x.pattern))) {
+          const own = Uint8Array.from(e.pattern.split(' ').map((h) => parseInt(h, 16)));
+          const same = lazy.match(own).filter((m) => m.pattern === e.pattern);
+          expect(same.map((m) => m.names)).toContainEqual(e.names);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -2,7 +2,7 @@
 import { Parser } from '@oclif/core';
 import * as Flags from '@oclif/core/flags';
 import { afterEach, describe, expect, it } from 'vitest';
-import { socketArg } from '../../../src/cli/base.js';
+import { socketArg } from '../../../src/cli/report-failure.js';
 import { describeFailure } from '../../../src/cli/errors.js';
 import { serviceHint } from '../../../src/cli/service-hint.js';
 import { PcscError, Scard } from '../../../src/core/errors.js';

@@ -104,7 +104,7 @@ describe.each(['2.2.3', '2.5.1'])('pcscd %s', (version) => {
 
   it('a reader plugged in is announced; a reader unplugged ends (once) and leaves pcsc.readers', async () => {
     const f = await fake([{ name: R0 }]);
-    const { p, log } = start(f);
+    const { p, log, readers } = start(f);
     await until(f, 'the first status', () => has(log, 'status', R0));
     f.addReader({ name: R2 });
     await until(f, 'the new reader and its status', () => has(log, 'status', R2));
@@ -118,6 +118,9 @@ describe.each(['2.2.3', '2.5.1'])('pcscd %s', (version) => {
     for (const e of ofR0.slice(0, -1)) expect(e[0]).toBe('status');
     expect(log.filter((e) => e[0] === 'end')).toHaveLength(1);
     expect(log.some((e) => e[0] === 'error' || e[0] === 'reader-error')).toBe(false);
+    // Its `status` listeners are gone with it (node-pcsclite removes them before `end`); the others stay.
+    expect(readers.get(R0)?.listenerCount('status')).toBe(0);
+    expect(readers.get(R2)?.listenerCount('status')).toBe(1);
   });
 
   it('pcscd dying: each reader reports the error and ends, then PCSCLite reports why it stopped', async () => {
@@ -210,13 +213,18 @@ describe('connect, transmit, control, disconnect (callbacks)', () => {
 
   it('connect gives the protocol number; again, a callback without arguments; transmit is raw', async () => {
     // A card that answers 61 xx: node-pcsclite hands that back as it is (no GET RESPONSE).
-    const { r } = await connected(() => Buffer.from('6110', 'hex'));
+    const sent: string[] = [];
+    const { r } = await connected((apdu) => {
+      sent.push(apdu.toString('hex'));
+      return Buffer.from('6110', 'hex');
+    });
     const [err, protocol] = await call<number>((cb) => r.connect({ share_mode: r.SCARD_SHARE_SHARED }, cb));
     expect([err, protocol, r.connected]).toEqual([null, r.SCARD_PROTOCOL_T1, true]);
     const again = await new Promise<unknown[]>((resolve) => r.connect((...args: unknown[]) => resolve(args)));
     expect(again).toEqual([]);
     const [terr, data] = await call<Buffer>((cb) => r.transmit(Buffer.from('00C0000010', 'hex'), 40, protocol, cb));
     expect([terr, data.toString('hex')]).toEqual([null, '6110']);
+    expect(sent).toEqual(['00c0000010']);
     const [cerr] = await call<Buffer>((cb) => r.control(Buffer.alloc(0), r.SCARD_CTL_CODE(1), 40, cb));
     expect(cerr?.message).toBe('SCardControl error: Feature not supported.(0x8010001f)');
     const [derr] = await call<void>((cb) => r.disconnect(cb));

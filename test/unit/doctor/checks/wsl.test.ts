@@ -203,10 +203,13 @@ describe('wsl.usbip', () => {
       attachYubiKey(s, 600, { mode: 0o664, gid: 990 });
       const idle = await runCheck(s, 'wsl.usbip');
       expect(idle.status).toBe('pass');
-      expect(idle.data).toMatchObject({ init: 'systemd', udevd: true, pcscd: null });
+      // The reader counts as attached through usbip (a pass for "not usbip" would be another summary).
+      expect(idle.summary).toBe('WSL 2 (Ubuntu): 1 reader attached through usbip, visible to pcscd');
+      expect(idle.data).toMatchObject({ init: 'systemd', udevd: true, pcscd: null, attached: [{ busPath: '1-1' }] });
       pcscdStarted(s, 30, 990);
       const r = await runCheck(s, 'wsl.usbip');
       expect(r.status).toBe('pass');
+      expect(r.summary).toBe('WSL 2 (Ubuntu): 1 reader attached through usbip, visible to pcscd');
       expect(r.details).toContain('Init: systemd; udev daemon: running.');
     });
     it('a node udev did not give to pcscd: points at the rule', async () => {

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
+//   pcsc.js   the entry bin/run.js loads (src/cli/main.ts: the fast path, else oclif)
+//   oclif.js  oclif, every command of src/commands, the command_not_found hook and the help class:
+//             package.json's oclif.commands (explicit discovery: no directory walk), oclif.hooks
+//             and oclif.helpClass point here
+//   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
+// Start-up is why (bench/README.md): Node's ESM loader spends ~0.5 ms a module, and oclif alone
+// is ~200 of them. Source maps (.js.map, no sources inside) map stack traces back to src/ when
+// bin/run.js enables them. The library entry points stay tsc's files in dist/core/; tsc's
+// dist/cli/ and dist/commands/ are removed: only the bundle runs the CLI.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'bundle');
+
+/** src/commands/a.ts → "a", src/commands/a/b.ts → "a:b" (a/index.ts → "a"), as oclif names them. */
+export function commandFiles(dir, prefix = []) {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((e) => {
+      if (e.isDirectory()) return commandFiles(join(dir, e.name), [...prefix, e.name]);
+      if (!e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) return [];
+      const name = e.name.slice(0, -3);
+      return [{ id: [...prefix, ...(name === 'index' ? [] : [name])].join(':'), file: join(dir, e.name) }];
+    });
+}
+
+/** The licence of every package the bundle holds code of (their licences ask for the notice to travel with the code). */
+function notices(...metafiles) {
+  const pkgs = new Set();
+  for (const input of metafiles.flatMap((m) => Object.keys(m.inputs))) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) pkgs.add(m[1]);
+  }
+  const parts = [...pkgs].sort().map((dir) => {
+    const meta = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const file = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : `License: ${meta.license}`;
+    return `${meta.name}@${meta.version} (${meta.license})\n\n${text}\n`;
+  });
+  return `dist/bundle/ holds code of these packages (scripts/bundle.js):\n\n${parts.join('\n' + '-'.repeat(72) + '\n\n')}`;
+}
+
+const commands = commandFiles(join(root, 'src', 'commands'));
+const OCLIF_ENTRY = 'pcsc-oclif-entry';
+const oclifEntry = [
+  ...commands.map((c, i) => `import c${i} from ${JSON.stringify('./' + relative(root, c.file))};`),
+  `export const commands = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')} };`,
+  `export { default as notFound } from './src/cli/not-found.ts';`,
+  `export { default as help } from './src/cli/help.ts';`,
+  `export { execute } from '@oclif/core/execute';`,
+].join('\n');
+
+/** What both builds share: ES modules for Node 20, built-ins required, readable, with source maps. */
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outdir: out,
+  // oclif's CommonJS modules call require(): give the bundle one.
+  banner: {
+    js: "import { createRequire as __pcscRequire } from 'node:module';\nconst require = __pcscRequire(import.meta.url);",
+  },
+  // typescript and ts-node: oclif's development mode only (absent when installed). usb: native, optional.
+  external: ['typescript', 'ts-node', 'usb'],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+};
+
+const builtinsByRequire = {
+  // `import { x } from 'node:fs'` in an ES module makes Node build the module's whole ESM
+  // facade, running every lazy getter (fs loads the streams, util parseArgs and MIMEType):
+  // ~10 ms. require() hands over the object as it is; the bundle imports built-ins that way.
+  name: 'builtins-by-require',
+  setup(b) {
+    const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
+      names.has(a.path) && a.kind !== 'require-call' ? { path: a.path, namespace: 'builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
+      contents: `module.exports = require(${JSON.stringify(a.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Modules the fast path imports only now and then (a failure's hint, `--version --verbose`'s
+ * daemon probe, `atr --update` and its spinner): files of their own rather than inlined, so the
+ * common case does not parse them. Each holds its own copy of what it imports: only modules that
+ * hand back plain data (no error another copy would test with instanceof) belong here.
+ */
+const SEPARATE = {
+  'src/cli/service-hint.ts': 'fast-service-hint',
+  'src/cli/version/daemon.ts': 'fast-version-daemon',
+  'src/cli/atr/update.ts': 'fast-atr-update',
+};
+const separate = {
+  name: 'separate-files',
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, (a) => {
+      if (a.kind !== 'dynamic-import') return undefined;
+      const file = relative(root, join(a.resolveDir, a.path.replace(/\.js$/, '.ts')));
+      return SEPARATE[file] ? { path: `./${SEPARATE[file]}.js`, external: true } : undefined;
+    });
+  },
+};
+
+rmSync(out, { recursive: true, force: true });
+// The fast path (src/cli/fast.ts) and each command body it runs: one file each, no splitting
+// (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into).
+const fast = await build({
+  ...common,
+  entryPoints: [
+    { in: 'src/cli/main.ts', out: 'pcsc' },
+    { in: 'src/cli/scan/readers-command.ts', out: 'fast-scan' },
+    { in: 'src/cli/apdu/command.ts', out: 'fast-apdu' },
+    { in: 'src/cli/atr/command.ts', out: 'fast-atr' },
+    { in: 'src/cli/version/command.ts', out: 'fast-version' },
+    { in: 'src/cli/doctor/command.ts', out: 'fast-doctor' },
+    ...Object.entries(SEPARATE).map(([file, name]) => ({ in: file, out: name })),
+  ],
+  plugins: [separate, builtinsByRequire],
+  splitting: false,
+});
+// oclif's path: every command, split so that a command loads only what it uses.
+const result = await build({
+  ...common,
+  entryPoints: [{ in: OCLIF_ENTRY, out: 'oclif' }],
+  plugins: [
+    {
+      name: 'oclif-entry',
+      setup(b) {
+        b.onResolve({ filter: new RegExp(`^${OCLIF_ENTRY}$`) }, () => ({ path: OCLIF_ENTRY, namespace: OCLIF_ENTRY }));
+        b.onLoad({ filter: /.*/, namespace: OCLIF_ENTRY }, () => ({
+          contents: oclifEntry,
+          resolveDir: root,
+          loader: 'js',
+        }));
+      },
+    },
+    builtinsByRequire,
+  ],
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+});
+rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
+rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
+if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JSON.stringify(result.metafile));
+writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fast.metafile));
+const files = [...Object.keys(fast.metafile.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
+  f.endsWith('.js'),
+);
+process.stdout.write(`dist/bundle/: ${commands.length} commands, ${files.length} files\n`);

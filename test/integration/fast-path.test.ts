@@ -1,0 +1,168 @@
+// The fast path (src/cli/fast.ts) runs plain command lines of scan -r, apdu, atr, --version and
+// doctor without loading oclif. It must be invisible but for speed: each command line here prints
+// the same bytes and exits the same as oclif's path (forced by a PCSC_* variable, which oclif reads),
+// on the real pcscd; and each one did take the fast path (dist/bundle/oclif.js never loaded), while
+// a command line with an option value, help or an unknown flag goes to oclif.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, pcsc, requireBuild, ROOT } from '../helpers/cli.js';
+import { startRig, type Rig } from '../rig/rig.js';
+
+const TRACE = join(import.meta.dirname, '..', 'helpers', 'module-trace.mjs');
+const ATR = '3B8F8001804F0CA000000306030001000000006A';
+
+let rig: Rig | undefined;
+let dir = '';
+
+beforeAll(async () => {
+  requireBuild();
+  dir = mkdtempSync(join(tmpdir(), 'pcsc-fast-'));
+  rig = await startRig({ insert: [0] });
+});
+afterAll(async () => {
+  await rig?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+let n = 0;
+/** Runs pcsc; `oclif`: whether it loaded oclif's entry (dist/bundle/oclif.js). */
+async function traced(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string; oclif: boolean }> {
+  const trace = join(dir, `trace-${n++}`);
+  const r = await pcsc(args, { env: { ...env, MODULE_TRACE: trace }, node: ['--import', TRACE] });
+  let loaded = '';
+  try {
+    loaded = readFileSync(trace, 'utf8');
+  } catch {
+    // nothing loaded as a module: cannot be, bin/run.js is one
+  }
+  expect(loaded).toMatch(/\/bin\/run\.js$/m);
+  return { ...r, oclif: /\/dist\/bundle\/oclif\.js$/m.test(loaded) };
+}
+
+/** What may differ between two runs: measured durations (`durationUs`) in the JSON. */
+const steady = (r: { code: number | null; stdout: string; stderr: string }): object => ({
+  code: r.code,
+  stdout: r.stdout.replace(/("durationUs": )\d+/g, '$10'),
+  stderr: r.stderr,
+});
+
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  ...cleanEnv(dir, { PCSCLITE_CSOCK_NAME: rig!.socket }),
+  ...extra,
+});
+
+describe('the fast path prints and exits as oclif does', () => {
+  it.each([
+    [['scan', '-r']],
+    [['scan', '--readers', '--json']],
+    [['apdu', '0084000008']],
+    [['apdu', '00A4040000', '0084000008', '--json']],
+    [['apdu', '--raw', '--no-transaction', '00 84 00 00 08']],
+    [['atr', ATR]],
+    [
+      [
+        'atr',
+        '3B',
+        '8F',
+        '80',
+        '01',
+        '80',
+        '4F',
+        '0C',
+        'A0',
+        '00',
+        '00',
+        '03',
+        '06',
+        '03',
+        '00',
+        '01',
+        '00',
+        '00',
+        '00',
+        '00',
+        '6A',
+      ],
+    ],
+    [['atr', ATR, '--json']],
+    [['atr', '3B0011']], // not ISO 7816-3: exit 1
+    [['atr', 'ZZ']], // bad hex: usage error, exit 2
+    [['atr']], // no ATR: usage error
+    [['--version']],
+    [['version', '--json']],
+    [['--version', '--verbose']],
+    [['doctor', 'pcscd.socket']],
+    [['doctor', 'pcscd.socket', '--json']],
+    [['doctor', 'nosuch.check']], // unknown check id: usage error
+  ])('pcsc %j', async (args) => {
+    const [fast, slow] = await Promise.all([traced(args, env()), traced(args, env({ PCSC_OCLIF: '1' }))]);
+    expect(slow.oclif).toBe(true);
+    expect(fast.oclif).toBe(false);
+    expect(steady(fast)).toEqual(steady(slow));
+  });
+
+  it('without pcscd: the same failure, hint and exit code (scan -r, apdu, --json too)', async () => {
+    const gone = { PCSCLITE_CSOCK_NAME: join(dir, 'no-pcscd.comm') };
+    for (const args of [
+      ['scan', '-r'],
+      ['scan', '-r', '--json'],
+      ['apdu', '0084000008'],
+    ]) {
+      const [fast, slow] = await Promise.all([
+        traced(args, env(gone)),
+        traced(args, env({ ...gone, PCSC_OCLIF: '1' })),
+      ]);
+      expect(fast.oclif).toBe(false);
+      expect(fast.code).toBe(3);
+      expect(steady(fast)).toEqual(steady(slow));
+    }
+  });
+});
+
+describe('what the fast path leaves to oclif', () => {
+  it.each([
+    [['scan', '-r', '--socket', '/tmp/x.comm']], // an option with a value
+    [['scan', '-r', '--help']],
+    [['scan', '-r', '-c']], // exclusive flags: oclif's usage error
+    [['scan', '-r', '--nosuch']],
+    [['scan', '-r', 'extra']], // scan takes no argument
+    [['scan', '-c']], // the cards, not only the readers
+    [['apdu', '--', '0084000008']],
+    [['atr', '--update', '--url', 'http://127.0.0.1:9/x']],
+    [['doctor', 'pcscd.socket', 'pcscd.socket']], // oclif reorders repeated words
+    [['completion', 'bash']],
+    [['nosuch']],
+  ])('pcsc %j', async (args) => {
+    const r = await traced(args, env());
+    expect(r.oclif).toBe(true);
+  });
+
+  it('--json on a terminal (a user theme may colour it)', async () => {
+    // Not a terminal here, so the fast path takes it; FORCE_COLOR is the other way to colour.
+    expect((await traced(['scan', '-r', '--json'], env())).oclif).toBe(false);
+    expect((await traced(['scan', '-r', '--json'], env({ FORCE_COLOR: '1' }))).oclif).toBe(true);
+  });
+});
+
+describe('source maps', () => {
+  it('a stack trace from the bundle names src/ files and lines when source maps are on (bin/run.js turns them on under DEBUG)', () => {
+    const script = [
+      "const m = await import('./dist/bundle/fast-atr.js');",
+      'const io = { jsonEnabled: () => false, log() {}, logToStderr() {}, signal: new AbortController().signal };',
+      "try { await m.runAtr({ timeout: 60 }, ['ZZ'], io); } catch (e) { process.stdout.write(e.stack); }",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toMatch(/^UsageError: ATR: 'Z' at position 1 is not a hex digit/);
+    expect(r.stdout).toMatch(/\(.*\/src\/core\/bytes\/hex\.ts:\d+:\d+\)$/m);
+    expect(r.stdout).toMatch(/\(.*\/src\/cli\/atr\/command\.ts:\d+:\d+\)$/m);
+  });
+});
