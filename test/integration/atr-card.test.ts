@@ -65,12 +65,19 @@ describe('pcsc atr with no ATR argument', () => {
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain(`ATR: ${VICC_ATR}`);
     expect(r.out).toContain('K=5 historical bytes; TA1, TD1 follow');
+    expect(r.out).not.toContain('Using reader');
   });
 
   it('on a terminal without --reader: the only reader with a card (the rule of every command)', async () => {
     const r = await pcscOnTty(['atr'], { env });
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain(`ATR: ${VICC_ATR}`);
+    // Which reader it took, as pcsc apdu and opensc-tool -s say (stderr, never in --json).
+    expect(r.out).toMatch(/^Using reader with a card: Virtual PCD 00 01\r?\nATR: /m);
+    const j = await pcscOnTty(['atr', '--json'], { env });
+    expect(j.code, j.out).toBe(0);
+    expect(j.out).not.toContain('Using reader');
+    expect(j.out).toContain('"atr"');
   });
 
   it('on a terminal, an empty reader: "no card", exit 4', async () => {

@@ -107,6 +107,12 @@ describe('pcsc clients and busy-reader reports on the real pcscd', () => {
         expect(text.stdout).toContain(`${rig.socket}: 2 connections now`);
         expect(text.stdout).toMatch(new RegExp(`^${c.pid} .* ${bin.split('/').pop()}`, 'm'));
         expect(text.stdout).toMatch(new RegExp(`^${raw.pid} .* raw-holder`, 'm'));
+        // Without --socket: the socket PCSCLITE_CSOCK_NAME names (the rig's), the same clients.
+        const viaEnv = await pcsc(['clients', '--json'], { env: rig.env() });
+        expect(viaEnv.code, viaEnv.stderr).toBe(0);
+        const e = JSON.parse(viaEnv.stdout) as ClientsResult;
+        expect(e.socket).toBe(rig.socket);
+        expect(e.clients.map((x) => x.pid)).toEqual(expect.arrayContaining([c.pid, raw.pid]));
       });
 
       it("doctor's pcscd.readers names them, and its fix is about them", async () => {

@@ -1,11 +1,12 @@
 // `pcsc scan` on the real rig (Debian's pcscd, the vpcd reader, card.py cards): watch mode in
 // human and NDJSON form, -c, -n, -d, -s, --reader, --wait-card, --count, -t, Ctrl-C.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRig, type Rig } from '../rig/rig.js';
-import { cleanEnv, hasStackTrace, pcsc, pcscOnTty, requireBuild } from '../helpers/cli.js';
+import { cleanEnv, hasStackTrace, pcsc, pcscOnTty, requireBuild, ROOT } from '../helpers/cli.js';
 import { startPcsc, stopAll } from '../helpers/scan-process.js';
 
 /** vsmartcard's ATR: in Debian's smartcard_list.txt, so it has names. */
@@ -162,6 +163,33 @@ describe('watch mode, human output', () => {
     expect(out).toContain(`    ${NAME}`);
     expect(out).not.toContain('\u001b');
     expect(scan.stderr()).toBe('');
+  });
+
+  it("the README's `pcsc scan -n` block is what scan -n prints: its lines in order, no card names", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /^\$ pcsc scan -n\n([\s\S]*?)\n\$ /m.exec(readme)?.[1] ?? '';
+    const shown = block.split('\n').filter((l) => l !== '…');
+    expect(shown.length, 'README.md: the `$ pcsc scan -n` block').toBeGreaterThan(5);
+    const scan = startPcsc(['scan', '-n'], env);
+    await scan.waitLine(/^ Reader 1: /);
+    await rig.card(0).insert();
+    await scan.waitLine(/^ {2}ATR: /); // -n: the ATR is the insertion's last line
+    await scan.stop();
+    // The README's lines, in its order, with the timestamp and event number as the run's.
+    let at = 0;
+    for (const line of shown) {
+      const re = new RegExp(
+        `^${line
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\\\.\d{3}/, '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}')
+          .replace(/Event number: \d+/, 'Event number: \\d+')}$`,
+      );
+      const i = scan.lines.findIndex((l, j) => j >= at && re.test(l));
+      expect(i, `README.md's pcsc scan -n line "${line}" in:\n${scan.lines.join('\n')}`).toBeGreaterThanOrEqual(0);
+      at = i + 1;
+    }
+    expect(block).not.toMatch(/Possibly identified|vsmartcard/);
+    expect(scan.lines.join('\n')).not.toMatch(/Possibly identified|vsmartcard/);
   });
 
   it('on a terminal: colours and a spinner while waiting; NO_COLOR: no colours', async () => {

@@ -46,6 +46,10 @@ export async function runAtr(flags: AtrFlags, words: readonly string[], io: Comm
             reader: flags.reader,
             socket: flags.socket,
             signal: io.signal,
+            // As pcsc apdu (and opensc-tool -s): say which reader was taken when none was named.
+            onReaderWithCard: (name) => {
+              if (!io.jsonEnabled()) io.logToStderr(`Using reader with a card: ${name}`);
+            },
           });
   const analysis = analyzeAtr(bytes);
   const { openNameSource } = await import('./names.js');

@@ -13,6 +13,8 @@ export interface AtrInputOptions {
   reader?: string | undefined;
   socket?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** Called with the reader's name when none was named and the only reader with a card was taken. */
+  onReaderWithCard?: ((name: string) => void) | undefined;
 }
 
 export async function atrInput(o: AtrInputOptions): Promise<Buffer> {
@@ -33,7 +35,8 @@ export async function atrInput(o: AtrInputOptions): Promise<Buffer> {
 async function readerAtr(o: AtrInputOptions): Promise<Buffer> {
   await using ctx = await Context.establish({ socket: o.socket, signal: o.signal });
   // The reader rule of every command (chooseReader): the one named, else the only one with a card.
-  const { reader } = await chooseReader(ctx, { reader: o.reader, signal: o.signal });
+  const { reader, by } = await chooseReader(ctx, { reader: o.reader, signal: o.signal });
+  if (by === 'card') o.onReaderWithCard?.(reader);
   const [st] = await ctx.getStatusChange([{ reader }], { timeout: 0, signal: o.signal });
   if (st?.flags.includes('MUTE'))
     throw new PcscError(Scard.W_UNRESPONSIVE_CARD, `the card in ${reader} does not answer`);

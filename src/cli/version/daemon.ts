@@ -12,7 +12,7 @@ export async function probeDaemon(socket: string | undefined): Promise<VersionDa
     const serving = await servingPcscd(createProbe(), path);
     return {
       protocol: ctx.info.protocol ?? '',
-      daemonProtocol: ctx.info.daemonVersion ?? '',
+      daemonProtocol: ctx.info.daemonProtocol ?? '',
       daemonVersion: serving.version,
       ...(serving.reason ? { daemonVersionUnknown: serving.reason } : {}),
       pid: serving.pid,

@@ -56,7 +56,7 @@ export class PcscdContext implements Context {
     this.daemonVersion = session.daemonVersion;
     this.states = new StateChannel(session, path);
     const { major, minor } = session.daemonVersion;
-    this.info = { backend: 'pcscd', protocol: session.protocol, socket: path, daemonVersion: `${major}:${minor}` };
+    this.info = { backend: 'pcscd', protocol: session.protocol, socket: path, daemonProtocol: `${major}:${minor}` };
   }
 
   static async establish(opts: PcscdContextOptions = {}): Promise<PcscdContext> {

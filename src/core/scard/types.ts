@@ -63,8 +63,11 @@ export interface ContextInfo {
   protocol?: string;
   /** The pcscd socket path; absent on the USB backend. */
   socket?: string;
-  /** The version pcscd announced ("4:5"), which can be newer than the protocol spoken; pcscd only. */
-  daemonVersion?: string;
+  /**
+   * The protocol version pcscd announced ("4:5"), which can be newer than the one spoken (`protocol`);
+   * pcscd only. Not a pcsc-lite release: `pcsc version --verbose` finds that from the daemon's binary.
+   */
+  daemonProtocol?: string;
   /**
    * Set when backend `auto` fell back to USB, in one line: "pcscd is not running (no pcscd socket at
    * /run/pcscd/pcscd.comm); using USB readers directly". Programs should show it: the fallback is never silent.

@@ -47,7 +47,14 @@ export function parseApduText(text: string, opts: ApduTextOptions): { bytes: Buf
   const expect = eq >= 0 ? parseSwPatterns(text.slice(eq + 1), `${opts.what}: expected status`) : null;
   // An APDU that does not parse may be a VERIFY with a typo: its messages quote no PIN.
   const bytes = parseHex(hexText, { what: opts.what, quote: quoteApduText });
-  if (bytes.length === 0) throw new UsageError(`${opts.what}: no APDU bytes before "="`, 'EAPDU');
+  if (bytes.length === 0)
+    throw new UsageError(
+      eq >= 0
+        ? `${opts.what}: no APDU bytes before "="`
+        : // `pcsc apdu -` (as `pcsc atr -`) or an empty argument: say where a script on stdin goes.
+          `${opts.what}: no APDU bytes; give them in hex (00A4040000), or a script with -f FILE (-f - for stdin)`,
+      'EAPDU',
+    );
   if (opts.validate ?? true) {
     parseApdu(bytes, { what: opts.what });
   } else if (bytes.length > MAX_BUFFER_SIZE_EXTENDED) {

@@ -57,7 +57,8 @@ const TABLE: Entry[] = [
   },
   {
     id: 'yubico-authenticator',
-    names: /^(authenticator|yubioath-desktop|authenticator-helper|yubico-authenticator)$/i,
+    // yubioath-flutter: the program's name where it is built from source (NixOS; its GTK name in Yubico's builds).
+    names: /^(authenticator|yubioath-desktop|yubioath-flutter|authenticator-helper|yubico-authenticator)$/i,
     what: 'Yubico Authenticator (its helper talks to the YubiKey over PC/SC)',
     share: 'close the application: it keeps a connection to the key while it runs',
     source: 'https://github.com/Yubico/yubioath-flutter',

@@ -39,7 +39,7 @@ export interface CoreCallsTarget {
   socket: string;
   protocol: string;
   /** The version the daemon's CMD_VERSION reply announces; default: the protocol spoken. */
-  daemonVersion?: string;
+  daemonProtocol?: string;
   readers: string[];
   atr: Buffer;
   card: {
@@ -114,7 +114,7 @@ export function coreCallsSuite(name: string, setup: () => Promise<CoreCallsTarge
           backend: 'pcscd',
           protocol: t.protocol,
           socket: t.socket,
-          daemonVersion: t.daemonVersion ?? t.protocol,
+          daemonProtocol: t.daemonProtocol ?? t.protocol,
         });
         await c.release();
         await rejectsWithScard(c.listReaders(), Scard.E_INVALID_HANDLE);

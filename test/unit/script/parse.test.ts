@@ -94,4 +94,11 @@ describe('parseApduText (command-line APDUs)', () => {
   it('names the argument in errors', () => {
     expect(() => parseApduText('00', { what: 'APDU 2' })).toThrow(/^APDU 2: 1 byte is too short/);
   });
+  it('an argument with no bytes and no "=" (`pcsc apdu -`, an empty one) says where a script goes', () => {
+    for (const t of ['-', '', ' '])
+      expect(() => parseApduText(t, { what: 'APDU 1' })).toThrow(
+        /^APDU 1: no APDU bytes; give them in hex \(00A4040000\), or a script with -f FILE \(-f - for stdin\)$/,
+      );
+    expect(() => parseApduText('=9000', { what: 'APDU 1' })).toThrow(/^APDU 1: no APDU bytes before "="$/);
+  });
 });

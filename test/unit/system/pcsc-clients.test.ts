@@ -256,6 +256,12 @@ describe('the well-known clients', () => {
     [['/usr/lib/firefox-esr/firefox-esr'], 'firefox-esr', 'browser'],
     [['/usr/libexec/gsd-smartcard'], 'gsd-smartcard', 'gsd-smartcard'],
     [['python3', '/usr/bin/ykman', 'list'], 'ykman', 'ykman'],
+    [
+      ['/nix/store/x-yubioath-flutter-7.1.1/app/yubioath-flutter/yubioath-flutter'],
+      'yubioath-flutter',
+      'yubico-authenticator',
+    ],
+    [['/opt/yubico-authenticator/helper/authenticator-helper'], 'authenticator-helper', 'yubico-authenticator'],
     [['/opt/x/run.js'], 'run.js', undefined],
   ])('%j is %s', (argv, name, id) => {
     expect(commandName(argv)).toBe(name);
