@@ -1,7 +1,7 @@
 // Shared by the distribution tests: the built CLI, its oclif manifest, and required system tools.
 
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pcscSync, ROOT } from '../../helpers/cli.js';
 
@@ -65,6 +65,36 @@ export function run(
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, ...opts });
   if (r.error) throw r.error;
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** A directory under `dir` holding only node and npm, to be the whole PATH: no compiler, no pcscd tools. */
+export function bareNodeNpm(dir: string): string {
+  const bin = join(dir, 'bare-bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, 'node'));
+  symlinkSync(realpathSync(run('sh', ['-c', 'command -v npm']).stdout.trim()), join(bin, 'npm'));
+  return bin;
+}
+
+/**
+ * `npm pack` of this repository into `dir`, as built (npm test builds first; no rebuild under other
+ * tests): the tarball's path and the files it holds.
+ */
+export function packRepo(dir: string, timeout: number): { tarball: string; files: string[] } {
+  const r = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, timeout });
+  if (r.code !== 0) throw new Error(`npm pack failed: ${r.stderr}`);
+  const [info] = JSON.parse(r.stdout) as [{ filename: string; files: { path: string }[] }];
+  return { tarball: join(dir, info.filename), files: info.files.map((f) => f.path) };
+}
+
+/**
+ * Type-checks `files` in `cwd` as a strict TypeScript user of the installed package would
+ * (module/moduleResolution nodenext, this repository's compiler and @types/node).
+ */
+export function typecheck(cwd: string, files: readonly string[]): ReturnType<typeof run> {
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const opts = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+  return run(process.execPath, [tsc, ...opts, '--typeRoots', join(ROOT, 'node_modules/@types'), ...files], { cwd });
 }
 
 /** The built CLI, without colours. */

@@ -5,17 +5,7 @@
 // help, --version and `scan -r` against a private real pcscd, with its man pages installed, and its
 // library entry points import and type-check as a user's would; installed for a CPU with no
 // prebuilt `usb` binary, it still installs and works through pcscd.
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +13,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headingIds } from '../../helpers/markdown.js';
 import { startRig, type Rig } from '../../rig/rig.js';
-import { commands, requireTools, ROOT, run } from './helpers.js';
+import { bareNodeNpm, commands, packRepo, requireTools, ROOT, run, typecheck } from './helpers.js';
 import { bareNpm, npmConfigFiles, npmEnv, npmReason, runNpm, type NpmConfigFiles, type NpmResult } from './npm.js';
 
 interface Pkg {
@@ -88,19 +78,10 @@ beforeAll(async () => {
   requireTools({ npm: 'npm', man: 'man-db', groff: 'groff-base' });
   T = realpathSync(mkdtempSync(join(tmpdir(), 'pcsc-pack-')));
   npmFiles = npmConfigFiles();
-  bareBin = join(T, 'bare-bin');
-  mkdirSync(bareBin);
-  symlinkSync(process.execPath, join(bareBin, 'node'));
-  symlinkSync(realpathSync(run('sh', ['-c', 'command -v npm']).stdout.trim()), join(bareBin, 'npm'));
-  // The build already ran (npm test builds first): pack what it produced, without rebuilding under other tests.
-  const r = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', T], {
-    cwd: ROOT,
-    timeout: INSTALL_MS,
-  });
-  expect(r.code, r.stderr).toBe(0);
-  const [info] = JSON.parse(r.stdout) as [{ filename: string; files: { path: string }[] }];
-  tarball = join(T, info.filename);
-  packed = info.files.map((f) => f.path).sort();
+  bareBin = bareNodeNpm(T);
+  const pack = packRepo(T, INSTALL_MS);
+  tarball = pack.tarball;
+  packed = pack.files.sort();
   rig = await startRig({ insert: [] });
 }, INSTALL_MS + 60_000);
 
@@ -269,23 +250,7 @@ describe('npm install -g from the tarball, no compiler on PATH', () => {
         '',
       ].join('\n'),
     );
-    const tsc = run(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules/typescript/bin/tsc'),
-        '--noEmit',
-        '--strict',
-        '--skipLibCheck',
-        '--module',
-        'nodenext',
-        '--moduleResolution',
-        'nodenext',
-        '--typeRoots',
-        join(ROOT, 'node_modules/@types'),
-        'uses-entry-points.mts',
-      ],
-      { cwd: lib },
-    );
+    const tsc = typecheck(lib, ['uses-entry-points.mts']);
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.code).toBe(0);
   });

@@ -3,13 +3,13 @@
 // tarball beside them, and node-pcsclite pointed at our module: by the one-file shim
 // (docs/node-pcsclite.md#a-dependency-one-file-shim) and by npm `overrides`. Their own programs
 // then run unchanged against the real pcscd of the rig, with node and npm alone on PATH.
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProcess, type Proc } from '../../rig/processes.js';
 import { startRig, type Rig } from '../../rig/rig.js';
-import { requireTools, ROOT, run } from './helpers.js';
+import { bareNodeNpm, packRepo, requireTools, run, typecheck } from './helpers.js';
 import { bareNpm, npmConfigFiles, npmEnv, npmReason, runNpm, type NpmConfigFiles } from './npm.js';
 
 const INSTALL_MS = 180_000;
@@ -61,17 +61,8 @@ beforeAll(
     requireTools({ npm: 'npm' });
     T = realpathSync(mkdtempSync(join(tmpdir(), 'pcsc-pcsclite-')));
     npmFiles = npmConfigFiles();
-    bareBin = join(T, 'bare-bin');
-    mkdirSync(bareBin);
-    symlinkSync(process.execPath, join(bareBin, 'node'));
-    symlinkSync(realpathSync(run('sh', ['-c', 'command -v npm']).stdout.trim()), join(bareBin, 'npm'));
-    // The build already ran (npm test builds first): pack it as it is.
-    const r = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', T], {
-      cwd: ROOT,
-      timeout: INSTALL_MS,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    const tarball = join(T, (JSON.parse(r.stdout) as [{ filename: string }])[0].filename);
+    bareBin = bareNodeNpm(T);
+    const { tarball } = packRepo(T, INSTALL_MS);
     const flags = ['--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
     shimApp = join(T, 'shim-app');
@@ -175,24 +166,7 @@ describe('types', () => {
       join(overrideApp, 'uses-pcsclite.cts'),
       "import pcsclite = require('pcsc/pcsclite');\nconst pcsc = pcsclite();\npcsc.close();\nexport {};\n",
     );
-    const tsc = run(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules/typescript/bin/tsc'),
-        '--noEmit',
-        '--strict',
-        '--skipLibCheck',
-        '--module',
-        'nodenext',
-        '--moduleResolution',
-        'nodenext',
-        '--typeRoots',
-        join(ROOT, 'node_modules/@types'),
-        'uses-pcsclite.mts',
-        'uses-pcsclite.cts',
-      ],
-      { cwd: overrideApp },
-    );
+    const tsc = typecheck(overrideApp, ['uses-pcsclite.mts', 'uses-pcsclite.cts']);
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.code).toBe(0);
   });

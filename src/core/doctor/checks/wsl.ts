@@ -13,7 +13,7 @@ import { asRoot, detectMachine, restartPcscd, startPcscd, type Machine } from '.
 import { deviceSinceMs, detectWsl, isUsbipDevice, processStartMs } from '../../system/wsl.js';
 import type { ProcessInfo, SystemProbe } from '../../system/types.js';
 import { readerNodes } from '../../udev/reader-access.js';
-import { usbReaders } from '../../udev/readers.js';
+import { readerIdentity, usbReaders, type ReaderIdentity } from '../../udev/readers.js';
 import type { DoctorCheck } from '../types.js';
 import { daemonSocket, fix, plural, result } from './util.js';
 
@@ -34,12 +34,7 @@ const WINDOWS_TEXT =
 const SYSTEMD_HINT =
   'To have services (and udev) start by themselves, enable systemd: put "[boot]" and "systemd=true" in /etc/wsl.conf, then run `wsl --shutdown` on Windows and open WSL again.';
 
-interface Attached {
-  name: string;
-  vid: string;
-  pid: string;
-  busPath: string;
-  node: string;
+interface Attached extends Pick<ReaderIdentity, 'name' | 'vid' | 'pid' | 'busPath' | 'node'> {
   /** When its node appeared (ISO), null when the node is missing. */
   since: string | null;
   pcscdCanOpen: boolean | null;
@@ -116,12 +111,13 @@ export const wslUsbip: DoctorCheck = {
         .filter((r) => isUsbipDevice(r.dev))
         .map(async (r) => {
           const n = nodes.find((x) => x.busPath === r.dev.name);
+          const { name, vid, pid, busPath, node } = readerIdentity(r);
           return {
-            name: r.label,
-            vid: r.dev.vid,
-            pid: r.dev.pid,
-            busPath: r.dev.name,
-            node: r.dev.node,
+            name,
+            vid,
+            pid,
+            busPath,
+            node,
             since: iso(await deviceSinceMs(probe, r.dev)),
             pcscdCanOpen: n?.pcscdCanOpen ?? null,
             owner: n?.owner ?? null,
