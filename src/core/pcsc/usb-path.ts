@@ -11,7 +11,7 @@ import { ctlCode } from '../scard/constants.js';
 import { PcscdContext } from '../pcscd/context.js';
 import type { Card, ConnectOptions } from '../scard/types.js';
 
-/** SCARD_CTL_CODE(3601): libccid's "USB path of this reader" (src/ifdhandler.c, CCID 1.7.1). */
+/** SCARD_CTL_CODE(3601): libccid's "USB path of this reader" (the CCID driver's ifdhandler.c, since CCID 1.7.1; docs/doctor.md#several-identical-readers). */
 export const IOCTL_GET_USB_PATH = ctlCode(3601);
 
 /** A reader's USB path as its driver gives it (SCardControl 3601), and its parts. */

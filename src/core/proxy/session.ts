@@ -43,7 +43,7 @@ type Wake = 'request' | 'cancel' | 'note' | 'upstream-closed';
 
 export class ProxySession {
   readonly id: number;
-  /** The client's process, when the spy found it (src/core/system/socket-peer.ts). */
+  /** The client's process, when the spy found it (found from the socket's peer in /proc; docs/clients.md). */
   peer: SocketPeerProcess | undefined;
   /** @internal */ readonly client: ClientStream;
   /** @internal */ readonly shared: ProxyShared;

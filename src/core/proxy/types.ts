@@ -44,7 +44,7 @@ export interface ProxyCall {
   time: string;
   /** The client connection's number (1, 2, …) within this proxy run. */
   client: number;
-  /** The client's process id, when found (spy, Linux: src/core/system/socket-peer.ts). */
+  /** The client's process id, when found (spy, Linux: found from the socket's peer in /proc; docs/clients.md). */
   pid?: number;
   /** The client's program ("pcsc_scan", "scdaemon"), when found. */
   process?: string;

@@ -10,7 +10,7 @@ import { socketInodes, unixPeers } from './unix-sockets.js';
 export interface SocketPeerProcess {
   pid: number;
   uid: number;
-  /** The name the program is known by (src/core/system/known-clients.ts). */
+  /** The name the program is known by (the well-known clients table: docs/clients.md#well-known-clients). */
   command: string;
   argv: string[];
 }
