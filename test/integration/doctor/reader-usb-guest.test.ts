@@ -61,7 +61,8 @@ describe('two identical readers on pcscd + libccid 1.5.2 in the QEMU guest', () 
         `cd ${REPO}`,
         '(/usr/sbin/pcscd --foreground > ' + dir + '/pcscd.log 2>&1 &)',
         'i=0; while [ ! -S /run/pcscd/pcscd.comm ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done',
-        'sleep 1',
+        // pcscd enumerates the two readers after its socket appears (slowly under TCG): wait, bounded, for both.
+        'i=0; while [ "$(node bin/run.js scan -r 2>/dev/null | grep -c \'Gemalto Gemplus USB SmartCard Reader 433-Swap\')" -lt 2 ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i+1)); done',
         `NO_COLOR=1 node bin/run.js udev-check > ${dir}/udev.txt 2>&1`,
         `node bin/run.js udev-check --json > ${dir}/udev.json`,
         `node bin/run.js scan -c -n --json > ${dir}/scan.json`,
