@@ -59,6 +59,9 @@ describe('two identical readers on pcscd + libccid 1.5.2 in the QEMU guest', () 
     guest = await inGuest(
       [
         `cd ${REPO}`,
+        // Both readers enumerated before pcscd starts: the guest runs no udevd, so pcscd never hears of a
+        // device that appears after its start-up scan (the wsl.usbip check's case; seen under load).
+        'i=0; while { [ ! -e /sys/bus/usb/devices/1-1 ] || [ ! -e /sys/bus/usb/devices/1-2 ]; } && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done',
         '(/usr/sbin/pcscd --foreground > ' + dir + '/pcscd.log 2>&1 &)',
         'i=0; while [ ! -S /run/pcscd/pcscd.comm ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done',
         // pcscd enumerates the two readers after its socket appears (slowly under TCG): wait, bounded, for both.
