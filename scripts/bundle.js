@@ -9,7 +9,7 @@
 // is ~200 of them. Source maps (.js.map, no sources inside) map stack traces back to src/ when
 // bin/run.js enables them. The library entry points stay tsc's files in dist/core/; tsc's
 // dist/cli/ and dist/commands/ are removed: only the bundle runs the CLI.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,23 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * Our own modules have no side effects when imported (none runs code at its top level beyond
+ * declarations), so a module of src/ whose exports go unused is left out, even when it comes in
+ * through an index (`atr HEX` imports src/core/index.ts and so never loads node:net). For the
+ * bundle only: the published dist/core/ is left as tsc writes it.
+ */
+const sideEffectFree = {
+  name: 'side-effect-free-src',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (a) => {
+      if (!a.importer.startsWith(join(root, 'src') + '/')) return undefined;
+      const ts = join(a.resolveDir, a.path.replace(/\.js$/, '.ts'));
+      return existsSync(ts) ? { path: ts, sideEffects: false } : undefined;
+    });
+  },
+};
+
 const builtinsByRequire = {
   // `import { x } from 'node:fs'` in an ES module makes Node build the module's whole ESM
   // facade, running every lazy getter (fs loads the streams, util parseArgs and MIMEType):
@@ -136,7 +153,7 @@ const fast = await build({
     { in: 'src/cli/doctor/command.ts', out: 'fast-doctor' },
     ...Object.entries(SEPARATE).map(([file, name]) => ({ in: file, out: name })),
   ],
-  plugins: [separate, builtinsByRequire],
+  plugins: [separate, sideEffectFree, builtinsByRequire],
   splitting: false,
 });
 // oclif's path: every command, split so that a command loads only what it uses.
@@ -155,6 +172,7 @@ const result = await build({
         }));
       },
     },
+    sideEffectFree,
     builtinsByRequire,
   ],
   splitting: true,
