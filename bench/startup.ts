@@ -117,7 +117,7 @@ export const COMMANDS: BenchCommand[] = [
   { name: `pcsc atr ${BENCH_ATR}`, command: `${NODE} bin/run.js atr ${BENCH_ATR}`, goal: 1.5 },
   { name: 'pcsc --version', command: `${NODE} bin/run.js --version`, goal: 2 },
   { name: 'pcsc doctor pcscd.socket', command: `${NODE} bin/run.js doctor pcscd.socket`, goal: 2 },
-  { name: 'pcsc apdu -r 0 0084000008', command: `${NODE} bin/run.js apdu -r 0 0084000008`, goal: 2 },
+  { name: 'pcsc apdu --reader 0 0084000008', command: `${NODE} bin/run.js apdu --reader 0 0084000008`, goal: 2 },
   { name: 'pcsc --help', command: `${NODE} bin/run.js --help`, goal: 2 },
   { name: 'pcsc scan --help', command: `${NODE} bin/run.js scan --help`, goal: 2 },
   { name: 'pcsc completion bash', command: `${NODE} bin/run.js completion bash`, goal: 2 },

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
-//   pcsc.js   the entry bin/run.js loads (src/cli/main.ts: the fast path, else oclif)
-//   oclif.js  oclif, every command of src/commands, the command_not_found hook and the help class:
+//   pcsc.cjs  the entry bin/run.js loads (src/cli/main.ts: the fast path), and fast-*.cjs the
+//             files it loads (CommonJS)
+//   oclif.js  oclif (ES modules, loaded by bin/run.js when the fast path declines), every command of src/commands, the command_not_found hook and the help class:
 //             package.json's oclif.commands (explicit discovery: no directory walk), oclif.hooks
 //             and oclif.helpClass point here
 //   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
@@ -115,12 +116,18 @@ const builtinsByRequire = {
 };
 
 /**
- * Modules the fast path imports only now and then (a failure's hint, `--version --verbose`'s
- * daemon probe, `atr --update` and its spinner): files of their own rather than inlined, so the
- * common case does not parse them. Each holds its own copy of what it imports: only modules that
- * hand back plain data (no error another copy would test with instanceof) belong here.
+ * The fast path's files (src/cli/fast.ts, CommonJS: see below). Each command body it runs is one
+ * file; so is each module the fast path imports only now and then (a failure's hint,
+ * `--version --verbose`'s daemon probe, `atr --update` and its spinner), rather than inlined, so
+ * the common case does not parse them. Each holds its own copy of what it imports: only modules
+ * that hand back plain data (no error another copy would test with instanceof) belong here.
  */
 const SEPARATE = {
+  'src/cli/scan/readers-command.ts': 'fast-scan',
+  'src/cli/apdu/command.ts': 'fast-apdu',
+  'src/cli/atr/command.ts': 'fast-atr',
+  'src/cli/version/command.ts': 'fast-version',
+  'src/cli/doctor/command.ts': 'fast-doctor',
   'src/cli/service-hint.ts': 'fast-service-hint',
   'src/cli/busy-hint.ts': 'fast-busy-hint',
   'src/cli/version/daemon.ts': 'fast-version-daemon',
@@ -128,32 +135,45 @@ const SEPARATE = {
   // The ATR from stdin or the card: the card's needs the PC/SC client, which `atr HEX` does not load.
   'src/cli/atr/input.ts': 'fast-atr-input',
 };
+/**
+ * `import('./x.js')` of a SEPARATE module → a require('./fast-x.cjs') of the file that holds it, so
+ * Node's ES module loader stays off. Only these: any other import() stays an import(), e.g. the
+ * optional `usb` package's, whose failure reads the same on both paths ("Cannot find package").
+ */
 const separate = {
   name: 'separate-files',
   setup(b) {
     b.onResolve({ filter: /^\./ }, (a) => {
+      if (a.kind === 'require-call' && /^\.\/fast-[a-z-]+\.cjs$/.test(a.path)) return { path: a.path, external: true };
       if (a.kind !== 'dynamic-import') return undefined;
       const file = relative(root, join(a.resolveDir, a.path.replace(/\.js$/, '.ts')));
-      return SEPARATE[file] ? { path: `./${SEPARATE[file]}.js`, external: true } : undefined;
+      return SEPARATE[file] ? { path: SEPARATE[file], namespace: 'separate' } : undefined;
     });
+    b.onLoad({ filter: /.*/, namespace: 'separate' }, (a) => ({
+      contents: `module.exports = require(${JSON.stringify(`./${a.path}.cjs`)});`,
+      resolveDir: out,
+      loader: 'js',
+    }));
   },
 };
 
 rmSync(out, { recursive: true, force: true });
-// The fast path (src/cli/fast.ts) and each command body it runs: one file each, no splitting
-// (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into).
+// The fast path (src/cli/main.ts, src/cli/fast.ts) and the files it loads: CommonJS, one file
+// each, no splitting (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting
+// cuts it into). CommonJS because a process whose entry (bin/run.js, bin/package.json) and modules
+// are all CommonJS never starts Node's ES module loader: ~5 ms of CPU at every start (bench/README.md).
+// import.meta.url is the file's own URL, as in an ES module.
 const fast = await build({
   ...common,
+  format: 'cjs',
+  banner: { js: "const __pcscUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__pcscUrl' },
+  outExtension: { '.js': '.cjs' },
   entryPoints: [
     { in: 'src/cli/main.ts', out: 'pcsc' },
-    { in: 'src/cli/scan/readers-command.ts', out: 'fast-scan' },
-    { in: 'src/cli/apdu/command.ts', out: 'fast-apdu' },
-    { in: 'src/cli/atr/command.ts', out: 'fast-atr' },
-    { in: 'src/cli/version/command.ts', out: 'fast-version' },
-    { in: 'src/cli/doctor/command.ts', out: 'fast-doctor' },
     ...Object.entries(SEPARATE).map(([file, name]) => ({ in: file, out: name })),
   ],
-  plugins: [separate, sideEffectFree, builtinsByRequire],
+  plugins: [separate, sideEffectFree],
   splitting: false,
 });
 // oclif's path: every command, split so that a command loads only what it uses.
@@ -184,6 +204,6 @@ if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JS
 if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fast.metafile));
 writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fast.metafile));
 const files = [...Object.keys(fast.metafile.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
-  f.endsWith('.js'),
+  /\.c?js$/.test(f),
 );
 process.stdout.write(`dist/bundle/: ${commands.length} commands, ${files.length} files\n`);

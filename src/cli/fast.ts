@@ -88,35 +88,26 @@ interface FastCommand {
   run(p: FastParse, io: CommandIo, pkg: { version: string; bin: string }): Promise<unknown>;
 }
 
-/**
- * A command's body: in the bundle, dist/bundle/fast-NAME.js, one file with all it uses (a few
- * files load faster than the dozens of chunks code splitting makes; scripts/bundle.js).
- */
-const body = async <T>(name: string): Promise<T> =>
-  (await import(new URL(`./fast-${name}.js`, import.meta.url).href)) as T;
-
+// Each body is, in the bundle, a file of its own, dist/bundle/fast-NAME.cjs, with all it uses (a
+// few files load faster than the dozens of chunks code splitting makes; scripts/bundle.js).
 const COMMANDS: Record<string, FastCommand> = {
   scan: {
     takes: (p) => p.flags.readers === true,
-    run: async (p, io) =>
-      (await body<typeof import('./scan/readers-command.js')>('scan')).runReaders(p.flags as never, io),
+    run: async (p, io) => (await import('./scan/readers-command.js')).runReaders(p.flags as never, io),
   },
   apdu: {
-    run: async (p, io) =>
-      (await body<typeof import('./apdu/command.js')>('apdu')).runApduCommand(p.flags as never, p.words, io),
+    run: async (p, io) => (await import('./apdu/command.js')).runApduCommand(p.flags as never, p.words, io),
   },
   atr: {
-    run: async (p, io) => (await body<typeof import('./atr/command.js')>('atr')).runAtr(p.flags as never, p.words, io),
+    run: async (p, io) => (await import('./atr/command.js')).runAtr(p.flags as never, p.words, io),
   },
   version: {
-    run: async (p, io, pkg) =>
-      (await body<typeof import('./version/command.js')>('version')).runVersion(p.flags, pkg, io),
+    run: async (p, io, pkg) => (await import('./version/command.js')).runVersion(p.flags, pkg, io),
   },
   doctor: {
     // oclif hands doctor its argv, where repeated words are reordered: leave those to oclif.
     takes: (p) => new Set(p.words).size === p.words.length,
-    run: async (p, io) =>
-      (await body<typeof import('./doctor/command.js')>('doctor')).runDoctorCommand(p.flags, p.words, io),
+    run: async (p, io) => (await import('./doctor/command.js')).runDoctorCommand(p.flags, p.words, io),
   },
 };
 

@@ -28,12 +28,14 @@ afterAll(async () => {
 });
 
 let n = 0;
+let lastTrace = '';
 /** Runs pcsc; `oclif`: whether it loaded oclif's entry (dist/bundle/oclif.js). */
 async function traced(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; stdout: string; stderr: string; oclif: boolean }> {
   const trace = join(dir, `trace-${n++}`);
+  lastTrace = trace;
   const r = await pcsc(args, { env: { ...env, MODULE_TRACE: trace }, node: ['--import', TRACE] });
   let loaded = '';
   try {
@@ -150,10 +152,27 @@ describe('what the fast path leaves to oclif', () => {
   });
 });
 
+describe('the fast path is CommonJS from end to end', () => {
+  it("loads bin/run.js, dist/bundle/pcsc.cjs and the command body's .cjs file, no ES module (Node never starts its ES module loader but for --import here)", async () => {
+    for (const [args, body] of [
+      [['scan', '-r'], 'fast-scan'],
+      [['apdu', '0084000008'], 'fast-apdu'],
+      [['atr', ATR], 'fast-atr'],
+    ] as const) {
+      expect((await traced([...args], env())).oclif).toBe(false);
+      const files = [...new Set(readFileSync(lastTrace, 'utf8').trim().split('\n'))]
+        .filter((u) => !u.includes('/test/helpers/'))
+        .map((u) => u.replace(/^file:\/\/.*?\/(bin|dist)\//, '$1/'))
+        .sort();
+      expect(files).toEqual(['bin/run.js', `dist/bundle/${body}.cjs`, 'dist/bundle/pcsc.cjs']);
+    }
+  });
+});
+
 describe('source maps', () => {
   it('a stack trace from the bundle names src/ files and lines when source maps are on (bin/run.js turns them on under DEBUG)', () => {
     const script = [
-      "const m = await import('./dist/bundle/fast-atr.js');",
+      "const m = await import('./dist/bundle/fast-atr.cjs');",
       'const io = { jsonEnabled: () => false, log() {}, logToStderr() {}, signal: new AbortController().signal };',
       "try { await m.runAtr({ timeout: 60 }, ['ZZ'], io); } catch (e) { process.stdout.write(e.stack); }",
     ].join('\n');
