@@ -128,6 +128,7 @@ const SEPARATE = {
   'src/cli/atr/command.ts': 'fast-atr',
   'src/cli/version/command.ts': 'fast-version',
   'src/cli/doctor/command.ts': 'fast-doctor',
+  'src/cli/clients/command.ts': 'fast-clients',
   'src/cli/service-hint.ts': 'fast-service-hint',
   'src/cli/busy-hint.ts': 'fast-busy-hint',
   'src/cli/version/daemon.ts': 'fast-version-daemon',

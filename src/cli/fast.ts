@@ -1,8 +1,8 @@
-// The fast path: `pcsc scan -r`, `pcsc apdu HEX…`, `pcsc atr HEX…`, `pcsc --version` and
-// `pcsc doctor ID…` run in loops and pipelines, where start-up is the whole cost. Loading oclif
-// costs more than the work (bench/README.md), so when the command line is one oclif would parse
-// without error, we parse it from oclif's own manifest (./fast-parse.ts: flags, options with
-// values, words) and run the command's body (the same module oclif's command runs,
+// The fast path: `pcsc scan -r`, `pcsc apdu HEX…`, `pcsc atr HEX…`, `pcsc --version`,
+// `pcsc doctor ID…` and `pcsc clients` run in loops and pipelines, where start-up is the whole
+// cost. Loading oclif costs more than the work (bench/README.md), so when the command line is one
+// oclif would parse without error, we parse it from oclif's own manifest (./fast-parse.ts: flags,
+// options with values, words) and run the command's body (the same module oclif's command runs,
 // src/cli/<command>/command.ts) without loading oclif. Anything else (help, `--`, an unknown flag,
 // a parse error to report, a flag only oclif reads, oclif's environment variables) returns false
 // and oclif runs the command as always.
@@ -41,6 +41,9 @@ const COMMANDS: Record<string, FastCommand> = {
   doctor: {
     // oclif's argv, as its command passes it (repeated words reordered).
     run: async (p, io) => (await import('./doctor/command.js')).runDoctorCommand(p.flags, p.argv, io),
+  },
+  clients: {
+    run: async (p, io) => (await import('./clients/command.js')).runClients(p.flags, io),
   },
 };
 

@@ -1,7 +1,7 @@
-// The fast path (src/cli/fast.ts) runs command lines of scan -r, apdu, atr, --version and doctor
-// that oclif would parse without error (flags, options with values, words) without loading oclif.
-// It must be invisible but for speed: each command line here prints the same bytes and exits the
-// same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
+// The fast path (src/cli/fast.ts) runs command lines of scan -r, apdu, atr, --version, doctor and
+// clients that oclif would parse without error (flags, options with values, words) without loading
+// oclif. It must be invisible but for speed: each command line here prints the same bytes and exits
+// the same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
 // each one did take the fast path (dist/bundle/oclif.js never loaded), while a command line with a
 // parse error, help, an unknown flag or a flag only oclif reads goes to oclif.
 import { spawnSync } from 'node:child_process';
@@ -124,6 +124,9 @@ describe('the fast path prints and exits as oclif does', () => {
     [['doctor', '--category', 'pcscd', 'udev', '--json']], // a multiple flag takes the words after it
     [['doctor', '--category=pcscd', 'pcscd.socket']],
     [['version', '--verbose', '--socket', '/nonexistent/pcscd.comm']],
+    [['clients']],
+    [['clients', '--json']],
+    [['clients', '--socket', '/nonexistent/pcscd.comm']], // nothing listens: exit 3
   ])('pcsc %j', async (args) => {
     const [fast, slow] = await Promise.all([traced(args, env()), traced(args, env({ PCSC_OCLIF: '1' }))]);
     expect(slow.oclif).toBe(true);
