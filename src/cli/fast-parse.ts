@@ -42,6 +42,11 @@ export interface FastParse {
   /** oclif's `argv`: the words sorted by where each first appears in the line ("a b a" → "a a b"). */
   argv: string[];
   json: boolean;
+  /**
+   * Whether oclif would read stdin for a missing argument (one without ignoreStdin), unless stdin
+   * is a terminal: the parse holds only if that read gets nothing.
+   */
+  readsStdin: boolean;
 }
 
 /** The checks a flag's parse makes that the fast path repeats, by the name its `fast` gives (src/cli/flags.ts). */
@@ -51,14 +56,9 @@ const own = <T>(o: Record<string, T>, key: string): T | undefined => (Object.has
 
 /**
  * The parse oclif would make of `argv` (the words after the command), or undefined when oclif
- * must decide. oclif reads a missing argument without ignoreStdin from stdin (unless stdin is a
- * terminal): such a line is oclif's unless `stdinGivesNothing()` says that read finds nothing.
+ * must decide.
  */
-export function fastParse(
-  cmd: ManifestCommand,
-  argv: readonly string[],
-  opts: { stdinGivesNothing: () => boolean },
-): FastParse | undefined {
+export function fastParse(cmd: ManifestCommand, argv: readonly string[]): FastParse | undefined {
   if (cmd.fast !== true || cmd.state === 'deprecated') return undefined;
   const defs = Object.values(cmd.flags);
   // The flag a dash word names, as oclif's findFlag (aliases aside: a fast command has none).
@@ -151,7 +151,7 @@ export function fastParse(
 
   const args = Object.values(cmd.args ?? {});
   if (cmd.strict !== false && words.length > args.length) return undefined;
-  if (args.slice(words.length).some((a) => !a.ignoreStdin) && !opts.stdinGivesNothing()) return undefined;
+  const readsStdin = args.slice(words.length).some((a) => !a.ignoreStdin);
   const sorted = [...words].sort((a, b) => argv.indexOf(a) - argv.indexOf(b));
-  return { flags, words, argv: sorted, json: flags.json === true };
+  return { flags, words, argv: sorted, json: flags.json === true, readsStdin };
 }

@@ -9,7 +9,7 @@
 // test/integration/fast-path.test.ts checks that both paths print the same and exit the same.
 
 import { fstatSync, readFileSync, statSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { createRequire } from 'node:module';
 import type { CommandIo } from './command-io.js';
 import { termSafe } from './escape.js';
 import { fastParse, type FastParse, type ManifestCommand } from './fast-parse.js';
@@ -53,6 +53,9 @@ const COMMANDS: Record<string, FastCommand> = {
  * other file or pipe, which only reading it could tell).
  */
 function stdinGivesNothing(): boolean {
+  // Loaded only here: node:tty loads node:net (~2 ms). require(), not import(): the fast path is
+  // CommonJS and must not start Node's ES module loader (scripts/bundle.js).
+  const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
   if (isatty(0)) return true;
   try {
     const stdin = fstatSync(0);
@@ -116,8 +119,9 @@ export async function runFast(argv: readonly string[], root: URL): Promise<boole
   const help = ['--help', ...(pkg.oclif?.additionalHelpFlags ?? [])];
   if (rest.some((a) => help.includes(a))) return false;
   const cmd = manifest.commands[id as string];
-  const parse = cmd && fastParse(cmd, rest, { stdinGivesNothing });
+  const parse = cmd && fastParse(cmd, rest);
   if (!parse || (fast.takes && !fast.takes(parse))) return false;
+  if (parse.readsStdin && !stdinGivesNothing()) return false;
   // A terminal may get coloured JSON (a user's oclif theme): oclif's path.
   if (parse.json && (process.stdout.isTTY || process.env.FORCE_COLOR !== undefined)) return false;
   const io = new FastIo(parse.json);

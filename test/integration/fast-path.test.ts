@@ -220,6 +220,9 @@ describe('the fast path is CommonJS from end to end', () => {
       [['scan', '-r'], 'fast-scan'],
       [['apdu', '0084000008'], 'fast-apdu'],
       [['atr', ATR], 'fast-atr'],
+      [['apdu', '--reader', '0', '0084000008'], 'fast-apdu'],
+      [['doctor', '--category', 'pcscd'], 'fast-doctor'], // stdin checked (node:tty)
+      [['clients'], 'fast-clients'],
     ] as const) {
       expect((await traced([...args], env())).oclif).toBe(false);
       const files = [...new Set(readFileSync(lastTrace, 'utf8').trim().split('\n'))]
