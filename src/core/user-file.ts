@@ -22,6 +22,11 @@ export interface ReadUserFileOptions {
 }
 
 const CHUNK = 1024 * 1024;
+/**
+ * The first read's buffer when fstat gives no size (/proc files say 0): most such files are a few
+ * hundred bytes, and a 1 MiB buffer per read made a /proc walk allocate hundreds of MiB.
+ */
+const FIRST_READ = 16 * 1024;
 
 /** The whole file, or a UsageError naming `what`, the path and what is wrong, in one line. */
 export async function readUserFile(path: string, opts: ReadUserFileOptions): Promise<Buffer> {
@@ -37,19 +42,29 @@ export async function readUserFile(path: string, opts: ReadUserFileOptions): Pro
     const st = await fh.stat();
     if (!st.isFile()) throw new UsageError(`${name}: ${kindOf(st)}, not a regular file`, 'EFILE');
     if (st.size > opts.maxBytes) throw tooBig(name, opts);
+    // One byte past the cap tells a file that grew while we read it.
+    const cap = opts.maxBytes + 1;
     const chunks: Buffer[] = [];
     let total = 0;
+    // Room for the size fstat gave and one byte more, so that the read finding the end needs no
+    // buffer of its own; then buffers twice as big each time, up to CHUNK.
+    let buf = Buffer.allocUnsafe(Math.min(CHUNK, cap, Math.max(FIRST_READ, st.size + 1)));
+    let filled = 0;
     for (;;) {
       if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, `reading ${path} interrupted`);
-      // One byte past the cap tells a file that grew while we read it.
-      const want = Math.min(CHUNK, opts.maxBytes + 1 - total);
-      const { bytesRead, buffer } = await fh.read({ buffer: Buffer.allocUnsafe(want), length: want });
+      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
       if (bytesRead === 0) break;
-      chunks.push(buffer.subarray(0, bytesRead));
+      filled += bytesRead;
       total += bytesRead;
       if (total > opts.maxBytes) throw tooBig(name, opts);
+      if (filled === buf.length) {
+        chunks.push(buf);
+        buf = Buffer.allocUnsafe(Math.min(CHUNK, cap - total, buf.length * 2));
+        filled = 0;
+      }
     }
-    return Buffer.concat(chunks, total);
+    chunks.push(buf.subarray(0, filled));
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
   } catch (e) {
     if (e instanceof UsageError || e instanceof PcscError) throw e;
     throw new UsageError(`${name}: ${errnoText(e)}`, 'EFILE');
