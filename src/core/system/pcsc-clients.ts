@@ -61,8 +61,13 @@ export async function findPcscClients(
   socket: string,
   opts: ClientsOptions = {},
 ): Promise<PcscClients> {
-  const table = parseProcNetUnix((await probe.readFile('/proc/net/unix')) ?? '');
-  const peers = await unixPeers(probe);
+  // Independent looks, side by side: ss takes longest.
+  const [netUnix, peers, stat] = await Promise.all([
+    probe.readFile('/proc/net/unix'),
+    unixPeers(probe),
+    probe.readFile('/proc/stat'),
+  ]);
+  const table = parseProcNetUnix(netUnix ?? '');
   const root = probe.uid === 0;
   const isListening = table.some((e) => e.path === socket && e.listening);
   if (!peers) {
@@ -94,7 +99,7 @@ export async function findPcscClients(
     }
     return procs;
   };
-  const boot = bootTime(await probe.readFile('/proc/stat'));
+  const boot = bootTime(stat);
   const clients: PcscClient[] = [];
   const seen = new Set<string>([socket]);
 
