@@ -5,9 +5,7 @@
 // Why not readFile: open(2) of a FIFO with no writer blocks, in a libuv worker thread that Node
 // then waits for at exit, so not even SIGTERM ends the process; /dev/urandom never ends.
 
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { close, constants, fstat, open, read, type Stats } from 'node:fs';
 import { PcscError, Scard, UsageError } from './errors.js';
 
 export interface ReadUserFileOptions {
@@ -22,40 +20,72 @@ export interface ReadUserFileOptions {
 }
 
 const CHUNK = 1024 * 1024;
+/**
+ * The first read's buffer when fstat gives no size (/proc files say 0): most such files are a few
+ * hundred bytes, and a 1 MiB buffer per read made a /proc walk allocate hundreds of MiB.
+ */
+const FIRST_READ = 16 * 1024;
 
 /** The whole file, or a UsageError naming `what`, the path and what is wrong, in one line. */
 export async function readUserFile(path: string, opts: ReadUserFileOptions): Promise<Buffer> {
   const name = `${opts.what} ${path}`;
-  let fh: FileHandle;
+  let fd: number;
   try {
     // O_NONBLOCK: a FIFO opens at once instead of waiting for a writer; fstat then refuses it.
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     throw new UsageError(`${name}: ${errnoText(e)}`, 'EFILE');
   }
   try {
-    const st = await fh.stat();
+    const st = await fstatFd(fd);
     if (!st.isFile()) throw new UsageError(`${name}: ${kindOf(st)}, not a regular file`, 'EFILE');
     if (st.size > opts.maxBytes) throw tooBig(name, opts);
+    // One byte past the cap tells a file that grew while we read it.
+    const cap = opts.maxBytes + 1;
     const chunks: Buffer[] = [];
     let total = 0;
+    // Room for the size fstat gave and one byte more, so that the read finding the end needs no
+    // buffer of its own; then buffers twice as big each time, up to CHUNK.
+    let buf = Buffer.allocUnsafe(Math.min(CHUNK, cap, Math.max(FIRST_READ, st.size + 1)));
+    let filled = 0;
     for (;;) {
       if (opts.signal?.aborted) throw new PcscError(Scard.E_CANCELLED, `reading ${path} interrupted`);
-      // One byte past the cap tells a file that grew while we read it.
-      const want = Math.min(CHUNK, opts.maxBytes + 1 - total);
-      const { bytesRead, buffer } = await fh.read({ buffer: Buffer.allocUnsafe(want), length: want });
+      const bytesRead = await readFd(fd, buf, filled);
       if (bytesRead === 0) break;
-      chunks.push(buffer.subarray(0, bytesRead));
+      filled += bytesRead;
       total += bytesRead;
       if (total > opts.maxBytes) throw tooBig(name, opts);
+      if (filled === buf.length) {
+        chunks.push(buf);
+        buf = Buffer.allocUnsafe(Math.min(CHUNK, cap - total, buf.length * 2));
+        filled = 0;
+      }
     }
-    return Buffer.concat(chunks, total);
+    chunks.push(buf.subarray(0, filled));
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
   } catch (e) {
     if (e instanceof UsageError || e instanceof PcscError) throw e;
     throw new UsageError(`${name}: ${errnoText(e)}`, 'EFILE');
   } finally {
-    await fh.close().catch(() => undefined);
+    await new Promise<void>((resolve) => close(fd, () => resolve()));
   }
+}
+
+// fs's callback API, each call one promise: half the CPU of fs/promises' FileHandle per file (the
+// probe reads a few hundred /proc files per run: ~10 ms against ~20 ms measured on Node 20).
+function openFd(path: string, flags: number): Promise<number> {
+  return new Promise((resolve, reject) => open(path, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
+}
+
+function fstatFd(fd: number): Promise<Stats> {
+  return new Promise((resolve, reject) => fstat(fd, (e, st) => (e ? reject(e) : resolve(st))));
+}
+
+/** Reads into buf from offset on, at the file's position. */
+function readFd(fd: number, buf: Buffer, offset: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, buf, offset, buf.length - offset, null, (e, n) => (e ? reject(e) : resolve(n))),
+  );
 }
 
 function tooBig(name: string, o: ReadUserFileOptions): UsageError {

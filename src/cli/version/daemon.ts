@@ -1,6 +1,9 @@
 // `pcsc --version --verbose`: which pcscd answers, at which protocol, and which release it is.
 
 import { Context } from '../../core/index.js';
+// Static, so that the bundle keeps only these two of the entry point's exports (a dynamic import
+// keeps every check: fast-version-daemon.js was 326 kB); this module itself is loaded only for --verbose.
+import { createProbe, servingPcscd } from '../../core/doctor/index.js';
 import { resolveSocketPath } from '../../core/internal.js';
 import type { VersionDaemon } from './result.js';
 
@@ -8,7 +11,6 @@ export async function probeDaemon(socket: string | undefined): Promise<VersionDa
   const { path, source } = resolveSocketPath({ path: socket });
   try {
     await using ctx = await Context.establish({ backend: 'pcscd', socket: path, requestTimeout: 5000 });
-    const { createProbe, servingPcscd } = await import('../../core/doctor/index.js');
     const serving = await servingPcscd(createProbe(), path);
     return {
       protocol: ctx.info.protocol ?? '',

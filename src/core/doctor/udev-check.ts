@@ -63,15 +63,19 @@ export function readersLackingRule(nodes: readonly ReaderNode[], group: string):
 export async function runUdevCheck(o: UdevCheckOptions = {}): Promise<UdevCheckResult> {
   if (o.write !== undefined) checkRuleFile(o.write, { force: o.force === true, root: o.root });
   const probe = o.probe ?? probeAt(o.root);
+  const socket = (await pcscdSocket(probe, o.socket)).path;
+  // The reader table and pcscd's readers need none of the checks' results: looked at alongside them
+  // (the probe reads the system once either way). A failure of the checks (Ctrl-C) is the one
+  // reported: the table's is awaited only after them, and counts as handled meanwhile.
+  const table = Promise.all([readerNodes(probe, socket), pcscdReaderLinks(probe, probe.path(socket), o.signal)]);
+  table.catch(() => undefined);
   const report = await runDoctor({
     categories: [...UDEV_CATEGORIES],
     socket: o.socket,
     probe,
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  const socket = (await pcscdSocket(probe, o.socket)).path;
-  const readers = await readerNodes(probe, socket);
-  const links = await pcscdReaderLinks(probe, probe.path(socket), o.signal);
+  const [readers, links] = await table;
   const out: UdevCheckResult = { ...report, readers, ...(links ? { pcscdReaders: links } : {}) };
   if (o.rule || o.write) {
     const group = 'pcscd';

@@ -61,8 +61,13 @@ export async function findPcscClients(
   socket: string,
   opts: ClientsOptions = {},
 ): Promise<PcscClients> {
-  const table = parseProcNetUnix((await probe.readFile('/proc/net/unix')) ?? '');
-  const peers = await unixPeers(probe);
+  // Independent looks, side by side: ss takes longest.
+  const [netUnix, peers, stat] = await Promise.all([
+    probe.readFile('/proc/net/unix'),
+    unixPeers(probe),
+    probe.readFile('/proc/stat'),
+  ]);
+  const table = parseProcNetUnix(netUnix ?? '');
   const root = probe.uid === 0;
   const isListening = table.some((e) => e.path === socket && e.listening);
   if (!peers) {
@@ -77,15 +82,24 @@ export async function findPcscClients(
       rootWouldShow: false,
     };
   }
-  const all = await processList(probe);
   const exclude = new Set(opts.exclude ?? []);
-  const procs = all.filter((p) => !exclude.has(p.pid));
   const fds = new Map<number, number[] | null>();
   const inodesOf = async (pid: number): Promise<number[] | null> => {
     if (!fds.has(pid)) fds.set(pid, await socketInodes(probe, pid));
     return fds.get(pid) ?? null;
   };
-  const boot = bootTime(await probe.readFile('/proc/stat'));
+  // The process list and every process's sockets, read once and only when a connection is to be
+  // attributed (nobody connected: nothing to read); each process's fds concurrently.
+  let procs: ProcessInfo[] | undefined;
+  const processes = async (): Promise<ProcessInfo[]> => {
+    if (!procs) {
+      const all = (await processList(probe)).filter((p) => !exclude.has(p.pid));
+      await Promise.all(all.map((p) => inodesOf(p.pid)));
+      procs = all;
+    }
+    return procs;
+  };
+  const boot = bootTime(stat);
   const clients: PcscClient[] = [];
   const seen = new Set<string>([socket]);
 
@@ -93,8 +107,9 @@ export async function findPcscClients(
     const wanted = new Set(peers.filter((p) => p.path === path).map((p) => p.peer));
     // The caller's own connections are neither listed nor counted.
     for (const pid of exclude) for (const i of (await inodesOf(pid)) ?? []) wanted.delete(i);
+    if (wanted.size === 0) return { n: 0, lost: 0 };
     let found = 0;
-    for (const p of procs) {
+    for (const p of await processes()) {
       if (p.pid === via) continue;
       const mine = await inodesOf(p.pid);
       if (!mine) continue;

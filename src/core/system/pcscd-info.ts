@@ -4,7 +4,7 @@
 
 import { posix } from 'node:path';
 import { DEFAULT_SOCKET, LEGACY_SOCKET, MAX_SOCKET_PATH, type SocketChoice } from '../pcscd/socket-path.js';
-import type { ProcessInfo, SystemProbe } from './types.js';
+import type { ProcessInfo, RunResult, SystemProbe } from './types.js';
 import { findUser, type UserEntry } from './accounts.js';
 import { memo, processList } from './memo.js';
 import { parseProcNetUnix, socketHolders } from './unix-sockets.js';
@@ -41,32 +41,16 @@ export interface PcscdBinary {
 
 export function pcscdBinary(probe: SystemProbe): Promise<PcscdBinary> {
   return memo(probe, 'pcscd-binary', async () => {
-    const paths: string[] = [];
-    for (const p of PCSCD_PATHS) {
-      const st = await probe.stat(p);
-      if (!st?.isFile) continue;
-      const real = (await probe.realPath(p)) ?? p;
-      if (!paths.includes(real)) paths.push(real);
-    }
+    const { paths, path } = await pcscdPaths(probe);
     const out: PcscdBinary = { paths, features: [], options: [] };
-    const proc = (await processList(probe)).find(isPcscd);
-    const unit = await pcscdUnit(probe);
-    const unitBin = unit?.execStart?.[0];
-    out.path =
-      (proc?.exe && paths.includes(proc.exe) ? proc.exe : undefined) ??
-      (unitBin && paths.includes(unitBin) ? unitBin : undefined) ??
-      paths[0];
+    if (path) out.path = path;
     // Three programs, started together: on slow machines each start costs seconds.
     const [v, h, pkg] = await Promise.all([
-      out.path ? probe.run(out.path, ['--version'], { timeoutMs: 5000 }) : null,
-      out.path ? probe.run(out.path, ['--help'], { timeoutMs: 5000 }) : null,
+      pcscdVersionOutput(probe),
+      path ? probe.run(path, ['--help'], { timeoutMs: 5000 }) : null,
       packageVersion(probe, ['pcscd', 'pcsc-lite', 'pcsclite']),
     ]);
-    if (v) {
-      const version = releaseOf(v.stdout);
-      if (version) out.version = version;
-      out.features = (/^Enabled features:\s*(.*)$/m.exec(v.stdout)?.[1] ?? '').split(/\s+/).filter(Boolean);
-    }
+    if (v) Object.assign(out, fromVersionOutput(v.stdout));
     if (h) out.options = [...new Set([...h.stdout.matchAll(/--([a-z][a-z-]+)/g)].map((x) => x[1] as string))];
     if (pkg) {
       out.pkg = pkg;
@@ -76,13 +60,65 @@ export function pcscdBinary(probe: SystemProbe): Promise<PcscdBinary> {
   });
 }
 
+/** What pcscdBinary reads without `pcscd --help` or the package manager: what udev-check needs. */
+export type PcscdProgram = Pick<PcscdBinary, 'paths' | 'path' | 'features'> & {
+  /** From `pcscd --version` only (pcscdVersion falls back on the package's). */
+  version?: string;
+};
+
+export async function pcscdProgram(probe: SystemProbe): Promise<PcscdProgram> {
+  const [{ paths, path }, v] = await Promise.all([pcscdPaths(probe), pcscdVersionOutput(probe)]);
+  return { paths, ...(path ? { path } : {}), features: [], ...(v ? fromVersionOutput(v.stdout) : {}) };
+}
+
+/** pcscdBinary's version: `pcscd --version`'s, else (only then is the package manager asked) the package's. */
+export async function pcscdVersion(probe: SystemProbe): Promise<string | undefined> {
+  return (await pcscdProgram(probe)).version ?? (await pcscdBinary(probe)).version;
+}
+
+/** Every pcscd binary found, and the one that runs: the running process's, else the unit's, else the first found. */
+function pcscdPaths(probe: SystemProbe): Promise<{ paths: string[]; path?: string }> {
+  return memo(probe, 'pcscd-paths', async () => {
+    const paths: string[] = [];
+    for (const p of PCSCD_PATHS) {
+      const st = await probe.stat(p);
+      if (!st?.isFile) continue;
+      const real = (await probe.realPath(p)) ?? p;
+      if (!paths.includes(real)) paths.push(real);
+    }
+    const proc = (await processList(probe)).find(isPcscd);
+    const unit = await pcscdUnit(probe);
+    const unitBin = unit?.execStart?.[0];
+    const path =
+      (proc?.exe && paths.includes(proc.exe) ? proc.exe : undefined) ??
+      (unitBin && paths.includes(unitBin) ? unitBin : undefined) ??
+      paths[0];
+    return path ? { paths, path } : { paths };
+  });
+}
+
+/** `pcscd --version` of the binary that runs, run once per probe. */
+function pcscdVersionOutput(probe: SystemProbe): Promise<RunResult | null> {
+  return memo(probe, 'pcscd-version', async () => {
+    const { path } = await pcscdPaths(probe);
+    return path ? probe.run(path, ['--version'], { timeoutMs: 5000 }) : null;
+  });
+}
+
+/** The release and the "Enabled features:" words of `pcscd --version`'s output. */
+function fromVersionOutput(stdout: string): { version?: string; features: string[] } {
+  const version = releaseOf(stdout);
+  const features = (/^Enabled features:\s*(.*)$/m.exec(stdout)?.[1] ?? '').split(/\s+/).filter(Boolean);
+  return version ? { version, features } : { features };
+}
+
 /** The release in `pcscd --version`'s "pcsc-lite version 2.0.3." line. */
 function releaseOf(stdout: string): string | undefined {
   return /pcsc-lite version ([0-9][^\s]*?)\.?\s*$/m.exec(stdout)?.[1];
 }
 
 /** A feature value such as usbdropdir=/usr/lib/pcsc/drivers. */
-export function feature(bin: PcscdBinary, key: string): string | undefined {
+export function feature(bin: Pick<PcscdBinary, 'features'>, key: string): string | undefined {
   return bin.features.find((f) => f.startsWith(`${key}=`))?.slice(key.length + 1);
 }
 

@@ -35,18 +35,7 @@ export async function socketHolders(
   procs: ProcessInfo[],
 ): Promise<ProcessInfo[]> {
   const holders: ProcessInfo[] = [];
-  for (const p of procs) {
-    const fds = await probe.readDir(`/proc/${p.pid}/fd`);
-    if (!fds) continue;
-    for (const fd of fds) {
-      const link = await probe.readLink(`/proc/${p.pid}/fd/${fd}`);
-      const m = link ? /^socket:\[(\d+)\]$/.exec(link) : null;
-      if (m && inodes.has(Number(m[1]))) {
-        holders.push(p);
-        break;
-      }
-    }
-  }
+  for (const p of procs) if ((await socketInodes(probe, p.pid))?.some((i) => inodes.has(i))) holders.push(p);
   return holders;
 }
 
@@ -88,9 +77,10 @@ export async function unixPeers(probe: SystemProbe): Promise<UnixSocketPeer[] | 
 export async function socketInodes(probe: SystemProbe, pid: number): Promise<number[] | null> {
   const fds = await probe.readDir(`/proc/${pid}/fd`);
   if (!fds) return null;
+  // Every link at once: a process may hold hundreds of descriptors.
+  const links = await Promise.all(fds.map((fd) => probe.readLink(`/proc/${pid}/fd/${fd}`)));
   const out: number[] = [];
-  for (const fd of fds) {
-    const link = await probe.readLink(`/proc/${pid}/fd/${fd}`);
+  for (const link of links) {
     const m = link ? /^socket:\[(\d+)\]$/.exec(link) : null;
     if (m) out.push(Number(m[1]));
   }

@@ -9,7 +9,7 @@ import { isCcidInterface, listUsbDevices, udevDeviceFor, type UsbDevice } from '
 import type { SystemProbe } from '../system/types.js';
 import { findGroup, sysGidMax } from '../system/accounts.js';
 import { memo } from '../system/memo.js';
-import { feature, pcscdBinary, pcscdDefaults } from '../system/pcscd-info.js';
+import { feature, pcscdDefaults, pcscdProgram } from '../system/pcscd-info.js';
 
 export interface UsbReader {
   dev: UsbDevice;
@@ -48,7 +48,7 @@ export function readerIdentity(r: UsbReader): ReaderIdentity {
 export function driverBundles(probe: SystemProbe): Promise<DriverBundle[]> {
   return memo(probe, 'bundles', async () => {
     const dirs: string[] = [...DEFAULT_DROPDIRS];
-    const usbdropdir = feature(await pcscdBinary(probe), 'usbdropdir');
+    const usbdropdir = feature(await pcscdProgram(probe), 'usbdropdir');
     if (usbdropdir) dirs.unshift(usbdropdir);
     const hp = (await pcscdDefaults(probe))?.vars.PCSCLITE_HP_DROPDIR;
     if (hp) dirs.unshift(hp.replace(/\/+$/, ''));

@@ -8,7 +8,7 @@ import type { CheckResult } from '../../engine/types.js';
 import type { DoctorCheck } from '../types.js';
 import type { SystemProbe } from '../../system/types.js';
 import { findGroup, sysGidMax } from '../../system/accounts.js';
-import { pcscdBinary, pcscdUser } from '../../system/pcscd-info.js';
+import { pcscdProgram, pcscdUser, pcscdVersion } from '../../system/pcscd-info.js';
 import { readerNodes, type ReaderNode } from '../../udev/reader-access.js';
 import { readerIdentity, rulesFiles, systemdVersion, udevOutcome, usbReaders } from '../../udev/readers.js';
 import { allRules } from '../../udev/rules-files.js';
@@ -102,7 +102,7 @@ export const udevNodeAccess: DoctorCheck = {
         data,
       });
     }
-    if ((await pcscdBinary(ctx.probe)).paths.length === 0) {
+    if ((await pcscdProgram(ctx.probe)).paths.length === 0) {
       // No pcscd: what matters is whether pcsc's own USB backend (run as you) can open the readers.
       const closed = nodes.filter((n) => n.youCanOpen === false);
       if (closed.length === 0) {
@@ -187,7 +187,7 @@ export const udevIgnore: DoctorCheck = {
   async run({ probe }) {
     const readers = await usbReaders(probe);
     if (readers.length === 0) return result('skip', 'No USB reader to check');
-    const version = (await pcscdBinary(probe)).version;
+    const version = await pcscdVersion(probe);
     const honoured = !version || compareVersions(version, '2.3.2') >= 0;
     const hits: { name: string; where: string }[] = [];
     for (const r of readers) {
