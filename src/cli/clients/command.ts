@@ -1,6 +1,11 @@
 // `pcsc clients`: every process connected to pcscd's socket now. The body of src/commands/clients.ts,
 // shared with the fast path (src/cli/fast.ts).
 
+// Imported statically: this module is itself loaded on use (by the command or the fast path), and a
+// bundler keeps every export of what a dynamic import names (the doctor's checks came along).
+import { asRoot, createProbe, detectMachine, findPcscClients } from '../../core/doctor/index.js';
+import { PcscError, Scard, UsageError } from '../../core/index.js';
+import { resolveSocketPath } from '../../core/internal.js';
 import type { CommandIo } from '../command-io.js';
 import type { ClientsResult } from './result.js';
 
@@ -9,9 +14,6 @@ export interface ClientsFlags {
 }
 
 export async function runClients(flags: ClientsFlags, io: CommandIo): Promise<ClientsResult> {
-  const { PcscError, Scard, UsageError } = await import('../../core/index.js');
-  const { resolveSocketPath } = await import('../../core/internal.js');
-  const { createProbe, findPcscClients, detectMachine, asRoot } = await import('../../core/doctor/index.js');
   const probe = createProbe();
   if (probe.platform !== 'linux')
     throw new UsageError('pcsc clients needs Linux: other systems do not say which process holds a socket');
