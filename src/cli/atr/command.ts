@@ -57,7 +57,7 @@ export async function runAtr(flags: AtrFlags, words: readonly string[], io: Comm
   if (!io.jsonEnabled()) {
     const { renderAtrAnalysis, renderAtrNames } = await import('./render.js');
     const { makeStyle } = await import('../style.js');
-    const s = makeStyle();
+    const s = await makeStyle();
     io.log(`ATR: ${formatHex(bytes)}`);
     for (const l of renderAtrAnalysis(analysis, s)) io.log(l);
     io.log('');

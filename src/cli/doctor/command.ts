@@ -24,7 +24,7 @@ export async function runDoctorCommand(
     import('../render/doctor.js'),
     import('../../core/doctor/index.js'),
   ]);
-  const style = makeStyle();
+  const style = await makeStyle();
   if (flags.list) {
     const checks = listChecks();
     if (!io.jsonEnabled()) for (const l of render.renderList(checks, { style, verbose: flags.verbose })) io.log(l);
@@ -35,7 +35,7 @@ export async function runDoctorCommand(
   if (unknown !== undefined) {
     const [{ didYouMean }, { UsageError }] = await Promise.all([
       import('../suggest.js'),
-      import('../../core/index.js'),
+      import('../../core/errors.js'),
     ]);
     throw new UsageError(
       `unknown check or category "${unknown}"${didYouMean(unknown, known)} (see the list with --list)`,
