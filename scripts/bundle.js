@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
-//   pcsc.js   the entry bin/run.js loads (src/cli/main.ts: the fast path, else oclif)
+//   pcsc.js   the entry bin/run.js loads (src/cli/main.ts: the fast path, else oclif), and the
+//             core's error classes, which every other fast-*.js imports from it (sharedErrors)
+//   fast-*.js the fast path's command bodies and the files they load now and then (SEPARATE)
 //   oclif.js  oclif, every command of src/commands, the command_not_found hook and the help class:
 //             package.json's oclif.commands (explicit discovery: no directory walk), oclif.hooks
 //             and oclif.helpClass point here
@@ -116,9 +118,10 @@ const builtinsByRequire = {
 
 /**
  * Modules the fast path imports only now and then (a failure's hint, `--version --verbose`'s
- * daemon probe, `atr --update` and its spinner): files of their own rather than inlined, so the
- * common case does not parse them. Each holds its own copy of what it imports: only modules that
- * hand back plain data (no error another copy would test with instanceof) belong here.
+ * daemon probe, `atr --update` and its spinner, the USB backend): files of their own rather than
+ * inlined, so the common case does not parse them. Each holds its own copy of what it imports,
+ * except the core's error classes (sharedErrors): only modules whose other classes no other copy
+ * tests with instanceof belong here.
  */
 const SEPARATE = {
   'src/cli/service-hint.ts': 'fast-service-hint',
@@ -127,6 +130,9 @@ const SEPARATE = {
   'src/cli/atr/update.ts': 'fast-atr-update',
   // The ATR from stdin or the card: the card's needs the PC/SC client, which `atr HEX` does not load.
   'src/cli/atr/input.ts': 'fast-atr-input',
+  // The USB backend (~60 kB): `--backend usb`, or `auto` when pcscd does not answer. Its errors are
+  // the caller's (PcscError, CcidError: the script runner and the monitor test them with instanceof).
+  'src/core/ccid/context.ts': 'fast-ccid',
 };
 const separate = {
   name: 'separate-files',
@@ -139,13 +145,45 @@ const separate = {
   },
 };
 
+/**
+ * One copy of the core's error classes for the whole fast path, so that `instanceof PcscError`
+ * holds whichever file threw: pcsc.js (loaded first, always) holds src/core/errors.ts and exports
+ * it, and every other fast file imports it from there instead of holding a copy of its own.
+ */
+const ERRORS = join(root, 'src', 'core', 'errors.ts');
+const sharedErrors = {
+  name: 'shared-errors',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (a) =>
+      join(a.resolveDir, a.path.replace(/\.js$/, '.ts')) === ERRORS ? { path: './pcsc.js', external: true } : undefined,
+    );
+  },
+};
+const PCSC_ENTRY = 'pcsc-fast-entry';
+const pcscEntry = {
+  name: 'pcsc-entry',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^${PCSC_ENTRY}$`) }, () => ({ path: PCSC_ENTRY, namespace: PCSC_ENTRY }));
+    b.onLoad({ filter: /.*/, namespace: PCSC_ENTRY }, () => ({
+      contents: `export { main } from './src/cli/main.ts';\nexport * from './src/core/errors.ts';`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 // The fast path (src/cli/fast.ts) and each command body it runs: one file each, no splitting
 // (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into).
+const fastEntry = await build({
+  ...common,
+  entryPoints: [{ in: PCSC_ENTRY, out: 'pcsc' }],
+  plugins: [pcscEntry, separate, sideEffectFree, builtinsByRequire],
+  splitting: false,
+});
 const fast = await build({
   ...common,
   entryPoints: [
-    { in: 'src/cli/main.ts', out: 'pcsc' },
     { in: 'src/cli/scan/readers-command.ts', out: 'fast-scan' },
     { in: 'src/cli/apdu/command.ts', out: 'fast-apdu' },
     { in: 'src/cli/atr/command.ts', out: 'fast-atr' },
@@ -153,7 +191,7 @@ const fast = await build({
     { in: 'src/cli/doctor/command.ts', out: 'fast-doctor' },
     ...Object.entries(SEPARATE).map(([file, name]) => ({ in: file, out: name })),
   ],
-  plugins: [separate, sideEffectFree, builtinsByRequire],
+  plugins: [separate, sharedErrors, sideEffectFree, builtinsByRequire],
   splitting: false,
 });
 // oclif's path: every command, split so that a command loads only what it uses.
@@ -181,9 +219,13 @@ const result = await build({
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
 rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
 if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JSON.stringify(result.metafile));
-if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fast.metafile));
-writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fast.metafile));
-const files = [...Object.keys(fast.metafile.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
+const fastMeta = {
+  inputs: { ...fastEntry.metafile.inputs, ...fast.metafile.inputs },
+  outputs: { ...fastEntry.metafile.outputs, ...fast.metafile.outputs },
+};
+if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fastMeta));
+writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fastMeta));
+const files = [...Object.keys(fastMeta.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
   f.endsWith('.js'),
 );
 process.stdout.write(`dist/bundle/: ${commands.length} commands, ${files.length} files\n`);
