@@ -133,6 +133,9 @@ const SEPARATE = {
   // The USB backend (~60 kB): `--backend usb`, or `auto` when pcscd does not answer. Its errors are
   // the caller's (PcscError, CcidError: the script runner and the monitor test them with instanceof).
   'src/core/ccid/context.ts': 'fast-ccid',
+  // chalk, for a terminal only (src/cli/style.ts); the interactive `pcsc apdu`, for a terminal only.
+  'src/cli/colour.ts': 'fast-colour',
+  'src/cli/apdu/interactive.ts': 'fast-apdu-interactive',
 };
 const separate = {
   name: 'separate-files',

@@ -35,7 +35,5 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout, env: NodeJ
 }
 
 export async function makeStyle(enabled = useColor()): Promise<Style> {
-  if (!enabled) return PLAIN;
-  const { Chalk } = await import('chalk');
-  return new Chalk({ level: 1 });
+  return enabled ? (await import('./colour.js')).colourStyle() : PLAIN;
 }
