@@ -1,6 +1,7 @@
 // `pcsc apdu`: flags → APDUs → run on the card → pure renderers; the typed result is the --json
 // output. The body of src/commands/apdu.ts, shared with the fast path (src/cli/fast.ts).
 
+import { UsageError } from '../../core/index.js';
 import type { CommandIo } from '../command-io.js';
 import type { ApduFlags } from './options.js';
 import type { ApduResult } from './result.js';
@@ -31,7 +32,6 @@ export async function runApduCommand(
     (flags.file === undefined || flags.file === '-') &&
     Boolean(process.stdin.isTTY);
   if (interactive && (json || flags.repeat !== undefined)) {
-    const { UsageError } = await import('../../core/errors.js');
     throw new UsageError(
       `${json ? '--json' : '--repeat'} needs APDUs: give them as arguments, with -f FILE or on stdin (on a terminal without them, pcsc apdu is interactive)`,
       'EUSAGE',

@@ -3,7 +3,7 @@
 // not the whole list); a list named with --list is read whole.
 
 import { findAtrList, loadAtrList, type AtrMatch } from '../../core/atr-list/index.js';
-import { openAtrListIndexed, type AtrListLookup } from '../../core/atr-list/index-file.js';
+import { openAtrListIndexed, type AtrListLookup } from '../../core/internal.js';
 
 export interface AtrNames {
   /** The list used; null when none was found. */
