@@ -2,7 +2,16 @@
 // find what the compiled list finds, whether the index is built by this lookup or read from the
 // cache; a changed list is indexed again; a cache that cannot be written or holds garbage changes
 // nothing but speed; concurrent writers leave one whole index.
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  utimesSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -163,7 +172,10 @@ describe('openAtrListIndexed', () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(pattern, { minLength: 1, maxLength: 10 }), fc.boolean(), async (patterns, crlf) => {
-        const text = patterns.map((p, i) => `${p}\n\tcard ${i} é\n`).join('\n').replace(/\n/g, crlf ? '\r\n' : '\n');
+        const text = patterns
+          .map((p, i) => `${p}\n\tcard ${i} é\n`)
+          .join('\n')
+          .replace(/\n/g, crlf ? '\r\n' : '\n');
         const file = join(dir, `list-${run}.txt`);
         const idx = join(dir, `index-${run++}`);
         writeFileSync(file, text);
@@ -171,7 +183,12 @@ describe('openAtrListIndexed', () => {
         const l = await openAtrListIndexed(file, { index: idx });
         const ref = compileAtrList(file, parseAtrList(text));
         // An ATR of each pattern's bytes ('.' as 0), and one that none was built from.
-        const atrs = patterns.map((p) => p.toUpperCase().replace(/\.\*|[?()|]|\[0-9\]/g, '').replace(/\./g, '0'));
+        const atrs = patterns.map((p) =>
+          p
+            .toUpperCase()
+            .replace(/\.\*|[?()|]|\[0-9\]/g, '')
+            .replace(/\./g, '0'),
+        );
         for (const a of [...atrs.filter((x) => /^[0-9A-F]{2}( [0-9A-F]{2})*$/.test(x)), '3B 00 11'])
           expect(l.match(atr(a))).toEqual(ref.match(atr(a)));
       }),
