@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
-//   pcsc.cjs  the entry bin/run.js loads (src/cli/main.ts: the fast path), and fast-*.cjs the
-//             files it loads (CommonJS)
-//   oclif.js  oclif (ES modules, loaded by bin/run.js when the fast path declines), every command of src/commands, the command_not_found hook and the help class:
+//   pcsc.cjs  the entry bin/run.js loads (src/cli/main.ts: the fast path), and the core's error
+//             classes, which every other fast-*.cjs requires from it (sharedErrors)
+//   fast-*.cjs the fast path's command bodies and the files they load now and then (SEPARATE);
+//             the fast path is CommonJS
+//   oclif.js  oclif (ES modules, loaded by bin/run.js when the fast path declines), every command
+//             of src/commands, the command_not_found hook and the help class:
 //             package.json's oclif.commands (explicit discovery: no directory walk), oclif.hooks
 //             and oclif.helpClass point here
 //   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
@@ -117,10 +120,11 @@ const builtinsByRequire = {
 
 /**
  * The fast path's files (src/cli/fast.ts, CommonJS: see below). Each command body it runs is one
- * file; so is each module the fast path imports only now and then (a failure's hint,
- * `--version --verbose`'s daemon probe, `atr --update` and its spinner), rather than inlined, so
- * the common case does not parse them. Each holds its own copy of what it imports: only modules
- * that hand back plain data (no error another copy would test with instanceof) belong here.
+ * file; so is each module it loads only now and then (a failure's hint, `--version --verbose`'s
+ * daemon probe, `atr --update` and its spinner, the USB backend), rather than inlined, so the
+ * common case does not parse them. Each holds its own copy of what it imports, except the core's
+ * error classes (sharedErrors): only modules whose other classes no other copy tests with
+ * instanceof belong here.
  */
 const SEPARATE = {
   'src/cli/scan/readers-command.ts': 'fast-scan',
@@ -135,6 +139,12 @@ const SEPARATE = {
   'src/cli/atr/update.ts': 'fast-atr-update',
   // The ATR from stdin or the card: the card's needs the PC/SC client, which `atr HEX` does not load.
   'src/cli/atr/input.ts': 'fast-atr-input',
+  // The USB backend (~60 kB): `--backend usb`, or `auto` when pcscd does not answer. Its errors are
+  // the caller's (PcscError, CcidError: the script runner and the monitor test them with instanceof).
+  'src/core/ccid/context.ts': 'fast-ccid',
+  // chalk, for a terminal only (src/cli/style.ts); the interactive `pcsc apdu`, for a terminal only.
+  'src/cli/colour.ts': 'fast-colour',
+  'src/cli/apdu/interactive.ts': 'fast-apdu-interactive',
 };
 /**
  * `import('./x.js')` of a SEPARATE module → a require('./fast-x.cjs') of the file that holds it, so
@@ -158,24 +168,58 @@ const separate = {
   },
 };
 
+/**
+ * One copy of the core's error classes for the whole fast path, so that `instanceof PcscError`
+ * holds whichever file threw: pcsc.cjs (loaded first, always) holds src/core/errors.ts and exports
+ * it, and every other fast file imports it from there instead of holding a copy of its own.
+ */
+const ERRORS = join(root, 'src', 'core', 'errors.ts');
+const sharedErrors = {
+  name: 'shared-errors',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (a) =>
+      join(a.resolveDir, a.path.replace(/\.js$/, '.ts')) === ERRORS
+        ? { path: './pcsc.cjs', external: true }
+        : undefined,
+    );
+  },
+};
+const PCSC_ENTRY = 'pcsc-fast-entry';
+const pcscEntry = {
+  name: 'pcsc-entry',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^${PCSC_ENTRY}$`) }, () => ({ path: PCSC_ENTRY, namespace: PCSC_ENTRY }));
+    b.onLoad({ filter: /.*/, namespace: PCSC_ENTRY }, () => ({
+      contents: `export { main } from './src/cli/main.ts';\nexport * from './src/core/errors.ts';`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 // The fast path (src/cli/main.ts, src/cli/fast.ts) and the files it loads: CommonJS, one file
 // each, no splitting (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting
 // cuts it into). CommonJS because a process whose entry (bin/run.js, bin/package.json) and modules
 // are all CommonJS never starts Node's ES module loader: ~5 ms of CPU at every start (bench/README.md).
 // import.meta.url is the file's own URL, as in an ES module.
-const fast = await build({
+const fastCommon = {
   ...common,
   format: 'cjs',
   banner: { js: "const __pcscUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__pcscUrl' },
   outExtension: { '.js': '.cjs' },
-  entryPoints: [
-    { in: 'src/cli/main.ts', out: 'pcsc' },
-    ...Object.entries(SEPARATE).map(([file, name]) => ({ in: file, out: name })),
-  ],
-  plugins: [separate, sideEffectFree],
   splitting: false,
+};
+const fastEntry = await build({
+  ...fastCommon,
+  entryPoints: [{ in: PCSC_ENTRY, out: 'pcsc' }],
+  plugins: [pcscEntry, separate, sideEffectFree],
+});
+const fast = await build({
+  ...fastCommon,
+  entryPoints: Object.entries(SEPARATE).map(([file, name]) => ({ in: file, out: name })),
+  plugins: [separate, sharedErrors, sideEffectFree],
 });
 // oclif's path: every command, split so that a command loads only what it uses.
 const result = await build({
@@ -202,9 +246,13 @@ const result = await build({
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
 rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
 if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JSON.stringify(result.metafile));
-if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fast.metafile));
-writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fast.metafile));
-const files = [...Object.keys(fast.metafile.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
+const fastMeta = {
+  inputs: { ...fastEntry.metafile.inputs, ...fast.metafile.inputs },
+  outputs: { ...fastEntry.metafile.outputs, ...fast.metafile.outputs },
+};
+if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fastMeta));
+writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fastMeta));
+const files = [...Object.keys(fastMeta.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
   /\.c?js$/.test(f),
 );
 process.stdout.write(`dist/bundle/: ${commands.length} commands, ${files.length} files\n`);

@@ -55,7 +55,7 @@ function preflight(): void {
 async function main(): Promise<number> {
   const opts = options();
   if (typeof opts === 'number') return opts;
-  const style = makeStyle(useColor(process.stdout));
+  const style = await makeStyle(useColor(process.stdout));
   const session = new Session(style);
   let rigStarting: Promise<Rig> | undefined;
   let cleaning: Promise<void> | undefined;

@@ -2,7 +2,7 @@
 // way a shell would (`; echo "exit $?"` … `exit 1`), fails when a command exits otherwise than
 // shown, and keeps track of what runs so that everything can be stopped at any moment.
 
-import type { ChalkInstance } from 'chalk';
+import type { Style } from '../../src/cli/style.js';
 import { commandLine, shownLine, start, stop, type Command, type Output, type Started } from './shell.js';
 
 /** A command gets this long before the demo gives up on it (the machine may be busy). */
@@ -14,7 +14,7 @@ export class Session {
   private readonly running = new Set<Started>();
   private closed = false;
 
-  constructor(private readonly style: ChalkInstance) {}
+  constructor(private readonly style: Style) {}
 
   print(line = ''): void {
     process.stdout.write(line + '\n');

@@ -125,6 +125,7 @@ export async function runFast(argv: readonly string[], root: URL): Promise<boole
   // A terminal may get coloured JSON (a user's oclif theme): oclif's path.
   if (parse.json && (process.stdout.isTTY || process.env.FORCE_COLOR !== undefined)) return false;
   const io = new FastIo(parse.json);
+  swallowEpipe();
   io.interrupt.install();
   let result: unknown;
   try {
@@ -143,6 +144,17 @@ export async function runFast(argv: readonly string[], root: URL): Promise<boole
   if (result && parse.json) io.logJson(result);
   await flush();
   return true;
+}
+
+/**
+ * As oclif does when its Command module loads: a write to a closed stdout (`pcsc … | head -1`)
+ * is no error (the command notices it, src/cli/stdout-closed.ts); any other error still is.
+ */
+function swallowEpipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') return;
+    throw err;
+  });
 }
 
 /** As oclif's flush after a command: stdout drained (bounded, 10 s). */

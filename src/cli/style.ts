@@ -1,6 +1,32 @@
 // Terminal styling: colour only on a TTY and never when NO_COLOR is set (https://no-color.org).
+// chalk loads only when colour is on: its import reads the terminal's capabilities (node:tty, and
+// with it node:net and the streams), which a pipe, a file or NO_COLOR never needs.
 
-import { Chalk, type ChalkInstance } from 'chalk';
+/** The styles the renderers use; a chalk instance is one, and so is the plain style below. */
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  blue(text: string): string;
+  magenta(text: string): string;
+  cyan(text: string): string;
+}
+
+const same = (text: string): string => text;
+
+/** No colour: every style returns its text as it is (as chalk does at level 0). */
+export const PLAIN: Style = {
+  bold: same,
+  dim: same,
+  red: same,
+  green: same,
+  yellow: same,
+  blue: same,
+  magenta: same,
+  cyan: same,
+};
 
 export function useColor(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
@@ -8,6 +34,6 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout, env: NodeJ
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 
-export function makeStyle(enabled = useColor()): ChalkInstance {
-  return new Chalk({ level: enabled ? 1 : 0 });
+export async function makeStyle(enabled = useColor()): Promise<Style> {
+  return enabled ? (await import('./colour.js')).colourStyle() : PLAIN;
 }

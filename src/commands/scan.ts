@@ -75,7 +75,7 @@ export default class Scan extends BaseCommand {
     const backend = flags.backend as 'pcscd' | 'usb' | 'auto';
     if (flags.readers) return (await import('../cli/scan/readers-command.js')).runReaders(flags, this);
     const { makeStyle } = await import('../cli/style.js');
-    const style = makeStyle();
+    const style = await makeStyle();
     let names;
     if (!flags['no-analysis']) {
       const source = await (await import('../cli/atr/names.js')).openNameSource();

@@ -67,7 +67,7 @@ export default class SshCheck extends BaseCommand {
         import('../cli/render/ssh-check.js'),
         import('../cli/style.js'),
       ]);
-      for (const line of renderSshCheck(result, makeStyle())) this.log(line);
+      for (const line of renderSshCheck(result, await makeStyle())) this.log(line);
     }
     if (!result.accepted) process.exitCode = ExitCode.CHECK_FAILED;
     return result;

@@ -62,7 +62,7 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
     if (!this.jsonEnabled()) {
       const { makeStyle } = await import('../cli/style.js');
       const render = await import('../cli/render/doctor.js');
-      const style = makeStyle();
+      const style = await makeStyle();
       if (flags['print-rule'] && !flags.write) {
         this.log(
           r.rule ??

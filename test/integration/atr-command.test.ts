@@ -80,6 +80,25 @@ describe('pcsc atr HEX', () => {
     expect(j.names).toContain('vsmartcard - iso7816 (Other)');
   });
 
+  it('the list through its index in $XDG_CACHE_HOME/pcsc: the same output when it is built, read, written by six at once, or cannot be written', async () => {
+    const MIFARE = '3B8F8001804F0CA000000306030001000000006A';
+    const args = ['atr', MIFARE, '--json'];
+    const first = await pcsc(args, { env }); // builds it
+    expect(first.code, first.stderr).toBe(0);
+    expect((JSON.parse(first.stdout) as { matches: unknown[] }).matches).toHaveLength(3);
+    const index = join(home, 'cache', 'pcsc', 'atr-list.index');
+    expect((await stat(index)).isFile()).toBe(true);
+    expect(await pcsc(args, { env })).toEqual(first); // reads it
+    await rm(join(home, 'cache'), { recursive: true });
+    const all = await Promise.all(Array.from({ length: 6 }, () => pcsc(args, { env })));
+    for (const r of all) expect(r).toEqual(first);
+    expect(await pcsc(args, { env })).toEqual(first);
+    await rm(join(home, 'cache'), { recursive: true });
+    await writeFile(join(home, 'cache'), 'not a directory');
+    expect(await pcsc(args, { env })).toEqual(first);
+    expect(await pcsc(['atr', MIFARE], { env })).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('takes colons or no separators', async () => {
     const a = await pcsc(['atr', VICC_ATR.replace(/ /g, ':')], { env });
     const b = await pcsc(['atr', VICC_ATR.replace(/ /g, '')], { env });

@@ -234,6 +234,41 @@ describe('the fast path is CommonJS from end to end', () => {
   });
 });
 
+describe('the USB backend, a file of its own (dist/bundle/fast-ccid.cjs)', () => {
+  it.each([[['apdu', '0084000008']], [['scan', '-r']]])('pcsc %j on pcscd leaves it unloaded', async (args) => {
+    const trace = join(dir, `trace-${n++}`);
+    const r = await pcsc(args, { env: { ...env(), MODULE_TRACE: trace }, node: ['--import', TRACE] });
+    expect(r.code, r.stderr).toBe(0);
+    const loaded = readFileSync(trace, 'utf8');
+    expect(loaded).toMatch(new RegExp(`/dist/bundle/fast-${args[0]}\\.cjs$`, 'm'));
+    expect(loaded).not.toMatch(/fast-ccid\.cjs$/m);
+  });
+
+  it("throws the core's own error classes, those of pcsc.cjs, which every fast file shares", () => {
+    // An unknown reader: PcscError from the USB backend's code (or CcidError, without libusb).
+    const script = [
+      "const { UsbContext } = await import('./dist/bundle/fast-ccid.cjs');",
+      "const core = await import('./dist/bundle/pcsc.cjs');",
+      'let err;',
+      'try {',
+      '  const ctx = await UsbContext.establish();',
+      "  try { await ctx.connect('no such reader'); } finally { await ctx.release(); }",
+      '} catch (e) { err = e; }',
+      'const shared = core.isPcscError(err, core.Scard.E_UNKNOWN_READER) || err instanceof core.CcidError;',
+      'process.stdout.write(JSON.stringify({ name: err?.name, shared }));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { name: string; shared: boolean };
+    expect(['PcscError', 'CcidError']).toContain(out.name);
+    expect(out.shared).toBe(true);
+  });
+});
+
 describe('source maps', () => {
   it('a stack trace from the bundle names src/ files and lines when source maps are on (bin/run.js turns them on under DEBUG)', () => {
     const script = [

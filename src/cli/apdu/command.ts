@@ -1,6 +1,7 @@
 // `pcsc apdu`: flags → APDUs → run on the card → pure renderers; the typed result is the --json
 // output. The body of src/commands/apdu.ts, shared with the fast path (src/cli/fast.ts).
 
+import { UsageError } from '../../core/index.js';
 import type { CommandIo } from '../command-io.js';
 import type { ApduFlags } from './options.js';
 import type { ApduResult } from './result.js';
@@ -19,11 +20,11 @@ export async function runApduCommand(
   const { prepare } = await import('./options.js');
   const { runApdu } = await import('./run.js');
   const render = await import('./render.js');
-  const { makeStyle, useColor } = await import('../style.js');
+  const { makeStyle } = await import('../style.js');
   const { settle } = await import('./settle.js');
   const json = io.jsonEnabled();
   const quiet = json || flags['data-only'] || flags.repeat !== undefined;
-  const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: makeStyle(useColor()) };
+  const ro = { timing: flags.timing, showSecrets: flags['show-secrets'], style: await makeStyle() };
   // On a terminal with no APDUs (or -f - on a terminal): the interactive prompt.
   const interactive =
     args.length === 0 &&
@@ -31,13 +32,14 @@ export async function runApduCommand(
     (flags.file === undefined || flags.file === '-') &&
     Boolean(process.stdin.isTTY);
   if (interactive && (json || flags.repeat !== undefined)) {
-    const { UsageError } = await import('../../core/index.js');
     throw new UsageError(
       `${json ? '--json' : '--repeat'} needs APDUs: give them as arguments, with -f FILE or on stdin (on a terminal without them, pcsc apdu is interactive)`,
       'EUSAGE',
     );
   }
-  const opts = await prepare(flags, args, process.stdin, io.signal, interactive);
+  // APDUs given as arguments: stdin is never read, and process.stdin (a stream Node builds when
+  // first asked for) is left alone.
+  const opts = await prepare(flags, args, args.length > 0 ? undefined : process.stdin, io.signal, interactive);
   if (interactive) {
     const { runInteractive } = await import('./interactive.js');
     const { historyPath } = await import('./history.js');

@@ -26,7 +26,7 @@ export type PreparedOptions = Omit<ApduRunOptions, 'signal' | 'onRecord' | 'onCo
 export async function prepare(
   f: ApduFlags,
   args: readonly string[],
-  stdin: NodeJS.ReadStream,
+  stdin: NodeJS.ReadStream | undefined,
   signal?: AbortSignal,
   interactive = false,
 ): Promise<PreparedOptions> {

@@ -1,7 +1,7 @@
 // Human output of `pcsc apdu`: `>`/`<` lines as scriptor prints them, plus the status meaning,
 // notes on GET RESPONSE and re-sends, timing, the --repeat summary and --control answers.
 
-import type { ChalkInstance } from 'chalk';
+import type { Style } from '../style.js';
 import { describeSw, formatHex } from '../../core/index.js';
 import { redactCommandHex, swPatternsText, type ApduRecord, type RunRecord } from '../../core/script/index.js';
 import type { ApduResult, ControlJson, RepeatJson } from './result.js';
@@ -10,7 +10,7 @@ import { termSafe } from '../escape.js';
 export interface RenderOptions {
   timing: boolean;
   showSecrets: boolean;
-  style: ChalkInstance;
+  style: Style;
 }
 
 const PER_LINE = 16;
@@ -32,7 +32,7 @@ function wrapped(prefix: string, bytes: Uint8Array): string[] {
   return lines;
 }
 
-export function renderHeader(r: Pick<ApduResult, 'reader' | 'protocol' | 'atr'>, style: ChalkInstance): string {
+export function renderHeader(r: Pick<ApduResult, 'reader' | 'protocol' | 'atr'>, style: Style): string {
   const atr = r.atr ? ` · ATR ${r.atr.replace(/(..)(?!$)/g, '$1 ')}` : '';
   return style.dim(`Reader: ${termSafe(r.reader)}${r.protocol ? ` (${r.protocol})` : ''}${atr}`);
 }
@@ -91,7 +91,7 @@ export function mismatchMessage(r: ApduRecord, round?: string): string {
   return `${label}: status ${d.sw} (${d.meaning}), expected ${expected}`;
 }
 
-export function renderRepeat(r: RepeatJson, style: ChalkInstance): string {
+export function renderRepeat(r: RepeatJson, style: Style): string {
   const extra = r.transmissions !== r.apdus ? ` (${r.transmissions} commands with GET RESPONSE and re-sends)` : '';
   return `${r.apdus} APDUs in ${formatDuration(r.durationUs * 1000)}: ${style.bold(`${r.apduPerSecond} APDU/s`)}, ${r.perApduUs} µs per APDU${extra}`;
 }

@@ -34,7 +34,7 @@ export async function runAtr(flags: AtrFlags, words: readonly string[], io: Comm
     );
     if (text.trim() === '') return { update };
   }
-  // The ATR given: no stdin, no card (fast-atr-input.js, with the PC/SC client, stays unloaded).
+  // The ATR given: no stdin, no card (fast-atr-input.cjs, with the PC/SC client, stays unloaded).
   const atrInput = async (o: AtrInputOptions): Promise<Buffer> => (await import('./input.js')).atrInput(o);
   const bytes =
     words.length === 1 && words[0] === '-'
@@ -57,7 +57,7 @@ export async function runAtr(flags: AtrFlags, words: readonly string[], io: Comm
   if (!io.jsonEnabled()) {
     const { renderAtrAnalysis, renderAtrNames } = await import('./render.js');
     const { makeStyle } = await import('../style.js');
-    const s = makeStyle();
+    const s = await makeStyle();
     io.log(`ATR: ${formatHex(bytes)}`);
     for (const l of renderAtrAnalysis(analysis, s)) io.log(l);
     io.log('');

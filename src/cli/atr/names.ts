@@ -1,7 +1,9 @@
-// ATR → names from smartcard_list.txt, for `pcsc atr` and `pcsc scan`: the list is found and
-// compiled once per process, then every lookup is a map probe plus the few regex patterns.
+// ATR → names from smartcard_list.txt, for `pcsc atr` and `pcsc scan`: the list found on the search path is read
+// through its index in the user's cache (core/atr-list/index-file.ts: the few entries that match,
+// not the whole list); a list named with --list is read whole.
 
-import { findAtrList, loadAtrList, type AtrList, type AtrMatch } from '../../core/atr-list/index.js';
+import { findAtrList, loadAtrList, type AtrMatch } from '../../core/atr-list/index.js';
+import { openAtrListIndexed, type AtrListLookup } from '../../core/internal.js';
 
 export interface AtrNames {
   /** The list used; null when none was found. */
@@ -16,20 +18,19 @@ export interface NameSource {
   lookup(atr: Uint8Array): AtrNames;
 }
 
-/** Loads the list now (`file` given: that one; else the ATR_analysis search path). */
+/** Opens the list (`file` given: that one; else the ATR_analysis search path). */
 export async function openNameSource(
   opts: { file?: string | undefined; paths?: readonly string[]; signal?: AbortSignal | undefined } = {},
 ): Promise<NameSource> {
-  let list: AtrList | null = null;
+  let list: AtrListLookup | null = null;
   let searched: string[] = [];
   if (opts.file) {
-    const file = opts.file;
-    list = await loadAtrList(file, { what: '--list', signal: opts.signal });
+    list = await loadAtrList(opts.file, { what: '--list', signal: opts.signal });
     searched = [opts.file];
   } else {
     const found = await findAtrList(opts.paths);
     searched = found.searched.map((x) => x.path);
-    if (found.file) list = await loadAtrList(found.file, { signal: opts.signal });
+    if (found.file) list = await openAtrListIndexed(found.file, { signal: opts.signal });
   }
   return {
     lookup(atr: Uint8Array): AtrNames {

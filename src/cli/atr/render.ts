@@ -1,6 +1,6 @@
 // Human output of an ATR analysis and of its names from the ATR list (pcsc atr, pcsc scan).
 
-import type { ChalkInstance } from 'chalk';
+import type { Style } from '../style.js';
 import { atrSubmitUrl, type AtrMatch } from '../../core/atr-list/index.js';
 import { describeT0, formatHex, wrongTck, type AtrAnalysis, type HistoricalBytes } from '../../core/index.js';
 import { termSafe } from '../escape.js';
@@ -8,7 +8,7 @@ import { termSafe } from '../escape.js';
 const hx = (v: number): string => v.toString(16).toUpperCase().padStart(2, '0');
 const spaced = (hex: string): string => hex.replace(/(..)(?!$)/g, '$1 ');
 
-export function renderAtrAnalysis(a: AtrAnalysis, s: ChalkInstance, indent = ''): string[] {
+export function renderAtrAnalysis(a: AtrAnalysis, s: Style, indent = ''): string[] {
   const out: string[] = [];
   const row = (name: string, value: string, meaning: string): void => {
     out.push(`${indent}  ${name.padEnd(4)} ${value}  ${s.magenta(meaning)}`);
@@ -32,7 +32,7 @@ export function renderAtrAnalysis(a: AtrAnalysis, s: ChalkInstance, indent = '')
   return out;
 }
 
-function renderHistorical(h: HistoricalBytes, s: ChalkInstance, indent: string): string[] {
+function renderHistorical(h: HistoricalBytes, s: Style, indent: string): string[] {
   if (h.expected === 0 && h.bytes === '') return [];
   const out = [`${indent}Historical bytes (${h.bytes.length / 2}): ${spaced(h.bytes)}`];
   const line = (t: string, extra = ''): void => {
@@ -84,7 +84,7 @@ export interface NamesView {
 }
 
 /** The "possibly identified card" part: every matching pattern and its names. */
-export function renderAtrNames(atr: Uint8Array, v: NamesView, s: ChalkInstance, indent = ''): string[] {
+export function renderAtrNames(atr: Uint8Array, v: NamesView, s: Style, indent = ''): string[] {
   if (!v.file) {
     return [
       `${indent}No ATR list found${v.searched ? ` (looked in ${termSafe(v.searched.join(', '))})` : ''}: get one with \`pcsc atr --update\`.`,

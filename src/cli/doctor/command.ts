@@ -2,6 +2,7 @@
 // --json). The body of src/commands/doctor.ts, shared with the fast path (src/cli/fast.ts).
 
 import type { DoctorCheckList, DoctorReport } from '../../core/doctor/index.js';
+import { UsageError } from '../../core/index.js';
 import type { CommandIo } from '../command-io.js';
 import { ExitCode } from '../exit-codes.js';
 
@@ -24,7 +25,7 @@ export async function runDoctorCommand(
     import('../render/doctor.js'),
     import('../../core/doctor/index.js'),
   ]);
-  const style = makeStyle();
+  const style = await makeStyle();
   if (flags.list) {
     const checks = listChecks();
     if (!io.jsonEnabled()) for (const l of render.renderList(checks, { style, verbose: flags.verbose })) io.log(l);
@@ -33,10 +34,7 @@ export async function runDoctorCommand(
   const known = listChecks().flatMap((c) => [c.id, c.category]);
   const unknown = ids.find((a) => !known.includes(a));
   if (unknown !== undefined) {
-    const [{ didYouMean }, { UsageError }] = await Promise.all([
-      import('../suggest.js'),
-      import('../../core/index.js'),
-    ]);
+    const { didYouMean } = await import('../suggest.js');
     throw new UsageError(
       `unknown check or category "${unknown}"${didYouMean(unknown, known)} (see the list with --list)`,
       'ECHECK',

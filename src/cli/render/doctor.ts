@@ -1,7 +1,7 @@
 // Human output of `pcsc doctor`, `pcsc doctor --list` and the checklist of `pcsc udev-check`:
 // pure functions from the core's report to lines (colour through the style passed in).
 
-import type { ChalkInstance } from 'chalk';
+import type { Style } from '../style.js';
 import type {
   CheckInfo,
   CheckReport,
@@ -31,10 +31,10 @@ export interface RenderOptions {
   verbose?: boolean;
   /** renderReport lists every check (udev-check's short checklist) even without `verbose`. */
   all?: boolean;
-  style: ChalkInstance;
+  style: Style;
 }
 
-function paint(style: ChalkInstance, status: CheckStatus, text: string): string {
+function paint(style: Style, status: CheckStatus, text: string): string {
   switch (status) {
     case 'pass':
       return style.green(text);
@@ -81,7 +81,7 @@ export function notApplicable(c: CheckReport, all: readonly CheckReport[]): bool
 const isProblem = (c: CheckReport): boolean => c.status === 'fail' || c.status === 'warn' || c.status === 'error';
 
 /** "19 checks passed, 1 warning, 4 not applicable": the count per outcome, colour by the style. */
-export function summaryLine(r: RunReport, style: ChalkInstance): string {
+export function summaryLine(r: RunReport, style: Style): string {
   const na = r.checks.filter((c) => notApplicable(c, r.checks)).length;
   const skipped = r.summary.skip - na;
   const parts = [`${r.summary.pass} check${r.summary.pass === 1 ? '' : 's'} passed`];
@@ -144,7 +144,7 @@ const BY: Record<ReaderLinkRow['matchedBy'], string> = {
 };
 
 /** The pcscd readers of one device: tied to it, or possibly it (identical readers, no USB path). */
-function pcscdLines(busPath: string, links: readonly ReaderLinkRow[], style: ChalkInstance): string[] {
+function pcscdLines(busPath: string, links: readonly ReaderLinkRow[], style: Style): string[] {
   const out: string[] = [];
   for (const l of links) {
     if (l.device?.busPath === busPath)
@@ -159,7 +159,7 @@ function pcscdLines(busPath: string, links: readonly ReaderLinkRow[], style: Cha
 
 export function renderReaders(
   rows: readonly ReaderRow[],
-  style: ChalkInstance,
+  style: Style,
   links: readonly ReaderLinkRow[] = [],
 ): string[] {
   if (rows.length === 0) return [style.dim('No USB smart card reader found.')];

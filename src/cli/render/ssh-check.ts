@@ -1,12 +1,12 @@
 // Human output of `pcsc ssh-check`: one line per check with its evidence, the verdict, the fixes.
 
-import type { ChalkInstance } from 'chalk';
+import type { Style } from '../style.js';
 import type { SshCheckResult } from '../../core/ssh/index.js';
 import { termSafe } from '../escape.js';
 
 const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', error: 'ERR ' } as const;
 
-export function renderSshCheck(r: SshCheckResult, style: ChalkInstance): string[] {
+export function renderSshCheck(r: SshCheckResult, style: Style): string[] {
   const colour = { pass: style.green, warn: style.yellow, fail: style.red, skip: style.dim, error: style.red } as const;
   const out: string[] = [];
   for (const c of r.checks) {

@@ -2,7 +2,7 @@
 // " Reader N: name", the event number, pcsc_scan's card state words, the ATR in spaced hex, the
 // card's names from the ATR list and (unless -n) the ATR analysis.
 
-import type { ChalkInstance } from 'chalk';
+import type { Style } from '../style.js';
 import { analyzeAtr, formatHex, parseHex, type ReaderEvent, type StateFlagName } from '../../core/index.js';
 import { termSafe } from '../escape.js';
 import type { ScanEvent } from './result.js';
@@ -36,7 +36,7 @@ export function localTime(iso: string): string {
 }
 
 export interface ScanRenderOptions {
-  style: ChalkInstance;
+  style: Style;
   /** Print the ATR analysis under each card (pcsc_scan runs ATR_analysis; -n turns it off). */
   analysis: boolean;
   pollMs?: number;

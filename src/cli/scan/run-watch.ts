@@ -47,7 +47,7 @@ export interface WatchRunOptions {
   count?: number | undefined;
   json: boolean;
   spinner: boolean;
-  style: import('chalk').ChalkInstance;
+  style: import('../style.js').Style;
   /** Ctrl-C. */
   signal: AbortSignal;
   sink: Sink;

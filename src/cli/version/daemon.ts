@@ -2,7 +2,7 @@
 
 import { Context } from '../../core/index.js';
 // Static, so that the bundle keeps only these two of the entry point's exports (a dynamic import
-// keeps every check: fast-version-daemon.js was 326 kB); this module itself is loaded only for --verbose.
+// keeps every check: fast-version-daemon was 326 kB); this module itself is loaded only for --verbose.
 import { createProbe, servingPcscd } from '../../core/doctor/index.js';
 import { resolveSocketPath } from '../../core/internal.js';
 import type { VersionDaemon } from './result.js';

@@ -108,36 +108,56 @@ function scanAtrList(text: string): ScannedEntry[] {
     const first = text.charCodeAt(start);
     // Not blank, not a '#' comment, not a TAB line (a name, read with its pattern).
     if (stop > start && first !== 35 && first !== 9)
-      entries.push(new ScannedEntry(text.slice(start, stop), n, text, end + 1));
+      entries.push(new ScannedEntry(text.slice(start, stop), n, text, end + 1, start));
     start = end + 1;
   }
   return entries;
 }
 
-class ScannedEntry {
-  private read: string[] | undefined;
+/** An entry of the list as scanned: its pattern, and where it stands in the text. */
+export class ScannedEntry {
+  private read: { names: string[]; end: number } | undefined;
   constructor(
     readonly pattern: string,
     readonly line: number,
     private readonly text: string,
     /** Where the line after the pattern starts. */
     private readonly at: number,
+    /** Where the pattern's line starts. */
+    readonly start = 0,
   ) {}
 
   get names(): string[] {
-    if (this.read) return this.read;
-    const names: string[] = [];
-    const text = this.text;
-    for (let start = this.at; start <= text.length;) {
-      const nl = text.indexOf('\n', start);
-      const end = nl < 0 ? text.length : nl;
-      const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      if (stop === start || text.charCodeAt(start) !== 9) break;
-      names.push(text.slice(start + 1, stop));
-      start = end + 1;
-    }
-    return (this.read = names);
+    return (this.read ??= readNames(this.text, this.at)).names;
   }
+
+  /** Where the entry (its pattern and name lines) ends: the start of the line after it, or the text's end. */
+  get end(): number {
+    return Math.min((this.read ??= readNames(this.text, this.at)).end, this.text.length);
+  }
+}
+
+/** The names of an entry: the TAB lines from `at` on, up to the first line that is not one. */
+function readNames(text: string, at: number): { names: string[]; end: number } {
+  const names: string[] = [];
+  let start = at;
+  for (; start <= text.length;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    if (stop === start || text.charCodeAt(start) !== 9) break;
+    names.push(text.slice(start + 1, stop));
+    start = end + 1;
+  }
+  return { names, end: start };
+}
+
+/**
+ * The scanned entries of a list's text (pattern, names, and where each stands in the text): what
+ * an index of the list is built from (index-file.ts).
+ */
+export function scanAtrListEntries(text: string): readonly ScannedEntry[] {
+  return scanAtrList(text);
 }
 
 /** True when the text has the list's shape: at least one pattern followed by a description. */
@@ -157,6 +177,49 @@ interface Compiled {
 
 const EXACT = /^[0-9A-F]{2}( [0-9A-F]{2})*$/;
 
+/** Whether a pattern (upper-case) is one ATR written out, matched by equality rather than as a regular expression. */
+export function isExactPattern(upper: string): boolean {
+  return EXACT.test(upper);
+}
+
+/** Hex digits, spaces and '.': most of the patterns that are not exact (218 of 238 in the list). */
+const DOTTED = /^[0-9A-Fa-f .]*$/;
+
+/**
+ * Whether a pattern that is not exact matches the ATR (`spaced`: upper-case, space-separated), as
+ * ATR_analysis matches it (/^pattern$/i), only when the ATR starts with its literal beginning. A
+ * pattern of hex digits, spaces and '.' matches as that regular expression does without one being
+ * compiled (compiling one costs ~20 µs, and an ATR starting "3B " is the beginning of ~70): an ATR
+ * of its length whose every character is its own, but where it has a '.' (any character; case
+ * ignored). Any other is compiled; `compiled` keeps it (null: JavaScript cannot read the pattern,
+ * left out: none in the list today).
+ */
+export function patternMatches(
+  pattern: string,
+  prefix: string,
+  spaced: string,
+  compiled: { re?: RegExp | null } = {},
+): boolean {
+  if (!spaced.startsWith(prefix)) return false;
+  if (DOTTED.test(pattern)) {
+    if (pattern.length !== spaced.length) return false;
+    // Upper and lower case fold together by bit 0x20; digits and space have it already.
+    for (let i = 0; i < pattern.length; i++) {
+      const c = pattern.charCodeAt(i);
+      if (c !== 46 && (c | 0x20) !== (spaced.charCodeAt(i) | 0x20)) return false;
+    }
+    return true;
+  }
+  if (compiled.re === undefined) {
+    try {
+      compiled.re = new RegExp(`^(?:${pattern})$`, 'i');
+    } catch {
+      compiled.re = null;
+    }
+  }
+  return compiled.re?.test(spaced) ?? false;
+}
+
 /**
  * Builds a matcher: exact patterns through a map, the few regular expressions one by one. A
  * regular expression is compiled only when the ATR starts with its literal beginning ("3B 8F 80
@@ -169,7 +232,7 @@ export function compileAtrList(file: string, entries: AtrListEntry[]): AtrList {
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] as AtrListEntry;
     const upper = entry.pattern.toUpperCase();
-    if (EXACT.test(upper)) {
+    if (isExactPattern(upper)) {
       const list = exact.get(upper);
       if (list) list.push(i);
       else exact.set(upper, [i]);
@@ -181,18 +244,7 @@ export function compileAtrList(file: string, entries: AtrListEntry[]): AtrList {
     match(atr: Uint8Array): AtrMatch[] {
       const spaced = formatHex(atr);
       const hits = new Set<number>(exact.get(spaced) ?? []);
-      for (const p of patterns) {
-        if (!spaced.startsWith(p.prefix)) continue;
-        if (p.re === undefined) {
-          try {
-            // ATR_analysis matches /^pattern$/i against the spaced upper-case ATR.
-            p.re = new RegExp(`^(?:${p.entry.pattern})$`, 'i');
-          } catch {
-            p.re = null; // a pattern JavaScript cannot read (none in the list today) is left out
-          }
-        }
-        if (p.re?.test(spaced)) hits.add(p.index);
-      }
+      for (const p of patterns) if (patternMatches(p.entry.pattern, p.prefix, spaced, p)) hits.add(p.index);
       return [...hits]
         .sort((a, b) => a - b)
         .map((i) => {
@@ -244,19 +296,14 @@ function matchOnce(text: string, spaced: string): AtrMatch[] {
     const first = text.charCodeAt(start);
     if (stop === start || first === 35 || first === 9) continue; // blank, a comment, a name
     const pattern = text.slice(start, stop);
-    let re: RegExp | null;
-    try {
-      re = new RegExp(`^(?:${pattern})$`, 'i');
-    } catch {
-      re = null; // as compileAtrList: left out
-    }
-    if (re?.test(spaced)) out.push({ pattern, ...splitNames(new ScannedEntry(pattern, 0, text, end + 1).names) });
+    if (patternMatches(pattern, '', spaced))
+      out.push({ pattern, ...splitNames(new ScannedEntry(pattern, 0, text, end + 1).names) });
   }
   return out;
 }
 
 /** The list is about 1 MB; more is not a list. */
-const MAX_LIST_BYTES = 16 * 1024 * 1024;
+export const MAX_LIST_BYTES = 16 * 1024 * 1024;
 
 /**
  * Reads and compiles a list. `what` names its source in messages (the flag that named it, or
