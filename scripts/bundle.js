@@ -33,7 +33,9 @@ export function commandFiles(dir, prefix = []) {
 /** The licence of every package the bundle holds code of (their licences ask for the notice to travel with the code). */
 function notices(...metafiles) {
   const pkgs = new Set();
-  for (const input of metafiles.flatMap((m) => Object.keys(m.inputs))) {
+  for (const key of metafiles.flatMap((m) => Object.keys(m.inputs))) {
+    // A plugin's namespace ("ascii-string-width:/abs/path") names the file after its colon.
+    const input = key.replace(/^[a-z-]+:\//, '/').replace(root + '/', '');
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m) pkgs.add(m[1]);
   }
@@ -139,6 +141,88 @@ const separate = {
   },
 };
 
+/**
+ * oclif's own modules (@oclif/core/lib, TypeScript's CommonJS output) require every module they
+ * might use at their top: `const errors_1 = require("../errors");`, so loading the command
+ * framework evaluated all of them (globbing, ejs, spinners, the TypeScript loader, perf_hooks,
+ * child_process…) whatever the command line. Here each such top-level require becomes a function
+ * that requires the module on first use (`errors_1.x` → `(__lazy_errors_1()).x`): a module no code
+ * path of this run touches is never evaluated. The same modules run in the same way, only later:
+ * these CommonJS modules read nothing at their top that could change meanwhile (settings and the
+ * cache are singletons whichever module first asks for them). The bundle's copy only.
+ */
+const LAZY_REQUIRE =
+  /^const ([A-Za-z_$][\w$]*) = ((?:__importDefault|__importStar)\(require\("[^"]+"\)\)|require\("[^"]+"\));$/gm;
+function lazyRequires(source) {
+  const names = [];
+  const body = source.replace(LAZY_REQUIRE, (_, name, expr) => {
+    names.push(name);
+    return `var __lazyv_${name}; function __lazy_${name}() { return __lazyv_${name} ??= ${expr}; }`;
+  });
+  if (names.length === 0) return source;
+  const refs = new RegExp(`(?<![.\\w$])(${names.map((n) => n.replace(/\$/g, '\\$')).join('|')})(?![\\w$])`, 'g');
+  return body
+    .split('\n')
+    .map((line) => (line.startsWith('var __lazyv_') ? line : line.replace(refs, '(__lazy_$1())')))
+    .join('\n');
+}
+/**
+ * oclif's help renders every text as an ejs template (help/util.js's `template`): ejs compiles each
+ * into a function, most of what `pcsc COMMAND --help` spent. src/cli/help-template.ts renders the
+ * texts ejs would leave as they are (no tag, or `<%= config.bin %>` only) and hands the others on.
+ * The build fails if oclif's line is not there, rather than leave the help on ejs unnoticed.
+ */
+const HELP_TEMPLATE = [
+  'return ejs_1.default.render(t, context);',
+  'return (__pcscPlain(t, context) ?? ejs_1.default.render(t, context));',
+];
+function helpTemplate(source) {
+  if (!source.includes(HELP_TEMPLATE[0]))
+    throw new Error(`@oclif/core/lib/help/util.js: "${HELP_TEMPLATE[0]}" not found`);
+  const helper = JSON.stringify(join(root, 'src', 'cli', 'help-template.ts'));
+  return `const { renderPlain: __pcscPlain } = require(${helper});\n${source.replace(HELP_TEMPLATE[0], HELP_TEMPLATE[1])}`;
+}
+const oclifSources = {
+  name: 'oclif-sources',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/ }, (a) => {
+      const source = readFileSync(a.path, 'utf8');
+      const edited = a.path.endsWith(join('lib', 'help', 'util.js')) ? helpTemplate(source) : source;
+      return { contents: lazyRequires(edited), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * string-width 4 (wrap-ansi's and oclif's help's, once per word and per character): for a string
+ * of printable ASCII it is the string's length — strip-ansi has nothing to strip (escapes start
+ * with ESC or CSI), every match of its emoji-regex 8 holds a non-ASCII character (its only ASCII
+ * alternatives, [#*0-9], must be followed by U+FE0F), and no ASCII character is wide or
+ * zero-width. So such strings get their length here and every other goes to string-width.
+ */
+const asciiWidth = {
+  name: 'ascii-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (a) => {
+      if (a.namespace === 'ascii-string-width') return undefined;
+      const real = await b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, namespace: 'ascii-string-width' });
+      const version = JSON.parse(readFileSync(join(dirname(real.path), 'package.json'), 'utf8')).version;
+      if (!version.startsWith('4.')) return undefined;
+      return { path: real.path, namespace: 'ascii-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'ascii-string-width' }, (a) => ({
+      contents: [
+        `const real = require(${JSON.stringify(a.path)});`,
+        'const width = (s) => (typeof s === "string" && /^[\\x20-\\x7e]*$/.test(s) ? s.length : real(s));',
+        'module.exports = width;',
+        'module.exports.default = width;',
+      ].join('\n'),
+      resolveDir: dirname(a.path),
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 // The fast path (src/cli/fast.ts) and each command body it runs: one file each, no splitting
 // (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into).
@@ -172,6 +256,8 @@ const result = await build({
         }));
       },
     },
+    oclifSources,
+    asciiWidth,
     sideEffectFree,
     builtinsByRequire,
   ],
