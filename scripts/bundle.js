@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
 //   pcsc.js   the entry bin/run.js loads (src/cli/main.ts: the fast path, else oclif)
-//   oclif.js  oclif, every command of src/commands, the command_not_found hook and the help class:
-//             package.json's oclif.commands (explicit discovery: no directory walk), oclif.hooks
-//             and oclif.helpClass point here
+//   oclif.js  oclif, the command_not_found hook and the help class (oclif.hooks and
+//             oclif.helpClass point here): all `pcsc --help` or `pcsc COMMAND --help` loads
+//   oclif-commands.js  every command class of src/commands: package.json's oclif.commands (explicit
+//             discovery: no directory walk); oclif loads it only to run a command, the manifest
+//             (oclif.manifest.json) tells it all the help needs
 //   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
 // Start-up is why (bench/README.md): Node's ESM loader spends ~0.5 ms a module, and oclif alone
 // is ~200 of them. Source maps (.js.map, no sources inside) map stack traces back to src/ when
@@ -49,14 +51,20 @@ function notices(...metafiles) {
 }
 
 const commands = commandFiles(join(root, 'src', 'commands'));
+// The oclif build's two entries, as virtual modules.
+const OCLIF_ENTRIES = {
+  oclif: [
+    // The hook's modules (the usage error, the core's errors) load only when a command is unknown.
+    `export async function notFound(opts) { return (await import('./src/cli/not-found.ts')).default.call(this, opts); }`,
+    `export { default as help } from './src/cli/help.ts';`,
+    `export { execute } from '@oclif/core/execute';`,
+  ].join('\n'),
+  'oclif-commands': [
+    ...commands.map((c, i) => `import c${i} from ${JSON.stringify('./' + relative(root, c.file))};`),
+    `export const commands = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')} };`,
+  ].join('\n'),
+};
 const OCLIF_ENTRY = 'pcsc-oclif-entry';
-const oclifEntry = [
-  ...commands.map((c, i) => `import c${i} from ${JSON.stringify('./' + relative(root, c.file))};`),
-  `export const commands = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')} };`,
-  `export { default as notFound } from './src/cli/not-found.ts';`,
-  `export { default as help } from './src/cli/help.ts';`,
-  `export { execute } from '@oclif/core/execute';`,
-].join('\n');
 
 /** What both builds share: ES modules for Node 20, built-ins required, readable, with source maps. */
 const common = {
@@ -243,14 +251,17 @@ const fast = await build({
 // oclif's path: every command, split so that a command loads only what it uses.
 const result = await build({
   ...common,
-  entryPoints: [{ in: OCLIF_ENTRY, out: 'oclif' }],
+  entryPoints: Object.keys(OCLIF_ENTRIES).map((name) => ({ in: `${OCLIF_ENTRY}:${name}`, out: name })),
   plugins: [
     {
       name: 'oclif-entry',
       setup(b) {
-        b.onResolve({ filter: new RegExp(`^${OCLIF_ENTRY}$`) }, () => ({ path: OCLIF_ENTRY, namespace: OCLIF_ENTRY }));
-        b.onLoad({ filter: /.*/, namespace: OCLIF_ENTRY }, () => ({
-          contents: oclifEntry,
+        b.onResolve({ filter: new RegExp(`^${OCLIF_ENTRY}:`) }, (a) => ({
+          path: a.path.slice(OCLIF_ENTRY.length + 1),
+          namespace: OCLIF_ENTRY,
+        }));
+        b.onLoad({ filter: /.*/, namespace: OCLIF_ENTRY }, (a) => ({
+          contents: OCLIF_ENTRIES[a.path],
           resolveDir: root,
           loader: 'js',
         }));

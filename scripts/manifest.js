@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Writes oclif.manifest.json from the built commands (dist/bundle/oclif.js, package.json's explicit
-// command discovery), so `pcsc` loads only the command it runs. oclif leaves boolean flags'
+// Writes oclif.manifest.json from the built commands (dist/bundle/oclif-commands.js, package.json's
+// explicit command discovery), so `pcsc` loads only the command it runs. oclif leaves boolean flags'
 // defaults out of it; we add them, for the fast path (src/cli/fast.ts) parses from the manifest.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

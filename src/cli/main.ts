@@ -1,6 +1,7 @@
 // The CLI's entry: bin/run.js → dist/bundle/pcsc.js (this file, bundled by scripts/bundle.js).
 // A plain command line of a command people run in loops takes the fast path (src/cli/fast.ts);
-// everything else goes to oclif, loaded from dist/bundle/oclif.js (the commands and the hook).
+// everything else goes to oclif, loaded from dist/bundle/oclif.js (oclif, the help and the hook; the
+// commands are dist/bundle/oclif-commands.js, loaded by oclif only to run one).
 
 import { runFast } from './fast.js';
 
