@@ -36,7 +36,9 @@ export function commandFiles(dir, prefix = []) {
 function notices(...metafiles) {
   const pkgs = new Set();
   for (const key of metafiles.flatMap((m) => Object.keys(m.inputs))) {
-    // A plugin's namespace ("ascii-string-width:/abs/path") names the file after its colon.
+    // A built-in's shim is no package's code; a plugin's namespace ("ascii-string-width:/abs/path")
+    // names the file after its colon.
+    if (key.startsWith('builtin:')) continue;
     const input = key.replace(/^[a-z-]+:\//, '/').replace(root + '/', '');
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m) pkgs.add(m[1]);
@@ -107,28 +109,38 @@ const sideEffectFree = {
   },
 };
 
-const builtinsByRequire = {
-  // `import { x } from 'node:fs'` in an ES module makes Node build the module's whole ESM
-  // facade, running every lazy getter (fs loads the streams, util parseArgs and MIMEType):
-  // ~10 ms. require() hands over the object as it is; the bundle imports built-ins that way.
-  name: 'builtins-by-require',
-  setup(b) {
-    const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
-      names.has(a.path) && a.kind !== 'require-call' ? { path: a.path, namespace: 'builtin' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
-      contents: `module.exports = require(${JSON.stringify(a.path)});`,
-      loader: 'js',
-    }));
-  },
-};
+/**
+ * `import { x } from 'node:fs'` in an ES module makes Node build the module's whole ESM
+ * facade, running every lazy getter (fs loads the streams, util parseArgs and MIMEType):
+ * ~10 ms. require() hands over the object as it is; the bundle imports built-ins that way.
+ * `perImporter`: each importing module gets its own one-line shim, so that a split build does not
+ * make a file (a chunk) of each built-in several entries import — every file costs the loader a
+ * resolve and a read, more than the line; all shims hand over the same object.
+ */
+function builtinsByRequire({ perImporter = false } = {}) {
+  return {
+    name: 'builtins-by-require',
+    setup(b) {
+      const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+      b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
+        names.has(a.path) && a.kind !== 'require-call'
+          ? { path: perImporter ? `${a.path}|${a.importer}` : a.path, namespace: 'builtin' }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
+        contents: `module.exports = require(${JSON.stringify(a.path.split('|')[0])});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 /**
  * Modules the fast path imports only now and then (a failure's hint, `--version --verbose`'s
  * daemon probe, `atr --update` and its spinner): files of their own rather than inlined, so the
  * common case does not parse them. Each holds its own copy of what it imports: only modules that
- * hand back plain data (no error another copy would test with instanceof) belong here.
+ * hand back plain data (no error another copy would test with instanceof) belong here. oclif's
+ * build takes the same files for the same imports.
  */
 const SEPARATE = {
   'src/cli/service-hint.ts': 'fast-service-hint',
@@ -137,16 +149,6 @@ const SEPARATE = {
   'src/cli/atr/update.ts': 'fast-atr-update',
   // The ATR from stdin or the card: the card's needs the PC/SC client, which `atr HEX` does not load.
   'src/cli/atr/input.ts': 'fast-atr-input',
-};
-const separate = {
-  name: 'separate-files',
-  setup(b) {
-    b.onResolve({ filter: /^\./ }, (a) => {
-      if (a.kind !== 'dynamic-import') return undefined;
-      const file = relative(root, join(a.resolveDir, a.path.replace(/\.js$/, '.ts')));
-      return SEPARATE[file] ? { path: `./${SEPARATE[file]}.js`, external: true } : undefined;
-    });
-  },
 };
 
 /**
@@ -190,12 +192,31 @@ function helpTemplate(source) {
   const helper = JSON.stringify(join(root, 'src', 'cli', 'help-template.ts'));
   return `const { renderPlain: __pcscPlain } = require(${helper});\n${source.replace(HELP_TEMPLATE[0], HELP_TEMPLATE[1])}`;
 }
+/**
+ * Config.load asks getPlatform (util/os.js), which imports wsl-utils for its `isWsl` — is-wsl's
+ * answer, re-exported — and so loaded child_process, fs/promises and PowerShell helpers, in files
+ * of their own. Here getPlatform takes is-wsl's answer itself, and the PowerShell path (Windows
+ * shells only) requires wsl-utils where it is used: both in oclif's files, evaluated only when
+ * reached. The build fails if oclif's lines are not there.
+ */
+const WSL_IMPORT = "(await import('wsl-utils'))";
+function wslCheck(source) {
+  if (!source.includes(`${WSL_IMPORT}.isWsl`) || !source.includes(`${WSL_IMPORT}.powerShellPath`))
+    throw new Error(`@oclif/core/lib/util/os.js: "${WSL_IMPORT}" not found`);
+  return source
+    .replace(`${WSL_IMPORT}.isWsl`, 'require("is-wsl").default')
+    .replaceAll(WSL_IMPORT, 'require("wsl-utils")');
+}
 const oclifSources = {
   name: 'oclif-sources',
   setup(b) {
     b.onLoad({ filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/ }, (a) => {
       const source = readFileSync(a.path, 'utf8');
-      const edited = a.path.endsWith(join('lib', 'help', 'util.js')) ? helpTemplate(source) : source;
+      const edited = a.path.endsWith(join('lib', 'help', 'util.js'))
+        ? helpTemplate(source)
+        : a.path.endsWith(join('lib', 'util', 'os.js'))
+          ? wslCheck(source)
+          : source;
       return { contents: lazyRequires(edited), loader: 'js' };
     });
   },
@@ -231,6 +252,35 @@ const asciiWidth = {
   },
 };
 
+/**
+ * The command bodies the fast path runs, one file each. oclif's commands import the same modules
+ * (`await import('../cli/scan/readers-command.js')` in src/commands/scan.ts): the oclif build takes
+ * these files too rather than the 15-20 chunks splitting cuts a body into, so `PCSC_OCLIF=1 pcsc
+ * scan -r` loads one file for its body, as the fast path does. Like SEPARATE's, a body holds its own
+ * copy of the core: what crosses to the command class is data, and errors, which report-failure
+ * (src/cli/errors.ts) recognises by their shape, not their class.
+ */
+const FAST_BODIES = {
+  'src/cli/scan/readers-command.ts': 'fast-scan',
+  'src/cli/apdu/command.ts': 'fast-apdu',
+  'src/cli/atr/command.ts': 'fast-atr',
+  'src/cli/version/command.ts': 'fast-version',
+  'src/cli/doctor/command.ts': 'fast-doctor',
+};
+/** A dynamic import of a module in `files` (source path → bundle file name) loads that file. */
+function separateFiles(files) {
+  return {
+    name: 'separate-files',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (a) => {
+        if (a.kind !== 'dynamic-import') return undefined;
+        const file = relative(root, join(a.resolveDir, a.path.replace(/\.js$/, '.ts')));
+        return files[file] ? { path: `./${files[file]}.js`, external: true } : undefined;
+      });
+    },
+  };
+}
+
 rmSync(out, { recursive: true, force: true });
 // The fast path (src/cli/fast.ts) and each command body it runs: one file each, no splitting
 // (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into).
@@ -238,14 +288,9 @@ const fast = await build({
   ...common,
   entryPoints: [
     { in: 'src/cli/main.ts', out: 'pcsc' },
-    { in: 'src/cli/scan/readers-command.ts', out: 'fast-scan' },
-    { in: 'src/cli/apdu/command.ts', out: 'fast-apdu' },
-    { in: 'src/cli/atr/command.ts', out: 'fast-atr' },
-    { in: 'src/cli/version/command.ts', out: 'fast-version' },
-    { in: 'src/cli/doctor/command.ts', out: 'fast-doctor' },
-    ...Object.entries(SEPARATE).map(([file, name]) => ({ in: file, out: name })),
+    ...Object.entries({ ...FAST_BODIES, ...SEPARATE }).map(([file, name]) => ({ in: file, out: name })),
   ],
-  plugins: [separate, sideEffectFree, builtinsByRequire],
+  plugins: [separateFiles(SEPARATE), sideEffectFree, builtinsByRequire()],
   splitting: false,
 });
 // oclif's path: every command, split so that a command loads only what it uses.
@@ -269,8 +314,9 @@ const result = await build({
     },
     oclifSources,
     asciiWidth,
+    separateFiles({ ...FAST_BODIES, ...SEPARATE }),
     sideEffectFree,
-    builtinsByRequire,
+    builtinsByRequire({ perImporter: true }),
   ],
   splitting: true,
   chunkNames: 'chunk-[hash]',
