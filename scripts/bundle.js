@@ -281,6 +281,26 @@ function separateFiles(files) {
   };
 }
 
+/**
+ * Packages oclif requires only on paths pcsc never takes with its explicit command list and its
+ * manifest: directory globbing (tinyglobby: commands found by pattern), plugin name patterns
+ * (minimatch), the oclif section of a package.json without one (lilconfig), ejs for a help text
+ * with a tag other than `<%= config.bin %>` (src/cli/help-template.ts) and wsl-utils' PowerShell
+ * path (Windows). Each is a CommonJS file of its own (lazy-NAME.cjs), required (oclif's requires
+ * are lazy, see lazyRequires) only if such a path is taken, instead of ~140 kB parsed at every start.
+ */
+const LAZY_PACKAGES = ['ejs', 'tinyglobby', 'minimatch', 'lilconfig', 'wsl-utils'];
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${LAZY_PACKAGES.join('|')})$`) }, (a) =>
+      a.kind === 'require-call' && /[\\/]@oclif[\\/]core[\\/]lib[\\/]/.test(a.importer)
+        ? { path: `./lazy-${a.path}.cjs`, external: true }
+        : undefined,
+    );
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 // The fast path (src/cli/fast.ts) and each command body it runs: one file each, no splitting
 // (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into).
@@ -313,6 +333,7 @@ const result = await build({
       },
     },
     oclifSources,
+    lazyPackages,
     asciiWidth,
     separateFiles({ ...FAST_BODIES, ...SEPARATE }),
     sideEffectFree,
@@ -323,10 +344,31 @@ const result = await build({
 });
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
 rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
+// LAZY_PACKAGES, each one CommonJS file with all it needs.
+const lazy = await build({
+  ...common,
+  // Each file's module.exports is what oclif's require(NAME) got when bundled with it.
+  entryPoints: LAZY_PACKAGES.map((name) => ({ in: `lazy-package:${name}`, out: `lazy-${name}` })),
+  plugins: [
+    {
+      name: 'lazy-package',
+      setup(b) {
+        b.onResolve({ filter: /^lazy-package:/ }, (a) => ({ path: a.path.slice(13), namespace: 'lazy-package' }));
+        b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (a) => ({
+          contents: `module.exports = require(${JSON.stringify(a.path)});`,
+          resolveDir: root,
+          loader: 'js',
+        }));
+      },
+    },
+  ],
+  format: 'cjs',
+  banner: {},
+  outExtension: { '.js': '.cjs' },
+  splitting: false,
+});
 if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JSON.stringify(result.metafile));
 if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fast.metafile));
-writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fast.metafile));
-const files = [...Object.keys(fast.metafile.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
-  f.endsWith('.js'),
-);
+writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fast.metafile, lazy.metafile));
+const files = [fast, result, lazy].flatMap((r) => Object.keys(r.metafile.outputs)).filter((f) => /\.c?js$/.test(f));
 process.stdout.write(`dist/bundle/: ${commands.length} commands, ${files.length} files\n`);

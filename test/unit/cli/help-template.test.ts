@@ -19,7 +19,7 @@ function strings(v: unknown): string[] {
   return [];
 }
 
-const context = { config: { bin: 'pcsc' } };
+const context = { config: { bin: 'pcsc' }, command: { id: 'scan' } };
 
 describe('renderPlain', () => {
   const texts = [...new Set(strings(manifest.commands))];
@@ -37,14 +37,16 @@ describe('renderPlain', () => {
     'plain\ntext\r\n with  spaces \n\n',
     '<%= config.bin %>',
     'a <%= config.bin %> b <%= config.bin %>\n<%= config.bin %>',
+    '$ <%= config.bin %> <%= command.id %> [--json] [-r | -c]\n  [--socket PATH]',
     '… → µs «»',
   ])('%j: as ejs', (t) => {
     expect(renderPlain(t, context)).toBe(ejs.render(t, context));
   });
 
-  it("escapes the bin's name as ejs does", () => {
-    const odd = { config: { bin: `a&b<c>"d'` } };
-    expect(renderPlain('x <%= config.bin %> y', odd)).toBe(ejs.render('x <%= config.bin %> y', odd));
+  it("escapes the bin's name and the command's id as ejs does", () => {
+    const odd = { config: { bin: `a&b<c>"d'` }, command: { id: `<x&y>` } };
+    const t = 'x <%= config.bin %> y <%= command.id %>';
+    expect(renderPlain(t, odd)).toBe(ejs.render(t, odd));
   });
 
   it.each(['<%= config.name %>', '<%- config.bin %>', '<% if (1) { %>x<% } %>', 'a %> b', '<%% x', '<%=config.bin%>'])(
@@ -54,7 +56,16 @@ describe('renderPlain', () => {
     },
   );
 
-  it('a bin that is no string: left to ejs', () => {
+  it('a bin or an id that is no string: left to ejs', () => {
     expect(renderPlain('<%= config.bin %>', { config: { bin: 3 } })).toBeUndefined();
+    expect(renderPlain('<%= command.id %>', { config: { bin: 'pcsc' } })).toBeUndefined();
+  });
+
+  it("renders oclif's usage line of every command as ejs does", () => {
+    for (const id of Object.keys(manifest.commands)) {
+      const usage = `$ <%= config.bin %> <%= command.id %> [--json] [-r]`;
+      const ctx = { config: { bin: 'pcsc' }, command: { id } };
+      expect(renderPlain(usage, ctx)).toBe(ejs.render(usage, ctx));
+    }
   });
 });
