@@ -301,6 +301,32 @@ const lazyPackages = {
   },
 };
 
+/**
+ * oclif's logger (lib/logger.js, the only user of `debug` in oclif) makes a debug function per
+ * namespace at every start, which loaded debug, supports-color, tty and os. debug reads $DEBUG
+ * once, when loaded, and prints nothing for any namespace when it is unset or empty (no code of
+ * oclif or ours calls its enable()). So while $DEBUG is unset or empty, oclif's logger gets a
+ * function that does nothing, as debug's would; with $DEBUG set, debug itself, as before.
+ */
+const quietDebug = {
+  name: 'quiet-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, async (a) => {
+      if (!/[\\/]@oclif[\\/]core[\\/]lib[\\/]logger\.js$/.test(a.importer)) return undefined;
+      const real = await b.resolve('debug', { kind: a.kind, resolveDir: a.resolveDir });
+      return { path: real.path, namespace: 'quiet-debug' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'quiet-debug' }, (a) => ({
+      contents: [
+        `const quiet = () => {};`,
+        `module.exports = (namespace) => (process.env.DEBUG ? require(${JSON.stringify(a.path)})(namespace) : quiet);`,
+      ].join('\n'),
+      resolveDir: dirname(a.path),
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 // The fast path (src/cli/fast.ts) and each command body it runs: one file each, no splitting
 // (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into).
@@ -334,6 +360,7 @@ const result = await build({
     },
     oclifSources,
     lazyPackages,
+    quietDebug,
     asciiWidth,
     separateFiles({ ...FAST_BODIES, ...SEPARATE }),
     sideEffectFree,
