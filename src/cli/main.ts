@@ -23,5 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   const root = new URL('../../', import.meta.url);
   if (await runFast(args, root)) return;
   const oclif = (await import(new URL('./oclif.js', import.meta.url).href)) as OclifEntry;
-  await oclif.execute({ dir: import.meta.url, args });
+  // The package root itself: oclif looks for the package.json from there up, so it reads it at once
+  // rather than trying dist/bundle/pcsc.js/, dist/bundle/ and dist/ first.
+  await oclif.execute({ dir: root.href, args });
 }
