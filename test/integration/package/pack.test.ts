@@ -101,7 +101,7 @@ describe('the tarball', () => {
       /^man\/pcsc(-[a-z0-9-]+)?\.1$/,
       /^docs\/[a-z0-9-]+\.md$/,
       /^dist\/core\/.+\.(js|d\.ts)$/,
-      /^dist\/bundle\/(pcsc|oclif|oclif-commands|fast-[a-z-]+|chunk-[A-Z0-9]+)\.js(\.map)?$/,
+      /^dist\/bundle\/(pcsc|oclif|oclif-[a-z-]+|fast-[a-z-]+|chunk-[A-Z0-9]+)\.js(\.map)?$/,
       /^dist\/bundle\/lazy-[a-z-]+\.cjs(\.map)?$/,
       /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/,
     ];
