@@ -6,6 +6,10 @@
 //   oclif-commands.js  every command class of src/commands: package.json's oclif.commands (explicit
 //             discovery: no directory walk); oclif loads it only to run a command, the manifest
 //             (oclif.manifest.json) tells it all the help needs
+//   fast-*.js the fast path's command bodies (and what they load now and then), one file each;
+//             oclif's commands load the same files for the same bodies (FAST_BODIES)
+//   oclif-*.js other modules oclif's commands import, one file each (OCLIF_FILES)
+//   lazy-*.cjs packages only paths of oclif that pcsc never takes need (LAZY_PACKAGES)
 //   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
 // Start-up is why (bench/README.md): Node's ESM loader spends ~0.5 ms a module, and oclif alone
 // is ~200 of them. Source maps (.js.map, no sources inside) map stack traces back to src/ when
