@@ -144,8 +144,8 @@ describe('the tarball', () => {
       reached.add(file);
       const text = readFileSync(join(ROOT, file), 'utf8');
       // esbuild writes its chunk imports as `from"./chunk-….js"` and `import("./chunk-….js")`; oclif's
-      // lazy packages are `require("./lazy-….cjs")` (scripts/bundle.js).
-      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*|\brequire\()"\.\/([^"]+\.c?js)"/g))
+      // lazy packages are `__require("./lazy-….cjs")` (scripts/bundle.js).
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*|require\()"\.\/([^"]+\.c?js)"/g))
         visit(`dist/bundle/${m[1]}`);
     };
     // The entries: bin/run.js's, oclif's, its commands', and the fast path's command bodies (loaded by name).
