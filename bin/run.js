@@ -1,10 +1,19 @@
 #!/usr/bin/env node
-// The `pcsc` command. Kept minimal: start-up time is measured in bench/. The CLI is the bundle
-// (dist/bundle/, scripts/bundle.js); its source maps point stack traces at src/ when debugging.
-import module from 'node:module';
+// The `pcsc` command. Kept minimal: start-up time is measured in bench/. CommonJS (bin/package.json),
+// as is the fast path it loads (dist/bundle/pcsc.cjs): a plain `scan -r`, `apdu HEX`… never starts
+// Node's ES module loader. Anything else runs through oclif, the bundle's ES modules
+// (dist/bundle/oclif.js). Source maps point stack traces at src/ when debugging (scripts/bundle.js).
+'use strict';
 
 // Node ≥ 22.1 caches compiled code between runs; a no-op on 20.
-module.enableCompileCache?.();
+require('node:module').enableCompileCache?.();
 if (process.env.DEBUG || process.env.PCSC_DEBUG) process.setSourceMapsEnabled(true);
-const { main } = await import('../dist/bundle/pcsc.js');
-await main(process.argv.slice(2));
+const { main } = require('../dist/bundle/pcsc.cjs');
+main(process.argv.slice(2)).then(async (args) => {
+  if (!args) return;
+  const dir = require('node:url').pathToFileURL(require.resolve('../dist/bundle/oclif.js')).href;
+  const oclif = await import(dir);
+  // The package root itself: oclif looks for package.json from there up and reads it at once,
+  // rather than first trying dist/bundle/oclif.js/, dist/bundle/ and dist/.
+  await oclif.execute({ dir: new URL('../../', dir).href, args });
+});

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
-//   pcsc.js   the entry bin/run.js loads (src/cli/main.ts: the fast path, else oclif)
-//   oclif.js  oclif, the command_not_found hook and the help class (oclif.hooks and
-//             oclif.helpClass point here): all `pcsc --help` or `pcsc COMMAND --help` loads
+//   pcsc.cjs  the entry bin/run.js loads (src/cli/main.ts: the fast path), and fast-*.cjs the
+//             files it loads (CommonJS); oclif's commands load the same files for the same bodies
+//   oclif.js  oclif (ES modules, loaded by bin/run.js when the fast path declines), the
+//             command_not_found hook and the help class (oclif.hooks and oclif.helpClass point
+//             here): all `pcsc --help` or `pcsc COMMAND --help` loads
 //   oclif-commands.js  every command class of src/commands: package.json's oclif.commands (explicit
 //             discovery: no directory walk); oclif loads it only to run a command, the manifest
 //             (oclif.manifest.json) tells it all the help needs
-//   fast-*.js the fast path's command bodies (and what they load now and then), one file each;
-//             oclif's commands load the same files for the same bodies (FAST_BODIES)
-//   oclif-*.js other modules oclif's commands import, one file each (OCLIF_FILES)
+//   oclif-*.cjs other modules oclif's commands import, one file each (OCLIF_FILES)
 //   lazy-*.cjs packages only paths of oclif that pcsc never takes need (LAZY_PACKAGES)
 //   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
 // Start-up is why (bench/README.md): Node's ESM loader spends ~0.5 ms a module, and oclif alone
@@ -140,13 +140,19 @@ function builtinsByRequire({ perImporter = false } = {}) {
 }
 
 /**
- * Modules the fast path imports only now and then (a failure's hint, `--version --verbose`'s
- * daemon probe, `atr --update` and its spinner): files of their own rather than inlined, so the
- * common case does not parse them. Each holds its own copy of what it imports: only modules that
- * hand back plain data (no error another copy would test with instanceof) belong here. oclif's
- * build takes the same files for the same imports.
+ * The fast path's files (src/cli/fast.ts, CommonJS: see below). Each command body it runs is one
+ * file; so is each module the fast path imports only now and then (a failure's hint,
+ * `--version --verbose`'s daemon probe, `atr --update` and its spinner), rather than inlined, so
+ * the common case does not parse them. Each holds its own copy of what it imports: only modules
+ * that hand back plain data (no error another copy would test with instanceof) belong here.
  */
 const SEPARATE = {
+  'src/cli/scan/readers-command.ts': 'fast-scan',
+  'src/cli/apdu/command.ts': 'fast-apdu',
+  'src/cli/atr/command.ts': 'fast-atr',
+  'src/cli/version/command.ts': 'fast-version',
+  'src/cli/doctor/command.ts': 'fast-doctor',
+  'src/cli/clients/command.ts': 'fast-clients',
   'src/cli/service-hint.ts': 'fast-service-hint',
   'src/cli/busy-hint.ts': 'fast-busy-hint',
   'src/cli/version/daemon.ts': 'fast-version-daemon',
@@ -257,38 +263,38 @@ const asciiWidth = {
 };
 
 /**
- * The command bodies the fast path runs, one file each. oclif's commands import the same modules
- * (`await import('../cli/scan/readers-command.js')` in src/commands/scan.ts): the oclif build takes
- * these files too rather than the 15-20 chunks splitting cuts a body into, so `PCSC_OCLIF=1 pcsc
- * scan -r` loads one file for its body, as the fast path does. Like SEPARATE's, a body holds its own
- * copy of the core: what crosses to the command class is data, and errors, which report-failure
- * (src/cli/errors.ts) recognises by their shape, not their class.
- */
-const FAST_BODIES = {
-  'src/cli/scan/readers-command.ts': 'fast-scan',
-  'src/cli/apdu/command.ts': 'fast-apdu',
-  'src/cli/atr/command.ts': 'fast-atr',
-  'src/cli/version/command.ts': 'fast-version',
-  'src/cli/doctor/command.ts': 'fast-doctor',
-};
-/**
  * What oclif's commands import that the fast path does not, as one file rather than chunks: the
  * doctor's checks (`pcsc completion` lists their ids; clients and udev-check run some) come as
- * ~18 chunks otherwise. The same rule as FAST_BODIES: data crosses, errors are known by shape.
+ * ~18 chunks otherwise. As SEPARATE's: data crosses, errors are recognised by their shape.
  */
 const OCLIF_FILES = {
   'src/core/doctor/index.ts': 'oclif-doctor',
 };
-/** A dynamic import of a module in `files` (source path → bundle file name) loads that file. */
-function separateFiles(files) {
+/**
+ * `import('./x.js')` of a module in `files` (source path → file name) → the file that holds it,
+ * NAME.cjs: in the fast path a require('./NAME.cjs'), so that Node's ES module loader stays off;
+ * in oclif's ES modules (`esm`) an import('./NAME.cjs') (esbuild's CommonJS output names its
+ * exports for Node), so that a command's body is the one file the fast path runs, not the chunks
+ * splitting would make of it. Any other import() stays an import(), e.g. the optional `usb`
+ * package's, whose failure reads the same on both paths ("Cannot find package").
+ */
+function separateFiles(files, { esm = false } = {}) {
   return {
     name: 'separate-files',
     setup(b) {
       b.onResolve({ filter: /^\./ }, (a) => {
+        if (a.kind === 'require-call' && /^\.\/(fast|oclif)-[a-z-]+\.cjs$/.test(a.path))
+          return { path: a.path, external: true };
         if (a.kind !== 'dynamic-import') return undefined;
-        const file = relative(root, join(a.resolveDir, a.path.replace(/\.js$/, '.ts')));
-        return files[file] ? { path: `./${files[file]}.js`, external: true } : undefined;
+        const name = files[relative(root, join(a.resolveDir, a.path.replace(/\.js$/, '.ts')))];
+        if (!name) return undefined;
+        return esm ? { path: `./${name}.cjs`, external: true } : { path: name, namespace: 'separate' };
       });
+      b.onLoad({ filter: /.*/, namespace: 'separate' }, (a) => ({
+        contents: `module.exports = require(${JSON.stringify(`./${a.path}.cjs`)});`,
+        resolveDir: out,
+        loader: 'js',
+      }));
     },
   };
 }
@@ -340,15 +346,22 @@ const quietDebug = {
 };
 
 rmSync(out, { recursive: true, force: true });
-// The fast path (src/cli/fast.ts) and each command body it runs: one file each, no splitting
-// (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into).
+// The fast path (src/cli/main.ts, src/cli/fast.ts) and the files it loads: CommonJS, one file
+// each, no splitting (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting
+// cuts it into). CommonJS because a process whose entry (bin/run.js, bin/package.json) and modules
+// are all CommonJS never starts Node's ES module loader: ~5 ms of CPU at every start (bench/README.md).
+// import.meta.url is the file's own URL, as in an ES module.
 const fast = await build({
   ...common,
+  format: 'cjs',
+  banner: { js: "const __pcscUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__pcscUrl' },
+  outExtension: { '.js': '.cjs' },
   entryPoints: [
     { in: 'src/cli/main.ts', out: 'pcsc' },
-    ...Object.entries({ ...FAST_BODIES, ...SEPARATE, ...OCLIF_FILES }).map(([file, name]) => ({ in: file, out: name })),
+    ...Object.entries({ ...SEPARATE, ...OCLIF_FILES }).map(([file, name]) => ({ in: file, out: name })),
   ],
-  plugins: [separateFiles(SEPARATE), sideEffectFree, builtinsByRequire()],
+  plugins: [separateFiles(SEPARATE), sideEffectFree],
   splitting: false,
 });
 // oclif's path: every command, split so that a command loads only what it uses.
@@ -374,7 +387,7 @@ const result = await build({
     lazyPackages,
     quietDebug,
     asciiWidth,
-    separateFiles({ ...FAST_BODIES, ...SEPARATE, ...OCLIF_FILES }),
+    separateFiles({ ...SEPARATE, ...OCLIF_FILES }, { esm: true }),
     sideEffectFree,
     builtinsByRequire({ perImporter: true }),
   ],

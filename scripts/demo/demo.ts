@@ -46,7 +46,7 @@ function options(): { keep: boolean } | number {
 
 /** Fails with the command that fixes it when the demo cannot run here. */
 function preflight(): void {
-  if (!existsSync(join(ROOT, 'dist', 'bundle', 'pcsc.js')))
+  if (!existsSync(join(ROOT, 'dist', 'bundle', 'pcsc.cjs')))
     throw new DemoFailure('pcsc is not built: run `npm run build` (./scripts/setup.sh does)');
   // The rig checks its own programs (pcscd, python3, vpcd, vicc) when it starts.
   requireFiles({ '/usr/bin/pcsc_scan': 'pcsc-tools' });

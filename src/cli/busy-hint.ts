@@ -1,6 +1,6 @@
 // The hint of a failure on a card another program holds: who holds it, and the fix (the doctor's
 // report). Its own module, loaded only then: it brings the doctor's checks, which the fast path's
-// entry (dist/bundle/pcsc.js) would otherwise parse on every start (scripts/bundle.js).
+// entry (dist/bundle/pcsc.cjs) would otherwise parse on every start (scripts/bundle.js).
 
 export interface BusyHint {
   hint: string;

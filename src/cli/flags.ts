@@ -13,16 +13,21 @@ export function badFlagValue(message: string): Error {
 export const readerFlag = Flags.string({
   description: 'reader: its number (0, 1, …) or a case-insensitive part of its name',
   helpValue: 'NUM|NAME',
-  parse: async (input) => {
-    // Loaded when --reader is given: every command imports these flags, not all use the core.
-    const { checkReaderSpec } = await import('../core/internal.js');
-    try {
-      checkReaderSpec(input);
-    } catch (e) {
-      throw badFlagValue((e as Error).message);
-    }
-    return input;
-  },
+  // fastCheck: the fast path's parser repeats this check, checkReaderSpec, by that name
+  // (src/cli/fast-parse.ts); scripts/manifest-fast.js writes the name into the manifest.
+  parse: Object.assign(
+    async (input: string) => {
+      // Loaded when --reader is given: every command imports these flags, not all use the core.
+      const { checkReaderSpec } = await import('../core/internal.js');
+      try {
+        checkReaderSpec(input);
+      } catch (e) {
+        throw badFlagValue((e as Error).message);
+      }
+      return input;
+    },
+    { fastCheck: 'reader' },
+  ),
 });
 
 export const socketFlag = Flags.string({

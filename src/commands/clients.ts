@@ -36,19 +36,7 @@ export default class Clients extends BaseCommand {
 
   async run(): Promise<ClientsResult> {
     const { flags } = await this.parse(Clients);
-    const { PcscError, Scard, UsageError } = await import('../core/index.js');
-    const { resolveSocketPath } = await import('../core/internal.js');
-    const { createProbe, findPcscClients, detectMachine, asRoot } = await import('../core/doctor/index.js');
-    const probe = createProbe();
-    if (probe.platform !== 'linux')
-      throw new UsageError('pcsc clients needs Linux: other systems do not say which process holds a socket');
-    const socket = resolveSocketPath({ path: flags.socket, env: process.env }).path;
-    const result = await findPcscClients(probe, socket, { exclude: [process.pid] });
-    if (!result.listening) throw new PcscError(Scard.E_NO_SERVICE, `nothing listens at ${socket}`);
-    if (!this.jsonEnabled()) {
-      const { renderClients } = await import('../cli/clients/render.js');
-      for (const l of renderClients(result, asRoot(['pcsc', 'clients'], await detectMachine(probe)))) this.log(l);
-    }
-    return result;
+    const { runClients } = await import('../cli/clients/command.js');
+    return runClients(flags, this);
   }
 }

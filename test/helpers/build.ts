@@ -1,6 +1,6 @@
 // The integration tests run the built CLI and library (dist/), as users do: a missing or stale build
 // from an earlier run must stop the run with one line, not test old code. The CLI users run is the
-// bundle (bin/run.js → dist/bundle/pcsc.js, scripts/bundle.js); the library is dist/core/.
+// bundle (bin/run.js → dist/bundle/pcsc.cjs, scripts/bundle.js); the library is dist/core/.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,7 +18,7 @@ function newest(dir: string): number {
 /** What the build writes and the tests run: the library's entry, the CLI's bundle, the manifest. */
 export const BUILD_OUTPUTS = [
   'dist/core/index.js',
-  'dist/bundle/pcsc.js',
+  'dist/bundle/pcsc.cjs',
   'dist/bundle/oclif.js',
   'oclif.manifest.json',
 ];

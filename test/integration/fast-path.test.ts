@@ -1,8 +1,9 @@
-// The fast path (src/cli/fast.ts) runs plain command lines of scan -r, apdu, atr, --version and
-// doctor without loading oclif. It must be invisible but for speed: each command line here prints
-// the same bytes and exits the same as oclif's path (forced by a PCSC_* variable, which oclif reads),
-// on the real pcscd; and each one did take the fast path (dist/bundle/oclif.js never loaded), while
-// a command line with an option value, help or an unknown flag goes to oclif.
+// The fast path (src/cli/fast.ts) runs command lines of scan -r, apdu, atr, --version, doctor and
+// clients that oclif would parse without error (flags, options with values, words) without loading
+// oclif. It must be invisible but for speed: each command line here prints the same bytes and exits
+// the same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
+// each one did take the fast path (dist/bundle/oclif.js never loaded), while a command line with a
+// parse error, help, an unknown flag or a flag only oclif reads goes to oclif.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +29,14 @@ afterAll(async () => {
 });
 
 let n = 0;
+let lastTrace = '';
 /** Runs pcsc; `oclif`: whether it loaded oclif's entry (dist/bundle/oclif.js). */
 async function traced(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; stdout: string; stderr: string; oclif: boolean }> {
   const trace = join(dir, `trace-${n++}`);
+  lastTrace = trace;
   const r = await pcsc(args, { env: { ...env, MODULE_TRACE: trace }, node: ['--import', TRACE] });
   let loaded = '';
   try {
@@ -100,6 +103,30 @@ describe('the fast path prints and exits as oclif does', () => {
     [['doctor', 'pcscd.socket']],
     [['doctor', 'pcscd.socket', '--json']],
     [['doctor', 'nosuch.check']], // unknown check id: usage error
+    [['doctor', 'pcscd.socket', 'pcscd.socket']], // oclif's argv: repeated words reordered
+    // Options with values: every form oclif reads.
+    [['apdu', '--reader', '0', '0084000008']],
+    [['apdu', '--reader', 'Virtual PCD 00 00', '00A4040000']],
+    [['apdu', '--reader=Virtual PCD 00 01', '0084000008']], // no card there: the same failure
+    [['apdu', '--reader=virtual', '0084000008']], // names both readers: the same usage error
+    [['apdu', '--reader', '7', '0084000008']], // no such reader
+    [['apdu', '0084000008', '--reader', '0', '--json']],
+    [['apdu', '-p', 'T=1', '0084000008']],
+    [['apdu', '-pT=1', '0084000008']],
+    [['apdu', '-p=any', '--share', 'exclusive', '--backend', 'pcscd', '0084000008']],
+    [['apdu', '--select', 'A000000308', '--no-validate', '00CB3FFF']],
+    [['scan', '-r', '--backend', 'pcscd']],
+    [['scan', '-r', '--backend=pcscd', '--json']],
+    [['scan', '-rn', '--reader', '1']],
+    [['atr', '--reader', '0']], // stdin is /dev/null: read, and empty
+    [['atr', ATR, '--list', '/nonexistent/smartcard_list.txt']],
+    [['doctor', '--category', 'pcscd']],
+    [['doctor', '--category', 'pcscd', 'udev', '--json']], // a multiple flag takes the words after it
+    [['doctor', '--category=pcscd', 'pcscd.socket']],
+    [['version', '--verbose', '--socket', '/nonexistent/pcscd.comm']],
+    [['clients']],
+    [['clients', '--json']],
+    [['clients', '--socket', '/nonexistent/pcscd.comm']], // nothing listens: exit 3
   ])('pcsc %j', async (args) => {
     const [fast, slow] = await Promise.all([traced(args, env()), traced(args, env({ PCSC_OCLIF: '1' }))]);
     expect(slow.oclif).toBe(true);
@@ -127,20 +154,57 @@ describe('the fast path prints and exits as oclif does', () => {
 
 describe('what the fast path leaves to oclif', () => {
   it.each([
-    [['scan', '-r', '--socket', '/tmp/x.comm']], // an option with a value
     [['scan', '-r', '--help']],
+    [['apdu', '--reader', '-h', '00']], // help, even as a value
     [['scan', '-r', '-c']], // exclusive flags: oclif's usage error
     [['scan', '-r', '--nosuch']],
     [['scan', '-r', 'extra']], // scan takes no argument
     [['scan', '-c']], // the cards, not only the readers
     [['apdu', '--', '0084000008']],
-    [['atr', '--update', '--url', 'http://127.0.0.1:9/x']],
-    [['doctor', 'pcscd.socket', 'pcscd.socket']], // oclif reorders repeated words
+    [['atr', '--update', '--timeout', '5']], // an integer: oclif's parse
+    [['scan', '-r', '-t', '5']],
+    [['apdu', '--reader', '-1', '00']], // a value starting with a dash
     [['completion', 'bash']],
     [['nosuch']],
   ])('pcsc %j', async (args) => {
     const r = await traced(args, env());
     expect(r.oclif).toBe(true);
+  });
+
+  // oclif reports each as always (the fast path leaves every error to it): the same bytes both ways.
+  it.each([
+    [['apdu', '-r', '0', '0084000008']], // apdu has no -r
+    [['apdu', '-r0', '0084000008']],
+    [['apdu', '--reader']], // no value
+    [['apdu', '--reader', '--json', '00']], // a flag is no value
+    [['apdu', '--reader', '', '00']], // refused by --reader's check
+    [['apdu', '--reader=', '00']],
+    [['apdu', '--protocol', 'T=2', '00']], // not one of its options
+    [['scan', '-r', '--backend', 'nosuch']],
+    [['scan', '-r', '--backend']],
+    [['scan', '-r', '--reader', '0', '--reader', '1']], // given twice
+    [['apdu', '--control', 'features', '--file', 'x']], // exclusive
+    [['atr', '--url', 'http://127.0.0.1:9/x']], // depends on --update
+    [['doctor', '--category']],
+    [['clients', '--socket']],
+    [['clients', 'extra']],
+  ])('pcsc %j: the same error', async (args) => {
+    const [fast, slow] = await Promise.all([traced(args, env()), traced(args, env({ PCSC_OCLIF: '1' }))]);
+    expect(fast.oclif).toBe(true);
+    expect(fast.code).not.toBe(0);
+    expect(steady(fast)).toEqual(steady(slow));
+  });
+
+  it('a missing argument oclif reads from a pipe (doctor without ids)', async () => {
+    const r = await pcsc(['doctor', '--category', 'pcscd'], {
+      env: { ...env({ MODULE_TRACE: join(dir, 'trace-stdin') }) },
+      node: ['--import', TRACE],
+      input: 'nosuch.check\n',
+    });
+    // oclif takes the piped word as the check to run: an unknown one, a usage error.
+    expect(readFileSync(join(dir, 'trace-stdin'), 'utf8')).toMatch(/\/dist\/bundle\/oclif\.js$/m);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nosuch\.check/);
   });
 
   it('--json on a terminal (a user theme may colour it)', async () => {
@@ -150,10 +214,30 @@ describe('what the fast path leaves to oclif', () => {
   });
 });
 
+describe('the fast path is CommonJS from end to end', () => {
+  it("loads bin/run.js, dist/bundle/pcsc.cjs and the command body's .cjs file, no ES module (Node never starts its ES module loader but for --import here)", async () => {
+    for (const [args, body] of [
+      [['scan', '-r'], 'fast-scan'],
+      [['apdu', '0084000008'], 'fast-apdu'],
+      [['atr', ATR], 'fast-atr'],
+      [['apdu', '--reader', '0', '0084000008'], 'fast-apdu'],
+      [['doctor', '--category', 'pcscd'], 'fast-doctor'], // stdin checked (node:tty)
+      [['clients'], 'fast-clients'],
+    ] as const) {
+      expect((await traced([...args], env())).oclif).toBe(false);
+      const files = [...new Set(readFileSync(lastTrace, 'utf8').trim().split('\n'))]
+        .filter((u) => !u.includes('/test/helpers/'))
+        .map((u) => u.replace(/^file:\/\/.*?\/(bin|dist)\//, '$1/'))
+        .sort();
+      expect(files).toEqual(['bin/run.js', `dist/bundle/${body}.cjs`, 'dist/bundle/pcsc.cjs']);
+    }
+  });
+});
+
 describe('source maps', () => {
   it('a stack trace from the bundle names src/ files and lines when source maps are on (bin/run.js turns them on under DEBUG)', () => {
     const script = [
-      "const m = await import('./dist/bundle/fast-atr.js');",
+      "const m = await import('./dist/bundle/fast-atr.cjs');",
       'const io = { jsonEnabled: () => false, log() {}, logToStderr() {}, signal: new AbortController().signal };',
       "try { await m.runAtr({ timeout: 60 }, ['ZZ'], io); } catch (e) { process.stdout.write(e.stack); }",
     ].join('\n');

@@ -96,13 +96,13 @@ describe('the tarball', () => {
       /^package\.json$/,
       /^README\.md$/,
       /^LICENSE$/,
-      /^bin\/run\.js$/,
+      /^bin\/(run\.js|package\.json)$/,
       /^oclif\.manifest\.json$/,
       /^man\/pcsc(-[a-z0-9-]+)?\.1$/,
       /^docs\/[a-z0-9-]+\.md$/,
       /^dist\/core\/.+\.(js|d\.ts)$/,
-      /^dist\/bundle\/(pcsc|oclif|oclif-[a-z-]+|fast-[a-z-]+|chunk-[A-Z0-9]+)\.js(\.map)?$/,
-      /^dist\/bundle\/lazy-[a-z-]+\.cjs(\.map)?$/,
+      /^dist\/bundle\/(oclif|oclif-[a-z-]+|chunk-[A-Z0-9]+)\.js(\.map)?$/,
+      /^dist\/bundle\/(pcsc|fast-[a-z-]+|oclif-[a-z-]+|lazy-[a-z-]+)\.cjs(\.map)?$/,
       /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/,
     ];
     expect(packed.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
@@ -110,13 +110,14 @@ describe('the tarball', () => {
       'README.md',
       'LICENSE',
       'bin/run.js',
+      'bin/package.json',
       'oclif.manifest.json',
       'man/pcsc.1',
       'docs/scan.md',
       'dist/core/index.js',
       'dist/core/index.d.ts',
-      'dist/bundle/pcsc.js',
-      'dist/bundle/pcsc.js.map',
+      'dist/bundle/pcsc.cjs',
+      'dist/bundle/pcsc.cjs.map',
       'dist/bundle/oclif.js',
       'dist/bundle/THIRD-PARTY-LICENSES.txt',
     ])
@@ -149,7 +150,7 @@ describe('the tarball', () => {
         visit(`dist/bundle/${m[1]}`);
     };
     // The entries: bin/run.js's, oclif's, its commands', and the fast path's command bodies (loaded by name).
-    for (const f of bundle.filter((p) => /^dist\/bundle\/(pcsc|oclif|oclif-commands|fast-[a-z-]+)\.js$/.test(p)))
+    for (const f of bundle.filter((p) => /^dist\/bundle\/(pcsc|oclif|oclif-commands|fast-[a-z-]+)\.c?js$/.test(p)))
       visit(f);
     expect(reached.size).toBeGreaterThan(8);
     expect(bundle.filter((f) => !reached.has(f))).toEqual([]);

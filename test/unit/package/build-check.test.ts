@@ -23,7 +23,7 @@ describe('assertFreshBuild', () => {
 
   it('covers the library, the CLI bundle and the manifest', () => {
     expect(BUILD_OUTPUTS).toEqual(
-      expect.arrayContaining(['dist/core/index.js', 'dist/bundle/pcsc.js', 'oclif.manifest.json']),
+      expect.arrayContaining(['dist/core/index.js', 'dist/bundle/pcsc.cjs', 'oclif.manifest.json']),
     );
   });
 
@@ -32,7 +32,7 @@ describe('assertFreshBuild', () => {
   });
 
   it('refuses a build without the bundle', () => {
-    for (const f of BUILD_OUTPUTS.filter((f) => f !== 'dist/bundle/pcsc.js')) write(f);
+    for (const f of BUILD_OUTPUTS.filter((f) => f !== 'dist/bundle/pcsc.cjs')) write(f);
     expect(() => assertFreshBuild(root)).toThrow('dist/ is missing: run `npm run build` first (npm test does)');
   });
 
