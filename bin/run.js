@@ -13,5 +13,7 @@ main(process.argv.slice(2)).then(async (args) => {
   if (!args) return;
   const dir = require('node:url').pathToFileURL(require.resolve('../dist/bundle/oclif.js')).href;
   const oclif = await import(dir);
-  await oclif.execute({ dir, args });
+  // The package root itself: oclif looks for package.json from there up and reads it at once,
+  // rather than first trying dist/bundle/oclif.js/, dist/bundle/ and dist/.
+  await oclif.execute({ dir: new URL('../../', dir).href, args });
 });

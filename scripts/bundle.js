@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
 //   pcsc.cjs  the entry bin/run.js loads (src/cli/main.ts: the fast path), and the core's error
-//             classes, which every other fast-*.cjs requires from it (sharedErrors)
-//   fast-*.cjs the fast path's command bodies and the files they load now and then (SEPARATE);
-//             the fast path is CommonJS
-//   oclif.js  oclif (ES modules, loaded by bin/run.js when the fast path declines), every command
-//             of src/commands, the command_not_found hook and the help class:
-//             package.json's oclif.commands (explicit discovery: no directory walk), oclif.hooks
-//             and oclif.helpClass point here
+//             classes, which every other .cjs file requires from it (sharedErrors)
+//   fast-*.cjs the files the fast path loads (CommonJS, SEPARATE); oclif's commands load the same
+//             files for the same bodies
+//   oclif.js  oclif (ES modules, loaded by bin/run.js when the fast path declines), the
+//             command_not_found hook and the help class (oclif.hooks and oclif.helpClass point
+//             here): all `pcsc --help` or `pcsc COMMAND --help` loads
+//   oclif-commands.js  every command class of src/commands: package.json's oclif.commands (explicit
+//             discovery: no directory walk); oclif loads it only to run a command, the manifest
+//             (oclif.manifest.json) tells it all the help needs
+//   oclif-*.cjs other modules oclif's commands import, one file each (OCLIF_FILES)
+//   lazy-*.cjs packages only paths of oclif that pcsc never takes need (LAZY_PACKAGES)
 //   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
 // Start-up is why (bench/README.md): Node's ESM loader spends ~0.5 ms a module, and oclif alone
 // is ~200 of them. Source maps (.js.map, no sources inside) map stack traces back to src/ when
@@ -37,7 +41,11 @@ export function commandFiles(dir, prefix = []) {
 /** The licence of every package the bundle holds code of (their licences ask for the notice to travel with the code). */
 function notices(...metafiles) {
   const pkgs = new Set();
-  for (const input of metafiles.flatMap((m) => Object.keys(m.inputs))) {
+  for (const key of metafiles.flatMap((m) => Object.keys(m.inputs))) {
+    // A built-in's shim is no package's code; a plugin's namespace ("ascii-string-width:/abs/path")
+    // names the file after its colon.
+    if (key.startsWith('builtin:')) continue;
+    const input = key.replace(/^[a-z-]+:\//, '/').replace(root + '/', '');
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m) pkgs.add(m[1]);
   }
@@ -51,14 +59,20 @@ function notices(...metafiles) {
 }
 
 const commands = commandFiles(join(root, 'src', 'commands'));
+// The oclif build's two entries, as virtual modules.
+const OCLIF_ENTRIES = {
+  oclif: [
+    // The hook's modules (the usage error, the core's errors) load only when a command is unknown.
+    `export async function notFound(opts) { return (await import('./src/cli/not-found.ts')).default.call(this, opts); }`,
+    `export { default as help } from './src/cli/help.ts';`,
+    `export { execute } from '@oclif/core/execute';`,
+  ].join('\n'),
+  'oclif-commands': [
+    ...commands.map((c, i) => `import c${i} from ${JSON.stringify('./' + relative(root, c.file))};`),
+    `export const commands = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')} };`,
+  ].join('\n'),
+};
 const OCLIF_ENTRY = 'pcsc-oclif-entry';
-const oclifEntry = [
-  ...commands.map((c, i) => `import c${i} from ${JSON.stringify('./' + relative(root, c.file))};`),
-  `export const commands = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')} };`,
-  `export { default as notFound } from './src/cli/not-found.ts';`,
-  `export { default as help } from './src/cli/help.ts';`,
-  `export { execute } from '@oclif/core/execute';`,
-].join('\n');
 
 /** What both builds share: ES modules for Node 20, built-ins required, readable, with source maps. */
 const common = {
@@ -101,22 +115,31 @@ const sideEffectFree = {
   },
 };
 
-const builtinsByRequire = {
-  // `import { x } from 'node:fs'` in an ES module makes Node build the module's whole ESM
-  // facade, running every lazy getter (fs loads the streams, util parseArgs and MIMEType):
-  // ~10 ms. require() hands over the object as it is; the bundle imports built-ins that way.
-  name: 'builtins-by-require',
-  setup(b) {
-    const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
-      names.has(a.path) && a.kind !== 'require-call' ? { path: a.path, namespace: 'builtin' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
-      contents: `module.exports = require(${JSON.stringify(a.path)});`,
-      loader: 'js',
-    }));
-  },
-};
+/**
+ * `import { x } from 'node:fs'` in an ES module makes Node build the module's whole ESM
+ * facade, running every lazy getter (fs loads the streams, util parseArgs and MIMEType):
+ * ~10 ms. require() hands over the object as it is; the bundle imports built-ins that way.
+ * `perImporter`: each importing module gets its own one-line shim, so that a split build does not
+ * make a file (a chunk) of each built-in several entries import — every file costs the loader a
+ * resolve and a read, more than the line; all shims hand over the same object.
+ */
+function builtinsByRequire({ perImporter = false } = {}) {
+  return {
+    name: 'builtins-by-require',
+    setup(b) {
+      const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+      b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
+        names.has(a.path) && a.kind !== 'require-call'
+          ? { path: perImporter ? `${a.path}|${a.importer}` : a.path, namespace: 'builtin' }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
+        contents: `module.exports = require(${JSON.stringify(a.path.split('|')[0])});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 /**
  * The fast path's files (src/cli/fast.ts, CommonJS: see below). Each command body it runs is one
@@ -146,44 +169,230 @@ const SEPARATE = {
   'src/cli/colour.ts': 'fast-colour',
   'src/cli/apdu/interactive.ts': 'fast-apdu-interactive',
 };
+
 /**
- * `import('./x.js')` of a SEPARATE module → a require('./fast-x.cjs') of the file that holds it, so
- * Node's ES module loader stays off. Only these: any other import() stays an import(), e.g. the
- * optional `usb` package's, whose failure reads the same on both paths ("Cannot find package").
+ * oclif's own modules (@oclif/core/lib, TypeScript's CommonJS output) require every module they
+ * might use at their top: `const errors_1 = require("../errors");`, so loading the command
+ * framework evaluated all of them (globbing, ejs, spinners, the TypeScript loader, perf_hooks,
+ * child_process…) whatever the command line. Here each such top-level require becomes a function
+ * that requires the module on first use (`errors_1.x` → `(__lazy_errors_1()).x`): a module no code
+ * path of this run touches is never evaluated. The same modules run in the same way, only later:
+ * these CommonJS modules read nothing at their top that could change meanwhile (settings and the
+ * cache are singletons whichever module first asks for them). The bundle's copy only.
  */
-const separate = {
-  name: 'separate-files',
+const LAZY_REQUIRE =
+  /^const ([A-Za-z_$][\w$]*) = ((?:__importDefault|__importStar)\(require\("[^"]+"\)\)|require\("[^"]+"\));$/gm;
+function lazyRequires(source) {
+  const names = [];
+  const body = source.replace(LAZY_REQUIRE, (_, name, expr) => {
+    names.push(name);
+    return `var __lazyv_${name}; function __lazy_${name}() { return __lazyv_${name} ??= ${expr}; }`;
+  });
+  if (names.length === 0) return source;
+  const refs = new RegExp(`(?<![.\\w$])(${names.map((n) => n.replace(/\$/g, '\\$')).join('|')})(?![\\w$])`, 'g');
+  return body
+    .split('\n')
+    .map((line) => (line.startsWith('var __lazyv_') ? line : line.replace(refs, '(__lazy_$1())')))
+    .join('\n');
+}
+/**
+ * oclif's help renders every text as an ejs template (help/util.js's `template`): ejs compiles each
+ * into a function, most of what `pcsc COMMAND --help` spent. src/cli/help-template.ts renders the
+ * texts ejs would leave as they are (no tag, or `<%= config.bin %>` only) and hands the others on.
+ * The build fails if oclif's line is not there, rather than leave the help on ejs unnoticed.
+ */
+const HELP_TEMPLATE = [
+  'return ejs_1.default.render(t, context);',
+  'return (__pcscPlain(t, context) ?? ejs_1.default.render(t, context));',
+];
+function helpTemplate(source) {
+  if (!source.includes(HELP_TEMPLATE[0]))
+    throw new Error(`@oclif/core/lib/help/util.js: "${HELP_TEMPLATE[0]}" not found`);
+  const helper = JSON.stringify(join(root, 'src', 'cli', 'help-template.ts'));
+  return `const { renderPlain: __pcscPlain } = require(${helper});\n${source.replace(HELP_TEMPLATE[0], HELP_TEMPLATE[1])}`;
+}
+/**
+ * Config.load asks getPlatform (util/os.js), which imports wsl-utils for its `isWsl` — is-wsl's
+ * answer, re-exported — and so loaded child_process, fs/promises and PowerShell helpers, in files
+ * of their own. Here getPlatform takes is-wsl's answer itself, and the PowerShell path (Windows
+ * shells only) requires wsl-utils where it is used: both in oclif's files, evaluated only when
+ * reached. The build fails if oclif's lines are not there.
+ */
+const WSL_IMPORT = "(await import('wsl-utils'))";
+function wslCheck(source) {
+  if (!source.includes(`${WSL_IMPORT}.isWsl`) || !source.includes(`${WSL_IMPORT}.powerShellPath`))
+    throw new Error(`@oclif/core/lib/util/os.js: "${WSL_IMPORT}" not found`);
+  return source
+    .replace(`${WSL_IMPORT}.isWsl`, 'require("is-wsl").default')
+    .replaceAll(WSL_IMPORT, 'require("wsl-utils")');
+}
+const oclifSources = {
+  name: 'oclif-sources',
   setup(b) {
-    b.onResolve({ filter: /^\./ }, (a) => {
-      if (a.kind === 'require-call' && /^\.\/fast-[a-z-]+\.cjs$/.test(a.path)) return { path: a.path, external: true };
-      if (a.kind !== 'dynamic-import') return undefined;
-      const file = relative(root, join(a.resolveDir, a.path.replace(/\.js$/, '.ts')));
-      return SEPARATE[file] ? { path: SEPARATE[file], namespace: 'separate' } : undefined;
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/ }, (a) => {
+      const source = readFileSync(a.path, 'utf8');
+      const edited = a.path.endsWith(join('lib', 'help', 'util.js'))
+        ? helpTemplate(source)
+        : a.path.endsWith(join('lib', 'util', 'os.js'))
+          ? wslCheck(source)
+          : source;
+      return { contents: lazyRequires(edited), loader: 'js' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'separate' }, (a) => ({
-      contents: `module.exports = require(${JSON.stringify(`./${a.path}.cjs`)});`,
-      resolveDir: out,
+  },
+};
+
+/**
+ * string-width 4 (wrap-ansi's and oclif's help's, once per word and per character): for a string
+ * of printable ASCII it is the string's length — strip-ansi has nothing to strip (escapes start
+ * with ESC or CSI), every match of its emoji-regex 8 holds a non-ASCII character (its only ASCII
+ * alternatives, [#*0-9], must be followed by U+FE0F), and no ASCII character is wide or
+ * zero-width. So such strings get their length here and every other goes to string-width.
+ */
+const asciiWidth = {
+  name: 'ascii-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (a) => {
+      if (a.namespace === 'ascii-string-width') return undefined;
+      const real = await b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, namespace: 'ascii-string-width' });
+      const version = JSON.parse(readFileSync(join(dirname(real.path), 'package.json'), 'utf8')).version;
+      if (!version.startsWith('4.')) return undefined;
+      return { path: real.path, namespace: 'ascii-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'ascii-string-width' }, (a) => ({
+      contents: [
+        `const real = require(${JSON.stringify(a.path)});`,
+        'const width = (s) => (typeof s === "string" && /^[\\x20-\\x7e]*$/.test(s) ? s.length : real(s));',
+        'module.exports = width;',
+        'module.exports.default = width;',
+      ].join('\n'),
+      resolveDir: dirname(a.path),
       loader: 'js',
     }));
   },
 };
 
 /**
- * One copy of the core's error classes for the whole fast path, so that `instanceof PcscError`
- * holds whichever file threw: pcsc.cjs (loaded first, always) holds src/core/errors.ts and exports
- * it, and every other fast file imports it from there instead of holding a copy of its own.
+ * What oclif's commands import that the fast path does not, as one file rather than chunks: the
+ * doctor's checks (`pcsc completion` lists their ids; clients and udev-check run some) come as
+ * ~18 chunks otherwise. As SEPARATE's: data crosses, errors are recognised by their shape.
  */
-const ERRORS = join(root, 'src', 'core', 'errors.ts');
-const sharedErrors = {
-  name: 'shared-errors',
+const OCLIF_FILES = {
+  'src/core/doctor/index.ts': 'oclif-doctor',
+};
+/**
+ * `import('./x.js')` of a module in `files` (source path → file name) → a require('./NAME.cjs') of
+ * the file that holds it: in the fast path so that Node's ES module loader stays off; in oclif's
+ * ES modules (`esm`) so that a command's body is the one file the fast path runs, not the chunks
+ * splitting would make of it. There a small module re-exports the file's names (those esbuild
+ * lists for Node at its end): an import() of the .cjs itself would have Node scan its whole text
+ * for them, measured 30-60 ms against 5-14 ms for the require(). Any other import() stays an
+ * import(), e.g. the optional `usb` package's, whose failure reads the same on both paths.
+ */
+function separateFiles(files, { esm = false, statically = {} } = {}) {
+  return {
+    name: 'separate-files',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (a) => {
+        if (a.kind === 'require-call' && /^\.\/(fast|oclif)-[a-z-]+\.cjs$/.test(a.path))
+          return { path: a.path, external: true };
+        const file = relative(root, join(a.resolveDir, a.path.replace(/\.js$/, '.ts')));
+        const name =
+          a.kind === 'dynamic-import' ? files[file] : a.kind === 'import-statement' ? statically[file] : undefined;
+        return name ? { path: name, namespace: 'separate' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'separate' }, (a) => {
+        const file = `./${a.path}.cjs`;
+        if (!esm)
+          return { contents: `module.exports = require(${JSON.stringify(file)});`, resolveDir: out, loader: 'js' };
+        const names = /0&&\(module\.exports=\{([\w$,]*)\}\);/.exec(readFileSync(join(out, file), 'utf8'))?.[1];
+        if (names === undefined) throw new Error(`${file}: esbuild's list of its exports not found`);
+        return {
+          contents: `const m = require(${JSON.stringify(file)});\nexport const { ${names.split(',').join(', ')} } = m;`,
+          resolveDir: out,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/**
+ * Packages oclif requires only on paths pcsc never takes with its explicit command list and its
+ * manifest: directory globbing (tinyglobby: commands found by pattern), plugin name patterns
+ * (minimatch), the oclif section of a package.json without one (lilconfig), ejs for a help text
+ * with a tag other than `<%= config.bin %>` (src/cli/help-template.ts) and wsl-utils' PowerShell
+ * path (Windows). Each is a CommonJS file of its own (lazy-NAME.cjs), required (oclif's requires
+ * are lazy, see lazyRequires) only if such a path is taken, instead of ~140 kB parsed at every start.
+ */
+const LAZY_PACKAGES = ['ejs', 'tinyglobby', 'minimatch', 'lilconfig', 'wsl-utils'];
+const lazyPackages = {
+  name: 'lazy-packages',
   setup(b) {
-    b.onResolve({ filter: /^\.\.?\// }, (a) =>
-      join(a.resolveDir, a.path.replace(/\.js$/, '.ts')) === ERRORS
-        ? { path: './pcsc.cjs', external: true }
+    b.onResolve({ filter: new RegExp(`^(${LAZY_PACKAGES.join('|')})$`) }, (a) =>
+      a.kind === 'require-call' && /[\\/]@oclif[\\/]core[\\/]lib[\\/]/.test(a.importer)
+        ? { path: `./lazy-${a.path}.cjs`, external: true }
         : undefined,
     );
   },
 };
+
+/**
+ * oclif's logger (lib/logger.js, the only user of `debug` in oclif) makes a debug function per
+ * namespace at every start, which loaded debug, supports-color, tty and os. debug reads $DEBUG
+ * once, when loaded, and prints nothing for any namespace when it is unset or empty (no code of
+ * oclif or ours calls its enable()). So while $DEBUG is unset or empty, oclif's logger gets a
+ * function that does nothing, as debug's would; with $DEBUG set, debug itself, as before.
+ */
+const quietDebug = {
+  name: 'quiet-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, async (a) => {
+      if (!/[\\/]@oclif[\\/]core[\\/]lib[\\/]logger\.js$/.test(a.importer)) return undefined;
+      const real = await b.resolve('debug', { kind: a.kind, resolveDir: a.resolveDir });
+      return { path: real.path, namespace: 'quiet-debug' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'quiet-debug' }, (a) => ({
+      contents: [
+        `const quiet = () => {};`,
+        `module.exports = (namespace) => (process.env.DEBUG ? require(${JSON.stringify(a.path)})(namespace) : quiet);`,
+      ].join('\n'),
+      resolveDir: dirname(a.path),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * One copy of the core's error classes for the whole CLI, so that `instanceof PcscError` holds
+ * whichever file threw: pcsc.cjs (bin/run.js loads it first, always) holds src/core/errors.ts and
+ * exports it; every other .cjs file requires it from there, and oclif's ES modules (`esm`) import
+ * it through a module that re-exports pcsc.cjs's names (a USB backend error from fast-ccid.cjs
+ * meets the monitor of `pcsc scan`'s watch, in oclif's chunks, as the same class).
+ */
+const ERRORS = join(root, 'src', 'core', 'errors.ts');
+function sharedErrors({ esm = false } = {}) {
+  return {
+    name: 'shared-errors',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (a) => {
+        if (join(a.resolveDir, a.path.replace(/\.js$/, '.ts')) !== ERRORS) return undefined;
+        return esm ? { path: 'pcsc.cjs', namespace: 'shared-errors' } : { path: './pcsc.cjs', external: true };
+      });
+      b.onResolve({ filter: /^\.\/pcsc\.cjs$/ }, (a) =>
+        a.kind === 'require-call' && a.namespace === 'shared-errors' ? { path: a.path, external: true } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'shared-errors' }, () => {
+        const names = /0&&\(module\.exports=\{([\w$,]*)\}\);/.exec(readFileSync(join(out, 'pcsc.cjs'), 'utf8'))?.[1];
+        if (names === undefined) throw new Error("pcsc.cjs: esbuild's list of its exports not found");
+        return {
+          contents: `const m = require('./pcsc.cjs');\nexport const { ${names.split(',').join(', ')} } = m;`,
+          resolveDir: out,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
 const PCSC_ENTRY = 'pcsc-fast-entry';
 const pcscEntry = {
   name: 'pcsc-entry',
@@ -214,45 +423,79 @@ const fastCommon = {
 const fastEntry = await build({
   ...fastCommon,
   entryPoints: [{ in: PCSC_ENTRY, out: 'pcsc' }],
-  plugins: [pcscEntry, separate, sideEffectFree],
+  plugins: [pcscEntry, separateFiles(SEPARATE), sideEffectFree],
 });
 const fast = await build({
   ...fastCommon,
-  entryPoints: Object.entries(SEPARATE).map(([file, name]) => ({ in: file, out: name })),
-  plugins: [separate, sharedErrors, sideEffectFree],
+  entryPoints: Object.entries({ ...SEPARATE, ...OCLIF_FILES }).map(([file, name]) => ({ in: file, out: name })),
+  plugins: [separateFiles(SEPARATE), sharedErrors(), sideEffectFree],
 });
+const fastMeta = {
+  inputs: { ...fastEntry.metafile.inputs, ...fast.metafile.inputs },
+  outputs: { ...fastEntry.metafile.outputs, ...fast.metafile.outputs },
+};
 // oclif's path: every command, split so that a command loads only what it uses.
 const result = await build({
   ...common,
-  entryPoints: [{ in: OCLIF_ENTRY, out: 'oclif' }],
+  entryPoints: Object.keys(OCLIF_ENTRIES).map((name) => ({ in: `${OCLIF_ENTRY}:${name}`, out: name })),
   plugins: [
     {
       name: 'oclif-entry',
       setup(b) {
-        b.onResolve({ filter: new RegExp(`^${OCLIF_ENTRY}$`) }, () => ({ path: OCLIF_ENTRY, namespace: OCLIF_ENTRY }));
-        b.onLoad({ filter: /.*/, namespace: OCLIF_ENTRY }, () => ({
-          contents: oclifEntry,
+        b.onResolve({ filter: new RegExp(`^${OCLIF_ENTRY}:`) }, (a) => ({
+          path: a.path.slice(OCLIF_ENTRY.length + 1),
+          namespace: OCLIF_ENTRY,
+        }));
+        b.onLoad({ filter: /.*/, namespace: OCLIF_ENTRY }, (a) => ({
+          contents: OCLIF_ENTRIES[a.path],
           resolveDir: root,
           loader: 'js',
         }));
       },
     },
+    oclifSources,
+    lazyPackages,
+    quietDebug,
+    asciiWidth,
+    // OCLIF_FILES' modules for a static import too (`proxy --print-systemd` imports the doctor's
+    // index): otherwise the ES build holds a second copy and chunks no file imports.
+    separateFiles({ ...SEPARATE, ...OCLIF_FILES }, { esm: true, statically: OCLIF_FILES }),
+    sharedErrors({ esm: true }),
     sideEffectFree,
-    builtinsByRequire,
+    builtinsByRequire({ perImporter: true }),
   ],
   splitting: true,
   chunkNames: 'chunk-[hash]',
 });
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
 rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
+// LAZY_PACKAGES, each one CommonJS file with all it needs.
+const lazy = await build({
+  ...common,
+  // Each file's module.exports is what oclif's require(NAME) got when bundled with it.
+  entryPoints: LAZY_PACKAGES.map((name) => ({ in: `lazy-package:${name}`, out: `lazy-${name}` })),
+  plugins: [
+    {
+      name: 'lazy-package',
+      setup(b) {
+        b.onResolve({ filter: /^lazy-package:/ }, (a) => ({ path: a.path.slice(13), namespace: 'lazy-package' }));
+        b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (a) => ({
+          contents: `module.exports = require(${JSON.stringify(a.path)});`,
+          resolveDir: root,
+          loader: 'js',
+        }));
+      },
+    },
+  ],
+  format: 'cjs',
+  banner: {},
+  outExtension: { '.js': '.cjs' },
+  splitting: false,
+});
 if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JSON.stringify(result.metafile));
-const fastMeta = {
-  inputs: { ...fastEntry.metafile.inputs, ...fast.metafile.inputs },
-  outputs: { ...fastEntry.metafile.outputs, ...fast.metafile.outputs },
-};
 if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fastMeta));
-writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fastMeta));
-const files = [...Object.keys(fastMeta.outputs), ...Object.keys(result.metafile.outputs)].filter((f) =>
-  /\.c?js$/.test(f),
-);
+writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), notices(result.metafile, fastMeta, lazy.metafile));
+const files = [fastMeta, result.metafile, lazy.metafile]
+  .flatMap((m) => Object.keys(m.outputs))
+  .filter((f) => /\.c?js$/.test(f));
 process.stdout.write(`dist/bundle/: ${commands.length} commands, ${files.length} files\n`);

@@ -7,13 +7,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '@oclif/core/command';
 import { Help } from '@oclif/core/help';
-import { reportUsage, unknownCommandMessage } from './not-found.js';
 
 export default class PcscHelp extends Help {
   override async showHelp(argv: string[]): Promise<void> {
     const words = argv.filter((a) => !a.startsWith('-'));
     const [subject] = words;
     if (subject !== undefined && !this.config.findCommand(subject)) {
+      // Loaded only then: the usage error's modules are no part of showing help.
+      const { reportUsage, unknownCommandMessage } = await import('./not-found.js');
       reportUsage(unknownCommandMessage(subject, this.config), argv.includes('--json'));
       return;
     }

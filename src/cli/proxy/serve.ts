@@ -3,7 +3,6 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ux } from '@oclif/core/ux';
 import { UsageError } from '../../core/index.js';
 import { resolveSocketPath } from '../../core/internal.js';
 import {
@@ -32,8 +31,13 @@ export interface ServeOptions {
   spy?: { json: boolean; output?: string | undefined; showSecrets: boolean };
 }
 
-/** Start-up and trouble notes go to stderr even with --json, where stdout holds only records; one line each. */
-const note = (line: string): void => ux.stderr(termSafe(line));
+/**
+ * Start-up and trouble notes go to stderr even with --json, where stdout holds only records; one line
+ * each. console.error(line) is what oclif's ux.stderr(line) writes for one string (util.format of a
+ * lone string is the string), without oclif's modules in this file's graph.
+ */
+// eslint-disable-next-line no-console
+const note = (line: string): void => console.error(termSafe(line));
 
 export async function serve(given: ServeOptions, signal: AbortSignal): Promise<ProxyRun> {
   // Clients run elsewhere: the path they are told (PCSCLITE_CSOCK_NAME=…) must not depend on our directory.
