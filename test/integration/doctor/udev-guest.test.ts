@@ -2,36 +2,13 @@
 // USB device in real sysfs and /dev/bus/usb (test/rig/ccid-vm.sh; one VM at a time, it holds
 // /tmp/ccid-vm.lock itself).
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertFreshBuild } from '../../helpers/build.js';
+import { assertFreshBuild, REPO, runInGuest, type GuestRun } from '../helpers/ccid-vm.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const VM = join(REPO, 'test/rig/ccid-vm.sh');
-
-interface Guest {
-  code: number | null;
-  output: string;
-}
-
-function inGuest(script: string, dir: string): Promise<Guest> {
-  return new Promise((resolve) => {
-    const child = spawn('sh', [VM, 'sh', '-c', script], {
-      cwd: REPO,
-      env: { ...process.env, CCID_VM_CARD: 'none', CCID_VM_RW: dir, CCID_VM_TIMEOUT: '280' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));
-    process.once('exit', () => child.kill('SIGKILL'));
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
 
 interface UdevJson {
   ok: boolean;
@@ -53,13 +30,17 @@ interface UdevJson {
 
 describe('udev-check in the QEMU guest with a real USB CCID reader', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pcsc-guest-'));
-  let guest: Guest;
+  let guest: GuestRun;
   beforeAll(async () => {
     if (!existsSync(VM)) throw new Error(`${VM} is missing (the QEMU guest script of docs/usb.md)`);
     assertFreshBuild();
-    guest = await inGuest(
-      `cd ${REPO} && NO_COLOR=1 node bin/run.js udev-check > ${dir}/human.txt 2>&1; echo $? > ${dir}/human.code; node bin/run.js udev-check --json > ${dir}/out.json; echo $? > ${dir}/json.code`,
-      dir,
+    guest = await runInGuest(
+      [
+        'sh',
+        '-c',
+        `cd ${REPO} && NO_COLOR=1 node bin/run.js udev-check > ${dir}/human.txt 2>&1; echo $? > ${dir}/human.code; node bin/run.js udev-check --json > ${dir}/out.json; echo $? > ${dir}/json.code`,
+      ],
+      { card: 'none', rw: dir },
     );
   }, 1_500_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

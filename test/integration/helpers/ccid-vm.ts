@@ -1,10 +1,11 @@
 // Runs a command in the QEMU CCID guest (test/rig/ccid-vm.sh) and collects the "@@ {json}"
-// results guest scripts print (test/rig/guest/report.mjs).
+// results guest scripts print (test/rig/guest/report.mjs). Every guest test starts its VM here.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const REPO = new URL('../../../', import.meta.url).pathname;
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface GuestResult {
   name: string;
@@ -33,6 +34,8 @@ export interface GuestOptions {
   env?: Record<string, string>;
   /** Extra QEMU arguments (CCID_VM_EXTRA). */
   extra?: string;
+  /** A host directory the guest shares read-write at the same path (CCID_VM_RW). */
+  rw?: string;
   timeoutS?: number;
   onLine?: (line: string) => void;
 }
@@ -46,6 +49,7 @@ export function runInGuest(argv: string[], opts: GuestOptions): Promise<GuestRun
     CCID_VM_TIMEOUT: String(opts.timeoutS ?? 420),
     CCID_VM_PASS: Object.keys(opts.env ?? {}).join(' '),
     ...(opts.extra ? { CCID_VM_EXTRA: opts.extra } : {}),
+    ...(opts.rw ? { CCID_VM_RW: opts.rw } : {}),
   };
   const child = spawn('sh', [join(REPO, 'test/rig/ccid-vm.sh'), ...argv], {
     cwd: REPO,
