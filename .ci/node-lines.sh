@@ -19,7 +19,8 @@ REPORTS=$1; shift
 NODE_DIR=${PCSC_NODE_DIR:-${TMPDIR:-/tmp}/pcsc-node-lines}
 mkdir -p "$REPORTS" "$NODE_DIR"
 
-QEMU_FILES=(test/integration/usb-emulated.test.ts test/integration/usb-passthru.test.ts test/integration/doctor/udev-guest.test.ts)
+QEMU_FILES=(test/integration/usb-emulated.test.ts test/integration/usb-passthru.test.ts test/integration/doctor/udev-guest.test.ts
+  test/integration/doctor/reader-usb-guest.test.ts)
 CLI_FILES=(test/integration/scan-cli.test.ts test/integration/scan-watch.test.ts test/integration/apdu.card.test.ts
   test/integration/doctor/cli.test.ts test/integration/doctor/daemon.test.ts test/integration/proxy/cli.test.ts
   test/integration/proxy/real-pcscd.test.ts test/integration/core-calls.pcscd.test.ts test/integration/cli-usage.test.ts)
