@@ -31,7 +31,7 @@ export default tseslint.config(
   {
     // The command's entry is CommonJS (bin/package.json): the fast path never starts Node's ES module loader.
     files: ['bin/run.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -5,9 +5,14 @@
 // (dist/bundle/oclif.js). Source maps point stack traces at src/ when debugging (scripts/bundle.js).
 'use strict';
 
-// Node ≥ 22.1 caches compiled code between runs; a no-op on 20.
-require('node:module').enableCompileCache?.();
 if (process.env.DEBUG || process.env.PCSC_DEBUG) process.setSourceMapsEnabled(true);
+// Compiled code cached between runs: Node's own from 22.1, else ours for the bundle's .cjs files.
+const nodeModule = require('node:module');
+if (nodeModule.enableCompileCache) nodeModule.enableCompileCache();
+else
+  require('../dist/bundle/code-cache.cjs').installCodeCache(
+    require('node:path').join(__dirname, '..', 'dist', 'bundle'),
+  );
 const { main } = require('../dist/bundle/pcsc.cjs');
 main(process.argv.slice(2)).then(async (args) => {
   if (!args) return;

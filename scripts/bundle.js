@@ -2,6 +2,7 @@
 // Bundles the CLI with esbuild into dist/bundle/ (npm run build, after tsc):
 //   pcsc.cjs  the entry bin/run.js loads (src/cli/main.ts: the fast path), and the core's error
 //             classes, which every other .cjs file requires from it (sharedErrors)
+//   code-cache.cjs  a V8 code cache for the .cjs files on Node.js < 22.1 (src/cli/code-cache.ts)
 //   fast-*.cjs the files the fast path loads (CommonJS, SEPARATE); oclif's commands load the same
 //             files for the same bodies
 //   oclif.js  oclif (ES modules, loaded by bin/run.js when the fast path declines), the
@@ -422,7 +423,11 @@ const fastCommon = {
 };
 const fastEntry = await build({
   ...fastCommon,
-  entryPoints: [{ in: PCSC_ENTRY, out: 'pcsc' }],
+  entryPoints: [
+    { in: PCSC_ENTRY, out: 'pcsc' },
+    // bin/run.js loads it first on Node.js < 22.1 (src/cli/code-cache.ts): before pcsc.cjs, so no sharedErrors.
+    { in: 'src/cli/code-cache.ts', out: 'code-cache' },
+  ],
   plugins: [pcscEntry, separateFiles(SEPARATE), sideEffectFree],
 });
 const fast = await build({

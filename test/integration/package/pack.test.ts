@@ -102,7 +102,7 @@ describe('the tarball', () => {
       /^docs\/[a-z0-9-]+\.md$/,
       /^dist\/core\/.+\.(js|d\.ts)$/,
       /^dist\/bundle\/(oclif|oclif-[a-z-]+|chunk-[A-Z0-9]+)\.js(\.map)?$/,
-      /^dist\/bundle\/(pcsc|fast-[a-z-]+|oclif-[a-z-]+|lazy-[a-z-]+)\.cjs(\.map)?$/,
+      /^dist\/bundle\/(pcsc|code-cache|fast-[a-z-]+|oclif-[a-z-]+|lazy-[a-z-]+)\.cjs(\.map)?$/,
       /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/,
     ];
     expect(packed.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
@@ -150,7 +150,7 @@ describe('the tarball', () => {
         visit(`dist/bundle/${m[1]}`);
     };
     // The entries: bin/run.js's, oclif's, its commands', and the fast path's command bodies (loaded by name).
-    for (const f of bundle.filter((p) => /^dist\/bundle\/(pcsc|oclif|oclif-commands|fast-[a-z-]+)\.c?js$/.test(p)))
+    for (const f of bundle.filter((p) => /^dist\/bundle\/(pcsc|code-cache|oclif|oclif-commands|fast-[a-z-]+)\.c?js$/.test(p)))
       visit(f);
     expect(reached.size).toBeGreaterThan(8);
     expect(bundle.filter((f) => !reached.has(f))).toEqual([]);
