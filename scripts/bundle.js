@@ -169,6 +169,9 @@ const SEPARATE = {
   // chalk, for a terminal only (src/cli/style.ts); the interactive `pcsc apdu`, for a terminal only.
   'src/cli/colour.ts': 'fast-colour',
   'src/cli/apdu/interactive.ts': 'fast-apdu-interactive',
+  // The optional `usb` package's import(): the one import() left, in a file of its own, so that
+  // every other .cjs file can be compiled from src/cli/code-cache.ts's cache.
+  'src/core/ccid/usb-module.ts': 'fast-usb-module',
 };
 
 /**

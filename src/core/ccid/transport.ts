@@ -1,5 +1,6 @@
-// USB access for the CCID driver: the only file that imports the `usb` package, lazily, and the
-// only place that talks to the kernel's USB devices. Every transfer is bounded by our own timer.
+// USB access for the CCID driver: the only file that uses the `usb` package (loaded lazily, through
+// usb-module.ts) and the only place that talks to the kernel's USB devices. Every transfer is
+// bounded by our own timer.
 //
 // Why `usb` 3.x (node-usb-rs, Rust nusb with a WebUSB-style API) and not 2.x (libusb):
 //  - 3.x honours transfer timeouts (an idle IN transfer with a 1 s timeout ends after ~1.02 s);
@@ -115,9 +116,9 @@ function packageVersion(): string | undefined {
 /** Loads `usb` once. A missing package or native part becomes one clear error. */
 export function loadUsb(): Promise<UsbModule> {
   loaded ??= (async () => {
-    const name = 'usb';
     try {
-      const m = (await import(name)) as { usb?: UsbModule['usb']; default?: { usb?: UsbModule['usb'] } };
+      const { importUsb } = await import('./usb-module.js');
+      const m = (await importUsb()) as { usb?: UsbModule['usb']; default?: { usb?: UsbModule['usb'] } };
       const usb = m.usb ?? m.default?.usb;
       if (!usb) throw new Error('the module has no `usb` export (is it usb 3.x?)');
       return { usb };
