@@ -13,6 +13,7 @@ import { cleanEnv, pcsc, requireBuild, ROOT } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
 const TRACE = join(import.meta.dirname, '..', 'helpers', 'module-trace.mjs');
+const PROBE = join(import.meta.dirname, '..', 'helpers', 'source-map-probe.mjs');
 const ATR = '3B8F8001804F0CA000000306030001000000006A';
 
 let rig: Rig | undefined;
@@ -283,5 +284,19 @@ describe('source maps', () => {
     expect(r.stdout).toMatch(/^UsageError: ATR: 'Z' at position 1 is not a hex digit/);
     expect(r.stdout).toMatch(/\(.*\/src\/core\/bytes\/hex\.ts:\d+:\d+\)$/m);
     expect(r.stdout).toMatch(/\(.*\/src\/cli\/atr\/command\.ts:\d+:\d+\)$/m);
+  });
+
+  // bin/run.js itself turns them on: a stack the bundle makes names src/ under DEBUG or
+  // PCSC_DEBUG (./source-map-probe.cjs prints one at exit), and dist/bundle/ otherwise.
+  it.each([
+    [{ DEBUG: 'pcsc-none' }, true],
+    [{ PCSC_DEBUG: '1' }, true],
+    [{}, false],
+  ])('bin/run.js with %j: source maps %s', async (extra, on) => {
+    const r = await pcsc(['--version'], { env: env(extra), node: ['--import', PROBE] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`probe: source maps ${on}\n`);
+    const frame = /^\s+at hex32 \((.*)\)$/m.exec(r.stderr)?.[1];
+    expect(frame).toMatch(on ? /\/src\/core\/errors\.ts:\d+:\d+$/ : /\/dist\/bundle\/pcsc\.cjs:\d+:\d+$/);
   });
 });
