@@ -4,12 +4,13 @@
 // the same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
 // each one did take the fast path (dist/bundle/oclif.js never loaded), while a command line with a
 // parse error, help, an unknown flag or a flag only oclif reads goes to oclif.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, pcsc, requireBuild, ROOT } from '../helpers/cli.js';
+import { BIN, cleanEnv, cliEnv, pcsc, requireBuild, ROOT } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
 const TRACE = join(import.meta.dirname, '..', 'helpers', 'module-trace.mjs');
@@ -149,6 +150,49 @@ describe('the fast path prints and exits as oclif does', () => {
       expect(fast.oclif).toBe(false);
       expect(fast.code).toBe(3);
       expect(steady(fast)).toEqual(steady(slow));
+    }
+  });
+});
+
+describe('a signal while pcscd does not answer', () => {
+  // A socket that accepts and never answers: `scan -r` waits for CMD_VERSION's answer (5 s at
+  // most) when the signal comes. Both paths stop as src/cli/interrupt.ts says: 130 or 143, quietly.
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s: exit %i, nothing printed, the same both ways', async (signal, code) => {
+    const socket = join(dir, `stall-${signal}.comm`);
+    const held: Socket[] = [];
+    const server = createServer((s) => held.push(s));
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    const run = async (extra: NodeJS.ProcessEnv): Promise<object> => {
+      const before = held.length;
+      const child = spawn(process.execPath, [BIN, 'scan', '-r'], {
+        env: cliEnv(env({ PCSCLITE_CSOCK_NAME: socket, ...extra })),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        child.on('close', (c, s) => resolve([c, s])),
+      );
+      // Once it has connected (bounded: 10 s), and again SIGKILL 10 s after the signal.
+      for (let i = 0; i < 500 && held.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+      child.kill(signal);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const [exit, bySignal] = await exited;
+      clearTimeout(kill);
+      return { connected: held.length > before, exit, bySignal, stdout, stderr };
+    };
+    try {
+      const fast = await run({});
+      expect(fast).toEqual({ connected: true, exit: code, bySignal: null, stdout: '', stderr: '' });
+      expect(await run({ PCSC_OCLIF: '1' })).toEqual(fast);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
