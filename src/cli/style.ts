@@ -30,7 +30,9 @@ export const PLAIN: Style = {
 
 export function useColor(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  // FORCE_COLOR=0 (or false) asks for none, as Node and supports-color read it; any other value, for colour.
+  if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return false;
+  if (env.FORCE_COLOR !== undefined) return true;
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 

@@ -4,17 +4,19 @@
 // the same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
 // each one did take the fast path (dist/bundle/oclif.js never loaded), while a command line with a
 // parse error, help, an unknown flag or a flag only oclif reads goes to oclif.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodeModule from 'node:module';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, pcsc, requireBuild, ROOT } from '../helpers/cli.js';
+import { BIN, cleanEnv, cliEnv, pcsc, requireBuild, ROOT } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
 const NODE_CACHES = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 const TRACE = join(import.meta.dirname, '..', 'helpers', 'module-trace.mjs');
+const PROBE = join(import.meta.dirname, '..', 'helpers', 'source-map-probe.mjs');
 const ATR = '3B8F8001804F0CA000000306030001000000006A';
 
 let rig: Rig | undefined;
@@ -150,6 +152,52 @@ describe('the fast path prints and exits as oclif does', () => {
       expect(fast.oclif).toBe(false);
       expect(fast.code).toBe(3);
       expect(steady(fast)).toEqual(steady(slow));
+    }
+  });
+});
+
+describe('a signal while pcscd does not answer', () => {
+  // A socket that accepts and never answers: `scan -r` waits for CMD_VERSION's answer (5 s at
+  // most) when the signal comes. Both paths stop as src/cli/interrupt.ts says: 130 or 143, quietly.
+  it.each([
+    ['SIGINT', 130, ['scan', '-r']],
+    ['SIGTERM', 143, ['scan', '-r']],
+    // --version --verbose asks pcscd too (src/cli/version/daemon.ts): the signal reaches that wait.
+    ['SIGINT', 130, ['--version', '--verbose']],
+    ['SIGTERM', 143, ['--version', '--verbose']],
+  ] as const)('%s: exit %i, nothing printed, the same both ways (pcsc %j)', async (signal, code, args) => {
+    const socket = join(dir, `stall-${signal}-${args[0]}.comm`);
+    const held: Socket[] = [];
+    const server = createServer((s) => held.push(s));
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    const run = async (extra: NodeJS.ProcessEnv): Promise<object> => {
+      const before = held.length;
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: cliEnv(env({ PCSCLITE_CSOCK_NAME: socket, ...extra })),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        child.on('close', (c, s) => resolve([c, s])),
+      );
+      // Once it has connected (bounded: 10 s), and again SIGKILL 10 s after the signal.
+      for (let i = 0; i < 500 && held.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+      child.kill(signal);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const [exit, bySignal] = await exited;
+      clearTimeout(kill);
+      return { connected: held.length > before, exit, bySignal, stdout, stderr };
+    };
+    try {
+      const fast = await run({});
+      expect(fast).toEqual({ connected: true, exit: code, bySignal: null, stdout: '', stderr: '' });
+      expect(await run({ PCSC_OCLIF: '1' })).toEqual(fast);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
@@ -293,5 +341,19 @@ describe('source maps', () => {
     expect(r.stdout).toMatch(/^UsageError: ATR: 'Z' at position 1 is not a hex digit/);
     expect(r.stdout).toMatch(/\(.*\/src\/core\/bytes\/hex\.ts:\d+:\d+\)$/m);
     expect(r.stdout).toMatch(/\(.*\/src\/cli\/atr\/command\.ts:\d+:\d+\)$/m);
+  });
+
+  // bin/run.js itself turns them on: a stack the bundle makes names src/ under DEBUG or
+  // PCSC_DEBUG (./source-map-probe.cjs prints one at exit), and dist/bundle/ otherwise.
+  it.each([
+    [{ DEBUG: 'pcsc-none' }, true],
+    [{ PCSC_DEBUG: '1' }, true],
+    [{}, false],
+  ])('bin/run.js with %j: source maps %s', async (extra, on) => {
+    const r = await pcsc(['--version'], { env: env(extra), node: ['--import', PROBE] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`probe: source maps ${on}\n`);
+    const frame = /^\s+at hex32 \((.*)\)$/m.exec(r.stderr)?.[1];
+    expect(frame).toMatch(on ? /\/src\/core\/errors\.ts:\d+:\d+$/ : /\/dist\/bundle\/pcsc\.cjs:\d+:\d+$/);
   });
 });

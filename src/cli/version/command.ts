@@ -22,7 +22,7 @@ export async function runVersion(
   };
   if (flags.verbose) {
     const { probeDaemon } = await import('./daemon.js');
-    result.daemon = await probeDaemon(flags.socket);
+    result.daemon = await probeDaemon(flags.socket, io.signal);
   }
   if (!io.jsonEnabled()) {
     const { renderVersion } = await import('./render.js');

@@ -7,10 +7,11 @@ import { createProbe, servingPcscd } from '../../core/doctor/index.js';
 import { resolveSocketPath } from '../../core/internal.js';
 import type { VersionDaemon } from './result.js';
 
-export async function probeDaemon(socket: string | undefined): Promise<VersionDaemon> {
+/** What pcscd says of itself; a signal (Ctrl-C) ends the wait and is thrown, not reported. */
+export async function probeDaemon(socket: string | undefined, signal?: AbortSignal): Promise<VersionDaemon> {
   const { path, source } = resolveSocketPath({ path: socket });
   try {
-    await using ctx = await Context.establish({ backend: 'pcscd', socket: path, requestTimeout: 5000 });
+    await using ctx = await Context.establish({ backend: 'pcscd', socket: path, requestTimeout: 5000, signal });
     const serving = await servingPcscd(createProbe(), path);
     return {
       protocol: ctx.info.protocol ?? '',
@@ -23,6 +24,7 @@ export async function probeDaemon(socket: string | undefined): Promise<VersionDa
       source,
     };
   } catch (e) {
+    if (signal?.aborted) throw e;
     return { error: e instanceof Error ? e.message : String(e), socket: path, source };
   }
 }

@@ -17,7 +17,9 @@ describe('useColor', () => {
     ['NO_COLOR on a terminal', tty, { NO_COLOR: '1' }, false],
     ['an empty NO_COLOR', tty, { NO_COLOR: '' }, true],
     ['FORCE_COLOR on a pipe', pipe, { FORCE_COLOR: '1' }, true],
-    ['FORCE_COLOR=0 on a terminal', tty, { FORCE_COLOR: '0' }, true],
+    ['FORCE_COLOR=0 on a terminal', tty, { FORCE_COLOR: '0' }, false],
+    ['FORCE_COLOR=false on a terminal', tty, { FORCE_COLOR: 'false' }, false],
+    ['FORCE_COLOR= (empty) on a pipe', pipe, { FORCE_COLOR: '' }, true],
     ['NO_COLOR wins over FORCE_COLOR', tty, { NO_COLOR: '1', FORCE_COLOR: '1' }, false],
     ['TERM=dumb', tty, { TERM: 'dumb' }, false],
   ])('%s', (_what, stream, env, want) => {
