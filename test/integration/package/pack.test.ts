@@ -150,7 +150,9 @@ describe('the tarball', () => {
         visit(`dist/bundle/${m[1]}`);
     };
     // The entries: bin/run.js's, oclif's, its commands', and the fast path's command bodies (loaded by name).
-    for (const f of bundle.filter((p) => /^dist\/bundle\/(pcsc|code-cache|oclif|oclif-commands|fast-[a-z-]+)\.c?js$/.test(p)))
+    for (const f of bundle.filter((p) =>
+      /^dist\/bundle\/(pcsc|code-cache|oclif|oclif-commands|fast-[a-z-]+)\.c?js$/.test(p),
+    ))
       visit(f);
     expect(reached.size).toBeGreaterThan(8);
     expect(bundle.filter((f) => !reached.has(f))).toEqual([]);

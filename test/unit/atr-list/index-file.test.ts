@@ -18,6 +18,7 @@ import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { atrListIndexPath, openAtrListIndexed } from '../../../src/core/atr-list/index-file.js';
 import { compileAtrList, parseAtrList } from '../../../src/core/atr-list/list.js';
+import { atrPattern } from '../../helpers/atr-patterns.js';
 import { hex as atr } from '../../helpers/hex.js';
 
 // Exact patterns (one in lower case, one twice), patterns of '.', a class, an alternation, a
@@ -157,18 +158,7 @@ describe('openAtrListIndexed', () => {
   });
 
   it('matches what the compiled list matches, for any list and ATR (read from the index)', async () => {
-    const byte = fc.integer({ min: 0, max: 255 }).map((b) => b.toString(16).toUpperCase().padStart(2, '0'));
-    const token = fc.oneof(
-      byte,
-      byte.map((b) => b.toLowerCase()),
-      fc.constant('..'),
-      byte.map((b) => `${b[0]}.`),
-      byte.map((b) => `${b[0]}[0-9]`),
-      byte.map((b) => `${b}?`),
-      fc.constant('.*'),
-      fc.tuple(byte, byte).map(([x, y]) => `(${x}|${y})`),
-    );
-    const pattern = fc.array(token, { minLength: 1, maxLength: 4 }).map((t) => t.join(' '));
+    const pattern = atrPattern(4);
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(pattern, { minLength: 1, maxLength: 10 }), fc.boolean(), async (patterns, crlf) => {

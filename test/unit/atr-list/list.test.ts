@@ -16,6 +16,7 @@ import {
   openAtrList,
   parseAtrList,
 } from '../../../src/core/atr-list/list.js';
+import { atrPattern } from '../../helpers/atr-patterns.js';
 import { hex as atr } from '../../helpers/hex.js';
 
 // A list of our own, in the file's format.
@@ -140,18 +141,7 @@ describe('a lookup compiles only the patterns the ATR could match', () => {
       })
       .map((e) => e.pattern);
   };
-  const byte = fc.integer({ min: 0, max: 255 }).map((b) => b.toString(16).toUpperCase().padStart(2, '0'));
-  const token = fc.oneof(
-    byte,
-    byte.map((b) => b.toLowerCase()),
-    fc.constant('..'),
-    byte.map((b) => `${b[0]}.`),
-    byte.map((b) => `${b[0]}[0-9]`),
-    byte.map((b) => `${b}?`),
-    fc.constant('.*'),
-    fc.tuple(byte, byte).map(([x, y]) => `(${x}|${y})`),
-  );
-  const pattern = fc.array(token, { minLength: 1, maxLength: 5 }).map((t) => t.join(' '));
+  const pattern = atrPattern(5);
 
   it('matches what every pattern as a regular expression matches, in file order', () => {
     fc.assert(
