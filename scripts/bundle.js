@@ -284,6 +284,20 @@ const OCLIF_FILES = {
   'src/core/doctor/index.ts': 'oclif-doctor',
 };
 /**
+ * An ES module that re-exports what the built CommonJS file `file` (./NAME.cjs in dist/bundle/)
+ * exports, by the names esbuild lists for Node at its end, through one require().
+ */
+function esmReExport(file) {
+  const names = /0&&\(module\.exports=\{([\w$,]*)\}\);/.exec(readFileSync(join(out, file), 'utf8'))?.[1];
+  if (names === undefined) throw new Error(`${file}: esbuild's list of its exports not found`);
+  return {
+    contents: `const m = require(${JSON.stringify(file)});\nexport const { ${names.split(',').join(', ')} } = m;`,
+    resolveDir: out,
+    loader: 'js',
+  };
+}
+
+/**
  * `import('./x.js')` of a module in `files` (source path → file name) → a require('./NAME.cjs') of
  * the file that holds it: in the fast path so that Node's ES module loader stays off; in oclif's
  * ES modules (`esm`) so that a command's body is the one file the fast path runs, not the chunks
@@ -308,13 +322,7 @@ function separateFiles(files, { esm = false, statically = {} } = {}) {
         const file = `./${a.path}.cjs`;
         if (!esm)
           return { contents: `module.exports = require(${JSON.stringify(file)});`, resolveDir: out, loader: 'js' };
-        const names = /0&&\(module\.exports=\{([\w$,]*)\}\);/.exec(readFileSync(join(out, file), 'utf8'))?.[1];
-        if (names === undefined) throw new Error(`${file}: esbuild's list of its exports not found`);
-        return {
-          contents: `const m = require(${JSON.stringify(file)});\nexport const { ${names.split(',').join(', ')} } = m;`,
-          resolveDir: out,
-          loader: 'js',
-        };
+        return esmReExport(file);
       });
     },
   };
@@ -385,15 +393,7 @@ function sharedErrors({ esm = false } = {}) {
       b.onResolve({ filter: /^\.\/pcsc\.cjs$/ }, (a) =>
         a.kind === 'require-call' && a.namespace === 'shared-errors' ? { path: a.path, external: true } : undefined,
       );
-      b.onLoad({ filter: /.*/, namespace: 'shared-errors' }, () => {
-        const names = /0&&\(module\.exports=\{([\w$,]*)\}\);/.exec(readFileSync(join(out, 'pcsc.cjs'), 'utf8'))?.[1];
-        if (names === undefined) throw new Error("pcsc.cjs: esbuild's list of its exports not found");
-        return {
-          contents: `const m = require('./pcsc.cjs');\nexport const { ${names.split(',').join(', ')} } = m;`,
-          resolveDir: out,
-          loader: 'js',
-        };
-      });
+      b.onLoad({ filter: /.*/, namespace: 'shared-errors' }, () => esmReExport('./pcsc.cjs'));
     },
   };
 }
