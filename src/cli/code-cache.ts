@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join, sep } from 'node:path';
 import * as vm from 'node:vm';
-import { atrListCacheDir } from '../core/atr-list/index.js';
+import { userCacheDir } from '../core/user-cache.js';
 
 type Compile = (this: Module, content: string, filename: string) => unknown;
 interface ModuleInternals {
@@ -62,7 +62,7 @@ export function installCodeCache(bundleDir: string, env: NodeJS.ProcessEnv = pro
   const M = Module as unknown as ModuleInternals;
   if (M.enableCompileCache || env.NODE_DISABLE_COMPILE_CACHE) return;
   if ((process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) return;
-  const dir = join(atrListCacheDir(env), 'pcsc', `v8-${process.version}-${process.arch}`);
+  const dir = join(userCacheDir(env), 'pcsc', `v8-${process.version}-${process.arch}`);
   const prefix = bundleDir.endsWith(sep) ? bundleDir : bundleDir + sep;
   const pending: [string, vm.Script][] = [];
   const compile = M.prototype._compile;

@@ -15,9 +15,9 @@ import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats }
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { formatHex } from '../bytes/hex.js';
+import { userCacheDir } from '../user-cache.js';
 import { readUserFile } from '../user-file.js';
 import {
-  atrListCacheDir,
   atrListFromText,
   isExactPattern,
   literalPrefix,
@@ -41,7 +41,7 @@ export interface AtrListLookup {
 
 /** Where the index is kept: $XDG_CACHE_HOME/pcsc/atr-list.index (~/.cache/… when unset). */
 export function atrListIndexPath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(atrListCacheDir(env), 'pcsc', 'atr-list.index');
+  return join(userCacheDir(env), 'pcsc', 'atr-list.index');
 }
 
 /** The list's identity, as the index's second line. */

@@ -7,9 +7,10 @@
 
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, isAbsolute } from 'node:path';
+import { join } from 'node:path';
 import { formatHex } from '../bytes/hex.js';
 import type { CardNames } from '../pcsc/monitor-events.js';
+import { userCacheDir } from '../user-cache.js';
 import { readUserFile } from '../user-file.js';
 
 export const ATR_LIST_NAME = 'smartcard_list.txt';
@@ -43,12 +44,9 @@ export interface AtrList {
   match(atr: Uint8Array): AtrMatch[];
 }
 
-/** The user's cache directory for the list: $XDG_CACHE_HOME, else ~/.cache. */
+/** The directory where --update saves the list and ATR_analysis looks first: the user's cache (userCacheDir). */
 export function atrListCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CACHE_HOME;
-  // The XDG spec says to ignore a relative (or empty) value.
-  if (xdg && isAbsolute(xdg)) return xdg;
-  return join(env.HOME || homedir(), '.cache');
+  return userCacheDir(env);
 }
 
 /** Where ATR_analysis looks, in its order; the first non-empty file wins. */
