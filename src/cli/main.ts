@@ -8,6 +8,11 @@ import { runFast } from './fast.js';
 
 /** Runs `argv` on the fast path and returns undefined, or returns the arguments oclif must run. */
 export async function main(argv: string[]): Promise<string[] | undefined> {
+  // A reader of stderr that went away (`pcsc bogus 2>&1 | true`) must not turn the exit code into
+  // 1 through an unhandled 'error' event: the message is lost, the code stays the documented one.
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   // `pcsc --version [--verbose]` is our `version` command, so it can report the daemon too; only
   // when no command comes first (`pcsc scan --version` stays scan's own usage error).
   const asVersion = argv.includes('--version') && !argv.includes('--help') && argv[0]?.startsWith('-');
