@@ -8,11 +8,6 @@ import { runFast } from './fast.js';
 
 /** Runs `argv` on the fast path and returns undefined, or returns the arguments oclif must run. */
 export async function main(argv: string[]): Promise<string[] | undefined> {
-  // A reader of stderr that went away (`pcsc bogus 2>&1 | true`) must not turn the exit code into
-  // 1 through an unhandled 'error' event: the message is lost, the code stays the documented one.
-  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-  });
   // `pcsc --version [--verbose]` is our `version` command, so it can report the daemon too; only
   // when no command comes first (`pcsc scan --version` stays scan's own usage error).
   const asVersion = argv.includes('--version') && !argv.includes('--help') && argv[0]?.startsWith('-');
@@ -24,5 +19,13 @@ export async function main(argv: string[]): Promise<string[] | undefined> {
       : argv;
   // The package root, from dist/bundle/.
   const root = new URL('../../', import.meta.url);
-  return (await runFast(args, root)) ? undefined : args;
+  if (await runFast(args, root)) return undefined;
+  // oclif writes to stderr with process.stderr.write: a reader of stderr that went away
+  // (`pcsc bogus 2>&1 | true`) must not turn the exit code into 1 through an unhandled 'error'
+  // event. The fast path writes with console.error, which ignores its stream's errors, and does
+  // not pay the ~1–2 ms of creating process.stderr when it writes nothing there.
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  return args;
 }
