@@ -33,10 +33,12 @@ function hyperfineOnce(
   command: string,
   env: NodeJS.ProcessEnv,
   runs: number,
+  fails = false,
 ): Promise<{ times: number[]; cpu: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'pcsc-bench-'));
   const out = join(dir, 'hyperfine.json');
   const args = ['-N', '--warmup', '1', '--runs', String(runs), '--style', 'none', '--export-json', out, command];
+  if (fails) args.unshift('--ignore-failure');
   return new Promise((resolve, reject) => {
     // Asynchronous on purpose: the rig reads pcscd's log while hyperfine runs.
     execFile('hyperfine', args, { env, cwd: ROOT, maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
@@ -59,6 +61,8 @@ export interface BenchCommand {
   env?: NodeJS.ProcessEnv;
   /** The issue's goal: at most this many times `node -e 0`. */
   goal?: number;
+  /** The command may exit non-zero on the rig: a diagnosis that finds a problem (ssh-check with no agent: 2). */
+  fails?: boolean;
 }
 
 /**
@@ -74,7 +78,7 @@ async function interleaved(commands: BenchCommand[], env: NodeJS.ProcessEnv, run
     if (turn % 2) order.reverse();
     for (const i of order) {
       const c = commands[i] as BenchCommand;
-      const r = await hyperfineOnce(c.command, { ...env, ...c.env }, perTurn);
+      const r = await hyperfineOnce(c.command, { ...env, ...c.env }, perTurn, c.fails);
       times[i]?.push(...r.times);
       cpu[i]?.push(r.cpu);
     }
@@ -108,8 +112,9 @@ const NODE = process.env.BENCH_NODE ?? 'node';
 
 /**
  * The five commands of the issue, then command lines that start the other ways: help, completion
- * and an option with a value (oclif's path, "every command within 2×"), and oclif's path for
- * `scan -r` itself; then the C peer.
+ * and an option with a value (oclif's path, "every command within 2×"), the other one-shot
+ * commands (the issue's "every command": those whose own work is most of their time, as doctor's
+ * checks and udev-check's rule files), and oclif's path for `scan -r` itself; then the C peer.
  */
 export const COMMANDS: BenchCommand[] = [
   { name: 'pcsc scan -r', command: `${NODE} bin/run.js scan -r`, goal: 1.5 },
@@ -121,6 +126,13 @@ export const COMMANDS: BenchCommand[] = [
   { name: 'pcsc --help', command: `${NODE} bin/run.js --help`, goal: 2 },
   { name: 'pcsc scan --help', command: `${NODE} bin/run.js scan --help`, goal: 2 },
   { name: 'pcsc completion bash', command: `${NODE} bin/run.js completion bash`, goal: 2 },
+  { name: 'pcsc scan -c', command: `${NODE} bin/run.js scan -c`, goal: 1.5 },
+  { name: 'pcsc doctor (every check)', command: `${NODE} bin/run.js doctor`, goal: 2, fails: true },
+  { name: 'pcsc udev-check', command: `${NODE} bin/run.js udev-check`, goal: 2, fails: true },
+  { name: 'pcsc clients', command: `${NODE} bin/run.js clients`, goal: 2 },
+  { name: 'pcsc ssh-check (no agent: exit 2)', command: `${NODE} bin/run.js ssh-check`, goal: 2, fails: true },
+  { name: 'pcsc version --verbose', command: `${NODE} bin/run.js version --verbose`, goal: 2 },
+  { name: 'pcsc proxy --help', command: `${NODE} bin/run.js proxy --help`, goal: 2 },
   {
     name: 'pcsc scan -r (oclif path, PCSC_OCLIF=1)',
     command: `${NODE} bin/run.js scan -r`,
