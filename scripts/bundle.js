@@ -152,6 +152,8 @@ function builtinsByRequire({ perImporter = false } = {}) {
  */
 const SEPARATE = {
   'src/cli/scan/readers-command.ts': 'fast-scan',
+  'src/cli/scan/cards-command.ts': 'fast-scan-cards',
+  'src/cli/scan/watch-command.ts': 'fast-scan-watch',
   'src/cli/apdu/command.ts': 'fast-apdu',
   'src/cli/atr/command.ts': 'fast-atr',
   'src/cli/version/command.ts': 'fast-version',

@@ -6,6 +6,7 @@
 //                 which hands back the value as typed, or a boolean's own), or the name of a check
 //                 it repeats (a flag whose parse is marked with `fastCheck`, src/cli/flags.ts).
 //                 Absent: when the flag is given, oclif parses the line.
+//   flag "min", "max"  an integer flag's bounds (fast "integer"), which oclif's manifest leaves out.
 //   command "fast"  true when nothing the fast path does not repeat happens for a flag or an
 //                 argument that is not given (a required flag, an environment variable, a default
 //                 computed at run time, exactlyOne/atLeastOne, an argument's options, default or
@@ -63,6 +64,9 @@ export function addFastFields(cached, cmd, jsonFlag) {
     if (some(flag.aliases) || some(flag.charAliases) || actsWhenAbsent(flag, entry)) fast = false;
     const reading = flagReading(flag);
     if (reading) entry.fast = reading;
+    // An integer's bounds, which its parse checks (src/cli/flags.ts, fastInteger).
+    if (reading === 'integer')
+      for (const bound of ['min', 'max']) if (typeof flag[bound] === 'number') entry[bound] = flag[bound];
   }
   for (const [name, arg] of Object.entries(cmd.args ?? {})) {
     if (!plainArg(arg)) fast = false;

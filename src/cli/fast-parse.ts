@@ -3,8 +3,8 @@
 // line (help, an error to report, a flag only oclif reads, anything doubtful) undefined, and oclif
 // parses it. It follows node_modules/@oclif/core/lib/parser/parse.js and validate.js:
 // `--name value`, `--name=value`, `-c value`, `-cvalue`, `-c=value`, booleans grouped (`-rn`) and
-// negated (`--no-name`), `options` lists, `multiple` flags (which take every word after them until
-// the next flag, as oclif's do), defaults, exclusive flags and dependsOn. scripts/manifest-fast.js
+// negated (`--no-name`), `options` lists, integers, `multiple` flags (which take every word after
+// them until the next flag, as oclif's do), defaults, exclusive flags and dependsOn. scripts/manifest-fast.js
 // adds what the manifest lacks: how each flag's value is read, and whether the command's flags and
 // arguments do anything when not given. test/unit/cli/fast-parse.test.ts compares it with oclif's parser.
 
@@ -21,8 +21,11 @@ export interface ManifestFlag {
   default?: unknown;
   exclusive?: string[];
   dependsOn?: string[];
-  /** How the fast path reads a given value: "as-is", or the name of a check (CHECKS); absent: oclif only. */
+  /** How the fast path reads a given value: "as-is", or the name of a parse it repeats (READINGS); absent: oclif only. */
   fast?: string;
+  /** An integer flag's bounds (fast "integer"). */
+  min?: number;
+  max?: number;
 }
 
 export interface ManifestCommand {
@@ -49,8 +52,24 @@ export interface FastParse {
   readsStdin: boolean;
 }
 
-/** The checks a flag's parse makes that the fast path repeats, by the name its `fast` gives (src/cli/flags.ts). */
-const CHECKS: Record<string, (value: string) => void> = { reader: checkReaderSpec };
+/**
+ * The parses of a flag's value that the fast path repeats, by the name its `fast` gives
+ * (src/cli/flags.ts): each hands back the value oclif's parse would, or throws where oclif's does.
+ */
+const READINGS: Record<string, (value: string, flag: ManifestFlag) => unknown> = {
+  reader: (value) => {
+    checkReaderSpec(value);
+    return value;
+  },
+  // oclif's Flags.integer (node_modules/@oclif/core/lib/flags.js).
+  integer: (value, flag) => {
+    if (!/^-?\d+$/.test(value)) throw new Error('not an integer');
+    const n = Number.parseInt(value, 10);
+    if ((flag.min !== undefined && n < flag.min) || (flag.max !== undefined && n > flag.max))
+      throw new Error('out of bounds');
+    return n;
+  },
+};
 
 const own = <T>(o: Record<string, T>, key: string): T | undefined => (Object.hasOwn(o, key) ? o[key] : undefined);
 
@@ -128,18 +147,19 @@ export function fastParse(cmd: ManifestCommand, argv: readonly string[]): FastPa
       flags[f.name] = inputs.at(-1) !== `--no-${f.name}`;
       continue;
     }
-    const check = f.fast === 'as-is' ? undefined : own(CHECKS, f.fast as string);
-    if (f.fast !== 'as-is' && !check) return undefined;
+    const read = f.fast === 'as-is' ? (value: string): unknown => value : own(READINGS, f.fast as string);
+    if (!read) return undefined;
+    const values: unknown[] = [];
     for (const value of inputs) {
       // Not one of its options, or a value its parse refuses: oclif's error.
       if (f.options && !f.options.includes(value)) return undefined;
       try {
-        check?.(value);
+        values.push(read(value, f));
       } catch {
         return undefined;
       }
     }
-    flags[f.name] = f.multiple ? inputs : inputs[0];
+    flags[f.name] = f.multiple ? values : values[0];
   }
   // oclif's validate: two exclusive flags given (a default does not count), or a flag given
   // without one it depends on (a default counts).

@@ -1,10 +1,11 @@
-// The fast path: `pcsc scan -r`, `pcsc apdu HEX…`, `pcsc atr HEX…`, `pcsc --version`,
-// `pcsc doctor ID…` and `pcsc clients` run in loops and pipelines, where start-up is the whole
-// cost. Loading oclif costs more than the work (bench/README.md), so when the command line is one
-// oclif would parse without error, we parse it from oclif's own manifest (./fast-parse.ts: flags,
-// options with values, words) and run the command's body (the same module oclif's command runs,
-// src/cli/<command>/command.ts) without loading oclif. Anything else (help, `--`, an unknown flag,
-// a parse error to report, a flag only oclif reads, oclif's environment variables) returns false
+// The fast path: `pcsc scan -r`, `pcsc scan -c`, `pcsc scan --wait-card`, `pcsc apdu HEX…`,
+// `pcsc atr HEX…`, `pcsc --version`, `pcsc doctor ID…` and `pcsc clients` run in loops and
+// pipelines, where start-up is the whole cost. Loading oclif costs more than the work
+// (bench/README.md), so when the command line is one oclif would parse without error, we parse it
+// from oclif's own manifest (./fast-parse.ts: flags, options with values, words) and run the
+// command's body (the same module oclif's command runs, src/cli/<command>/command.ts or
+// src/cli/scan/*-command.ts) without loading oclif. Anything else (help, `--`, an unknown flag, a
+// parse error to report, a flag only oclif reads, oclif's environment variables) returns false
 // and oclif runs the command as always.
 // test/integration/fast-path.test.ts checks that both paths print the same and exit the same.
 
@@ -26,8 +27,13 @@ interface FastCommand {
 // few files load faster than the dozens of chunks code splitting makes; scripts/bundle.js).
 const COMMANDS: Record<string, FastCommand> = {
   scan: {
-    takes: (p) => p.flags.readers === true,
-    run: async (p, io) => (await import('./scan/readers-command.js')).runReaders(p.flags as never, io),
+    // -r, -c and --wait-card: one answer, then exit.
+    takes: (p) => p.flags.readers === true || p.flags.cards === true || p.flags['wait-card'] === true,
+    run: async (p, io) => {
+      if (p.flags.readers) return (await import('./scan/readers-command.js')).runReaders(p.flags as never, io);
+      if (p.flags.cards) return (await import('./scan/cards-command.js')).runCards(p.flags as never, io);
+      return (await import('./scan/watch-command.js')).runWaitCard(p.flags as never, io);
+    },
   },
   apdu: {
     run: async (p, io) => (await import('./apdu/command.js')).runApduCommand(p.flags as never, p.words, io),

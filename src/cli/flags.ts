@@ -30,6 +30,19 @@ export const readerFlag = Flags.string({
   ),
 });
 
+/**
+ * `flag` (an oclif Flags.integer) as the fast path reads it too: its parse is oclif's, marked
+ * fastCheck 'integer', and the fast path's parser repeats it (src/cli/fast-parse.ts) with the
+ * flag's min and max, which scripts/manifest-fast.js writes into the manifest.
+ */
+export function fastInteger<F extends { parse: (...args: never[]) => Promise<unknown> }>(flag: F): F {
+  const parse = flag.parse;
+  return {
+    ...flag,
+    parse: Object.assign((...args: Parameters<F['parse']>) => parse(...args), { fastCheck: 'integer' }),
+  };
+}
+
 export const socketFlag = Flags.string({
   description: "pcscd's socket (default: $PCSCLITE_CSOCK_NAME, then /run/pcscd/pcscd.comm)",
   helpValue: 'PATH',

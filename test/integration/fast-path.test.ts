@@ -1,5 +1,5 @@
-// The fast path (src/cli/fast.ts) runs command lines of scan -r, apdu, atr, --version, doctor and
-// clients that oclif would parse without error (flags, options with values, words) without loading
+// The fast path (src/cli/fast.ts) runs command lines of scan -r/-c/--wait-card, apdu, atr, --version,
+// doctor and clients that oclif would parse without error (flags, options with values, words) without loading
 // oclif. It must be invisible but for speed: each command line here prints the same bytes and exits
 // the same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
 // each one did take the fast path (dist/bundle/oclif.js never loaded), while a command line with a
@@ -11,7 +11,7 @@ import nodeModule from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, cliEnv, pcsc, requireBuild, ROOT } from '../helpers/cli.js';
+import { BIN, cleanEnv, cliEnv, pcsc, pcscOnTty, requireBuild, ROOT } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
 const NODE_CACHES = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
@@ -52,10 +52,10 @@ async function traced(
   return { ...r, oclif: /\/dist\/bundle\/oclif\.js$/m.test(loaded) };
 }
 
-/** What may differ between two runs: measured durations (`durationUs`) in the JSON. */
+/** What may differ between two runs: measured durations (`durationUs`) and times (`time`) in the JSON. */
 const steady = (r: { code: number | null; stdout: string; stderr: string }): object => ({
   code: r.code,
-  stdout: r.stdout.replace(/("durationUs": )\d+/g, '$10'),
+  stdout: r.stdout.replace(/("durationUs": )\d+/g, '$10').replace(/("time": )"[^"]*"/g, '$1"T"'),
   stderr: r.stderr,
 });
 
@@ -122,6 +122,29 @@ describe('the fast path prints and exits as oclif does', () => {
     [['scan', '-r', '--backend', 'pcscd']],
     [['scan', '-r', '--backend=pcscd', '--json']],
     [['scan', '-rn', '--reader', '1']],
+    [['scan', '-r', '-t', '5']], // an integer flag (-t is --wait-card's and watch mode's: -r ignores it)
+    // -c: a card in reader 0, none in reader 1.
+    [['scan', '-c']],
+    [['scan', '--cards', '--json']],
+    [['scan', '-cn']],
+    [['scan', '-c', '-n', '--json']],
+    [['scan', '-c', '--reader', '1']], // no card
+    [['scan', '-c', '--reader=Virtual PCD 00 00', '--json']],
+    [['scan', '-c', '--reader', 'virtual']], // names both readers: the same usage error
+    [['scan', '-c', '--reader', '7', '--json']], // no such reader
+    [['scan', '-c', '--backend', 'pcscd', '-t', '5', '--count=2']], // -c ignores -t and --count
+    [['scan', '-c', '--socket', '/nonexistent/pcscd.comm']], // nothing listens: exit 3
+    [['scan', '-c', '--socket', '/nonexistent/pcscd.comm', '--json']],
+    // --wait-card: the card in reader 0 at once; none in reader 1 (-t: exit 5).
+    [['scan', '--wait-card']],
+    [['scan', '--wait-card', '--json']],
+    [['scan', '--wait-card', '-n', '--json']],
+    [['scan', '--wait-card', '--reader', '0', '-t', '30']],
+    [['scan', '--wait-card', '--reader', '1', '-t', '1']],
+    [['scan', '--wait-card', '--reader', '1', '--time=1', '--json']],
+    [['scan', '--wait-card', '--reader', '7']],
+    [['scan', '--wait-card', '--socket', '/nonexistent/pcscd.comm']],
+    [['scan', '--wait-card', '--socket', '/nonexistent/pcscd.comm', '--json']],
     [['atr', '--reader', '0']], // stdin is /dev/null: read, and empty
     [['atr', ATR, '--list', '/nonexistent/smartcard_list.txt']],
     [['doctor', '--category', 'pcscd']],
@@ -138,11 +161,15 @@ describe('the fast path prints and exits as oclif does', () => {
     expect(steady(fast)).toEqual(steady(slow));
   });
 
-  it('without pcscd: the same failure, hint and exit code (scan -r, apdu, --json too)', async () => {
+  it('without pcscd: the same failure, hint and exit code (scan -r, -c, --wait-card, apdu, --json too)', async () => {
     const gone = { PCSCLITE_CSOCK_NAME: join(dir, 'no-pcscd.comm') };
     for (const args of [
       ['scan', '-r'],
       ['scan', '-r', '--json'],
+      ['scan', '-c'],
+      ['scan', '-c', '--json'],
+      ['scan', '--wait-card'],
+      ['scan', '--wait-card', '--json'],
       ['apdu', '0084000008'],
     ]) {
       const [fast, slow] = await Promise.all([
@@ -153,6 +180,27 @@ describe('the fast path prints and exits as oclif does', () => {
       expect(fast.code).toBe(3);
       expect(steady(fast)).toEqual(steady(slow));
     }
+  });
+});
+
+describe('on a terminal', () => {
+  // Colour on a terminal (chalk, dist/bundle/fast-colour.cjs), none with NO_COLOR: the same bytes both ways.
+  it.each([
+    ['colour', ['scan', '-c']],
+    ['NO_COLOR', ['scan', '-c']],
+    ['colour', ['scan', '-c', '-n', '--reader', '1']],
+  ])('%s: pcsc %j draws the same both ways', async (mode, args) => {
+    const { NO_COLOR: _, ...coloured } = env();
+    const base = mode === 'colour' ? coloured : env();
+    const [fast, slow] = await Promise.all([
+      pcscOnTty(args, { env: base }),
+      pcscOnTty(args, { env: { ...base, PCSC_OCLIF: '1' } }),
+    ]);
+    expect(fast.code, fast.out).toBe(0);
+    expect(fast.out).toContain('Reader ');
+    // Magenta reader names, or none at all.
+    expect(fast.out.includes('\x1b[35m')).toBe(mode === 'colour');
+    expect(fast).toEqual(slow);
   });
 });
 
@@ -209,10 +257,11 @@ describe('what the fast path leaves to oclif', () => {
     [['scan', '-r', '-c']], // exclusive flags: oclif's usage error
     [['scan', '-r', '--nosuch']],
     [['scan', '-r', 'extra']], // scan takes no argument
-    [['scan', '-c']], // the cards, not only the readers
+    [['scan']], // watch mode
+    [['scan', '--count', '1']],
+    [['scan', '-c', '--help']],
     [['apdu', '--', '0084000008']],
     [['atr', '--update', '--timeout', '5']], // an integer: oclif's parse
-    [['scan', '-r', '-t', '5']],
     [['apdu', '--reader', '-1', '00']], // a value starting with a dash
     [['completion', 'bash']],
     [['nosuch']],
@@ -233,6 +282,11 @@ describe('what the fast path leaves to oclif', () => {
     [['scan', '-r', '--backend', 'nosuch']],
     [['scan', '-r', '--backend']],
     [['scan', '-r', '--reader', '0', '--reader', '1']], // given twice
+    [['scan', '-c', '--wait-card']], // exclusive
+    [['scan', '--wait-card', '-s']],
+    [['scan', '--wait-card', '-t', 'x']], // not an integer
+    [['scan', '--wait-card', '-t', '1.5']],
+    [['scan', '-c', '--count', '0']], // below its min
     [['apdu', '--control', 'features', '--file', 'x']], // exclusive
     [['atr', '--url', 'http://127.0.0.1:9/x']], // depends on --update
     [['doctor', '--category']],
@@ -268,6 +322,8 @@ describe('the fast path is CommonJS from end to end', () => {
   it("loads bin/run.js, dist/bundle/pcsc.cjs and the command body's .cjs file, no ES module (Node never starts its ES module loader but for --import here)", async () => {
     for (const [args, body] of [
       [['scan', '-r'], 'fast-scan'],
+      [['scan', '-c'], 'fast-scan-cards'],
+      [['scan', '--wait-card', '-t', '5'], 'fast-scan-watch'],
       [['apdu', '0084000008'], 'fast-apdu'],
       [['atr', ATR], 'fast-atr'],
       [['apdu', '--reader', '0', '0084000008'], 'fast-apdu'],

@@ -141,8 +141,21 @@ describe('fastParse agrees with oclif', () => {
     ['scan', ['-r', 'extra'], 'error'],
     ['scan', ['-rc'], 'error'],
     ['scan', ['-r=x'], 'error'],
-    ['scan', ['-r', '-t', '5'], 'oclif'],
-    ['scan', ['-r', '--count=2'], 'oclif'],
+    ['scan', ['-r', '-t', '5'], 'fast'], // an integer flag the fast path reads (src/cli/flags.ts, fastInteger)
+    ['scan', ['-r', '--count=2'], 'fast'],
+    ['scan', ['--wait-card', '-t', '30'], 'fast'],
+    ['scan', ['--wait-card', '-t0', '--reader', '1'], 'fast'], // 0: its min
+    ['scan', ['-c', '--time=007', '--count', '1'], 'fast'],
+    ['scan', ['-t', '99999999999999999999'], 'fast'],
+    ['scan', ['-t', 'x'], 'error'], // not an integer
+    ['scan', ['-t', '1.5'], 'error'],
+    ['scan', ['-t', ''], 'error'],
+    ['scan', ['-t=+1'], 'error'],
+    ['scan', ['-t', '-1'], 'error'], // below its min
+    ['scan', ['--count', '0'], 'error'],
+    ['scan', ['--count', '1', '--count', '2'], 'error'],
+    ['scan', ['-c', '--wait-card'], 'error'], // exclusive
+    ['scan', ['-cs'], 'error'],
     ['atr', ['--reader', '1'], 'fast'],
     ['atr', ['--list', '/tmp/list.txt', '3B00'], 'fast'],
     ['atr', ['-', '--json'], 'fast'],
@@ -179,7 +192,23 @@ describe('fastParse agrees with oclif', () => {
   // Every line of up to three words from each pool: the fast parser's parse is oclif's, or none.
   const POOLS: Record<string, string[]> = {
     apdu: ['--reader', '0', '--reader=x', '-p', 'T=1', '-pany', '-f', '-', '00A4', '--json', '--no-validate', '--raw'],
-    scan: ['-r', '-rn', '-c', '--reader', '1', '--backend', 'usb', 'x', '--json', '-t', '--socket=', '-n'],
+    scan: [
+      '-r',
+      '-rn',
+      '-c',
+      '--reader',
+      '1',
+      '--backend',
+      'usb',
+      'x',
+      '--json',
+      '-t',
+      '--socket=',
+      '-n',
+      '--wait-card',
+      '--count=0',
+      '-t0',
+    ],
     doctor: ['--category', 'a', 'b', '--category=b', '-v', '--list', '--socket', '-', '--json', '--root', '-x'],
     atr: ['--update', '--url', 'u', '--reader', '1', '--timeout', '3B', '--list', '-', '--json', '--reader='],
     clients: ['--socket', '/s', '--socket=/t', '--json', 'x', '-s', ''],
@@ -221,10 +250,14 @@ describe('fastParse leaves to oclif', () => {
     expect(fastParse(checked, ['-r', '--socket', '/s'])).toBeUndefined();
   });
 
-  it('the manifest marks --reader with its check, integer flags with none', () => {
+  it('the manifest marks --reader with its check, integer flags marked fastInteger with theirs and their bounds, others with none', () => {
     expect(manifest.apdu?.flags.reader?.fast).toBe('reader');
     expect(manifest.apdu?.flags.socket?.fast).toBe('as-is');
     expect(manifest.apdu?.flags.repeat?.fast).toBeUndefined();
+    expect(manifest.apdu?.flags.repeat?.min).toBeUndefined();
+    expect(manifest.scan?.flags.time).toMatchObject({ fast: 'integer', min: 0 });
+    expect(manifest.scan?.flags.time?.max).toBeUndefined();
+    expect(manifest.scan?.flags.count).toMatchObject({ fast: 'integer', min: 1 });
     expect(manifest.apdu?.args.apdu?.ignoreStdin).toBe(true);
     expect(manifest.doctor?.args.ids?.ignoreStdin).toBeUndefined();
     for (const m of Object.values(manifest)) expect(m.fast).toBe(true);
