@@ -1,12 +1,11 @@
-// The fast path: `pcsc scan -r`, `pcsc scan -c`, `pcsc scan --wait-card`, `pcsc apdu HEX…`,
-// `pcsc atr HEX…`, `pcsc --version`, `pcsc doctor ID…` and `pcsc clients` run in loops and
-// pipelines, where start-up is the whole cost. Loading oclif costs more than the work
-// (bench/README.md), so when the command line is one oclif would parse without error, we parse it
-// from oclif's own manifest (./fast-parse.ts: flags, options with values, words) and run the
-// command's body (the same module oclif's command runs, src/cli/<command>/command.ts or
-// src/cli/scan/*-command.ts) without loading oclif. Anything else (help, `--`, an unknown flag, a
-// parse error to report, a flag only oclif reads, oclif's environment variables) returns false
-// and oclif runs the command as always.
+// The fast path: `pcsc scan` (-r, -c, --wait-card, watch mode), `pcsc apdu HEX…`, `pcsc atr HEX…`,
+// `pcsc --version`, `pcsc doctor ID…` and `pcsc clients` run in loops and pipelines, where
+// start-up is the whole cost. Loading oclif costs more than the work (bench/README.md), so when
+// the command line is one oclif would parse without error, we parse it from oclif's own manifest
+// (./fast-parse.ts: flags, options with values, words) and run the command's body (the same module
+// oclif's command runs, src/cli/<command>/command.ts or src/cli/scan/*-command.ts) without loading
+// oclif. Anything else (help, `--`, an unknown flag, a parse error to report, a flag only oclif
+// reads, oclif's environment variables) returns false and oclif runs the command as always.
 // test/integration/fast-path.test.ts checks that both paths print the same and exit the same.
 
 import { fstatSync, readFileSync, statSync } from 'node:fs';
@@ -20,19 +19,20 @@ import { reportFailure } from './report-failure.js';
 interface FastCommand {
   /** Whether the fast path runs this parse (else oclif does). */
   takes?(p: FastParse): boolean;
-  run(p: FastParse, io: CommandIo, pkg: { version: string; bin: string }): Promise<unknown>;
+  run(p: FastParse, io: FastIo, pkg: { version: string; bin: string }): Promise<unknown>;
 }
 
 // Each body is, in the bundle, a file of its own, dist/bundle/fast-NAME.cjs, with all it uses (a
 // few files load faster than the dozens of chunks code splitting makes; scripts/bundle.js).
 const COMMANDS: Record<string, FastCommand> = {
   scan: {
-    // -r, -c and --wait-card: one answer, then exit.
-    takes: (p) => p.flags.readers === true || p.flags.cards === true || p.flags['wait-card'] === true,
+    // As src/commands/scan.ts: -r, -c, --wait-card, else watch mode.
     run: async (p, io) => {
       if (p.flags.readers) return (await import('./scan/readers-command.js')).runReaders(p.flags as never, io);
       if (p.flags.cards) return (await import('./scan/cards-command.js')).runCards(p.flags as never, io);
-      return (await import('./scan/watch-command.js')).runWaitCard(p.flags as never, io);
+      const watch = await import('./scan/watch-command.js');
+      if (p.flags['wait-card']) return watch.runWaitCard(p.flags as never, io);
+      return watch.runWatchMode(p.flags as never, io);
     },
   },
   apdu: {
@@ -81,6 +81,8 @@ function oclifEnvironment(env: NodeJS.ProcessEnv): boolean {
 /* eslint-disable no-console */
 class FastIo implements CommandIo {
   readonly interrupt = new Interrupt();
+  /** Watch mode's NDJSON: a JSON object (a failure's) on one line, as src/commands/scan.ts prints it. */
+  private oneLine = false;
   constructor(private readonly json: boolean) {}
   get signal(): AbortSignal {
     return this.interrupt.abort.signal;
@@ -101,7 +103,11 @@ class FastIo implements CommandIo {
   }
   // As oclif's Command.logJson with no theme (the fast path leaves a terminal's JSON to oclif).
   logJson(json: unknown): void {
-    console.log(JSON.stringify(json, undefined, 2));
+    if (this.oneLine) process.stdout.write(JSON.stringify(json) + '\n');
+    else console.log(JSON.stringify(json, undefined, 2));
+  }
+  streamJson(): void {
+    this.oneLine = true;
   }
 }
 /* eslint-enable no-console */

@@ -1,6 +1,6 @@
-// The fast path (src/cli/fast.ts) runs command lines of scan -r/-c/--wait-card, apdu, atr, --version,
-// doctor and clients that oclif would parse without error (flags, options with values, words) without loading
-// oclif. It must be invisible but for speed: each command line here prints the same bytes and exits
+// The fast path (src/cli/fast.ts) runs command lines of scan (-r, -c, --wait-card, watch mode), apdu,
+// atr, --version, doctor and clients that oclif would parse without error (flags, options with
+// values, words) without loading oclif. It must be invisible but for speed: each command line here prints the same bytes and exits
 // the same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
 // each one did take the fast path (dist/bundle/oclif.js never loaded), while a command line with a
 // parse error, help, an unknown flag or a flag only oclif reads goes to oclif.
@@ -52,10 +52,16 @@ async function traced(
   return { ...r, oclif: /\/dist\/bundle\/oclif\.js$/m.test(loaded) };
 }
 
-/** What may differ between two runs: measured durations (`durationUs`) and times (`time`) in the JSON. */
+/**
+ * What may differ between two runs: measured durations (`durationUs`) and times (`time`) in the
+ * JSON (pretty or one line), and watch mode's local time lines.
+ */
 const steady = (r: { code: number | null; stdout: string; stderr: string }): object => ({
   code: r.code,
-  stdout: r.stdout.replace(/("durationUs": )\d+/g, '$10').replace(/("time": )"[^"]*"/g, '$1"T"'),
+  stdout: r.stdout
+    .replace(/("durationUs": ?)\d+/g, '$10')
+    .replace(/("time": ?)"[^"]*"/g, '$1"T"')
+    .replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/gm, 'T'),
   stderr: r.stderr,
 });
 
@@ -145,6 +151,14 @@ describe('the fast path prints and exits as oclif does', () => {
     [['scan', '--wait-card', '--reader', '7']],
     [['scan', '--wait-card', '--socket', '/nonexistent/pcscd.comm']],
     [['scan', '--wait-card', '--socket', '/nonexistent/pcscd.comm', '--json']],
+    // Watch mode, for a second (-t): the readers' status, with the analysis and names, or without (-n).
+    [['scan', '-t', '1']],
+    [['scan', '-t', '1', '--json']],
+    [['scan', '-n', '-t', '1', '--reader', '1']],
+    [['scan', '-d', '--time=1', '--json']], // state transitions, USB paths
+    [['scan', '-p', '-t', '1', '--count', '1']],
+    [['scan', '--socket', '/nonexistent/pcscd.comm']],
+    [['scan', '--socket', '/nonexistent/pcscd.comm', '--json']], // the failure on one line (NDJSON)
     [['atr', '--reader', '0']], // stdin is /dev/null: read, and empty
     [['atr', ATR, '--list', '/nonexistent/smartcard_list.txt']],
     [['doctor', '--category', 'pcscd']],
@@ -170,6 +184,7 @@ describe('the fast path prints and exits as oclif does', () => {
       ['scan', '-c', '--json'],
       ['scan', '--wait-card'],
       ['scan', '--wait-card', '--json'],
+      ['scan', '--json'],
       ['apdu', '0084000008'],
     ]) {
       const [fast, slow] = await Promise.all([
@@ -210,11 +225,15 @@ describe('a signal while pcscd does not answer', () => {
   it.each([
     ['SIGINT', 130, ['scan', '-r']],
     ['SIGTERM', 143, ['scan', '-r']],
+    ['SIGINT', 130, ['scan', '-c']],
+    ['SIGTERM', 143, ['scan', '--wait-card']],
+    ['SIGINT', 130, ['scan']],
+    ['SIGTERM', 143, ['scan', '--json']],
     // --version --verbose asks pcscd too (src/cli/version/daemon.ts): the signal reaches that wait.
     ['SIGINT', 130, ['--version', '--verbose']],
     ['SIGTERM', 143, ['--version', '--verbose']],
   ] as const)('%s: exit %i, nothing printed, the same both ways (pcsc %j)', async (signal, code, args) => {
-    const socket = join(dir, `stall-${signal}-${args[0]}.comm`);
+    const socket = join(dir, `stall-${signal}-${args.join('')}.comm`);
     const held: Socket[] = [];
     const server = createServer((s) => held.push(s));
     await new Promise<void>((resolve) => server.listen(socket, resolve));
@@ -257,8 +276,6 @@ describe('what the fast path leaves to oclif', () => {
     [['scan', '-r', '-c']], // exclusive flags: oclif's usage error
     [['scan', '-r', '--nosuch']],
     [['scan', '-r', 'extra']], // scan takes no argument
-    [['scan']], // watch mode
-    [['scan', '--count', '1']],
     [['scan', '-c', '--help']],
     [['apdu', '--', '0084000008']],
     [['atr', '--update', '--timeout', '5']], // an integer: oclif's parse
@@ -324,6 +341,7 @@ describe('the fast path is CommonJS from end to end', () => {
       [['scan', '-r'], 'fast-scan'],
       [['scan', '-c'], 'fast-scan-cards'],
       [['scan', '--wait-card', '-t', '5'], 'fast-scan-watch'],
+      [['scan', '-t', '1'], 'fast-scan-watch'],
       [['apdu', '0084000008'], 'fast-apdu'],
       [['atr', ATR], 'fast-atr'],
       [['apdu', '--reader', '0', '0084000008'], 'fast-apdu'],
