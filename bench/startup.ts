@@ -127,6 +127,8 @@ export const COMMANDS: BenchCommand[] = [
   { name: 'pcsc scan --help', command: `${NODE} bin/run.js scan --help`, goal: 2 },
   { name: 'pcsc completion bash', command: `${NODE} bin/run.js completion bash`, goal: 2 },
   { name: 'pcsc scan -c', command: `${NODE} bin/run.js scan -c`, goal: 1.5 },
+  // The card is in reader 0: it answers at once ("wait for a card, print its ATR" in a script).
+  { name: 'pcsc scan --wait-card', command: `${NODE} bin/run.js scan --wait-card`, goal: 1.5 },
   { name: 'pcsc doctor (every check)', command: `${NODE} bin/run.js doctor`, goal: 2, fails: true },
   { name: 'pcsc udev-check', command: `${NODE} bin/run.js udev-check`, goal: 2, fails: true },
   { name: 'pcsc clients', command: `${NODE} bin/run.js clients`, goal: 2 },
