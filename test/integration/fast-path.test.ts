@@ -11,7 +11,7 @@ import nodeModule from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, cliEnv, pcsc, pcscOnTty, requireBuild, ROOT } from '../helpers/cli.js';
+import { BIN, cleanEnv, cliEnv, pcsc, pcscOnTty, pcscTtySession, requireBuild, ROOT } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
 
 const NODE_CACHES = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
@@ -216,6 +216,32 @@ describe('on a terminal', () => {
     // Magenta reader names, or none at all.
     expect(fast.out.includes('\x1b[35m')).toBe(mode === 'colour');
     expect(fast).toEqual(slow);
+  });
+});
+
+describe('watch mode on a terminal', () => {
+  it('the spinner while waiting, then Ctrl-C: exit 130, the same lines both ways', async () => {
+    const { NO_COLOR: _, ...coloured } = env();
+    const watch = async (extra: NodeJS.ProcessEnv): Promise<{ code: number | null; lines: string[] }> => {
+      const s = pcscTtySession(['scan', '-n', '--reader', '1'], { env: { ...coloured, ...extra } });
+      try {
+        await s.waitFor(/Waiting for a card or reader event \(Ctrl-C to quit\)/);
+      } finally {
+        s.type('\x03');
+      }
+      const code = await s.exited;
+      // The spinner's frames aside (they depend on timing), and the local time of the status lines.
+      const lines = s
+        .out()
+        .split(/\r?\n/)
+        .filter((l) => !l.includes('Waiting for a card'))
+        .map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/, 'T'));
+      return { code, lines };
+    };
+    const fast = await watch({});
+    expect(fast.code).toBe(130);
+    expect(fast.lines).toContain(' Reader 1: Virtual PCD 00 01');
+    expect(await watch({ PCSC_OCLIF: '1' })).toEqual(fast);
   });
 });
 
