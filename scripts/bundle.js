@@ -157,6 +157,9 @@ const SEPARATE = {
   'src/cli/version/command.ts': 'fast-version',
   'src/cli/doctor/command.ts': 'fast-doctor',
   'src/cli/clients/command.ts': 'fast-clients',
+  'src/cli/completion-command.ts': 'fast-completion',
+  // The reader names the completion scripts ask for at TAB time: the PC/SC client, which printing a script does not load.
+  'src/cli/completion-values.ts': 'fast-completion-values',
   'src/cli/service-hint.ts': 'fast-service-hint',
   'src/cli/busy-hint.ts': 'fast-busy-hint',
   'src/cli/version/daemon.ts': 'fast-version-daemon',
