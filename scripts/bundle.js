@@ -157,9 +157,9 @@ const SEPARATE = {
   'src/cli/version/command.ts': 'fast-version',
   'src/cli/doctor/command.ts': 'fast-doctor',
   'src/cli/clients/command.ts': 'fast-clients',
-  'src/cli/completion-command.ts': 'fast-completion',
+  'src/cli/completion/command.ts': 'fast-completion',
   // The reader names the completion scripts ask for at TAB time: the PC/SC client, which printing a script does not load.
-  'src/cli/completion-values.ts': 'fast-completion-values',
+  'src/cli/completion/values.ts': 'fast-completion-values',
   'src/cli/service-hint.ts': 'fast-service-hint',
   'src/cli/busy-hint.ts': 'fast-busy-hint',
   'src/cli/version/daemon.ts': 'fast-version-daemon',
@@ -280,8 +280,8 @@ const asciiWidth = {
 
 /**
  * What oclif's commands import that the fast path does not, as one file rather than chunks: the
- * doctor's checks (`pcsc completion` lists their ids; clients and udev-check run some) come as
- * ~18 chunks otherwise. As SEPARATE's: data crosses, errors are recognised by their shape.
+ * doctor's checks (clients and udev-check run some; scripts/manifest.js lists their ids for
+ * `pcsc completion`) come as ~18 chunks otherwise. As SEPARATE's: data crosses, errors are recognised by their shape.
  */
 const OCLIF_FILES = {
   'src/core/doctor/index.ts': 'oclif-doctor',

@@ -4,7 +4,7 @@
 // parses from it too, so we add what it needs and oclif leaves out (scripts/manifest-fast.js:
 // boolean flags' defaults, how each flag's value is read, and whether the command's flags and
 // arguments do anything when not given), and the doctor's check words the completion scripts offer
-// (withCheckWords, src/cli/completion-command.ts).
+// (withCheckWords, src/cli/completion/command.ts).
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

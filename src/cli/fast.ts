@@ -55,7 +55,7 @@ const COMMANDS: Record<string, FastCommand> = {
   },
   completion: {
     run: async (p, io, pkg) => {
-      const { runCompletion } = await import('./completion-command.js');
+      const { runCompletion } = await import('./completion/command.js');
       // In the order of oclif's config.commands (scripts/manifest.js writes them so).
       return runCompletion(p.flags, p.words[0], Object.values(pkg.commands) as never, pkg.bin, io);
     },

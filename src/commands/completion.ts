@@ -3,7 +3,7 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
 import type { CompletionResult } from '../cli/completion.js';
-import type { CompletableCommand } from '../cli/completion-command.js';
+import type { CompletableCommand } from '../cli/completion/command.js';
 
 const SHELLS = ['bash', 'zsh'] as const;
 
@@ -31,7 +31,7 @@ export default class Completion extends BaseCommand {
 
   async run(): Promise<CompletionResult | { values: string[] }> {
     const { args, flags } = await this.parse(Completion);
-    const { runCompletion, lacksCheckWords, withCheckWords } = await import('../cli/completion-command.js');
+    const { runCompletion, lacksCheckWords, withCheckWords } = await import('../cli/completion/command.js');
     let commands = this.config.commands as CompletableCommand[];
     // A manifest the build wrote holds the check words; without one (oclif read the classes), the checks.
     if (commands.some(lacksCheckWords)) {

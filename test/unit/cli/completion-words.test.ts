@@ -1,5 +1,5 @@
 // The doctor's check words in the built oclif.manifest.json (scripts/manifest.js, withCheckWords in
-// src/cli/completion-command.ts), which `pcsc completion` prints without loading the checks: they
+// src/cli/completion/command.ts), which `pcsc completion` prints without loading the checks: they
 // must be the checks' own ids and categories, so a check added, renamed or removed since the build
 // fails here until `npm run build` writes them again.
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import {
   lacksCheckWords,
   withCheckWords,
   type CompletableCommand,
-} from '../../../src/cli/completion-command.js';
+} from '../../../src/cli/completion/command.js';
 import { listChecks } from '../../../src/core/doctor/index.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../../oclif.manifest.json', import.meta.url), 'utf8')) as {

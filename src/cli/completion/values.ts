@@ -1,7 +1,7 @@
-// What `pcsc completion --values KIND` prints at TAB time (src/cli/completion-command.ts): a file of
+// What `pcsc completion --values KIND` prints at TAB time (src/cli/completion/command.ts): a file of
 // its own, so that printing the scripts does not load the PC/SC client.
-import type { DynamicValues } from './completion.js';
-import { Context } from '../core/index.js';
+import type { DynamicValues } from '../completion.js';
+import { Context } from '../../core/index.js';
 
 /** Reader names from pcscd, or none: completion must never hang, so the whole ask is bounded to 1 s. */
 export async function dynamicValues(

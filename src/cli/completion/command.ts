@@ -3,15 +3,15 @@
 // oclif.manifest.json describes them (oclif's config.commands, or the manifest read directly), with
 // the doctor's check words the build wrote there (withCheckWords, scripts/manifest.js). Neither oclif nor
 // the checks load.
-import type { CommandIo } from './command-io.js';
+import type { CommandIo } from '../command-io.js';
 import {
   bashCompletion,
   zshCompletion,
   type CompletionCommand,
   type CompletionResult,
   type DynamicValues,
-} from './completion.js';
-import { UsageError } from '../core/errors.js';
+} from '../completion.js';
+import { UsageError } from '../../core/errors.js';
 
 /** A command as oclif.manifest.json (and so oclif's config.commands) describes it: what completion reads. */
 export interface CompletableCommand {
@@ -59,7 +59,7 @@ export async function runCompletion(
   io: CommandIo,
 ): Promise<CompletionResult | { values: string[] }> {
   if (flags.values) {
-    const { dynamicValues } = await import('./completion-values.js');
+    const { dynamicValues } = await import('./values.js');
     const { values, late } = await dynamicValues(flags.values as DynamicValues, flags.socket);
     if (!io.jsonEnabled()) for (const v of values) io.log(v);
     // pcscd did not answer in time: do not wait for its socket to give up too.
