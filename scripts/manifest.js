@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes oclif.manifest.json from the built commands (dist/bundle/oclif.js, package.json's explicit
+// Writes oclif.manifest.json from the built commands (dist/bundle/oclif.cjs, package.json's explicit
 // command discovery), so `pcsc` loads only the command it runs. The fast path (src/cli/fast.ts)
 // parses from it too, so we add what it needs and oclif leaves out (scripts/manifest-fast.js:
 // boolean flags' defaults, how each flag's value is read, and whether the command's flags and

@@ -2,7 +2,7 @@
 // clients and completion that oclif would parse without error (flags, options with values, words)
 // without loading oclif. It must be invisible but for speed: each command line here prints the same bytes and exits
 // the same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
-// each one did take the fast path (dist/bundle/oclif.js never loaded), while a command line with a
+// each one did take the fast path (dist/bundle/oclif.cjs never loaded), while a command line with a
 // parse error, help, an unknown flag or a flag only oclif reads goes to oclif.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 let n = 0;
 let lastTrace = '';
-/** Runs pcsc; `oclif`: whether it loaded oclif's entry (dist/bundle/oclif.js). */
+/** Runs pcsc; `oclif`: whether it loaded oclif's entry (dist/bundle/oclif.cjs). */
 async function traced(
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -49,7 +49,7 @@ async function traced(
     // nothing loaded as a module: cannot be, bin/run.js is one
   }
   expect(loaded).toMatch(/\/bin\/run\.js$/m);
-  return { ...r, oclif: /\/dist\/bundle\/oclif\.js$/m.test(loaded) };
+  return { ...r, oclif: /\/dist\/bundle\/oclif\.cjs$/m.test(loaded) };
 }
 
 /** What may differ between two runs: measured durations (`durationUs`) in the JSON. */
@@ -287,7 +287,7 @@ describe('what the fast path leaves to oclif', () => {
       input: 'nosuch.check\n',
     });
     // oclif takes the piped word as the check to run: an unknown one, a usage error.
-    expect(readFileSync(join(dir, 'trace-stdin'), 'utf8')).toMatch(/\/dist\/bundle\/oclif\.js$/m);
+    expect(readFileSync(join(dir, 'trace-stdin'), 'utf8')).toMatch(/\/dist\/bundle\/oclif\.cjs$/m);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nosuch\.check/);
   });
