@@ -227,7 +227,23 @@ function moduleLoaderMessage(source) {
     throw new Error(`@oclif/core/lib/module-loader.js: "${LOADER_MESSAGE}" not found`);
   return source.replace(LOADER_MESSAGE, "isESM ? ['import', '()'].join('') : 'require'");
 }
+/**
+ * oclif's Plugin sorts its commands by id with localeCompare, whose first call starts ICU's
+ * collator (~5 ms of every start on oclif's path). scripts/manifest.js writes oclif.manifest.json's
+ * commands in that order already, and says so (`pcscSorted`): then the sort keeps them as they are
+ * (a stable sort that finds every pair equal). Without that manifest, oclif sorts as ever. The build
+ * fails if oclif's line is not there.
+ */
+const PLUGIN_SORT = '.sort((a, b) => a.id.localeCompare(b.id));';
+function pluginSort(source) {
+  if (!source.includes(PLUGIN_SORT)) throw new Error(`@oclif/core/lib/config/plugin.js: "${PLUGIN_SORT}" not found`);
+  return source.replace(
+    PLUGIN_SORT,
+    '.sort(this.manifest.pcscSorted === true ? () => 0 : (a, b) => a.id.localeCompare(b.id));',
+  );
+}
 const OCLIF_EDITS = {
+  [join('lib', 'config', 'plugin.js')]: pluginSort,
   [join('lib', 'help', 'util.js')]: helpTemplate,
   [join('lib', 'util', 'os.js')]: wslCheck,
   [join('lib', 'module-loader.js')]: moduleLoaderMessage,
