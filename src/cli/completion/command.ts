@@ -11,7 +11,7 @@ import {
   type CompletionResult,
   type DynamicValues,
 } from '../completion.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/index.js';
 
 /** A command as oclif.manifest.json (and so oclif's config.commands) describes it: what completion reads. */
 export interface CompletableCommand {
