@@ -4,7 +4,6 @@
 import { hex32, PcscError, Scard, scardName } from '../../errors.js';
 import { PcscdConnection } from '../../pcscd/connection.js';
 import { PcscdContext } from '../../pcscd/context.js';
-import { probeVersions } from '../pcscd-versions.js';
 import { broken, CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
 import { DEFAULT_SOCKET, LEGACY_SOCKET, type SocketChoice } from '../../pcscd/socket-path.js';
 import { pcscdBinary } from '../../system/pcscd-info.js';
@@ -24,7 +23,7 @@ import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor } from './client.js';
 import { busyReport, busyWho } from './holders.js';
-import { daemonSlots, fix, octal, result, socketPath } from './util.js';
+import { daemonAnswers, daemonSlots, fix, octal, result, socketPath } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
 async function hostSocket(ctx: DoctorContext): Promise<SocketChoice & { host: string }> {
@@ -177,7 +176,7 @@ export const pcscdProtocol: DoctorCheck = {
     const s = await hostSocket(ctx);
     let answers: VersionAnswer[];
     try {
-      answers = await probeVersions(s.host, { signal: ctx.signal });
+      answers = await daemonAnswers(ctx, s.host);
     } catch (e) {
       const closed = e instanceof PcscError && (e.code === Scard.W_SECURITY_VIOLATION || e.code === Scard.F_COMM_ERROR);
       if (closed && (await pcscdBinary(ctx.probe)).features.includes('polkit')) {
