@@ -51,17 +51,24 @@ export async function readArrayLength(conn: PcscdConnection, o: ArrayLengthOptio
   let have = 0;
   let deadline = Infinity;
   /**
-   * Reads until `have` is `upTo`; false when the stream went quiet first (nothing consumed then).
-   * Once the array has begun, the whole measurement is bounded by `timeout` as well.
+   * Reads until `have` is `upTo`; false when no byte came for ARRAY_QUIET_MS first (nothing consumed
+   * then: a daemon may trickle its reply in small writes). Once the array has begun, the whole
+   * measurement is bounded by `timeout` as well.
    */
   const fill = async (upTo: number): Promise<boolean> => {
-    const left = have === 0 ? o.timeout : Math.min(ARRAY_QUIET_MS, deadline - Date.now());
-    const b = left > 0 ? await conn.readOrIdle(upTo - have, left, o.signal) : null;
-    if (!b) return false;
-    if (have === 0) deadline = Date.now() + o.timeout;
-    chunks.push(b);
-    have += b.length;
-    return true;
+    for (;;) {
+      const left = have === 0 ? o.timeout : Math.min(ARRAY_QUIET_MS, deadline - Date.now());
+      if (left <= 0) return false;
+      const before = conn.buffered;
+      const b = await conn.readOrIdle(upTo - have, left, o.signal);
+      if (b) {
+        if (have === 0) deadline = Date.now() + o.timeout;
+        chunks.push(b);
+        have += b.length;
+        return true;
+      }
+      if (have === 0 || conn.buffered === before) return false;
+    }
   };
   if (!(await fill(o.first))) return undefined;
   for (let at = o.first; at <= MAX_ARRAY_BYTES; at++) {
