@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `pcsc` command. Kept minimal: start-up time is measured in bench/. CommonJS (bin/package.json),
 // as is the fast path it loads (dist/bundle/pcsc.cjs): a plain `scan -r`, `apdu HEX`… never starts
-// Node's ES module loader. Anything else runs through oclif, the bundle's ES modules
-// (dist/bundle/oclif.js). Source maps point stack traces at src/ when debugging (scripts/bundle.js).
+// Node's ES module loader. Anything else runs through oclif (dist/bundle/oclif.cjs), CommonJS
+// too. Source maps point stack traces at src/ when debugging (scripts/bundle.js).
 'use strict';
 
 if (process.env.DEBUG || process.env.PCSC_DEBUG) process.setSourceMapsEnabled(true);
@@ -16,9 +16,8 @@ else
 const { main } = require('../dist/bundle/pcsc.cjs');
 main(process.argv.slice(2)).then(async (args) => {
   if (!args) return;
-  const dir = require('node:url').pathToFileURL(require.resolve('../dist/bundle/oclif.js')).href;
-  const oclif = await import(dir);
   // The package root itself: oclif looks for package.json from there up and reads it at once,
-  // rather than first trying dist/bundle/oclif.js/, dist/bundle/ and dist/.
-  await oclif.execute({ dir: new URL('../../', dir).href, args });
+  // rather than first trying dist/bundle/oclif.cjs/, dist/bundle/ and dist/.
+  const dir = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'x')).href;
+  await require('../dist/bundle/oclif.cjs').execute({ dir: new URL('./', dir).href, args });
 });

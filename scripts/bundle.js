@@ -3,23 +3,20 @@
 //   pcsc.cjs  the entry bin/run.js loads (src/cli/main.ts: the fast path), and the core's error
 //             classes, which every other .cjs file requires from it (sharedErrors)
 //   code-cache.cjs  a V8 code cache for the .cjs files on Node.js < 22.1 (src/cli/code-cache.ts)
-//   fast-*.cjs the files the fast path loads (CommonJS, SEPARATE); oclif's commands load the same
-//             files for the same bodies
-//   oclif.js  oclif (ES modules, loaded by bin/run.js when the fast path declines), the
-//             command_not_found hook and the help class (oclif.hooks and oclif.helpClass point
-//             here): all `pcsc --help` or `pcsc COMMAND --help` loads
-//   oclif-commands.js  every command class of src/commands: package.json's oclif.commands (explicit
-//             discovery: no directory walk); oclif loads it only to run a command, the manifest
-//             (oclif.manifest.json) tells it all the help needs
+//   fast-*.cjs the files the fast path loads (SEPARATE); oclif's commands load the same files for
+//             the same bodies
+//   oclif.cjs  oclif (loaded by bin/run.js when the fast path declines), the command_not_found
+//             hook, the help class and every command class of src/commands (package.json's
+//             oclif.hooks, oclif.helpClass and oclif.commands, explicit discovery: no directory
+//             walk), each command's module run only when oclif asks for its class; the manifest
+//             (oclif.manifest.json) tells it all the help needs (OCLIF_ENTRY_SOURCE)
 //   oclif-*.cjs other modules oclif's commands import, one file each (OCLIF_FILES)
 //   lazy-*.cjs packages only paths of oclif that pcsc never takes need (LAZY_PACKAGES)
-//   chunk-*.js what a command loads when it needs it (each `import()` stays lazy)
-// Start-up is why (bench/README.md): Node's ESM loader spends ~0.5 ms a module, and oclif alone
-// is ~200 of them. Source maps (.js.map, no sources inside) map stack traces back to src/ when
+// All CommonJS, so that Node never starts its ES module loader (~5 ms) and every file can come
+// from the code cache. Start-up is why (bench/README.md): oclif alone is ~200 modules. Source maps (.js.map, no sources inside) map stack traces back to src/ when
 // bin/run.js enables them. The library entry points stay tsc's files in dist/core/; tsc's
 // dist/cli/ and dist/commands/ are removed: only the bundle runs the CLI.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -60,33 +57,42 @@ function notices(...metafiles) {
 }
 
 const commands = commandFiles(join(root, 'src', 'commands'));
-// The oclif build's two entries, as virtual modules.
-const OCLIF_ENTRIES = {
-  oclif: [
-    // The hook's modules (the usage error, the core's errors) load only when a command is unknown.
-    `export async function notFound(opts) { return (await import('./src/cli/not-found.ts')).default.call(this, opts); }`,
-    `export { default as help } from './src/cli/help.ts';`,
-    `export { execute } from '@oclif/core/execute';`,
-  ].join('\n'),
-  'oclif-commands': [
-    ...commands.map((c, i) => `import c${i} from ${JSON.stringify('./' + relative(root, c.file))};`),
-    `export const commands = { ${commands.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')} };`,
-  ].join('\n'),
-};
+// oclif's path, one CommonJS file (oclif.cjs): oclif, the command_not_found hook and the help class
+// (package.json's oclif.hooks and oclif.helpClass), and the command classes (oclif.commands), each
+// a getter that require()s its command's module on first use: esbuild initialises a module reached
+// by require() only then, so `pcsc --help` runs no command's module and `pcsc scan` only scan's.
+const OCLIF_ENTRY_SOURCE = [
+  // The hook's modules (the usage error, the core's errors) load only when a command is unknown.
+  `export async function notFound(opts) { return (await import('./src/cli/not-found.ts')).default.call(this, opts); }`,
+  `export { default as help } from './src/cli/help.ts';`,
+  `export { execute } from '@oclif/core/execute';`,
+  `export const commands = {`,
+  ...commands.map(
+    (c) =>
+      `  get ${JSON.stringify(c.id)}() { return require(${JSON.stringify('./' + relative(root, c.file))}).default; },`,
+  ),
+  `};`,
+].join('\n');
 const OCLIF_ENTRY = 'pcsc-oclif-entry';
 
-/** What both builds share: ES modules for Node 20, built-ins required, readable, with source maps. */
+/**
+ * What every build shares: CommonJS for Node 20, one file per entry (no splitting), readable, with
+ * source maps. CommonJS because a process whose entry (bin/run.js, bin/package.json) and modules are
+ * all CommonJS never starts Node's ES module loader: ~5 ms of CPU at every start (bench/README.md);
+ * measured, a file of 100-300 kB loads faster than the 20-30 chunks splitting cuts it into.
+ * import.meta.url is the file's own URL, as in an ES module.
+ */
 const common = {
   absWorkingDir: root,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   outdir: out,
-  // oclif's CommonJS modules call require(): give the bundle one.
-  banner: {
-    js: "import { createRequire as __pcscRequire } from 'node:module';\nconst require = __pcscRequire(import.meta.url);",
-  },
+  outExtension: { '.js': '.cjs' },
+  splitting: false,
+  banner: { js: "const __pcscUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__pcscUrl' },
   // typescript and ts-node: oclif's development mode only (absent when installed). usb: native, optional.
   external: ['typescript', 'ts-node', 'usb'],
   minifyWhitespace: true,
@@ -117,33 +123,7 @@ const sideEffectFree = {
 };
 
 /**
- * `import { x } from 'node:fs'` in an ES module makes Node build the module's whole ESM
- * facade, running every lazy getter (fs loads the streams, util parseArgs and MIMEType):
- * ~10 ms. require() hands over the object as it is; the bundle imports built-ins that way.
- * `perImporter`: each importing module gets its own one-line shim, so that a split build does not
- * make a file (a chunk) of each built-in several entries import — every file costs the loader a
- * resolve and a read, more than the line; all shims hand over the same object.
- */
-function builtinsByRequire({ perImporter = false } = {}) {
-  return {
-    name: 'builtins-by-require',
-    setup(b) {
-      const names = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-      b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
-        names.has(a.path) && a.kind !== 'require-call'
-          ? { path: perImporter ? `${a.path}|${a.importer}` : a.path, namespace: 'builtin' }
-          : undefined,
-      );
-      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
-        contents: `module.exports = require(${JSON.stringify(a.path.split('|')[0])});`,
-        loader: 'js',
-      }));
-    },
-  };
-}
-
-/**
- * The fast path's files (src/cli/fast.ts, CommonJS: see below). Each command body it runs is one
+ * The fast path's files (src/cli/fast.ts). Each command body it runs is one
  * file; so is each module it loads only now and then (a failure's hint, `--version --verbose`'s
  * daemon probe, `atr --update` and its spinner, the USB backend), rather than inlined, so the
  * common case does not parse them. Each holds its own copy of what it imports, except the core's
@@ -159,6 +139,9 @@ const SEPARATE = {
   'src/cli/version/command.ts': 'fast-version',
   'src/cli/doctor/command.ts': 'fast-doctor',
   'src/cli/clients/command.ts': 'fast-clients',
+  'src/cli/completion/command.ts': 'fast-completion',
+  // The reader names the completion scripts ask for at TAB time: the PC/SC client, which printing a script does not load.
+  'src/cli/completion/values.ts': 'fast-completion-values',
   'src/cli/service-hint.ts': 'fast-service-hint',
   'src/cli/busy-hint.ts': 'fast-busy-hint',
   'src/cli/version/daemon.ts': 'fast-version-daemon',
@@ -232,16 +215,48 @@ function wslCheck(source) {
     .replace(`${WSL_IMPORT}.isWsl`, 'require("is-wsl").default')
     .replaceAll(WSL_IMPORT, 'require("wsl-utils")');
 }
+/**
+ * oclif import()s a plugin's ES module (module-loader.js; none of pcsc's, whose targets are .cjs) and
+ * the TypeScript loader of a plugin in development (ts-path.js). A file that calls import() cannot
+ * come from the code cache (src/cli/code-cache.ts), so each such call is oclif-import.cjs's, and the
+ * error message naming it is spelled so that no `import(` is left in oclif.cjs's text (the build
+ * checks it). The build fails if oclif's message is not there.
+ */
+const OCLIF_IMPORT = /\bawait import\(/g;
+const LOADER_MESSAGE = "isESM ? 'import()' : 'require'";
+function moduleLoaderMessage(source) {
+  if (!source.includes(LOADER_MESSAGE))
+    throw new Error(`@oclif/core/lib/module-loader.js: "${LOADER_MESSAGE}" not found`);
+  return source.replace(LOADER_MESSAGE, "isESM ? ['import', '()'].join('') : 'require'");
+}
+/**
+ * oclif's Plugin sorts its commands by id with localeCompare, whose first call starts ICU's
+ * collator (~5 ms of every start on oclif's path). scripts/manifest.js writes oclif.manifest.json's
+ * commands in that order already, and says so (`pcscSorted`): then the sort keeps them as they are
+ * (a stable sort that finds every pair equal). Without that manifest, oclif sorts as ever. The build
+ * fails if oclif's line is not there.
+ */
+const PLUGIN_SORT = '.sort((a, b) => a.id.localeCompare(b.id));';
+function pluginSort(source) {
+  if (!source.includes(PLUGIN_SORT)) throw new Error(`@oclif/core/lib/config/plugin.js: "${PLUGIN_SORT}" not found`);
+  return source.replace(
+    PLUGIN_SORT,
+    '.sort(this.manifest.pcscSorted === true ? () => 0 : (a, b) => a.id.localeCompare(b.id));',
+  );
+}
+const OCLIF_EDITS = {
+  [join('lib', 'config', 'plugin.js')]: pluginSort,
+  [join('lib', 'help', 'util.js')]: helpTemplate,
+  [join('lib', 'util', 'os.js')]: wslCheck,
+  [join('lib', 'module-loader.js')]: moduleLoaderMessage,
+};
 const oclifSources = {
   name: 'oclif-sources',
   setup(b) {
     b.onLoad({ filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/ }, (a) => {
       const source = readFileSync(a.path, 'utf8');
-      const edited = a.path.endsWith(join('lib', 'help', 'util.js'))
-        ? helpTemplate(source)
-        : a.path.endsWith(join('lib', 'util', 'os.js'))
-          ? wslCheck(source)
-          : source;
+      const edit = Object.entries(OCLIF_EDITS).find(([file]) => a.path.endsWith(join('core', file)))?.[1];
+      const edited = (edit ? edit(source) : source).replace(OCLIF_IMPORT, 'await require("./oclif-import.cjs")(');
       return { contents: lazyRequires(edited), loader: 'js' };
     });
   },
@@ -278,37 +293,22 @@ const asciiWidth = {
 };
 
 /**
- * What oclif's commands import that the fast path does not, as one file rather than chunks: the
- * doctor's checks (`pcsc completion` lists their ids; clients and udev-check run some) come as
- * ~18 chunks otherwise. As SEPARATE's: data crosses, errors are recognised by their shape.
+ * What oclif's commands import that the fast path does not, as a file of its own: the doctor's
+ * checks (clients and udev-check run some; scripts/manifest.js lists their ids for `pcsc
+ * completion`), which oclif.cjs then leaves out. As SEPARATE's: data crosses, errors are recognised
+ * by their shape.
  */
 const OCLIF_FILES = {
   'src/core/doctor/index.ts': 'oclif-doctor',
 };
 /**
- * An ES module that re-exports what the built CommonJS file `file` (./NAME.cjs in dist/bundle/)
- * exports, by the names esbuild lists for Node at its end, through one require().
- */
-function esmReExport(file) {
-  const names = /0&&\(module\.exports=\{([\w$,]*)\}\);/.exec(readFileSync(join(out, file), 'utf8'))?.[1];
-  if (names === undefined) throw new Error(`${file}: esbuild's list of its exports not found`);
-  return {
-    contents: `const m = require(${JSON.stringify(file)});\nexport const { ${names.split(',').join(', ')} } = m;`,
-    resolveDir: out,
-    loader: 'js',
-  };
-}
-
-/**
  * `import('./x.js')` of a module in `files` (source path → file name) → a require('./NAME.cjs') of
- * the file that holds it: in the fast path so that Node's ES module loader stays off; in oclif's
- * ES modules (`esm`) so that a command's body is the one file the fast path runs, not the chunks
- * splitting would make of it. There a small module re-exports the file's names (those esbuild
- * lists for Node at its end): an import() of the .cjs itself would have Node scan its whole text
- * for them, measured 30-60 ms against 5-14 ms for the require(). Any other import() stays an
- * import(), e.g. the optional `usb` package's, whose failure reads the same on both paths.
+ * the file that holds it (`statically`: an `import` statement's too): so that a command's body is
+ * the one file both paths run. Any other import() of our modules is esbuild's (the module, in the
+ * same file, initialised then); one of a package outside the bundle stays an import(), e.g. the
+ * optional `usb` package's, in a file of its own (fast-usb-module.cjs).
  */
-function separateFiles(files, { esm = false, statically = {} } = {}) {
+function separateFiles(files, { statically = {} } = {}) {
   return {
     name: 'separate-files',
     setup(b) {
@@ -320,12 +320,11 @@ function separateFiles(files, { esm = false, statically = {} } = {}) {
           a.kind === 'dynamic-import' ? files[file] : a.kind === 'import-statement' ? statically[file] : undefined;
         return name ? { path: name, namespace: 'separate' } : undefined;
       });
-      b.onLoad({ filter: /.*/, namespace: 'separate' }, (a) => {
-        const file = `./${a.path}.cjs`;
-        if (!esm)
-          return { contents: `module.exports = require(${JSON.stringify(file)});`, resolveDir: out, loader: 'js' };
-        return esmReExport(file);
-      });
+      b.onLoad({ filter: /.*/, namespace: 'separate' }, (a) => ({
+        contents: `module.exports = require(${JSON.stringify(`./${a.path}.cjs`)});`,
+        resolveDir: out,
+        loader: 'js',
+      }));
     },
   };
 }
@@ -379,26 +378,20 @@ const quietDebug = {
 /**
  * One copy of the core's error classes for the whole CLI, so that `instanceof PcscError` holds
  * whichever file threw: pcsc.cjs (bin/run.js loads it first, always) holds src/core/errors.ts and
- * exports it; every other .cjs file requires it from there, and oclif's ES modules (`esm`) import
- * it through a module that re-exports pcsc.cjs's names (a USB backend error from fast-ccid.cjs
- * meets the monitor of `pcsc scan`'s watch, in oclif's chunks, as the same class).
+ * exports it; every other .cjs file requires it from there (a USB backend error from fast-ccid.cjs
+ * meets the monitor of `pcsc scan`'s watch, in oclif.cjs, as the same class).
  */
 const ERRORS = join(root, 'src', 'core', 'errors.ts');
-function sharedErrors({ esm = false } = {}) {
-  return {
-    name: 'shared-errors',
-    setup(b) {
-      b.onResolve({ filter: /^\.\.?\// }, (a) => {
-        if (join(a.resolveDir, a.path.replace(/\.js$/, '.ts')) !== ERRORS) return undefined;
-        return esm ? { path: 'pcsc.cjs', namespace: 'shared-errors' } : { path: './pcsc.cjs', external: true };
-      });
-      b.onResolve({ filter: /^\.\/pcsc\.cjs$/ }, (a) =>
-        a.kind === 'require-call' && a.namespace === 'shared-errors' ? { path: a.path, external: true } : undefined,
-      );
-      b.onLoad({ filter: /.*/, namespace: 'shared-errors' }, () => esmReExport('./pcsc.cjs'));
-    },
-  };
-}
+const sharedErrors = {
+  name: 'shared-errors',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (a) =>
+      join(a.resolveDir, a.path.replace(/\.js$/, '.ts')) === ERRORS
+        ? { path: './pcsc.cjs', external: true }
+        : undefined,
+    );
+  },
+};
 const PCSC_ENTRY = 'pcsc-fast-entry';
 const pcscEntry = {
   name: 'pcsc-entry',
@@ -413,21 +406,9 @@ const pcscEntry = {
 };
 
 rmSync(out, { recursive: true, force: true });
-// The fast path (src/cli/main.ts, src/cli/fast.ts) and the files it loads: CommonJS, one file
-// each, no splitting (measured: a file of 100-300 kB loads faster than the 20-30 chunks splitting
-// cuts it into). CommonJS because a process whose entry (bin/run.js, bin/package.json) and modules
-// are all CommonJS never starts Node's ES module loader: ~5 ms of CPU at every start (bench/README.md).
-// import.meta.url is the file's own URL, as in an ES module.
-const fastCommon = {
-  ...common,
-  format: 'cjs',
-  banner: { js: "const __pcscUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__pcscUrl' },
-  outExtension: { '.js': '.cjs' },
-  splitting: false,
-};
+// The fast path (src/cli/main.ts, src/cli/fast.ts) and the files it loads.
 const fastEntry = await build({
-  ...fastCommon,
+  ...common,
   entryPoints: [
     { in: PCSC_ENTRY, out: 'pcsc' },
     // bin/run.js loads it first on Node.js < 22.1 (src/cli/code-cache.ts): before pcsc.cjs, so no sharedErrors.
@@ -436,28 +417,34 @@ const fastEntry = await build({
   plugins: [pcscEntry, separateFiles(SEPARATE), sideEffectFree],
 });
 const fast = await build({
-  ...fastCommon,
+  ...common,
   entryPoints: Object.entries({ ...SEPARATE, ...OCLIF_FILES }).map(([file, name]) => ({ in: file, out: name })),
-  plugins: [separateFiles(SEPARATE), sharedErrors(), sideEffectFree],
+  plugins: [separateFiles(SEPARATE), sharedErrors, sideEffectFree],
 });
 const fastMeta = {
   inputs: { ...fastEntry.metafile.inputs, ...fast.metafile.inputs },
   outputs: { ...fastEntry.metafile.outputs, ...fast.metafile.outputs },
 };
-// oclif's path: every command, split so that a command loads only what it uses.
+// oclif's path: oclif.cjs (OCLIF_ENTRY_SOURCE), and oclif-import.cjs (OCLIF_IMPORT).
 const result = await build({
   ...common,
-  entryPoints: Object.keys(OCLIF_ENTRIES).map((name) => ({ in: `${OCLIF_ENTRY}:${name}`, out: name })),
+  entryPoints: [
+    { in: OCLIF_ENTRY, out: 'oclif' },
+    { in: `${OCLIF_ENTRY}-import`, out: 'oclif-import' },
+  ],
   plugins: [
     {
       name: 'oclif-entry',
       setup(b) {
-        b.onResolve({ filter: new RegExp(`^${OCLIF_ENTRY}:`) }, (a) => ({
-          path: a.path.slice(OCLIF_ENTRY.length + 1),
+        b.onResolve({ filter: new RegExp(`^${OCLIF_ENTRY}(-import)?$`) }, (a) => ({
+          path: a.path,
           namespace: OCLIF_ENTRY,
         }));
+        b.onResolve({ filter: /^\.\/oclif-import\.cjs$/ }, (a) =>
+          a.kind === 'require-call' ? { path: a.path, external: true } : undefined,
+        );
         b.onLoad({ filter: /.*/, namespace: OCLIF_ENTRY }, (a) => ({
-          contents: OCLIF_ENTRIES[a.path],
+          contents: a.path === OCLIF_ENTRY ? OCLIF_ENTRY_SOURCE : 'module.exports = (url) => import(url);',
           resolveDir: root,
           loader: 'js',
         }));
@@ -468,15 +455,14 @@ const result = await build({
     quietDebug,
     asciiWidth,
     // OCLIF_FILES' modules for a static import too (`proxy --print-systemd` imports the doctor's
-    // index): otherwise the ES build holds a second copy and chunks no file imports.
-    separateFiles({ ...SEPARATE, ...OCLIF_FILES }, { esm: true, statically: OCLIF_FILES }),
-    sharedErrors({ esm: true }),
+    // index): otherwise oclif.cjs holds a second copy.
+    separateFiles({ ...SEPARATE, ...OCLIF_FILES }, { statically: OCLIF_FILES }),
+    sharedErrors,
     sideEffectFree,
-    builtinsByRequire({ perImporter: true }),
   ],
-  splitting: true,
-  chunkNames: 'chunk-[hash]',
 });
+if (readFileSync(join(out, 'oclif.cjs'), 'utf8').includes('import('))
+  throw new Error('dist/bundle/oclif.cjs calls import(): the code cache would pass it over (OCLIF_IMPORT)');
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
 rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
 // LAZY_PACKAGES, each one CommonJS file with all it needs.
@@ -497,10 +483,8 @@ const lazy = await build({
       },
     },
   ],
-  format: 'cjs',
   banner: {},
-  outExtension: { '.js': '.cjs' },
-  splitting: false,
+  define: {},
 });
 if (process.env.PCSC_BUNDLE_META) writeFileSync(process.env.PCSC_BUNDLE_META, JSON.stringify(result.metafile));
 if (process.env.PCSC_FAST_META) writeFileSync(process.env.PCSC_FAST_META, JSON.stringify(fastMeta));

@@ -9,8 +9,8 @@
 //   flag "min", "max"  an integer flag's bounds (fast "integer"), which oclif's manifest leaves out.
 //   command "fast"  true when nothing the fast path does not repeat happens for a flag or an
 //                 argument that is not given (a required flag, an environment variable, a default
-//                 computed at run time, exactlyOne/atLeastOne, an argument's options, default or
-//                 parse) and no flag has aliases; absent: every line of the command goes to oclif.
+//                 computed at run time, exactlyOne/atLeastOne, an argument's default or parse)
+//                 and no flag has aliases; absent: every line of the command goes to oclif.
 //   arg "ignoreStdin"  as the command declares it: without it, oclif reads a missing argument
 //                 from stdin when stdin is not a terminal.
 
@@ -40,9 +40,11 @@ function actsWhenAbsent(flag, cached) {
   return flag.default !== cached.default;
 }
 
-/** Whether the fast path can read an argument as oclif does: any word, kept as typed. */
+/** Whether the fast path can read an argument as oclif does: any word (or one of its `options`), kept as typed. */
 function plainArg(arg) {
-  return !arg.required && !arg.multiple && !arg.options && arg.default === undefined && isAsIs(arg.parse);
+  const options =
+    arg.options === undefined || (Array.isArray(arg.options) && arg.options.every((o) => typeof o === 'string'));
+  return !arg.required && !arg.multiple && options && arg.default === undefined && isAsIs(arg.parse);
 }
 
 /**

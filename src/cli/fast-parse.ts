@@ -35,7 +35,7 @@ export interface ManifestCommand {
   fast?: boolean;
   flags: Record<string, ManifestFlag>;
   /** `ignoreStdin`: added by scripts/manifest-fast.js when the command declares it. */
-  args: Record<string, { ignoreStdin?: boolean }>;
+  args: Record<string, { ignoreStdin?: boolean; options?: string[] }>;
 }
 
 export interface FastParse {
@@ -171,6 +171,8 @@ export function fastParse(cmd: ManifestCommand, argv: readonly string[]): FastPa
 
   const args = Object.values(cmd.args ?? {});
   if (cmd.strict !== false && words.length > args.length) return undefined;
+  // A word that is not one of its argument's options: oclif's error.
+  if (words.some((w, i) => args[i]?.options && !args[i].options.includes(w))) return undefined;
   const readsStdin = args.slice(words.length).some((a) => !a.ignoreStdin);
   const sorted = [...words].sort((a, b) => argv.indexOf(a) - argv.indexOf(b));
   return { flags, words, argv: sorted, json: flags.json === true, readsStdin };

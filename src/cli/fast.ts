@@ -1,11 +1,12 @@
 // The fast path: `pcsc scan` (-r, -c, --wait-card, watch mode), `pcsc apdu HEX…`, `pcsc atr HEX…`,
-// `pcsc --version`, `pcsc doctor ID…` and `pcsc clients` run in loops and pipelines, where
-// start-up is the whole cost. Loading oclif costs more than the work (bench/README.md), so when
-// the command line is one oclif would parse without error, we parse it from oclif's own manifest
-// (./fast-parse.ts: flags, options with values, words) and run the command's body (the same module
-// oclif's command runs, src/cli/<command>/command.ts or src/cli/scan/*-command.ts) without loading
-// oclif. Anything else (help, `--`, an unknown flag, a parse error to report, a flag only oclif
-// reads, oclif's environment variables) returns false and oclif runs the command as always.
+// `pcsc --version`, `pcsc doctor ID…` and `pcsc clients` run in loops and pipelines, `pcsc
+// completion` at every shell start and TAB, where start-up is the whole cost. Loading oclif costs
+// more than the work (bench/README.md), so when the command line is one oclif would parse without
+// error, we parse it from oclif's own manifest (./fast-parse.ts: flags, options with values, words)
+// and run the command's body (the same module oclif's command runs, src/cli/<command>/command.ts
+// or src/cli/scan/*-command.ts) without loading oclif. Anything else (help, `--`, an unknown flag,
+// a parse error to report, a flag only oclif reads, oclif's environment variables) returns false
+// and oclif runs the command as always.
 // test/integration/fast-path.test.ts checks that both paths print the same and exit the same.
 
 import { fstatSync, readFileSync, statSync } from 'node:fs';
@@ -16,10 +17,18 @@ import { fastParse, type FastParse, type ManifestCommand } from './fast-parse.js
 import { Interrupt } from './interrupt.js';
 import { reportFailure } from './report-failure.js';
 
+/** What a body may need of package.json and oclif.manifest.json. */
+interface FastPackage {
+  version: string;
+  bin: string;
+  /** oclif.manifest.json's commands. */
+  commands: Record<string, unknown>;
+}
+
 interface FastCommand {
   /** Whether the fast path runs this parse (else oclif does). */
   takes?(p: FastParse): boolean;
-  run(p: FastParse, io: FastIo, pkg: { version: string; bin: string }): Promise<unknown>;
+  run(p: FastParse, io: FastIo, pkg: FastPackage): Promise<unknown>;
 }
 
 // Each body is, in the bundle, a file of its own, dist/bundle/fast-NAME.cjs, with all it uses (a
@@ -50,6 +59,13 @@ const COMMANDS: Record<string, FastCommand> = {
   },
   clients: {
     run: async (p, io) => (await import('./clients/command.js')).runClients(p.flags, io),
+  },
+  completion: {
+    run: async (p, io, pkg) => {
+      const { runCompletion } = await import('./completion/command.js');
+      // In the order of oclif's config.commands (scripts/manifest.js writes them so).
+      return runCompletion(p.flags, p.words[0], Object.values(pkg.commands) as never, pkg.bin, io);
+    },
   },
 };
 
@@ -141,7 +157,11 @@ export async function runFast(argv: readonly string[], root: URL): Promise<boole
   io.interrupt.install();
   let result: unknown;
   try {
-    result = await fast.run(parse, io, { version: pkg.version, bin: pkg.oclif?.bin ?? 'pcsc' });
+    result = await fast.run(parse, io, {
+      version: pkg.version,
+      bin: pkg.oclif?.bin ?? 'pcsc',
+      commands: manifest.commands,
+    });
   } catch (err) {
     await reportFailure(err, {
       json: parse.json,

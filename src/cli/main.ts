@@ -1,8 +1,7 @@
 // The CLI's entry: bin/run.js → dist/bundle/pcsc.cjs (this file, bundled by scripts/bundle.js).
 // A plain command line of a command people run in loops takes the fast path (src/cli/fast.ts);
 // for everything else main() hands back the arguments for oclif, which bin/run.js loads from
-// dist/bundle/oclif.js (the commands and the hook; ES modules, which this CommonJS file cannot
-// import() without its bundler turning the import into a require()).
+// dist/bundle/oclif.cjs (oclif, the commands and the hook).
 
 import { runFast } from './fast.js';
 

@@ -19,7 +19,7 @@ function newest(dir: string): number {
 export const BUILD_OUTPUTS = [
   'dist/core/index.js',
   'dist/bundle/pcsc.cjs',
-  'dist/bundle/oclif.js',
+  'dist/bundle/oclif.cjs',
   'oclif.manifest.json',
 ];
 

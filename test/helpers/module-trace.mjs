@@ -1,7 +1,7 @@
 // `node --import ./module-trace.mjs`: appends the URL of every file the program loads as an ES
 // module to the file named by $MODULE_TRACE, one a line, and at exit the file URL of every
-// CommonJS module it required (the CLI's entry and fast path are CommonJS; oclif's path is ES
-// modules) (test/integration/fast-path.test.ts).
+// CommonJS module it required (the CLI's entry, its fast path and oclif's are all CommonJS)
+// (test/integration/fast-path.test.ts).
 import { appendFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';

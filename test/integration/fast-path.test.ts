@@ -1,9 +1,10 @@
 // The fast path (src/cli/fast.ts) runs command lines of scan (-r, -c, --wait-card, watch mode), apdu,
-// atr, --version, doctor and clients that oclif would parse without error (flags, options with
-// values, words) without loading oclif. It must be invisible but for speed: each command line here prints the same bytes and exits
-// the same as oclif's path (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and
-// each one did take the fast path (dist/bundle/oclif.js never loaded), while a command line with a
-// parse error, help, an unknown flag or a flag only oclif reads goes to oclif.
+// atr, --version, doctor, clients and completion that oclif would parse without error (flags,
+// options with values, words) without loading oclif. It must be invisible but for speed: each
+// command line here prints the same bytes and exits the same as oclif's path (forced by a PCSC_*
+// variable, which oclif reads), on the real pcscd; and each one did take the fast path
+// (dist/bundle/oclif.cjs never loaded), while a command line with a parse error, help, an unknown
+// flag or a flag only oclif reads goes to oclif.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 let n = 0;
 let lastTrace = '';
-/** Runs pcsc; `oclif`: whether it loaded oclif's entry (dist/bundle/oclif.js). */
+/** Runs pcsc; `oclif`: whether it loaded oclif's entry (dist/bundle/oclif.cjs). */
 async function traced(
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -49,7 +50,7 @@ async function traced(
     // nothing loaded as a module: cannot be, bin/run.js is one
   }
   expect(loaded).toMatch(/\/bin\/run\.js$/m);
-  return { ...r, oclif: /\/dist\/bundle\/oclif\.js$/m.test(loaded) };
+  return { ...r, oclif: /\/dist\/bundle\/oclif\.cjs$/m.test(loaded) };
 }
 
 /**
@@ -295,6 +296,40 @@ describe('a signal while pcscd does not answer', () => {
   });
 });
 
+// `pcsc completion SHELL` runs at every shell start (eval "$(pcsc completion bash)"), and the
+// scripts run `pcsc completion --values readers` at TAB time (src/cli/completion.ts).
+describe('completion on the fast path prints and exits as oclif does', () => {
+  it.each([
+    [['completion', 'bash'], {}],
+    [['completion', 'zsh'], {}],
+    [['completion', 'zsh', '--json'], {}],
+    [['completion'], { SHELL: '/usr/bin/bash' }], // the login shell's
+    [['completion'], { SHELL: '/bin/sh' }], // neither bash nor zsh: usage error
+    [['completion'], {}], // $SHELL not set: usage error
+    [['completion', '--json'], { SHELL: '/bin/sh' }],
+    [['completion', '--values', 'readers'], {}], // what bash's and zsh's scripts ask at TAB time
+    [['completion', '--values=readers', '--json'], {}],
+    [['completion', '--values', 'readers', '--socket', '/nonexistent/pcscd.comm'], {}], // none
+  ] as [string[], NodeJS.ProcessEnv][])('pcsc %j %j', async (args, extra) => {
+    const [fast, slow] = await Promise.all([
+      traced(args, env(extra)),
+      traced(args, env({ ...extra, PCSC_OCLIF: '1' })),
+    ]);
+    expect(slow.oclif).toBe(true);
+    expect(fast.oclif).toBe(false);
+    expect(steady(fast)).toEqual(steady(slow));
+  });
+
+  it('lists the readers pcscd sees, and each script completes with the same command line', async () => {
+    const r = await traced(['completion', '--values', 'readers'], env());
+    expect(r.stdout).toBe('Virtual PCD 00 00\nVirtual PCD 00 01\n');
+    const bash = await traced(['completion', 'bash'], env());
+    expect(bash.stdout).toContain('"${COMP_WORDS[0]}" completion --values "$1"');
+    const zsh = await traced(['completion', 'zsh'], env());
+    expect(zsh.stdout).toContain('completion --values ${@[-1]}');
+  });
+});
+
 describe('what the fast path leaves to oclif', () => {
   it.each([
     [['scan', '-r', '--help']],
@@ -306,7 +341,8 @@ describe('what the fast path leaves to oclif', () => {
     [['apdu', '--', '0084000008']],
     [['atr', '--update', '--timeout', '5']], // an integer: oclif's parse
     [['apdu', '--reader', '-1', '00']], // a value starting with a dash
-    [['completion', 'bash']],
+    [['completion', 'fish']], // not bash or zsh: oclif's usage error
+    [['completion', 'bash', '--help']],
     [['nosuch']],
   ])('pcsc %j', async (args) => {
     const r = await traced(args, env());
@@ -349,7 +385,7 @@ describe('what the fast path leaves to oclif', () => {
       input: 'nosuch.check\n',
     });
     // oclif takes the piped word as the check to run: an unknown one, a usage error.
-    expect(readFileSync(join(dir, 'trace-stdin'), 'utf8')).toMatch(/\/dist\/bundle\/oclif\.js$/m);
+    expect(readFileSync(join(dir, 'trace-stdin'), 'utf8')).toMatch(/\/dist\/bundle\/oclif\.cjs$/m);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nosuch\.check/);
   });
@@ -373,6 +409,11 @@ describe('the fast path is CommonJS from end to end', () => {
       [['apdu', '--reader', '0', '0084000008'], 'fast-apdu'],
       [['doctor', '--category', 'pcscd'], 'fast-doctor'], // stdin checked (node:tty)
       [['clients'], 'fast-clients'],
+      [['completion', 'bash'], 'fast-completion'], // neither oclif nor the doctor's checks, nor the PC/SC client
+      [
+        ['completion', '--values', 'readers'],
+        ['fast-completion', 'fast-completion-values'],
+      ],
     ] as const) {
       expect((await traced([...args], env())).oclif).toBe(false);
       const files = [...new Set(readFileSync(lastTrace, 'utf8').trim().split('\n'))]
@@ -384,7 +425,7 @@ describe('the fast path is CommonJS from end to end', () => {
           'bin/run.js',
           // Node.js < 22.1: our code cache for the .cjs files (src/cli/code-cache.ts); later, Node's own.
           ...(NODE_CACHES ? [] : ['dist/bundle/code-cache.cjs']),
-          `dist/bundle/${body}.cjs`,
+          ...[body].flat().map((b) => `dist/bundle/${b}.cjs`),
           'dist/bundle/pcsc.cjs',
         ].sort(),
       );

@@ -4,7 +4,8 @@
 
 import { PcscdConnection } from '../pcscd/connection.js';
 import { MAX_READERS_CONTEXTS, Size } from '../pcscd/codes.js';
-import { decodeVersion, encodeGetReadersState, encodeVersion } from '../pcscd/messages/simple.js';
+import { readArrayLength } from '../pcscd/array-length.js';
+import { decodeVersion, encodeVersion } from '../pcscd/messages/simple.js';
 import { Session } from '../pcscd/session.js';
 import type { VersionAnswer } from './protocol-model.js';
 
@@ -52,16 +53,19 @@ export async function probeArraySlots(
   });
   try {
     if (s.minor < 4) return undefined;
-    s.conn.write(encodeGetReadersState());
     const size = s.layout.entrySize;
-    // The whole array comes in one write; the stream then goes quiet. Its first entry is awaited
-    // as such, so that the quiet is counted from the reply rather than from the request (which
-    // cost an idle period more: 400 ms per doctor run instead of 200).
-    const first = await s.conn.readOrIdle(size, timeout, opts.signal);
-    if (!first) return undefined;
-    const rest = await s.conn.drainUntilIdle(200, timeout);
-    const bytes = Buffer.concat([first, rest]);
-    return bytes.length >= MAX_READERS_CONTEXTS * size && bytes.length % size === 0 ? bytes.length / size : undefined;
+    const whole = (n: number): boolean => n >= MAX_READERS_CONTEXTS * size && n % size === 0;
+    const bytes = (
+      await readArrayLength(s.conn, {
+        isLength: whole,
+        first: size,
+        sent: s.minor,
+        daemon: s.daemonVersion,
+        timeout,
+        signal: opts.signal,
+      })
+    )?.bytes;
+    return bytes !== undefined && whole(bytes) ? bytes / size : undefined;
   } finally {
     s.close();
   }

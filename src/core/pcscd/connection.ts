@@ -205,18 +205,6 @@ export class PcscdConnection {
     return this.reader.readOrIdle(n, ms, signal);
   }
 
-  /** Waits until no byte has arrived for idleMs, then returns everything received (bounded by maxMs). */
-  async drainUntilIdle(idleMs: number, maxMs: number): Promise<Buffer> {
-    const start = Date.now();
-    let last = -1;
-    while (this.reader.buffered !== last && Date.now() - start < maxMs) {
-      last = this.reader.buffered;
-      await new Promise((r) => setTimeout(r, idleMs));
-      if (this.failure) throw this.failure;
-    }
-    return this.reader.drain();
-  }
-
   /** Marks the connection unusable (pcscd sent what it never sends): every later call gets err. */
   invalidate(err: PcscError): void {
     this.fail(err);

@@ -8,6 +8,7 @@ import {
   HEADER_SIZE,
   LAYOUT_100,
   LAYOUT_128,
+  MAX_READERS_CONTEXTS,
   NEWEST_MINOR,
   OLDEST_MINOR,
   PROTOCOL_MAJOR,
@@ -15,7 +16,8 @@ import {
   type Layout,
 } from './codes.js';
 import { PcscdConnection } from './connection.js';
-import { decodeVersion, encodeGetReadersState, encodeVersion } from './messages/simple.js';
+import { readArrayLength } from './array-length.js';
+import { decodeVersion, encodeVersion } from './messages/simple.js';
 import { getU32 } from './messages/wire.js';
 import { versionStep } from './negotiate.js';
 
@@ -189,25 +191,41 @@ async function negotiate(conn: PcscdConnection, opts: SessionOptions, timeout: n
       continue;
     }
     const daemonVersion = { major: reply.major, minor: reply.minor };
-    const layout = step.minor === 2 ? await probeLayout(conn, opts.legacyNames ?? 'auto') : LAYOUT_128;
+    const layout =
+      step.minor === 2
+        ? await probeLayout(conn, opts.legacyNames ?? 'auto', daemonVersion, { timeout, signal: opts.signal })
+        : LAYOUT_128;
     return { minor: step.minor, layout, daemonVersion };
   }
 }
 
 /**
  * "4:2" covers two layouts (docs/protocol.md#history): 100-byte names on 1.6.5–1.8.3, 128 on 1.8.4–1.8.8. The reader
- * state array tells them apart by its length: 2496 or 2944 bytes, counted once the stream is idle.
+ * state array tells them apart by its length: 2496 or 2944 bytes, up to the reply to the CMD_VERSION sent behind it
+ * (src/core/pcscd/array-length.ts).
  */
-async function probeLayout(conn: PcscdConnection, choice: 'auto' | 100 | 128): Promise<Layout> {
+async function probeLayout(
+  conn: PcscdConnection,
+  choice: 'auto' | 100 | 128,
+  daemon: { major: number; minor: number },
+  wait: { timeout: number; signal: AbortSignal | undefined },
+): Promise<Layout> {
   if (choice === 100) return LAYOUT_100;
   if (choice === 128) return LAYOUT_128;
-  conn.write(encodeGetReadersState());
-  const bytes = await conn.drainUntilIdle(200, 5000);
-  if (bytes.length === 16 * LAYOUT_100.entrySize) return LAYOUT_100;
-  if (bytes.length === 16 * LAYOUT_128.entrySize) return LAYOUT_128;
-  if (bytes.length > 0 && bytes.length % LAYOUT_128.entrySize === 0) return LAYOUT_128;
-  if (bytes.length > 0 && bytes.length % LAYOUT_100.entrySize === 0) return LAYOUT_100;
-  throw new ProtocolError(
-    `cannot tell the 4:2 reader-name layout: CMD_GET_READERS_STATE returned ${bytes.length} bytes`,
-  );
+  const sizes = [LAYOUT_100.entrySize, LAYOUT_128.entrySize];
+  const bytes =
+    (
+      await readArrayLength(conn, {
+        isLength: (n) => sizes.some((e) => n >= MAX_READERS_CONTEXTS * e && n % e === 0),
+        first: LAYOUT_100.entrySize,
+        sent: 2,
+        daemon,
+        ...wait,
+      })
+    )?.bytes ?? 0;
+  if (bytes === 16 * LAYOUT_100.entrySize) return LAYOUT_100;
+  if (bytes === 16 * LAYOUT_128.entrySize) return LAYOUT_128;
+  if (bytes > 0 && bytes % LAYOUT_128.entrySize === 0) return LAYOUT_128;
+  if (bytes > 0 && bytes % LAYOUT_100.entrySize === 0) return LAYOUT_100;
+  throw new ProtocolError(`cannot tell the 4:2 reader-name layout: CMD_GET_READERS_STATE returned ${bytes} bytes`);
 }

@@ -110,8 +110,7 @@ describe('the tarball', () => {
       /^man\/pcsc(-[a-z0-9-]+)?\.1$/,
       /^docs\/[a-z0-9-]+\.md$/,
       /^dist\/core\/.+\.(js|d\.ts)$/,
-      /^dist\/bundle\/(oclif|oclif-[a-z-]+|chunk-[A-Z0-9]+)\.js(\.map)?$/,
-      /^dist\/bundle\/(pcsc|code-cache|fast-[a-z-]+|oclif-[a-z-]+|lazy-[a-z-]+)\.cjs(\.map)?$/,
+      /^dist\/bundle\/(pcsc|code-cache|fast-[a-z-]+|oclif|oclif-[a-z-]+|lazy-[a-z-]+)\.cjs(\.map)?$/,
       /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/,
     ];
     expect(packed.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
@@ -127,7 +126,7 @@ describe('the tarball', () => {
       'dist/core/index.d.ts',
       'dist/bundle/pcsc.cjs',
       'dist/bundle/pcsc.cjs.map',
-      'dist/bundle/oclif.js',
+      'dist/bundle/oclif.cjs',
       'dist/bundle/THIRD-PARTY-LICENSES.txt',
     ])
       expect(packed).toContain(p);
@@ -153,16 +152,11 @@ describe('the tarball', () => {
       if (reached.has(file)) return;
       reached.add(file);
       const text = readFileSync(join(ROOT, file), 'utf8');
-      // esbuild writes its chunk imports as `from"./chunk-….js"` and `import("./chunk-….js")`; oclif's
-      // lazy packages are `__require("./lazy-….cjs")` (scripts/bundle.js).
-      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*|require\()"\.\/([^"]+\.c?js)"/g))
-        visit(`dist/bundle/${m[1]}`);
+      // Every file requires the others as `require("./….cjs")` (scripts/bundle.js).
+      for (const m of text.matchAll(/\brequire\("\.\/([^"]+\.cjs)"\)/g)) visit(`dist/bundle/${m[1]}`);
     };
-    // The entries: bin/run.js's, oclif's, its commands', and the fast path's command bodies (loaded by name).
-    for (const f of bundle.filter((p) =>
-      /^dist\/bundle\/(pcsc|code-cache|oclif|oclif-commands|fast-[a-z-]+)\.c?js$/.test(p),
-    ))
-      visit(f);
+    // The entries: bin/run.js's, oclif's and the fast path's command bodies (loaded by name).
+    for (const f of bundle.filter((p) => /^dist\/bundle\/(pcsc|code-cache|oclif|fast-[a-z-]+)\.cjs$/.test(p))) visit(f);
     expect(reached.size).toBeGreaterThan(8);
     expect(bundle.filter((f) => !reached.has(f))).toEqual([]);
     for (const f of bundle) expect(packed).toContain(`${f}.map`);

@@ -12,6 +12,7 @@ import { fastParse, type FastParse, type ManifestCommand } from '../../../src/cl
 import Apdu from '../../../src/commands/apdu.js';
 import Atr from '../../../src/commands/atr.js';
 import Clients from '../../../src/commands/clients.js';
+import Completion from '../../../src/commands/completion.js';
 import Doctor from '../../../src/commands/doctor.js';
 import Scan from '../../../src/commands/scan.js';
 import Version from '../../../src/commands/version.js';
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, CommandClass> = {
   apdu: Apdu,
   atr: Atr,
   clients: Clients,
+  completion: Completion,
   doctor: Doctor,
   scan: Scan,
   version: Version,
@@ -178,6 +180,14 @@ describe('fastParse agrees with oclif', () => {
     ['clients', ['--socket'], 'error'],
     ['clients', ['x'], 'error'],
     ['version', ['--verbose', '--socket', '/tmp/x.comm'], 'fast'],
+    ['completion', ['bash'], 'fast'],
+    ['completion', ['zsh', '--json'], 'fast'],
+    ['completion', [], 'fast'], // the shell from $SHELL
+    ['completion', ['--values', 'readers'], 'fast'],
+    ['completion', ['--values=readers', '--socket', '/tmp/x.comm'], 'fast'],
+    ['completion', ['fish'], 'error'], // not one of the argument's options
+    ['completion', ['bash', 'zsh'], 'error'],
+    ['completion', ['--values', 'nosuch'], 'error'],
   ] as const)('pcsc %s %j: %s', async (id, argv, expected) => {
     const [mine, theirs] = [fast(id, argv), await oclif(id, argv)];
     if (expected === 'fast') {

@@ -5,7 +5,7 @@ import { hex32, Scard } from '../../errors.js';
 import { compareVersions } from '../../drivers/bundles.js';
 import { clientLine, predict, protocolOf, type Prediction, type VersionAnswer } from '../protocol-model.js';
 import { installCommand, osInfo } from '../../system/os.js';
-import { pcscdBinary, type PcscdBinary } from '../../system/pcscd-info.js';
+import { pcscdBinary, pcscdVersion, type PcscdBinary } from '../../system/pcscd-info.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { detectMachine } from '../../system/service.js';
 import { bridgeFix, type BridgeInput } from '../bridge.js';
@@ -169,11 +169,11 @@ export const libpcscliteVersion: DoctorCheck = {
     const only = rows[0] as LibraryRow;
     if (!only.version && !only.atLeast)
       return result('pass', `libpcsclite at ${only.path} (version unknown)`, { details, data });
-    const pcscd = await pcscdBinary(probe);
-    const mismatch = only.version && pcscd.version && compareVersions(only.version, pcscd.version) !== 0;
+    const pcscd = await pcscdVersion(probe);
+    const mismatch = only.version && pcscd && compareVersions(only.version, pcscd) !== 0;
     return result(
       'pass',
-      `libpcsclite ${only.version ?? `${only.atLeast} or later`} works with pcscd (${daemon})${mismatch ? ` although pcscd is ${pcscd.version}` : ''}`,
+      `libpcsclite ${only.version ?? `${only.atLeast} or later`} works with pcscd (${daemon})${mismatch ? ` although pcscd is ${pcscd}` : ''}`,
       { details, data },
     );
   },

@@ -4,10 +4,9 @@
 import { hex32, PcscError, Scard, scardName } from '../../errors.js';
 import { PcscdConnection } from '../../pcscd/connection.js';
 import { PcscdContext } from '../../pcscd/context.js';
-import { probeVersions } from '../pcscd-versions.js';
 import { broken, CLIENT_LINES, predict, protocolOf, type VersionAnswer } from '../protocol-model.js';
 import { DEFAULT_SOCKET, LEGACY_SOCKET, type SocketChoice } from '../../pcscd/socket-path.js';
-import { pcscdBinary } from '../../system/pcscd-info.js';
+import { pcscdProgram, pcscdVersion } from '../../system/pcscd-info.js';
 import type { ReaderLink } from '../../udev/reader-link.js';
 import { readerLinks } from '../reader-links.js';
 import {
@@ -24,7 +23,7 @@ import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor } from './client.js';
 import { busyReport, busyWho } from './holders.js';
-import { daemonSlots, fix, octal, result, socketPath } from './util.js';
+import { daemonAnswers, daemonSlots, fix, octal, result, socketPath } from './util.js';
 
 /** The socket as this process reaches it (under the probe's root for fixture trees). */
 async function hostSocket(ctx: DoctorContext): Promise<SocketChoice & { host: string }> {
@@ -177,10 +176,10 @@ export const pcscdProtocol: DoctorCheck = {
     const s = await hostSocket(ctx);
     let answers: VersionAnswer[];
     try {
-      answers = await probeVersions(s.host, { signal: ctx.signal });
+      answers = await daemonAnswers(ctx, s.host);
     } catch (e) {
       const closed = e instanceof PcscError && (e.code === Scard.W_SECURITY_VIOLATION || e.code === Scard.F_COMM_ERROR);
-      if (closed && (await pcscdBinary(ctx.probe)).features.includes('polkit')) {
+      if (closed && (await pcscdProgram(ctx.probe)).features.includes('polkit')) {
         // pcscd asks polkit (access_pcsc) as soon as a client connects and hangs up on a refusal.
         return result('fail', 'pcscd hangs up before answering: polkit refuses you access_pcsc ("Access denied")', {
           details: [
@@ -239,7 +238,9 @@ export const pcscdProtocol: DoctorCheck = {
         (p) => `libpcsclite ${p.line.range} (4:${p.line.minor}): ${OUTCOME_TEXT[p.outcome]} — ${p.why}`,
       ),
     ];
-    const installed = (await pcscdBinary(ctx.probe)).version;
+    // `pcscd --version` alone: the package manager is asked only when that names no release, and
+    // `pcscd --help` is not needed here (doctor pcscd.protocol, pcscd.readers start neither).
+    const installed = await pcscdVersion(ctx.probe);
     const expected = installed ? protocolOf(installed) : undefined;
     if (ourError) {
       const denied = ourError.code === Scard.W_SECURITY_VIOLATION;

@@ -5,7 +5,6 @@
 // the host-side commands; a missing socket gets the exact permission or `-v` flag.
 
 import { PcscdConnection } from '../../pcscd/connection.js';
-import { probeVersions } from '../pcscd-versions.js';
 import { daemonReleases, type VersionAnswer } from '../protocol-model.js';
 import { describeLibrary, describeRelease, findClientLibraries } from '../libpcsclite.js';
 import {
@@ -21,7 +20,7 @@ import type { Fix } from '../../engine/types.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 import { bridgeFor, predictLibrary, type LibraryRow } from './client.js';
 import { ruleFor, writeRuleCommand } from './polkit.js';
-import { daemonSlots, fix, result, SCAN_TIMEOUT_MS, socketPath } from './util.js';
+import { daemonAnswers, daemonSlots, fix, result, SCAN_TIMEOUT_MS, socketPath } from './util.js';
 
 type SocketState = 'missing' | 'not-a-socket' | 'stale' | 'denied' | 'refused' | 'answers';
 
@@ -39,24 +38,17 @@ async function look(ctx: DoctorContext): Promise<Seen> {
   const st = await ctx.probe.stat(path);
   if (!st) return { path, state: 'missing', origin };
   if (!st.isSocket) return { path, state: 'not-a-socket', origin };
-  const known = ctx.facts.get('pcscd.answers');
-  if (known) return { path, state: 'answers', answers: known, origin };
+  // The answers pcscd.protocol asks for too (one probe per run); only when there are none does a
+  // bare connection tell why.
+  const answers = await daemonAnswers(ctx, ctx.probe.path(path)).catch(() => undefined);
+  if (answers) return { path, state: 'answers', answers, origin };
   try {
     (await PcscdConnection.open(ctx.probe.path(path), 2000)).close();
   } catch (e) {
     const code = ((e as { cause?: NodeJS.ErrnoException }).cause as NodeJS.ErrnoException | undefined)?.code;
     return { path, state: code === 'ECONNREFUSED' ? 'stale' : code === 'EACCES' ? 'denied' : 'refused', origin };
   }
-  try {
-    return {
-      path,
-      state: 'answers',
-      answers: await probeVersions(ctx.probe.path(path), { signal: ctx.signal }),
-      origin,
-    };
-  } catch {
-    return { path, state: 'refused', origin };
-  }
+  return { path, state: 'refused', origin };
 }
 
 /** The library the sandboxed program loads: the one it carries, else the sandbox's system one. */

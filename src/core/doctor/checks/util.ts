@@ -2,7 +2,8 @@
 // fixes come from src/core/system/service.ts.
 
 import type { SocketChoice } from '../../pcscd/socket-path.js';
-import { probeArraySlots } from '../pcscd-versions.js';
+import { probeArraySlots, probeVersions } from '../pcscd-versions.js';
+import type { VersionAnswer } from '../protocol-model.js';
 import { pcscdSocket } from '../../system/pcscd-info.js';
 import type { CheckResult, Fix } from '../../engine/types.js';
 import type { DoctorContext } from '../types.js';
@@ -62,6 +63,25 @@ export function daemonSlots(ctx: DoctorContext, path: string): Promise<number | 
         return n;
       });
     measuring.set(ctx.facts, pending);
+  }
+  return pending;
+}
+
+/** `probeVersions` under way or done, by the run's fact store, then by socket. */
+const asking = new WeakMap<object, Map<string, Promise<VersionAnswer[]>>>();
+
+/**
+ * The daemon's answer to each CMD_VERSION at `path` (`probeVersions`), asked once per run: pcscd.protocol
+ * and sandbox, which run side by side, share it (five connections, and five "protocol mismatch" lines in
+ * pcscd's log, instead of ten). Rejects as probeVersions does.
+ */
+export function daemonAnswers(ctx: DoctorContext, path: string): Promise<VersionAnswer[]> {
+  let byPath = asking.get(ctx.facts);
+  if (!byPath) asking.set(ctx.facts, (byPath = new Map()));
+  let pending = byPath.get(path);
+  if (!pending) {
+    pending = probeVersions(path, { signal: ctx.signal });
+    byPath.set(path, pending);
   }
   return pending;
 }
