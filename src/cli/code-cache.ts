@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join, sep } from 'node:path';
 import * as vm from 'node:vm';
-import { userCacheDir } from '../core/user-cache.js';
+import { userCacheDir } from '../core/internal.js';
 
 type Compile = (this: Module, content: string, filename: string) => unknown;
 interface ModuleInternals {

@@ -14,7 +14,10 @@ const SRC = join(ROOT, 'src');
  * it may import files of its own layer and of lower ones.
  */
 const LAYERS: { name: string; prefixes: string[] }[] = [
-  { name: 'bytes, errors, user files', prefixes: ['core/bytes/', 'core/errors.ts', 'core/user-file.ts'] },
+  {
+    name: 'bytes, errors, user files, the user cache',
+    prefixes: ['core/bytes/', 'core/errors.ts', 'core/user-file.ts', 'core/user-cache.ts'],
+  },
   { name: 'scard (the PC/SC interface both backends implement)', prefixes: ['core/scard/'] },
   { name: 'pcscd, ccid, card', prefixes: ['core/pcscd/', 'core/ccid/', 'core/card/'] },
   { name: 'pcsc (the API: backends, the monitor), script', prefixes: ['core/pcsc/', 'core/script/'] },
