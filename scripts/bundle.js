@@ -142,6 +142,8 @@ const SEPARATE = {
   'src/cli/completion/command.ts': 'fast-completion',
   // The reader names the completion scripts ask for at TAB time: the PC/SC client, which printing a script does not load.
   'src/cli/completion/values.ts': 'fast-completion-values',
+  'src/cli/udev-check/command.ts': 'fast-udev-check',
+  'src/cli/ssh-check/command.ts': 'fast-ssh-check',
   'src/cli/service-hint.ts': 'fast-service-hint',
   'src/cli/busy-hint.ts': 'fast-busy-hint',
   'src/cli/version/daemon.ts': 'fast-version-daemon',

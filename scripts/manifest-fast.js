@@ -40,11 +40,15 @@ function actsWhenAbsent(flag, cached) {
   return flag.default !== cached.default;
 }
 
-/** Whether the fast path can read an argument as oclif does: any word (or one of its `options`), kept as typed. */
+/**
+ * Whether the fast path can read an argument as oclif does: any word (or one of its `options`), kept
+ * as typed. A required one too: the manifest says so, and a line without it goes to oclif
+ * (fastParse), which reports it.
+ */
 function plainArg(arg) {
   const options =
     arg.options === undefined || (Array.isArray(arg.options) && arg.options.every((o) => typeof o === 'string'));
-  return !arg.required && !arg.multiple && options && arg.default === undefined && isAsIs(arg.parse);
+  return !arg.multiple && options && arg.default === undefined && isAsIs(arg.parse);
 }
 
 /**

@@ -4,9 +4,10 @@
 // parses it. It follows node_modules/@oclif/core/lib/parser/parse.js and validate.js:
 // `--name value`, `--name=value`, `-c value`, `-cvalue`, `-c=value`, booleans grouped (`-rn`) and
 // negated (`--no-name`), `options` lists, integers, `multiple` flags (which take every word after
-// them until the next flag, as oclif's do), defaults, exclusive flags and dependsOn. scripts/manifest-fast.js
-// adds what the manifest lacks: how each flag's value is read, and whether the command's flags and
-// arguments do anything when not given. test/unit/cli/fast-parse.test.ts compares it with oclif's parser.
+// them until the next flag, as oclif's do), defaults, exclusive flags and dependsOn; a line without
+// a required argument goes to oclif. scripts/manifest-fast.js adds what the manifest lacks: how each
+// flag's value is read, and whether the command's flags and arguments do anything when not given.
+// test/unit/cli/fast-parse.test.ts compares it with oclif's parser.
 
 import { checkReaderSpec } from '../core/internal.js';
 
@@ -35,7 +36,7 @@ export interface ManifestCommand {
   fast?: boolean;
   flags: Record<string, ManifestFlag>;
   /** `ignoreStdin`: added by scripts/manifest-fast.js when the command declares it. */
-  args: Record<string, { ignoreStdin?: boolean; options?: string[] }>;
+  args: Record<string, { required?: boolean; ignoreStdin?: boolean; options?: string[] }>;
 }
 
 export interface FastParse {
@@ -173,6 +174,8 @@ export function fastParse(cmd: ManifestCommand, argv: readonly string[]): FastPa
   if (cmd.strict !== false && words.length > args.length) return undefined;
   // A word that is not one of its argument's options: oclif's error.
   if (words.some((w, i) => args[i]?.options && !args[i].options.includes(w))) return undefined;
+  // A required argument not given: oclif's (it reads stdin for it, then reports it missing).
+  if (args.slice(words.length).some((a) => a.required)) return undefined;
   const readsStdin = args.slice(words.length).some((a) => !a.ignoreStdin);
   const sorted = [...words].sort((a, b) => argv.indexOf(a) - argv.indexOf(b));
   return { flags, words, argv: sorted, json: flags.json === true, readsStdin };

@@ -1,12 +1,12 @@
 // The fast path: `pcsc scan` (-r, -c, --wait-card, watch mode), `pcsc apdu HEX…`, `pcsc atr HEX…`,
-// `pcsc --version`, `pcsc doctor ID…` and `pcsc clients` run in loops and pipelines, `pcsc
-// completion` at every shell start and TAB, where start-up is the whole cost. Loading oclif costs
-// more than the work (bench/README.md), so when the command line is one oclif would parse without
-// error, we parse it from oclif's own manifest (./fast-parse.ts: flags, options with values, words)
-// and run the command's body (the same module oclif's command runs, src/cli/<command>/command.ts
-// or src/cli/scan/*-command.ts) without loading oclif. Anything else (help, `--`, an unknown flag,
-// a parse error to report, a flag only oclif reads, oclif's environment variables) returns false
-// and oclif runs the command as always.
+// `pcsc --version`, `pcsc doctor ID…`, `pcsc clients`, `pcsc udev-check` and `pcsc ssh-check
+// PROVIDER` run in loops and pipelines, `pcsc completion` at every shell start and TAB, where
+// start-up is the whole cost. Loading oclif costs more than the work (bench/README.md), so when the
+// command line is one oclif would parse without error, we parse it from oclif's own manifest
+// (./fast-parse.ts: flags, options with values, words) and run the command's body (the same module
+// oclif's command runs, src/cli/<command>/command.ts or src/cli/scan/*-command.ts) without loading
+// oclif. Anything else (help, `--`, an unknown flag, a parse error to report, a flag only oclif
+// reads, oclif's environment variables) returns false and oclif runs the command as always.
 // test/integration/fast-path.test.ts checks that both paths print the same and exit the same.
 
 import { fstatSync, readFileSync, statSync } from 'node:fs';
@@ -66,6 +66,14 @@ const COMMANDS: Record<string, FastCommand> = {
       // In the order of oclif's config.commands (scripts/manifest.js writes them so).
       return runCompletion(p.flags, p.words[0], Object.values(pkg.commands) as never, pkg.bin, io);
     },
+  },
+  'udev-check': {
+    run: async (p, io) => (await import('./udev-check/command.js')).runUdevCheckCommand(p.flags, io),
+  },
+  'ssh-check': {
+    // The provider: a required argument, given (fastParse leaves a missing one to oclif).
+    run: async (p, io) =>
+      (await import('./ssh-check/command.js')).runSshCheckCommand(p.words[0] as string, p.flags, io),
   },
 };
 

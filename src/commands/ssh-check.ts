@@ -2,7 +2,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
-import { ExitCode } from '../cli/exit-codes.js';
 import type { SshCheckResult } from '../core/ssh/index.js';
 
 export default class SshCheck extends BaseCommand {
@@ -49,27 +48,7 @@ export default class SshCheck extends BaseCommand {
 
   async run(): Promise<SshCheckResult> {
     const { args, flags } = await this.parse(SshCheck);
-    const { runSshCheck } = await import('../core/ssh/index.js');
-    // '' would resolve to the working directory, and ssh-add -s '' is no provider either.
-    if (args.provider.trim() === '') {
-      const { UsageError } = await import('../core/index.js');
-      throw new UsageError(
-        'give the provider path, as you would to ssh-add -s (e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so)',
-      );
-    }
-    const result = await runSshCheck({
-      provider: args.provider,
-      allowedProviders: flags['allowed-providers'],
-      signal: this.signal,
-    });
-    if (!this.jsonEnabled()) {
-      const [{ renderSshCheck }, { makeStyle }] = await Promise.all([
-        import('../cli/render/ssh-check.js'),
-        import('../cli/style.js'),
-      ]);
-      for (const line of renderSshCheck(result, await makeStyle())) this.log(line);
-    }
-    if (!result.accepted) process.exitCode = ExitCode.CHECK_FAILED;
-    return result;
+    const { runSshCheckCommand } = await import('../cli/ssh-check/command.js');
+    return runSshCheckCommand(args.provider, flags, this);
   }
 }

@@ -1,8 +1,6 @@
 // `pcsc udev-check`: each USB reader's device node and the udev lines that set it; prints or writes a rule.
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import { termSafe } from '../cli/escape.js';
 import { socketFlag } from '../cli/flags.js';
 import type { UdevCheckResult } from '../core/doctor/index.js';
 
@@ -50,39 +48,7 @@ Exit status: 0 when no check failed, 1 when one did. Nothing is written unless -
 
   async run(): Promise<UdevCheckResult> {
     const { flags } = await this.parse(UdevCheck);
-    const { runUdevCheck } = await import('../core/doctor/index.js');
-    const r = await runUdevCheck({
-      socket: flags.socket,
-      root: flags.root,
-      rule: flags['print-rule'],
-      write: flags.write,
-      force: flags.force,
-      signal: this.signal,
-    });
-    if (!this.jsonEnabled()) {
-      const { makeStyle } = await import('../cli/style.js');
-      const render = await import('../cli/render/doctor.js');
-      const style = await makeStyle();
-      if (flags['print-rule'] && !flags.write) {
-        this.log(
-          r.rule ??
-            (r.readers.length === 0
-              ? '# No USB smart card reader is plugged in: nothing to write a rule for.'
-              : '# Every reader already has a rule giving it to group pcscd.'),
-        );
-        return r;
-      }
-      for (const l of render.renderReaders(r.readers, style, r.pcscdReaders)) this.log(l);
-      for (const l of render.renderReport(r, { style, verbose: flags.verbose, all: true }).slice(1)) this.log(l);
-      if (r.written) this.log(`Wrote ${termSafe(r.written)}. Apply it: ${(r.apply ?? []).join(' && ')}`);
-      else if (flags.write)
-        this.log(
-          r.readers.length === 0
-            ? 'Nothing written: no USB smart card reader is plugged in.'
-            : 'Nothing written: every reader already has a rule giving it to group pcscd.',
-        );
-    }
-    if (!r.ok) process.exitCode = ExitCode.CHECK_FAILED;
-    return r;
+    const { runUdevCheckCommand } = await import('../cli/udev-check/command.js');
+    return runUdevCheckCommand(flags, this);
   }
 }

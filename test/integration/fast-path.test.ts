@@ -1,10 +1,10 @@
-// The fast path (src/cli/fast.ts) runs command lines of scan (-r, -c, --wait-card, watch mode), apdu,
-// atr, --version, doctor, clients and completion that oclif would parse without error (flags,
-// options with values, words) without loading oclif. It must be invisible but for speed: each
-// command line here prints the same bytes and exits the same as oclif's path (forced by a PCSC_*
-// variable, which oclif reads), on the real pcscd; and each one did take the fast path
-// (dist/bundle/oclif.cjs never loaded), while a command line with a parse error, help, an unknown
-// flag or a flag only oclif reads goes to oclif.
+// The fast path (src/cli/fast.ts) runs command lines of scan (-r, -c, --wait-card, watch mode),
+// apdu, atr, --version, doctor, clients, completion, udev-check and ssh-check that oclif would parse
+// without error (flags, options with values, words) without loading oclif. It must be invisible but
+// for speed: each command line here prints the same bytes and exits the same as oclif's path
+// (forced by a PCSC_* variable, which oclif reads), on the real pcscd; and each one did take the
+// fast path (dist/bundle/oclif.cjs never loaded), while a command line with a parse error, help, an
+// unknown flag or a flag only oclif reads goes to oclif.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,6 +169,20 @@ describe('the fast path prints and exits as oclif does', () => {
     [['clients']],
     [['clients', '--json']],
     [['clients', '--socket', '/nonexistent/pcscd.comm']], // nothing listens: exit 3
+    [['udev-check']],
+    [['udev-check', '--json']],
+    [['udev-check', '--socket', '/nonexistent/pcscd.comm']], // -v would print durations
+    [['udev-check', '--print-rule']],
+    [['udev-check', '--print-rule', '--json']],
+    [['udev-check', '--write', '/nonexistent/x.rules']], // not in a rules directory: usage error, exit 2
+    [['udev-check', '--write=/nonexistent/x.txt', '--force', '--json']], // not *.rules: the JSON error
+    // No SSH_AUTH_SOCK here: judged against the agent's built-in list.
+    [['ssh-check', process.execPath]], // an executable, no PKCS#11 library: exit 1
+    [['ssh-check', process.execPath, '--json']],
+    [['ssh-check', '-P', '/opt/*', '/nonexistent/p11.so']],
+    [['ssh-check', '--allowed-providers=/usr/lib*/*', 'relative/p11.so', '--json']],
+    [['ssh-check', ' ']], // no provider: usage error, exit 2
+    [['ssh-check', '', '--json']],
   ])('pcsc %j', async (args) => {
     const [fast, slow] = await Promise.all([traced(args, env()), traced(args, env({ PCSC_OCLIF: '1' }))]);
     expect(slow.oclif).toBe(true);
@@ -371,6 +385,12 @@ describe('what the fast path leaves to oclif', () => {
     [['doctor', '--category']],
     [['clients', '--socket']],
     [['clients', 'extra']],
+    [['udev-check', '--force']], // depends on --write
+    [['udev-check', '--write']],
+    [['ssh-check']], // the provider is required
+    [['ssh-check', '--json']],
+    [['ssh-check', 'a.so', 'b.so']],
+    [['ssh-check', 'a.so', '-P']],
   ])('pcsc %j: the same error', async (args) => {
     const [fast, slow] = await Promise.all([traced(args, env()), traced(args, env({ PCSC_OCLIF: '1' }))]);
     expect(fast.oclif).toBe(true);
@@ -414,6 +434,8 @@ describe('the fast path is CommonJS from end to end', () => {
         ['completion', '--values', 'readers'],
         ['fast-completion', 'fast-completion-values'],
       ],
+      [['udev-check'], 'fast-udev-check'],
+      [['ssh-check', '/nonexistent/p11.so'], 'fast-ssh-check'],
     ] as const) {
       expect((await traced([...args], env())).oclif).toBe(false);
       const files = [...new Set(readFileSync(lastTrace, 'utf8').trim().split('\n'))]

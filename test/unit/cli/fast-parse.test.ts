@@ -15,6 +15,7 @@ import Clients from '../../../src/commands/clients.js';
 import Completion from '../../../src/commands/completion.js';
 import Doctor from '../../../src/commands/doctor.js';
 import Scan from '../../../src/commands/scan.js';
+import SshCheck from '../../../src/commands/ssh-check.js';
 import Version from '../../../src/commands/version.js';
 
 type CommandClass = typeof Command & { '--'?: boolean };
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, CommandClass> = {
   completion: Completion,
   doctor: Doctor,
   scan: Scan,
+  'ssh-check': SshCheck,
   version: Version,
 };
 const manifest: Record<string, ManifestCommand> = {};
@@ -188,6 +190,14 @@ describe('fastParse agrees with oclif', () => {
     ['completion', ['fish'], 'error'], // not one of the argument's options
     ['completion', ['bash', 'zsh'], 'error'],
     ['completion', ['--values', 'nosuch'], 'error'],
+    ['ssh-check', ['/usr/lib/p11.so'], 'fast'],
+    ['ssh-check', ['-P', '/usr/lib*/*', 'p11.so', '--json'], 'fast'],
+    ['ssh-check', ['--allowed-providers=/opt/*', ''], 'fast'], // an empty word is the argument
+    ['ssh-check', [], 'error'], // the required argument missing: oclif reads stdin, then reports it
+    ['ssh-check', ['--json'], 'error'],
+    ['ssh-check', ['a.so', 'b.so'], 'error'],
+    ['ssh-check', ['-P', 'a.so'], 'error'],
+    ['ssh-check', ['--', '-x.so'], 'oclif'],
   ] as const)('pcsc %s %j: %s', async (id, argv, expected) => {
     const [mine, theirs] = [fast(id, argv), await oclif(id, argv)];
     if (expected === 'fast') {
@@ -222,6 +232,7 @@ describe('fastParse agrees with oclif', () => {
     doctor: ['--category', 'a', 'b', '--category=b', '-v', '--list', '--socket', '-', '--json', '--root', '-x'],
     atr: ['--update', '--url', 'u', '--reader', '1', '--timeout', '3B', '--list', '-', '--json', '--reader='],
     clients: ['--socket', '/s', '--socket=/t', '--json', 'x', '-s', ''],
+    'ssh-check': ['p.so', '-P', '/l', '--allowed-providers=/m', '--json', '', '-', '-x'],
   };
   it.each(Object.entries(POOLS))('pcsc %s: every line of up to 3 words from %j', async (id, pool) => {
     const lines: string[][] = [[]];
@@ -247,6 +258,9 @@ describe('fastParse leaves to oclif', () => {
     expect(fast('doctor', ['pcscd.socket'])?.readsStdin).toBe(false);
     expect(fast('apdu', ['--reader', '0'])?.readsStdin).toBe(false);
     expect(fast('atr', [])?.readsStdin).toBe(false);
+    // ssh-check's provider is required: a line without it is oclif's whatever stdin holds.
+    expect(fast('ssh-check', ['--json'])).toBeUndefined();
+    expect(fast('ssh-check', ['p.so'])?.readsStdin).toBe(false);
   });
 
   it('a command or a flag the manifest does not mark as the fast path reads it', () => {
