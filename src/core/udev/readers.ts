@@ -62,7 +62,10 @@ export function rulesFiles(probe: SystemProbe): Promise<RulesFile[]> {
 
 export function usbReaders(probe: SystemProbe): Promise<UsbReader[]> {
   return memo(probe, 'usb-readers', async () => {
-    const [devs, bundles] = await Promise.all([listUsbDevices(probe), driverBundles(probe)]);
+    const devs = await listUsbDevices(probe);
+    // The drivers' reader lists (libccid's Info.plist: ~5 ms to parse) only to match a device.
+    if (devs.length === 0) return [];
+    const bundles = await driverBundles(probe);
     const out: UsbReader[] = [];
     for (const dev of devs) {
       const ccid = dev.interfaces.some(isCcidInterface);
