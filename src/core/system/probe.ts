@@ -41,6 +41,13 @@ export function createProbe(opts: ProbeOptions = {}, overrides: Partial<SystemPr
     const abs = posix.normalize(isAbsolute(p) ? p : '/' + p);
     return live ? abs : join(root, abs);
   };
+  // Each program name looked up along PATH once per probe.
+  const found = new Map<string, Promise<boolean>>();
+  const mayExist = (cmd: string): Promise<boolean> => {
+    let p = found.get(cmd);
+    if (!p) found.set(cmd, (p = onPath(cmd, process.env.PATH)));
+    return p;
+  };
   const probe: SystemProbe = {
     root,
     platform: opts.platform ?? currentPlatform(),
@@ -85,7 +92,8 @@ export function createProbe(opts: ProbeOptions = {}, overrides: Partial<SystemPr
       );
     },
     run: live
-      ? (cmd, args, o) => runProgram(cmd, args, o?.timeoutMs ?? 5000, opts.maxOutput ?? 1 << 20)
+      ? async (cmd, args, o) =>
+          (await mayExist(cmd)) ? runProgram(cmd, args, o?.timeoutMs ?? 5000, opts.maxOutput ?? 1 << 20) : null
       : async () => null,
     processes: () => listProcesses(probe),
   };
@@ -164,6 +172,28 @@ function toProbeStat(s: Stats): ProbeStat {
   };
   if (s.isCharacterDevice() || s.isBlockDevice()) out.rdev = splitDev(s.rdev);
   return out;
+}
+
+/**
+ * Whether execvp(3), searching `path` as a program is run, could find `cmd`: false only when no
+ * directory of it holds anything by that name (every stat fails with ENOENT or ENOTDIR), when the
+ * run would end in ENOENT, which runProgram answers with null. Such a program is not spawned: a
+ * fork, and an execve tried in every directory of PATH, for nothing. A name with a slash, no PATH or
+ * one naming the working directory (an empty entry): true, and the run decides, as before. The
+ * name is joined to each directory as execvp joins it ("DIR/NAME", not normalized).
+ */
+function onPath(cmd: string, path: string | undefined): Promise<boolean> {
+  if (cmd.includes('/') || path === undefined) return Promise.resolve(true);
+  const dirs = path.split(':');
+  if (dirs.some((d) => d === '')) return Promise.resolve(true);
+  return Promise.all(
+    dirs.map(
+      (d) =>
+        new Promise<boolean>((resolve) =>
+          stat(`${d}/${cmd}`, (e) => resolve(!e || (e.code !== 'ENOENT' && e.code !== 'ENOTDIR'))),
+        ),
+    ),
+  ).then((hits) => hits.includes(true));
 }
 
 function runProgram(cmd: string, args: string[], timeoutMs: number, maxBuffer: number): Promise<RunResult | null> {

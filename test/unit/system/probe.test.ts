@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,22 @@ describe('SystemProbe on the live system', () => {
     const bad = await probe.run(process.execPath, ['-e', 'process.exit(3)']);
     expect(bad?.code).toBe(3);
     expect(await probe.run('/nonexistent/program', [])).toBeNull();
+  });
+  it('finds a program by name along PATH, past entries that hold nothing or are no directory; one found nowhere is null', async () => {
+    const bin = join(root, 'bin-on-path');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'pcsc-probe-program'), '#!/bin/sh\necho "found $1"\n');
+    chmodSync(join(bin, 'pcsc-probe-program'), 0o755);
+    const saved = process.env.PATH;
+    process.env.PATH = [join(root, 'nosuch'), join(root, 'etc', 'group'), bin, '/usr/bin', '/bin'].join(':');
+    try {
+      const live = createProbe();
+      expect(await live.run('pcsc-probe-program', ['x'])).toEqual({ code: 0, stdout: 'found x\n', stderr: '' });
+      expect(await live.run('pcsc-probe-program', ['y'])).toEqual({ code: 0, stdout: 'found y\n', stderr: '' });
+      expect(await live.run('pcsc-no-such-program', [])).toBeNull();
+    } finally {
+      process.env.PATH = saved;
+    }
   });
   it('stops a program that overruns its time', async () => {
     const r = await probe.run(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { timeoutMs: 100 });
