@@ -4,7 +4,7 @@
 import { createFacts, runChecks } from '../engine/engine.js';
 import type { CheckReport, CheckStatus } from '../engine/types.js';
 import { createProbe } from '../system/probe.js';
-import { detectMachine } from '../system/service.js';
+import { detectMachineByPaths } from '../system/service.js';
 import type { SystemProbe } from '../system/types.js';
 import type { AgentInfo } from './agent.js';
 import type { ProviderInspection } from './inspect.js';
@@ -66,7 +66,8 @@ export async function runSshCheck(opts: RunSshCheckOptions): Promise<SshCheckRes
   const { elf: _elf, ...provider } = await providerOf(shared);
   const canonical = path.resolve.ok ? path.resolve.canonical : null;
   const nixos = (await probe.stat('/etc/NIXOS')) !== null;
-  const machine = await detectMachine(probe);
+  // Its elevation and whether systemd runs: no /proc walk for them.
+  const machine = await detectMachineByPaths(probe);
   // The agent could not find a relative path from its directory: does it exist from the user's?
   const cwd = opts.cwd ?? process.cwd();
   const mine =

@@ -116,9 +116,9 @@ function decide(f: Found): Machine {
   };
 }
 
-/** The machine as the probe sees it (memoized per probe). */
-export function detectMachine(probe: SystemProbe): Promise<Machine> {
-  return memo(probe, 'machine', async () => {
+/** Which of MARKS and the tools' candidate paths exist (memoized per probe). */
+function presentPaths(probe: SystemProbe): Promise<Set<string>> {
+  return memo(probe, 'machine-paths', async () => {
     const candidates = [...MARKS, ...TOOLS.flatMap((t) => programPaths(t, probe.env))];
     const present = new Set<string>();
     await Promise.all(
@@ -126,12 +126,30 @@ export function detectMachine(probe: SystemProbe): Promise<Machine> {
         if (await probe.stat(p)) present.add(p);
       }),
     );
+    return present;
+  });
+}
+
+/** The machine as the probe sees it (memoized per probe). */
+export function detectMachine(probe: SystemProbe): Promise<Machine> {
+  return memo(probe, 'machine', async () => {
+    const present = await presentPaths(probe);
     const runsvdir =
       !present.has(SYSTEMD_MARK) &&
       !present.has(OPENRC_MARK) &&
       (await processList(probe)).some((p) => (p.argv[0] ?? '').split('/').pop() === 'runsvdir');
     return decide({ exists: (p) => present.has(p), runsvdir, env: probe.env, uid: probe.uid });
   });
+}
+
+/**
+ * The machine from the paths the probe finds alone, without reading /proc: runit counts only
+ * through /run/runit. Its elevation and whether systemd runs are detectMachine's (neither depends on
+ * runsvdir), for callers that need no more (`pcsc ssh-check`), at the cost of a few stat calls.
+ */
+export async function detectMachineByPaths(probe: SystemProbe): Promise<Machine> {
+  const present = await presentPaths(probe);
+  return decide({ exists: (p) => present.has(p), runsvdir: false, env: probe.env, uid: probe.uid });
 }
 
 /** The init system alone (sd_booted(3) and its OpenRC and runit equivalents). */

@@ -3,7 +3,7 @@
 import type { CheckResult } from '../../engine/types.js';
 import { type SshCheck, agentOf, loaderFs, providerOf } from './context.js';
 import { resolveDependencies } from '../ldso.js';
-import { asRoot, detectMachine, mustElevate } from '../../system/service.js';
+import { asRoot, detectMachineByPaths, mustElevate } from '../../system/service.js';
 
 export const providerDepsCheck: SshCheck = {
   id: 'ssh.provider-deps',
@@ -36,7 +36,7 @@ export const providerDepsCheck: SshCheck = {
       `dlopen() would fail with "${names[0]}: cannot open shared object file: No such file or directory".`,
     );
     for (const e of rep.missing) for (const s of e.skipped) details.push(`skipped ${s.path}: ${s.reason}`);
-    const m = await detectMachine(ctx.probe);
+    const m = await detectMachineByPaths(ctx.probe); // the elevation alone
     return {
       status: 'fail',
       summary: `Missing ${names.length === 1 ? 'library' : 'libraries'}: ${names.join(', ')}`,
