@@ -3,8 +3,8 @@
 
 // Imported statically: this module is itself loaded on use (by the command or the fast path), and a
 // bundler keeps every export of what a dynamic import names.
-import { UsageError } from '../../core/errors.js';
-import { runSshCheck, type SshCheckResult } from '../../core/ssh/ssh-check.js';
+import { UsageError } from '../../core/index.js';
+import { runSshCheck, type SshCheckResult } from '../../core/ssh/index.js';
 import type { CommandIo } from '../command-io.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderSshCheck } from '../render/ssh-check.js';

@@ -4,7 +4,7 @@
 
 // Imported statically: this module is itself loaded on use (by the command or the fast path), and a
 // bundler keeps every export of what a dynamic import names.
-import { runUdevCheck, type UdevCheckResult } from '../../core/doctor/udev-check.js';
+import { runUdevCheck, type UdevCheckResult } from '../../core/doctor/index.js';
 import type { CommandIo } from '../command-io.js';
 import { termSafe } from '../escape.js';
 import { ExitCode } from '../exit-codes.js';
