@@ -14,9 +14,28 @@ import type { ReaderLink } from '../udev/reader-link.js';
 import { pcscdReaderLinks } from './reader-links.js';
 import { detectMachine } from '../system/service.js';
 import type { SystemProbe } from '../system/types.js';
+import { createFacts, runChecks } from '../engine/engine.js';
 import { UDEV_CATEGORIES } from './checks/index.js';
-import { probeAt, runDoctor } from './run.js';
-import type { DoctorReport } from './types.js';
+import { udevRuleHeader } from './checks/drivers.js';
+import { pcscdGroup, udevIgnore, udevKernelDriver, udevNodeAccess, udevReaders } from './checks/udev.js';
+import { wslUsbip } from './checks/wsl.js';
+import { probeAt } from './run.js';
+import type { DoctorCheck, DoctorFacts, DoctorReport } from './types.js';
+
+/**
+ * The checks of UDEV_CATEGORIES, in the order of doctor's registry (DOCTOR_CHECKS), with all they
+ * depend on: what udev-check runs, so that it loads none of doctor's other checks (a third of its
+ * bundle file). test/unit/doctor/udev-check.test.ts keeps it equal to the registry's selection.
+ */
+export const UDEV_CHECKS: readonly DoctorCheck[] = [
+  udevReaders,
+  wslUsbip,
+  udevNodeAccess,
+  udevIgnore,
+  udevKernelDriver,
+  udevRuleHeader,
+  pcscdGroup,
+];
 
 /** `pcsc udev-check --json`. */
 export interface UdevCheckResult extends DoctorReport {
@@ -69,10 +88,13 @@ export async function runUdevCheck(o: UdevCheckOptions = {}): Promise<UdevCheckR
   // reported: the table's is awaited only after them, and counts as handled meanwhile.
   const table = Promise.all([readerNodes(probe, socket), pcscdReaderLinks(probe, probe.path(socket), o.signal)]);
   table.catch(() => undefined);
-  const report = await runDoctor({
-    categories: [...UDEV_CATEGORIES],
-    socket: o.socket,
+  // As runDoctor runs the udev categories (no check of theirs negotiates a protocol to add).
+  const report: DoctorReport = await runChecks({
     probe,
+    checks: UDEV_CHECKS,
+    select: { ids: [], categories: [...UDEV_CATEGORIES] },
+    options: o.socket ? { socket: o.socket } : {},
+    facts: createFacts<DoctorFacts>(),
     ...(o.signal ? { signal: o.signal } : {}),
   });
   const [readers, links] = await table;
