@@ -3,7 +3,7 @@
 
 // Imported statically: this module is itself loaded on use (by the command or the fast path), and a
 // bundler keeps every export of what a dynamic import names (the doctor's checks came along).
-import { asRoot, createProbe, detectMachine, findPcscClients } from '../../core/doctor/index.js';
+import { asRoot, createProbe, detectMachineNow, findPcscClients } from '../../core/doctor/index.js';
 import { PcscError, Scard, UsageError } from '../../core/index.js';
 import { resolveSocketPath } from '../../core/internal.js';
 import type { CommandIo } from '../command-io.js';
@@ -22,7 +22,9 @@ export async function runClients(flags: ClientsFlags, io: CommandIo): Promise<Cl
   if (!result.listening) throw new PcscError(Scard.E_NO_SERVICE, `nothing listens at ${socket}`);
   if (!io.jsonEnabled()) {
     const { renderClients } = await import('./render.js');
-    for (const l of renderClients(result, asRoot(['pcsc', 'clients'], await detectMachine(probe)))) io.log(l);
+    // asRoot needs the elevation alone: from the paths and the uid (the probe is the live system's),
+    // not detectMachine's /proc walk for a runsvdir, which a listing without connections never reads.
+    for (const l of renderClients(result, asRoot(['pcsc', 'clients'], detectMachineNow()))) io.log(l);
   }
   return result;
 }
