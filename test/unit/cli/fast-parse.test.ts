@@ -155,6 +155,10 @@ describe('fastParse agrees with oclif', () => {
     ['scan', ['-t', '1.5'], 'error'],
     ['scan', ['-t', ''], 'error'],
     ['scan', ['-t=+1'], 'error'],
+    ['scan', ['-t', '0x10'], 'error'], // Number() would read 16
+    ['scan', ['--count=1e3'], 'error'], // Number() would read 1000
+    ['scan', ['-t', ' 5'], 'error'], // Number() would read 5
+    ['scan', ['--count', '٣'], 'error'], // an Arabic-Indic digit: \\d is ASCII's
     ['scan', ['-t', '-1'], 'error'], // below its min
     ['scan', ['--count', '0'], 'error'],
     ['scan', ['--count', '1', '--count', '2'], 'error'],
