@@ -101,6 +101,23 @@ describe('watch mode, --json (NDJSON)', () => {
     expect(await scan.stop()).toBe(130);
   });
 
+  it("-t beyond setTimeout's longest delay (2^31 - 1 ms, 24.8 days) is a limit not yet reached, not one reached at once", async () => {
+    // 3,000,000 s: Node warned (TimeoutOverflowWarning), fired the timer after 1 ms, and the watch
+    // ended at once, interrupted (exit 130); the same for --wait-card.
+    const scan = startPcsc(['scan', '--json', '-n', '-t', '3000000', '--count', '1'], env);
+    await scan.waitEvent((e) => e.event === 'status' && e.reader === R1);
+    await rig.card(1).insert();
+    expect(await scan.exited).toBe(0);
+    expect(scan.events().map((e) => e.event)).toEqual(['started', 'status', 'status', 'card-inserted']);
+    expect(scan.stderr()).toBe('');
+    await rig.card(1).remove();
+    const wait = startPcsc(['scan', '--wait-card', '--reader', '1', '-t', '99999999999999999999'], env);
+    await rig.card(1).insert();
+    expect(await wait.exited).toBe(0);
+    expect(wait.lines).toEqual([ATR_SPACED]);
+    expect(wait.stderr()).toBe('');
+  });
+
   it('--reader watches only that reader', async () => {
     const scan = startPcsc(['scan', '--json', '--reader', '1', '-n'], env);
     await scan.waitEvent((e) => e.event === 'status');

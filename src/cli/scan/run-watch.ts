@@ -63,6 +63,22 @@ const CHANGES = new Set<ScanEvent['event']>([
   'reader-removed',
 ]);
 
+/** setTimeout's longest delay, 2^31 - 1 ms (24.8 days): Node fires a longer one after 1 ms, with a warning. */
+const LONGEST_DELAY_MS = 2 ** 31 - 1;
+
+/** `fn` after `ms` (-t may ask for more than setTimeout's longest delay: the timer is set again). */
+function laterTimer(ms: number, fn: () => void): { clear: () => void } {
+  let t: NodeJS.Timeout;
+  const arm = (left: number): void => {
+    t = setTimeout(
+      () => (left > LONGEST_DELAY_MS ? arm(left - LONGEST_DELAY_MS) : fn()),
+      Math.min(left, LONGEST_DELAY_MS),
+    );
+  };
+  arm(ms);
+  return { clear: () => clearTimeout(t) };
+}
+
 function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
   stop: AbortController;
   timedOut: () => boolean;
@@ -76,10 +92,10 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
   let closed = false;
   const timer =
     o.seconds !== undefined
-      ? setTimeout(() => {
+      ? laterTimer(o.seconds * 1000, () => {
           timedOut = true;
           stop.abort();
-        }, o.seconds * 1000)
+        })
       : null;
   // `pcsc scan --json | head -1`: without this a watcher would go on writing into nothing forever.
   const offClosed = onStdoutClosed(() => {
@@ -91,7 +107,7 @@ function stopper(o: { seconds?: number | undefined; signal: AbortSignal }): {
     timedOut: () => timedOut,
     closed: () => closed,
     dispose: () => {
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       o.signal.removeEventListener('abort', onAbort);
       offClosed();
     },
