@@ -22,10 +22,12 @@ import { wslUsbip } from './checks/wsl.js';
 import { probeAt } from './run.js';
 import type { DoctorCheck, DoctorFacts, DoctorReport } from './types.js';
 
+// test/unit/doctor/udev-check.test.ts keeps this list equal to the registry's selection (a line
+// comment: the doc comment goes into the package's .d.ts, which ships no tests).
 /**
  * The checks of UDEV_CATEGORIES, in the order of doctor's registry (DOCTOR_CHECKS), with all they
  * depend on: what udev-check runs, so that it loads none of doctor's other checks (a third of its
- * bundle file). test/unit/doctor/udev-check.test.ts keeps it equal to the registry's selection.
+ * bundle file).
  */
 export const UDEV_CHECKS: readonly DoctorCheck[] = [
   udevReaders,
