@@ -250,6 +250,14 @@ describe('pcsc atr --update', () => {
     expect(r.stderr).toMatch(/longer than 1 s/);
   });
 
+  it("--timeout beyond setTimeout's longest delay (2^31 - 1 ms, 24.8 days) is no limit reached at once", async () => {
+    // 3,000,000 s: Node fired AbortSignal.timeout after 1 ms (TimeoutOverflowWarning), exit 5.
+    const r = await pcsc(['atr', '--update', '--url', `${base}/slow-list.txt`, '--timeout', '3000000'], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((await readFile(cacheFile())).equals(listBytes)).toBe(true);
+  });
+
   it('bad --url, or --url without --update: usage errors', async () => {
     expect((await pcsc(['atr', '--update', '--url', 'ftp://x/y'], { env })).code).toBe(2);
     expect((await pcsc(['atr', '--update', '--url', 'not a url'], { env })).code).toBe(2);

@@ -45,7 +45,9 @@ export async function downloadAtrList(opts: DownloadAtrListOptions = {}): Promis
     throw new UsageError(`--url: only http and https URLs are supported, not ${parsed.protocol}`, 'EURL');
   const file = opts.dest ?? join(atrListCacheDir(opts.env), ATR_LIST_NAME);
   const timeout = opts.timeout ?? 60_000;
-  const timer = AbortSignal.timeout(timeout);
+  // setTimeout's longest delay is 2^31 - 1 ms (24.8 days): Node fires a longer one after 1 ms, with a
+  // warning; a download allowed longer than that is allowed 24.8 days.
+  const timer = AbortSignal.timeout(Math.min(timeout, 2 ** 31 - 1));
   const signal = opts.signal ? AbortSignal.any([opts.signal, timer]) : timer;
 
   const fail = (e: unknown): never => {
