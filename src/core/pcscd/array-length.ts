@@ -30,6 +30,12 @@ export interface ArrayLengthOptions {
   daemon: Pick<VersionMsg, 'major' | 'minor'>;
   timeout: number;
   signal?: AbortSignal | undefined;
+  /**
+   * How long the stream may stay quiet once the array has begun (default ARRAY_QUIET_MS). A
+   * connection that goes on being used passes its whole timeout: a reply that came after the
+   * measurement gave up would sit in front of the next request's answer.
+   */
+  quietMs?: number;
 }
 
 /** The array's length in bytes, and what ended it: the CMD_VERSION reply, or silence (see ARRAY_QUIET_MS). */
@@ -57,7 +63,7 @@ export async function readArrayLength(conn: PcscdConnection, o: ArrayLengthOptio
    */
   const fill = async (upTo: number): Promise<boolean> => {
     for (;;) {
-      const left = have === 0 ? o.timeout : Math.min(ARRAY_QUIET_MS, deadline - Date.now());
+      const left = have === 0 ? o.timeout : Math.min(o.quietMs ?? ARRAY_QUIET_MS, deadline - Date.now());
       if (left <= 0) return false;
       const before = conn.buffered;
       const b = await conn.readOrIdle(upTo - have, left, o.signal);

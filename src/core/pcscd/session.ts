@@ -213,16 +213,22 @@ async function probeLayout(
   if (choice === 100) return LAYOUT_100;
   if (choice === 128) return LAYOUT_128;
   const sizes = [LAYOUT_100.entrySize, LAYOUT_128.entrySize];
-  const bytes =
-    (
-      await readArrayLength(conn, {
-        isLength: (n) => sizes.some((e) => n >= MAX_READERS_CONTEXTS * e && n % e === 0),
-        first: LAYOUT_100.entrySize,
-        sent: 2,
-        daemon,
-        ...wait,
-      })
-    )?.bytes ?? 0;
+  // This connection goes on: the reply to the CMD_VERSION behind the array must be read here, or
+  // it would be taken for the answer to the next request. Every release answers it (4:2 too), so
+  // it is awaited for the whole timeout, and a daemon that stays silent leaves an unusable stream.
+  const measured = await readArrayLength(conn, {
+    isLength: (n) => sizes.some((e) => n >= MAX_READERS_CONTEXTS * e && n % e === 0),
+    first: LAYOUT_100.entrySize,
+    sent: 2,
+    daemon,
+    ...wait,
+    quietMs: wait.timeout,
+  });
+  if (measured?.endedBy === 'silence')
+    throw new ProtocolError(
+      `pcscd did not answer the CMD_VERSION sent behind CMD_GET_READERS_STATE in ${wait.timeout / 1000} s`,
+    );
+  const bytes = measured?.bytes ?? 0;
   if (bytes === 16 * LAYOUT_100.entrySize) return LAYOUT_100;
   if (bytes === 16 * LAYOUT_128.entrySize) return LAYOUT_128;
   if (bytes > 0 && bytes % LAYOUT_128.entrySize === 0) return LAYOUT_128;
