@@ -122,8 +122,14 @@ done
 zpty -d z`;
   const r = run('zsh', ['-f', '-c', script, 'zsh', dir, ...lines], { timeout: 60_000, env });
   if (r.code !== 0) throw new Error(`zsh exited ${r.code}: ${r.stderr}`);
-  // eslint-disable-next-line no-control-regex
-  const plain = r.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+  // Control sequences (CSI: ESC [ … letter), then the two-byte escapes zsh's line editor also
+  // sends when it redraws (ESC M, reverse index, under load: a listing then read "anyM").
+  const plain = r.stdout
+    .replace(/\r/g, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b[0-9=>@-Z\\^_]/g, '');
   return plain
     .split('@@BEGIN\n')
     .slice(1)
