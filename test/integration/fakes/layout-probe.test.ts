@@ -17,18 +17,21 @@ describe('a 4:2 daemon slow to answer the CMD_VERSION behind the reader-state ar
     ['1.8.3', 0],
     ['1.8.8', 0],
     ['1.8.8', 7],
-  ])('pcscd %s (fragments of %i bytes): the connection stays in step when the reply comes 400 ms late', async (version, fragment) => {
-    const fake = await startFake({ version, fragment, readers: [withCard()] });
-    fake.inject({ cmd: S.CMD.VERSION, nth: PROBE_VERSION, action: { kind: 'delay', ms: 400 } });
-    const ctx = await establish(fake);
-    expect(ctx.info.protocol).toBe('4:2');
-    expect(await ctx.listReaders()).toEqual(['Fake Reader 00 00']);
-    const card = await ctx.connect('Fake Reader 00 00');
-    expect((await card.transmit(Buffer.from('80CA000000', 'hex'))).toString('hex')).toBe('cafe9000');
-    await card.disconnect();
-    await ctx.release();
-    expect(fake.violations).toEqual([]);
-  });
+  ])(
+    'pcscd %s (fragments of %i bytes): the connection stays in step when the reply comes 400 ms late',
+    async (version, fragment) => {
+      const fake = await startFake({ version, fragment, readers: [withCard()] });
+      fake.inject({ cmd: S.CMD.VERSION, nth: PROBE_VERSION, action: { kind: 'delay', ms: 400 } });
+      const ctx = await establish(fake);
+      expect(ctx.info.protocol).toBe('4:2');
+      expect(await ctx.listReaders()).toEqual(['Fake Reader 00 00']);
+      const card = await ctx.connect('Fake Reader 00 00');
+      expect((await card.transmit(Buffer.from('80CA000000', 'hex'))).toString('hex')).toBe('cafe9000');
+      await card.disconnect();
+      await ctx.release();
+      expect(fake.violations).toEqual([]);
+    },
+  );
 
   it('pcscd 1.8.8 that never answers it: a protocol error within the timeout, no garbage later', async () => {
     const fake = await startFake({ version: '1.8.8', readers: [withCard()] });
