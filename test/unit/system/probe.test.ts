@@ -67,6 +67,12 @@ describe('SystemProbe over a fixture root', () => {
     ]);
   });
 
+  it('lists the same processes when a test replaces readFile (status then read through it)', async () => {
+    const plain = createProbe({ root });
+    const replaced = createProbe({ root }, { readFile: (p) => plain.readFile(p) });
+    expect(await replaced.processes()).toEqual(await probe.processes());
+  });
+
   it('runs no programs of a fixture tree', async () => {
     expect(await probe.run('true', [])).toBeNull();
   });
@@ -111,6 +117,13 @@ describe('SystemProbe on the live system', () => {
     const me = (await probe.processes()).find((p) => p.pid === process.pid);
     expect(me?.argv).toContain(process.argv[1] ?? '');
     expect(me?.uid).toBe(process.getuid?.());
+  });
+  it('reads its own process the same way with status and exe read synchronously or not', async () => {
+    const allAsync = createProbe({}, { readLink: (p) => probe.readLink(p) }); // an override: every read asynchronous
+    const mine = async (p: typeof probe) => (await p.processes()).find((x) => x.pid === process.pid);
+    const [a, b] = await Promise.all([mine(probe), mine(allAsync)]);
+    expect(a?.exe).toBe(process.execPath);
+    expect(a).toEqual(b);
   });
   it('reads device numbers of character devices', async () => {
     const st = await probe.stat('/dev/null');
