@@ -15,29 +15,9 @@ import { pcscdReaderLinks } from './reader-links.js';
 import { detectMachine } from '../system/service.js';
 import type { SystemProbe } from '../system/types.js';
 import { createFacts, runChecks } from '../engine/engine.js';
-import { UDEV_CATEGORIES } from './checks/index.js';
-import { udevRuleHeader } from './checks/drivers.js';
-import { pcscdGroup, udevIgnore, udevKernelDriver, udevNodeAccess, udevReaders } from './checks/udev.js';
-import { wslUsbip } from './checks/wsl.js';
+import { UDEV_CATEGORIES, UDEV_CHECKS } from './checks/udev-checks.js';
 import { probeAt } from './run.js';
-import type { DoctorCheck, DoctorFacts, DoctorReport } from './types.js';
-
-// test/unit/doctor/udev-check.test.ts keeps this list equal to the registry's selection (a line
-// comment: the doc comment goes into the package's .d.ts, which ships no tests).
-/**
- * The checks of UDEV_CATEGORIES, in the order of doctor's registry (DOCTOR_CHECKS), with all they
- * depend on: what udev-check runs, so that it loads none of doctor's other checks (a third of its
- * bundle file).
- */
-export const UDEV_CHECKS: readonly DoctorCheck[] = [
-  udevReaders,
-  wslUsbip,
-  udevNodeAccess,
-  udevIgnore,
-  udevKernelDriver,
-  udevRuleHeader,
-  pcscdGroup,
-];
+import type { DoctorFacts, DoctorReport } from './types.js';
 
 /** `pcsc udev-check --json`. */
 export interface UdevCheckResult extends DoctorReport {

@@ -1,8 +1,9 @@
 // udev-check runs its own short registry (UDEV_CHECKS, so that it loads none of doctor's other
-// checks): it must stay what doctor's registry selects for the udev categories, in the same order.
+// checks), which doctor's registry spreads: it must stay what that registry selects for the udev
+// categories (no dependency outside it, no udev check left out), in the same order.
 import { describe, expect, it } from 'vitest';
 import { DOCTOR_CHECKS, UDEV_CATEGORIES } from '../../../src/core/doctor/checks/index.js';
-import { UDEV_CHECKS } from '../../../src/core/doctor/udev-check.js';
+import { UDEV_CHECKS } from '../../../src/core/doctor/checks/udev-checks.js';
 import { selectChecks } from '../../../src/core/engine/engine.js';
 
 describe('UDEV_CHECKS', () => {

@@ -3,16 +3,15 @@
 import type { DoctorCheck } from '../types.js';
 import { libpcscliteVersion } from './client.js';
 import { sandbox } from './sandbox.js';
-import { driversBundles, driversLibccidVersion, driversRuleCoverage, udevRuleHeader } from './drivers.js';
+import { driversBundles, driversLibccidVersion, driversRuleCoverage } from './drivers.js';
 import { gnupgScdaemon } from './gnupg.js';
 import { macosCcidDriver, macosSmartcardPrefs } from './macos.js';
 import { pcscdInstalled, pcscdService, pcscdUserCheck } from './pcscd-install.js';
 import { pcscdOptions } from './pcscd-options.js';
 import { pcscdProtocol, pcscdReaders, pcscdSocket } from './pcscd-socket.js';
 import { polkit } from './polkit.js';
-import { pcscdGroup, udevIgnore, udevKernelDriver, udevNodeAccess, udevReaders } from './udev.js';
+import { UDEV_CHECKS } from './udev-checks.js';
 import { driversUsbBackend } from './usb-backend.js';
-import { wslUsbip } from './wsl.js';
 
 export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   pcscdInstalled,
@@ -25,13 +24,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   libpcscliteVersion,
   sandbox,
   polkit,
-  udevReaders,
-  wslUsbip,
-  udevNodeAccess,
-  udevIgnore,
-  udevKernelDriver,
-  udevRuleHeader,
-  pcscdGroup,
+  ...UDEV_CHECKS,
   driversBundles,
   driversLibccidVersion,
   driversRuleCoverage,
@@ -41,5 +34,4 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   macosSmartcardPrefs,
 ];
 
-/** The categories `pcsc udev-check` runs. */
-export const UDEV_CATEGORIES = ['udev'] as const;
+export { UDEV_CATEGORIES } from './udev-checks.js';
