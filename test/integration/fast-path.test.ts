@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliEnv, pcsc, pcscOnTty, pcscTtySession, requireBuild, ROOT } from '../helpers/cli.js';
 import { startRig, type Rig } from '../rig/rig.js';
+import { DOCTOR_CHECKS } from '../../src/core/doctor/checks/index.js';
+import { UDEV_CHECKS } from '../../src/core/doctor/checks/udev-checks.js';
 
 const NODE_CACHES = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 const TRACE = join(import.meta.dirname, '..', 'helpers', 'module-trace.mjs');
@@ -487,6 +489,17 @@ describe('the USB backend, a file of its own (dist/bundle/fast-ccid.cjs)', () =>
     const out = JSON.parse(r.stdout) as { name: string; shared: boolean };
     expect(['PcscError', 'CcidError']).toContain(out.name);
     expect(out.shared).toBe(true);
+  });
+});
+
+describe("udev-check's file (dist/bundle/fast-udev-check.cjs)", () => {
+  it("holds the udev checks and none of doctor's others (a module-level use of the registry would pull them all in)", () => {
+    const text = readFileSync(join(ROOT, 'dist', 'bundle', 'fast-udev-check.cjs'), 'utf8');
+    // A check's definition, `id: "…"` as esbuild writes it (an id may be named elsewhere: dependsOn, texts).
+    const has = (id: string): boolean => text.includes(`id:${JSON.stringify(id)}`);
+    const udev = new Set(UDEV_CHECKS.map((c) => c.id));
+    expect(UDEV_CHECKS.map((c) => c.id).filter((id) => !has(id))).toEqual([]);
+    expect(DOCTOR_CHECKS.map((c) => c.id).filter((id) => !udev.has(id) && has(id))).toEqual([]);
   });
 });
 

@@ -20,13 +20,6 @@ export interface RunDoctorOptions extends Selection {
   onReport?: (report: CheckReport) => void;
 }
 
-/**
- * Checks running at once: all of them. doctor's checks wait on pcscd, programs and files, and the
- * slowest ones (sandbox, udev.readers, pcscd.installed) would otherwise hold up pcscd.protocol and
- * pcscd.readers, which depend on others and come last on the critical path.
- */
-const CONCURRENCY = DOCTOR_CHECKS.length;
-
 /** The probe `runDoctor` builds: the live system, or the tree under `root`. */
 export function probeAt(root: string | undefined): SystemProbe {
   return createProbe(root ? { root } : {});
@@ -41,7 +34,11 @@ export async function runDoctor(o: RunDoctorOptions = {}): Promise<DoctorReport>
     select: { ids: o.ids ?? [], categories: o.categories ?? [] },
     options: o.socket ? { socket: o.socket } : {},
     facts,
-    concurrency: CONCURRENCY,
+    // Every check at once: doctor's checks wait on pcscd, programs and files, and the slowest ones
+    // (sandbox, udev.readers, pcscd.installed) would otherwise hold up pcscd.protocol and
+    // pcscd.readers, which depend on others and come last on the critical path. (Read here, not at
+    // the module's top, where it would keep the whole registry in every bundle file importing this one.)
+    concurrency: DOCTOR_CHECKS.length,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onReport ? { onReport: o.onReport } : {}),
   });
