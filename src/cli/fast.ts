@@ -26,8 +26,6 @@ interface FastPackage {
 }
 
 interface FastCommand {
-  /** Whether the fast path runs this parse (else oclif does). */
-  takes?(p: FastParse): boolean;
   run(p: FastParse, io: FastIo, pkg: FastPackage): Promise<unknown>;
 }
 
@@ -156,7 +154,7 @@ export async function runFast(argv: readonly string[], root: URL): Promise<boole
   if (rest.some((a) => help.includes(a))) return false;
   const cmd = manifest.commands[id as string];
   const parse = cmd && fastParse(cmd, rest);
-  if (!parse || (fast.takes && !fast.takes(parse))) return false;
+  if (!parse) return false;
   if (parse.readsStdin && !stdinGivesNothing()) return false;
   // A terminal may get coloured JSON (a user's oclif theme): oclif's path.
   if (parse.json && (process.stdout.isTTY || process.env.FORCE_COLOR !== undefined)) return false;
