@@ -95,24 +95,18 @@ export function createProbe(opts: ProbeOptions = {}, overrides: Partial<SystemPr
       ? async (cmd, args, o) =>
           (await mayExist(cmd)) ? runProgram(cmd, args, o?.timeoutMs ?? 5000, opts.maxOutput ?? 1 << 20) : null
       : async () => null,
+    // A process's status and exe link, read synchronously (see listProcesses); null on any error.
     processes: () =>
-      listProcesses(probe, overrides.readFile || overrides.readLink ? undefined : { text: syncText, link: syncLink }),
+      listProcesses(
+        probe,
+        overrides.readFile || overrides.readLink
+          ? undefined
+          : {
+              text: (p) => syncOrNull(() => readFileSync(toHost(p), 'utf8')),
+              link: (p) => syncOrNull(() => readlinkSync(toHost(p))),
+            },
+      ),
   };
-  // A process's status and exe link, read synchronously (see listProcesses); null on any error.
-  function syncText(p: string): string | null {
-    try {
-      return readFileSync(toHost(p), 'utf8');
-    } catch {
-      return null;
-    }
-  }
-  function syncLink(p: string): string | null {
-    try {
-      return readlinkSync(toHost(p));
-    } catch {
-      return null;
-    }
-  }
   return Object.assign(probe, overrides);
 }
 
@@ -128,6 +122,15 @@ function orNull<T>(call: (cb: (e: NodeJS.ErrnoException | null, v: T) => void) =
       resolve(null); // an argument fs refuses at once (a NUL in the path)
     }
   });
+}
+
+/** The synchronous twin of orNull: `call`'s value, null on any error. */
+function syncOrNull<T>(call: () => T): T | null {
+  try {
+    return call();
+  } catch {
+    return null;
+  }
 }
 
 /** realpath(3) inside a root: absolute link targets start again at the root. */
