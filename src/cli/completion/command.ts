@@ -35,7 +35,7 @@ export interface CompletableCommand {
   /** What the command declares for completion (doctor: its check ids and categories). */
   completeArgs?: 'checks';
   completeFlags?: Record<string, 'categories'>;
-  /** The check words, written by scripts/manifest-completion.js where the two above ask for them. */
+  /** The check words, written by scripts/manifest.js (withCheckWords) where the two above ask for them. */
   completeWords?: CheckWords;
 }
 
@@ -139,9 +139,10 @@ export function withCheckWords<T extends CompletableCommand>(
   let found: CheckWords | undefined;
   return commands.map((c) => {
     if (!lacksCheckWords(c)) return c;
-    found ??= ((checks) => ({ ids: checks.map((k) => k.id), categories: [...new Set(checks.map((k) => k.category))] }))(
-      listChecks(),
-    );
+    if (!found) {
+      const checks = listChecks();
+      found = { ids: checks.map((k) => k.id), categories: [...new Set(checks.map((k) => k.category))] };
+    }
     return { ...c, completeWords: found };
   });
 }
